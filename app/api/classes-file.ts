@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import { z } from "zod";
+import { UserError } from "../store/errors.ts";
+
+/** The classes file (shape of camvid-dev/classes.json). */
+export const ClassesFileSchema = z.object({
+  void: z.number().int().min(0).max(255).optional(),
+  classes: z
+    .array(
+      z.object({
+        index: z.number().int().min(0).max(254),
+        name: z.string().trim().min(1),
+        color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "expected a color like #ff8800"),
+      }),
+    )
+    .min(1),
+});
+export type ClassesFile = z.infer<typeof ClassesFileSchema>;
+
+export interface ClassSpec {
+  idx: number;
+  name: string;
+  color: string;
+}
+
+export function readClassesFile(file: string): ClassSpec[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = ClassesFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  const sorted = [...parsed.data.classes].sort((a, b) => a.index - b.index);
+  sorted.forEach((c, i) => {
+    if (c.index !== i) throw new UserError(`${file}: class indices must run 0..${sorted.length - 1} without gaps (missing ${i})`);
+  });
+  return sorted.map((c) => ({ idx: c.index, name: c.name, color: c.color.toLowerCase() }));
+}
+
+/** A palette that stays distinguishable for the first dozen classes. */
+const PALETTE = [
+  "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0",
+  "#f032e6", "#bcf60c", "#fabebe", "#008080", "#e6beff", "#9a6324",
+  "#fffac8", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075",
+];
+
+export function classesFromNames(list: string): ClassSpec[] {
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UserError("--classes: give at least one class name, e.g. --classes road,car,sky");
+  return names.map((name, idx) => ({ idx, name, color: PALETTE[idx % PALETTE.length] }));
+}

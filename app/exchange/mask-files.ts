@@ -1,0 +1,153 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { ProjectStore } from "../store/project-store.ts";
+import { Source, UNLABELED, countLabeled, type LabelMask } from "../labels/mask.ts";
+import { diffRect } from "../labels/edit.ts";
+import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
+import type { ClassDef } from "../store/types.ts";
+
+export interface MaskImportSummary {
+  imported: { image: string; mask: string; labeledPixels: number }[];
+  /** pixels whose value was >= the number of classes (e.g. a void class) or 255: left unlabeled */
+  unlabeledValues: number;
+  /** images of the project with no mask file of the same name */
+  withoutMask: number;
+  errors: { file: string; reason: string }[];
+}
+
+/**
+ * Imports class-index PNG masks from a folder, matched to project images by file name
+ * (the stem: image a.jpg takes mask a.png). Values >= number of classes become unlabeled.
+ * Labeled pixels of a mask overwrite the image's labels; its unlabeled pixels keep them.
+ * Each image is one transaction; a bad mask is reported and changes nothing.
+ */
+export function importIndexMasks(
+  store: ProjectStore,
+  dir: string,
+  opts: { imageIds?: number[]; author?: string; onProgress?: (done: number, total: number) => void } = {},
+): MaskImportSummary {
+  const numClasses = store.classes().length;
+  const summary: MaskImportSummary = { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [] };
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    summary.errors.push({ file: dir, reason: "no such folder" });
+    return summary;
+  }
+  const byStem = new Map<string, string>();
+  for (const f of fs.readdirSync(dir)) {
+    if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
+  }
+  const ids = opts.imageIds ?? allImageIds(store);
+  ids.forEach((id, k) => {
+    const img = store.requireImage(id);
+    const maskFile = byStem.get(stem(img.name));
+    opts.onProgress?.(k + 1, ids.length);
+    if (!maskFile) {
+      summary.withoutMask++;
+      return;
+    }
+    let decoded;
+    try {
+      decoded = readIndexPng(maskFile);
+    } catch (e) {
+      summary.errors.push({ file: maskFile, reason: (e as Error).message });
+      return;
+    }
+    if (decoded.width !== img.width || decoded.height !== img.height) {
+      summary.errors.push({
+        file: maskFile,
+        reason: `${maskFile}: mask is ${decoded.width}x${decoded.height} but image ${store.absolutePath(img.path)} is ${img.width}x${img.height}`,
+      });
+      return;
+    }
+    const before = store.mask(id);
+    const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+    let dropped = 0;
+    const v = decoded.values;
+    for (let i = 0; i < v.length; i++) {
+      const c = v[i];
+      if (c >= numClasses) {
+        dropped++;
+        continue;
+      }
+      after.classes[i] = c;
+      after.sources[i] = Source.human;
+    }
+    summary.unlabeledValues += dropped;
+    const rect = diffRect(before.classes, after.classes, img.width) ?? diffRect(before.sources, after.sources, img.width);
+    if (rect) {
+      store.commitChange(id, before, after, rect, {
+        tool: "import",
+        classIdx: null,
+        width: 0,
+        points: [],
+        author: opts.author ?? `import:${path.basename(maskFile)}`,
+      });
+    }
+    summary.imported.push({ image: img.name, mask: maskFile, labeledPixels: countLabeled(after.classes) });
+  });
+  return summary;
+}
+
+export type MaskFormat = "index" | "color";
+
+/** Writes one PNG per image (stem.png): class indices (255 unlabeled) or class colors. */
+export function exportMasks(
+  store: ProjectStore,
+  outDir: string,
+  opts: { format: MaskFormat; onlyLabeled?: boolean; onProgress?: (done: number, total: number) => void },
+): { written: string[] } {
+  fs.mkdirSync(outDir, { recursive: true });
+  const classes = store.classes();
+  const ids = allImageIds(store);
+  const written: string[] = [];
+  const used = new Set<string>();
+  ids.forEach((id, k) => {
+    const img = store.requireImage(id);
+    opts.onProgress?.(k + 1, ids.length);
+    if (opts.onlyLabeled && img.labeledPixels === 0) return;
+    let name = `${stem(img.name)}.png`;
+    if (used.has(name)) name = `${stem(img.name)}-${img.id}.png`;
+    used.add(name);
+    const mask = store.mask(id);
+    const png =
+      opts.format === "index"
+        ? encodeIndexPng(mask.classes, mask.width, mask.height)
+        : encodeRgbPng(colorize(mask.classes, classes), mask.width, mask.height, 4);
+    const file = path.join(outDir, name);
+    fs.writeFileSync(file, png);
+    written.push(file);
+  });
+  if (opts.format === "color") {
+    const legend = { unlabeled: "transparent", classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })) };
+    fs.writeFileSync(path.join(outDir, "legend.json"), JSON.stringify(legend, null, 2) + "\n");
+  }
+  return { written };
+}
+
+/** RGBA: class color, fully transparent where unlabeled. */
+export function colorize(classes: Uint8Array, defs: ClassDef[]): Uint8Array {
+  const lut = new Uint8Array(256 * 4);
+  for (const c of defs) {
+    const n = parseInt(c.color.slice(1), 16);
+    lut.set([(n >> 16) & 255, (n >> 8) & 255, n & 255, 255], c.idx * 4);
+  }
+  const out = new Uint8Array(classes.length * 4);
+  for (let i = 0; i < classes.length; i++) {
+    const o = classes[i] * 4;
+    out[i * 4] = lut[o];
+    out[i * 4 + 1] = lut[o + 1];
+    out[i * 4 + 2] = lut[o + 2];
+    out[i * 4 + 3] = classes[i] === UNLABELED ? 0 : lut[o + 3];
+  }
+  return out;
+}
+
+function allImageIds(store: ProjectStore): number[] {
+  return (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+}
+
+export function stem(file: string): string {
+  const base = path.basename(file);
+  const ext = path.extname(base);
+  return ext ? base.slice(0, -ext.length) : base;
+}

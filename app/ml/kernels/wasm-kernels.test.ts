@@ -1,0 +1,90 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { tf } from "../tf.ts";
+import { initBackend } from "../backend.ts";
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function randomValues(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function maxRelError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1e-6;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  let err = 0;
+  for (let i = 0; i < actual.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  return err / scale;
+}
+
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  stride: number | [number, number];
+  pad: "same" | "valid";
+}
+
+const cases: Case[] = [
+  { x: [2, 9, 11, 3], k: [3, 3], co: 5, stride: 1, pad: "same" },
+  { x: [2, 9, 11, 3], k: [3, 3], co: 5, stride: 1, pad: "valid" },
+  { x: [3, 9, 11, 4], k: [3, 3], co: 6, stride: 2, pad: "same" },
+  { x: [3, 10, 7, 4], k: [3, 3], co: 6, stride: 2, pad: "valid" },
+  { x: [2, 12, 12, 4], k: [2, 2], co: 3, stride: 2, pad: "valid" },
+  { x: [2, 13, 9, 2], k: [4, 4], co: 3, stride: 4, pad: "same" },
+  { x: [2, 7, 8, 5], k: [1, 1], co: 4, stride: 2, pad: "same" },
+  { x: [1, 8, 9, 3], k: [5, 3], co: 2, stride: [2, 1], pad: "same" },
+  { x: [4, 16, 16, 8], k: [3, 3], co: 8, stride: 1, pad: "same" },
+];
+
+describe("wasm training kernels", () => {
+  beforeAll(async () => {
+    const info = await initBackend("wasm");
+    expect(info.name).toBe("wasm");
+  });
+
+  for (const c of cases) {
+    const label = `x=${c.x.join("x")} k=${c.k.join("x")} co=${c.co} stride=${String(c.stride)} ${c.pad}`;
+    it(`conv2d gradients match the cpu backend: ${label}`, () => {
+      const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.co];
+      const xv = randomValues(c.x.reduce((a, b) => a * b), 1);
+      const wv = randomValues(filterShape.reduce((a, b) => a * b), 2);
+      const run = (backend: string) => {
+        tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.tensor4d(xv, c.x);
+          const w = tf.tensor4d(wv, filterShape);
+          const y = tf.conv2d(x, w, c.stride, c.pad);
+          const dyv = randomValues(y.size, 3);
+          const dy = tf.tensor(dyv, y.shape) as tf.Tensor4D;
+          const dx = tf.conv2dTranspose(dy, w, c.x, c.stride, c.pad);
+          const attrs = { strides: c.stride, pad: c.pad, dataFormat: "NHWC", filterShape };
+          const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+          // Also through autodiff, as training uses it.
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)));
+          const [gx, gw] = g([x, w]);
+          return [dx, dw, gx, gw].map((t) => (t.dataSync() as Float32Array).slice());
+        });
+      };
+      const expected = run("cpu");
+      const actual = run("wasm");
+      for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
+    });
+  }
+
+  it("leaves no tensors behind", () => {
+    tf.setBackend("wasm");
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const x = tf.ones([2, 8, 8, 3]) as tf.Tensor4D;
+      const w = tf.ones([3, 3, 3, 4]) as tf.Tensor4D;
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, w]);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

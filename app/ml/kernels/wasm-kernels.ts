@@ -1,0 +1,66 @@
+/**
+ * Training kernels for the wasm backend.
+ *
+ * @tensorflow/tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel at all (training any
+ * convolution fails with "Kernel 'Conv2DBackpropFilter' not registered"), and its
+ * Conv2DBackpropInput is a scalar C++ loop (~2-3 GFLOP/s here, 10x slower than its forward conv).
+ * Both are replaced by compositions of the wasm backend's XNNPACK forward convolution
+ * (see conv-backprop.ts). Measured per-kernel figures are in docs/ml-engine.md.
+ */
+import { tf } from "../tf.ts";
+import { conv2dFilterGradient, conv2dInputGradient, type Conv2DGeometry } from "./conv-backprop.ts";
+
+const BACKEND = "wasm";
+
+type Shape4 = [number, number, number, number];
+
+interface ConvBackpropAttrs extends Conv2DGeometry {
+  dataFormat: "NHWC" | "NCHW";
+}
+
+/** Kernel inputs arrive as TensorInfo; the engine passes Tensors, but be safe about it. */
+function asTensor4D(info: tf.TensorInfo | undefined, name: string): tf.Tensor4D {
+  if (info == null) throw new Error(`missing kernel input ${name}`);
+  if (info instanceof tf.Tensor) return info as tf.Tensor4D;
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
+}
+
+function geometryOf(attrs: tf.NamedAttrMap | undefined, kernel: string): Conv2DGeometry {
+  const a = attrs as unknown as ConvBackpropAttrs;
+  if (a.dataFormat === "NCHW") throw new Error(`${kernel} on wasm supports only NHWC tensors`);
+  return { strides: a.strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode };
+}
+
+const conv2dBackpropFilter: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: BACKEND,
+  kernelFunc: ({ inputs, attrs }) => {
+    const geometry = geometryOf(attrs, tf.Conv2DBackpropFilter);
+    const filterShape = (attrs as unknown as { filterShape: Shape4 }).filterShape;
+    return tf.tidy(() => conv2dFilterGradient(asTensor4D(inputs.x, "x"), asTensor4D(inputs.dy, "dy"), filterShape, geometry));
+  },
+};
+
+const conv2dBackpropInput: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: BACKEND,
+  kernelFunc: ({ inputs, attrs }) => {
+    const geometry = geometryOf(attrs, tf.Conv2DBackpropInput);
+    const inputShape = (attrs as unknown as { inputShape: Shape4 }).inputShape;
+    return tf.tidy(() => conv2dInputGradient(inputShape, asTensor4D(inputs.dy, "dy"), asTensor4D(inputs.filter, "filter"), geometry));
+  },
+};
+
+/** Kernels this module registers for the wasm backend, with the reason. */
+export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: string }> = [
+  { kernel: tf.Conv2DBackpropFilter, reason: "missing in tfjs-backend-wasm" },
+  { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel" },
+];
+
+/** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
+export function registerWasmTrainingKernels(): void {
+  for (const config of [conv2dBackpropFilter, conv2dBackpropInput]) {
+    if (tf.getKernel(config.kernelName, BACKEND) != null) tf.unregisterKernel(config.kernelName, BACKEND);
+    tf.registerKernel(config);
+  }
+}

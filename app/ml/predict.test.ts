@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { tf } from "./tf.ts";
+import { initBackend } from "./backend.ts";
+import { createNetwork } from "./network.ts";
+import { predict, tileSpans } from "./predict.ts";
+
+const net = () => createNetwork({ numClasses: 4, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 4 });
+
+function randomImage(width: number, height: number, channels: 1 | 3 | 4) {
+  const pixels = new Uint8Array(width * height * channels);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+  return { pixels, width, height, channels };
+}
+
+describe("prediction", () => {
+  beforeAll(async () => {
+    await initBackend("wasm");
+  });
+
+  it("tiles cover the axis with contiguous kept parts", () => {
+    for (const [total, tile, overlap] of [[100, 200, 16], [1000, 256, 32], [257, 256, 64], [513, 128, 0]]) {
+      const spans = tileSpans(total, tile, overlap);
+      expect(spans[0].keepStart).toBe(0);
+      expect(spans[spans.length - 1].keepEnd).toBe(total);
+      spans.forEach((s, i) => {
+        expect(s.start).toBeGreaterThanOrEqual(0);
+        expect(s.start + s.length).toBeLessThanOrEqual(total);
+        expect(s.keepStart).toBeGreaterThanOrEqual(s.start);
+        expect(s.keepEnd).toBeLessThanOrEqual(s.start + s.length);
+        if (i > 0) expect(s.keepStart).toBe(spans[i - 1].keepEnd);
+      });
+    }
+  });
+
+  for (const channels of [1, 3, 4] as const) {
+    it(`returns maps at the original size for odd sizes (${channels} channel(s))`, () => {
+      const n = net();
+      const before = tf.memory().numTensors;
+      const p = predict(n, randomImage(53, 37, channels));
+      expect(tf.memory().numTensors).toBe(before);
+      expect([p.width, p.height, p.numClasses]).toEqual([53, 37, 4]);
+      for (const a of [p.classMap, p.confidence, p.entropy]) expect(a.length).toBe(53 * 37);
+      expect(Math.max(...p.classMap)).toBeLessThan(4);
+      expect(Math.min(...p.confidence)).toBeGreaterThanOrEqual(0.25 - 1e-6);
+      expect(Math.max(...p.confidence)).toBeLessThanOrEqual(1 + 1e-6);
+      expect(Math.min(...p.entropy)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...p.entropy)).toBeLessThanOrEqual(1 + 1e-6);
+      n.dispose();
+    });
+  }
+
+  it("tiled and rescaled prediction keep the output geometry and agree with the untiled one", () => {
+    const n = net();
+    const image = randomImage(90, 70, 3);
+    const whole = predict(n, image);
+    const tiled = predict(n, image, { tileSize: 48, overlap: 16 });
+    const scaled = predict(n, image, { scale: 0.5 });
+    expect(tiled.classMap.length).toBe(90 * 70);
+    expect(scaled.classMap.length).toBe(90 * 70);
+    // Tiles see less context at their borders, so allow some disagreement.
+    let same = 0;
+    for (let i = 0; i < whole.classMap.length; i++) if (whole.classMap[i] === tiled.classMap[i]) same++;
+    expect(same / whole.classMap.length).toBeGreaterThan(0.7);
+    n.dispose();
+  });
+
+  it("rejects pixel buffers of the wrong size with a clear error", () => {
+    const n = net();
+    expect(() => predict(n, { pixels: new Uint8Array(10), width: 4, height: 4, channels: 3 })).toThrow(/expected 48 bytes/);
+    n.dispose();
+  });
+});

@@ -1,0 +1,36 @@
+/** Entry point of the training worker thread; see worker.ts for the protocol. */
+import { parentPort } from "node:worker_threads";
+import { initBackend } from "./backend.ts";
+import { SegmentationNetwork } from "./network.ts";
+import { datasetFromArray, train } from "./train.ts";
+import { loadWeights, serializeWeights } from "./weights.ts";
+import type { TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
+
+if (!parentPort) throw new Error("worker-main.ts must run in a worker thread");
+const port = parentPort;
+const abort = new AbortController();
+const send = (event: WorkerEvent) => port.postMessage(event);
+
+async function run(job: TrainingJob): Promise<void> {
+  send({ type: "backend", info: await initBackend(job.backend ?? "auto", job.backendOptions) });
+  const net = new SegmentationNetwork(job.network);
+  if (job.initialWeights) loadWeights(net, job.initialWeights);
+  const result = await train(net, datasetFromArray(job.samples), {
+    ...job.options,
+    signal: abort.signal,
+    onProgress: (progress) => send({ type: "progress", progress }),
+    onCheckpoint: (checkpoint) => send({ type: "checkpoint", checkpoint }),
+  });
+  send({ type: "done", result, weights: serializeWeights(net) });
+  net.dispose();
+}
+
+port.on("message", (message: WorkerRequest) => {
+  if (message.type === "cancel") {
+    abort.abort();
+  } else if (message.type === "start") {
+    run(message.job).catch((err: unknown) => {
+      send({ type: "error", message: err instanceof Error ? err.message : String(err) });
+    });
+  }
+});

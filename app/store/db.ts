@@ -1,0 +1,86 @@
+import Database from "better-sqlite3";
+import fs from "node:fs";
+import path from "node:path";
+import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from "./migrations.ts";
+import { UserError } from "./errors.ts";
+
+export type Db = Database.Database;
+
+const SQLITE_MAGIC = "SQLite format 3\0";
+
+/**
+ * Opens an existing project file. Fails, changing nothing, when the file is missing, is not
+ * a SQLite database, is a SQLite database of another application, or was written by a newer
+ * Pixelloop. Older project files are migrated forward in one transaction.
+ */
+export function openProjectDb(file: string, opts: { readonly?: boolean } = {}): Db {
+  if (!fs.existsSync(file)) throw new UserError(`${file}: no such project file`);
+  const head = readHead(file);
+  if (head.length < 16 || head.toString("latin1", 0, 16) !== SQLITE_MAGIC) {
+    throw new UserError(`${file}: not a Pixelloop project (not a SQLite database)`);
+  }
+  // Read the header fields before opening read-write, so a foreign file is never touched.
+  const appId = head.length >= 72 ? head.readUInt32BE(68) : 0;
+  const userVersion = head.length >= 64 ? head.readUInt32BE(60) : 0;
+  if (appId !== APPLICATION_ID) {
+    throw new UserError(`${file}: not a Pixelloop project (SQLite file of another application)`);
+  }
+  if (userVersion > LATEST_VERSION) {
+    throw new UserError(
+      `${file}: written by a newer Pixelloop (project format ${userVersion}, this version reads up to ${LATEST_VERSION}); update Pixelloop to open it`,
+    );
+  }
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
+  configure(db, opts.readonly ?? false);
+  if (!opts.readonly) migrate(db);
+  return db;
+}
+
+/** Creates a new, empty project file; refuses to overwrite anything. */
+export function createProjectDb(file: string): Db {
+  if (fs.existsSync(file)) throw new UserError(`${file}: already exists; choose another file name`);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  configure(db, false);
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  migrate(db);
+  return db;
+}
+
+function configure(db: Db, readonly: boolean): void {
+  if (!readonly) db.pragma("journal_mode = WAL");
+  db.pragma("foreign_keys = ON");
+  // FULL: a label write that returned survives a crash or power loss.
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  const pending = MIGRATIONS.filter((m) => m.version > current);
+  if (pending.length === 0) return;
+  db.transaction(() => {
+    for (const m of pending) {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  })();
+  // Write the header (format version, application id) into the main file now, so that the
+  // file identifies itself even if the process dies before the WAL is checkpointed.
+  db.pragma("wal_checkpoint(TRUNCATE)");
+}
+
+function readHead(file: string): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(100);
+    const n = fs.readSync(fd, buf, 0, 100, 0);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

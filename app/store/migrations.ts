@@ -1,0 +1,136 @@
+/**
+ * Versioned schema migrations. PRAGMA user_version holds the version a file is at;
+ * PRAGMA application_id marks the file as a Pixelloop project. Append, never edit, a migration.
+ */
+export const APPLICATION_ID = 0x50584c50; // "PXLP"
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: "initial schema",
+    sql: `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE classes (
+  idx      INTEGER PRIMARY KEY CHECK (idx BETWEEN 0 AND 254),
+  name     TEXT NOT NULL UNIQUE,
+  color    TEXT NOT NULL CHECK (color GLOB '#[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'),
+  shortcut TEXT
+) STRICT;
+
+CREATE TABLE images (
+  id        INTEGER PRIMARY KEY,
+  path      TEXT NOT NULL UNIQUE,
+  name      TEXT NOT NULL,
+  sha256    TEXT NOT NULL UNIQUE,
+  width     INTEGER NOT NULL,
+  height    INTEGER NOT NULL,
+  channels  INTEGER NOT NULL,
+  bit_depth INTEGER NOT NULL,
+  split     TEXT NOT NULL DEFAULT 'train' CHECK (split IN ('train', 'val', 'test')),
+  status    TEXT NOT NULL DEFAULT 'unlabeled'
+            CHECK (status IN ('unlabeled', 'labeled', 'predicted', 'suggested')),
+  added_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX images_name ON images(name);
+CREATE INDEX images_split ON images(split, id);
+CREATE INDEX images_status ON images(status, id);
+
+CREATE TABLE thumbnails (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  width    INTEGER NOT NULL,
+  height   INTEGER NOT NULL,
+  webp     BLOB NOT NULL
+) STRICT;
+
+-- The current label mask of an image: class layer and per-pixel source layer, both RLE.
+CREATE TABLE label_masks (
+  image_id       INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  version        INTEGER NOT NULL,
+  classes_rle    BLOB NOT NULL,
+  sources_rle    BLOB NOT NULL,
+  labeled_pixels INTEGER NOT NULL,
+  human_pixels   INTEGER NOT NULL,
+  accepted_pixels INTEGER NOT NULL,
+  updated_at     TEXT NOT NULL
+) STRICT;
+
+-- Every change to a mask: provenance and undo history. The patch holds the bounding box
+-- of the change with the layers before and after it, so undo/redo never re-rasterizes.
+CREATE TABLE strokes (
+  id           INTEGER PRIMARY KEY,
+  image_id     INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  class_idx    INTEGER,
+  tool         TEXT NOT NULL CHECK (tool IN ('brush', 'eraser', 'polygon', 'fill', 'accept', 'import')),
+  width        REAL NOT NULL,
+  points       TEXT NOT NULL,
+  author       TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  mask_version INTEGER NOT NULL,
+  model_id     INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  bbox         TEXT,
+  patch        BLOB,
+  undone       INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX strokes_image ON strokes(image_id, id);
+
+CREATE TABLE models (
+  id             INTEGER PRIMARY KEY,
+  name           TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  architecture   TEXT NOT NULL,
+  backend        TEXT NOT NULL,
+  weights        BLOB NOT NULL,
+  label_snapshot TEXT NOT NULL,
+  metrics        TEXT NOT NULL DEFAULT '{}',
+  parent_id      INTEGER REFERENCES models(id) ON DELETE SET NULL
+) STRICT;
+
+CREATE TABLE training_runs (
+  id          INTEGER PRIMARY KEY,
+  model_id    INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'failed')),
+  config      TEXT NOT NULL,
+  log         TEXT NOT NULL DEFAULT '[]',
+  checkpoint  BLOB
+) STRICT;
+
+CREATE TABLE predictions (
+  image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  model_id   INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  class_rle  BLOB NOT NULL,
+  confidence BLOB NOT NULL,
+  entropy    BLOB NOT NULL,
+  score      REAL NOT NULL,
+  PRIMARY KEY (image_id, model_id)
+) STRICT;
+CREATE INDEX predictions_model_score ON predictions(model_id, score DESC);
+
+CREATE TABLE suggestions (
+  id         INTEGER PRIMARY KEY,
+  model_id   INTEGER REFERENCES models(id) ON DELETE CASCADE,
+  image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  rank       INTEGER NOT NULL,
+  score      REAL NOT NULL,
+  regions    TEXT NOT NULL,
+  strategy   TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX suggestions_rank ON suggestions(model_id, rank);
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

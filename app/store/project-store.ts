@@ -1,0 +1,455 @@
+import path from "node:path";
+import { createProjectDb, nowIso, openProjectDb, type Db } from "./db.ts";
+import { UserError } from "./errors.ts";
+import type { ClassDef, ImageRow, ImageStatus, Split, StrokeRow, Tool } from "./types.ts";
+import { decodeRle, encodeRle } from "../labels/rle.ts";
+import { countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
+import { applyPatch, capturePatch, decodePatch, encodePatch } from "../labels/patch.ts";
+import type { Rect } from "../labels/raster.ts";
+
+export interface NewImage {
+  absPath: string;
+  sha256: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  split: Split;
+  thumbnail: { width: number; height: number; webp: Buffer };
+}
+
+export interface ChangeRecord {
+  tool: Tool;
+  classIdx: number | null;
+  width: number;
+  points: [number, number][];
+  author: string;
+  modelId?: number | null;
+}
+
+export interface ListQuery {
+  offset?: number;
+  limit?: number;
+  split?: Split;
+  status?: ImageStatus;
+  search?: string;
+  sort?: "id" | "name" | "labeled";
+}
+
+interface ImageDbRow {
+  id: number;
+  path: string;
+  name: string;
+  sha256: string;
+  width: number;
+  height: number;
+  channels: number;
+  bit_depth: number;
+  split: Split;
+  status: ImageStatus;
+  added_at: string;
+  labeled_pixels: number | null;
+  version: number | null;
+}
+
+const IMAGE_COLUMNS = `i.id, i.path, i.name, i.sha256, i.width, i.height, i.channels, i.bit_depth, i.split,
+  i.status, i.added_at, m.labeled_pixels, m.version`;
+
+/**
+ * The project file: every read and write of the SQLite store goes through here.
+ * One instance per open project; not shared across threads (open another in a worker).
+ */
+export class ProjectStore {
+  readonly file: string;
+  readonly dir: string;
+  readonly db: Db;
+
+  private constructor(file: string, db: Db) {
+    this.file = path.resolve(file);
+    this.dir = path.dirname(this.file);
+    this.db = db;
+  }
+
+  static create(file: string, init: { name: string; classes: Omit<ClassDef, "shortcut">[] }): ProjectStore {
+    validateClasses(init.classes, file);
+    const db = createProjectDb(file);
+    const store = new ProjectStore(file, db);
+    db.transaction(() => {
+      store.setMeta("name", init.name);
+      store.setMeta("created_at", nowIso());
+      const ins = db.prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)");
+      for (const c of init.classes) {
+        ins.run(c.idx, c.name, c.color.toLowerCase(), c.idx < 9 ? String(c.idx + 1) : c.idx === 9 ? "0" : null);
+      }
+    })();
+    return store;
+  }
+
+  static open(file: string, opts: { readonly?: boolean } = {}): ProjectStore {
+    return new ProjectStore(file, openProjectDb(file, opts));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- metadata and classes ----
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  get name(): string {
+    return this.getMeta("name") ?? path.basename(this.file);
+  }
+
+  classes(): ClassDef[] {
+    return this.db.prepare("SELECT idx, name, color, shortcut FROM classes ORDER BY idx").all() as ClassDef[];
+  }
+
+  // ---- images ----
+
+  /** Path as stored: relative (with forward slashes) when inside the project folder. */
+  storedPath(absPath: string): string {
+    const rel = path.relative(this.dir, absPath);
+    if (!rel.startsWith("..") && !path.isAbsolute(rel)) return rel.split(path.sep).join("/");
+    return path.resolve(absPath);
+  }
+
+  absolutePath(stored: string): string {
+    return path.isAbsolute(stored) ? stored : path.join(this.dir, ...stored.split("/"));
+  }
+
+  findImageBySha(sha256: string): { id: number; path: string } | undefined {
+    return this.db.prepare("SELECT id, path FROM images WHERE sha256 = ?").get(sha256) as
+      | { id: number; path: string }
+      | undefined;
+  }
+
+  insertImage(img: NewImage): number {
+    const stored = this.storedPath(img.absPath);
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO images (path, name, sha256, width, height, channels, bit_depth, split, status, added_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'unlabeled', ?)`,
+        )
+        .run(stored, path.basename(img.absPath), img.sha256, img.width, img.height, img.channels, img.bitDepth, img.split, nowIso());
+      const id = Number(info.lastInsertRowid);
+      this.db
+        .prepare("INSERT INTO thumbnails (image_id, width, height, webp) VALUES (?, ?, ?, ?)")
+        .run(id, img.thumbnail.width, img.thumbnail.height, img.thumbnail.webp);
+      return id;
+    })();
+  }
+
+  image(id: number): ImageRow | undefined {
+    const row = this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.id = ?`)
+      .get(id) as ImageDbRow | undefined;
+    return row && toImageRow(row);
+  }
+
+  /** Images whose file name is `name` (names need not be unique across folders). */
+  imagesByName(name: string): ImageRow[] {
+    const rows = this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.name = ? ORDER BY i.id`)
+      .all(name) as ImageDbRow[];
+    return rows.map(toImageRow);
+  }
+
+  listImages(q: ListQuery = {}): ImageRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.split) {
+      where.push("i.split = ?");
+      args.push(q.split);
+    }
+    if (q.status) {
+      where.push("i.status = ?");
+      args.push(q.status);
+    }
+    if (q.search) {
+      where.push("i.name LIKE ?");
+      args.push(`%${q.search}%`);
+    }
+    const order = q.sort === "name" ? "i.name, i.id" : q.sort === "labeled" ? "COALESCE(m.labeled_pixels, 0) DESC, i.id" : "i.id";
+    const sql = `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
+      ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    args.push(q.limit ?? 100, q.offset ?? 0);
+    return (this.db.prepare(sql).all(...args) as ImageDbRow[]).map(toImageRow);
+  }
+
+  countImages(q: Pick<ListQuery, "split" | "status"> = {}): number {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (q.split) {
+      where.push("split = ?");
+      args.push(q.split);
+    }
+    if (q.status) {
+      where.push("status = ?");
+      args.push(q.status);
+    }
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM images ${where.length ? "WHERE " + where.join(" AND ") : ""}`)
+      .get(...args) as { n: number };
+    return row.n;
+  }
+
+  thumbnail(imageId: number): { width: number; height: number; webp: Buffer } | undefined {
+    return this.db.prepare("SELECT width, height, webp FROM thumbnails WHERE image_id = ?").get(imageId) as
+      | { width: number; height: number; webp: Buffer }
+      | undefined;
+  }
+
+  setSplit(imageId: number, split: Split): void {
+    this.db.prepare("UPDATE images SET split = ? WHERE id = ?").run(split, imageId);
+  }
+
+  // ---- label masks and strokes ----
+
+  mask(imageId: number): LabelMask {
+    const img = this.requireImage(imageId);
+    const row = this.db.prepare("SELECT classes_rle, sources_rle FROM label_masks WHERE image_id = ?").get(imageId) as
+      | { classes_rle: Buffer; sources_rle: Buffer }
+      | undefined;
+    if (!row) return emptyMask(img.width, img.height);
+    const n = img.width * img.height;
+    return {
+      width: img.width,
+      height: img.height,
+      classes: decodeRle(row.classes_rle, n),
+      sources: decodeRle(row.sources_rle, n),
+    };
+  }
+
+  maskVersion(imageId: number): number {
+    const row = this.db.prepare("SELECT version FROM label_masks WHERE image_id = ?").get(imageId) as
+      | { version: number }
+      | undefined;
+    return row?.version ?? 0;
+  }
+
+  /**
+   * Records one change to an image's mask: the stroke row (with its undo patch) and the new
+   * mask version, in one transaction. Strokes undone before it can no longer be redone.
+   */
+  commitChange(imageId: number, before: LabelMask, after: LabelMask, rect: Rect | null, change: ChangeRecord): StrokeRow {
+    const patch = rect ? encodePatch(capturePatch(before, after, rect)) : null;
+    return this.db.transaction(() => {
+      const version = this.maskVersion(imageId) + 1;
+      this.db.prepare("UPDATE strokes SET undone = 2 WHERE image_id = ? AND undone = 1").run(imageId);
+      const createdAt = nowIso();
+      const info = this.db
+        .prepare(
+          `INSERT INTO strokes (image_id, class_idx, tool, width, points, author, created_at, mask_version, model_id, bbox, patch)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          imageId,
+          change.classIdx,
+          change.tool,
+          change.width,
+          JSON.stringify(change.points),
+          change.author,
+          createdAt,
+          version,
+          change.modelId ?? null,
+          rect ? JSON.stringify(rect) : null,
+          patch,
+        );
+      this.writeMask(imageId, after, version);
+      return {
+        id: Number(info.lastInsertRowid),
+        imageId,
+        classIdx: change.classIdx,
+        tool: change.tool,
+        width: change.width,
+        points: change.points,
+        author: change.author,
+        createdAt,
+        maskVersion: version,
+        modelId: change.modelId ?? null,
+        undone: false,
+      };
+    })();
+  }
+
+  /** Undoes the latest live change of an image; returns the stroke undone, or null. */
+  undo(imageId: number): StrokeRow | null {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare("SELECT * FROM strokes WHERE image_id = ? AND undone = 0 AND patch IS NOT NULL ORDER BY id DESC LIMIT 1")
+        .get(imageId) as StrokeDbRow | undefined;
+      if (!row) return null;
+      const mask = this.mask(imageId);
+      applyPatch(mask, decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string)), "undo");
+      this.db.prepare("UPDATE strokes SET undone = 1 WHERE id = ?").run(row.id);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1);
+      return { ...toStrokeRow(row), undone: true };
+    })();
+  }
+
+  /** Redoes the earliest undone change of an image; returns it, or null. */
+  redo(imageId: number): StrokeRow | null {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare("SELECT * FROM strokes WHERE image_id = ? AND undone = 1 ORDER BY id ASC LIMIT 1")
+        .get(imageId) as StrokeDbRow | undefined;
+      if (!row) return null;
+      const mask = this.mask(imageId);
+      applyPatch(mask, decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string)), "redo");
+      this.db.prepare("UPDATE strokes SET undone = 0 WHERE id = ?").run(row.id);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1);
+      return toStrokeRow(row);
+    })();
+  }
+
+  strokes(imageId: number): StrokeRow[] {
+    return (this.db.prepare("SELECT * FROM strokes WHERE image_id = ? ORDER BY id").all(imageId) as StrokeDbRow[]).map(
+      toStrokeRow,
+    );
+  }
+
+  private writeMask(imageId: number, mask: LabelMask, version: number): void {
+    const counts = countBySource(mask);
+    const labeled = counts.human + counts.accepted;
+    this.db
+      .prepare(
+        `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(image_id) DO UPDATE SET version = excluded.version, classes_rle = excluded.classes_rle,
+           sources_rle = excluded.sources_rle, labeled_pixels = excluded.labeled_pixels,
+           human_pixels = excluded.human_pixels, accepted_pixels = excluded.accepted_pixels, updated_at = excluded.updated_at`,
+      )
+      .run(imageId, version, encodeRle(mask.classes), encodeRle(mask.sources), labeled, counts.human, counts.accepted, nowIso());
+    this.db
+      .prepare(
+        `UPDATE images SET status = CASE
+           WHEN ? > 0 THEN 'labeled'
+           WHEN status = 'labeled' THEN 'unlabeled'
+           ELSE status END
+         WHERE id = ?`,
+      )
+      .run(labeled, imageId);
+  }
+
+  // ---- summary ----
+
+  summary(): {
+    images: number;
+    bySplit: Record<Split, number>;
+    labeledImages: number;
+    totalPixels: number;
+    labeledPixels: number;
+    humanPixels: number;
+    acceptedPixels: number;
+    strokes: number;
+    models: number;
+  } {
+    const bySplit = { train: 0, val: 0, test: 0 } as Record<Split, number>;
+    for (const r of this.db.prepare("SELECT split, COUNT(*) AS n FROM images GROUP BY split").all() as {
+      split: Split;
+      n: number;
+    }[])
+      bySplit[r.split] = r.n;
+    const px = this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(width * height), 0) AS total FROM images").get() as {
+      n: number;
+      total: number;
+    };
+    const lab = this.db
+      .prepare(
+        `SELECT COUNT(*) FILTER (WHERE labeled_pixels > 0) AS imgs, COALESCE(SUM(labeled_pixels), 0) AS labeled,
+                COALESCE(SUM(human_pixels), 0) AS human, COALESCE(SUM(accepted_pixels), 0) AS accepted FROM label_masks`,
+      )
+      .get() as { imgs: number; labeled: number; human: number; accepted: number };
+    const strokes = (this.db.prepare("SELECT COUNT(*) AS n FROM strokes WHERE undone = 0 AND tool != 'import'").get() as { n: number }).n;
+    const models = (this.db.prepare("SELECT COUNT(*) AS n FROM models").get() as { n: number }).n;
+    return {
+      images: px.n,
+      bySplit,
+      labeledImages: lab.imgs,
+      totalPixels: px.total,
+      labeledPixels: lab.labeled,
+      humanPixels: lab.human,
+      acceptedPixels: lab.accepted,
+      strokes,
+      models,
+    };
+  }
+
+  requireImage(id: number): ImageRow {
+    const img = this.image(id);
+    if (!img) throw new UserError(`${this.file}: no image with id ${id}`);
+    return img;
+  }
+}
+
+interface StrokeDbRow {
+  id: number;
+  image_id: number;
+  class_idx: number | null;
+  tool: Tool;
+  width: number;
+  points: string;
+  author: string;
+  created_at: string;
+  mask_version: number;
+  model_id: number | null;
+  bbox: string | null;
+  patch: Buffer | null;
+  undone: number;
+}
+
+function toStrokeRow(r: StrokeDbRow): StrokeRow {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    classIdx: r.class_idx,
+    tool: r.tool,
+    width: r.width,
+    points: JSON.parse(r.points),
+    author: r.author,
+    createdAt: r.created_at,
+    maskVersion: r.mask_version,
+    modelId: r.model_id,
+    undone: r.undone !== 0,
+  };
+}
+
+function toImageRow(r: ImageDbRow): ImageRow {
+  return {
+    id: r.id,
+    path: r.path,
+    name: r.name,
+    sha256: r.sha256,
+    width: r.width,
+    height: r.height,
+    channels: r.channels,
+    bitDepth: r.bit_depth,
+    split: r.split,
+    status: r.status,
+    addedAt: r.added_at,
+    labeledPixels: r.labeled_pixels ?? 0,
+    maskVersion: r.version ?? 0,
+  };
+}
+
+function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): void {
+  if (classes.length < 1) throw new UserError(`${file}: a project needs at least one class`);
+  if (classes.length > 255) throw new UserError(`${file}: at most 255 classes (index 255 means unlabeled)`);
+  const names = new Set<string>();
+  classes.forEach((c, i) => {
+    if (c.idx !== i) throw new UserError(`${file}: class indices must be 0..${classes.length - 1} in order (got ${c.idx} at position ${i})`);
+    if (!c.name.trim()) throw new UserError(`${file}: class ${i} has an empty name`);
+    if (names.has(c.name)) throw new UserError(`${file}: class name "${c.name}" appears twice`);
+    names.add(c.name);
+    if (!/^#[0-9a-fA-F]{6}$/.test(c.color)) throw new UserError(`${file}: class "${c.name}" has color "${c.color}", expected #rrggbb`);
+  });
+}

@@ -1,0 +1,40 @@
+export type Split = "train" | "val" | "test";
+export type ImageStatus = "unlabeled" | "labeled" | "predicted" | "suggested";
+export type Tool = "brush" | "eraser" | "polygon" | "fill" | "accept" | "import";
+
+export interface ClassDef {
+  idx: number;
+  name: string;
+  color: string;
+  shortcut: string | null;
+}
+
+export interface ImageRow {
+  id: number;
+  path: string;
+  name: string;
+  sha256: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  split: Split;
+  status: ImageStatus;
+  addedAt: string;
+  labeledPixels: number;
+  maskVersion: number;
+}
+
+export interface StrokeRow {
+  id: number;
+  imageId: number;
+  classIdx: number | null;
+  tool: Tool;
+  width: number;
+  points: [number, number][];
+  author: string;
+  createdAt: string;
+  maskVersion: number;
+  modelId: number | null;
+  undone: boolean;
+}

@@ -1,0 +1,155 @@
+/**
+ * Training / prediction benchmark per tensor backend (docs/ml-engine.md).
+ *
+ *   npm run bench:train                 human-readable report
+ *   npm run -s bench:train -- --json    exactly one JSON object on stdout (-s: no npm banner)
+ *   options: --backends wasm,cpu  --steps 6  --batch 8  --size 256  --cpu-steps 1  --cpu-batch 1
+ *
+ * Data: the first images of shared/datasets/camvid-dev (train images + scribbles) when present,
+ * synthetic images otherwise. GFLOP/s counts convolution FLOPs of whole training steps as
+ * 3x the forward pass (forward + ~2x for backward). The plain cpu backend is measured with a
+ * smaller budget (it is ~2 orders of magnitude slower); throughput is per image, so the ratio
+ * is comparable.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import sharp from "sharp";
+import { tf } from "../app/ml/tf.ts";
+import { initBackend, type BackendName } from "../app/ml/backend.ts";
+import { createNetwork } from "../app/ml/network.ts";
+import { predict } from "../app/ml/predict.ts";
+import { datasetFromArray, train, type TrainingSample } from "../app/ml/train.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    backends: { type: "string", default: "wasm,cpu" },
+    steps: { type: "string", default: "6" },
+    batch: { type: "string", default: "8" },
+    size: { type: "string", default: "256" },
+    "cpu-steps": { type: "string", default: "1" },
+    "cpu-batch": { type: "string", default: "1" },
+    data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
+  },
+});
+const log = (line: string) => {
+  if (!args.json) console.log(line);
+  else process.stderr.write(`${line}\n`);
+};
+
+const NUM_CLASSES = 11;
+
+async function loadCamvid(dir: string, count: number): Promise<TrainingSample[] | undefined> {
+  const imagesDir = path.join(dir, "train/images");
+  if (!fs.existsSync(imagesDir)) return undefined;
+  const names = fs.readdirSync(imagesDir).filter((n) => n.endsWith(".png")).sort().slice(0, count);
+  return Promise.all(
+    names.map(async (name) => {
+      const img = await sharp(path.join(imagesDir, name)).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+      const lab = await sharp(path.join(dir, "train/scribbles", name)).extractChannel(0).raw().toBuffer();
+      return { pixels: new Uint8Array(img.data), width: img.info.width, height: img.info.height, channels: 3 as const, labels: new Uint8Array(lab) };
+    }),
+  );
+}
+
+function syntheticData(count: number): TrainingSample[] {
+  return Array.from({ length: count }, (_, s) => {
+    const width = 480;
+    const height = 360;
+    const pixels = new Uint8Array(width * height * 3).map((_, i) => (i * 2654435761 + s) >>> 24);
+    const labels = new Uint8Array(width * height).map((_, i) => (i % 37 === 0 ? i % NUM_CLASSES : 255));
+    return { pixels, width, height, channels: 3 as const, labels };
+  });
+}
+
+interface BackendResult {
+  backend: string;
+  threads: number;
+  inputSize: number;
+  batch: number;
+  steps: number;
+  trainImagesPerSec: number;
+  trainSecPerStep: number;
+  gflops: number;
+  predictMs360x480: number;
+  forwardGflopPerImage: number;
+}
+
+async function benchBackend(name: BackendName, samples: TrainingSample[]): Promise<BackendResult> {
+  const info = await initBackend(name);
+  const isCpu = name === "cpu";
+  const size = Number(args.size);
+  const batch = Number(isCpu ? args["cpu-batch"] : args.batch);
+  const steps = Number(isCpu ? args["cpu-steps"] : args.steps);
+  const net = createNetwork({ numClasses: NUM_CLASSES });
+  const dataset = datasetFromArray(samples);
+  const base = { batchSize: batch, inputSize: size, seed: 7 };
+  if (!isCpu) await train(net, dataset, { ...base, steps: 1 }); // warm-up: wasm operator caches, JIT
+  let stepMs = 0;
+  let images = 0;
+  await train(net, dataset, {
+    ...base,
+    steps,
+    onProgress: (p) => {
+      stepMs += (batch / p.imagesPerSec) * 1000;
+      images += batch;
+      log(`  ${name} step ${p.step}/${steps}: loss ${p.losses.ce.toFixed(3)}, ${p.imagesPerSec.toFixed(2)} img/s`);
+    },
+  });
+  const trainImagesPerSec = images / (stepMs / 1000);
+  const forward = net.forwardFlops(size, size);
+
+  const image = samples[0];
+  const runs = isCpu ? 1 : 5;
+  if (!isCpu) predict(net, image);
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) predict(net, image);
+  const predictMs = (performance.now() - t0) / runs;
+  net.dispose();
+  return {
+    backend: name,
+    threads: info.threads,
+    inputSize: size,
+    batch,
+    steps,
+    trainImagesPerSec,
+    trainSecPerStep: stepMs / 1000 / steps,
+    gflops: (trainImagesPerSec * 3 * forward) / 1e9,
+    predictMs360x480: predictMs,
+    forwardGflopPerImage: forward / 1e9,
+  };
+}
+
+async function main(): Promise<void> {
+  const samples = (await loadCamvid(args.data, 16)) ?? syntheticData(8);
+  log(`data: ${samples.length} images ${samples[0].width}x${samples[0].height} (${fs.existsSync(args.data) ? "camvid-dev" : "synthetic"})`);
+  const results: Record<string, BackendResult> = {};
+  for (const name of args.backends.split(",").map((s) => s.trim()) as BackendName[]) {
+    log(`benchmarking ${name} ...`);
+    try {
+      results[name] = await benchBackend(name, samples);
+    } catch (err) {
+      log(`  ${name} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const wasmOverCpu =
+    results.wasm && results.cpu ? results.wasm.trainImagesPerSec / results.cpu.trainImagesPerSec : null;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ backends: results, wasmOverCpu })}\n`);
+    return;
+  }
+  log("");
+  log("backend  threads  input    batch  steps  train img/s  s/step   GFLOP/s  predict 360x480");
+  for (const r of Object.values(results)) {
+    log(
+      `${r.backend.padEnd(8)} ${String(r.threads).padStart(7)}  ${`${r.inputSize}x${r.inputSize}`.padEnd(8)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.trainImagesPerSec.toFixed(3).padStart(11)}  ${r.trainSecPerStep.toFixed(2).padStart(6)}  ${r.gflops.toFixed(2).padStart(8)}  ${r.predictMs360x480.toFixed(0).padStart(8)} ms`,
+    );
+  }
+  const any = Object.values(results)[0];
+  if (any) log(`forward pass: ${any.forwardGflopPerImage.toFixed(3)} GFLOP per ${any.inputSize}x${any.inputSize} image (training step ~3x)`);
+  if (wasmOverCpu != null) log(`wasm over cpu (training images/s): ${wasmOverCpu.toFixed(1)}x`);
+  tf.disposeVariables();
+}
+
+await main();
