@@ -168,9 +168,17 @@ function buildProgram(): Command {
     .command("demo")
     .description("create (if needed) and show the built-in demo project")
     .option("--dir <dir>", "where to put the demo project", path.join(process.cwd(), "demo-project"))
+    .option("--serve", "then open it in the browser UI (pixelloop serve)")
+    .option("--port <port>", "port for --serve")
     .option("--json", "machine-readable output")
-    .action(async (o: { dir: string; json?: boolean }) => {
+    .action(async (o: { dir: string; serve?: boolean; port?: string; json?: boolean }) => {
       const file = await createDemoProject(o.dir);
+      if (o.serve) {
+        const serve = program.commands.find((c) => c.name() === "serve");
+        if (!serve) throw new UserError("this build has no browser UI (serve command missing)");
+        await program.parseAsync(["serve", file, ...(o.port ? ["--port", o.port] : [])], { from: "user" });
+        return;
+      }
       const store = ProjectStore.open(file, { readonly: true });
       try {
         const s = store.summary();

@@ -71,15 +71,15 @@ function cropBox(sample: TrainingSample, o: AugmentOptions, rand: Random): numbe
   return [ny(y0), x1, ny(y0 + span - 1), x2];
 }
 
-/** One augmented batch from the given samples (all must carry labels). */
+/** One augmented batch from the given samples (samples without labels get UNLABELED everywhere). */
 export function makeBatch(samples: readonly TrainingSample[], options: AugmentOptions, rand: Random): Batch {
   return tf.tidy(() => {
     const images: tf.Tensor4D[] = [];
     const labels: tf.Tensor4D[] = [];
     for (const sample of samples) {
       validateRawImage(sample, "training sample");
-      if (!sample.labels || sample.labels.length !== sample.width * sample.height) {
-        throw new Error(`training sample ${sample.width}x${sample.height}: labels missing or of the wrong size`);
+      if (sample.labels && sample.labels.length !== sample.width * sample.height) {
+        throw new Error(`training sample ${sample.width}x${sample.height}: labels of the wrong size`);
       }
       const box = tf.tensor2d([cropBox(sample, options, rand)], [1, 4]);
       const boxIndex = tf.tensor1d([0], "int32");
@@ -90,7 +90,10 @@ export function makeBatch(samples: readonly TrainingSample[], options: AugmentOp
       const brightness = options.brightness * (2 * rand() - 1);
       img = tf.clipByValue(tf.add(tf.mul(tf.sub(img, 127.5), contrast), 127.5 + brightness), 0, 255);
       images.push(img);
-      const lab = tf.tensor4d(Float32Array.from(sample.labels), [1, sample.height, sample.width, 1]);
+      // Images without labels (semi-supervised term only) get an all-unlabeled mask.
+      const lab = sample.labels
+        ? tf.tensor4d(Float32Array.from(sample.labels), [1, sample.height, sample.width, 1])
+        : (tf.fill([1, sample.height, sample.width, 1], UNLABELED) as tf.Tensor4D);
       labels.push(tf.image.cropAndResize(lab, box, boxIndex, crop, "nearest", UNLABELED));
     }
     return {

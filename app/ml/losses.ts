@@ -15,6 +15,11 @@ export interface LossContext {
   images: tf.Tensor4D;
   /** [B, S, S] int32 class per pixel, UNLABELED where unknown. */
   labels: tf.Tensor3D;
+  /**
+   * [B, S, S] int32 pseudo-labels from the teacher pass on the weak view (class where confident,
+   * UNLABELED elsewhere), aligned with `images`; present when the semi-supervised term is on.
+   */
+  pseudoLabels?: tf.Tensor3D;
   numClasses: number;
   step: number;
   totalSteps: number;

@@ -7,6 +7,8 @@ import type { SegmentationNetwork } from "./network.ts";
 import { serializeWeights } from "./weights.ts";
 import { partialCrossEntropy, UNLABELED, type LossTerm } from "./losses.ts";
 import { DEFAULT_AUGMENT, makeBatch, seededRandom, type AugmentOptions, type TrainingSample } from "./augment.ts";
+import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
+import { pseudoLabels, strongView } from "./semi-supervised.ts";
 
 export type { TrainingSample } from "./augment.ts";
 
@@ -31,6 +33,21 @@ export interface TrainProgress {
   etaSec: number;
 }
 
+/** Result of a held-out check: `score` (e.g. mIoU) decides the best checkpoint. */
+export interface ValidationResult {
+  score: number;
+  metrics: Record<string, unknown>;
+}
+
+export interface ValidationEvent {
+  step: number;
+  epoch: number;
+  score: number;
+  metrics: Record<string, unknown>;
+  /** Whether this is the best score so far (its weights are kept). */
+  best: boolean;
+}
+
 export interface TrainCheckpoint {
   step: number;
   weights: Uint8Array;
@@ -45,7 +62,12 @@ export interface TrainOptions {
   /** Polynomial decay power of the learning rate to 0 at the last step; 0 = constant. */
   lrDecayPower?: number;
   augment?: Partial<Omit<AugmentOptions, "size">>;
-  /** Defaults to [partialCrossEntropy({ classWeights })]. */
+  /**
+   * The method (method.ts): loss terms and, with the semi-supervised term on, the weak/strong views
+   * and teacher pass. Ignored when lossTerms is given. Without both: partial CE only.
+   */
+  method?: PartialMethod;
+  /** Defaults to the method's terms, else [partialCrossEntropy({ classWeights })]. */
   lossTerms?: LossTerm[];
   classWeights?: readonly number[];
   seed?: number;
@@ -53,6 +75,11 @@ export interface TrainOptions {
   progressEvery?: number;
   /** Call onCheckpoint every n steps (and at the end); 0 = only at the end. */
   checkpointEvery?: number;
+  /** Wall-clock budget: stop after this many seconds (LR schedule and ramps follow elapsed time). */
+  maxSeconds?: number;
+  /** Held-out check, run every `every` steps and at the end; the best-scoring weights are kept. */
+  validation?: { every: number; run: (net: SegmentationNetwork) => ValidationResult };
+  onValidation?: (v: ValidationEvent) => void;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
@@ -63,6 +90,8 @@ export interface TrainResult {
   cancelled: boolean;
   seconds: number;
   lastLosses: Record<string, number>;
+  /** Best held-out check, with its weights (only when validation was given and ran). */
+  best?: { step: number; score: number; metrics: Record<string, unknown>; weights: Uint8Array };
 }
 
 function hasLabels(s: TrainingSample): boolean {
@@ -82,11 +111,18 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
   const totalSteps = options.steps;
   if (inputSize % net.inputMultiple !== 0) throw new Error(`inputSize must be a multiple of ${net.inputMultiple}`);
   const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment, size: inputSize };
-  const lossTerms = options.lossTerms ?? [partialCrossEntropy({ classWeights: options.classWeights })];
+  const method = options.method && !options.lossTerms ? resolveMethod(options.method) : undefined;
+  const lossTerms =
+    options.lossTerms ?? (method ? buildLossTerms(method, options.classWeights) : [partialCrossEntropy({ classWeights: options.classWeights })]);
+  const semi = method?.semiSupervised.enabled ? method.semiSupervised : undefined;
   const rand = seededRandom(options.seed ?? 1);
 
   const labeled: number[] = [];
-  for (let i = 0; i < dataset.size; i++) if (hasLabels(dataset.get(i))) labeled.push(i);
+  const pool: number[] = [];
+  for (let i = 0; i < dataset.size; i++) {
+    if (hasLabels(dataset.get(i))) labeled.push(i);
+    if (semi || hasLabels(dataset.get(i))) pool.push(i); // unlabeled images feed the semi-supervised term only
+  }
   if (labeled.length === 0) throw new Error("no training sample has a labeled pixel");
 
   const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -101,7 +137,7 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
     const out: number[] = [];
     while (out.length < batchSize) {
       if (cursor >= order.length) {
-        order = [...labeled];
+        order = [...pool];
         for (let i = order.length - 1; i > 0; i--) {
           const j = Math.floor(rand() * (i + 1));
           [order[i], order[j]] = [order[j], order[i]];
@@ -114,26 +150,56 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
   };
 
   const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const maxSeconds = options.maxSeconds;
+  /** Fraction of training done: by steps, or by time when there is a budget. */
+  const fraction = (step: number) => Math.min(1, Math.max(step / totalSteps, maxSeconds ? elapsed() / maxSeconds : 0));
+  /** Total steps as now expected (time budget: extrapolated from the pace so far). */
+  const expectedSteps = (step: number) => {
+    const f = fraction(step);
+    return f > 0 && step > 0 ? Math.max(step, Math.min(totalSteps, Math.round(step / f))) : totalSteps;
+  };
+  const epochOf = (step: number) => Math.floor((Math.max(0, step - 1) * batchSize) / pool.length);
+  let best: TrainResult["best"];
+  let lastValidated = -1;
+  const validate = () => {
+    if (!options.validation || lastValidated === stepsDone) return;
+    lastValidated = stepsDone;
+    const v = options.validation.run(net);
+    const isBest = !best || v.score > best.score;
+    if (isBest) best = { step: stepsDone, score: v.score, metrics: v.metrics, weights: serializeWeights(net) };
+    options.onValidation?.({ step: stepsDone, epoch: epochOf(stepsDone), score: v.score, metrics: v.metrics, best: isBest });
+  };
   let stepsDone = 0;
   let lastLosses: Record<string, number> = {};
   let sinceReport = { images: 0, ms: 0 };
   try {
-    while (stepsDone < totalSteps && !options.signal?.aborted) {
+    while (stepsDone < totalSteps && !options.signal?.aborted && !(maxSeconds && elapsed() >= maxSeconds)) {
       const stepStart = performance.now();
       const step = stepsDone;
-      const lr = decay > 0 ? baseLr * Math.pow(1 - step / totalSteps, decay) : baseLr;
+      const stepsExpected = expectedSteps(step);
+      const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
       setLr(lr);
-      const batch = makeBatch(nextIndices().map((i) => dataset.get(i)), augment, rand);
+      let batch = makeBatch(nextIndices().map((i) => dataset.get(i)), augment, rand);
+      let pseudo: tf.Tensor3D | undefined;
+      if (semi) {
+        // Teacher pass on the weak view (inference mode, outside the tape), then the strong view.
+        const weakPseudo = pseudoLabels(net, batch.images, semi.tau);
+        const view = strongView(batch.images, batch.labels, weakPseudo, semi.strong, rand);
+        tf.dispose([batch.images, batch.labels, weakPseudo]);
+        batch = { images: view.images, labels: view.labels };
+        pseudo = view.pseudoLabels;
+      }
       const termValues: Record<string, tf.Scalar> = {};
       let total: tf.Scalar | undefined;
       let grads: tf.NamedTensorMap | undefined;
       try {
         const result = tf.variableGrads(() => {
           const outputs = net.forward(batch.images, true);
-          const ctx = { outputs, images: batch.images, labels: batch.labels, numClasses: net.config.numClasses, step, totalSteps };
+          const ctx = { outputs, images: batch.images, labels: batch.labels, pseudoLabels: pseudo, numClasses: net.config.numClasses, step, totalSteps: stepsExpected };
           let sum = tf.scalar(0);
           for (const term of lossTerms) {
-            const w = term.weight(step, totalSteps);
+            const w = term.weight(step, stepsExpected);
             if (w === 0) continue;
             const value = term.compute(ctx);
             termValues[term.name] = tf.keep(value);
@@ -148,6 +214,7 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
         for (const [name, value] of Object.entries(termValues)) lastLosses[name] = value.dataSync()[0];
       } finally {
         tf.dispose([batch.images, batch.labels, ...Object.values(termValues)]);
+        if (pseudo) pseudo.dispose();
         if (total) total.dispose();
         if (grads) tf.dispose(grads);
       }
@@ -155,33 +222,37 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
       sinceReport.images += batchSize;
       sinceReport.ms += performance.now() - stepStart;
 
-      if (stepsDone % progressEvery === 0 || stepsDone === totalSteps) {
+      const expectedNow = expectedSteps(stepsDone);
+      if (stepsDone % progressEvery === 0 || stepsDone === expectedNow) {
         const imagesPerSec = sinceReport.images / (sinceReport.ms / 1000);
         const secPerStep = sinceReport.ms / 1000 / (sinceReport.images / batchSize);
         options.onProgress?.({
           step: stepsDone,
-          epoch: Math.floor(((stepsDone - 1) * batchSize) / labeled.length),
-          totalSteps,
+          epoch: epochOf(stepsDone),
+          totalSteps: expectedNow,
           losses: lastLosses,
           learningRate: lr,
           imagesPerSec,
-          etaSec: (totalSteps - stepsDone) * secPerStep,
+          etaSec: maxSeconds ? Math.max(0, Math.min(maxSeconds - elapsed(), (totalSteps - stepsDone) * secPerStep)) : (totalSteps - stepsDone) * secPerStep,
         });
         sinceReport = { images: 0, ms: 0 };
       }
       if (options.onCheckpoint && checkpointEvery > 0 && stepsDone % checkpointEvery === 0 && stepsDone < totalSteps) {
         await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
       }
+      if (options.validation && stepsDone % Math.max(1, options.validation.every) === 0) validate();
       await nextTurn();
     }
+    if (stepsDone > 0) validate();
     if (options.onCheckpoint && stepsDone > 0) await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
   } finally {
     optimizer.dispose();
   }
   return {
     stepsDone,
-    cancelled: stepsDone < totalSteps,
+    cancelled: options.signal?.aborted === true || (stepsDone < totalSteps && !maxSeconds),
     seconds: (performance.now() - started) / 1000,
     lastLosses,
+    best,
   };
 }

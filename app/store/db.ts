@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
-import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from "./migrations.ts";
+import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.ts";
 import { UserError } from "./errors.ts";
 
 export type Db = Database.Database;
@@ -13,7 +13,12 @@ const SQLITE_MAGIC = "SQLite format 3\0";
  * a SQLite database, is a SQLite database of another application, or was written by a newer
  * Pixelloop. Older project files are migrated forward in one transaction.
  */
-export function openProjectDb(file: string, opts: { readonly?: boolean } = {}): Db {
+export function openProjectDb(
+  file: string,
+  opts: { readonly?: boolean; migrations?: Migration[] } = {},
+): Db {
+  const migrations = opts.migrations ?? MIGRATIONS;
+  const latest = migrations.length ? migrations[migrations.length - 1].version : LATEST_VERSION;
   if (!fs.existsSync(file)) throw new UserError(`${file}: no such project file`);
   const head = readHead(file);
   if (head.length < 16 || head.toString("latin1", 0, 16) !== SQLITE_MAGIC) {
@@ -25,14 +30,14 @@ export function openProjectDb(file: string, opts: { readonly?: boolean } = {}): 
   if (appId !== APPLICATION_ID) {
     throw new UserError(`${file}: not a Pixelloop project (SQLite file of another application)`);
   }
-  if (userVersion > LATEST_VERSION) {
+  if (userVersion > latest) {
     throw new UserError(
-      `${file}: written by a newer Pixelloop (project format ${userVersion}, this version reads up to ${LATEST_VERSION}); update Pixelloop to open it`,
+      `${file}: written by a newer Pixelloop (project format ${userVersion}, this version reads up to ${latest}); update Pixelloop to open it`,
     );
   }
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
   configure(db, opts.readonly ?? false);
-  if (!opts.readonly) migrate(db);
+  if (!opts.readonly) migrate(db, migrations);
   return db;
 }
 
@@ -43,7 +48,7 @@ export function createProjectDb(file: string): Db {
   const db = new Database(file);
   configure(db, false);
   db.pragma(`application_id = ${APPLICATION_ID}`);
-  migrate(db);
+  migrate(db, MIGRATIONS);
   return db;
 }
 
@@ -55,9 +60,9 @@ function configure(db: Db, readonly: boolean): void {
   db.pragma("busy_timeout = 5000");
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, migrations: Migration[]): void {
   const current = db.pragma("user_version", { simple: true }) as number;
-  const pending = MIGRATIONS.filter((m) => m.version > current);
+  const pending = migrations.filter((m) => m.version > current);
   if (pending.length === 0) return;
   db.transaction(() => {
     for (const m of pending) {

@@ -1,0 +1,172 @@
+/**
+ * The one contract between the UI and the core: every method with its request schema (zod)
+ * and its response type. The same map is served over HTTP (app/server), over Electron IPC
+ * later (preload: one function per method) and can be called in-process (app/api/service.ts).
+ */
+import { z } from "zod";
+import type {
+  AppInfo,
+  ClassDef,
+  ExportResult,
+  ImageItem,
+  ImageList,
+  ImportResult,
+  MaskChange,
+  MaskData,
+  PredictionData,
+  ProjectInfo,
+  Suggestion,
+  TrainingStatus,
+} from "./types.ts";
+
+/** A method: request schema plus a phantom response type (`_response` is never read). */
+export interface MethodDef<Req extends z.ZodType, Res> {
+  request: Req;
+  _response: Res;
+}
+
+function method<Res>() {
+  return <Req extends z.ZodType>(request: Req): MethodDef<Req, Res> => ({ request, _response: undefined as unknown as Res });
+}
+
+const empty = z.object({}).strict();
+const imageId = z.number().int().positive();
+const point = z.tuple([z.number().finite(), z.number().finite()]);
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "expected a color like #ff8800");
+
+export const api = {
+  "app.info": method<AppInfo>()(empty),
+
+  "project.create": method<ProjectInfo>()(
+    z
+      .object({
+        name: z.string().trim().min(1, "give the project a name").max(120),
+        /** folder for the project file; default: the server's projects folder */
+        dir: z.string().min(1).optional(),
+        classes: z
+          .array(z.object({ name: z.string().trim().min(1, "class names cannot be empty").max(60), color }))
+          .min(1, "a project needs at least one class")
+          .max(255),
+      })
+      .strict(),
+  ),
+  "project.open": method<ProjectInfo>()(z.object({ file: z.string().min(1) }).strict()),
+  "project.openDemo": method<ProjectInfo>()(empty),
+  "project.close": method<{ closed: boolean }>()(empty),
+  "project.status": method<ProjectInfo>()(empty),
+
+  "classes.list": method<ClassDef[]>()(empty),
+
+  "images.list": method<ImageList>()(
+    z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+        status: z.enum(["unlabeled", "labeled", "predicted", "suggested"]).optional(),
+        split: z.enum(["train", "val", "test"]).optional(),
+        search: z.string().max(200).optional(),
+        sort: z.enum(["id", "name", "labeled", "uncertainty"]).default("id"),
+      })
+      .strict(),
+  ),
+  "images.get": method<ImageItem>()(z.object({ id: imageId }).strict()),
+  "images.import": method<ImportResult>()(
+    z
+      .object({
+        paths: z.array(z.string().min(1)).min(1, "give at least one file or folder"),
+        split: z.enum(["train", "val", "test"]).default("train"),
+      })
+      .strict(),
+  ),
+
+  "masks.get": method<MaskData>()(z.object({ imageId }).strict()),
+  "strokes.commit": method<MaskChange>()(
+    z
+      .object({
+        imageId,
+        tool: z.enum(["brush", "eraser", "polygon"]),
+        classIdx: z.number().int().min(0).max(254).nullable(),
+        width: z.number().positive().max(2000),
+        points: z.array(point).min(1).max(100_000),
+      })
+      .strict()
+      .refine((s) => s.tool === "eraser" || s.classIdx !== null, { message: "brush and polygon need a class", path: ["classIdx"] })
+      .refine((s) => s.tool !== "polygon" || s.points.length >= 3, { message: "a polygon needs at least 3 points", path: ["points"] }),
+  ),
+  "masks.undo": method<MaskChange>()(z.object({ imageId }).strict()),
+  "masks.redo": method<MaskChange>()(z.object({ imageId }).strict()),
+  "regions.accept": method<MaskChange>()(
+    z.object({ imageId, x: z.number().int().min(0), y: z.number().int().min(0) }).strict(),
+  ),
+
+  "predictions.get": method<PredictionData | null>()(z.object({ imageId }).strict()),
+  "suggestions.list": method<Suggestion[]>()(
+    z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+  ),
+
+  "training.start": method<TrainingStatus>()(
+    z
+      .object({
+        steps: z.number().int().min(1).max(100_000).optional(),
+        inputSize: z.number().int().min(32).max(1024).optional(),
+        batchSize: z.number().int().min(1).max(64).optional(),
+        /** network widths, e.g. [8, 16] for a tiny test network */
+        widths: z.array(z.number().int().min(1).max(512)).min(1).max(6).optional(),
+      })
+      .strict(),
+  ),
+  "training.stop": method<TrainingStatus>()(empty),
+  "training.status": method<TrainingStatus>()(empty),
+
+  "export.masks": method<ExportResult>()(
+    z
+      .object({
+        format: z.enum(["index", "color"]),
+        /** default: <project folder>/exports/masks-<format> */
+        outDir: z.string().min(1).optional(),
+        onlyLabeled: z.boolean().default(false),
+      })
+      .strict(),
+  ),
+} as const;
+
+export type Api = typeof api;
+export type ApiMethod = keyof Api;
+export const API_METHODS = Object.keys(api) as ApiMethod[];
+
+/** What a caller sends (defaults may be left out). */
+export type ApiRequest<M extends ApiMethod> = z.input<Api[M]["request"]>;
+/** What a handler receives (after validation, defaults filled in). */
+export type ApiParsed<M extends ApiMethod> = z.output<Api[M]["request"]>;
+export type ApiResponse<M extends ApiMethod> = Api[M]["_response"];
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(api, name);
+}
+
+/** Validates a request; returns the parsed value or a one-line reason naming the field. */
+export function parseRequest<M extends ApiMethod>(
+  m: M,
+  body: unknown,
+): { ok: true; value: ApiParsed<M> } | { ok: false; message: string } {
+  const r = api[m].request.safeParse(body ?? {});
+  if (r.success) return { ok: true, value: r.data as ApiParsed<M> };
+  const issue = r.error.issues[0];
+  const where = issue.path.length ? issue.path.join(".") : "request";
+  return { ok: false, message: `${m}: ${where}: ${issue.message}` };
+}
+
+/** Any transport: send one request, get its response (rejects with ApiError). */
+export interface ApiTransport {
+  call<M extends ApiMethod>(m: M, req: ApiRequest<M>): Promise<ApiResponse<M>>;
+}
+
+/** Error as it crosses a transport: status 400 invalid request, 409 no project, 422 user error, 500 bug. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}

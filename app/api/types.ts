@@ -1,0 +1,158 @@
+/**
+ * Data shapes that cross the API boundary (HTTP, WebSocket, later Electron IPC).
+ * Plain JSON only, no Node or DOM types: the renderer type-checks this file too.
+ */
+import type { ClassDef, ImageRow, ImageStatus, Split } from "../store/types.ts";
+
+export type { ClassDef, ImageStatus, Split };
+
+export interface ProjectSummary {
+  images: number;
+  bySplit: Record<Split, number>;
+  labeledImages: number;
+  totalPixels: number;
+  labeledPixels: number;
+  humanPixels: number;
+  acceptedPixels: number;
+  strokes: number;
+  models: number;
+}
+
+export interface ProjectInfo {
+  file: string;
+  name: string;
+  classes: ClassDef[];
+  summary: ProjectSummary;
+}
+
+export interface RecentProject {
+  file: string;
+  name: string;
+  openedAt: string;
+}
+
+export interface AppInfo {
+  version: string;
+  /** The front door the core is reached through: "http" (browser mode) or, later, "ipc". */
+  transport: "http" | "ipc";
+  project: ProjectInfo | null;
+  recent: RecentProject[];
+  /** Folder where new projects go unless told otherwise. */
+  projectsDir: string;
+}
+
+/** One image as the UI sees it: its row plus the uncertainty score of the latest prediction. */
+export interface ImageItem extends ImageRow {
+  /** mean normalized entropy of the latest model's prediction, null before any prediction */
+  score: number | null;
+}
+
+export type ImageSort = "id" | "name" | "labeled" | "uncertainty";
+
+export interface ImageList {
+  total: number;
+  offset: number;
+  items: ImageItem[];
+}
+
+export interface ImportResult {
+  imported: number;
+  importedIds: number[];
+  duplicates: { file: string; reason: string }[];
+  skipped: { file: string; reason: string }[];
+  ignored: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The label layer of an image: class index per pixel (255 = unlabeled), RLE, base64. */
+export interface MaskData {
+  imageId: number;
+  width: number;
+  height: number;
+  version: number;
+  /** (value u8, run LEB128)* over row-major pixels; decode with app/api/wire.ts decodeRleBase64 */
+  classesRle: string;
+}
+
+export interface MaskChange {
+  imageId: number;
+  /** mask version after the change (unchanged when nothing happened) */
+  version: number;
+  /** false when the request changed nothing (stroke outside the image, nothing to undo) */
+  changed: boolean;
+  /** the rectangle that changed, image pixels */
+  rect: Rect | null;
+  labeledPixels: number;
+  status: ImageStatus;
+  strokeId: number | null;
+}
+
+export interface PredictionData {
+  imageId: number;
+  modelId: number;
+  width: number;
+  height: number;
+  /** arg-max class per pixel, RLE base64 (as MaskData.classesRle) */
+  classesRle: string;
+  /** uncertainty per pixel, 0..255 = normalized entropy 0..1, RLE base64; null when not stored */
+  uncertaintyRle: string | null;
+  score: number;
+}
+
+export interface Suggestion {
+  imageId: number;
+  name: string;
+  score: number;
+  status: ImageStatus;
+}
+
+export interface LossPoint {
+  step: number;
+  losses: Record<string, number>;
+}
+
+export interface TrainingRound {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: "running" | "done" | "cancelled" | "failed";
+  modelId: number | null;
+  valMiou: number | null;
+  steps: number | null;
+}
+
+export interface TrainingStatus {
+  /** false when this build has no project-level training; `reason` says why */
+  available: boolean;
+  reason: string | null;
+  state: "idle" | "starting" | "training" | "predicting" | "stopping" | "done" | "failed" | "cancelled";
+  backend: string | null;
+  step: number;
+  totalSteps: number;
+  etaSec: number | null;
+  imagesPerSec: number | null;
+  losses: LossPoint[];
+  valMiou: { step: number; miou: number }[];
+  message: string | null;
+  rounds: TrainingRound[];
+}
+
+export interface ExportResult {
+  outDir: string;
+  written: number;
+  format: "index" | "color";
+}
+
+/** Events pushed to every connected client (WebSocket in browser mode). */
+export type ApiEvent =
+  | { type: "project.changed"; project: ProjectInfo | null }
+  | { type: "import.progress"; done: number; total: number; file: string }
+  | { type: "training.status"; status: TrainingStatus }
+  | { type: "mask.changed"; imageId: number; version: number }
+  | { type: "predictions.changed"; modelId: number };

@@ -1,0 +1,50 @@
+/**
+ * Wire formats shared by the core and the UI, free of Node and DOM types.
+ * Layers travel as RLE (the store's format: value u8, run length LEB128) in base64.
+ * The rasterizers are the core's own, so what the UI paints while drawing is exactly
+ * what the core stores when the stroke is committed.
+ */
+export { rasterizeBrush, rasterizePolygon, type Point } from "../labels/raster.ts";
+export { UNLABELED } from "../labels/mask.ts";
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let s = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) s += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(s);
+}
+
+export function base64ToBytes(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Decodes RLE into `length` values; throws on corrupt data. */
+export function decodeRle(buf: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let pos = 0;
+  let i = 0;
+  while (i < buf.length) {
+    const v = buf[i++];
+    let run = 0;
+    let shift = 1;
+    for (;;) {
+      if (i >= buf.length) throw new Error("corrupt RLE data: truncated run length");
+      const b = buf[i++];
+      run += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+      shift *= 128;
+    }
+    if (pos + run > length) throw new Error(`corrupt RLE data: runs exceed ${length} values`);
+    out.fill(v, pos, pos + run);
+    pos += run;
+  }
+  if (pos !== length) throw new Error(`corrupt RLE data: ${pos} values, expected ${length}`);
+  return out;
+}
+
+export function decodeRleBase64(b64: string, length: number): Uint8Array {
+  return decodeRle(base64ToBytes(b64), length);
+}

@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { CAMVID, tmpDir } from "../testing/tmp.ts";
+import { readIndexPng } from "../exchange/index-png.ts";
+
+const BIN = path.resolve(import.meta.dirname, "../../bin/pixelloop.mjs");
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("pixelloop CLI on camvid-dev", () => {
+  const t = tmpDir();
+  const project = path.join(t.dir, "camvid.pxl");
+  afterAll(() => t.cleanup());
+
+  it("init, import with scribbles, status --json, export identical index masks", () => {
+    const init = run("init", project, "--classes-file", path.join(CAMVID, "classes.json"));
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/11 classes/);
+
+    const imp = run("import", project, path.join(CAMVID, "train/images"), "--labels", path.join(CAMVID, "train/scribbles"));
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(/imported 60 images/);
+    expect(imp.stdout).toMatch(/60 masks imported/);
+
+    const st = run("status", project, "--json");
+    expect(st.code).toBe(0);
+    const status = JSON.parse(st.stdout);
+    expect(status.images).toBe(60);
+    expect(status.classes).toBe(11);
+    expect(status.labeledImages).toBe(60);
+    expect(status.labeledFraction).toBeGreaterThan(0.027);
+    expect(status.labeledFraction).toBeLessThan(0.031);
+
+    const outDir = path.join(t.dir, "masks");
+    const exp = run("export", "masks", project, "--out", outDir, "--format", "index");
+    expect(exp.code).toBe(0);
+    const written = fs.readdirSync(outDir).sort();
+    const scribbles = fs.readdirSync(path.join(CAMVID, "train/scribbles")).sort();
+    expect(written).toEqual(scribbles);
+    for (const f of written) {
+      const a = readIndexPng(path.join(outDir, f));
+      const b = readIndexPng(path.join(CAMVID, "train/scribbles", f));
+      expect([a.width, a.height]).toEqual([b.width, b.height]);
+      expect(Buffer.from(a.values).equals(Buffer.from(b.values))).toBe(true);
+    }
+
+    const colorDir = path.join(t.dir, "color");
+    expect(run("export", "masks", project, "--out", colorDir, "--format", "color").code).toBe(0);
+    const legend = JSON.parse(fs.readFileSync(path.join(colorDir, "legend.json"), "utf8"));
+    expect(legend.classes[3]).toEqual({ index: 3, name: "road", color: "#804080" });
+  });
+
+  it("reports errors in one line on stderr with a non-zero exit code", () => {
+    const missing = run("status", path.join(t.dir, "nope.pxl"));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    expect(missing.stderr).toMatch(/nope\.pxl: no such project file/);
+
+    const notProject = path.join(t.dir, "notes.pxl");
+    fs.writeFileSync(notProject, "just text");
+    const bad = run("import", notProject, path.join(CAMVID, "val/images"));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/notes\.pxl: not a Pixelloop project/);
+    expect(fs.readFileSync(notProject, "utf8")).toBe("just text");
+
+    const badClasses = path.join(t.dir, "classes.json");
+    fs.writeFileSync(badClasses, JSON.stringify({ classes: [{ index: 0, name: "a", color: "blue" }] }));
+    const init = run("init", path.join(t.dir, "x.pxl"), "--classes-file", badClasses);
+    expect(init.code).toBe(1);
+    expect(init.stderr).toMatch(/classes\.json: classes\.0\.color: expected a color like #ff8800/);
+    expect(fs.existsSync(path.join(t.dir, "x.pxl"))).toBe(false);
+
+    expect(run("frobnicate").code).toBe(2);
+  });
+
+  it("init with --classes names, then import a single file into val", () => {
+    const p = path.join(t.dir, "small.pxl");
+    expect(run("init", p, "--classes", "road, car ,sky").code).toBe(0);
+    const img = path.join(CAMVID, "val/images", fs.readdirSync(path.join(CAMVID, "val/images"))[0]);
+    const r = run("import", p, img, "--split", "val", "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).imported).toBe(1);
+    const st = JSON.parse(run("status", p, "--json").stdout);
+    expect(st.classNames).toEqual(["road", "car", "sky"]);
+    expect(st.splits).toEqual({ train: 0, val: 1, test: 0 });
+  });
+});

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import sharp from "sharp";
+import { ProjectStore } from "../store/project-store.ts";
+import { importImages } from "./importer.ts";
+import { decodePixels } from "./decode.ts";
+import { CAMVID, tmpDir } from "../testing/tmp.ts";
+import { encodeIndexPng } from "../exchange/index-png.ts";
+import { importIndexMasks } from "../exchange/mask-files.ts";
+
+/** A valid PNG header that claims a huge size (no pixel data needed to be refused). */
+function hugePngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body) >>> 0);
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(Buffer.alloc(16))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+describe("image import", () => {
+  const t = tmpDir();
+  const src = path.join(t.dir, "src");
+  let store: ProjectStore;
+  const camvidImage = path.join(CAMVID, "train/images", fs.readdirSync(path.join(CAMVID, "train/images"))[0]);
+
+  beforeAll(async () => {
+    fs.mkdirSync(path.join(src, "nested/deeper"), { recursive: true });
+    const rgb = await sharp(camvidImage).resize(64, 48).toBuffer();
+    await sharp(rgb).png().toFile(path.join(src, "rgb.png"));
+    await sharp(rgb).jpeg().toFile(path.join(src, "nested/photo.jpg"));
+    await sharp(rgb).tiff().toFile(path.join(src, "nested/scan.tiff"));
+    await sharp(rgb).webp().toFile(path.join(src, "nested/deeper/web.webp"));
+    await sharp(rgb).grayscale().toColourspace("b-w").png().toFile(path.join(src, "gray.png"));
+    await sharp(rgb).ensureAlpha().png().toFile(path.join(src, "rgba.png"));
+    await sharp(rgb).toColourspace("rgb16").png().toFile(path.join(src, "deep16.png"));
+    // A portrait photo stored landscape with EXIF orientation 6 (rotate 90 degrees clockwise).
+    await sharp(await sharp(rgb).resize(60, 40).toBuffer()).jpeg().withMetadata({ orientation: 6 }).toFile(path.join(src, "rotated.jpg"));
+    fs.copyFileSync(path.join(src, "rgb.png"), path.join(src, "zz-copy-of-rgb.png"));
+    fs.writeFileSync(path.join(src, "empty.png"), "");
+    fs.writeFileSync(path.join(src, "corrupt.png"), Buffer.from("this is not an image at all".repeat(20)));
+    const full = fs.readFileSync(camvidImage);
+    fs.writeFileSync(path.join(src, "truncated.png"), full.subarray(0, Math.floor(full.length / 2)));
+    fs.writeFileSync(path.join(src, "huge.png"), hugePngHeader(20000, 10000));
+    fs.writeFileSync(path.join(src, "notes.txt"), "not an image");
+    await sharp(rgb).gif().toFile(path.join(t.dir, "anim.gif"));
+    store = ProjectStore.create(path.join(t.dir, "p.pxl"), { name: "t", classes: [{ idx: 0, name: "a", color: "#112233" }, { idx: 1, name: "b", color: "#445566" }] });
+  });
+  afterAll(() => {
+    store.close();
+    t.cleanup();
+  });
+
+  it("imports every readable format recursively and skips bad files with reasons", async () => {
+    const progress: number[] = [];
+    const s = await importImages(store, [src, path.join(t.dir, "anim.gif"), path.join(t.dir, "missing.png")], {
+      split: "val",
+      onProgress: (p) => progress.push(p.done),
+    });
+    const names = s.imported.map((i) => path.basename(i.file)).sort();
+    expect(names).toEqual(["deep16.png", "gray.png", "photo.jpg", "rgb.png", "rgba.png", "rotated.jpg", "scan.tiff", "web.webp"]);
+    const reasons = Object.fromEntries(s.skipped.map((x) => [path.basename(x.file), x.reason]));
+    expect(reasons["empty.png"]).toBe("empty file");
+    expect(reasons["corrupt.png"]).toMatch(/^not a readable image/);
+    expect(reasons["truncated.png"]).toMatch(/^cannot decode image data/);
+    expect(reasons["huge.png"]).toMatch(/20000x10000 is 200 megapixels, over the limit of 100/);
+    expect(reasons["anim.gif"]).toMatch(/unsupported format gif/);
+    expect(reasons["missing.png"]).toBe("no such file or folder");
+    expect(s.duplicates).toHaveLength(1);
+    expect(s.duplicates[0].reason).toMatch(/same content as .*rgb\.png/);
+    expect(s.ignored).toBe(1); // notes.txt
+    expect(progress.at(-1)).toBe(progress.length);
+    expect(store.countImages({ split: "val" })).toBe(8);
+  });
+
+  it("records size after EXIF orientation, channels and bit depth", () => {
+    const byName = (n: string) => store.imagesByName(n)[0];
+    expect([byName("rotated.jpg").width, byName("rotated.jpg").height]).toEqual([40, 60]);
+    expect(byName("gray.png").channels).toBe(1);
+    expect(byName("rgba.png").channels).toBe(4);
+    expect(byName("deep16.png").bitDepth).toBe(16);
+    expect(byName("rgb.png").path).toBe("src/rgb.png");
+    const thumb = store.thumbnail(byName("rgb.png").id);
+    expect(thumb?.webp.subarray(8, 12).toString("latin1")).toBe("WEBP");
+  });
+
+  it("re-importing the same folder adds nothing", async () => {
+    const again = await importImages(store, [src]);
+    expect(again.imported).toHaveLength(0);
+    expect(again.duplicates.length).toBe(9);
+  });
+
+  it("decodes gray as one channel, color as RGB, 16-bit to 8-bit, with orientation applied", async () => {
+    const gray = await decodePixels(path.join(src, "gray.png"));
+    expect([gray.channels, gray.data.length]).toEqual([1, 64 * 48]);
+    const deep = await decodePixels(path.join(src, "deep16.png"));
+    const plain = await decodePixels(path.join(src, "rgb.png"));
+    expect(deep.channels).toBe(3);
+    let maxDiff = 0;
+    for (let i = 0; i < plain.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(plain.data[i] - deep.data[i]));
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    const rot = await decodePixels(path.join(src, "rotated.jpg"));
+    expect([rot.width, rot.height]).toEqual([40, 60]);
+  });
+
+  it("imports masks: void and 255 become unlabeled, size mismatch names both files", () => {
+    const masks = path.join(t.dir, "masks");
+    fs.mkdirSync(masks);
+    const v = new Uint8Array(64 * 48).fill(255);
+    v.fill(0, 0, 64); // first row: class 0
+    v.fill(1, 64, 128); // second row: class 1
+    v.fill(11, 128, 192); // third row: void
+    fs.writeFileSync(path.join(masks, "rgb.png"), encodeIndexPng(v, 64, 48));
+    fs.writeFileSync(path.join(masks, "gray.png"), encodeIndexPng(new Uint8Array(10 * 10), 10, 10));
+    fs.writeFileSync(path.join(masks, "scan.png"), "broken");
+    const r = importIndexMasks(store, masks);
+    expect(r.imported.map((x) => [x.image, x.labeledPixels])).toEqual([["rgb.png", 128]]);
+    expect(r.unlabeledValues).toBe(64 * 48 - 128);
+    const mismatch = r.errors.find((e) => e.file.endsWith("gray.png"));
+    expect(mismatch?.reason).toMatch(/gray\.png: mask is 10x10 but image .*src\/gray\.png is 64x48/);
+    expect(r.errors.find((e) => e.file.endsWith("scan.png"))?.reason).toMatch(/scan\.png: not a readable PNG/);
+    const gray = store.imagesByName("gray.png")[0];
+    expect(store.mask(gray.id).classes.every((c) => c === 255)).toBe(true);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The training method as plain, serializable options (they cross the worker boundary), and the
+ * loss terms / batch views built from them. Every knob is documented in docs/learning.md with
+ * its default and the measurement behind it.
+ */
+import { partialCrossEntropy, type LossTerm } from "./losses.ts";
+import { fixMatchLoss, DEFAULT_STRONG_AUGMENT, type StrongAugmentOptions } from "./semi-supervised.ts";
+import { pixlAlignment } from "./pixl.ts";
+import { crfLoss } from "./crf.ts";
+
+export interface SemiSupervisedOptions {
+  enabled: boolean;
+  /** Loss weight after the ramp. */
+  weight: number;
+  /** Pseudo-labels are kept where the weak view's softmax confidence >= tau. */
+  tau: number;
+  /** The weight ramps linearly from 0 over this fraction of training. */
+  rampFraction: number;
+  strong: StrongAugmentOptions;
+}
+
+export interface PixlOptions {
+  enabled: boolean;
+  weight: number;
+  /** Per image, labeled / confidently pseudo-labeled pixels with entropy <= this quantile are "joint". */
+  quantile: number;
+  /** Softmax-over-prototypes temperature. */
+  temperature: number;
+  /** EMA momentum of the class prototypes across steps. */
+  momentum: number;
+  /** Confidence threshold for the student's own pseudo-labels when the semi-supervised term is off. */
+  tau: number;
+  rampFraction: number;
+}
+
+export interface CrfOptions {
+  enabled: boolean;
+  weight: number;
+  /** Color gate exp(-|I_p - I_q|^2 / (2 sigma^2)), sigma in 0..255 units. */
+  sigma: number;
+  /** Neighbour offsets used (pixels); each gives 2 shifted copies (right/down and the diagonals). */
+  offsets: number[];
+  rampFraction: number;
+}
+
+export type ClassWeighting = "none" | "inverse-sqrt";
+
+export interface MethodOptions {
+  /** Class weights for the partial CE, from labeled pixel counts: w_c = sqrt(median / n_c), clipped to [0.25, 4]. */
+  classWeighting: ClassWeighting;
+  semiSupervised: SemiSupervisedOptions;
+  pixl: PixlOptions;
+  crf: CrfOptions;
+}
+
+export const DEFAULT_METHOD: MethodOptions = {
+  classWeighting: "inverse-sqrt",
+  semiSupervised: { enabled: true, weight: 1, tau: 0.9, rampFraction: 0.2, strong: DEFAULT_STRONG_AUGMENT },
+  pixl: { enabled: true, weight: 0.3, quantile: 0.7, temperature: 0.1, momentum: 0.9, tau: 0.9, rampFraction: 0.2 },
+  crf: { enabled: true, weight: 1, sigma: 15, offsets: [1, 2], rampFraction: 0.1 },
+};
+
+export type PartialMethod = {
+  classWeighting?: ClassWeighting;
+  semiSupervised?: Partial<Omit<SemiSupervisedOptions, "strong">> & { strong?: Partial<StrongAugmentOptions> };
+  pixl?: Partial<PixlOptions>;
+  crf?: Partial<CrfOptions>;
+};
+
+export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
+  const d = DEFAULT_METHOD;
+  return {
+    classWeighting: partial.classWeighting ?? d.classWeighting,
+    semiSupervised: {
+      ...d.semiSupervised,
+      ...partial.semiSupervised,
+      strong: { ...d.semiSupervised.strong, ...partial.semiSupervised?.strong },
+    },
+    pixl: { ...d.pixl, ...partial.pixl },
+    crf: { ...d.crf, ...partial.crf },
+  };
+}
+
+/** Linear ramp from 0 to `weight` over the first `fraction` of the steps. */
+export function ramp(weight: number, fraction: number): (step: number, totalSteps: number) => number {
+  return (step, totalSteps) => {
+    if (fraction <= 0) return weight;
+    return weight * Math.min(1, step / Math.max(1, fraction * totalSteps));
+  };
+}
+
+/** w_c = sqrt(median(n) / n_c) over classes with labels, clipped to [0.25, 4]; 1 for unseen classes. */
+export function classWeightsFromCounts(counts: readonly number[]): number[] {
+  const seen = counts.filter((n) => n > 0).sort((a, b) => a - b);
+  if (seen.length === 0) return counts.map(() => 1);
+  const median = seen[Math.floor(seen.length / 2)];
+  return counts.map((n) => (n > 0 ? Math.min(4, Math.max(0.25, Math.sqrt(median / n))) : 1));
+}
+
+export function buildLossTerms(method: MethodOptions, classWeights?: readonly number[]): LossTerm[] {
+  const terms: LossTerm[] = [partialCrossEntropy({ classWeights: method.classWeighting === "none" ? undefined : classWeights })];
+  if (method.semiSupervised.enabled) terms.push(fixMatchLoss(method.semiSupervised));
+  if (method.pixl.enabled) terms.push(pixlAlignment(method.pixl));
+  if (method.crf.enabled) terms.push(crfLoss(method.crf));
+  return terms;
+}

@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ProjectStore } from "./project-store.ts";
+import { openProjectDb } from "./db.ts";
+import { MIGRATIONS, APPLICATION_ID } from "./migrations.ts";
+import { applyStroke } from "../labels/edit.ts";
+import { emptyMask, UNLABELED } from "../labels/mask.ts";
+import { tmpDir } from "../testing/tmp.ts";
+
+const CLASSES = [
+  { idx: 0, name: "road", color: "#804080" },
+  { idx: 1, name: "car", color: "#400080" },
+];
+
+function sha(file: string): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+function addImage(store: ProjectStore, name: string, w = 40, h = 30): number {
+  return store.insertImage({
+    absPath: path.join(store.dir, name),
+    sha256: crypto.createHash("sha256").update(name).digest("hex"),
+    width: w,
+    height: h,
+    channels: 3,
+    bitDepth: 8,
+    split: "train",
+    thumbnail: { width: 4, height: 3, webp: Buffer.from([1, 2, 3]) },
+  });
+}
+
+function stroke(store: ProjectStore, id: number, points: [number, number][], classIdx: number | null, tool: "brush" | "eraser" = "brush") {
+  const before = store.mask(id);
+  const r = applyStroke(before, { tool, classIdx, width: 4, points });
+  if (!r) throw new Error("stroke missed the image");
+  return store.commitChange(id, before, r.mask, r.rect, { tool, classIdx, width: 4, points, author: "test" });
+}
+
+describe("project store", () => {
+  let t: ReturnType<typeof tmpDir>;
+  let file: string;
+  beforeEach(() => {
+    t = tmpDir();
+    file = path.join(t.dir, "p.pxl");
+  });
+  afterEach(() => t.cleanup());
+
+  it("creates a project with classes, reopens it, and keeps WAL + foreign keys on", () => {
+    ProjectStore.create(file, { name: "streets", classes: CLASSES }).close();
+    const s = ProjectStore.open(file);
+    expect(s.name).toBe("streets");
+    expect(s.classes().map((c) => [c.idx, c.name, c.color, c.shortcut])).toEqual([
+      [0, "road", "#804080", "1"],
+      [1, "car", "#400080", "2"],
+    ]);
+    expect(s.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(s.db.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    s.close();
+  });
+
+  it("refuses to create over an existing file", () => {
+    fs.writeFileSync(file, "keep me");
+    expect(() => ProjectStore.create(file, { name: "x", classes: CLASSES })).toThrow(/already exists/);
+    expect(fs.readFileSync(file, "utf8")).toBe("keep me");
+  });
+
+  it("rejects bad class lists with the reason", () => {
+    expect(() => ProjectStore.create(file, { name: "x", classes: [] })).toThrow(/at least one class/);
+    expect(() =>
+      ProjectStore.create(file, { name: "x", classes: [{ idx: 0, name: "a", color: "red" }] }),
+    ).toThrow(/expected #rrggbb/);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it("refuses a file that is not a SQLite database, and leaves it untouched", () => {
+    fs.writeFileSync(file, "hello, I am a text file, not a project\n".repeat(10));
+    const before = sha(file);
+    expect(() => ProjectStore.open(file)).toThrow(/p\.pxl: not a Pixelloop project \(not a SQLite database\)/);
+    expect(sha(file)).toBe(before);
+    expect(fs.existsSync(file + "-wal")).toBe(false);
+  });
+
+  it("refuses an empty file and a missing file with clear messages", () => {
+    fs.writeFileSync(file, "");
+    expect(() => ProjectStore.open(file)).toThrow(/not a Pixelloop project/);
+    expect(() => ProjectStore.open(path.join(t.dir, "nope.pxl"))).toThrow(/nope\.pxl: no such project file/);
+  });
+
+  it("refuses a SQLite file of another application, and leaves it untouched", () => {
+    const other = new Database(file);
+    other.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');");
+    other.close();
+    const before = sha(file);
+    expect(() => ProjectStore.open(file)).toThrow(/not a Pixelloop project \(SQLite file of another application\)/);
+    expect(sha(file)).toBe(before);
+  });
+
+  it("refuses a project written by a newer version, and leaves it untouched", () => {
+    ProjectStore.create(file, { name: "x", classes: CLASSES }).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    db.close();
+    const before = sha(file);
+    expect(() => ProjectStore.open(file)).toThrow(/written by a newer Pixelloop \(project format \d+, this version reads up to 1\)/);
+    expect(sha(file)).toBe(before);
+  });
+
+  it("migrates an older project forward and keeps its data", () => {
+    ProjectStore.create(file, { name: "old", classes: CLASSES }).close();
+    const v2 = [...MIGRATIONS, { version: 2, description: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" }];
+    const db = openProjectDb(file, { migrations: v2 });
+    expect(db.pragma("user_version", { simple: true })).toBe(2);
+    expect(db.pragma("application_id", { simple: true })).toBe(APPLICATION_ID);
+    db.prepare("INSERT INTO notes (body) VALUES ('x')").run();
+    expect((db.prepare("SELECT value FROM meta WHERE key = 'name'").get() as { value: string }).value).toBe("old");
+    db.close();
+    // A failing migration rolls back completely.
+    const bad = [...v2, { version: 3, description: "broken", sql: "CREATE TABLE t3 (a); THIS IS NOT SQL;" }];
+    expect(() => openProjectDb(file, { migrations: bad })).toThrow();
+    const again = openProjectDb(file, { migrations: v2 });
+    expect(again.pragma("user_version", { simple: true })).toBe(2);
+    expect(again.prepare("SELECT name FROM sqlite_master WHERE name = 't3'").get()).toBeUndefined();
+    again.close();
+  });
+
+  it("stores paths inside the project folder relative, others absolute", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    expect(s.storedPath(path.join(t.dir, "img", "a.png"))).toBe("img/a.png");
+    expect(s.storedPath("/elsewhere/b.png")).toBe("/elsewhere/b.png");
+    expect(s.absolutePath("img/a.png")).toBe(path.join(t.dir, "img", "a.png"));
+    s.close();
+  });
+
+  it("writes a stroke and its mask version together, and undoes/redoes exactly", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "a.png");
+    const first = stroke(s, id, [[5, 5], [30, 5]], 0);
+    expect(first.maskVersion).toBe(1);
+    const afterFirst = s.mask(id);
+    stroke(s, id, [[5, 5], [5, 25]], 1);
+    const afterSecond = s.mask(id);
+    expect(afterSecond.classes[5 * 40 + 5]).toBe(1);
+    expect(s.image(id)?.status).toBe("labeled");
+
+    s.undo(id);
+    expect(Array.from(s.mask(id).classes)).toEqual(Array.from(afterFirst.classes));
+    s.undo(id);
+    expect(s.mask(id).classes.every((v) => v === UNLABELED)).toBe(true);
+    expect(s.image(id)?.status).toBe("unlabeled");
+    expect(s.undo(id)).toBeNull();
+    s.redo(id);
+    s.redo(id);
+    expect(Array.from(s.mask(id).classes)).toEqual(Array.from(afterSecond.classes));
+    expect(s.redo(id)).toBeNull();
+
+    // A new stroke after an undo drops the redo branch.
+    s.undo(id);
+    stroke(s, id, [[20, 20]], 1, "brush");
+    expect(s.redo(id)).toBeNull();
+    expect(s.strokes(id).filter((x) => !x.undone)).toHaveLength(2);
+    s.close();
+  });
+
+  it("eraser clears labels and the summary counts labeled pixels by source", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "a.png");
+    stroke(s, id, [[0, 0], [39, 0]], 0);
+    const labeled = s.summary().labeledPixels;
+    expect(labeled).toBeGreaterThan(0);
+    stroke(s, id, [[0, 0], [39, 0]], null, "eraser");
+    expect(s.summary()).toMatchObject({ images: 1, labeledPixels: 0, humanPixels: 0, strokes: 2 });
+    s.close();
+  });
+
+  it("lists images in pages with filters, and counts them", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    for (let i = 0; i < 25; i++) addImage(s, `img-${String(i).padStart(2, "0")}.png`);
+    expect(s.countImages()).toBe(25);
+    const page = s.listImages({ offset: 10, limit: 5, sort: "name" });
+    expect(page.map((p) => p.name)).toEqual(["img-10.png", "img-11.png", "img-12.png", "img-13.png", "img-14.png"]);
+    expect(s.listImages({ search: "img-2" }).length).toBe(5);
+    expect(s.listImages({ status: "labeled" })).toEqual([]);
+    s.close();
+  });
+
+  it("a corrupt stored mask fails with a message instead of returning garbage", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "a.png");
+    stroke(s, id, [[5, 5]], 0);
+    s.db.prepare("UPDATE label_masks SET classes_rle = ? WHERE image_id = ?").run(Buffer.from([1, 2]), id);
+    expect(() => s.mask(id)).toThrow(/corrupt RLE data/);
+    s.close();
+  });
+
+  it("emptyMask is fully unlabeled", () => {
+    expect(emptyMask(3, 2).classes).toEqual(new Uint8Array(6).fill(255));
+  });
+});
