@@ -10,14 +10,14 @@ export function readIndexPng(file: string): { width: number; height: number; val
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
+    throw new Error(`${file}: cannot read (${(e as Error).message})`, { cause: e });
   }
   if (bytes.length === 0) throw new Error(`${file}: empty file`);
   let png;
   try {
     png = decode(bytes);
   } catch (e) {
-    throw new Error(`${file}: not a readable PNG (${(e as Error).message})`);
+    throw new Error(`${file}: not a readable PNG (${(e as Error).message})`, { cause: e });
   }
   const { width, height, channels, depth } = png;
   const n = width * height;

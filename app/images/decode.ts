@@ -24,7 +24,7 @@ export async function probe(bytes: Buffer): Promise<ImageInfo> {
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new Error(`not a readable image (${shortReason(e)})`);
+    throw new Error(`not a readable image (${shortReason(e)})`, { cause: e });
   }
   if (!meta.format || !FORMATS.has(meta.format)) {
     throw new Error(`unsupported format ${meta.format ?? "unknown"} (PNG, JPEG, TIFF and WebP are supported)`);
@@ -57,7 +57,7 @@ export async function makeThumbnail(bytes: Buffer): Promise<{ width: number; hei
       .toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, webp: data };
   } catch (e) {
-    throw new Error(`cannot decode image data (${shortReason(e)})`);
+    throw new Error(`cannot decode image data (${shortReason(e)})`, { cause: e });
   }
 }
 

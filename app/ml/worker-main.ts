@@ -4,6 +4,7 @@ import { initBackend } from "./backend.ts";
 import { SegmentationNetwork } from "./network.ts";
 import { datasetFromArray, train } from "./train.ts";
 import { loadWeights, serializeWeights } from "./weights.ts";
+import { evaluateNetwork } from "./evaluate.ts";
 import type { TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
 
 if (!parentPort) throw new Error("worker-main.ts must run in a worker thread");
@@ -20,6 +21,16 @@ async function run(job: TrainingJob): Promise<void> {
     signal: abort.signal,
     onProgress: (progress) => send({ type: "progress", progress }),
     onCheckpoint: (checkpoint) => send({ type: "checkpoint", checkpoint }),
+    validation: job.validation?.samples.length
+      ? {
+          every: job.validation.every,
+          run: (n) => {
+            const m = evaluateNetwork(n, job.validation?.samples ?? []);
+            return { score: m.miou, metrics: { ...m } };
+          },
+        }
+      : undefined,
+    onValidation: (validation) => send({ type: "validation", validation }),
   });
   send({ type: "done", result, weights: serializeWeights(net) });
   net.dispose();

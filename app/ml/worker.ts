@@ -10,10 +10,11 @@
 import { Worker } from "node:worker_threads";
 import type { BackendInfo, BackendOptions, BackendPreference } from "./backend.ts";
 import type { NetworkConfig } from "./network.ts";
-import type { TrainCheckpoint, TrainingSample, TrainOptions, TrainProgress, TrainResult } from "./train.ts";
+import type { TrainCheckpoint, TrainingSample, TrainOptions, TrainProgress, TrainResult, ValidationEvent } from "./train.ts";
+import type { EvaluationSample } from "./evaluate.ts";
 
 /** Train options that can cross a thread boundary (no callbacks, signal or custom loss terms). */
-export type WorkerTrainOptions = Omit<TrainOptions, "signal" | "onProgress" | "onCheckpoint" | "lossTerms">;
+export type WorkerTrainOptions = Omit<TrainOptions, "signal" | "onProgress" | "onCheckpoint" | "lossTerms" | "validation" | "onValidation">;
 
 export interface TrainingJob {
   backend?: BackendPreference;
@@ -23,6 +24,8 @@ export interface TrainingJob {
   initialWeights?: Uint8Array;
   samples: TrainingSample[];
   options: WorkerTrainOptions;
+  /** Held-out images: mIoU every `every` steps and at the end; the best weights are kept. */
+  validation?: { samples: EvaluationSample[]; every: number };
 }
 
 export type WorkerRequest = { type: "start"; job: TrainingJob } | { type: "cancel" };
@@ -31,6 +34,7 @@ export type WorkerEvent =
   | { type: "backend"; info: BackendInfo }
   | { type: "progress"; progress: TrainProgress }
   | { type: "checkpoint"; checkpoint: TrainCheckpoint }
+  | { type: "validation"; validation: ValidationEvent }
   | { type: "done"; result: TrainResult; weights: Uint8Array }
   | { type: "error"; message: string };
 
@@ -38,6 +42,7 @@ export interface TrainingWorkerHandlers {
   onBackend?: (info: BackendInfo) => void;
   onProgress?: (progress: TrainProgress) => void;
   onCheckpoint?: (checkpoint: TrainCheckpoint) => void;
+  onValidation?: (validation: ValidationEvent) => void;
 }
 
 export interface TrainingWorkerOutcome {
@@ -81,6 +86,9 @@ export function startTrainingWorker(job: TrainingJob, handlers: TrainingWorkerHa
           break;
         case "checkpoint":
           handlers.onCheckpoint?.(event.checkpoint);
+          break;
+        case "validation":
+          handlers.onValidation?.(event.validation);
           break;
         case "done":
           finished = { result: event.result, weights: event.weights, backend };

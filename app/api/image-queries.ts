@@ -1,0 +1,109 @@
+import type { ProjectStore } from "../store/project-store.ts";
+import type { ImageStatus, Split } from "../store/types.ts";
+import type { ImageItem, ImageList, ImageSort, Suggestion } from "./types.ts";
+
+interface Row {
+  id: number;
+  path: string;
+  name: string;
+  sha256: string;
+  width: number;
+  height: number;
+  channels: number;
+  bit_depth: number;
+  split: Split;
+  status: ImageStatus;
+  added_at: string;
+  labeled_pixels: number | null;
+  version: number | null;
+  score: number | null;
+}
+
+const COLUMNS = `i.id, i.path, i.name, i.sha256, i.width, i.height, i.channels, i.bit_depth, i.split, i.status,
+  i.added_at, m.labeled_pixels, m.version, p.score`;
+const JOINS = `FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
+  LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @model`;
+
+const ORDER: Record<ImageSort, string> = {
+  id: "i.id",
+  name: "i.name, i.id",
+  labeled: "COALESCE(m.labeled_pixels, 0) DESC, i.id",
+  uncertainty: "p.score IS NULL, p.score DESC, i.id",
+};
+
+/** The model whose predictions the UI shows: the newest one that has any. */
+export function latestPredictionModel(store: ProjectStore): number | null {
+  const r = store.db.prepare("SELECT MAX(model_id) AS id FROM predictions").get() as { id: number | null };
+  return r.id;
+}
+
+export interface ImageFilter {
+  offset: number;
+  limit: number;
+  status?: ImageStatus;
+  split?: Split;
+  search?: string;
+  sort: ImageSort;
+}
+
+export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
+  const where: string[] = [];
+  const params: Record<string, string | number | null> = { model: latestPredictionModel(store) };
+  if (q.status) {
+    where.push("i.status = @status");
+    params.status = q.status;
+  }
+  if (q.split) {
+    where.push("i.split = @split");
+    params.split = q.split;
+  }
+  if (q.search) {
+    where.push("i.name LIKE @search ESCAPE '\\'");
+    params.search = `%${q.search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
+  }
+  const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const total = (store.db.prepare(`SELECT COUNT(*) AS n FROM images i ${filter}`).get(params) as { n: number }).n;
+  const rows = store.db
+    .prepare(`SELECT ${COLUMNS} ${JOINS} ${filter} ORDER BY ${ORDER[q.sort]} LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit, offset: q.offset }) as Row[];
+  return { total, offset: q.offset, items: rows.map(toItem) };
+}
+
+export function imageItem(store: ProjectStore, id: number): ImageItem | undefined {
+  const row = store.db.prepare(`SELECT ${COLUMNS} ${JOINS} WHERE i.id = @id`).get({ id, model: latestPredictionModel(store) }) as
+    | Row
+    | undefined;
+  return row && toItem(row);
+}
+
+/** Images to label next: highest uncertainty of the latest prediction first (train split). */
+export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
+  const model = latestPredictionModel(store);
+  if (model === null) return [];
+  const rows = store.db
+    .prepare(
+      `SELECT i.id, i.name, i.status, p.score FROM predictions p JOIN images i ON i.id = p.image_id
+       WHERE p.model_id = ? AND i.split = 'train' ORDER BY p.score DESC, i.id LIMIT ?`,
+    )
+    .all(model, limit) as { id: number; name: string; status: ImageStatus; score: number }[];
+  return rows.map((r) => ({ imageId: r.id, name: r.name, status: r.status, score: r.score }));
+}
+
+function toItem(r: Row): ImageItem {
+  return {
+    id: r.id,
+    path: r.path,
+    name: r.name,
+    sha256: r.sha256,
+    width: r.width,
+    height: r.height,
+    channels: r.channels,
+    bitDepth: r.bit_depth,
+    split: r.split,
+    status: r.status,
+    addedAt: r.added_at,
+    labeledPixels: r.labeled_pixels ?? 0,
+    maskVersion: r.version ?? 0,
+    score: r.score,
+  };
+}

@@ -1,0 +1,282 @@
+/**
+ * The service layer: one handler per API method, on top of ProjectStore. Transports
+ * (app/server over HTTP, later Electron IPC) call `service.call(method, body)`, which
+ * validates the body against the method's schema first.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ProjectStore } from "../store/project-store.ts";
+import { UserError } from "../store/errors.ts";
+import { applyStroke } from "../labels/edit.ts";
+import { encodeRle } from "../labels/rle.ts";
+import type { LabelMask } from "../labels/mask.ts";
+import { importImages } from "../images/importer.ts";
+import { exportMasks } from "../exchange/mask-files.ts";
+import { createDemoProject } from "../cli/demo.ts";
+import { ApiError, isApiMethod, parseRequest, type ApiMethod, type ApiParsed, type ApiResponse } from "./schema.ts";
+import type { ApiEvent, MaskChange, ProjectInfo } from "./types.ts";
+import { RecentProjects } from "./recent.ts";
+import { imageItem, listImageItems, suggestions } from "./image-queries.ts";
+import { acceptRegion } from "./accept-region.ts";
+import { readPrediction, readPredictedClasses } from "./predictions.ts";
+import { createTrainingController, type TrainingController } from "./training.ts";
+
+export interface ServiceOptions {
+  /** where new projects go by default */
+  projectsDir?: string;
+  /** JSON file with the recent projects list */
+  recentFile?: string;
+  /** where the demo project is created */
+  demoDir?: string;
+  /** recorded as the author of strokes */
+  author?: string;
+  version?: string;
+}
+
+type Handlers = { [M in ApiMethod]: (req: ApiParsed<M>) => Promise<ApiResponse<M>> | ApiResponse<M> };
+type Listener = (e: ApiEvent) => void;
+
+/** Raised when a method needs an open project and there is none (HTTP 409). */
+export class NoProjectError extends ApiError {
+  constructor() {
+    super(409, "no project is open: create or open one first");
+  }
+}
+
+export class PixelloopService {
+  private store: ProjectStore | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly recent: RecentProjects;
+  private readonly opts: Required<ServiceOptions>;
+  /** The mask last written, so a run of strokes on one image does not decode it every time. */
+  private cached: { file: string; imageId: number; version: number; mask: LabelMask } | null = null;
+  private readonly training: TrainingController;
+  readonly handlers: Handlers;
+
+  constructor(opts: ServiceOptions = {}) {
+    const home = process.env.PIXELLOOP_HOME ?? path.join(os.homedir(), ".pixelloop");
+    this.opts = {
+      projectsDir: opts.projectsDir ?? path.join(os.homedir(), "Pixelloop"),
+      recentFile: opts.recentFile ?? path.join(home, "recent.json"),
+      demoDir: opts.demoDir ?? path.join(home, "demo"),
+      author: opts.author ?? os.userInfo().username,
+      version: opts.version ?? "0.1.0",
+    };
+    this.recent = new RecentProjects(this.opts.recentFile);
+    this.training = createTrainingController({
+      project: () => this.requireStore(),
+      emit: (e) => this.emit(e),
+    });
+    this.handlers = this.makeHandlers();
+  }
+
+  /** Validates and runs one request. Throws ApiError (status + message) on failure. */
+  async call(method: string, body: unknown): Promise<unknown> {
+    if (!isApiMethod(method)) throw new ApiError(404, `unknown API method "${method}"`);
+    const parsed = parseRequest(method, body);
+    if (!parsed.ok) throw new ApiError(400, parsed.message);
+    try {
+      const handler = this.handlers[method] as (req: unknown) => unknown;
+      return await handler(parsed.value);
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      if (e instanceof UserError) throw new ApiError(422, e.message);
+      throw e;
+    }
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get project(): ProjectStore | null {
+    return this.store;
+  }
+
+  /** Opens a project file (closing the one open before). */
+  open(file: string): ProjectInfo {
+    const abs = path.resolve(file);
+    if (!fs.existsSync(abs)) throw new UserError(`${abs}: no such project file`);
+    const next = ProjectStore.open(abs);
+    this.swapStore(next);
+    return this.info();
+  }
+
+  async close(): Promise<void> {
+    await this.training.shutdown();
+    this.swapStore(null);
+  }
+
+  private swapStore(next: ProjectStore | null): void {
+    this.store?.close();
+    this.store = next;
+    this.cached = null;
+    if (next) this.recent.add(next.file, next.name);
+    this.emit({ type: "project.changed", project: next ? this.info() : null });
+  }
+
+  private emit(e: ApiEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private requireStore(): ProjectStore {
+    if (!this.store) throw new NoProjectError();
+    return this.store;
+  }
+
+  private info(): ProjectInfo {
+    const s = this.requireStore();
+    return { file: s.file, name: s.name, classes: s.classes(), summary: s.summary() };
+  }
+
+  private currentMask(imageId: number): LabelMask {
+    const s = this.requireStore();
+    const version = s.maskVersion(imageId);
+    const c = this.cached;
+    if (c && c.file === s.file && c.imageId === imageId && c.version === version) return c.mask;
+    const mask = s.mask(imageId);
+    this.cached = { file: s.file, imageId, version, mask };
+    return mask;
+  }
+
+  private change(imageId: number, changed: boolean, rect: MaskChange["rect"], strokeId: number | null): MaskChange {
+    const s = this.requireStore();
+    const img = s.requireImage(imageId);
+    if (changed) this.emit({ type: "mask.changed", imageId, version: img.maskVersion });
+    return { imageId, version: img.maskVersion, changed, rect, labeledPixels: img.labeledPixels, status: img.status, strokeId };
+  }
+
+  private makeHandlers(): Handlers {
+    return {
+      "app.info": () => ({
+        version: this.opts.version,
+        transport: "http",
+        project: this.store ? this.info() : null,
+        recent: this.recent.list(),
+        projectsDir: this.opts.projectsDir,
+      }),
+
+      "project.create": (req) => {
+        const dir = path.resolve(req.dir ?? this.opts.projectsDir);
+        const slug = req.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "project";
+        const file = path.join(dir, `${slug}.pxl`);
+        if (fs.existsSync(file)) throw new UserError(`${file} already exists: open it, or choose another name`);
+        fs.mkdirSync(dir, { recursive: true });
+        const store = ProjectStore.create(file, {
+          name: req.name,
+          classes: req.classes.map((c, idx) => ({ idx, name: c.name, color: c.color.toLowerCase() })),
+        });
+        this.swapStore(store);
+        return this.info();
+      },
+      "project.open": (req) => this.open(req.file),
+      "project.openDemo": async () => this.open(await createDemoProject(this.opts.demoDir)),
+      "project.close": async () => {
+        const was = this.store !== null;
+        await this.close();
+        return { closed: was };
+      },
+      "project.status": () => this.info(),
+
+      "classes.list": () => this.requireStore().classes(),
+
+      "images.list": (req) => listImageItems(this.requireStore(), req),
+      "images.get": (req) => {
+        const item = imageItem(this.requireStore(), req.id);
+        if (!item) throw new ApiError(404, `no image with id ${req.id}`);
+        return item;
+      },
+      "images.import": async (req) => {
+        const s = this.requireStore();
+        const paths = req.paths.map((p) => path.resolve(s.dir, p));
+        const r = await importImages(s, paths, {
+          split: req.split,
+          onProgress: (p) => this.emit({ type: "import.progress", ...p }),
+        });
+        this.emit({ type: "project.changed", project: this.info() });
+        return {
+          imported: r.imported.length,
+          importedIds: r.imported.map((i) => i.id),
+          duplicates: r.duplicates,
+          skipped: r.skipped,
+          ignored: r.ignored,
+        };
+      },
+
+      "masks.get": (req) => {
+        const s = this.requireStore();
+        const img = s.requireImage(req.imageId);
+        const mask = this.currentMask(req.imageId);
+        return {
+          imageId: img.id,
+          width: img.width,
+          height: img.height,
+          version: img.maskVersion,
+          classesRle: encodeRle(mask.classes).toString("base64"),
+        };
+      },
+      "strokes.commit": (req) => {
+        const s = this.requireStore();
+        const img = s.requireImage(req.imageId);
+        if (req.classIdx !== null && req.classIdx >= s.classes().length) {
+          throw new ApiError(400, `strokes.commit: classIdx: no class ${req.classIdx} in this project`);
+        }
+        const before = this.currentMask(img.id);
+        const r = applyStroke(before, { tool: req.tool, classIdx: req.classIdx, width: req.width, points: req.points });
+        if (!r) return this.change(img.id, false, null, null);
+        const row = s.commitChange(img.id, before, r.mask, r.rect, {
+          tool: req.tool,
+          classIdx: req.tool === "eraser" ? null : req.classIdx,
+          width: req.width,
+          points: req.points,
+          author: this.opts.author,
+        });
+        this.cached = { file: s.file, imageId: img.id, version: row.maskVersion, mask: r.mask };
+        return this.change(img.id, true, r.rect, row.id);
+      },
+      "masks.undo": (req) => {
+        const row = this.requireStore().undo(req.imageId);
+        return this.change(req.imageId, row !== null, null, row?.id ?? null);
+      },
+      "masks.redo": (req) => {
+        const row = this.requireStore().redo(req.imageId);
+        return this.change(req.imageId, row !== null, null, row?.id ?? null);
+      },
+      "regions.accept": (req) => {
+        const s = this.requireStore();
+        const img = s.requireImage(req.imageId);
+        const pred = readPredictedClasses(s, img.id);
+        if (!pred) throw new UserError(`${img.name} has no prediction yet: train a model first`);
+        const before = this.currentMask(img.id);
+        const r = acceptRegion(before, pred.classes, req.x, req.y);
+        if (!r) return this.change(img.id, false, null, null);
+        const row = s.commitChange(img.id, before, r.mask, r.rect, {
+          tool: "accept",
+          classIdx: r.classIdx,
+          width: 0,
+          points: [[req.x, req.y]],
+          author: this.opts.author,
+          modelId: pred.modelId,
+        });
+        this.cached = { file: s.file, imageId: img.id, version: row.maskVersion, mask: r.mask };
+        return this.change(img.id, true, r.rect, row.id);
+      },
+
+      "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId),
+      "suggestions.list": (req) => suggestions(this.requireStore(), req.limit),
+
+      "training.start": (req) => this.training.start(req),
+      "training.stop": () => this.training.stop(),
+      "training.status": () => this.training.status(),
+
+      "export.masks": (req) => {
+        const s = this.requireStore();
+        const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `masks-${req.format}`));
+        const r = exportMasks(s, outDir, { format: req.format, onlyLabeled: req.onlyLabeled });
+        return { outDir, written: r.written.length, format: req.format };
+      },
+    };
+  }
+}

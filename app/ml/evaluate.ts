@@ -1,0 +1,17 @@
+/** Held-out evaluation of a network on images with (dense or sparse) ground truth. */
+import type { SegmentationNetwork } from "./network.ts";
+import { predict } from "./predict.ts";
+import type { RawImage } from "./image.ts";
+import { ConfusionMatrix, type SegmentationMetrics } from "./metrics.ts";
+
+export interface EvaluationSample {
+  image: RawImage;
+  /** Class per pixel; values >= numClasses (e.g. 255) are ignored. */
+  gt: Uint8Array;
+}
+
+export function evaluateNetwork(net: SegmentationNetwork, samples: readonly EvaluationSample[], ignore?: number): SegmentationMetrics {
+  const m = new ConfusionMatrix(net.config.numClasses);
+  for (const s of samples) m.add(predict(net, s.image).classMap, s.gt, ignore);
+  return m.metrics();
+}

@@ -1,0 +1,332 @@
+/**
+ * Train a model on a project: reads images and label masks from the project file, trains in a
+ * worker thread (worker.ts) with the method of method.ts, checks held-out (val-split, labeled)
+ * images, and stores the model (best held-out checkpoint, else the last weights) with the label
+ * snapshot it was trained on, plus a training_runs row. Used by the CLI (`pixelloop train`) and
+ * meant for the UI server (start / progress / cancel).
+ */
+import { decodePixels } from "../images/decode.ts";
+import { ProjectStore } from "../store/project-store.ts";
+import { UserError } from "../store/errors.ts";
+import { nowIso } from "../store/db.ts";
+import type { ImageRow } from "../store/types.ts";
+import type { BackendInfo, BackendPreference } from "./backend.ts";
+import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from "./network.ts";
+import { classWeightsFromCounts, resolveMethod, type MethodOptions, type PartialMethod } from "./method.ts";
+import type { TrainingSample, TrainProgress, ValidationEvent } from "./train.ts";
+import type { EvaluationSample } from "./evaluate.ts";
+import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
+import { UNLABELED } from "./losses.ts";
+
+export interface ProjectTrainOptions {
+  /** Wall-clock budget in minutes (default 10 when neither minutes nor epochs is given). */
+  minutes?: number;
+  /** Passes over the training pool (labeled + unlabeled train-split images); overrides minutes. */
+  epochs?: number;
+  backend?: BackendPreference;
+  /** Side of the square training crops (multiple of 16); default 256, at most the images' size. */
+  size?: number;
+  batchSize?: number;
+  learningRate?: number;
+  method?: PartialMethod;
+  network?: Partial<Omit<NetworkConfig, "numClasses">>;
+  seed?: number;
+  /** Model name (default "model N"). */
+  name?: string;
+}
+
+export interface TrainingDataSummary {
+  trainImages: number;
+  labeledImages: number;
+  unlabeledImages: number;
+  valImages: number;
+  labeledPixels: number;
+  inputSize: number;
+  batchSize: number;
+  /** Planned steps (epochs) or undefined (time budget). */
+  steps: number | undefined;
+  maxSeconds: number | undefined;
+  validateEvery: number | undefined;
+  classWeights: number[] | undefined;
+}
+
+export interface ProjectTrainHandlers {
+  /** Data read from the project, before the worker starts. */
+  onData?: (summary: TrainingDataSummary) => void;
+  /** The tensor backend the worker got (and why others were not used). */
+  onBackend?: (info: BackendInfo) => void;
+  /** Every step: losses per term ("ce", "fixmatch", "pixl", "crf", "total"), rate, ETA. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Every held-out check: mIoU (score) and metrics. */
+  onValidation?: (validation: ValidationEvent) => void;
+}
+
+export interface LabelSnapshot {
+  /** Per image used for training: its mask version and labeled pixel count at training time. */
+  images: Array<{ id: number; version: number; labeledPixels: number; split: string }>;
+  labeledPixels: number;
+  classes: string[];
+}
+
+export interface ProjectTrainOutcome {
+  /** The stored model; null when cancelled before the first step finished. */
+  modelId: number | null;
+  runId: number;
+  status: "done" | "cancelled";
+  stepsDone: number;
+  seconds: number;
+  backend: BackendInfo | undefined;
+  /** Held-out metrics of the stored weights (best check), when the project has labeled val images. */
+  validation: { step: number; score: number; metrics: Record<string, unknown> } | undefined;
+  lastLosses: Record<string, number>;
+}
+
+export interface ProjectTrainHandle {
+  readonly outcome: Promise<ProjectTrainOutcome>;
+  /** Stops after the current step; the best checkpoint so far (or the last weights) becomes the model. */
+  cancel(): void;
+}
+
+interface LoadedData {
+  samples: TrainingSample[];
+  validation: EvaluationSample[];
+  snapshot: LabelSnapshot;
+  classCounts: number[];
+  labeledImages: number;
+  minSide: number;
+}
+
+function allImages(store: ProjectStore): ImageRow[] {
+  const out: ImageRow[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = store.listImages({ limit: 1000, offset });
+    out.push(...page);
+    if (page.length < 1000) return out;
+  }
+}
+
+async function loadImage(store: ProjectStore, row: ImageRow) {
+  const file = store.absolutePath(row.path);
+  let px;
+  try {
+    px = await decodePixels(file);
+  } catch (e) {
+    throw new UserError(`${file}: cannot read image for training (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (px.width !== row.width || px.height !== row.height) {
+    throw new UserError(`${file}: image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; re-import it`);
+  }
+  return { pixels: px.data, width: px.width, height: px.height, channels: px.channels };
+}
+
+async function loadProjectData(store: ProjectStore, numClasses: number, shouldStop: () => boolean): Promise<LoadedData> {
+  const samples: TrainingSample[] = [];
+  const validation: EvaluationSample[] = [];
+  const snapshot: LabelSnapshot = { images: [], labeledPixels: 0, classes: store.classes().map((c) => c.name) };
+  const classCounts = new Array<number>(numClasses).fill(0);
+  let labeledImages = 0;
+  let minSide = 0;
+  for (const row of allImages(store)) {
+    if (shouldStop()) break;
+    if (row.split === "test") continue;
+    const labeled = row.labeledPixels > 0;
+    if (row.split === "val" && !labeled) continue;
+    const image = await loadImage(store, row);
+    const mask = labeled ? store.mask(row.id).classes : undefined;
+    if (mask) for (let i = 0; i < mask.length; i++) if (mask[i] >= numClasses) mask[i] = UNLABELED;
+    if (row.split === "val") {
+      validation.push({ image, gt: mask as Uint8Array });
+      snapshot.images.push({ id: row.id, version: row.maskVersion, labeledPixels: row.labeledPixels, split: row.split });
+      continue;
+    }
+    samples.push(mask ? { ...image, labels: mask } : image);
+    minSide = Math.max(minSide, Math.min(row.width, row.height));
+    snapshot.images.push({ id: row.id, version: row.maskVersion, labeledPixels: row.labeledPixels, split: row.split });
+    if (mask) {
+      labeledImages++;
+      snapshot.labeledPixels += row.labeledPixels;
+      for (const v of mask) if (v < numClasses) classCounts[v]++;
+    }
+  }
+  return { samples, validation, snapshot, classCounts, labeledImages, minSide };
+}
+
+/**
+ * Starts training on a project file. Progress arrives through `handlers`; `outcome` settles when
+ * the model is stored (or rejects with the reason; the run is then marked failed).
+ */
+export function trainProject(projectFile: string, options: ProjectTrainOptions = {}, handlers: ProjectTrainHandlers = {}): ProjectTrainHandle {
+  let cancelled = false;
+  let worker: TrainingWorkerHandle | undefined;
+  const outcome = run();
+  return {
+    outcome,
+    cancel: () => {
+      cancelled = true;
+      worker?.cancel();
+    },
+  };
+
+  async function run(): Promise<ProjectTrainOutcome> {
+    const store = ProjectStore.open(projectFile);
+    let runId: number | undefined;
+    const log: unknown[] = [];
+    try {
+      const classes = store.classes();
+      if (classes.length < 2) throw new UserError(`${store.file}: training needs at least 2 classes, the project has ${classes.length}`);
+      const numClasses = Math.max(...classes.map((c) => c.idx)) + 1;
+      const data = await loadProjectData(store, numClasses, () => cancelled);
+      if (cancelled) {
+        const id = Number(
+          store.db
+            .prepare("INSERT INTO training_runs (model_id, started_at, finished_at, status, config, log) VALUES (NULL, ?, ?, 'cancelled', ?, '[]')")
+            .run(nowIso(), nowIso(), JSON.stringify({ options })).lastInsertRowid,
+        );
+        return { modelId: null, runId: id, status: "cancelled", stepsDone: 0, seconds: 0, backend: undefined, validation: undefined, lastLosses: {} };
+      }
+      if (data.labeledImages === 0) {
+        throw new UserError(`${store.file}: no train-split image has labels; scribble some pixels (or import masks with --labels) first`);
+      }
+      const method: MethodOptions = resolveMethod(options.method);
+      const batchSize = options.batchSize ?? 8;
+      const requested = options.size ?? 256;
+      if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0) throw new UserError(`--size must be a multiple of 16, got ${requested}`);
+      const inputSize = Math.max(16, Math.min(requested, Math.ceil(data.minSide / 16) * 16));
+      const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
+      const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
+      const steps = options.epochs != null ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch)) : undefined;
+      const maxSeconds = steps == null ? (options.minutes ?? 10) * 60 : undefined;
+      // Held-out check each epoch, spaced out so it costs at most ~15% of training time
+      // (a full-size forward pass costs ~1/3 of a training step on as many pixels).
+      let validateEvery: number | undefined;
+      if (data.validation.length) {
+        const valPixels = data.validation.reduce((n, v) => n + v.image.width * v.image.height, 0);
+        const epochPixels = stepsPerEpoch * batchSize * inputSize * inputSize;
+        validateEvery = stepsPerEpoch * Math.max(1, Math.ceil(valPixels / 3 / (0.15 * epochPixels)));
+      }
+      const classWeights = method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
+      const network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...options.network, numClasses };
+      handlers.onData?.({
+        trainImages: data.samples.length,
+        labeledImages: data.labeledImages,
+        unlabeledImages: data.samples.length - data.labeledImages,
+        valImages: data.validation.length,
+        labeledPixels: data.snapshot.labeledPixels,
+        inputSize,
+        batchSize,
+        steps,
+        maxSeconds,
+        validateEvery,
+        classWeights,
+      });
+      const config = { options, method, network, inputSize, batchSize, steps, maxSeconds, validateEvery, classWeights };
+      runId = Number(
+        store.db
+          .prepare("INSERT INTO training_runs (model_id, started_at, status, config, log) VALUES (NULL, ?, 'running', ?, '[]')")
+          .run(nowIso(), JSON.stringify(config)).lastInsertRowid,
+      );
+      const id = runId;
+      const saveLog = () => store.db.prepare("UPDATE training_runs SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
+      let lastLogged = -1;
+      worker = startTrainingWorker(
+        {
+          backend: options.backend ?? "auto",
+          network,
+          samples: data.samples,
+          options: {
+            steps: steps ?? 1e9,
+            maxSeconds,
+            batchSize,
+            inputSize,
+            learningRate: options.learningRate,
+            method: options.method ?? {},
+            classWeights,
+            seed: options.seed,
+            checkpointEvery: 100,
+          },
+          validation: data.validation.length ? { samples: data.validation, every: validateEvery ?? stepsPerEpoch } : undefined,
+        },
+        {
+          onBackend: (info) => {
+            log.push({ at: nowIso(), backend: info.name, tried: info.tried });
+            saveLog();
+            handlers.onBackend?.(info);
+          },
+          onProgress: (p) => {
+            if (p.epoch !== lastLogged) {
+              lastLogged = p.epoch;
+              log.push({ at: nowIso(), step: p.step, epoch: p.epoch, losses: p.losses, imagesPerSec: p.imagesPerSec });
+              saveLog();
+            }
+            handlers.onProgress?.(p);
+          },
+          onCheckpoint: (c) => {
+            store.db.prepare("UPDATE training_runs SET checkpoint = ? WHERE id = ?").run(Buffer.from(c.weights), id);
+          },
+          onValidation: (v) => {
+            log.push({ at: nowIso(), step: v.step, epoch: v.epoch, validation: v.metrics, best: v.best });
+            saveLog();
+            handlers.onValidation?.(v);
+          },
+        },
+      );
+      if (cancelled) worker.cancel();
+      const done = await worker.outcome;
+      const status = done.result.cancelled || cancelled ? "cancelled" : "done";
+      const best = done.result.best;
+      const weights = best ? best.weights : done.weights;
+      let modelId: number | null = null;
+      if (done.result.stepsDone > 0) {
+        const count = (store.db.prepare("SELECT COUNT(*) AS n FROM models").get() as { n: number }).n;
+        const metrics = {
+          validation: best ? { step: best.step, ...best.metrics } : null,
+          stepsDone: done.result.stepsDone,
+          seconds: done.result.seconds,
+          lastLosses: done.result.lastLosses,
+          status,
+        };
+        store.db.transaction(() => {
+          modelId = Number(
+            store.db
+              .prepare(
+                `INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics, parent_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+              )
+              .run(
+                options.name ?? `model ${count + 1}`,
+                nowIso(),
+                JSON.stringify({ type: "pixelloop-unet", ...network, inputSize }),
+                done.backend?.name ?? "unknown",
+                Buffer.from(weights),
+                JSON.stringify(data.snapshot),
+                JSON.stringify(metrics),
+              ).lastInsertRowid,
+          );
+          store.db
+            .prepare("UPDATE training_runs SET model_id = ?, finished_at = ?, status = ?, checkpoint = ?, log = ? WHERE id = ?")
+            .run(modelId, nowIso(), status, Buffer.from(weights), JSON.stringify(log), id);
+        })();
+      } else {
+        store.db.prepare("UPDATE training_runs SET finished_at = ?, status = 'cancelled', log = ? WHERE id = ?").run(nowIso(), JSON.stringify(log), id);
+      }
+      return {
+        modelId,
+        runId: id,
+        status,
+        stepsDone: done.result.stepsDone,
+        seconds: done.result.seconds,
+        backend: done.backend,
+        validation: best ? { step: best.step, score: best.score, metrics: best.metrics } : undefined,
+        lastLosses: done.result.lastLosses,
+      };
+    } catch (e) {
+      if (runId != null) {
+        log.push({ at: nowIso(), error: (e as Error).message });
+        store.db.prepare("UPDATE training_runs SET finished_at = ?, status = 'failed', log = ? WHERE id = ?").run(nowIso(), JSON.stringify(log), runId);
+      }
+      throw e;
+    } finally {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// The method names of the API, for the preload (which must not bundle the schemas).
+// main/api-methods.test.ts checks this list against app/api/schema.ts.
+export const API_METHOD_NAMES = [
+  "app.info",
+  "project.create",
+  "project.open",
+  "project.openDemo",
+  "project.close",
+  "project.status",
+  "classes.list",
+  "images.list",
+  "images.get",
+  "images.import",
+  "masks.get",
+  "strokes.commit",
+  "masks.undo",
+  "masks.redo",
+  "regions.accept",
+  "predictions.get",
+  "suggestions.list",
+  "training.start",
+  "training.stop",
+  "training.status",
+  "export.masks",
+] as const;

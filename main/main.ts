@@ -1,0 +1,268 @@
+/**
+ * The Electron shell: one secure window, the app protocol, IPC to the core, menus, dialogs.
+ * Thin by design: every domain decision lives in app/ (PixelloopService).
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, shell, type MenuItemConstructorOptions } from "electron";
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { PixelloopService } from "../app/api/service.ts";
+import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  isNavigationAllowed,
+  isVettedExternalUrl,
+  resolveProtocolPath,
+  secureWebPreferences,
+} from "./security.ts";
+
+const RENDERER_DIR = path.join(app.getAppPath(), "dist", "renderer");
+const PRELOAD = path.join(app.getAppPath(), "dist", "main", "preload.cjs");
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let win: BrowserWindow | null = null;
+const service = new PixelloopService({ version: app.getVersion() });
+
+/** Folders the protocol may serve from: the UI bundle and the open project's folder. */
+function allowedRoots(): string[] {
+  const roots = [RENDERER_DIR];
+  if (service.project) roots.push(service.project.dir);
+  return roots;
+}
+
+function registerProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    if (url.host !== "app") return new Response("not found", { status: 404 });
+    // /image/<id>: the bytes of a project image, looked up by id, never by a path from the page.
+    const m = /^\/image\/(\d+)$/.exec(url.pathname);
+    let file: string | null = null;
+    if (m && service.project) {
+      const img = service.project.image(Number(m[1]));
+      const abs = img && service.project.absolutePath(img.path);
+      file = abs ? resolveProtocolPath("/" + path.basename(abs), [path.dirname(abs)]) : null;
+    } else if (!m) {
+      file = resolveProtocolPath(url.pathname === "/" ? "/index.html" : url.pathname, allowedRoots());
+    }
+    if (!file) return new Response("not found", { status: 404 });
+    const response = await fetchFile(file);
+    const headers = new Headers(response.headers);
+    headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    headers.set("X-Content-Type-Options", "nosniff");
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+async function fetchFile(file: string): Promise<Response> {
+  const { net } = await import("electron");
+  return net.fetch(pathToFileURL(file).toString());
+}
+
+interface WindowState {
+  width: number;
+  height: number;
+  x?: number;
+  y?: number;
+  maximized?: boolean;
+}
+
+const stateFile = () => path.join(app.getPath("userData"), "window-state.json");
+
+function loadWindowState(): WindowState {
+  try {
+    const s = JSON.parse(fs.readFileSync(stateFile(), "utf8")) as WindowState;
+    if (s.width >= 400 && s.height >= 300) return s;
+  } catch {
+    // first start or unreadable: defaults
+  }
+  return { width: 1400, height: 900 };
+}
+
+function saveWindowState(w: BrowserWindow): void {
+  const b = w.getNormalBounds();
+  const s: WindowState = { width: b.width, height: b.height, x: b.x, y: b.y, maximized: w.isMaximized() };
+  try {
+    fs.mkdirSync(path.dirname(stateFile()), { recursive: true });
+    fs.writeFileSync(stateFile(), JSON.stringify(s));
+  } catch {
+    // losing the window position is not worth an error dialog
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const state = loadWindowState();
+  const w = new BrowserWindow({
+    width: state.width,
+    height: state.height,
+    x: state.x,
+    y: state.y,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: "Pixelloop",
+    backgroundColor: "#1e1f22",
+    webPreferences: secureWebPreferences(PRELOAD),
+  });
+  if (state.maximized) w.maximize();
+  w.once("ready-to-show", () => w.show());
+  w.webContents.on("will-navigate", (e, url) => {
+    if (!isNavigationAllowed(url)) e.preventDefault();
+  });
+  w.webContents.on("will-attach-webview", (e) => e.preventDefault());
+  w.webContents.setWindowOpenHandler(({ url }) => {
+    if (isVettedExternalUrl(url)) void shell.openExternal(url);
+    return { action: "deny" };
+  });
+  let confirmedClose = false;
+  w.on("close", (e) => {
+    saveWindowState(w);
+    if (confirmedClose) return;
+    void service.call("training.status", {}).then((st) => {
+      const s = st as { state: string };
+      if (!["training", "starting", "predicting"].includes(s.state)) {
+        confirmedClose = true;
+        w.close();
+        return;
+      }
+      const choice = dialog.showMessageBoxSync(w, {
+        type: "question",
+        buttons: ["Stop training and close", "Keep training"],
+        defaultId: 1,
+        cancelId: 1,
+        message: "Training is running.",
+        detail: "Closing stops it; the best checkpoint so far is kept.",
+      });
+      if (choice === 0) {
+        void service.call("training.stop", {}).finally(() => {
+          confirmedClose = true;
+          w.close();
+        });
+      }
+    });
+    e.preventDefault();
+  });
+  void w.loadURL(`${APP_ORIGIN}/index.html`);
+  return w;
+}
+
+function sendMenu(action: string): void {
+  win?.webContents.send(EVENT_CHANNEL, { type: "menu", action });
+}
+
+async function openProjectDialog(): Promise<void> {
+  if (!win) return;
+  const r = await dialog.showOpenDialog(win, {
+    title: "Open project",
+    properties: ["openFile"],
+    filters: [{ name: "Pixelloop project", extensions: ["pxl"] }],
+  });
+  if (r.canceled || r.filePaths.length === 0) return;
+  try {
+    await service.call("project.open", { file: r.filePaths[0] });
+  } catch (e) {
+    dialog.showErrorBox("Cannot open project", e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function importDialog(): Promise<void> {
+  if (!win || !service.project) return;
+  const r = await dialog.showOpenDialog(win, {
+    title: "Import images",
+    properties: ["openFile", "openDirectory", "multiSelections"],
+    filters: [{ name: "Images", extensions: ["png", "jpg", "jpeg", "tif", "tiff", "webp"] }],
+  });
+  if (r.canceled || r.filePaths.length === 0) return;
+  try {
+    await service.call("images.import", { paths: r.filePaths });
+  } catch (e) {
+    dialog.showErrorBox("Import failed", e instanceof Error ? e.message : String(e));
+  }
+}
+
+function buildMenu(): void {
+  const template: MenuItemConstructorOptions[] = [
+    {
+      label: "File",
+      submenu: [
+        { label: "New Project…", accelerator: "CmdOrCtrl+N", click: () => sendMenu("project.new") },
+        { label: "Open Project…", accelerator: "CmdOrCtrl+O", click: () => void openProjectDialog() },
+        { label: "Open Demo Project", click: () => void service.call("project.openDemo", {}) },
+        { type: "separator" },
+        { label: "Import Images…", accelerator: "CmdOrCtrl+I", click: () => void importDialog() },
+        { label: "Export…", accelerator: "CmdOrCtrl+E", click: () => sendMenu("export") },
+        { type: "separator" },
+        { role: "quit" },
+      ],
+    },
+    {
+      label: "Edit",
+      submenu: [
+        { label: "Undo", accelerator: "CmdOrCtrl+Z", click: () => sendMenu("undo") },
+        { label: "Redo", accelerator: "CmdOrCtrl+Shift+Z", click: () => sendMenu("redo") },
+      ],
+    },
+    {
+      label: "View",
+      submenu: [
+        { label: "Zoom to Fit", accelerator: "CmdOrCtrl+0", click: () => sendMenu("zoom.fit") },
+        { label: "Actual Size", accelerator: "CmdOrCtrl+1", click: () => sendMenu("zoom.1") },
+        { label: "Toggle Prediction Layer", click: () => sendMenu("layer.prediction") },
+        { label: "Toggle Uncertainty Layer", click: () => sendMenu("layer.uncertainty") },
+        { type: "separator" },
+        { role: "toggleDevTools" },
+        { role: "togglefullscreen" },
+      ],
+    },
+    {
+      label: "Help",
+      submenu: [{ label: "Keyboard Shortcuts", accelerator: "?", click: () => sendMenu("shortcuts") }],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+app.on("second-instance", () => {
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+
+app.on("web-contents-created", (_e, contents) => {
+  contents.on("will-navigate", (ev, url) => {
+    if (!isNavigationAllowed(url)) ev.preventDefault();
+  });
+  contents.setWindowOpenHandler(() => ({ action: "deny" }));
+});
+
+void app.whenReady().then(() => {
+  registerProtocol();
+  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, body: unknown) =>
+    handleIpcCall(
+      service,
+      { url: event.senderFrame?.url, isMainFrame: event.senderFrame === event.sender.mainFrame },
+      method,
+      body,
+    ),
+  );
+  service.on((ev) => win?.webContents.send(EVENT_CHANNEL, ev));
+  buildMenu();
+  const projectArg = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => a.endsWith(".pxl"));
+  if (projectArg) {
+    service.call("project.open", { file: projectArg }).catch((e: unknown) => {
+      dialog.showErrorBox("Cannot open project", e instanceof Error ? e.message : String(e));
+    });
+  }
+  win = createWindow();
+});
+
+app.on("window-all-closed", () => {
+  void service.close().finally(() => app.quit());
+});

@@ -1,0 +1,26 @@
+/**
+ * Preload (sandboxed, context-isolated): exposes the typed API as `window.pixelloop`, one
+ * function per API method, plus an event subscription. No raw ipcRenderer reaches the page.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from "electron";
+import { API_METHOD_NAMES } from "./api-methods.ts";
+import { CALL_CHANNEL, EVENT_CHANNEL, type IpcReply } from "./ipc-channels.ts";
+
+const methods: Record<string, (req?: unknown) => Promise<unknown>> = {};
+for (const name of API_METHOD_NAMES) {
+  methods[name] = async (req?: unknown) => {
+    const reply = (await ipcRenderer.invoke(CALL_CHANNEL, name, req ?? {})) as IpcReply;
+    if (reply.ok) return reply.value;
+    throw Object.assign(new Error(reply.message), { status: reply.status });
+  };
+}
+
+contextBridge.exposeInMainWorld("pixelloop", {
+  shell: "electron",
+  methods,
+  onEvent(callback: (event: unknown) => void): () => void {
+    const listener = (_e: IpcRendererEvent, payload: unknown) => callback(payload);
+    ipcRenderer.on(EVENT_CHANNEL, listener);
+    return () => ipcRenderer.removeListener(EVENT_CHANNEL, listener);
+  },
+});

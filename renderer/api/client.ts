@@ -1,0 +1,84 @@
+/**
+ * The renderer's only door to the core: the typed API map of app/api, here over HTTP
+ * (browser mode) with events over a WebSocket. An Electron build swaps in an IPC transport
+ * with the same `call` signature.
+ */
+import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse, type ApiTransport } from "../../app/api/schema.ts";
+import type { ApiEvent } from "../../app/api/types.ts";
+
+export { ApiError };
+
+export class HttpApi implements ApiTransport {
+  readonly base: string;
+  constructor(base = "") {
+    this.base = base;
+  }
+
+  async call<M extends ApiMethod>(m: M, req: ApiRequest<M>): Promise<ApiResponse<M>> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/${m}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(req ?? {}),
+        credentials: "same-origin",
+      });
+    } catch (e) {
+      throw new ApiError(0, `cannot reach the Pixelloop server (${(e as Error).message}); is \`pixelloop serve\` still running?`);
+    }
+    let body: { ok: boolean; result?: unknown; error?: { status: number; message: string } };
+    try {
+      body = await res.json();
+    } catch {
+      throw new ApiError(res.status, `${m}: the server answered ${res.status} ${res.statusText} without JSON`);
+    }
+    if (!body.ok) throw new ApiError(body.error?.status ?? res.status, body.error?.message ?? `${m} failed (${res.status})`);
+    return body.result as ApiResponse<M>;
+  }
+
+  imageUrl(id: number): string {
+    return `${this.base}/files/image/${id}`;
+  }
+
+  thumbUrl(id: number): string {
+    return `${this.base}/files/thumb/${id}`;
+  }
+}
+
+export type ConnectionState = "connecting" | "open" | "closed";
+
+/** Subscribes to server events; reconnects with backoff. Returns a function that disconnects. */
+export function connectEvents(onEvent: (e: ApiEvent) => void, onState: (s: ConnectionState) => void): () => void {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let delay = 250;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const open = () => {
+    onState("connecting");
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    ws = new WebSocket(`${proto}//${location.host}/events`);
+    ws.onopen = () => {
+      delay = 250;
+      onState("open");
+    };
+    ws.onmessage = (m) => {
+      try {
+        onEvent(JSON.parse(String(m.data)) as ApiEvent);
+      } catch {
+        // a malformed event is dropped; the next status call resynchronizes
+      }
+    };
+    ws.onclose = () => {
+      onState("closed");
+      if (stopped) return;
+      timer = setTimeout(open, delay);
+      delay = Math.min(delay * 2, 5000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    ws?.close();
+  };
+}
