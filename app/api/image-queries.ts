@@ -107,3 +107,12 @@ function toItem(r: Row): ImageItem {
     score: r.score,
   };
 }
+
+export function imageNeighbors(store: ProjectStore, id: number): { prev: number | null; next: number | null; index: number; total: number } {
+  const one = (sql: string) => (store.db.prepare(sql).get(id) as { id: number } | undefined)?.id ?? null;
+  const prev = one("SELECT id FROM images WHERE id < ? ORDER BY id DESC LIMIT 1");
+  const next = one("SELECT id FROM images WHERE id > ? ORDER BY id LIMIT 1");
+  const index = (store.db.prepare("SELECT COUNT(*) AS n FROM images WHERE id < ?").get(id) as { n: number }).n;
+  const total = (store.db.prepare("SELECT COUNT(*) AS n FROM images").get() as { n: number }).n;
+  return { prev, next, index, total };
+}

@@ -70,6 +70,10 @@ export const api = {
       .strict(),
   ),
   "images.get": method<ImageItem>()(z.object({ id: imageId }).strict()),
+  /** the images before and after one, in id order (for previous/next) */
+  "images.neighbors": method<{ prev: number | null; next: number | null; index: number; total: number }>()(
+    z.object({ id: imageId }).strict(),
+  ),
   "images.import": method<ImportResult>()(
     z
       .object({

@@ -17,7 +17,7 @@ import { createDemoProject } from "../cli/demo.ts";
 import { ApiError, isApiMethod, parseRequest, type ApiMethod, type ApiParsed, type ApiResponse } from "./schema.ts";
 import type { ApiEvent, MaskChange, ProjectInfo } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
-import { imageItem, listImageItems, suggestions } from "./image-queries.ts";
+import { imageItem, imageNeighbors, listImageItems, suggestions } from "./image-queries.ts";
 import { acceptRegion } from "./accept-region.ts";
 import { readPrediction, readPredictedClasses } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
@@ -188,6 +188,7 @@ export class PixelloopService {
         if (!item) throw new ApiError(404, `no image with id ${req.id}`);
         return item;
       },
+      "images.neighbors": (req) => imageNeighbors(this.requireStore(), req.id),
       "images.import": async (req) => {
         const s = this.requireStore();
         const paths = req.paths.map((p) => path.resolve(s.dir, p));

@@ -8,6 +8,12 @@ import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
 import { createDemoProject } from "./demo.ts";
+import { MASK_SOURCES, type MaskSource } from "../exchange/mask-source.ts";
+import { exportCoco, importCoco } from "../exchange/coco.ts";
+import { exportDataset } from "../exchange/dataset.ts";
+import { importColorMasks } from "../exchange/color-masks.ts";
+import { exportModel, importModel } from "../exchange/model.ts";
+import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 
@@ -32,6 +38,21 @@ export async function main(argv: string[]): Promise<number> {
 
 function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+function withStore<T>(project: string, readonly: boolean, fn: (store: ProjectStore) => T): T {
+  const store = ProjectStore.open(project, { readonly });
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function parseId(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
 }
 
 function buildProgram(): Command {
@@ -142,23 +163,121 @@ function buildProgram(): Command {
       }
     });
 
-  const exp = program.command("export").description("export masks (and, later, models and datasets)");
+  const exp = program.command("export").description("export masks, datasets and models in formats other tools read");
+  const sourceOption = () =>
+    new Option("--source <source>", "which pixels: labels (drawn + accepted), human, accepted, predictions, completed (labels, predictions elsewhere)")
+      .choices([...MASK_SOURCES])
+      .default("labels");
   exp
     .command("masks")
-    .description("write one PNG mask per image")
+    .description("write masks: one PNG per image (index or color), or one COCO JSON file")
     .argument("<project>", "project file")
     .requiredOption("--out <dir>", "output folder")
-    .addOption(new Option("--format <format>", "index: class index per pixel, 255 unlabeled; color: class colors").choices(["index", "color"]).default("index"))
-    .option("--only-labeled", "skip images without labels")
+    .addOption(
+      new Option("--format <format>", "index: class index per pixel, 255 unlabeled; color: class colors + legend.json; coco: coco.json with RLE")
+        .choices(["index", "color", "coco"])
+        .default("index"),
+    )
+    .addOption(sourceOption())
+    .option("--only-labeled", "skip images without labels (index and color)")
     .option("--json", "machine-readable output")
-    .action((project: string, o: { out: string; format: "index" | "color"; onlyLabeled?: boolean; json?: boolean }) => {
-      const store = ProjectStore.open(project, { readonly: true });
-      try {
+    .action((project: string, o: { out: string; format: "index" | "color" | "coco"; source: MaskSource; onlyLabeled?: boolean; json?: boolean }) => {
+      withStore(project, true, (store) => {
         const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-        const r = exportMasks(store, o.out, { format: o.format, onlyLabeled: o.onlyLabeled, onProgress: (d, t) => bar.update(d, t) });
+        const onProgress = (d: number, t: number) => bar.update(d, t);
+        if (o.format === "coco") {
+          const file = path.join(o.out, "coco.json");
+          const r = exportCoco(store, file, { source: o.source, onProgress });
+          bar.stop();
+          if (o.json) out(JSON.stringify({ file: path.resolve(file), ...r }));
+          else out(`wrote ${file}: ${r.images} images, ${r.annotations} annotations (${o.source})`);
+          return;
+        }
+        const r = exportMasks(store, o.out, { format: o.format, source: o.source, onlyLabeled: o.onlyLabeled, onProgress });
         bar.stop();
         if (o.json) out(JSON.stringify({ written: r.written.length, out: path.resolve(o.out) }));
-        else out(`wrote ${r.written.length} ${o.format} masks to ${o.out}`);
+        else out(`wrote ${r.written.length} ${o.format} masks (${o.source}) to ${o.out}`);
+      });
+    });
+  exp
+    .command("dataset")
+    .description("write a Pascal-VOC-like dataset folder: images, masks, split lists, classes")
+    .argument("<project>", "project file")
+    .requiredOption("--out <dir>", "output folder")
+    .addOption(sourceOption())
+    .option("--json", "machine-readable output")
+    .action((project: string, o: { out: string; source: MaskSource; json?: boolean }) => {
+      withStore(project, true, (store) => {
+        const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
+        const r = exportDataset(store, o.out, { source: o.source, onProgress: (d, t) => bar.update(d, t) });
+        bar.stop();
+        if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
+        else out(`wrote dataset to ${o.out}: ${r.images} images (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})`);
+      });
+    });
+  exp
+    .command("model")
+    .description("write a trained model as a TensorFlow.js layers-model folder + metadata.json")
+    .argument("<project>", "project file")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--model <id>", "model id (default: the latest)")
+    .option("--json", "machine-readable output")
+    .action(async (project: string, o: { out: string; model?: string; json?: boolean }) => {
+      const store = ProjectStore.open(project, { readonly: true });
+      try {
+        await initBackend("auto");
+        const r = await exportModel(store, o.out, o.model === undefined ? undefined : parseId(o.model, "--model"));
+        if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
+        else out(`wrote model ${r.modelId} to ${o.out} (model.json, weights.bin, metadata.json)`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command("import-masks")
+    .description("import labels: a folder of index or color PNGs (matched by file name), or a COCO JSON file")
+    .argument("<project>", "project file")
+    .argument("<source>", "folder of PNG masks, or FILE.json (COCO)")
+    .addOption(new Option("--format <format>", "index | color | coco (default: coco for .json, else index)").choices(["index", "color", "coco"]))
+    .option("--color-map <file>", "classes file whose colors map to class indices (color format; default: the project's colors)")
+    .option("--json", "machine-readable output")
+    .action(async (project: string, src: string, o: { format?: "index" | "color" | "coco"; colorMap?: string; json?: boolean }) => {
+      const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
+      const store = ProjectStore.open(project);
+      try {
+        if (format === "coco") {
+          const r = importCoco(store, src);
+          if (o.json) out(JSON.stringify(r));
+          else out(`imported ${r.annotations} annotations into ${r.images} images (${r.labeledPixels} labeled pixels)`);
+          return;
+        }
+        const colorMap = o.colorMap ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx])) : undefined;
+        const r = format === "color" ? await importColorMasks(store, src, { colorMap }) : importIndexMasks(store, src);
+        if (o.json) out(JSON.stringify(r));
+        else {
+          out(`imported ${r.imported.length} masks; ${r.unlabeledValues} pixels left unlabeled (void, 255 or unknown colors); ${r.withoutMask} images without a mask`);
+          for (const e of r.errors) out(`  error: ${e.reason}`);
+        }
+        if (r.errors.length) process.exitCode = 1;
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command("import-model")
+    .description("import a model folder written by export model (classes must match)")
+    .argument("<project>", "project file")
+    .argument("<dir>", "model folder")
+    .option("--json", "machine-readable output")
+    .action(async (project: string, dir: string, o: { json?: boolean }) => {
+      const store = ProjectStore.open(project);
+      try {
+        await initBackend("auto");
+        const r = await importModel(store, dir);
+        if (o.json) out(JSON.stringify(r));
+        else out(`imported model from ${dir} as model ${r.modelId}`);
       } finally {
         store.close();
       }

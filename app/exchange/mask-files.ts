@@ -5,6 +5,7 @@ import { Source, UNLABELED, countLabeled, type LabelMask } from "../labels/mask.
 import { diffRect } from "../labels/edit.ts";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
+import { classMapFor, latestPredictedModel, type MaskSource } from "./mask-source.ts";
 
 export interface MaskImportSummary {
   imported: { image: string; mask: string; labeledPixels: number }[];
@@ -94,8 +95,10 @@ export type MaskFormat = "index" | "color";
 export function exportMasks(
   store: ProjectStore,
   outDir: string,
-  opts: { format: MaskFormat; onlyLabeled?: boolean; onProgress?: (done: number, total: number) => void },
+  opts: { format: MaskFormat; source?: MaskSource; onlyLabeled?: boolean; onProgress?: (done: number, total: number) => void },
 ): { written: string[] } {
+  const source = opts.source ?? "labels";
+  const modelId = latestPredictedModel(store);
   fs.mkdirSync(outDir, { recursive: true });
   const classes = store.classes();
   const ids = allImageIds(store);
@@ -108,11 +111,11 @@ export function exportMasks(
     let name = `${stem(img.name)}.png`;
     if (used.has(name)) name = `${stem(img.name)}-${img.id}.png`;
     used.add(name);
-    const mask = store.mask(id);
+    const map = classMapFor(store, id, source, modelId);
     const png =
       opts.format === "index"
-        ? encodeIndexPng(mask.classes, mask.width, mask.height)
-        : encodeRgbPng(colorize(mask.classes, classes), mask.width, mask.height, 4);
+        ? encodeIndexPng(map, img.width, img.height)
+        : encodeRgbPng(colorize(map, classes), img.width, img.height, 4);
     const file = path.join(outDir, name);
     fs.writeFileSync(file, png);
     written.push(file);
@@ -142,7 +145,7 @@ export function colorize(classes: Uint8Array, defs: ClassDef[]): Uint8Array {
   return out;
 }
 
-function allImageIds(store: ProjectStore): number[] {
+export function allImageIds(store: ProjectStore): number[] {
   return (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
 }
 

@@ -1,0 +1,165 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { ProjectStore } from "../store/project-store.ts";
+import { UserError } from "../store/errors.ts";
+import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
+import { diffRect } from "../labels/edit.ts";
+import { rasterizePolygon, type Point } from "../labels/raster.ts";
+import { classRegions } from "./components.ts";
+import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
+import { allImageIds } from "./mask-files.ts";
+import { classMapFor, latestPredictedModel, type MaskSource } from "./mask-source.ts";
+
+/**
+ * COCO JSON export: one annotation per connected region of a class per image, segmentation
+ * as compressed RLE (pycocotools' string form), categories = the project's classes with
+ * id = class index + 1 (COCO reserves 0).
+ */
+export function exportCoco(
+  store: ProjectStore,
+  outFile: string,
+  opts: { source?: MaskSource; onProgress?: (done: number, total: number) => void } = {},
+): { images: number; annotations: number } {
+  const classes = store.classes();
+  const modelId = latestPredictedModel(store);
+  const images: object[] = [];
+  const annotations: object[] = [];
+  const ids = allImageIds(store);
+  ids.forEach((id, k) => {
+    const img = store.requireImage(id);
+    opts.onProgress?.(k + 1, ids.length);
+    images.push({ id, file_name: img.name, width: img.width, height: img.height });
+    const map = classMapFor(store, id, opts.source ?? "labels", modelId);
+    for (const r of classRegions(map, img.width, img.height)) {
+      const bits = new Uint8Array(map.length);
+      for (const p of r.pixels) bits[p] = 1;
+      annotations.push({
+        id: annotations.length + 1,
+        image_id: id,
+        category_id: r.classIdx + 1,
+        segmentation: { size: [img.height, img.width], counts: countsToString(maskToCounts(bits, img.width, img.height)) },
+        area: r.pixels.length,
+        bbox: r.bbox,
+        iscrowd: 0,
+      });
+    }
+  });
+  const doc = {
+    info: { description: `${store.name} (Pixelloop, source: ${opts.source ?? "labels"})`, date_created: new Date().toISOString() },
+    images,
+    annotations,
+    categories: classes.map((c) => ({ id: c.idx + 1, name: c.name, supercategory: "", color: c.color })),
+  };
+  fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(doc));
+  return { images: images.length, annotations: annotations.length };
+}
+
+export interface CocoImportSummary {
+  images: number;
+  annotations: number;
+  labeledPixels: number;
+}
+
+/**
+ * Imports COCO JSON (polygons, RLE lists or RLE strings). Categories are matched to classes
+ * by name, images to project images by file name. The whole file is validated first: on any
+ * error nothing is imported and the message names the file and the field.
+ */
+export function importCoco(store: ProjectStore, file: string, opts: { author?: string } = {}): CocoImportSummary {
+  const fail = (field: string, reason: string): never => {
+    throw new UserError(`${file}: ${field}: ${reason}`);
+  };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UserError(`${file}: malformed JSON (${(e as Error).message})`);
+  }
+  if (typeof doc !== "object" || doc === null) fail("(root)", "expected an object");
+  const d = doc as Record<string, unknown>;
+  for (const key of ["images", "annotations", "categories"]) if (!Array.isArray(d[key])) fail(key, "missing or not an array");
+  const classByName = new Map(store.classes().map((c) => [c.name, c.idx]));
+  const catToClass = new Map<number, number>();
+  (d.categories as unknown[]).forEach((c, i) => {
+    const cat = c as { id?: unknown; name?: unknown };
+    if (typeof cat.id !== "number") fail(`categories[${i}].id`, "missing or not a number");
+    if (typeof cat.name !== "string") fail(`categories[${i}].name`, "missing or not a string");
+    const idx = classByName.get(cat.name as string);
+    if (idx === undefined) fail(`categories[${i}].name`, `unknown category "${cat.name}" (project classes: ${[...classByName.keys()].join(", ")})`);
+    catToClass.set(cat.id as number, idx as number);
+  });
+  const imageById = new Map<number, { projectId: number; width: number; height: number; name: string }>();
+  (d.images as unknown[]).forEach((im, i) => {
+    const e = im as { id?: unknown; file_name?: unknown; width?: unknown; height?: unknown };
+    if (typeof e.id !== "number") fail(`images[${i}].id`, "missing or not a number");
+    if (typeof e.file_name !== "string") fail(`images[${i}].file_name`, "missing or not a string");
+    const name = path.basename(e.file_name as string);
+    const match = store.imagesByName(name)[0];
+    if (!match) fail(`images[${i}].file_name`, `image "${name}" is not in the project`);
+    if (typeof e.width === "number" && typeof e.height === "number" && (e.width !== match.width || e.height !== match.height)) {
+      fail(`images[${i}]`, `size ${e.width}x${e.height} does not match ${name} in the project (${match.width}x${match.height})`);
+    }
+    imageById.set(e.id as number, { projectId: match.id, width: match.width, height: match.height, name });
+  });
+  // Rasterize everything before writing anything.
+  const masks = new Map<number, LabelMask>();
+  const befores = new Map<number, LabelMask>();
+  (d.annotations as unknown[]).forEach((an, i) => {
+    const a = an as { image_id?: unknown; category_id?: unknown; segmentation?: unknown };
+    const img = imageById.get(a.image_id as number);
+    if (!img) fail(`annotations[${i}].image_id`, `no image with id ${String(a.image_id)} in this file`);
+    const cls = catToClass.get(a.category_id as number);
+    if (cls === undefined) fail(`annotations[${i}].category_id`, `unknown category id ${String(a.category_id)}`);
+    const { width, height, projectId } = img!;
+    const bits = new Uint8Array(width * height);
+    const seg = a.segmentation;
+    if (Array.isArray(seg)) {
+      seg.forEach((poly, k) => {
+        if (!Array.isArray(poly) || poly.length < 6 || poly.length % 2 !== 0 || poly.some((v) => typeof v !== "number")) {
+          fail(`annotations[${i}].segmentation[${k}]`, "a polygon must be a flat list of at least 3 x,y pairs");
+        }
+        const pts: Point[] = [];
+        for (let j = 0; j < poly.length; j += 2) pts.push([poly[j], poly[j + 1]]);
+        rasterizePolygon(bits, width, height, pts, 1);
+      });
+    } else if (seg && typeof seg === "object") {
+      const rle = seg as { size?: unknown; counts?: unknown };
+      if (!Array.isArray(rle.size) || rle.size[0] !== height || rle.size[1] !== width) {
+        fail(`annotations[${i}].segmentation.size`, `expected [${height}, ${width}] for ${img!.name}`);
+      }
+      try {
+        const counts = typeof rle.counts === "string" ? stringToCounts(rle.counts) : (rle.counts as number[]);
+        if (!Array.isArray(counts)) throw new Error("counts must be a string or a list of numbers");
+        bits.set(countsToMask(counts, width, height));
+      } catch (e) {
+        fail(`annotations[${i}].segmentation.counts`, (e as Error).message);
+      }
+    } else {
+      fail(`annotations[${i}].segmentation`, "expected polygons or an RLE object");
+    }
+    if (!masks.has(projectId)) {
+      const before = store.mask(projectId);
+      befores.set(projectId, before);
+      masks.set(projectId, { ...before, classes: before.classes.slice(), sources: before.sources.slice() });
+    }
+    const m = masks.get(projectId)!;
+    for (let p = 0; p < bits.length; p++) {
+      if (bits[p]) {
+        m.classes[p] = cls as number;
+        m.sources[p] = Source.human;
+      }
+    }
+  });
+  let labeledPixels = 0;
+  store.db.transaction(() => {
+    for (const [id, after] of masks) {
+      const before = befores.get(id)!;
+      const rect = diffRect(before.classes, after.classes, after.width) ?? diffRect(before.sources, after.sources, after.width);
+      for (const c of after.classes) if (c !== UNLABELED) labeledPixels++;
+      if (!rect) continue;
+      store.commitChange(id, before, after, rect, { tool: "import", classIdx: null, width: 0, points: [], author: opts.author ?? `import:${path.basename(file)}` });
+    }
+  })();
+  return { images: masks.size, annotations: (d.annotations as unknown[]).length, labeledPixels };
+}

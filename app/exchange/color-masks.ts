@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import path from "node:path";
+import sharp, { type OutputInfo } from "sharp";
+import type { ProjectStore } from "../store/project-store.ts";
+import { Source } from "../labels/mask.ts";
+import { diffRect } from "../labels/edit.ts";
+import { allImageIds, stem } from "./mask-files.ts";
+import type { MaskImportSummary } from "./mask-files.ts";
+
+/**
+ * Imports color PNG masks (one color per class) matched to images by file name. The color
+ * map defaults to the project's class colors; colors not in it, and transparent pixels,
+ * stay unlabeled and are counted.
+ */
+export async function importColorMasks(
+  store: ProjectStore,
+  dir: string,
+  opts: { colorMap?: Map<number, number>; author?: string } = {},
+): Promise<MaskImportSummary> {
+  const summary: MaskImportSummary = { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [] };
+  const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
+  const byStem = new Map<string, string>();
+  for (const f of fs.readdirSync(dir)) if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
+  for (const id of allImageIds(store)) {
+    const img = store.requireImage(id);
+    const file = byStem.get(stem(img.name));
+    if (!file) {
+      summary.withoutMask++;
+      continue;
+    }
+    let raw: { data: Buffer; info: OutputInfo };
+    try {
+      raw = await sharp(file).ensureAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      summary.errors.push({ file, reason: `${file}: not a readable PNG (${(e as Error).message.split("\n")[0]})` });
+      continue;
+    }
+    if (raw.info.width !== img.width || raw.info.height !== img.height) {
+      summary.errors.push({
+        file,
+        reason: `${file}: mask is ${raw.info.width}x${raw.info.height} but image ${store.absolutePath(img.path)} is ${img.width}x${img.height}`,
+      });
+      continue;
+    }
+    const before = store.mask(id);
+    const after = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+    const d = raw.data;
+    let unknown = 0;
+    for (let i = 0; i < img.width * img.height; i++) {
+      if (d[i * 4 + 3] === 0) {
+        unknown++;
+        continue;
+      }
+      const c = map.get((d[i * 4] << 16) | (d[i * 4 + 1] << 8) | d[i * 4 + 2]);
+      if (c === undefined) {
+        unknown++;
+        continue;
+      }
+      after.classes[i] = c;
+      after.sources[i] = Source.human;
+    }
+    summary.unlabeledValues += unknown;
+    const rect = diffRect(before.classes, after.classes, img.width) ?? diffRect(before.sources, after.sources, img.width);
+    if (rect) store.commitChange(id, before, after, rect, { tool: "import", classIdx: null, width: 0, points: [], author: opts.author ?? `import:${path.basename(file)}` });
+    summary.imported.push({ image: img.name, mask: file, labeledPixels: img.width * img.height - unknown });
+  }
+  return summary;
+}

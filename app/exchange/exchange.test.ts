@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import sharp from "sharp";
+import { ProjectStore } from "../store/project-store.ts";
+import { importImages } from "../images/importer.ts";
+import { importIndexMasks, exportMasks } from "./mask-files.ts";
+import { exportCoco, importCoco } from "./coco.ts";
+import { countsToString, maskToCounts, stringToCounts, countsToMask } from "./coco-rle.ts";
+import { exportDataset } from "./dataset.ts";
+import { importColorMasks } from "./color-masks.ts";
+import { exportModel, importModel, modelRow } from "./model.ts";
+import { readIndexPng } from "./index-png.ts";
+import { DEMO, tmpDir } from "../testing/tmp.ts";
+import { readClassesFile } from "../api/classes-file.ts";
+import { initBackend } from "../ml/backend.ts";
+import { createNetwork } from "../ml/network.ts";
+import { networkFromWeights, serializeWeights } from "../ml/weights.ts";
+import { predict } from "../ml/predict.ts";
+import { decodePixels } from "../images/decode.ts";
+
+const t = tmpDir();
+let store: ProjectStore;
+const names = fs.readdirSync(path.join(DEMO, "images")).sort().slice(0, 4);
+
+function freshProject(name: string): ProjectStore {
+  return ProjectStore.create(path.join(t.dir, name), { name, classes: readClassesFile(path.join(DEMO, "classes.json")) });
+}
+
+beforeAll(async () => {
+  const imgDir = path.join(t.dir, "images");
+  fs.mkdirSync(imgDir);
+  for (const n of names) fs.copyFileSync(path.join(DEMO, "images", n), path.join(imgDir, n));
+  store = freshProject("main.pxl");
+  await importImages(store, [imgDir]);
+  importIndexMasks(store, path.join(DEMO, "gt")); // dense labels: many regions per image
+});
+afterAll(() => {
+  store.close();
+  t.cleanup();
+});
+
+describe("COCO", () => {
+  it("RLE string form round-trips, including long runs (pycocotools encoding)", () => {
+    const bits = new Uint8Array(37 * 23);
+    for (let i = 0; i < bits.length; i++) bits[i] = (i * 7919) % 13 < 5 || (i > 300 && i < 700) ? 1 : 0;
+    const counts = maskToCounts(bits, 37, 23);
+    expect(stringToCounts(countsToString(counts))).toEqual(counts);
+    expect(countsToMask(counts, 37, 23)).toEqual(bits);
+    // Known value from pycocotools: a 2x2 mask with only the bottom-right pixel set.
+    expect(countsToString(maskToCounts(Uint8Array.from([0, 0, 0, 1]), 2, 2))).toBe("31");
+  });
+
+  it("masks -> COCO -> import reproduces the masks exactly", () => {
+    const file = path.join(t.dir, "coco.json");
+    const r = exportCoco(store, file);
+    expect(r.images).toBe(4);
+    expect(r.annotations).toBeGreaterThan(8);
+    const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    expect(doc.categories[0]).toMatchObject({ id: 1, name: "sky" });
+    expect(typeof doc.annotations[0].segmentation.counts).toBe("string");
+
+    const other = freshProject("coco-target.pxl");
+    return importImages(other, [path.join(t.dir, "images")]).then(() => {
+      const s = importCoco(other, file);
+      expect(s.images).toBe(4);
+      for (const n of names) {
+        const a = store.mask(store.imagesByName(n)[0].id).classes;
+        const b = other.mask(other.imagesByName(n)[0].id).classes;
+        expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);
+      }
+      other.close();
+    });
+  });
+
+  it("imports polygons, and refuses a bad file without importing anything", async () => {
+    const other = freshProject("coco-bad.pxl");
+    await importImages(other, [path.join(t.dir, "images")]);
+    const good = {
+      images: [{ id: 7, file_name: `some/folder/${names[0]}`, width: 320, height: 240 }],
+      categories: [{ id: 3, name: "road" }],
+      annotations: [{ id: 1, image_id: 7, category_id: 3, segmentation: [[10, 10, 50, 10, 50, 30, 10, 30]] }],
+    };
+    const write = (doc: unknown) => {
+      const f = path.join(t.dir, "in.json");
+      fs.writeFileSync(f, typeof doc === "string" ? doc : JSON.stringify(doc));
+      return f;
+    };
+    const expectRefused = (doc: unknown, msg: RegExp) => {
+      expect(() => importCoco(other, write(doc))).toThrow(msg);
+      expect(other.summary().labeledPixels).toBe(0);
+    };
+    expectRefused("{ not json", /in\.json: malformed JSON/);
+    expectRefused({ ...good, categories: [{ id: 3, name: "zebra" }] }, /in\.json: categories\[0\]\.name: unknown category "zebra"/);
+    expectRefused({ ...good, images: [{ id: 7, file_name: "nope.png" }] }, /images\[0\]\.file_name: image "nope\.png" is not in the project/);
+    expectRefused({ ...good, images: [{ id: 7, file_name: names[0], width: 10, height: 10 }] }, /images\[0\]: size 10x10 does not match/);
+    expectRefused(
+      { ...good, annotations: [...good.annotations, { id: 2, image_id: 7, category_id: 3, segmentation: [[1, 2]] }] },
+      /annotations\[1\]\.segmentation\[0\]: a polygon must be/,
+    );
+    expectRefused({ ...good, annotations: [{ id: 2, image_id: 7, category_id: 3, segmentation: { size: [240, 320], counts: "!!!" } }] }, /segmentation\.counts/);
+    const s = importCoco(other, write(good));
+    expect(s.labeledPixels).toBe(40 * 20);
+    other.close();
+  });
+});
+
+describe("mask files and datasets", () => {
+  it("color masks export and import back to the same labels", async () => {
+    const out = path.join(t.dir, "color");
+    exportMasks(store, out, { format: "color" });
+    const other = freshProject("color.pxl");
+    await importImages(other, [path.join(t.dir, "images")]);
+    const r = await importColorMasks(other, out);
+    expect(r.errors).toEqual([]);
+    for (const n of names) {
+      expect(Buffer.from(other.mask(other.imagesByName(n)[0].id).classes).equals(Buffer.from(store.mask(store.imagesByName(n)[0].id).classes))).toBe(true);
+    }
+    other.close();
+  });
+
+  it("writes a VOC-like dataset folder with split lists and classes", () => {
+    const out = path.join(t.dir, "dataset");
+    const r = exportDataset(store, out);
+    expect(r).toEqual({ images: 4, splits: { train: 4, val: 0, test: 0 } });
+    const list = fs.readFileSync(path.join(out, "ImageSets/Segmentation/train.txt"), "utf8").trim().split("\n");
+    expect(list).toEqual(names.map((n) => n.replace(".png", "")));
+    for (const s of list) {
+      expect(fs.existsSync(path.join(out, "JPEGImages", `${s}.png`))).toBe(true);
+      const m = readIndexPng(path.join(out, "SegmentationClass", `${s}.png`));
+      expect(Buffer.from(m.values).equals(Buffer.from(store.mask(store.imagesByName(`${s}.png`)[0].id).classes))).toBe(true);
+    }
+    expect(fs.readFileSync(path.join(out, "labelmap.txt"), "utf8")).toContain("sky:111,168,220::");
+  });
+});
+
+describe("models", () => {
+  it("export -> import gives identical predictions; plain @tensorflow/tfjs runs the export", async () => {
+    await initBackend("wasm");
+    const net = createNetwork({ numClasses: 5, widths: [4, 8], embeddingDim: 4, projectionHidden: 4 });
+    store.db
+      .prepare(
+        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-11-22', '{}', 'wasm', ?, '{\"images\":4}', '{\"miou\":0.5}')",
+      )
+      .run(Buffer.from(serializeWeights(net)));
+    net.dispose();
+    const out = path.join(t.dir, "model");
+    await exportModel(store, out);
+    const meta = JSON.parse(fs.readFileSync(path.join(out, "metadata.json"), "utf8"));
+    expect(meta.classes.map((c: { name: string }) => c.name)).toEqual(["sky", "grass", "road", "tree", "house"]);
+    expect(meta.metrics).toEqual({ miou: 0.5 });
+    const modelJson = JSON.parse(fs.readFileSync(path.join(out, "model.json"), "utf8"));
+    expect(JSON.stringify(modelJson.modelTopology)).not.toContain("proj_");
+
+    const { modelId } = await importModel(store, out);
+    const original = networkFromWeights(new Uint8Array(modelRow(store, modelId - 1).weights));
+    const imported = networkFromWeights(new Uint8Array(modelRow(store, modelId).weights));
+    const px = await decodePixels(path.join(t.dir, "images", names[0]));
+    const image = { pixels: px.data, width: px.width, height: px.height, channels: px.channels };
+    const a = predict(original, image);
+    const b = predict(imported, image);
+    expect(Buffer.from(b.classMap).equals(Buffer.from(a.classMap))).toBe(true);
+    original.dispose();
+    imported.dispose();
+
+    // The documented example: plain @tensorflow/tfjs, no Pixelloop code.
+    const outPng = path.join(t.dir, "example.png");
+    const ex = spawnSync(process.execPath, [path.resolve(import.meta.dirname, "../../examples/predict-with-tfjs.mjs"), out, path.join(t.dir, "images", names[0]), outPng], { encoding: "utf8" });
+    expect(ex.status, ex.stderr).toBe(0);
+    const got = await sharp(outPng).extractChannel(0).raw().toBuffer();
+    expect(got.length).toBe(a.classMap.length);
+    // Different backend (plain JS cpu) and no tiling: near-ties of this untrained net may differ.
+    let same = 0;
+    for (let i = 0; i < got.length; i++) if (got[i] === a.classMap[i]) same++;
+    console.log(`example agrees with pixelloop predict on ${((100 * same) / got.length).toFixed(2)}% of pixels`);
+    expect(same / got.length).toBeGreaterThan(0.999);
+  });
+
+  it("refuses a model whose classes differ from the project's", async () => {
+    const other = ProjectStore.create(path.join(t.dir, "two.pxl"), { name: "two", classes: [{ idx: 0, name: "fg", color: "#ffffff" }, { idx: 1, name: "bg", color: "#000000" }] });
+    await expect(importModel(other, path.join(t.dir, "model"))).rejects.toThrow(/model's classes \(sky, grass, road, tree, house\) do not match the project's \(fg, bg\)/);
+    await expect(importModel(other, path.join(t.dir, "nowhere"))).rejects.toThrow(/not a Pixelloop model folder/);
+    other.close();
+  });
+});

@@ -1,0 +1,44 @@
+import type { ProjectStore } from "../store/project-store.ts";
+import { Source, UNLABELED } from "../labels/mask.ts";
+import { decodeRle } from "../labels/rle.ts";
+
+/**
+ * Which pixels to export: `labels` (everything labeled: drawn + accepted), `human` (drawn
+ * only), `accepted` (accepted predictions only), `predictions` (the latest model's class map),
+ * `completed` (labels where there are labels, the latest prediction elsewhere).
+ */
+export const MASK_SOURCES = ["labels", "human", "accepted", "predictions", "completed"] as const;
+export type MaskSource = (typeof MASK_SOURCES)[number];
+
+/** The latest model that has predictions stored, or null. */
+export function latestPredictedModel(store: ProjectStore): number | null {
+  const row = store.db.prepare("SELECT MAX(model_id) AS m FROM predictions").get() as { m: number | null };
+  return row.m;
+}
+
+/** Class map of one image for a source; 255 where the source has nothing. */
+export function classMapFor(store: ProjectStore, imageId: number, source: MaskSource, modelId: number | null): Uint8Array {
+  const img = store.requireImage(imageId);
+  const n = img.width * img.height;
+  const predicted = (): Uint8Array | null => {
+    if (modelId === null) return null;
+    const row = store.db.prepare("SELECT class_rle FROM predictions WHERE image_id = ? AND model_id = ?").get(imageId, modelId) as
+      | { class_rle: Buffer }
+      | undefined;
+    return row ? decodeRle(row.class_rle, n) : null;
+  };
+  if (source === "predictions") return predicted() ?? new Uint8Array(n).fill(UNLABELED);
+  const mask = store.mask(imageId);
+  if (source === "labels") return mask.classes;
+  if (source === "completed") {
+    const p = predicted();
+    if (!p) return mask.classes;
+    const out = mask.classes.slice();
+    for (let i = 0; i < n; i++) if (out[i] === UNLABELED) out[i] = p[i];
+    return out;
+  }
+  const want = source === "human" ? Source.human : Source.accepted;
+  const out = mask.classes.slice();
+  for (let i = 0; i < n; i++) if (mask.sources[i] !== want) out[i] = UNLABELED;
+  return out;
+}

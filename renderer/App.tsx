@@ -1,0 +1,57 @@
+import { useCallback, useEffect, useState } from "react";
+import { useApp } from "./state/app-context.tsx";
+import { navigate, useRoute } from "./state/route.ts";
+import { isTyping, useKeydown } from "./state/keys.ts";
+import { StartScreen } from "./screens/StartScreen.tsx";
+import { BrowserScreen } from "./screens/browser/BrowserScreen.tsx";
+import { LabelScreen } from "./screens/label/LabelScreen.tsx";
+import { Toasts } from "./components/Toasts.tsx";
+import { StatusBar } from "./components/StatusBar.tsx";
+import { ShortcutsSheet } from "./components/ShortcutsSheet.tsx";
+import { ImportDialog } from "./components/ImportDialog.tsx";
+import { ExportDialog } from "./components/ExportDialog.tsx";
+import { TrainingPanel } from "./components/TrainingPanel.tsx";
+
+type Dialog = "shortcuts" | "import" | "export" | null;
+
+export function App() {
+  const { info, project } = useApp();
+  const route = useRoute();
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [trainingOpen, setTrainingOpen] = useState(false);
+  const toggleTraining = useCallback(() => setTrainingOpen((o) => !o), []);
+  const close = useCallback(() => setDialog(null), []);
+
+  // Without an open project the only place to be is the start screen.
+  useEffect(() => {
+    if (info && !project && route.screen !== "start") navigate({ screen: "start" });
+  }, [info, project, route.screen]);
+
+  useKeydown((e) => {
+    if (isTyping(e)) return;
+    if (e.key === "?") {
+      e.preventDefault();
+      setDialog((d) => (d === "shortcuts" ? null : "shortcuts"));
+    }
+  });
+
+  let screen;
+  if (!info) screen = <div className="loading-screen">Connecting to Pixelloop…</div>;
+  else if (!project || route.screen === "start") screen = <StartScreen />;
+  else if (route.screen === "image") screen = <LabelScreen key={route.id} imageId={route.id} onToggleTraining={toggleTraining} />;
+  else screen = <BrowserScreen onImport={() => setDialog("import")} onExport={() => setDialog("export")} onToggleTraining={toggleTraining} />;
+
+  return (
+    <div className="app">
+      <div className="app-main">
+        {screen}
+        {trainingOpen && project && <TrainingPanel onClose={() => setTrainingOpen(false)} />}
+      </div>
+      <StatusBar />
+      {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
+      {dialog === "import" && <ImportDialog onClose={close} />}
+      {dialog === "export" && <ExportDialog onClose={close} />}
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+import type { ReactNode } from "react";
+import { useApp } from "../state/app-context.tsx";
+
+export function Header({ children }: { children?: ReactNode }) {
+  const { project } = useApp();
+  return (
+    <header className="topbar">
+      <div className="brand" title="Pixelloop">
+        <span className="logo" aria-hidden>
+          ◐
+        </span>
+        <span>Pixelloop</span>
+      </div>
+      {project && <span className="project-name" data-testid="project-name">{project.name}</span>}
+      <div className="topbar-content">{children}</div>
+    </header>
+  );
+}

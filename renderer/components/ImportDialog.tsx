@@ -1,0 +1,83 @@
+import { useEffect, useState } from "react";
+import type { ImportResult, Split } from "../../app/api/types.ts";
+import { attempt, useApp } from "../state/app-context.tsx";
+import { pushToast } from "../state/toasts.ts";
+import { Modal } from "./Modal.tsx";
+
+export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const { api, onEvent, refreshProject } = useApp();
+  const [paths, setPaths] = useState("");
+  const [split, setSplit] = useState<Split>("train");
+  const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<{ done: number; total: number; file: string } | null>(null);
+  const [result, setResult] = useState<ImportResult | null>(null);
+
+  useEffect(() => onEvent((e) => e.type === "import.progress" && setProgress(e)), [onEvent]);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const list = paths.split("\n").map((s) => s.trim()).filter(Boolean);
+    setBusy(true);
+    setResult(null);
+    const r = await attempt(api.call("images.import", { paths: list, split }));
+    setBusy(false);
+    if (r) {
+      setResult(r);
+      await refreshProject();
+      pushToast(r.imported > 0 ? "success" : "info", `Imported ${r.imported} image${r.imported === 1 ? "" : "s"}`);
+    }
+  };
+
+  return (
+    <Modal title="Import images" onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <label>
+          <span>Files or folders on this machine, one per line (folders are read recursively; relative paths start at the project folder)</span>
+          <textarea data-testid="import-paths" rows={4} value={paths} onChange={(e) => setPaths(e.target.value)} placeholder="/data/street-scenes" required autoFocus />
+        </label>
+        <label>
+          <span>Split</span>
+          <select value={split} onChange={(e) => setSplit(e.target.value as Split)}>
+            <option value="train">Train</option>
+            <option value="val">Validation (dense labels for mIoU)</option>
+            <option value="test">Test</option>
+          </select>
+        </label>
+        {busy && progress && (
+          <div className="progress" aria-label="Import progress">
+            <progress value={progress.done} max={Math.max(1, progress.total)} />
+            <span className="muted">
+              {progress.done} / {progress.total}
+            </span>
+          </div>
+        )}
+        {result && (
+          <div className="result" data-testid="import-result">
+            <p>
+              <strong>{result.imported}</strong> imported
+              {result.duplicates.length > 0 && `, ${result.duplicates.length} duplicates skipped`}
+              {result.ignored > 0 && `, ${result.ignored} non-image files ignored`}
+            </p>
+            {result.skipped.length > 0 && (
+              <ul className="problems">
+                {result.skipped.map((s) => (
+                  <li key={s.file}>
+                    <code>{s.file}</code>: {s.reason}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            {result ? "Done" : "Cancel"}
+          </button>
+          <button type="submit" className="primary" data-testid="import-submit" disabled={busy}>
+            {busy ? "Importing…" : "Import"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,26 @@
+import { useApp } from "../state/app-context.tsx";
+
+/** Says honestly what this window is running on: the shell, the transport, the training backend. */
+export function StatusBar() {
+  const { connection, training, project } = useApp();
+  const backend = training?.backend ?? (training?.available === false ? "training not available in this build" : "chosen when training starts");
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      <span title="This window is a web page talking to `pixelloop serve` on this machine">
+        Browser mode · HTTP API on {location.host}
+      </span>
+      <span className={`conn ${connection}`} data-testid="connection">
+        {connection === "open" ? "● live" : connection === "connecting" ? "○ connecting…" : "○ disconnected: retrying"}
+      </span>
+      <span>Tensor backend: {backend}</span>
+      {project && (
+        <span className="muted">
+          {project.summary.images} images · {project.summary.labeledImages} labeled · {project.summary.models} models
+        </span>
+      )}
+      <span className="push muted">
+        <kbd>?</kbd> shortcuts
+      </span>
+    </footer>
+  );
+}

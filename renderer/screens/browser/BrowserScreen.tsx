@@ -1,0 +1,199 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
+import { useApp } from "../../state/app-context.tsx";
+import { navigate } from "../../state/route.ts";
+import { isTyping, useKeydown } from "../../state/keys.ts";
+import { Header } from "../../components/Header.tsx";
+import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
+
+const TILE_W = 184;
+const TILE_H = 212;
+
+export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImport: () => void; onExport: () => void; onToggleTraining: () => void }) {
+  const { api, project, onEvent } = useApp();
+  const [sort, setSort] = useState<ImageSort>("id");
+  const [status, setStatus] = useState<ImageStatus | "">("");
+  const [split, setSplit] = useState<Split | "">("");
+  const [search, setSearch] = useState("");
+  const [debounced, setDebounced] = useState("");
+  const [reloadKey, setReloadKey] = useState(0);
+  const [focused, setFocused] = useState(0);
+  const [width, setWidth] = useState(1000);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(search.trim()), 200);
+    return () => clearTimeout(t);
+  }, [search]);
+
+  useEffect(
+    () =>
+      onEvent((e) => {
+        if (e.type === "project.changed" || e.type === "predictions.changed") setReloadKey((k) => k + 1);
+      }),
+    [onEvent],
+  );
+
+  const query = useMemo<ImageQuery>(
+    () => ({ sort, status: status || undefined, split: split || undefined, search: debounced || undefined }),
+    [sort, status, split, debounced],
+  );
+  const { total, item, ensure } = useImagePages(api, query, reloadKey);
+
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    setWidth(el.clientWidth);
+    return () => ro.disconnect();
+  }, []);
+
+  const cols = Math.max(1, Math.floor((width - 16) / TILE_W));
+  const count = total ?? 0;
+  const rows = Math.ceil(count / cols);
+  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scrollRef.current, estimateSize: () => TILE_H, overscan: 3 });
+  const vrows = virtualizer.getVirtualItems();
+  const firstRow = vrows[0]?.index ?? 0;
+  const lastRow = vrows[vrows.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    if (count > 0) ensure(firstRow * cols, (lastRow + 1) * cols - 1);
+  }, [firstRow, lastRow, cols, count, ensure]);
+
+  const open = (it: ImageItem | undefined) => it && navigate({ screen: "image", id: it.id });
+
+  const moveFocus = (to: number) => {
+    const i = Math.max(0, Math.min(count - 1, to));
+    setFocused(i);
+    virtualizer.scrollToIndex(Math.floor(i / cols), { align: "auto" });
+    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`)?.focus());
+  };
+
+  useKeydown((e) => {
+    if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "t") onToggleTraining();
+    else if (e.key === "i") onImport();
+    else if (e.key === "/") {
+      e.preventDefault();
+      document.querySelector<HTMLInputElement>("#image-search")?.focus();
+    }
+  });
+
+  const onGridKey = (e: React.KeyboardEvent) => {
+    const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols, PageDown: cols * 4, PageUp: -cols * 4 };
+    if (e.key in step) {
+      e.preventDefault();
+      moveFocus(focused + step[e.key]);
+    } else if (e.key === "Home") moveFocus(0);
+    else if (e.key === "End") moveFocus(count - 1);
+    else if (e.key === "Enter") open(item(focused));
+  };
+
+  const empty = total === 0 && !status && !split && !debounced;
+  return (
+    <div className="screen browser-screen">
+      <Header>
+        <div className="filters" role="search">
+          <input id="image-search" type="search" placeholder="Search names  ( / )" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Search images by name" />
+          <label>
+            Sort
+            <select value={sort} onChange={(e) => setSort(e.target.value as ImageSort)} data-testid="sort">
+              <option value="id">Import order</option>
+              <option value="name">Name</option>
+              <option value="labeled">Most labeled</option>
+              <option value="uncertainty">Most uncertain</option>
+            </select>
+          </label>
+          <label>
+            Status
+            <select value={status} onChange={(e) => setStatus(e.target.value as ImageStatus | "")} data-testid="filter-status">
+              <option value="">All</option>
+              <option value="unlabeled">Unlabeled</option>
+              <option value="labeled">Labeled</option>
+              <option value="predicted">Predicted</option>
+              <option value="suggested">Suggested</option>
+            </select>
+          </label>
+          <label>
+            Split
+            <select value={split} onChange={(e) => setSplit(e.target.value as Split | "")}>
+              <option value="">All</option>
+              <option value="train">Train</option>
+              <option value="val">Val</option>
+              <option value="test">Test</option>
+            </select>
+          </label>
+        </div>
+        <div className="actions">
+          <button type="button" onClick={onImport} data-testid="open-import" title="Import images (I)">
+            Import images
+          </button>
+          <button type="button" onClick={onExport} data-testid="open-export">
+            Export masks
+          </button>
+          <button type="button" onClick={onToggleTraining} data-testid="open-training" title="Training (T)">
+            Training
+          </button>
+        </div>
+      </Header>
+      <div className="grid-meta muted" data-testid="grid-count">
+        {total === null ? "Loading…" : `${total.toLocaleString()} image${total === 1 ? "" : "s"}`}
+        {project && ` · ${project.summary.labeledImages} with labels`}
+        <span className="push">
+          <kbd>←↑→↓</kbd> move · <kbd>Enter</kbd> open · <kbd>/</kbd> search
+        </span>
+      </div>
+      <div className="grid-scroll" ref={scrollRef} data-testid="grid" onKeyDown={onGridKey}>
+        {empty ? (
+          <div className="empty-state">
+            <h2>No images yet</h2>
+            <p>Import a folder of PNG, JPEG, TIFF or WebP images to start labeling.</p>
+            <button type="button" className="primary" onClick={onImport}>
+              Import images
+            </button>
+          </div>
+        ) : total === 0 ? (
+          <div className="empty-state">
+            <p>No image matches these filters.</p>
+          </div>
+        ) : (
+          <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+            {vrows.map((vr) => (
+              <div key={vr.key} className="grid-row" style={{ transform: `translateY(${vr.start}px)`, height: TILE_H }}>
+                {Array.from({ length: cols }, (_, c) => {
+                  const i = vr.index * cols + c;
+                  if (i >= count) return null;
+                  const it = item(i);
+                  return <Tile key={i} index={i} item={it} focused={i === focused} thumbUrl={it ? api.thumbUrl(it.id) : null} onOpen={() => open(it)} onFocus={() => setFocused(i)} />;
+                })}
+              </div>
+            ))}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Tile({ item, index, focused, thumbUrl, onOpen, onFocus }: { item: ImageItem | undefined; index: number; focused: boolean; thumbUrl: string | null; onOpen: () => void; onFocus: () => void }) {
+  const labeledPct = item ? (100 * item.labeledPixels) / (item.width * item.height) : 0;
+  return (
+    <button type="button" className="tile" data-index={index} data-testid={item ? `tile-${item.id}` : undefined} tabIndex={focused ? 0 : -1} onClick={onOpen} onFocus={onFocus} aria-label={item ? `${item.name}, ${item.status}` : "loading"}>
+      <div className="thumb">{thumbUrl ? <img src={thumbUrl} alt="" loading="lazy" decoding="async" draggable={false} /> : <div className="thumb-skeleton" />}</div>
+      <div className="tile-name" title={item?.name}>
+        {item?.name ?? "…"}
+      </div>
+      <div className="tile-meta">
+        {item && <span className={`badge ${item.status}`}>{item.status}</span>}
+        {item && item.labeledPixels > 0 && <span className="muted">{labeledPct < 0.1 ? "<0.1" : labeledPct.toFixed(1)}%</span>}
+        {item?.score != null && (
+          <span className="score" title={`uncertainty ${item.score.toFixed(3)}`}>
+            <span className="score-bar" style={{ width: `${Math.round(Math.min(1, item.score) * 100)}%` }} />
+          </span>
+        )}
+      </div>
+    </button>
+  );
+}

@@ -1,0 +1,335 @@
+/**
+ * The labeling canvas: image, prediction, uncertainty and label layers in one Konva stage.
+ * Layers are rasters (RasterLayer canvases), never vector nodes. Pointer input is read from
+ * the DOM directly and painted into the label raster at once; the stroke is handed to
+ * `onStroke` on release, to be saved.
+ */
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from "react";
+import { Circle, Image as KImage, Layer, Line, Stage } from "react-konva";
+import type Konva from "konva";
+import type { Point } from "../../../app/api/wire.ts";
+import { UNLABELED } from "../../../app/api/wire.ts";
+import type { RasterLayer } from "../../canvas/raster.ts";
+
+export type Tool = "brush" | "eraser" | "polygon" | "accept";
+
+export interface LayerSetting {
+  visible: boolean;
+  opacity: number;
+}
+
+export interface LayerSettings {
+  image: LayerSetting;
+  prediction: LayerSetting;
+  uncertainty: LayerSetting;
+  labels: LayerSetting;
+}
+
+export interface StrokeOut {
+  tool: "brush" | "eraser" | "polygon";
+  classIdx: number | null;
+  width: number;
+  points: Point[];
+}
+
+export interface CanvasHandle {
+  fit(): void;
+  oneToOne(): void;
+  zoomBy(factor: number): void;
+  /** Closes the polygon being drawn (commits it when it has 3+ points). */
+  closePolygon(): void;
+  /** Drops the polygon being drawn; false when there was none. */
+  cancelPolygon(): boolean;
+  /** Repaints the label layer after its values changed outside the canvas. */
+  redrawLabels(): void;
+}
+
+interface Props {
+  width: number;
+  height: number;
+  image: HTMLImageElement | null;
+  labels: RasterLayer;
+  prediction: RasterLayer | null;
+  uncertainty: RasterLayer | null;
+  layers: LayerSettings;
+  tool: Tool;
+  classIdx: number;
+  brushSize: number;
+  onStroke: (s: StrokeOut) => void;
+  onAccept: (x: number, y: number) => void;
+  onZoom: (scale: number) => void;
+}
+
+interface View {
+  scale: number;
+  x: number;
+  y: number;
+}
+
+const MIN_SCALE = 0.02;
+const MAX_SCALE = 40;
+
+export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(props, ref) {
+  const { width, height, labels, tool, classIdx, brushSize } = props;
+  const boxRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<Konva.Stage>(null);
+  const labelLayerRef = useRef<Konva.Layer>(null);
+  const overlayRef = useRef<Konva.Layer>(null);
+  const cursorRef = useRef<Konva.Circle>(null);
+  const rubberRef = useRef<Konva.Line>(null);
+  const [size, setSize] = useState({ w: 800, h: 600 });
+  const view = useRef<View>({ scale: 1, x: 0, y: 0 });
+  const [scale, setScale] = useState(1);
+  const [polygon, setPolygon] = useState<Point[]>([]);
+  const drag = useRef<{ mode: "draw" | "pan"; points: Point[]; last: { x: number; y: number } } | null>(null);
+  const spaceDown = useRef(false);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+
+  const applyView = useCallback((v: View) => {
+    view.current = v;
+    const stage = stageRef.current;
+    if (stage) {
+      stage.scale({ x: v.scale, y: v.scale });
+      stage.position({ x: v.x, y: v.y });
+      stage.batchDraw();
+    }
+    setScale(v.scale);
+    propsRef.current.onZoom(v.scale);
+  }, []);
+
+  const fit = useCallback(() => {
+    const s = Math.min(size.w / width, size.h / height) * 0.96;
+    applyView({ scale: s, x: (size.w - width * s) / 2, y: (size.h - height * s) / 2 });
+  }, [size, width, height, applyView]);
+
+  const zoomAround = useCallback(
+    (factor: number, cx: number, cy: number) => {
+      const v = view.current;
+      const s = Math.min(MAX_SCALE, Math.max(MIN_SCALE, v.scale * factor));
+      const ix = (cx - v.x) / v.scale;
+      const iy = (cy - v.y) / v.scale;
+      applyView({ scale: s, x: cx - ix * s, y: cy - iy * s });
+    },
+    [applyView],
+  );
+
+  const finishPolygon = useCallback(
+    (pts: Point[]) => {
+      setPolygon([]);
+      if (pts.length < 3) return;
+      const p = propsRef.current;
+      p.labels.polygon(pts, p.classIdx);
+      labelLayerRef.current?.batchDraw();
+      p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts });
+    },
+    [],
+  );
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      fit,
+      oneToOne: () => {
+        const v = view.current;
+        zoomAround(1 / v.scale, size.w / 2, size.h / 2);
+      },
+      zoomBy: (f) => zoomAround(f, size.w / 2, size.h / 2),
+      closePolygon: () => finishPolygon(polygon),
+      cancelPolygon: () => {
+        if (polygon.length === 0) return false;
+        setPolygon([]);
+        return true;
+      },
+      redrawLabels: () => labelLayerRef.current?.batchDraw(),
+    }),
+    [fit, zoomAround, size, polygon, finishPolygon],
+  );
+
+  // Track the container size.
+  useEffect(() => {
+    const el = boxRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setSize({ w: Math.max(50, el.clientWidth), h: Math.max(50, el.clientHeight) }));
+    ro.observe(el);
+    setSize({ w: Math.max(50, el.clientWidth), h: Math.max(50, el.clientHeight) });
+    return () => ro.disconnect();
+  }, []);
+
+  // Fit when a new image (size) arrives or the area first gets its size.
+  const fitted = useRef("");
+  useEffect(() => {
+    const key = `${width}x${height}@${labels.canvas.width}`;
+    if (fitted.current === key) return;
+    fitted.current = key;
+    fit();
+  }, [fit, width, height, labels]);
+
+  useEffect(() => {
+    const down = (e: KeyboardEvent) => {
+      if (e.code === "Space" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) {
+        spaceDown.current = true;
+        if (boxRef.current) boxRef.current.dataset.panning = "true";
+        e.preventDefault();
+      }
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.code === "Space") {
+        spaceDown.current = false;
+        if (boxRef.current) delete boxRef.current.dataset.panning;
+      }
+    };
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    return () => {
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+    };
+  }, []);
+
+  const toImage = (e: { clientX: number; clientY: number }) => {
+    const r = boxRef.current!.getBoundingClientRect();
+    const v = view.current;
+    const sx = e.clientX - r.left;
+    const sy = e.clientY - r.top;
+    return { sx, sy, x: (sx - v.x) / v.scale, y: (sy - v.y) / v.scale };
+  };
+
+  const moveCursor = (x: number, y: number) => {
+    const c = cursorRef.current;
+    const p = propsRef.current;
+    if (c) {
+      const show = p.tool === "brush" || p.tool === "eraser";
+      c.visible(show);
+      c.position({ x, y });
+      c.radius(p.brushSize / 2);
+      c.strokeWidth(1.5 / view.current.scale);
+      c.stroke(p.tool === "eraser" ? "#ffffff" : "#111111");
+    }
+    const rb = rubberRef.current;
+    if (rb) {
+      const pts = rb.points();
+      if (pts.length >= 2) rb.points([pts[0], pts[1], x, y]);
+    }
+    overlayRef.current?.batchDraw();
+  };
+
+  const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
+    boxRef.current?.focus();
+    const p = toImage(e);
+    const pan = spaceDown.current || e.button === 1;
+    if (pan) {
+      e.currentTarget.setPointerCapture(e.pointerId);
+      drag.current = { mode: "pan", points: [], last: { x: e.clientX, y: e.clientY } };
+      return;
+    }
+    if (e.button !== 0) return;
+    if (tool === "brush" || tool === "eraser") {
+      e.currentTarget.setPointerCapture(e.pointerId);
+      const pt: Point = [p.x, p.y];
+      drag.current = { mode: "draw", points: [pt], last: { x: e.clientX, y: e.clientY } };
+      labels.brush([pt], brushSize, tool === "eraser" ? UNLABELED : classIdx);
+      labelLayerRef.current?.batchDraw();
+    } else if (tool === "polygon") {
+      const pt: Point = [p.x, p.y];
+      if (e.detail >= 2) finishPolygon(polygon);
+      else setPolygon((old) => [...old, pt]);
+    } else if (tool === "accept") {
+      if (p.x >= 0 && p.y >= 0 && p.x < width && p.y < height) props.onAccept(Math.floor(p.x), Math.floor(p.y));
+    }
+  };
+
+  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    if (d?.mode === "pan") {
+      const v = view.current;
+      applyView({ scale: v.scale, x: v.x + e.clientX - d.last.x, y: v.y + e.clientY - d.last.y });
+      d.last = { x: e.clientX, y: e.clientY };
+      return;
+    }
+    const events = d?.mode === "draw" && "getCoalescedEvents" in e.nativeEvent ? e.nativeEvent.getCoalescedEvents() : [];
+    const list = events.length ? events : [e];
+    let last = toImage(e);
+    if (d?.mode === "draw") {
+      const value = tool === "eraser" ? UNLABELED : classIdx;
+      for (const ev of list) {
+        const q = toImage(ev);
+        const prev = d.points[d.points.length - 1];
+        const step = Math.hypot(q.x - prev[0], q.y - prev[1]);
+        // Skip sub-pixel jitter: it adds points without changing any pixel.
+        if (step < Math.max(0.5, brushSize * 0.05)) continue;
+        const pt: Point = [q.x, q.y];
+        labels.brush([prev, pt], brushSize, value);
+        d.points.push(pt);
+        last = q;
+      }
+      labelLayerRef.current?.batchDraw();
+    }
+    moveCursor(last.x, last.y);
+  };
+
+  const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    drag.current = null;
+    if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+    if (d?.mode === "draw" && (tool === "brush" || tool === "eraser")) {
+      props.onStroke({ tool, classIdx: tool === "eraser" ? null : classIdx, width: brushSize, points: d.points });
+    }
+  };
+
+  const onWheel = (e: React.WheelEvent<HTMLDivElement>) => {
+    const p = toImage(e);
+    zoomAround(Math.pow(1.0015, -e.deltaY), p.sx, p.sy);
+  };
+
+  const { layers } = props;
+  const polyFlat = polygon.flat();
+  const lastPoly = polygon[polygon.length - 1];
+  return (
+    <div
+      ref={boxRef}
+      className={`canvas-box tool-${tool}`}
+      data-testid="canvas"
+      data-scale={scale.toFixed(4)}
+      tabIndex={0}
+      aria-label="Labeling canvas"
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={onPointerUp}
+      onPointerLeave={() => {
+        cursorRef.current?.visible(false);
+        overlayRef.current?.batchDraw();
+      }}
+      onWheel={onWheel}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      <Stage ref={stageRef} width={size.w} height={size.h} listening={false} scaleX={view.current.scale} scaleY={view.current.scale} x={view.current.x} y={view.current.y}>
+        <Layer listening={false} visible={layers.image.visible} opacity={layers.image.opacity} imageSmoothingEnabled={scale < 2}>
+          {props.image && <KImage image={props.image} width={width} height={height} />}
+        </Layer>
+        <Layer listening={false} visible={!!props.prediction && layers.prediction.visible} opacity={layers.prediction.opacity} imageSmoothingEnabled={false}>
+          {props.prediction && <KImage image={props.prediction.canvas} width={width} height={height} />}
+        </Layer>
+        <Layer listening={false} visible={!!props.uncertainty && layers.uncertainty.visible} opacity={layers.uncertainty.opacity} imageSmoothingEnabled={false}>
+          {props.uncertainty && <KImage image={props.uncertainty.canvas} width={width} height={height} />}
+        </Layer>
+        <Layer ref={labelLayerRef} listening={false} visible={layers.labels.visible} opacity={layers.labels.opacity} imageSmoothingEnabled={false}>
+          <KImage image={labels.canvas} width={width} height={height} />
+        </Layer>
+        <Layer ref={overlayRef} listening={false}>
+          {polygon.length > 0 && (
+            <>
+              <Line points={polyFlat} closed={false} stroke="#ffffff" strokeWidth={2 / scale} dash={[6 / scale, 4 / scale]} />
+              <Line ref={rubberRef} points={[lastPoly[0], lastPoly[1], lastPoly[0], lastPoly[1]]} stroke="#ffffff" strokeWidth={1 / scale} opacity={0.7} />
+              {polygon.map((pt, i) => (
+                <Circle key={i} x={pt[0]} y={pt[1]} radius={3 / scale} fill={i === 0 ? "#ffd54a" : "#ffffff"} />
+              ))}
+            </>
+          )}
+          <Circle ref={cursorRef} radius={brushSize / 2} stroke="#111" strokeWidth={1.5 / scale} visible={false} dash={[4 / scale, 3 / scale]} />
+        </Layer>
+      </Stage>
+    </div>
+  );
+});

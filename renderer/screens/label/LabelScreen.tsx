@@ -1,0 +1,371 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { ImageItem, MaskChange } from "../../../app/api/types.ts";
+import { decodeRleBase64 } from "../../../app/api/wire.ts";
+import { useApp } from "../../state/app-context.tsx";
+import { navigate } from "../../state/route.ts";
+import { isTyping, useKeydown } from "../../state/keys.ts";
+import { pushToast, toastError } from "../../state/toasts.ts";
+import { RasterLayer } from "../../canvas/raster.ts";
+import { classPalette, heatPalette } from "../../canvas/palette.ts";
+import { LabelCanvas, type CanvasHandle, type LayerSettings, type StrokeOut, type Tool } from "./LabelCanvas.tsx";
+import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
+import { useSaver, type SaveState } from "./use-saver.ts";
+import { Header } from "../../components/Header.tsx";
+
+interface Loaded {
+  item: ImageItem;
+  image: HTMLImageElement;
+  labels: RasterLayer;
+  prediction: RasterLayer | null;
+  uncertainty: RasterLayer | null;
+  version: number;
+}
+
+const DEFAULT_LAYERS: LayerSettings = {
+  image: { visible: true, opacity: 1 },
+  prediction: { visible: true, opacity: 0.35 },
+  uncertainty: { visible: false, opacity: 0.6 },
+  labels: { visible: true, opacity: 0.7 },
+};
+
+function loadImage(src: string): Promise<HTMLImageElement> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.decoding = "async";
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error(`the image could not be loaded from ${src}`));
+    img.src = src;
+  });
+}
+
+export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; onToggleTraining: () => void }) {
+  const { api, project } = useApp();
+  const classes = useMemo(() => project?.classes ?? [], [project]);
+  const palette = useMemo(() => classPalette(classes), [classes]);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [tool, setTool] = useState<Tool>("brush");
+  const [classIdx, setClassIdx] = useState(0);
+  const [brushSize, setBrushSize] = useState(24);
+  const [layers, setLayers] = useState<LayerSettings>(DEFAULT_LAYERS);
+  const [zoom, setZoom] = useState(1);
+  const [neighbors, setNeighbors] = useState<{ prev: number | null; next: number | null; index: number; total: number } | null>(null);
+  const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
+  const canvasRef = useRef<CanvasHandle>(null);
+  const loadedRef = useRef(loaded);
+  loadedRef.current = loaded;
+
+  const reloadMask = useCallback(async () => {
+    const l = loadedRef.current;
+    if (!l) return;
+    try {
+      const m = await api.call("masks.get", { imageId: l.item.id });
+      l.labels.setValues(decodeRleBase64(m.classesRle, m.width * m.height));
+      l.version = m.version;
+      canvasRef.current?.redrawLabels();
+    } catch (e) {
+      toastError(e);
+    }
+  }, [api]);
+
+  const onSaved = useCallback((c: MaskChange) => {
+    const l = loadedRef.current;
+    if (l && l.item.id === c.imageId) l.version = c.version;
+    setStats({ labeledPixels: c.labeledPixels, status: c.status });
+  }, []);
+  const saver = useSaver(onSaved, () => void reloadMask());
+
+  // Load image, mask and prediction whenever the image changes.
+  useEffect(() => {
+    let cancelled = false;
+    setLoadError(null);
+    (async () => {
+      const [item, mask, pred, image, nb] = await Promise.all([
+        api.call("images.get", { id: imageId }),
+        api.call("masks.get", { imageId }),
+        api.call("predictions.get", { imageId }),
+        loadImage(api.imageUrl(imageId)),
+        api.call("images.neighbors", { id: imageId }),
+      ]);
+      if (cancelled) return;
+      const n = mask.width * mask.height;
+      const labels = new RasterLayer(mask.width, mask.height, classPalette(classes), decodeRleBase64(mask.classesRle, n));
+      const prediction = pred ? new RasterLayer(pred.width, pred.height, classPalette(classes), decodeRleBase64(pred.classesRle, n)) : null;
+      const uncertainty = pred?.uncertaintyRle ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n)) : null;
+      setLoaded({ item, image, labels, prediction, uncertainty, version: mask.version });
+      setStats({ labeledPixels: item.labeledPixels, status: item.status });
+      setNeighbors(nb);
+    })().catch((e: Error) => {
+      if (!cancelled) {
+        setLoadError(e.message);
+        toastError(e);
+      }
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, imageId]);
+
+  useEffect(() => {
+    if (!loaded) return;
+    loaded.labels.setPalette(palette);
+    loaded.prediction?.setPalette(palette);
+    canvasRef.current?.redrawLabels();
+  }, [palette, loaded]);
+
+  const onStroke = useCallback(
+    (s: StrokeOut) => {
+      const l = loadedRef.current;
+      if (!l) return;
+      void saver.enqueue(() => api.call("strokes.commit", { imageId: l.item.id, ...s }));
+    },
+    [api, saver],
+  );
+
+  const onAccept = useCallback(
+    (x: number, y: number) => {
+      const l = loadedRef.current;
+      if (!l) return;
+      if (!l.prediction) {
+        pushToast("info", "No prediction for this image yet: train a model, then accept its regions.");
+        return;
+      }
+      void saver
+        .enqueue(() => api.call("regions.accept", { imageId: l.item.id, x, y }))
+        .then((c) => {
+          if (c?.changed) void reloadMask();
+          else if (c) pushToast("info", "Nothing to accept there: the region is already labeled.");
+        });
+    },
+    [api, saver, reloadMask],
+  );
+
+  const undoRedo = useCallback(
+    (which: "masks.undo" | "masks.redo") => {
+      const l = loadedRef.current;
+      if (!l) return;
+      void saver
+        .enqueue(() => api.call(which, { imageId: l.item.id }))
+        .then((c) => {
+          if (c?.changed) void reloadMask();
+          else if (c) pushToast("info", which === "masks.undo" ? "Nothing to undo" : "Nothing to redo");
+        });
+    },
+    [api, saver, reloadMask],
+  );
+
+  const go = useCallback(
+    async (id: number | null) => {
+      if (id === null) return;
+      await saver.flush();
+      navigate({ screen: "image", id });
+    },
+    [saver],
+  );
+
+  const nextSuggestion = useCallback(async () => {
+    try {
+      const list = await api.call("suggestions.list", { limit: 50 });
+      const pick = list.find((s) => s.imageId !== imageId);
+      if (!pick) {
+        pushToast("info", "No suggestions yet: suggestions come from the uncertainty of a trained model. Train one first (T).");
+        return;
+      }
+      setLayers((ls) => ({ ...ls, uncertainty: { ...ls.uncertainty, visible: true } }));
+      await go(pick.imageId);
+    } catch (e) {
+      toastError(e);
+    }
+  }, [api, imageId, go]);
+
+  const pickClass = (idx: number) => {
+    setClassIdx(idx);
+    if (tool === "eraser" || tool === "accept") setTool("brush");
+  };
+
+  useKeydown((e) => {
+    if (isTyping(e)) return;
+    const k = e.key;
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && (k === "z" || k === "Z")) {
+      e.preventDefault();
+      undoRedo(e.shiftKey ? "masks.redo" : "masks.undo");
+      return;
+    }
+    if (mod && (k === "y" || k === "Y")) {
+      e.preventDefault();
+      undoRedo("masks.redo");
+      return;
+    }
+    if (mod && k === "0") {
+      e.preventDefault();
+      canvasRef.current?.fit();
+      return;
+    }
+    if (mod && k === "1") {
+      e.preventDefault();
+      canvasRef.current?.oneToOne();
+      return;
+    }
+    if (mod || e.altKey) return;
+    const shortcut = classes.find((c) => c.shortcut === k);
+    if (shortcut) return pickClass(shortcut.idx);
+    const toggle = (id: keyof LayerSettings) => setLayers((ls) => ({ ...ls, [id]: { ...ls[id], visible: !ls[id].visible } }));
+    switch (k) {
+      case "b":
+        return setTool("brush");
+      case "e":
+        return setTool("eraser");
+      case "p":
+        return setTool("polygon");
+      case "a":
+        return setTool("accept");
+      case "[":
+        return setBrushSize((s) => Math.max(1, Math.round(s / 1.25)));
+      case "]":
+        return setBrushSize((s) => Math.min(400, Math.max(s + 1, Math.round(s * 1.25))));
+      case "f":
+        return canvasRef.current?.fit();
+      case "+":
+      case "=":
+        return canvasRef.current?.zoomBy(1.25);
+      case "-":
+        return canvasRef.current?.zoomBy(0.8);
+      case "l":
+        return toggle("labels");
+      case "k":
+        return toggle("prediction");
+      case "u":
+        return toggle("uncertainty");
+      case "i":
+        return toggle("image");
+      case "n":
+        return void nextSuggestion();
+      case "ArrowRight":
+      case "PageDown":
+        return void go(neighbors?.next ?? null);
+      case "ArrowLeft":
+      case "PageUp":
+        return void go(neighbors?.prev ?? null);
+      case "Enter":
+        return canvasRef.current?.closePolygon();
+      case "Escape":
+        canvasRef.current?.cancelPolygon();
+        return;
+      case "g":
+        return void saver.flush().then(() => navigate({ screen: "browse" }));
+      case "t":
+        return onToggleTraining();
+    }
+  });
+
+  const activeClass = classes.find((c) => c.idx === classIdx);
+  return (
+    <div className="screen label-screen">
+      <Header>
+        <button type="button" className="ghost" onClick={() => void saver.flush().then(() => navigate({ screen: "browse" }))} title="Back to the image grid (G)">
+          ← Images
+        </button>
+        <div className="image-title" data-testid="image-title">
+          <strong>{loaded?.item.name ?? "…"}</strong>
+          {loaded && (
+            <span className="muted">
+              {loaded.item.width}×{loaded.item.height} · {loaded.item.split}
+              {neighbors && ` · ${neighbors.index + 1} of ${neighbors.total}`}
+            </span>
+          )}
+        </div>
+        <div className="nav-buttons">
+          <button type="button" disabled={!neighbors?.prev} onClick={() => void go(neighbors?.prev ?? null)} title="Previous image (←)">
+            ‹ Prev
+          </button>
+          <button type="button" disabled={!neighbors?.next} onClick={() => void go(neighbors?.next ?? null)} title="Next image (→)">
+            Next ›
+          </button>
+          <button type="button" className="primary" data-testid="next-suggestion" onClick={() => void nextSuggestion()} title="Next suggested image: the most uncertain (N)">
+            Next suggestion <kbd>N</kbd>
+          </button>
+        </div>
+        <SaveBadge state={saver.state} lastSaved={saver.lastSaved} />
+      </Header>
+      <div className="label-body">
+        <aside className="sidebar left">
+          <ToolBar tool={tool} onTool={setTool} brushSize={brushSize} onBrushSize={setBrushSize} />
+          <ClassPalette classes={classes} active={classIdx} onPick={pickClass} />
+        </aside>
+        <main className="canvas-area">
+          {loaded ? (
+            <LabelCanvas
+              ref={canvasRef}
+              width={loaded.item.width}
+              height={loaded.item.height}
+              image={loaded.image}
+              labels={loaded.labels}
+              prediction={loaded.prediction}
+              uncertainty={loaded.uncertainty}
+              layers={layers}
+              tool={tool}
+              classIdx={classIdx}
+              brushSize={brushSize}
+              onStroke={onStroke}
+              onAccept={onAccept}
+              onZoom={setZoom}
+            />
+          ) : (
+            <div className="canvas-placeholder">{loadError ? `Could not open this image: ${loadError}` : "Loading image…"}</div>
+          )}
+          <div className="canvas-hud">
+            <span>
+              {tool === "polygon" ? "Polygon: click to add points, double-click or Enter to fill, Esc to cancel" : tool === "accept" ? "Click a predicted region to accept it as labels" : `${tool === "eraser" ? "Eraser" : "Brush"} ${brushSize}px`}
+              {activeClass && tool !== "eraser" && (
+                <>
+                  {" · "}
+                  <span className="swatch inline" style={{ background: activeClass.color }} /> <span data-testid="active-class">{activeClass.name}</span>
+                </>
+              )}
+            </span>
+            <span className="zoom-controls">
+              <button type="button" onClick={() => canvasRef.current?.fit()} title="Fit (F)">
+                Fit
+              </button>
+              <button type="button" onClick={() => canvasRef.current?.oneToOne()} title="Actual pixels (Ctrl+1)">
+                1:1
+              </button>
+              <output data-testid="zoom">{Math.round(zoom * 100)}%</output>
+            </span>
+          </div>
+        </main>
+        <aside className="sidebar right">
+          <LayerPanel
+            layers={layers}
+            onChange={setLayers}
+            available={{ image: true, labels: true, prediction: !!loaded?.prediction, uncertainty: !!loaded?.uncertainty }}
+          />
+          <section className="panel" aria-label="Image">
+            <h3>This image</h3>
+            <dl className="facts">
+              <dt>Status</dt>
+              <dd data-testid="image-status">{stats?.status ?? "…"}</dd>
+              <dt>Labeled</dt>
+              <dd data-testid="labeled-pixels">
+                {stats && loaded ? `${stats.labeledPixels.toLocaleString()} px (${((100 * stats.labeledPixels) / (loaded.item.width * loaded.item.height)).toFixed(2)}%)` : "…"}
+              </dd>
+              <dt>Uncertainty</dt>
+              <dd>{loaded?.item.score != null ? loaded.item.score.toFixed(3) : "no prediction yet"}</dd>
+            </dl>
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function SaveBadge({ state, lastSaved }: { state: SaveState; lastSaved: Date | null }) {
+  const text = state === "saving" ? "Saving…" : state === "error" ? "Not saved" : lastSaved ? "Saved" : "All changes saved";
+  return (
+    <div className={`save-badge ${state}`} data-testid="save-state" data-state={state} role="status" aria-live="polite" title={lastSaved ? `Last saved ${lastSaved.toLocaleTimeString()}` : "Every stroke is saved when you release it"}>
+      <span className="dot" aria-hidden />
+      {text}
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { HttpApi, connectEvents, type ConnectionState } from "../api/client.ts";
+import type { ApiEvent, AppInfo, ProjectInfo, TrainingStatus } from "../../app/api/types.ts";
+import { toastError } from "./toasts.ts";
+
+type EventListener = (e: ApiEvent) => void;
+
+export interface AppState {
+  api: HttpApi;
+  info: AppInfo | null;
+  project: ProjectInfo | null;
+  setProject: (p: ProjectInfo | null) => void;
+  refreshProject: () => Promise<void>;
+  connection: ConnectionState;
+  training: TrainingStatus | null;
+  /** Subscribe to server events; returns the unsubscribe function. */
+  onEvent: (l: EventListener) => () => void;
+}
+
+const Ctx = createContext<AppState | null>(null);
+
+export function useApp(): AppState {
+  const v = useContext(Ctx);
+  if (!v) throw new Error("useApp outside <AppProvider>");
+  return v;
+}
+
+/** Runs an API call and turns a failure into an error toast; resolves undefined then. */
+export async function attempt<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    toastError(e);
+    return undefined;
+  }
+}
+
+export function AppProvider({ children }: { children: ReactNode }) {
+  const api = useMemo(() => new HttpApi(), []);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [project, setProject] = useState<ProjectInfo | null>(null);
+  const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [training, setTraining] = useState<TrainingStatus | null>(null);
+  const listeners = useRef(new Set<EventListener>());
+
+  useEffect(() => {
+    api
+      .call("app.info", {})
+      .then((i) => {
+        setInfo(i);
+        setProject(i.project);
+      })
+      .catch(toastError);
+    api.call("training.status", {}).then(setTraining).catch(() => undefined);
+    return connectEvents(
+      (e) => {
+        if (e.type === "project.changed") setProject(e.project);
+        if (e.type === "training.status") setTraining(e.status);
+        listeners.current.forEach((l) => l(e));
+      },
+      (s) => {
+        setConnection(s);
+      },
+    );
+  }, [api]);
+
+  const refreshProject = useCallback(async () => {
+    try {
+      setProject(await api.call("project.status", {}));
+    } catch (e) {
+      toastError(e);
+    }
+  }, [api]);
+
+  const onEvent = useCallback((l: EventListener) => {
+    listeners.current.add(l);
+    return () => {
+      listeners.current.delete(l);
+    };
+  }, []);
+
+  const value: AppState = { api, info, project, setProject, refreshProject, connection, training, onEvent };
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
