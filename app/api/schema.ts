@@ -111,11 +111,17 @@ export const api = {
   "training.start": method<TrainingStatus>()(
     z
       .object({
-        steps: z.number().int().min(1).max(100_000).optional(),
-        inputSize: z.number().int().min(32).max(1024).optional(),
+        /** passes over the training pool; when absent, `minutes` bounds the run */
+        epochs: z.number().positive().max(10_000).optional(),
+        minutes: z.number().positive().max(24 * 60).optional(),
+        /** side of the square training crops, a multiple of 16 */
+        size: z.number().int().min(16).max(1024).multipleOf(16).optional(),
         batchSize: z.number().int().min(1).max(64).optional(),
-        /** network widths, e.g. [8, 16] for a tiny test network */
+        /** encoder widths, e.g. [8, 16] for a tiny network */
         widths: z.array(z.number().int().min(1).max(512)).min(1).max(6).optional(),
+        backend: z.enum(["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"]).optional(),
+        /** predict every image with the new model afterwards (default true) */
+        predict: z.boolean().default(true),
       })
       .strict(),
   ),

@@ -158,12 +158,13 @@ export class PixelloopService {
         projectsDir: this.opts.projectsDir,
       }),
 
-      "project.create": (req) => {
+      "project.create": async (req) => {
         const dir = path.resolve(req.dir ?? this.opts.projectsDir);
         const slug = req.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "project";
         const file = path.join(dir, `${slug}.pxl`);
         if (fs.existsSync(file)) throw new UserError(`${file} already exists: open it, or choose another name`);
         fs.mkdirSync(dir, { recursive: true });
+        await this.training.shutdown();
         const store = ProjectStore.create(file, {
           name: req.name,
           classes: req.classes.map((c, idx) => ({ idx, name: c.name, color: c.color.toLowerCase() })),
@@ -171,8 +172,15 @@ export class PixelloopService {
         this.swapStore(store);
         return this.info();
       },
-      "project.open": (req) => this.open(req.file),
-      "project.openDemo": async () => this.open(await createDemoProject(this.opts.demoDir)),
+      "project.open": async (req) => {
+        await this.training.shutdown();
+        return this.open(req.file);
+      },
+      "project.openDemo": async () => {
+        const file = await createDemoProject(this.opts.demoDir);
+        await this.training.shutdown();
+        return this.open(file);
+      },
       "project.close": async () => {
         const was = this.store !== null;
         await this.close();

@@ -1,15 +1,29 @@
 /**
- * Training as the UI drives it: start/stop one run per project, progress pushed as events.
- * Project-level training (app/ml/project-training.ts) is not in this build yet, so every
- * method reports "not available" honestly instead of pretending.
+ * Training as the UI drives it: one run at a time per server, on the open project, through
+ * app/ml/project-training.ts (a worker thread), then prediction of every image with the new
+ * model (app/ml/project-prediction.ts). Progress is pushed as "training.status" events.
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import type { ApiEvent, TrainingStatus } from "./types.ts";
+import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
+import { predictProject } from "../ml/project-prediction.ts";
+import type { BackendInfo } from "../ml/backend.ts";
+import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
+
+export interface TrainingRequest {
+  epochs?: number;
+  minutes?: number;
+  size?: number;
+  batchSize?: number;
+  widths?: number[];
+  backend?: ProjectTrainOptions["backend"];
+  predict: boolean;
+}
 
 export interface TrainingController {
-  start(req: { steps?: number; inputSize?: number; batchSize?: number; widths?: number[] }): Promise<TrainingStatus> | TrainingStatus;
-  stop(): Promise<TrainingStatus> | TrainingStatus;
+  start(req: TrainingRequest): TrainingStatus;
+  stop(): TrainingStatus;
   status(): TrainingStatus;
+  /** Cancels a run in progress and waits until it has ended. */
   shutdown(): Promise<void>;
 }
 
@@ -18,26 +32,174 @@ export interface TrainingContext {
   emit: (e: ApiEvent) => void;
 }
 
-const UNAVAILABLE: TrainingStatus = {
-  available: false,
-  reason: "training is not available in this build (project-level training has not landed yet)",
-  state: "idle",
-  backend: null,
-  step: 0,
-  totalSteps: 0,
-  etaSec: null,
-  imagesPerSec: null,
-  losses: [],
-  valMiou: [],
-  message: null,
-  rounds: [],
-};
+/** Loss points kept for the chart; older ones are thinned out (every other one dropped). */
+const MAX_POINTS = 600;
+const EMIT_INTERVAL_MS = 250;
 
-export function createTrainingController(_ctx: TrainingContext): TrainingController {
+type Live = Omit<TrainingStatus, "available" | "reason" | "rounds">;
+
+function idle(): Live {
+  return { state: "idle", backend: null, step: 0, totalSteps: 0, etaSec: null, imagesPerSec: null, losses: [], valMiou: [], message: null };
+}
+
+function backendName(info: BackendInfo): string {
+  return info.threads > 1 ? `${info.name} (${info.threads} threads)` : info.name;
+}
+
+export function readRounds(store: ProjectStore): TrainingRound[] {
+  const rows = store.db
+    .prepare(
+      `SELECT r.id, r.started_at, r.finished_at, r.status, r.model_id, m.metrics
+       FROM training_runs r LEFT JOIN models m ON m.id = r.model_id ORDER BY r.id DESC LIMIT 50`,
+    )
+    .all() as { id: number; started_at: string; finished_at: string | null; status: TrainingRound["status"]; model_id: number | null; metrics: string | null }[];
+  return rows.map((r) => {
+    let metrics: { validation?: { miou?: number } | null; stepsDone?: number } = {};
+    try {
+      metrics = r.metrics ? JSON.parse(r.metrics) : {};
+    } catch {
+      // unreadable metrics: shown as unknown
+    }
+    return {
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      status: r.status,
+      modelId: r.model_id,
+      valMiou: typeof metrics.validation?.miou === "number" ? metrics.validation.miou : null,
+      steps: typeof metrics.stepsDone === "number" ? metrics.stepsDone : null,
+    };
+  });
+}
+
+export function createTrainingController(ctx: TrainingContext): TrainingController {
+  let live: Live = idle();
+  let handle: ProjectTrainHandle | null = null;
+  let predictAbort: AbortController | null = null;
+  let running: Promise<void> | null = null;
+  let lastEmit = 0;
+  let pendingEmit: ReturnType<typeof setTimeout> | undefined;
+
+  const status = (): TrainingStatus => {
+    let rounds: TrainingRound[] = [];
+    try {
+      rounds = readRounds(ctx.project());
+    } catch {
+      // no project open: no rounds to show
+    }
+    return { available: true, reason: null, ...live, rounds };
+  };
+
+  const emitNow = () => {
+    clearTimeout(pendingEmit);
+    pendingEmit = undefined;
+    lastEmit = Date.now();
+    ctx.emit({ type: "training.status", status: status() });
+  };
+  /** Progress is pushed at most every EMIT_INTERVAL_MS; state changes at once. */
+  const emitSoon = () => {
+    if (pendingEmit) return;
+    const wait = Math.max(0, EMIT_INTERVAL_MS - (Date.now() - lastEmit));
+    pendingEmit = setTimeout(emitNow, wait);
+  };
+  const set = (patch: Partial<Live>, now = true) => {
+    live = { ...live, ...patch };
+    if (now) emitNow();
+    else emitSoon();
+  };
+
+  const isBusy = () => running !== null;
+
+  async function run(file: string, req: TrainingRequest): Promise<void> {
+    try {
+      handle = trainProject(
+        file,
+        {
+          epochs: req.epochs,
+          minutes: req.minutes,
+          size: req.size,
+          batchSize: req.batchSize,
+          backend: req.backend,
+          network: req.widths ? { widths: req.widths } : undefined,
+        },
+        {
+          onData: (d) => set({ totalSteps: d.steps ?? 0, message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px` }),
+          onBackend: (info) => set({ backend: backendName(info) }),
+          onProgress: (p) => {
+            const losses = live.losses.length >= MAX_POINTS ? live.losses.filter((_, i) => i % 2 === 0) : live.losses.slice();
+            losses.push({ step: p.step, losses: p.losses });
+            set(
+              {
+                state: live.state === "stopping" ? "stopping" : "training",
+                step: p.step,
+                totalSteps: p.totalSteps,
+                etaSec: Number.isFinite(p.etaSec) ? p.etaSec : null,
+                imagesPerSec: p.imagesPerSec,
+                losses,
+              },
+              false,
+            );
+          },
+          onValidation: (v) => set({ valMiou: [...live.valMiou, { step: v.step, miou: v.score }] }, false),
+        },
+      );
+      const outcome = await handle.outcome;
+      handle = null;
+      if (outcome.modelId === null) {
+        set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
+        return;
+      }
+      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.`;
+      if (!req.predict || live.state === "stopping") {
+        set({ state: outcome.status === "cancelled" ? "cancelled" : "done", etaSec: null, message: `${trained} Model ${outcome.modelId} stored.` });
+        return;
+      }
+      set({ state: "predicting", etaSec: null, message: `${trained} Predicting every image…` });
+      predictAbort = new AbortController();
+      const modelId = outcome.modelId;
+      const pred = await predictProject(file, {
+        modelId,
+        signal: predictAbort.signal,
+        onProgress: (done, total) => set({ step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` }, false),
+      });
+      predictAbort = null;
+      ctx.emit({ type: "predictions.changed", modelId });
+      set({
+        state: pred.cancelled ? "cancelled" : "done",
+        message: `${trained} ${pred.predicted} images predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.`,
+      });
+    } catch (e) {
+      set({ state: "failed", etaSec: null, message: (e as Error).message });
+    } finally {
+      handle = null;
+      predictAbort = null;
+      running = null;
+      emitNow();
+    }
+  }
+
   return {
-    start: () => UNAVAILABLE,
-    stop: () => UNAVAILABLE,
-    status: () => UNAVAILABLE,
-    shutdown: async () => {},
+    start(req) {
+      if (isBusy()) return status();
+      const store = ctx.project();
+      live = { ...idle(), state: "starting", message: "Reading images and labels…" };
+      emitNow();
+      running = run(store.file, req);
+      return status();
+    },
+    stop() {
+      if (!isBusy()) return status();
+      set({ state: "stopping" });
+      handle?.cancel();
+      predictAbort?.abort();
+      return status();
+    },
+    status,
+    async shutdown() {
+      if (!running) return;
+      handle?.cancel();
+      predictAbort?.abort();
+      await running;
+    },
   };
 }

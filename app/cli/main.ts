@@ -16,6 +16,7 @@ import { exportModel, importModel } from "../exchange/model.ts";
 import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
+import { registerLoopCommands } from "./loop-commands.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -311,6 +312,7 @@ function buildProgram(): Command {
     });
 
   registerMlCommands(program);
+  registerLoopCommands(program);
   registerServeCommand(program);
   return program;
 }

@@ -131,6 +131,25 @@ CREATE TABLE suggestions (
 CREATE INDEX suggestions_rank ON suggestions(model_id, rank);
 `,
   },
+  {
+    version: 2,
+    description: "active-learning rounds",
+    sql: `
+-- One row per round (train -> predict -> suggest -> correct), recorded when its model is made.
+CREATE TABLE rounds (
+  id               INTEGER PRIMARY KEY,
+  model_id         INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  created_at       TEXT NOT NULL,
+  labeled_pixels   INTEGER NOT NULL,
+  human_pixels     INTEGER NOT NULL,
+  accepted_pixels  INTEGER NOT NULL,
+  labeled_images   INTEGER NOT NULL,
+  labeling_seconds REAL NOT NULL,
+  val_miou         REAL,
+  fine_tuned       INTEGER NOT NULL DEFAULT 0
+) STRICT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ProjectStore } from "./project-store.ts";
 import { openProjectDb } from "./db.ts";
-import { MIGRATIONS, APPLICATION_ID } from "./migrations.ts";
+import { MIGRATIONS, APPLICATION_ID, LATEST_VERSION } from "./migrations.ts";
 import { applyStroke } from "../labels/edit.ts";
 import { emptyMask, UNLABELED } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
@@ -105,26 +105,36 @@ describe("project store", () => {
     db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
     db.close();
     const before = sha(file);
-    expect(() => ProjectStore.open(file)).toThrow(/written by a newer Pixelloop \(project format \d+, this version reads up to 1\)/);
+    expect(() => ProjectStore.open(file)).toThrow(new RegExp(`written by a newer Pixelloop \\(project format \\d+, this version reads up to ${LATEST_VERSION}\\)`));
     expect(sha(file)).toBe(before);
   });
 
-  it("migrates an older project forward and keeps its data", () => {
+  it("migrates a format-1 project to the current format and keeps its data", () => {
     ProjectStore.create(file, { name: "old", classes: CLASSES }).close();
-    const v2 = [...MIGRATIONS, { version: 2, description: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" }];
-    const db = openProjectDb(file, { migrations: v2 });
-    expect(db.pragma("user_version", { simple: true })).toBe(2);
-    expect(db.pragma("application_id", { simple: true })).toBe(APPLICATION_ID);
-    db.prepare("INSERT INTO notes (body) VALUES ('x')").run();
-    expect((db.prepare("SELECT value FROM meta WHERE key = 'name'").get() as { value: string }).value).toBe("old");
-    db.close();
-    // A failing migration rolls back completely.
-    const bad = [...v2, { version: 3, description: "broken", sql: "CREATE TABLE t3 (a); THIS IS NOT SQL;" }];
+    // Make it a format-1 file, as the first release wrote it.
+    const raw = new Database(file);
+    raw.exec("DROP TABLE rounds");
+    raw.pragma("user_version = 1");
+    raw.close();
+    const s = ProjectStore.open(file);
+    expect(s.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
+    expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'rounds'").get()).toBeDefined();
+    expect(s.name).toBe("old");
+    s.close();
+  });
+
+  it("a failing migration rolls back completely", () => {
+    ProjectStore.create(file, { name: "old", classes: CLASSES }).close();
+    const next = LATEST_VERSION + 1;
+    const good = [...MIGRATIONS, { version: next, description: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" }];
+    const bad = [...good, { version: next + 1, description: "broken", sql: "CREATE TABLE t3 (a); THIS IS NOT SQL;" }];
     expect(() => openProjectDb(file, { migrations: bad })).toThrow();
-    const again = openProjectDb(file, { migrations: v2 });
-    expect(again.pragma("user_version", { simple: true })).toBe(2);
-    expect(again.prepare("SELECT name FROM sqlite_master WHERE name = 't3'").get()).toBeUndefined();
-    again.close();
+    const db = openProjectDb(file, { migrations: good });
+    expect(db.pragma("user_version", { simple: true })).toBe(next);
+    expect(db.pragma("application_id", { simple: true })).toBe(APPLICATION_ID);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't3'").get()).toBeUndefined();
+    db.prepare("INSERT INTO notes (body) VALUES ('x')").run();
+    db.close();
   });
 
   it("stores paths inside the project folder relative, others absolute", () => {

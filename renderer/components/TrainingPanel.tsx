@@ -10,18 +10,26 @@ function eta(sec: number | null): string {
   return m < 60 ? `${m} min ${Math.round(sec % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+const NETWORKS = {
+  standard: { label: "Standard U-Net (0.5 M parameters)", widths: [16, 32, 64, 128] },
+  small: { label: "Small (faster, coarser)", widths: [8, 16, 32, 64] },
+  tiny: { label: "Tiny (for a quick check)", widths: [4, 8] },
+} as const;
+
 const RUNNING = new Set<TrainingStatus["state"]>(["starting", "training", "predicting", "stopping"]);
 
 export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const { api, training } = useApp();
-  const [steps, setSteps] = useState(300);
+  const [epochs, setEpochs] = useState(20);
+  const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
+  const [size, setSize] = useState(256);
   const [busy, setBusy] = useState(false);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
 
   const start = async () => {
     setBusy(true);
-    await attempt(api.call("training.start", { steps }));
+    await attempt(api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths] }));
     setBusy(false);
   };
   const stop = async () => {
@@ -51,8 +59,28 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
         <>
           <div className="train-controls">
             <label>
-              Steps
-              <input type="number" min={1} max={100000} value={steps} onChange={(e) => setSteps(Number(e.target.value))} disabled={running} />
+              Epochs
+              <input type="number" min={1} max={10000} value={epochs} onChange={(e) => setEpochs(Math.max(1, Number(e.target.value)))} disabled={running} data-testid="training-epochs" />
+            </label>
+            <label>
+              Network
+              <select value={net} onChange={(e) => setNet(e.target.value as keyof typeof NETWORKS)} disabled={running} data-testid="training-network">
+                {Object.entries(NETWORKS).map(([k, v]) => (
+                  <option key={k} value={k}>
+                    {v.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Crop
+              <select value={size} onChange={(e) => setSize(Number(e.target.value))} disabled={running} data-testid="training-size">
+                {[64, 128, 256, 384, 512].map((n) => (
+                  <option key={n} value={n}>
+                    {n}px
+                  </option>
+                ))}
+              </select>
             </label>
             {running ? (
               <button type="button" className="danger" onClick={() => void stop()} disabled={busy || s.state === "stopping"} data-testid="training-stop">

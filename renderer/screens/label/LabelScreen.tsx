@@ -79,6 +79,7 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
   useEffect(() => {
     let cancelled = false;
     setLoadError(null);
+    setLoaded(null);
     (async () => {
       const [item, mask, pred, image, nb] = await Promise.all([
         api.call("images.get", { id: imageId }),

@@ -1,0 +1,113 @@
+import { Option, type Command } from "commander";
+import { ProjectStore } from "../store/project-store.ts";
+import { UserError } from "../store/errors.ts";
+import { computeSuggestions, storedSuggestions, type Strategy } from "../loop/suggest.ts";
+import { acceptAboveConfidence, acceptInRect } from "../loop/accept.ts";
+import { listRounds } from "../loop/rounds.ts";
+
+const out = (s: string) => process.stdout.write(s + "\n");
+
+function findImage(store: ProjectStore, ref: string) {
+  const byName = store.imagesByName(ref);
+  if (byName.length > 0) return byName[0];
+  if (/^\d+$/.test(ref)) {
+    const byId = store.image(Number(ref));
+    if (byId) return byId;
+  }
+  throw new UserError(`${store.file}: no image named or numbered "${ref}"`);
+}
+
+/** suggest / accept / rounds: the active-learning loop (issue 5). */
+export function registerLoopCommands(program: Command): void {
+  program
+    .command("suggest")
+    .description("rank the images to label next, with the regions to look at")
+    .argument("<project>", "project file")
+    .option("--n <count>", "how many images", "10")
+    .addOption(new Option("--strategy <strategy>", "uncertainty (with diversity) or random").choices(["uncertainty", "random"]).default("uncertainty"))
+    .option("--json", "machine-readable output")
+    .action((project: string, o: { n: string; strategy: Strategy; json?: boolean }) => {
+      const n = Number(o.n);
+      if (!Number.isInteger(n) || n < 1) throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
+      const store = ProjectStore.open(project);
+      try {
+        const items = computeSuggestions(store, { n, strategy: o.strategy });
+        if (o.json) {
+          out(
+            JSON.stringify({
+              suggestions: items.map((s) => ({
+                image: s.image,
+                score: s.score,
+                regions: s.regions.map((r) => ({ id: r.id, x: r.x, y: r.y, width: r.width, height: r.height, score: r.score })),
+              })),
+            }),
+          );
+          return;
+        }
+        if (items.length === 0) out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
+        for (const s of items) {
+          out(`${String(s.rank).padStart(3)}. ${s.image}  score ${s.score.toFixed(4)}`);
+          for (const r of s.regions) out(`       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`);
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command("accept")
+    .description("turn the latest prediction into labels (provenance: accepted prediction)")
+    .argument("<project>", "project file")
+    .argument("<image>", "image file name (or id)")
+    .option("--region <id>", "accept inside this suggested region of the image")
+    .option("--min-confidence <c>", "accept every unlabeled pixel with confidence >= c (0..1)")
+    .option("--json", "machine-readable output")
+    .action((project: string, image: string, o: { region?: string; minConfidence?: string; json?: boolean }) => {
+      if (!o.region === !o.minConfidence) throw new UserError("accept: give exactly one of --region ID or --min-confidence C");
+      const store = ProjectStore.open(project);
+      try {
+        const img = findImage(store, image);
+        let r;
+        if (o.region) {
+          const sug = storedSuggestions(store).find((s) => s.imageId === img.id);
+          const region = sug?.regions.find((x) => String(x.id) === o.region);
+          if (!region) throw new UserError(`${img.name}: no suggested region ${o.region} (run pixelloop suggest first; regions: ${sug?.regions.map((x) => x.id).join(", ") || "none"})`);
+          r = acceptInRect(store, img.id, region);
+        } else {
+          r = acceptAboveConfidence(store, img.id, Number(o.minConfidence));
+        }
+        if (o.json) out(JSON.stringify({ image: img.name, ...r }));
+        else out(`${img.name}: accepted ${r.acceptedPixels} predicted pixels of model ${r.modelId} as labels`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command("rounds")
+    .description("history of labeling rounds: labeled pixels, labeling time, validation mIoU")
+    .argument("<project>", "project file")
+    .option("--json", "machine-readable output")
+    .action((project: string, o: { json?: boolean }) => {
+      const store = ProjectStore.open(project, { readonly: true });
+      try {
+        const rounds = listRounds(store);
+        if (o.json) {
+          out(JSON.stringify({ rounds }));
+          return;
+        }
+        if (rounds.length === 0) {
+          out("no rounds yet: a round is recorded each time pixelloop train makes a model");
+          return;
+        }
+        out("round  model  labeled px   drawn     accepted  images  labeling   val mIoU");
+        for (const r of rounds) {
+          out(
+            `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${String(r.labeledPixels).padStart(10)}  ${String(r.humanPixels).padStart(8)}  ${String(r.acceptedPixels).padStart(9)}  ${String(r.labeledImages).padStart(6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}`,
+          );
+        }
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,114 @@
+/**
+ * Corrections that turn predictions into labels, stored with provenance "accepted prediction"
+ * (source layer = accepted, stroke tool = accept, model id): accept inside a suggested region,
+ * accept a connected component, or accept every pixel above a confidence threshold. Pixels a
+ * person labeled are never overwritten.
+ */
+import type { ProjectStore } from "../store/project-store.ts";
+import { UserError } from "../store/errors.ts";
+import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
+import { diffRect } from "../labels/edit.ts";
+import { readStoredPrediction, type StoredPrediction } from "./prediction-data.ts";
+import type { Rect } from "../labels/raster.ts";
+
+export interface AcceptResult {
+  imageId: number;
+  modelId: number;
+  acceptedPixels: number;
+  maskVersion: number;
+}
+
+function requirePrediction(store: ProjectStore, imageId: number): StoredPrediction {
+  const p = readStoredPrediction(store, imageId);
+  if (!p) throw new UserError(`${store.file}: image ${store.requireImage(imageId).name} has no prediction yet; run pixelloop predict first`);
+  return p;
+}
+
+function commit(store: ProjectStore, imageId: number, p: StoredPrediction, take: (i: number) => boolean, points: [number, number][]): AcceptResult {
+  const before = store.mask(imageId);
+  const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+  let n = 0;
+  for (let i = 0; i < after.classes.length; i++) {
+    if (after.classes[i] !== UNLABELED || !take(i)) continue;
+    after.classes[i] = p.classes[i];
+    after.sources[i] = Source.accepted;
+    n++;
+  }
+  const rect = diffRect(before.classes, after.classes, after.width);
+  if (!rect) return { imageId, modelId: p.modelId, acceptedPixels: 0, maskVersion: store.maskVersion(imageId) };
+  const row = store.commitChange(imageId, before, after, rect, {
+    tool: "accept",
+    classIdx: null,
+    width: 0,
+    points,
+    author: "accept",
+    modelId: p.modelId,
+  });
+  return { imageId, modelId: p.modelId, acceptedPixels: n, maskVersion: row.maskVersion };
+}
+
+/** Accepts the prediction on the unlabeled pixels inside a rectangle (a suggested region). */
+export function acceptInRect(store: ProjectStore, imageId: number, r: Rect, minConfidence = 0): AcceptResult {
+  const p = requirePrediction(store, imageId);
+  const minC = Math.round(minConfidence * 255);
+  return commit(
+    store,
+    imageId,
+    p,
+    (i) => {
+      const x = i % p.width;
+      const y = (i - x) / p.width;
+      return x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height && p.confidence[i] >= minC;
+    },
+    [
+      [r.x, r.y],
+      [r.x + r.width, r.y + r.height],
+    ],
+  );
+}
+
+/** Accepts every unlabeled pixel whose confidence is at least `minConfidence` (0..1). */
+export function acceptAboveConfidence(store: ProjectStore, imageId: number, minConfidence: number): AcceptResult {
+  if (!(minConfidence >= 0 && minConfidence <= 1)) throw new UserError(`--min-confidence: expected a number in 0..1, got ${minConfidence}`);
+  const p = requirePrediction(store, imageId);
+  const minC = Math.round(minConfidence * 255);
+  return commit(store, imageId, p, (i) => p.confidence[i] >= minC, []);
+}
+
+/** Accepts the 4-connected component of the predicted class at (x, y). */
+export function acceptComponent(store: ProjectStore, imageId: number, x: number, y: number): AcceptResult {
+  const p = requirePrediction(store, imageId);
+  const { width: w, height: h } = p;
+  if (x < 0 || y < 0 || x >= w || y >= h) throw new UserError(`point ${x},${y} is outside the image (${w}x${h})`);
+  const cls = p.classes[y * w + x];
+  const inside = new Uint8Array(w * h);
+  const stack = [y * w + x];
+  inside[y * w + x] = 1;
+  while (stack.length) {
+    const i = stack.pop() as number;
+    const px = i % w;
+    for (const j of [px > 0 ? i - 1 : -1, px < w - 1 ? i + 1 : -1, i - w, i + w]) {
+      if (j >= 0 && j < w * h && !inside[j] && p.classes[j] === cls) {
+        inside[j] = 1;
+        stack.push(j);
+      }
+    }
+  }
+  return commit(store, imageId, p, (i) => inside[i] === 1, [[x, y]]);
+}
+
+/** Removes all accepted-prediction labels of an image (hand-drawn labels stay). */
+export function clearAccepted(store: ProjectStore, imageId: number): number {
+  const before = store.mask(imageId);
+  const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+  let n = 0;
+  for (let i = 0; i < after.classes.length; i++) {
+    if (after.sources[i] !== Source.accepted) continue;
+    after.classes[i] = UNLABELED;
+    after.sources[i] = Source.none;
+    n++;
+  }
+  const rect = diffRect(before.sources, after.sources, after.width);
+  if (rect) store.commitChange(imageId, before, after, rect, { tool: "eraser", classIdx: null, width: 0, points: [], author: "clear-accepted" });
+  return n;
+}

@@ -1,0 +1,166 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import crypto from "node:crypto";
+import path from "node:path";
+import { ProjectStore } from "../store/project-store.ts";
+import { encodeRle } from "../labels/rle.ts";
+import { encodeIndexPng } from "../exchange/index-png.ts";
+import { applyStroke } from "../labels/edit.ts";
+import { Source, UNLABELED } from "../labels/mask.ts";
+import { tmpDir } from "../testing/tmp.ts";
+import { imageUncertainty, regionScores, iou } from "./scoring.ts";
+import { computeSuggestions, storedSuggestions } from "./suggest.ts";
+import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
+import { listRounds, recordRound } from "./rounds.ts";
+import { readStoredPrediction } from "./prediction-data.ts";
+
+const W = 64;
+const H = 48;
+
+/** A prediction: left half class 0, right half class 1; uncertainty high in a band `band`. */
+function fakePrediction(band: { x0: number; x1: number; y0: number; y1: number }, split = 32) {
+  const classes = new Uint8Array(W * H);
+  const entropy = new Uint8Array(W * H);
+  const confidence = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      classes[i] = x < split ? 0 : 1;
+      const hot = x >= band.x0 && x < band.x1 && y >= band.y0 && y < band.y1;
+      entropy[i] = hot ? 230 : 20;
+      confidence[i] = hot ? 120 : 250;
+    }
+  return { classes, entropy, confidence };
+}
+
+describe("active-learning loop", () => {
+  let t: ReturnType<typeof tmpDir>;
+  let store: ProjectStore;
+  let modelId: number;
+  const ids: number[] = [];
+
+  function addImage(name: string, pred: ReturnType<typeof fakePrediction>, split: "train" | "val" = "train") {
+    const id = store.insertImage({
+      absPath: path.join(store.dir, name),
+      sha256: crypto.createHash("sha256").update(name).digest("hex"),
+      width: W,
+      height: H,
+      channels: 3,
+      bitDepth: 8,
+      split,
+      thumbnail: { width: 1, height: 1, webp: Buffer.from([0]) },
+    });
+    let s = 0;
+    for (const v of pred.entropy) s += v / 255;
+    store.db
+      .prepare("INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, 'now', ?, ?, ?, ?)")
+      .run(id, modelId, encodeRle(pred.classes), Buffer.from(encodeIndexPng(pred.confidence, W, H)), Buffer.from(encodeIndexPng(pred.entropy, W, H)), s / (W * H));
+    ids.push(id);
+    return id;
+  }
+
+  beforeEach(() => {
+    t = tmpDir();
+    ids.length = 0;
+    store = ProjectStore.create(path.join(t.dir, "loop.pxl"), {
+      name: "loop",
+      classes: [
+        { idx: 0, name: "a", color: "#ff0000" },
+        { idx: 1, name: "b", color: "#0000ff" },
+      ],
+    });
+    modelId = Number(
+      store.db
+        .prepare("INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')")
+        .run().lastInsertRowid,
+    );
+  });
+  afterEach(() => {
+    store.close();
+    t.cleanup();
+  });
+
+  it("image uncertainty counts only unlabeled pixels", () => {
+    const p = fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 24 });
+    const labels = new Uint8Array(W * H).fill(UNLABELED);
+    const before = imageUncertainty({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels });
+    labels.fill(0, 0, W * 24); // label the uncertain top half
+    const after = imageUncertainty({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels });
+    expect(after).toBeLessThan(before / 3);
+  });
+
+  it("regions favour uncertain places where classes mix, and do not pile up", () => {
+    const p = fakePrediction({ x0: 24, x1: 40, y0: 10, y1: 30 }); // uncertain band across the class border
+    const r = regionScores({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels: new Uint8Array(W * H).fill(UNLABELED) }, { numClasses: 2, topK: 3, windowFraction: 0.3 });
+    expect(r.length).toBe(3);
+    const best = r[0];
+    expect(best.x).toBeLessThanOrEqual(32);
+    expect(best.x + best.width).toBeGreaterThan(32);
+    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) expect(iou(r[i], r[j])).toBeLessThanOrEqual(0.1);
+    expect(r[0].score).toBeGreaterThanOrEqual(r[1].score);
+  });
+
+  it("suggestions mix uncertainty with diversity, exclude val images, and are stored", () => {
+    const hot = { x0: 0, x1: 64, y0: 0, y1: 48 };
+    addImage("dup-1.png", fakePrediction(hot));
+    addImage("dup-2.png", fakePrediction(hot));
+    addImage("dup-3.png", fakePrediction(hot));
+    const different = addImage("different.png", fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 40 }, 8));
+    addImage("calm.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    addImage("val.png", fakePrediction(hot), "val");
+    const s = computeSuggestions(store, { n: 2 });
+    expect(s[0].image).toMatch(/^dup-/);
+    expect(s[1].imageId).toBe(different); // not a second duplicate
+    expect(s.every((x) => x.image !== "val.png")).toBe(true);
+    expect(storedSuggestions(store).map((x) => x.imageId)).toEqual(s.map((x) => x.imageId));
+    expect(store.image(s[0].imageId)?.status).toBe("suggested");
+    const random = computeSuggestions(store, { n: 3, strategy: "random", seed: 3 });
+    expect(new Set(random.map((x) => x.imageId)).size).toBe(3);
+  });
+
+  it("accepting predictions labels only unlabeled pixels, with provenance, and can be undone or cleared", () => {
+    const id = addImage("x.png", fakePrediction({ x0: 40, x1: 64, y0: 0, y1: 48 }));
+    const before = store.mask(id);
+    const drawn = applyStroke(before, { tool: "brush", classIdx: 1, width: 4, points: [[2, 2], [20, 2]] });
+    store.commitChange(id, before, drawn!.mask, drawn!.rect, { tool: "brush", classIdx: 1, width: 4, points: [[2, 2], [20, 2]], author: "me" });
+    const human = store.summary().humanPixels;
+
+    const r = acceptInRect(store, id, { x: 0, y: 0, width: 30, height: 10 });
+    expect(r.acceptedPixels).toBe(30 * 10 - human);
+    const m = store.mask(id);
+    expect(m.classes[2 * W + 10]).toBe(1); // the person's label survives
+    expect(m.sources[2 * W + 10]).toBe(Source.human);
+    expect(m.classes[8 * W + 25]).toBe(0);
+    expect(m.sources[8 * W + 25]).toBe(Source.accepted);
+    const stroke = store.strokes(id).at(-1)!;
+    expect([stroke.tool, stroke.modelId]).toEqual(["accept", modelId]);
+
+    store.undo(id);
+    expect(store.summary().acceptedPixels).toBe(0);
+    store.redo(id);
+
+    const conf = acceptAboveConfidence(store, id, 0.9); // everything outside the uncertain band
+    expect(conf.acceptedPixels).toBe(40 * 48 - 30 * 10);
+    const comp = acceptComponent(store, id, 50, 20); // right half, class 1
+    expect(comp.acceptedPixels).toBe(24 * 48);
+    expect(clearAccepted(store, id)).toBe(W * H - human);
+    expect(store.summary()).toMatchObject({ humanPixels: human, acceptedPixels: 0 });
+    expect(readStoredPrediction(store, id)?.confidence[0]).toBe(250);
+  });
+
+  it("rounds record labeled pixels by provenance, labeling time and val mIoU", () => {
+    const id = addImage("x.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    const times = ["2020-01-01T10:00:00.000Z", "2020-01-01T10:00:20.000Z", "2020-01-01T10:30:00.000Z", "2020-01-01T10:30:05.000Z"];
+    for (const [k, at] of times.entries()) {
+      const before = store.mask(id);
+      const r = applyStroke(before, { tool: "brush", classIdx: 0, width: 2, points: [[k * 5, 5]] });
+      const row = store.commitChange(id, before, r!.mask, r!.rect, { tool: "brush", classIdx: 0, width: 2, points: [[k * 5, 5]], author: "me" });
+      store.db.prepare("UPDATE strokes SET created_at = ? WHERE id = ?").run(at, row.id);
+    }
+    const round = recordRound(store, modelId);
+    expect(round).toMatchObject({ round: 1, modelId, valMiou: 0.42, acceptedPixels: 0, labeledImages: 1 });
+    expect(round.labelingSeconds).toBe(20 + 60 + 5); // the half-hour break counts as 60 s
+    expect(round.humanPixels).toBeGreaterThan(0);
+    recordRound(store, null);
+    expect(listRounds(store).map((r) => r.labelingSeconds)).toEqual([85, 0]);
+  });
+});

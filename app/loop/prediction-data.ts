@@ -1,0 +1,49 @@
+import { decode } from "fast-png";
+import type { ProjectStore } from "../store/project-store.ts";
+import { decodeRle } from "../labels/rle.ts";
+
+/** A stored prediction, decoded: class map, confidence and normalized entropy as 0..255. */
+export interface StoredPrediction {
+  modelId: number;
+  width: number;
+  height: number;
+  classes: Uint8Array;
+  confidence: Uint8Array;
+  entropy: Uint8Array;
+  score: number;
+}
+
+/** The latest model with stored predictions, or null. */
+export function latestPredictionModelId(store: ProjectStore): number | null {
+  return (store.db.prepare("SELECT MAX(model_id) AS m FROM predictions").get() as { m: number | null }).m;
+}
+
+/** 8-bit layer from its blob: a gray PNG (as app/ml/project-prediction.ts writes) or RLE. */
+export function decodeLayer(blob: Buffer, n: number): Uint8Array {
+  if (blob.length >= 8 && blob[0] === 0x89 && blob[1] === 0x50) {
+    const png = decode(blob);
+    if (png.data.length !== n) throw new Error(`stored layer has ${png.data.length} values, expected ${n}`);
+    return png.data as Uint8Array;
+  }
+  return decodeRle(blob, n);
+}
+
+export function readStoredPrediction(store: ProjectStore, imageId: number, modelId?: number | null): StoredPrediction | null {
+  const model = modelId ?? latestPredictionModelId(store);
+  if (model === null) return null;
+  const row = store.db
+    .prepare("SELECT class_rle, confidence, entropy, score FROM predictions WHERE image_id = ? AND model_id = ?")
+    .get(imageId, model) as { class_rle: Buffer; confidence: Buffer; entropy: Buffer; score: number } | undefined;
+  if (!row) return null;
+  const img = store.requireImage(imageId);
+  const n = img.width * img.height;
+  return {
+    modelId: model,
+    width: img.width,
+    height: img.height,
+    classes: decodeRle(row.class_rle, n),
+    confidence: decodeLayer(row.confidence, n),
+    entropy: decodeLayer(row.entropy, n),
+    score: row.score,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Rounds of the loop. A round is recorded when a model is made: labeled pixels by provenance
+ * at that moment, the time spent labeling since the previous round (from stroke timestamps:
+ * gaps between consecutive strokes, each capped at IDLE_CAP_SEC so breaks don't count), and
+ * the model's validation mIoU when val labels exist.
+ */
+import type { ProjectStore } from "../store/project-store.ts";
+import { nowIso } from "../store/db.ts";
+
+export const IDLE_CAP_SEC = 60;
+
+export interface Round {
+  round: number;
+  modelId: number | null;
+  createdAt: string;
+  labeledPixels: number;
+  humanPixels: number;
+  acceptedPixels: number;
+  labeledImages: number;
+  labelingSeconds: number;
+  valMiou: number | null;
+  fineTuned: boolean;
+}
+
+/** Seconds of labeling in strokes made after `since` (ISO time), idle gaps capped. */
+export function labelingSeconds(store: ProjectStore, since: string | null): number {
+  const rows = store.db
+    .prepare(
+      `SELECT created_at FROM strokes WHERE tool IN ('brush', 'eraser', 'polygon', 'fill', 'accept')
+       AND (? IS NULL OR created_at > ?) ORDER BY created_at`,
+    )
+    .all(since, since) as { created_at: string }[];
+  let total = 0;
+  for (let i = 1; i < rows.length; i++) {
+    const gap = (Date.parse(rows[i].created_at) - Date.parse(rows[i - 1].created_at)) / 1000;
+    total += Math.min(Math.max(0, gap), IDLE_CAP_SEC);
+  }
+  return total;
+}
+
+export function recordRound(store: ProjectStore, modelId: number | null, opts: { fineTuned?: boolean } = {}): Round {
+  const prev = store.db.prepare("SELECT created_at FROM rounds ORDER BY id DESC LIMIT 1").get() as { created_at: string } | undefined;
+  const s = store.summary();
+  let valMiou: number | null = null;
+  if (modelId !== null) {
+    const m = store.db.prepare("SELECT metrics FROM models WHERE id = ?").get(modelId) as { metrics: string } | undefined;
+    valMiou = m ? extractMiou(JSON.parse(m.metrics)) : null;
+  }
+  const createdAt = nowIso();
+  const seconds = labelingSeconds(store, prev?.created_at ?? null);
+  store.db
+    .prepare(
+      `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(modelId, createdAt, s.labeledPixels, s.humanPixels, s.acceptedPixels, s.labeledImages, seconds, valMiou, opts.fineTuned ? 1 : 0);
+  return listRounds(store).at(-1) as Round;
+}
+
+function extractMiou(metrics: unknown): number | null {
+  const m = metrics as { validation?: { miou?: number } | null; miou?: number } | null;
+  const v = m?.validation?.miou ?? m?.miou;
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+export function listRounds(store: ProjectStore): Round[] {
+  const rows = store.db.prepare("SELECT * FROM rounds ORDER BY id").all() as {
+    model_id: number | null;
+    created_at: string;
+    labeled_pixels: number;
+    human_pixels: number;
+    accepted_pixels: number;
+    labeled_images: number;
+    labeling_seconds: number;
+    val_miou: number | null;
+    fine_tuned: number;
+  }[];
+  return rows.map((r, i) => ({
+    round: i + 1,
+    modelId: r.model_id,
+    createdAt: r.created_at,
+    labeledPixels: r.labeled_pixels,
+    humanPixels: r.human_pixels,
+    acceptedPixels: r.accepted_pixels,
+    labeledImages: r.labeled_images,
+    labelingSeconds: r.labeling_seconds,
+    valMiou: r.val_miou,
+    fineTuned: r.fine_tuned === 1,
+  }));
+}

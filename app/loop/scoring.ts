@@ -1,0 +1,161 @@
+/**
+ * Uncertainty scores for active learning, from a stored prediction and the current labels.
+ *
+ * - pixel: normalized entropy u in [0, 1] (and margin-like 1 - confidence).
+ * - image: mean u over its still-unlabeled pixels, times the unlabeled fraction (an image
+ *   already labeled everywhere has nothing left to ask).
+ * - region: windows scored by impurity x mean uncertainty x unlabeled fraction, where impurity
+ *   is the Gini impurity of the predicted classes in the window: compact uncertain areas where
+ *   classes mix. Greedy non-maximum suppression keeps suggestions apart.
+ */
+import { UNLABELED } from "../labels/mask.ts";
+
+export interface RegionScore {
+  id: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+}
+
+export interface ScoreInput {
+  width: number;
+  height: number;
+  /** predicted class per pixel */
+  classes: Uint8Array;
+  /** normalized entropy 0..255 */
+  entropy: Uint8Array;
+  /** current labels (UNLABELED where none) */
+  labels: Uint8Array;
+}
+
+export function imageUncertainty(s: ScoreInput): number {
+  let sum = 0;
+  let unlabeled = 0;
+  for (let i = 0; i < s.entropy.length; i++) {
+    if (s.labels[i] !== UNLABELED) continue;
+    sum += s.entropy[i];
+    unlabeled++;
+  }
+  if (unlabeled === 0) return 0;
+  return (sum / unlabeled / 255) * (unlabeled / s.entropy.length);
+}
+
+export interface RegionOptions {
+  /** window side as a fraction of the shorter image side (default 0.2) */
+  windowFraction?: number;
+  /** how many regions to keep (default 3) */
+  topK?: number;
+  /** windows overlapping a kept one by more than this IoU are dropped (default 0.1) */
+  maxOverlap?: number;
+  numClasses: number;
+}
+
+/** Top regions of one image, best first, with NMS. Uses integral images: O(pixels * classes). */
+export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] {
+  const { width: w, height: h } = s;
+  const K = opts.numClasses;
+  const side = Math.max(8, Math.round(Math.min(w, h) * (opts.windowFraction ?? 0.2)));
+  const stride = Math.max(4, Math.floor(side / 2));
+  // Integral images (w+1)x(h+1): uncertainty of unlabeled pixels, unlabeled count, per-class counts.
+  const W1 = w + 1;
+  const U = new Float64Array(W1 * (h + 1));
+  const N = new Float64Array(W1 * (h + 1));
+  const C = new Float64Array(W1 * (h + 1) * K);
+  for (let y = 0; y < h; y++) {
+    let ru = 0;
+    let rn = 0;
+    const rc = new Float64Array(K);
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (s.labels[i] === UNLABELED) {
+        ru += s.entropy[i] / 255;
+        rn++;
+      }
+      const c = s.classes[i];
+      if (c < K) rc[c]++;
+      const o = (y + 1) * W1 + (x + 1);
+      const up = y * W1 + (x + 1);
+      U[o] = U[up] + ru;
+      N[o] = N[up] + rn;
+      for (let k = 0; k < K; k++) C[o * K + k] = C[up * K + k] + rc[k];
+    }
+  }
+  const box = (A: Float64Array, x0: number, y0: number, x1: number, y1: number, k = 0, stride1 = 1) =>
+    A[(y1 * W1 + x1) * stride1 + k] - A[(y0 * W1 + x1) * stride1 + k] - A[(y1 * W1 + x0) * stride1 + k] + A[(y0 * W1 + x0) * stride1 + k];
+  const candidates: RegionScore[] = [];
+  const xs = starts(w, side, stride);
+  const ys = starts(h, side, stride);
+  for (const y0 of ys) {
+    for (const x0 of xs) {
+      const x1 = Math.min(w, x0 + side);
+      const y1 = Math.min(h, y0 + side);
+      const area = (x1 - x0) * (y1 - y0);
+      const n = box(N, x0, y0, x1, y1);
+      if (n < area * 0.05) continue; // mostly labeled already
+      const meanU = box(U, x0, y0, x1, y1) / n;
+      let gini = 1;
+      for (let k = 0; k < K; k++) {
+        const p = box(C, x0, y0, x1, y1, k, K) / area;
+        gini -= p * p;
+      }
+      const score = (0.25 + gini) * meanU * (n / area);
+      candidates.push({ id: 0, x: x0, y: y0, width: x1 - x0, height: y1 - y0, score });
+    }
+  }
+  candidates.sort((a, b) => b.score - a.score);
+  const kept: RegionScore[] = [];
+  const maxOverlap = opts.maxOverlap ?? 0.1;
+  for (const c of candidates) {
+    if (kept.length >= (opts.topK ?? 3)) break;
+    if (kept.every((k) => iou(k, c) <= maxOverlap)) kept.push({ ...c, id: kept.length + 1, score: +c.score.toFixed(5) });
+  }
+  return kept;
+}
+
+function starts(size: number, side: number, stride: number): number[] {
+  if (size <= side) return [0];
+  const out: number[] = [];
+  for (let v = 0; v + side <= size; v += stride) out.push(v);
+  if (out[out.length - 1] + side < size) out.push(size - side);
+  return out;
+}
+
+export function iou(a: { x: number; y: number; width: number; height: number }, b: typeof a): number {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/**
+ * A layout descriptor of an image from its prediction: class frequencies in a 4x4 grid plus
+ * the mean uncertainty per cell. Near-identical frames get near-identical descriptors.
+ */
+export function layoutDescriptor(s: ScoreInput, numClasses: number, grid = 4): Float32Array {
+  const d = new Float32Array(grid * grid * (numClasses + 1));
+  const counts = new Float32Array(grid * grid);
+  for (let y = 0; y < s.height; y++) {
+    const gy = Math.min(grid - 1, Math.floor((y * grid) / s.height));
+    for (let x = 0; x < s.width; x++) {
+      const gx = Math.min(grid - 1, Math.floor((x * grid) / s.width));
+      const cell = gy * grid + gx;
+      const i = y * s.width + x;
+      const c = s.classes[i];
+      if (c < numClasses) d[cell * (numClasses + 1) + c]++;
+      d[cell * (numClasses + 1) + numClasses] += s.entropy[i] / 255;
+      counts[cell]++;
+    }
+  }
+  for (let cell = 0; cell < grid * grid; cell++) {
+    for (let k = 0; k <= numClasses; k++) d[cell * (numClasses + 1) + k] /= Math.max(1, counts[cell]);
+  }
+  return d;
+}
+
+export function distance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+}

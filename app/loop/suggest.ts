@@ -1,0 +1,152 @@
+/**
+ * The suggestion queue: which images to label next, and where in them.
+ *
+ * `uncertainty`: a pool of the 3n most uncertain images (imageUncertainty over unlabeled
+ * pixels), then a greedy pick that trades score against diversity (k-center style on layout
+ * descriptors: value = score x (0.5 + 0.5 x distance to the nearest already-picked image /
+ * largest such distance)), so ten near-identical frames don't fill the queue.
+ * `random`: a seeded random choice with randomly placed regions, for comparison.
+ */
+import type { ProjectStore } from "../store/project-store.ts";
+import { nowIso } from "../store/db.ts";
+import { UserError } from "../store/errors.ts";
+import { readStoredPrediction, latestPredictionModelId } from "./prediction-data.ts";
+import { distance, imageUncertainty, layoutDescriptor, regionScores, type RegionScore, type ScoreInput } from "./scoring.ts";
+
+export type Strategy = "uncertainty" | "random";
+
+export interface SuggestionItem {
+  imageId: number;
+  image: string;
+  rank: number;
+  score: number;
+  regions: RegionScore[];
+}
+
+export interface SuggestOptions {
+  n?: number;
+  strategy?: Strategy;
+  seed?: number;
+  modelId?: number;
+  /** region window as a fraction of the shorter side */
+  windowFraction?: number;
+  regionsPerImage?: number;
+  /** store the queue in the project (default true) */
+  save?: boolean;
+}
+
+export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {}): SuggestionItem[] {
+  const n = opts.n ?? 10;
+  const strategy = opts.strategy ?? "uncertainty";
+  const modelId = opts.modelId ?? latestPredictionModelId(store);
+  if (modelId === null) throw new UserError(`${store.file}: no predictions yet; run pixelloop train and pixelloop predict first`);
+  const numClasses = store.classes().length;
+  const ids = (store.db.prepare("SELECT id FROM images WHERE split != 'val' ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  const rand = mulberry(opts.seed ?? 1);
+  const scored: { id: number; name: string; score: number; input: ScoreInput }[] = [];
+  for (const id of ids) {
+    const p = readStoredPrediction(store, id, modelId);
+    if (!p) continue;
+    const input: ScoreInput = { width: p.width, height: p.height, classes: p.classes, entropy: p.entropy, labels: store.mask(id).classes };
+    scored.push({ id, name: store.requireImage(id).name, score: imageUncertainty(input), input });
+  }
+  let picked: typeof scored;
+  if (strategy === "random") {
+    picked = shuffle(scored, rand).slice(0, n);
+  } else {
+    const pool = [...scored].sort((a, b) => b.score - a.score).slice(0, Math.max(n, 3 * n));
+    const desc = new Map(pool.map((s) => [s.id, layoutDescriptor(s.input, numClasses)]));
+    picked = [];
+    const minDist = new Map(pool.map((s) => [s.id, Infinity]));
+    while (picked.length < n && picked.length < pool.length) {
+      let best: (typeof pool)[number] | null = null;
+      let bestValue = -Infinity;
+      const finite = [...minDist.values()].filter((v) => Number.isFinite(v));
+      const maxD = finite.length ? Math.max(...finite, 1e-9) : 1;
+      for (const s of pool) {
+        if (picked.includes(s)) continue;
+        const d = minDist.get(s.id) as number;
+        const value = s.score * (Number.isFinite(d) ? 0.5 + (0.5 * d) / maxD : 1);
+        if (value > bestValue) {
+          bestValue = value;
+          best = s;
+        }
+      }
+      if (!best) break;
+      picked.push(best);
+      const bd = desc.get(best.id) as Float32Array;
+      for (const s of pool) minDist.set(s.id, Math.min(minDist.get(s.id) as number, distance(bd, desc.get(s.id) as Float32Array)));
+    }
+  }
+  const items: SuggestionItem[] = picked.map((s, i) => ({
+    imageId: s.id,
+    image: s.name,
+    rank: i + 1,
+    score: +s.score.toFixed(5),
+    regions:
+      strategy === "random"
+        ? randomRegions(s.input, opts.regionsPerImage ?? 3, opts.windowFraction ?? 0.2, rand)
+        : regionScores(s.input, { numClasses, topK: opts.regionsPerImage ?? 3, windowFraction: opts.windowFraction }),
+  }));
+  if (opts.save ?? true) saveSuggestions(store, modelId, strategy, items);
+  return items;
+}
+
+function saveSuggestions(store: ProjectStore, modelId: number, strategy: Strategy, items: SuggestionItem[]): void {
+  store.db.transaction(() => {
+    store.db.prepare("DELETE FROM suggestions WHERE model_id = ? AND strategy = ?").run(modelId, strategy);
+    store.db.prepare("UPDATE images SET status = 'predicted' WHERE status = 'suggested'").run();
+    const ins = store.db.prepare(
+      "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const mark = store.db.prepare("UPDATE images SET status = 'suggested' WHERE id = ? AND status IN ('unlabeled', 'predicted')");
+    const now = nowIso();
+    for (const it of items) {
+      ins.run(modelId, it.imageId, it.rank, it.score, JSON.stringify(it.regions), strategy, now);
+      mark.run(it.imageId);
+    }
+  })();
+}
+
+/** The stored queue of the latest model (uncertainty strategy unless given). */
+export function storedSuggestions(store: ProjectStore, strategy: Strategy = "uncertainty"): SuggestionItem[] {
+  const rows = store.db
+    .prepare(
+      `SELECT s.image_id, i.name, s.rank, s.score, s.regions FROM suggestions s JOIN images i ON i.id = s.image_id
+       WHERE s.strategy = ? AND s.model_id = (SELECT MAX(model_id) FROM suggestions WHERE strategy = ?) ORDER BY s.rank`,
+    )
+    .all(strategy, strategy) as { image_id: number; name: string; rank: number; score: number; regions: string }[];
+  return rows.map((r) => ({ imageId: r.image_id, image: r.name, rank: r.rank, score: r.score, regions: JSON.parse(r.regions) }));
+}
+
+function randomRegions(s: ScoreInput, k: number, fraction: number, rand: () => number): RegionScore[] {
+  const side = Math.max(8, Math.round(Math.min(s.width, s.height) * fraction));
+  return Array.from({ length: k }, (_, i) => ({
+    id: i + 1,
+    x: Math.floor(rand() * Math.max(1, s.width - side)),
+    y: Math.floor(rand() * Math.max(1, s.height - side)),
+    width: Math.min(side, s.width),
+    height: Math.min(side, s.height),
+    score: 0,
+  }));
+}
+
+function shuffle<T>(a: T[], rand: () => number): T[] {
+  const out = [...a];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export function mulberry(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The main path through the real UI against a real server: create a project, import images,
+ * scribble with the mouse, see every stroke in the SQLite file, undo/redo, switch classes by
+ * keyboard, reload, train a tiny model, see its prediction, accept a region, export masks.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { ProjectStore } from "../app/store/project-store.ts";
+import { drawStroke, launch, newPage, sampleImages, screenshot, serve, type Served } from "./harness.ts";
+
+let server: Served;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let projectFile: string;
+
+/** Reads the project file the way any other process would, while the server keeps it open. */
+function inStore<T>(f: (s: ProjectStore) => T): T {
+  const s = ProjectStore.open(projectFile, { readonly: true });
+  try {
+    return f(s);
+  } finally {
+    s.close();
+  }
+}
+
+async function expectSaved(p: Page): Promise<void> {
+  await p.getByTestId("save-state").and(p.locator('[data-state="saved"]')).waitFor();
+}
+
+/** Waits for a condition on the store (the UI's "saved" can precede our read by nothing, but be safe). */
+async function until<T>(read: () => T, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+beforeAll(async () => {
+  server = await serve();
+  browser = await launch();
+  ({ page, errors } = await newPage(browser));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("labeling in the browser", () => {
+  it("creates a project from the start screen", async () => {
+    await page.goto(server.url);
+    await page.getByTestId("new-name").fill("Street test");
+    await page.getByTestId("add-class").click();
+    await page.getByTestId("class-name-2").fill("sky");
+    await screenshot(page, "01-start");
+    await page.getByTestId("create-project").click();
+    await page.getByTestId("grid-count").getByText("0 images").waitFor();
+    projectFile = path.join(server.dir, "projects", "street-test.pxl");
+    expect(fs.existsSync(projectFile)).toBe(true);
+    expect(inStore((s) => s.classes().map((c) => c.name))).toEqual(["background", "object", "sky"]);
+  });
+
+  it("imports a folder of images", async () => {
+    const folder = sampleImages(server.dir, 3);
+    await page.getByTestId("open-import").click();
+    await page.getByTestId("import-paths").fill(folder);
+    await page.getByTestId("import-submit").click();
+    await page.getByTestId("import-result").getByText("3 imported").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByTestId("grid-count").getByText("3 images").waitFor();
+    await page.getByTestId("tile-1").locator("img").waitFor();
+    await screenshot(page, "02-browser");
+    expect(inStore((s) => s.countImages())).toBe(3);
+  });
+
+  it("draws strokes that are saved on release, switching classes by keyboard", async () => {
+    await page.getByTestId("tile-1").click();
+    await page.getByTestId("canvas").waitFor();
+    await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
+
+    await page.keyboard.press("2");
+    await expect(page.getByTestId("active-class").textContent()).resolves.toBe("object");
+    await drawStroke(page, [
+      [0.3, 0.3],
+      [0.5, 0.35],
+      [0.6, 0.5],
+    ]);
+    await expectSaved(page);
+    const first = await until(
+      () => inStore((s) => s.strokes(1)),
+      (r) => r.length === 1,
+      "the first stroke row",
+    );
+    expect(first[0]).toMatchObject({ tool: "brush", classIdx: 1, undone: false });
+    expect(first[0].points.length).toBeGreaterThan(3);
+
+    await page.keyboard.press("3");
+    await expect(page.getByTestId("active-class").textContent()).resolves.toBe("sky");
+    await page.keyboard.press("]");
+    await drawStroke(page, [
+      [0.2, 0.7],
+      [0.7, 0.75],
+    ]);
+    await expectSaved(page);
+    const both = await until(
+      () => inStore((s) => s.strokes(1)),
+      (r) => r.length === 2,
+      "the second stroke row",
+    );
+    expect(both[1].classIdx).toBe(2);
+    const mask = inStore((s) => s.mask(1));
+    expect(mask.classes.includes(1)).toBe(true);
+    expect(mask.classes.includes(2)).toBe(true);
+    await screenshot(page, "03-labeling");
+  });
+
+  it("undoes and redoes with Ctrl+Z / Ctrl+Shift+Z", async () => {
+    const labeledBefore = inStore((s) => s.image(1)!.labeledPixels);
+    await page.getByTestId("canvas").focus();
+    await page.keyboard.press("Control+z");
+    await until(
+      () => inStore((s) => s.strokes(1)[1].undone),
+      (u) => u,
+      "the second stroke to be undone",
+    );
+    await expectSaved(page);
+    expect(inStore((s) => s.mask(1).classes.includes(2))).toBe(false);
+    await page.keyboard.press("Control+Shift+z");
+    await until(
+      () => inStore((s) => s.strokes(1)[1].undone),
+      (u) => !u,
+      "the second stroke to be redone",
+    );
+    await expectSaved(page);
+    expect(inStore((s) => s.image(1)!.labeledPixels)).toBe(labeledBefore);
+  });
+
+  it("shows the saved labels again after a reload", async () => {
+    const labeled = inStore((s) => s.image(1)!.labeledPixels);
+    await page.reload();
+    await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
+    await page.getByTestId("labeled-pixels").getByText(`${labeled.toLocaleString("en-US")} px`).waitFor();
+    // The label layer shows the stored mask: sample the label canvas under the first stroke.
+    await screenshot(page, "04-after-reload");
+    expect(errors).toEqual([]);
+  });
+
+  it("trains a tiny model, shows progress and a prediction layer", async () => {
+    // One more labeled image so there is something to learn from; then train from the panel.
+    await page.keyboard.press("ArrowRight");
+    await page.getByTestId("image-title").getByText("garden-02.png").waitFor();
+    await page.keyboard.press("1");
+    await drawStroke(page, [
+      [0.1, 0.1],
+      [0.9, 0.15],
+    ]);
+    await expectSaved(page);
+    await page.keyboard.press("t");
+    const panel = page.getByTestId("training-panel");
+    await panel.waitFor();
+    if (await page.getByTestId("training-unavailable").isVisible()) {
+      await screenshot(page, "05-training-unavailable");
+      return;
+    }
+    await page.getByTestId("training-epochs").fill("3");
+    await page.getByTestId("training-network").selectOption("tiny");
+    await page.getByTestId("training-size").selectOption("64");
+    await page.getByTestId("training-start").click();
+    await page.getByTestId("training-backend").filter({ hasNotText: "chosen at start" }).waitFor({ timeout: 60_000 });
+    await page.getByTestId("loss-chart").waitFor({ timeout: 60_000 });
+    await page.getByTestId("training-state").getByText("done").waitFor({ timeout: 90_000 });
+    await screenshot(page, "05-training");
+    expect(inStore((s) => s.summary().models)).toBe(1);
+    const predicted = inStore((s) => (s.db.prepare("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n);
+    expect(predicted).toBe(3);
+
+    // Reopen the image: the prediction and uncertainty layers are there now.
+    await page.keyboard.press("t");
+    await page.keyboard.press("ArrowLeft");
+    await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
+    await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
+    await page.keyboard.press("u");
+    await screenshot(page, "06-prediction");
+
+    // Accept the predicted region under an unlabeled corner.
+    await page.keyboard.press("a");
+    const box = (await page.getByTestId("canvas").boundingBox())!;
+    const strokes = inStore((s) => s.strokes(1).length);
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.9);
+    await expectSaved(page);
+    const rows = await until(
+      () => inStore((s) => s.strokes(1)),
+      (r) => r.length > strokes,
+      "the accepted region's row",
+    );
+    expect(rows[rows.length - 1]).toMatchObject({ tool: "accept", modelId: 1 });
+    expect(inStore((s) => s.summary().acceptedPixels)).toBeGreaterThan(0);
+  });
+
+  it("exports masks", async () => {
+    await page.keyboard.press("g");
+    await page.getByTestId("open-export").click();
+    await page.getByTestId("format-color").check();
+    await page.getByTestId("export-submit").click();
+    const result = page.getByTestId("export-result");
+    await result.waitFor();
+    await screenshot(page, "07-export");
+    const outDir = path.join(path.dirname(projectFile), "exports", "masks-color");
+    expect(fs.readdirSync(outDir).sort()).toEqual(expect.arrayContaining(["garden-01.png", "garden-02.png", "legend.json"]));
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("?");
+    await page.getByTestId("shortcuts").waitFor();
+    await screenshot(page, "08-shortcuts");
+    await page.keyboard.press("Escape");
+    expect(errors).toEqual([]);
+  });
+});
