@@ -20,7 +20,17 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: ["electron", "react", "react-dom", "konva", "react-konva", "**/main/**", "**/renderer/**"] },
+        {
+          patterns: [
+            "electron",
+            "react",
+            "react-dom",
+            "konva",
+            "react-konva",
+            "**/main/**",
+            "**/renderer/**",
+          ],
+        },
       ],
     },
   },

@@ -29,7 +29,12 @@ const model = await tf.loadLayersModel(
 );
 
 // 2. Decode to RGB 0..255 (EXIF orientation applied, alpha dropped; gray becomes RGB).
-const { data, info } = await sharp(imageFile).rotate().removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+const { data, info } = await sharp(imageFile)
+  .rotate()
+  .removeAlpha()
+  .toColourspace("srgb")
+  .raw()
+  .toBuffer({ resolveWithObject: true });
 const { width, height } = info;
 
 // 3. Pad to a multiple of metadata.input.sizeMultiple, predict logits, arg-max, crop back.
@@ -37,13 +42,27 @@ const m = meta.input.sizeMultiple;
 const padH = Math.ceil(height / m) * m - height;
 const padW = Math.ceil(width / m) * m - width;
 const classes = tf.tidy(() => {
-  const x = tf.tensor3d(new Float32Array(data), [height, width, 3]).pad([[0, padH], [0, padW], [0, 0]], 0).expandDims(0);
+  const x = tf
+    .tensor3d(new Float32Array(data), [height, width, 3])
+    .pad(
+      [
+        [0, padH],
+        [0, padW],
+        [0, 0],
+      ],
+      0,
+    )
+    .expandDims(0);
   const logits = model.predict(x);
   return logits.argMax(-1).squeeze([0]).slice([0, 0], [height, width]).cast("int32");
 });
 const indices = Uint8Array.from(await classes.data());
-await sharp(Buffer.from(indices), { raw: { width, height, channels: 1 } }).png().toFile(outFile);
+await sharp(Buffer.from(indices), { raw: { width, height, channels: 1 } })
+  .png()
+  .toFile(outFile);
 const counts = new Map();
 for (const c of indices) counts.set(c, (counts.get(c) ?? 0) + 1);
-const summary = [...counts].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${meta.classes[c].name} ${((100 * n) / indices.length).toFixed(1)}%`);
+const summary = [...counts]
+  .sort((a, b) => b[1] - a[1])
+  .map(([c, n]) => `${meta.classes[c].name} ${((100 * n) / indices.length).toFixed(1)}%`);
 console.log(`${path.basename(imageFile)}: ${width}x${height} -> ${outFile} (${summary.join(", ")})`);

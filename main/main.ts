@@ -2,7 +2,16 @@
  * The Electron shell: one secure window, the app protocol, IPC to the core, menus, dialogs.
  * Thin by design: every domain decision lives in app/ (PixelloopService).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, shell, type MenuItemConstructorOptions } from "electron";
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  shell,
+  type MenuItemConstructorOptions,
+} from "electron";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";

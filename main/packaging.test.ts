@@ -13,9 +13,13 @@ it("electron-builder.yml is valid: targets, unpacked native modules, icons that 
   expect(cfg.win.target).toContain("nsis");
   expect(cfg.mac.target).toContain("dmg");
   for (const mod of ["better-sqlite3", "sharp", "@img", "@tensorflow/tfjs-node"]) {
-    expect(cfg.asarUnpack.some((p: string) => p.startsWith(`node_modules/${mod}/`)), mod).toBe(true);
+    expect(
+      cfg.asarUnpack.some((p: string) => p.startsWith(`node_modules/${mod}/`)),
+      mod,
+    ).toBe(true);
   }
-  for (const os of ["linux", "win", "mac"]) expect(fs.existsSync(path.join(root, cfg[os].icon)), cfg[os].icon).toBe(true);
+  for (const os of ["linux", "win", "mac"])
+    expect(fs.existsSync(path.join(root, cfg[os].icon)), cfg[os].icon).toBe(true);
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
   expect(cfg.extraMetadata.main).toBe(pkg.main);
   expect(pkg.optionalDependencies).toHaveProperty("@tensorflow/tfjs-node");

@@ -30,9 +30,13 @@ describe("app protocol path check", () => {
 
   it("serves files inside the roots, decoding URL escapes", () => {
     expect(resolveProtocolPath("/index.html", roots)).toBe(fs.realpathSync(path.join(ui, "index.html")));
-    expect(resolveProtocolPath("/assets/app.js", roots)).toBe(fs.realpathSync(path.join(ui, "assets/app.js")));
+    expect(resolveProtocolPath("/assets/app.js", roots)).toBe(
+      fs.realpathSync(path.join(ui, "assets/app.js")),
+    );
     expect(resolveProtocolPath("/a%20b.png", roots)).toBe(fs.realpathSync(path.join(images, "a b.png")));
-    expect(resolveProtocolPath("/inside-link.png", roots)).toBe(fs.realpathSync(path.join(images, "a b.png")));
+    expect(resolveProtocolPath("/inside-link.png", roots)).toBe(
+      fs.realpathSync(path.join(images, "a b.png")),
+    );
   });
 
   it("refuses traversal, encoded separators, NUL, folders, missing files and symlinks out", () => {
@@ -84,7 +88,13 @@ describe("navigation and external links", () => {
 describe("window security settings", () => {
   it("isolates the page from Node", () => {
     const p = secureWebPreferences("/app/preload.cjs");
-    expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(p).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
   });
   it("has a strict content security policy", () => {
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");

@@ -81,7 +81,9 @@ const EXTERNAL_HOSTS = new Set(["github.com", "www.tensorflow.org", "js.tensorfl
 export function isVettedExternalUrl(url: string): boolean {
   try {
     const u = new URL(url);
-    return u.protocol === "https:" && EXTERNAL_HOSTS.has(u.hostname) && u.username === "" && u.password === "";
+    return (
+      u.protocol === "https:" && EXTERNAL_HOSTS.has(u.hostname) && u.username === "" && u.password === ""
+    );
   } catch {
     return false;
   }

@@ -23,7 +23,10 @@ try {
   // 1. Import throughput.
   const store = ProjectStore.create(path.join(dir, "import.pxl"), { name: "bench", classes });
   let t0 = performance.now();
-  const summary = await importImages(store, [path.join(CAMVID, "train/images"), path.join(CAMVID, "val/images")]);
+  const summary = await importImages(store, [
+    path.join(CAMVID, "train/images"),
+    path.join(CAMVID, "val/images"),
+  ]);
   const importSec = (performance.now() - t0) / 1000;
   t0 = performance.now();
   importIndexMasks(store, path.join(CAMVID, "train/scribbles"));
@@ -49,8 +52,23 @@ try {
       });
       if (i % 4 === 0) {
         const before = big.mask(id);
-        const r = applyStroke(before, { tool: "brush", classIdx: i % 11, width: 3, points: [[10, 10 + (i % 300)], [400, 50 + (i % 300)]] });
-        if (r) big.commitChange(id, before, r.mask, r.rect, { tool: "brush", classIdx: i % 11, width: 3, points: [], author: "bench" });
+        const r = applyStroke(before, {
+          tool: "brush",
+          classIdx: i % 11,
+          width: 3,
+          points: [
+            [10, 10 + (i % 300)],
+            [400, 50 + (i % 300)],
+          ],
+        });
+        if (r)
+          big.commitChange(id, before, r.mask, r.rect, {
+            tool: "brush",
+            classIdx: i % 11,
+            width: 3,
+            points: [],
+            author: "bench",
+          });
       }
     }
   })();
@@ -84,9 +102,13 @@ try {
   if (json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`import:      ${result.importedImages} camvid images in ${importSec.toFixed(2)} s = ${result.importImagesPerSec.toFixed(1)} images/s (decode, sha256, thumbnail, insert)`);
+    console.log(
+      `import:      ${result.importedImages} camvid images in ${importSec.toFixed(2)} s = ${result.importImagesPerSec.toFixed(1)} images/s (decode, sha256, thumbnail, insert)`,
+    );
     console.log(`mask import: ${result.maskImportPerSec.toFixed(1)} masks/s`);
-    console.log(`10,000-image project (${result.bigProject.fileMb} MB): open + summary ${result.openMs} ms (target < 1000), first page of 100 ${result.firstPageMs} ms (target < 50)`);
+    console.log(
+      `10,000-image project (${result.bigProject.fileMb} MB): open + summary ${result.openMs} ms (target < 1000), first page of 100 ${result.firstPageMs} ms (target < 50)`,
+    );
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

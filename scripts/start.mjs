@@ -19,12 +19,18 @@ function electronBinary() {
   const locate = () => {
     const pathFile = path.join(dir, "path.txt");
     if (!fs.existsSync(pathFile)) return null;
-    const bin = path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(dir, "dist"), fs.readFileSync(pathFile, "utf8"));
+    const bin = path.join(
+      process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(dir, "dist"),
+      fs.readFileSync(pathFile, "utf8"),
+    );
     return fs.existsSync(bin) ? bin : null;
   };
   let bin = locate();
   if (!bin) {
-    const r = spawnSync(process.execPath, [path.join(dir, "install.js")], { stdio: "pipe", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [path.join(dir, "install.js")], {
+      stdio: "pipe",
+      timeout: 120_000,
+    });
     bin = r.status === 0 ? locate() : null;
     if (!bin) return { error: "its binary is not installed and could not be downloaded" };
   }
@@ -43,7 +49,10 @@ const bin = path.join(root, "bin", "pixelloop.mjs");
 if (electron.path) {
   console.error(`pixelloop: starting the desktop app (Electron ${electron.path})`);
   const { execFileSync } = await import("node:child_process");
-  execFileSync(process.execPath, [path.join(root, "scripts", "build-main.mjs")], { stdio: "inherit", cwd: root });
+  execFileSync(process.execPath, [path.join(root, "scripts", "build-main.mjs")], {
+    stdio: "inherit",
+    cwd: root,
+  });
   execFileSync("npm", ["run", "-s", "build:renderer"], { stdio: "inherit", cwd: root });
   run(electron.path, [root, ...args]);
 } else {

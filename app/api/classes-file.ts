@@ -28,7 +28,9 @@ export function readClassesFile(file: string): ClassSpec[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(
+      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let json: unknown;
   try {
@@ -43,20 +45,42 @@ export function readClassesFile(file: string): ClassSpec[] {
   }
   const sorted = [...parsed.data.classes].sort((a, b) => a.index - b.index);
   sorted.forEach((c, i) => {
-    if (c.index !== i) throw new UserError(`${file}: class indices must run 0..${sorted.length - 1} without gaps (missing ${i})`);
+    if (c.index !== i)
+      throw new UserError(
+        `${file}: class indices must run 0..${sorted.length - 1} without gaps (missing ${i})`,
+      );
   });
   return sorted.map((c) => ({ idx: c.index, name: c.name, color: c.color.toLowerCase() }));
 }
 
 /** A palette that stays distinguishable for the first dozen classes. */
 const PALETTE = [
-  "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0",
-  "#f032e6", "#bcf60c", "#fabebe", "#008080", "#e6beff", "#9a6324",
-  "#fffac8", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075",
+  "#e6194b",
+  "#3cb44b",
+  "#4363d8",
+  "#f58231",
+  "#911eb4",
+  "#46f0f0",
+  "#f032e6",
+  "#bcf60c",
+  "#fabebe",
+  "#008080",
+  "#e6beff",
+  "#9a6324",
+  "#fffac8",
+  "#800000",
+  "#aaffc3",
+  "#808000",
+  "#ffd8b1",
+  "#000075",
 ];
 
 export function classesFromNames(list: string): ClassSpec[] {
-  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new UserError("--classes: give at least one class name, e.g. --classes road,car,sky");
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new UserError("--classes: give at least one class name, e.g. --classes road,car,sky");
   return names.map((name, idx) => ({ idx, name, color: PALETTE[idx % PALETTE.length] }));
 }

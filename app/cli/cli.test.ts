@@ -22,7 +22,13 @@ describe("pixelloop CLI on camvid-dev", () => {
     expect(init.code).toBe(0);
     expect(init.stdout).toMatch(/11 classes/);
 
-    const imp = run("import", project, path.join(CAMVID, "train/images"), "--labels", path.join(CAMVID, "train/scribbles"));
+    const imp = run(
+      "import",
+      project,
+      path.join(CAMVID, "train/images"),
+      "--labels",
+      path.join(CAMVID, "train/scribbles"),
+    );
     expect(imp.code).toBe(0);
     expect(imp.stdout).toMatch(/imported 60 images/);
     expect(imp.stdout).toMatch(/60 masks imported/);

@@ -16,7 +16,10 @@ const VAL_COUNT = 6;
 export async function createDemoProject(dir: string): Promise<string> {
   const file = path.join(path.resolve(dir), "demo.pxl");
   if (fs.existsSync(file)) return file;
-  const names = fs.readdirSync(path.join(DEMO_SOURCE, "images")).filter((f) => f.endsWith(".png")).sort();
+  const names = fs
+    .readdirSync(path.join(DEMO_SOURCE, "images"))
+    .filter((f) => f.endsWith(".png"))
+    .sort();
   const trainDir = path.join(dir, "images", "train");
   const valDir = path.join(dir, "images", "val");
   fs.mkdirSync(trainDir, { recursive: true });
@@ -28,12 +31,21 @@ export async function createDemoProject(dir: string): Promise<string> {
   // Build into a temporary file and rename, so a half-made demo is never mistaken for a ready one.
   const tmp = `${file}.partial`;
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
-  const store = ProjectStore.create(tmp, { name: "Demo: garden streets", classes: readClassesFile(path.join(DEMO_SOURCE, "classes.json")) });
+  const store = ProjectStore.create(tmp, {
+    name: "Demo: garden streets",
+    classes: readClassesFile(path.join(DEMO_SOURCE, "classes.json")),
+  });
   try {
     const train = await importImages(store, [trainDir], { split: "train" });
-    importIndexMasks(store, path.join(DEMO_SOURCE, "scribbles"), { imageIds: train.imported.map((i) => i.id), author: "demo" });
+    importIndexMasks(store, path.join(DEMO_SOURCE, "scribbles"), {
+      imageIds: train.imported.map((i) => i.id),
+      author: "demo",
+    });
     const val = await importImages(store, [valDir], { split: "val" });
-    importIndexMasks(store, path.join(DEMO_SOURCE, "gt"), { imageIds: val.imported.map((i) => i.id), author: "demo" });
+    importIndexMasks(store, path.join(DEMO_SOURCE, "gt"), {
+      imageIds: val.imported.map((i) => i.id),
+      author: "demo",
+    });
   } finally {
     store.close();
   }

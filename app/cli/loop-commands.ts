@@ -24,11 +24,16 @@ export function registerLoopCommands(program: Command): void {
     .description("rank the images to label next, with the regions to look at")
     .argument("<project>", "project file")
     .option("--n <count>", "how many images", "10")
-    .addOption(new Option("--strategy <strategy>", "uncertainty (with diversity) or random").choices(["uncertainty", "random"]).default("uncertainty"))
+    .addOption(
+      new Option("--strategy <strategy>", "uncertainty (with diversity) or random")
+        .choices(["uncertainty", "random"])
+        .default("uncertainty"),
+    )
     .option("--json", "machine-readable output")
     .action((project: string, o: { n: string; strategy: Strategy; json?: boolean }) => {
       const n = Number(o.n);
-      if (!Number.isInteger(n) || n < 1) throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
       const store = ProjectStore.open(project);
       try {
         const items = computeSuggestions(store, { n, strategy: o.strategy });
@@ -38,16 +43,27 @@ export function registerLoopCommands(program: Command): void {
               suggestions: items.map((s) => ({
                 image: s.image,
                 score: s.score,
-                regions: s.regions.map((r) => ({ id: r.id, x: r.x, y: r.y, width: r.width, height: r.height, score: r.score })),
+                regions: s.regions.map((r) => ({
+                  id: r.id,
+                  x: r.x,
+                  y: r.y,
+                  width: r.width,
+                  height: r.height,
+                  score: r.score,
+                })),
               })),
             }),
           );
           return;
         }
-        if (items.length === 0) out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
+        if (items.length === 0)
+          out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
         for (const s of items) {
           out(`${String(s.rank).padStart(3)}. ${s.image}  score ${s.score.toFixed(4)}`);
-          for (const r of s.regions) out(`       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`);
+          for (const r of s.regions)
+            out(
+              `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
+            );
         }
       } finally {
         store.close();
@@ -62,26 +78,33 @@ export function registerLoopCommands(program: Command): void {
     .option("--region <id>", "accept inside this suggested region of the image")
     .option("--min-confidence <c>", "accept every unlabeled pixel with confidence >= c (0..1)")
     .option("--json", "machine-readable output")
-    .action((project: string, image: string, o: { region?: string; minConfidence?: string; json?: boolean }) => {
-      if (!o.region === !o.minConfidence) throw new UserError("accept: give exactly one of --region ID or --min-confidence C");
-      const store = ProjectStore.open(project);
-      try {
-        const img = findImage(store, image);
-        let r;
-        if (o.region) {
-          const sug = storedSuggestions(store).find((s) => s.imageId === img.id);
-          const region = sug?.regions.find((x) => String(x.id) === o.region);
-          if (!region) throw new UserError(`${img.name}: no suggested region ${o.region} (run pixelloop suggest first; regions: ${sug?.regions.map((x) => x.id).join(", ") || "none"})`);
-          r = acceptInRect(store, img.id, region);
-        } else {
-          r = acceptAboveConfidence(store, img.id, Number(o.minConfidence));
+    .action(
+      (project: string, image: string, o: { region?: string; minConfidence?: string; json?: boolean }) => {
+        if (!o.region === !o.minConfidence)
+          throw new UserError("accept: give exactly one of --region ID or --min-confidence C");
+        const store = ProjectStore.open(project);
+        try {
+          const img = findImage(store, image);
+          let r;
+          if (o.region) {
+            const sug = storedSuggestions(store).find((s) => s.imageId === img.id);
+            const region = sug?.regions.find((x) => String(x.id) === o.region);
+            if (!region)
+              throw new UserError(
+                `${img.name}: no suggested region ${o.region} (run pixelloop suggest first; regions: ${sug?.regions.map((x) => x.id).join(", ") || "none"})`,
+              );
+            r = acceptInRect(store, img.id, region);
+          } else {
+            r = acceptAboveConfidence(store, img.id, Number(o.minConfidence));
+          }
+          if (o.json) out(JSON.stringify({ image: img.name, ...r }));
+          else
+            out(`${img.name}: accepted ${r.acceptedPixels} predicted pixels of model ${r.modelId} as labels`);
+        } finally {
+          store.close();
         }
-        if (o.json) out(JSON.stringify({ image: img.name, ...r }));
-        else out(`${img.name}: accepted ${r.acceptedPixels} predicted pixels of model ${r.modelId} as labels`);
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 
   program
     .command("rounds")

@@ -72,17 +72,23 @@ function buildProgram(): Command {
     .option("--classes <names>", "comma-separated class names, e.g. road,car,sky")
     .option("--name <name>", "project name (default: file name)")
     .option("--json", "machine-readable output")
-    .action((project: string, o: { classesFile?: string; classes?: string; name?: string; json?: boolean }) => {
-      if (!o.classesFile === !o.classes) throw new UserError("init: give exactly one of --classes-file FILE or --classes a,b,c");
-      const classes = o.classesFile ? readClassesFile(o.classesFile) : classesFromNames(o.classes as string);
-      const store = ProjectStore.create(project, {
-        name: o.name ?? path.basename(project).replace(/\.[^.]+$/, ""),
-        classes,
-      });
-      store.close();
-      if (o.json) out(JSON.stringify({ project: path.resolve(project), classes: classes.length }));
-      else out(`created ${project} with ${classes.length} classes: ${classes.map((c) => c.name).join(", ")}`);
-    });
+    .action(
+      (project: string, o: { classesFile?: string; classes?: string; name?: string; json?: boolean }) => {
+        if (!o.classesFile === !o.classes)
+          throw new UserError("init: give exactly one of --classes-file FILE or --classes a,b,c");
+        const classes = o.classesFile
+          ? readClassesFile(o.classesFile)
+          : classesFromNames(o.classes as string);
+        const store = ProjectStore.create(project, {
+          name: o.name ?? path.basename(project).replace(/\.[^.]+$/, ""),
+          classes,
+        });
+        store.close();
+        if (o.json) out(JSON.stringify({ project: path.resolve(project), classes: classes.length }));
+        else
+          out(`created ${project} with ${classes.length} classes: ${classes.map((c) => c.name).join(", ")}`);
+      },
+    );
 
   program
     .command("import")
@@ -90,41 +96,51 @@ function buildProgram(): Command {
     .argument("<project>", "project file")
     .argument("<paths...>", "image files or folders")
     .option("--labels <dir>", "folder of class-index PNG masks, matched to images by file name")
-    .addOption(new Option("--split <split>", "split for the imported images").choices(["train", "val", "test"]).default("train"))
+    .addOption(
+      new Option("--split <split>", "split for the imported images")
+        .choices(["train", "val", "test"])
+        .default("train"),
+    )
     .option("--json", "machine-readable output")
-    .action(async (project: string, paths: string[], o: { labels?: string; split: Split; json?: boolean }) => {
-      const store = ProjectStore.open(project);
-      try {
-        const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
-        const summary = await importImages(store, paths, {
-          split: o.split,
-          onProgress: (p) => bar.update(p.done, p.total, path.basename(p.file)),
-        });
-        bar.stop();
-        const ids = summary.imported.map((i) => i.id);
-        const masks = o.labels ? importIndexMasks(store, o.labels, { imageIds: ids }) : null;
-        if (o.json) {
-          out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
-        } else {
-          out(`imported ${summary.imported.length} images`);
-          if (summary.duplicates.length) out(`skipped ${summary.duplicates.length} duplicates:`);
-          for (const d of summary.duplicates) out(`  ${d.file}: ${d.reason}`);
-          if (summary.skipped.length) out(`skipped ${summary.skipped.length} files:`);
-          for (const s of summary.skipped) out(`  ${s.file}: ${s.reason}`);
-          if (summary.ignored) out(`ignored ${summary.ignored} non-image files in the folders`);
-          if (masks) {
-            const px = masks.imported.reduce((a, m) => a + m.labeledPixels, 0);
-            out(`labels: ${masks.imported.length} masks imported (${px} labeled pixels)`);
-            if (masks.unlabeledValues) out(`  ${masks.unlabeledValues} pixels with values >= ${store.classes().length} (e.g. void) left unlabeled`);
-            if (masks.withoutMask) out(`  ${masks.withoutMask} imported images have no mask in ${o.labels}`);
-            for (const e of masks.errors) out(`  error: ${e.reason}`);
+    .action(
+      async (project: string, paths: string[], o: { labels?: string; split: Split; json?: boolean }) => {
+        const store = ProjectStore.open(project);
+        try {
+          const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
+          const summary = await importImages(store, paths, {
+            split: o.split,
+            onProgress: (p) => bar.update(p.done, p.total, path.basename(p.file)),
+          });
+          bar.stop();
+          const ids = summary.imported.map((i) => i.id);
+          const masks = o.labels ? importIndexMasks(store, o.labels, { imageIds: ids }) : null;
+          if (o.json) {
+            out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
+          } else {
+            out(`imported ${summary.imported.length} images`);
+            if (summary.duplicates.length) out(`skipped ${summary.duplicates.length} duplicates:`);
+            for (const d of summary.duplicates) out(`  ${d.file}: ${d.reason}`);
+            if (summary.skipped.length) out(`skipped ${summary.skipped.length} files:`);
+            for (const s of summary.skipped) out(`  ${s.file}: ${s.reason}`);
+            if (summary.ignored) out(`ignored ${summary.ignored} non-image files in the folders`);
+            if (masks) {
+              const px = masks.imported.reduce((a, m) => a + m.labeledPixels, 0);
+              out(`labels: ${masks.imported.length} masks imported (${px} labeled pixels)`);
+              if (masks.unlabeledValues)
+                out(
+                  `  ${masks.unlabeledValues} pixels with values >= ${store.classes().length} (e.g. void) left unlabeled`,
+                );
+              if (masks.withoutMask)
+                out(`  ${masks.withoutMask} imported images have no mask in ${o.labels}`);
+              for (const e of masks.errors) out(`  error: ${e.reason}`);
+            }
           }
+          if (masks && masks.errors.length > 0) process.exitCode = 1;
+        } finally {
+          store.close();
         }
-        if (masks && masks.errors.length > 0) process.exitCode = 1;
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 
   program
     .command("status")
@@ -155,18 +171,27 @@ function buildProgram(): Command {
         };
         if (o.json) return out(JSON.stringify(status));
         out(`${status.name} (${store.file})`);
-        out(`images:  ${s.images} (train ${s.bySplit.train}, val ${s.bySplit.val}, test ${s.bySplit.test}); ${s.labeledImages} with labels`);
+        out(
+          `images:  ${s.images} (train ${s.bySplit.train}, val ${s.bySplit.val}, test ${s.bySplit.test}); ${s.labeledImages} with labels`,
+        );
         out(`classes: ${classes.length}: ${classes.map((c) => c.name).join(", ")}`);
-        out(`labels:  ${s.labeledPixels} of ${s.totalPixels} pixels (${(fraction * 100).toFixed(2)}%); ${s.humanPixels} drawn, ${s.acceptedPixels} accepted from predictions`);
+        out(
+          `labels:  ${s.labeledPixels} of ${s.totalPixels} pixels (${(fraction * 100).toFixed(2)}%); ${s.humanPixels} drawn, ${s.acceptedPixels} accepted from predictions`,
+        );
         out(`models:  ${s.models}`);
       } finally {
         store.close();
       }
     });
 
-  const exp = program.command("export").description("export masks, datasets and models in formats other tools read");
+  const exp = program
+    .command("export")
+    .description("export masks, datasets and models in formats other tools read");
   const sourceOption = () =>
-    new Option("--source <source>", "which pixels: labels (drawn + accepted), human, accepted, predictions, completed (labels, predictions elsewhere)")
+    new Option(
+      "--source <source>",
+      "which pixels: labels (drawn + accepted), human, accepted, predictions, completed (labels, predictions elsewhere)",
+    )
       .choices([...MASK_SOURCES])
       .default("labels");
   exp
@@ -175,31 +200,50 @@ function buildProgram(): Command {
     .argument("<project>", "project file")
     .requiredOption("--out <dir>", "output folder")
     .addOption(
-      new Option("--format <format>", "index: class index per pixel, 255 unlabeled; color: class colors + legend.json; coco: coco.json with RLE")
+      new Option(
+        "--format <format>",
+        "index: class index per pixel, 255 unlabeled; color: class colors + legend.json; coco: coco.json with RLE",
+      )
         .choices(["index", "color", "coco"])
         .default("index"),
     )
     .addOption(sourceOption())
     .option("--only-labeled", "skip images without labels (index and color)")
     .option("--json", "machine-readable output")
-    .action((project: string, o: { out: string; format: "index" | "color" | "coco"; source: MaskSource; onlyLabeled?: boolean; json?: boolean }) => {
-      withStore(project, true, (store) => {
-        const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-        const onProgress = (d: number, t: number) => bar.update(d, t);
-        if (o.format === "coco") {
-          const file = path.join(o.out, "coco.json");
-          const r = exportCoco(store, file, { source: o.source, onProgress });
+    .action(
+      (
+        project: string,
+        o: {
+          out: string;
+          format: "index" | "color" | "coco";
+          source: MaskSource;
+          onlyLabeled?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        withStore(project, true, (store) => {
+          const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
+          const onProgress = (d: number, t: number) => bar.update(d, t);
+          if (o.format === "coco") {
+            const file = path.join(o.out, "coco.json");
+            const r = exportCoco(store, file, { source: o.source, onProgress });
+            bar.stop();
+            if (o.json) out(JSON.stringify({ file: path.resolve(file), ...r }));
+            else out(`wrote ${file}: ${r.images} images, ${r.annotations} annotations (${o.source})`);
+            return;
+          }
+          const r = exportMasks(store, o.out, {
+            format: o.format,
+            source: o.source,
+            onlyLabeled: o.onlyLabeled,
+            onProgress,
+          });
           bar.stop();
-          if (o.json) out(JSON.stringify({ file: path.resolve(file), ...r }));
-          else out(`wrote ${file}: ${r.images} images, ${r.annotations} annotations (${o.source})`);
-          return;
-        }
-        const r = exportMasks(store, o.out, { format: o.format, source: o.source, onlyLabeled: o.onlyLabeled, onProgress });
-        bar.stop();
-        if (o.json) out(JSON.stringify({ written: r.written.length, out: path.resolve(o.out) }));
-        else out(`wrote ${r.written.length} ${o.format} masks (${o.source}) to ${o.out}`);
-      });
-    });
+          if (o.json) out(JSON.stringify({ written: r.written.length, out: path.resolve(o.out) }));
+          else out(`wrote ${r.written.length} ${o.format} masks (${o.source}) to ${o.out}`);
+        });
+      },
+    );
   exp
     .command("dataset")
     .description("write a Pascal-VOC-like dataset folder: images, masks, split lists, classes")
@@ -213,7 +257,10 @@ function buildProgram(): Command {
         const r = exportDataset(store, o.out, { source: o.source, onProgress: (d, t) => bar.update(d, t) });
         bar.stop();
         if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
-        else out(`wrote dataset to ${o.out}: ${r.images} images (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})`);
+        else
+          out(
+            `wrote dataset to ${o.out}: ${r.images} images (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})`,
+          );
       });
     });
   exp
@@ -227,7 +274,11 @@ function buildProgram(): Command {
       const store = ProjectStore.open(project, { readonly: true });
       try {
         await initBackend("auto");
-        const r = await exportModel(store, o.out, o.model === undefined ? undefined : parseId(o.model, "--model"));
+        const r = await exportModel(
+          store,
+          o.out,
+          o.model === undefined ? undefined : parseId(o.model, "--model"),
+        );
         if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
         else out(`wrote model ${r.modelId} to ${o.out} (model.json, weights.bin, metadata.json)`);
       } finally {
@@ -240,31 +291,56 @@ function buildProgram(): Command {
     .description("import labels: a folder of index or color PNGs (matched by file name), or a COCO JSON file")
     .argument("<project>", "project file")
     .argument("<source>", "folder of PNG masks, or FILE.json (COCO)")
-    .addOption(new Option("--format <format>", "index | color | coco (default: coco for .json, else index)").choices(["index", "color", "coco"]))
-    .option("--color-map <file>", "classes file whose colors map to class indices (color format; default: the project's colors)")
+    .addOption(
+      new Option("--format <format>", "index | color | coco (default: coco for .json, else index)").choices([
+        "index",
+        "color",
+        "coco",
+      ]),
+    )
+    .option(
+      "--color-map <file>",
+      "classes file whose colors map to class indices (color format; default: the project's colors)",
+    )
     .option("--json", "machine-readable output")
-    .action(async (project: string, src: string, o: { format?: "index" | "color" | "coco"; colorMap?: string; json?: boolean }) => {
-      const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
-      const store = ProjectStore.open(project);
-      try {
-        if (format === "coco") {
-          const r = importCoco(store, src);
+    .action(
+      async (
+        project: string,
+        src: string,
+        o: { format?: "index" | "color" | "coco"; colorMap?: string; json?: boolean },
+      ) => {
+        const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
+        const store = ProjectStore.open(project);
+        try {
+          if (format === "coco") {
+            const r = importCoco(store, src);
+            if (o.json) out(JSON.stringify(r));
+            else
+              out(
+                `imported ${r.annotations} annotations into ${r.images} images (${r.labeledPixels} labeled pixels)`,
+              );
+            return;
+          }
+          const colorMap = o.colorMap
+            ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
+            : undefined;
+          const r =
+            format === "color"
+              ? await importColorMasks(store, src, { colorMap })
+              : importIndexMasks(store, src);
           if (o.json) out(JSON.stringify(r));
-          else out(`imported ${r.annotations} annotations into ${r.images} images (${r.labeledPixels} labeled pixels)`);
-          return;
+          else {
+            out(
+              `imported ${r.imported.length} masks; ${r.unlabeledValues} pixels left unlabeled (void, 255 or unknown colors); ${r.withoutMask} images without a mask`,
+            );
+            for (const e of r.errors) out(`  error: ${e.reason}`);
+          }
+          if (r.errors.length) process.exitCode = 1;
+        } finally {
+          store.close();
         }
-        const colorMap = o.colorMap ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx])) : undefined;
-        const r = format === "color" ? await importColorMasks(store, src, { colorMap }) : importIndexMasks(store, src);
-        if (o.json) out(JSON.stringify(r));
-        else {
-          out(`imported ${r.imported.length} masks; ${r.unlabeledValues} pixels left unlabeled (void, 255 or unknown colors); ${r.withoutMask} images without a mask`);
-          for (const e of r.errors) out(`  error: ${e.reason}`);
-        }
-        if (r.errors.length) process.exitCode = 1;
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 
   program
     .command("import-model")
@@ -302,9 +378,15 @@ function buildProgram(): Command {
       const store = ProjectStore.open(file, { readonly: true });
       try {
         const s = store.summary();
-        if (o.json) return out(JSON.stringify({ project: file, images: s.images, labeledPixels: s.labeledPixels }));
+        if (o.json)
+          return out(JSON.stringify({ project: file, images: s.images, labeledPixels: s.labeledPixels }));
         out(`demo project: ${file}`);
-        out(`${s.images} images, ${s.labeledImages} with scribbles, ${store.classes().length} classes (${store.classes().map((c) => c.name).join(", ")})`);
+        out(
+          `${s.images} images, ${s.labeledImages} with scribbles, ${store.classes().length} classes (${store
+            .classes()
+            .map((c) => c.name)
+            .join(", ")})`,
+        );
         out(`next: npx pixelloop status ${path.relative(process.cwd(), file)}`);
       } finally {
         store.close();

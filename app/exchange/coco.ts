@@ -37,7 +37,10 @@ export function exportCoco(
         id: annotations.length + 1,
         image_id: id,
         category_id: r.classIdx + 1,
-        segmentation: { size: [img.height, img.width], counts: countsToString(maskToCounts(bits, img.width, img.height)) },
+        segmentation: {
+          size: [img.height, img.width],
+          counts: countsToString(maskToCounts(bits, img.width, img.height)),
+        },
         area: r.pixels.length,
         bbox: r.bbox,
         iscrowd: 0,
@@ -45,7 +48,10 @@ export function exportCoco(
     }
   });
   const doc = {
-    info: { description: `${store.name} (Pixelloop, source: ${opts.source ?? "labels"})`, date_created: new Date().toISOString() },
+    info: {
+      description: `${store.name} (Pixelloop, source: ${opts.source ?? "labels"})`,
+      date_created: new Date().toISOString(),
+    },
     images,
     annotations,
     categories: classes.map((c) => ({ id: c.idx + 1, name: c.name, supercategory: "", color: c.color })),
@@ -66,7 +72,11 @@ export interface CocoImportSummary {
  * by name, images to project images by file name. The whole file is validated first: on any
  * error nothing is imported and the message names the file and the field.
  */
-export function importCoco(store: ProjectStore, file: string, opts: { author?: string } = {}): CocoImportSummary {
+export function importCoco(
+  store: ProjectStore,
+  file: string,
+  opts: { author?: string } = {},
+): CocoImportSummary {
   const fail = (field: string, reason: string): never => {
     throw new UserError(`${file}: ${field}: ${reason}`);
   };
@@ -78,7 +88,8 @@ export function importCoco(store: ProjectStore, file: string, opts: { author?: s
   }
   if (typeof doc !== "object" || doc === null) fail("(root)", "expected an object");
   const d = doc as Record<string, unknown>;
-  for (const key of ["images", "annotations", "categories"]) if (!Array.isArray(d[key])) fail(key, "missing or not an array");
+  for (const key of ["images", "annotations", "categories"])
+    if (!Array.isArray(d[key])) fail(key, "missing or not an array");
   const classByName = new Map(store.classes().map((c) => [c.name, c.idx]));
   const catToClass = new Map<number, number>();
   (d.categories as unknown[]).forEach((c, i) => {
@@ -86,7 +97,11 @@ export function importCoco(store: ProjectStore, file: string, opts: { author?: s
     if (typeof cat.id !== "number") fail(`categories[${i}].id`, "missing or not a number");
     if (typeof cat.name !== "string") fail(`categories[${i}].name`, "missing or not a string");
     const idx = classByName.get(cat.name as string);
-    if (idx === undefined) fail(`categories[${i}].name`, `unknown category "${cat.name}" (project classes: ${[...classByName.keys()].join(", ")})`);
+    if (idx === undefined)
+      fail(
+        `categories[${i}].name`,
+        `unknown category "${cat.name}" (project classes: ${[...classByName.keys()].join(", ")})`,
+      );
     catToClass.set(cat.id as number, idx as number);
   });
   const imageById = new Map<number, { projectId: number; width: number; height: number; name: string }>();
@@ -97,8 +112,15 @@ export function importCoco(store: ProjectStore, file: string, opts: { author?: s
     const name = path.basename(e.file_name as string);
     const match = store.imagesByName(name)[0];
     if (!match) fail(`images[${i}].file_name`, `image "${name}" is not in the project`);
-    if (typeof e.width === "number" && typeof e.height === "number" && (e.width !== match.width || e.height !== match.height)) {
-      fail(`images[${i}]`, `size ${e.width}x${e.height} does not match ${name} in the project (${match.width}x${match.height})`);
+    if (
+      typeof e.width === "number" &&
+      typeof e.height === "number" &&
+      (e.width !== match.width || e.height !== match.height)
+    ) {
+      fail(
+        `images[${i}]`,
+        `size ${e.width}x${e.height} does not match ${name} in the project (${match.width}x${match.height})`,
+      );
     }
     imageById.set(e.id as number, { projectId: match.id, width: match.width, height: match.height, name });
   });
@@ -110,14 +132,23 @@ export function importCoco(store: ProjectStore, file: string, opts: { author?: s
     const img = imageById.get(a.image_id as number);
     if (!img) fail(`annotations[${i}].image_id`, `no image with id ${String(a.image_id)} in this file`);
     const cls = catToClass.get(a.category_id as number);
-    if (cls === undefined) fail(`annotations[${i}].category_id`, `unknown category id ${String(a.category_id)}`);
+    if (cls === undefined)
+      fail(`annotations[${i}].category_id`, `unknown category id ${String(a.category_id)}`);
     const { width, height, projectId } = img!;
     const bits = new Uint8Array(width * height);
     const seg = a.segmentation;
     if (Array.isArray(seg)) {
       seg.forEach((poly, k) => {
-        if (!Array.isArray(poly) || poly.length < 6 || poly.length % 2 !== 0 || poly.some((v) => typeof v !== "number")) {
-          fail(`annotations[${i}].segmentation[${k}]`, "a polygon must be a flat list of at least 3 x,y pairs");
+        if (
+          !Array.isArray(poly) ||
+          poly.length < 6 ||
+          poly.length % 2 !== 0 ||
+          poly.some((v) => typeof v !== "number")
+        ) {
+          fail(
+            `annotations[${i}].segmentation[${k}]`,
+            "a polygon must be a flat list of at least 3 x,y pairs",
+          );
         }
         const pts: Point[] = [];
         for (let j = 0; j < poly.length; j += 2) pts.push([poly[j], poly[j + 1]]);
@@ -155,10 +186,18 @@ export function importCoco(store: ProjectStore, file: string, opts: { author?: s
   store.db.transaction(() => {
     for (const [id, after] of masks) {
       const before = befores.get(id)!;
-      const rect = diffRect(before.classes, after.classes, after.width) ?? diffRect(before.sources, after.sources, after.width);
+      const rect =
+        diffRect(before.classes, after.classes, after.width) ??
+        diffRect(before.sources, after.sources, after.width);
       for (const c of after.classes) if (c !== UNLABELED) labeledPixels++;
       if (!rect) continue;
-      store.commitChange(id, before, after, rect, { tool: "import", classIdx: null, width: 0, points: [], author: opts.author ?? `import:${path.basename(file)}` });
+      store.commitChange(id, before, after, rect, {
+        tool: "import",
+        classIdx: null,
+        width: 0,
+        points: [],
+        author: opts.author ?? `import:${path.basename(file)}`,
+      });
     }
   })();
   return { images: masks.size, annotations: (d.annotations as unknown[]).length, labeledPixels };

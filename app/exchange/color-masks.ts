@@ -20,7 +20,8 @@ export async function importColorMasks(
   const summary: MaskImportSummary = { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [] };
   const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
   const byStem = new Map<string, string>();
-  for (const f of fs.readdirSync(dir)) if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
+  for (const f of fs.readdirSync(dir))
+    if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
   for (const id of allImageIds(store)) {
     const img = store.requireImage(id);
     const file = byStem.get(stem(img.name));
@@ -32,7 +33,10 @@ export async function importColorMasks(
     try {
       raw = await sharp(file).ensureAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
     } catch (e) {
-      summary.errors.push({ file, reason: `${file}: not a readable PNG (${(e as Error).message.split("\n")[0]})` });
+      summary.errors.push({
+        file,
+        reason: `${file}: not a readable PNG (${(e as Error).message.split("\n")[0]})`,
+      });
       continue;
     }
     if (raw.info.width !== img.width || raw.info.height !== img.height) {
@@ -60,8 +64,17 @@ export async function importColorMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += unknown;
-    const rect = diffRect(before.classes, after.classes, img.width) ?? diffRect(before.sources, after.sources, img.width);
-    if (rect) store.commitChange(id, before, after, rect, { tool: "import", classIdx: null, width: 0, points: [], author: opts.author ?? `import:${path.basename(file)}` });
+    const rect =
+      diffRect(before.classes, after.classes, img.width) ??
+      diffRect(before.sources, after.sources, img.width);
+    if (rect)
+      store.commitChange(id, before, after, rect, {
+        tool: "import",
+        classIdx: null,
+        width: 0,
+        points: [],
+        author: opts.author ?? `import:${path.basename(file)}`,
+      });
     summary.imported.push({ image: img.name, mask: file, labeledPixels: img.width * img.height - unknown });
   }
   return summary;

@@ -41,7 +41,11 @@ export function classRegions(classes: Uint8Array, width: number, height: number,
       if (y > 0) push(i - width);
       if (y < height - 1) push(i + width);
     }
-    regions.push({ classIdx: c, pixels: Int32Array.from(pixels), bbox: [minX, minY, maxX - minX + 1, maxY - minY + 1] });
+    regions.push({
+      classIdx: c,
+      pixels: Int32Array.from(pixels),
+      bbox: [minX, minY, maxX - minX + 1, maxY - minY + 1],
+    });
   }
   return regions;
 }

@@ -38,14 +38,28 @@ export function exportDataset(
     fs.writeFileSync(path.join(maskDir, `${s}.png`), encodeIndexPng(map, img.width, img.height));
     lists[img.split].push(s);
   });
-  for (const split of ["train", "val", "test"] as Split[]) fs.writeFileSync(path.join(setDir, `${split}.txt`), lists[split].map((l) => l + "\n").join(""));
-  fs.writeFileSync(path.join(setDir, "trainval.txt"), [...lists.train, ...lists.val].map((l) => l + "\n").join(""));
+  for (const split of ["train", "val", "test"] as Split[])
+    fs.writeFileSync(path.join(setDir, `${split}.txt`), lists[split].map((l) => l + "\n").join(""));
+  fs.writeFileSync(
+    path.join(setDir, "trainval.txt"),
+    [...lists.train, ...lists.val].map((l) => l + "\n").join(""),
+  );
   const classes = store.classes();
   const rgb = (hex: string) => [1, 3, 5].map((o) => parseInt(hex.slice(o, o + 2), 16)).join(",");
-  fs.writeFileSync(path.join(outDir, "labelmap.txt"), "# label:color_rgb:parts:actions\n" + classes.map((c) => `${c.name}:${rgb(c.color)}::\n`).join(""));
+  fs.writeFileSync(
+    path.join(outDir, "labelmap.txt"),
+    "# label:color_rgb:parts:actions\n" + classes.map((c) => `${c.name}:${rgb(c.color)}::\n`).join(""),
+  );
   fs.writeFileSync(
     path.join(outDir, "classes.json"),
-    JSON.stringify({ ignoreIndex: 255, classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })) }, null, 2) + "\n",
+    JSON.stringify(
+      { ignoreIndex: 255, classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })) },
+      null,
+      2,
+    ) + "\n",
   );
-  return { images: ids.length, splits: { train: lists.train.length, val: lists.val.length, test: lists.test.length } };
+  return {
+    images: ids.length,
+    splits: { train: lists.train.length, val: lists.val.length, test: lists.test.length },
+  };
 }

@@ -25,7 +25,10 @@ let store: ProjectStore;
 const names = fs.readdirSync(path.join(DEMO, "images")).sort().slice(0, 4);
 
 function freshProject(name: string): ProjectStore {
-  return ProjectStore.create(path.join(t.dir, name), { name, classes: readClassesFile(path.join(DEMO, "classes.json")) });
+  return ProjectStore.create(path.join(t.dir, name), {
+    name,
+    classes: readClassesFile(path.join(DEMO, "classes.json")),
+  });
 }
 
 beforeAll(async () => {
@@ -92,14 +95,34 @@ describe("COCO", () => {
       expect(other.summary().labeledPixels).toBe(0);
     };
     expectRefused("{ not json", /in\.json: malformed JSON/);
-    expectRefused({ ...good, categories: [{ id: 3, name: "zebra" }] }, /in\.json: categories\[0\]\.name: unknown category "zebra"/);
-    expectRefused({ ...good, images: [{ id: 7, file_name: "nope.png" }] }, /images\[0\]\.file_name: image "nope\.png" is not in the project/);
-    expectRefused({ ...good, images: [{ id: 7, file_name: names[0], width: 10, height: 10 }] }, /images\[0\]: size 10x10 does not match/);
     expectRefused(
-      { ...good, annotations: [...good.annotations, { id: 2, image_id: 7, category_id: 3, segmentation: [[1, 2]] }] },
+      { ...good, categories: [{ id: 3, name: "zebra" }] },
+      /in\.json: categories\[0\]\.name: unknown category "zebra"/,
+    );
+    expectRefused(
+      { ...good, images: [{ id: 7, file_name: "nope.png" }] },
+      /images\[0\]\.file_name: image "nope\.png" is not in the project/,
+    );
+    expectRefused(
+      { ...good, images: [{ id: 7, file_name: names[0], width: 10, height: 10 }] },
+      /images\[0\]: size 10x10 does not match/,
+    );
+    expectRefused(
+      {
+        ...good,
+        annotations: [...good.annotations, { id: 2, image_id: 7, category_id: 3, segmentation: [[1, 2]] }],
+      },
       /annotations\[1\]\.segmentation\[0\]: a polygon must be/,
     );
-    expectRefused({ ...good, annotations: [{ id: 2, image_id: 7, category_id: 3, segmentation: { size: [240, 320], counts: "!!!" } }] }, /segmentation\.counts/);
+    expectRefused(
+      {
+        ...good,
+        annotations: [
+          { id: 2, image_id: 7, category_id: 3, segmentation: { size: [240, 320], counts: "!!!" } },
+        ],
+      },
+      /segmentation\.counts/,
+    );
     const s = importCoco(other, write(good));
     expect(s.labeledPixels).toBe(40 * 20);
     other.close();
@@ -115,7 +138,11 @@ describe("mask files and datasets", () => {
     const r = await importColorMasks(other, out);
     expect(r.errors).toEqual([]);
     for (const n of names) {
-      expect(Buffer.from(other.mask(other.imagesByName(n)[0].id).classes).equals(Buffer.from(store.mask(store.imagesByName(n)[0].id).classes))).toBe(true);
+      expect(
+        Buffer.from(other.mask(other.imagesByName(n)[0].id).classes).equals(
+          Buffer.from(store.mask(store.imagesByName(n)[0].id).classes),
+        ),
+      ).toBe(true);
     }
     other.close();
   });
@@ -124,12 +151,17 @@ describe("mask files and datasets", () => {
     const out = path.join(t.dir, "dataset");
     const r = exportDataset(store, out);
     expect(r).toEqual({ images: 4, splits: { train: 4, val: 0, test: 0 } });
-    const list = fs.readFileSync(path.join(out, "ImageSets/Segmentation/train.txt"), "utf8").trim().split("\n");
+    const list = fs
+      .readFileSync(path.join(out, "ImageSets/Segmentation/train.txt"), "utf8")
+      .trim()
+      .split("\n");
     expect(list).toEqual(names.map((n) => n.replace(".png", "")));
     for (const s of list) {
       expect(fs.existsSync(path.join(out, "JPEGImages", `${s}.png`))).toBe(true);
       const m = readIndexPng(path.join(out, "SegmentationClass", `${s}.png`));
-      expect(Buffer.from(m.values).equals(Buffer.from(store.mask(store.imagesByName(`${s}.png`)[0].id).classes))).toBe(true);
+      expect(
+        Buffer.from(m.values).equals(Buffer.from(store.mask(store.imagesByName(`${s}.png`)[0].id).classes)),
+      ).toBe(true);
     }
     expect(fs.readFileSync(path.join(out, "labelmap.txt"), "utf8")).toContain("sky:111,168,220::");
   });
@@ -148,7 +180,13 @@ describe("models", () => {
     const out = path.join(t.dir, "model");
     await exportModel(store, out);
     const meta = JSON.parse(fs.readFileSync(path.join(out, "metadata.json"), "utf8"));
-    expect(meta.classes.map((c: { name: string }) => c.name)).toEqual(["sky", "grass", "road", "tree", "house"]);
+    expect(meta.classes.map((c: { name: string }) => c.name)).toEqual([
+      "sky",
+      "grass",
+      "road",
+      "tree",
+      "house",
+    ]);
     expect(meta.metrics).toEqual({ miou: 0.5 });
     const modelJson = JSON.parse(fs.readFileSync(path.join(out, "model.json"), "utf8"));
     expect(JSON.stringify(modelJson.modelTopology)).not.toContain("proj_");
@@ -166,21 +204,42 @@ describe("models", () => {
 
     // The documented example: plain @tensorflow/tfjs, no Pixelloop code.
     const outPng = path.join(t.dir, "example.png");
-    const ex = spawnSync(process.execPath, [path.resolve(import.meta.dirname, "../../examples/predict-with-tfjs.mjs"), out, path.join(t.dir, "images", names[0]), outPng], { encoding: "utf8" });
+    const ex = spawnSync(
+      process.execPath,
+      [
+        path.resolve(import.meta.dirname, "../../examples/predict-with-tfjs.mjs"),
+        out,
+        path.join(t.dir, "images", names[0]),
+        outPng,
+      ],
+      { encoding: "utf8" },
+    );
     expect(ex.status, ex.stderr).toBe(0);
     const got = await sharp(outPng).extractChannel(0).raw().toBuffer();
     expect(got.length).toBe(a.classMap.length);
     // Different backend (plain JS cpu) and no tiling: near-ties of this untrained net may differ.
     let same = 0;
     for (let i = 0; i < got.length; i++) if (got[i] === a.classMap[i]) same++;
-    console.log(`example agrees with pixelloop predict on ${((100 * same) / got.length).toFixed(2)}% of pixels`);
+    console.log(
+      `example agrees with pixelloop predict on ${((100 * same) / got.length).toFixed(2)}% of pixels`,
+    );
     expect(same / got.length).toBeGreaterThan(0.999);
   });
 
   it("refuses a model whose classes differ from the project's", async () => {
-    const other = ProjectStore.create(path.join(t.dir, "two.pxl"), { name: "two", classes: [{ idx: 0, name: "fg", color: "#ffffff" }, { idx: 1, name: "bg", color: "#000000" }] });
-    await expect(importModel(other, path.join(t.dir, "model"))).rejects.toThrow(/model's classes \(sky, grass, road, tree, house\) do not match the project's \(fg, bg\)/);
-    await expect(importModel(other, path.join(t.dir, "nowhere"))).rejects.toThrow(/not a Pixelloop model folder/);
+    const other = ProjectStore.create(path.join(t.dir, "two.pxl"), {
+      name: "two",
+      classes: [
+        { idx: 0, name: "fg", color: "#ffffff" },
+        { idx: 1, name: "bg", color: "#000000" },
+      ],
+    });
+    await expect(importModel(other, path.join(t.dir, "model"))).rejects.toThrow(
+      /model's classes \(sky, grass, road, tree, house\) do not match the project's \(fg, bg\)/,
+    );
+    await expect(importModel(other, path.join(t.dir, "nowhere"))).rejects.toThrow(
+      /not a Pixelloop model folder/,
+    );
     other.close();
   });
 });

@@ -5,7 +5,11 @@ import { decode, encode } from "fast-png";
  * Reads a PNG whose pixel values are class indices: 8-bit (or 16-bit) gray, or indexed color
  * (palette indices are the class indices, as in Pascal VOC). Returns one value per pixel.
  */
-export function readIndexPng(file: string): { width: number; height: number; values: Uint16Array | Uint8Array } {
+export function readIndexPng(file: string): {
+  width: number;
+  height: number;
+  values: Uint16Array | Uint8Array;
+} {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

@@ -74,7 +74,9 @@ export function importIndexMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += dropped;
-    const rect = diffRect(before.classes, after.classes, img.width) ?? diffRect(before.sources, after.sources, img.width);
+    const rect =
+      diffRect(before.classes, after.classes, img.width) ??
+      diffRect(before.sources, after.sources, img.width);
     if (rect) {
       store.commitChange(id, before, after, rect, {
         tool: "import",
@@ -95,7 +97,12 @@ export type MaskFormat = "index" | "color";
 export function exportMasks(
   store: ProjectStore,
   outDir: string,
-  opts: { format: MaskFormat; source?: MaskSource; onlyLabeled?: boolean; onProgress?: (done: number, total: number) => void },
+  opts: {
+    format: MaskFormat;
+    source?: MaskSource;
+    onlyLabeled?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): { written: string[] } {
   const source = opts.source ?? "labels";
   const modelId = latestPredictedModel(store);
@@ -121,7 +128,10 @@ export function exportMasks(
     written.push(file);
   });
   if (opts.format === "color") {
-    const legend = { unlabeled: "transparent", classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })) };
+    const legend = {
+      unlabeled: "transparent",
+      classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })),
+    };
     fs.writeFileSync(path.join(outDir, "legend.json"), JSON.stringify(legend, null, 2) + "\n");
   }
   return { written };

@@ -17,14 +17,19 @@ export function latestPredictedModel(store: ProjectStore): number | null {
 }
 
 /** Class map of one image for a source; 255 where the source has nothing. */
-export function classMapFor(store: ProjectStore, imageId: number, source: MaskSource, modelId: number | null): Uint8Array {
+export function classMapFor(
+  store: ProjectStore,
+  imageId: number,
+  source: MaskSource,
+  modelId: number | null,
+): Uint8Array {
   const img = store.requireImage(imageId);
   const n = img.width * img.height;
   const predicted = (): Uint8Array | null => {
     if (modelId === null) return null;
-    const row = store.db.prepare("SELECT class_rle FROM predictions WHERE image_id = ? AND model_id = ?").get(imageId, modelId) as
-      | { class_rle: Buffer }
-      | undefined;
+    const row = store.db
+      .prepare("SELECT class_rle FROM predictions WHERE image_id = ? AND model_id = ?")
+      .get(imageId, modelId) as { class_rle: Buffer } | undefined;
     return row ? decodeRle(row.class_rle, n) : null;
   };
   if (source === "predictions") return predicted() ?? new Uint8Array(n).fill(UNLABELED);

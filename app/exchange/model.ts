@@ -49,7 +49,12 @@ export function modelRow(store: ProjectStore, modelId?: number): ModelRow {
       ? store.db.prepare("SELECT * FROM models ORDER BY id DESC LIMIT 1").get()
       : store.db.prepare("SELECT * FROM models WHERE id = ?").get(modelId)
   ) as ModelRow | undefined;
-  if (!row) throw new UserError(modelId === undefined ? `${store.file}: no trained model yet (run pixelloop train first)` : `${store.file}: no model with id ${modelId}`);
+  if (!row)
+    throw new UserError(
+      modelId === undefined
+        ? `${store.file}: no trained model yet (run pixelloop train first)`
+        : `${store.file}: no model with id ${modelId}`,
+    );
   return row;
 }
 
@@ -57,7 +62,11 @@ export function modelRow(store: ProjectStore, modelId?: number): ModelRow {
  * Writes a TensorFlow.js layers-model folder (model.json + weights.bin, logits only: the
  * projection head is not exported) and metadata.json.
  */
-export async function exportModel(store: ProjectStore, outDir: string, modelId?: number): Promise<{ dir: string; modelId: number }> {
+export async function exportModel(
+  store: ProjectStore,
+  outDir: string,
+  modelId?: number,
+): Promise<{ dir: string; modelId: number }> {
   const row = modelRow(store, modelId);
   const net = networkFromWeights(new Uint8Array(row.weights));
   try {
@@ -104,14 +113,19 @@ export async function exportModel(store: ProjectStore, outDir: string, modelId?:
 }
 
 /** Reads an exported model folder into memory as a layers model (plain tfjs-layers). */
-export async function loadExportedModel(dir: string): Promise<{ model: tfl.LayersModel; meta: ModelMetadata }> {
+export async function loadExportedModel(
+  dir: string,
+): Promise<{ model: tfl.LayersModel; meta: ModelMetadata }> {
   const read = (f: string) => {
     const p = path.join(dir, f);
     if (!fs.existsSync(p)) throw new UserError(`${dir}: not a Pixelloop model folder (${f} is missing)`);
     return fs.readFileSync(p);
   };
   let meta: ModelMetadata;
-  let modelJson: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  let modelJson: {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
   try {
     meta = JSON.parse(read("metadata.json").toString("utf8"));
     modelJson = JSON.parse(read("model.json").toString("utf8"));
@@ -119,7 +133,10 @@ export async function loadExportedModel(dir: string): Promise<{ model: tfl.Layer
     if (e instanceof UserError) throw e;
     throw new UserError(`${dir}: malformed model.json or metadata.json (${(e as Error).message})`);
   }
-  if (meta.format !== MODEL_FORMAT) throw new UserError(`${path.join(dir, "metadata.json")}: format is ${String(meta.format)}, expected ${MODEL_FORMAT}`);
+  if (meta.format !== MODEL_FORMAT)
+    throw new UserError(
+      `${path.join(dir, "metadata.json")}: format is ${String(meta.format)}, expected ${MODEL_FORMAT}`,
+    );
   const manifest = modelJson.weightsManifest?.[0];
   if (!manifest) throw new UserError(`${path.join(dir, "model.json")}: weightsManifest is missing`);
   const weights = Buffer.concat(manifest.paths.map((p) => read(p)));

@@ -27,12 +27,14 @@ export async function probe(bytes: Buffer): Promise<ImageInfo> {
     throw new Error(`not a readable image (${shortReason(e)})`, { cause: e });
   }
   if (!meta.format || !FORMATS.has(meta.format)) {
-    throw new Error(`unsupported format ${meta.format ?? "unknown"} (PNG, JPEG, TIFF and WebP are supported)`);
+    throw new Error(
+      `unsupported format ${meta.format ?? "unknown"} (PNG, JPEG, TIFF and WebP are supported)`,
+    );
   }
   if (!meta.width || !meta.height) throw new Error("image has no size");
   if (meta.width * meta.height > MAX_PIXELS) {
     throw new Error(
-      `${meta.width}x${meta.height} is ${(meta.width * meta.height / 1e6).toFixed(0)} megapixels, over the limit of ${MAX_PIXELS / 1e6}; split it into tiles first`,
+      `${meta.width}x${meta.height} is ${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels, over the limit of ${MAX_PIXELS / 1e6}; split it into tiles first`,
     );
   }
   const rotated = (meta.orientation ?? 1) >= 5;
@@ -80,10 +82,18 @@ export async function decodePixels(file: string | Buffer): Promise<Pixels> {
   const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   const channels = info.channels === 1 ? 1 : 3;
   if (info.channels !== channels) throw new Error(`unexpected channel count ${info.channels}`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+    channels,
+  };
 }
 
 export function shortReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n")[0].replace(/^Input (buffer|file) /, "").trim();
+  return msg
+    .split("\n")[0]
+    .replace(/^Input (buffer|file) /, "")
+    .trim();
 }

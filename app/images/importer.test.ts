@@ -49,7 +49,10 @@ describe("image import", () => {
     await sharp(rgb).ensureAlpha().png().toFile(path.join(src, "rgba.png"));
     await sharp(rgb).toColourspace("rgb16").png().toFile(path.join(src, "deep16.png"));
     // A portrait photo stored landscape with EXIF orientation 6 (rotate 90 degrees clockwise).
-    await sharp(await sharp(rgb).resize(60, 40).toBuffer()).jpeg().withMetadata({ orientation: 6 }).toFile(path.join(src, "rotated.jpg"));
+    await sharp(await sharp(rgb).resize(60, 40).toBuffer())
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toFile(path.join(src, "rotated.jpg"));
     fs.copyFileSync(path.join(src, "rgb.png"), path.join(src, "zz-copy-of-rgb.png"));
     fs.writeFileSync(path.join(src, "empty.png"), "");
     fs.writeFileSync(path.join(src, "corrupt.png"), Buffer.from("this is not an image at all".repeat(20)));
@@ -58,7 +61,13 @@ describe("image import", () => {
     fs.writeFileSync(path.join(src, "huge.png"), hugePngHeader(20000, 10000));
     fs.writeFileSync(path.join(src, "notes.txt"), "not an image");
     await sharp(rgb).gif().toFile(path.join(t.dir, "anim.gif"));
-    store = ProjectStore.create(path.join(t.dir, "p.pxl"), { name: "t", classes: [{ idx: 0, name: "a", color: "#112233" }, { idx: 1, name: "b", color: "#445566" }] });
+    store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
+      name: "t",
+      classes: [
+        { idx: 0, name: "a", color: "#112233" },
+        { idx: 1, name: "b", color: "#445566" },
+      ],
+    });
   });
   afterAll(() => {
     store.close();
@@ -67,12 +76,25 @@ describe("image import", () => {
 
   it("imports every readable format recursively and skips bad files with reasons", async () => {
     const progress: number[] = [];
-    const s = await importImages(store, [src, path.join(t.dir, "anim.gif"), path.join(t.dir, "missing.png")], {
-      split: "val",
-      onProgress: (p) => progress.push(p.done),
-    });
+    const s = await importImages(
+      store,
+      [src, path.join(t.dir, "anim.gif"), path.join(t.dir, "missing.png")],
+      {
+        split: "val",
+        onProgress: (p) => progress.push(p.done),
+      },
+    );
     const names = s.imported.map((i) => path.basename(i.file)).sort();
-    expect(names).toEqual(["deep16.png", "gray.png", "photo.jpg", "rgb.png", "rgba.png", "rotated.jpg", "scan.tiff", "web.webp"]);
+    expect(names).toEqual([
+      "deep16.png",
+      "gray.png",
+      "photo.jpg",
+      "rgb.png",
+      "rgba.png",
+      "rotated.jpg",
+      "scan.tiff",
+      "web.webp",
+    ]);
     const reasons = Object.fromEntries(s.skipped.map((x) => [path.basename(x.file), x.reason]));
     expect(reasons["empty.png"]).toBe("empty file");
     expect(reasons["corrupt.png"]).toMatch(/^not a readable image/);
@@ -111,7 +133,8 @@ describe("image import", () => {
     const plain = await decodePixels(path.join(src, "rgb.png"));
     expect(deep.channels).toBe(3);
     let maxDiff = 0;
-    for (let i = 0; i < plain.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(plain.data[i] - deep.data[i]));
+    for (let i = 0; i < plain.data.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(plain.data[i] - deep.data[i]));
     expect(maxDiff).toBeLessThanOrEqual(1);
     const rot = await decodePixels(path.join(src, "rotated.jpg"));
     expect([rot.width, rot.height]).toEqual([40, 60]);
@@ -132,7 +155,9 @@ describe("image import", () => {
     expect(r.unlabeledValues).toBe(64 * 48 - 128);
     const mismatch = r.errors.find((e) => e.file.endsWith("gray.png"));
     expect(mismatch?.reason).toMatch(/gray\.png: mask is 10x10 but image .*src\/gray\.png is 64x48/);
-    expect(r.errors.find((e) => e.file.endsWith("scan.png"))?.reason).toMatch(/scan\.png: not a readable PNG/);
+    expect(r.errors.find((e) => e.file.endsWith("scan.png"))?.reason).toMatch(
+      /scan\.png: not a readable PNG/,
+    );
     const gray = store.imagesByName("gray.png")[0];
     expect(store.mask(gray.id).classes.every((c) => c === 255)).toBe(true);
   });

@@ -25,7 +25,11 @@ export interface ImportProgress {
 }
 
 /** Expands files and folders (recursively) into a sorted list of candidate image files. */
-export function collectImageFiles(inputs: string[]): { files: string[]; ignored: number; missing: SkippedFile[] } {
+export function collectImageFiles(inputs: string[]): {
+  files: string[];
+  ignored: number;
+  missing: SkippedFile[];
+} {
   const files: string[] = [];
   const missing: SkippedFile[] = [];
   let ignored = 0;

@@ -20,11 +20,20 @@ export interface AcceptResult {
 
 function requirePrediction(store: ProjectStore, imageId: number): StoredPrediction {
   const p = readStoredPrediction(store, imageId);
-  if (!p) throw new UserError(`${store.file}: image ${store.requireImage(imageId).name} has no prediction yet; run pixelloop predict first`);
+  if (!p)
+    throw new UserError(
+      `${store.file}: image ${store.requireImage(imageId).name} has no prediction yet; run pixelloop predict first`,
+    );
   return p;
 }
 
-function commit(store: ProjectStore, imageId: number, p: StoredPrediction, take: (i: number) => boolean, points: [number, number][]): AcceptResult {
+function commit(
+  store: ProjectStore,
+  imageId: number,
+  p: StoredPrediction,
+  take: (i: number) => boolean,
+  points: [number, number][],
+): AcceptResult {
   const before = store.mask(imageId);
   const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
   let n = 0;
@@ -35,7 +44,8 @@ function commit(store: ProjectStore, imageId: number, p: StoredPrediction, take:
     n++;
   }
   const rect = diffRect(before.classes, after.classes, after.width);
-  if (!rect) return { imageId, modelId: p.modelId, acceptedPixels: 0, maskVersion: store.maskVersion(imageId) };
+  if (!rect)
+    return { imageId, modelId: p.modelId, acceptedPixels: 0, maskVersion: store.maskVersion(imageId) };
   const row = store.commitChange(imageId, before, after, rect, {
     tool: "accept",
     classIdx: null,
@@ -68,8 +78,13 @@ export function acceptInRect(store: ProjectStore, imageId: number, r: Rect, minC
 }
 
 /** Accepts every unlabeled pixel whose confidence is at least `minConfidence` (0..1). */
-export function acceptAboveConfidence(store: ProjectStore, imageId: number, minConfidence: number): AcceptResult {
-  if (!(minConfidence >= 0 && minConfidence <= 1)) throw new UserError(`--min-confidence: expected a number in 0..1, got ${minConfidence}`);
+export function acceptAboveConfidence(
+  store: ProjectStore,
+  imageId: number,
+  minConfidence: number,
+): AcceptResult {
+  if (!(minConfidence >= 0 && minConfidence <= 1))
+    throw new UserError(`--min-confidence: expected a number in 0..1, got ${minConfidence}`);
   const p = requirePrediction(store, imageId);
   const minC = Math.round(minConfidence * 255);
   return commit(store, imageId, p, (i) => p.confidence[i] >= minC, []);
@@ -79,7 +94,8 @@ export function acceptAboveConfidence(store: ProjectStore, imageId: number, minC
 export function acceptComponent(store: ProjectStore, imageId: number, x: number, y: number): AcceptResult {
   const p = requirePrediction(store, imageId);
   const { width: w, height: h } = p;
-  if (x < 0 || y < 0 || x >= w || y >= h) throw new UserError(`point ${x},${y} is outside the image (${w}x${h})`);
+  if (x < 0 || y < 0 || x >= w || y >= h)
+    throw new UserError(`point ${x},${y} is outside the image (${w}x${h})`);
   const cls = p.classes[y * w + x];
   const inside = new Uint8Array(w * h);
   const stack = [y * w + x];
@@ -109,6 +125,13 @@ export function clearAccepted(store: ProjectStore, imageId: number): number {
     n++;
   }
   const rect = diffRect(before.sources, after.sources, after.width);
-  if (rect) store.commitChange(imageId, before, after, rect, { tool: "eraser", classIdx: null, width: 0, points: [], author: "clear-accepted" });
+  if (rect)
+    store.commitChange(imageId, before, after, rect, {
+      tool: "eraser",
+      classIdx: null,
+      width: 0,
+      points: [],
+      author: "clear-accepted",
+    });
   return n;
 }

@@ -52,8 +52,17 @@ describe("active-learning loop", () => {
     let s = 0;
     for (const v of pred.entropy) s += v / 255;
     store.db
-      .prepare("INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, 'now', ?, ?, ?, ?)")
-      .run(id, modelId, encodeRle(pred.classes), Buffer.from(encodeIndexPng(pred.confidence, W, H)), Buffer.from(encodeIndexPng(pred.entropy, W, H)), s / (W * H));
+      .prepare(
+        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, 'now', ?, ?, ?, ?)",
+      )
+      .run(
+        id,
+        modelId,
+        encodeRle(pred.classes),
+        Buffer.from(encodeIndexPng(pred.confidence, W, H)),
+        Buffer.from(encodeIndexPng(pred.entropy, W, H)),
+        s / (W * H),
+      );
     ids.push(id);
     return id;
   }
@@ -70,7 +79,9 @@ describe("active-learning loop", () => {
     });
     modelId = Number(
       store.db
-        .prepare("INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')")
+        .prepare(
+          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')",
+        )
         .run().lastInsertRowid,
     );
   });
@@ -90,12 +101,22 @@ describe("active-learning loop", () => {
 
   it("regions favour uncertain places where classes mix, and do not pile up", () => {
     const p = fakePrediction({ x0: 24, x1: 40, y0: 10, y1: 30 }); // uncertain band across the class border
-    const r = regionScores({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels: new Uint8Array(W * H).fill(UNLABELED) }, { numClasses: 2, topK: 3, windowFraction: 0.3 });
+    const r = regionScores(
+      {
+        width: W,
+        height: H,
+        classes: p.classes,
+        entropy: p.entropy,
+        labels: new Uint8Array(W * H).fill(UNLABELED),
+      },
+      { numClasses: 2, topK: 3, windowFraction: 0.3 },
+    );
     expect(r.length).toBe(3);
     const best = r[0];
     expect(best.x).toBeLessThanOrEqual(32);
     expect(best.x + best.width).toBeGreaterThan(32);
-    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) expect(iou(r[i], r[j])).toBeLessThanOrEqual(0.1);
+    for (let i = 0; i < r.length; i++)
+      for (let j = i + 1; j < r.length; j++) expect(iou(r[i], r[j])).toBeLessThanOrEqual(0.1);
     expect(r[0].score).toBeGreaterThanOrEqual(r[1].score);
   });
 
@@ -120,8 +141,25 @@ describe("active-learning loop", () => {
   it("accepting predictions labels only unlabeled pixels, with provenance, and can be undone or cleared", () => {
     const id = addImage("x.png", fakePrediction({ x0: 40, x1: 64, y0: 0, y1: 48 }));
     const before = store.mask(id);
-    const drawn = applyStroke(before, { tool: "brush", classIdx: 1, width: 4, points: [[2, 2], [20, 2]] });
-    store.commitChange(id, before, drawn!.mask, drawn!.rect, { tool: "brush", classIdx: 1, width: 4, points: [[2, 2], [20, 2]], author: "me" });
+    const drawn = applyStroke(before, {
+      tool: "brush",
+      classIdx: 1,
+      width: 4,
+      points: [
+        [2, 2],
+        [20, 2],
+      ],
+    });
+    store.commitChange(id, before, drawn!.mask, drawn!.rect, {
+      tool: "brush",
+      classIdx: 1,
+      width: 4,
+      points: [
+        [2, 2],
+        [20, 2],
+      ],
+      author: "me",
+    });
     const human = store.summary().humanPixels;
 
     const r = acceptInRect(store, id, { x: 0, y: 0, width: 30, height: 10 });
@@ -149,11 +187,22 @@ describe("active-learning loop", () => {
 
   it("rounds record labeled pixels by provenance, labeling time and val mIoU", () => {
     const id = addImage("x.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
-    const times = ["2020-01-01T10:00:00.000Z", "2020-01-01T10:00:20.000Z", "2020-01-01T10:30:00.000Z", "2020-01-01T10:30:05.000Z"];
+    const times = [
+      "2020-01-01T10:00:00.000Z",
+      "2020-01-01T10:00:20.000Z",
+      "2020-01-01T10:30:00.000Z",
+      "2020-01-01T10:30:05.000Z",
+    ];
     for (const [k, at] of times.entries()) {
       const before = store.mask(id);
       const r = applyStroke(before, { tool: "brush", classIdx: 0, width: 2, points: [[k * 5, 5]] });
-      const row = store.commitChange(id, before, r!.mask, r!.rect, { tool: "brush", classIdx: 0, width: 2, points: [[k * 5, 5]], author: "me" });
+      const row = store.commitChange(id, before, r!.mask, r!.rect, {
+        tool: "brush",
+        classIdx: 0,
+        width: 2,
+        points: [[k * 5, 5]],
+        author: "me",
+      });
       store.db.prepare("UPDATE strokes SET created_at = ? WHERE id = ?").run(at, row.id);
     }
     const round = recordRound(store, modelId);

@@ -28,12 +28,19 @@ export function decodeLayer(blob: Buffer, n: number): Uint8Array {
   return decodeRle(blob, n);
 }
 
-export function readStoredPrediction(store: ProjectStore, imageId: number, modelId?: number | null): StoredPrediction | null {
+export function readStoredPrediction(
+  store: ProjectStore,
+  imageId: number,
+  modelId?: number | null,
+): StoredPrediction | null {
   const model = modelId ?? latestPredictionModelId(store);
   if (model === null) return null;
   const row = store.db
-    .prepare("SELECT class_rle, confidence, entropy, score FROM predictions WHERE image_id = ? AND model_id = ?")
-    .get(imageId, model) as { class_rle: Buffer; confidence: Buffer; entropy: Buffer; score: number } | undefined;
+    .prepare(
+      "SELECT class_rle, confidence, entropy, score FROM predictions WHERE image_id = ? AND model_id = ?",
+    )
+    .get(imageId, model) as
+    { class_rle: Buffer; confidence: Buffer; entropy: Buffer; score: number } | undefined;
   if (!row) return null;
   const img = store.requireImage(imageId);
   const n = img.width * img.height;

@@ -38,12 +38,18 @@ export function labelingSeconds(store: ProjectStore, since: string | null): numb
   return total;
 }
 
-export function recordRound(store: ProjectStore, modelId: number | null, opts: { fineTuned?: boolean } = {}): Round {
-  const prev = store.db.prepare("SELECT created_at FROM rounds ORDER BY id DESC LIMIT 1").get() as { created_at: string } | undefined;
+export function recordRound(
+  store: ProjectStore,
+  modelId: number | null,
+  opts: { fineTuned?: boolean } = {},
+): Round {
+  const prev = store.db.prepare("SELECT created_at FROM rounds ORDER BY id DESC LIMIT 1").get() as
+    { created_at: string } | undefined;
   const s = store.summary();
   let valMiou: number | null = null;
   if (modelId !== null) {
-    const m = store.db.prepare("SELECT metrics FROM models WHERE id = ?").get(modelId) as { metrics: string } | undefined;
+    const m = store.db.prepare("SELECT metrics FROM models WHERE id = ?").get(modelId) as
+      { metrics: string } | undefined;
     valMiou = m ? extractMiou(JSON.parse(m.metrics)) : null;
   }
   const createdAt = nowIso();
@@ -53,7 +59,17 @@ export function recordRound(store: ProjectStore, modelId: number | null, opts: {
       `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(modelId, createdAt, s.labeledPixels, s.humanPixels, s.acceptedPixels, s.labeledImages, seconds, valMiou, opts.fineTuned ? 1 : 0);
+    .run(
+      modelId,
+      createdAt,
+      s.labeledPixels,
+      s.humanPixels,
+      s.acceptedPixels,
+      s.labeledImages,
+      seconds,
+      valMiou,
+      opts.fineTuned ? 1 : 0,
+    );
   return listRounds(store).at(-1) as Round;
 }
 

@@ -83,7 +83,10 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
     }
   }
   const box = (A: Float64Array, x0: number, y0: number, x1: number, y1: number, k = 0, stride1 = 1) =>
-    A[(y1 * W1 + x1) * stride1 + k] - A[(y0 * W1 + x1) * stride1 + k] - A[(y1 * W1 + x0) * stride1 + k] + A[(y0 * W1 + x0) * stride1 + k];
+    A[(y1 * W1 + x1) * stride1 + k] -
+    A[(y0 * W1 + x1) * stride1 + k] -
+    A[(y1 * W1 + x0) * stride1 + k] +
+    A[(y0 * W1 + x0) * stride1 + k];
   const candidates: RegionScore[] = [];
   const xs = starts(w, side, stride);
   const ys = starts(h, side, stride);
@@ -109,7 +112,8 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
   const maxOverlap = opts.maxOverlap ?? 0.1;
   for (const c of candidates) {
     if (kept.length >= (opts.topK ?? 3)) break;
-    if (kept.every((k) => iou(k, c) <= maxOverlap)) kept.push({ ...c, id: kept.length + 1, score: +c.score.toFixed(5) });
+    if (kept.every((k) => iou(k, c) <= maxOverlap))
+      kept.push({ ...c, id: kept.length + 1, score: +c.score.toFixed(5) });
   }
   return kept;
 }

@@ -11,7 +11,14 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
 import { readStoredPrediction, latestPredictionModelId } from "./prediction-data.ts";
-import { distance, imageUncertainty, layoutDescriptor, regionScores, type RegionScore, type ScoreInput } from "./scoring.ts";
+import {
+  distance,
+  imageUncertainty,
+  layoutDescriptor,
+  regionScores,
+  type RegionScore,
+  type ScoreInput,
+} from "./scoring.ts";
 
 export type Strategy = "uncertainty" | "random";
 
@@ -39,15 +46,24 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const n = opts.n ?? 10;
   const strategy = opts.strategy ?? "uncertainty";
   const modelId = opts.modelId ?? latestPredictionModelId(store);
-  if (modelId === null) throw new UserError(`${store.file}: no predictions yet; run pixelloop train and pixelloop predict first`);
+  if (modelId === null)
+    throw new UserError(`${store.file}: no predictions yet; run pixelloop train and pixelloop predict first`);
   const numClasses = store.classes().length;
-  const ids = (store.db.prepare("SELECT id FROM images WHERE split != 'val' ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  const ids = (
+    store.db.prepare("SELECT id FROM images WHERE split != 'val' ORDER BY id").all() as { id: number }[]
+  ).map((r) => r.id);
   const rand = mulberry(opts.seed ?? 1);
   const scored: { id: number; name: string; score: number; input: ScoreInput }[] = [];
   for (const id of ids) {
     const p = readStoredPrediction(store, id, modelId);
     if (!p) continue;
-    const input: ScoreInput = { width: p.width, height: p.height, classes: p.classes, entropy: p.entropy, labels: store.mask(id).classes };
+    const input: ScoreInput = {
+      width: p.width,
+      height: p.height,
+      classes: p.classes,
+      entropy: p.entropy,
+      labels: store.mask(id).classes,
+    };
     scored.push({ id, name: store.requireImage(id).name, score: imageUncertainty(input), input });
   }
   let picked: typeof scored;
@@ -75,7 +91,11 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       if (!best) break;
       picked.push(best);
       const bd = desc.get(best.id) as Float32Array;
-      for (const s of pool) minDist.set(s.id, Math.min(minDist.get(s.id) as number, distance(bd, desc.get(s.id) as Float32Array)));
+      for (const s of pool)
+        minDist.set(
+          s.id,
+          Math.min(minDist.get(s.id) as number, distance(bd, desc.get(s.id) as Float32Array)),
+        );
     }
   }
   const items: SuggestionItem[] = picked.map((s, i) => ({
@@ -86,20 +106,31 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     regions:
       strategy === "random"
         ? randomRegions(s.input, opts.regionsPerImage ?? 3, opts.windowFraction ?? 0.2, rand)
-        : regionScores(s.input, { numClasses, topK: opts.regionsPerImage ?? 3, windowFraction: opts.windowFraction }),
+        : regionScores(s.input, {
+            numClasses,
+            topK: opts.regionsPerImage ?? 3,
+            windowFraction: opts.windowFraction,
+          }),
   }));
   if (opts.save ?? true) saveSuggestions(store, modelId, strategy, items);
   return items;
 }
 
-function saveSuggestions(store: ProjectStore, modelId: number, strategy: Strategy, items: SuggestionItem[]): void {
+function saveSuggestions(
+  store: ProjectStore,
+  modelId: number,
+  strategy: Strategy,
+  items: SuggestionItem[],
+): void {
   store.db.transaction(() => {
     store.db.prepare("DELETE FROM suggestions WHERE model_id = ? AND strategy = ?").run(modelId, strategy);
     store.db.prepare("UPDATE images SET status = 'predicted' WHERE status = 'suggested'").run();
     const ins = store.db.prepare(
       "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    const mark = store.db.prepare("UPDATE images SET status = 'suggested' WHERE id = ? AND status IN ('unlabeled', 'predicted')");
+    const mark = store.db.prepare(
+      "UPDATE images SET status = 'suggested' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
+    );
     const now = nowIso();
     for (const it of items) {
       ins.run(modelId, it.imageId, it.rank, it.score, JSON.stringify(it.regions), strategy, now);
@@ -115,8 +146,20 @@ export function storedSuggestions(store: ProjectStore, strategy: Strategy = "unc
       `SELECT s.image_id, i.name, s.rank, s.score, s.regions FROM suggestions s JOIN images i ON i.id = s.image_id
        WHERE s.strategy = ? AND s.model_id = (SELECT MAX(model_id) FROM suggestions WHERE strategy = ?) ORDER BY s.rank`,
     )
-    .all(strategy, strategy) as { image_id: number; name: string; rank: number; score: number; regions: string }[];
-  return rows.map((r) => ({ imageId: r.image_id, image: r.name, rank: r.rank, score: r.score, regions: JSON.parse(r.regions) }));
+    .all(strategy, strategy) as {
+    image_id: number;
+    name: string;
+    rank: number;
+    score: number;
+    regions: string;
+  }[];
+  return rows.map((r) => ({
+    imageId: r.image_id,
+    image: r.name,
+    rank: r.rank,
+    score: r.score,
+    regions: JSON.parse(r.regions),
+  }));
 }
 
 function randomRegions(s: ScoreInput, k: number, fraction: number, rand: () => number): RegionScore[] {

@@ -32,9 +32,13 @@ it("a writer killed with SIGKILL loses no stroke whose write returned, and masks
   });
   store.close();
 
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "../testing/crash-writer.ts"), file, String(imageId)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "../testing/crash-writer.ts"), file, String(imageId)],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const acknowledged: number[] = [];
   let buffered = "";
   await new Promise<void>((resolve, reject) => {

@@ -13,10 +13,7 @@ const SQLITE_MAGIC = "SQLite format 3\0";
  * a SQLite database, is a SQLite database of another application, or was written by a newer
  * Pixelloop. Older project files are migrated forward in one transaction.
  */
-export function openProjectDb(
-  file: string,
-  opts: { readonly?: boolean; migrations?: Migration[] } = {},
-): Db {
+export function openProjectDb(file: string, opts: { readonly?: boolean; migrations?: Migration[] } = {}): Db {
   const migrations = opts.migrations ?? MIGRATIONS;
   const latest = migrations.length ? migrations[migrations.length - 1].version : LATEST_VERSION;
   if (!fs.existsSync(file)) throw new UserError(`${file}: no such project file`);

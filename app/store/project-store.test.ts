@@ -32,7 +32,13 @@ function addImage(store: ProjectStore, name: string, w = 40, h = 30): number {
   });
 }
 
-function stroke(store: ProjectStore, id: number, points: [number, number][], classIdx: number | null, tool: "brush" | "eraser" = "brush") {
+function stroke(
+  store: ProjectStore,
+  id: number,
+  points: [number, number][],
+  classIdx: number | null,
+  tool: "brush" | "eraser" = "brush",
+) {
   const before = store.mask(id);
   const r = applyStroke(before, { tool, classIdx, width: 4, points });
   if (!r) throw new Error("stroke missed the image");
@@ -79,7 +85,9 @@ describe("project store", () => {
   it("refuses a file that is not a SQLite database, and leaves it untouched", () => {
     fs.writeFileSync(file, "hello, I am a text file, not a project\n".repeat(10));
     const before = sha(file);
-    expect(() => ProjectStore.open(file)).toThrow(/p\.pxl: not a Pixelloop project \(not a SQLite database\)/);
+    expect(() => ProjectStore.open(file)).toThrow(
+      /p\.pxl: not a Pixelloop project \(not a SQLite database\)/,
+    );
     expect(sha(file)).toBe(before);
     expect(fs.existsSync(file + "-wal")).toBe(false);
   });
@@ -95,7 +103,9 @@ describe("project store", () => {
     other.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');");
     other.close();
     const before = sha(file);
-    expect(() => ProjectStore.open(file)).toThrow(/not a Pixelloop project \(SQLite file of another application\)/);
+    expect(() => ProjectStore.open(file)).toThrow(
+      /not a Pixelloop project \(SQLite file of another application\)/,
+    );
     expect(sha(file)).toBe(before);
   });
 
@@ -105,7 +115,11 @@ describe("project store", () => {
     db.pragma(`user_version = ${MIGRATIONS.length + 5}`);
     db.close();
     const before = sha(file);
-    expect(() => ProjectStore.open(file)).toThrow(new RegExp(`written by a newer Pixelloop \\(project format \\d+, this version reads up to ${LATEST_VERSION}\\)`));
+    expect(() => ProjectStore.open(file)).toThrow(
+      new RegExp(
+        `written by a newer Pixelloop \\(project format \\d+, this version reads up to ${LATEST_VERSION}\\)`,
+      ),
+    );
     expect(sha(file)).toBe(before);
   });
 
@@ -126,8 +140,14 @@ describe("project store", () => {
   it("a failing migration rolls back completely", () => {
     ProjectStore.create(file, { name: "old", classes: CLASSES }).close();
     const next = LATEST_VERSION + 1;
-    const good = [...MIGRATIONS, { version: next, description: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" }];
-    const bad = [...good, { version: next + 1, description: "broken", sql: "CREATE TABLE t3 (a); THIS IS NOT SQL;" }];
+    const good = [
+      ...MIGRATIONS,
+      { version: next, description: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" },
+    ];
+    const bad = [
+      ...good,
+      { version: next + 1, description: "broken", sql: "CREATE TABLE t3 (a); THIS IS NOT SQL;" },
+    ];
     expect(() => openProjectDb(file, { migrations: bad })).toThrow();
     const db = openProjectDb(file, { migrations: good });
     expect(db.pragma("user_version", { simple: true })).toBe(next);
@@ -148,10 +168,26 @@ describe("project store", () => {
   it("writes a stroke and its mask version together, and undoes/redoes exactly", () => {
     const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
     const id = addImage(s, "a.png");
-    const first = stroke(s, id, [[5, 5], [30, 5]], 0);
+    const first = stroke(
+      s,
+      id,
+      [
+        [5, 5],
+        [30, 5],
+      ],
+      0,
+    );
     expect(first.maskVersion).toBe(1);
     const afterFirst = s.mask(id);
-    stroke(s, id, [[5, 5], [5, 25]], 1);
+    stroke(
+      s,
+      id,
+      [
+        [5, 5],
+        [5, 25],
+      ],
+      1,
+    );
     const afterSecond = s.mask(id);
     expect(afterSecond.classes[5 * 40 + 5]).toBe(1);
     expect(s.image(id)?.status).toBe("labeled");
@@ -178,10 +214,27 @@ describe("project store", () => {
   it("eraser clears labels and the summary counts labeled pixels by source", () => {
     const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
     const id = addImage(s, "a.png");
-    stroke(s, id, [[0, 0], [39, 0]], 0);
+    stroke(
+      s,
+      id,
+      [
+        [0, 0],
+        [39, 0],
+      ],
+      0,
+    );
     const labeled = s.summary().labeledPixels;
     expect(labeled).toBeGreaterThan(0);
-    stroke(s, id, [[0, 0], [39, 0]], null, "eraser");
+    stroke(
+      s,
+      id,
+      [
+        [0, 0],
+        [39, 0],
+      ],
+      null,
+      "eraser",
+    );
     expect(s.summary()).toMatchObject({ images: 1, labeledPixels: 0, humanPixels: 0, strokes: 2 });
     s.close();
   });
@@ -191,7 +244,13 @@ describe("project store", () => {
     for (let i = 0; i < 25; i++) addImage(s, `img-${String(i).padStart(2, "0")}.png`);
     expect(s.countImages()).toBe(25);
     const page = s.listImages({ offset: 10, limit: 5, sort: "name" });
-    expect(page.map((p) => p.name)).toEqual(["img-10.png", "img-11.png", "img-12.png", "img-13.png", "img-14.png"]);
+    expect(page.map((p) => p.name)).toEqual([
+      "img-10.png",
+      "img-11.png",
+      "img-12.png",
+      "img-13.png",
+      "img-14.png",
+    ]);
     expect(s.listImages({ search: "img-2" }).length).toBe(5);
     expect(s.listImages({ status: "labeled" })).toEqual([]);
     s.close();

@@ -79,7 +79,12 @@ export class ProjectStore {
       store.setMeta("created_at", nowIso());
       const ins = db.prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)");
       for (const c of init.classes) {
-        ins.run(c.idx, c.name, c.color.toLowerCase(), c.idx < 9 ? String(c.idx + 1) : c.idx === 9 ? "0" : null);
+        ins.run(
+          c.idx,
+          c.name,
+          c.color.toLowerCase(),
+          c.idx < 9 ? String(c.idx + 1) : c.idx === 9 ? "0" : null,
+        );
       }
     })();
     return store;
@@ -96,12 +101,17 @@ export class ProjectStore {
   // ---- metadata and classes ----
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
+      { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+    this.db
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, value);
   }
 
   get name(): string {
@@ -127,8 +137,7 @@ export class ProjectStore {
 
   findImageBySha(sha256: string): { id: number; path: string } | undefined {
     return this.db.prepare("SELECT id, path FROM images WHERE sha256 = ?").get(sha256) as
-      | { id: number; path: string }
-      | undefined;
+      { id: number; path: string } | undefined;
   }
 
   insertImage(img: NewImage): number {
@@ -139,7 +148,17 @@ export class ProjectStore {
           `INSERT INTO images (path, name, sha256, width, height, channels, bit_depth, split, status, added_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'unlabeled', ?)`,
         )
-        .run(stored, path.basename(img.absPath), img.sha256, img.width, img.height, img.channels, img.bitDepth, img.split, nowIso());
+        .run(
+          stored,
+          path.basename(img.absPath),
+          img.sha256,
+          img.width,
+          img.height,
+          img.channels,
+          img.bitDepth,
+          img.split,
+          nowIso(),
+        );
       const id = Number(info.lastInsertRowid);
       this.db
         .prepare("INSERT INTO thumbnails (image_id, width, height, webp) VALUES (?, ?, ?, ?)")
@@ -150,7 +169,9 @@ export class ProjectStore {
 
   image(id: number): ImageRow | undefined {
     const row = this.db
-      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.id = ?`)
+      .prepare(
+        `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.id = ?`,
+      )
       .get(id) as ImageDbRow | undefined;
     return row && toImageRow(row);
   }
@@ -158,7 +179,9 @@ export class ProjectStore {
   /** Images whose file name is `name` (names need not be unique across folders). */
   imagesByName(name: string): ImageRow[] {
     const rows = this.db
-      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.name = ? ORDER BY i.id`)
+      .prepare(
+        `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.name = ? ORDER BY i.id`,
+      )
       .all(name) as ImageDbRow[];
     return rows.map(toImageRow);
   }
@@ -178,7 +201,12 @@ export class ProjectStore {
       where.push("i.name LIKE ?");
       args.push(`%${q.search}%`);
     }
-    const order = q.sort === "name" ? "i.name, i.id" : q.sort === "labeled" ? "COALESCE(m.labeled_pixels, 0) DESC, i.id" : "i.id";
+    const order =
+      q.sort === "name"
+        ? "i.name, i.id"
+        : q.sort === "labeled"
+          ? "COALESCE(m.labeled_pixels, 0) DESC, i.id"
+          : "i.id";
     const sql = `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
       ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${order} LIMIT ? OFFSET ?`;
     args.push(q.limit ?? 100, q.offset ?? 0);
@@ -204,8 +232,7 @@ export class ProjectStore {
 
   thumbnail(imageId: number): { width: number; height: number; webp: Buffer } | undefined {
     return this.db.prepare("SELECT width, height, webp FROM thumbnails WHERE image_id = ?").get(imageId) as
-      | { width: number; height: number; webp: Buffer }
-      | undefined;
+      { width: number; height: number; webp: Buffer } | undefined;
   }
 
   setSplit(imageId: number, split: Split): void {
@@ -216,9 +243,9 @@ export class ProjectStore {
 
   mask(imageId: number): LabelMask {
     const img = this.requireImage(imageId);
-    const row = this.db.prepare("SELECT classes_rle, sources_rle FROM label_masks WHERE image_id = ?").get(imageId) as
-      | { classes_rle: Buffer; sources_rle: Buffer }
-      | undefined;
+    const row = this.db
+      .prepare("SELECT classes_rle, sources_rle FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { classes_rle: Buffer; sources_rle: Buffer } | undefined;
     if (!row) return emptyMask(img.width, img.height);
     const n = img.width * img.height;
     return {
@@ -231,8 +258,7 @@ export class ProjectStore {
 
   maskVersion(imageId: number): number {
     const row = this.db.prepare("SELECT version FROM label_masks WHERE image_id = ?").get(imageId) as
-      | { version: number }
-      | undefined;
+      { version: number } | undefined;
     return row?.version ?? 0;
   }
 
@@ -240,7 +266,13 @@ export class ProjectStore {
    * Records one change to an image's mask: the stroke row (with its undo patch) and the new
    * mask version, in one transaction. Strokes undone before it can no longer be redone.
    */
-  commitChange(imageId: number, before: LabelMask, after: LabelMask, rect: Rect | null, change: ChangeRecord): StrokeRow {
+  commitChange(
+    imageId: number,
+    before: LabelMask,
+    after: LabelMask,
+    rect: Rect | null,
+    change: ChangeRecord,
+  ): StrokeRow {
     const patch = rect ? encodePatch(capturePatch(before, after, rect)) : null;
     return this.db.transaction(() => {
       const version = this.maskVersion(imageId) + 1;
@@ -285,7 +317,9 @@ export class ProjectStore {
   undo(imageId: number): StrokeRow | null {
     return this.db.transaction(() => {
       const row = this.db
-        .prepare("SELECT * FROM strokes WHERE image_id = ? AND undone = 0 AND patch IS NOT NULL ORDER BY id DESC LIMIT 1")
+        .prepare(
+          "SELECT * FROM strokes WHERE image_id = ? AND undone = 0 AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
         .get(imageId) as StrokeDbRow | undefined;
       if (!row) return null;
       const mask = this.mask(imageId);
@@ -312,9 +346,9 @@ export class ProjectStore {
   }
 
   strokes(imageId: number): StrokeRow[] {
-    return (this.db.prepare("SELECT * FROM strokes WHERE image_id = ? ORDER BY id").all(imageId) as StrokeDbRow[]).map(
-      toStrokeRow,
-    );
+    return (
+      this.db.prepare("SELECT * FROM strokes WHERE image_id = ? ORDER BY id").all(imageId) as StrokeDbRow[]
+    ).map(toStrokeRow);
   }
 
   private writeMask(imageId: number, mask: LabelMask, version: number): void {
@@ -328,7 +362,16 @@ export class ProjectStore {
            sources_rle = excluded.sources_rle, labeled_pixels = excluded.labeled_pixels,
            human_pixels = excluded.human_pixels, accepted_pixels = excluded.accepted_pixels, updated_at = excluded.updated_at`,
       )
-      .run(imageId, version, encodeRle(mask.classes), encodeRle(mask.sources), labeled, counts.human, counts.accepted, nowIso());
+      .run(
+        imageId,
+        version,
+        encodeRle(mask.classes),
+        encodeRle(mask.sources),
+        labeled,
+        counts.human,
+        counts.accepted,
+        nowIso(),
+      );
     this.db
       .prepare(
         `UPDATE images SET status = CASE
@@ -359,7 +402,9 @@ export class ProjectStore {
       n: number;
     }[])
       bySplit[r.split] = r.n;
-    const px = this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(width * height), 0) AS total FROM images").get() as {
+    const px = this.db
+      .prepare("SELECT COUNT(*) AS n, COALESCE(SUM(width * height), 0) AS total FROM images")
+      .get() as {
       n: number;
       total: number;
     };
@@ -369,7 +414,11 @@ export class ProjectStore {
                 COALESCE(SUM(human_pixels), 0) AS human, COALESCE(SUM(accepted_pixels), 0) AS accepted FROM label_masks`,
       )
       .get() as { imgs: number; labeled: number; human: number; accepted: number };
-    const strokes = (this.db.prepare("SELECT COUNT(*) AS n FROM strokes WHERE undone = 0 AND tool != 'import'").get() as { n: number }).n;
+    const strokes = (
+      this.db.prepare("SELECT COUNT(*) AS n FROM strokes WHERE undone = 0 AND tool != 'import'").get() as {
+        n: number;
+      }
+    ).n;
     const models = (this.db.prepare("SELECT COUNT(*) AS n FROM models").get() as { n: number }).n;
     return {
       images: px.n,
@@ -446,10 +495,14 @@ function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): v
   if (classes.length > 255) throw new UserError(`${file}: at most 255 classes (index 255 means unlabeled)`);
   const names = new Set<string>();
   classes.forEach((c, i) => {
-    if (c.idx !== i) throw new UserError(`${file}: class indices must be 0..${classes.length - 1} in order (got ${c.idx} at position ${i})`);
+    if (c.idx !== i)
+      throw new UserError(
+        `${file}: class indices must be 0..${classes.length - 1} in order (got ${c.idx} at position ${i})`,
+      );
     if (!c.name.trim()) throw new UserError(`${file}: class ${i} has an empty name`);
     if (names.has(c.name)) throw new UserError(`${file}: class name "${c.name}" appears twice`);
     names.add(c.name);
-    if (!/^#[0-9a-fA-F]{6}$/.test(c.color)) throw new UserError(`${file}: class "${c.name}" has color "${c.color}", expected #rrggbb`);
+    if (!/^#[0-9a-fA-F]{6}$/.test(c.color))
+      throw new UserError(`${file}: class "${c.name}" has color "${c.color}", expected #rrggbb`);
   });
 }

@@ -8,7 +8,7 @@ const [file, imageIdArg] = process.argv.slice(2);
 const store = ProjectStore.open(file);
 const imageId = Number(imageIdArg);
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 for (let i = 0; ; i++) {
   const img = store.requireImage(imageId);
   const points: [number, number][] = [
@@ -20,6 +20,12 @@ for (let i = 0; ; i++) {
   const before = store.mask(imageId);
   const r = applyStroke(before, { tool, classIdx, width: 6, points });
   if (!r) continue;
-  const row = store.commitChange(imageId, before, r.mask, r.rect, { tool, classIdx, width: 6, points, author: "crash" });
+  const row = store.commitChange(imageId, before, r.mask, r.rect, {
+    tool,
+    classIdx,
+    width: 6,
+    points,
+    author: "crash",
+  });
   fs.writeSync(1, `${row.id}\n`);
 }

@@ -73,7 +73,8 @@ function scene(seed: number): { rgb: Uint8Array; gt: Uint8Array } {
         const roofY = base - hh - (hw / 3) * (1 - Math.abs((x - hx) / hw - 0.5) * 2);
         if (y < roofY) continue;
         const isRoof = y < base - hh;
-        const isWindow = !isRoof && (Math.floor((x - hx) / 8) % 2 === 1) && Math.floor((y - (base - hh)) / 8) % 2 === 1;
+        const isWindow =
+          !isRoof && Math.floor((x - hx) / 8) % 2 === 1 && Math.floor((y - (base - hh)) / 8) % 2 === 1;
         set(x, y, 4, isRoof ? [170, 50, 40] : isWindow ? [60, 70, 90] : wall, 12);
       }
     }
@@ -107,7 +108,13 @@ function scribbles(gt: Uint8Array): Uint8Array {
       for (let x = inset; x < W - inset; x++) {
         const i = y * W + x;
         if (gt[i] !== c.index) continue;
-        if (gt[i - inset] === c.index && gt[i + inset] === c.index && gt[i - inset * W] === c.index && gt[i + inset * W] === c.index) interior.push(i);
+        if (
+          gt[i - inset] === c.index &&
+          gt[i + inset] === c.index &&
+          gt[i - inset * W] === c.index &&
+          gt[i + inset * W] === c.index
+        )
+          interior.push(i);
       }
     }
     if (interior.length < 30) continue;
@@ -126,11 +133,16 @@ function clamp(v: number): number {
 
 export async function generateDemo(outDir: string, count = 24): Promise<void> {
   for (const sub of ["images", "scribbles", "gt"]) fs.mkdirSync(path.join(outDir, sub), { recursive: true });
-  fs.writeFileSync(path.join(outDir, "classes.json"), JSON.stringify({ classes: DEMO_CLASSES }, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(outDir, "classes.json"),
+    JSON.stringify({ classes: DEMO_CLASSES }, null, 2) + "\n",
+  );
   for (let k = 0; k < count; k++) {
     const name = `garden-${String(k + 1).padStart(2, "0")}.png`;
     const { rgb, gt } = scene(1000 + k);
-    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(outDir, "images", name));
+    await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(path.join(outDir, "images", name));
     fs.writeFileSync(path.join(outDir, "gt", name), encodeIndexPng(gt, W, H));
     fs.writeFileSync(path.join(outDir, "scribbles", name), encodeIndexPng(scribbles(gt), W, H));
   }
