@@ -39,24 +39,31 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let win: BrowserWindow | null = null;
 const service = new PixelloopService({ version: app.getVersion() });
 
-/** Folders the protocol may serve from: the UI bundle and the open project's folder. */
+/** Folders the protocol serves by path: only the UI bundle (images are served by id). */
 function allowedRoots(): string[] {
-  const roots = [RENDERER_DIR];
-  if (service.project) roots.push(service.project.dir);
-  return roots;
+  return [RENDERER_DIR];
 }
 
 function registerProtocol(): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== "app") return new Response("not found", { status: 404 });
-    // /image/<id>: the bytes of a project image, looked up by id, never by a path from the page.
-    const m = /^\/image\/(\d+)$/.exec(url.pathname);
+    // /files/image/<id> and /files/thumb/<id>: looked up by id, never by a path from the page.
+    const m = /^\/files\/(image|thumb)\/(\d+)$/.exec(url.pathname);
     let file: string | null = null;
     if (m && service.project) {
-      const img = service.project.image(Number(m[1]));
-      const abs = img && service.project.absolutePath(img.path);
-      file = abs ? resolveProtocolPath("/" + path.basename(abs), [path.dirname(abs)]) : null;
+      const project = service.project;
+      const id = Number(m[2]);
+      if (m[1] === "thumb") {
+        const t = project.thumbnail(id);
+        if (!t) return new Response("not found", { status: 404 });
+        return new Response(new Uint8Array(t.webp), {
+          headers: { "Content-Type": "image/webp", "Content-Security-Policy": CONTENT_SECURITY_POLICY },
+        });
+      }
+      const img = project.image(id);
+      const abs = img && project.absolutePath(img.path);
+      file = abs ? resolveProtocolPath("/" + encodeURIComponent(path.basename(abs)), [path.dirname(abs)]) : null;
     } else if (!m) {
       file = resolveProtocolPath(url.pathname === "/" ? "/index.html" : url.pathname, allowedRoots());
     }
