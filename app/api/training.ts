@@ -16,6 +16,7 @@ export interface TrainingRequest {
   batchSize?: number;
   widths?: number[];
   backend?: ProjectTrainOptions["backend"];
+  terms?: { semiSupervised?: boolean; pixl?: boolean; crf?: boolean };
   predict: boolean;
 }
 
@@ -72,6 +73,15 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
   });
 }
 
+function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method"] {
+  if (!terms) return undefined;
+  const method: NonNullable<ProjectTrainOptions["method"]> = {};
+  if (terms.semiSupervised === false) method.semiSupervised = { enabled: false };
+  if (terms.pixl === false) method.pixl = { enabled: false };
+  if (terms.crf === false) method.crf = { enabled: false };
+  return method;
+}
+
 export function createTrainingController(ctx: TrainingContext): TrainingController {
   let live: Live = idle();
   let handle: ProjectTrainHandle | null = null;
@@ -121,6 +131,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           batchSize: req.batchSize,
           backend: req.backend,
           network: req.widths ? { widths: req.widths } : undefined,
+          method: methodFor(req.terms),
         },
         {
           onData: (d) => set({ totalSteps: d.steps ?? 0, message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px` }),

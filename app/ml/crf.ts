@@ -11,12 +11,17 @@ import { tf } from "./tf.ts";
 import type { LossTerm } from "./losses.ts";
 import { ramp, type CrfOptions } from "./method.ts";
 
-export function crfLoss(options: Pick<CrfOptions, "weight" | "sigma" | "offsets" | "rampFraction">): LossTerm {
+export function crfLoss(options: Pick<CrfOptions, "weight" | "sigma" | "offsets" | "rampFraction" | "scale">): LossTerm {
   return {
     name: "crf",
     weight: ramp(options.weight, options.rampFraction),
-    compute: ({ outputs, images }) => {
-      const probs = tf.softmax(outputs.logits);
+    compute: (ctx) => {
+      // At 1/scale resolution (block means of probabilities and colors): the loss is about regions,
+      // and full resolution costs ~2x a training step on the wasm backend.
+      const f = Math.max(1, options.scale);
+      const down = (t: tf.Tensor4D) => (f > 1 ? tf.avgPool(t, f, f, "valid") : t);
+      const probs = down(tf.softmax(ctx.outputs.logits));
+      const images = down(ctx.images);
       const [, H, W] = probs.shape;
       let num: tf.Tensor = tf.scalar(0);
       let den: tf.Tensor = tf.scalar(0);

@@ -71,14 +71,15 @@ function targetsAndEntropy(ctx: LossContext, tau: number): { targets: tf.Tensor3
     const own = tf.where(tf.greaterEqual(tf.max(probs, -1), tau), tf.cast(tf.argMax(probs, -1), "int32"), tf.fill(ctx.labels.shape, UNLABELED, "int32"));
     const pseudo = ctx.pseudoLabels ?? own;
     const targets = tf.where(tf.notEqual(ctx.labels, UNLABELED), ctx.labels, pseudo) as tf.Tensor3D;
-    const [B, , , D] = embeddings.shape;
-    void D;
-    const grid = (t: tf.Tensor3D) => {
-      const off = Math.floor(s / 2);
-      const sub = tf.stridedSlice(t, [0, off, off], [B, t.shape[1], t.shape[2]], [1, s, s]) as tf.Tensor3D;
-      return tf.slice(sub, [0, 0, 0], [B, embeddings.shape[1], embeddings.shape[2]]) as tf.Tensor3D;
-    };
-    return { targets: grid(targets), entropy: grid(entropy) };
+    const [B, h, w] = embeddings.shape;
+    // To the embedding grid: a block's target is a targeted pixel's class (the largest, if they
+    // differ), so thin scribbles are never skipped; entropy is the block mean.
+    const fit = <T extends tf.Tensor4D>(t: T) => tf.slice(t, [0, 0, 0, 0], [B, h, w, 1]);
+    const t4 = tf.expandDims(tf.where(tf.notEqual(targets, UNLABELED), tf.add(targets, 1), tf.zerosLike(targets)), -1) as tf.Tensor4D;
+    const pooled = tf.squeeze(fit(tf.maxPool(tf.cast(t4, "float32"), s, s, "valid")), [3]);
+    const gridTargets = tf.where(tf.greater(pooled, 0), tf.sub(tf.cast(pooled, "int32"), 1), tf.fill(pooled.shape as [number, number, number], UNLABELED, "int32")) as tf.Tensor3D;
+    const gridEntropy = tf.squeeze(fit(tf.avgPool(tf.expandDims(entropy, -1) as tf.Tensor4D, s, s, "valid")), [3]) as tf.Tensor3D;
+    return { targets: gridTargets, entropy: gridEntropy };
   });
 }
 

@@ -67,7 +67,9 @@ async function handleApi(service: PixelloopService, req: IncomingMessage, res: S
         throw new ApiError(400, `${method}: body is not valid JSON (${(e as Error).message})`);
       }
     }
+    const t0 = performance.now();
     const result = await service.call(method, body);
+    res.setHeader("server-timing", `app;dur=${(performance.now() - t0).toFixed(1)}`);
     sendJson(res, 200, { ok: true, result: result ?? null });
   } catch (e) {
     if (e instanceof ApiError) return sendJson(res, e.status, { ok: false, error: { status: e.status, message: e.message } });

@@ -15,7 +15,7 @@ export function StatusBar() {
       <span>Tensor backend: {backend}</span>
       {project && (
         <span className="muted">
-          {project.summary.images} images · {project.summary.labeledImages} labeled · {project.summary.models} models
+          {plural(project.summary.images, "image")} · {project.summary.labeledImages} labeled · {plural(project.summary.models, "model")}
         </span>
       )}
       <span className="push muted">
@@ -23,4 +23,8 @@ export function StatusBar() {
       </span>
     </footer>
   );
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
 }

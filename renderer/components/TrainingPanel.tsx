@@ -23,13 +23,14 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const [epochs, setEpochs] = useState(20);
   const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
   const [size, setSize] = useState(256);
+  const [terms, setTerms] = useState({ semiSupervised: true, pixl: true, crf: true });
   const [busy, setBusy] = useState(false);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
 
   const start = async () => {
     setBusy(true);
-    await attempt(api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths] }));
+    await attempt(api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths], terms }));
     setBusy(false);
   };
   const stop = async () => {
@@ -92,6 +93,21 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               </button>
             )}
           </div>
+          <fieldset className="terms" disabled={running}>
+            <legend>Loss terms (partial cross-entropy always on)</legend>
+            {(
+              [
+                ["semiSupervised", "Semi-supervised (FixMatch)"],
+                ["pixl", "PiXL drift alignment"],
+                ["crf", "CRF label propagation"],
+              ] as const
+            ).map(([k, label]) => (
+              <label className="check" key={k}>
+                <input type="checkbox" checked={terms[k]} onChange={(e) => setTerms({ ...terms, [k]: e.target.checked })} data-testid={`term-${k}`} />
+                <span>{label}</span>
+              </label>
+            ))}
+          </fieldset>
           <dl className="facts">
             <dt>State</dt>
             <dd data-testid="training-state">{s.state}</dd>

@@ -42,6 +42,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [training, setTraining] = useState<TrainingStatus | null>(null);
   const listeners = useRef(new Set<EventListener>());
+  const summaryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
     api
@@ -56,6 +57,13 @@ export function AppProvider({ children }: { children: ReactNode }) {
       (e) => {
         if (e.type === "project.changed") setProject(e.project);
         if (e.type === "training.status") setTraining(e.status);
+        // Counts in the status bar follow edits and predictions, at most once a second.
+        if ((e.type === "mask.changed" || e.type === "predictions.changed") && !summaryTimer.current) {
+          summaryTimer.current = setTimeout(() => {
+            summaryTimer.current = undefined;
+            api.call("project.status", {}).then(setProject, () => undefined);
+          }, 1000);
+        }
         listeners.current.forEach((l) => l(e));
       },
       (s) => {

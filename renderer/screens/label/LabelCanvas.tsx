@@ -66,6 +66,11 @@ interface View {
   y: number;
 }
 
+/** Timing marks for scripts/bench-ui.ts; recorded only when the page sets window.__pixelloopPerf. */
+function perfMeasure(name: string, start: number): void {
+  if ((window as { __pixelloopPerf?: boolean }).__pixelloopPerf) performance.measure(name, { start, end: performance.now() });
+}
+
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 40;
 
@@ -145,6 +150,21 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     }),
     [fit, zoomAround, size, polygon, finishPolygon],
   );
+
+  // Time each redraw of the label layer (for the UI benchmark).
+  useEffect(() => {
+    const layer = labelLayerRef.current;
+    if (!layer) return;
+    let start = 0;
+    layer.on("beforeDraw.perf", () => {
+      start = performance.now();
+    });
+    layer.on("draw.perf", () => perfMeasure("pixelloop:draw", start));
+    return () => {
+      layer.off("beforeDraw.perf");
+      layer.off("draw.perf");
+    };
+  }, []);
 
   // Track the container size.
   useEffect(() => {
@@ -251,6 +271,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     const list = events.length ? events : [e];
     let last = toImage(e);
     if (d?.mode === "draw") {
+      const t0 = performance.now();
       const value = tool === "eraser" ? UNLABELED : classIdx;
       for (const ev of list) {
         const q = toImage(ev);
@@ -263,6 +284,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         d.points.push(pt);
         last = q;
       }
+      perfMeasure("pixelloop:paint", t0);
       labelLayerRef.current?.batchDraw();
     }
     moveCursor(last.x, last.y);

@@ -31,7 +31,7 @@ const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
   { id: "brush", label: "Brush", key: "B", icon: "✎" },
   { id: "eraser", label: "Eraser", key: "E", icon: "⌫" },
   { id: "polygon", label: "Polygon fill", key: "P", icon: "⬠" },
-  { id: "accept", label: "Accept predicted region", key: "A", icon: "◉" },
+  { id: "accept", label: "Accept region", key: "A", icon: "◉" },
 ];
 
 export function ToolBar({ tool, onTool, brushSize, onBrushSize }: { tool: Tool; onTool: (t: Tool) => void; brushSize: number; onBrushSize: (n: number) => void }) {
