@@ -16,7 +16,11 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 function electronBinary(): { path?: string; reason?: string } {
   const dir = path.join(ROOT, "node_modules", "electron");
   const pathFile = path.join(dir, "path.txt");
-  if (!fs.existsSync(pathFile)) return { reason: "Electron binary not installed (node_modules/electron/path.txt missing: its download needs internet)" };
+  if (!fs.existsSync(pathFile))
+    return {
+      reason:
+        "Electron binary not installed (node_modules/electron/path.txt missing: its download needs internet)",
+    };
   const bin = path.join(dir, "dist", fs.readFileSync(pathFile, "utf8"));
   return fs.existsSync(bin) ? { path: bin } : { reason: `Electron binary missing at ${bin}` };
 }
@@ -42,8 +46,16 @@ describe.skipIf(!found.path)(`Electron shell${found.path ? "" : ` (skipped: ${fo
         bridge: Object.keys((globalThis as unknown as { pixelloop: object }).pixelloop).sort(),
       }));
       expect(exposed).toEqual({ process: "undefined", bridge: ["methods", "onEvent", "shell"] });
-      expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe("undefined");
-      const info = await page.evaluate(() => (globalThis as unknown as { pixelloop: { methods: Record<string, (r?: unknown) => Promise<unknown>> } }).pixelloop.methods["app.info"]());
+      expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
+        "undefined",
+      );
+      const info = await page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            pixelloop: { methods: Record<string, (r?: unknown) => Promise<unknown>> };
+          }
+        ).pixelloop.methods["app.info"](),
+      );
       expect(info).toHaveProperty("version");
     } finally {
       await app.close();

@@ -10,6 +10,7 @@ export const API_METHOD_NAMES = [
   "classes.list",
   "images.list",
   "images.get",
+  "images.neighbors",
   "images.import",
   "masks.get",
   "strokes.commit",

@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { applyStroke } from "../labels/edit.ts";
+import { applyStrokeInPlace } from "../labels/edit.ts";
+import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import type { LabelMask } from "../labels/mask.ts";
 import { importImages } from "../images/importer.ts";
@@ -232,17 +233,24 @@ export class PixelloopService {
         if (req.classIdx !== null && req.classIdx >= s.classes().length) {
           throw new ApiError(400, `strokes.commit: classIdx: no class ${req.classIdx} in this project`);
         }
-        const before = this.currentMask(img.id);
-        const r = applyStroke(before, { tool: req.tool, classIdx: req.classIdx, width: req.width, points: req.points });
+        // Edit the cached mask in place (no full-image copies); restore it if the write fails.
+        const mask = this.currentMask(img.id);
+        const r = applyStrokeInPlace(mask, { tool: req.tool, classIdx: req.classIdx, width: req.width, points: req.points });
         if (!r) return this.change(img.id, false, null, null);
-        const row = s.commitChange(img.id, before, r.mask, r.rect, {
-          tool: req.tool,
-          classIdx: req.tool === "eraser" ? null : req.classIdx,
-          width: req.width,
-          points: req.points,
-          author: this.opts.author,
-        });
-        this.cached = { file: s.file, imageId: img.id, version: row.maskVersion, mask: r.mask };
+        let row;
+        try {
+          row = s.commitPatch(img.id, mask, r.patch, {
+            tool: req.tool,
+            classIdx: req.tool === "eraser" ? null : req.classIdx,
+            width: req.width,
+            points: req.points,
+            author: this.opts.author,
+          });
+        } catch (e) {
+          applyPatch(mask, r.patch, "undo");
+          throw e;
+        }
+        this.cached = { file: s.file, imageId: img.id, version: row.maskVersion, mask };
         return this.change(img.id, true, r.rect, row.id);
       },
       "masks.undo": (req) => {

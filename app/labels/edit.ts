@@ -1,5 +1,6 @@
 import { Source, UNLABELED, type LabelMask } from "./mask.ts";
-import { rasterizeBrush, rasterizePolygon, type Point, type Rect } from "./raster.ts";
+import { cropLayer, rasterizeBrush, rasterizePolygon, type Point, type Rect } from "./raster.ts";
+import type { MaskPatch } from "./patch.ts";
 
 export type EditTool = "brush" | "eraser" | "polygon";
 
@@ -19,26 +20,78 @@ export interface StrokeInput {
  */
 export function applyStroke(mask: LabelMask, s: StrokeInput): { mask: LabelMask; rect: Rect } | null {
   const next: LabelMask = { ...mask, classes: mask.classes.slice(), sources: mask.sources.slice() };
+  const r = applyStrokeInPlace(next, s);
+  return r ? { mask: next, rect: r.rect } : null;
+}
+
+/**
+ * Applies a stroke to the mask itself and returns the patch (the changed rectangle, before
+ * and after), or null when the stroke touches no pixel. Cost follows the stroke's size.
+ */
+export function applyStrokeInPlace(mask: LabelMask, s: StrokeInput): { rect: Rect; patch: MaskPatch } | null {
   const { width: w, height: h } = mask;
-  // Rasterize into a scratch layer of 0/1 first, then write classes and sources from it.
-  const hit = new Uint8Array(w * h);
-  const rect =
+  // Rasterize into a scratch layer the size of the stroke's bounding box.
+  const r = s.tool === "polygon" ? 0 : Math.max(0.5, s.width / 2);
+  const bounds = pointBounds(s.points, r, w, h);
+  if (!bounds) return null;
+  const local = s.points.map(([x, y]) => [x - bounds.x, y - bounds.y] as Point);
+  const hit = new Uint8Array(bounds.width * bounds.height);
+  const drawn =
     s.tool === "polygon"
-      ? rasterizePolygon(hit, w, h, s.points, 1)
-      : rasterizeBrush(hit, w, h, s.points, s.width, 1);
-  if (!rect) return null;
+      ? rasterizePolygon(hit, bounds.width, bounds.height, local, 1)
+      : rasterizeBrush(hit, bounds.width, bounds.height, local, s.width, 1);
+  if (!drawn) return null;
+  const rect: Rect = {
+    x: bounds.x + drawn.x,
+    y: bounds.y + drawn.y,
+    width: drawn.width,
+    height: drawn.height,
+  };
+  const beforeClasses = cropLayer(mask.classes, w, rect);
+  const beforeSources = cropLayer(mask.sources, w, rect);
   const erase = s.tool === "eraser";
   const cls = erase ? UNLABELED : (s.classIdx as number);
   const src = erase ? Source.none : Source.human;
-  for (let y = rect.y; y < rect.y + rect.height; y++) {
-    for (let i = y * w + rect.x, end = i + rect.width; i < end; i++) {
-      if (hit[i]) {
-        next.classes[i] = cls;
-        next.sources[i] = src;
+  for (let y = 0; y < drawn.height; y++) {
+    const hitRow = (drawn.y + y) * bounds.width + drawn.x;
+    const maskRow = (rect.y + y) * w + rect.x;
+    for (let x = 0; x < drawn.width; x++) {
+      if (hit[hitRow + x]) {
+        mask.classes[maskRow + x] = cls;
+        mask.sources[maskRow + x] = src;
       }
     }
   }
-  return { mask: next, rect };
+  return {
+    rect,
+    patch: {
+      rect,
+      beforeClasses,
+      beforeSources,
+      afterClasses: cropLayer(mask.classes, w, rect),
+      afterSources: cropLayer(mask.sources, w, rect),
+    },
+  };
+}
+
+function pointBounds(points: readonly Point[], r: number, width: number, height: number): Rect | null {
+  if (points.length === 0) return null;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const [x, y] of points) {
+    if (x < minX) minX = x;
+    if (y < minY) minY = y;
+    if (x > maxX) maxX = x;
+    if (y > maxY) maxY = y;
+  }
+  const x0 = Math.max(0, Math.floor(minX - r) - 1);
+  const y0 = Math.max(0, Math.floor(minY - r) - 1);
+  const x1 = Math.min(width - 1, Math.ceil(maxX + r) + 1);
+  const y1 = Math.min(height - 1, Math.ceil(maxY + r) + 1);
+  if (x1 < x0 || y1 < y0) return null;
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** Bounding box of the pixels where two layers differ, or null when they are equal. */

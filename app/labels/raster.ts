@@ -24,25 +24,56 @@ export function rasterizeBrush(
   const bounds = strokeBounds(points, r, width, height);
   if (!bounds) return null;
   const segs = points.length === 1 ? [[points[0], points[0]] as const] : pairs(points);
+  // Per segment and row, the capsule (segment swept by the disc) meets the row's line of pixel
+  // centers in one interval (it is convex): fill it natively. Cost ~ rows, not area.
   for (const [a, b] of segs) {
-    const x0 = Math.max(0, Math.floor(Math.min(a[0], b[0]) - r));
-    const x1 = Math.min(width - 1, Math.ceil(Math.max(a[0], b[0]) + r));
     const y0 = Math.max(0, Math.floor(Math.min(a[1], b[1]) - r));
     const y1 = Math.min(height - 1, Math.ceil(Math.max(a[1], b[1]) + r));
     const dx = b[0] - a[0];
     const dy = b[1] - a[1];
-    const len2 = dx * dx + dy * dy;
+    const len = Math.hypot(dx, dy);
     for (let y = y0; y <= y1; y++) {
       const py = y + 0.5;
-      const row = y * width;
-      for (let x = x0; x <= x1; x++) {
-        const px = x + 0.5;
-        let t = len2 > 0 ? ((px - a[0]) * dx + (py - a[1]) * dy) / len2 : 0;
-        t = t < 0 ? 0 : t > 1 ? 1 : t;
-        const ex = px - (a[0] + t * dx);
-        const ey = py - (a[1] + t * dy);
-        if (ex * ex + ey * ey <= r2) target[row + x] = value;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const c of len > 0 ? [a, b] : [a]) {
+        const ey = py - c[1];
+        const h2 = r2 - ey * ey;
+        if (h2 >= 0) {
+          const hw = Math.sqrt(h2);
+          lo = Math.min(lo, c[0] - hw);
+          hi = Math.max(hi, c[0] + hw);
+        }
       }
+      if (len > 0) {
+        // |(p - a) . n| <= r and 0 <= (p - a) . d <= len, with p = (x, py), d = unit direction.
+        const ux = dx / len;
+        const uy = dy / len;
+        let iLo = -Infinity;
+        let iHi = Infinity;
+        const clip = (slope: number, offset: number, min: number, max: number) => {
+          // min <= slope * x + offset <= max
+          if (Math.abs(slope) < 1e-12) {
+            if (offset < min || offset > max) iLo = Infinity;
+            return;
+          }
+          const p1 = (min - offset) / slope;
+          const p2 = (max - offset) / slope;
+          iLo = Math.max(iLo, Math.min(p1, p2));
+          iHi = Math.min(iHi, Math.max(p1, p2));
+        };
+        const ry = py - a[1];
+        clip(-uy, -a[0] * -uy + ry * ux, -r, r);
+        clip(ux, -a[0] * ux + ry * uy, 0, len);
+        if (iLo <= iHi) {
+          lo = Math.min(lo, iLo);
+          hi = Math.max(hi, iHi);
+        }
+      }
+      if (lo > hi) continue;
+      const from = Math.max(0, Math.ceil(lo - 0.5));
+      const to = Math.min(width - 1, Math.floor(hi - 0.5));
+      if (to >= from) target.fill(value, y * width + from, y * width + to + 1);
     }
   }
   return bounds;

@@ -95,7 +95,7 @@ export function ramp(weight: number, fraction: number): (step: number, totalStep
 export function classWeightsFromCounts(counts: readonly number[]): number[] {
   const seen = counts.filter((n) => n > 0).sort((a, b) => a - b);
   if (seen.length === 0) return counts.map(() => 1);
-  const median = seen[Math.floor(seen.length / 2)];
+  const median = seen[Math.floor((seen.length - 1) / 2)]; // lower median
   return counts.map((n) => (n > 0 ? Math.min(4, Math.max(0.25, Math.sqrt(median / n))) : 1));
 }
 

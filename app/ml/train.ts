@@ -209,6 +209,12 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
         }, variables);
         total = result.value;
         grads = result.grads;
+        // Adam keeps its moments by position in the gradient list, and variableGrads drops variables
+        // without a gradient (e.g. the projection head while only CE is on): give every variable
+        // one, in a fixed order, so terms that switch on later (ramps) cannot misalign the moments.
+        const complete: tf.NamedTensorMap = {};
+        for (const v of variables) complete[v.name] = grads[v.name] ?? tf.zerosLike(v);
+        grads = complete;
         optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
         lastLosses = { total: total.dataSync()[0] };
         for (const [name, value] of Object.entries(termValues)) lastLosses[name] = value.dataSync()[0];

@@ -3,8 +3,8 @@ import { createProjectDb, nowIso, openProjectDb, type Db } from "./db.ts";
 import { UserError } from "./errors.ts";
 import type { ClassDef, ImageRow, ImageStatus, Split, StrokeRow, Tool } from "./types.ts";
 import { decodeRle, encodeRle } from "../labels/rle.ts";
-import { countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
-import { applyPatch, capturePatch, decodePatch, encodePatch } from "../labels/patch.ts";
+import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
+import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
 import type { Rect } from "../labels/raster.ts";
 
 export interface NewImage {
@@ -273,8 +273,20 @@ export class ProjectStore {
     rect: Rect | null,
     change: ChangeRecord,
   ): StrokeRow {
-    const patch = rect ? encodePatch(capturePatch(before, after, rect)) : null;
+    return this.commitPatch(imageId, after, rect ? capturePatch(before, after, rect) : null, change);
+  }
+
+  /** Like commitChange, for a caller that already has the patch (e.g. an in-place stroke). */
+  commitPatch(
+    imageId: number,
+    after: LabelMask,
+    captured: MaskPatch | null,
+    change: ChangeRecord,
+  ): StrokeRow {
+    const rect = captured?.rect ?? null;
+    const patch = captured ? encodePatch(captured) : null;
     return this.db.transaction(() => {
+      const counts = captured ? this.countsAfter(imageId, captured, "redo") : undefined;
       const version = this.maskVersion(imageId) + 1;
       this.db.prepare("UPDATE strokes SET undone = 2 WHERE image_id = ? AND undone = 1").run(imageId);
       const createdAt = nowIso();
@@ -296,7 +308,7 @@ export class ProjectStore {
           rect ? JSON.stringify(rect) : null,
           patch,
         );
-      this.writeMask(imageId, after, version);
+      this.writeMask(imageId, after, version, counts);
       return {
         id: Number(info.lastInsertRowid),
         imageId,
@@ -323,9 +335,11 @@ export class ProjectStore {
         .get(imageId) as StrokeDbRow | undefined;
       if (!row) return null;
       const mask = this.mask(imageId);
-      applyPatch(mask, decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string)), "undo");
+      const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
+      const counts = this.countsAfter(imageId, patch, "undo");
+      applyPatch(mask, patch, "undo");
       this.db.prepare("UPDATE strokes SET undone = 1 WHERE id = ?").run(row.id);
-      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts);
       return { ...toStrokeRow(row), undone: true };
     })();
   }
@@ -338,9 +352,11 @@ export class ProjectStore {
         .get(imageId) as StrokeDbRow | undefined;
       if (!row) return null;
       const mask = this.mask(imageId);
-      applyPatch(mask, decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string)), "redo");
+      const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
+      const counts = this.countsAfter(imageId, patch, "redo");
+      applyPatch(mask, patch, "redo");
       this.db.prepare("UPDATE strokes SET undone = 0 WHERE id = ?").run(row.id);
-      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts);
       return toStrokeRow(row);
     })();
   }
@@ -351,8 +367,41 @@ export class ProjectStore {
     ).map(toStrokeRow);
   }
 
-  private writeMask(imageId: number, mask: LabelMask, version: number): void {
-    const counts = countBySource(mask);
+  /**
+   * Labeled-pixel counts after applying a patch, from the stored counts and the patch alone
+   * (no full-image scan: the cost of a stroke follows its size).
+   */
+  private countsAfter(
+    imageId: number,
+    patch: MaskPatch,
+    direction: "undo" | "redo",
+  ): { human: number; accepted: number } {
+    const row = this.db
+      .prepare("SELECT human_pixels, accepted_pixels FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { human_pixels: number; accepted_pixels: number } | undefined;
+    const from =
+      direction === "redo"
+        ? [patch.beforeClasses, patch.beforeSources]
+        : [patch.afterClasses, patch.afterSources];
+    const to =
+      direction === "redo"
+        ? [patch.afterClasses, patch.afterSources]
+        : [patch.beforeClasses, patch.beforeSources];
+    const a = countLayers(from[0], from[1]);
+    const b = countLayers(to[0], to[1]);
+    return {
+      human: (row?.human_pixels ?? 0) + b.human - a.human,
+      accepted: (row?.accepted_pixels ?? 0) + b.accepted - a.accepted,
+    };
+  }
+
+  private writeMask(
+    imageId: number,
+    mask: LabelMask,
+    version: number,
+    known?: { human: number; accepted: number },
+  ): void {
+    const counts = known ?? countBySource(mask);
     const labeled = counts.human + counts.accepted;
     this.db
       .prepare(
@@ -438,6 +487,17 @@ export class ProjectStore {
     if (!img) throw new UserError(`${this.file}: no image with id ${id}`);
     return img;
   }
+}
+
+function countLayers(classes: Uint8Array, sources: Uint8Array): { human: number; accepted: number } {
+  let human = 0;
+  let accepted = 0;
+  for (let i = 0; i < classes.length; i++) {
+    if (classes[i] === UNLABELED) continue;
+    if (sources[i] === Source.accepted) accepted++;
+    else human++;
+  }
+  return { human, accepted };
 }
 
 interface StrokeDbRow {

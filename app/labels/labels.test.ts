@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { rasterizeBrush, rasterizePolygon, type Point } from "./raster.ts";
+import { decodeRle, encodeRle } from "./rle.ts";
+import { applyStroke, applyStrokeInPlace } from "./edit.ts";
+import { applyPatch } from "./patch.ts";
+import { emptyMask, Source, UNLABELED } from "./mask.ts";
+
+function rng(seed: number) {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+/** Reference: a pixel is painted when its center is within r of the polyline. */
+function bruteBrush(w: number, h: number, pts: Point[], width: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const r = Math.max(0.5, width / 2);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const px = x + 0.5;
+      const py = y + 0.5;
+      let best = Infinity;
+      const segs = pts.length === 1 ? [[pts[0], pts[0]]] : pts.slice(1).map((p, i) => [pts[i], p]);
+      for (const [a, b] of segs) {
+        const dx = b[0] - a[0];
+        const dy = b[1] - a[1];
+        const l2 = dx * dx + dy * dy;
+        const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - a[0]) * dx + (py - a[1]) * dy) / l2)) : 0;
+        best = Math.min(best, Math.hypot(px - a[0] - t * dx, py - a[1] - t * dy));
+      }
+      if (best <= r) out[y * w + x] = 1;
+    }
+  return out;
+}
+
+describe("rasterization", () => {
+  it("the brush paints exactly the pixels within its radius of the stroke (vs. a per-pixel reference)", () => {
+    const rand = rng(42);
+    let differing = 0;
+    let total = 0;
+    for (let t = 0; t < 40; t++) {
+      const w = 30 + Math.floor(rand() * 40);
+      const h = 20 + Math.floor(rand() * 40);
+      const pts: Point[] = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => [
+        rand() * (w + 10) - 5,
+        rand() * (h + 10) - 5,
+      ]);
+      if (t % 7 === 0) pts.push([pts[pts.length - 1][0] + 10, pts[pts.length - 1][1]]); // horizontal
+      if (t % 5 === 0) pts.push([pts[pts.length - 1][0], pts[pts.length - 1][1] + 10]); // vertical
+      const width = 1 + rand() * 12;
+      const got = new Uint8Array(w * h);
+      rasterizeBrush(got, w, h, pts, width, 1);
+      const want = bruteBrush(w, h, pts, width);
+      for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) differing++;
+      total += got.length;
+    }
+    // Only pixel centers lying exactly on the brush edge may round differently.
+    expect(differing / total).toBeLessThan(1e-4);
+  });
+
+  it("polygons fill their inside (pixel centers) and nothing else", () => {
+    const m = new Uint8Array(20 * 10);
+    rasterizePolygon(
+      m,
+      20,
+      10,
+      [
+        [2, 2],
+        [12, 2],
+        [12, 7],
+        [2, 7],
+      ],
+      3,
+    );
+    let n = 0;
+    for (let i = 0; i < m.length; i++) if (m[i] === 3) n++;
+    expect(n).toBe(10 * 5);
+    expect(m[2 * 20 + 2]).toBe(3);
+    expect(m[1 * 20 + 2]).toBe(0);
+  });
+
+  it("strokes off the image change nothing", () => {
+    expect(
+      applyStroke(emptyMask(10, 10), { tool: "brush", classIdx: 1, width: 2, points: [[-50, -50]] }),
+    ).toBeNull();
+  });
+
+  it("an in-place stroke's patch undoes it exactly; the eraser clears labels and sources", () => {
+    const m = emptyMask(50, 40);
+    const copy = { ...m, classes: m.classes.slice(), sources: m.sources.slice() };
+    const r = applyStrokeInPlace(m, {
+      tool: "brush",
+      classIdx: 2,
+      width: 5,
+      points: [
+        [5, 5],
+        [45, 30],
+      ],
+    })!;
+    expect(m.classes[5 * 50 + 5]).toBe(2);
+    expect(m.sources[5 * 50 + 5]).toBe(Source.human);
+    const e = applyStroke(m, {
+      tool: "eraser",
+      classIdx: null,
+      width: 80,
+      points: [
+        [0, 0],
+        [50, 40],
+      ],
+    })!;
+    expect(e.mask.classes.every((c) => c === UNLABELED)).toBe(true);
+    expect(e.mask.sources.every((c) => c === Source.none)).toBe(true);
+    applyPatch(m, r.patch, "undo");
+    expect(Buffer.from(m.classes).equals(Buffer.from(copy.classes))).toBe(true);
+  });
+});
+
+describe("RLE", () => {
+  it("round-trips random layers of any length and alignment", () => {
+    const rand = rng(7);
+    for (let t = 0; t < 200; t++) {
+      const n = Math.floor(rand() * 3000);
+      const a = new Uint8Array(n);
+      for (let i = 0; i < n;) {
+        const len = Math.floor(rand() ** 3 * 300) + 1;
+        a.fill(Math.floor(rand() * 3) * 100, i, i + len);
+        i += len;
+      }
+      const off = Math.floor(rand() * 4);
+      const buf = new Uint8Array(n + 4);
+      buf.set(a, off);
+      expect(decodeRle(encodeRle(buf.subarray(off, off + n)), n)).toEqual(a);
+    }
+  });
+
+  it("compresses sparse masks and rejects corrupt data", () => {
+    const a = new Uint8Array(480 * 360).fill(255);
+    a.fill(3, 1000, 1500);
+    expect(encodeRle(a).length).toBeLessThan(16);
+    expect(() => decodeRle(encodeRle(a), a.length + 1)).toThrow(/corrupt RLE data/);
+    expect(() => decodeRle(Buffer.from([5, 0x80]), 10)).toThrow(/truncated/);
+  });
+});
