@@ -37,7 +37,7 @@ protocol.registerSchemesAsPrivileged([
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let win: BrowserWindow | null = null;
-const service = new PixelloopService({ version: app.getVersion() });
+const service = new PixelloopService({ version: app.getVersion(), transport: "ipc" });
 
 /** Folders the protocol serves by path: only the UI bundle (images are served by id). */
 function allowedRoots(): string[] {

@@ -1,3 +1,4 @@
+import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
 import type { ProjectStore } from "../store/project-store.ts";
 import type { ImageStatus, Split } from "../store/types.ts";
 import type { ImageItem, ImageList, ImageSort, Suggestion } from "./types.ts";
@@ -76,17 +77,24 @@ export function imageItem(store: ProjectStore, id: number): ImageItem | undefine
   return row && toItem(row);
 }
 
-/** Images to label next: highest uncertainty of the latest prediction first (train split). */
+/**
+ * Images to label next: the stored suggestion queue of the latest model (app/loop: uncertainty
+ * with diversity, regions per image), made now if predictions exist but no queue does.
+ */
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
-  const model = latestPredictionModel(store);
-  if (model === null) return [];
-  const rows = store.db
-    .prepare(
-      `SELECT i.id, i.name, i.status, p.score FROM predictions p JOIN images i ON i.id = p.image_id
-       WHERE p.model_id = ? AND i.split = 'train' ORDER BY p.score DESC, i.id LIMIT ?`,
-    )
-    .all(model, limit) as { id: number; name: string; status: ImageStatus; score: number }[];
-  return rows.map((r) => ({ imageId: r.id, name: r.name, status: r.status, score: r.score }));
+  if (latestPredictionModel(store) === null) return [];
+  let queue = storedSuggestions(store);
+  const latest = latestPredictionModel(store);
+  const queueModel = (store.db.prepare("SELECT MAX(model_id) AS m FROM suggestions WHERE strategy = 'uncertainty'").get() as { m: number | null }).m;
+  if (queue.length === 0 || queueModel !== latest) queue = computeSuggestions(store, { n: Math.max(limit, 30) });
+  return queue.slice(0, limit).map((q) => ({
+    imageId: q.imageId,
+    name: q.image,
+    score: q.score,
+    rank: q.rank,
+    regions: q.regions,
+    status: (store.image(q.imageId)?.status ?? "suggested") as ImageStatus,
+  }));
 }
 
 function toItem(r: Row): ImageItem {

@@ -33,6 +33,8 @@ export interface ServiceOptions {
   /** recorded as the author of strokes */
   author?: string;
   version?: string;
+  /** how the UI reaches this service: browser mode (HTTP) or the desktop app (IPC) */
+  transport?: "http" | "ipc";
 }
 
 type Handlers = { [M in ApiMethod]: (req: ApiParsed<M>) => Promise<ApiResponse<M>> | ApiResponse<M> };
@@ -63,6 +65,7 @@ export class PixelloopService {
       demoDir: opts.demoDir ?? path.join(home, "demo"),
       author: opts.author ?? os.userInfo().username,
       version: opts.version ?? "0.1.0",
+      transport: opts.transport ?? "http",
     };
     this.recent = new RecentProjects(this.opts.recentFile);
     this.training = createTrainingController({
@@ -153,7 +156,7 @@ export class PixelloopService {
     return {
       "app.info": () => ({
         version: this.opts.version,
-        transport: "http",
+        transport: this.opts.transport,
         project: this.store ? this.info() : null,
         recent: this.recent.list(),
         projectsDir: this.opts.projectsDir,

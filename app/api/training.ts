@@ -6,6 +6,7 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
 import { predictProject } from "../ml/project-prediction.ts";
+import { computeSuggestions } from "../loop/suggest.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
 
@@ -174,6 +175,8 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         onProgress: (done, total) => set({ step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` }, false),
       });
       predictAbort = null;
+      // The next round's queue: most useful images first, with their regions.
+      if (!pred.cancelled) computeSuggestions(ctx.project(), { n: 30 });
       ctx.emit({ type: "predictions.changed", modelId });
       set({
         state: pred.cancelled ? "cancelled" : "done",

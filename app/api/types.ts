@@ -105,11 +105,23 @@ export interface PredictionData {
   score: number;
 }
 
+export interface SuggestedRegion {
+  id: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+}
+
 export interface Suggestion {
   imageId: number;
   name: string;
   score: number;
   status: ImageStatus;
+  rank: number;
+  /** where to look in the image, best first */
+  regions: SuggestedRegion[];
 }
 
 export interface LossPoint {

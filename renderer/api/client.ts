@@ -8,7 +8,13 @@ import type { ApiEvent } from "../../app/api/types.ts";
 
 export { ApiError };
 
-export class HttpApi implements ApiTransport {
+/** What the UI needs from a transport: the typed calls and where images load from. */
+export interface UiApi extends ApiTransport {
+  imageUrl(id: number): string;
+  thumbUrl(id: number): string;
+}
+
+export class HttpApi implements UiApi {
   readonly base: string;
   constructor(base = "") {
     this.base = base;

@@ -1,12 +1,13 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { HttpApi, connectEvents, type ConnectionState } from "../api/client.ts";
+import { HttpApi, connectEvents, type ConnectionState, type UiApi } from "../api/client.ts";
+import { IpcApi, electronBridge } from "../api/ipc.ts";
 import type { ApiEvent, AppInfo, ProjectInfo, TrainingStatus } from "../../app/api/types.ts";
 import { toastError } from "./toasts.ts";
 
 type EventListener = (e: ApiEvent) => void;
 
 export interface AppState {
-  api: HttpApi;
+  api: UiApi;
   info: AppInfo | null;
   project: ProjectInfo | null;
   setProject: (p: ProjectInfo | null) => void;
@@ -36,7 +37,11 @@ export async function attempt<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 export function AppProvider({ children }: { children: ReactNode }) {
-  const api = useMemo(() => new HttpApi(), []);
+  // Electron: the preload bridge; browser mode: HTTP + WebSocket. Same typed API either way.
+  const api = useMemo<UiApi>(() => {
+    const bridge = electronBridge();
+    return bridge ? new IpcApi(bridge) : new HttpApi();
+  }, []);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [project, setProject] = useState<ProjectInfo | null>(null);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
@@ -53,7 +58,8 @@ export function AppProvider({ children }: { children: ReactNode }) {
       })
       .catch(toastError);
     api.call("training.status", {}).then(setTraining).catch(() => undefined);
-    return connectEvents(
+    const subscribe = api instanceof IpcApi ? api.connectEvents.bind(api) : connectEvents;
+    return subscribe(
       (e) => {
         if (e.type === "project.changed") setProject(e.project);
         if (e.type === "training.status") setTraining(e.status);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
-import type { HttpApi } from "../../api/client.ts";
+import type { UiApi } from "../../api/client.ts";
 import { toastError } from "../../state/toasts.ts";
 
 export interface ImageQuery {
@@ -16,7 +16,7 @@ const PAGE = 150;
  * The image list as pages fetched on demand: the grid asks for the items it shows, so a
  * project of 10,000 images costs a few small requests, not one large one.
  */
-export function useImagePages(api: HttpApi, query: ImageQuery, reloadKey: number) {
+export function useImagePages(api: UiApi, query: ImageQuery, reloadKey: number) {
   const [total, setTotal] = useState<number | null>(null);
   const [pages, setPages] = useState<Map<number, ImageItem[]>>(new Map());
   const inflight = useRef(new Set<number>());

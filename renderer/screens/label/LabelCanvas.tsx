@@ -5,7 +5,7 @@
  * `onStroke` on release, to be saved.
  */
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from "react";
-import { Circle, Image as KImage, Layer, Line, Stage } from "react-konva";
+import { Circle, Image as KImage, Layer, Line, Rect, Stage } from "react-konva";
 import type Konva from "konva";
 import type { Point } from "../../../app/api/wire.ts";
 import { UNLABELED } from "../../../app/api/wire.ts";
@@ -58,6 +58,8 @@ interface Props {
   onStroke: (s: StrokeOut) => void;
   onAccept: (x: number, y: number) => void;
   onZoom: (scale: number) => void;
+  /** suggested regions of this image, outlined */
+  regions?: { id: number; x: number; y: number; width: number; height: number }[];
 }
 
 interface View {
@@ -340,6 +342,19 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
           <KImage image={labels.canvas} width={width} height={height} />
         </Layer>
         <Layer ref={overlayRef} listening={false}>
+          {(props.regions ?? []).map((r) => (
+            <Rect
+              key={`region-${r.id}`}
+              name="suggested-region"
+              x={r.x}
+              y={r.y}
+              width={r.width}
+              height={r.height}
+              stroke="#ffd400"
+              strokeWidth={2 / scale}
+              dash={[8 / scale, 5 / scale]}
+            />
+          ))}
           {polygon.length > 0 && (
             <>
               <Line points={polyFlat} closed={false} stroke="#ffffff" strokeWidth={2 / scale} dash={[6 / scale, 4 / scale]} />

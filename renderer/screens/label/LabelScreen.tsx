@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { ImageItem, MaskChange } from "../../../app/api/types.ts";
+import type { ImageItem, MaskChange, Suggestion } from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
 import { useApp } from "../../state/app-context.tsx";
 import { navigate } from "../../state/route.ts";
@@ -51,6 +51,20 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
   const [zoom, setZoom] = useState(1);
   const [neighbors, setNeighbors] = useState<{ prev: number | null; next: number | null; index: number; total: number } | null>(null);
   const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
+  const [regions, setRegions] = useState<Suggestion["regions"]>([]);
+  useEffect(() => {
+    let live = true;
+    setRegions([]);
+    api
+      .call("suggestions.list", { limit: 100 })
+      .then((list) => {
+        if (live) setRegions(list.find((s) => s.imageId === imageId)?.regions ?? []);
+      })
+      .catch(() => undefined); // no suggestions yet is normal
+    return () => {
+      live = false;
+    };
+  }, [api, imageId]);
   const canvasRef = useRef<CanvasHandle>(null);
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
@@ -311,6 +325,7 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
               onStroke={onStroke}
               onAccept={onAccept}
               onZoom={setZoom}
+              regions={regions}
             />
           ) : (
             <div className="canvas-placeholder">{loadError ? `Could not open this image: ${loadError}` : "Loading image…"}</div>

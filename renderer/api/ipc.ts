@@ -1,0 +1,52 @@
+/**
+ * The Electron transport: the same typed API over the preload bridge (main/preload.ts), which
+ * exposes one function per method and an event subscription. Images load from the app
+ * protocol by id (relative URLs resolve to pixelloop://app/files/...).
+ */
+import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse } from "../../app/api/schema.ts";
+import type { ApiEvent } from "../../app/api/types.ts";
+import type { ConnectionState, UiApi } from "./client.ts";
+
+interface Bridge {
+  shell: "electron";
+  methods: Record<string, (req?: unknown) => Promise<unknown>>;
+  onEvent(cb: (e: unknown) => void): () => void;
+}
+
+export function electronBridge(): Bridge | null {
+  const b = (globalThis as { pixelloop?: Bridge }).pixelloop;
+  return b && b.shell === "electron" ? b : null;
+}
+
+export class IpcApi implements UiApi {
+  readonly base = "";
+  private readonly bridge: Bridge;
+  constructor(bridge: Bridge) {
+    this.bridge = bridge;
+  }
+
+  async call<M extends ApiMethod>(m: M, req: ApiRequest<M>): Promise<ApiResponse<M>> {
+    const fn = this.bridge.methods[m];
+    if (!fn) throw new ApiError(404, `${m}: not available in this build of the desktop app`);
+    try {
+      return (await fn(req ?? {})) as ApiResponse<M>;
+    } catch (e) {
+      const err = e as Error & { status?: number };
+      // Electron prefixes errors crossing IPC with "Error invoking remote method ...: Error: ".
+      throw new ApiError(err.status ?? 500, err.message.replace(/^Error invoking remote method '[^']*': (Error: )?/, ""));
+    }
+  }
+
+  imageUrl(id: number): string {
+    return `/files/image/${id}`;
+  }
+
+  thumbUrl(id: number): string {
+    return `/files/thumb/${id}`;
+  }
+
+  connectEvents(onEvent: (e: ApiEvent) => void, onState: (s: ConnectionState) => void): () => void {
+    onState("open");
+    return this.bridge.onEvent((e) => onEvent(e as ApiEvent));
+  }
+}
