@@ -44,10 +44,10 @@ const CONFIGS: Record<string, { label: string; method: PartialMethod }> = {
   ce: { label: "partial CE alone", method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: false } } },
   ssl: { label: "+ semi-supervised (FixMatch)", method: { semiSupervised: { enabled: true }, pixl: { enabled: false }, crf: { enabled: false } } },
   pixl: { label: "+ PiXL alignment", method: { semiSupervised: { enabled: true }, pixl: { enabled: true }, crf: { enabled: false } } },
-  all: { label: "all terms (+ CRF)", method: {} },
+  all: { label: "all terms (+ CRF)", method: { crf: { enabled: true } } },
   "ce-crf": { label: "partial CE + CRF", method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: true } } },
   "ce-pixl": { label: "partial CE + PiXL", method: { semiSupervised: { enabled: false }, pixl: { enabled: true }, crf: { enabled: false } } },
-  "no-weights": { label: "all terms, no class weights", method: { classWeighting: "none" } },
+  "no-weights": { label: "defaults without class weights", method: { classWeighting: "none" } },
 };
 
 async function main(): Promise<void> {

@@ -34,7 +34,7 @@ describe("train / predict / eval through the CLI", () => {
     await cli("import", project, path.join(dir, "train"), "--labels", path.join(dir, "labels"));
     await cli("import", project, path.join(dir, "val"), "--labels", path.join(dir, "valgt"), "--split", "val");
 
-    const t = await cli("train", project, "--epochs", "2", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm", "--json");
+    const t = await cli("train", project, "--epochs", "2", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm", "--crf", "--json");
     const trained = JSON.parse(t.stdout) as { modelId: number; status: string; steps: number; backend: string; validation: { score: number } | null; losses: Record<string, number> };
     expect(trained).toMatchObject({ modelId: 1, status: "done", steps: 4, backend: "wasm" });
     expect(trained.validation?.score).toBeGreaterThanOrEqual(0);

@@ -47,7 +47,7 @@ export function registerMlCommands(program: Command): void {
     .addOption(new Option("--widths <list>", "encoder widths, e.g. 16,32,64,128 (advanced)").hideHelp())
     .option("--no-semi-supervised", "disable the FixMatch term")
     .option("--no-pixl", "disable PiXL alignment")
-    .option("--no-crf", "disable the CRF label-propagation term")
+    .option("--crf", "enable the CRF label-propagation term (off by default: it hurt in the benchmark)")
     .option("--seed <n>", "random seed", "1")
     .option("--name <name>", "model name")
     .option("--json", "machine-readable output (one JSON object on stdout)")
@@ -66,7 +66,7 @@ export function registerMlCommands(program: Command): void {
         method: {
           semiSupervised: { enabled: o.semiSupervised !== false },
           pixl: { enabled: o.pixl !== false },
-          crf: { enabled: o.crf !== false },
+          crf: { enabled: o.crf === true },
         },
       };
       if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);

@@ -59,7 +59,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   classWeighting: "inverse-sqrt",
   semiSupervised: { enabled: true, weight: 1, tau: 0.9, rampFraction: 0.2, strong: DEFAULT_STRONG_AUGMENT },
   pixl: { enabled: true, weight: 0.3, quantile: 0.7, temperature: 0.1, momentum: 0.9, tau: 0.9, rampFraction: 0.2 },
-  crf: { enabled: true, weight: 1, sigma: 15, offsets: [1, 2], scale: 2, rampFraction: 0.1 },
+  crf: { enabled: false, weight: 1, sigma: 15, offsets: [1, 2], scale: 2, rampFraction: 0.1 },
 };
 
 export type PartialMethod = {
