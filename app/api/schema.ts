@@ -124,6 +124,8 @@ export const api = {
         terms: z.object({ semiSupervised: z.boolean(), pixl: z.boolean(), crf: z.boolean() }).partial().strict().optional(),
         /** predict every image with the new model afterwards (default true) */
         predict: z.boolean().default(true),
+        /** start from the latest model (fine-tune) instead of from scratch */
+        fineTune: z.boolean().default(false),
       })
       .strict(),
   ),

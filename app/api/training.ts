@@ -19,6 +19,7 @@ export interface TrainingRequest {
   backend?: ProjectTrainOptions["backend"];
   terms?: { semiSupervised?: boolean; pixl?: boolean; crf?: boolean };
   predict: boolean;
+  fineTune?: boolean;
 }
 
 export interface TrainingController {
@@ -133,6 +134,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           backend: req.backend,
           network: req.widths ? { widths: req.widths } : undefined,
           method: methodFor(req.terms),
+          fineTuneFrom: req.fineTune ? "latest" : undefined,
         },
         {
           onData: (d) => set({ totalSteps: d.steps ?? 0, message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px` }),

@@ -50,6 +50,7 @@ export function registerMlCommands(program: Command): void {
     .option("--crf", "enable the CRF label-propagation term (off by default: it hurt in the benchmark)")
     .option("--seed <n>", "random seed", "1")
     .option("--name <name>", "model name")
+    .option("--fine-tune", "start from the latest model instead of from scratch (faster rounds after corrections)")
     .option("--json", "machine-readable output (one JSON object on stdout)")
     .action(async (project: string, o: Record<string, string | boolean | undefined>) => {
       const json = o.json === true;
@@ -62,6 +63,7 @@ export function registerMlCommands(program: Command): void {
         batchSize: positive("--batch", o.batch as string, true),
         seed: positive("--seed", o.seed as string, true),
         name: o.name as string | undefined,
+        fineTuneFrom: o.fineTune ? "latest" : undefined,
         network: widths ? { widths, embeddingDim: Math.min(32, widths[0] * 2), projectionHidden: Math.min(32, widths[0] * 2) } : undefined,
         method: {
           semiSupervised: { enabled: o.semiSupervised !== false },

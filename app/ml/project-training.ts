@@ -16,6 +16,8 @@ import { classWeightsFromCounts, resolveMethod, type MethodOptions, type Partial
 import type { TrainingSample, TrainProgress, ValidationEvent } from "./train.ts";
 import type { EvaluationSample } from "./evaluate.ts";
 import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
+import { readWeightsConfig } from "./weights.ts";
+import { recordRound } from "../loop/rounds.ts";
 import { UNLABELED } from "./losses.ts";
 
 export interface ProjectTrainOptions {
@@ -33,6 +35,8 @@ export interface ProjectTrainOptions {
   seed?: number;
   /** Model name (default "model N"). */
   name?: string;
+  /** Start from a stored model's weights (fine-tune) instead of from scratch: its id, or "latest". */
+  fineTuneFrom?: number | "latest";
 }
 
 export interface TrainingDataSummary {
@@ -205,7 +209,27 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         validateEvery = stepsPerEpoch * Math.max(1, Math.ceil(valPixels / 3 / (0.15 * epochPixels)));
       }
       const classWeights = method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
-      const network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...options.network, numClasses };
+      let network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...options.network, numClasses };
+      let initialWeights: Uint8Array | undefined;
+      let parentId: number | null = null;
+      if (options.fineTuneFrom !== undefined) {
+        const row = (
+          options.fineTuneFrom === "latest"
+            ? store.db.prepare("SELECT id, weights FROM models ORDER BY id DESC LIMIT 1").get()
+            : store.db.prepare("SELECT id, weights FROM models WHERE id = ?").get(options.fineTuneFrom)
+        ) as { id: number; weights: Buffer } | undefined;
+        if (row) {
+          const cfg = readWeightsConfig(new Uint8Array(row.weights));
+          if (cfg.numClasses !== numClasses) {
+            throw new UserError(`${store.file}: model ${row.id} predicts ${cfg.numClasses} classes, the project has ${numClasses}; train from scratch`);
+          }
+          network = cfg;
+          initialWeights = new Uint8Array(row.weights);
+          parentId = row.id;
+        } else if (options.fineTuneFrom !== "latest") {
+          throw new UserError(`${store.file}: no model with id ${options.fineTuneFrom} to fine-tune`);
+        }
+      }
       handlers.onData?.({
         trainImages: data.samples.length,
         labeledImages: data.labeledImages,
@@ -232,6 +256,7 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         {
           backend: options.backend ?? "auto",
           network,
+          initialWeights,
           samples: data.samples,
           options: {
             steps: steps ?? 1e9,
@@ -290,7 +315,7 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
             store.db
               .prepare(
                 `INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics, parent_id)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
               )
               .run(
                 options.name ?? `model ${count + 1}`,
@@ -300,8 +325,11 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
                 Buffer.from(weights),
                 JSON.stringify(data.snapshot),
                 JSON.stringify(metrics),
+                parentId,
               ).lastInsertRowid,
           );
+          // A model closes a round of the loop (labels by provenance, labeling time, val mIoU).
+          recordRound(store, modelId, { fineTuned: parentId !== null });
           store.db
             .prepare("UPDATE training_runs SET model_id = ?, finished_at = ?, status = ?, checkpoint = ?, log = ? WHERE id = ?")
             .run(modelId, nowIso(), status, Buffer.from(weights), JSON.stringify(log), id);

@@ -23,14 +23,15 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const [epochs, setEpochs] = useState(20);
   const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
   const [size, setSize] = useState(256);
-  const [terms, setTerms] = useState({ semiSupervised: true, pixl: true, crf: true });
+  const [terms, setTerms] = useState({ semiSupervised: true, pixl: true, crf: false });
+  const [fineTune, setFineTune] = useState(false);
   const [busy, setBusy] = useState(false);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
 
   const start = async () => {
     setBusy(true);
-    await attempt(api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths], terms }));
+    await attempt(api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths], terms, fineTune }));
     setBusy(false);
   };
   const stop = async () => {
@@ -107,6 +108,10 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                 <span>{label}</span>
               </label>
             ))}
+            <label className="check">
+              <input type="checkbox" checked={fineTune} onChange={(e) => setFineTune(e.target.checked)} data-testid="training-finetune" />
+              <span>Continue from the last model (fine-tune)</span>
+            </label>
           </fieldset>
           <dl className="facts">
             <dt>State</dt>
