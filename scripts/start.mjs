@@ -57,5 +57,10 @@ if (electron.path) {
   run(electron.path, [root, ...args]);
 } else {
   console.error(`pixelloop: Electron is not available (${electron.error}); starting browser mode instead.`);
-  run(process.execPath, [bin, "demo", "--serve", ...args]);
+  if (!fs.existsSync(path.join(root, "dist", "renderer", "index.html"))) {
+    console.error("pixelloop: building the UI (first start)");
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("npm", ["run", "-s", "build:renderer"], { stdio: ["ignore", "ignore", "inherit"], cwd: root });
+  }
+  run(process.execPath, [bin, "demo", "--dir", process.env.PIXELLOOP_DEMO_DIR ?? path.join(root, "demo-project"), "--serve", ...args]);
 }
