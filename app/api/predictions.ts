@@ -3,12 +3,6 @@ import { encodeRle } from "../labels/rle.ts";
 import { readStoredPrediction } from "../loop/prediction-data.ts";
 import type { PredictionData } from "./types.ts";
 
-/** The latest model's arg-max class map of an image, or null before any prediction. */
-export function readPredictedClasses(store: ProjectStore, imageId: number): { modelId: number; classes: Uint8Array } | null {
-  const p = readStoredPrediction(store, imageId);
-  return p && { modelId: p.modelId, classes: p.classes };
-}
-
 /** The latest model's prediction of an image for display: classes and uncertainty as RLE. */
 export function readPrediction(store: ProjectStore, imageId: number): PredictionData | null {
   const p = readStoredPrediction(store, imageId);

@@ -15,12 +15,19 @@ import type { LabelMask } from "../labels/mask.ts";
 import { importImages } from "../images/importer.ts";
 import { exportMasks } from "../exchange/mask-files.ts";
 import { createDemoProject } from "../cli/demo.ts";
-import { ApiError, isApiMethod, parseRequest, type ApiMethod, type ApiParsed, type ApiResponse } from "./schema.ts";
+import {
+  ApiError,
+  isApiMethod,
+  parseRequest,
+  type ApiMethod,
+  type ApiParsed,
+  type ApiResponse,
+} from "./schema.ts";
 import type { ApiEvent, MaskChange, ProjectInfo } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import { imageItem, imageNeighbors, listImageItems, suggestions } from "./image-queries.ts";
-import { acceptRegion } from "./accept-region.ts";
-import { readPrediction, readPredictedClasses } from "./predictions.ts";
+import { acceptComponent } from "../loop/accept.ts";
+import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 
 export interface ServiceOptions {
@@ -145,11 +152,24 @@ export class PixelloopService {
     return mask;
   }
 
-  private change(imageId: number, changed: boolean, rect: MaskChange["rect"], strokeId: number | null): MaskChange {
+  private change(
+    imageId: number,
+    changed: boolean,
+    rect: MaskChange["rect"],
+    strokeId: number | null,
+  ): MaskChange {
     const s = this.requireStore();
     const img = s.requireImage(imageId);
     if (changed) this.emit({ type: "mask.changed", imageId, version: img.maskVersion });
-    return { imageId, version: img.maskVersion, changed, rect, labeledPixels: img.labeledPixels, status: img.status, strokeId };
+    return {
+      imageId,
+      version: img.maskVersion,
+      changed,
+      rect,
+      labeledPixels: img.labeledPixels,
+      status: img.status,
+      strokeId,
+    };
   }
 
   private makeHandlers(): Handlers {
@@ -164,9 +184,14 @@ export class PixelloopService {
 
       "project.create": async (req) => {
         const dir = path.resolve(req.dir ?? this.opts.projectsDir);
-        const slug = req.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "project";
+        const slug =
+          req.name
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-|-$/g, "") || "project";
         const file = path.join(dir, `${slug}.pxl`);
-        if (fs.existsSync(file)) throw new UserError(`${file} already exists: open it, or choose another name`);
+        if (fs.existsSync(file))
+          throw new UserError(`${file} already exists: open it, or choose another name`);
         fs.mkdirSync(dir, { recursive: true });
         await this.training.shutdown();
         const store = ProjectStore.create(file, {
@@ -238,7 +263,12 @@ export class PixelloopService {
         }
         // Edit the cached mask in place (no full-image copies); restore it if the write fails.
         const mask = this.currentMask(img.id);
-        const r = applyStrokeInPlace(mask, { tool: req.tool, classIdx: req.classIdx, width: req.width, points: req.points });
+        const r = applyStrokeInPlace(mask, {
+          tool: req.tool,
+          classIdx: req.classIdx,
+          width: req.width,
+          points: req.points,
+        });
         if (!r) return this.change(img.id, false, null, null);
         let row;
         try {
@@ -267,21 +297,14 @@ export class PixelloopService {
       "regions.accept": (req) => {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
-        const pred = readPredictedClasses(s, img.id);
-        if (!pred) throw new UserError(`${img.name} has no prediction yet: train a model first`);
-        const before = this.currentMask(img.id);
-        const r = acceptRegion(before, pred.classes, req.x, req.y);
-        if (!r) return this.change(img.id, false, null, null);
-        const row = s.commitChange(img.id, before, r.mask, r.rect, {
-          tool: "accept",
-          classIdx: r.classIdx,
-          width: 0,
-          points: [[req.x, req.y]],
-          author: this.opts.author,
-          modelId: pred.modelId,
-        });
-        this.cached = { file: s.file, imageId: img.id, version: row.maskVersion, mask: r.mask };
-        return this.change(img.id, true, r.rect, row.id);
+        if (req.x >= img.width || req.y >= img.height) {
+          throw new ApiError(
+            400,
+            `regions.accept: point ${req.x},${req.y} is outside ${img.name} (${img.width}x${img.height})`,
+          );
+        }
+        const r = acceptComponent(s, img.id, req.x, req.y, this.opts.author);
+        return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
       },
 
       "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId),

@@ -1,3 +1,4 @@
+import { decodeRle } from "../labels/rle-decode.ts";
 /**
  * Wire formats shared by the core and the UI, free of Node and DOM types.
  * Layers travel as RLE (the store's format: value u8, run length LEB128) in base64.
@@ -21,29 +22,7 @@ export function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
-/** Decodes RLE into `length` values; throws on corrupt data. */
-export function decodeRle(buf: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let pos = 0;
-  let i = 0;
-  while (i < buf.length) {
-    const v = buf[i++];
-    let run = 0;
-    let shift = 1;
-    for (;;) {
-      if (i >= buf.length) throw new Error("corrupt RLE data: truncated run length");
-      const b = buf[i++];
-      run += (b & 0x7f) * shift;
-      if (b < 0x80) break;
-      shift *= 128;
-    }
-    if (pos + run > length) throw new Error(`corrupt RLE data: runs exceed ${length} values`);
-    out.fill(v, pos, pos + run);
-    pos += run;
-  }
-  if (pos !== length) throw new Error(`corrupt RLE data: ${pos} values, expected ${length}`);
-  return out;
-}
+export { decodeRle };
 
 export function decodeRleBase64(b64: string, length: number): Uint8Array {
   return decodeRle(base64ToBytes(b64), length);

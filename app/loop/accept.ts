@@ -16,6 +16,9 @@ export interface AcceptResult {
   modelId: number;
   acceptedPixels: number;
   maskVersion: number;
+  /** the changed rectangle and the stroke that records it (null when nothing changed) */
+  rect: Rect | null;
+  strokeId: number | null;
 }
 
 function requirePrediction(store: ProjectStore, imageId: number): StoredPrediction {
@@ -33,6 +36,7 @@ function commit(
   p: StoredPrediction,
   take: (i: number) => boolean,
   points: [number, number][],
+  author = "accept",
 ): AcceptResult {
   const before = store.mask(imageId);
   const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
@@ -45,16 +49,30 @@ function commit(
   }
   const rect = diffRect(before.classes, after.classes, after.width);
   if (!rect)
-    return { imageId, modelId: p.modelId, acceptedPixels: 0, maskVersion: store.maskVersion(imageId) };
+    return {
+      imageId,
+      modelId: p.modelId,
+      acceptedPixels: 0,
+      maskVersion: store.maskVersion(imageId),
+      rect: null,
+      strokeId: null,
+    };
   const row = store.commitChange(imageId, before, after, rect, {
     tool: "accept",
     classIdx: null,
     width: 0,
     points,
-    author: "accept",
+    author,
     modelId: p.modelId,
   });
-  return { imageId, modelId: p.modelId, acceptedPixels: n, maskVersion: row.maskVersion };
+  return {
+    imageId,
+    modelId: p.modelId,
+    acceptedPixels: n,
+    maskVersion: row.maskVersion,
+    rect,
+    strokeId: row.id,
+  };
 }
 
 /** Accepts the prediction on the unlabeled pixels inside a rectangle (a suggested region). */
@@ -91,7 +109,13 @@ export function acceptAboveConfidence(
 }
 
 /** Accepts the 4-connected component of the predicted class at (x, y). */
-export function acceptComponent(store: ProjectStore, imageId: number, x: number, y: number): AcceptResult {
+export function acceptComponent(
+  store: ProjectStore,
+  imageId: number,
+  x: number,
+  y: number,
+  author = "accept",
+): AcceptResult {
   const p = requirePrediction(store, imageId);
   const { width: w, height: h } = p;
   if (x < 0 || y < 0 || x >= w || y >= h)
@@ -110,7 +134,7 @@ export function acceptComponent(store: ProjectStore, imageId: number, x: number,
       }
     }
   }
-  return commit(store, imageId, p, (i) => inside[i] === 1, [[x, y]]);
+  return commit(store, imageId, p, (i) => inside[i] === 1, [[x, y]], author);
 }
 
 /** Removes all accepted-prediction labels of an image (hand-drawn labels stay). */

@@ -8,6 +8,7 @@
  * `random`: a seeded random choice with randomly placed regions, for comparison.
  */
 import type { ProjectStore } from "../store/project-store.ts";
+import { seededRandom } from "../ml/random.ts";
 import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
 import { readStoredPrediction, latestPredictionModelId } from "./prediction-data.ts";
@@ -52,7 +53,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const ids = (
     store.db.prepare("SELECT id FROM images WHERE split != 'val' ORDER BY id").all() as { id: number }[]
   ).map((r) => r.id);
-  const rand = mulberry(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const scored: { id: number; name: string; score: number; input: ScoreInput }[] = [];
   for (const id of ids) {
     const p = readStoredPrediction(store, id, modelId);
@@ -181,15 +182,4 @@ function shuffle<T>(a: T[], rand: () => number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-export function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

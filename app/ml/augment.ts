@@ -33,19 +33,8 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
   brightness: 20,
 };
 
-export type Random = () => number;
-
-/** Small deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random } from "./random.ts";
+import type { Random } from "./random.ts";
 
 export interface Batch {
   images: tf.Tensor4D;

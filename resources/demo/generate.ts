@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { encodeIndexPng } from "../../app/exchange/index-png.ts";
+import { seededRandom } from "../../app/ml/random.ts";
 
 export const DEMO_CLASSES = [
   { index: 0, name: "sky", color: "#6fa8dc" },
@@ -19,19 +20,8 @@ export const DEMO_CLASSES = [
 const W = 320;
 const H = 240;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function scene(seed: number): { rgb: Uint8Array; gt: Uint8Array } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const rgb = new Uint8Array(W * H * 3);
   const gt = new Uint8Array(W * H);
   const horizon = Math.floor(H * (0.35 + r() * 0.2));
