@@ -28,4 +28,18 @@ await build({
   external: ["electron"],
   logLevel: "warning",
 });
-console.log("built dist/main/main.mjs and dist/main/preload.cjs");
+// The training worker thread, beside main.mjs where app/ml/worker.ts looks for it.
+await build({
+  entryPoints: [path.join(root, "app/ml/worker-main.ts")],
+  outfile: path.join(root, "dist/main/worker-main.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  external,
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  logLevel: "warning",
+});
+console.log("built dist/main/main.mjs, dist/main/preload.cjs and dist/main/worker-main.js");

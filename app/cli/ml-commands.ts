@@ -23,7 +23,8 @@ function err(text: string): void {
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value == null) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UserError(`${name} must be a positive ${integer ? "integer" : "number"}, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UserError(`${name} must be a positive ${integer ? "integer" : "number"}, got "${value}"`);
   return n;
 }
 
@@ -50,11 +51,18 @@ export function registerMlCommands(program: Command): void {
     .option("--crf", "enable the CRF label-propagation term (off by default: it hurt in the benchmark)")
     .option("--seed <n>", "random seed", "1")
     .option("--name <name>", "model name")
-    .option("--fine-tune", "start from the latest model instead of from scratch (faster rounds after corrections)")
+    .addOption(new Option("--checkpoint-every <steps>", "steps between checkpoints").default("20").hideHelp())
+    .option(
+      "--fine-tune",
+      "start from the latest model instead of from scratch (faster rounds after corrections)",
+    )
     .option("--json", "machine-readable output (one JSON object on stdout)")
     .action(async (project: string, o: Record<string, string | boolean | undefined>) => {
       const json = o.json === true;
-      const widths = typeof o.widths === "string" ? o.widths.split(",").map((w) => positive("--widths", w, true) as number) : undefined;
+      const widths =
+        typeof o.widths === "string"
+          ? o.widths.split(",").map((w) => positive("--widths", w, true) as number)
+          : undefined;
       const opts: ProjectTrainOptions = {
         minutes: positive("--minutes", o.minutes as string | undefined),
         epochs: positive("--epochs", o.epochs as string | undefined),
@@ -64,7 +72,14 @@ export function registerMlCommands(program: Command): void {
         seed: positive("--seed", o.seed as string, true),
         name: o.name as string | undefined,
         fineTuneFrom: o.fineTune ? "latest" : undefined,
-        network: widths ? { widths, embeddingDim: Math.min(32, widths[0] * 2), projectionHidden: Math.min(32, widths[0] * 2) } : undefined,
+        checkpointEvery: positive("--checkpoint-every", o.checkpointEvery as string, true),
+        network: widths
+          ? {
+              widths,
+              embeddingDim: Math.min(32, widths[0] * 2),
+              projectionHidden: Math.min(32, widths[0] * 2),
+            }
+          : undefined,
         method: {
           semiSupervised: { enabled: o.semiSupervised !== false },
           pixl: { enabled: o.pixl !== false },
@@ -90,7 +105,10 @@ export function registerMlCommands(program: Command): void {
         },
         onValidation: (v) => {
           lastVal = ` val mIoU ${v.score.toFixed(3)}`;
-          if (!tty && !json) err(`epoch ${v.epoch} step ${v.step}: held-out mIoU ${v.score.toFixed(3)}${v.best ? " (best)" : ""}`);
+          if (!tty && !json)
+            err(
+              `epoch ${v.epoch} step ${v.step}: held-out mIoU ${v.score.toFixed(3)}${v.best ? " (best)" : ""}`,
+            );
         },
       });
       let interrupts = 0;
@@ -105,14 +123,37 @@ export function registerMlCommands(program: Command): void {
       try {
         const r = await handle.outcome;
         bar.stop();
+        for (const x of r.recovered ?? []) {
+          err(
+            `recovered an interrupted training run (${x.runId}): ${x.modelId === null ? "it had no checkpoint" : `its last checkpoint is model ${x.modelId}`}`,
+          );
+        }
         if (json) {
-          out(JSON.stringify({ modelId: r.modelId, runId: r.runId, status: r.status, steps: r.stepsDone, seconds: r.seconds, backend: r.backend?.name, validation: r.validation ?? null, losses: r.lastLosses }));
+          out(
+            JSON.stringify({
+              modelId: r.modelId,
+              runId: r.runId,
+              status: r.status,
+              steps: r.stepsDone,
+              seconds: r.seconds,
+              backend: r.backend?.name,
+              validation: r.validation ?? null,
+              losses: r.lastLosses,
+            }),
+          );
         } else if (r.modelId == null) {
           out(`training cancelled before the first step; no model stored (run ${r.runId})`);
         } else {
-          out(`${r.status === "cancelled" ? "cancelled; stored" : "stored"} model ${r.modelId} (${r.stepsDone} steps in ${fmtTime(r.seconds)}, backend ${r.backend?.name ?? "?"})`);
-          if (r.validation) out(`held-out mIoU ${r.validation.score.toFixed(3)} (best check, step ${r.validation.step})`);
-          out(`final losses: ${Object.entries(r.lastLosses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ")}`);
+          out(
+            `${r.status === "cancelled" ? "cancelled; stored" : "stored"} model ${r.modelId} (${r.stepsDone} steps in ${fmtTime(r.seconds)}, backend ${r.backend?.name ?? "?"})`,
+          );
+          if (r.validation)
+            out(`held-out mIoU ${r.validation.score.toFixed(3)} (best check, step ${r.validation.step})`);
+          out(
+            `final losses: ${Object.entries(r.lastLosses)
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(", ")}`,
+          );
         }
       } finally {
         bar.stop();
@@ -122,104 +163,156 @@ export function registerMlCommands(program: Command): void {
 
   program
     .command("predict")
-    .description("predict masks with the latest model: for a folder of images (--images) or for the project's images (stored)")
+    .description(
+      "predict masks with the latest model: for a folder of images (--images) or for the project's images (stored)",
+    )
     .argument("<project>", "project file")
-    .option("--images <dir>", "folder of images to predict (default: the project's images, stored in the project)")
+    .option(
+      "--images <dir>",
+      "folder of images to predict (default: the project's images, stored in the project)",
+    )
     .option("--out <dir>", "write one class-index PNG per image here (same name, .png)")
     .option("--uncertainty", "also write NAME.entropy.png (8-bit normalized entropy) next to each mask")
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
     .option("--json", "machine-readable output")
-    .action(async (project: string, o: { images?: string; out?: string; uncertainty?: boolean; backend: BackendPreference; json?: boolean }) => {
-      if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
-      if (o.images && !o.out) throw new UserError("predict: --images needs --out DIR");
-      const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);
-      if (o.out) fs.mkdirSync(o.out, { recursive: true });
-      if (o.images) {
-        await initBackend(o.backend);
-        const store = ProjectStore.open(project, { readonly: true });
-        const files = imageFilesIn(o.images);
-        const model = loadModel(store, undefined);
-        store.close();
-        try {
-          for (const [i, file] of files.entries()) {
-            writePrediction(await predictFile(model.net, file), file, o.out as string, o.uncertainty === true);
-            bar.update(i + 1, files.length, path.basename(file));
-          }
-        } finally {
-          model.net.dispose();
-          bar.stop();
-        }
-        if (o.json) out(JSON.stringify({ modelId: model.id, written: files.length, out: path.resolve(o.out as string) }));
-        else out(`model ${model.id}: wrote ${files.length} masks to ${o.out}`);
-        return;
-      }
-      const r = await predictProject(project, {
-        backend: o.backend,
-        onProgress: (d, t, name) => bar.update(d, t, name),
-        onPrediction: (img, p) => {
-          if (o.out) writePrediction(p, img.file, o.out, o.uncertainty === true);
+    .action(
+      async (
+        project: string,
+        o: {
+          images?: string;
+          out?: string;
+          uncertainty?: boolean;
+          backend: BackendPreference;
+          json?: boolean;
         },
-      });
-      bar.stop();
-      if (o.json) out(JSON.stringify({ modelId: r.modelId, predicted: r.predicted, out: o.out ? path.resolve(o.out) : null }));
-      else out(`model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and wrote masks to ${o.out}` : ""}`);
-    });
+      ) => {
+        if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
+        if (o.images && !o.out) throw new UserError("predict: --images needs --out DIR");
+        const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);
+        if (o.out) fs.mkdirSync(o.out, { recursive: true });
+        if (o.images) {
+          await initBackend(o.backend);
+          const store = ProjectStore.open(project, { readonly: true });
+          const files = imageFilesIn(o.images);
+          const model = loadModel(store, undefined);
+          store.close();
+          try {
+            for (const [i, file] of files.entries()) {
+              writePrediction(
+                await predictFile(model.net, file),
+                file,
+                o.out as string,
+                o.uncertainty === true,
+              );
+              bar.update(i + 1, files.length, path.basename(file));
+            }
+          } finally {
+            model.net.dispose();
+            bar.stop();
+          }
+          if (o.json)
+            out(
+              JSON.stringify({
+                modelId: model.id,
+                written: files.length,
+                out: path.resolve(o.out as string),
+              }),
+            );
+          else out(`model ${model.id}: wrote ${files.length} masks to ${o.out}`);
+          return;
+        }
+        const r = await predictProject(project, {
+          backend: o.backend,
+          onProgress: (d, t, name) => bar.update(d, t, name),
+          onPrediction: (img, p) => {
+            if (o.out) writePrediction(p, img.file, o.out, o.uncertainty === true);
+          },
+        });
+        bar.stop();
+        if (o.json)
+          out(
+            JSON.stringify({
+              modelId: r.modelId,
+              predicted: r.predicted,
+              out: o.out ? path.resolve(o.out) : null,
+            }),
+          );
+        else
+          out(
+            `model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and wrote masks to ${o.out}` : ""}`,
+          );
+      },
+    );
 
   program
     .command("eval")
-    .description("evaluate the latest model on images with ground-truth masks: per-class IoU, mean IoU, pixel accuracy")
+    .description(
+      "evaluate the latest model on images with ground-truth masks: per-class IoU, mean IoU, pixel accuracy",
+    )
     .argument("<project>", "project file")
     .requiredOption("--images <dir>", "folder of images")
     .requiredOption("--gt <dir>", "folder of class-index PNG masks with the same names (.png)")
     .option("--void <n>", "ground-truth value to ignore (values >= number of classes are always ignored)")
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
-    .option("--json", 'print {"miou", "pixelAccuracy", "perClassIou": [...]} (null for classes absent from both)')
-    .action(async (project: string, o: { images: string; gt: string; void?: string; backend: BackendPreference; json?: boolean }) => {
-      if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
-      const ignore = o.void == null ? undefined : Number(o.void);
-      if (ignore != null && !(Number.isInteger(ignore) && ignore >= 0)) throw new UserError(`--void must be a class index, got "${o.void}"`);
-      await initBackend(o.backend);
-      const store = ProjectStore.open(project, { readonly: true });
-      const classes = store.classes();
-      const model = loadModel(store, undefined);
-      store.close();
-      const files = imageFilesIn(o.images);
-      if (files.length === 0) throw new UserError(`${o.images}: no images found`);
-      const cm = new ConfusionMatrix(model.net.config.numClasses);
-      const bar = progressBar("eval", !o.json && process.stderr.isTTY === true);
-      try {
-        for (const [i, file] of files.entries()) {
-          const gtFile = path.join(o.gt, maskName(file));
-          if (!fs.existsSync(gtFile)) throw new UserError(`${gtFile}: no ground-truth mask for ${file}`);
-          let gt;
-          try {
-            gt = readIndexPng(gtFile);
-          } catch (e) {
-            throw new UserError((e as Error).message);
+    .option(
+      "--json",
+      'print {"miou", "pixelAccuracy", "perClassIou": [...]} (null for classes absent from both)',
+    )
+    .action(
+      async (
+        project: string,
+        o: { images: string; gt: string; void?: string; backend: BackendPreference; json?: boolean },
+      ) => {
+        if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
+        const ignore = o.void == null ? undefined : Number(o.void);
+        if (ignore != null && !(Number.isInteger(ignore) && ignore >= 0))
+          throw new UserError(`--void must be a class index, got "${o.void}"`);
+        await initBackend(o.backend);
+        const store = ProjectStore.open(project, { readonly: true });
+        const classes = store.classes();
+        const model = loadModel(store, undefined);
+        store.close();
+        const files = imageFilesIn(o.images);
+        if (files.length === 0) throw new UserError(`${o.images}: no images found`);
+        const cm = new ConfusionMatrix(model.net.config.numClasses);
+        const bar = progressBar("eval", !o.json && process.stderr.isTTY === true);
+        try {
+          for (const [i, file] of files.entries()) {
+            const gtFile = path.join(o.gt, maskName(file));
+            if (!fs.existsSync(gtFile)) throw new UserError(`${gtFile}: no ground-truth mask for ${file}`);
+            let gt;
+            try {
+              gt = readIndexPng(gtFile);
+            } catch (e) {
+              throw new UserError((e as Error).message);
+            }
+            const p = await predictFile(model.net, file);
+            if (gt.width !== p.width || gt.height !== p.height) {
+              throw new UserError(
+                `${gtFile}: mask is ${gt.width}x${gt.height}, image ${file} is ${p.width}x${p.height}`,
+              );
+            }
+            cm.add(p.classMap, gt.values, ignore);
+            bar.update(i + 1, files.length, path.basename(file));
           }
-          const p = await predictFile(model.net, file);
-          if (gt.width !== p.width || gt.height !== p.height) {
-            throw new UserError(`${gtFile}: mask is ${gt.width}x${gt.height}, image ${file} is ${p.width}x${p.height}`);
-          }
-          cm.add(p.classMap, gt.values, ignore);
-          bar.update(i + 1, files.length, path.basename(file));
+        } finally {
+          bar.stop();
+          model.net.dispose();
         }
-      } finally {
-        bar.stop();
-        model.net.dispose();
-      }
-      const m = cm.metrics();
-      if (o.json) {
-        out(JSON.stringify({ miou: m.miou, pixelAccuracy: m.pixelAccuracy, perClassIou: m.perClassIou }));
-        return;
-      }
-      out(`model ${model.id} on ${files.length} images (${m.pixels} ground-truth pixels)`);
-      const nameOf = (k: number) => classes.find((c) => c.idx === k)?.name ?? `class ${k}`;
-      const width = Math.max(5, ...m.perClassIou.map((_, k) => nameOf(k).length));
-      for (const [k, iou] of m.perClassIou.entries()) out(`  ${nameOf(k).padEnd(width)}  ${iou == null ? "  -  (absent)" : iou.toFixed(3)}`);
-      out(`mean IoU        ${m.miou.toFixed(3)}`);
-      out(`pixel accuracy  ${m.pixelAccuracy.toFixed(3)}`);
-    });
+        const m = cm.metrics();
+        if (o.json) {
+          out(JSON.stringify({ miou: m.miou, pixelAccuracy: m.pixelAccuracy, perClassIou: m.perClassIou }));
+          return;
+        }
+        out(`model ${model.id} on ${files.length} images (${m.pixels} ground-truth pixels)`);
+        const nameOf = (k: number) => classes.find((c) => c.idx === k)?.name ?? `class ${k}`;
+        const width = Math.max(5, ...m.perClassIou.map((_, k) => nameOf(k).length));
+        for (const [k, iou] of m.perClassIou.entries())
+          out(`  ${nameOf(k).padEnd(width)}  ${iou == null ? "  -  (absent)" : iou.toFixed(3)}`);
+        out(`mean IoU        ${m.miou.toFixed(3)}`);
+        out(`pixel accuracy  ${m.pixelAccuracy.toFixed(3)}`);
+      },
+    );
 }
 
 async function predictFile(net: Parameters<typeof predict>[0], file: string) {
@@ -232,7 +325,16 @@ async function predictFile(net: Parameters<typeof predict>[0], file: string) {
   return predict(net, { pixels: px.data, width: px.width, height: px.height, channels: px.channels });
 }
 
-function writePrediction(p: ReturnType<typeof predict>, file: string, outDir: string, uncertainty: boolean): void {
+function writePrediction(
+  p: ReturnType<typeof predict>,
+  file: string,
+  outDir: string,
+  uncertainty: boolean,
+): void {
   fs.writeFileSync(path.join(outDir, maskName(file)), encodeIndexPng(p.classMap, p.width, p.height));
-  if (uncertainty) fs.writeFileSync(path.join(outDir, maskName(file, ".entropy")), encodeIndexPng(toBytes(p.entropy), p.width, p.height));
+  if (uncertainty)
+    fs.writeFileSync(
+      path.join(outDir, maskName(file, ".entropy")),
+      encodeIndexPng(toBytes(p.entropy), p.width, p.height),
+    );
 }

@@ -18,6 +18,7 @@ import type { EvaluationSample } from "./evaluate.ts";
 import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
 import { readWeightsConfig } from "./weights.ts";
 import { recordRound } from "../loop/rounds.ts";
+import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
 import { UNLABELED } from "./losses.ts";
 
 export interface ProjectTrainOptions {
@@ -37,6 +38,8 @@ export interface ProjectTrainOptions {
   name?: string;
   /** Start from a stored model's weights (fine-tune) instead of from scratch: its id, or "latest". */
   fineTuneFrom?: number | "latest";
+  /** Steps between checkpoints written to the run row (default 20); a killed run keeps the last. */
+  checkpointEvery?: number;
 }
 
 export interface TrainingDataSummary {
@@ -83,6 +86,8 @@ export interface ProjectTrainOutcome {
   /** Held-out metrics of the stored weights (best check), when the project has labeled val images. */
   validation: { step: number; score: number; metrics: Record<string, unknown> } | undefined;
   lastLosses: Record<string, number>;
+  /** runs killed earlier whose last checkpoint was stored as a model before this one started */
+  recovered?: RecoveredRun[];
 }
 
 export interface ProjectTrainHandle {
@@ -175,10 +180,13 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
     const store = ProjectStore.open(projectFile);
     let runId: number | undefined;
     const log: unknown[] = [];
+    const recovered: RecoveredRun[] = [];
     try {
       const classes = store.classes();
       if (classes.length < 2) throw new UserError(`${store.file}: training needs at least 2 classes, the project has ${classes.length}`);
       const numClasses = Math.max(...classes.map((c) => c.idx)) + 1;
+      // A run killed earlier keeps its last checkpoint as a model.
+      recovered.push(...recoverInterruptedRuns(store));
       const data = await loadProjectData(store, numClasses, () => cancelled);
       if (cancelled) {
         const id = Number(
@@ -243,7 +251,7 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         validateEvery,
         classWeights,
       });
-      const config = { options, method, network, inputSize, batchSize, steps, maxSeconds, validateEvery, classWeights };
+      const config = { options, method, network, inputSize, batchSize, steps, maxSeconds, validateEvery, classWeights, pid: process.pid };
       runId = Number(
         store.db
           .prepare("INSERT INTO training_runs (model_id, started_at, status, config, log) VALUES (NULL, ?, 'running', ?, '[]')")
@@ -267,7 +275,7 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
             method: options.method ?? {},
             classWeights,
             seed: options.seed,
-            checkpointEvery: 100,
+            checkpointEvery: options.checkpointEvery ?? 20,
           },
           validation: data.validation.length ? { samples: data.validation, every: validateEvery ?? stepsPerEpoch } : undefined,
         },
@@ -346,6 +354,7 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         backend: done.backend,
         validation: best ? { step: best.step, score: best.score, metrics: best.metrics } : undefined,
         lastLosses: done.result.lastLosses,
+        recovered,
       };
     } catch (e) {
       if (runId != null) {
