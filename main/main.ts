@@ -10,12 +10,14 @@ import {
   Menu,
   protocol,
   shell,
+  utilityProcess,
   type MenuItemConstructorOptions,
 } from "electron";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PixelloopService } from "../app/api/service.ts";
+import { setTrainingHost, type WorkerEvent } from "../app/ml/worker.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
 import {
   APP_ORIGIN,
@@ -37,6 +39,27 @@ protocol.registerSchemesAsPrivileged([
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let win: BrowserWindow | null = null;
+
+// Training runs in an Electron utility process (tfjs-node-gpu when installed): a crash or a
+// long step there never freezes or kills the window's process.
+setTrainingHost(() => {
+  const child = utilityProcess.fork(path.join(app.getAppPath(), "dist", "main", "worker-main.js"), [], {
+    serviceName: "Pixelloop training",
+    stdio: "inherit",
+  });
+  return {
+    postMessage: (m) => child.postMessage(m),
+    onMessage: (l) => child.on("message", (m: unknown) => l(m as WorkerEvent)),
+    onError: (l) =>
+      child.on("error", (type: string, location: string) =>
+        l(new Error(`training process ${type} at ${location}`)),
+      ),
+    onExit: (l) => child.on("exit", l),
+    terminate: async () => {
+      child.kill();
+    },
+  };
+});
 const service = new PixelloopService({ version: app.getVersion(), transport: "ipc" });
 
 /** Folders the protocol serves by path: only the UI bundle (images are served by id). */
@@ -63,7 +86,9 @@ function registerProtocol(): void {
       }
       const img = project.image(id);
       const abs = img && project.absolutePath(img.path);
-      file = abs ? resolveProtocolPath("/" + encodeURIComponent(path.basename(abs)), [path.dirname(abs)]) : null;
+      file = abs
+        ? resolveProtocolPath("/" + encodeURIComponent(path.basename(abs)), [path.dirname(abs)])
+        : null;
     } else if (!m) {
       file = resolveProtocolPath(url.pathname === "/" ? "/index.html" : url.pathname, allowedRoots());
     }

@@ -7,8 +7,34 @@ import { loadWeights, serializeWeights } from "./weights.ts";
 import { evaluateNetwork } from "./evaluate.ts";
 import type { TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
 
-if (!parentPort) throw new Error("worker-main.ts must run in a worker thread");
-const port = parentPort;
+/** The host's message port: a worker thread's parentPort, or an Electron utility process's. */
+interface HostPort {
+  postMessage(m: WorkerEvent): void;
+  on(listener: (m: WorkerRequest) => void): void;
+}
+
+function hostPort(): HostPort {
+  if (parentPort) {
+    const p = parentPort;
+    return { postMessage: (m) => p.postMessage(m), on: (l) => p.on("message", l) };
+  }
+  const electronPort = (
+    process as unknown as {
+      parentPort?: {
+        postMessage(m: unknown): void;
+        on(e: "message", l: (ev: { data: unknown }) => void): void;
+      };
+    }
+  ).parentPort;
+  if (electronPort)
+    return {
+      postMessage: (m) => electronPort.postMessage(m),
+      on: (l) => electronPort.on("message", (ev) => l(ev.data as WorkerRequest)),
+    };
+  throw new Error("worker-main must run in a worker thread or an Electron utility process");
+}
+
+const port = hostPort();
 const abort = new AbortController();
 const send = (event: WorkerEvent) => port.postMessage(event);
 
@@ -36,7 +62,7 @@ async function run(job: TrainingJob): Promise<void> {
   net.dispose();
 }
 
-port.on("message", (message: WorkerRequest) => {
+port.on((message: WorkerRequest) => {
   if (message.type === "cancel") {
     abort.abort();
   } else if (message.type === "start") {

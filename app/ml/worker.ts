@@ -10,11 +10,21 @@
 import { Worker } from "node:worker_threads";
 import type { BackendInfo, BackendOptions, BackendPreference } from "./backend.ts";
 import type { NetworkConfig } from "./network.ts";
-import type { TrainCheckpoint, TrainingSample, TrainOptions, TrainProgress, TrainResult, ValidationEvent } from "./train.ts";
+import type {
+  TrainCheckpoint,
+  TrainingSample,
+  TrainOptions,
+  TrainProgress,
+  TrainResult,
+  ValidationEvent,
+} from "./train.ts";
 import type { EvaluationSample } from "./evaluate.ts";
 
 /** Train options that can cross a thread boundary (no callbacks, signal or custom loss terms). */
-export type WorkerTrainOptions = Omit<TrainOptions, "signal" | "onProgress" | "onCheckpoint" | "lossTerms" | "validation" | "onValidation">;
+export type WorkerTrainOptions = Omit<
+  TrainOptions,
+  "signal" | "onProgress" | "onCheckpoint" | "lossTerms" | "validation" | "onValidation"
+>;
 
 export interface TrainingJob {
   backend?: BackendPreference;
@@ -67,15 +77,52 @@ function workerEntry(): { url: URL; execArgv: string[] } {
   return { url, execArgv: isTs ? ["--import", import.meta.resolve("tsx")] : [] };
 }
 
-export function startTrainingWorker(job: TrainingJob, handlers: TrainingWorkerHandlers = {}): TrainingWorkerHandle {
+/**
+ * Where training runs: by default a worker thread; the desktop shell swaps in an Electron
+ * utility process (a crash or a long step there never touches the window's process).
+ */
+export interface TrainingHost {
+  postMessage(message: WorkerRequest): void;
+  onMessage(listener: (event: WorkerEvent) => void): void;
+  onError(listener: (err: Error) => void): void;
+  onExit(listener: (code: number) => void): void;
+  terminate(): Promise<void>;
+}
+
+export type TrainingHostFactory = () => TrainingHost;
+
+function workerThreadHost(): TrainingHost {
   const entry = workerEntry();
   const worker = new Worker(entry.url, { execArgv: entry.execArgv });
+  return {
+    postMessage: (m) => worker.postMessage(m),
+    onMessage: (l) => worker.on("message", l),
+    onError: (l) => worker.on("error", (e) => l(e instanceof Error ? e : new Error(String(e)))),
+    onExit: (l) => worker.on("exit", l),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+let hostFactory: TrainingHostFactory = workerThreadHost;
+
+/** Replaces where training runs (the Electron shell uses a utility process). */
+export function setTrainingHost(factory: TrainingHostFactory): void {
+  hostFactory = factory;
+}
+
+export function startTrainingWorker(
+  job: TrainingJob,
+  handlers: TrainingWorkerHandlers = {},
+): TrainingWorkerHandle {
+  const worker = hostFactory();
   let backend: BackendInfo | undefined;
   let finished: TrainingWorkerOutcome | undefined;
   let failure: Error | undefined;
 
   const outcome = new Promise<TrainingWorkerOutcome>((resolve, reject) => {
-    worker.on("message", (event: WorkerEvent) => {
+    worker.onMessage((event: WorkerEvent) => {
       switch (event.type) {
         case "backend":
           backend = event.info;
@@ -100,10 +147,10 @@ export function startTrainingWorker(job: TrainingJob, handlers: TrainingWorkerHa
           break;
       }
     });
-    worker.on("error", (err) => {
-      failure ??= err instanceof Error ? err : new Error(String(err));
+    worker.onError((err) => {
+      failure ??= err;
     });
-    worker.on("exit", (code) => {
+    worker.onExit((code) => {
       if (finished) resolve(finished);
       else reject(failure ?? new Error(`training worker exited with code ${code} before finishing`));
     });
