@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { ProjectStore } from "../store/project-store.ts";
 import { importImages } from "./importer.ts";
 import { decodePixels } from "./decode.ts";
-import { CAMVID, tmpDir } from "../testing/tmp.ts";
+import { DEMO, tmpDir } from "../testing/tmp.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
 
@@ -36,11 +36,11 @@ describe("image import", () => {
   const t = tmpDir();
   const src = path.join(t.dir, "src");
   let store: ProjectStore;
-  const camvidImage = path.join(CAMVID, "train/images", fs.readdirSync(path.join(CAMVID, "train/images"))[0]);
+  const sampleImage = path.join(DEMO, "images", "garden-01.png");
 
   beforeAll(async () => {
     fs.mkdirSync(path.join(src, "nested/deeper"), { recursive: true });
-    const rgb = await sharp(camvidImage).resize(64, 48).toBuffer();
+    const rgb = await sharp(sampleImage).resize(64, 48).toBuffer();
     await sharp(rgb).png().toFile(path.join(src, "rgb.png"));
     await sharp(rgb).jpeg().toFile(path.join(src, "nested/photo.jpg"));
     await sharp(rgb).tiff().toFile(path.join(src, "nested/scan.tiff"));
@@ -56,7 +56,7 @@ describe("image import", () => {
     fs.copyFileSync(path.join(src, "rgb.png"), path.join(src, "zz-copy-of-rgb.png"));
     fs.writeFileSync(path.join(src, "empty.png"), "");
     fs.writeFileSync(path.join(src, "corrupt.png"), Buffer.from("this is not an image at all".repeat(20)));
-    const full = fs.readFileSync(camvidImage);
+    const full = fs.readFileSync(sampleImage);
     fs.writeFileSync(path.join(src, "truncated.png"), full.subarray(0, Math.floor(full.length / 2)));
     fs.writeFileSync(path.join(src, "huge.png"), hugePngHeader(20000, 10000));
     fs.writeFileSync(path.join(src, "notes.txt"), "not an image");
