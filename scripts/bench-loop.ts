@@ -22,7 +22,7 @@ import { trainProject } from "../app/ml/project-training.ts";
 import { predictProject } from "../app/ml/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
-import { recordRound, listRounds } from "../app/loop/rounds.ts";
+import { listRounds } from "../app/loop/rounds.ts";
 import { Source, UNLABELED } from "../app/labels/mask.ts";
 import { diffRect } from "../app/labels/edit.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
@@ -35,8 +35,11 @@ const { values: args } = parseArgs({
     start: { type: "string", default: "8" },
     suggestions: { type: "string", default: "4" },
     json: { type: "boolean", default: false },
+    "from-scratch": { type: "boolean", default: false },
   },
 });
+/** Each round fine-tunes the previous round's model (as the app does), unless --from-scratch. */
+const FINE_TUNE = !args["from-scratch"];
 const MINUTES = Number(args.minutes);
 const ROUNDS = Number(args.rounds);
 const BUDGET = Number(args.budget);
@@ -164,7 +167,6 @@ try {
   const r0 = await trainAndPredict(base, "round 0");
   {
     const s = ProjectStore.open(base);
-    recordRound(s, r0.modelId);
     s.close();
   }
   // Scores mean something? Predict val images, correlate score with error.
@@ -219,10 +221,7 @@ try {
         }
       }
       st.close();
-      const r = await trainAndPredict(file, `round ${round} ${strategy}`);
-      const st2 = ProjectStore.open(file);
-      recordRound(st2, r.modelId);
-      st2.close();
+      await trainAndPredict(file, `round ${round} ${strategy}`, FINE_TUNE); // trainProject records the round
     }
   }
   const table = strategies.map((s) => {
