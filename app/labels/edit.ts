@@ -52,19 +52,30 @@ export function applyStrokeInPlace(mask: LabelMask, s: StrokeInput): { rect: Rec
   const erase = s.tool === "eraser";
   const cls = erase ? UNLABELED : (s.classIdx as number);
   const src = erase ? Source.none : Source.human;
+  // Count the change in labeled pixels while painting, so saving needs no scan.
+  let human = 0;
+  let accepted = 0;
+  const newHuman = cls !== UNLABELED ? 1 : 0; // strokes are drawn by a person: never "accepted"
   for (let y = 0; y < drawn.height; y++) {
     const hitRow = (drawn.y + y) * bounds.width + drawn.x;
     const maskRow = (rect.y + y) * w + rect.x;
     for (let x = 0; x < drawn.width; x++) {
       if (hit[hitRow + x]) {
-        mask.classes[maskRow + x] = cls;
-        mask.sources[maskRow + x] = src;
+        const i = maskRow + x;
+        if (mask.classes[i] !== UNLABELED) {
+          if (mask.sources[i] === Source.accepted) accepted--;
+          else human--;
+        }
+        human += newHuman;
+        mask.classes[i] = cls;
+        mask.sources[i] = src;
       }
     }
   }
   return {
     rect,
     patch: {
+      delta: { human, accepted },
       rect,
       beforeClasses,
       beforeSources,

@@ -12,6 +12,8 @@ export interface MaskPatch {
   beforeSources: Uint8Array;
   afterClasses: Uint8Array;
   afterSources: Uint8Array;
+  /** change in labeled-pixel counts (after - before), when the producer counted it */
+  delta?: { human: number; accepted: number };
 }
 
 export function capturePatch(before: LabelMask, after: LabelMask, rect: Rect): MaskPatch {

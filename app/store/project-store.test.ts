@@ -6,8 +6,8 @@ import path from "node:path";
 import { ProjectStore } from "./project-store.ts";
 import { openProjectDb } from "./db.ts";
 import { MIGRATIONS, APPLICATION_ID, LATEST_VERSION } from "./migrations.ts";
-import { applyStroke } from "../labels/edit.ts";
-import { emptyMask, UNLABELED } from "../labels/mask.ts";
+import { applyStroke, applyStrokeInPlace } from "../labels/edit.ts";
+import { countBySource, emptyMask, Source, UNLABELED } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 
 const CLASSES = [
@@ -236,6 +236,69 @@ describe("project store", () => {
       "eraser",
     );
     expect(s.summary()).toMatchObject({ images: 1, labeledPixels: 0, humanPixels: 0, strokes: 2 });
+    s.close();
+  });
+
+  it("labeled-pixel counts stay exact through in-place strokes over accepted labels, undo and redo", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "a.png", 60, 40);
+    // Some accepted-prediction pixels first.
+    const before = s.mask(id);
+    const after = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+    after.classes.fill(1, 0, 600);
+    after.sources.fill(Source.accepted, 0, 600);
+    s.commitChange(
+      id,
+      before,
+      after,
+      { x: 0, y: 0, width: 60, height: 10 },
+      { tool: "accept", classIdx: null, width: 0, points: [], author: "t" },
+    );
+    const mask = s.mask(id);
+    const strokes: Parameters<typeof applyStrokeInPlace>[1][] = [
+      {
+        tool: "brush",
+        classIdx: 0,
+        width: 6,
+        points: [
+          [0, 5],
+          [59, 20],
+        ],
+      },
+      {
+        tool: "eraser",
+        classIdx: null,
+        width: 4,
+        points: [
+          [10, 0],
+          [10, 39],
+        ],
+      },
+      {
+        tool: "polygon",
+        classIdx: 1,
+        width: 0,
+        points: [
+          [30, 2],
+          [55, 2],
+          [55, 30],
+        ],
+      },
+    ];
+    const check = () => {
+      const truth = countBySource(s.mask(id));
+      const sum = s.summary();
+      expect([sum.humanPixels, sum.acceptedPixels]).toEqual([truth.human, truth.accepted]);
+    };
+    for (const st of strokes) {
+      const r = applyStrokeInPlace(mask, st)!;
+      s.commitPatch(id, mask, r.patch, { ...st, author: "t" });
+      check();
+    }
+    s.undo(id);
+    check();
+    s.redo(id);
+    check();
     s.close();
   });
 

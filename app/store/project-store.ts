@@ -379,6 +379,12 @@ export class ProjectStore {
     const row = this.db
       .prepare("SELECT human_pixels, accepted_pixels FROM label_masks WHERE image_id = ?")
       .get(imageId) as { human_pixels: number; accepted_pixels: number } | undefined;
+    if (patch.delta && direction === "redo") {
+      return {
+        human: (row?.human_pixels ?? 0) + patch.delta.human,
+        accepted: (row?.accepted_pixels ?? 0) + patch.delta.accepted,
+      };
+    }
     const from =
       direction === "redo"
         ? [patch.beforeClasses, patch.beforeSources]
