@@ -36,7 +36,8 @@ export function rasterizeBrush(
       const py = y + 0.5;
       let lo = Infinity;
       let hi = -Infinity;
-      for (const c of len > 0 ? [a, b] : [a]) {
+      for (let k = 0; k < (len > 0 ? 2 : 1); k++) {
+        const c = k === 0 ? a : b;
         const ey = py - c[1];
         const h2 = r2 - ey * ey;
         if (h2 >= 0) {
@@ -46,25 +47,33 @@ export function rasterizeBrush(
         }
       }
       if (len > 0) {
-        // |(p - a) . n| <= r and 0 <= (p - a) . d <= len, with p = (x, py), d = unit direction.
+        // |(p - a) . n| <= r and 0 <= (p - a) . d <= len, with p = (x, py), d = unit direction:
+        // two linear constraints on x, each an interval (or all/nothing when its slope is 0).
         const ux = dx / len;
         const uy = dy / len;
+        const ry = py - a[1];
         let iLo = -Infinity;
         let iHi = Infinity;
-        const clip = (slope: number, offset: number, min: number, max: number) => {
-          // min <= slope * x + offset <= max
-          if (Math.abs(slope) < 1e-12) {
-            if (offset < min || offset > max) iLo = Infinity;
-            return;
-          }
-          const p1 = (min - offset) / slope;
-          const p2 = (max - offset) / slope;
+        // constraint 1: -r <= -uy * x + (a.x * uy + ry * ux) <= r
+        const o1 = a[0] * uy + ry * ux;
+        if (Math.abs(uy) < 1e-12) {
+          if (o1 < -r || o1 > r) iLo = Infinity;
+        } else {
+          const p1 = (-r - o1) / -uy;
+          const p2 = (r - o1) / -uy;
           iLo = Math.max(iLo, Math.min(p1, p2));
           iHi = Math.min(iHi, Math.max(p1, p2));
-        };
-        const ry = py - a[1];
-        clip(-uy, -a[0] * -uy + ry * ux, -r, r);
-        clip(ux, -a[0] * ux + ry * uy, 0, len);
+        }
+        // constraint 2: 0 <= ux * x + (-a.x * ux + ry * uy) <= len
+        const o2 = -a[0] * ux + ry * uy;
+        if (Math.abs(ux) < 1e-12) {
+          if (o2 < 0 || o2 > len) iLo = Infinity;
+        } else {
+          const p1 = -o2 / ux;
+          const p2 = (len - o2) / ux;
+          iLo = Math.max(iLo, Math.min(p1, p2));
+          iHi = Math.min(iHi, Math.max(p1, p2));
+        }
         if (iLo <= iHi) {
           lo = Math.min(lo, iLo);
           hi = Math.max(hi, iHi);
