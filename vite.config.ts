@@ -15,6 +15,10 @@ export default defineConfig({
   },
   server: {
     // `vite --config vite.config.ts` for UI work: the API comes from a running `pixelloop serve`.
-    proxy: { "/api": "http://127.0.0.1:4780", "/files": "http://127.0.0.1:4780", "/events": { target: "ws://127.0.0.1:4780", ws: true } },
+    proxy: {
+      "/api": "http://127.0.0.1:4780",
+      "/files": "http://127.0.0.1:4780",
+      "/events": { target: "ws://127.0.0.1:4780", ws: true },
+    },
   },
 });

@@ -2,7 +2,9 @@
 // The `pixelloop` command: runs the TypeScript CLI (app/cli) through tsx.
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 22) {
-  console.error(`pixelloop: needs Node.js 22 or newer (this is ${process.version}); run ./run, which installs it`);
+  console.error(
+    `pixelloop: needs Node.js 22 or newer (this is ${process.version}); run ./run, which installs it`,
+  );
   process.exit(1);
 }
 const { register } = await import("tsx/esm/api");

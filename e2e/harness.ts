@@ -21,11 +21,23 @@ export interface Served {
 
 export async function serve(args: string[] = []): Promise<Served> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-e2e-"));
-  const proc = spawn(process.execPath, [path.join(ROOT, "bin/pixelloop.mjs"), "serve", "--port", "0", "--projects-dir", path.join(dir, "projects"), ...args], {
-    cwd: dir,
-    env: { ...process.env, PIXELLOOP_HOME: path.join(dir, "home") },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "bin/pixelloop.mjs"),
+      "serve",
+      "--port",
+      "0",
+      "--projects-dir",
+      path.join(dir, "projects"),
+      ...args,
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, PIXELLOOP_HOME: path.join(dir, "home") },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -53,14 +65,18 @@ export async function serve(args: string[] = []): Promise<Served> {
 }
 
 export async function launch(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
   });
 }
 
-export async function newPage(browser: Browser, size = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+export async function newPage(
+  browser: Browser,
+  size = { width: 1440, height: 900 },
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: size, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -81,7 +97,12 @@ export function sampleImages(dir: string, count = 3): string {
   const src = path.join(ROOT, "resources/demo/images");
   const to = path.join(dir, "incoming");
   fs.mkdirSync(to, { recursive: true });
-  for (const f of fs.readdirSync(src).filter((f) => f.endsWith(".png")).sort().slice(0, count)) fs.copyFileSync(path.join(src, f), path.join(to, f));
+  for (const f of fs
+    .readdirSync(src)
+    .filter((f) => f.endsWith(".png"))
+    .sort()
+    .slice(0, count))
+    fs.copyFileSync(path.join(src, f), path.join(to, f));
   return to;
 }
 

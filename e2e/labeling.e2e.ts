@@ -145,7 +145,10 @@ describe("labeling in the browser", () => {
     const labeled = inStore((s) => s.image(1)!.labeledPixels);
     await page.reload();
     await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
-    await page.getByTestId("labeled-pixels").getByText(`${labeled.toLocaleString("en-US")} px`).waitFor();
+    await page
+      .getByTestId("labeled-pixels")
+      .getByText(`${labeled.toLocaleString("en-US")} px`)
+      .waitFor();
     // The label layer shows the stored mask: sample the label canvas under the first stroke.
     await screenshot(page, "04-after-reload");
     expect(errors, errors.join("\n")).toEqual([]);
@@ -175,12 +178,17 @@ describe("labeling in the browser", () => {
     // worker ("Operands could not be broadcast together with shapes 1,1,4,3 and 1,1,4,32").
     await page.getByTestId("term-pixl").uncheck();
     await page.getByTestId("training-start").click();
-    await page.getByTestId("training-backend").filter({ hasNotText: "chosen at start" }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId("training-backend")
+      .filter({ hasNotText: "chosen at start" })
+      .waitFor({ timeout: 60_000 });
     await page.getByTestId("loss-chart").waitFor({ timeout: 60_000 });
     await page.getByTestId("training-state").getByText("done").waitFor({ timeout: 90_000 });
     await screenshot(page, "05-training");
     expect(inStore((s) => s.summary().models)).toBe(1);
-    const predicted = inStore((s) => (s.db.prepare("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n);
+    const predicted = inStore(
+      (s) => (s.db.prepare("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n,
+    );
     expect(predicted).toBe(3);
 
     // Reopen the image: the prediction and uncertainty layers are there now.
@@ -215,7 +223,9 @@ describe("labeling in the browser", () => {
     await result.waitFor();
     await screenshot(page, "07-export");
     const outDir = path.join(path.dirname(projectFile), "exports", "masks-color");
-    expect(fs.readdirSync(outDir).sort()).toEqual(expect.arrayContaining(["garden-01.png", "garden-02.png", "legend.json"]));
+    expect(fs.readdirSync(outDir).sort()).toEqual(
+      expect.arrayContaining(["garden-01.png", "garden-02.png", "legend.json"]),
+    );
     await page.keyboard.press("Escape");
     await page.keyboard.press("?");
     await page.getByTestId("shortcuts").waitFor();

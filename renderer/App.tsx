@@ -38,8 +38,16 @@ export function App() {
   let screen;
   if (!info) screen = <div className="loading-screen">Connecting to Pixelloop…</div>;
   else if (!project || route.screen === "start") screen = <StartScreen />;
-  else if (route.screen === "image") screen = <LabelScreen imageId={route.id} onToggleTraining={toggleTraining} />;
-  else screen = <BrowserScreen onImport={() => setDialog("import")} onExport={() => setDialog("export")} onToggleTraining={toggleTraining} />;
+  else if (route.screen === "image")
+    screen = <LabelScreen imageId={route.id} onToggleTraining={toggleTraining} />;
+  else
+    screen = (
+      <BrowserScreen
+        onImport={() => setDialog("import")}
+        onExport={() => setDialog("export")}
+        onToggleTraining={toggleTraining}
+      />
+    );
 
   return (
     <div className="app">

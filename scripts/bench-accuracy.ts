@@ -41,40 +41,78 @@ const { values: args } = parseArgs({
 const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
 
 const CONFIGS: Record<string, { label: string; method: PartialMethod }> = {
-  ce: { label: "partial CE alone", method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: false } } },
-  ssl: { label: "+ semi-supervised (FixMatch)", method: { semiSupervised: { enabled: true }, pixl: { enabled: false }, crf: { enabled: false } } },
-  pixl: { label: "+ PiXL alignment", method: { semiSupervised: { enabled: true }, pixl: { enabled: true }, crf: { enabled: false } } },
+  ce: {
+    label: "partial CE alone",
+    method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: false } },
+  },
+  ssl: {
+    label: "+ semi-supervised (FixMatch)",
+    method: { semiSupervised: { enabled: true }, pixl: { enabled: false }, crf: { enabled: false } },
+  },
+  pixl: {
+    label: "+ PiXL alignment",
+    method: { semiSupervised: { enabled: true }, pixl: { enabled: true }, crf: { enabled: false } },
+  },
   all: { label: "all terms (+ CRF)", method: { crf: { enabled: true } } },
-  "ce-crf": { label: "partial CE + CRF", method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: true } } },
-  "ce-pixl": { label: "partial CE + PiXL", method: { semiSupervised: { enabled: false }, pixl: { enabled: true }, crf: { enabled: false } } },
+  "ce-crf": {
+    label: "partial CE + CRF",
+    method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: true } },
+  },
+  "ce-pixl": {
+    label: "partial CE + PiXL",
+    method: { semiSupervised: { enabled: false }, pixl: { enabled: true }, crf: { enabled: false } },
+  },
   "no-weights": { label: "defaults without class weights", method: { classWeighting: "none" } },
 };
 
 async function main(): Promise<void> {
   const minutes = Number(args.minutes);
   const data = args.data;
-  if (!fs.existsSync(path.join(data, "train/images"))) throw new Error(`${data}: no camvid-dev dataset (train/images missing)`);
+  if (!fs.existsSync(path.join(data, "train/images")))
+    throw new Error(`${data}: no camvid-dev dataset (train/images missing)`);
   const classesFile = readClassesFile(path.join(data, "classes.json"));
-  const voidValue = (JSON.parse(fs.readFileSync(path.join(data, "classes.json"), "utf8")) as { void?: number }).void;
+  const voidValue = (
+    JSON.parse(fs.readFileSync(path.join(data, "classes.json"), "utf8")) as { void?: number }
+  ).void;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-bench-"));
   const project = path.join(dir, "camvid.pxl");
   const store = ProjectStore.create(project, { name: "camvid-dev bench", classes: classesFile });
   const imported = await importImages(store, [path.join(data, "train/images")], { split: "train" });
-  importIndexMasks(store, path.join(data, "train/scribbles"), { imageIds: imported.imported.map((i) => i.id) });
+  importIndexMasks(store, path.join(data, "train/scribbles"), {
+    imageIds: imported.imported.map((i) => i.id),
+  });
   const summary = store.summary();
   store.close();
-  log(`camvid-dev: ${summary.images} training images, ${summary.labeledPixels} scribbled pixels (${((100 * summary.labeledPixels) / summary.totalPixels).toFixed(2)}%)`);
+  log(
+    `camvid-dev: ${summary.images} training images, ${summary.labeledPixels} scribbled pixels (${((100 * summary.labeledPixels) / summary.totalPixels).toFixed(2)}%)`,
+  );
 
-  const valNames = fs.readdirSync(path.join(data, "val/images")).filter((n) => n.endsWith(".png")).sort();
+  const valNames = fs
+    .readdirSync(path.join(data, "val/images"))
+    .filter((n) => n.endsWith(".png"))
+    .sort();
   const val: EvaluationSample[] = [];
   for (const name of valNames) {
     const px = await decodePixels(path.join(data, "val/images", name));
     const gt = readIndexPng(path.join(data, "val/gt", name)).values;
-    val.push({ image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels }, gt: Uint8Array.from(gt) });
+    val.push({
+      image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels },
+      gt: Uint8Array.from(gt),
+    });
   }
   await initBackend(args.backend as BackendPreference);
 
-  const rows: Array<{ config: string; label: string; miou: number; pixelAccuracy: number; perClassIou: (number | null)[]; steps: number; seconds: number; backend: string; losses: Record<string, number> }> = [];
+  const rows: Array<{
+    config: string;
+    label: string;
+    miou: number;
+    pixelAccuracy: number;
+    perClassIou: (number | null)[];
+    steps: number;
+    seconds: number;
+    backend: string;
+    losses: Record<string, number>;
+  }> = [];
   for (const key of args.configs.split(",")) {
     const cfg = CONFIGS[key];
     if (!cfg) throw new Error(`unknown config ${key} (known: ${Object.keys(CONFIGS).join(", ")})`);
@@ -93,23 +131,43 @@ async function main(): Promise<void> {
     s.close();
     const m = evaluateNetwork(model.net, val, voidValue);
     model.net.dispose();
-    rows.push({ config: key, label: cfg.label, miou: m.miou, pixelAccuracy: m.pixelAccuracy, perClassIou: m.perClassIou, steps: r.stepsDone, seconds: r.seconds, backend: r.backend?.name ?? "?", losses: r.lastLosses });
-    log(`  ${cfg.label}: mIoU ${m.miou.toFixed(3)}, pixel accuracy ${m.pixelAccuracy.toFixed(3)} (${r.stepsDone} steps, ${r.seconds.toFixed(0)} s, ${r.backend?.name})`);
+    rows.push({
+      config: key,
+      label: cfg.label,
+      miou: m.miou,
+      pixelAccuracy: m.pixelAccuracy,
+      perClassIou: m.perClassIou,
+      steps: r.stepsDone,
+      seconds: r.seconds,
+      backend: r.backend?.name ?? "?",
+      losses: r.lastLosses,
+    });
+    log(
+      `  ${cfg.label}: mIoU ${m.miou.toFixed(3)}, pixel accuracy ${m.pixelAccuracy.toFixed(3)} (${r.stepsDone} steps, ${r.seconds.toFixed(0)} s, ${r.backend?.name})`,
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
 
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ minutesPerConfig: minutes, size: Number(args.size), batch: Number(args.batch), valImages: val.length, rows })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ minutesPerConfig: minutes, size: Number(args.size), batch: Number(args.batch), valImages: val.length, rows })}\n`,
+    );
     return;
   }
   console.log("");
   console.log(`| configuration | mIoU | pixel acc. | steps | wall time | backend |`);
   console.log(`| --- | --- | --- | --- | --- | --- |`);
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.miou.toFixed(3)} | ${r.pixelAccuracy.toFixed(3)} | ${r.steps} | ${(r.seconds / 60).toFixed(1)} min | ${r.backend} |`);
+    console.log(
+      `| ${r.label} | ${r.miou.toFixed(3)} | ${r.pixelAccuracy.toFixed(3)} | ${r.steps} | ${(r.seconds / 60).toFixed(1)} min | ${r.backend} |`,
+    );
   }
-  console.log(`\nbudget ${minutes} min per configuration, crops ${args.size}, batch ${args.batch}; ${val.length} val images, void ignored`);
-  console.log("reference: ilastik-style random forest on the same kind of scribbles ~0.25 mIoU / 0.64 pixel accuracy");
+  console.log(
+    `\nbudget ${minutes} min per configuration, crops ${args.size}, batch ${args.batch}; ${val.length} val images, void ignored`,
+  );
+  console.log(
+    "reference: ilastik-style random forest on the same kind of scribbles ~0.25 mIoU / 0.64 pixel accuracy",
+  );
 }
 
 main().catch((e: unknown) => {

@@ -119,7 +119,11 @@ async function trainAndPredict(
   fineTune = false,
 ): Promise<{ modelId: number; miou: number | null }> {
   const t0 = Date.now();
-  const outcome = await trainProject(file, { minutes: MINUTES, seed: 1, fineTuneFrom: fineTune ? "latest" : undefined }).outcome;
+  const outcome = await trainProject(file, {
+    minutes: MINUTES,
+    seed: 1,
+    fineTuneFrom: fineTune ? "latest" : undefined,
+  }).outcome;
   if (outcome.modelId === null) throw new Error("training produced no model");
   const miou = (outcome.validation?.metrics as { miou?: number } | undefined)?.miou ?? null;
   const store = ProjectStore.open(file);

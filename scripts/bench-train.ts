@@ -43,12 +43,29 @@ const NUM_CLASSES = 11;
 async function loadCamvid(dir: string, count: number): Promise<TrainingSample[] | undefined> {
   const imagesDir = path.join(dir, "train/images");
   if (!fs.existsSync(imagesDir)) return undefined;
-  const names = fs.readdirSync(imagesDir).filter((n) => n.endsWith(".png")).sort().slice(0, count);
+  const names = fs
+    .readdirSync(imagesDir)
+    .filter((n) => n.endsWith(".png"))
+    .sort()
+    .slice(0, count);
   return Promise.all(
     names.map(async (name) => {
-      const img = await sharp(path.join(imagesDir, name)).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
-      const lab = await sharp(path.join(dir, "train/scribbles", name)).extractChannel(0).raw().toBuffer();
-      return { pixels: new Uint8Array(img.data), width: img.info.width, height: img.info.height, channels: 3 as const, labels: new Uint8Array(lab) };
+      const img = await sharp(path.join(imagesDir, name))
+        .removeAlpha()
+        .toColourspace("srgb")
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const lab = await sharp(path.join(dir, "train/scribbles", name))
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      return {
+        pixels: new Uint8Array(img.data),
+        width: img.info.width,
+        height: img.info.height,
+        channels: 3 as const,
+        labels: new Uint8Array(lab),
+      };
     }),
   );
 }
@@ -94,7 +111,9 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
     onProgress: (p) => {
       stepMs += (batch / p.imagesPerSec) * 1000;
       images += batch;
-      log(`  ${name} step ${p.step}/${steps}: loss ${p.losses.ce.toFixed(3)}, ${p.imagesPerSec.toFixed(2)} img/s`);
+      log(
+        `  ${name} step ${p.step}/${steps}: loss ${p.losses.ce.toFixed(3)}, ${p.imagesPerSec.toFixed(2)} img/s`,
+      );
     },
   });
   const trainImagesPerSec = images / (stepMs / 1000);
@@ -123,7 +142,9 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
 
 async function main(): Promise<void> {
   const samples = (await loadCamvid(args.data, 16)) ?? syntheticData(8);
-  log(`data: ${samples.length} images ${samples[0].width}x${samples[0].height} (${fs.existsSync(args.data) ? "camvid-dev" : "synthetic"})`);
+  log(
+    `data: ${samples.length} images ${samples[0].width}x${samples[0].height} (${fs.existsSync(args.data) ? "camvid-dev" : "synthetic"})`,
+  );
   const results: Record<string, BackendResult> = {};
   for (const name of args.backends.split(",").map((s) => s.trim()) as BackendName[]) {
     log(`benchmarking ${name} ...`);
@@ -147,7 +168,10 @@ async function main(): Promise<void> {
     );
   }
   const any = Object.values(results)[0];
-  if (any) log(`forward pass: ${any.forwardGflopPerImage.toFixed(3)} GFLOP per ${any.inputSize}x${any.inputSize} image (training step ~3x)`);
+  if (any)
+    log(
+      `forward pass: ${any.forwardGflopPerImage.toFixed(3)} GFLOP per ${any.inputSize}x${any.inputSize} image (training step ~3x)`,
+    );
   if (wasmOverCpu != null) log(`wasm over cpu (training images/s): ${wasmOverCpu.toFixed(1)}x`);
   tf.disposeVariables();
 }

@@ -26,7 +26,11 @@ function stats(xs: number[]): { median: number; p95: number; max: number; n: num
 }
 
 async function api<T>(base: string, method: string, body: unknown): Promise<T> {
-  const r = await fetch(`${base}api/${method}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const r = await fetch(`${base}api/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const j = (await r.json()) as { ok: boolean; result: T; error?: { message: string } };
   if (!j.ok) throw new Error(`${method}: ${j.error?.message}`);
   return j.result;
@@ -51,7 +55,9 @@ async function startFrameRecorder(page: Page): Promise<void> {
 }
 
 async function stopFrameRecorder(page: Page): Promise<number[]> {
-  return (await page.evaluate(`(() => { window.__recording = false; return window.__frames; })()`)) as number[];
+  return (await page.evaluate(
+    `(() => { window.__recording = false; return window.__frames; })()`,
+  )) as number[];
 }
 
 async function bigImageProject(base: string, dir: string): Promise<string> {
@@ -65,9 +71,11 @@ async function bigImageProject(base: string, dir: string): Promise<string> {
       const i = (y * w + x) * 3;
       raw[i] = (x * 255) / w;
       raw[i + 1] = (y * 255) / h;
-      raw[i + 2] = ((x ^ y) & 64) ? 180 : 90;
+      raw[i + 2] = (x ^ y) & 64 ? 180 : 90;
     }
-  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 1 }).toFile(img);
+  await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toFile(img);
   const p = await api<{ file: string }>(base, "project.create", {
     name: "Bench big",
     classes: [
@@ -83,7 +91,13 @@ async function tenThousandProject(dir: string): Promise<string> {
   const file = path.join(dir, "projects", "grid-10k.pxl");
   const thumb = fs.readFileSync(path.join(import.meta.dirname, "../resources/demo/images/garden-01.png"));
   const webp = await sharp(thumb).resize(256, 192).webp({ quality: 70 }).toBuffer();
-  const store = ProjectStore.create(file, { name: "Bench 10k", classes: [{ idx: 0, name: "a", color: "#e6194b" }, { idx: 1, name: "b", color: "#3cb44b" }] });
+  const store = ProjectStore.create(file, {
+    name: "Bench 10k",
+    classes: [
+      { idx: 0, name: "a", color: "#e6194b" },
+      { idx: 1, name: "b", color: "#3cb44b" },
+    ],
+  });
   try {
     store.db.transaction(() => {
       for (let i = 0; i < 10_000; i++) {
@@ -122,7 +136,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < 4; i++) await page.keyboard.press("]"); // ~60 px brush
     const box = (await page.getByTestId("canvas").boundingBox())!;
     const store = ProjectStore.open(projectFile, { readonly: true });
-    const strokeCount = () => (store.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
+    const strokeCount = () =>
+      (store.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
 
     const frameTimes: number[] = [];
     const saveTimes: number[] = [];
@@ -142,7 +157,10 @@ async function main(): Promise<void> {
       const moves = 240;
       for (let i = 1; i <= moves; i++) {
         const t = i / moves;
-        await page.mouse.move(box.x + box.width * (0.1 + 0.8 * t), y0 + Math.sin(t * Math.PI * 6) * box.height * 0.05);
+        await page.mouse.move(
+          box.x + box.width * (0.1 + 0.8 * t),
+          y0 + Math.sin(t * Math.PI * 6) * box.height * 0.05,
+        );
       }
       frameTimes.push(...(await stopFrameRecorder(page)).slice(1));
       const before = strokeCount();
@@ -188,7 +206,14 @@ async function main(): Promise<void> {
     const gridFrames = stats((await stopFrameRecorder(page)).slice(1));
 
     const result = {
-      draw4000x3000: { frameWorkMs: frameWork, paintMs: stats(paints), layerDrawMs: stats(draws), frameIntervalMs: draw, strokes, movesPerStroke: 240 },
+      draw4000x3000: {
+        frameWorkMs: frameWork,
+        paintMs: stats(paints),
+        layerDrawMs: stats(draws),
+        frameIntervalMs: draw,
+        strokes,
+        movesPerStroke: 240,
+      },
       saveMs: save,
       saveServerMs: stats(serverTimes),
       grid10k: { frameMs: gridFrames },
@@ -210,7 +235,9 @@ async function main(): Promise<void> {
       row("release -> stroke row in SQLite (ms)", save);
       row("  of which strokes.commit on server (ms)", stats(serverTimes));
       row("scrolling 10,000 images: frame interval (ms)", gridFrames);
-      log(`targets: median work per frame < 16 ms (${frameWork.median < 16 ? "met" : "MISSED"}), save < 50 ms (${save.median < 50 ? "met" : "MISSED"})`);
+      log(
+        `targets: median work per frame < 16 ms (${frameWork.median < 16 ? "met" : "MISSED"}), save < 50 ms (${save.median < 50 ? "met" : "MISSED"})`,
+      );
     }
   } finally {
     await browser.close();

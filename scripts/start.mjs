@@ -60,7 +60,17 @@ if (electron.path) {
   if (!fs.existsSync(path.join(root, "dist", "renderer", "index.html"))) {
     console.error("pixelloop: building the UI (first start)");
     const { execFileSync } = await import("node:child_process");
-    execFileSync("npm", ["run", "-s", "build:renderer"], { stdio: ["ignore", "ignore", "inherit"], cwd: root });
+    execFileSync("npm", ["run", "-s", "build:renderer"], {
+      stdio: ["ignore", "ignore", "inherit"],
+      cwd: root,
+    });
   }
-  run(process.execPath, [bin, "demo", "--dir", process.env.PIXELLOOP_DEMO_DIR ?? path.join(root, "demo-project"), "--serve", ...args]);
+  run(process.execPath, [
+    bin,
+    "demo",
+    "--dir",
+    process.env.PIXELLOOP_DEMO_DIR ?? path.join(root, "demo-project"),
+    "--serve",
+    ...args,
+  ]);
 }

@@ -63,7 +63,9 @@ export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
     params.search = `%${q.search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
   }
   const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const total = (store.db.prepare(`SELECT COUNT(*) AS n FROM images i ${filter}`).get(params) as { n: number }).n;
+  const total = (
+    store.db.prepare(`SELECT COUNT(*) AS n FROM images i ${filter}`).get(params) as { n: number }
+  ).n;
   const rows = store.db
     .prepare(`SELECT ${COLUMNS} ${JOINS} ${filter} ORDER BY ${ORDER[q.sort]} LIMIT @limit OFFSET @offset`)
     .all({ ...params, limit: q.limit, offset: q.offset }) as Row[];
@@ -71,9 +73,9 @@ export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
 }
 
 export function imageItem(store: ProjectStore, id: number): ImageItem | undefined {
-  const row = store.db.prepare(`SELECT ${COLUMNS} ${JOINS} WHERE i.id = @id`).get({ id, model: latestPredictionModel(store) }) as
-    | Row
-    | undefined;
+  const row = store.db
+    .prepare(`SELECT ${COLUMNS} ${JOINS} WHERE i.id = @id`)
+    .get({ id, model: latestPredictionModel(store) }) as Row | undefined;
   return row && toItem(row);
 }
 
@@ -85,8 +87,13 @@ export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
   if (latestPredictionModel(store) === null) return [];
   let queue = storedSuggestions(store);
   const latest = latestPredictionModel(store);
-  const queueModel = (store.db.prepare("SELECT MAX(model_id) AS m FROM suggestions WHERE strategy = 'uncertainty'").get() as { m: number | null }).m;
-  if (queue.length === 0 || queueModel !== latest) queue = computeSuggestions(store, { n: Math.max(limit, 30) });
+  const queueModel = (
+    store.db.prepare("SELECT MAX(model_id) AS m FROM suggestions WHERE strategy = 'uncertainty'").get() as {
+      m: number | null;
+    }
+  ).m;
+  if (queue.length === 0 || queueModel !== latest)
+    queue = computeSuggestions(store, { n: Math.max(limit, 30) });
   return queue.slice(0, limit).map((q) => ({
     imageId: q.imageId,
     name: q.image,
@@ -116,11 +123,15 @@ function toItem(r: Row): ImageItem {
   };
 }
 
-export function imageNeighbors(store: ProjectStore, id: number): { prev: number | null; next: number | null; index: number; total: number } {
+export function imageNeighbors(
+  store: ProjectStore,
+  id: number,
+): { prev: number | null; next: number | null; index: number; total: number } {
   const one = (sql: string) => (store.db.prepare(sql).get(id) as { id: number } | undefined)?.id ?? null;
   const prev = one("SELECT id FROM images WHERE id < ? ORDER BY id DESC LIMIT 1");
   const next = one("SELECT id FROM images WHERE id > ? ORDER BY id LIMIT 1");
-  const index = (store.db.prepare("SELECT COUNT(*) AS n FROM images WHERE id < ?").get(id) as { n: number }).n;
+  const index = (store.db.prepare("SELECT COUNT(*) AS n FROM images WHERE id < ?").get(id) as { n: number })
+    .n;
   const total = (store.db.prepare("SELECT COUNT(*) AS n FROM images").get() as { n: number }).n;
   return { prev, next, index, total };
 }

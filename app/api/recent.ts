@@ -17,7 +17,10 @@ export class RecentProjects {
     }
     if (!Array.isArray(parsed)) return [];
     return parsed
-      .filter((r): r is RecentProject => typeof r?.file === "string" && typeof r?.name === "string" && typeof r?.openedAt === "string")
+      .filter(
+        (r): r is RecentProject =>
+          typeof r?.file === "string" && typeof r?.name === "string" && typeof r?.openedAt === "string",
+      )
       .filter((r) => fs.existsSync(r.file));
   }
 

@@ -26,7 +26,10 @@ export interface MethodDef<Req extends z.ZodType, Res> {
 }
 
 function method<Res>() {
-  return <Req extends z.ZodType>(request: Req): MethodDef<Req, Res> => ({ request, _response: undefined as unknown as Res });
+  return <Req extends z.ZodType>(request: Req): MethodDef<Req, Res> => ({
+    request,
+    _response: undefined as unknown as Res,
+  });
 }
 
 const empty = z.object({}).strict();
@@ -94,8 +97,14 @@ export const api = {
         points: z.array(point).min(1).max(100_000),
       })
       .strict()
-      .refine((s) => s.tool === "eraser" || s.classIdx !== null, { message: "brush and polygon need a class", path: ["classIdx"] })
-      .refine((s) => s.tool !== "polygon" || s.points.length >= 3, { message: "a polygon needs at least 3 points", path: ["points"] }),
+      .refine((s) => s.tool === "eraser" || s.classIdx !== null, {
+        message: "brush and polygon need a class",
+        path: ["classIdx"],
+      })
+      .refine((s) => s.tool !== "polygon" || s.points.length >= 3, {
+        message: "a polygon needs at least 3 points",
+        path: ["points"],
+      }),
   ),
   "masks.undo": method<MaskChange>()(z.object({ imageId }).strict()),
   "masks.redo": method<MaskChange>()(z.object({ imageId }).strict()),
@@ -113,7 +122,11 @@ export const api = {
       .object({
         /** passes over the training pool; when absent, `minutes` bounds the run */
         epochs: z.number().positive().max(10_000).optional(),
-        minutes: z.number().positive().max(24 * 60).optional(),
+        minutes: z
+          .number()
+          .positive()
+          .max(24 * 60)
+          .optional(),
         /** side of the square training crops, a multiple of 16 */
         size: z.number().int().min(16).max(1024).multipleOf(16).optional(),
         batchSize: z.number().int().min(1).max(64).optional(),
@@ -121,7 +134,11 @@ export const api = {
         widths: z.array(z.number().int().min(1).max(512)).min(1).max(6).optional(),
         backend: z.enum(["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"]).optional(),
         /** switch loss terms off (all on by default): semi-supervised, PiXL alignment, CRF */
-        terms: z.object({ semiSupervised: z.boolean(), pixl: z.boolean(), crf: z.boolean() }).partial().strict().optional(),
+        terms: z
+          .object({ semiSupervised: z.boolean(), pixl: z.boolean(), crf: z.boolean() })
+          .partial()
+          .strict()
+          .optional(),
         /** predict every image with the new model afterwards (default true) */
         predict: z.boolean().default(true),
         /** start from the latest model (fine-tune) instead of from scratch */

@@ -42,7 +42,17 @@ const EMIT_INTERVAL_MS = 250;
 type Live = Omit<TrainingStatus, "available" | "reason" | "rounds">;
 
 function idle(): Live {
-  return { state: "idle", backend: null, step: 0, totalSteps: 0, etaSec: null, imagesPerSec: null, losses: [], valMiou: [], message: null };
+  return {
+    state: "idle",
+    backend: null,
+    step: 0,
+    totalSteps: 0,
+    etaSec: null,
+    imagesPerSec: null,
+    losses: [],
+    valMiou: [],
+    message: null,
+  };
 }
 
 function backendName(info: BackendInfo): string {
@@ -55,7 +65,14 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
       `SELECT r.id, r.started_at, r.finished_at, r.status, r.model_id, m.metrics
        FROM training_runs r LEFT JOIN models m ON m.id = r.model_id ORDER BY r.id DESC LIMIT 50`,
     )
-    .all() as { id: number; started_at: string; finished_at: string | null; status: TrainingRound["status"]; model_id: number | null; metrics: string | null }[];
+    .all() as {
+    id: number;
+    started_at: string;
+    finished_at: string | null;
+    status: TrainingRound["status"];
+    model_id: number | null;
+    metrics: string | null;
+  }[];
   return rows.map((r) => {
     let metrics: { validation?: { miou?: number } | null; stepsDone?: number } = {};
     try {
@@ -137,10 +154,17 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           fineTuneFrom: req.fineTune ? "latest" : undefined,
         },
         {
-          onData: (d) => set({ totalSteps: d.steps ?? 0, message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px` }),
+          onData: (d) =>
+            set({
+              totalSteps: d.steps ?? 0,
+              message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px`,
+            }),
           onBackend: (info) => set({ backend: backendName(info) }),
           onProgress: (p) => {
-            const losses = live.losses.length >= MAX_POINTS ? live.losses.filter((_, i) => i % 2 === 0) : live.losses.slice();
+            const losses =
+              live.losses.length >= MAX_POINTS
+                ? live.losses.filter((_, i) => i % 2 === 0)
+                : live.losses.slice();
             losses.push({ step: p.step, losses: p.losses });
             set(
               {
@@ -165,7 +189,11 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       }
       const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.`;
       if (!req.predict || live.state === "stopping") {
-        set({ state: outcome.status === "cancelled" ? "cancelled" : "done", etaSec: null, message: `${trained} Model ${outcome.modelId} stored.` });
+        set({
+          state: outcome.status === "cancelled" ? "cancelled" : "done",
+          etaSec: null,
+          message: `${trained} Model ${outcome.modelId} stored.`,
+        });
         return;
       }
       set({ state: "predicting", etaSec: null, message: `${trained} Predicting every image…` });
@@ -174,7 +202,11 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       const pred = await predictProject(file, {
         modelId,
         signal: predictAbort.signal,
-        onProgress: (done, total) => set({ step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` }, false),
+        onProgress: (done, total) =>
+          set(
+            { step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` },
+            false,
+          ),
       });
       predictAbort = null;
       // The next round's queue: most useful images first, with their regions.

@@ -24,18 +24,53 @@ describe("train / predict / eval through the CLI", () => {
       const s = syntheticSample(W, H, seed, true);
       const split = seed === 4 ? "val" : "train";
       fs.writeFileSync(path.join(dir, split, `img${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
-      if (split === "val") fs.writeFileSync(path.join(dir, "valgt", `img${seed}.png`), encodeIndexPng(s.gt, W, H));
-      else if (seed !== 3) fs.writeFileSync(path.join(dir, "labels", `img${seed}.png`), encodeIndexPng(s.labels as Uint8Array, W, H)); // img3: no labels
+      if (split === "val")
+        fs.writeFileSync(path.join(dir, "valgt", `img${seed}.png`), encodeIndexPng(s.gt, W, H));
+      else if (seed !== 3)
+        fs.writeFileSync(
+          path.join(dir, "labels", `img${seed}.png`),
+          encodeIndexPng(s.labels as Uint8Array, W, H),
+        ); // img3: no labels
     }
   });
 
   it("trains, stores the model and run, predicts files and project images, evaluates", async () => {
     await cli("init", project, "--classes", "red,blue,green");
     await cli("import", project, path.join(dir, "train"), "--labels", path.join(dir, "labels"));
-    await cli("import", project, path.join(dir, "val"), "--labels", path.join(dir, "valgt"), "--split", "val");
+    await cli(
+      "import",
+      project,
+      path.join(dir, "val"),
+      "--labels",
+      path.join(dir, "valgt"),
+      "--split",
+      "val",
+    );
 
-    const t = await cli("train", project, "--epochs", "2", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm", "--crf", "--json");
-    const trained = JSON.parse(t.stdout) as { modelId: number; status: string; steps: number; backend: string; validation: { score: number } | null; losses: Record<string, number> };
+    const t = await cli(
+      "train",
+      project,
+      "--epochs",
+      "2",
+      "--widths",
+      "8,16",
+      "--size",
+      "32",
+      "--batch",
+      "2",
+      "--backend",
+      "wasm",
+      "--crf",
+      "--json",
+    );
+    const trained = JSON.parse(t.stdout) as {
+      modelId: number;
+      status: string;
+      steps: number;
+      backend: string;
+      validation: { score: number } | null;
+      losses: Record<string, number>;
+    };
     expect(trained).toMatchObject({ modelId: 1, status: "done", steps: 4, backend: "wasm" });
     expect(trained.validation?.score).toBeGreaterThanOrEqual(0);
     expect(Object.keys(trained.losses).sort()).toEqual(["ce", "crf", "fixmatch", "pixl", "total"]);
@@ -43,15 +78,30 @@ describe("train / predict / eval through the CLI", () => {
     expect(t.stderr).toMatch(/\[ok\] +wasm/);
 
     const db = new Database(project, { readonly: true });
-    const model = db.prepare("SELECT * FROM models").get() as { backend: string; weights: Buffer; label_snapshot: string; metrics: string; architecture: string };
+    const model = db.prepare("SELECT * FROM models").get() as {
+      backend: string;
+      weights: Buffer;
+      label_snapshot: string;
+      metrics: string;
+      architecture: string;
+    };
     expect(model.backend).toBe("wasm");
     expect(model.weights.subarray(0, 4).toString()).toBe("PXLW");
-    const snapshot = JSON.parse(model.label_snapshot) as { images: { id: number; version: number; labeledPixels: number }[]; labeledPixels: number };
+    const snapshot = JSON.parse(model.label_snapshot) as {
+      images: { id: number; version: number; labeledPixels: number }[];
+      labeledPixels: number;
+    };
     expect(snapshot.images).toHaveLength(5);
     expect(snapshot.images.filter((i) => i.labeledPixels > 0)).toHaveLength(4);
     expect(snapshot.labeledPixels).toBeGreaterThan(0);
     expect(JSON.parse(model.metrics).validation.miou).toBeGreaterThanOrEqual(0);
-    const runRow = db.prepare("SELECT * FROM training_runs").get() as { model_id: number; status: string; finished_at: string; checkpoint: Buffer; log: string };
+    const runRow = db.prepare("SELECT * FROM training_runs").get() as {
+      model_id: number;
+      status: string;
+      finished_at: string;
+      checkpoint: Buffer;
+      log: string;
+    };
     expect(runRow).toMatchObject({ model_id: 1, status: "done" });
     expect(runRow.checkpoint.length).toBe(model.weights.length);
     expect((JSON.parse(runRow.log) as object[]).length).toBeGreaterThan(1);
@@ -69,29 +119,60 @@ describe("train / predict / eval through the CLI", () => {
     const p = await cli("predict", project, "--json");
     expect(JSON.parse(p.stdout)).toMatchObject({ modelId: 1, predicted: 5 });
     const db2 = new Database(project, { readonly: true });
-    const preds = db2.prepare("SELECT image_id, score, class_rle, entropy FROM predictions ORDER BY image_id").all() as { score: number; class_rle: Buffer; entropy: Buffer }[];
+    const preds = db2
+      .prepare("SELECT image_id, score, class_rle, entropy FROM predictions ORDER BY image_id")
+      .all() as { score: number; class_rle: Buffer; entropy: Buffer }[];
     expect(preds).toHaveLength(5);
-    expect(preds.every((r) => r.score >= 0 && r.score <= 1 && r.class_rle.length > 0 && r.entropy.length > 0)).toBe(true);
-    const statuses = db2.prepare("SELECT name, status FROM images ORDER BY name").all() as { name: string; status: string }[];
+    expect(
+      preds.every((r) => r.score >= 0 && r.score <= 1 && r.class_rle.length > 0 && r.entropy.length > 0),
+    ).toBe(true);
+    const statuses = db2.prepare("SELECT name, status FROM images ORDER BY name").all() as {
+      name: string;
+      status: string;
+    }[];
     expect(statuses.map((s) => s.status)).toEqual(["labeled", "labeled", "labeled", "predicted", "labeled"]);
     db2.close();
 
-    const e = await cli("eval", project, "--images", path.join(dir, "val"), "--gt", path.join(dir, "valgt"), "--json");
-    const metrics = JSON.parse(e.stdout) as { miou: number; pixelAccuracy: number; perClassIou: (number | null)[] };
+    const e = await cli(
+      "eval",
+      project,
+      "--images",
+      path.join(dir, "val"),
+      "--gt",
+      path.join(dir, "valgt"),
+      "--json",
+    );
+    const metrics = JSON.parse(e.stdout) as {
+      miou: number;
+      pixelAccuracy: number;
+      perClassIou: (number | null)[];
+    };
     expect(metrics.perClassIou).toHaveLength(3);
     expect(metrics.miou).toBeGreaterThanOrEqual(0);
     expect(metrics.pixelAccuracy).toBeGreaterThanOrEqual(0);
-    const text = await cli("eval", project, "--images", path.join(dir, "val"), "--gt", path.join(dir, "valgt"));
+    const text = await cli(
+      "eval",
+      project,
+      "--images",
+      path.join(dir, "val"),
+      "--gt",
+      path.join(dir, "valgt"),
+    );
     expect(text.stdout).toMatch(/mean IoU/);
   });
 
   it("explains what is missing", async () => {
     const empty = path.join(dir, "empty.pxl");
     await cli("init", empty, "--classes", "a,b");
-    await expect(cli("predict", empty, "--images", path.join(dir, "val"), "--out", path.join(dir, "o2"))).rejects.toMatchObject({
+    await expect(
+      cli("predict", empty, "--images", path.join(dir, "val"), "--out", path.join(dir, "o2")),
+    ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/no trained model yet/),
     });
-    await expect(cli("train", empty, "--epochs", "1")).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no train-split image has labels/) });
+    await expect(cli("train", empty, "--epochs", "1")).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no train-split image has labels/),
+    });
   });
 });

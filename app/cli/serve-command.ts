@@ -10,32 +10,44 @@ export function registerServeCommand(program: Command): void {
     .description("serve the UI and the API on this machine (browser mode)")
     .argument("[project]", "project file to open at start")
     .option("--port <n>", "port (0 picks a free one)", "4780")
-    .option("--host <host>", "address to bind; anything but loopback requires the printed access token", "127.0.0.1")
+    .option(
+      "--host <host>",
+      "address to bind; anything but loopback requires the printed access token",
+      "127.0.0.1",
+    )
     .option("--projects-dir <dir>", "folder for new projects")
     .option("--renderer <dir>", "folder of the built UI (default dist/renderer)")
-    .action(async (project: string | undefined, o: { port: string; host: string; projectsDir?: string; renderer?: string }) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: "${o.port}" is not a port number`);
-      const service = new PixelloopService({ projectsDir: o.projectsDir });
-      if (project) service.open(project);
-      const server = await startServer(service, { host: o.host, port, rendererDir: o.renderer });
-      process.stdout.write(`pixelloop: serving ${service.project?.file ?? "(no project open)"}\n`);
-      process.stdout.write(`pixelloop: listening ${server.url}\n`);
-      if (server.token) {
-        process.stdout.write(`pixelloop: bound to ${o.host}; the access token is required: open ${server.openUrl}\n`);
-      }
-      process.stdout.write("pixelloop: press Ctrl+C to stop\n");
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          void server
-            .close()
-            .then(() => service.close())
-            .then(resolve);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
-    });
+    .action(
+      async (
+        project: string | undefined,
+        o: { port: string; host: string; projectsDir?: string; renderer?: string },
+      ) => {
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UserError(`--port: "${o.port}" is not a port number`);
+        const service = new PixelloopService({ projectsDir: o.projectsDir });
+        if (project) service.open(project);
+        const server = await startServer(service, { host: o.host, port, rendererDir: o.renderer });
+        process.stdout.write(`pixelloop: serving ${service.project?.file ?? "(no project open)"}\n`);
+        process.stdout.write(`pixelloop: listening ${server.url}\n`);
+        if (server.token) {
+          process.stdout.write(
+            `pixelloop: bound to ${o.host}; the access token is required: open ${server.openUrl}\n`,
+          );
+        }
+        process.stdout.write("pixelloop: press Ctrl+C to stop\n");
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off("SIGINT", stop);
+            process.off("SIGTERM", stop);
+            void server
+              .close()
+              .then(() => service.close())
+              .then(resolve);
+          };
+          process.on("SIGINT", stop);
+          process.on("SIGTERM", stop);
+        });
+      },
+    );
 }

@@ -31,7 +31,8 @@ describe("backend ladder", () => {
 
   it("the util shim provides isNullOrUndefined for tfjs-node on Node 23+", () => {
     installNodeUtilShim();
-    const isNullOrUndefined = (util as unknown as { isNullOrUndefined: (v: unknown) => boolean }).isNullOrUndefined;
+    const isNullOrUndefined = (util as unknown as { isNullOrUndefined: (v: unknown) => boolean })
+      .isNullOrUndefined;
     expect([null, undefined, 0, ""].map(isNullOrUndefined)).toEqual([true, true, false, false]);
   });
 });

@@ -72,12 +72,15 @@ const NATIVE_PACKAGES: Record<"tfjs-node-gpu" | "tfjs-node", string> = {
  */
 export function installNodeUtilShim(): void {
   const u = util as unknown as Record<string, unknown>;
-  if (typeof u.isNullOrUndefined !== "function") u.isNullOrUndefined = (v: unknown) => v === null || v === undefined;
+  if (typeof u.isNullOrUndefined !== "function")
+    u.isNullOrUndefined = (v: unknown) => v === null || v === undefined;
   if (typeof u.isArray !== "function") u.isArray = Array.isArray;
 }
 
 function errorCode(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === "object" && err !== null && "code" in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
 }
 
 function firstLine(err: unknown): string {
@@ -91,7 +94,8 @@ function explainNativeFailure(pkg: string, err: unknown): string {
   if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message.includes(pkg)) {
     return `${pkg} is not installed (optional dependency; its install downloads libtensorflow and needs internet access)`;
   }
-  if (/libcud|cuda|cudnn/i.test(message)) return `${pkg} is installed but the CUDA libraries could not be loaded (${message})`;
+  if (/libcud|cuda|cudnn/i.test(message))
+    return `${pkg} is installed but the CUDA libraries could not be loaded (${message})`;
   if (/\.node|\.so|\.dll|dylib|napi/i.test(message)) {
     return `${pkg} is installed but its native binding could not be loaded (${message}); reinstall it with internet access`;
   }
@@ -107,8 +111,10 @@ async function tryNative(name: "tfjs-node-gpu" | "tfjs-node"): Promise<string> {
   } catch (err) {
     throw new Error(explainNativeFailure(pkg, err), { cause: err });
   }
-  if (tf.findBackendFactory("tensorflow") == null) throw new Error(`${pkg} loaded but registered no "tensorflow" backend`);
-  if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but its backend failed to initialize`);
+  if (tf.findBackendFactory("tensorflow") == null)
+    throw new Error(`${pkg} loaded but registered no "tensorflow" backend`);
+  if (!(await tf.setBackend("tensorflow")))
+    throw new Error(`${pkg} loaded but its backend failed to initialize`);
   return `native TensorFlow via ${pkg}`;
 }
 
@@ -164,7 +170,10 @@ function threadsOf(name: BackendName): number {
  * "auto" walks the ladder; a named preference tries only that rung and throws
  * BackendUnavailableError (with the reason) when it cannot be used.
  */
-export async function initBackend(pref: BackendPreference = "auto", options: BackendOptions = {}): Promise<BackendInfo> {
+export async function initBackend(
+  pref: BackendPreference = "auto",
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
   const rungs = pref === "auto" ? BACKEND_LADDER : [pref];
   const tried: BackendAttempt[] = [];
   for (const name of rungs) {

@@ -11,7 +11,9 @@ import { tf } from "./tf.ts";
 import type { LossTerm } from "./losses.ts";
 import { ramp, type CrfOptions } from "./method.ts";
 
-export function crfLoss(options: Pick<CrfOptions, "weight" | "sigma" | "offsets" | "rampFraction" | "scale">): LossTerm {
+export function crfLoss(
+  options: Pick<CrfOptions, "weight" | "sigma" | "offsets" | "rampFraction" | "scale">,
+): LossTerm {
   return {
     name: "crf",
     weight: ramp(options.weight, options.rampFraction),

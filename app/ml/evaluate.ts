@@ -10,7 +10,11 @@ export interface EvaluationSample {
   gt: Uint8Array;
 }
 
-export function evaluateNetwork(net: SegmentationNetwork, samples: readonly EvaluationSample[], ignore?: number): SegmentationMetrics {
+export function evaluateNetwork(
+  net: SegmentationNetwork,
+  samples: readonly EvaluationSample[],
+  ignore?: number,
+): SegmentationMetrics {
   const m = new ConfusionMatrix(net.config.numClasses);
   for (const s of samples) m.add(predict(net, s.image).classMap, s.gt, ignore);
   return m.metrics();

@@ -46,7 +46,9 @@ describe("partial cross-entropy", () => {
 
   it("is zero with zero gradient when nothing is labeled", () => {
     const ctx = context(logits, [255, 255, 255, 255]);
-    const g = tf.grad((z: tf.Tensor) => partialCrossEntropy().compute({ ...ctx, outputs: { ...ctx.outputs, logits: z as tf.Tensor4D } }));
+    const g = tf.grad((z: tf.Tensor) =>
+      partialCrossEntropy().compute({ ...ctx, outputs: { ...ctx.outputs, logits: z as tf.Tensor4D } }),
+    );
     expect(tf.tidy(() => partialCrossEntropy().compute(ctx).dataSync()[0])).toBe(0);
     expect(Math.max(...tf.tidy(() => tf.abs(g(ctx.outputs.logits)).dataSync()))).toBe(0);
   });

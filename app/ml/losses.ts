@@ -57,7 +57,10 @@ export function partialCrossEntropy(options: PartialCrossEntropyOptions = {}): L
       const safeLabels = tf.where(labeled, labels, tf.zerosLike(labels));
       let pixelWeights = tf.cast(labeled, "float32");
       if (options.classWeights) {
-        pixelWeights = tf.mul(pixelWeights, tf.gather(tf.tensor1d(options.classWeights as number[]), safeLabels));
+        pixelWeights = tf.mul(
+          pixelWeights,
+          tf.gather(tf.tensor1d(options.classWeights as number[]), safeLabels),
+        );
       }
       const logProbs = tf.logSoftmax(outputs.logits);
       const oneHot = tf.oneHot(safeLabels, numClasses) as tf.Tensor4D;

@@ -86,7 +86,12 @@ describe("semi-supervised term", () => {
     });
     // pixel 0 is labeled (ignored), pixel 2 has no confident pseudo-label; 3 unlabeled pixels.
     expect(value).toBeCloseTo((nll(rows[1], 2) + nll(rows[3], 2)) / 3, 5);
-    const none = tf.tidy(() => fixMatchLoss({ weight: 1, rampFraction: 0 }).compute(ctx({ logits: tf.zeros([1, 1, 2, 3]), labels: tf.tensor3d([U, U], [1, 1, 2], "int32") })).dataSync()[0]);
+    const none = tf.tidy(
+      () =>
+        fixMatchLoss({ weight: 1, rampFraction: 0 })
+          .compute(ctx({ logits: tf.zeros([1, 1, 2, 3]), labels: tf.tensor3d([U, U], [1, 1, 2], "int32") }))
+          .dataSync()[0],
+    );
     expect(none).toBe(0);
   });
 
@@ -94,9 +99,22 @@ describe("semi-supervised term", () => {
     const b = 2;
     const s = 16;
     const images = tf.concat([tf.fill([1, s, s, 3], 50), tf.fill([1, s, s, 3], 200)], 0) as tf.Tensor4D;
-    const labels = tf.concat([tf.fill([1, s, s], 0, "int32"), tf.fill([1, s, s], 1, "int32")], 0) as tf.Tensor3D;
-    const pseudo = tf.concat([tf.fill([1, s, s], 2, "int32"), tf.fill([1, s, s], U, "int32")], 0) as tf.Tensor3D;
-    const o = { ...DEFAULT_STRONG_AUGMENT, brightness: 0, contrast: 0, saturation: 0, blurProbability: 0, cutmixProbability: 1 };
+    const labels = tf.concat(
+      [tf.fill([1, s, s], 0, "int32"), tf.fill([1, s, s], 1, "int32")],
+      0,
+    ) as tf.Tensor3D;
+    const pseudo = tf.concat(
+      [tf.fill([1, s, s], 2, "int32"), tf.fill([1, s, s], U, "int32")],
+      0,
+    ) as tf.Tensor3D;
+    const o = {
+      ...DEFAULT_STRONG_AUGMENT,
+      brightness: 0,
+      contrast: 0,
+      saturation: 0,
+      blurProbability: 0,
+      cutmixProbability: 1,
+    };
     const v = strongView(images, labels, pseudo, o, seededRandom(5));
     const img = v.images.dataSync();
     const lab = v.labels.dataSync();
@@ -139,13 +157,22 @@ describe("PiXL alignment", () => {
     const embeddings = tf.tensor4d(emb, [1, 2, 2, 2]);
     return { logits, labels, embeddings };
   }
-  const term = () => pixlAlignment({ weight: 1, quantile: 0.75, temperature: 0.1, momentum: 0.9, tau: 0.9, rampFraction: 0 });
+  const term = () =>
+    pixlAlignment({ weight: 1, quantile: 0.75, temperature: 0.1, momentum: 0.9, tau: 0.9, rampFraction: 0 });
 
   it("is lower when drift embeddings sit on their class prototype", () => {
     const value = (drift: number[]) =>
       tf.tidy(() => {
         const s = setup(drift);
-        return term().compute(ctx({ logits: s.logits, labels: s.labels, outputs: { logits: s.logits, embeddings: s.embeddings } })).dataSync()[0];
+        return term()
+          .compute(
+            ctx({
+              logits: s.logits,
+              labels: s.labels,
+              outputs: { logits: s.logits, embeddings: s.embeddings },
+            }),
+          )
+          .dataSync()[0];
       });
     const onPrototype = value([1, 0]);
     const onOther = value([0, 1]);
@@ -158,7 +185,15 @@ describe("PiXL alignment", () => {
   it("gives gradient to drift pixels only (prototypes and joint pixels get none) and keeps EMA prototypes", () => {
     const s = setup([0, 1]);
     const t = term();
-    const g = tf.grad((e: tf.Tensor) => t.compute(ctx({ logits: s.logits, labels: s.labels, outputs: { logits: s.logits, embeddings: e as tf.Tensor4D } })));
+    const g = tf.grad((e: tf.Tensor) =>
+      t.compute(
+        ctx({
+          logits: s.logits,
+          labels: s.labels,
+          outputs: { logits: s.logits, embeddings: e as tf.Tensor4D },
+        }),
+      ),
+    );
     const grad = g(s.embeddings).dataSync();
     // pixel 2 (index 2) is the drift pixel: the only one with a gradient.
     for (const i of [0, 1, 3]) expect(Math.abs(grad[i * 2]) + Math.abs(grad[i * 2 + 1])).toBe(0);
@@ -186,10 +221,24 @@ describe("CRF label propagation", () => {
       }
     const images = tf.tensor4d(img, [1, w, w, 3]);
     const term = crfLoss({ weight: 1, sigma: 15, offsets: [1], scale: 1, rampFraction: 0 });
-    const aligned = tf.tidy(() => term.compute(ctx({ logits: tf.tensor4d(lg, [1, w, w, 2]), labels: tf.zeros([1, w, w], "int32"), images })).dataSync()[0]);
+    const aligned = tf.tidy(
+      () =>
+        term
+          .compute(
+            ctx({ logits: tf.tensor4d(lg, [1, w, w, 2]), labels: tf.zeros([1, w, w], "int32"), images }),
+          )
+          .dataSync()[0],
+    );
     // Same colors, but the prediction flips at a column inside the dark half.
     const lg2 = lg.map((v, i) => (Math.floor(i / 2) % w === 1 ? -v : v));
-    const split = tf.tidy(() => term.compute(ctx({ logits: tf.tensor4d(lg2, [1, w, w, 2]), labels: tf.zeros([1, w, w], "int32"), images })).dataSync()[0]);
+    const split = tf.tidy(
+      () =>
+        term
+          .compute(
+            ctx({ logits: tf.tensor4d(lg2, [1, w, w, 2]), labels: tf.zeros([1, w, w], "int32"), images }),
+          )
+          .dataSync()[0],
+    );
     expect(aligned).toBeLessThan(1e-3);
     expect(split).toBeGreaterThan(0.1);
     images.dispose();

@@ -58,13 +58,23 @@ export interface MethodOptions {
 export const DEFAULT_METHOD: MethodOptions = {
   classWeighting: "inverse-sqrt",
   semiSupervised: { enabled: true, weight: 1, tau: 0.9, rampFraction: 0.2, strong: DEFAULT_STRONG_AUGMENT },
-  pixl: { enabled: true, weight: 0.3, quantile: 0.7, temperature: 0.1, momentum: 0.9, tau: 0.9, rampFraction: 0.2 },
+  pixl: {
+    enabled: true,
+    weight: 0.3,
+    quantile: 0.7,
+    temperature: 0.1,
+    momentum: 0.9,
+    tau: 0.9,
+    rampFraction: 0.2,
+  },
   crf: { enabled: false, weight: 1, sigma: 15, offsets: [1, 2], scale: 2, rampFraction: 0.1 },
 };
 
 export type PartialMethod = {
   classWeighting?: ClassWeighting;
-  semiSupervised?: Partial<Omit<SemiSupervisedOptions, "strong">> & { strong?: Partial<StrongAugmentOptions> };
+  semiSupervised?: Partial<Omit<SemiSupervisedOptions, "strong">> & {
+    strong?: Partial<StrongAugmentOptions>;
+  };
   pixl?: Partial<PixlOptions>;
   crf?: Partial<CrfOptions>;
 };
@@ -100,7 +110,9 @@ export function classWeightsFromCounts(counts: readonly number[]): number[] {
 }
 
 export function buildLossTerms(method: MethodOptions, classWeights?: readonly number[]): LossTerm[] {
-  const terms: LossTerm[] = [partialCrossEntropy({ classWeights: method.classWeighting === "none" ? undefined : classWeights })];
+  const terms: LossTerm[] = [
+    partialCrossEntropy({ classWeights: method.classWeighting === "none" ? undefined : classWeights }),
+  ];
   if (method.semiSupervised.enabled) terms.push(fixMatchLoss(method.semiSupervised));
   if (method.pixl.enabled) terms.push(pixlAlignment(method.pixl));
   if (method.crf.enabled) terms.push(crfLoss(method.crf));

@@ -24,7 +24,8 @@ export class ConfusionMatrix {
   }
 
   add(pred: ArrayLike<number>, gt: ArrayLike<number>, ignore?: number): void {
-    if (pred.length !== gt.length) throw new Error(`prediction has ${pred.length} pixels, ground truth ${gt.length}`);
+    if (pred.length !== gt.length)
+      throw new Error(`prediction has ${pred.length} pixels, ground truth ${gt.length}`);
     const k = this.numClasses;
     for (let i = 0; i < gt.length; i++) {
       const g = gt[i];
@@ -62,11 +63,21 @@ export class ConfusionMatrix {
         present++;
       }
     }
-    return { miou: present ? sum / present : 0, pixelAccuracy: total ? correct / total : 0, perClassIou, pixels: total };
+    return {
+      miou: present ? sum / present : 0,
+      pixelAccuracy: total ? correct / total : 0,
+      perClassIou,
+      pixels: total,
+    };
   }
 }
 
-export function segmentationMetrics(pred: ArrayLike<number>, gt: ArrayLike<number>, numClasses: number, ignore?: number): SegmentationMetrics {
+export function segmentationMetrics(
+  pred: ArrayLike<number>,
+  gt: ArrayLike<number>,
+  numClasses: number,
+  ignore?: number,
+): SegmentationMetrics {
   const m = new ConfusionMatrix(numClasses);
   m.add(pred, gt, ignore);
   return m.metrics();

@@ -14,7 +14,10 @@ describe("segmentation network", () => {
   it("outputs full-resolution logits and unit-norm embeddings at stride 2", () => {
     const net = createNetwork(config);
     tf.tidy(() => {
-      const { logits, embeddings } = net.forward(tf.randomUniform([2, 32, 48, 3], 0, 255) as tf.Tensor4D, false);
+      const { logits, embeddings } = net.forward(
+        tf.randomUniform([2, 32, 48, 3], 0, 255) as tf.Tensor4D,
+        false,
+      );
       expect(logits.shape).toEqual([2, 32, 48, 5]);
       expect(embeddings.shape).toEqual([2, 16, 24, 8]);
       // Unit length, except where the ReLU'd projection is exactly zero (then the vector is 0).
@@ -31,9 +34,16 @@ describe("segmentation network", () => {
     const h = 16;
     const at = (stride: number, k: number, ci: number, co: number) => 2 * (h / stride) ** 2 * k * k * ci * co;
     const expected =
-      at(2, 3, 3, 4) + at(2, 3, 4, 4) + at(4, 3, 4, 8) + at(4, 3, 8, 8) + at(4, 3, 8, 8) + // encoder + bottleneck
-      at(4, 1, 8, 4) + at(2, 3, 4, 4) + // decoder
-      at(2, 1, 4, 2) + at(2, 1, 4, 3) + at(2, 1, 3, 2); // logits head, projection head
+      at(2, 3, 3, 4) +
+      at(2, 3, 4, 4) +
+      at(4, 3, 4, 8) +
+      at(4, 3, 8, 8) +
+      at(4, 3, 8, 8) + // encoder + bottleneck
+      at(4, 1, 8, 4) +
+      at(2, 3, 4, 4) + // decoder
+      at(2, 1, 4, 2) +
+      at(2, 1, 4, 3) +
+      at(2, 1, 3, 2); // logits head, projection head
     expect(net.forwardFlops(h, h)).toBe(expected);
     expect(net.forwardFlops(2 * h, 2 * h)).toBe(4 * expected);
     net.dispose();
@@ -65,10 +75,12 @@ describe("segmentation network", () => {
     const exported = net.logitsModel();
     expect(exported.outputs).toHaveLength(1);
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await exported.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
+    await exported.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+    );
     const topology = JSON.stringify(artifacts?.modelTopology);
     expect(topology).not.toMatch(/proj_|Pixelloop/);
     const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));

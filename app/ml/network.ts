@@ -92,7 +92,11 @@ export class SegmentationNetwork {
    * folder plain @tensorflow/tfjs can load. Do not dispose it separately.
    */
   logitsModel(): tfl.LayersModel {
-    this.logitsOnly ??= tfl.model({ inputs: this.model.inputs, outputs: this.model.outputs[0], name: "pixelloop_segmenter" });
+    this.logitsOnly ??= tfl.model({
+      inputs: this.model.inputs,
+      outputs: this.model.outputs[0],
+      name: "pixelloop_segmenter",
+    });
     return this.logitsOnly;
   }
 
@@ -122,7 +126,9 @@ export function createNetwork(config: Partial<NetworkConfig> & { numClasses: num
 function validateConfig(config: NetworkConfig): void {
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
   if (!positiveInt(config.numClasses) || config.numClasses > 255) {
-    throw new Error(`numClasses must be an integer in 1..255 (255 marks unlabeled pixels), got ${config.numClasses}`);
+    throw new Error(
+      `numClasses must be an integer in 1..255 (255 marks unlabeled pixels), got ${config.numClasses}`,
+    );
   }
   if (config.widths.length < 2 || !config.widths.every(positiveInt)) {
     throw new Error(`widths must list at least 2 positive integers, got [${config.widths.join(", ")}]`);
@@ -147,19 +153,37 @@ function buildModel(config: NetworkConfig): { model: tfl.LayersModel; convs: Con
   ): tfl.SymbolicTensor => {
     convs.push({ kernel, inChannels: channelsOf(x), outChannels: filters, outStride: inStride * stride });
     return tfl.layers
-      .conv2d({ name, filters, kernelSize: kernel, strides: stride, padding: "same", useBias, kernelInitializer: "heNormal" })
+      .conv2d({
+        name,
+        filters,
+        kernelSize: kernel,
+        strides: stride,
+        padding: "same",
+        useBias,
+        kernelInitializer: "heNormal",
+      })
       .apply(x) as tfl.SymbolicTensor;
   };
-  const convBnRelu = (x: tfl.SymbolicTensor, name: string, filters: number, stride: number, inStride: number) => {
+  const convBnRelu = (
+    x: tfl.SymbolicTensor,
+    name: string,
+    filters: number,
+    stride: number,
+    inStride: number,
+  ) => {
     let y = conv(x, `${name}_conv`, filters, 3, stride, inStride, false);
-    y = tfl.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-3 }).apply(y) as tfl.SymbolicTensor;
+    y = tfl.layers
+      .batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-3 })
+      .apply(y) as tfl.SymbolicTensor;
     return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as tfl.SymbolicTensor;
   };
   const upsample = (x: tfl.SymbolicTensor, name: string) =>
     tfl.layers.upSampling2d({ name, size: [2, 2], interpolation: "bilinear" }).apply(x) as tfl.SymbolicTensor;
 
   const input = tfl.input({ shape: [null, null, 3], name: "image", dtype: "float32" });
-  let x = tfl.layers.rescaling({ name: "normalize", scale: 1 / 127.5, offset: -1 }).apply(input) as tfl.SymbolicTensor;
+  let x = tfl.layers
+    .rescaling({ name: "normalize", scale: 1 / 127.5, offset: -1 })
+    .apply(input) as tfl.SymbolicTensor;
 
   const skips: tfl.SymbolicTensor[] = [];
   let stride = 1;

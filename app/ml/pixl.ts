@@ -29,14 +29,20 @@ export interface PixelPartition {
  * Splits targeted pixels of each image (targets: class or UNLABELED; entropy in [0, 1]) into joint
  * (entropy <= the image's q-quantile) and drift pixels.
  */
-export function partitionPixels(targets: Int32Array, entropy: Float32Array, images: number, quantile: number): PixelPartition {
+export function partitionPixels(
+  targets: Int32Array,
+  entropy: Float32Array,
+  images: number,
+  quantile: number,
+): PixelPartition {
   const perImage = targets.length / images;
   const joint = new Int32Array(targets.length).fill(-1);
   const drift = new Int32Array(targets.length).fill(-1);
   const thresholds: number[] = [];
   for (let b = 0; b < images; b++) {
     const values: number[] = [];
-    for (let i = b * perImage; i < (b + 1) * perImage; i++) if (targets[i] !== UNLABELED) values.push(entropy[i]);
+    for (let i = b * perImage; i < (b + 1) * perImage; i++)
+      if (targets[i] !== UNLABELED) values.push(entropy[i]);
     if (values.length === 0) {
       thresholds.push(NaN);
       continue;
@@ -65,25 +71,44 @@ function targetsAndEntropy(ctx: LossContext, tau: number): { targets: tf.Tensor3
     const { logits, embeddings } = ctx.outputs;
     const [, H] = logits.shape;
     const s = Math.max(1, Math.round(H / embeddings.shape[1]));
-    const probs = tf.softmax(logits) // read back to the CPU below: never part of the gradient;
+    const probs = tf.softmax(logits); // read back to the CPU below: never part of the gradient;
     const logK = Math.log(Math.max(2, ctx.numClasses));
-    const entropy = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK) as tf.Tensor3D;
-    const own = tf.where(tf.greaterEqual(tf.max(probs, -1), tau), tf.cast(tf.argMax(probs, -1), "int32"), tf.fill(ctx.labels.shape, UNLABELED, "int32"));
+    const entropy = tf.div(
+      tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)),
+      logK,
+    ) as tf.Tensor3D;
+    const own = tf.where(
+      tf.greaterEqual(tf.max(probs, -1), tau),
+      tf.cast(tf.argMax(probs, -1), "int32"),
+      tf.fill(ctx.labels.shape, UNLABELED, "int32"),
+    );
     const pseudo = ctx.pseudoLabels ?? own;
     const targets = tf.where(tf.notEqual(ctx.labels, UNLABELED), ctx.labels, pseudo) as tf.Tensor3D;
     const [B, h, w] = embeddings.shape;
     // To the embedding grid: a block's target is a targeted pixel's class (the largest, if they
     // differ), so thin scribbles are never skipped; entropy is the block mean.
     const fit = <T extends tf.Tensor4D>(t: T) => tf.slice(t, [0, 0, 0, 0], [B, h, w, 1]);
-    const t4 = tf.expandDims(tf.where(tf.notEqual(targets, UNLABELED), tf.add(targets, 1), tf.zerosLike(targets)), -1) as tf.Tensor4D;
+    const t4 = tf.expandDims(
+      tf.where(tf.notEqual(targets, UNLABELED), tf.add(targets, 1), tf.zerosLike(targets)),
+      -1,
+    ) as tf.Tensor4D;
     const pooled = tf.squeeze(fit(tf.maxPool(tf.cast(t4, "float32"), s, s, "valid")), [3]);
-    const gridTargets = tf.where(tf.greater(pooled, 0), tf.sub(tf.cast(pooled, "int32"), 1), tf.fill(pooled.shape as [number, number, number], UNLABELED, "int32")) as tf.Tensor3D;
-    const gridEntropy = tf.squeeze(fit(tf.avgPool(tf.expandDims(entropy, -1) as tf.Tensor4D, s, s, "valid")), [3]) as tf.Tensor3D;
+    const gridTargets = tf.where(
+      tf.greater(pooled, 0),
+      tf.sub(tf.cast(pooled, "int32"), 1),
+      tf.fill(pooled.shape as [number, number, number], UNLABELED, "int32"),
+    ) as tf.Tensor3D;
+    const gridEntropy = tf.squeeze(
+      fit(tf.avgPool(tf.expandDims(entropy, -1) as tf.Tensor4D, s, s, "valid")),
+      [3],
+    ) as tf.Tensor3D;
     return { targets: gridTargets, entropy: gridEntropy };
   });
 }
 
-export function pixlAlignment(options: Pick<PixlOptions, "weight" | "quantile" | "temperature" | "momentum" | "tau" | "rampFraction">): PixlTerm {
+export function pixlAlignment(
+  options: Pick<PixlOptions, "weight" | "quantile" | "temperature" | "momentum" | "tau" | "rampFraction">,
+): PixlTerm {
   let protos: Float32Array | undefined;
   let present: boolean[] = [];
   return {
@@ -105,7 +130,7 @@ export function pixlAlignment(options: Pick<PixlOptions, "weight" | "quantile" |
       // 1) batch prototypes from joint pixels (detached), then EMA.
       const sums = tf.tidy(() => {
         const oneHot = tf.cast(tf.oneHot(tf.tensor1d(part.joint, "int32"), k), "float32") as tf.Tensor2D;
-        return tf.matMul(oneHot, flat, true, false) // read back to the CPU: no gradient;
+        return tf.matMul(oneHot, flat, true, false); // read back to the CPU: no gradient;
       });
       const sumValues = sums.dataSync() as Float32Array;
       sums.dispose();

@@ -18,7 +18,12 @@ describe("prediction", () => {
   });
 
   it("tiles cover the axis with contiguous kept parts", () => {
-    for (const [total, tile, overlap] of [[100, 200, 16], [1000, 256, 32], [257, 256, 64], [513, 128, 0]]) {
+    for (const [total, tile, overlap] of [
+      [100, 200, 16],
+      [1000, 256, 32],
+      [257, 256, 64],
+      [513, 128, 0],
+    ]) {
       const spans = tileSpans(total, tile, overlap);
       expect(spans[0].keepStart).toBe(0);
       expect(spans[spans.length - 1].keepEnd).toBe(total);
@@ -66,7 +71,9 @@ describe("prediction", () => {
 
   it("rejects pixel buffers of the wrong size with a clear error", () => {
     const n = net();
-    expect(() => predict(n, { pixels: new Uint8Array(10), width: 4, height: 4, channels: 3 })).toThrow(/expected 48 bytes/);
+    expect(() => predict(n, { pixels: new Uint8Array(10), width: 4, height: 4, channels: 3 })).toThrow(
+      /expected 48 bytes/,
+    );
     n.dispose();
   });
 });

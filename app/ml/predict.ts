@@ -69,7 +69,12 @@ function padToMultiple(x: tf.Tensor4D, multiple: number): tf.Tensor4D {
 }
 
 /** Runs the logits model on one RGB tile [h, w, 3]; returns [h, w, K] probabilities. */
-function tileProbabilities(net: SegmentationNetwork, model: ReturnType<SegmentationNetwork["logitsModel"]>, rgb: tf.Tensor3D, scale: number): tf.Tensor3D {
+function tileProbabilities(
+  net: SegmentationNetwork,
+  model: ReturnType<SegmentationNetwork["logitsModel"]>,
+  rgb: tf.Tensor3D,
+  scale: number,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
     let x = tf.expandDims(rgb, 0) as tf.Tensor4D;
@@ -104,7 +109,11 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
         const [cls, conf, ent] = tf.tidy(() => {
           const tile = tf.slice(rgb, [ys.start, xs.start, 0], [ys.length, xs.length, 3]);
           const probs = tileProbabilities(net, model, tile, scale);
-          const kept = tf.slice(probs, [ys.keepStart - ys.start, xs.keepStart - xs.start, 0], [ys.keepEnd - ys.keepStart, xs.keepEnd - xs.keepStart, k]);
+          const kept = tf.slice(
+            probs,
+            [ys.keepStart - ys.start, xs.keepStart - xs.start, 0],
+            [ys.keepEnd - ys.keepStart, xs.keepEnd - xs.keepStart, k],
+          );
           const h = tf.div(tf.neg(tf.sum(tf.mul(kept, tf.log(tf.maximum(kept, 1e-12))), -1)), logK);
           return [tf.argMax(kept, -1).dataSync(), tf.max(kept, -1).dataSync(), h.dataSync()];
         });

@@ -35,14 +35,18 @@ export function loadModel(store: ProjectStore, modelId?: number): StoredModel {
   ) as { id: number; name: string; created_at: string; weights: Buffer } | undefined;
   if (!row) {
     throw new UserError(
-      modelId == null ? `${store.file}: the project has no trained model yet; run pixelloop train first` : `${store.file}: no model with id ${modelId}`,
+      modelId == null
+        ? `${store.file}: the project has no trained model yet; run pixelloop train first`
+        : `${store.file}: no model with id ${modelId}`,
     );
   }
   const numClasses = Math.max(...store.classes().map((c) => c.idx)) + 1;
   const net = networkFromWeights(new Uint8Array(row.weights));
   if (net.config.numClasses !== numClasses) {
     net.dispose();
-    throw new UserError(`${store.file}: model ${row.id} predicts ${net.config.numClasses} classes, the project has ${numClasses}; train again`);
+    throw new UserError(
+      `${store.file}: model ${row.id} predicts ${net.config.numClasses} classes, the project has ${numClasses}; train again`,
+    );
   }
   return { id: row.id, name: row.name, createdAt: row.created_at, net };
 }
@@ -87,23 +91,31 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * image, replacing an earlier prediction of the same model). Runs on the calling thread, yielding
  * to the event loop between images; cancel with `signal`.
  */
-export async function predictProject(projectFile: string, options: PredictProjectOptions = {}): Promise<PredictProjectResult> {
+export async function predictProject(
+  projectFile: string,
+  options: PredictProjectOptions = {},
+): Promise<PredictProjectResult> {
   const info = await initBackend(options.backend ?? "auto");
   options.onBackend?.(info);
   const store = ProjectStore.open(projectFile);
   try {
     const model = loadModel(store, options.modelId);
     try {
-      const ids = options.imageIds ?? (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+      const ids =
+        options.imageIds ??
+        (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
       const scores: PredictProjectResult["scores"] = [];
       const upsert = store.db.prepare(
         `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
            confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score`,
       );
-      const mark = store.db.prepare("UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')");
+      const mark = store.db.prepare(
+        "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
+      );
       for (const [i, id] of ids.entries()) {
-        if (options.signal?.aborted) return { modelId: model.id, predicted: scores.length, cancelled: true, scores };
+        if (options.signal?.aborted)
+          return { modelId: model.id, predicted: scores.length, cancelled: true, scores };
         const row = store.requireImage(id);
         const file = store.absolutePath(row.path);
         let px;
@@ -112,7 +124,12 @@ export async function predictProject(projectFile: string, options: PredictProjec
         } catch (e) {
           throw new UserError(`${file}: cannot read image (${(e as Error).message.split("\n")[0]})`);
         }
-        const p = predict(model.net, { pixels: px.data, width: px.width, height: px.height, channels: px.channels });
+        const p = predict(model.net, {
+          pixels: px.data,
+          width: px.width,
+          height: px.height,
+          channels: px.channels,
+        });
         const score = meanEntropy(p);
         store.db.transaction(() => {
           upsert.run(

@@ -123,15 +123,25 @@ async function loadImage(store: ProjectStore, row: ImageRow) {
     throw new UserError(`${file}: cannot read image for training (${(e as Error).message.split("\n")[0]})`);
   }
   if (px.width !== row.width || px.height !== row.height) {
-    throw new UserError(`${file}: image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; re-import it`);
+    throw new UserError(
+      `${file}: image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; re-import it`,
+    );
   }
   return { pixels: px.data, width: px.width, height: px.height, channels: px.channels };
 }
 
-async function loadProjectData(store: ProjectStore, numClasses: number, shouldStop: () => boolean): Promise<LoadedData> {
+async function loadProjectData(
+  store: ProjectStore,
+  numClasses: number,
+  shouldStop: () => boolean,
+): Promise<LoadedData> {
   const samples: TrainingSample[] = [];
   const validation: EvaluationSample[] = [];
-  const snapshot: LabelSnapshot = { images: [], labeledPixels: 0, classes: store.classes().map((c) => c.name) };
+  const snapshot: LabelSnapshot = {
+    images: [],
+    labeledPixels: 0,
+    classes: store.classes().map((c) => c.name),
+  };
   const classCounts = new Array<number>(numClasses).fill(0);
   let labeledImages = 0;
   let minSide = 0;
@@ -145,12 +155,22 @@ async function loadProjectData(store: ProjectStore, numClasses: number, shouldSt
     if (mask) for (let i = 0; i < mask.length; i++) if (mask[i] >= numClasses) mask[i] = UNLABELED;
     if (row.split === "val") {
       validation.push({ image, gt: mask as Uint8Array });
-      snapshot.images.push({ id: row.id, version: row.maskVersion, labeledPixels: row.labeledPixels, split: row.split });
+      snapshot.images.push({
+        id: row.id,
+        version: row.maskVersion,
+        labeledPixels: row.labeledPixels,
+        split: row.split,
+      });
       continue;
     }
     samples.push(mask ? { ...image, labels: mask } : image);
     minSide = Math.max(minSide, Math.min(row.width, row.height));
-    snapshot.images.push({ id: row.id, version: row.maskVersion, labeledPixels: row.labeledPixels, split: row.split });
+    snapshot.images.push({
+      id: row.id,
+      version: row.maskVersion,
+      labeledPixels: row.labeledPixels,
+      split: row.split,
+    });
     if (mask) {
       labeledImages++;
       snapshot.labeledPixels += row.labeledPixels;
@@ -164,7 +184,11 @@ async function loadProjectData(store: ProjectStore, numClasses: number, shouldSt
  * Starts training on a project file. Progress arrives through `handlers`; `outcome` settles when
  * the model is stored (or rejects with the reason; the run is then marked failed).
  */
-export function trainProject(projectFile: string, options: ProjectTrainOptions = {}, handlers: ProjectTrainHandlers = {}): ProjectTrainHandle {
+export function trainProject(
+  projectFile: string,
+  options: ProjectTrainOptions = {},
+  handlers: ProjectTrainHandlers = {},
+): ProjectTrainHandle {
   let cancelled = false;
   let worker: TrainingWorkerHandle | undefined;
   const outcome = run();
@@ -183,7 +207,10 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
     const recovered: RecoveredRun[] = [];
     try {
       const classes = store.classes();
-      if (classes.length < 2) throw new UserError(`${store.file}: training needs at least 2 classes, the project has ${classes.length}`);
+      if (classes.length < 2)
+        throw new UserError(
+          `${store.file}: training needs at least 2 classes, the project has ${classes.length}`,
+        );
       const numClasses = Math.max(...classes.map((c) => c.idx)) + 1;
       // A run killed earlier keeps its last checkpoint as a model.
       recovered.push(...recoverInterruptedRuns(store));
@@ -191,22 +218,37 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
       if (cancelled) {
         const id = Number(
           store.db
-            .prepare("INSERT INTO training_runs (model_id, started_at, finished_at, status, config, log) VALUES (NULL, ?, ?, 'cancelled', ?, '[]')")
+            .prepare(
+              "INSERT INTO training_runs (model_id, started_at, finished_at, status, config, log) VALUES (NULL, ?, ?, 'cancelled', ?, '[]')",
+            )
             .run(nowIso(), nowIso(), JSON.stringify({ options })).lastInsertRowid,
         );
-        return { modelId: null, runId: id, status: "cancelled", stepsDone: 0, seconds: 0, backend: undefined, validation: undefined, lastLosses: {} };
+        return {
+          modelId: null,
+          runId: id,
+          status: "cancelled",
+          stepsDone: 0,
+          seconds: 0,
+          backend: undefined,
+          validation: undefined,
+          lastLosses: {},
+        };
       }
       if (data.labeledImages === 0) {
-        throw new UserError(`${store.file}: no train-split image has labels; scribble some pixels (or import masks with --labels) first`);
+        throw new UserError(
+          `${store.file}: no train-split image has labels; scribble some pixels (or import masks with --labels) first`,
+        );
       }
       const method: MethodOptions = resolveMethod(options.method);
       const batchSize = options.batchSize ?? 8;
       const requested = options.size ?? 256;
-      if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0) throw new UserError(`--size must be a multiple of 16, got ${requested}`);
+      if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0)
+        throw new UserError(`--size must be a multiple of 16, got ${requested}`);
       const inputSize = Math.max(16, Math.min(requested, Math.ceil(data.minSide / 16) * 16));
       const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
       const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
-      const steps = options.epochs != null ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch)) : undefined;
+      const steps =
+        options.epochs != null ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch)) : undefined;
       const maxSeconds = steps == null ? (options.minutes ?? 10) * 60 : undefined;
       // Held-out check each epoch, spaced out so it costs at most ~15% of training time
       // (a full-size forward pass costs ~1/3 of a training step on as many pixels).
@@ -216,7 +258,8 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         const epochPixels = stepsPerEpoch * batchSize * inputSize * inputSize;
         validateEvery = stepsPerEpoch * Math.max(1, Math.ceil(valPixels / 3 / (0.15 * epochPixels)));
       }
-      const classWeights = method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
+      const classWeights =
+        method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
       let network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...options.network, numClasses };
       let initialWeights: Uint8Array | undefined;
       let parentId: number | null = null;
@@ -229,7 +272,9 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         if (row) {
           const cfg = readWeightsConfig(new Uint8Array(row.weights));
           if (cfg.numClasses !== numClasses) {
-            throw new UserError(`${store.file}: model ${row.id} predicts ${cfg.numClasses} classes, the project has ${numClasses}; train from scratch`);
+            throw new UserError(
+              `${store.file}: model ${row.id} predicts ${cfg.numClasses} classes, the project has ${numClasses}; train from scratch`,
+            );
           }
           network = cfg;
           initialWeights = new Uint8Array(row.weights);
@@ -251,14 +296,28 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
         validateEvery,
         classWeights,
       });
-      const config = { options, method, network, inputSize, batchSize, steps, maxSeconds, validateEvery, classWeights, pid: process.pid };
+      const config = {
+        options,
+        method,
+        network,
+        inputSize,
+        batchSize,
+        steps,
+        maxSeconds,
+        validateEvery,
+        classWeights,
+        pid: process.pid,
+      };
       runId = Number(
         store.db
-          .prepare("INSERT INTO training_runs (model_id, started_at, status, config, log) VALUES (NULL, ?, 'running', ?, '[]')")
+          .prepare(
+            "INSERT INTO training_runs (model_id, started_at, status, config, log) VALUES (NULL, ?, 'running', ?, '[]')",
+          )
           .run(nowIso(), JSON.stringify(config)).lastInsertRowid,
       );
       const id = runId;
-      const saveLog = () => store.db.prepare("UPDATE training_runs SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
+      const saveLog = () =>
+        store.db.prepare("UPDATE training_runs SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
       let lastLogged = -1;
       worker = startTrainingWorker(
         {
@@ -277,7 +336,9 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
             seed: options.seed,
             checkpointEvery: options.checkpointEvery ?? 20,
           },
-          validation: data.validation.length ? { samples: data.validation, every: validateEvery ?? stepsPerEpoch } : undefined,
+          validation: data.validation.length
+            ? { samples: data.validation, every: validateEvery ?? stepsPerEpoch }
+            : undefined,
         },
         {
           onBackend: (info) => {
@@ -288,13 +349,21 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
           onProgress: (p) => {
             if (p.epoch !== lastLogged) {
               lastLogged = p.epoch;
-              log.push({ at: nowIso(), step: p.step, epoch: p.epoch, losses: p.losses, imagesPerSec: p.imagesPerSec });
+              log.push({
+                at: nowIso(),
+                step: p.step,
+                epoch: p.epoch,
+                losses: p.losses,
+                imagesPerSec: p.imagesPerSec,
+              });
               saveLog();
             }
             handlers.onProgress?.(p);
           },
           onCheckpoint: (c) => {
-            store.db.prepare("UPDATE training_runs SET checkpoint = ? WHERE id = ?").run(Buffer.from(c.weights), id);
+            store.db
+              .prepare("UPDATE training_runs SET checkpoint = ? WHERE id = ?")
+              .run(Buffer.from(c.weights), id);
           },
           onValidation: (v) => {
             log.push({ at: nowIso(), step: v.step, epoch: v.epoch, validation: v.metrics, best: v.best });
@@ -339,11 +408,15 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
           // A model closes a round of the loop (labels by provenance, labeling time, val mIoU).
           recordRound(store, modelId, { fineTuned: parentId !== null });
           store.db
-            .prepare("UPDATE training_runs SET model_id = ?, finished_at = ?, status = ?, checkpoint = ?, log = ? WHERE id = ?")
+            .prepare(
+              "UPDATE training_runs SET model_id = ?, finished_at = ?, status = ?, checkpoint = ?, log = ? WHERE id = ?",
+            )
             .run(modelId, nowIso(), status, Buffer.from(weights), JSON.stringify(log), id);
         })();
       } else {
-        store.db.prepare("UPDATE training_runs SET finished_at = ?, status = 'cancelled', log = ? WHERE id = ?").run(nowIso(), JSON.stringify(log), id);
+        store.db
+          .prepare("UPDATE training_runs SET finished_at = ?, status = 'cancelled', log = ? WHERE id = ?")
+          .run(nowIso(), JSON.stringify(log), id);
       }
       return {
         modelId,
@@ -359,7 +432,9 @@ export function trainProject(projectFile: string, options: ProjectTrainOptions =
     } catch (e) {
       if (runId != null) {
         log.push({ at: nowIso(), error: (e as Error).message });
-        store.db.prepare("UPDATE training_runs SET finished_at = ?, status = 'failed', log = ? WHERE id = ?").run(nowIso(), JSON.stringify(log), runId);
+        store.db
+          .prepare("UPDATE training_runs SET finished_at = ?, status = 'failed', log = ? WHERE id = ?")
+          .run(nowIso(), JSON.stringify(log), runId);
       }
       throw e;
     } finally {

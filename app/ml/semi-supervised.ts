@@ -63,7 +63,8 @@ function cutmixMask(batch: number, size: number, o: StrongAugmentOptions, rand: 
     const bw = Math.max(1, Math.min(size, Math.round(size * Math.sqrt(area / aspect))));
     const y0 = Math.floor(rand() * (size - bh + 1));
     const x0 = Math.floor(rand() * (size - bw + 1));
-    for (let y = y0; y < y0 + bh; y++) mask.fill(1, b * size * size + y * size + x0, b * size * size + y * size + x0 + bw);
+    for (let y = y0; y < y0 + bh; y++)
+      mask.fill(1, b * size * size + y * size + x0, b * size * size + y * size + x0 + bw);
   }
   return mask;
 }
@@ -78,7 +79,13 @@ export interface StrongView {
  * Strong view of a weak batch: per-image color jitter and blur, then CutMix with the next image of
  * the batch (labels and pseudo-labels mixed with the same boxes). Inputs are not disposed.
  */
-export function strongView(images: tf.Tensor4D, labels: tf.Tensor3D, pseudo: tf.Tensor3D, o: StrongAugmentOptions, rand: Random): StrongView {
+export function strongView(
+  images: tf.Tensor4D,
+  labels: tf.Tensor3D,
+  pseudo: tf.Tensor3D,
+  o: StrongAugmentOptions,
+  rand: Random,
+): StrongView {
   const [b, h, w] = images.shape;
   const jitter = Array.from({ length: b }, () => ({
     brightness: o.brightness * (2 * rand() - 1),
@@ -89,7 +96,11 @@ export function strongView(images: tf.Tensor4D, labels: tf.Tensor3D, pseudo: tf.
   const size = h === w ? h : 0;
   const mix = size > 0 ? cutmixMask(b, size, o, rand) : new Float32Array(b * h * w);
   return tf.tidy(() => {
-    const col = (key: keyof (typeof jitter)[number]) => tf.tensor4d(jitter.map((j) => j[key]), [b, 1, 1, 1]);
+    const col = (key: keyof (typeof jitter)[number]) =>
+      tf.tensor4d(
+        jitter.map((j) => j[key]),
+        [b, 1, 1, 1],
+      );
     const gray = tf.mean(images, -1, true);
     let x = tf.add(gray, tf.mul(tf.sub(images, gray), col("saturation")));
     x = tf.add(tf.mul(tf.sub(x, 127.5), col("contrast")), tf.add(127.5, col("brightness")));
@@ -98,8 +109,10 @@ export function strongView(images: tf.Tensor4D, labels: tf.Tensor3D, pseudo: tf.
     x = tf.add(tf.mul(blurred, blur), tf.mul(x, tf.sub(1, blur)));
     x = tf.clipByValue(x, 0, 255);
     const m = tf.tensor4d(mix, [b, h, w, 1]);
-    const roll = <T extends tf.Tensor>(t: T): T => tf.concat([tf.slice(t, [1], [b - 1]), tf.slice(t, [0], [1])], 0) as T;
-    const mixed = b > 1 ? (tf.add(tf.mul(roll(x), m), tf.mul(x, tf.sub(1, m))) as tf.Tensor4D) : (x as tf.Tensor4D);
+    const roll = <T extends tf.Tensor>(t: T): T =>
+      tf.concat([tf.slice(t, [1], [b - 1]), tf.slice(t, [0], [1])], 0) as T;
+    const mixed =
+      b > 1 ? (tf.add(tf.mul(roll(x), m), tf.mul(x, tf.sub(1, m))) as tf.Tensor4D) : (x as tf.Tensor4D);
     const m3 = tf.cast(tf.squeeze(m, [3]), "bool");
     const mixLabels = (t: tf.Tensor3D) => (b > 1 ? (tf.where(m3, roll(t), t) as tf.Tensor3D) : tf.clone(t));
     return { images: mixed, labels: mixLabels(labels), pseudoLabels: mixLabels(pseudo) };
@@ -121,7 +134,10 @@ export function fixMatchLoss(options: Pick<SemiSupervisedOptions, "weight" | "ra
       const target = tf.where(tf.notEqual(pseudoLabels, UNLABELED), pseudoLabels, tf.zerosLike(pseudoLabels));
       const logProbs = tf.logSoftmax(outputs.logits);
       const nll = tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(target, numClasses)), -1));
-      return tf.div(tf.sum(tf.mul(nll, use)), tf.maximum(tf.sum(tf.cast(unlabeled, "float32")), 1)) as tf.Scalar;
+      return tf.div(
+        tf.sum(tf.mul(nll, use)),
+        tf.maximum(tf.sum(tf.cast(unlabeled, "float32")), 1),
+      ) as tf.Scalar;
     },
   };
 }

@@ -78,7 +78,9 @@ describe("training loop", () => {
   it("refuses a dataset without labels", async () => {
     const net = createNetwork(config);
     const unlabeled = samples.map(({ labels: _labels, ...rest }) => rest);
-    await expect(train(net, datasetFromArray(unlabeled), { steps: 1, inputSize: 32 })).rejects.toThrow(/no training sample has a labeled pixel/);
+    await expect(train(net, datasetFromArray(unlabeled), { steps: 1, inputSize: 32 })).rejects.toThrow(
+      /no training sample has a labeled pixel/,
+    );
     net.dispose();
   });
 });

@@ -6,7 +6,13 @@ import { tf } from "./tf.ts";
 import type { SegmentationNetwork } from "./network.ts";
 import { serializeWeights } from "./weights.ts";
 import { partialCrossEntropy, UNLABELED, type LossTerm } from "./losses.ts";
-import { DEFAULT_AUGMENT, makeBatch, seededRandom, type AugmentOptions, type TrainingSample } from "./augment.ts";
+import {
+  DEFAULT_AUGMENT,
+  makeBatch,
+  seededRandom,
+  type AugmentOptions,
+  type TrainingSample,
+} from "./augment.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
 import { pseudoLabels, strongView } from "./semi-supervised.ts";
 
@@ -101,7 +107,11 @@ function hasLabels(s: TrainingSample): boolean {
 /** Yield to the event loop so cancel messages and timers get a turn between steps. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function train(net: SegmentationNetwork, dataset: TrainingDataset, options: TrainOptions): Promise<TrainResult> {
+export async function train(
+  net: SegmentationNetwork,
+  dataset: TrainingDataset,
+  options: TrainOptions,
+): Promise<TrainResult> {
   const batchSize = options.batchSize ?? 8;
   const inputSize = options.inputSize ?? 256;
   const baseLr = options.learningRate ?? 1e-3;
@@ -109,11 +119,15 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
   const progressEvery = Math.max(1, options.progressEvery ?? 1);
   const checkpointEvery = options.checkpointEvery ?? 0;
   const totalSteps = options.steps;
-  if (inputSize % net.inputMultiple !== 0) throw new Error(`inputSize must be a multiple of ${net.inputMultiple}`);
+  if (inputSize % net.inputMultiple !== 0)
+    throw new Error(`inputSize must be a multiple of ${net.inputMultiple}`);
   const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment, size: inputSize };
   const method = options.method && !options.lossTerms ? resolveMethod(options.method) : undefined;
   const lossTerms =
-    options.lossTerms ?? (method ? buildLossTerms(method, options.classWeights) : [partialCrossEntropy({ classWeights: options.classWeights })]);
+    options.lossTerms ??
+    (method
+      ? buildLossTerms(method, options.classWeights)
+      : [partialCrossEntropy({ classWeights: options.classWeights })]);
   const semi = method?.semiSupervised.enabled ? method.semiSupervised : undefined;
   const rand = seededRandom(options.seed ?? 1);
 
@@ -153,7 +167,8 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
   const elapsed = () => (performance.now() - started) / 1000;
   const maxSeconds = options.maxSeconds;
   /** Fraction of training done: by steps, or by time when there is a budget. */
-  const fraction = (step: number) => Math.min(1, Math.max(step / totalSteps, maxSeconds ? elapsed() / maxSeconds : 0));
+  const fraction = (step: number) =>
+    Math.min(1, Math.max(step / totalSteps, maxSeconds ? elapsed() / maxSeconds : 0));
   /** Total steps as now expected (time budget: extrapolated from the pace so far). */
   const expectedSteps = (step: number) => {
     const f = fraction(step);
@@ -167,8 +182,15 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
     lastValidated = stepsDone;
     const v = options.validation.run(net);
     const isBest = !best || v.score > best.score;
-    if (isBest) best = { step: stepsDone, score: v.score, metrics: v.metrics, weights: serializeWeights(net) };
-    options.onValidation?.({ step: stepsDone, epoch: epochOf(stepsDone), score: v.score, metrics: v.metrics, best: isBest });
+    if (isBest)
+      best = { step: stepsDone, score: v.score, metrics: v.metrics, weights: serializeWeights(net) };
+    options.onValidation?.({
+      step: stepsDone,
+      epoch: epochOf(stepsDone),
+      score: v.score,
+      metrics: v.metrics,
+      best: isBest,
+    });
   };
   let stepsDone = 0;
   let lastLosses: Record<string, number> = {};
@@ -180,7 +202,11 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
       const stepsExpected = expectedSteps(step);
       const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
       setLr(lr);
-      let batch = makeBatch(nextIndices().map((i) => dataset.get(i)), augment, rand);
+      let batch = makeBatch(
+        nextIndices().map((i) => dataset.get(i)),
+        augment,
+        rand,
+      );
       let pseudo: tf.Tensor3D | undefined;
       if (semi) {
         // Teacher pass on the weak view (inference mode, outside the tape), then the strong view.
@@ -196,7 +222,15 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
       try {
         const result = tf.variableGrads(() => {
           const outputs = net.forward(batch.images, true);
-          const ctx = { outputs, images: batch.images, labels: batch.labels, pseudoLabels: pseudo, numClasses: net.config.numClasses, step, totalSteps: stepsExpected };
+          const ctx = {
+            outputs,
+            images: batch.images,
+            labels: batch.labels,
+            pseudoLabels: pseudo,
+            numClasses: net.config.numClasses,
+            step,
+            totalSteps: stepsExpected,
+          };
           let sum = tf.scalar(0);
           for (const term of lossTerms) {
             const w = term.weight(step, stepsExpected);
@@ -239,18 +273,26 @@ export async function train(net: SegmentationNetwork, dataset: TrainingDataset, 
           losses: lastLosses,
           learningRate: lr,
           imagesPerSec,
-          etaSec: maxSeconds ? Math.max(0, Math.min(maxSeconds - elapsed(), (totalSteps - stepsDone) * secPerStep)) : (totalSteps - stepsDone) * secPerStep,
+          etaSec: maxSeconds
+            ? Math.max(0, Math.min(maxSeconds - elapsed(), (totalSteps - stepsDone) * secPerStep))
+            : (totalSteps - stepsDone) * secPerStep,
         });
         sinceReport = { images: 0, ms: 0 };
       }
-      if (options.onCheckpoint && checkpointEvery > 0 && stepsDone % checkpointEvery === 0 && stepsDone < totalSteps) {
+      if (
+        options.onCheckpoint &&
+        checkpointEvery > 0 &&
+        stepsDone % checkpointEvery === 0 &&
+        stepsDone < totalSteps
+      ) {
         await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
       }
       if (options.validation && stepsDone % Math.max(1, options.validation.every) === 0) validate();
       await nextTurn();
     }
     if (stepsDone > 0) validate();
-    if (options.onCheckpoint && stepsDone > 0) await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
+    if (options.onCheckpoint && stepsDone > 0)
+      await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
   } finally {
     optimizer.dispose();
   }

@@ -49,7 +49,10 @@ let result: WasmThreadsResult | undefined;
 export async function enableWasmThreadsUnderNode(threads: number): Promise<WasmThreadsResult> {
   if (result) return result;
   if (tf.engine().registry.wasm != null) {
-    result = { ok: false, reason: "the wasm backend was already initialized single-threaded in this process" };
+    result = {
+      ok: false,
+      reason: "the wasm backend was already initialized single-threaded in this process",
+    };
     return result;
   }
   if (typeof SharedArrayBuffer !== "function") {
@@ -70,7 +73,8 @@ export async function enableWasmThreadsUnderNode(threads: number): Promise<WasmT
   process.once("exit", () => fs.rmSync(workerFile, { force: true }));
 
   const originalCreate = URL.createObjectURL;
-  URL.createObjectURL = (obj: Blob) => (obj.type === "application/javascript" ? workerFile : originalCreate(obj));
+  URL.createObjectURL = (obj: Blob) =>
+    obj.type === "application/javascript" ? workerFile : originalCreate(obj);
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
   setThreadsCount(threads);
   try {

@@ -92,7 +92,9 @@ export function loadWeights(net: SegmentationNetwork, bytes: Uint8Array): void {
     if (!variable) throw new Error(`weights blob has "${spec.name}", which the network does not have`);
     const size = spec.shape.reduce((a, b) => a * b, 1);
     if (variable.shape.join("x") !== spec.shape.join("x")) {
-      throw new Error(`shape mismatch for ${spec.name}: blob ${spec.shape.join("x")}, network ${variable.shape.join("x")}`);
+      throw new Error(
+        `shape mismatch for ${spec.name}: blob ${spec.shape.join("x")}, network ${variable.shape.join("x")}`,
+      );
     }
     const t = tf.tensor(floats.subarray(offset, offset + size), spec.shape);
     variable.write(t);

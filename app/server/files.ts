@@ -74,7 +74,11 @@ export async function serveImage(res: ServerResponse, store: ProjectStore, id: n
   if (!img) return sendText(res, 404, `no image with id ${id}`);
   const file = store.absolutePath(img.path);
   if (!fs.existsSync(file)) return sendText(res, 404, `image file is missing: ${file}`);
-  const headers = { "cache-control": "private, max-age=3600", etag: `"${img.sha256}"`, "x-content-type-options": "nosniff" };
+  const headers = {
+    "cache-control": "private, max-age=3600",
+    etag: `"${img.sha256}"`,
+    "x-content-type-options": "nosniff",
+  };
   const ext = path.extname(file).toLowerCase();
   if (BROWSER_FORMATS.has(ext)) {
     res.writeHead(200, { ...headers, "content-type": TYPES[ext] });
@@ -82,7 +86,10 @@ export async function serveImage(res: ServerResponse, store: ProjectStore, id: n
     return;
   }
   try {
-    const png = await sharp(file, { limitInputPixels: false }).rotate().png({ compressionLevel: 1 }).toBuffer();
+    const png = await sharp(file, { limitInputPixels: false })
+      .rotate()
+      .png({ compressionLevel: 1 })
+      .toBuffer();
     res.writeHead(200, { ...headers, "content-type": "image/png" });
     res.end(png);
   } catch (e) {
@@ -93,6 +100,10 @@ export async function serveImage(res: ServerResponse, store: ProjectStore, id: n
 export function serveThumbnail(res: ServerResponse, store: ProjectStore, id: number): void {
   const t = store.thumbnail(id);
   if (!t) return sendText(res, 404, `no thumbnail for image ${id}`);
-  res.writeHead(200, { "content-type": "image/webp", "cache-control": "private, max-age=3600", "x-content-type-options": "nosniff" });
+  res.writeHead(200, {
+    "content-type": "image/webp",
+    "cache-control": "private, max-age=3600",
+    "x-content-type-options": "nosniff",
+  });
   res.end(t.webp);
 }

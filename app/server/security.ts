@@ -10,7 +10,13 @@ import type { IncomingMessage } from "node:http";
 export const TOKEN_COOKIE = "pixelloop_token";
 
 export function isLoopbackHost(host: string): boolean {
-  return host === "127.0.0.1" || host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return (
+    host === "127.0.0.1" ||
+    host === "localhost" ||
+    host === "::1" ||
+    host === "[::1]" ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 export function newToken(): string {
@@ -66,7 +72,11 @@ export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy
   }
   if (policy.token !== null) {
     const given = requestToken(req, url);
-    if (!given) return [401, "unauthorized: this server needs the access token it printed at start (open the URL with ?token=…)"];
+    if (!given)
+      return [
+        401,
+        "unauthorized: this server needs the access token it printed at start (open the URL with ?token=…)",
+      ];
     if (!sameToken(given, policy.token)) return [401, "unauthorized: wrong access token"];
   }
   return null;

@@ -13,13 +13,25 @@ interface Reply {
 }
 
 /** A raw request: the path goes out exactly as written (no URL normalization). */
-function request(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Reply> {
+function request(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: opts.method ?? "GET", path: opts.path, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, method: opts.method ?? "GET", path: opts.path, headers: opts.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            headers: res.headers,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(opts.body);
   });
@@ -38,8 +50,17 @@ beforeAll(async () => {
   fs.mkdirSync(renderer);
   fs.writeFileSync(path.join(renderer, "index.html"), "<!doctype html><title>ui</title>");
   fs.writeFileSync(path.join(dir, "secret.txt"), "top secret");
-  service = new PixelloopService({ projectsDir: path.join(dir, "projects"), recentFile: path.join(dir, "recent.json") });
-  await service.call("project.create", { name: "Sec", classes: [{ name: "a", color: "#ff0000" }, { name: "b", color: "#00ff00" }] });
+  service = new PixelloopService({
+    projectsDir: path.join(dir, "projects"),
+    recentFile: path.join(dir, "recent.json"),
+  });
+  await service.call("project.create", {
+    name: "Sec",
+    classes: [
+      { name: "a", color: "#ff0000" },
+      { name: "b", color: "#00ff00" },
+    ],
+  });
   const img = path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png");
   await service.call("images.import", { paths: [img] });
   open = await startServer(service, { host: "127.0.0.1", port: 0, rendererDir: renderer });
@@ -61,18 +82,33 @@ describe("access token on a non-loopback address", () => {
     for (const p of ["/", "/files/image/1", "/files/thumb/1"]) {
       expect((await request(guarded.port, { path: p })).status).toBe(401);
     }
-    const api = await request(guarded.port, { method: "POST", path: "/api/project.status", headers: json, body: "{}" });
+    const api = await request(guarded.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: json,
+      body: "{}",
+    });
     expect(api.status).toBe(401);
     expect(api.body).toContain("access token");
   });
 
   it("refuses a wrong token", async () => {
-    const r = await request(guarded.port, { method: "POST", path: "/api/project.status", headers: { ...json, authorization: "Bearer nope" }, body: "{}" });
+    const r = await request(guarded.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { ...json, authorization: "Bearer nope" },
+      body: "{}",
+    });
     expect(r.status).toBe(401);
   });
 
   it("accepts the token as a Bearer header, and trades ?token= for an HttpOnly cookie", async () => {
-    const ok = await request(guarded.port, { method: "POST", path: "/api/project.status", headers: { ...json, authorization: `Bearer ${guarded.token}` }, body: "{}" });
+    const ok = await request(guarded.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { ...json, authorization: `Bearer ${guarded.token}` },
+      body: "{}",
+    });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body).result.name).toBe("Sec");
     const page = await request(guarded.port, { path: `/?token=${guarded.token}` });
@@ -81,24 +117,50 @@ describe("access token on a non-loopback address", () => {
     const cookie = String(page.headers["set-cookie"]);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    const img = await request(guarded.port, { path: "/files/image/1", headers: { cookie: cookie.split(";")[0] } });
+    const img = await request(guarded.port, {
+      path: "/files/image/1",
+      headers: { cookie: cookie.split(";")[0] },
+    });
     expect(img.status).toBe(200);
     expect(img.headers["content-type"]).toBe("image/png");
   });
 
   it("refuses the events socket without the token", async () => {
-    const r = await request(guarded.port, { path: "/events", headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+    const r = await request(guarded.port, {
+      path: "/events",
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
     expect(r.status).toBe(401);
   });
 });
 
 describe("loopback server", () => {
   it("refuses foreign Host headers (DNS rebinding) and cross-origin requests", async () => {
-    const rebinding = await request(open.port, { method: "POST", path: "/api/project.status", headers: { ...json, host: "evil.example:80" }, body: "{}" });
+    const rebinding = await request(open.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { ...json, host: "evil.example:80" },
+      body: "{}",
+    });
     expect(rebinding.status).toBe(403);
-    const cross = await request(open.port, { method: "POST", path: "/api/project.status", headers: { ...json, origin: "http://evil.example" }, body: "{}" });
+    const cross = await request(open.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { ...json, origin: "http://evil.example" },
+      body: "{}",
+    });
     expect(cross.status).toBe(403);
-    const simple = await request(open.port, { method: "POST", path: "/api/project.status", headers: { "content-type": "text/plain" }, body: "{}" });
+    const simple = await request(open.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { "content-type": "text/plain" },
+      body: "{}",
+    });
     expect(simple.status).toBe(415);
   });
 
@@ -128,10 +190,14 @@ describe("loopback server", () => {
 });
 
 describe("request validation", () => {
-  const call = (method: string, body: string) => request(open.port, { method: "POST", path: `/api/${method}`, headers: json, body });
+  const call = (method: string, body: string) =>
+    request(open.port, { method: "POST", path: `/api/${method}`, headers: json, body });
 
   it("answers 400 with the field and the reason", async () => {
-    const r = await call("strokes.commit", JSON.stringify({ imageId: 1, tool: "brush", width: 5, points: [[1, 2]] }));
+    const r = await call(
+      "strokes.commit",
+      JSON.stringify({ imageId: 1, tool: "brush", width: 5, points: [[1, 2]] }),
+    );
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body).error.message).toMatch(/^strokes\.commit: classIdx: /);
     const bad = await call("images.list", JSON.stringify({ limit: -3 }));
@@ -150,7 +216,19 @@ describe("request validation", () => {
   });
 
   it("commits a stroke and reads the mask back", async () => {
-    const r = await call("strokes.commit", JSON.stringify({ imageId: 1, tool: "brush", classIdx: 1, width: 6, points: [[10, 10], [40, 12]] }));
+    const r = await call(
+      "strokes.commit",
+      JSON.stringify({
+        imageId: 1,
+        tool: "brush",
+        classIdx: 1,
+        width: 6,
+        points: [
+          [10, 10],
+          [40, 12],
+        ],
+      }),
+    );
     expect(r.status).toBe(200);
     const change = JSON.parse(r.body).result;
     expect(change).toMatchObject({ changed: true, version: 1, status: "labeled" });

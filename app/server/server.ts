@@ -9,7 +9,14 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ApiError } from "../api/schema.ts";
 import type { PixelloopService } from "../api/service.ts";
-import { TOKEN_COOKIE, checkAccess, isLoopbackHost, newToken, requestToken, type AccessPolicy } from "./security.ts";
+import {
+  TOKEN_COOKIE,
+  checkAccess,
+  isLoopbackHost,
+  newToken,
+  requestToken,
+  type AccessPolicy,
+} from "./security.ts";
 import { sendJson, sendText, serveImage, serveStatic, serveThumbnail } from "./files.ts";
 
 export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, "../../dist/renderer");
@@ -51,11 +58,20 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function handleApi(service: PixelloopService, req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
-  if (req.method !== "POST") return sendJson(res, 405, { ok: false, error: { status: 405, message: "use POST" } });
+async function handleApi(
+  service: PixelloopService,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+): Promise<void> {
+  if (req.method !== "POST")
+    return sendJson(res, 405, { ok: false, error: { status: 405, message: "use POST" } });
   // application/json forces a CORS preflight, which this server never grants to other origins.
   if (!(req.headers["content-type"] ?? "").startsWith("application/json")) {
-    return sendJson(res, 415, { ok: false, error: { status: 415, message: "send the request as application/json" } });
+    return sendJson(res, 415, {
+      ok: false,
+      error: { status: 415, message: "send the request as application/json" },
+    });
   }
   try {
     const text = await readBody(req);
@@ -72,14 +88,21 @@ async function handleApi(service: PixelloopService, req: IncomingMessage, res: S
     res.setHeader("server-timing", `app;dur=${(performance.now() - t0).toFixed(1)}`);
     sendJson(res, 200, { ok: true, result: result ?? null });
   } catch (e) {
-    if (e instanceof ApiError) return sendJson(res, e.status, { ok: false, error: { status: e.status, message: e.message } });
+    if (e instanceof ApiError)
+      return sendJson(res, e.status, { ok: false, error: { status: e.status, message: e.message } });
     const err = e as Error;
     process.stderr.write(`pixelloop serve: ${method} failed: ${err.stack ?? err.message}\n`);
-    sendJson(res, 500, { ok: false, error: { status: 500, message: `internal error in ${method}: ${err.message}` } });
+    sendJson(res, 500, {
+      ok: false,
+      error: { status: 500, message: `internal error in ${method}: ${err.message}` },
+    });
   }
 }
 
-export async function startServer(service: PixelloopService, opts: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  service: PixelloopService,
+  opts: ServerOptions = {},
+): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const loopback = isLoopbackHost(host);
   const token = opts.token !== undefined ? opts.token : loopback ? null : newToken();
@@ -92,7 +115,12 @@ export async function startServer(service: PixelloopService, opts: ServerOptions
     const denied = checkAccess(req, url, policy);
     if (denied) return sendText(res, denied[0], denied[1]);
     // Opening the page with ?token=… trades it for a cookie and drops it from the address bar.
-    if (token !== null && url.searchParams.has("token") && req.method === "GET" && !url.pathname.startsWith("/api/")) {
+    if (
+      token !== null &&
+      url.searchParams.has("token") &&
+      req.method === "GET" &&
+      !url.pathname.startsWith("/api/")
+    ) {
       res.writeHead(302, {
         "set-cookie": `${TOKEN_COOKIE}=${encodeURIComponent(requestToken(req, url) ?? "")}; HttpOnly; SameSite=Strict; Path=/`,
         location: url.pathname,
@@ -109,7 +137,8 @@ export async function startServer(service: PixelloopService, opts: ServerOptions
       if (file[1] === "thumb") return serveThumbnail(res, store, id);
       return void serveImage(res, store, id).catch((e: Error) => sendText(res, 500, e.message));
     }
-    if (p.startsWith("/files/")) return sendText(res, 404, "not found (images are served by id: /files/image/<id>)");
+    if (p.startsWith("/files/"))
+      return sendText(res, 404, "not found (images are served by id: /files/image/<id>)");
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
     serveStatic(res, rendererDir, p);
   });
@@ -118,9 +147,12 @@ export async function startServer(service: PixelloopService, opts: ServerOptions
   const sockets = new Set<WebSocket>();
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const denied = url.pathname === "/events" ? checkAccess(req, url, policy) : ([404, "not found"] as [number, string]);
+    const denied =
+      url.pathname === "/events" ? checkAccess(req, url, policy) : ([404, "not found"] as [number, string]);
     if (denied) {
-      socket.end(`HTTP/1.1 ${denied[0]} ${denied[0] === 404 ? "Not Found" : "Forbidden"}\r\nConnection: close\r\n\r\n${denied[1]}`);
+      socket.end(
+        `HTTP/1.1 ${denied[0]} ${denied[0] === 404 ? "Not Found" : "Forbidden"}\r\nConnection: close\r\n\r\n${denied[1]}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

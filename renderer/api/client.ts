@@ -3,7 +3,13 @@
  * (browser mode) with events over a WebSocket. An Electron build swaps in an IPC transport
  * with the same `call` signature.
  */
-import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse, type ApiTransport } from "../../app/api/schema.ts";
+import {
+  ApiError,
+  type ApiMethod,
+  type ApiRequest,
+  type ApiResponse,
+  type ApiTransport,
+} from "../../app/api/schema.ts";
 import type { ApiEvent } from "../../app/api/types.ts";
 
 export { ApiError };
@@ -30,15 +36,25 @@ export class HttpApi implements UiApi {
         credentials: "same-origin",
       });
     } catch (e) {
-      throw new ApiError(0, `cannot reach the Pixelloop server (${(e as Error).message}); is \`pixelloop serve\` still running?`);
+      throw new ApiError(
+        0,
+        `cannot reach the Pixelloop server (${(e as Error).message}); is \`pixelloop serve\` still running?`,
+      );
     }
     let body: { ok: boolean; result?: unknown; error?: { status: number; message: string } };
     try {
       body = await res.json();
     } catch {
-      throw new ApiError(res.status, `${m}: the server answered ${res.status} ${res.statusText} without JSON`);
+      throw new ApiError(
+        res.status,
+        `${m}: the server answered ${res.status} ${res.statusText} without JSON`,
+      );
     }
-    if (!body.ok) throw new ApiError(body.error?.status ?? res.status, body.error?.message ?? `${m} failed (${res.status})`);
+    if (!body.ok)
+      throw new ApiError(
+        body.error?.status ?? res.status,
+        body.error?.message ?? `${m} failed (${res.status})`,
+      );
     return body.result as ApiResponse<M>;
   }
 
@@ -54,7 +70,10 @@ export class HttpApi implements UiApi {
 export type ConnectionState = "connecting" | "open" | "closed";
 
 /** Subscribes to server events; reconnects with backoff. Returns a function that disconnects. */
-export function connectEvents(onEvent: (e: ApiEvent) => void, onState: (s: ConnectionState) => void): () => void {
+export function connectEvents(
+  onEvent: (e: ApiEvent) => void,
+  onState: (s: ConnectionState) => void,
+): () => void {
   let ws: WebSocket | null = null;
   let stopped = false;
   let delay = 250;

@@ -33,7 +33,10 @@ export class IpcApi implements UiApi {
     } catch (e) {
       const err = e as Error & { status?: number };
       // Electron prefixes errors crossing IPC with "Error invoking remote method ...: Error: ".
-      throw new ApiError(err.status ?? 500, err.message.replace(/^Error invoking remote method '[^']*': (Error: )?/, ""));
+      throw new ApiError(
+        err.status ?? 500,
+        err.message.replace(/^Error invoking remote method '[^']*': (Error: )?/, ""),
+      );
     }
   }
 

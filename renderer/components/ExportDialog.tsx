@@ -14,7 +14,9 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    const r = await attempt(api.call("export.masks", { format, onlyLabeled, outDir: outDir.trim() || undefined }));
+    const r = await attempt(
+      api.call("export.masks", { format, onlyLabeled, outDir: outDir.trim() || undefined }),
+    );
     setBusy(false);
     if (r) setResult(r);
   };
@@ -25,15 +27,31 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
         <fieldset>
           <legend>Format</legend>
           <label className="check">
-            <input type="radio" name="format" checked={format === "index"} onChange={() => setFormat("index")} data-testid="format-index" />
+            <input
+              type="radio"
+              name="format"
+              checked={format === "index"}
+              onChange={() => setFormat("index")}
+              data-testid="format-index"
+            />
             <span>
-              Class index PNG <span className="muted">(pixel value = class index, 255 = unlabeled; for training other tools)</span>
+              Class index PNG{" "}
+              <span className="muted">
+                (pixel value = class index, 255 = unlabeled; for training other tools)
+              </span>
             </span>
           </label>
           <label className="check">
-            <input type="radio" name="format" checked={format === "color"} onChange={() => setFormat("color")} data-testid="format-color" />
+            <input
+              type="radio"
+              name="format"
+              checked={format === "color"}
+              onChange={() => setFormat("color")}
+              data-testid="format-color"
+            />
             <span>
-              Color PNG <span className="muted">(class colors, transparent where unlabeled, plus legend.json)</span>
+              Color PNG{" "}
+              <span className="muted">(class colors, transparent where unlabeled, plus legend.json)</span>
             </span>
           </label>
         </fieldset>
@@ -43,7 +61,12 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
         </label>
         <label>
           <span>Folder (relative paths start at the project folder)</span>
-          <input value={outDir} onChange={(e) => setOutDir(e.target.value)} placeholder={`exports/masks-${format}`} data-testid="export-dir" />
+          <input
+            value={outDir}
+            onChange={(e) => setOutDir(e.target.value)}
+            placeholder={`exports/masks-${format}`}
+            data-testid="export-dir"
+          />
         </label>
         {result && (
           <p className="result" data-testid="export-result">

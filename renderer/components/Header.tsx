@@ -11,7 +11,11 @@ export function Header({ children }: { children?: ReactNode }) {
         </span>
         <span>Pixelloop</span>
       </div>
-      {project && <span className="project-name" data-testid="project-name">{project.name}</span>}
+      {project && (
+        <span className="project-name" data-testid="project-name">
+          {project.name}
+        </span>
+      )}
       <div className="topbar-content">{children}</div>
     </header>
   );

@@ -16,7 +16,10 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const list = paths.split("\n").map((s) => s.trim()).filter(Boolean);
+    const list = paths
+      .split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean);
     setBusy(true);
     setResult(null);
     const r = await attempt(api.call("images.import", { paths: list, split }));
@@ -24,7 +27,10 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     if (r) {
       setResult(r);
       await refreshProject();
-      pushToast(r.imported > 0 ? "success" : "info", `Imported ${r.imported} image${r.imported === 1 ? "" : "s"}`);
+      pushToast(
+        r.imported > 0 ? "success" : "info",
+        `Imported ${r.imported} image${r.imported === 1 ? "" : "s"}`,
+      );
     }
   };
 
@@ -32,8 +38,19 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     <Modal title="Import images" onClose={onClose}>
       <form className="form" onSubmit={submit}>
         <label>
-          <span>Files or folders on this machine, one per line (folders are read recursively; relative paths start at the project folder)</span>
-          <textarea data-testid="import-paths" rows={4} value={paths} onChange={(e) => setPaths(e.target.value)} placeholder="/data/street-scenes" required autoFocus />
+          <span>
+            Files or folders on this machine, one per line (folders are read recursively; relative paths start
+            at the project folder)
+          </span>
+          <textarea
+            data-testid="import-paths"
+            rows={4}
+            value={paths}
+            onChange={(e) => setPaths(e.target.value)}
+            placeholder="/data/street-scenes"
+            required
+            autoFocus
+          />
         </label>
         <label>
           <span>Split</span>

@@ -1,11 +1,23 @@
 import { useEffect, useRef, type ReactNode } from "react";
 
 /** A modal dialog: focus moves in, Esc closes, focus returns where it was. */
-export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+export function Modal({
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>("[autofocus], input, select, textarea, button:not(.close)");
+    const first = ref.current?.querySelector<HTMLElement>(
+      "[autofocus], input, select, textarea, button:not(.close)",
+    );
     (first ?? ref.current)?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") {
@@ -14,7 +26,9 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
         onClose();
       }
       if (e.key === "Tab" && ref.current) {
-        const items = [...ref.current.querySelectorAll<HTMLElement>("button, input, select, textarea, a[href]")].filter((x) => !x.hasAttribute("disabled"));
+        const items = [
+          ...ref.current.querySelectorAll<HTMLElement>("button, input, select, textarea, a[href]"),
+        ].filter((x) => !x.hasAttribute("disabled"));
         if (items.length === 0) return;
         const i = items.indexOf(document.activeElement as HTMLElement);
         if (e.shiftKey && i <= 0) {
@@ -33,8 +47,19 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
     };
   }, [onClose]);
   return (
-    <div className="modal-backdrop" data-modal-open onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className={wide ? "modal wide" : "modal"} role="dialog" aria-modal="true" aria-label={title} ref={ref} tabIndex={-1}>
+    <div
+      className="modal-backdrop"
+      data-modal-open
+      onMouseDown={(e) => e.target === e.currentTarget && onClose()}
+    >
+      <div
+        className={wide ? "modal wide" : "modal"}
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        ref={ref}
+        tabIndex={-1}
+      >
         <div className="modal-head">
           <h2>{title}</h2>
           <button type="button" className="close ghost" onClick={onClose} aria-label="Close">

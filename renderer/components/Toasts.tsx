@@ -5,7 +5,12 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="assertive">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast ${t.kind}`} role={t.kind === "error" ? "alert" : "status"} data-testid={`toast-${t.kind}`}>
+        <div
+          key={t.id}
+          className={`toast ${t.kind}`}
+          role={t.kind === "error" ? "alert" : "status"}
+          data-testid={`toast-${t.kind}`}
+        >
           <span>{t.text}</span>
           <button type="button" className="ghost" aria-label="Dismiss" onClick={() => dismissToast(t.id)}>
             ✕

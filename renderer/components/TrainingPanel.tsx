@@ -31,7 +31,9 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
 
   const start = async () => {
     setBusy(true);
-    await attempt(api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths], terms, fineTune }));
+    await attempt(
+      api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths], terms, fineTune }),
+    );
     setBusy(false);
   };
   const stop = async () => {
@@ -62,11 +64,24 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
           <div className="train-controls">
             <label>
               Epochs
-              <input type="number" min={1} max={10000} value={epochs} onChange={(e) => setEpochs(Math.max(1, Number(e.target.value)))} disabled={running} data-testid="training-epochs" />
+              <input
+                type="number"
+                min={1}
+                max={10000}
+                value={epochs}
+                onChange={(e) => setEpochs(Math.max(1, Number(e.target.value)))}
+                disabled={running}
+                data-testid="training-epochs"
+              />
             </label>
             <label>
               Network
-              <select value={net} onChange={(e) => setNet(e.target.value as keyof typeof NETWORKS)} disabled={running} data-testid="training-network">
+              <select
+                value={net}
+                onChange={(e) => setNet(e.target.value as keyof typeof NETWORKS)}
+                disabled={running}
+                data-testid="training-network"
+              >
                 {Object.entries(NETWORKS).map(([k, v]) => (
                   <option key={k} value={k}>
                     {v.label}
@@ -76,7 +91,12 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
             </label>
             <label>
               Crop
-              <select value={size} onChange={(e) => setSize(Number(e.target.value))} disabled={running} data-testid="training-size">
+              <select
+                value={size}
+                onChange={(e) => setSize(Number(e.target.value))}
+                disabled={running}
+                data-testid="training-size"
+              >
                 {[64, 128, 256, 384, 512].map((n) => (
                   <option key={n} value={n}>
                     {n}px
@@ -85,11 +105,23 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               </select>
             </label>
             {running ? (
-              <button type="button" className="danger" onClick={() => void stop()} disabled={busy || s.state === "stopping"} data-testid="training-stop">
+              <button
+                type="button"
+                className="danger"
+                onClick={() => void stop()}
+                disabled={busy || s.state === "stopping"}
+                data-testid="training-stop"
+              >
                 {s.state === "stopping" ? "Stopping…" : "Stop"}
               </button>
             ) : (
-              <button type="button" className="primary" onClick={() => void start()} disabled={busy} data-testid="training-start">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void start()}
+                disabled={busy}
+                data-testid="training-start"
+              >
                 Start training
               </button>
             )}
@@ -104,12 +136,22 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               ] as const
             ).map(([k, label]) => (
               <label className="check" key={k}>
-                <input type="checkbox" checked={terms[k]} onChange={(e) => setTerms({ ...terms, [k]: e.target.checked })} data-testid={`term-${k}`} />
+                <input
+                  type="checkbox"
+                  checked={terms[k]}
+                  onChange={(e) => setTerms({ ...terms, [k]: e.target.checked })}
+                  data-testid={`term-${k}`}
+                />
                 <span>{label}</span>
               </label>
             ))}
             <label className="check">
-              <input type="checkbox" checked={fineTune} onChange={(e) => setFineTune(e.target.checked)} data-testid="training-finetune" />
+              <input
+                type="checkbox"
+                checked={fineTune}
+                onChange={(e) => setFineTune(e.target.checked)}
+                data-testid="training-finetune"
+              />
               <span>Continue from the last model (fine-tune)</span>
             </label>
           </fieldset>
@@ -120,7 +162,8 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
             <dd data-testid="training-backend">{s.backend ?? "chosen at start"}</dd>
             <dt>Progress</dt>
             <dd>
-              <progress value={s.step} max={Math.max(1, s.totalSteps)} data-testid="training-progress" /> {s.step} / {s.totalSteps}
+              <progress value={s.step} max={Math.max(1, s.totalSteps)} data-testid="training-progress" />{" "}
+              {s.step} / {s.totalSteps}
             </dd>
             <dt>ETA</dt>
             <dd>{running ? eta(s.etaSec) : "—"}</dd>

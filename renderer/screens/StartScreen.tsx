@@ -4,7 +4,18 @@ import { navigate } from "../state/route.ts";
 import { pushToast } from "../state/toasts.ts";
 import { Header } from "../components/Header.tsx";
 
-const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c", "#fabebe", "#008080"];
+const PALETTE = [
+  "#e6194b",
+  "#3cb44b",
+  "#4363d8",
+  "#f58231",
+  "#911eb4",
+  "#46f0f0",
+  "#f032e6",
+  "#bcf60c",
+  "#fabebe",
+  "#008080",
+];
 
 interface ClassDraft {
   key: number;
@@ -54,7 +65,8 @@ export function StartScreen() {
     );
   };
 
-  const setClass = (key: number, patch: Partial<ClassDraft>) => setClasses((cs) => cs.map((c) => (c.key === key ? { ...c, ...patch } : c)));
+  const setClass = (key: number, patch: Partial<ClassDraft>) =>
+    setClasses((cs) => cs.map((c) => (c.key === key ? { ...c, ...patch } : c)));
 
   return (
     <div className="screen start-screen">
@@ -65,20 +77,49 @@ export function StartScreen() {
           <form onSubmit={create} className="form">
             <label>
               <span>Name</span>
-              <input data-testid="new-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Street scenes" required autoFocus />
+              <input
+                data-testid="new-name"
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                placeholder="e.g. Street scenes"
+                required
+                autoFocus
+              />
             </label>
             <label>
               <span>Folder</span>
-              <input data-testid="new-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder={info?.projectsDir ?? ""} />
+              <input
+                data-testid="new-dir"
+                value={dir}
+                onChange={(e) => setDir(e.target.value)}
+                placeholder={info?.projectsDir ?? ""}
+              />
             </label>
             <fieldset>
               <legend>Classes (keys 1–9, 0 pick them while labeling)</legend>
               {classes.map((c, i) => (
                 <div className="class-row" key={c.key}>
                   <kbd>{i < 9 ? i + 1 : i === 9 ? 0 : " "}</kbd>
-                  <input type="color" value={c.color} onChange={(e) => setClass(c.key, { color: e.target.value })} aria-label={`Color of class ${i + 1}`} />
-                  <input data-testid={`class-name-${i}`} value={c.name} onChange={(e) => setClass(c.key, { name: e.target.value })} aria-label={`Name of class ${i + 1}`} required />
-                  <button type="button" className="ghost" disabled={classes.length <= 1} onClick={() => setClasses((cs) => cs.filter((x) => x.key !== c.key))} aria-label={`Remove class ${c.name}`}>
+                  <input
+                    type="color"
+                    value={c.color}
+                    onChange={(e) => setClass(c.key, { color: e.target.value })}
+                    aria-label={`Color of class ${i + 1}`}
+                  />
+                  <input
+                    data-testid={`class-name-${i}`}
+                    value={c.name}
+                    onChange={(e) => setClass(c.key, { name: e.target.value })}
+                    aria-label={`Name of class ${i + 1}`}
+                    required
+                  />
+                  <button
+                    type="button"
+                    className="ghost"
+                    disabled={classes.length <= 1}
+                    onClick={() => setClasses((cs) => cs.filter((x) => x.key !== c.key))}
+                    aria-label={`Remove class ${c.name}`}
+                  >
                     ✕
                   </button>
                 </div>
@@ -86,7 +127,16 @@ export function StartScreen() {
               <button
                 type="button"
                 data-testid="add-class"
-                onClick={() => setClasses((cs) => [...cs, { key: Math.max(0, ...cs.map((c) => c.key)) + 1, name: `class ${cs.length + 1}`, color: PALETTE[cs.length % PALETTE.length] }])}
+                onClick={() =>
+                  setClasses((cs) => [
+                    ...cs,
+                    {
+                      key: Math.max(0, ...cs.map((c) => c.key)) + 1,
+                      name: `class ${cs.length + 1}`,
+                      color: PALETTE[cs.length % PALETTE.length],
+                    },
+                  ])
+                }
               >
                 + Add class
               </button>
@@ -108,7 +158,15 @@ export function StartScreen() {
           <ul className="recent">
             {info?.recent.map((r) => (
               <li key={r.file}>
-                <button type="button" className="recent-btn" onClick={() => void run("open", async () => opened(await attempt(api.call("project.open", { file: r.file }))))}>
+                <button
+                  type="button"
+                  className="recent-btn"
+                  onClick={() =>
+                    void run("open", async () =>
+                      opened(await attempt(api.call("project.open", { file: r.file }))),
+                    )
+                  }
+                >
                   <strong>{r.name}</strong>
                   <span className="muted">{r.file}</span>
                 </button>
@@ -119,17 +177,35 @@ export function StartScreen() {
             className="form inline"
             onSubmit={(e) => {
               e.preventDefault();
-              void run("open", async () => opened(await attempt(api.call("project.open", { file: openPath.trim() }))));
+              void run("open", async () =>
+                opened(await attempt(api.call("project.open", { file: openPath.trim() }))),
+              );
             }}
           >
-            <input value={openPath} onChange={(e) => setOpenPath(e.target.value)} placeholder="/path/to/project.pxl" aria-label="Project file to open" data-testid="open-path" required />
+            <input
+              value={openPath}
+              onChange={(e) => setOpenPath(e.target.value)}
+              placeholder="/path/to/project.pxl"
+              aria-label="Project file to open"
+              data-testid="open-path"
+              required
+            />
             <button type="submit" disabled={busy !== null}>
               Open file
             </button>
           </form>
           <h3>Try it</h3>
-          <p className="muted">A small synthetic street scene project with a few scribbles, ready to train.</p>
-          <button type="button" data-testid="open-demo" disabled={busy !== null} onClick={() => void run("demo", async () => opened(await attempt(api.call("project.openDemo", {}))))}>
+          <p className="muted">
+            A small synthetic street scene project with a few scribbles, ready to train.
+          </p>
+          <button
+            type="button"
+            data-testid="open-demo"
+            disabled={busy !== null}
+            onClick={() =>
+              void run("demo", async () => opened(await attempt(api.call("project.openDemo", {}))))
+            }
+          >
             {busy === "demo" ? "Preparing the demo…" : "Open the demo project"}
           </button>
         </section>

@@ -1,4 +1,13 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from "react";
 import { HttpApi, connectEvents, type ConnectionState, type UiApi } from "../api/client.ts";
 import { IpcApi, electronBridge } from "../api/ipc.ts";
 import type { ApiEvent, AppInfo, ProjectInfo, TrainingStatus } from "../../app/api/types.ts";
@@ -57,7 +66,10 @@ export function AppProvider({ children }: { children: ReactNode }) {
         setProject(i.project);
       })
       .catch(toastError);
-    api.call("training.status", {}).then(setTraining).catch(() => undefined);
+    api
+      .call("training.status", {})
+      .then(setTraining)
+      .catch(() => undefined);
     const subscribe = api instanceof IpcApi ? api.connectEvents.bind(api) : connectEvents;
     return subscribe(
       (e) => {

@@ -140,7 +140,8 @@ export function conv2dInputGradient(
       }
       rows.push(sw === 1 ? cols[0] : (tf.reshape(tf.stack(cols, 3), [n, hc, wc * sw, ci]) as tf.Tensor4D));
     }
-    const full: tf.Tensor4D = sh === 1 ? rows[0] : (tf.reshape(tf.stack(rows, 2), [n, hc * sh, wc * sw, ci]) as tf.Tensor4D);
+    const full: tf.Tensor4D =
+      sh === 1 ? rows[0] : (tf.reshape(tf.stack(rows, 2), [n, hc * sh, wc * sw, ci]) as tf.Tensor4D);
     return full.shape[1] === h && full.shape[2] === w ? full : tf.slice(full, [0, 0, 0, 0], [n, h, w, ci]);
   });
 }

@@ -52,8 +52,14 @@ describe("wasm training kernels", () => {
     const label = `x=${c.x.join("x")} k=${c.k.join("x")} co=${c.co} stride=${String(c.stride)} ${c.pad}`;
     it(`conv2d gradients match the cpu backend: ${label}`, () => {
       const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.co];
-      const xv = randomValues(c.x.reduce((a, b) => a * b), 1);
-      const wv = randomValues(filterShape.reduce((a, b) => a * b), 2);
+      const xv = randomValues(
+        c.x.reduce((a, b) => a * b),
+        1,
+      );
+      const wv = randomValues(
+        filterShape.reduce((a, b) => a * b),
+        2,
+      );
       const run = (backend: string) => {
         tf.setBackend(backend);
         return tf.tidy(() => {
@@ -64,16 +70,21 @@ describe("wasm training kernels", () => {
           const dy = tf.tensor(dyv, y.shape) as tf.Tensor4D;
           const dx = tf.conv2dTranspose(dy, w, c.x, c.stride, c.pad);
           const attrs = { strides: c.stride, pad: c.pad, dataFormat: "NHWC", filterShape };
-          const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+          const dw = tf
+            .engine()
+            .runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
           // Also through autodiff, as training uses it.
-          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)));
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)),
+          );
           const [gx, gw] = g([x, w]);
           return [dx, dw, gx, gw].map((t) => (t.dataSync() as Float32Array).slice());
         });
       };
       const expected = run("cpu");
       const actual = run("wasm");
-      for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
+      for (let i = 0; i < expected.length; i++)
+        expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
     });
   }
 
@@ -83,7 +94,9 @@ describe("wasm training kernels", () => {
     tf.tidy(() => {
       const x = tf.ones([2, 8, 8, 3]) as tf.Tensor4D;
       const w = tf.ones([3, 3, 3, 4]) as tf.Tensor4D;
-      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, w]);
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")),
+      )([x, w]);
     });
     expect(tf.memory().numTensors).toBe(before);
   });

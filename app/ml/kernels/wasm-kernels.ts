@@ -37,7 +37,9 @@ const conv2dBackpropFilter: tf.KernelConfig = {
   kernelFunc: ({ inputs, attrs }) => {
     const geometry = geometryOf(attrs, tf.Conv2DBackpropFilter);
     const filterShape = (attrs as unknown as { filterShape: Shape4 }).filterShape;
-    return tf.tidy(() => conv2dFilterGradient(asTensor4D(inputs.x, "x"), asTensor4D(inputs.dy, "dy"), filterShape, geometry));
+    return tf.tidy(() =>
+      conv2dFilterGradient(asTensor4D(inputs.x, "x"), asTensor4D(inputs.dy, "dy"), filterShape, geometry),
+    );
   },
 };
 
@@ -47,7 +49,14 @@ const conv2dBackpropInput: tf.KernelConfig = {
   kernelFunc: ({ inputs, attrs }) => {
     const geometry = geometryOf(attrs, tf.Conv2DBackpropInput);
     const inputShape = (attrs as unknown as { inputShape: Shape4 }).inputShape;
-    return tf.tidy(() => conv2dInputGradient(inputShape, asTensor4D(inputs.dy, "dy"), asTensor4D(inputs.filter, "filter"), geometry));
+    return tf.tidy(() =>
+      conv2dInputGradient(
+        inputShape,
+        asTensor4D(inputs.dy, "dy"),
+        asTensor4D(inputs.filter, "filter"),
+        geometry,
+      ),
+    );
   },
 };
 

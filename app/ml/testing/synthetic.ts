@@ -5,11 +5,16 @@ import type { TrainingSample } from "../train.ts";
  * A width x height RGB image: left part red-ish (class 0), right part blue-ish (class 1), and a
  * green disc (class 2) when `withDisc`. Labels: a few scribbled columns/rows, 255 elsewhere.
  */
-export function syntheticSample(width: number, height: number, seed: number, withDisc = false): TrainingSample & { gt: Uint8Array } {
+export function syntheticSample(
+  width: number,
+  height: number,
+  seed: number,
+  withDisc = false,
+): TrainingSample & { gt: Uint8Array } {
   const pixels = new Uint8Array(width * height * 3);
   const labels = new Uint8Array(width * height).fill(255);
   const gt = new Uint8Array(width * height);
-  const split = Math.floor(width * (0.35 + 0.3 * ((seed * 7919) % 100) / 100));
+  const split = Math.floor(width * (0.35 + (0.3 * ((seed * 7919) % 100)) / 100));
   const cx = width * 0.5;
   const cy = height * 0.5;
   const r = Math.min(width, height) * 0.2;
@@ -24,7 +29,10 @@ export function syntheticSample(width: number, height: number, seed: number, wit
       const i = y * width + x;
       for (let c = 0; c < 3; c++) pixels[i * 3 + c] = Math.max(0, Math.min(255, base[c] + n));
       gt[i] = cls;
-      const scribble = x === Math.floor(split / 2) || x === Math.floor((split + width) / 2) || (inDisc && y === Math.floor(cy));
+      const scribble =
+        x === Math.floor(split / 2) ||
+        x === Math.floor((split + width) / 2) ||
+        (inDisc && y === Math.floor(cy));
       if (scribble) labels[i] = cls;
     }
   }

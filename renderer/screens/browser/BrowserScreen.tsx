@@ -10,7 +10,15 @@ import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
 const TILE_W = 184;
 const TILE_H = 212;
 
-export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImport: () => void; onExport: () => void; onToggleTraining: () => void }) {
+export function BrowserScreen({
+  onImport,
+  onExport,
+  onToggleTraining,
+}: {
+  onImport: () => void;
+  onExport: () => void;
+  onToggleTraining: () => void;
+}) {
   const { api, project, onEvent } = useApp();
   const [sort, setSort] = useState<ImageSort>("id");
   const [status, setStatus] = useState<ImageStatus | "">("");
@@ -53,7 +61,12 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
   const cols = Math.max(1, Math.floor((width - 16) / TILE_W));
   const count = total ?? 0;
   const rows = Math.ceil(count / cols);
-  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scrollRef.current, estimateSize: () => TILE_H, overscan: 3 });
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => TILE_H,
+    overscan: 3,
+  });
   const vrows = virtualizer.getVirtualItems();
   const firstRow = vrows[0]?.index ?? 0;
   const lastRow = vrows[vrows.length - 1]?.index ?? 0;
@@ -68,7 +81,9 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
     const i = Math.max(0, Math.min(count - 1, to));
     setFocused(i);
     virtualizer.scrollToIndex(Math.floor(i / cols), { align: "auto" });
-    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`)?.focus());
+    requestAnimationFrame(() =>
+      scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`)?.focus(),
+    );
   };
 
   useKeydown((e) => {
@@ -82,7 +97,14 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
   });
 
   const onGridKey = (e: React.KeyboardEvent) => {
-    const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols, PageDown: cols * 4, PageUp: -cols * 4 };
+    const step: Record<string, number> = {
+      ArrowRight: 1,
+      ArrowLeft: -1,
+      ArrowDown: cols,
+      ArrowUp: -cols,
+      PageDown: cols * 4,
+      PageUp: -cols * 4,
+    };
     if (e.key in step) {
       e.preventDefault();
       moveFocus(focused + step[e.key]);
@@ -96,7 +118,14 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
     <div className="screen browser-screen">
       <Header>
         <div className="filters" role="search">
-          <input id="image-search" type="search" placeholder="Search names  ( / )" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Search images by name" />
+          <input
+            id="image-search"
+            type="search"
+            placeholder="Search names  ( / )"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            aria-label="Search images by name"
+          />
           <label>
             Sort
             <select value={sort} onChange={(e) => setSort(e.target.value as ImageSort)} data-testid="sort">
@@ -108,7 +137,11 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
           </label>
           <label>
             Status
-            <select value={status} onChange={(e) => setStatus(e.target.value as ImageStatus | "")} data-testid="filter-status">
+            <select
+              value={status}
+              onChange={(e) => setStatus(e.target.value as ImageStatus | "")}
+              data-testid="filter-status"
+            >
               <option value="">All</option>
               <option value="unlabeled">Unlabeled</option>
               <option value="labeled">Labeled</option>
@@ -161,12 +194,26 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
         ) : (
           <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
             {vrows.map((vr) => (
-              <div key={vr.key} className="grid-row" style={{ transform: `translateY(${vr.start}px)`, height: TILE_H }}>
+              <div
+                key={vr.key}
+                className="grid-row"
+                style={{ transform: `translateY(${vr.start}px)`, height: TILE_H }}
+              >
                 {Array.from({ length: cols }, (_, c) => {
                   const i = vr.index * cols + c;
                   if (i >= count) return null;
                   const it = item(i);
-                  return <Tile key={i} index={i} item={it} focused={i === focused} thumbUrl={it ? api.thumbUrl(it.id) : null} onOpen={() => open(it)} onFocus={() => setFocused(i)} />;
+                  return (
+                    <Tile
+                      key={i}
+                      index={i}
+                      item={it}
+                      focused={i === focused}
+                      thumbUrl={it ? api.thumbUrl(it.id) : null}
+                      onOpen={() => open(it)}
+                      onFocus={() => setFocused(i)}
+                    />
+                  );
                 })}
               </div>
             ))}
@@ -177,17 +224,48 @@ export function BrowserScreen({ onImport, onExport, onToggleTraining }: { onImpo
   );
 }
 
-function Tile({ item, index, focused, thumbUrl, onOpen, onFocus }: { item: ImageItem | undefined; index: number; focused: boolean; thumbUrl: string | null; onOpen: () => void; onFocus: () => void }) {
+function Tile({
+  item,
+  index,
+  focused,
+  thumbUrl,
+  onOpen,
+  onFocus,
+}: {
+  item: ImageItem | undefined;
+  index: number;
+  focused: boolean;
+  thumbUrl: string | null;
+  onOpen: () => void;
+  onFocus: () => void;
+}) {
   const labeledPct = item ? (100 * item.labeledPixels) / (item.width * item.height) : 0;
   return (
-    <button type="button" className="tile" data-index={index} data-testid={item ? `tile-${item.id}` : undefined} tabIndex={focused ? 0 : -1} onClick={onOpen} onFocus={onFocus} aria-label={item ? `${item.name}, ${item.status}` : "loading"}>
-      <div className="thumb">{thumbUrl ? <img src={thumbUrl} alt="" loading="lazy" decoding="async" draggable={false} /> : <div className="thumb-skeleton" />}</div>
+    <button
+      type="button"
+      className="tile"
+      data-index={index}
+      data-testid={item ? `tile-${item.id}` : undefined}
+      tabIndex={focused ? 0 : -1}
+      onClick={onOpen}
+      onFocus={onFocus}
+      aria-label={item ? `${item.name}, ${item.status}` : "loading"}
+    >
+      <div className="thumb">
+        {thumbUrl ? (
+          <img src={thumbUrl} alt="" loading="lazy" decoding="async" draggable={false} />
+        ) : (
+          <div className="thumb-skeleton" />
+        )}
+      </div>
       <div className="tile-name" title={item?.name}>
         {item?.name ?? "…"}
       </div>
       <div className="tile-meta">
         {item && <span className={`badge ${item.status}`}>{item.status}</span>}
-        {item && item.labeledPixels > 0 && <span className="muted">{labeledPct < 0.1 ? "<0.1" : labeledPct.toFixed(1)}%</span>}
+        {item && item.labeledPixels > 0 && (
+          <span className="muted">{labeledPct < 0.1 ? "<0.1" : labeledPct.toFixed(1)}%</span>
+        )}
         {item?.score != null && (
           <span className="score" title={`uncertainty ${item.score.toFixed(3)}`}>
             <span className="score-bar" style={{ width: `${Math.round(Math.min(1, item.score) * 100)}%` }} />

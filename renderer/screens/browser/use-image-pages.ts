@@ -58,7 +58,10 @@ export function useImagePages(api: UiApi, query: ImageQuery, reloadKey: number) 
     [pages, fetchPage],
   );
 
-  const item = useCallback((i: number): ImageItem | undefined => pages.get(Math.floor(i / PAGE))?.[i % PAGE], [pages]);
+  const item = useCallback(
+    (i: number): ImageItem | undefined => pages.get(Math.floor(i / PAGE))?.[i % PAGE],
+    [pages],
+  );
 
   return { total, item, ensure };
 }

@@ -70,7 +70,8 @@ interface View {
 
 /** Timing marks for scripts/bench-ui.ts; recorded only when the page sets window.__pixelloopPerf. */
 function perfMeasure(name: string, start: number): void {
-  if ((window as { __pixelloopPerf?: boolean }).__pixelloopPerf) performance.measure(name, { start, end: performance.now() });
+  if ((window as { __pixelloopPerf?: boolean }).__pixelloopPerf)
+    performance.measure(name, { start, end: performance.now() });
 }
 
 const MIN_SCALE = 0.02;
@@ -121,17 +122,14 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     [applyView],
   );
 
-  const finishPolygon = useCallback(
-    (pts: Point[]) => {
-      setPolygon([]);
-      if (pts.length < 3) return;
-      const p = propsRef.current;
-      p.labels.polygon(pts, p.classIdx);
-      labelLayerRef.current?.batchDraw();
-      p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts });
-    },
-    [],
-  );
+  const finishPolygon = useCallback((pts: Point[]) => {
+    setPolygon([]);
+    if (pts.length < 3) return;
+    const p = propsRef.current;
+    p.labels.polygon(pts, p.classIdx);
+    labelLayerRef.current?.batchDraw();
+    p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts });
+  }, []);
 
   useImperativeHandle(
     ref,
@@ -172,7 +170,9 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
   useEffect(() => {
     const el = boxRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ w: Math.max(50, el.clientWidth), h: Math.max(50, el.clientHeight) }));
+    const ro = new ResizeObserver(() =>
+      setSize({ w: Math.max(50, el.clientWidth), h: Math.max(50, el.clientHeight) }),
+    );
     ro.observe(el);
     setSize({ w: Math.max(50, el.clientWidth), h: Math.max(50, el.clientHeight) });
     return () => ro.disconnect();
@@ -189,7 +189,10 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === "Space" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) {
+      if (
+        e.code === "Space" &&
+        !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)
+      ) {
         spaceDown.current = true;
         if (boxRef.current) boxRef.current.dataset.panning = "true";
         e.preventDefault();
@@ -257,7 +260,8 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       if (e.detail >= 2) finishPolygon(polygon);
       else setPolygon((old) => [...old, pt]);
     } else if (tool === "accept") {
-      if (p.x >= 0 && p.y >= 0 && p.x < width && p.y < height) props.onAccept(Math.floor(p.x), Math.floor(p.y));
+      if (p.x >= 0 && p.y >= 0 && p.x < width && p.y < height)
+        props.onAccept(Math.floor(p.x), Math.floor(p.y));
     }
   };
 
@@ -269,7 +273,8 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       d.last = { x: e.clientX, y: e.clientY };
       return;
     }
-    const events = d?.mode === "draw" && "getCoalescedEvents" in e.nativeEvent ? e.nativeEvent.getCoalescedEvents() : [];
+    const events =
+      d?.mode === "draw" && "getCoalescedEvents" in e.nativeEvent ? e.nativeEvent.getCoalescedEvents() : [];
     const list = events.length ? events : [e];
     let last = toImage(e);
     if (d?.mode === "draw") {
@@ -297,7 +302,12 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     drag.current = null;
     if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
     if (d?.mode === "draw" && (tool === "brush" || tool === "eraser")) {
-      props.onStroke({ tool, classIdx: tool === "eraser" ? null : classIdx, width: brushSize, points: d.points });
+      props.onStroke({
+        tool,
+        classIdx: tool === "eraser" ? null : classIdx,
+        width: brushSize,
+        points: d.points,
+      });
     }
   };
 
@@ -328,17 +338,47 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       onWheel={onWheel}
       onContextMenu={(e) => e.preventDefault()}
     >
-      <Stage ref={stageRef} width={size.w} height={size.h} listening={false} scaleX={view.current.scale} scaleY={view.current.scale} x={view.current.x} y={view.current.y}>
-        <Layer listening={false} visible={layers.image.visible} opacity={layers.image.opacity} imageSmoothingEnabled={scale < 2}>
+      <Stage
+        ref={stageRef}
+        width={size.w}
+        height={size.h}
+        listening={false}
+        scaleX={view.current.scale}
+        scaleY={view.current.scale}
+        x={view.current.x}
+        y={view.current.y}
+      >
+        <Layer
+          listening={false}
+          visible={layers.image.visible}
+          opacity={layers.image.opacity}
+          imageSmoothingEnabled={scale < 2}
+        >
           {props.image && <KImage image={props.image} width={width} height={height} />}
         </Layer>
-        <Layer listening={false} visible={!!props.prediction && layers.prediction.visible} opacity={layers.prediction.opacity} imageSmoothingEnabled={false}>
+        <Layer
+          listening={false}
+          visible={!!props.prediction && layers.prediction.visible}
+          opacity={layers.prediction.opacity}
+          imageSmoothingEnabled={false}
+        >
           {props.prediction && <KImage image={props.prediction.canvas} width={width} height={height} />}
         </Layer>
-        <Layer listening={false} visible={!!props.uncertainty && layers.uncertainty.visible} opacity={layers.uncertainty.opacity} imageSmoothingEnabled={false}>
+        <Layer
+          listening={false}
+          visible={!!props.uncertainty && layers.uncertainty.visible}
+          opacity={layers.uncertainty.opacity}
+          imageSmoothingEnabled={false}
+        >
           {props.uncertainty && <KImage image={props.uncertainty.canvas} width={width} height={height} />}
         </Layer>
-        <Layer ref={labelLayerRef} listening={false} visible={layers.labels.visible} opacity={layers.labels.opacity} imageSmoothingEnabled={false}>
+        <Layer
+          ref={labelLayerRef}
+          listening={false}
+          visible={layers.labels.visible}
+          opacity={layers.labels.opacity}
+          imageSmoothingEnabled={false}
+        >
           <KImage image={labels.canvas} width={width} height={height} />
         </Layer>
         <Layer ref={overlayRef} listening={false}>
@@ -357,14 +397,39 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
           ))}
           {polygon.length > 0 && (
             <>
-              <Line points={polyFlat} closed={false} stroke="#ffffff" strokeWidth={2 / scale} dash={[6 / scale, 4 / scale]} />
-              <Line ref={rubberRef} points={[lastPoly[0], lastPoly[1], lastPoly[0], lastPoly[1]]} stroke="#ffffff" strokeWidth={1 / scale} opacity={0.7} />
+              <Line
+                points={polyFlat}
+                closed={false}
+                stroke="#ffffff"
+                strokeWidth={2 / scale}
+                dash={[6 / scale, 4 / scale]}
+              />
+              <Line
+                ref={rubberRef}
+                points={[lastPoly[0], lastPoly[1], lastPoly[0], lastPoly[1]]}
+                stroke="#ffffff"
+                strokeWidth={1 / scale}
+                opacity={0.7}
+              />
               {polygon.map((pt, i) => (
-                <Circle key={i} x={pt[0]} y={pt[1]} radius={3 / scale} fill={i === 0 ? "#ffd54a" : "#ffffff"} />
+                <Circle
+                  key={i}
+                  x={pt[0]}
+                  y={pt[1]}
+                  radius={3 / scale}
+                  fill={i === 0 ? "#ffd54a" : "#ffffff"}
+                />
               ))}
             </>
           )}
-          <Circle ref={cursorRef} radius={brushSize / 2} stroke="#111" strokeWidth={1.5 / scale} visible={false} dash={[4 / scale, 3 / scale]} />
+          <Circle
+            ref={cursorRef}
+            radius={brushSize / 2}
+            stroke="#111"
+            strokeWidth={1.5 / scale}
+            visible={false}
+            dash={[4 / scale, 3 / scale]}
+          />
         </Layer>
       </Stage>
     </div>

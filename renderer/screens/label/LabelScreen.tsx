@@ -7,7 +7,13 @@ import { isTyping, useKeydown } from "../../state/keys.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
 import { RasterLayer } from "../../canvas/raster.ts";
 import { classPalette, heatPalette } from "../../canvas/palette.ts";
-import { LabelCanvas, type CanvasHandle, type LayerSettings, type StrokeOut, type Tool } from "./LabelCanvas.tsx";
+import {
+  LabelCanvas,
+  type CanvasHandle,
+  type LayerSettings,
+  type StrokeOut,
+  type Tool,
+} from "./LabelCanvas.tsx";
 import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { useSaver, type SaveState } from "./use-saver.ts";
 import { Header } from "../../components/Header.tsx";
@@ -38,7 +44,13 @@ function loadImage(src: string): Promise<HTMLImageElement> {
   });
 }
 
-export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; onToggleTraining: () => void }) {
+export function LabelScreen({
+  imageId,
+  onToggleTraining,
+}: {
+  imageId: number;
+  onToggleTraining: () => void;
+}) {
   const { api, project } = useApp();
   const classes = useMemo(() => project?.classes ?? [], [project]);
   const palette = useMemo(() => classPalette(classes), [classes]);
@@ -49,7 +61,12 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
   const [brushSize, setBrushSize] = useState(24);
   const [layers, setLayers] = useState<LayerSettings>(DEFAULT_LAYERS);
   const [zoom, setZoom] = useState(1);
-  const [neighbors, setNeighbors] = useState<{ prev: number | null; next: number | null; index: number; total: number } | null>(null);
+  const [neighbors, setNeighbors] = useState<{
+    prev: number | null;
+    next: number | null;
+    index: number;
+    total: number;
+  } | null>(null);
   const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
   const [regions, setRegions] = useState<Suggestion["regions"]>([]);
   useEffect(() => {
@@ -104,9 +121,18 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
       ]);
       if (cancelled) return;
       const n = mask.width * mask.height;
-      const labels = new RasterLayer(mask.width, mask.height, classPalette(classes), decodeRleBase64(mask.classesRle, n));
-      const prediction = pred ? new RasterLayer(pred.width, pred.height, classPalette(classes), decodeRleBase64(pred.classesRle, n)) : null;
-      const uncertainty = pred?.uncertaintyRle ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n)) : null;
+      const labels = new RasterLayer(
+        mask.width,
+        mask.height,
+        classPalette(classes),
+        decodeRleBase64(mask.classesRle, n),
+      );
+      const prediction = pred
+        ? new RasterLayer(pred.width, pred.height, classPalette(classes), decodeRleBase64(pred.classesRle, n))
+        : null;
+      const uncertainty = pred?.uncertaintyRle
+        ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
+        : null;
       setLoaded({ item, image, labels, prediction, uncertainty, version: mask.version });
       setStats({ labeledPixels: item.labeledPixels, status: item.status });
       setNeighbors(nb);
@@ -183,7 +209,10 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
       const list = await api.call("suggestions.list", { limit: 50 });
       const pick = list.find((s) => s.imageId !== imageId);
       if (!pick) {
-        pushToast("info", "No suggestions yet: suggestions come from the uncertainty of a trained model. Train one first (T).");
+        pushToast(
+          "info",
+          "No suggestions yet: suggestions come from the uncertainty of a trained model. Train one first (T).",
+        );
         return;
       }
       setLayers((ls) => ({ ...ls, uncertainty: { ...ls.uncertainty, visible: true } }));
@@ -225,7 +254,8 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
     if (mod || e.altKey) return;
     const shortcut = classes.find((c) => c.shortcut === k);
     if (shortcut) return pickClass(shortcut.idx);
-    const toggle = (id: keyof LayerSettings) => setLayers((ls) => ({ ...ls, [id]: { ...ls[id], visible: !ls[id].visible } }));
+    const toggle = (id: keyof LayerSettings) =>
+      setLayers((ls) => ({ ...ls, [id]: { ...ls[id], visible: !ls[id].visible } }));
     switch (k) {
       case "b":
         return setTool("brush");
@@ -278,7 +308,12 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
   return (
     <div className="screen label-screen">
       <Header>
-        <button type="button" className="ghost" onClick={() => void saver.flush().then(() => navigate({ screen: "browse" }))} title="Back to the image grid (G)">
+        <button
+          type="button"
+          className="ghost"
+          onClick={() => void saver.flush().then(() => navigate({ screen: "browse" }))}
+          title="Back to the image grid (G)"
+        >
           ← Images
         </button>
         <div className="image-title" data-testid="image-title">
@@ -291,13 +326,29 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
           )}
         </div>
         <div className="nav-buttons">
-          <button type="button" disabled={!neighbors?.prev} onClick={() => void go(neighbors?.prev ?? null)} title="Previous image (←)">
+          <button
+            type="button"
+            disabled={!neighbors?.prev}
+            onClick={() => void go(neighbors?.prev ?? null)}
+            title="Previous image (←)"
+          >
             ‹ Prev
           </button>
-          <button type="button" disabled={!neighbors?.next} onClick={() => void go(neighbors?.next ?? null)} title="Next image (→)">
+          <button
+            type="button"
+            disabled={!neighbors?.next}
+            onClick={() => void go(neighbors?.next ?? null)}
+            title="Next image (→)"
+          >
             Next ›
           </button>
-          <button type="button" className="primary" data-testid="next-suggestion" onClick={() => void nextSuggestion()} title="Next suggested image: the most uncertain (N)">
+          <button
+            type="button"
+            className="primary"
+            data-testid="next-suggestion"
+            onClick={() => void nextSuggestion()}
+            title="Next suggested image: the most uncertain (N)"
+          >
             Next suggestion <kbd>N</kbd>
           </button>
         </div>
@@ -328,15 +379,22 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
               regions={regions}
             />
           ) : (
-            <div className="canvas-placeholder">{loadError ? `Could not open this image: ${loadError}` : "Loading image…"}</div>
+            <div className="canvas-placeholder">
+              {loadError ? `Could not open this image: ${loadError}` : "Loading image…"}
+            </div>
           )}
           <div className="canvas-hud">
             <span>
-              {tool === "polygon" ? "Polygon: click to add points, double-click or Enter to fill, Esc to cancel" : tool === "accept" ? "Click a predicted region to accept it as labels" : `${tool === "eraser" ? "Eraser" : "Brush"} ${brushSize}px`}
+              {tool === "polygon"
+                ? "Polygon: click to add points, double-click or Enter to fill, Esc to cancel"
+                : tool === "accept"
+                  ? "Click a predicted region to accept it as labels"
+                  : `${tool === "eraser" ? "Eraser" : "Brush"} ${brushSize}px`}
               {activeClass && tool !== "eraser" && (
                 <>
                   {" · "}
-                  <span className="swatch inline" style={{ background: activeClass.color }} /> <span data-testid="active-class">{activeClass.name}</span>
+                  <span className="swatch inline" style={{ background: activeClass.color }} />{" "}
+                  <span data-testid="active-class">{activeClass.name}</span>
                 </>
               )}
             </span>
@@ -344,7 +402,11 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
               <button type="button" onClick={() => canvasRef.current?.fit()} title="Fit (F)">
                 Fit
               </button>
-              <button type="button" onClick={() => canvasRef.current?.oneToOne()} title="Actual pixels (Ctrl+1)">
+              <button
+                type="button"
+                onClick={() => canvasRef.current?.oneToOne()}
+                title="Actual pixels (Ctrl+1)"
+              >
                 1:1
               </button>
               <output data-testid="zoom">{Math.round(zoom * 100)}%</output>
@@ -355,7 +417,12 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
           <LayerPanel
             layers={layers}
             onChange={setLayers}
-            available={{ image: true, labels: true, prediction: !!loaded?.prediction, uncertainty: !!loaded?.uncertainty }}
+            available={{
+              image: true,
+              labels: true,
+              prediction: !!loaded?.prediction,
+              uncertainty: !!loaded?.uncertainty,
+            }}
           />
           <section className="panel" aria-label="Image">
             <h3>This image</h3>
@@ -364,7 +431,9 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
               <dd data-testid="image-status">{stats?.status ?? "…"}</dd>
               <dt>Labeled</dt>
               <dd data-testid="labeled-pixels">
-                {stats && loaded ? `${stats.labeledPixels.toLocaleString()} px (${((100 * stats.labeledPixels) / (loaded.item.width * loaded.item.height)).toFixed(2)}%)` : "…"}
+                {stats && loaded
+                  ? `${stats.labeledPixels.toLocaleString()} px (${((100 * stats.labeledPixels) / (loaded.item.width * loaded.item.height)).toFixed(2)}%)`
+                  : "…"}
               </dd>
               <dt>Uncertainty</dt>
               <dd>{loaded?.item.score != null ? loaded.item.score.toFixed(3) : "no prediction yet"}</dd>
@@ -377,9 +446,27 @@ export function LabelScreen({ imageId, onToggleTraining }: { imageId: number; on
 }
 
 function SaveBadge({ state, lastSaved }: { state: SaveState; lastSaved: Date | null }) {
-  const text = state === "saving" ? "Saving…" : state === "error" ? "Not saved" : lastSaved ? "Saved" : "All changes saved";
+  const text =
+    state === "saving"
+      ? "Saving…"
+      : state === "error"
+        ? "Not saved"
+        : lastSaved
+          ? "Saved"
+          : "All changes saved";
   return (
-    <div className={`save-badge ${state}`} data-testid="save-state" data-state={state} role="status" aria-live="polite" title={lastSaved ? `Last saved ${lastSaved.toLocaleTimeString()}` : "Every stroke is saved when you release it"}>
+    <div
+      className={`save-badge ${state}`}
+      data-testid="save-state"
+      data-state={state}
+      role="status"
+      aria-live="polite"
+      title={
+        lastSaved
+          ? `Last saved ${lastSaved.toLocaleTimeString()}`
+          : "Every stroke is saved when you release it"
+      }
+    >
       <span className="dot" aria-hidden />
       {text}
     </div>

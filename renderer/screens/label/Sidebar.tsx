@@ -1,7 +1,15 @@
 import type { ClassDef } from "../../../app/api/types.ts";
 import type { LayerSettings, Tool } from "./LabelCanvas.tsx";
 
-export function ClassPalette({ classes, active, onPick }: { classes: ClassDef[]; active: number; onPick: (idx: number) => void }) {
+export function ClassPalette({
+  classes,
+  active,
+  onPick,
+}: {
+  classes: ClassDef[];
+  active: number;
+  onPick: (idx: number) => void;
+}) {
   return (
     <section className="panel" aria-label="Classes">
       <h3>Classes</h3>
@@ -34,7 +42,17 @@ const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
   { id: "accept", label: "Accept region", key: "A", icon: "◉" },
 ];
 
-export function ToolBar({ tool, onTool, brushSize, onBrushSize }: { tool: Tool; onTool: (t: Tool) => void; brushSize: number; onBrushSize: (n: number) => void }) {
+export function ToolBar({
+  tool,
+  onTool,
+  brushSize,
+  onBrushSize,
+}: {
+  tool: Tool;
+  onTool: (t: Tool) => void;
+  brushSize: number;
+  onBrushSize: (n: number) => void;
+}) {
   return (
     <section className="panel" aria-label="Tools">
       <h3>Tools</h3>
@@ -61,7 +79,14 @@ export function ToolBar({ tool, onTool, brushSize, onBrushSize }: { tool: Tool; 
         <span>
           Brush size <kbd>[</kbd> <kbd>]</kbd>
         </span>
-        <input type="range" min={1} max={400} value={brushSize} onChange={(e) => onBrushSize(Number(e.target.value))} aria-label="Brush size" />
+        <input
+          type="range"
+          min={1}
+          max={400}
+          value={brushSize}
+          onChange={(e) => onBrushSize(Number(e.target.value))}
+          aria-label="Brush size"
+        />
         <output data-testid="brush-size">{brushSize}px</output>
       </label>
     </section>
@@ -106,9 +131,13 @@ export function LayerPanel({
             value={Math.round(layers[id].opacity * 100)}
             disabled={!available[id]}
             aria-label={`${label} opacity`}
-            onChange={(e) => onChange({ ...layers, [id]: { ...layers[id], opacity: Number(e.target.value) / 100 } })}
+            onChange={(e) =>
+              onChange({ ...layers, [id]: { ...layers[id], opacity: Number(e.target.value) / 100 } })
+            }
           />
-          {!available[id] && <span className="hint">{id === "image" || id === "labels" ? "" : "no prediction yet"}</span>}
+          {!available[id] && (
+            <span className="hint">{id === "image" || id === "labels" ? "" : "no prediction yet"}</span>
+          )}
         </div>
       ))}
     </section>
