@@ -1,4 +1,5 @@
 import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
+import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import type { ProjectStore } from "../store/project-store.ts";
 import type { ImageStatus, Split } from "../store/types.ts";
 import type { ImageItem, ImageList, ImageSort, Suggestion } from "./types.ts";
@@ -32,12 +33,6 @@ const ORDER: Record<ImageSort, string> = {
   uncertainty: "p.score IS NULL, p.score DESC, i.id",
 };
 
-/** The model whose predictions the UI shows: the newest one that has any. */
-export function latestPredictionModel(store: ProjectStore): number | null {
-  const r = store.db.prepare("SELECT MAX(model_id) AS id FROM predictions").get() as { id: number | null };
-  return r.id;
-}
-
 export interface ImageFilter {
   offset: number;
   limit: number;
@@ -49,7 +44,7 @@ export interface ImageFilter {
 
 export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
   const where: string[] = [];
-  const params: Record<string, string | number | null> = { model: latestPredictionModel(store) };
+  const params: Record<string, string | number | null> = { model: latestPredictionModelId(store) };
   if (q.status) {
     where.push("i.status = @status");
     params.status = q.status;
@@ -75,7 +70,7 @@ export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
 export function imageItem(store: ProjectStore, id: number): ImageItem | undefined {
   const row = store.db
     .prepare(`SELECT ${COLUMNS} ${JOINS} WHERE i.id = @id`)
-    .get({ id, model: latestPredictionModel(store) }) as Row | undefined;
+    .get({ id, model: latestPredictionModelId(store) }) as Row | undefined;
   return row && toItem(row);
 }
 
@@ -84,16 +79,10 @@ export function imageItem(store: ProjectStore, id: number): ImageItem | undefine
  * with diversity, regions per image), made now if predictions exist but no queue does.
  */
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
-  if (latestPredictionModel(store) === null) return [];
-  let queue = storedSuggestions(store);
-  const latest = latestPredictionModel(store);
-  const queueModel = (
-    store.db.prepare("SELECT MAX(model_id) AS m FROM suggestions WHERE strategy = 'uncertainty'").get() as {
-      m: number | null;
-    }
-  ).m;
-  if (queue.length === 0 || queueModel !== latest)
-    queue = computeSuggestions(store, { n: Math.max(limit, 30) });
+  const latest = latestPredictionModelId(store);
+  if (latest === null) return [];
+  let queue = storedSuggestions(store, "uncertainty", latest);
+  if (queue.length === 0) queue = computeSuggestions(store, { n: Math.max(limit, 30), modelId: latest });
   return queue.slice(0, limit).map((q) => ({
     imageId: q.imageId,
     name: q.image,

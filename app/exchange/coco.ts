@@ -8,7 +8,7 @@ import { rasterizePolygon, type Point } from "../labels/raster.ts";
 import { classRegions } from "./components.ts";
 import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
 import { allImageIds } from "./mask-files.ts";
-import { classMapFor, latestPredictedModel, type MaskSource } from "./mask-source.ts";
+import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
 
 /**
  * COCO JSON export: one annotation per connected region of a class per image, segmentation
@@ -21,7 +21,7 @@ export function exportCoco(
   opts: { source?: MaskSource; onProgress?: (done: number, total: number) => void } = {},
 ): { images: number; annotations: number } {
   const classes = store.classes();
-  const modelId = latestPredictedModel(store);
+  const modelId = latestPredictionModelId(store);
   const images: object[] = [];
   const annotations: object[] = [];
   const ids = allImageIds(store);

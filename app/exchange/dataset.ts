@@ -4,7 +4,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import type { Split } from "../store/types.ts";
 import { encodeIndexPng } from "./index-png.ts";
 import { allImageIds, stem } from "./mask-files.ts";
-import { classMapFor, latestPredictedModel, type MaskSource } from "./mask-source.ts";
+import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
 
 /**
  * Writes a Pascal-VOC-like dataset folder (docs/exchange.md says how to load it):
@@ -22,7 +22,7 @@ export function exportDataset(
   const maskDir = path.join(outDir, "SegmentationClass");
   const setDir = path.join(outDir, "ImageSets", "Segmentation");
   for (const d of [imgDir, maskDir, setDir]) fs.mkdirSync(d, { recursive: true });
-  const modelId = latestPredictedModel(store);
+  const modelId = latestPredictionModelId(store);
   const lists: Record<Split, string[]> = { train: [], val: [], test: [] };
   const used = new Set<string>();
   const ids = allImageIds(store);

@@ -5,7 +5,7 @@ import { Source, UNLABELED, countLabeled, type LabelMask } from "../labels/mask.
 import { diffRect } from "../labels/edit.ts";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
-import { classMapFor, latestPredictedModel, type MaskSource } from "./mask-source.ts";
+import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
 
 export interface MaskImportSummary {
   imported: { image: string; mask: string; labeledPixels: number }[];
@@ -105,7 +105,7 @@ export function exportMasks(
   },
 ): { written: string[] } {
   const source = opts.source ?? "labels";
-  const modelId = latestPredictedModel(store);
+  const modelId = latestPredictionModelId(store);
   fs.mkdirSync(outDir, { recursive: true });
   const classes = store.classes();
   const ids = allImageIds(store);

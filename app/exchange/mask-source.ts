@@ -1,6 +1,7 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, UNLABELED } from "../labels/mask.ts";
 import { decodeRle } from "../labels/rle.ts";
+export { latestPredictionModelId } from "../loop/prediction-data.ts";
 
 /**
  * Which pixels to export: `labels` (everything labeled: drawn + accepted), `human` (drawn
@@ -9,12 +10,6 @@ import { decodeRle } from "../labels/rle.ts";
  */
 export const MASK_SOURCES = ["labels", "human", "accepted", "predictions", "completed"] as const;
 export type MaskSource = (typeof MASK_SOURCES)[number];
-
-/** The latest model that has predictions stored, or null. */
-export function latestPredictedModel(store: ProjectStore): number | null {
-  const row = store.db.prepare("SELECT MAX(model_id) AS m FROM predictions").get() as { m: number | null };
-  return row.m;
-}
 
 /** Class map of one image for a source; 255 where the source has nothing. */
 export function classMapFor(

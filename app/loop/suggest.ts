@@ -140,14 +140,19 @@ function saveSuggestions(
   })();
 }
 
-/** The stored queue of the latest model (uncertainty strategy unless given). */
-export function storedSuggestions(store: ProjectStore, strategy: Strategy = "uncertainty"): SuggestionItem[] {
+/** The stored queue of a model (default: the newest model with a queue of this strategy). */
+export function storedSuggestions(
+  store: ProjectStore,
+  strategy: Strategy = "uncertainty",
+  modelId?: number,
+): SuggestionItem[] {
   const rows = store.db
     .prepare(
       `SELECT s.image_id, i.name, s.rank, s.score, s.regions FROM suggestions s JOIN images i ON i.id = s.image_id
-       WHERE s.strategy = ? AND s.model_id = (SELECT MAX(model_id) FROM suggestions WHERE strategy = ?) ORDER BY s.rank`,
+       WHERE s.strategy = ? AND s.model_id = COALESCE(?, (SELECT MAX(model_id) FROM suggestions WHERE strategy = ?))
+       ORDER BY s.rank`,
     )
-    .all(strategy, strategy) as {
+    .all(strategy, modelId ?? null, strategy) as {
     image_id: number;
     name: string;
     rank: number;
