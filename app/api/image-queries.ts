@@ -1,23 +1,10 @@
 import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
-import type { ProjectStore } from "../store/project-store.ts";
+import { toImageRow, type ImageDbRow, type ProjectStore } from "../store/project-store.ts";
 import type { ImageStatus, Split } from "../store/types.ts";
 import type { ImageItem, ImageList, ImageSort, Suggestion } from "./types.ts";
 
-interface Row {
-  id: number;
-  path: string;
-  name: string;
-  sha256: string;
-  width: number;
-  height: number;
-  channels: number;
-  bit_depth: number;
-  split: Split;
-  status: ImageStatus;
-  added_at: string;
-  labeled_pixels: number | null;
-  version: number | null;
+interface Row extends ImageDbRow {
   score: number | null;
 }
 
@@ -94,22 +81,7 @@ export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
 }
 
 function toItem(r: Row): ImageItem {
-  return {
-    id: r.id,
-    path: r.path,
-    name: r.name,
-    sha256: r.sha256,
-    width: r.width,
-    height: r.height,
-    channels: r.channels,
-    bitDepth: r.bit_depth,
-    split: r.split,
-    status: r.status,
-    addedAt: r.added_at,
-    labeledPixels: r.labeled_pixels ?? 0,
-    maskVersion: r.version ?? 0,
-    score: r.score,
-  };
+  return { ...toImageRow(r), score: r.score };
 }
 
 export function imageNeighbors(

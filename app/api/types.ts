@@ -2,21 +2,9 @@
  * Data shapes that cross the API boundary (HTTP, WebSocket, later Electron IPC).
  * Plain JSON only, no Node or DOM types: the renderer type-checks this file too.
  */
-import type { ClassDef, ImageRow, ImageStatus, Split } from "../store/types.ts";
+import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "../store/types.ts";
 
-export type { ClassDef, ImageStatus, Split };
-
-export interface ProjectSummary {
-  images: number;
-  bySplit: Record<Split, number>;
-  labeledImages: number;
-  totalPixels: number;
-  labeledPixels: number;
-  humanPixels: number;
-  acceptedPixels: number;
-  strokes: number;
-  models: number;
-}
+export type { ClassDef, ImageStatus, ProjectSummary, Split };
 
 export interface ProjectInfo {
   file: string;

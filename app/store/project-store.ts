@@ -1,7 +1,7 @@
 import path from "node:path";
 import { createProjectDb, nowIso, openProjectDb, type Db } from "./db.ts";
 import { UserError } from "./errors.ts";
-import type { ClassDef, ImageRow, ImageStatus, Split, StrokeRow, Tool } from "./types.ts";
+import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split, StrokeRow, Tool } from "./types.ts";
 import { decodeRle, encodeRle } from "../labels/rle.ts";
 import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
 import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
@@ -36,7 +36,8 @@ export interface ListQuery {
   sort?: "id" | "name" | "labeled";
 }
 
-interface ImageDbRow {
+/** An images row joined with its label mask, as SQLite returns it. */
+export interface ImageDbRow {
   id: number;
   path: string;
   name: string;
@@ -440,17 +441,7 @@ export class ProjectStore {
 
   // ---- summary ----
 
-  summary(): {
-    images: number;
-    bySplit: Record<Split, number>;
-    labeledImages: number;
-    totalPixels: number;
-    labeledPixels: number;
-    humanPixels: number;
-    acceptedPixels: number;
-    strokes: number;
-    models: number;
-  } {
+  summary(): ProjectSummary {
     const bySplit = { train: 0, val: 0, test: 0 } as Record<Split, number>;
     for (const r of this.db.prepare("SELECT split, COUNT(*) AS n FROM images GROUP BY split").all() as {
       split: Split;
@@ -538,7 +529,7 @@ function toStrokeRow(r: StrokeDbRow): StrokeRow {
   };
 }
 
-function toImageRow(r: ImageDbRow): ImageRow {
+export function toImageRow(r: ImageDbRow): ImageRow {
   return {
     id: r.id,
     path: r.path,

@@ -38,3 +38,15 @@ export interface StrokeRow {
   modelId: number | null;
   undone: boolean;
 }
+
+export interface ProjectSummary {
+  images: number;
+  bySplit: Record<Split, number>;
+  labeledImages: number;
+  totalPixels: number;
+  labeledPixels: number;
+  humanPixels: number;
+  acceptedPixels: number;
+  strokes: number;
+  models: number;
+}
