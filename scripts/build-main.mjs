@@ -1,45 +1,37 @@
-// Bundles the Electron shell: main process (ESM) and preload (CommonJS, as sandboxed
-// preloads require). Native and optional packages stay external.
+// Bundles the Electron shell: main process (ESM), preload (CommonJS, as sandboxed preloads
+// require) and the training worker. Native and optional packages stay external.
 import { build } from "esbuild";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const external = ["electron", "better-sqlite3", "sharp", "@tensorflow/*", "tsx", "tsx/*"];
+const common = { bundle: true, platform: "node", target: "node22", logLevel: "warning" };
+// ESM bundles still meet CommonJS dependencies that call require().
+const esm = {
+  ...common,
+  format: "esm",
+  external,
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+};
+
 await build({
+  ...esm,
   entryPoints: [path.join(root, "main/main.ts")],
   outfile: path.join(root, "dist/main/main.mjs"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  external,
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  logLevel: "warning",
 });
 await build({
+  ...common,
+  format: "cjs",
+  external: ["electron"],
   entryPoints: [path.join(root, "main/preload.ts")],
   outfile: path.join(root, "dist/main/preload.cjs"),
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node22",
-  external: ["electron"],
-  logLevel: "warning",
 });
-// The training worker thread, beside main.mjs where app/ml/worker.ts looks for it.
+// The training worker, beside main.mjs where app/ml/worker.ts looks for it.
 await build({
+  ...esm,
   entryPoints: [path.join(root, "app/ml/worker-main.ts")],
   outfile: path.join(root, "dist/main/worker-main.js"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  external,
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  logLevel: "warning",
 });
 console.log("built dist/main/main.mjs, dist/main/preload.cjs and dist/main/worker-main.js");

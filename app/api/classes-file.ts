@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { z } from "zod";
 import { UserError } from "../store/errors.ts";
+import { CLASS_PALETTE } from "./palette.ts";
 
 /** The classes file (shape of camvid-dev/classes.json). */
 export const ClassesFileSchema = z.object({
@@ -53,28 +54,6 @@ export function readClassesFile(file: string): ClassSpec[] {
   return sorted.map((c) => ({ idx: c.index, name: c.name, color: c.color.toLowerCase() }));
 }
 
-/** A palette that stays distinguishable for the first dozen classes. */
-const PALETTE = [
-  "#e6194b",
-  "#3cb44b",
-  "#4363d8",
-  "#f58231",
-  "#911eb4",
-  "#46f0f0",
-  "#f032e6",
-  "#bcf60c",
-  "#fabebe",
-  "#008080",
-  "#e6beff",
-  "#9a6324",
-  "#fffac8",
-  "#800000",
-  "#aaffc3",
-  "#808000",
-  "#ffd8b1",
-  "#000075",
-];
-
 export function classesFromNames(list: string): ClassSpec[] {
   const names = list
     .split(",")
@@ -82,5 +61,5 @@ export function classesFromNames(list: string): ClassSpec[] {
     .filter(Boolean);
   if (names.length === 0)
     throw new UserError("--classes: give at least one class name, e.g. --classes road,car,sky");
-  return names.map((name, idx) => ({ idx, name, color: PALETTE[idx % PALETTE.length] }));
+  return names.map((name, idx) => ({ idx, name, color: CLASS_PALETTE[idx % CLASS_PALETTE.length] }));
 }

@@ -3,19 +3,7 @@ import { attempt, useApp } from "../state/app-context.tsx";
 import { navigate } from "../state/route.ts";
 import { pushToast } from "../state/toasts.ts";
 import { Header } from "../components/Header.tsx";
-
-const PALETTE = [
-  "#e6194b",
-  "#3cb44b",
-  "#4363d8",
-  "#f58231",
-  "#911eb4",
-  "#46f0f0",
-  "#f032e6",
-  "#bcf60c",
-  "#fabebe",
-  "#008080",
-];
+import { CLASS_PALETTE } from "../../app/api/palette.ts";
 
 interface ClassDraft {
   key: number;
@@ -28,8 +16,8 @@ export function StartScreen() {
   const [name, setName] = useState("");
   const [dir, setDir] = useState("");
   const [classes, setClasses] = useState<ClassDraft[]>([
-    { key: 1, name: "background", color: PALETTE[0] },
-    { key: 2, name: "object", color: PALETTE[1] },
+    { key: 1, name: "background", color: CLASS_PALETTE[0] },
+    { key: 2, name: "object", color: CLASS_PALETTE[1] },
   ]);
   const [openPath, setOpenPath] = useState("");
   const [busy, setBusy] = useState<string | null>(null);
@@ -133,7 +121,7 @@ export function StartScreen() {
                     {
                       key: Math.max(0, ...cs.map((c) => c.key)) + 1,
                       name: `class ${cs.length + 1}`,
-                      color: PALETTE[cs.length % PALETTE.length],
+                      color: CLASS_PALETTE[cs.length % CLASS_PALETTE.length],
                     },
                   ])
                 }
