@@ -24,7 +24,6 @@ import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
 import { Source, UNLABELED } from "../app/labels/mask.ts";
-import { diffRect } from "../app/labels/edit.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
 
 const { values: args } = parseArgs({
@@ -101,15 +100,13 @@ function annotateRegion(
       }
     }
   }
-  const rect = diffRect(before.classes, after.classes, w);
-  if (rect)
-    store.commitChange(imageId, before, after, rect, {
-      tool: "brush",
-      classIdx: null,
-      width: 3,
-      points: [],
-      author: "simulated annotator",
-    });
+  store.commitDiff(imageId, before, after, {
+    tool: "brush",
+    classIdx: null,
+    width: 3,
+    points: [],
+    author: "simulated annotator",
+  });
   return used;
 }
 

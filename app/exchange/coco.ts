@@ -3,7 +3,6 @@ import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
-import { diffRect } from "../labels/edit.ts";
 import { rasterizePolygon, type Point } from "../labels/raster.ts";
 import { classRegions } from "./components.ts";
 import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
@@ -186,12 +185,8 @@ export function importCoco(
   store.db.transaction(() => {
     for (const [id, after] of masks) {
       const before = befores.get(id)!;
-      const rect =
-        diffRect(before.classes, after.classes, after.width) ??
-        diffRect(before.sources, after.sources, after.width);
       for (const c of after.classes) if (c !== UNLABELED) labeledPixels++;
-      if (!rect) continue;
-      store.commitChange(id, before, after, rect, {
+      store.commitDiff(id, before, after, {
         tool: "import",
         classIdx: null,
         width: 0,

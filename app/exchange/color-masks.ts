@@ -3,7 +3,6 @@ import path from "node:path";
 import sharp, { type OutputInfo } from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source } from "../labels/mask.ts";
-import { diffRect } from "../labels/edit.ts";
 import { allImageIds, stem } from "./mask-files.ts";
 import type { MaskImportSummary } from "./mask-files.ts";
 
@@ -64,17 +63,13 @@ export async function importColorMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += unknown;
-    const rect =
-      diffRect(before.classes, after.classes, img.width) ??
-      diffRect(before.sources, after.sources, img.width);
-    if (rect)
-      store.commitChange(id, before, after, rect, {
-        tool: "import",
-        classIdx: null,
-        width: 0,
-        points: [],
-        author: opts.author ?? `import:${path.basename(file)}`,
-      });
+    store.commitDiff(id, before, after, {
+      tool: "import",
+      classIdx: null,
+      width: 0,
+      points: [],
+      author: opts.author ?? `import:${path.basename(file)}`,
+    });
     summary.imported.push({ image: img.name, mask: file, labeledPixels: img.width * img.height - unknown });
   }
   return summary;

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, UNLABELED, countLabeled, type LabelMask } from "../labels/mask.ts";
-import { diffRect } from "../labels/edit.ts";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
 import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
@@ -74,18 +73,13 @@ export function importIndexMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += dropped;
-    const rect =
-      diffRect(before.classes, after.classes, img.width) ??
-      diffRect(before.sources, after.sources, img.width);
-    if (rect) {
-      store.commitChange(id, before, after, rect, {
-        tool: "import",
-        classIdx: null,
-        width: 0,
-        points: [],
-        author: opts.author ?? `import:${path.basename(maskFile)}`,
-      });
-    }
+    store.commitDiff(id, before, after, {
+      tool: "import",
+      classIdx: null,
+      width: 0,
+      points: [],
+      author: opts.author ?? `import:${path.basename(maskFile)}`,
+    });
     summary.imported.push({ image: img.name, mask: maskFile, labeledPixels: countLabeled(after.classes) });
   });
   return summary;

@@ -105,14 +105,15 @@ function pointBounds(points: readonly Point[], r: number, width: number, height:
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
-/** Bounding box of the pixels where two layers differ, or null when they are equal. */
-export function diffRect(a: Uint8Array, b: Uint8Array, width: number): Rect | null {
+/** Bounding box of the pixels where two masks differ in either layer, or null when equal. */
+export function changedRect(a: LabelMask, b: LabelMask): Rect | null {
+  const width = a.width;
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -1;
   let maxY = -1;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) {
+  for (let i = 0; i < a.classes.length; i++) {
+    if (a.classes[i] !== b.classes[i] || a.sources[i] !== b.sources[i]) {
       const x = i % width;
       const y = (i - x) / width;
       if (x < minX) minX = x;

@@ -7,7 +7,7 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
-import { diffRect } from "../labels/edit.ts";
+import { changedRect } from "../labels/edit.ts";
 import { readStoredPrediction, type StoredPrediction } from "./prediction-data.ts";
 import type { Rect } from "../labels/raster.ts";
 
@@ -47,7 +47,7 @@ function commit(
     after.sources[i] = Source.accepted;
     n++;
   }
-  const rect = diffRect(before.classes, after.classes, after.width);
+  const rect = changedRect(before, after);
   if (!rect)
     return {
       imageId,
@@ -148,14 +148,12 @@ export function clearAccepted(store: ProjectStore, imageId: number): number {
     after.sources[i] = Source.none;
     n++;
   }
-  const rect = diffRect(before.sources, after.sources, after.width);
-  if (rect)
-    store.commitChange(imageId, before, after, rect, {
-      tool: "eraser",
-      classIdx: null,
-      width: 0,
-      points: [],
-      author: "clear-accepted",
-    });
+  store.commitDiff(imageId, before, after, {
+    tool: "eraser",
+    classIdx: null,
+    width: 0,
+    points: [],
+    author: "clear-accepted",
+  });
   return n;
 }

@@ -302,6 +302,36 @@ describe("project store", () => {
     s.close();
   });
 
+  it("commitDiff records a change in either layer (same class, new provenance included), and nothing when equal", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "a.png");
+    const before = s.mask(id);
+    const accepted = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+    accepted.classes.fill(1, 0, 40);
+    accepted.sources.fill(Source.accepted, 0, 40);
+    s.commitDiff(id, before, accepted, { tool: "accept", classIdx: null, width: 0, points: [], author: "t" });
+    // Re-labeled by hand with the same class: only the source layer changes, at both ends.
+    const human = { ...accepted, classes: accepted.classes.slice(), sources: accepted.sources.slice() };
+    human.sources[0] = Source.human;
+    human.sources[39] = Source.human;
+    const row = s.commitDiff(id, accepted, human, {
+      tool: "import",
+      classIdx: null,
+      width: 0,
+      points: [],
+      author: "t",
+    });
+    expect(row).not.toBeNull();
+    expect(Array.from(s.mask(id).sources.subarray(0, 40))).toEqual(Array.from(human.sources.subarray(0, 40)));
+    expect(s.summary()).toMatchObject({ humanPixels: 2, acceptedPixels: 38 });
+    expect(
+      s.commitDiff(id, human, human, { tool: "import", classIdx: null, width: 0, points: [], author: "t" }),
+    ).toBeNull();
+    s.undo(id);
+    expect(s.summary()).toMatchObject({ humanPixels: 0, acceptedPixels: 40 });
+    s.close();
+  });
+
   it("lists images in pages with filters, and counts them", () => {
     const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
     for (let i = 0; i < 25; i++) addImage(s, `img-${String(i).padStart(2, "0")}.png`);

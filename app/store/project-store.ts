@@ -6,6 +6,7 @@ import { decodeRle, encodeRle } from "../labels/rle.ts";
 import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
 import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
 import type { Rect } from "../labels/raster.ts";
+import { changedRect } from "../labels/edit.ts";
 
 export interface NewImage {
   absPath: string;
@@ -275,6 +276,12 @@ export class ProjectStore {
     change: ChangeRecord,
   ): StrokeRow {
     return this.commitPatch(imageId, after, rect ? capturePatch(before, after, rect) : null, change);
+  }
+
+  /** Records `after` if it differs from `before` (in either layer); null when nothing changed. */
+  commitDiff(imageId: number, before: LabelMask, after: LabelMask, change: ChangeRecord): StrokeRow | null {
+    const rect = changedRect(before, after);
+    return rect ? this.commitChange(imageId, before, after, rect, change) : null;
   }
 
   /** Like commitChange, for a caller that already has the patch (e.g. an in-place stroke). */
