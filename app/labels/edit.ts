@@ -1,5 +1,12 @@
 import { Source, UNLABELED, type LabelMask } from "./mask.ts";
-import { cropLayer, rasterizeBrush, rasterizePolygon, type Point, type Rect } from "./raster.ts";
+import {
+  cropLayer,
+  rasterizeBrush,
+  rasterizePolygon,
+  strokeBounds,
+  type Point,
+  type Rect,
+} from "./raster.ts";
 import type { MaskPatch } from "./patch.ts";
 
 export type EditTool = "brush" | "eraser" | "polygon";
@@ -32,7 +39,7 @@ export function applyStrokeInPlace(mask: LabelMask, s: StrokeInput): { rect: Rec
   const { width: w, height: h } = mask;
   // Rasterize into a scratch layer the size of the stroke's bounding box.
   const r = s.tool === "polygon" ? 0 : Math.max(0.5, s.width / 2);
-  const bounds = pointBounds(s.points, r, w, h);
+  const bounds = strokeBounds(s.points, r + 1, w, h); // 1 px margin for rounding
   if (!bounds) return null;
   const local = s.points.map(([x, y]) => [x - bounds.x, y - bounds.y] as Point);
   const hit = new Uint8Array(bounds.width * bounds.height);
@@ -83,26 +90,6 @@ export function applyStrokeInPlace(mask: LabelMask, s: StrokeInput): { rect: Rec
       afterSources: cropLayer(mask.sources, w, rect),
     },
   };
-}
-
-function pointBounds(points: readonly Point[], r: number, width: number, height: number): Rect | null {
-  if (points.length === 0) return null;
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const [x, y] of points) {
-    if (x < minX) minX = x;
-    if (y < minY) minY = y;
-    if (x > maxX) maxX = x;
-    if (y > maxY) maxY = y;
-  }
-  const x0 = Math.max(0, Math.floor(minX - r) - 1);
-  const y0 = Math.max(0, Math.floor(minY - r) - 1);
-  const x1 = Math.min(width - 1, Math.ceil(maxX + r) + 1);
-  const y1 = Math.min(height - 1, Math.ceil(maxY + r) + 1);
-  if (x1 < x0 || y1 < y0) return null;
-  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** Bounding box of the pixels where two masks differ in either layer, or null when equal. */

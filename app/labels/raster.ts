@@ -124,7 +124,13 @@ function pairs(points: readonly Point[]): (readonly [Point, Point])[] {
   return out;
 }
 
-function strokeBounds(points: readonly Point[], r: number, width: number, height: number): Rect | null {
+/** Bounding box of the points grown by `r`, clipped to the image; null when fully outside. */
+export function strokeBounds(
+  points: readonly Point[],
+  r: number,
+  width: number,
+  height: number,
+): Rect | null {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
