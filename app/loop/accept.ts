@@ -8,6 +8,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
 import { changedRect } from "../labels/edit.ts";
+import { fillRegion } from "../exchange/components.ts";
 import { readStoredPrediction, type StoredPrediction } from "./prediction-data.ts";
 import type { Rect } from "../labels/raster.ts";
 
@@ -120,20 +121,8 @@ export function acceptComponent(
   const { width: w, height: h } = p;
   if (x < 0 || y < 0 || x >= w || y >= h)
     throw new UserError(`point ${x},${y} is outside the image (${w}x${h})`);
-  const cls = p.classes[y * w + x];
   const inside = new Uint8Array(w * h);
-  const stack = [y * w + x];
-  inside[y * w + x] = 1;
-  while (stack.length) {
-    const i = stack.pop() as number;
-    const px = i % w;
-    for (const j of [px > 0 ? i - 1 : -1, px < w - 1 ? i + 1 : -1, i - w, i + w]) {
-      if (j >= 0 && j < w * h && !inside[j] && p.classes[j] === cls) {
-        inside[j] = 1;
-        stack.push(j);
-      }
-    }
-  }
+  fillRegion(p.classes, w, h, y * w + x, inside);
   return commit(store, imageId, p, (i) => inside[i] === 1, [[x, y]], author);
 }
 
