@@ -4,7 +4,7 @@
  *   npm run bench:accuracy                          4 configurations x 5 minutes each
  *   npm run bench:accuracy -- --minutes 3           budget per configuration
  *   npm run -s bench:accuracy -- --json             one JSON object on stdout
- *   options: --configs ce,ssl,pixl,all  --size 256  --batch 8  --backend auto  --data DIR
+ *   options: --configs ce,ssl,pixl,all  --size 256  --scale auto  --batch 8  --backend auto  --data DIR
  *
  * Protocol (camvid-dev README): a fresh project with train/images + train/scribbles only (never
  * train/gt); every configuration trains with the same time budget through trainProject (worker
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     minutes: { type: "string", default: "5" },
     configs: { type: "string", default: "ce,ssl,pixl,all" },
     size: { type: "string", default: "256" },
+    scale: { type: "string", default: "auto" },
+    lr: { type: "string" },
     batch: { type: "string", default: "8" },
     backend: { type: "string", default: "auto" },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
@@ -121,6 +123,8 @@ async function main(): Promise<void> {
       minutes,
       backend: args.backend as BackendPreference,
       size: Number(args.size),
+      scale: args.scale === "auto" ? "auto" : Number(args.scale),
+      learningRate: args.lr ? Number(args.lr) : undefined,
       batchSize: Number(args.batch),
       method: cfg.method,
       name: key,
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `\nbudget ${minutes} min per configuration, crops ${args.size}, batch ${args.batch}; ${val.length} val images, void ignored`,
+    `\nbudget ${minutes} min per configuration, working scale ${args.scale}, crops ${args.size}, batch ${args.batch}; ${val.length} val images, void ignored`,
   );
   console.log(
     "reference: ilastik-style random forest on the same kind of scribbles ~0.25 mIoU / 0.64 pixel accuracy",

@@ -157,7 +157,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           onData: (d) =>
             set({
               totalSteps: d.steps ?? 0,
-              message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px`,
+              message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, working resolution ${d.inputScale}x, crops ${d.inputSize}px`,
             }),
           onBackend: (info) => set({ backend: backendName(info) }),
           onProgress: (p) => {

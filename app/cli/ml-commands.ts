@@ -44,6 +44,11 @@ export function registerMlCommands(program: Command): void {
     .option("--epochs <n>", "train for this many passes over the training images instead of a time budget")
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
     .option("--size <n>", "training crop size in pixels (multiple of 16)", "256")
+    .option(
+      "--scale <factor>",
+      "working resolution: resize images by this factor for the network (auto: short side ~192 px)",
+      "auto",
+    )
     .option("--batch <n>", "images per step", "8")
     .addOption(new Option("--widths <list>", "encoder widths, e.g. 16,32,64,128 (advanced)").hideHelp())
     .option("--no-semi-supervised", "disable the FixMatch term")
@@ -68,6 +73,7 @@ export function registerMlCommands(program: Command): void {
         epochs: positive("--epochs", o.epochs as string | undefined),
         backend: o.backend as BackendPreference,
         size: positive("--size", o.size as string, true),
+        scale: o.scale === "auto" ? "auto" : positive("--scale", o.scale as string),
         batchSize: positive("--batch", o.batch as string, true),
         seed: positive("--seed", o.seed as string, true),
         name: o.name as string | undefined,
@@ -94,7 +100,7 @@ export function registerMlCommands(program: Command): void {
         onData: (d) =>
           err(
             `data: ${d.trainImages} training images (${d.labeledImages} with labels, ${d.unlabeledImages} without), ${d.valImages} held-out; ` +
-              `crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
+              `working resolution ${d.inputScale === 1 ? "native" : `${d.inputScale}x`}, crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
           ),
         onBackend: (info) => err(describeBackend(info)),
         onProgress: (p) => {

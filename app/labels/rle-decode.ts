@@ -3,6 +3,13 @@
 /** Decodes into a new array of exactly `length` values; throws on corrupt or mismatched data. */
 export function decodeRle(buf: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
+  decodeRleInto(buf, out);
+  return out;
+}
+
+/** Decodes into `out` (e.g. a view of one band of a larger layer), which it must fill exactly. */
+export function decodeRleInto(buf: Uint8Array, out: Uint8Array): void {
+  const length = out.length;
   let pos = 0;
   let i = 0;
   while (i < buf.length) {
@@ -21,5 +28,4 @@ export function decodeRle(buf: Uint8Array, length: number): Uint8Array {
     pos += run;
   }
   if (pos !== length) throw new Error(`corrupt RLE data: ${pos} values, expected ${length}`);
-  return out;
 }

@@ -29,6 +29,12 @@ export interface NetworkConfig {
   embeddingDim: number;
   /** Hidden width of the projection head. */
   projectionHidden: number;
+  /**
+   * Working resolution: images are resized by this factor before the network, in training and
+   * prediction (outputs are resized back). 1 (or absent) = native resolution. Chosen per project
+   * by training (see project-training.ts `scale`); stored with the weights and the export.
+   */
+  inputScale?: number;
 }
 
 export const DEFAULT_NETWORK_CONFIG: Omit<NetworkConfig, "numClasses"> = {
@@ -132,6 +138,9 @@ function validateConfig(config: NetworkConfig): void {
   }
   if (config.widths.length < 2 || !config.widths.every(positiveInt)) {
     throw new Error(`widths must list at least 2 positive integers, got [${config.widths.join(", ")}]`);
+  }
+  if (config.inputScale !== undefined && !(config.inputScale > 0 && config.inputScale <= 4)) {
+    throw new Error(`inputScale must be in (0, 4], got ${config.inputScale}`);
   }
   if (!positiveInt(config.embeddingDim) || !positiveInt(config.projectionHidden)) {
     throw new Error("embeddingDim and projectionHidden must be positive integers");

@@ -13,7 +13,7 @@ export interface PredictOptions {
   tileSize?: number;
   /** Overlap between neighbouring tiles, in original pixels. Default 64. */
   overlap?: number;
-  /** Resize factor applied before the network (1 = native resolution, as trained). */
+  /** Resize factor applied before the network (default: the network's working resolution, inputScale). */
   scale?: number;
 }
 
@@ -90,7 +90,7 @@ function tileProbabilities(
 }
 
 export function predict(net: SegmentationNetwork, image: RawImage, options: PredictOptions = {}): Prediction {
-  const scale = options.scale ?? 1;
+  const scale = options.scale ?? net.config.inputScale ?? 1;
   const overlap = options.overlap ?? 64;
   if (!(scale > 0)) throw new Error(`scale must be positive, got ${scale}`);
   const tileSize = Math.max(net.inputMultiple, Math.floor((options.tileSize ?? 1024) / scale));

@@ -21,14 +21,29 @@ import { recordRound } from "../loop/rounds.ts";
 import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
 import { UNLABELED } from "./losses.ts";
 
+/** The working short side "auto" scales the median training image to (measured: docs/learning.md). */
+export const AUTO_WORKING_SIDE = 192;
+
+/** Working resolution for images whose median short side is `shortSide`: never above 1. */
+export function autoInputScale(shortSide: number): number {
+  if (!(shortSide > AUTO_WORKING_SIDE)) return 1;
+  return Math.round((AUTO_WORKING_SIDE / shortSide) * 1000) / 1000;
+}
+
 export interface ProjectTrainOptions {
   /** Wall-clock budget in minutes (default 10 when neither minutes nor epochs is given). */
   minutes?: number;
   /** Passes over the training pool (labeled + unlabeled train-split images); overrides minutes. */
   epochs?: number;
   backend?: BackendPreference;
-  /** Side of the square training crops (multiple of 16); default 256, at most the images' size. */
+  /** Side of the square training crops (multiple of 16); default 256, at most the images' working size. */
   size?: number;
+  /**
+   * Working resolution (network config `inputScale`): images are resized by this factor for
+   * training and prediction. "auto" (default): the median short side of the training images
+   * becomes AUTO_WORKING_SIDE pixels (never upscaled). Fine-tuning keeps the parent model's.
+   */
+  scale?: number | "auto";
   batchSize?: number;
   learningRate?: number;
   method?: PartialMethod;
@@ -49,6 +64,8 @@ export interface TrainingDataSummary {
   valImages: number;
   labeledPixels: number;
   inputSize: number;
+  /** Working resolution: images are resized by this factor for the network. */
+  inputScale: number;
   batchSize: number;
   /** Planned steps (epochs) or undefined (time budget). */
   steps: number | undefined;
@@ -103,6 +120,8 @@ interface LoadedData {
   classCounts: number[];
   labeledImages: number;
   minSide: number;
+  /** Median of the training images' short sides (pixels). */
+  medianShortSide: number;
 }
 
 function allImages(store: ProjectStore): ImageRow[] {
@@ -145,6 +164,7 @@ async function loadProjectData(
   const classCounts = new Array<number>(numClasses).fill(0);
   let labeledImages = 0;
   let minSide = 0;
+  const shortSides: number[] = [];
   for (const row of allImages(store)) {
     if (shouldStop()) break;
     if (row.split === "test") continue;
@@ -165,6 +185,7 @@ async function loadProjectData(
     }
     samples.push(mask ? { ...image, labels: mask } : image);
     minSide = Math.max(minSide, Math.min(row.width, row.height));
+    shortSides.push(Math.min(row.width, row.height));
     snapshot.images.push({
       id: row.id,
       version: row.maskVersion,
@@ -177,7 +198,9 @@ async function loadProjectData(
       for (const v of mask) if (v < numClasses) classCounts[v]++;
     }
   }
-  return { samples, validation, snapshot, classCounts, labeledImages, minSide };
+  shortSides.sort((a, b) => a - b);
+  const medianShortSide = shortSides.length ? shortSides[Math.floor((shortSides.length - 1) / 2)] : 0;
+  return { samples, validation, snapshot, classCounts, labeledImages, minSide, medianShortSide };
 }
 
 /**
@@ -241,23 +264,6 @@ export function trainProject(
       }
       const method: MethodOptions = resolveMethod(options.method);
       const batchSize = options.batchSize ?? 8;
-      const requested = options.size ?? 256;
-      if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0)
-        throw new UserError(`--size must be a multiple of 16, got ${requested}`);
-      const inputSize = Math.max(16, Math.min(requested, Math.ceil(data.minSide / 16) * 16));
-      const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
-      const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
-      const steps =
-        options.epochs != null ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch)) : undefined;
-      const maxSeconds = steps == null ? (options.minutes ?? 10) * 60 : undefined;
-      // Held-out check each epoch, spaced out so it costs at most ~15% of training time
-      // (a full-size forward pass costs ~1/3 of a training step on as many pixels).
-      let validateEvery: number | undefined;
-      if (data.validation.length) {
-        const valPixels = data.validation.reduce((n, v) => n + v.image.width * v.image.height, 0);
-        const epochPixels = stepsPerEpoch * batchSize * inputSize * inputSize;
-        validateEvery = stepsPerEpoch * Math.max(1, Math.ceil(valPixels / 3 / (0.15 * epochPixels)));
-      }
       const classWeights =
         method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
       let network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...options.network, numClasses };
@@ -283,6 +289,32 @@ export function trainProject(
           throw new UserError(`${store.file}: no model with id ${options.fineTuneFrom} to fine-tune`);
         }
       }
+      if (network.inputScale === undefined && initialWeights) network.inputScale = 1; // parent predates scales
+      if (network.inputScale === undefined) {
+        const scale = options.scale ?? "auto";
+        if (scale !== "auto" && !(scale > 0 && scale <= 4))
+          throw new UserError(`--scale must be a number in (0, 4] or auto, got ${scale}`);
+        network.inputScale = scale === "auto" ? autoInputScale(data.medianShortSide) : scale;
+      }
+      const workScale = network.inputScale ?? 1;
+      const requested = options.size ?? 256;
+      if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0)
+        throw new UserError(`--size must be a multiple of 16, got ${requested}`);
+      const inputSize = Math.max(16, Math.min(requested, Math.ceil((data.minSide * workScale) / 16) * 16));
+      const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
+      const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
+      const steps =
+        options.epochs != null ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch)) : undefined;
+      const maxSeconds = steps == null ? (options.minutes ?? 10) * 60 : undefined;
+      // Held-out check each epoch, spaced out so it costs at most ~15% of training time
+      // (a full-size forward pass costs ~1/3 of a training step on as many pixels).
+      let validateEvery: number | undefined;
+      if (data.validation.length) {
+        const valPixels =
+          workScale ** 2 * data.validation.reduce((n, v) => n + v.image.width * v.image.height, 0);
+        const epochPixels = stepsPerEpoch * batchSize * inputSize * inputSize;
+        validateEvery = stepsPerEpoch * Math.max(1, Math.ceil(valPixels / 3 / (0.15 * epochPixels)));
+      }
       handlers.onData?.({
         trainImages: data.samples.length,
         labeledImages: data.labeledImages,
@@ -290,6 +322,7 @@ export function trainProject(
         valImages: data.validation.length,
         labeledPixels: data.snapshot.labeledPixels,
         inputSize,
+        inputScale: workScale,
         batchSize,
         steps,
         maxSeconds,

@@ -121,7 +121,14 @@ export async function train(
   const totalSteps = options.steps;
   if (inputSize % net.inputMultiple !== 0)
     throw new Error(`inputSize must be a multiple of ${net.inputMultiple}`);
-  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment, size: inputSize };
+  const zoom = { ...DEFAULT_AUGMENT, ...options.augment, size: inputSize };
+  // Crops are taken at the network's working resolution: the zoom range is relative to it.
+  const workScale = net.config.inputScale ?? 1;
+  const augment: AugmentOptions = {
+    ...zoom,
+    minScale: zoom.minScale * workScale,
+    maxScale: zoom.maxScale * workScale,
+  };
   const method = options.method && !options.lossTerms ? resolveMethod(options.method) : undefined;
   const lossTerms =
     options.lossTerms ??

@@ -150,6 +150,23 @@ CREATE TABLE rounds (
 ) STRICT;
 `,
   },
+  {
+    version: 3,
+    description: "label masks stored in bands of rows",
+    sql: `
+-- A mask is stored in bands of MASK_BAND_ROWS (64) rows, each layer run-length encoded, so a
+-- stroke rewrites only the bands it touches. label_masks keeps the version and the counts; its
+-- classes_rle / sources_rle are empty once the mask is banded (a mask written by format 2 keeps
+-- its whole-image RLE there until its next change, which rewrites it as bands).
+CREATE TABLE label_mask_bands (
+  image_id    INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  band        INTEGER NOT NULL,
+  classes_rle BLOB NOT NULL,
+  sources_rle BLOB NOT NULL,
+  PRIMARY KEY (image_id, band)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

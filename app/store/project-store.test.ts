@@ -3,7 +3,8 @@ import Database from "better-sqlite3";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { ProjectStore } from "./project-store.ts";
+import { MASK_BAND_ROWS, ProjectStore } from "./project-store.ts";
+import { encodeRle } from "../labels/rle.ts";
 import { openProjectDb } from "./db.ts";
 import { MIGRATIONS, APPLICATION_ID, LATEST_VERSION } from "./migrations.ts";
 import { applyStroke, applyStrokeInPlace } from "../labels/edit.ts";
@@ -124,16 +125,29 @@ describe("project store", () => {
   });
 
   it("migrates a format-1 project to the current format and keeps its data", () => {
-    ProjectStore.create(file, { name: "old", classes: CLASSES }).close();
-    // Make it a format-1 file, as the first release wrote it.
+    const created = ProjectStore.create(file, { name: "old", classes: CLASSES });
+    const id = addImage(created, "a.png", 8, 4);
+    const old = emptyMask(8, 4);
+    old.classes.fill(1, 8, 16);
+    old.sources.fill(Source.human, 8, 16);
+    created.close();
+    // Make it a format-1 file, as the first release wrote it (whole-image mask RLE).
     const raw = new Database(file);
-    raw.exec("DROP TABLE rounds");
+    raw.exec("DROP TABLE rounds; DROP TABLE label_mask_bands");
+    raw
+      .prepare(
+        `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
+         VALUES (?, 1, ?, ?, 8, 8, 0, 'then')`,
+      )
+      .run(id, encodeRle(old.classes), encodeRle(old.sources));
     raw.pragma("user_version = 1");
     raw.close();
     const s = ProjectStore.open(file);
     expect(s.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
     expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'rounds'").get()).toBeDefined();
     expect(s.name).toBe("old");
+    expect(s.mask(id)).toEqual(old);
+    expect(s.image(id)?.labeledPixels).toBe(8);
     s.close();
   });
 
@@ -353,8 +367,82 @@ describe("project store", () => {
     const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
     const id = addImage(s, "a.png");
     stroke(s, id, [[5, 5]], 0);
-    s.db.prepare("UPDATE label_masks SET classes_rle = ? WHERE image_id = ?").run(Buffer.from([1, 2]), id);
-    expect(() => s.mask(id)).toThrow(/corrupt RLE data/);
+    s.db
+      .prepare("UPDATE label_mask_bands SET classes_rle = ? WHERE image_id = ? AND band = 0")
+      .run(Buffer.from([1, 2]), id);
+    expect(() => s.mask(id)).toThrow(/a\.png.*damaged.*corrupt RLE data/);
+    s.db.prepare("DELETE FROM label_mask_bands WHERE image_id = ?").run(id);
+    expect(() => s.mask(id)).toThrow(/a\.png.*damaged.*0 bands of rows stored, expected 1/);
+    s.close();
+  });
+
+  it("stores masks in bands of rows: strokes, undo and redo across band edges read back exactly", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "tall.png", 40, 3 * MASK_BAND_ROWS + 7);
+    const expected = emptyMask(40, 3 * MASK_BAND_ROWS + 7);
+    const paint = (x: number, y: number, cls: number) => {
+      stroke(
+        s,
+        id,
+        [
+          [x, y],
+          [x + 3, y + MASK_BAND_ROWS + 2],
+        ],
+        cls,
+      );
+      const r = applyStroke(expected, {
+        tool: "brush",
+        classIdx: cls,
+        width: 4,
+        points: [
+          [x, y],
+          [x + 3, y + MASK_BAND_ROWS + 2],
+        ],
+      });
+      if (r) Object.assign(expected, r.mask);
+    };
+    paint(5, MASK_BAND_ROWS - 3, 0); // bands 0..1
+    paint(20, 2 * MASK_BAND_ROWS + 1, 1); // bands 2..3 (the short last band)
+    expect(s.mask(id)).toEqual(expected);
+    const bands = s.db.prepare("SELECT COUNT(*) AS n FROM label_mask_bands WHERE image_id = ?").get(id);
+    expect(bands).toEqual({ n: 4 });
+    s.undo(id);
+    s.undo(id);
+    expect(s.mask(id)).toEqual(emptyMask(40, 3 * MASK_BAND_ROWS + 7));
+    s.redo(id);
+    s.redo(id);
+    expect(s.mask(id)).toEqual(expected);
+    s.close();
+    const again = ProjectStore.open(file);
+    expect(again.mask(id)).toEqual(expected);
+    expect(again.image(id)?.labeledPixels).toBe(countBySource(expected).human);
+    again.close();
+  });
+
+  it("reads a mask still in format 2's whole-image RLE and turns it into bands on its next change", () => {
+    const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    const id = addImage(s, "old.png", 30, 150);
+    const old = emptyMask(30, 150);
+    old.classes.fill(1, 0, 300);
+    old.sources.fill(Source.human, 0, 300);
+    s.db
+      .prepare(
+        `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
+         VALUES (?, 1, ?, ?, 300, 300, 0, 'then')`,
+      )
+      .run(id, encodeRle(old.classes), encodeRle(old.sources));
+    expect(s.mask(id)).toEqual(old);
+    stroke(s, id, [[10, 140]], 0);
+    const now = s.mask(id);
+    expect(now.classes.subarray(0, 300)).toEqual(new Uint8Array(300).fill(1));
+    expect(now.classes[140 * 30 + 10]).toBe(0);
+    const row = s.db
+      .prepare("SELECT length(classes_rle) AS whole FROM label_masks WHERE image_id = ?")
+      .get(id);
+    expect(row).toEqual({ whole: 0 });
+    expect(s.db.prepare("SELECT COUNT(*) AS n FROM label_mask_bands WHERE image_id = ?").get(id)).toEqual({
+      n: 3,
+    });
     s.close();
   });
 

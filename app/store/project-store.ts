@@ -2,11 +2,14 @@ import path from "node:path";
 import { createProjectDb, nowIso, openProjectDb, type Db } from "./db.ts";
 import { UserError } from "./errors.ts";
 import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split, StrokeRow, Tool } from "./types.ts";
-import { decodeRle, encodeRle } from "../labels/rle.ts";
+import { decodeRle, decodeRleInto, encodeRle } from "../labels/rle.ts";
 import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
 import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
 import type { Rect } from "../labels/raster.ts";
 import { changedRect } from "../labels/edit.ts";
+
+/** Rows per stored band of a label mask (format 3, table label_mask_bands). Part of the file format. */
+export const MASK_BAND_ROWS = 64;
 
 export interface NewImage {
   absPath: string;
@@ -249,13 +252,39 @@ export class ProjectStore {
       .prepare("SELECT classes_rle, sources_rle FROM label_masks WHERE image_id = ?")
       .get(imageId) as { classes_rle: Buffer; sources_rle: Buffer } | undefined;
     if (!row) return emptyMask(img.width, img.height);
-    const n = img.width * img.height;
-    return {
-      width: img.width,
-      height: img.height,
-      classes: decodeRle(row.classes_rle, n),
-      sources: decodeRle(row.sources_rle, n),
-    };
+    const { width, height } = img;
+    const n = width * height;
+    try {
+      if (row.classes_rle.length > 0) {
+        // Written by format 2: one RLE for the whole image (rewritten as bands on its next change).
+        return {
+          width,
+          height,
+          classes: decodeRle(row.classes_rle, n),
+          sources: decodeRle(row.sources_rle, n),
+        };
+      }
+      const mask = emptyMask(width, height);
+      const bands = this.db
+        .prepare(
+          "SELECT band, classes_rle, sources_rle FROM label_mask_bands WHERE image_id = ? ORDER BY band",
+        )
+        .all(imageId) as Array<{ band: number; classes_rle: Buffer; sources_rle: Buffer }>;
+      const expected = Math.ceil(height / MASK_BAND_ROWS);
+      if (bands.length !== expected || bands.some((b, i) => b.band !== i))
+        throw new Error(`${bands.length} bands of rows stored, expected ${expected}`);
+      for (const b of bands) {
+        const start = b.band * MASK_BAND_ROWS * width;
+        const end = Math.min(height, (b.band + 1) * MASK_BAND_ROWS) * width;
+        decodeRleInto(b.classes_rle, mask.classes.subarray(start, end));
+        decodeRleInto(b.sources_rle, mask.sources.subarray(start, end));
+      }
+      return mask;
+    } catch (e) {
+      throw new UserError(
+        `${this.file}: the label mask of image ${imageId} (${img.name}) is damaged: ${(e as Error).message}`,
+      );
+    }
   }
 
   maskVersion(imageId: number): number {
@@ -316,7 +345,7 @@ export class ProjectStore {
           rect ? JSON.stringify(rect) : null,
           patch,
         );
-      this.writeMask(imageId, after, version, counts);
+      this.writeMask(imageId, after, version, counts, rect);
       return {
         id: Number(info.lastInsertRowid),
         imageId,
@@ -347,7 +376,7 @@ export class ProjectStore {
       const counts = this.countsAfter(imageId, patch, "undo");
       applyPatch(mask, patch, "undo");
       this.db.prepare("UPDATE strokes SET undone = 1 WHERE id = ?").run(row.id);
-      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
       return { ...toStrokeRow(row), undone: true };
     })();
   }
@@ -364,7 +393,7 @@ export class ProjectStore {
       const counts = this.countsAfter(imageId, patch, "redo");
       applyPatch(mask, patch, "redo");
       this.db.prepare("UPDATE strokes SET undone = 0 WHERE id = ?").run(row.id);
-      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
       return toStrokeRow(row);
     })();
   }
@@ -409,32 +438,55 @@ export class ProjectStore {
     };
   }
 
+  /**
+   * Stores a mask: the label_masks row (version, counts) and its bands of rows. With `changed`,
+   * only the bands that rectangle touches are re-encoded and rewritten (the others are stored
+   * already); without it, or for a mask still in format 2's whole-image RLE, all of them.
+   */
   private writeMask(
     imageId: number,
     mask: LabelMask,
     version: number,
     known?: { human: number; accepted: number },
+    changed?: Rect | null,
   ): void {
     const counts = known ?? countBySource(mask);
     const labeled = counts.human + counts.accepted;
+    const prev = this.db
+      .prepare("SELECT length(classes_rle) AS whole FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { whole: number } | undefined;
+    const bandCount = Math.ceil(mask.height / MASK_BAND_ROWS);
+    let first = 0;
+    let last = bandCount - 1;
+    if (prev && prev.whole === 0 && changed) {
+      if (changed.height <= 0 || changed.width <= 0) last = -1;
+      else {
+        first = Math.max(0, Math.floor(changed.y / MASK_BAND_ROWS));
+        last = Math.min(bandCount - 1, Math.floor((changed.y + changed.height - 1) / MASK_BAND_ROWS));
+      }
+    }
     this.db
       .prepare(
         `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(image_id) DO UPDATE SET version = excluded.version, classes_rle = excluded.classes_rle,
-           sources_rle = excluded.sources_rle, labeled_pixels = excluded.labeled_pixels,
-           human_pixels = excluded.human_pixels, accepted_pixels = excluded.accepted_pixels, updated_at = excluded.updated_at`,
+         VALUES (?, ?, x'', x'', ?, ?, ?, ?)
+         ON CONFLICT(image_id) DO UPDATE SET version = excluded.version, classes_rle = x'', sources_rle = x'',
+           labeled_pixels = excluded.labeled_pixels, human_pixels = excluded.human_pixels,
+           accepted_pixels = excluded.accepted_pixels, updated_at = excluded.updated_at`,
       )
-      .run(
+      .run(imageId, version, labeled, counts.human, counts.accepted, nowIso());
+    const putBand = this.db.prepare(
+      "INSERT OR REPLACE INTO label_mask_bands (image_id, band, classes_rle, sources_rle) VALUES (?, ?, ?, ?)",
+    );
+    for (let b = first; b <= last; b++) {
+      const start = b * MASK_BAND_ROWS * mask.width;
+      const end = Math.min(mask.height, (b + 1) * MASK_BAND_ROWS) * mask.width;
+      putBand.run(
         imageId,
-        version,
-        encodeRle(mask.classes),
-        encodeRle(mask.sources),
-        labeled,
-        counts.human,
-        counts.accepted,
-        nowIso(),
+        b,
+        encodeRle(mask.classes.subarray(start, end)),
+        encodeRle(mask.sources.subarray(start, end)),
       );
+    }
     this.db
       .prepare(
         `UPDATE images SET status = CASE
