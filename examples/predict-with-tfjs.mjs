@@ -37,24 +37,27 @@ const { data, info } = await sharp(imageFile)
   .toBuffer({ resolveWithObject: true });
 const { width, height } = info;
 
-// 3. Pad to a multiple of metadata.input.sizeMultiple, predict logits, arg-max, crop back.
+// 3. Resize by metadata.input.scale (the model's working resolution), pad to a multiple of
+//    metadata.input.sizeMultiple (mirror padding), predict logits, crop, resize back, arg-max.
 const m = meta.input.sizeMultiple;
-const padH = Math.ceil(height / m) * m - height;
-const padW = Math.ceil(width / m) * m - width;
+const scale = meta.input.scale ?? 1;
+const sh = Math.max(1, Math.round(height * scale));
+const sw = Math.max(1, Math.round(width * scale));
+const padH = Math.ceil(sh / m) * m - sh;
+const padW = Math.ceil(sw / m) * m - sw;
 const classes = tf.tidy(() => {
-  const x = tf
-    .tensor3d(new Float32Array(data), [height, width, 3])
-    .pad(
-      [
-        [0, padH],
-        [0, padW],
-        [0, 0],
-      ],
-      0,
-    )
-    .expandDims(0);
-  const logits = model.predict(x);
-  return logits.argMax(-1).squeeze([0]).slice([0, 0], [height, width]).cast("int32");
+  let x = tf.tensor3d(new Float32Array(data), [height, width, 3]).expandDims(0);
+  if (sh !== height || sw !== width) x = tf.image.resizeBilinear(x, [sh, sw]);
+  const paddings = [
+    [0, 0],
+    [0, padH],
+    [0, padW],
+    [0, 0],
+  ];
+  x = padH < sh && padW < sw ? tf.mirrorPad(x, paddings, "reflect") : tf.pad(x, paddings);
+  let logits = model.predict(x).slice([0, 0, 0, 0], [1, sh, sw, -1]);
+  if (sh !== height || sw !== width) logits = tf.image.resizeBilinear(logits, [height, width]);
+  return logits.argMax(-1).squeeze([0]).cast("int32");
 });
 const indices = Uint8Array.from(await classes.data());
 await sharp(Buffer.from(indices), { raw: { width, height, channels: 1 } })

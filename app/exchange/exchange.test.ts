@@ -170,7 +170,14 @@ describe("mask files and datasets", () => {
 describe("models", () => {
   it("export -> import gives identical predictions; plain @tensorflow/tfjs runs the export", async () => {
     await initBackend("wasm");
-    const net = createNetwork({ numClasses: 5, widths: [4, 8], embeddingDim: 4, projectionHidden: 4 });
+    // Working resolution 0.5: the example has to resize like predict() does.
+    const net = createNetwork({
+      numClasses: 5,
+      widths: [4, 8],
+      embeddingDim: 4,
+      projectionHidden: 4,
+      inputScale: 0.5,
+    });
     store.db
       .prepare(
         "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-11-22', '{}', 'wasm', ?, '{\"images\":4}', '{\"miou\":0.5}')",
@@ -188,6 +195,7 @@ describe("models", () => {
       "house",
     ]);
     expect(meta.metrics).toEqual({ miou: 0.5 });
+    expect(meta.input.scale).toBe(0.5);
     const modelJson = JSON.parse(fs.readFileSync(path.join(out, "model.json"), "utf8"));
     expect(JSON.stringify(modelJson.modelTopology)).not.toContain("proj_");
 

@@ -20,6 +20,8 @@ export interface ModelMetadata {
     layout: "NHWC";
     /** pixel values as decoded (0..255 RGB); the model normalizes (x / 127.5 - 1) itself */
     range: [0, 255];
+    /** resize the image by this factor (bilinear) before the network, and the logits back after it */
+    scale: number;
     /** height and width must be multiples of this (pad, then crop the output) */
     sizeMultiple: number;
     /** gray images: repeat the channel 3 times; RGBA: drop alpha */
@@ -95,8 +97,9 @@ export async function exportModel(
         dtype: "float32",
         layout: "NHWC",
         range: [0, 255],
+        scale: net.config.inputScale ?? 1,
         sizeMultiple: net.inputMultiple,
-        note: "RGB pixel values 0..255; gray: repeat the channel 3 times; RGBA: drop alpha. Pad H and W to a multiple of sizeMultiple, crop the output back.",
+        note: "RGB pixel values 0..255; gray: repeat the channel 3 times; RGBA: drop alpha. Resize by `scale` (bilinear), pad H and W to a multiple of sizeMultiple, crop the output back, resize the logits to the image size.",
       },
       output: { layout: "NHWC", kind: "logits", classes: net.config.numClasses },
       architecture: net.config,

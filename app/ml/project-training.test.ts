@@ -1,0 +1,75 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ProjectStore } from "../store/project-store.ts";
+import { importImages } from "../images/importer.ts";
+import { importIndexMasks } from "../exchange/mask-files.ts";
+import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
+import { tmpDir } from "../testing/tmp.ts";
+import { syntheticSample } from "./testing/synthetic.ts";
+import { AUTO_WORKING_SIDE, autoInputScale, trainProject } from "./project-training.ts";
+import { readWeightsConfig } from "./weights.ts";
+import { loadModel } from "./project-prediction.ts";
+import { predict } from "./predict.ts";
+import { initBackend } from "./backend.ts";
+
+describe("working resolution", () => {
+  it("auto scales the median short side to AUTO_WORKING_SIDE and never upscales", () => {
+    expect(autoInputScale(AUTO_WORKING_SIDE / 2)).toBe(1);
+    expect(autoInputScale(AUTO_WORKING_SIDE)).toBe(1);
+    expect(autoInputScale(AUTO_WORKING_SIDE * 2)).toBe(0.5);
+    expect(autoInputScale(360) * 360).toBeCloseTo(AUTO_WORKING_SIDE, 0);
+  });
+
+  let t: ReturnType<typeof tmpDir>;
+  beforeEach(() => {
+    t = tmpDir();
+  });
+  afterEach(() => t.cleanup());
+
+  it("a model trained at half resolution stores its scale, predicts at full size, and fine-tuning keeps it", async () => {
+    const W = 96;
+    const H = 64;
+    for (const sub of ["images", "labels"]) fs.mkdirSync(path.join(t.dir, sub));
+    for (let seed = 0; seed < 3; seed++) {
+      const s = syntheticSample(W, H, seed, true);
+      fs.writeFileSync(path.join(t.dir, "images", `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
+      fs.writeFileSync(
+        path.join(t.dir, "labels", `s${seed}.png`),
+        encodeIndexPng(s.labels as Uint8Array, W, H),
+      );
+    }
+    const file = path.join(t.dir, "p.pxl");
+    const store = ProjectStore.create(file, {
+      name: "half",
+      classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
+    });
+    await importImages(store, [path.join(t.dir, "images")], { split: "train" });
+    importIndexMasks(store, path.join(t.dir, "labels"));
+    store.close();
+
+    const common = { epochs: 1, batchSize: 2, backend: "wasm" as const, network: { widths: [4, 8] } };
+    let inputSize = 0;
+    const first = await trainProject(
+      file,
+      { ...common, scale: 0.5 },
+      { onData: (d) => (inputSize = d.inputSize) },
+    ).outcome;
+    // Crops are capped by the working size (64 * 0.5 = 32), not the image size.
+    expect(inputSize).toBe(32);
+    const second = await trainProject(file, { ...common, fineTuneFrom: "latest" }).outcome;
+
+    await initBackend("wasm"); // training ran in a worker; predict here
+    const s = ProjectStore.open(file, { readonly: true });
+    for (const id of [first.modelId, second.modelId]) {
+      const row = s.db.prepare("SELECT weights FROM models WHERE id = ?").get(id) as { weights: Buffer };
+      expect(readWeightsConfig(new Uint8Array(row.weights)).inputScale).toBe(0.5);
+    }
+    const model = loadModel(s, second.modelId ?? undefined);
+    s.close();
+    const px = syntheticSample(W, H, 7, false).pixels;
+    const p = predict(model.net, { pixels: px, width: W, height: H, channels: 3 });
+    expect(p.classMap.length).toBe(W * H);
+    model.net.dispose();
+  });
+});
