@@ -4,7 +4,7 @@
  *   npm run bench:accuracy                          4 configurations x 5 minutes each
  *   npm run bench:accuracy -- --minutes 3           budget per configuration
  *   npm run -s bench:accuracy -- --json             one JSON object on stdout
- *   options: --configs ce,ssl,pixl,all  --size 256  --scale auto  --batch 8  --backend auto  --data DIR
+ *   options: --configs ce,ssl,pixl,all  --size 128  --scale auto  --lr 0.001  --keep FILE (keep the project)  --method JSON (overrides)  --batch 8  --backend auto  --data DIR
  *
  * Protocol (camvid-dev README): a fresh project with train/images + train/scribbles only (never
  * train/gt); every configuration trains with the same time budget through trainProject (worker
@@ -32,9 +32,11 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     minutes: { type: "string", default: "5" },
     configs: { type: "string", default: "ce,ssl,pixl,all" },
-    size: { type: "string", default: "256" },
+    size: { type: "string", default: "128" },
     scale: { type: "string", default: "auto" },
     lr: { type: "string" },
+    keep: { type: "string" },
+    method: { type: "string" },
     batch: { type: "string", default: "8" },
     backend: { type: "string", default: "auto" },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
@@ -42,30 +44,42 @@ const { values: args } = parseArgs({
 });
 const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
 
+const OFF = { enabled: false };
 const CONFIGS: Record<string, { label: string; method: PartialMethod }> = {
   ce: {
     label: "partial CE alone",
-    method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: false } },
+    method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: OFF },
   },
   ssl: {
     label: "+ semi-supervised (FixMatch)",
-    method: { semiSupervised: { enabled: true }, pixl: { enabled: false }, crf: { enabled: false } },
+    method: { pixl: OFF, crf: OFF, propagation: OFF },
   },
   pixl: {
     label: "+ PiXL alignment",
-    method: { semiSupervised: { enabled: true }, pixl: { enabled: true }, crf: { enabled: false } },
+    method: { crf: OFF, propagation: OFF },
   },
-  all: { label: "all terms (+ CRF)", method: { crf: { enabled: true } } },
-  "ce-crf": {
-    label: "partial CE + CRF",
-    method: { semiSupervised: { enabled: false }, pixl: { enabled: false }, crf: { enabled: true } },
+  all: { label: "all terms (+ superpixel propagation)", method: {} },
+  "all-crf": { label: "all terms + CRF", method: { crf: { enabled: true } } },
+  "ce-prop": {
+    label: "partial CE + superpixel propagation",
+    method: { semiSupervised: OFF, pixl: OFF, crf: OFF },
   },
   "ce-pixl": {
     label: "partial CE + PiXL",
-    method: { semiSupervised: { enabled: false }, pixl: { enabled: true }, crf: { enabled: false } },
+    method: { semiSupervised: OFF, crf: OFF, propagation: OFF },
   },
   "no-weights": { label: "defaults without class weights", method: { classWeighting: "none" } },
 };
+
+/** A configuration with --method overrides (JSON, e.g. '{"semiSupervised":{"tau":0.8}}') on top. */
+function mergeMethod(base: PartialMethod, extra: PartialMethod): PartialMethod {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const b = (base as Record<string, unknown>)[k];
+    out[k] = v && typeof v === "object" && b && typeof b === "object" ? { ...b, ...v } : v;
+  }
+  return out as PartialMethod;
+}
 
 async function main(): Promise<void> {
   const minutes = Number(args.minutes);
@@ -126,7 +140,7 @@ async function main(): Promise<void> {
       scale: args.scale === "auto" ? "auto" : Number(args.scale),
       learningRate: args.lr ? Number(args.lr) : undefined,
       batchSize: Number(args.batch),
-      method: cfg.method,
+      method: mergeMethod(cfg.method, args.method ? (JSON.parse(args.method) as PartialMethod) : {}),
       name: key,
     });
     const r = await handle.outcome;
@@ -149,7 +163,11 @@ async function main(): Promise<void> {
     log(
       `  ${cfg.label}: mIoU ${m.miou.toFixed(3)}, pixel accuracy ${m.pixelAccuracy.toFixed(3)} (${r.stepsDone} steps, ${r.seconds.toFixed(0)} s, ${r.backend?.name})`,
     );
+    log(
+      `    per class: ${m.perClassIou.map((v, c) => `${classesFile[c]?.name ?? c} ${v === null ? "-" : v.toFixed(2)}`).join(", ")}`,
+    );
   }
+  if (args.keep) fs.copyFileSync(project, args.keep);
   fs.rmSync(dir, { recursive: true, force: true });
 
   if (args.json) {

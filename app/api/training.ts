@@ -17,7 +17,7 @@ export interface TrainingRequest {
   batchSize?: number;
   widths?: number[];
   backend?: ProjectTrainOptions["backend"];
-  terms?: { semiSupervised?: boolean; pixl?: boolean; crf?: boolean };
+  terms?: { semiSupervised?: boolean; pixl?: boolean; crf?: boolean; propagation?: boolean };
   predict: boolean;
   fineTune?: boolean;
 }
@@ -95,9 +95,11 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
 function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method"] {
   if (!terms) return undefined;
   const method: NonNullable<ProjectTrainOptions["method"]> = {};
-  if (terms.semiSupervised === false) method.semiSupervised = { enabled: false };
-  if (terms.pixl === false) method.pixl = { enabled: false };
-  if (terms.crf === false) method.crf = { enabled: false };
+  // A term the request names is on or off as asked; the others keep the method's default.
+  if (terms.semiSupervised !== undefined) method.semiSupervised = { enabled: terms.semiSupervised };
+  if (terms.pixl !== undefined) method.pixl = { enabled: terms.pixl };
+  if (terms.crf !== undefined) method.crf = { enabled: terms.crf };
+  if (terms.propagation !== undefined) method.propagation = { enabled: terms.propagation };
   return method;
 }
 

@@ -43,7 +43,7 @@ export function registerMlCommands(program: Command): void {
     .option("--minutes <n>", "training time budget in minutes (default 10)")
     .option("--epochs <n>", "train for this many passes over the training images instead of a time budget")
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
-    .option("--size <n>", "training crop size in pixels (multiple of 16)", "256")
+    .option("--size <n>", "training crop size in pixels at the working resolution (multiple of 16)", "128")
     .option(
       "--scale <factor>",
       "working resolution: resize images by this factor for the network (auto: short side ~192 px)",
@@ -53,6 +53,7 @@ export function registerMlCommands(program: Command): void {
     .addOption(new Option("--widths <list>", "encoder widths, e.g. 16,32,64,128 (advanced)").hideHelp())
     .option("--no-semi-supervised", "disable the FixMatch term")
     .option("--no-pixl", "disable PiXL alignment")
+    .option("--no-propagation", "do not spread scribbles to their superpixels before training")
     .option("--crf", "enable the CRF label-propagation term (off by default: it hurt in the benchmark)")
     .option("--seed <n>", "random seed", "1")
     .option("--name <name>", "model name")
@@ -90,6 +91,7 @@ export function registerMlCommands(program: Command): void {
           semiSupervised: { enabled: o.semiSupervised !== false },
           pixl: { enabled: o.pixl !== false },
           crf: { enabled: o.crf === true },
+          propagation: { enabled: o.propagation !== false },
         },
       };
       if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);

@@ -7,6 +7,7 @@ import { partialCrossEntropy, type LossTerm } from "./losses.ts";
 import { fixMatchLoss, DEFAULT_STRONG_AUGMENT, type StrongAugmentOptions } from "./semi-supervised.ts";
 import { pixlAlignment } from "./pixl.ts";
 import { crfLoss } from "./crf.ts";
+import type { PropagationOptions } from "./propagation.ts";
 
 export interface SemiSupervisedOptions {
   enabled: boolean;
@@ -47,12 +48,16 @@ export interface CrfOptions {
 
 export type ClassWeighting = "none" | "inverse-sqrt";
 
+export type { PropagationOptions };
+
 export interface MethodOptions {
   /** Class weights for the partial CE, from labeled pixel counts: w_c = sqrt(median / n_c), clipped to [0.25, 4]. */
   classWeighting: ClassWeighting;
   semiSupervised: SemiSupervisedOptions;
   pixl: PixlOptions;
   crf: CrfOptions;
+  /** Scribbles spread to whole superpixels before training (propagation.ts); regionSize at the working resolution. */
+  propagation: PropagationOptions;
 }
 
 export const DEFAULT_METHOD: MethodOptions = {
@@ -68,6 +73,7 @@ export const DEFAULT_METHOD: MethodOptions = {
     rampFraction: 0.2,
   },
   crf: { enabled: false, weight: 1, sigma: 15, offsets: [1, 2], scale: 2, rampFraction: 0.1 },
+  propagation: { enabled: true, regionSize: 8, compactness: 10, purity: 0.9, minScribbled: 3 },
 };
 
 export type PartialMethod = {
@@ -77,6 +83,7 @@ export type PartialMethod = {
   };
   pixl?: Partial<PixlOptions>;
   crf?: Partial<CrfOptions>;
+  propagation?: Partial<PropagationOptions>;
 };
 
 export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
@@ -90,6 +97,7 @@ export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
     },
     pixl: { ...d.pixl, ...partial.pixl },
     crf: { ...d.crf, ...partial.crf },
+    propagation: { ...d.propagation, ...partial.propagation },
   };
 }
 

@@ -21,6 +21,9 @@ import { recordRound } from "../loop/rounds.ts";
 import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
 import { UNLABELED } from "./losses.ts";
 
+/** Default side of the training crops at the working resolution (measured: docs/learning.md). */
+export const DEFAULT_CROP = 128;
+
 /** The working short side "auto" scales the median training image to (measured: docs/learning.md). */
 export const AUTO_WORKING_SIDE = 192;
 
@@ -36,7 +39,7 @@ export interface ProjectTrainOptions {
   /** Passes over the training pool (labeled + unlabeled train-split images); overrides minutes. */
   epochs?: number;
   backend?: BackendPreference;
-  /** Side of the square training crops (multiple of 16); default 256, at most the images' working size. */
+  /** Side of the square training crops (multiple of 16) at the working resolution; default DEFAULT_CROP, at most the images' working size. */
   size?: number;
   /**
    * Working resolution (network config `inputScale`): images are resized by this factor for
@@ -297,7 +300,7 @@ export function trainProject(
         network.inputScale = scale === "auto" ? autoInputScale(data.medianShortSide) : scale;
       }
       const workScale = network.inputScale ?? 1;
-      const requested = options.size ?? 256;
+      const requested = options.size ?? DEFAULT_CROP;
       if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0)
         throw new UserError(`--size must be a multiple of 16, got ${requested}`);
       const inputSize = Math.max(16, Math.min(requested, Math.ceil((data.minSide * workScale) / 16) * 16));

@@ -14,6 +14,7 @@ import {
   type TrainingSample,
 } from "./augment.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
+import { propagateScribbles, type PropagationOptions } from "./propagation.ts";
 import { pseudoLabels, strongView } from "./semi-supervised.ts";
 
 export type { TrainingSample } from "./augment.ts";
@@ -104,14 +105,38 @@ function hasLabels(s: TrainingSample): boolean {
   return s.labels != null && s.labels.some((v) => v !== UNLABELED);
 }
 
+/**
+ * The dataset with every labeled sample's scribbles spread to their superpixels (propagation.ts);
+ * computed once, before the first step, yielding between images.
+ */
+async function propagatedDataset(
+  dataset: TrainingDataset,
+  numClasses: number,
+  options: Omit<PropagationOptions, "enabled">,
+): Promise<TrainingDataset> {
+  const out: TrainingSample[] = [];
+  for (let i = 0; i < dataset.size; i++) {
+    const s = dataset.get(i);
+    if (!s.labels || !hasLabels(s)) {
+      out.push(s);
+      continue;
+    }
+    const labels = propagateScribbles(s.pixels, s.width, s.height, s.channels, s.labels, numClasses, options);
+    out.push({ ...s, labels });
+    await nextTurn();
+  }
+  return datasetFromArray(out);
+}
+
 /** Yield to the event loop so cancel messages and timers get a turn between steps. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function train(
   net: SegmentationNetwork,
-  dataset: TrainingDataset,
+  trainingData: TrainingDataset,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  let dataset = trainingData;
   const batchSize = options.batchSize ?? 8;
   const inputSize = options.inputSize ?? 256;
   const baseLr = options.learningRate ?? 1e-3;
@@ -172,6 +197,13 @@ export async function train(
 
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
+  // Part of the time budget: the denser labels are made here, in the training thread.
+  if (method?.propagation.enabled) {
+    dataset = await propagatedDataset(dataset, net.config.numClasses, {
+      ...method.propagation,
+      regionSize: method.propagation.regionSize / workScale,
+    });
+  }
   const maxSeconds = options.maxSeconds;
   /** Fraction of training done: by steps, or by time when there is a budget. */
   const fraction = (step: number) =>

@@ -22,8 +22,8 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const { api, training } = useApp();
   const [epochs, setEpochs] = useState(20);
   const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
-  const [size, setSize] = useState(256);
-  const [terms, setTerms] = useState({ semiSupervised: true, pixl: true, crf: false });
+  const [size, setSize] = useState(128);
+  const [terms, setTerms] = useState({ semiSupervised: true, pixl: true, propagation: true, crf: false });
   const [fineTune, setFineTune] = useState(false);
   const [busy, setBusy] = useState(false);
   const s = training;
@@ -127,12 +127,13 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
             )}
           </div>
           <fieldset className="terms" disabled={running}>
-            <legend>Loss terms (partial cross-entropy always on)</legend>
+            <legend>Method (partial cross-entropy always on)</legend>
             {(
               [
                 ["semiSupervised", "Semi-supervised (FixMatch)"],
                 ["pixl", "PiXL drift alignment"],
-                ["crf", "CRF label propagation"],
+                ["propagation", "Spread scribbles to superpixels"],
+                ["crf", "CRF regularizer"],
               ] as const
             ).map(([k, label]) => (
               <label className="check" key={k}>
