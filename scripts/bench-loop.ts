@@ -133,6 +133,38 @@ async function trainAndPredict(
   return { modelId: outcome.modelId, miou };
 }
 
+/**
+ * Predicts the val images with a model and correlates, across them, the image's uncertainty score
+ * (mean normalized entropy) with its actual error (1 - pixel accuracy against val/gt).
+ */
+async function scoreErrorCorrelation(file: string, modelId: number): Promise<number> {
+  const vs = ProjectStore.open(file, { readonly: true });
+  const valIds = vs.listImages({ split: "val", limit: 1000 }).map((i) => i.id);
+  vs.close();
+  await predictProject(file, { modelId, imageIds: valIds });
+  const cs = ProjectStore.open(file, { readonly: true });
+  const scores: number[] = [];
+  const errors: number[] = [];
+  for (const id of valIds) {
+    const p = readStoredPrediction(cs, id, modelId);
+    if (!p) continue;
+    const gt = gtOf("val", cs.requireImage(id).name);
+    let right = 0;
+    let counted = 0;
+    let ent = 0;
+    for (let i = 0; i < gt.length; i++) {
+      ent += p.entropy[i] / 255;
+      if (gt[i] >= 11) continue;
+      counted++;
+      if (p.classes[i] === gt[i]) right++;
+    }
+    scores.push(ent / gt.length);
+    errors.push(1 - right / counted);
+  }
+  cs.close();
+  return pearson(scores, errors);
+}
+
 function pearson(a: number[], b: number[]): number {
   const n = a.length;
   const ma = a.reduce((s, v) => s + v, 0) / n;
@@ -167,39 +199,12 @@ try {
   importIndexMasks(store, path.join(CAMVID, "val/gt"), { imageIds: val.imported.map((i) => i.id) });
   store.close();
   const r0 = await trainAndPredict(base, "round 0");
-  {
-    const s = ProjectStore.open(base);
-    s.close();
-  }
-  // Scores mean something? Predict val images, correlate score with error.
-  const vs = ProjectStore.open(base);
-  const valRows = vs.listImages({ split: "val", limit: 1000 });
-  const valIds = valRows.map((i) => i.id);
-  const valLabeled = valRows.reduce((a, r) => a + r.labeledPixels, 0); // dense val gt, not annotation effort
+  const vs = ProjectStore.open(base, { readonly: true });
+  const valLabeled = vs.listImages({ split: "val", limit: 1000 }).reduce((a, r) => a + r.labeledPixels, 0); // dense val gt, not annotation effort
   vs.close();
-  await predictProject(base, { modelId: r0.modelId, imageIds: valIds });
-  const cs = ProjectStore.open(base);
-  const scores: number[] = [];
-  const errors: number[] = [];
-  for (const id of valIds) {
-    const p = readStoredPrediction(cs, id, r0.modelId);
-    if (!p) continue;
-    const gt = gtOf("val", cs.requireImage(id).name);
-    let right = 0;
-    let counted = 0;
-    let ent = 0;
-    for (let i = 0; i < gt.length; i++) {
-      ent += p.entropy[i] / 255;
-      if (gt[i] >= 11) continue;
-      counted++;
-      if (p.classes[i] === gt[i]) right++;
-    }
-    scores.push(ent / gt.length);
-    errors.push(1 - right / counted);
-  }
-  cs.close();
-  const correlation = pearson(scores, errors);
-  log(`  uncertainty vs error across ${scores.length} val images: Pearson r = ${correlation.toFixed(3)}`);
+  // Scores mean something? Predict val images, correlate score with error.
+  const correlation = await scoreErrorCorrelation(base, r0.modelId);
+  log(`  uncertainty vs error across val images (round-0 model): Pearson r = ${correlation.toFixed(3)}`);
 
   const strategies: Strategy[] = ["uncertainty", "random"];
   const files = new Map<Strategy, string>();
@@ -226,6 +231,16 @@ try {
       await trainAndPredict(file, `round ${round} ${strategy}`, FINE_TUNE); // trainProject records the round
     }
   }
+  const lastModel = (() => {
+    const st = ProjectStore.open(files.get("uncertainty") as string, { readonly: true });
+    const row = st.db.prepare("SELECT MAX(id) AS id FROM models").get() as { id: number };
+    st.close();
+    return row.id;
+  })();
+  const finalCorrelation = await scoreErrorCorrelation(files.get("uncertainty") as string, lastModel);
+  log(
+    `  uncertainty vs error across val images (round-${ROUNDS} model): Pearson r = ${finalCorrelation.toFixed(3)}`,
+  );
   const table = strategies.map((s) => {
     const st = ProjectStore.open(files.get(s) as string, { readonly: true });
     const rounds = listRounds(st); // round 0 was recorded in the base project before copying
@@ -244,6 +259,7 @@ try {
     rounds: ROUNDS,
     budgetPerRound: BUDGET,
     uncertaintyErrorCorrelation: correlation,
+    uncertaintyErrorCorrelationLastRound: finalCorrelation,
     table,
     wallMinutes: (Date.now() - t0) / 60000,
   };
@@ -261,7 +277,7 @@ try {
       );
     }
     console.log(
-      `uncertainty score vs error (1 - pixel accuracy) across val images: Pearson r = ${correlation.toFixed(3)}`,
+      `uncertainty score vs error (1 - pixel accuracy) across val images: Pearson r = ${correlation.toFixed(3)} (round-0 model), ${finalCorrelation.toFixed(3)} (round-${ROUNDS} model, uncertainty strategy)`,
     );
     console.log(`wall time ${result.wallMinutes.toFixed(1)} min`);
   }
