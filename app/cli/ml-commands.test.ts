@@ -60,6 +60,8 @@ describe("train / predict / eval through the CLI", () => {
       "2",
       "--backend",
       "wasm",
+      "--semi-supervised",
+      "--pixl",
       "--crf",
       "--json",
     );

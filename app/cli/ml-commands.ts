@@ -28,6 +28,11 @@ function positive(name: string, value: string | undefined, integer = false): num
   return n;
 }
 
+/** `--x` / `--no-x` to an option override; neither given: undefined (the default applies). */
+function term(flag: string | boolean | undefined): { enabled: boolean } | undefined {
+  return typeof flag === "boolean" ? { enabled: flag } : undefined;
+}
+
 function fmtTime(sec: number): string {
   const s = Math.max(0, Math.round(sec));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -51,10 +56,14 @@ export function registerMlCommands(program: Command): void {
     )
     .option("--batch <n>", "images per step", "8")
     .addOption(new Option("--widths <list>", "encoder widths, e.g. 16,32,64,128 (advanced)").hideHelp())
-    .option("--no-semi-supervised", "disable the FixMatch term")
-    .option("--no-pixl", "disable PiXL alignment")
-    .option("--no-propagation", "do not spread scribbles to their superpixels before training")
-    .option("--crf", "enable the CRF label-propagation term (off by default: it hurt in the benchmark)")
+    .option("--semi-supervised", "use the FixMatch term (default: see docs/learning.md)")
+    .option("--no-semi-supervised", "do not use the FixMatch term")
+    .option("--pixl", "use PiXL drift alignment")
+    .option("--no-pixl", "do not use PiXL drift alignment")
+    .option("--propagation", "spread scribbles to their superpixels before training")
+    .option("--no-propagation", "do not spread scribbles to superpixels")
+    .option("--crf", "use the CRF regularizer")
+    .option("--no-crf", "do not use the CRF regularizer")
     .option("--seed <n>", "random seed", "1")
     .option("--name <name>", "model name")
     .addOption(new Option("--checkpoint-every <steps>", "steps between checkpoints").default("20").hideHelp())
@@ -87,11 +96,12 @@ export function registerMlCommands(program: Command): void {
               projectionHidden: Math.min(32, widths[0] * 2),
             }
           : undefined,
+        // Each term: on or off when the flag is given, else the method's default (DEFAULT_TERMS).
         method: {
-          semiSupervised: { enabled: o.semiSupervised !== false },
-          pixl: { enabled: o.pixl !== false },
-          crf: { enabled: o.crf === true },
-          propagation: { enabled: o.propagation !== false },
+          semiSupervised: term(o.semiSupervised),
+          pixl: term(o.pixl),
+          propagation: term(o.propagation),
+          crf: term(o.crf),
         },
       };
       if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);

@@ -8,6 +8,7 @@ import { fixMatchLoss, DEFAULT_STRONG_AUGMENT, type StrongAugmentOptions } from 
 import { pixlAlignment } from "./pixl.ts";
 import { crfLoss } from "./crf.ts";
 import type { PropagationOptions } from "./propagation.ts";
+import { DEFAULT_TERMS } from "./method-terms.ts";
 
 export interface SemiSupervisedOptions {
   enabled: boolean;
@@ -62,9 +63,15 @@ export interface MethodOptions {
 
 export const DEFAULT_METHOD: MethodOptions = {
   classWeighting: "inverse-sqrt",
-  semiSupervised: { enabled: true, weight: 1, tau: 0.9, rampFraction: 0.2, strong: DEFAULT_STRONG_AUGMENT },
+  semiSupervised: {
+    enabled: DEFAULT_TERMS.semiSupervised,
+    weight: 1,
+    tau: 0.9,
+    rampFraction: 0.2,
+    strong: DEFAULT_STRONG_AUGMENT,
+  },
   pixl: {
-    enabled: true,
+    enabled: DEFAULT_TERMS.pixl,
     weight: 0.3,
     quantile: 0.7,
     temperature: 0.1,
@@ -72,8 +79,14 @@ export const DEFAULT_METHOD: MethodOptions = {
     tau: 0.9,
     rampFraction: 0.2,
   },
-  crf: { enabled: false, weight: 1, sigma: 15, offsets: [1, 2], scale: 2, rampFraction: 0.1 },
-  propagation: { enabled: true, regionSize: 8, compactness: 10, purity: 0.9, minScribbled: 3 },
+  crf: { enabled: DEFAULT_TERMS.crf, weight: 1, sigma: 15, offsets: [1, 2], scale: 2, rampFraction: 0.1 },
+  propagation: {
+    enabled: DEFAULT_TERMS.propagation,
+    regionSize: 8,
+    compactness: 10,
+    purity: 0.9,
+    minScribbled: 3,
+  },
 };
 
 export type PartialMethod = {

@@ -1,29 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "./tf.ts";
 import { initBackend } from "./backend.ts";
-import { createNetwork } from "./network.ts";
 import { predict, tileSpans } from "./predict.ts";
-import { seededRandom } from "./random.ts";
+import { seededNetwork } from "./testing/seeded.ts";
 
-/**
- * A small network with seeded He-uniform kernels, so results do not depend on the random
- * initialization of the run (an unseeded net made the agreement check below flaky).
- */
-const net = () => {
-  const n = createNetwork({ numClasses: 4, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 4 });
-  const rand = seededRandom(7);
-  const seeded = n.model.getWeights().map((w) => {
-    if (w.rank !== 4) return w.clone();
-    const [kh, kw, cin] = w.shape as number[];
-    const fanIn = kh * kw * cin;
-    const limit = Math.sqrt(6 / fanIn);
-    const values = Float32Array.from({ length: w.size }, () => (rand() * 2 - 1) * limit);
-    return tf.tensor(values, w.shape);
-  });
-  n.model.setWeights(seeded);
-  seeded.forEach((t) => t.dispose());
-  return n;
-};
+/** A small network with seeded weights (the agreement checks below need a fixed init). */
+const net = () => seededNetwork({ numClasses: 4, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 4 });
 
 function randomImage(width: number, height: number, channels: 1 | 3 | 4) {
   const pixels = new Uint8Array(width * height * channels);

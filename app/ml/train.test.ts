@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "./tf.ts";
 import { initBackend } from "./backend.ts";
-import { createNetwork } from "./network.ts";
+import { seededNetwork } from "./testing/seeded.ts";
 import { predict } from "./predict.ts";
 import { datasetFromArray, train, type TrainProgress } from "./train.ts";
 import { networkFromWeights } from "./weights.ts";
@@ -16,7 +16,7 @@ describe("training loop", () => {
   });
 
   it("learns from scribbles, reports progress, checkpoints and leaks no tensors", async () => {
-    const net = createNetwork(config);
+    const net = seededNetwork(config);
     const before = tf.memory().numTensors;
     const events: TrainProgress[] = [];
     const tensorsAtProgress: number[] = [];
@@ -60,7 +60,7 @@ describe("training loop", () => {
   });
 
   it("stops at once when the signal aborts", async () => {
-    const net = createNetwork(config);
+    const net = seededNetwork(config);
     const abort = new AbortController();
     const result = await train(net, datasetFromArray(samples), {
       steps: 1000,
@@ -76,7 +76,7 @@ describe("training loop", () => {
   });
 
   it("refuses a dataset without labels", async () => {
-    const net = createNetwork(config);
+    const net = seededNetwork(config);
     const unlabeled = samples.map(({ labels: _labels, ...rest }) => rest);
     await expect(train(net, datasetFromArray(unlabeled), { steps: 1, inputSize: 32 })).rejects.toThrow(
       /no training sample has a labeled pixel/,

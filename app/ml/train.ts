@@ -106,26 +106,39 @@ function hasLabels(s: TrainingSample): boolean {
 }
 
 /**
- * The dataset with every labeled sample's scribbles spread to their superpixels (propagation.ts);
- * computed once, before the first step, yielding between images.
+ * The dataset with every labeled sample's scribbles spread to their superpixels (propagation.ts),
+ * computed the first time a sample is drawn and kept: the cost is spread over the first epoch
+ * instead of delaying the first step (and never paid for samples a short run does not reach).
  */
-async function propagatedDataset(
+function propagatedDataset(
   dataset: TrainingDataset,
   numClasses: number,
   options: Omit<PropagationOptions, "enabled">,
-): Promise<TrainingDataset> {
-  const out: TrainingSample[] = [];
-  for (let i = 0; i < dataset.size; i++) {
-    const s = dataset.get(i);
-    if (!s.labels || !hasLabels(s)) {
-      out.push(s);
-      continue;
-    }
-    const labels = propagateScribbles(s.pixels, s.width, s.height, s.channels, s.labels, numClasses, options);
-    out.push({ ...s, labels });
-    await nextTurn();
-  }
-  return datasetFromArray(out);
+): TrainingDataset {
+  const cache = new Map<number, TrainingSample>();
+  return {
+    size: dataset.size,
+    get: (i) => {
+      let s = cache.get(i);
+      if (!s) {
+        s = dataset.get(i);
+        if (s.labels && hasLabels(s)) {
+          const labels = propagateScribbles(
+            s.pixels,
+            s.width,
+            s.height,
+            s.channels,
+            s.labels,
+            numClasses,
+            options,
+          );
+          s = { ...s, labels };
+        }
+        cache.set(i, s);
+      }
+      return s;
+    },
+  };
 }
 
 /** Yield to the event loop so cancel messages and timers get a turn between steps. */
@@ -199,7 +212,7 @@ export async function train(
   const elapsed = () => (performance.now() - started) / 1000;
   // Part of the time budget: the denser labels are made here, in the training thread.
   if (method?.propagation.enabled) {
-    dataset = await propagatedDataset(dataset, net.config.numClasses, {
+    dataset = propagatedDataset(dataset, net.config.numClasses, {
       ...method.propagation,
       regionSize: method.propagation.regionSize / workScale,
     });

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import type { TrainingStatus } from "../../app/api/types.ts";
+import { DEFAULT_TERMS, type MethodTerm } from "../../app/ml/method-terms.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { LossChart } from "./LossChart.tsx";
 
@@ -23,7 +24,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const [epochs, setEpochs] = useState(20);
   const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
   const [size, setSize] = useState(128);
-  const [terms, setTerms] = useState({ semiSupervised: true, pixl: true, propagation: true, crf: false });
+  const [terms, setTerms] = useState<Record<MethodTerm, boolean>>({ ...DEFAULT_TERMS });
   const [fineTune, setFineTune] = useState(false);
   const [busy, setBusy] = useState(false);
   const s = training;

@@ -1,0 +1,15 @@
+/**
+ * Which parts of the training method are on by default, chosen by `npm run bench:accuracy`
+ * (docs/learning.md). Plain data with no tensor imports: the UI's training panel starts from it.
+ */
+export const DEFAULT_TERMS = {
+  // Off: at 15 minutes on the 2-core CPU the teacher pass and the alignment cost more steps than
+  // they gave (partial CE 0.426 mIoU, + FixMatch 0.370, + PiXL 0.335; docs/learning.md).
+  semiSupervised: false,
+  pixl: false,
+  propagation: true,
+  // Off: it pulled a young network towards large uniform regions (-0.107 mIoU at 3 minutes).
+  crf: false,
+} as const;
+
+export type MethodTerm = keyof typeof DEFAULT_TERMS;
