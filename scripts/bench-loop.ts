@@ -1,5 +1,5 @@
 /**
- * npm run bench:loop [-- --minutes N] [-- --rounds N] [-- --budget PX] [-- --json]
+ * npm run bench:loop [-- --minutes N] [-- --rounds N] [-- --budget PX] [-- --seed N] [-- --json]
  *
  * Simulates an annotator on camvid-dev. Start: scribbles of a few train images. Each round:
  * train (fixed time budget), predict the train images, take the top suggestions and, inside
@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     suggestions: { type: "string", default: "4" },
     json: { type: "boolean", default: false },
     "from-scratch": { type: "boolean", default: false },
+    seed: { type: "string", default: "1" },
   },
 });
 /** Each round fine-tunes the previous round's model (as the app does), unless --from-scratch. */
@@ -44,6 +45,8 @@ const ROUNDS = Number(args.rounds);
 const BUDGET = Number(args.budget);
 const START_IMAGES = Number(args.start);
 const N_SUGGEST = Number(args.suggestions);
+/** Training seed, and the random strategy's seed is (SEED - 1) * 1000 + round (repeat runs: --seed 2, 3...). */
+const SEED = Number(args.seed);
 const CAMVID = path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev");
 const log = (s: string) => process.stderr.write(s + "\n");
 
@@ -118,7 +121,7 @@ async function trainAndPredict(
   const t0 = Date.now();
   const outcome = await trainProject(file, {
     minutes: MINUTES,
-    seed: 1,
+    seed: SEED,
     fineTuneFrom: fineTune ? "latest" : undefined,
   }).outcome;
   if (outcome.modelId === null) throw new Error("training produced no model");
@@ -217,7 +220,12 @@ try {
     for (const strategy of strategies) {
       const file = files.get(strategy) as string;
       const st = ProjectStore.open(file);
-      const sugg = computeSuggestions(st, { n: N_SUGGEST, strategy, seed: round, regionsPerImage: 3 });
+      const sugg = computeSuggestions(st, {
+        n: N_SUGGEST,
+        strategy,
+        seed: (SEED - 1) * 1000 + round,
+        regionsPerImage: 3,
+      });
       let left = BUDGET;
       // Spend the budget over suggested regions in rank order, round-robin across images.
       for (let k = 0; k < 3 && left > 0; k++) {
