@@ -76,6 +76,8 @@ export function AppProvider({ children }: { children: ReactNode }) {
         if (e.type === "project.changed") setProject(e.project);
         if (e.type === "training.status") setTraining(e.status);
         // Counts in the status bar follow edits and predictions, at most once a second.
+        const finished = e.type === "training.status" && e.status.state === "done";
+        if (finished) api.call("project.status", {}).then(setProject, () => undefined);
         if ((e.type === "mask.changed" || e.type === "predictions.changed") && !summaryTimer.current) {
           summaryTimer.current = setTimeout(() => {
             summaryTimer.current = undefined;
