@@ -23,7 +23,7 @@ import { predictProject } from "../app/ml/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
-import { Source, UNLABELED } from "../app/labels/mask.ts";
+import { Source, UNLABELED, cloneMask } from "../app/labels/mask.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
 
 const { values: args } = parseArgs({
@@ -70,7 +70,7 @@ function annotateRegion(
   const gt = gtOf("train", img.name);
   const numClasses = store.classes().length;
   const before = store.mask(imageId);
-  const after = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+  const after = cloneMask(before);
   let used = 0;
   const w = img.width;
   for (let c = 0; c < numClasses && used < budgetLeft; c++) {

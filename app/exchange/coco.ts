@@ -2,11 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
+import { Source, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
 import { rasterizePolygon, type Point } from "../labels/raster.ts";
 import { classRegions } from "./components.ts";
 import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
-import { allImageIds } from "./mask-files.ts";
+import { allImageIds, importChange } from "./mask-files.ts";
 import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
 
 /**
@@ -171,7 +171,7 @@ export function importCoco(
     if (!masks.has(projectId)) {
       const before = store.mask(projectId);
       befores.set(projectId, before);
-      masks.set(projectId, { ...before, classes: before.classes.slice(), sources: before.sources.slice() });
+      masks.set(projectId, cloneMask(before));
     }
     const m = masks.get(projectId)!;
     for (let p = 0; p < bits.length; p++) {
@@ -185,14 +185,8 @@ export function importCoco(
   store.db.transaction(() => {
     for (const [id, after] of masks) {
       const before = befores.get(id)!;
-      for (const c of after.classes) if (c !== UNLABELED) labeledPixels++;
-      store.commitDiff(id, before, after, {
-        tool: "import",
-        classIdx: null,
-        width: 0,
-        points: [],
-        author: opts.author ?? `import:${path.basename(file)}`,
-      });
+      labeledPixels += countLabeled(after.classes);
+      store.commitDiff(id, before, after, importChange(file, opts.author));
     }
   })();
   return { images: masks.size, annotations: (d.annotations as unknown[]).length, labeledPixels };

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp, { type OutputInfo } from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
-import { Source } from "../labels/mask.ts";
-import { allImageIds, stem } from "./mask-files.ts";
+import { Source, cloneMask } from "../labels/mask.ts";
+import { allImageIds, importChange, stem } from "./mask-files.ts";
 import type { MaskImportSummary } from "./mask-files.ts";
 
 /**
@@ -46,7 +46,7 @@ export async function importColorMasks(
       continue;
     }
     const before = store.mask(id);
-    const after = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+    const after = cloneMask(before);
     const d = raw.data;
     let unknown = 0;
     for (let i = 0; i < img.width * img.height; i++) {
@@ -63,13 +63,7 @@ export async function importColorMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += unknown;
-    store.commitDiff(id, before, after, {
-      tool: "import",
-      classIdx: null,
-      width: 0,
-      points: [],
-      author: opts.author ?? `import:${path.basename(file)}`,
-    });
+    store.commitDiff(id, before, after, importChange(file, opts.author));
     summary.imported.push({ image: img.name, mask: file, labeledPixels: img.width * img.height - unknown });
   }
   return summary;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { ProjectStore } from "../store/project-store.ts";
-import { Source, UNLABELED, countLabeled, type LabelMask } from "../labels/mask.ts";
+import type { ChangeRecord, ProjectStore } from "../store/project-store.ts";
+import { Source, UNLABELED, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
 import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
@@ -60,7 +60,7 @@ export function importIndexMasks(
       return;
     }
     const before = store.mask(id);
-    const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+    const after: LabelMask = cloneMask(before);
     let dropped = 0;
     const v = decoded.values;
     for (let i = 0; i < v.length; i++) {
@@ -73,13 +73,7 @@ export function importIndexMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += dropped;
-    store.commitDiff(id, before, after, {
-      tool: "import",
-      classIdx: null,
-      width: 0,
-      points: [],
-      author: opts.author ?? `import:${path.basename(maskFile)}`,
-    });
+    store.commitDiff(id, before, after, importChange(maskFile, opts.author));
     summary.imported.push({ image: img.name, mask: maskFile, labeledPixels: countLabeled(after.classes) });
   });
   return summary;
@@ -147,6 +141,17 @@ export function colorize(classes: Uint8Array, defs: ClassDef[]): Uint8Array {
     out[i * 4 + 3] = classes[i] === UNLABELED ? 0 : lut[o + 3];
   }
   return out;
+}
+
+/** The change record of a mask imported from `file` (one per image, undoable like a stroke). */
+export function importChange(file: string, author?: string): ChangeRecord {
+  return {
+    tool: "import",
+    classIdx: null,
+    width: 0,
+    points: [],
+    author: author ?? `import:${path.basename(file)}`,
+  };
 }
 
 export function allImageIds(store: ProjectStore): number[] {

@@ -1,4 +1,4 @@
-import { Source, UNLABELED, type LabelMask } from "./mask.ts";
+import { Source, UNLABELED, cloneMask, type LabelMask } from "./mask.ts";
 import {
   cropLayer,
   rasterizeBrush,
@@ -26,7 +26,7 @@ export interface StrokeInput {
  * or null when the stroke touches no pixel of the image.
  */
 export function applyStroke(mask: LabelMask, s: StrokeInput): { mask: LabelMask; rect: Rect } | null {
-  const next: LabelMask = { ...mask, classes: mask.classes.slice(), sources: mask.sources.slice() };
+  const next: LabelMask = cloneMask(mask);
   const r = applyStrokeInPlace(next, s);
   return r ? { mask: next, rect: r.rect } : null;
 }

@@ -23,6 +23,11 @@ export function emptyMask(width: number, height: number): LabelMask {
   };
 }
 
+/** A copy of both layers, to edit without touching the original. */
+export function cloneMask(mask: LabelMask): LabelMask {
+  return { ...mask, classes: mask.classes.slice(), sources: mask.sources.slice() };
+}
+
 export function countLabeled(classes: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < classes.length; i++) if (classes[i] !== UNLABELED) n++;

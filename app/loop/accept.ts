@@ -6,7 +6,7 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { Source, UNLABELED, type LabelMask } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask, type LabelMask } from "../labels/mask.ts";
 import { changedRect } from "../labels/edit.ts";
 import { fillRegion } from "../exchange/components.ts";
 import { readStoredPrediction, type StoredPrediction } from "./prediction-data.ts";
@@ -40,7 +40,7 @@ function commit(
   author = "accept",
 ): AcceptResult {
   const before = store.mask(imageId);
-  const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+  const after: LabelMask = cloneMask(before);
   let n = 0;
   for (let i = 0; i < after.classes.length; i++) {
     if (after.classes[i] !== UNLABELED || !take(i)) continue;
@@ -129,7 +129,7 @@ export function acceptComponent(
 /** Removes all accepted-prediction labels of an image (hand-drawn labels stay). */
 export function clearAccepted(store: ProjectStore, imageId: number): number {
   const before = store.mask(imageId);
-  const after: LabelMask = { ...before, classes: before.classes.slice(), sources: before.sources.slice() };
+  const after: LabelMask = cloneMask(before);
   let n = 0;
   for (let i = 0; i < after.classes.length; i++) {
     if (after.sources[i] !== Source.accepted) continue;
