@@ -3,6 +3,7 @@
  * Plain JSON only, no Node or DOM types: the renderer type-checks this file too.
  */
 import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "../store/types.ts";
+import type { RegionScore } from "../loop/scoring.ts";
 
 export type { ClassDef, ImageStatus, ProjectSummary, Split };
 
@@ -93,14 +94,8 @@ export interface PredictionData {
   score: number;
 }
 
-export interface SuggestedRegion {
-  id: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  score: number;
-}
+/** A suggested region as the loop scores it (bounding box in image pixels, score). */
+export type SuggestedRegion = RegionScore;
 
 export interface Suggestion {
   imageId: number;
