@@ -4,7 +4,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { Source, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
 import { rasterizePolygon, type Point } from "../labels/raster.ts";
-import { classRegions } from "./components.ts";
+import { classRegions } from "../labels/components.ts";
 import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
 import { allImageIds, importChange } from "./mask-files.ts";
 import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";

@@ -9,9 +9,10 @@ export interface Region {
 /**
  * The 4-connected region of `classes[start]`'s value that contains `start`. Marks its pixels
  * in `seen` (which must be 0 there beforehand); `stack` is scratch space of the image's size.
+ * `classes` may be any label map: class indices, or e.g. superpixel ids (Int32Array).
  */
 export function fillRegion(
-  classes: Uint8Array,
+  classes: Uint8Array | Int32Array,
   width: number,
   height: number,
   start: number,

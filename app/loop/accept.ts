@@ -8,7 +8,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { Source, UNLABELED, cloneMask, type LabelMask } from "../labels/mask.ts";
 import { changedRect } from "../labels/edit.ts";
-import { fillRegion } from "../exchange/components.ts";
+import { fillRegion } from "../labels/components.ts";
 import { readStoredPrediction, type StoredPrediction } from "./prediction-data.ts";
 import type { Rect } from "../labels/raster.ts";
 

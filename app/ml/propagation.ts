@@ -8,6 +8,7 @@
  * Pure TypeScript on pixel arrays: no tensors, runs once per image before training.
  */
 import { UNLABELED } from "./losses.ts";
+import { fillRegion } from "../labels/components.ts";
 
 export interface SlicOptions {
   /** Grid step S in pixels: superpixels of about S x S. */
@@ -131,35 +132,18 @@ export function slic(
 }
 
 /**
- * Relabels 4-connected components 0..count-1. Stray fragments stay superpixels of their own
- * (no merging): a scribble then never reaches pixels it is not connected to.
+ * Relabels 4-connected components 0..count-1 (one flood fill each, labels/components.ts). Stray
+ * fragments stay superpixels of their own here; mergeFragments decides where small ones go.
  */
 function connect(label: Int32Array, width: number, height: number): { labels: Int32Array; count: number } {
   const n = width * height;
-  const out = new Int32Array(n).fill(-1);
-  const queue = new Int32Array(n);
+  const out = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
   let count = 0;
   for (let start = 0; start < n; start++) {
-    if (out[start] >= 0) continue;
-    const own = label[start];
-    let head = 0;
-    let tail = 0;
-    queue[tail++] = start;
-    out[start] = count;
-    const visit = (q: number) => {
-      if (out[q] < 0 && label[q] === own) {
-        out[q] = count;
-        queue[tail++] = q;
-      }
-    };
-    while (head < tail) {
-      const p = queue[head++];
-      const x = p % width;
-      if (x > 0) visit(p - 1);
-      if (x < width - 1) visit(p + 1);
-      if (p >= width) visit(p - width);
-      if (p < n - width) visit(p + width);
-    }
+    if (seen[start]) continue;
+    for (const p of fillRegion(label, width, height, start, seen, stack).pixels) out[p] = count;
     count++;
   }
   return { labels: out, count };
