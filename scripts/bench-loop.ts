@@ -28,25 +28,46 @@ import type { RegionScore } from "../app/loop/scoring.ts";
 
 const { values: args } = parseArgs({
   options: {
-    minutes: { type: "string", default: "2" },
+    minutes: { type: "string" },
+    steps: { type: "string", default: "200" },
+    "start-steps": { type: "string", default: "400" },
     rounds: { type: "string", default: "4" },
-    budget: { type: "string", default: "6000" },
+    budget: { type: "string", default: "10000" },
     start: { type: "string", default: "8" },
     suggestions: { type: "string", default: "4" },
     json: { type: "boolean", default: false },
     "from-scratch": { type: "boolean", default: false },
     seed: { type: "string", default: "1" },
+    arms: { type: "string", default: "uncertainty,random" },
   },
 });
 /** Each round fine-tunes the previous round's model (as the app does), unless --from-scratch. */
 const FINE_TUNE = !args["from-scratch"];
-const MINUTES = Number(args.minutes);
+/** Training per round: a time budget (--minutes) or, by default, a fixed step count (reproducible). */
+const MINUTES = args.minutes === undefined ? undefined : Number(args.minutes);
+const STEPS = Number(args.steps);
+const START_STEPS = Number(args["start-steps"]);
 const ROUNDS = Number(args.rounds);
 const BUDGET = Number(args.budget);
 const START_IMAGES = Number(args.start);
 const N_SUGGEST = Number(args.suggestions);
 /** Training seed, and the random strategy's seed is (SEED - 1) * 1000 + round (repeat runs: --seed 2, 3...). */
 const SEED = Number(args.seed);
+/**
+ * The strategies compared, each on its own copy of the round-0 project: "uncertainty" (the app's
+ * default scoring), "uncertainty-plain" / "uncertainty-balanced" (class balance off / on), "random".
+ */
+const ARM_KINDS: Record<string, { strategy: Strategy; classBalance?: boolean }> = {
+  uncertainty: { strategy: "uncertainty" },
+  "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
+  "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
+  random: { strategy: "random" },
+};
+const ARMS = args.arms.split(",").map((name) => {
+  const kind = ARM_KINDS[name];
+  if (!kind) throw new Error(`--arms: unknown strategy "${name}" (${Object.keys(ARM_KINDS).join(", ")})`);
+  return { name, ...kind };
+});
 const CAMVID = path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev");
 const log = (s: string) => process.stderr.write(s + "\n");
 
@@ -59,23 +80,27 @@ function gtOf(split: "train" | "val", name: string): Uint8Array {
   return gtCache.get(key) as Uint8Array;
 }
 
-/** The simulated annotator: inside a region, one 3-px horizontal scribble per true class. */
+/**
+ * The simulated annotator, inside one region: horizontal 3-px scribbles of the true class, kept
+ * 2 px inside the class's area. First one scribble per class present (the middle of its rows),
+ * then more scribbles per class, each on the row farthest from that class's earlier ones, until
+ * the allowance is spent or the region has no unlabeled interior left.
+ */
 function annotateRegion(
   store: ProjectStore,
   imageId: number,
   region: RegionScore,
-  budgetLeft: number,
+  allowance: number,
 ): number {
   const img = store.requireImage(imageId);
   const gt = gtOf("train", img.name);
   const numClasses = store.classes().length;
   const before = store.mask(imageId);
   const after = cloneMask(before);
-  let used = 0;
   const w = img.width;
-  for (let c = 0; c < numClasses && used < budgetLeft; c++) {
-    // Rows of the region where class c has an interior run (2 px from its border).
-    const rows: { y: number; x0: number; x1: number }[] = [];
+  type Run = { y: number; x0: number; x1: number };
+  const runs: Run[][] = Array.from({ length: numClasses }, () => []);
+  for (let c = 0; c < numClasses; c++) {
     for (let y = region.y + 2; y < region.y + region.height - 2; y++) {
       let run = -1;
       for (let x = region.x; x <= region.x + region.width; x++) {
@@ -86,30 +111,60 @@ function annotateRegion(
           gt[(y + 2) * w + x] === c;
         if (inside && run < 0) run = x;
         if (!inside && run >= 0) {
-          if (x - run >= 8) rows.push({ y, x0: run + 2, x1: x - 2 });
+          if (x - run >= 8) runs[c].push({ y, x0: run + 2, x1: x - 2 });
           run = -1;
         }
       }
     }
-    if (rows.length === 0) continue;
-    const mid = rows[Math.floor(rows.length / 2)];
+  }
+  const drawn: number[][] = Array.from({ length: numClasses }, () => []);
+  let used = 0;
+  const draw = (c: number, r: Run): number => {
+    let n = 0;
     for (let dy = -1; dy <= 1; dy++) {
-      for (let x = mid.x0; x < mid.x1 && used < budgetLeft; x++) {
-        const i = (mid.y + dy) * w + x;
+      for (let x = r.x0; x < r.x1 && used + n < allowance; x++) {
+        const i = (r.y + dy) * w + x;
         if (after.classes[i] !== UNLABELED || gt[i] !== c) continue;
         after.classes[i] = c;
         after.sources[i] = Source.human;
-        used++;
+        n++;
       }
     }
+    drawn[c].push(r.y);
+    return n;
+  };
+  let progress = true;
+  while (used < allowance && progress) {
+    progress = false;
+    for (let c = 0; c < numClasses && used < allowance; c++) {
+      if (runs[c].length === 0) continue;
+      // The first scribble of a class goes through the middle of its rows; later ones on the
+      // row farthest (at least 6 px) from this class's earlier scribbles.
+      let pick: Run | undefined;
+      if (drawn[c].length === 0) pick = runs[c][Math.floor(runs[c].length / 2)];
+      else {
+        let best = 5;
+        for (const r of runs[c]) {
+          const d = Math.min(...drawn[c].map((y) => Math.abs(y - r.y)));
+          if (d > best) {
+            best = d;
+            pick = r;
+          }
+        }
+      }
+      if (!pick) continue;
+      used += draw(c, pick);
+      progress = true;
+    }
   }
-  store.commitDiff(imageId, before, after, {
-    tool: "brush",
-    classIdx: null,
-    width: 3,
-    points: [],
-    author: "simulated annotator",
-  });
+  if (used > 0)
+    store.commitDiff(imageId, before, after, {
+      tool: "brush",
+      classIdx: null,
+      width: 3,
+      points: [],
+      author: "simulated annotator",
+    });
   return used;
 }
 
@@ -120,7 +175,7 @@ async function trainAndPredict(
 ): Promise<{ modelId: number; miou: number | null }> {
   const t0 = Date.now();
   const outcome = await trainProject(file, {
-    minutes: MINUTES,
+    ...(MINUTES !== undefined ? { minutes: MINUTES } : { steps: fineTune ? STEPS : START_STEPS }),
     seed: SEED,
     fineTuneFrom: fineTune ? "latest" : undefined,
   }).outcome;
@@ -186,7 +241,7 @@ function pearson(a: number[], b: number[]): number {
 try {
   const t0 = Date.now();
   log(
-    `bench:loop: ${ROUNDS} rounds, ${MINUTES} min training per round, ${BUDGET} labeled px per round, ${N_SUGGEST} suggested images per round`,
+    `bench:loop: ${ROUNDS} rounds, training ${MINUTES !== undefined ? `${MINUTES} min per round` : `${START_STEPS} steps, then ${STEPS} per round`}, ${BUDGET} labeled px per round, ${N_SUGGEST} suggested images per round, seed ${SEED}`,
   );
   // Round 0: scribbles on the first few train images; val images with dense gt for mIoU.
   const base = path.join(dir, "base.pxl");
@@ -209,52 +264,54 @@ try {
   const correlation = await scoreErrorCorrelation(base, r0.modelId);
   log(`  uncertainty vs error across val images (round-0 model): Pearson r = ${correlation.toFixed(3)}`);
 
-  const strategies: Strategy[] = ["uncertainty", "random"];
-  const files = new Map<Strategy, string>();
-  for (const s of strategies) {
-    const f = path.join(dir, `${s}.pxl`);
+  const files = new Map<string, string>();
+  for (const arm of ARMS) {
+    const f = path.join(dir, `${arm.name}.pxl`);
     fs.copyFileSync(base, f);
-    files.set(s, f);
+    files.set(arm.name, f);
   }
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const strategy of strategies) {
-      const file = files.get(strategy) as string;
+    for (const arm of ARMS) {
+      const file = files.get(arm.name) as string;
       const st = ProjectStore.open(file);
       const sugg = computeSuggestions(st, {
         n: N_SUGGEST,
-        strategy,
+        strategy: arm.strategy,
+        classBalance: arm.classBalance,
         seed: (SEED - 1) * 1000 + round,
         regionsPerImage: 3,
       });
+      // Spend the budget over the suggested regions: first an equal share each (in rank order,
+      // round-robin across images), then what is left, region by region, until it is spent.
+      const regions = [0, 1, 2].flatMap((k) =>
+        sugg.flatMap((s) => (s.regions[k] ? [{ imageId: s.imageId, region: s.regions[k] }] : [])),
+      );
       let left = BUDGET;
-      // Spend the budget over suggested regions in rank order, round-robin across images.
-      for (let k = 0; k < 3 && left > 0; k++) {
-        for (const s of sugg) {
-          const region = s.regions[k];
-          if (!region || left <= 0) continue;
-          left -= annotateRegion(st, s.imageId, region, Math.min(left, Math.ceil(BUDGET / (N_SUGGEST * 2))));
-        }
-      }
+      const share = Math.ceil(BUDGET / Math.max(1, regions.length));
+      for (const r of regions) left -= annotateRegion(st, r.imageId, r.region, Math.min(left, share));
+      for (const r of regions) if (left > 0) left -= annotateRegion(st, r.imageId, r.region, left);
       st.close();
-      await trainAndPredict(file, `round ${round} ${strategy}`, FINE_TUNE); // trainProject records the round
+      log(`  round ${round} ${arm.name}: ${BUDGET - left} px scribbled in ${regions.length} regions of ${sugg.length} images`);
+      await trainAndPredict(file, `round ${round} ${arm.name}`, FINE_TUNE); // trainProject records the round
     }
   }
+  const firstArm = files.get(ARMS[0].name) as string;
   const lastModel = (() => {
-    const st = ProjectStore.open(files.get("uncertainty") as string, { readonly: true });
+    const st = ProjectStore.open(firstArm, { readonly: true });
     const row = st.db.prepare("SELECT MAX(id) AS id FROM models").get() as { id: number };
     st.close();
     return row.id;
   })();
-  const finalCorrelation = await scoreErrorCorrelation(files.get("uncertainty") as string, lastModel);
+  const finalCorrelation = await scoreErrorCorrelation(firstArm, lastModel);
   log(
-    `  uncertainty vs error across val images (round-${ROUNDS} model): Pearson r = ${finalCorrelation.toFixed(3)}`,
+    `  uncertainty vs error across val images (round-${ROUNDS} model of ${ARMS[0].name}): Pearson r = ${finalCorrelation.toFixed(3)}`,
   );
-  const table = strategies.map((s) => {
-    const st = ProjectStore.open(files.get(s) as string, { readonly: true });
+  const table = ARMS.map((arm) => {
+    const st = ProjectStore.open(files.get(arm.name) as string, { readonly: true });
     const rounds = listRounds(st); // round 0 was recorded in the base project before copying
     st.close();
     return {
-      strategy: s,
+      strategy: arm.name,
       rounds: rounds.map((r, i) => ({
         round: i,
         labeledPixels: r.labeledPixels - valLabeled,
@@ -263,9 +320,13 @@ try {
     };
   });
   const result = {
-    minutesPerRound: MINUTES,
+    seed: SEED,
+    training: MINUTES !== undefined ? `${MINUTES} min per round` : `${START_STEPS} steps, then ${STEPS} per round`,
+    fineTune: FINE_TUNE,
     rounds: ROUNDS,
+    startImages: START_IMAGES,
     budgetPerRound: BUDGET,
+    suggestedImagesPerRound: N_SUGGEST,
     uncertaintyErrorCorrelation: correlation,
     uncertaintyErrorCorrelationLastRound: finalCorrelation,
     table,
@@ -274,18 +335,17 @@ try {
   if (args.json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(
-      `\nround | labeled px (uncertainty) | val mIoU (uncertainty) | labeled px (random) | val mIoU (random)`,
-    );
+    const cols = table.map((t) => `${t.strategy}: labeled px, val mIoU`);
+    console.log(`\nround | ${cols.join(" | ")}`);
     for (let i = 0; i <= ROUNDS; i++) {
-      const u = table[0].rounds[i];
-      const r = table[1].rounds[i];
-      console.log(
-        `${String(i).padStart(5)} | ${String(u.labeledPixels).padStart(24)} | ${(u.valMiou ?? NaN).toFixed(3).padStart(22)} | ${String(r.labeledPixels).padStart(19)} | ${(r.valMiou ?? NaN).toFixed(3).padStart(16)}`,
-      );
+      const cells = table.map((t, k) => {
+        const r = t.rounds[i];
+        return `${String(r?.labeledPixels ?? "-").padStart(cols[k].length - 7)}, ${(r?.valMiou ?? NaN).toFixed(3)}`;
+      });
+      console.log(`${String(i).padStart(5)} | ${cells.join(" | ")}`);
     }
     console.log(
-      `uncertainty score vs error (1 - pixel accuracy) across val images: Pearson r = ${correlation.toFixed(3)} (round-0 model), ${finalCorrelation.toFixed(3)} (round-${ROUNDS} model, uncertainty strategy)`,
+      `uncertainty score vs error (1 - pixel accuracy) across val images: Pearson r = ${correlation.toFixed(3)} (round-0 model), ${finalCorrelation.toFixed(3)} (round-${ROUNDS} model, ${ARMS[0].name})`,
     );
     console.log(`wall time ${result.wallMinutes.toFixed(1)} min`);
   }

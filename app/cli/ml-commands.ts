@@ -47,6 +47,7 @@ export function registerMlCommands(program: Command): void {
     .argument("<project>", "project file")
     .option("--minutes <n>", "training time budget in minutes (default 10)")
     .option("--epochs <n>", "train for this many passes over the training images instead of a time budget")
+    .option("--steps <n>", "train for exactly this many steps (reproducible; overrides --epochs, --minutes)")
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
     .option("--size <n>", "training crop size in pixels at the working resolution (multiple of 16)", "128")
     .option(
@@ -81,6 +82,7 @@ export function registerMlCommands(program: Command): void {
       const opts: ProjectTrainOptions = {
         minutes: positive("--minutes", o.minutes as string | undefined),
         epochs: positive("--epochs", o.epochs as string | undefined),
+        steps: positive("--steps", o.steps as string | undefined, true),
         backend: o.backend as BackendPreference,
         size: positive("--size", o.size as string, true),
         scale: o.scale === "auto" ? "auto" : positive("--scale", o.scale as string),

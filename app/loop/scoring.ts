@@ -1,7 +1,8 @@
 /**
  * Uncertainty scores for active learning, from a stored prediction and the current labels.
  *
- * - pixel: normalized entropy u in [0, 1] (and margin-like 1 - confidence).
+ * - pixel: normalized entropy u in [0, 1] (and margin-like 1 - confidence), optionally times a
+ *   weight of its predicted class (class balance, see rarityWeights).
  * - image: mean u over its still-unlabeled pixels, times the unlabeled fraction (an image
  *   already labeled everywhere has nothing left to ask).
  * - region: windows scored by impurity x mean uncertainty x unlabeled fraction, where impurity
@@ -28,6 +29,11 @@ export interface ScoreInput {
   entropy: Uint8Array;
   /** current labels (UNLABELED where none) */
   labels: Uint8Array;
+  /**
+   * Optional weight per predicted class multiplying a pixel's uncertainty (class balance: classes
+   * with few labels so far count more, so rare classes get asked about); absent = 1 everywhere.
+   */
+  classWeights?: readonly number[];
 }
 
 export function imageUncertainty(s: ScoreInput): number {
@@ -35,7 +41,7 @@ export function imageUncertainty(s: ScoreInput): number {
   let unlabeled = 0;
   for (let i = 0; i < s.entropy.length; i++) {
     if (s.labels[i] !== UNLABELED) continue;
-    sum += s.entropy[i];
+    sum += s.classWeights ? s.entropy[i] * (s.classWeights[s.classes[i]] ?? 1) : s.entropy[i];
     unlabeled++;
   }
   if (unlabeled === 0) return 0;
@@ -70,7 +76,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (s.labels[i] === UNLABELED) {
-        ru += s.entropy[i] / 255;
+        ru += (s.entropy[i] / 255) * (s.classWeights ? (s.classWeights[s.classes[i]] ?? 1) : 1);
         rn++;
       }
       const c = s.classes[i];
@@ -162,4 +168,16 @@ export function distance(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s);
+}
+
+/**
+ * Class-balance weights for scoring: sqrt(median / n_c) over the labeled pixel counts n_c,
+ * clipped to [0.25, 4]; a class with no labels yet gets the largest weight (4), so the loop
+ * goes looking for it.
+ */
+export function rarityWeights(counts: readonly number[]): number[] {
+  const seen = counts.filter((n) => n > 0).sort((a, b) => a - b);
+  if (seen.length === 0) return counts.map(() => 1);
+  const median = seen[Math.floor((seen.length - 1) / 2)];
+  return counts.map((n) => (n > 0 ? Math.min(4, Math.max(0.25, Math.sqrt(median / n))) : 4));
 }

@@ -16,12 +16,16 @@ import {
   distance,
   imageUncertainty,
   layoutDescriptor,
+  rarityWeights,
   regionScores,
   type RegionScore,
   type ScoreInput,
 } from "./scoring.ts";
 
 export type Strategy = "uncertainty" | "random";
+
+/** Class-balanced uncertainty by default (see SuggestOptions.classBalance and docs/loop.md). */
+export const DEFAULT_CLASS_BALANCE = false;
 
 export interface SuggestionItem {
   imageId: number;
@@ -39,6 +43,11 @@ export interface SuggestOptions {
   /** region window as a fraction of the shorter side */
   windowFraction?: number;
   regionsPerImage?: number;
+  /**
+   * Weight each pixel's uncertainty by how rare its predicted class is among the labels so far
+   * (rarityWeights), so rare classes get asked about (uncertainty strategy only).
+   */
+  classBalance?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -54,6 +63,13 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     store.db.prepare("SELECT id FROM images WHERE split != 'val' ORDER BY id").all() as { id: number }[]
   ).map((r) => r.id);
   const rand = seededRandom(opts.seed ?? 1);
+  const masks = new Map(ids.map((id) => [id, store.mask(id).classes]));
+  let classWeights: number[] | undefined;
+  if (strategy === "uncertainty" && (opts.classBalance ?? DEFAULT_CLASS_BALANCE)) {
+    const counts = new Array<number>(numClasses).fill(0);
+    for (const m of masks.values()) for (const v of m) if (v < numClasses) counts[v]++;
+    classWeights = rarityWeights(counts);
+  }
   const scored: { id: number; name: string; score: number; input: ScoreInput }[] = [];
   for (const id of ids) {
     const p = readStoredPrediction(store, id, modelId);
@@ -63,7 +79,8 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       height: p.height,
       classes: p.classes,
       entropy: p.entropy,
-      labels: store.mask(id).classes,
+      labels: masks.get(id) as Uint8Array,
+      classWeights,
     };
     scored.push({ id, name: store.requireImage(id).name, score: imageUncertainty(input), input });
   }

@@ -38,6 +38,8 @@ export interface ProjectTrainOptions {
   minutes?: number;
   /** Passes over the training pool (labeled + unlabeled train-split images); overrides minutes. */
   epochs?: number;
+  /** Exact number of optimizer steps (reproducible runs, benchmarks); overrides epochs and minutes. */
+  steps?: number;
   backend?: BackendPreference;
   /** Side of the square training crops (multiple of 16) at the working resolution; default DEFAULT_CROP, at most the images' working size. */
   size?: number;
@@ -307,7 +309,11 @@ export function trainProject(
       const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
       const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
       const steps =
-        options.epochs != null ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch)) : undefined;
+        options.steps != null
+          ? Math.max(1, Math.round(options.steps))
+          : options.epochs != null
+            ? Math.max(1, Math.ceil(options.epochs * stepsPerEpoch))
+            : undefined;
       const maxSeconds = steps == null ? (options.minutes ?? 10) * 60 : undefined;
       // Held-out check each epoch, spaced out so it costs at most ~15% of training time
       // (a full-size forward pass costs ~1/3 of a training step on as many pixels).
