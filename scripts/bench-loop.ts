@@ -291,7 +291,9 @@ try {
       for (const r of regions) left -= annotateRegion(st, r.imageId, r.region, Math.min(left, share));
       for (const r of regions) if (left > 0) left -= annotateRegion(st, r.imageId, r.region, left);
       st.close();
-      log(`  round ${round} ${arm.name}: ${BUDGET - left} px scribbled in ${regions.length} regions of ${sugg.length} images`);
+      log(
+        `  round ${round} ${arm.name}: ${BUDGET - left} px scribbled in ${regions.length} regions of ${sugg.length} images`,
+      );
       await trainAndPredict(file, `round ${round} ${arm.name}`, FINE_TUNE); // trainProject records the round
     }
   }
@@ -321,7 +323,8 @@ try {
   });
   const result = {
     seed: SEED,
-    training: MINUTES !== undefined ? `${MINUTES} min per round` : `${START_STEPS} steps, then ${STEPS} per round`,
+    training:
+      MINUTES !== undefined ? `${MINUTES} min per round` : `${START_STEPS} steps, then ${STEPS} per round`,
     fineTune: FINE_TUNE,
     rounds: ROUNDS,
     startImages: START_IMAGES,

@@ -5,9 +5,9 @@ import { ProjectStore } from "../store/project-store.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { applyStroke } from "../labels/edit.ts";
-import { Source, UNLABELED } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
-import { imageUncertainty, regionScores, iou } from "./scoring.ts";
+import { imageUncertainty, rarityWeights, regionScores, iou } from "./scoring.ts";
 import { computeSuggestions, storedSuggestions } from "./suggest.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
 import { listRounds, recordRound } from "./rounds.ts";
@@ -97,6 +97,35 @@ describe("active-learning loop", () => {
     labels.fill(0, 0, W * 24); // label the uncertain top half
     const after = imageUncertainty({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels });
     expect(after).toBeLessThan(before / 3);
+  });
+
+  it("class balance asks first about classes with few labels, and most about unseen ones", () => {
+    const w = rarityWeights([900, 100, 0]);
+    expect(w[1]).toBeGreaterThan(w[0]);
+    expect(w[2]).toBe(4);
+    // Two images equally unsure; in one the unsure pixels are predicted as the rare class 1.
+    const common = addImage("unsure-about-a.png", fakePrediction({ x0: 0, x1: 24, y0: 0, y1: 48 }));
+    const rare = addImage("unsure-about-b.png", fakePrediction({ x0: 40, x1: 64, y0: 0, y1: 48 }));
+    const labeled = addImage("labeled.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    const before = store.mask(labeled);
+    const after = cloneMask(before);
+    after.classes.fill(0, 0, W * 40); // mostly class 0 labeled so far
+    after.classes.fill(1, W * 40, W * 42);
+    after.sources.fill(Source.human, 0, W * 42);
+    store.commitDiff(labeled, before, after, {
+      tool: "brush",
+      classIdx: null,
+      width: 1,
+      points: [],
+      author: "t",
+    });
+    const plain = computeSuggestions(store, { n: 2, classBalance: false, save: false });
+    expect(plain[0].score).toBeCloseTo(plain[1].score, 5);
+    const balanced = computeSuggestions(store, { n: 1, classBalance: true, save: false });
+    expect(balanced[0].imageId).toBe(rare);
+    expect(balanced[0].imageId).not.toBe(common);
+    // Its top region sits on the rare class's unsure pixels.
+    expect(balanced[0].regions[0].x + balanced[0].regions[0].width / 2).toBeGreaterThan(32);
   });
 
   it("regions favour uncertain places where classes mix, and do not pile up", () => {

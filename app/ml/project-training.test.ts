@@ -57,7 +57,9 @@ describe("working resolution", () => {
     ).outcome;
     // Crops are capped by the working size (64 * 0.5 = 32), not the image size.
     expect(inputSize).toBe(32);
-    const second = await trainProject(file, { ...common, fineTuneFrom: "latest" }).outcome;
+    // An exact step count (reproducible rounds) overrides epochs.
+    const second = await trainProject(file, { ...common, steps: 3, fineTuneFrom: "latest" }).outcome;
+    expect(second.stepsDone).toBe(3);
 
     await initBackend("wasm"); // training ran in a worker; predict here
     const s = ProjectStore.open(file, { readonly: true });
