@@ -191,11 +191,21 @@ async function trainAndPredict(
   return { modelId: outcome.modelId, miou };
 }
 
+interface ScoreQuality {
+  /** Pearson r across val images: image uncertainty score vs error (1 - pixel accuracy) */
+  pearson: number;
+  /** Spearman rank correlation of the same pairs (robust to a few outlying images) */
+  spearman: number;
+  /** pixel level: probability that a wrong pixel is more uncertain than a right one (0.5 = chance) */
+  pixelAuroc: number;
+}
+
 /**
- * Predicts the val images with a model and correlates, across them, the image's uncertainty score
- * (mean normalized entropy) with its actual error (1 - pixel accuracy against val/gt).
+ * Predicts the val images with a model and asks whether its uncertainty means anything: per image,
+ * the uncertainty score (mean normalized entropy) against the error (1 - pixel accuracy against
+ * val/gt), and per pixel, how well entropy separates wrong pixels from right ones.
  */
-async function scoreErrorCorrelation(file: string, modelId: number): Promise<number> {
+async function scoreQuality(file: string, modelId: number): Promise<ScoreQuality> {
   const vs = ProjectStore.open(file, { readonly: true });
   const valIds = vs.listImages({ split: "val", limit: 1000 }).map((i) => i.id);
   vs.close();
@@ -203,6 +213,8 @@ async function scoreErrorCorrelation(file: string, modelId: number): Promise<num
   const cs = ProjectStore.open(file, { readonly: true });
   const scores: number[] = [];
   const errors: number[] = [];
+  const rightHist = new Float64Array(256);
+  const wrongHist = new Float64Array(256);
   for (const id of valIds) {
     const p = readStoredPrediction(cs, id, modelId);
     if (!p) continue;
@@ -214,14 +226,39 @@ async function scoreErrorCorrelation(file: string, modelId: number): Promise<num
       ent += p.entropy[i] / 255;
       if (gt[i] >= 11) continue;
       counted++;
-      if (p.classes[i] === gt[i]) right++;
+      if (p.classes[i] === gt[i]) {
+        right++;
+        rightHist[p.entropy[i]]++;
+      } else wrongHist[p.entropy[i]]++;
     }
     scores.push(ent / gt.length);
     errors.push(1 - right / counted);
   }
   cs.close();
-  return pearson(scores, errors);
+  // AUROC from the two entropy histograms (ties count half).
+  let below = 0;
+  let pairs = 0;
+  for (let v = 0; v < 256; v++) {
+    pairs += wrongHist[v] * (below + rightHist[v] / 2);
+    below += rightHist[v];
+  }
+  const nWrong = wrongHist.reduce((a, v) => a + v, 0);
+  return {
+    pearson: pearson(scores, errors),
+    spearman: pearson(ranks(scores), ranks(errors)),
+    pixelAuroc: pairs / Math.max(1, nWrong * below),
+  };
 }
+
+function ranks(a: number[]): number[] {
+  const order = a.map((v, i) => [v, i] as const).sort((x, y) => x[0] - y[0]);
+  const r = new Array<number>(a.length);
+  order.forEach(([, i], k) => (r[i] = k));
+  return r;
+}
+
+const fmtQuality = (q: ScoreQuality) =>
+  `Pearson r = ${q.pearson.toFixed(3)}, Spearman = ${q.spearman.toFixed(3)}, pixel AUROC (entropy separates wrong from right pixels) = ${q.pixelAuroc.toFixed(3)}`;
 
 function pearson(a: number[], b: number[]): number {
   const n = a.length;
@@ -261,8 +298,8 @@ try {
   const valLabeled = vs.listImages({ split: "val", limit: 1000 }).reduce((a, r) => a + r.labeledPixels, 0); // dense val gt, not annotation effort
   vs.close();
   // Scores mean something? Predict val images, correlate score with error.
-  const correlation = await scoreErrorCorrelation(base, r0.modelId);
-  log(`  uncertainty vs error across val images (round-0 model): Pearson r = ${correlation.toFixed(3)}`);
+  const correlation = await scoreQuality(base, r0.modelId);
+  log(`  uncertainty vs error across val images (round-0 model): ${fmtQuality(correlation)}`);
 
   const files = new Map<string, string>();
   for (const arm of ARMS) {
@@ -304,9 +341,9 @@ try {
     st.close();
     return row.id;
   })();
-  const finalCorrelation = await scoreErrorCorrelation(firstArm, lastModel);
+  const finalCorrelation = await scoreQuality(firstArm, lastModel);
   log(
-    `  uncertainty vs error across val images (round-${ROUNDS} model of ${ARMS[0].name}): Pearson r = ${finalCorrelation.toFixed(3)}`,
+    `  uncertainty vs error across val images (round-${ROUNDS} model of ${ARMS[0].name}): ${fmtQuality(finalCorrelation)}`,
   );
   const table = ARMS.map((arm) => {
     const st = ProjectStore.open(files.get(arm.name) as string, { readonly: true });
@@ -348,7 +385,8 @@ try {
       console.log(`${String(i).padStart(5)} | ${cells.join(" | ")}`);
     }
     console.log(
-      `uncertainty score vs error (1 - pixel accuracy) across val images: Pearson r = ${correlation.toFixed(3)} (round-0 model), ${finalCorrelation.toFixed(3)} (round-${ROUNDS} model, ${ARMS[0].name})`,
+      `uncertainty vs error across val images, round-0 model: ${fmtQuality(correlation)}\n` +
+        `  round-${ROUNDS} model (${ARMS[0].name}): ${fmtQuality(finalCorrelation)}`,
     );
     console.log(`wall time ${result.wallMinutes.toFixed(1)} min`);
   }
