@@ -39,6 +39,10 @@ const { values: args } = parseArgs({
     "from-scratch": { type: "boolean", default: false },
     seed: { type: "string", default: "1" },
     arms: { type: "string", default: "uncertainty,random" },
+    scale: { type: "string", default: "auto" },
+    size: { type: "string" },
+    lr: { type: "string" },
+    "fine-tune-lr": { type: "string" },
   },
 });
 /** Each round fine-tunes the previous round's model (as the app does), unless --from-scratch. */
@@ -178,6 +182,10 @@ async function trainAndPredict(
     ...(MINUTES !== undefined ? { minutes: MINUTES } : { steps: fineTune ? STEPS : START_STEPS }),
     seed: SEED,
     fineTuneFrom: fineTune ? "latest" : undefined,
+    scale: args.scale === "auto" ? "auto" : Number(args.scale),
+    size: args.size === undefined ? undefined : Number(args.size),
+    learningRate:
+      fineTune && args["fine-tune-lr"] ? Number(args["fine-tune-lr"]) : args.lr ? Number(args.lr) : undefined,
   }).outcome;
   if (outcome.modelId === null) throw new Error("training produced no model");
   const miou = (outcome.validation?.metrics as { miou?: number } | undefined)?.miou ?? null;
