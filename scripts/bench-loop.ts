@@ -59,10 +59,12 @@ const N_SUGGEST = Number(args.suggestions);
 const SEED = Number(args.seed);
 /**
  * The strategies compared, each on its own copy of the round-0 project: "uncertainty" (the app's
- * default scoring), "uncertainty-plain" / "uncertainty-balanced" (class balance off / on), "random".
+ * default scoring), "uncertainty-plain" / "uncertainty-balanced" (class balance off / on),
+ * "uncertainty-no-coverage" (without representativeness and labeled images as centers), "random".
  */
-const ARM_KINDS: Record<string, { strategy: Strategy; classBalance?: boolean }> = {
+const ARM_KINDS: Record<string, { strategy: Strategy; classBalance?: boolean; coverage?: boolean }> = {
   uncertainty: { strategy: "uncertainty" },
+  "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
   "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
   random: { strategy: "random" },
@@ -323,6 +325,7 @@ try {
         n: N_SUGGEST,
         strategy: arm.strategy,
         classBalance: arm.classBalance,
+        coverage: arm.coverage,
         seed: (SEED - 1) * 1000 + round,
         regionsPerImage: 3,
       });
@@ -337,7 +340,7 @@ try {
       for (const r of regions) if (left > 0) left -= annotateRegion(st, r.imageId, r.region, left);
       st.close();
       log(
-        `  round ${round} ${arm.name}: ${BUDGET - left} px scribbled in ${regions.length} regions of ${sugg.length} images`,
+        `  round ${round} ${arm.name}: ${BUDGET - left} px scribbled in ${regions.length} regions of ${sugg.length} images (${sugg.map((x) => x.image).join(", ")})`,
       );
       await trainAndPredict(file, `round ${round} ${arm.name}`, FINE_TUNE); // trainProject records the round
     }

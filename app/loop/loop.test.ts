@@ -7,7 +7,7 @@ import { encodeIndexPng } from "../exchange/index-png.ts";
 import { applyStroke } from "../labels/edit.ts";
 import { Source, UNLABELED, cloneMask } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
-import { imageUncertainty, rarityWeights, regionScores, iou } from "./scoring.ts";
+import { imageUncertainty, rarityWeights, regionScores, representativeness, iou } from "./scoring.ts";
 import { computeSuggestions, storedSuggestions } from "./suggest.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
 import { listRounds, recordRound } from "./rounds.ts";
@@ -165,6 +165,34 @@ describe("active-learning loop", () => {
     expect(store.image(s[0].imageId)?.status).toBe("suggested");
     const random = computeSuggestions(store, { n: 3, strategy: "random", seed: 3 });
     expect(new Set(random.map((x) => x.imageId)).size).toBe(3);
+  });
+
+  it("coverage sends the queue where the labels don't reach, and a one-off outlier does not head it", () => {
+    // Scene A (class border at x=32) has a labeled image; an unlabeled A is a little more unsure
+    // than the unlabeled B (border at x=8), yet B is what the labels say nothing about yet.
+    const labeledA = addImage("a-labeled.png", fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 40 }));
+    const moreUnsureA = addImage("a-unsure.png", fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 44 }));
+    const b = addImage("b.png", fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 40 }, 8));
+    const before = store.mask(labeledA);
+    const after = cloneMask(before);
+    after.classes.fill(0, W * 46, W * 47);
+    after.sources.fill(Source.human, W * 46, W * 47);
+    store.commitDiff(labeledA, before, after, {
+      tool: "brush",
+      classIdx: null,
+      width: 1,
+      points: [],
+      author: "t",
+    });
+    const without = computeSuggestions(store, { n: 1, coverage: false, save: false });
+    expect(without[0].imageId).toBe(moreUnsureA);
+    const covered = computeSuggestions(store, { n: 1, coverage: true, save: false });
+    expect(covered[0].imageId).toBe(b);
+    // Five similar images and one unlike any other: the outlier is the least typical by far.
+    const dens = representativeness([0, 0.1, 0.2, 0.1, 0.05, 5].map((v) => new Float32Array([v])));
+    expect(Math.max(...dens)).toBe(1);
+    expect(Math.min(...dens.slice(0, 5))).toBeGreaterThan(0.5);
+    expect(dens[5]).toBeLessThan(0.3);
   });
 
   it("accepting predictions labels only unlabeled pixels, with provenance, and can be undone or cleared", () => {

@@ -171,6 +171,31 @@ export function distance(a: Float32Array, b: Float32Array): number {
 }
 
 /**
+ * How typical each image is of the set (information density): the mean Gaussian similarity of
+ * its descriptor to the others' (at most 256 evenly spaced ones, so it stays linear in the number
+ * of images), with the bandwidth the median of those distances; scaled so the most typical image
+ * is 1. Multiplying uncertainty by it keeps one-off outliers from heading the queue.
+ */
+export function representativeness(desc: readonly Float32Array[]): number[] {
+  const n = desc.length;
+  if (n <= 2) return desc.map(() => 1);
+  const step = Math.max(1, n / 256);
+  const sample: number[] = [];
+  for (let k = 0; k < n; k += step) sample.push(Math.floor(k));
+  const dists = desc.map((d) => sample.map((j) => distance(d, desc[j])));
+  const all = dists
+    .flat()
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b);
+  const sigma = all.length ? all[Math.floor(all.length / 2)] : 1;
+  const dens = dists.map(
+    (row) => row.reduce((a, v) => a + Math.exp(-(v * v) / (2 * sigma * sigma)), 0) / row.length,
+  );
+  const max = Math.max(...dens, 1e-12);
+  return dens.map((v) => v / max);
+}
+
+/**
  * Class-balance weights for scoring: sqrt(median / n_c) over the labeled pixel counts n_c,
  * clipped to [0.25, 4]; a class with no labels yet gets the largest weight (4), so the loop
  * goes looking for it.

@@ -1,22 +1,27 @@
 /**
  * The suggestion queue: which images to label next, and where in them.
  *
- * `uncertainty`: a pool of the 3n most uncertain images (imageUncertainty over unlabeled
- * pixels), then a greedy pick that trades score against diversity (k-center style on layout
- * descriptors: value = score x (0.5 + 0.5 x distance to the nearest already-picked image /
- * largest such distance)), so ten near-identical frames don't fill the queue.
+ * `uncertainty`: a pool of the 3n most valuable images, then a greedy pick that trades value
+ * against diversity (k-center style on layout descriptors: value x (0.5 + 0.5 x distance to the
+ * nearest already-picked image / largest such distance)), so ten near-identical frames don't fill
+ * the queue. An image's value is its uncertainty (imageUncertainty over unlabeled pixels); with
+ * coverage (default) it is uncertainty x representativeness (how typical the image is of the
+ * project: information density), and images that already have labels count as picked before
+ * the greedy pick starts (core-set style), so the queue goes where the labels don't reach yet.
  * `random`: a seeded random choice with randomly placed regions, for comparison.
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { seededRandom } from "../ml/random.ts";
 import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
+import { UNLABELED } from "../labels/mask.ts";
 import { readStoredPrediction, latestPredictionModelId } from "./prediction-data.ts";
 import {
   distance,
   imageUncertainty,
   layoutDescriptor,
   rarityWeights,
+  representativeness,
   regionScores,
   type RegionScore,
   type ScoreInput,
@@ -26,6 +31,8 @@ export type Strategy = "uncertainty" | "random";
 
 /** Class-balanced uncertainty by default (see SuggestOptions.classBalance and docs/loop.md). */
 export const DEFAULT_CLASS_BALANCE = false;
+/** Coverage (representativeness and labeled images as centers) by default: see docs/loop.md. */
+export const DEFAULT_COVERAGE = true;
 
 export interface SuggestionItem {
   imageId: number;
@@ -48,6 +55,11 @@ export interface SuggestOptions {
    * (rarityWeights), so rare classes get asked about (uncertainty strategy only).
    */
   classBalance?: boolean;
+  /**
+   * Value = uncertainty x representativeness, and images with labels count as already picked in
+   * the diversity step (uncertainty strategy only; default DEFAULT_COVERAGE).
+   */
+  coverage?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -88,10 +100,28 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   if (strategy === "random") {
     picked = shuffle(scored, rand).slice(0, n);
   } else {
-    const pool = [...scored].sort((a, b) => b.score - a.score).slice(0, Math.max(n, 3 * n));
-    const desc = new Map(pool.map((s) => [s.id, layoutDescriptor(s.input, numClasses)]));
+    const coverage = opts.coverage ?? DEFAULT_COVERAGE;
+    const descOf = new Map<number, Float32Array>();
+    const value = new Map(scored.map((s) => [s.id, s.score]));
+    let centers: Float32Array[] = [];
+    if (coverage) {
+      for (const s of scored) descOf.set(s.id, layoutDescriptor(s.input, numClasses));
+      const density = representativeness(scored.map((s) => descOf.get(s.id) as Float32Array));
+      scored.forEach((s, i) => value.set(s.id, s.score * density[i]));
+      centers = scored
+        .filter((s) => (masks.get(s.id) as Uint8Array).some((v) => v !== UNLABELED))
+        .map((s) => descOf.get(s.id) as Float32Array);
+    }
+    const valueOf = (s: (typeof scored)[number]) => value.get(s.id) as number;
+    const pool = [...scored].sort((a, b) => valueOf(b) - valueOf(a)).slice(0, Math.max(n, 3 * n));
+    for (const s of pool) if (!descOf.has(s.id)) descOf.set(s.id, layoutDescriptor(s.input, numClasses));
     picked = [];
-    const minDist = new Map(pool.map((s) => [s.id, Infinity]));
+    const minDist = new Map(
+      pool.map((s) => {
+        const d = descOf.get(s.id) as Float32Array;
+        return [s.id, centers.reduce((m, c) => Math.min(m, distance(d, c)), Infinity)];
+      }),
+    );
     while (picked.length < n && picked.length < pool.length) {
       let best: (typeof pool)[number] | null = null;
       let bestValue = -Infinity;
@@ -100,19 +130,19 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       for (const s of pool) {
         if (picked.includes(s)) continue;
         const d = minDist.get(s.id) as number;
-        const value = s.score * (Number.isFinite(d) ? 0.5 + (0.5 * d) / maxD : 1);
-        if (value > bestValue) {
-          bestValue = value;
+        const v = valueOf(s) * (Number.isFinite(d) ? 0.5 + (0.5 * d) / maxD : 1);
+        if (v > bestValue) {
+          bestValue = v;
           best = s;
         }
       }
       if (!best) break;
       picked.push(best);
-      const bd = desc.get(best.id) as Float32Array;
+      const bd = descOf.get(best.id) as Float32Array;
       for (const s of pool)
         minDist.set(
           s.id,
-          Math.min(minDist.get(s.id) as number, distance(bd, desc.get(s.id) as Float32Array)),
+          Math.min(minDist.get(s.id) as number, distance(bd, descOf.get(s.id) as Float32Array)),
         );
     }
   }
