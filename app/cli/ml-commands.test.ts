@@ -161,6 +161,35 @@ describe("train / predict / eval through the CLI", () => {
       path.join(dir, "valgt"),
     );
     expect(text.stdout).toMatch(/mean IoU/);
+
+    // The loop: suggestions as documented JSON (never val images), accept turns a prediction
+    // into labels, rounds lists the model's round.
+    const sg = await cli("suggest", project, "--n", "2", "--no-coverage", "--json");
+    const suggestions = (
+      JSON.parse(sg.stdout) as {
+        suggestions: { image: string; score: number; regions: Record<string, number>[] }[];
+      }
+    ).suggestions;
+    expect(suggestions).toHaveLength(2);
+    expect(suggestions.every((s) => s.image !== "img4.png" && s.score >= 0)).toBe(true);
+    expect(Object.keys(suggestions[0].regions[0]).sort()).toEqual([
+      "height",
+      "id",
+      "score",
+      "width",
+      "x",
+      "y",
+    ]);
+    const acc = await cli("accept", project, "img3.png", "--min-confidence", "0", "--json");
+    expect(JSON.parse(acc.stdout)).toMatchObject({ image: "img3.png", acceptedPixels: W * H, modelId: 1 });
+    const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(
+      (err: unknown) => err,
+    );
+    expect(String((bad as { stderr: string }).stderr)).toMatch(/no image named or numbered "nope.png"/);
+    const rounds = JSON.parse((await cli("rounds", project, "--json")).stdout) as {
+      rounds: { modelId: number; labeledPixels: number }[];
+    };
+    expect(rounds.rounds.map((r) => r.modelId)).toEqual([1]);
   });
 
   it("explains what is missing", async () => {
