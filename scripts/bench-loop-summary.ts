@@ -10,6 +10,9 @@ import fs from "node:fs";
 interface Run {
   seed: number;
   training: string;
+  scale?: string;
+  cropSize?: string;
+  fineTuneLearningRate?: string;
   budgetPerRound: number;
   rounds: number;
   table: { strategy: string; rounds: { round: number; labeledPixels: number; valMiou: number | null }[] }[];
@@ -40,7 +43,7 @@ const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const miou = (r: Run, k: number, i: number) => r.table[k].rounds[i]?.valMiou ?? NaN;
 
 console.log(
-  `${first.training}, ${first.budgetPerRound} px per round, seeds ${runs.map((r) => r.seed).join(", ")}: val mIoU per seed (mean)\n`,
+  `${first.training}${first.scale ? ` (scale ${first.scale}, crop ${first.cropSize}, fine-tune lr ${first.fineTuneLearningRate})` : ""}, ${first.budgetPerRound} px per round, seeds ${runs.map((r) => r.seed).join(", ")}: val mIoU per seed (mean)\n`,
 );
 console.log(`| round | ${strategies.map((s) => `${s}: labeled px | ${s}: val mIoU`).join(" | ")} |`);
 console.log(`| ----- | ${strategies.map(() => "---: | ---").join(" | ")} |`);

@@ -1,8 +1,9 @@
 /**
- * npm run bench:loop [-- --minutes N] [-- --rounds N] [-- --budget PX] [-- --seed N] [-- --json]
+ * npm run bench:loop [-- --steps N --start-steps N | --minutes N] [--rounds N] [--budget PX] [--seed N]
+ *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--json]
  *
  * Simulates an annotator on camvid-dev. Start: scribbles of a few train images. Each round:
- * train (fixed time budget), predict the train images, take the top suggestions and, inside
+ * train (a fixed number of steps, or a time budget), predict the train images, take the top suggestions and, inside
  * each suggested region, draw scribbles of the true class (train/gt plays the annotator's
  * eyes) within a fixed pixel budget per round; repeat. The uncertainty strategy and the
  * random strategy run in the same process from the same round-0 model, with equal budgets.
@@ -26,11 +27,17 @@ import { listRounds } from "../app/loop/rounds.ts";
 import { Source, UNLABELED, cloneMask } from "../app/labels/mask.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
 
+/**
+ * Defaults (the configuration docs/loop.md reports): cheaper training than the app's defaults
+ * (working scale 0.4, 96-px crops, 800 steps from scratch then 300 fine-tuning steps at lr 3e-4,
+ * a 300-step round with its predictions ~200 s on one wasm core), so a 4-round, 3-strategy run
+ * takes ~50 minutes.
+ */
 const { values: args } = parseArgs({
   options: {
     minutes: { type: "string" },
-    steps: { type: "string", default: "200" },
-    "start-steps": { type: "string", default: "400" },
+    steps: { type: "string", default: "300" },
+    "start-steps": { type: "string", default: "800" },
     rounds: { type: "string", default: "4" },
     budget: { type: "string", default: "10000" },
     start: { type: "string", default: "8" },
@@ -38,11 +45,11 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     "from-scratch": { type: "boolean", default: false },
     seed: { type: "string", default: "1" },
-    arms: { type: "string", default: "uncertainty,random" },
-    scale: { type: "string", default: "auto" },
-    size: { type: "string" },
+    arms: { type: "string", default: "uncertainty,uncertainty-no-coverage,random" },
+    scale: { type: "string", default: "0.4" },
+    size: { type: "string", default: "96" },
     lr: { type: "string" },
-    "fine-tune-lr": { type: "string" },
+    "fine-tune-lr": { type: "string", default: "3e-4" },
   },
 });
 /** Each round fine-tunes the previous round's model (as the app does), unless --from-scratch. */
@@ -374,6 +381,10 @@ try {
     training:
       MINUTES !== undefined ? `${MINUTES} min per round` : `${START_STEPS} steps, then ${STEPS} per round`,
     fineTune: FINE_TUNE,
+    scale: args.scale,
+    cropSize: args.size ?? "default",
+    learningRate: args.lr ?? "default",
+    fineTuneLearningRate: args["fine-tune-lr"] ?? args.lr ?? "default",
     rounds: ROUNDS,
     startImages: START_IMAGES,
     budgetPerRound: BUDGET,
