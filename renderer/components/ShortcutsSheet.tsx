@@ -29,7 +29,7 @@ const GROUPS: { title: string; items: [string, string][] }[] = [
   {
     title: "Moving around",
     items: [
-      ["N", "Next suggested image (most uncertain)"],
+      ["N", "Next suggested image (unsure, and unlike what is labeled)"],
       ["←  →", "Previous / next image"],
       ["G", "Back to the image grid"],
       ["Enter", "Open the focused image (grid)"],

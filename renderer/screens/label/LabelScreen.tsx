@@ -347,7 +347,7 @@ export function LabelScreen({
             className="primary"
             data-testid="next-suggestion"
             onClick={() => void nextSuggestion()}
-            title="Next suggested image: the most uncertain (N)"
+            title="Next suggested image: unsure, and unlike what is labeled (N)"
           >
             Next suggestion <kbd>N</kbd>
           </button>
