@@ -33,8 +33,9 @@ const runs = files.map((f): Run => {
 });
 const first = runs[0];
 const strategies = first.table.map((t) => t.strategy);
+const CONFIG = ["training", "scale", "cropSize", "fineTuneLearningRate", "budgetPerRound", "rounds"] as const;
 for (const r of runs)
-  if (r.training !== first.training || r.budgetPerRound !== first.budgetPerRound || r.rounds !== first.rounds)
+  if (CONFIG.some((key) => r[key] !== first[key]))
     throw new Error(
       `seed ${r.seed}: another configuration than seed ${first.seed}; summarize like with like`,
     );

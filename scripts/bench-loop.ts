@@ -3,8 +3,8 @@
  *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--json]
  *
  * Simulates an annotator on camvid-dev. Start: scribbles of a few train images. Each round:
- * train (a fixed number of steps, or a time budget), predict the train images, take the top suggestions and, inside
- * each suggested region, draw scribbles of the true class (train/gt plays the annotator's
+ * train (a fixed number of steps, or a time budget), predict the train images, take the top
+ * suggestions and, inside each suggested region, draw scribbles of the true class (train/gt plays the annotator's
  * eyes) within a fixed pixel budget per round; repeat. The uncertainty strategy and the
  * random strategy run in the same process from the same round-0 model, with equal budgets.
  * Also reports, across val images, the correlation between an image's uncertainty score and
@@ -192,9 +192,8 @@ async function trainAndPredict(
     seed: SEED,
     fineTuneFrom: fineTune ? "latest" : undefined,
     scale: args.scale === "auto" ? "auto" : Number(args.scale),
-    size: args.size === undefined ? undefined : Number(args.size),
-    learningRate:
-      fineTune && args["fine-tune-lr"] ? Number(args["fine-tune-lr"]) : args.lr ? Number(args.lr) : undefined,
+    size: Number(args.size),
+    learningRate: fineTune ? Number(args["fine-tune-lr"]) : args.lr ? Number(args.lr) : undefined,
   }).outcome;
   if (outcome.modelId === null) throw new Error("training produced no model");
   const miou = (outcome.validation?.metrics as { miou?: number } | undefined)?.miou ?? null;
@@ -382,9 +381,9 @@ try {
       MINUTES !== undefined ? `${MINUTES} min per round` : `${START_STEPS} steps, then ${STEPS} per round`,
     fineTune: FINE_TUNE,
     scale: args.scale,
-    cropSize: args.size ?? "default",
+    cropSize: args.size,
     learningRate: args.lr ?? "default",
-    fineTuneLearningRate: args["fine-tune-lr"] ?? args.lr ?? "default",
+    fineTuneLearningRate: args["fine-tune-lr"],
     rounds: ROUNDS,
     startImages: START_IMAGES,
     budgetPerRound: BUDGET,

@@ -17,6 +17,15 @@ function findImage(store: ProjectStore, ref: string) {
   throw new UserError(`${store.file}: no image named or numbered "${ref}"`);
 }
 
+/** undefined where neither --x nor --no-x was given: the core's default applies */
+interface SuggestCliOptions {
+  n: string;
+  strategy: Strategy;
+  coverage?: boolean;
+  classBalance?: boolean;
+  json?: boolean;
+}
+
 /** suggest / accept / rounds: the active-learning loop (issue 5). */
 export function registerLoopCommands(program: Command): void {
   program
@@ -34,55 +43,50 @@ export function registerLoopCommands(program: Command): void {
     .option("--class-balance", "weigh uncertainty by how rare the predicted class is among the labels")
     .option("--no-class-balance", "every class counts the same (default)")
     .option("--json", "machine-readable output")
-    .action(
-      (
-        project: string,
-        o: { n: string; strategy: Strategy; coverage?: boolean; classBalance?: boolean; json?: boolean },
-      ) => {
-        const n = Number(o.n);
-        if (!Number.isInteger(n) || n < 1)
-          throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
-        const store = ProjectStore.open(project);
-        try {
-          const items = computeSuggestions(store, {
-            n,
-            strategy: o.strategy,
-            coverage: o.coverage,
-            classBalance: o.classBalance,
-          });
-          if (o.json) {
-            out(
-              JSON.stringify({
-                suggestions: items.map((s) => ({
-                  image: s.image,
-                  score: s.score,
-                  regions: s.regions.map((r) => ({
-                    id: r.id,
-                    x: r.x,
-                    y: r.y,
-                    width: r.width,
-                    height: r.height,
-                    score: r.score,
-                  })),
+    .action((project: string, o: SuggestCliOptions) => {
+      const n = Number(o.n);
+      if (!Number.isInteger(n) || n < 1)
+        throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
+      const store = ProjectStore.open(project);
+      try {
+        const items = computeSuggestions(store, {
+          n,
+          strategy: o.strategy,
+          coverage: o.coverage,
+          classBalance: o.classBalance,
+        });
+        if (o.json) {
+          out(
+            JSON.stringify({
+              suggestions: items.map((s) => ({
+                image: s.image,
+                score: s.score,
+                regions: s.regions.map((r) => ({
+                  id: r.id,
+                  x: r.x,
+                  y: r.y,
+                  width: r.width,
+                  height: r.height,
+                  score: r.score,
                 })),
-              }),
-            );
-            return;
-          }
-          if (items.length === 0)
-            out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
-          for (const s of items) {
-            out(`${String(s.rank).padStart(3)}. ${s.image}  score ${s.score.toFixed(4)}`);
-            for (const r of s.regions)
-              out(
-                `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
-              );
-          }
-        } finally {
-          store.close();
+              })),
+            }),
+          );
+          return;
         }
-      },
-    );
+        if (items.length === 0)
+          out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
+        for (const s of items) {
+          out(`${String(s.rank).padStart(3)}. ${s.image}  score ${s.score.toFixed(4)}`);
+          for (const r of s.regions)
+            out(
+              `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
+            );
+        }
+      } finally {
+        store.close();
+      }
+    });
 
   program
     .command("accept")

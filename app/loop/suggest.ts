@@ -14,7 +14,6 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { seededRandom } from "../ml/random.ts";
 import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
-import { UNLABELED } from "../labels/mask.ts";
 import { readStoredPrediction, latestPredictionModelId } from "./prediction-data.ts";
 import {
   distance,
@@ -71,9 +70,14 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   if (modelId === null)
     throw new UserError(`${store.file}: no predictions yet; run pixelloop train and pixelloop predict first`);
   const numClasses = store.classes().length;
-  const ids = (
-    store.db.prepare("SELECT id FROM images WHERE split != 'val' ORDER BY id").all() as { id: number }[]
-  ).map((r) => r.id);
+  const rows = store.db
+    .prepare(
+      `SELECT i.id, COALESCE(m.labeled_pixels, 0) AS labeled FROM images i
+       LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.split != 'val' ORDER BY i.id`,
+    )
+    .all() as { id: number; labeled: number }[];
+  const ids = rows.map((r) => r.id);
+  const hasLabels = new Set(rows.filter((r) => r.labeled > 0).map((r) => r.id));
   const rand = seededRandom(opts.seed ?? 1);
   const masks = new Map(ids.map((id) => [id, store.mask(id).classes]));
   let classWeights: number[] | undefined;
@@ -101,26 +105,21 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     picked = shuffle(scored, rand).slice(0, n);
   } else {
     const coverage = opts.coverage ?? DEFAULT_COVERAGE;
-    const descOf = new Map<number, Float32Array>();
-    const value = new Map(scored.map((s) => [s.id, s.score]));
-    let centers: Float32Array[] = [];
-    if (coverage) {
-      for (const s of scored) descOf.set(s.id, layoutDescriptor(s.input, numClasses));
-      const density = representativeness(scored.map((s) => descOf.get(s.id) as Float32Array));
-      scored.forEach((s, i) => value.set(s.id, s.score * density[i]));
-      centers = scored
-        .filter((s) => (masks.get(s.id) as Uint8Array).some((v) => v !== UNLABELED))
-        .map((s) => descOf.get(s.id) as Float32Array);
-    }
-    const valueOf = (s: (typeof scored)[number]) => value.get(s.id) as number;
-    const pool = [...scored].sort((a, b) => valueOf(b) - valueOf(a)).slice(0, Math.max(n, 3 * n));
-    for (const s of pool) if (!descOf.has(s.id)) descOf.set(s.id, layoutDescriptor(s.input, numClasses));
+    const descriptors = new Map<number, Float32Array>();
+    const descOf = (s: (typeof scored)[number]): Float32Array => {
+      let d = descriptors.get(s.id);
+      if (!d) descriptors.set(s.id, (d = layoutDescriptor(s.input, numClasses)));
+      return d;
+    };
+    const density = coverage ? representativeness(scored.map(descOf)) : null;
+    const centers = coverage ? scored.filter((s) => hasLabels.has(s.id)).map(descOf) : [];
+    const pool = scored
+      .map((s, i) => ({ ...s, value: density ? s.score * density[i] : s.score }))
+      .sort((a, b) => b.value - a.value)
+      .slice(0, Math.max(n, 3 * n));
     picked = [];
     const minDist = new Map(
-      pool.map((s) => {
-        const d = descOf.get(s.id) as Float32Array;
-        return [s.id, centers.reduce((m, c) => Math.min(m, distance(d, c)), Infinity)];
-      }),
+      pool.map((s) => [s.id, centers.reduce((m, c) => Math.min(m, distance(descOf(s), c)), Infinity)]),
     );
     while (picked.length < n && picked.length < pool.length) {
       let best: (typeof pool)[number] | null = null;
@@ -130,7 +129,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       for (const s of pool) {
         if (picked.includes(s)) continue;
         const d = minDist.get(s.id) as number;
-        const v = valueOf(s) * (Number.isFinite(d) ? 0.5 + (0.5 * d) / maxD : 1);
+        const v = s.value * (Number.isFinite(d) ? 0.5 + (0.5 * d) / maxD : 1);
         if (v > bestValue) {
           bestValue = v;
           best = s;
@@ -138,12 +137,8 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       }
       if (!best) break;
       picked.push(best);
-      const bd = descOf.get(best.id) as Float32Array;
-      for (const s of pool)
-        minDist.set(
-          s.id,
-          Math.min(minDist.get(s.id) as number, distance(bd, descOf.get(s.id) as Float32Array)),
-        );
+      const bd = descOf(best);
+      for (const s of pool) minDist.set(s.id, Math.min(minDist.get(s.id) as number, distance(bd, descOf(s))));
     }
   }
   const items: SuggestionItem[] = picked.map((s, i) => ({
