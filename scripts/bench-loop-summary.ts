@@ -13,6 +13,7 @@ interface Run {
   scale?: string;
   cropSize?: string;
   fineTuneLearningRate?: string;
+  annotator?: string;
   budgetPerRound: number;
   rounds: number;
   table: { strategy: string; rounds: { round: number; labeledPixels: number; valMiou: number | null }[] }[];
@@ -33,7 +34,15 @@ const runs = files.map((f): Run => {
 });
 const first = runs[0];
 const strategies = first.table.map((t) => t.strategy);
-const CONFIG = ["training", "scale", "cropSize", "fineTuneLearningRate", "budgetPerRound", "rounds"] as const;
+const CONFIG = [
+  "training",
+  "scale",
+  "cropSize",
+  "fineTuneLearningRate",
+  "budgetPerRound",
+  "rounds",
+  "annotator",
+] as const;
 for (const r of runs)
   if (CONFIG.some((key) => r[key] !== first[key]))
     throw new Error(

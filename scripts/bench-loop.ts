@@ -24,7 +24,9 @@ import { predictProject } from "../app/ml/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
-import { Source, UNLABELED, cloneMask } from "../app/labels/mask.ts";
+import { cloneMask } from "../app/labels/mask.ts";
+import { seededRandom } from "../app/ml/random.ts";
+import { scribbleRegion } from "./sim-annotator.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
 
 /**
@@ -67,10 +69,24 @@ const SEED = Number(args.seed);
 /**
  * The strategies compared, each on its own copy of the round-0 project: "uncertainty" (the app's
  * default scoring), "uncertainty-plain" / "uncertainty-balanced" (class balance off / on),
- * "uncertainty-no-coverage" (without representativeness and labeled images as centers), "random".
+ * "uncertainty-no-coverage" (without representativeness and labeled images as centers),
+ * "uncertainty-random-regions" (the uncertainty strategy's images, regions placed at random as the
+ * random strategy places them: is it the images or the regions that help?),
+ * "uncertainty-mean-regions" (regions by mean uncertainty alone, without favouring mixed windows), "random".
  */
-const ARM_KINDS: Record<string, { strategy: Strategy; classBalance?: boolean; coverage?: boolean }> = {
+const ARM_KINDS: Record<
+  string,
+  {
+    strategy: Strategy;
+    classBalance?: boolean;
+    coverage?: boolean;
+    randomRegions?: boolean;
+    regionMix?: boolean;
+  }
+> = {
   uncertainty: { strategy: "uncertainty" },
+  "uncertainty-random-regions": { strategy: "uncertainty", randomRegions: true },
+  "uncertainty-mean-regions": { strategy: "uncertainty", regionMix: false },
   "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
   "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
@@ -81,6 +97,8 @@ const ARMS = args.arms.split(",").map((name) => {
   if (!kind) throw new Error(`--arms: unknown strategy "${name}" (${Object.keys(ARM_KINDS).join(", ")})`);
   return { name, ...kind };
 });
+/** Which simulated annotator drew the labels (runs with different annotators are not comparable). */
+const ANNOTATOR = "every class in the region, equal shares, horizontal or vertical strokes";
 const CAMVID = path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev");
 const log = (s: string) => process.stderr.write(s + "\n");
 
@@ -93,12 +111,7 @@ function gtOf(split: "train" | "val", name: string): Uint8Array {
   return gtCache.get(key) as Uint8Array;
 }
 
-/**
- * The simulated annotator, inside one region: horizontal 3-px scribbles of the true class, kept
- * 2 px inside the class's area. First one scribble per class present (the middle of its rows),
- * then more scribbles per class, each on the row farthest from that class's earlier ones, until
- * the allowance is spent or the region has no unlabeled interior left.
- */
+/** The simulated annotator (sim-annotator.ts) on one suggested region, committed as one stroke. */
 function annotateRegion(
   store: ProjectStore,
   imageId: number,
@@ -106,70 +119,17 @@ function annotateRegion(
   allowance: number,
 ): number {
   const img = store.requireImage(imageId);
-  const gt = gtOf("train", img.name);
-  const numClasses = store.classes().length;
   const before = store.mask(imageId);
   const after = cloneMask(before);
-  const w = img.width;
-  type Run = { y: number; x0: number; x1: number };
-  const runs: Run[][] = Array.from({ length: numClasses }, () => []);
-  for (let c = 0; c < numClasses; c++) {
-    for (let y = region.y + 2; y < region.y + region.height - 2; y++) {
-      let run = -1;
-      for (let x = region.x; x <= region.x + region.width; x++) {
-        const inside =
-          x < region.x + region.width &&
-          gt[y * w + x] === c &&
-          gt[(y - 2) * w + x] === c &&
-          gt[(y + 2) * w + x] === c;
-        if (inside && run < 0) run = x;
-        if (!inside && run >= 0) {
-          if (x - run >= 8) runs[c].push({ y, x0: run + 2, x1: x - 2 });
-          run = -1;
-        }
-      }
-    }
-  }
-  const drawn: number[][] = Array.from({ length: numClasses }, () => []);
-  let used = 0;
-  const draw = (c: number, r: Run): number => {
-    let n = 0;
-    for (let dy = -1; dy <= 1; dy++) {
-      for (let x = r.x0; x < r.x1 && used + n < allowance; x++) {
-        const i = (r.y + dy) * w + x;
-        if (after.classes[i] !== UNLABELED || gt[i] !== c) continue;
-        after.classes[i] = c;
-        after.sources[i] = Source.human;
-        n++;
-      }
-    }
-    drawn[c].push(r.y);
-    return n;
-  };
-  let progress = true;
-  while (used < allowance && progress) {
-    progress = false;
-    for (let c = 0; c < numClasses && used < allowance; c++) {
-      if (runs[c].length === 0) continue;
-      // The first scribble of a class goes through the middle of its rows; later ones on the
-      // row farthest (at least 6 px) from this class's earlier scribbles.
-      let pick: Run | undefined;
-      if (drawn[c].length === 0) pick = runs[c][Math.floor(runs[c].length / 2)];
-      else {
-        let best = 5;
-        for (const r of runs[c]) {
-          const d = Math.min(...drawn[c].map((y) => Math.abs(y - r.y)));
-          if (d > best) {
-            best = d;
-            pick = r;
-          }
-        }
-      }
-      if (!pick) continue;
-      used += draw(c, pick);
-      progress = true;
-    }
-  }
+  const used = scribbleRegion(
+    gtOf("train", img.name),
+    after,
+    img.width,
+    img.height,
+    region,
+    allowance,
+    store.classes().length,
+  );
   if (used > 0)
     store.commitDiff(imageId, before, after, {
       tool: "brush",
@@ -179,6 +139,19 @@ function annotateRegion(
       author: "simulated annotator",
     });
   return used;
+}
+
+/** The region moved to a random place in its image (same size), as the random strategy places regions. */
+function randomlyPlaced(
+  store: ProjectStore,
+  imageId: number,
+  r: RegionScore,
+  rand: () => number,
+): RegionScore {
+  const img = store.requireImage(imageId);
+  const x = Math.floor(rand() * Math.max(1, img.width - r.width));
+  const y = Math.floor(rand() * Math.max(1, img.height - r.height));
+  return { ...r, x, y };
 }
 
 async function trainAndPredict(
@@ -327,14 +300,20 @@ try {
     for (const arm of ARMS) {
       const file = files.get(arm.name) as string;
       const st = ProjectStore.open(file);
+      const seed = (SEED - 1) * 1000 + round;
       const sugg = computeSuggestions(st, {
         n: N_SUGGEST,
         strategy: arm.strategy,
         classBalance: arm.classBalance,
         coverage: arm.coverage,
-        seed: (SEED - 1) * 1000 + round,
+        regionMix: arm.regionMix,
+        seed,
         regionsPerImage: 3,
       });
+      if (arm.randomRegions) {
+        const rand = seededRandom(seed);
+        for (const s of sugg) s.regions = s.regions.map((r) => randomlyPlaced(st, s.imageId, r, rand));
+      }
       // Spend the budget over the suggested regions: first an equal share each (in rank order,
       // round-robin across images), then what is left, region by region, until it is spent.
       const regions = [0, 1, 2].flatMap((k) =>
@@ -387,6 +366,7 @@ try {
     rounds: ROUNDS,
     startImages: START_IMAGES,
     budgetPerRound: BUDGET,
+    annotator: ANNOTATOR,
     suggestedImagesPerRound: N_SUGGEST,
     uncertaintyErrorCorrelation: correlation,
     uncertaintyErrorCorrelationLastRound: finalCorrelation,

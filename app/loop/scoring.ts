@@ -48,11 +48,19 @@ export function imageUncertainty(s: ScoreInput): number {
   return (sum / unlabeled / 255) * (unlabeled / s.entropy.length);
 }
 
+/** Regions favour mixed windows (the impurity factor) unless told otherwise. */
+export const DEFAULT_REGION_MIX = true;
+
 export interface RegionOptions {
   /** window side as a fraction of the shorter image side (default 0.2) */
   windowFraction?: number;
   /** how many regions to keep (default 3) */
   topK?: number;
+  /**
+   * Favour windows where predicted classes mix (score x (0.25 + Gini impurity)); false = mean
+   * uncertainty alone (default DEFAULT_REGION_MIX).
+   */
+  mix?: boolean;
   /** windows overlapping a kept one by more than this IoU are dropped (default 0.1) */
   maxOverlap?: number;
   numClasses: number;
@@ -64,6 +72,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
   const K = opts.numClasses;
   const side = Math.max(8, Math.round(Math.min(w, h) * (opts.windowFraction ?? 0.2)));
   const stride = Math.max(4, Math.floor(side / 2));
+  const mix = opts.mix ?? DEFAULT_REGION_MIX;
   // Integral images (w+1)x(h+1): uncertainty of unlabeled pixels, unlabeled count, per-class counts.
   const W1 = w + 1;
   const U = new Float64Array(W1 * (h + 1));
@@ -105,11 +114,11 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
       if (n < area * 0.05) continue; // mostly labeled already
       const meanU = box(U, x0, y0, x1, y1) / n;
       let gini = 1;
-      for (let k = 0; k < K; k++) {
+      for (let k = 0; k < K && mix; k++) {
         const p = box(C, x0, y0, x1, y1, k, K) / area;
         gini -= p * p;
       }
-      const score = (0.25 + gini) * meanU * (n / area);
+      const score = (mix ? 0.25 + gini : 1) * meanU * (n / area);
       candidates.push({ id: 0, x: x0, y: y0, width: x1 - x0, height: y1 - y0, score });
     }
   }

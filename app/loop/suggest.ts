@@ -59,6 +59,8 @@ export interface SuggestOptions {
    * the diversity step (uncertainty strategy only; default DEFAULT_COVERAGE).
    */
   coverage?: boolean;
+  /** regions favour windows where predicted classes mix (default DEFAULT_REGION_MIX; see regionScores) */
+  regionMix?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -153,6 +155,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
             numClasses,
             topK: opts.regionsPerImage ?? 3,
             windowFraction: opts.windowFraction,
+            mix: opts.regionMix,
           }),
   }));
   if (opts.save ?? true) saveSuggestions(store, modelId, strategy, items);
