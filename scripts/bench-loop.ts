@@ -72,7 +72,8 @@ const SEED = Number(args.seed);
  * "uncertainty-no-coverage" (without representativeness and labeled images as centers),
  * "uncertainty-random-regions" (the uncertainty strategy's images, regions placed at random as the
  * random strategy places them: is it the images or the regions that help?),
- * "uncertainty-mean-regions" (regions by mean uncertainty alone, without favouring mixed windows), "random".
+ * "uncertainty-mean-regions" (regions by mean uncertainty alone, without favouring mixed windows),
+ * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes), "random".
  */
 const ARM_KINDS: Record<
   string,
@@ -82,11 +83,13 @@ const ARM_KINDS: Record<
     coverage?: boolean;
     randomRegions?: boolean;
     regionMix?: boolean;
+    regionDiverse?: boolean;
   }
 > = {
   uncertainty: { strategy: "uncertainty" },
   "uncertainty-random-regions": { strategy: "uncertainty", randomRegions: true },
   "uncertainty-mean-regions": { strategy: "uncertainty", regionMix: false },
+  "uncertainty-diverse-regions": { strategy: "uncertainty", regionDiverse: true },
   "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
   "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
@@ -307,6 +310,7 @@ try {
         classBalance: arm.classBalance,
         coverage: arm.coverage,
         regionMix: arm.regionMix,
+        regionDiverse: arm.regionDiverse,
         seed,
         regionsPerImage: 3,
       });

@@ -149,6 +149,29 @@ describe("active-learning loop", () => {
     expect(r[0].score).toBeGreaterThanOrEqual(r[1].score);
   });
 
+  it("diverse regions show one image's different parts, not three spots of the same thing", () => {
+    // Sky (0) above row 16, building (1) to row 32, road (2) below; the road is the most unsure,
+    // the building a little less, the sky not at all.
+    const classes = new Uint8Array(W * H);
+    const entropy = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        classes[y * W + x] = y < 16 ? 0 : y < 32 ? 1 : 2;
+        entropy[y * W + x] = y < 16 ? 10 : y < 32 ? 150 : 200;
+      }
+    const input = { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
+    const classOf = (r: { y: number; height: number }) => classes[Math.floor(r.y + r.height / 2) * W];
+    const opts = { numClasses: 3, topK: 3, windowFraction: 1 / 3, mix: false };
+    const same = regionScores(input, opts);
+    expect(same.map(classOf)).toEqual([2, 2, 2]); // all on the road
+    const diverse = regionScores(input, { ...opts, diverse: true });
+    expect(classOf(diverse[0])).toBe(2); // the most unsure place still comes first
+    expect(diverse.map(classOf)).toContain(1); // then the building, not more road
+    for (let i = 0; i < diverse.length; i++)
+      for (let j = i + 1; j < diverse.length; j++)
+        expect(iou(diverse[i], diverse[j])).toBeLessThanOrEqual(0.1);
+  });
+
   it("suggestions mix uncertainty with diversity, exclude val images, and are stored", () => {
     const hot = { x0: 0, x1: 64, y0: 0, y1: 48 };
     addImage("dup-1.png", fakePrediction(hot));

@@ -51,6 +51,9 @@ export function imageUncertainty(s: ScoreInput): number {
 /** Regions favour mixed windows (the impurity factor) unless told otherwise. */
 export const DEFAULT_REGION_MIX = true;
 
+/** Regions show different class mixes unless told otherwise. */
+export const DEFAULT_REGION_DIVERSE = false;
+
 export interface RegionOptions {
   /** window side as a fraction of the shorter image side (default 0.2) */
   windowFraction?: number;
@@ -63,6 +66,12 @@ export interface RegionOptions {
   mix?: boolean;
   /** windows overlapping a kept one by more than this IoU are dropped (default 0.1) */
   maxOverlap?: number;
+  /**
+   * After the first region, prefer windows whose predicted-class mix differs from the kept ones'
+   * (score x (0.25 + 0.75 x total-variation distance to the nearest kept window's class mix)),
+   * so one image's regions show different things (default DEFAULT_REGION_DIVERSE).
+   */
+  diverse?: boolean;
   numClasses: number;
 }
 
@@ -102,7 +111,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
     A[(y0 * W1 + x1) * stride1 + k] -
     A[(y1 * W1 + x0) * stride1 + k] +
     A[(y0 * W1 + x0) * stride1 + k];
-  const candidates: RegionScore[] = [];
+  const candidates: (RegionScore & { mixOf: Float64Array })[] = [];
   const xs = starts(w, side, stride);
   const ys = starts(h, side, stride);
   for (const y0 of ys) {
@@ -113,24 +122,48 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
       const n = box(N, x0, y0, x1, y1);
       if (n < area * 0.05) continue; // mostly labeled already
       const meanU = box(U, x0, y0, x1, y1) / n;
+      const mixOf = new Float64Array(K);
       let gini = 1;
-      for (let k = 0; k < K && mix; k++) {
-        const p = box(C, x0, y0, x1, y1, k, K) / area;
-        gini -= p * p;
+      for (let k = 0; k < K; k++) {
+        mixOf[k] = box(C, x0, y0, x1, y1, k, K) / area;
+        gini -= mixOf[k] * mixOf[k];
       }
       const score = (mix ? 0.25 + gini : 1) * meanU * (n / area);
-      candidates.push({ id: 0, x: x0, y: y0, width: x1 - x0, height: y1 - y0, score });
+      candidates.push({ id: 0, x: x0, y: y0, width: x1 - x0, height: y1 - y0, score, mixOf });
     }
   }
-  candidates.sort((a, b) => b.score - a.score);
-  const kept: RegionScore[] = [];
+  const kept: typeof candidates = [];
   const maxOverlap = opts.maxOverlap ?? 0.1;
-  for (const c of candidates) {
-    if (kept.length >= (opts.topK ?? 3)) break;
-    if (kept.every((k) => iou(k, c) <= maxOverlap))
-      kept.push({ ...c, id: kept.length + 1, score: +c.score.toFixed(5) });
+  const diverse = opts.diverse ?? DEFAULT_REGION_DIVERSE;
+  const novelty = (c: (typeof candidates)[number]) => {
+    if (!diverse || kept.length === 0) return 1;
+    let nearest = 1;
+    for (const k of kept) {
+      let tv = 0;
+      for (let j = 0; j < K; j++) tv += Math.abs(c.mixOf[j] - k.mixOf[j]);
+      nearest = Math.min(nearest, tv / 2);
+    }
+    return 0.25 + 0.75 * nearest;
+  };
+  while (kept.length < (opts.topK ?? 3)) {
+    let best: (typeof candidates)[number] | null = null;
+    let bestValue = -Infinity;
+    for (const c of candidates) {
+      if (!kept.every((k) => iou(k, c) <= maxOverlap)) continue;
+      const v = c.score * novelty(c);
+      if (v > bestValue) [best, bestValue] = [c, v];
+    }
+    if (!best) break;
+    kept.push(best);
   }
-  return kept;
+  return kept.map(({ x, y, width, height, score }, i) => ({
+    id: i + 1,
+    x,
+    y,
+    width,
+    height,
+    score: +score.toFixed(5),
+  }));
 }
 
 function starts(size: number, side: number, stride: number): number[] {

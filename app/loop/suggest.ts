@@ -61,6 +61,8 @@ export interface SuggestOptions {
   coverage?: boolean;
   /** regions favour windows where predicted classes mix (default DEFAULT_REGION_MIX; see regionScores) */
   regionMix?: boolean;
+  /** an image's regions show different class mixes (see regionScores) */
+  regionDiverse?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -156,6 +158,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
             topK: opts.regionsPerImage ?? 3,
             windowFraction: opts.windowFraction,
             mix: opts.regionMix,
+            diverse: opts.regionDiverse,
           }),
   }));
   if (opts.save ?? true) saveSuggestions(store, modelId, strategy, items);
