@@ -4,6 +4,7 @@ import { UserError } from "../store/errors.ts";
 import { computeSuggestions, storedSuggestions, type Strategy } from "../loop/suggest.ts";
 import { acceptAboveConfidence, acceptInRect } from "../loop/accept.ts";
 import { listRounds } from "../loop/rounds.ts";
+import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 
 const out = (s: string) => process.stdout.write(s + "\n");
 
@@ -23,6 +24,7 @@ interface SuggestCliOptions {
   strategy: Strategy;
   coverage?: boolean;
   classBalance?: boolean;
+  diverseRegions?: boolean;
   json?: boolean;
 }
 
@@ -42,6 +44,14 @@ export function registerLoopCommands(program: Command): void {
     .option("--no-coverage", "rank by uncertainty and diversity among the picks only")
     .option("--class-balance", "weigh uncertainty by how rare the predicted class is among the labels")
     .option("--no-class-balance", "every class counts the same (default)")
+    .option(
+      "--diverse-regions",
+      `an image's regions show different class mixes${DEFAULT_REGION_DIVERSE ? " (default)" : ""}`,
+    )
+    .option(
+      "--no-diverse-regions",
+      `an image's regions are its most unsure windows, wherever they are${DEFAULT_REGION_DIVERSE ? "" : " (default)"}`,
+    )
     .option("--json", "machine-readable output")
     .action((project: string, o: SuggestCliOptions) => {
       const n = Number(o.n);
@@ -54,6 +64,7 @@ export function registerLoopCommands(program: Command): void {
           strategy: o.strategy,
           coverage: o.coverage,
           classBalance: o.classBalance,
+          regionDiverse: o.diverseRegions,
         });
         if (o.json) {
           out(

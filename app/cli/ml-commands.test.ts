@@ -164,7 +164,7 @@ describe("train / predict / eval through the CLI", () => {
 
     // The loop: suggestions as documented JSON (never val images), accept turns a prediction
     // into labels, rounds lists the model's round.
-    const sg = await cli("suggest", project, "--n", "2", "--no-coverage", "--json");
+    const sg = await cli("suggest", project, "--n", "2", "--no-coverage", "--diverse-regions", "--json");
     const suggestions = (
       JSON.parse(sg.stdout) as {
         suggestions: { image: string; score: number; regions: Record<string, number>[] }[];
