@@ -72,7 +72,6 @@ const SEED = Number(args.seed);
  * "uncertainty-no-coverage" (without representativeness and labeled images as centers),
  * "uncertainty-random-regions" (the uncertainty strategy's images, regions placed at random as the
  * random strategy places them: is it the images or the regions that help?),
- * "uncertainty-mean-regions" (regions by mean uncertainty alone, without favouring mixed windows),
  * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes), "random".
  */
 const ARM_KINDS: Record<
@@ -82,13 +81,11 @@ const ARM_KINDS: Record<
     classBalance?: boolean;
     coverage?: boolean;
     randomRegions?: boolean;
-    regionMix?: boolean;
     regionDiverse?: boolean;
   }
 > = {
   uncertainty: { strategy: "uncertainty" },
   "uncertainty-random-regions": { strategy: "uncertainty", randomRegions: true },
-  "uncertainty-mean-regions": { strategy: "uncertainty", regionMix: false },
   "uncertainty-diverse-regions": { strategy: "uncertainty", regionDiverse: true },
   "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
@@ -309,7 +306,6 @@ try {
         strategy: arm.strategy,
         classBalance: arm.classBalance,
         coverage: arm.coverage,
-        regionMix: arm.regionMix,
         regionDiverse: arm.regionDiverse,
         seed,
         regionsPerImage: 3,

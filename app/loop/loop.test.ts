@@ -161,7 +161,7 @@ describe("active-learning loop", () => {
       }
     const input = { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
     const classOf = (r: { y: number; height: number }) => classes[Math.floor(r.y + r.height / 2) * W];
-    const opts = { numClasses: 3, topK: 3, windowFraction: 1 / 3, mix: false };
+    const opts = { numClasses: 3, topK: 3, windowFraction: 1 / 3 };
     const same = regionScores(input, opts);
     expect(same.map(classOf)).toEqual([2, 2, 2]); // all on the road
     const diverse = regionScores(input, { ...opts, diverse: true });

@@ -7,7 +7,8 @@
  *   already labeled everywhere has nothing left to ask).
  * - region: windows scored by impurity x mean uncertainty x unlabeled fraction, where impurity
  *   is the Gini impurity of the predicted classes in the window: compact uncertain areas where
- *   classes mix. Greedy non-maximum suppression keeps suggestions apart.
+ *   classes mix. Greedy non-maximum suppression keeps suggestions apart; optionally (diverse)
+ *   an image's later regions prefer a class mix unlike the earlier ones'.
  */
 import { UNLABELED } from "../labels/mask.ts";
 
@@ -48,10 +49,7 @@ export function imageUncertainty(s: ScoreInput): number {
   return (sum / unlabeled / 255) * (unlabeled / s.entropy.length);
 }
 
-/** Regions favour mixed windows (the impurity factor) unless told otherwise. */
-export const DEFAULT_REGION_MIX = true;
-
-/** Regions show different class mixes unless told otherwise. */
+/** Diverse regions are off: they did not beat random in every seed of bench:loop (docs/loop.md). */
 export const DEFAULT_REGION_DIVERSE = false;
 
 export interface RegionOptions {
@@ -59,11 +57,6 @@ export interface RegionOptions {
   windowFraction?: number;
   /** how many regions to keep (default 3) */
   topK?: number;
-  /**
-   * Favour windows where predicted classes mix (score x (0.25 + Gini impurity)); false = mean
-   * uncertainty alone (default DEFAULT_REGION_MIX).
-   */
-  mix?: boolean;
   /** windows overlapping a kept one by more than this IoU are dropped (default 0.1) */
   maxOverlap?: number;
   /**
@@ -81,7 +74,6 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
   const K = opts.numClasses;
   const side = Math.max(8, Math.round(Math.min(w, h) * (opts.windowFraction ?? 0.2)));
   const stride = Math.max(4, Math.floor(side / 2));
-  const mix = opts.mix ?? DEFAULT_REGION_MIX;
   // Integral images (w+1)x(h+1): uncertainty of unlabeled pixels, unlabeled count, per-class counts.
   const W1 = w + 1;
   const U = new Float64Array(W1 * (h + 1));
@@ -128,7 +120,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
         mixOf[k] = box(C, x0, y0, x1, y1, k, K) / area;
         gini -= mixOf[k] * mixOf[k];
       }
-      const score = (mix ? 0.25 + gini : 1) * meanU * (n / area);
+      const score = (0.25 + gini) * meanU * (n / area);
       candidates.push({ id: 0, x: x0, y: y0, width: x1 - x0, height: y1 - y0, score, mixOf });
     }
   }

@@ -59,8 +59,6 @@ export interface SuggestOptions {
    * the diversity step (uncertainty strategy only; default DEFAULT_COVERAGE).
    */
   coverage?: boolean;
-  /** regions favour windows where predicted classes mix (default DEFAULT_REGION_MIX; see regionScores) */
-  regionMix?: boolean;
   /** an image's regions show different class mixes (see regionScores) */
   regionDiverse?: boolean;
   /** store the queue in the project (default true) */
@@ -157,7 +155,6 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
             numClasses,
             topK: opts.regionsPerImage ?? 3,
             windowFraction: opts.windowFraction,
-            mix: opts.regionMix,
             diverse: opts.regionDiverse,
           }),
   }));
