@@ -2,7 +2,8 @@
  * The simulated annotator of bench:loop: what a person does with one suggested region, with the
  * dense ground truth as their eyes. They put a short stroke on every object class they see in
  * the region, along the object (horizontal or vertical, so thin upright things like poles get
- * one too), then add strokes where each class has none yet, until their pixel allowance is spent.
+ * one too), then more strokes per class, each away from that class's earlier ones, until their
+ * pixel allowance is spent or the region has no room left.
  *
  * Each pass gives every class still drawable an equal share of what is left, so a region where
  * five classes meet gets five strokes, not two long ones on whichever classes come first.
