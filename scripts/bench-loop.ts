@@ -21,7 +21,7 @@ import { readIndexPng } from "../app/exchange/index-png.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
 import { trainProject } from "../app/ml/project-training.ts";
 import { predictProject } from "../app/ml/project-prediction.ts";
-import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
+import { computeSuggestions, placeRandomly, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
 import { cloneMask } from "../app/labels/mask.ts";
@@ -139,19 +139,6 @@ function annotateRegion(
       author: "simulated annotator",
     });
   return used;
-}
-
-/** The region moved to a random place in its image (same size), as the random strategy places regions. */
-function randomlyPlaced(
-  store: ProjectStore,
-  imageId: number,
-  r: RegionScore,
-  rand: () => number,
-): RegionScore {
-  const img = store.requireImage(imageId);
-  const x = Math.floor(rand() * Math.max(1, img.width - r.width));
-  const y = Math.floor(rand() * Math.max(1, img.height - r.height));
-  return { ...r, x, y };
 }
 
 async function trainAndPredict(
@@ -312,7 +299,10 @@ try {
       });
       if (arm.randomRegions) {
         const rand = seededRandom(seed);
-        for (const s of sugg) s.regions = s.regions.map((r) => randomlyPlaced(st, s.imageId, r, rand));
+        for (const s of sugg) {
+          const img = st.requireImage(s.imageId);
+          s.regions = s.regions.map((r) => placeRandomly(r, img.width, img.height, rand));
+        }
       }
       // Spend the budget over the suggested regions: first an equal share each (in rank order,
       // round-robin across images), then what is left, region by region, until it is spent.

@@ -103,7 +103,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
     A[(y0 * W1 + x1) * stride1 + k] -
     A[(y1 * W1 + x0) * stride1 + k] +
     A[(y0 * W1 + x0) * stride1 + k];
-  const candidates: (RegionScore & { mixOf: Float64Array })[] = [];
+  const candidates: (Omit<RegionScore, "id"> & { mixOf: Float64Array })[] = [];
   const xs = starts(w, side, stride);
   const ys = starts(h, side, stride);
   for (const y0 of ys) {
@@ -121,7 +121,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
         gini -= mixOf[k] * mixOf[k];
       }
       const score = (0.25 + gini) * meanU * (n / area);
-      candidates.push({ id: 0, x: x0, y: y0, width: x1 - x0, height: y1 - y0, score, mixOf });
+      candidates.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0, score, mixOf });
     }
   }
   const kept: typeof candidates = [];

@@ -215,14 +215,23 @@ export function storedSuggestions(
 
 function randomRegions(s: ScoreInput, k: number, fraction: number, rand: () => number): RegionScore[] {
   const side = Math.max(8, Math.round(Math.min(s.width, s.height) * fraction));
-  return Array.from({ length: k }, (_, i) => ({
-    id: i + 1,
-    x: Math.floor(rand() * Math.max(1, s.width - side)),
-    y: Math.floor(rand() * Math.max(1, s.height - side)),
-    width: Math.min(side, s.width),
-    height: Math.min(side, s.height),
-    score: 0,
-  }));
+  const box = { width: Math.min(side, s.width), height: Math.min(side, s.height) };
+  return Array.from({ length: k }, (_, i) => {
+    const { x, y } = placeRandomly(box, s.width, s.height, rand);
+    return { id: i + 1, x, y, ...box, score: 0 };
+  });
+}
+
+/** A box of the given size at a seeded random place inside a width x height image. */
+export function placeRandomly<T extends { width: number; height: number }>(
+  box: T,
+  width: number,
+  height: number,
+  rand: () => number,
+): T & { x: number; y: number } {
+  const x = Math.floor(rand() * Math.max(1, width - box.width));
+  const y = Math.floor(rand() * Math.max(1, height - box.height));
+  return { ...box, x, y };
 }
 
 function shuffle<T>(a: T[], rand: () => number): T[] {
