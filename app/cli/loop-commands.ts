@@ -1,12 +1,11 @@
 import { Option, type Command } from "commander";
-import { ProjectStore } from "../store/project-store.ts";
+import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { computeSuggestions, storedSuggestions, type Strategy } from "../loop/suggest.ts";
 import { acceptAboveConfidence, acceptInRect } from "../loop/accept.ts";
 import { listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
-
-const out = (s: string) => process.stdout.write(s + "\n");
+import { out, withStore } from "./shared.ts";
 
 function findImage(store: ProjectStore, ref: string) {
   const byName = store.imagesByName(ref);
@@ -57,8 +56,7 @@ export function registerLoopCommands(program: Command): void {
       const n = Number(o.n);
       if (!Number.isInteger(n) || n < 1)
         throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
-      const store = ProjectStore.open(project);
-      try {
+      return withStore(project, {}, (store) => {
         const items = computeSuggestions(store, {
           n,
           strategy: o.strategy,
@@ -94,9 +92,7 @@ export function registerLoopCommands(program: Command): void {
               `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
             );
         }
-      } finally {
-        store.close();
-      }
+      });
     });
 
   program
@@ -111,8 +107,7 @@ export function registerLoopCommands(program: Command): void {
       (project: string, image: string, o: { region?: string; minConfidence?: string; json?: boolean }) => {
         if (!o.region === !o.minConfidence)
           throw new UserError("accept: give exactly one of --region ID or --min-confidence C");
-        const store = ProjectStore.open(project);
-        try {
+        return withStore(project, {}, (store) => {
           const img = findImage(store, image);
           let r;
           if (o.region) {
@@ -129,9 +124,7 @@ export function registerLoopCommands(program: Command): void {
           if (o.json) out(JSON.stringify({ image: img.name, ...r }));
           else
             out(`${img.name}: accepted ${r.acceptedPixels} predicted pixels of model ${r.modelId} as labels`);
-        } finally {
-          store.close();
-        }
+        });
       },
     );
 
@@ -141,8 +134,7 @@ export function registerLoopCommands(program: Command): void {
     .argument("<project>", "project file")
     .option("--json", "machine-readable output")
     .action((project: string, o: { json?: boolean }) => {
-      const store = ProjectStore.open(project, { readonly: true });
-      try {
+      return withStore(project, { readonly: true }, (store) => {
         const rounds = listRounds(store);
         if (o.json) {
           out(JSON.stringify({ rounds }));
@@ -158,8 +150,6 @@ export function registerLoopCommands(program: Command): void {
             `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${String(r.labeledPixels).padStart(10)}  ${String(r.humanPixels).padStart(8)}  ${String(r.acceptedPixels).padStart(9)}  ${String(r.labeledImages).padStart(6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}`,
           );
         }
-      } finally {
-        store.close();
-      }
+      });
     });
 }

@@ -17,6 +17,7 @@ import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
+import { out, withStore } from "./shared.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -34,19 +35,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pixelloop: ${err.message ?? String(e)}\n`);
     if (process.env.PIXELLOOP_DEBUG) process.stderr.write(`${err.stack}\n`);
     return 1;
-  }
-}
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
-}
-
-function withStore<T>(project: string, readonly: boolean, fn: (store: ProjectStore) => T): T {
-  const store = ProjectStore.open(project, { readonly });
-  try {
-    return fn(store);
-  } finally {
-    store.close();
   }
 }
 
@@ -104,8 +92,7 @@ function buildProgram(): Command {
     .option("--json", "machine-readable output")
     .action(
       async (project: string, paths: string[], o: { labels?: string; split: Split; json?: boolean }) => {
-        const store = ProjectStore.open(project);
-        try {
+        return withStore(project, {}, async (store) => {
           const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
           const summary = await importImages(store, paths, {
             split: o.split,
@@ -136,9 +123,7 @@ function buildProgram(): Command {
             }
           }
           if (masks && masks.errors.length > 0) process.exitCode = 1;
-        } finally {
-          store.close();
-        }
+        });
       },
     );
 
@@ -148,8 +133,7 @@ function buildProgram(): Command {
     .argument("<project>", "project file")
     .option("--json", "machine-readable output")
     .action((project: string, o: { json?: boolean }) => {
-      const store = ProjectStore.open(project, { readonly: true });
-      try {
+      return withStore(project, { readonly: true }, (store) => {
         const s = store.summary();
         const classes = store.classes();
         const fraction = s.totalPixels ? s.labeledPixels / s.totalPixels : 0;
@@ -179,9 +163,7 @@ function buildProgram(): Command {
           `labels:  ${s.labeledPixels} of ${s.totalPixels} pixels (${(fraction * 100).toFixed(2)}%); ${s.humanPixels} drawn, ${s.acceptedPixels} accepted from predictions`,
         );
         out(`models:  ${s.models}`);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   const exp = program
@@ -221,7 +203,7 @@ function buildProgram(): Command {
           json?: boolean;
         },
       ) => {
-        withStore(project, true, (store) => {
+        withStore(project, { readonly: true }, (store) => {
           const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
           const onProgress = (d: number, t: number) => bar.update(d, t);
           if (o.format === "coco") {
@@ -252,7 +234,7 @@ function buildProgram(): Command {
     .addOption(sourceOption())
     .option("--json", "machine-readable output")
     .action((project: string, o: { out: string; source: MaskSource; json?: boolean }) => {
-      withStore(project, true, (store) => {
+      withStore(project, { readonly: true }, (store) => {
         const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
         const r = exportDataset(store, o.out, { source: o.source, onProgress: (d, t) => bar.update(d, t) });
         bar.stop();
@@ -271,8 +253,7 @@ function buildProgram(): Command {
     .option("--model <id>", "model id (default: the latest)")
     .option("--json", "machine-readable output")
     .action(async (project: string, o: { out: string; model?: string; json?: boolean }) => {
-      const store = ProjectStore.open(project, { readonly: true });
-      try {
+      return withStore(project, { readonly: true }, async (store) => {
         await initBackend("auto");
         const r = await exportModel(
           store,
@@ -281,9 +262,7 @@ function buildProgram(): Command {
         );
         if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
         else out(`wrote model ${r.modelId} to ${o.out} (model.json, weights.bin, metadata.json)`);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   program
@@ -310,8 +289,7 @@ function buildProgram(): Command {
         o: { format?: "index" | "color" | "coco"; colorMap?: string; json?: boolean },
       ) => {
         const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
-        const store = ProjectStore.open(project);
-        try {
+        return withStore(project, {}, async (store) => {
           if (format === "coco") {
             const r = importCoco(store, src);
             if (o.json) out(JSON.stringify(r));
@@ -336,9 +314,7 @@ function buildProgram(): Command {
             for (const e of r.errors) out(`  error: ${e.reason}`);
           }
           if (r.errors.length) process.exitCode = 1;
-        } finally {
-          store.close();
-        }
+        });
       },
     );
 
@@ -349,15 +325,12 @@ function buildProgram(): Command {
     .argument("<dir>", "model folder")
     .option("--json", "machine-readable output")
     .action(async (project: string, dir: string, o: { json?: boolean }) => {
-      const store = ProjectStore.open(project);
-      try {
+      return withStore(project, {}, async (store) => {
         await initBackend("auto");
         const r = await importModel(store, dir);
         if (o.json) out(JSON.stringify(r));
         else out(`imported model from ${dir} as model ${r.modelId}`);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   program
@@ -375,8 +348,7 @@ function buildProgram(): Command {
         await program.parseAsync(["serve", file, ...(o.port ? ["--port", o.port] : [])], { from: "user" });
         return;
       }
-      const store = ProjectStore.open(file, { readonly: true });
-      try {
+      return withStore(file, { readonly: true }, (store) => {
         const s = store.summary();
         if (o.json)
           return out(JSON.stringify({ project: file, images: s.images, labeledPixels: s.labeledPixels }));
@@ -388,9 +360,7 @@ function buildProgram(): Command {
             .join(", ")})`,
         );
         out(`next: npx pixelloop status ${path.relative(process.cwd(), file)}`);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   registerMlCommands(program);

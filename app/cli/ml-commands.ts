@@ -3,7 +3,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
-import { ProjectStore } from "../store/project-store.ts";
 import { decodePixels } from "../images/decode.ts";
 import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
 import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
@@ -12,13 +11,7 @@ import { imageFilesIn, loadModel, maskName, predictProject, toBytes } from "../m
 import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
-}
-function err(text: string): void {
-  process.stderr.write(text.endsWith("\n") ? text : text + "\n");
-}
+import { err, out, withStore } from "./shared.ts";
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value == null) return undefined;
@@ -212,10 +205,8 @@ export function registerMlCommands(program: Command): void {
         if (o.out) fs.mkdirSync(o.out, { recursive: true });
         if (o.images) {
           await initBackend(o.backend);
-          const store = ProjectStore.open(project, { readonly: true });
           const files = imageFilesIn(o.images);
-          const model = loadModel(store, undefined);
-          store.close();
+          const model = withStore(project, { readonly: true }, (store) => loadModel(store, undefined));
           try {
             for (const [i, file] of files.entries()) {
               writePrediction(
@@ -288,10 +279,10 @@ export function registerMlCommands(program: Command): void {
         if (ignore != null && !(Number.isInteger(ignore) && ignore >= 0))
           throw new UserError(`--void must be a class index, got "${o.void}"`);
         await initBackend(o.backend);
-        const store = ProjectStore.open(project, { readonly: true });
-        const classes = store.classes();
-        const model = loadModel(store, undefined);
-        store.close();
+        const { classes, model } = withStore(project, { readonly: true }, (store) => ({
+          classes: store.classes(),
+          model: loadModel(store, undefined),
+        }));
         const files = imageFilesIn(o.images);
         if (files.length === 0) throw new UserError(`${o.images}: no images found`);
         const cm = new ConfusionMatrix(model.net.config.numClasses);

@@ -1,0 +1,32 @@
+/** What every CLI command needs: printing, and a project store that is closed whatever happens. */
+import { ProjectStore } from "../store/project-store.ts";
+
+export function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+export function err(text: string): void {
+  process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+/**
+ * Opens the project, runs fn, and closes the project when fn returns, throws, or (when fn is async)
+ * when its promise settles. The result is fn's, so callers can read what they need and go on.
+ */
+export function withStore<T>(
+  project: string,
+  opts: { readonly?: boolean },
+  fn: (store: ProjectStore) => T,
+): T {
+  const store = ProjectStore.open(project, { readonly: opts.readonly === true });
+  let result: T;
+  try {
+    result = fn(store);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(() => store.close()) as T;
+  store.close();
+  return result;
+}
