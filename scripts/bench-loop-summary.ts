@@ -3,9 +3,12 @@
  *
  * Puts several `npm run bench:loop -- --json --seed N` results (same configuration, different
  * seeds) side by side: per round and strategy, labeled pixels and val mIoU per seed and their
- * mean, then each strategy's last-round difference to random, seed by seed.
+ * mean, then each strategy's last-round difference to random, seed by seed, with how often it
+ * wins and, from 3 seeds on, the paired t statistic and the exact two-sided sign-flip p-value.
+ * Runs may measure different strategies: the table shows those every run measured.
  */
 import fs from "node:fs";
+import { pairedTest } from "./paired-test.ts";
 
 interface Run {
   seed: number;
@@ -33,7 +36,9 @@ const runs = files.map((f): Run => {
   }
 });
 const first = runs[0];
-const strategies = first.table.map((t) => t.strategy);
+const strategies = first.table
+  .map((t) => t.strategy)
+  .filter((s) => runs.every((r) => r.table.some((t) => t.strategy === s)));
 const CONFIG = [
   "training",
   "scale",
@@ -50,7 +55,9 @@ for (const r of runs)
     );
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "-" : v.toFixed(3));
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-const miou = (r: Run, k: number, i: number) => r.table[k].rounds[i]?.valMiou ?? NaN;
+const arm = (r: Run, s: string) => r.table.find((t) => t.strategy === s)?.rounds ?? [];
+const miou = (r: Run, s: string, i: number) => arm(r, s)[i]?.valMiou ?? NaN;
+const signed = (v: number) => (v >= 0 ? "+" : "") + v.toFixed(3);
 
 console.log(
   `${first.training}${first.scale ? ` (scale ${first.scale}, crop ${first.cropSize}, fine-tune lr ${first.fineTuneLearningRate})` : ""}, ${first.budgetPerRound} px per round, seeds ${runs.map((r) => r.seed).join(", ")}: val mIoU per seed (mean)\n`,
@@ -58,21 +65,24 @@ console.log(
 console.log(`| round | ${strategies.map((s) => `${s}: labeled px | ${s}: val mIoU`).join(" | ")} |`);
 console.log(`| ----- | ${strategies.map(() => "---: | ---").join(" | ")} |`);
 for (let i = 0; i <= first.rounds; i++) {
-  const cells = strategies.map((_, k) => {
-    const px = runs.map((r) => r.table[k].rounds[i]?.labeledPixels ?? NaN);
-    const v = runs.map((r) => miou(r, k, i));
+  const cells = strategies.map((s) => {
+    const px = runs.map((r) => arm(r, s)[i]?.labeledPixels ?? NaN);
+    const v = runs.map((r) => miou(r, s, i));
     return `${Math.round(mean(px)).toLocaleString("en-US")} | ${v.map(fmt).join(", ")} (**${fmt(mean(v))}**)`;
   });
   console.log(`| ${i} | ${cells.join(" | ")} |`);
 }
-const rnd = strategies.indexOf("random");
-if (rnd >= 0) {
+if (strategies.includes("random")) {
   console.log("");
-  for (const [k, s] of strategies.entries()) {
-    if (k === rnd) continue;
-    const d = runs.map((r) => miou(r, k, first.rounds) - miou(r, rnd, first.rounds));
-    console.log(
-      `round ${first.rounds}, ${s} minus random: ${d.map((v) => (v >= 0 ? "+" : "") + v.toFixed(3)).join(", ")} (mean ${mean(d) >= 0 ? "+" : ""}${mean(d).toFixed(3)})`,
-    );
+  for (const s of strategies) {
+    if (s === "random") continue;
+    const d = runs.map((r) => miou(r, s, first.rounds) - miou(r, "random", first.rounds));
+    const wins = d.filter((v) => v > 0).length;
+    let line = `round ${first.rounds}, ${s} minus random: ${d.map(signed).join(", ")} (mean ${signed(mean(d))}; ahead in ${wins} of ${d.length})`;
+    if (d.length >= 3) {
+      const { t, p } = pairedTest(d);
+      line += `; paired t = ${t.toFixed(2)} (${d.length - 1} df), sign-flip p = ${p.toFixed(3)}`;
+    }
+    console.log(line);
   }
 }
