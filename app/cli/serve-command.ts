@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { PixelloopService } from "../api/service.ts";
 import { startServer } from "../server/server.ts";
 import { UserError } from "../store/errors.ts";
+import { out } from "./shared.ts";
 
 /** serve command: the UI in a browser against the core (issue 6). */
 export function registerServeCommand(program: Command): void {
@@ -28,14 +29,12 @@ export function registerServeCommand(program: Command): void {
         const service = new PixelloopService({ projectsDir: o.projectsDir });
         if (project) service.open(project);
         const server = await startServer(service, { host: o.host, port, rendererDir: o.renderer });
-        process.stdout.write(`pixelloop: serving ${service.project?.file ?? "(no project open)"}\n`);
-        process.stdout.write(`pixelloop: listening ${server.url}\n`);
+        out(`pixelloop: serving ${service.project?.file ?? "(no project open)"}`);
+        out(`pixelloop: listening ${server.url}`);
         if (server.token) {
-          process.stdout.write(
-            `pixelloop: bound to ${o.host}; the access token is required: open ${server.openUrl}\n`,
-          );
+          out(`pixelloop: bound to ${o.host}; the access token is required: open ${server.openUrl}`);
         }
-        process.stdout.write("pixelloop: press Ctrl+C to stop\n");
+        out("pixelloop: press Ctrl+C to stop");
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.off("SIGINT", stop);
