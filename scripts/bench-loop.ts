@@ -72,7 +72,8 @@ const SEED = Number(args.seed);
  * "uncertainty-no-coverage" (without representativeness and labeled images as centers),
  * "uncertainty-random-regions" (the uncertainty strategy's images, regions placed at random as the
  * random strategy places them: is it the images or the regions that help?),
- * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes), "random".
+ * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes),
+ * "uncertainty-spread" (the queue's regions picked together to spread over predicted classes), "random".
  */
 const ARM_KINDS: Record<
   string,
@@ -82,11 +83,13 @@ const ARM_KINDS: Record<
     coverage?: boolean;
     randomRegions?: boolean;
     regionDiverse?: boolean;
+    spreadClasses?: boolean;
   }
 > = {
   uncertainty: { strategy: "uncertainty" },
   "uncertainty-random-regions": { strategy: "uncertainty", randomRegions: true },
   "uncertainty-diverse-regions": { strategy: "uncertainty", regionDiverse: true },
+  "uncertainty-spread": { strategy: "uncertainty", spreadClasses: true },
   "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
   "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
@@ -294,6 +297,7 @@ try {
         classBalance: arm.classBalance,
         coverage: arm.coverage,
         regionDiverse: arm.regionDiverse,
+        spreadClasses: arm.spreadClasses,
         seed,
         regionsPerImage: 3,
       });

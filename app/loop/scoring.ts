@@ -68,8 +68,20 @@ export interface RegionOptions {
   numClasses: number;
 }
 
-/** Top regions of one image, best first, with NMS. Uses integral images: O(pixels * classes). */
-export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] {
+/** A scored window of an image, with its predicted-class mix (fractions of the window, per class). */
+export interface RegionCandidate extends Omit<RegionScore, "id"> {
+  mix: Float64Array;
+}
+
+/**
+ * Every window of one image (square, windowFraction of the shorter side, half-window stride) with
+ * its score: (0.25 + Gini impurity of the predicted classes) x mean uncertainty of its unlabeled
+ * pixels x unlabeled fraction. Uses integral images: O(pixels * classes).
+ */
+export function regionCandidates(
+  s: ScoreInput,
+  opts: { numClasses: number; windowFraction?: number },
+): RegionCandidate[] {
   const { width: w, height: h } = s;
   const K = opts.numClasses;
   const side = Math.max(8, Math.round(Math.min(w, h) * (opts.windowFraction ?? 0.2)));
@@ -103,7 +115,7 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
     A[(y0 * W1 + x1) * stride1 + k] -
     A[(y1 * W1 + x0) * stride1 + k] +
     A[(y0 * W1 + x0) * stride1 + k];
-  const candidates: (Omit<RegionScore, "id"> & { mixOf: Float64Array })[] = [];
+  const candidates: RegionCandidate[] = [];
   const xs = starts(w, side, stride);
   const ys = starts(h, side, stride);
   for (const y0 of ys) {
@@ -114,31 +126,38 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
       const n = box(N, x0, y0, x1, y1);
       if (n < area * 0.05) continue; // mostly labeled already
       const meanU = box(U, x0, y0, x1, y1) / n;
-      const mixOf = new Float64Array(K);
+      const mix = new Float64Array(K);
       let gini = 1;
       for (let k = 0; k < K; k++) {
-        mixOf[k] = box(C, x0, y0, x1, y1, k, K) / area;
-        gini -= mixOf[k] * mixOf[k];
+        mix[k] = box(C, x0, y0, x1, y1, k, K) / area;
+        gini -= mix[k] * mix[k];
       }
       const score = (0.25 + gini) * meanU * (n / area);
-      candidates.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0, score, mixOf });
+      candidates.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0, score, mix });
     }
   }
-  const kept: typeof candidates = [];
+  return candidates;
+}
+
+/** Top regions of one image, best first, with NMS (see regionCandidates for the score). */
+export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] {
+  const candidates = regionCandidates(s, opts);
+  const K = opts.numClasses;
+  const kept: RegionCandidate[] = [];
   const maxOverlap = opts.maxOverlap ?? 0.1;
   const diverse = opts.diverse ?? DEFAULT_REGION_DIVERSE;
-  const novelty = (c: (typeof candidates)[number]) => {
+  const novelty = (c: RegionCandidate) => {
     if (!diverse || kept.length === 0) return 1;
     let nearest = 1;
     for (const k of kept) {
       let tv = 0;
-      for (let j = 0; j < K; j++) tv += Math.abs(c.mixOf[j] - k.mixOf[j]);
+      for (let j = 0; j < K; j++) tv += Math.abs(c.mix[j] - k.mix[j]);
       nearest = Math.min(nearest, tv / 2);
     }
     return 0.25 + 0.75 * nearest;
   };
   while (kept.length < (opts.topK ?? 3)) {
-    let best: (typeof candidates)[number] | null = null;
+    let best: RegionCandidate | null = null;
     let bestValue = -Infinity;
     for (const c of candidates) {
       if (!kept.every((k) => iou(k, c) <= maxOverlap)) continue;
@@ -148,14 +167,63 @@ export function regionScores(s: ScoreInput, opts: RegionOptions): RegionScore[] 
     if (!best) break;
     kept.push(best);
   }
-  return kept.map(({ x, y, width, height, score }, i) => ({
-    id: i + 1,
-    x,
-    y,
-    width,
-    height,
-    score: +score.toFixed(5),
-  }));
+  return kept.map(toRegion);
+}
+
+const toRegion = ({ x, y, width, height, score }: RegionCandidate, i: number): RegionScore => ({
+  id: i + 1,
+  x,
+  y,
+  width,
+  height,
+  score: +score.toFixed(5),
+});
+
+/**
+ * Class spread: picks the regions of a whole queue at once, so that one round's questions cover
+ * many predicted classes instead of the same road edge twelve times. Greedy on a concave
+ * per-class objective, sum over classes c of sqrt(M_c), where M_c is the uncertainty mass of
+ * class c in the picked regions (region score x its fraction of predicted c) plus what the labels
+ * so far already hold (`labeledShare`, scaled to one queue's worth of mass): each class's return
+ * diminishes as it gets asked about, so an uncertain window of a class the round hasn't touched
+ * beats a slightly more uncertain one of a class it has. At most `perImage` regions per image,
+ * overlapping a kept region of the same image by at most maxOverlap IoU. Returns, per image, its
+ * regions in the order picked.
+ */
+export function spreadRegions(
+  perImage: readonly RegionCandidate[][],
+  opts: { perImage: number; numClasses: number; maxOverlap?: number; labeledShare?: readonly number[] },
+): RegionScore[][] {
+  const K = opts.numClasses;
+  const maxOverlap = opts.maxOverlap ?? 0.1;
+  const want = perImage.length * opts.perImage;
+  // One queue's worth of mass: the scores of the `want` best windows.
+  const top = perImage
+    .flat()
+    .map((c) => c.score)
+    .sort((a, b) => b - a)
+    .slice(0, want);
+  const queueMass = top.reduce((a, v) => a + v, 0);
+  const M = Array.from({ length: K }, (_, c) => (opts.labeledShare?.[c] ?? 0) * queueMass);
+  const kept: RegionCandidate[][] = perImage.map(() => []);
+  for (let n = 0; n < want; n++) {
+    let best: { img: number; c: RegionCandidate } | null = null;
+    let bestGain = 0;
+    perImage.forEach((cands, img) => {
+      if (kept[img].length >= opts.perImage) return;
+      for (const c of cands) {
+        if (!kept[img].every((k) => iou(k, c) <= maxOverlap)) continue;
+        let gain = 0;
+        for (let k = 0; k < K; k++) if (c.mix[k] > 0) gain += Math.sqrt(M[k] + c.score * c.mix[k]) - Math.sqrt(M[k]);
+        if (gain > bestGain) [best, bestGain] = [{ img, c }, gain];
+      }
+    });
+    if (!best) break;
+    const { img, c } = best as { img: number; c: RegionCandidate };
+    kept[img].push(c);
+    for (let k = 0; k < K; k++) M[k] += c.score * c.mix[k];
+  }
+  return kept.map((regions) => regions.map(toRegion));
 }
 
 function starts(size: number, side: number, stride: number): number[] {

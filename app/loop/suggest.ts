@@ -21,7 +21,9 @@ import {
   layoutDescriptor,
   rarityWeights,
   representativeness,
+  regionCandidates,
   regionScores,
+  spreadRegions,
   type RegionScore,
   type ScoreInput,
 } from "./scoring.ts";
@@ -32,6 +34,8 @@ export type Strategy = "uncertainty" | "random";
 export const DEFAULT_CLASS_BALANCE = false;
 /** Coverage (representativeness, labeled images as centers) is on: it beat no coverage in bench:loop (docs/loop.md). */
 export const DEFAULT_COVERAGE = true;
+/** Class spread is off until bench:loop shows it beats random (docs/loop.md, batch 8). */
+export const DEFAULT_SPREAD_CLASSES = false;
 
 export interface SuggestionItem {
   imageId: number;
@@ -61,6 +65,11 @@ export interface SuggestOptions {
   coverage?: boolean;
   /** an image's regions show different class mixes (see regionScores) */
   regionDiverse?: boolean;
+  /**
+   * Pick the whole queue's regions at once so they spread over predicted classes (spreadRegions;
+   * uncertainty strategy only, default DEFAULT_SPREAD_CLASSES); overrides regionDiverse.
+   */
+  spreadClasses?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -143,20 +152,34 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       for (const s of pool) minDist.set(s.id, Math.min(minDist.get(s.id) as number, distance(bd, descOf(s))));
     }
   }
+  const perImage = opts.regionsPerImage ?? 3;
+  let regionsOf: (s: (typeof picked)[number], i: number) => RegionScore[];
+  if (strategy === "random") {
+    regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction ?? 0.2, rand);
+  } else if (opts.spreadClasses ?? DEFAULT_SPREAD_CLASSES) {
+    const counts = new Array<number>(numClasses).fill(0);
+    for (const m of masks.values()) for (const v of m) if (v < numClasses) counts[v]++;
+    const total = counts.reduce((a, v) => a + v, 0);
+    const spread = spreadRegions(
+      picked.map((s) => regionCandidates(s.input, { numClasses, windowFraction: opts.windowFraction })),
+      { perImage, numClasses, labeledShare: counts.map((v) => (total ? v / total : 0)) },
+    );
+    regionsOf = (_s, i) => spread[i];
+  } else {
+    regionsOf = (s) =>
+      regionScores(s.input, {
+        numClasses,
+        topK: perImage,
+        windowFraction: opts.windowFraction,
+        diverse: opts.regionDiverse,
+      });
+  }
   const items: SuggestionItem[] = picked.map((s, i) => ({
     imageId: s.id,
     image: s.name,
     rank: i + 1,
     score: +s.score.toFixed(5),
-    regions:
-      strategy === "random"
-        ? randomRegions(s.input, opts.regionsPerImage ?? 3, opts.windowFraction ?? 0.2, rand)
-        : regionScores(s.input, {
-            numClasses,
-            topK: opts.regionsPerImage ?? 3,
-            windowFraction: opts.windowFraction,
-            diverse: opts.regionDiverse,
-          }),
+    regions: regionsOf(s, i),
   }));
   if (opts.save ?? true) saveSuggestions(store, modelId, strategy, items);
   return items;
