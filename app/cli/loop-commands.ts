@@ -1,7 +1,12 @@
 import { Option, type Command } from "commander";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { computeSuggestions, storedSuggestions, type Strategy } from "../loop/suggest.ts";
+import {
+  computeSuggestions,
+  DEFAULT_SPREAD_CLASSES,
+  storedSuggestions,
+  type Strategy,
+} from "../loop/suggest.ts";
 import { acceptAboveConfidence, acceptInRect } from "../loop/accept.ts";
 import { listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
@@ -24,6 +29,7 @@ interface SuggestCliOptions {
   coverage?: boolean;
   classBalance?: boolean;
   diverseRegions?: boolean;
+  spreadClasses?: boolean;
   json?: boolean;
 }
 
@@ -51,6 +57,14 @@ export function registerLoopCommands(program: Command): void {
       "--no-diverse-regions",
       `an image's regions are its most unsure windows, wherever they are${DEFAULT_REGION_DIVERSE ? "" : " (default)"}`,
     )
+    .option(
+      "--spread-classes",
+      `pick all regions of the queue together, spread over the predicted classes${DEFAULT_SPREAD_CLASSES ? " (default)" : ""}`,
+    )
+    .option(
+      "--no-spread-classes",
+      `pick each image's regions on their own${DEFAULT_SPREAD_CLASSES ? "" : " (default)"}`,
+    )
     .option("--json", "machine-readable output")
     .action((project: string, o: SuggestCliOptions) => {
       const n = Number(o.n);
@@ -63,6 +77,7 @@ export function registerLoopCommands(program: Command): void {
           coverage: o.coverage,
           classBalance: o.classBalance,
           regionDiverse: o.diverseRegions,
+          spreadClasses: o.spreadClasses,
         });
         if (o.json) {
           out(

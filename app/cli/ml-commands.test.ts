@@ -180,6 +180,12 @@ describe("train / predict / eval through the CLI", () => {
       "x",
       "y",
     ]);
+    const spread = JSON.parse(
+      (await cli("suggest", project, "--n", "2", "--spread-classes", "--json")).stdout,
+    ) as {
+      suggestions: { image: string; regions: unknown[] }[];
+    };
+    expect(spread.suggestions.map((s) => s.regions.length)).toEqual([3, 3]); // as many questions per image
     const acc = await cli("accept", project, "img3.png", "--min-confidence", "0", "--json");
     expect(JSON.parse(acc.stdout)).toMatchObject({ image: "img3.png", acceptedPixels: W * H, modelId: 1 });
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(

@@ -7,7 +7,15 @@ import { encodeIndexPng } from "../exchange/index-png.ts";
 import { applyStroke } from "../labels/edit.ts";
 import { Source, UNLABELED, cloneMask } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
-import { imageUncertainty, rarityWeights, regionScores, representativeness, iou } from "./scoring.ts";
+import {
+  imageUncertainty,
+  rarityWeights,
+  regionCandidates,
+  regionScores,
+  representativeness,
+  spreadRegions,
+  iou,
+} from "./scoring.ts";
 import { computeSuggestions, storedSuggestions } from "./suggest.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
 import { listRounds, recordRound } from "./rounds.ts";
@@ -170,6 +178,45 @@ describe("active-learning loop", () => {
     for (let i = 0; i < diverse.length; i++)
       for (let j = i + 1; j < diverse.length; j++)
         expect(iou(diverse[i], diverse[j])).toBeLessThanOrEqual(0.1);
+  });
+
+  it("class spread asks one round's questions about several classes, least about the most labeled", () => {
+    // Two street-like images: sky (0) on top, building (1) in the middle, road (2) at the bottom.
+    // Road is the most unsure everywhere, so the plain per-image pick asks only about road.
+    const street = () => {
+      const classes = new Uint8Array(W * H);
+      const entropy = new Uint8Array(W * H);
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          classes[y * W + x] = y < 16 ? 0 : y < 32 ? 1 : 2;
+          entropy[y * W + x] = y < 16 ? 60 : y < 32 ? 150 : 200;
+        }
+      return { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
+    };
+    const images = [street(), street()];
+    const classOf = (r: { y: number; height: number }) =>
+      images[0].classes[Math.floor(r.y + r.height / 2) * W];
+    const opts = { numClasses: 3, windowFraction: 1 / 3 };
+    const plain = images.map((im) => regionScores(im, { ...opts, topK: 2 }));
+    expect(plain.flat().map(classOf)).toEqual([2, 2, 2, 2]);
+
+    const cands = images.map((im) => regionCandidates(im, opts));
+    const spread = spreadRegions(cands, { perImage: 2, numClasses: 3 });
+    expect(spread.map((r) => r.length)).toEqual([2, 2]); // the same number of questions
+    const asked = spread.flat().map(classOf);
+    expect(asked).toContain(2); // the most unsure class is still asked about
+    expect(asked).toContain(1); // and the building too, not road four times
+    for (const regions of spread)
+      for (let i = 0; i < regions.length; i++)
+        for (let j = i + 1; j < regions.length; j++)
+          expect(iou(regions[i], regions[j])).toBeLessThanOrEqual(0.1);
+
+    // When road already holds almost all labels, each image's first question is about something else.
+    const roadHeavy = spreadRegions(cands, { perImage: 2, numClasses: 3, labeledShare: [0.02, 0.03, 0.95] });
+    expect(roadHeavy.map((regions) => classOf(regions[0]))).toEqual([1, 1]);
+    const roadQuestions = (rs: { y: number; height: number }[]) => rs.filter((r) => classOf(r) === 2).length;
+    expect(roadQuestions(roadHeavy.flat())).toBeLessThan(roadQuestions(spread.flat()));
+    expect(roadQuestions(spread.flat())).toBeLessThan(roadQuestions(plain.flat()));
   });
 
   it("suggestions mix uncertainty with diversity, exclude val images, and are stored", () => {

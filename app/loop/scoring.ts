@@ -214,7 +214,8 @@ export function spreadRegions(
       for (const c of cands) {
         if (!kept[img].every((k) => iou(k, c) <= maxOverlap)) continue;
         let gain = 0;
-        for (let k = 0; k < K; k++) if (c.mix[k] > 0) gain += Math.sqrt(M[k] + c.score * c.mix[k]) - Math.sqrt(M[k]);
+        for (let k = 0; k < K; k++)
+          if (c.mix[k] > 0) gain += Math.sqrt(M[k] + c.score * c.mix[k]) - Math.sqrt(M[k]);
         if (gain > bestGain) [best, bestGain] = [{ img, c }, gain];
       }
     });
