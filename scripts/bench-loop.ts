@@ -73,7 +73,8 @@ const SEED = Number(args.seed);
  * "uncertainty-random-regions" (the uncertainty strategy's images, regions placed at random as the
  * random strategy places them: is it the images or the regions that help?),
  * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes),
- * "uncertainty-spread" (the queue's regions picked together to spread over predicted classes), "random".
+ * "uncertainty-spread" (the queue's regions picked together to spread over predicted classes),
+ * "uncertainty-embeddings" (image distances from the network's image embeddings), "random".
  */
 const ARM_KINDS: Record<
   string,
@@ -84,12 +85,14 @@ const ARM_KINDS: Record<
     randomRegions?: boolean;
     regionDiverse?: boolean;
     spreadClasses?: boolean;
+    embeddings?: boolean;
   }
 > = {
   uncertainty: { strategy: "uncertainty" },
   "uncertainty-random-regions": { strategy: "uncertainty", randomRegions: true },
   "uncertainty-diverse-regions": { strategy: "uncertainty", regionDiverse: true },
   "uncertainty-spread": { strategy: "uncertainty", spreadClasses: true },
+  "uncertainty-embeddings": { strategy: "uncertainty", embeddings: true },
   "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
   "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
@@ -298,6 +301,7 @@ try {
         coverage: arm.coverage,
         regionDiverse: arm.regionDiverse,
         spreadClasses: arm.spreadClasses,
+        embeddings: arm.embeddings,
         seed,
         regionsPerImage: 3,
       });

@@ -3,6 +3,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import {
   computeSuggestions,
+  DEFAULT_EMBEDDINGS,
   DEFAULT_SPREAD_CLASSES,
   storedSuggestions,
   type Strategy,
@@ -30,6 +31,7 @@ interface SuggestCliOptions {
   classBalance?: boolean;
   diverseRegions?: boolean;
   spreadClasses?: boolean;
+  embeddings?: boolean;
   json?: boolean;
 }
 
@@ -65,6 +67,14 @@ export function registerLoopCommands(program: Command): void {
       "--no-spread-classes",
       `pick each image's regions on their own${DEFAULT_SPREAD_CLASSES ? "" : " (default)"}`,
     )
+    .option(
+      "--embeddings",
+      `image diversity from the network's image embeddings${DEFAULT_EMBEDDINGS ? " (default)" : ""}`,
+    )
+    .option(
+      "--no-embeddings",
+      `image diversity from the layout of the predictions${DEFAULT_EMBEDDINGS ? "" : " (default)"}`,
+    )
     .option("--json", "machine-readable output")
     .action((project: string, o: SuggestCliOptions) => {
       const n = Number(o.n);
@@ -78,6 +88,7 @@ export function registerLoopCommands(program: Command): void {
           classBalance: o.classBalance,
           regionDiverse: o.diverseRegions,
           spreadClasses: o.spreadClasses,
+          embeddings: o.embeddings,
         });
         if (o.json) {
           out(

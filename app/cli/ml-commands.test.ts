@@ -122,12 +122,19 @@ describe("train / predict / eval through the CLI", () => {
     expect(JSON.parse(p.stdout)).toMatchObject({ modelId: 1, predicted: 5 });
     const db2 = new Database(project, { readonly: true });
     const preds = db2
-      .prepare("SELECT image_id, score, class_rle, entropy FROM predictions ORDER BY image_id")
-      .all() as { score: number; class_rle: Buffer; entropy: Buffer }[];
+      .prepare("SELECT image_id, score, class_rle, entropy, embedding FROM predictions ORDER BY image_id")
+      .all() as { score: number; class_rle: Buffer; entropy: Buffer; embedding: Buffer }[];
     expect(preds).toHaveLength(5);
     expect(
       preds.every((r) => r.score >= 0 && r.score <= 1 && r.class_rle.length > 0 && r.entropy.length > 0),
     ).toBe(true);
+    // Each prediction carries the network's image embedding: a unit vector of float32 values.
+    for (const r of preds) {
+      let norm = 0;
+      for (let i = 0; i < r.embedding.length; i += 4) norm += r.embedding.readFloatLE(i) ** 2;
+      expect(r.embedding.length).toBeGreaterThan(0);
+      expect(norm).toBeCloseTo(1, 4);
+    }
     const statuses = db2.prepare("SELECT name, status FROM images ORDER BY name").all() as {
       name: string;
       status: string;
@@ -181,7 +188,7 @@ describe("train / predict / eval through the CLI", () => {
       "y",
     ]);
     const spread = JSON.parse(
-      (await cli("suggest", project, "--n", "2", "--spread-classes", "--json")).stdout,
+      (await cli("suggest", project, "--n", "2", "--spread-classes", "--embeddings", "--json")).stdout,
     ) as {
       suggestions: { image: string; regions: unknown[] }[];
     };

@@ -46,7 +46,12 @@ describe("active-learning loop", () => {
   let modelId: number;
   const ids: number[] = [];
 
-  function addImage(name: string, pred: ReturnType<typeof fakePrediction>, split: "train" | "val" = "train") {
+  function addImage(
+    name: string,
+    pred: ReturnType<typeof fakePrediction>,
+    split: "train" | "val" = "train",
+    embedding?: number[],
+  ) {
     const id = store.insertImage({
       absPath: path.join(store.dir, name),
       sha256: crypto.createHash("sha256").update(name).digest("hex"),
@@ -61,7 +66,7 @@ describe("active-learning loop", () => {
     for (const v of pred.entropy) s += v / 255;
     store.db
       .prepare(
-        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, 'now', ?, ?, ?, ?)",
+        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding) VALUES (?, ?, 'now', ?, ?, ?, ?, ?)",
       )
       .run(
         id,
@@ -70,6 +75,7 @@ describe("active-learning loop", () => {
         Buffer.from(encodeIndexPng(pred.confidence, W, H)),
         Buffer.from(encodeIndexPng(pred.entropy, W, H)),
         s / (W * H),
+        embedding ? Buffer.from(new Float32Array(embedding).buffer) : null,
       );
     ids.push(id);
     return id;
@@ -235,6 +241,25 @@ describe("active-learning loop", () => {
     expect(store.image(s[0].imageId)?.status).toBe("suggested");
     const random = computeSuggestions(store, { n: 3, strategy: "random", seed: 3 });
     expect(new Set(random.map((x) => x.imageId)).size).toBe(3);
+  });
+
+  it("with embeddings, diversity is what the network sees, not the layout of the prediction", () => {
+    // a and c have the same predicted layout but look different to the network; a and b are the
+    // other way round. All are equally unsure; a comes first.
+    const left = fakePrediction({ x0: 0, x1: 32, y0: 0, y1: 48 });
+    const right = fakePrediction({ x0: 32, x1: 64, y0: 0, y1: 48 });
+    const a = addImage("a.png", left, "train", [1, 0]);
+    const b = addImage("b.png", right, "train", [1, 0]);
+    const c = addImage("c.png", left, "train", [0, 1]);
+    const byLayout = computeSuggestions(store, { n: 2, coverage: false, save: false });
+    expect(byLayout.map((x) => x.imageId)).toEqual([a, b]);
+    const byNetwork = computeSuggestions(store, { n: 2, coverage: false, embeddings: true, save: false });
+    expect(byNetwork.map((x) => x.imageId)).toEqual([a, c]);
+    expect(readStoredPrediction(store, c, modelId)?.embedding).toEqual(new Float32Array([0, 1]));
+    // A prediction without an embedding (made before format 4): layout descriptors for all.
+    addImage("old.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    const fallback = computeSuggestions(store, { n: 2, coverage: false, embeddings: true, save: false });
+    expect(fallback.map((x) => x.imageId)).toEqual([a, b]);
   });
 
   it("coverage sends the queue where the labels don't reach, and a one-off outlier does not head it", () => {

@@ -11,6 +11,8 @@ export interface StoredPrediction {
   confidence: Uint8Array;
   entropy: Uint8Array;
   score: number;
+  /** the network's image embedding (unit vector), or null for predictions made before format 4 */
+  embedding: Float32Array | null;
 }
 
 /** The latest model with stored predictions, or null. */
@@ -37,10 +39,11 @@ export function readStoredPrediction(
   if (model === null) return null;
   const row = store.db
     .prepare(
-      "SELECT class_rle, confidence, entropy, score FROM predictions WHERE image_id = ? AND model_id = ?",
+      "SELECT class_rle, confidence, entropy, score, embedding FROM predictions WHERE image_id = ? AND model_id = ?",
     )
     .get(imageId, model) as
-    { class_rle: Buffer; confidence: Buffer; entropy: Buffer; score: number } | undefined;
+    | { class_rle: Buffer; confidence: Buffer; entropy: Buffer; score: number; embedding: Buffer | null }
+    | undefined;
   if (!row) return null;
   const img = store.requireImage(imageId);
   const n = img.width * img.height;
@@ -52,5 +55,13 @@ export function readStoredPrediction(
     confidence: decodeLayer(row.confidence, n),
     entropy: decodeLayer(row.entropy, n),
     score: row.score,
+    embedding: row.embedding ? decodeEmbedding(row.embedding) : null,
   };
+}
+
+/** float32 little-endian values, copied out so the result is aligned. */
+function decodeEmbedding(blob: Buffer): Float32Array {
+  const out = new Float32Array(Math.floor(blob.length / 4));
+  for (let i = 0; i < out.length; i++) out[i] = blob.readFloatLE(i * 4);
+  return out;
 }

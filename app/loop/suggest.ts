@@ -8,6 +8,8 @@
  * coverage (default) it is uncertainty x representativeness (how typical the image is of the
  * project: information density), and images that already have labels count as picked before
  * the greedy pick starts (core-set style), so the queue goes where the labels don't reach yet.
+ * With `embeddings`, distances are between the network's image embeddings instead of layout
+ * descriptors. With `spreadClasses`, the queue's regions are picked together (spreadRegions).
  * `random`: a seeded random choice with randomly placed regions, for comparison.
  */
 import type { ProjectStore } from "../store/project-store.ts";
@@ -34,6 +36,8 @@ export type Strategy = "uncertainty" | "random";
 export const DEFAULT_CLASS_BALANCE = false;
 /** Coverage (representativeness, labeled images as centers) is on: it beat no coverage in bench:loop (docs/loop.md). */
 export const DEFAULT_COVERAGE = true;
+/** Layout descriptors, not network embeddings, measure image distance until bench:loop says otherwise. */
+export const DEFAULT_EMBEDDINGS = false;
 /** Class spread is off until bench:loop shows it beats random (docs/loop.md, batch 8). */
 export const DEFAULT_SPREAD_CLASSES = false;
 
@@ -70,6 +74,12 @@ export interface SuggestOptions {
    * uncertainty strategy only, default DEFAULT_SPREAD_CLASSES); overrides regionDiverse.
    */
   spreadClasses?: boolean;
+  /**
+   * Image distances (diversity, representativeness, coverage) between the network's image
+   * embeddings stored with the predictions instead of layout descriptors; falls back to layout
+   * descriptors when any image's prediction has none (made before format 4). Uncertainty only.
+   */
+  embeddings?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -97,7 +107,13 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     for (const m of masks.values()) for (const v of m) if (v < numClasses) counts[v]++;
     classWeights = rarityWeights(counts);
   }
-  const scored: { id: number; name: string; score: number; input: ScoreInput }[] = [];
+  const scored: {
+    id: number;
+    name: string;
+    score: number;
+    input: ScoreInput;
+    embedding: Float32Array | null;
+  }[] = [];
   for (const id of ids) {
     const p = readStoredPrediction(store, id, modelId);
     if (!p) continue;
@@ -109,7 +125,13 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       labels: masks.get(id) as Uint8Array,
       classWeights,
     };
-    scored.push({ id, name: store.requireImage(id).name, score: imageUncertainty(input), input });
+    scored.push({
+      id,
+      name: store.requireImage(id).name,
+      score: imageUncertainty(input),
+      input,
+      embedding: p.embedding,
+    });
   }
   let picked: typeof scored;
   if (strategy === "random") {
@@ -117,7 +139,9 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   } else {
     const coverage = opts.coverage ?? DEFAULT_COVERAGE;
     const descriptors = new Map<number, Float32Array>();
+    const useEmbeddings = (opts.embeddings ?? DEFAULT_EMBEDDINGS) && scored.every((s) => s.embedding);
     const descOf = (s: (typeof scored)[number]): Float32Array => {
+      if (useEmbeddings) return s.embedding as Float32Array;
       let d = descriptors.get(s.id);
       if (!d) descriptors.set(s.id, (d = layoutDescriptor(s.input, numClasses)));
       return d;

@@ -71,6 +71,33 @@ describe("prediction", () => {
     n.dispose();
   });
 
+  it("the image embedding is a unit vector that leaves the maps alone and describes the image", () => {
+    const n = net();
+    const image = randomImage(90, 70, 3);
+    const before = tf.memory().numTensors;
+    const plain = predict(n, image);
+    const withEmb = predict(n, image, { embedding: true });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(plain.embedding).toBeUndefined();
+    expect(withEmb.classMap).toEqual(plain.classMap);
+    const e = withEmb.embedding as Float32Array;
+    expect(e.length).toBe(4);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+    expect(dot(e, e)).toBeCloseTo(1, 5);
+    // Tiling changes it only a little; a different image (flat gray) moves it further.
+    const tiled = predict(n, image, { embedding: true, tileSize: 48, overlap: 16 }).embedding as Float32Array;
+    const flat = {
+      pixels: new Uint8Array(90 * 70 * 3).fill(128),
+      width: 90,
+      height: 70,
+      channels: 3 as const,
+    };
+    const other = predict(n, flat, { embedding: true }).embedding as Float32Array;
+    expect(dot(e, tiled)).toBeGreaterThan(0.95);
+    expect(dot(e, other)).toBeLessThan(dot(e, tiled));
+    n.dispose();
+  });
+
   it("rejects pixel buffers of the wrong size with a clear error", () => {
     const n = net();
     expect(() => predict(n, { pixels: new Uint8Array(10), width: 4, height: 4, channels: 3 })).toThrow(

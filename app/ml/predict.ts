@@ -15,6 +15,8 @@ export interface PredictOptions {
   overlap?: number;
   /** Resize factor applied before the network (default: the network's working resolution, inputScale). */
   scale?: number;
+  /** Also return the image embedding (mean pixel embedding; see Prediction.embedding). */
+  embedding?: boolean;
 }
 
 export interface Prediction {
@@ -27,6 +29,12 @@ export interface Prediction {
   confidence: Float32Array;
   /** Softmax entropy divided by log(K): 0 = certain, 1 = uniform. */
   entropy: Float32Array;
+  /**
+   * With options.embedding: the network's pixel embeddings (the PiXL projection head) averaged
+   * over the image and L2-normalized, a unit vector of embeddingDim values. Images that look
+   * alike to the network are close (suggestions' diversity can use it).
+   */
+  embedding?: Float32Array;
 }
 
 interface Span {
@@ -68,13 +76,16 @@ function padToMultiple(x: tf.Tensor4D, multiple: number): tf.Tensor4D {
   return ph < h && pw < w ? tf.mirrorPad(x, paddings, "reflect") : tf.pad(x, paddings);
 }
 
-/** Runs the logits model on one RGB tile [h, w, 3]; returns [h, w, K] probabilities. */
-function tileProbabilities(
+/**
+ * Runs the network on one RGB tile [h, w, 3]; returns [h, w, K] probabilities and, when
+ * `withEmbedding`, the sum of its pixel embeddings over the tile ([D]).
+ */
+function tileOutputs(
   net: SegmentationNetwork,
-  model: ReturnType<SegmentationNetwork["logitsModel"]>,
   rgb: tf.Tensor3D,
   scale: number,
-): tf.Tensor3D {
+  withEmbedding: boolean,
+): { probs: tf.Tensor3D; embeddingSum?: tf.Tensor1D } {
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
     let x = tf.expandDims(rgb, 0) as tf.Tensor4D;
@@ -82,10 +93,24 @@ function tileProbabilities(
     const sw = Math.max(1, Math.round(w * scale));
     if (sh !== h || sw !== w) x = tf.image.resizeBilinear(x, [sh, sw]);
     const padded = padToMultiple(x, net.inputMultiple);
-    let logits = model.predict(padded) as tf.Tensor4D;
+    let logits: tf.Tensor4D;
+    let embeddingSum: tf.Tensor1D | undefined;
+    if (withEmbedding) {
+      const out = net.forward(padded, false);
+      logits = out.logits;
+      const eh = Math.ceil(sh / net.embeddingStride);
+      const ew = Math.ceil(sw / net.embeddingStride);
+      embeddingSum = tf.sum(
+        tf.slice(out.embeddings, [0, 0, 0, 0], [1, eh, ew, -1]),
+        [0, 1, 2],
+      ) as tf.Tensor1D;
+    } else {
+      logits = net.logitsModel().predict(padded) as tf.Tensor4D;
+    }
     logits = tf.slice(logits, [0, 0, 0, 0], [1, sh, sw, -1]);
     if (sh !== h || sw !== w) logits = tf.image.resizeBilinear(logits, [h, w]);
-    return tf.squeeze(tf.softmax(logits), [0]) as tf.Tensor3D;
+    const probs = tf.squeeze(tf.softmax(logits), [0]) as tf.Tensor3D;
+    return embeddingSum ? { probs, embeddingSum } : { probs };
   });
 }
 
@@ -100,7 +125,10 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
   const confidence = new Float32Array(width * height);
   const entropy = new Float32Array(width * height);
   const logK = Math.log(Math.max(2, k));
-  const model = net.logitsModel();
+  const withEmbedding = options.embedding ?? false;
+  // The sum's direction is the mean's. Tiles overlap a little, so a few pixels count twice; it
+  // only describes the image.
+  const embedding = withEmbedding ? new Float32Array(net.config.embeddingDim) : undefined;
 
   const rgb = rgbTensor(image);
   try {
@@ -108,7 +136,11 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
       for (const xs of tileSpans(width, tileSize, overlap)) {
         const [cls, conf, ent] = tf.tidy(() => {
           const tile = tf.slice(rgb, [ys.start, xs.start, 0], [ys.length, xs.length, 3]);
-          const probs = tileProbabilities(net, model, tile, scale);
+          const { probs, embeddingSum } = tileOutputs(net, tile, scale, withEmbedding);
+          if (embedding && embeddingSum) {
+            const sum = embeddingSum.dataSync();
+            for (let d = 0; d < embedding.length; d++) embedding[d] += sum[d];
+          }
           const kept = tf.slice(
             probs,
             [ys.keepStart - ys.start, xs.keepStart - xs.start, 0],
@@ -129,6 +161,13 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
     }
   } finally {
     rgb.dispose();
+  }
+  if (embedding) {
+    let norm = 0;
+    for (const v of embedding) norm += v * v;
+    norm = Math.sqrt(norm) || 1;
+    for (let d = 0; d < embedding.length; d++) embedding[d] /= norm;
+    return { width, height, numClasses: k, classMap, confidence, entropy, embedding };
   }
   return { width, height, numClasses: k, classMap, confidence, entropy };
 }

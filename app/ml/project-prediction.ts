@@ -106,9 +106,9 @@ export async function predictProject(
         (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
       const scores: PredictProjectResult["scores"] = [];
       const upsert = store.db.prepare(
-        `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
-           confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score`,
+           confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score, embedding = excluded.embedding`,
       );
       const mark = store.db.prepare(
         "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
@@ -124,12 +124,11 @@ export async function predictProject(
         } catch (e) {
           throw new UserError(`${file}: cannot read image (${(e as Error).message.split("\n")[0]})`);
         }
-        const p = predict(model.net, {
-          pixels: px.data,
-          width: px.width,
-          height: px.height,
-          channels: px.channels,
-        });
+        const p = predict(
+          model.net,
+          { pixels: px.data, width: px.width, height: px.height, channels: px.channels },
+          { embedding: true },
+        );
         const score = meanEntropy(p);
         store.db.transaction(() => {
           upsert.run(
@@ -140,6 +139,7 @@ export async function predictProject(
             Buffer.from(encodeIndexPng(toBytes(p.confidence), p.width, p.height)),
             Buffer.from(encodeIndexPng(toBytes(p.entropy), p.width, p.height)),
             score,
+            p.embedding ? embeddingBlob(p.embedding) : null,
           );
           if (row.labeledPixels === 0) mark.run(id);
         })();
@@ -155,6 +155,13 @@ export async function predictProject(
   } finally {
     store.close();
   }
+}
+
+/** float32 little-endian, as app/loop/prediction-data.ts reads it. */
+function embeddingBlob(values: Float32Array): Buffer {
+  const b = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => b.writeFloatLE(v, i * 4));
+  return b;
 }
 
 /** Image files directly in `dir` (sorted by name). */

@@ -167,6 +167,15 @@ CREATE TABLE label_mask_bands (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 4,
+    description: "image embeddings with predictions",
+    sql: `
+-- The network's image embedding (mean pixel embedding, L2-normalized; float32 little-endian), for
+-- diversity in suggestions. NULL for predictions made before format 4.
+ALTER TABLE predictions ADD COLUMN embedding BLOB;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
