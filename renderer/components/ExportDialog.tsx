@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { ExportResult } from "../../app/api/types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
-import { Modal } from "./Modal.tsx";
+import { DialogButtons, Modal } from "./Modal.tsx";
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { api, project } = useApp();
@@ -73,14 +73,15 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             Wrote <strong>{result.written}</strong> {result.format} masks to <code>{result.outDir}</code>
           </p>
         )}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            {result ? "Done" : "Cancel"}
-          </button>
-          <button type="submit" className="primary" data-testid="export-submit" disabled={busy || !project}>
-            {busy ? "Exporting…" : "Export"}
-          </button>
-        </div>
+        <DialogButtons
+          onClose={onClose}
+          done={result !== null}
+          busy={busy}
+          disabled={!project}
+          label="Export"
+          busyLabel="Exporting…"
+          testId="export-submit"
+        />
       </form>
     </Modal>
   );

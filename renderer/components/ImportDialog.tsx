@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { ImportResult, Split } from "../../app/api/types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { pushToast } from "../state/toasts.ts";
-import { Modal } from "./Modal.tsx";
+import { DialogButtons, Modal } from "./Modal.tsx";
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
   const { api, onEvent, refreshProject } = useApp();
@@ -86,14 +86,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             )}
           </div>
         )}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            {result ? "Done" : "Cancel"}
-          </button>
-          <button type="submit" className="primary" data-testid="import-submit" disabled={busy}>
-            {busy ? "Importing…" : "Import"}
-          </button>
-        </div>
+        <DialogButtons
+          onClose={onClose}
+          done={result !== null}
+          busy={busy}
+          label="Import"
+          busyLabel="Importing…"
+          testId="import-submit"
+        />
       </form>
     </Modal>
   );

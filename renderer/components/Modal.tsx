@@ -71,3 +71,36 @@ export function Modal({
     </div>
   );
 }
+
+/**
+ * The footer of a form dialog: Cancel (Done once the action has a result) and the submit button,
+ * which says what it is doing while busy.
+ */
+export function DialogButtons({
+  onClose,
+  done,
+  busy,
+  disabled,
+  label,
+  busyLabel,
+  testId,
+}: {
+  onClose: () => void;
+  done: boolean;
+  busy: boolean;
+  disabled?: boolean;
+  label: string;
+  busyLabel: string;
+  testId: string;
+}) {
+  return (
+    <div className="buttons">
+      <button type="button" onClick={onClose}>
+        {done ? "Done" : "Cancel"}
+      </button>
+      <button type="submit" className="primary" data-testid={testId} disabled={busy || disabled}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}
