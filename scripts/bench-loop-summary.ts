@@ -5,7 +5,8 @@
  * seeds) side by side: per round and strategy, labeled pixels and val mIoU per seed and their
  * mean, then each strategy's last-round difference to random, seed by seed, with how often it
  * wins and, from 3 seeds on, the paired t statistic and the exact two-sided sign-flip p-value.
- * Runs may measure different strategies: the table shows those every run measured.
+ * Runs may measure different strategies: the table shows those every run measured. Runs that
+ * recorded it also get the last round's val IoU per class, mean over seeds (where the gains are).
  */
 import fs from "node:fs";
 import { pairedTest } from "./paired-test.ts";
@@ -19,7 +20,17 @@ interface Run {
   annotator?: string;
   budgetPerRound: number;
   rounds: number;
-  table: { strategy: string; rounds: { round: number; labeledPixels: number; valMiou: number | null }[] }[];
+  /** class names (runs from before this field have no per-class IoU) */
+  classes?: string[];
+  table: {
+    strategy: string;
+    rounds: {
+      round: number;
+      labeledPixels: number;
+      valMiou: number | null;
+      perClassIou?: (number | null)[] | null;
+    }[];
+  }[];
 }
 
 const files = process.argv.slice(2);
@@ -85,4 +96,22 @@ if (strategies.includes("random")) {
     }
     console.log(line);
   }
+}
+
+// Where the gains come from: last-round val IoU per class, mean over seeds (runs that recorded it).
+const names = first.classes;
+const lastRound = (r: Run, st: string) => arm(r, st)[first.rounds]?.perClassIou;
+if (names && runs.every((r) => strategies.every((st) => lastRound(r, st))) && strategies.length > 0) {
+  console.log(
+    `\nround ${first.rounds}, val IoU per class (mean over seeds; "-": neither in the val gt nor predicted)\n`,
+  );
+  console.log(`| class | ${strategies.join(" | ")} |`);
+  console.log(`| ----- | ${strategies.map(() => "---:").join(" | ")} |`);
+  names.forEach((name, c) => {
+    const cells = strategies.map((st) => {
+      const v = runs.map((r) => lastRound(r, st)?.[c]).filter((x): x is number => typeof x === "number");
+      return v.length ? fmt(mean(v)) : "-";
+    });
+    console.log(`| ${name} | ${cells.join(" | ")} |`);
+  });
 }

@@ -151,7 +151,7 @@ async function trainAndPredict(
   file: string,
   label: string,
   fineTune = false,
-): Promise<{ modelId: number; miou: number | null }> {
+): Promise<{ modelId: number; miou: number | null; perClassIou: (number | null)[] | null }> {
   const t0 = Date.now();
   const outcome = await trainProject(file, {
     ...(MINUTES !== undefined ? { minutes: MINUTES } : { steps: fineTune ? STEPS : START_STEPS }),
@@ -162,7 +162,9 @@ async function trainAndPredict(
     learningRate: fineTune ? Number(args["fine-tune-lr"]) : args.lr ? Number(args.lr) : undefined,
   }).outcome;
   if (outcome.modelId === null) throw new Error("training produced no model");
-  const miou = (outcome.validation?.metrics as { miou?: number } | undefined)?.miou ?? null;
+  const metrics = outcome.validation?.metrics as
+    { miou?: number; perClassIou?: (number | null)[] } | undefined;
+  const miou = metrics?.miou ?? null;
   const store = ProjectStore.open(file);
   const trainIds = store.listImages({ split: "train", limit: 10_000 }).map((i) => i.id);
   store.close();
@@ -170,7 +172,7 @@ async function trainAndPredict(
   log(
     `  ${label}: model ${outcome.modelId}, val mIoU ${miou?.toFixed(3) ?? "-"} (${((Date.now() - t0) / 1000).toFixed(0)} s, ${outcome.backend?.name})`,
   );
-  return { modelId: outcome.modelId, miou };
+  return { modelId: outcome.modelId, miou, perClassIou: metrics?.perClassIou ?? null };
 }
 
 interface ScoreQuality {
@@ -284,6 +286,8 @@ try {
   log(`  uncertainty vs error across val images (round-0 model): ${fmtQuality(correlation)}`);
 
   const files = new Map<string, string>();
+  /** Val IoU per class of each round's model, per arm (round 0 shared): where the gains come from. */
+  const perClass = new Map<string, ((number | null)[] | null)[]>(ARMS.map((a) => [a.name, [r0.perClassIou]]));
   for (const arm of ARMS) {
     const f = path.join(dir, `${arm.name}.pxl`);
     fs.copyFileSync(base, f);
@@ -325,7 +329,8 @@ try {
       log(
         `  round ${round} ${arm.name}: ${BUDGET - left} px scribbled in ${regions.length} regions of ${sugg.length} images (${sugg.map((x) => x.image).join(", ")})`,
       );
-      await trainAndPredict(file, `round ${round} ${arm.name}`, FINE_TUNE); // trainProject records the round
+      const trained = await trainAndPredict(file, `round ${round} ${arm.name}`, FINE_TUNE); // trainProject records the round
+      perClass.get(arm.name)?.push(trained.perClassIou);
     }
   }
   const firstArm = files.get(ARMS[0].name) as string;
@@ -349,6 +354,7 @@ try {
         round: i,
         labeledPixels: r.labeledPixels - valLabeled,
         valMiou: r.valMiou,
+        perClassIou: perClass.get(arm.name)?.[i] ?? null,
       })),
     };
   });
@@ -366,6 +372,7 @@ try {
     budgetPerRound: BUDGET,
     annotator: ANNOTATOR,
     suggestedImagesPerRound: N_SUGGEST,
+    classes: readClassesFile(path.join(CAMVID, "classes.json")).map((c) => c.name),
     uncertaintyErrorCorrelation: correlation,
     uncertaintyErrorCorrelationLastRound: finalCorrelation,
     table,
