@@ -101,12 +101,15 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const hasLabels = new Set(rows.filter((r) => r.labeled > 0).map((r) => r.id));
   const rand = seededRandom(opts.seed ?? 1);
   const masks = new Map(ids.map((id) => [id, store.mask(id).classes]));
-  let classWeights: number[] | undefined;
-  if (strategy === "uncertainty" && (opts.classBalance ?? DEFAULT_CLASS_BALANCE)) {
+  /** labeled pixels per class over the train/test images */
+  const labelCounts = (): number[] => {
     const counts = new Array<number>(numClasses).fill(0);
     for (const m of masks.values()) for (const v of m) if (v < numClasses) counts[v]++;
-    classWeights = rarityWeights(counts);
-  }
+    return counts;
+  };
+  let classWeights: number[] | undefined;
+  if (strategy === "uncertainty" && (opts.classBalance ?? DEFAULT_CLASS_BALANCE))
+    classWeights = rarityWeights(labelCounts());
   const scored: {
     id: number;
     name: string;
@@ -181,8 +184,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   if (strategy === "random") {
     regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction ?? 0.2, rand);
   } else if (opts.spreadClasses ?? DEFAULT_SPREAD_CLASSES) {
-    const counts = new Array<number>(numClasses).fill(0);
-    for (const m of masks.values()) for (const v of m) if (v < numClasses) counts[v]++;
+    const counts = labelCounts();
     const total = counts.reduce((a, v) => a + v, 0);
     const spread = spreadRegions(
       picked.map((s) => regionCandidates(s.input, { numClasses, windowFraction: opts.windowFraction })),
