@@ -40,6 +40,33 @@ function fakePrediction(band: { x0: number; x1: number; y0: number; y1: number }
   return { classes, entropy, confidence };
 }
 
+/**
+ * A street-like scene: sky (0) above row 16, building (1) to row 32, road (2) below; the road is
+ * the most unsure, the building a little less, the sky least (`skyEntropy`).
+ */
+function streetScene(skyEntropy: number) {
+  const classes = new Uint8Array(W * H);
+  const entropy = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      classes[y * W + x] = y < 16 ? 0 : y < 32 ? 1 : 2;
+      entropy[y * W + x] = y < 16 ? skyEntropy : y < 32 ? 150 : 200;
+    }
+  return { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
+}
+
+/** The class at the middle row of a region of a street scene. */
+function streetClassOf(r: { y: number; height: number }): number {
+  const row = Math.floor(r.y + r.height / 2);
+  return row < 16 ? 0 : row < 32 ? 1 : 2;
+}
+
+/** No two regions overlap by more than the NMS bound. */
+function expectApart(regions: readonly { x: number; y: number; width: number; height: number }[]) {
+  for (let i = 0; i < regions.length; i++)
+    for (let j = i + 1; j < regions.length; j++) expect(iou(regions[i], regions[j])).toBeLessThanOrEqual(0.1);
+}
+
 describe("active-learning loop", () => {
   let t: ReturnType<typeof tmpDir>;
   let store: ProjectStore;
@@ -158,69 +185,42 @@ describe("active-learning loop", () => {
     const best = r[0];
     expect(best.x).toBeLessThanOrEqual(32);
     expect(best.x + best.width).toBeGreaterThan(32);
-    for (let i = 0; i < r.length; i++)
-      for (let j = i + 1; j < r.length; j++) expect(iou(r[i], r[j])).toBeLessThanOrEqual(0.1);
+    expectApart(r);
     expect(r[0].score).toBeGreaterThanOrEqual(r[1].score);
   });
 
   it("diverse regions show one image's different parts, not three spots of the same thing", () => {
-    // Sky (0) above row 16, building (1) to row 32, road (2) below; the road is the most unsure,
-    // the building a little less, the sky not at all.
-    const classes = new Uint8Array(W * H);
-    const entropy = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++) {
-        classes[y * W + x] = y < 16 ? 0 : y < 32 ? 1 : 2;
-        entropy[y * W + x] = y < 16 ? 10 : y < 32 ? 150 : 200;
-      }
-    const input = { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
-    const classOf = (r: { y: number; height: number }) => classes[Math.floor(r.y + r.height / 2) * W];
+    const input = streetScene(10); // the sky hardly unsure at all
     const opts = { numClasses: 3, topK: 3, windowFraction: 1 / 3 };
     const same = regionScores(input, opts);
-    expect(same.map(classOf)).toEqual([2, 2, 2]); // all on the road
+    expect(same.map(streetClassOf)).toEqual([2, 2, 2]); // all on the road
     const diverse = regionScores(input, { ...opts, diverse: true });
-    expect(classOf(diverse[0])).toBe(2); // the most unsure place still comes first
-    expect(diverse.map(classOf)).toContain(1); // then the building, not more road
-    for (let i = 0; i < diverse.length; i++)
-      for (let j = i + 1; j < diverse.length; j++)
-        expect(iou(diverse[i], diverse[j])).toBeLessThanOrEqual(0.1);
+    expect(streetClassOf(diverse[0])).toBe(2); // the most unsure place still comes first
+    expect(diverse.map(streetClassOf)).toContain(1); // then the building, not more road
+    expectApart(diverse);
   });
 
   it("class spread asks one round's questions about several classes, least about the most labeled", () => {
     // Two street-like images: sky (0) on top, building (1) in the middle, road (2) at the bottom.
     // Road is the most unsure everywhere, so the plain per-image pick asks only about road.
-    const street = () => {
-      const classes = new Uint8Array(W * H);
-      const entropy = new Uint8Array(W * H);
-      for (let y = 0; y < H; y++)
-        for (let x = 0; x < W; x++) {
-          classes[y * W + x] = y < 16 ? 0 : y < 32 ? 1 : 2;
-          entropy[y * W + x] = y < 16 ? 60 : y < 32 ? 150 : 200;
-        }
-      return { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
-    };
-    const images = [street(), street()];
-    const classOf = (r: { y: number; height: number }) =>
-      images[0].classes[Math.floor(r.y + r.height / 2) * W];
+    const images = [streetScene(60), streetScene(60)];
     const opts = { numClasses: 3, windowFraction: 1 / 3 };
     const plain = images.map((im) => regionScores(im, { ...opts, topK: 2 }));
-    expect(plain.flat().map(classOf)).toEqual([2, 2, 2, 2]);
+    expect(plain.flat().map(streetClassOf)).toEqual([2, 2, 2, 2]);
 
     const cands = images.map((im) => regionCandidates(im, opts));
     const spread = spreadRegions(cands, { perImage: 2, numClasses: 3 });
     expect(spread.map((r) => r.length)).toEqual([2, 2]); // the same number of questions
-    const asked = spread.flat().map(classOf);
+    const asked = spread.flat().map(streetClassOf);
     expect(asked).toContain(2); // the most unsure class is still asked about
     expect(asked).toContain(1); // and the building too, not road four times
-    for (const regions of spread)
-      for (let i = 0; i < regions.length; i++)
-        for (let j = i + 1; j < regions.length; j++)
-          expect(iou(regions[i], regions[j])).toBeLessThanOrEqual(0.1);
+    for (const regions of spread) expectApart(regions);
 
     // When road already holds almost all labels, each image's first question is about something else.
     const roadHeavy = spreadRegions(cands, { perImage: 2, numClasses: 3, labeledShare: [0.02, 0.03, 0.95] });
-    expect(roadHeavy.map((regions) => classOf(regions[0]))).toEqual([1, 1]);
-    const roadQuestions = (rs: { y: number; height: number }[]) => rs.filter((r) => classOf(r) === 2).length;
+    expect(roadHeavy.map((regions) => streetClassOf(regions[0]))).toEqual([1, 1]);
+    const roadQuestions = (rs: { y: number; height: number }[]) =>
+      rs.filter((r) => streetClassOf(r) === 2).length;
     expect(roadQuestions(roadHeavy.flat())).toBeLessThan(roadQuestions(spread.flat()));
     expect(roadQuestions(spread.flat())).toBeLessThan(roadQuestions(plain.flat()));
   });
