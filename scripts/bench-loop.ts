@@ -106,6 +106,7 @@ const ARMS = args.arms.split(",").map((name) => {
 /** Which simulated annotator drew the labels (runs with different annotators are not comparable). */
 const ANNOTATOR = "every class in the region, equal shares, horizontal or vertical strokes";
 const CAMVID = path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev");
+const CLASSES = readClassesFile(path.join(CAMVID, "classes.json"));
 const log = (s: string) => process.stderr.write(s + "\n");
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-loop-"));
@@ -268,7 +269,7 @@ try {
   const base = path.join(dir, "base.pxl");
   const store = ProjectStore.create(base, {
     name: "loop bench",
-    classes: readClassesFile(path.join(CAMVID, "classes.json")),
+    classes: CLASSES,
   });
   const train = await importImages(store, [path.join(CAMVID, "train/images")], { split: "train" });
   importIndexMasks(store, path.join(CAMVID, "train/scribbles"), {
@@ -372,7 +373,7 @@ try {
     budgetPerRound: BUDGET,
     annotator: ANNOTATOR,
     suggestedImagesPerRound: N_SUGGEST,
-    classes: readClassesFile(path.join(CAMVID, "classes.json")).map((c) => c.name),
+    classes: CLASSES.map((c) => c.name),
     uncertaintyErrorCorrelation: correlation,
     uncertaintyErrorCorrelationLastRound: finalCorrelation,
     table,
