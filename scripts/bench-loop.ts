@@ -74,7 +74,8 @@ const SEED = Number(args.seed);
  * random strategy places them: is it the images or the regions that help?),
  * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes),
  * "uncertainty-spread" (the queue's regions picked together to spread over predicted classes),
- * "uncertainty-embeddings" (image distances from the network's image embeddings), "random".
+ * "uncertainty-embeddings" (image distances from the network's image embeddings),
+ * "uncertainty-typical" (typical regions of uncovered embedding clusters, typical.ts), "random".
  */
 const ARM_KINDS: Record<
   string,
@@ -86,6 +87,7 @@ const ARM_KINDS: Record<
     regionDiverse?: boolean;
     spreadClasses?: boolean;
     embeddings?: boolean;
+    typical?: boolean;
   }
 > = {
   uncertainty: { strategy: "uncertainty" },
@@ -93,6 +95,7 @@ const ARM_KINDS: Record<
   "uncertainty-diverse-regions": { strategy: "uncertainty", regionDiverse: true },
   "uncertainty-spread": { strategy: "uncertainty", spreadClasses: true },
   "uncertainty-embeddings": { strategy: "uncertainty", embeddings: true },
+  "uncertainty-typical": { strategy: "uncertainty", typical: true },
   "uncertainty-no-coverage": { strategy: "uncertainty", coverage: false },
   "uncertainty-plain": { strategy: "uncertainty", classBalance: false },
   "uncertainty-balanced": { strategy: "uncertainty", classBalance: true },
@@ -307,6 +310,7 @@ try {
         regionDiverse: arm.regionDiverse,
         spreadClasses: arm.spreadClasses,
         embeddings: arm.embeddings,
+        typical: arm.typical,
         seed,
         regionsPerImage: 3,
       });

@@ -5,6 +5,7 @@ import {
   computeSuggestions,
   DEFAULT_EMBEDDINGS,
   DEFAULT_SPREAD_CLASSES,
+  DEFAULT_TYPICAL,
   storedSuggestions,
   type Strategy,
 } from "../loop/suggest.ts";
@@ -32,6 +33,7 @@ interface SuggestCliOptions {
   diverseRegions?: boolean;
   spreadClasses?: boolean;
   embeddings?: boolean;
+  typical?: boolean;
   json?: boolean;
 }
 
@@ -75,6 +77,11 @@ export function registerLoopCommands(program: Command): void {
       "--no-embeddings",
       `image diversity from the layout of the predictions${DEFAULT_EMBEDDINGS ? "" : " (default)"}`,
     )
+    .option(
+      "--typical",
+      `ask about the most typical parts of what no label covers yet (embedding clusters)${DEFAULT_TYPICAL ? " (default)" : ""}`,
+    )
+    .option("--no-typical", `rank by uncertainty${DEFAULT_TYPICAL ? "" : " (default)"}`)
     .option("--json", "machine-readable output")
     .action((project: string, o: SuggestCliOptions) => {
       const n = Number(o.n);
@@ -89,6 +96,7 @@ export function registerLoopCommands(program: Command): void {
           regionDiverse: o.diverseRegions,
           spreadClasses: o.spreadClasses,
           embeddings: o.embeddings,
+          typical: o.typical,
         });
         if (o.json) {
           out(

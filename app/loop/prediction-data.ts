@@ -1,6 +1,7 @@
 import { decode } from "fast-png";
 import type { ProjectStore } from "../store/project-store.ts";
 import { decodeRle } from "../labels/rle.ts";
+import { decodeEmbedding, decodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
 
 /** A stored prediction, decoded: class map, confidence and normalized entropy as 0..255. */
 export interface StoredPrediction {
@@ -13,6 +14,8 @@ export interface StoredPrediction {
   score: number;
   /** the network's image embedding (unit vector), or null for predictions made before format 4 */
   embedding: Float32Array | null;
+  /** the network's pixel embeddings per grid cell, or null for predictions made before format 5 */
+  embeddingGrid: EmbeddingGrid | null;
 }
 
 /** The latest model with stored predictions, or null. */
@@ -39,10 +42,17 @@ export function readStoredPrediction(
   if (model === null) return null;
   const row = store.db
     .prepare(
-      "SELECT class_rle, confidence, entropy, score, embedding FROM predictions WHERE image_id = ? AND model_id = ?",
+      "SELECT class_rle, confidence, entropy, score, embedding, embedding_grid FROM predictions WHERE image_id = ? AND model_id = ?",
     )
     .get(imageId, model) as
-    | { class_rle: Buffer; confidence: Buffer; entropy: Buffer; score: number; embedding: Buffer | null }
+    | {
+        class_rle: Buffer;
+        confidence: Buffer;
+        entropy: Buffer;
+        score: number;
+        embedding: Buffer | null;
+        embedding_grid: Buffer | null;
+      }
     | undefined;
   if (!row) return null;
   const img = store.requireImage(imageId);
@@ -56,12 +66,7 @@ export function readStoredPrediction(
     entropy: decodeLayer(row.entropy, n),
     score: row.score,
     embedding: row.embedding ? decodeEmbedding(row.embedding) : null,
+    embeddingGrid: row.embedding_grid ? decodeEmbeddingGrid(row.embedding_grid) : null,
   };
 }
 
-/** float32 little-endian values, copied out so the result is aligned. */
-function decodeEmbedding(blob: Buffer): Float32Array {
-  const out = new Float32Array(Math.floor(blob.length / 4));
-  for (let i = 0; i < out.length; i++) out[i] = blob.readFloatLE(i * 4);
-  return out;
-}

@@ -10,6 +10,8 @@
  * the greedy pick starts (core-set style), so the queue goes where the labels don't reach yet.
  * With `embeddings`, distances are between the network's image embeddings instead of layout
  * descriptors. With `spreadClasses`, the queue's regions are picked together (spreadRegions).
+ * With `typical`, images and regions come from typicalRegions (typical.ts): the most typical parts
+ * of the kinds of image parts no label covers yet, on the network's embedding grid.
  * `random`: a seeded random choice with randomly placed regions, for comparison.
  */
 import type { ProjectStore } from "../store/project-store.ts";
@@ -29,6 +31,8 @@ import {
   type RegionScore,
   type ScoreInput,
 } from "./scoring.ts";
+import { typicalRegions } from "./typical.ts";
+import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
 
 export type Strategy = "uncertainty" | "random";
 
@@ -40,6 +44,8 @@ export const DEFAULT_COVERAGE = true;
 export const DEFAULT_EMBEDDINGS = false;
 /** Class spread is off until bench:loop shows it beats random (docs/loop.md, batch 8). */
 export const DEFAULT_SPREAD_CLASSES = false;
+/** Typical regions are off until bench:loop shows they beat random (docs/loop.md, batch 9). */
+export const DEFAULT_TYPICAL = false;
 
 export interface SuggestionItem {
   imageId: number;
@@ -80,6 +86,12 @@ export interface SuggestOptions {
    * descriptors when any image's prediction has none (made before format 4). Uncertainty only.
    */
   embeddings?: boolean;
+  /**
+   * Images and regions from typicalRegions on the embedding grids stored with the predictions
+   * (uncertainty strategy only, default DEFAULT_TYPICAL); falls back to the other options when
+   * any image's prediction has no grid (made before format 5).
+   */
+  typical?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -116,6 +128,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     score: number;
     input: ScoreInput;
     embedding: Float32Array | null;
+    grid: EmbeddingGrid | null;
   }[] = [];
   for (const id of ids) {
     const p = readStoredPrediction(store, id, modelId);
@@ -134,11 +147,21 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       score: imageUncertainty(input),
       input,
       embedding: p.embedding,
+      grid: p.embeddingGrid,
     });
   }
   let picked: typeof scored;
+  const perImage = opts.regionsPerImage ?? 3;
+  let typicalPicks: RegionScore[][] | null = null;
   if (strategy === "random") {
     picked = shuffle(scored, rand).slice(0, n);
+  } else if ((opts.typical ?? DEFAULT_TYPICAL) && scored.length > 0 && scored.every((s) => s.grid)) {
+    const typical = typicalRegions(
+      scored.map((s) => ({ ...s.input, grid: s.grid as EmbeddingGrid })),
+      { n, perImage, windowFraction: opts.windowFraction, seed: opts.seed },
+    );
+    picked = typical.map((t) => scored[t.image]);
+    typicalPicks = typical.map((t) => t.regions);
   } else {
     const coverage = opts.coverage ?? DEFAULT_COVERAGE;
     const descriptors = new Map<number, Float32Array>();
@@ -179,9 +202,11 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       for (const s of pool) minDist.set(s.id, Math.min(minDist.get(s.id) as number, distance(bd, descOf(s))));
     }
   }
-  const perImage = opts.regionsPerImage ?? 3;
   let regionsOf: (s: (typeof picked)[number], i: number) => RegionScore[];
-  if (strategy === "random") {
+  if (typicalPicks) {
+    const regions = typicalPicks;
+    regionsOf = (_s, i) => regions[i];
+  } else if (strategy === "random") {
     regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction ?? 0.2, rand);
   } else if (opts.spreadClasses ?? DEFAULT_SPREAD_CLASSES) {
     const counts = labelCounts();

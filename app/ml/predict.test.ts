@@ -98,6 +98,36 @@ describe("prediction", () => {
     n.dispose();
   });
 
+  it("the embedding grid tells the parts of an image apart, with or without tiles", () => {
+    const n = net();
+    // Left half flat gray, right half noise: cells within a half look alike, across halves less so.
+    const image = randomImage(96, 64, 3);
+    for (let y = 0; y < 64; y++) image.pixels.fill(128, y * 96 * 3, (y * 96 + 48) * 3);
+    const g = predict(n, image, { embedding: true, gridCell: 16 }).embeddingGrid;
+    expect(g).toBeDefined();
+    if (!g) return;
+    expect([g.cols, g.rows, g.cell, g.dim]).toEqual([6, 4, 16, 4]);
+    const cellVec = (grid: typeof g, c: number, r: number) =>
+      grid.values.subarray((r * grid.cols + c) * grid.dim, (r * grid.cols + c + 1) * grid.dim);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+    for (let c = 0; c < 24; c++) {
+      const v = cellVec(g, c % 6, Math.floor(c / 6));
+      expect(dot(v, v)).toBeCloseTo(1, 4);
+    }
+    const inGray = dot(cellVec(g, 0, 1), cellVec(g, 1, 2));
+    const across = dot(cellVec(g, 0, 1), cellVec(g, 5, 2));
+    expect(inGray).toBeGreaterThan(across);
+    const tiled = predict(n, image, {
+      embedding: true,
+      gridCell: 16,
+      tileSize: 48,
+      overlap: 16,
+    }).embeddingGrid;
+    if (!tiled) throw new Error("no grid");
+    for (let c = 0; c < 6; c++) expect(dot(cellVec(g, c, 1), cellVec(tiled, c, 1))).toBeGreaterThan(0.9);
+    n.dispose();
+  });
+
   it("rejects pixel buffers of the wrong size with a clear error", () => {
     const n = net();
     expect(() => predict(n, { pixels: new Uint8Array(10), width: 4, height: 4, channels: 3 })).toThrow(

@@ -7,6 +7,9 @@
 import { tf } from "./tf.ts";
 import type { SegmentationNetwork } from "./network.ts";
 import { rgbTensor, type RawImage } from "./image.ts";
+import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
+
+export type { EmbeddingGrid };
 
 export interface PredictOptions {
   /** Tiles are at most this many pixels on a side (in network input pixels). Default 1024. */
@@ -15,8 +18,10 @@ export interface PredictOptions {
   overlap?: number;
   /** Resize factor applied before the network (default: the network's working resolution, inputScale). */
   scale?: number;
-  /** Also return the image embedding (mean pixel embedding; see Prediction.embedding). */
+  /** Also return the image embedding and the embedding grid (see Prediction.embedding, embeddingGrid). */
   embedding?: boolean;
+  /** Side of an embedding-grid cell in original pixels (default: ceil(shorter side / 8)). */
+  gridCell?: number;
 }
 
 export interface Prediction {
@@ -35,6 +40,8 @@ export interface Prediction {
    * alike to the network are close (suggestions' diversity can use it).
    */
   embedding?: Float32Array;
+  /** With options.embedding: the pixel embeddings averaged per grid cell. */
+  embeddingGrid?: EmbeddingGrid;
 }
 
 interface Span {
@@ -78,14 +85,14 @@ function padToMultiple(x: tf.Tensor4D, multiple: number): tf.Tensor4D {
 
 /**
  * Runs the network on one RGB tile [h, w, 3]; returns [h, w, K] probabilities and, when
- * `withEmbedding`, the sum of its pixel embeddings over the tile ([D]).
+ * `withEmbedding`, its pixel embeddings ([eh, ew, D], at embeddingStride of the scaled tile).
  */
 function tileOutputs(
   net: SegmentationNetwork,
   rgb: tf.Tensor3D,
   scale: number,
   withEmbedding: boolean,
-): { probs: tf.Tensor3D; embeddingSum?: tf.Tensor1D } {
+): { probs: tf.Tensor3D; embeddings?: tf.Tensor3D } {
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
     let x = tf.expandDims(rgb, 0) as tf.Tensor4D;
@@ -94,23 +101,20 @@ function tileOutputs(
     if (sh !== h || sw !== w) x = tf.image.resizeBilinear(x, [sh, sw]);
     const padded = padToMultiple(x, net.inputMultiple);
     let logits: tf.Tensor4D;
-    let embeddingSum: tf.Tensor1D | undefined;
+    let embeddings: tf.Tensor3D | undefined;
     if (withEmbedding) {
       const out = net.forward(padded, false);
       logits = out.logits;
       const eh = Math.ceil(sh / net.embeddingStride);
       const ew = Math.ceil(sw / net.embeddingStride);
-      embeddingSum = tf.sum(
-        tf.slice(out.embeddings, [0, 0, 0, 0], [1, eh, ew, -1]),
-        [0, 1, 2],
-      ) as tf.Tensor1D;
+      embeddings = tf.squeeze(tf.slice(out.embeddings, [0, 0, 0, 0], [1, eh, ew, -1]), [0]) as tf.Tensor3D;
     } else {
       logits = net.logitsModel().predict(padded) as tf.Tensor4D;
     }
     logits = tf.slice(logits, [0, 0, 0, 0], [1, sh, sw, -1]);
     if (sh !== h || sw !== w) logits = tf.image.resizeBilinear(logits, [h, w]);
     const probs = tf.squeeze(tf.softmax(logits), [0]) as tf.Tensor3D;
-    return embeddingSum ? { probs, embeddingSum } : { probs };
+    return embeddings ? { probs, embeddings } : { probs };
   });
 }
 
@@ -126,9 +130,13 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
   const entropy = new Float32Array(width * height);
   const logK = Math.log(Math.max(2, k));
   const withEmbedding = options.embedding ?? false;
-  // The sum's direction is the mean's. Tiles overlap a little, so a few pixels count twice; it
-  // only describes the image.
-  const embedding = withEmbedding ? new Float32Array(net.config.embeddingDim) : undefined;
+  // Sums of the embeddings whose centres fall in each tile's kept part; a sum's direction is the mean's.
+  const dim = net.config.embeddingDim;
+  const embedding = withEmbedding ? new Float32Array(dim) : undefined;
+  const cell = Math.max(1, Math.round(options.gridCell ?? Math.ceil(Math.min(width, height) / 8)));
+  const cols = Math.ceil(width / cell);
+  const rows = Math.ceil(height / cell);
+  const grid = withEmbedding ? new Float32Array(cols * rows * dim) : undefined;
 
   const rgb = rgbTensor(image);
   try {
@@ -136,10 +144,27 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
       for (const xs of tileSpans(width, tileSize, overlap)) {
         const [cls, conf, ent] = tf.tidy(() => {
           const tile = tf.slice(rgb, [ys.start, xs.start, 0], [ys.length, xs.length, 3]);
-          const { probs, embeddingSum } = tileOutputs(net, tile, scale, withEmbedding);
-          if (embedding && embeddingSum) {
-            const sum = embeddingSum.dataSync();
-            for (let d = 0; d < embedding.length; d++) embedding[d] += sum[d];
+          const { probs, embeddings } = tileOutputs(net, tile, scale, withEmbedding);
+          if (embedding && grid && embeddings) {
+            const [eh, ew] = embeddings.shape;
+            const e = embeddings.dataSync();
+            // embedding pixel -> original pixel of its centre
+            const fy = ys.length / Math.max(1, Math.round(ys.length * scale));
+            const fx = xs.length / Math.max(1, Math.round(xs.length * scale));
+            for (let ey = 0; ey < eh; ey++) {
+              const oy = ys.start + Math.floor((ey + 0.5) * net.embeddingStride * fy);
+              if (oy < ys.keepStart || oy >= ys.keepEnd) continue;
+              for (let ex = 0; ex < ew; ex++) {
+                const ox = xs.start + Math.floor((ex + 0.5) * net.embeddingStride * fx);
+                if (ox < xs.keepStart || ox >= xs.keepEnd) continue;
+                const src = (ey * ew + ex) * dim;
+                const dst = (Math.floor(oy / cell) * cols + Math.floor(ox / cell)) * dim;
+                for (let d = 0; d < dim; d++) {
+                  embedding[d] += e[src + d];
+                  grid[dst + d] += e[src + d];
+                }
+              }
+            }
           }
           const kept = tf.slice(
             probs,
@@ -162,12 +187,20 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
   } finally {
     rgb.dispose();
   }
-  if (embedding) {
-    let norm = 0;
-    for (const v of embedding) norm += v * v;
-    norm = Math.sqrt(norm) || 1;
-    for (let d = 0; d < embedding.length; d++) embedding[d] /= norm;
-    return { width, height, numClasses: k, classMap, confidence, entropy, embedding };
+  if (embedding && grid) {
+    normalize(embedding);
+    for (let c = 0; c < cols * rows; c++) normalize(grid.subarray(c * dim, (c + 1) * dim));
+    const embeddingGrid = { cols, rows, cell, dim, values: grid };
+    return { width, height, numClasses: k, classMap, confidence, entropy, embedding, embeddingGrid };
   }
   return { width, height, numClasses: k, classMap, confidence, entropy };
+}
+
+/** In place to unit length; an all-zero vector stays zero. */
+function normalize(v: Float32Array): void {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  if (norm === 0) return;
+  norm = Math.sqrt(norm);
+  for (let d = 0; d < v.length; d++) v[d] /= norm;
 }

@@ -12,6 +12,7 @@ import { decodePixels, IMAGE_EXTENSIONS } from "../images/decode.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
+import { encodeEmbedding, encodeEmbeddingGrid } from "../store/embedding-blobs.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { initBackend, type BackendInfo, type BackendPreference } from "./backend.ts";
@@ -106,9 +107,11 @@ export async function predictProject(
         (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
       const scores: PredictProjectResult["scores"] = [];
       const upsert = store.db.prepare(
-        `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
-           confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score, embedding = excluded.embedding`,
+           confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score, embedding = excluded.embedding,
+           embedding_grid = excluded.embedding_grid`,
       );
       const mark = store.db.prepare(
         "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
@@ -139,7 +142,8 @@ export async function predictProject(
             Buffer.from(encodeIndexPng(toBytes(p.confidence), p.width, p.height)),
             Buffer.from(encodeIndexPng(toBytes(p.entropy), p.width, p.height)),
             score,
-            p.embedding ? embeddingBlob(p.embedding) : null,
+            p.embedding ? encodeEmbedding(p.embedding) : null,
+            p.embeddingGrid ? encodeEmbeddingGrid(p.embeddingGrid) : null,
           );
           if (row.labeledPixels === 0) mark.run(id);
         })();
@@ -155,13 +159,6 @@ export async function predictProject(
   } finally {
     store.close();
   }
-}
-
-/** float32 little-endian, as app/loop/prediction-data.ts reads it. */
-function embeddingBlob(values: Float32Array): Buffer {
-  const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeFloatLE(v, i * 4));
-  return b;
 }
 
 /** Image files directly in `dir` (sorted by name). */

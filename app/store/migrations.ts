@@ -176,6 +176,16 @@ CREATE TABLE label_mask_bands (
 ALTER TABLE predictions ADD COLUMN embedding BLOB;
 `,
   },
+  {
+    version: 5,
+    description: "embedding grids with predictions",
+    sql: `
+-- The network's pixel embeddings averaged over square cells of the image (each L2-normalized), for
+-- suggestions that ask about parts of images unlike anything labeled. Little-endian: uint16 cols,
+-- rows, dim, cell side (px), then cols x rows x dim int8 values (x / 127). NULL before format 5.
+ALTER TABLE predictions ADD COLUMN embedding_grid BLOB;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
