@@ -193,6 +193,18 @@ describe("train / predict / eval through the CLI", () => {
       suggestions: { image: string; regions: unknown[] }[];
     };
     expect(spread.suggestions.map((s) => s.regions.length)).toEqual([3, 3]); // as many questions per image
+    // Predictions carry the embedding grid that --typical clusters: it names real images, not val ones.
+    const gridDb = new Database(project, { readonly: true });
+    const grids = gridDb
+      .prepare("SELECT COUNT(*) AS n FROM predictions WHERE embedding_grid IS NOT NULL")
+      .get() as { n: number };
+    gridDb.close();
+    expect(grids.n).toBeGreaterThan(0);
+    const typical = JSON.parse((await cli("suggest", project, "--n", "2", "--typical", "--json")).stdout) as {
+      suggestions: { image: string; regions: { width: number }[] }[];
+    };
+    expect(typical.suggestions.length).toBeGreaterThan(0);
+    expect(typical.suggestions.every((s) => s.image !== "img4.png" && s.regions.length > 0)).toBe(true);
     const acc = await cli("accept", project, "img3.png", "--min-confidence", "0", "--json");
     expect(JSON.parse(acc.stdout)).toMatchObject({ image: "img3.png", acceptedPixels: W * H, modelId: 1 });
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(

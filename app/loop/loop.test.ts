@@ -20,6 +20,7 @@ import { computeSuggestions, storedSuggestions } from "./suggest.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
 import { listRounds, recordRound } from "./rounds.ts";
 import { readStoredPrediction } from "./prediction-data.ts";
+import { encodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
 
 const W = 64;
 const H = 48;
@@ -78,6 +79,7 @@ describe("active-learning loop", () => {
     pred: ReturnType<typeof fakePrediction>,
     split: "train" | "val" = "train",
     embedding?: number[],
+    grid?: EmbeddingGrid,
   ) {
     const id = store.insertImage({
       absPath: path.join(store.dir, name),
@@ -93,7 +95,7 @@ describe("active-learning loop", () => {
     for (const v of pred.entropy) s += v / 255;
     store.db
       .prepare(
-        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding) VALUES (?, ?, 'now', ?, ?, ?, ?, ?)",
+        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid) VALUES (?, ?, 'now', ?, ?, ?, ?, ?, ?)",
       )
       .run(
         id,
@@ -103,6 +105,7 @@ describe("active-learning loop", () => {
         Buffer.from(encodeIndexPng(pred.entropy, W, H)),
         s / (W * H),
         embedding ? Buffer.from(new Float32Array(embedding).buffer) : null,
+        grid ? encodeEmbeddingGrid(grid) : null,
       );
     ids.push(id);
     return id;
@@ -260,6 +263,43 @@ describe("active-learning loop", () => {
     addImage("old.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
     const fallback = computeSuggestions(store, { n: 2, coverage: false, embeddings: true, save: false });
     expect(fallback.map((x) => x.imageId)).toEqual([a, b]);
+  });
+
+  it("typical regions ask about the part of the images the labels do not cover, from stored grids", () => {
+    // 4 x 3 cells of 16 px: the left half looks like [1, 0] to the network, the right like [0, 1].
+    const grid = (): EmbeddingGrid => {
+      const values = new Float32Array(12 * 2);
+      for (let c = 0; c < 12; c++) values[c * 2 + (c % 4 < 2 ? 0 : 1)] = 1;
+      return { cols: 4, rows: 3, cell: 16, dim: 2, values };
+    };
+    // The most unsure band is on the left, which a labeled image already covers.
+    const pred = fakePrediction({ x0: 0, x1: 32, y0: 0, y1: 48 });
+    const labeled = addImage("labeled.png", pred, "train", undefined, grid());
+    const before = store.mask(labeled);
+    const after = cloneMask(before);
+    for (let y = 0; y < H; y += 8) {
+      after.classes.fill(0, y * W, y * W + 32);
+      after.sources.fill(Source.human, y * W, y * W + 32);
+    }
+    store.commitDiff(labeled, before, after, {
+      tool: "brush",
+      classIdx: 0,
+      width: 1,
+      points: [],
+      author: "t",
+    });
+    const a = addImage("a.png", pred, "train", undefined, grid());
+    addImage("b.png", pred, "train", undefined, grid());
+    const typical = computeSuggestions(store, { n: 1, typical: true, regionsPerImage: 1, save: false });
+    expect(typical).toHaveLength(1);
+    expect(typical[0].regions[0].x + typical[0].regions[0].width / 2).toBeGreaterThanOrEqual(32);
+    const byUncertainty = computeSuggestions(store, { n: 1, regionsPerImage: 1, save: false });
+    expect(byUncertainty[0].regions[0].x + byUncertainty[0].regions[0].width / 2).toBeLessThan(32);
+    expect(readStoredPrediction(store, a, modelId)?.embeddingGrid?.cols).toBe(4);
+    // A prediction without a grid (made before format 5): the other options decide, as without --typical.
+    addImage("old.png", pred);
+    const fallback = computeSuggestions(store, { n: 1, typical: true, regionsPerImage: 1, save: false });
+    expect(fallback).toEqual(computeSuggestions(store, { n: 1, regionsPerImage: 1, save: false }));
   });
 
   it("coverage sends the queue where the labels don't reach, and a one-off outlier does not head it", () => {

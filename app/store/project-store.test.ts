@@ -133,7 +133,9 @@ describe("project store", () => {
     created.close();
     // Make it a format-1 file, as the first release wrote it (whole-image mask RLE).
     const raw = new Database(file);
-    raw.exec("DROP TABLE rounds; DROP TABLE label_mask_bands; ALTER TABLE predictions DROP COLUMN embedding; ALTER TABLE predictions DROP COLUMN embedding_grid");
+    raw.exec(
+      "DROP TABLE rounds; DROP TABLE label_mask_bands; ALTER TABLE predictions DROP COLUMN embedding; ALTER TABLE predictions DROP COLUMN embedding_grid",
+    );
     raw
       .prepare(
         `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
@@ -146,7 +148,9 @@ describe("project store", () => {
     expect(s.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
     expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'rounds'").get()).toBeDefined();
     const predictionColumns = s.db.prepare("PRAGMA table_info(predictions)").all() as { name: string }[];
-    expect(predictionColumns.map((c) => c.name)).toEqual(expect.arrayContaining(["embedding", "embedding_grid"]));
+    expect(predictionColumns.map((c) => c.name)).toEqual(
+      expect.arrayContaining(["embedding", "embedding_grid"]),
+    );
     expect(s.name).toBe("old");
     expect(s.mask(id)).toEqual(old);
     expect(s.image(id)?.labeledPixels).toBe(8);
