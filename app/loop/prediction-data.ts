@@ -69,4 +69,3 @@ export function readStoredPrediction(
     embeddingGrid: row.embedding_grid ? decodeEmbeddingGrid(row.embedding_grid) : null,
   };
 }
-
