@@ -20,7 +20,7 @@ import { computeSuggestions, storedSuggestions } from "./suggest.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
 import { listRounds, recordRound } from "./rounds.ts";
 import { readStoredPrediction } from "./prediction-data.ts";
-import { encodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
+import { encodeEmbedding, encodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
 
 const W = 64;
 const H = 48;
@@ -104,7 +104,7 @@ describe("active-learning loop", () => {
         Buffer.from(encodeIndexPng(pred.confidence, W, H)),
         Buffer.from(encodeIndexPng(pred.entropy, W, H)),
         s / (W * H),
-        embedding ? Buffer.from(new Float32Array(embedding).buffer) : null,
+        embedding ? encodeEmbedding(new Float32Array(embedding)) : null,
         grid ? encodeEmbeddingGrid(grid) : null,
       );
     ids.push(id);

@@ -73,6 +73,11 @@ export interface RegionCandidate extends Omit<RegionScore, "id"> {
   mix: Float64Array;
 }
 
+/** Side of a region window: `fraction` (default 0.2) of the shorter image side, at least 8 px. */
+export function windowSide(width: number, height: number, fraction = 0.2): number {
+  return Math.max(8, Math.round(Math.min(width, height) * fraction));
+}
+
 /**
  * Every window of one image (square, windowFraction of the shorter side, half-window stride) with
  * its score: (0.25 + Gini impurity of the predicted classes) x mean uncertainty of its unlabeled
@@ -84,7 +89,7 @@ export function regionCandidates(
 ): RegionCandidate[] {
   const { width: w, height: h } = s;
   const K = opts.numClasses;
-  const side = Math.max(8, Math.round(Math.min(w, h) * (opts.windowFraction ?? 0.2)));
+  const side = windowSide(w, h, opts.windowFraction);
   const stride = Math.max(4, Math.floor(side / 2));
   // Integral images (w+1)x(h+1): uncertainty of unlabeled pixels, unlabeled count, per-class counts.
   const W1 = w + 1;

@@ -28,6 +28,7 @@ import {
   regionCandidates,
   regionScores,
   spreadRegions,
+  windowSide,
   type RegionScore,
   type ScoreInput,
 } from "./scoring.ts";
@@ -207,7 +208,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     const regions = typicalPicks;
     regionsOf = (_s, i) => regions[i];
   } else if (strategy === "random") {
-    regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction ?? 0.2, rand);
+    regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction, rand);
   } else if (opts.spreadClasses ?? DEFAULT_SPREAD_CLASSES) {
     const counts = labelCounts();
     const total = counts.reduce((a, v) => a + v, 0);
@@ -287,8 +288,13 @@ export function storedSuggestions(
   }));
 }
 
-function randomRegions(s: ScoreInput, k: number, fraction: number, rand: () => number): RegionScore[] {
-  const side = Math.max(8, Math.round(Math.min(s.width, s.height) * fraction));
+function randomRegions(
+  s: ScoreInput,
+  k: number,
+  fraction: number | undefined,
+  rand: () => number,
+): RegionScore[] {
+  const side = windowSide(s.width, s.height, fraction);
   const box = { width: Math.min(side, s.width), height: Math.min(side, s.height) };
   return Array.from({ length: k }, (_, i) => {
     const { x, y } = placeRandomly(box, s.width, s.height, rand);

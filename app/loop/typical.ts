@@ -13,7 +13,7 @@
 import { UNLABELED } from "../labels/mask.ts";
 import { seededRandom, type Random } from "../ml/random.ts";
 import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
-import { iou, type RegionScore } from "./scoring.ts";
+import { distance, iou, windowSide, type RegionScore } from "./scoring.ts";
 
 export interface GridImage {
   width: number;
@@ -102,7 +102,6 @@ export function typicalRegions(images: readonly GridImage[], opts: TypicalOption
     );
 
   const picks = new Map<number, RegionScore[]>();
-  const fraction = opts.windowFraction ?? 0.2;
   const full = () => picks.size >= opts.n && [...picks.values()].every((r) => r.length >= opts.perImage);
   /** Adds the cell's window if its image may take it; returns whether it did. */
   const tryAdd = (i: number): boolean => {
@@ -111,7 +110,7 @@ export function typicalRegions(images: readonly GridImage[], opts: TypicalOption
     const have = picks.get(c.image);
     if (!have && picks.size >= opts.n) return false;
     if (have && have.length >= opts.perImage) return false;
-    const box = windowAt(images[c.image], c, fraction);
+    const box = windowAt(images[c.image], c, opts.windowFraction);
     if (have?.some((r) => iou(r, box) > MAX_OVERLAP)) return false;
     const regions = have ?? [];
     regions.push({ id: regions.length + 1, ...box, score: +c.uncertainty.toFixed(4) });
@@ -169,9 +168,9 @@ function gridCells(im: GridImage, image: number): Cell[] {
   return out;
 }
 
-/** A window of fraction x the shorter side, centred on the cell, inside the image. */
-function windowAt(im: GridImage, c: Cell, fraction: number) {
-  const side = Math.max(8, Math.round(Math.min(im.width, im.height) * fraction));
+/** A region window (windowSide), centred on the cell, inside the image. */
+function windowAt(im: GridImage, c: Cell, fraction: number | undefined) {
+  const side = windowSide(im.width, im.height, fraction);
   const width = Math.min(side, im.width);
   const height = Math.min(side, im.height);
   const cx = Math.min(im.width, (c.col + 0.5) * im.grid.cell);
@@ -254,7 +253,7 @@ export function typicality(points: readonly Float32Array[], neighbours: number):
   const m = Math.min(neighbours, points.length - 1);
   if (m <= 0) return points.map(() => 0);
   return points.map((p, i) => {
-    const d = points.filter((_, j) => j !== i).map((q) => Math.sqrt(sqDist(p, q)));
+    const d = points.filter((_, j) => j !== i).map((q) => distance(p, q));
     d.sort((a, b) => a - b);
     let s = 0;
     for (let j = 0; j < m; j++) s += d[j];
