@@ -21,11 +21,10 @@ import { readIndexPng } from "../app/exchange/index-png.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
 import { trainProject } from "../app/ml/project-training.ts";
 import { predictProject } from "../app/ml/project-prediction.ts";
-import { computeSuggestions, placeRandomly, type Strategy } from "../app/loop/suggest.ts";
+import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
 import { cloneMask } from "../app/labels/mask.ts";
-import { seededRandom } from "../app/ml/random.ts";
 import { scribbleRegion } from "./sim-annotator.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
 
@@ -71,7 +70,7 @@ const SEED = Number(args.seed);
  * default scoring), "uncertainty-plain" / "uncertainty-balanced" (class balance off / on),
  * "uncertainty-no-coverage" (without representativeness and labeled images as centers),
  * "uncertainty-random-regions" (the uncertainty strategy's images, regions placed at random as the
- * random strategy places them: is it the images or the regions that help?),
+ * random strategy places them, suggest --random-regions: is it the images or the regions that help?),
  * "uncertainty-diverse-regions" (an image's regions show different predicted-class mixes),
  * "uncertainty-spread" (the queue's regions picked together to spread over predicted classes),
  * "uncertainty-embeddings" (image distances from the network's image embeddings),
@@ -311,16 +310,10 @@ try {
         spreadClasses: arm.spreadClasses,
         embeddings: arm.embeddings,
         typical: arm.typical,
+        randomRegions: arm.randomRegions,
         seed,
         regionsPerImage: 3,
       });
-      if (arm.randomRegions) {
-        const rand = seededRandom(seed);
-        for (const s of sugg) {
-          const img = st.requireImage(s.imageId);
-          s.regions = s.regions.map((r) => placeRandomly(r, img.width, img.height, rand));
-        }
-      }
       // Spend the budget over the suggested regions: first an equal share each (in rank order,
       // round-robin across images), then what is left, region by region, until it is spent.
       const regions = [0, 1, 2].flatMap((k) =>

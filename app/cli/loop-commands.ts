@@ -6,6 +6,7 @@ import {
   DEFAULT_EMBEDDINGS,
   DEFAULT_SPREAD_CLASSES,
   DEFAULT_TYPICAL,
+  DEFAULT_RANDOM_REGIONS,
   storedSuggestions,
   type Strategy,
 } from "../loop/suggest.ts";
@@ -34,6 +35,7 @@ interface SuggestCliOptions {
   spreadClasses?: boolean;
   embeddings?: boolean;
   typical?: boolean;
+  randomRegions?: boolean;
   json?: boolean;
 }
 
@@ -82,6 +84,14 @@ export function registerLoopCommands(program: Command): void {
       `ask about the most typical parts of what no label covers yet (embedding clusters)${DEFAULT_TYPICAL ? " (default)" : ""}`,
     )
     .option("--no-typical", `rank by uncertainty${DEFAULT_TYPICAL ? "" : " (default)"}`)
+    .option(
+      "--random-regions",
+      `the most useful images, with their regions placed at random${DEFAULT_RANDOM_REGIONS ? " (default)" : ""}`,
+    )
+    .option(
+      "--no-random-regions",
+      `regions on each image's most unsure windows${DEFAULT_RANDOM_REGIONS ? "" : " (default)"}`,
+    )
     .option("--json", "machine-readable output")
     .action((project: string, o: SuggestCliOptions) => {
       const n = Number(o.n);
@@ -97,6 +107,7 @@ export function registerLoopCommands(program: Command): void {
           spreadClasses: o.spreadClasses,
           embeddings: o.embeddings,
           typical: o.typical,
+          randomRegions: o.randomRegions,
         });
         if (o.json) {
           out(

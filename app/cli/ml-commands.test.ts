@@ -205,6 +205,12 @@ describe("train / predict / eval through the CLI", () => {
     };
     expect(typical.suggestions.length).toBeGreaterThan(0);
     expect(typical.suggestions.every((s) => s.image !== "img4.png" && s.regions.length > 0)).toBe(true);
+    // --random-regions: the same images as the queue above, with their regions drawn at random.
+    const randomRegions = JSON.parse(
+      (await cli("suggest", project, "--n", "2", "--no-coverage", "--random-regions", "--json")).stdout,
+    ) as { suggestions: { image: string; regions: { x: number; y: number }[] }[] };
+    expect(randomRegions.suggestions.map((s) => s.image)).toEqual(suggestions.map((s) => s.image));
+    expect(randomRegions.suggestions.map((s) => s.regions.length)).toEqual([3, 3]);
     const acc = await cli("accept", project, "img3.png", "--min-confidence", "0", "--json");
     expect(JSON.parse(acc.stdout)).toMatchObject({ image: "img3.png", acceptedPixels: W * H, modelId: 1 });
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(

@@ -246,6 +246,34 @@ describe("active-learning loop", () => {
     expect(new Set(random.map((x) => x.imageId)).size).toBe(3);
   });
 
+  it("random regions keep the uncertainty strategy's images and spread the regions at random", () => {
+    addImage("unsure-left.png", fakePrediction({ x0: 0, x1: 16, y0: 0, y1: 48 }));
+    addImage("unsure-right.png", fakePrediction({ x0: 48, x1: 64, y0: 0, y1: 48 }));
+    addImage("calm.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    const opts = { n: 2, regionsPerImage: 3, windowFraction: 0.25, save: false };
+    const scored = computeSuggestions(store, opts);
+    const random = computeSuggestions(store, { ...opts, randomRegions: true, seed: 5 });
+    expect(random.map((s) => s.imageId)).toEqual(scored.map((s) => s.imageId));
+    for (const s of random) {
+      expect(s.regions).toHaveLength(3);
+      for (const r of s.regions) {
+        expect(r.x).toBeGreaterThanOrEqual(0);
+        expect(r.y).toBeGreaterThanOrEqual(0);
+        expect(r.x + r.width).toBeLessThanOrEqual(W);
+        expect(r.y + r.height).toBeLessThanOrEqual(H);
+      }
+    }
+    // Not the scored windows (those sit on each image's unsure band), and a seed is a fixed draw.
+    const boxes = (q: typeof scored) => q.flatMap((s) => s.regions.map((r) => [r.x, r.y]));
+    expect(boxes(random)).not.toEqual(boxes(scored));
+    expect(boxes(computeSuggestions(store, { ...opts, randomRegions: true, seed: 5 }))).toEqual(
+      boxes(random),
+    );
+    expect(boxes(computeSuggestions(store, { ...opts, randomRegions: true, seed: 6 }))).not.toEqual(
+      boxes(random),
+    );
+  });
+
   it("with embeddings, diversity is what the network sees, not the layout of the prediction", () => {
     // a and c have the same predicted layout but look different to the network; a and b are the
     // other way round. All are equally unsure; a comes first.

@@ -12,6 +12,8 @@
  * descriptors. With `spreadClasses`, the queue's regions are picked together (spreadRegions).
  * With `typical`, images and regions come from typicalRegions (typical.ts): the most typical parts
  * of the kinds of image parts no label covers yet, on the network's embedding grid.
+ * With `randomRegions`, the images are the uncertainty strategy's and their regions are placed at
+ * random (seeded) instead of on the most unsure windows.
  * `random`: a seeded random choice with randomly placed regions, for comparison.
  */
 import type { ProjectStore } from "../store/project-store.ts";
@@ -47,6 +49,8 @@ export const DEFAULT_EMBEDDINGS = false;
 export const DEFAULT_SPREAD_CLASSES = false;
 /** Typical regions are off until bench:loop shows they beat random (docs/loop.md, batch 9). */
 export const DEFAULT_TYPICAL = false;
+/** Scored (not random) regions in the uncertainty strategy's images until bench:loop says otherwise (docs/loop.md, batch 10). */
+export const DEFAULT_RANDOM_REGIONS = false;
 
 export interface SuggestionItem {
   imageId: number;
@@ -59,6 +63,7 @@ export interface SuggestionItem {
 export interface SuggestOptions {
   n?: number;
   strategy?: Strategy;
+  /** random draws of the random strategy and random regions; default: the model id, so each round draws anew */
   seed?: number;
   modelId?: number;
   /** region window as a fraction of the shorter side */
@@ -93,6 +98,12 @@ export interface SuggestOptions {
    * any image's prediction has no grid (made before format 5).
    */
   typical?: boolean;
+  /**
+   * The uncertainty strategy picks the images; their regions are placed at random (seeded by
+   * `seed`), spread over the image rather than on its most unsure windows (default
+   * DEFAULT_RANDOM_REGIONS). Overrides regionDiverse and spreadClasses; typical regions win over it.
+   */
+  randomRegions?: boolean;
   /** store the queue in the project (default true) */
   save?: boolean;
 }
@@ -112,7 +123,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     .all() as { id: number; labeled: number }[];
   const ids = rows.map((r) => r.id);
   const hasLabels = new Set(rows.filter((r) => r.labeled > 0).map((r) => r.id));
-  const rand = seededRandom(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? modelId); // each model (round) a new random draw
   const masks = new Map(ids.map((id) => [id, store.mask(id).classes]));
   /** labeled pixels per class over the train/test images */
   const labelCounts = (): number[] => {
@@ -207,7 +218,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   if (typicalPicks) {
     const regions = typicalPicks;
     regionsOf = (_s, i) => regions[i];
-  } else if (strategy === "random") {
+  } else if (strategy === "random" || (opts.randomRegions ?? DEFAULT_RANDOM_REGIONS)) {
     regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction, rand);
   } else if (opts.spreadClasses ?? DEFAULT_SPREAD_CLASSES) {
     const counts = labelCounts();
