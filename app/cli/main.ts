@@ -115,7 +115,7 @@ function buildProgram(): Command {
               out(`labels: ${masks.imported.length} masks imported (${px} labeled pixels)`);
               if (masks.unlabeledValues)
                 out(
-                  `  ${masks.unlabeledValues} pixels with values >= ${store.classes().length} (e.g. void) left unlabeled`,
+                  `  ${masks.unlabeledValues} mask pixels left unlabeled (value 255, or >= ${store.classes().length} such as a void class)`,
                 );
               if (masks.withoutMask)
                 out(`  ${masks.withoutMask} imported images have no mask in ${o.labels}`);
