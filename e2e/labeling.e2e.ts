@@ -1,7 +1,8 @@
 /**
  * The main path through the real UI against a real server: create a project, import images,
  * scribble with the mouse, see every stroke in the SQLite file, undo/redo, switch classes by
- * keyboard, reload, train a tiny model, see its prediction, accept a region, export masks.
+ * keyboard, reload, train a tiny model, see its prediction, accept a region, accept what the
+ * model is sure of and clear it again, export masks.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -212,6 +213,56 @@ describe("labeling in the browser", () => {
     );
     expect(rows[rows.length - 1]).toMatchObject({ tool: "accept", modelId: 1 });
     expect(inStore((s) => s.summary().acceptedPixels)).toBeGreaterThan(0);
+  });
+
+  it("accepts what the model is sure of, shows it hatched, and clears it without touching hand-drawn labels", async () => {
+    const human = inStore((s) => s.summary().humanPixels);
+    const acceptedBefore = inStore((s) => s.summary().acceptedPixels);
+    // The region accepted above is counted and hatched.
+    await page
+      .getByTestId("accepted-pixels")
+      .getByText(`${acceptedBefore.toLocaleString("en-US")} px`)
+      .waitFor();
+    await page.getByTestId("layer-accepted").and(page.locator(":not([disabled])")).waitFor();
+
+    await page.getByTestId("accept-confidence").fill("0"); // 0%: every unlabeled pixel, whatever the tiny model learned
+    await page.getByTestId("accept-confident").click();
+    await expectSaved(page);
+    const accepted = await until(
+      () => inStore((s) => s.summary().acceptedPixels),
+      (n) => n > acceptedBefore,
+      "more accepted pixels",
+    );
+    await page
+      .getByTestId("accepted-pixels")
+      .getByText(`${accepted.toLocaleString("en-US")} px`)
+      .waitFor();
+    const img = inStore((s) => s.requireImage(1));
+    expect(img.labeledPixels).toBe(img.width * img.height); // at 0%, every pixel is labeled now
+    await screenshot(page, "06b-accepted-hatched");
+
+    await page.getByTestId("clear-accepted").click();
+    await expectSaved(page);
+    await until(
+      () => inStore((s) => s.summary().acceptedPixels),
+      (n) => n === 0,
+      "no accepted pixels",
+    );
+    expect(inStore((s) => s.summary().humanPixels)).toBe(human);
+    await page.getByTestId("clear-accepted").and(page.locator("[disabled]")).waitFor();
+
+    // Clearing is one undoable step.
+    await page.keyboard.press("Control+z");
+    await expectSaved(page);
+    await until(
+      () => inStore((s) => s.summary().acceptedPixels),
+      (n) => n === accepted,
+      "accepted pixels back",
+    );
+    await page
+      .getByTestId("accepted-pixels")
+      .getByText(`${accepted.toLocaleString("en-US")} px`)
+      .waitFor();
   });
 
   it("exports masks", async () => {

@@ -111,6 +111,10 @@ export const api = {
   "regions.accept": method<MaskChange>()(
     z.object({ imageId, x: z.number().int().min(0), y: z.number().int().min(0) }).strict(),
   ),
+  "masks.acceptConfident": method<MaskChange>()(
+    z.object({ imageId, minConfidence: z.number().min(0).max(1) }).strict(),
+  ),
+  "masks.clearAccepted": method<MaskChange>()(z.object({ imageId }).strict()),
 
   "predictions.get": method<PredictionData | null>()(z.object({ imageId }).strict()),
   "suggestions.list": method<Suggestion[]>()(

@@ -11,7 +11,7 @@ import { UserError } from "../store/errors.ts";
 import { applyStrokeInPlace } from "../labels/edit.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
-import type { LabelMask } from "../labels/mask.ts";
+import { Source, type LabelMask } from "../labels/mask.ts";
 import { importImages } from "../images/importer.ts";
 import { exportMasks } from "../exchange/mask-files.ts";
 import { createDemoProject } from "../cli/demo.ts";
@@ -26,7 +26,7 @@ import {
 import type { ApiEvent, MaskChange, ProjectInfo } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import { imageItem, imageNeighbors, listImageItems, suggestions } from "./image-queries.ts";
-import { acceptComponent } from "../loop/accept.ts";
+import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 
@@ -247,12 +247,22 @@ export class PixelloopService {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
         const mask = this.currentMask(req.imageId);
+        const accepted = new Uint8Array(mask.sources.length);
+        let acceptedPixels = 0;
+        for (let i = 0; i < accepted.length; i++) {
+          if (mask.sources[i] === Source.accepted) {
+            accepted[i] = 1;
+            acceptedPixels++;
+          }
+        }
         return {
           imageId: img.id,
           width: img.width,
           height: img.height,
           version: img.maskVersion,
           classesRle: encodeRle(mask.classes).toString("base64"),
+          acceptedRle: encodeRle(accepted).toString("base64"),
+          acceptedPixels,
         };
       },
       "strokes.commit": (req) => {
@@ -305,6 +315,20 @@ export class PixelloopService {
         }
         const r = acceptComponent(s, img.id, req.x, req.y, this.opts.author);
         return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
+      },
+
+      "masks.acceptConfident": (req) => {
+        const r = acceptAboveConfidence(
+          this.requireStore(),
+          req.imageId,
+          req.minConfidence,
+          this.opts.author,
+        );
+        return this.change(req.imageId, r.acceptedPixels > 0, r.rect, r.strokeId);
+      },
+      "masks.clearAccepted": (req) => {
+        const cleared = clearAccepted(this.requireStore(), req.imageId);
+        return this.change(req.imageId, cleared > 0, null, null);
       },
 
       "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId),

@@ -67,6 +67,10 @@ export interface MaskData {
   version: number;
   /** (value u8, run LEB128)* over row-major pixels; decode with app/api/wire.ts decodeRleBase64 */
   classesRle: string;
+  /** 1 where the label is an accepted prediction (not hand-drawn), else 0; RLE base64 as classesRle */
+  acceptedRle: string;
+  /** how many labeled pixels are accepted predictions */
+  acceptedPixels: number;
 }
 
 export interface MaskChange {

@@ -10,7 +10,7 @@ import {
   storedSuggestions,
   type Strategy,
 } from "../loop/suggest.ts";
-import { acceptAboveConfidence, acceptInRect } from "../loop/accept.ts";
+import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 import { out, withStore } from "./shared.ts";
@@ -147,13 +147,24 @@ export function registerLoopCommands(program: Command): void {
     .argument("<image>", "image file name (or id)")
     .option("--region <id>", "accept inside this suggested region of the image")
     .option("--min-confidence <c>", "accept every unlabeled pixel with confidence >= c (0..1)")
+    .option("--clear", "remove the image's accepted-prediction labels instead (hand-drawn labels stay)")
     .option("--json", "machine-readable output")
     .action(
-      (project: string, image: string, o: { region?: string; minConfidence?: string; json?: boolean }) => {
-        if (!o.region === !o.minConfidence)
-          throw new UserError("accept: give exactly one of --region ID or --min-confidence C");
+      (
+        project: string,
+        image: string,
+        o: { region?: string; minConfidence?: string; clear?: boolean; json?: boolean },
+      ) => {
+        if ([o.region, o.minConfidence, o.clear].filter((x) => x !== undefined).length !== 1)
+          throw new UserError("accept: give exactly one of --region ID, --min-confidence C or --clear");
         return withStore(project, {}, (store) => {
           const img = findImage(store, image);
+          if (o.clear) {
+            const cleared = clearAccepted(store, img.id);
+            if (o.json) out(JSON.stringify({ image: img.name, clearedPixels: cleared }));
+            else out(`${img.name}: removed ${cleared} accepted labels (hand-drawn labels kept)`);
+            return;
+          }
           let r;
           if (o.region) {
             const sug = storedSuggestions(store).find((s) => s.imageId === img.id);

@@ -213,6 +213,9 @@ describe("train / predict / eval through the CLI", () => {
     expect(randomRegions.suggestions.map((s) => s.regions.length)).toEqual([3, 3]);
     const acc = await cli("accept", project, "img3.png", "--min-confidence", "0", "--json");
     expect(JSON.parse(acc.stdout)).toMatchObject({ image: "img3.png", acceptedPixels: W * H, modelId: 1 });
+    const cleared = await cli("accept", project, "img3.png", "--clear", "--json");
+    expect(JSON.parse(cleared.stdout)).toEqual({ image: "img3.png", clearedPixels: W * H });
+    await cli("accept", project, "img3.png", "--min-confidence", "0"); // back, for the rounds below
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(
       (err: unknown) => err,
     );

@@ -101,12 +101,13 @@ export function acceptAboveConfidence(
   store: ProjectStore,
   imageId: number,
   minConfidence: number,
+  author = "accept",
 ): AcceptResult {
   if (!(minConfidence >= 0 && minConfidence <= 1))
     throw new UserError(`--min-confidence: expected a number in 0..1, got ${minConfidence}`);
   const p = requirePrediction(store, imageId);
   const minC = Math.round(minConfidence * 255);
-  return commit(store, imageId, p, (i) => p.confidence[i] >= minC, []);
+  return commit(store, imageId, p, (i) => p.confidence[i] >= minC, [], author);
 }
 
 /** Accepts the 4-connected component of the predicted class at (x, y). */

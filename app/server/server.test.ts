@@ -235,5 +235,18 @@ describe("request validation", () => {
     const mask = JSON.parse((await call("masks.get", JSON.stringify({ imageId: 1 }))).body).result;
     expect(mask.version).toBe(1);
     expect(typeof mask.classesRle).toBe("string");
+    expect(mask.acceptedPixels).toBe(0); // hand-drawn, not accepted
+  });
+
+  it("refuses to accept a prediction that does not exist, or an impossible confidence", async () => {
+    const none = await call("masks.acceptConfident", JSON.stringify({ imageId: 1, minConfidence: 0.9 }));
+    expect(none.status).toBe(422);
+    expect(JSON.parse(none.body).error.message).toMatch(/has no prediction yet/);
+    const bad = await call("masks.acceptConfident", JSON.stringify({ imageId: 1, minConfidence: 1.5 }));
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error.message).toMatch(/masks\.acceptConfident: minConfidence/);
+    // Nothing accepted, nothing to clear: the hand-drawn stroke stays.
+    const clear = JSON.parse((await call("masks.clearAccepted", JSON.stringify({ imageId: 1 }))).body).result;
+    expect(clear).toMatchObject({ changed: false, version: 1 });
   });
 });

@@ -27,3 +27,10 @@ export function heatPalette(): Uint32Array {
   }
   return lut;
 }
+
+/** Accepted-prediction hatching: value 1 = a white hatch line, anything else transparent. */
+export function hatchPalette(): Uint32Array {
+  const lut = new Uint32Array(256);
+  lut[1] = 0xffffffff;
+  return lut;
+}

@@ -23,7 +23,7 @@ const GROUPS: { title: string; items: [string, string][] }[] = [
       ["F, Ctrl+0", "Fit to window"],
       ["Ctrl+1", "Actual pixels (1:1)"],
       ["+  −", "Zoom in / out"],
-      ["L  K  U  I", "Show/hide labels, prediction, uncertainty, image"],
+      ["L  M  K  U  I", "Show/hide labels, accepted hatching, prediction, uncertainty, image"],
     ],
   },
   {

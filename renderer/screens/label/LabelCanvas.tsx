@@ -1,5 +1,6 @@
 /**
- * The labeling canvas: image, prediction, uncertainty and label layers in one Konva stage.
+ * The labeling canvas: image, prediction, uncertainty and label layers (with accepted labels
+ * hatched) in one Konva stage.
  * Layers are rasters (RasterLayer canvases), never vector nodes. Pointer input is read from
  * the DOM directly and painted into the label raster at once; the stroke is handed to
  * `onStroke` on release, to be saved.
@@ -23,6 +24,8 @@ export interface LayerSettings {
   prediction: LayerSetting;
   uncertainty: LayerSetting;
   labels: LayerSetting;
+  /** hatching over labels that are accepted predictions (not hand-drawn) */
+  accepted: LayerSetting;
 }
 
 export interface StrokeOut {
@@ -49,6 +52,8 @@ interface Props {
   height: number;
   image: HTMLImageElement | null;
   labels: RasterLayer;
+  /** hatch pattern over the accepted-prediction labels (see acceptedHatch) */
+  accepted: RasterLayer | null;
   prediction: RasterLayer | null;
   uncertainty: RasterLayer | null;
   layers: LayerSettings;
@@ -380,6 +385,16 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
           imageSmoothingEnabled={false}
         >
           <KImage image={labels.canvas} width={width} height={height} />
+          {props.accepted && (
+            <KImage
+              name="accepted-hatch"
+              image={props.accepted.canvas}
+              width={width}
+              height={height}
+              visible={layers.accepted.visible}
+              opacity={layers.accepted.opacity}
+            />
+          )}
         </Layer>
         <Layer ref={overlayRef} listening={false}>
           {(props.regions ?? []).map((r) => (

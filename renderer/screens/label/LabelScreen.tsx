@@ -6,7 +6,7 @@ import { navigate } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
 import { RasterLayer } from "../../canvas/raster.ts";
-import { classPalette, heatPalette } from "../../canvas/palette.ts";
+import { classPalette, hatchPalette, heatPalette } from "../../canvas/palette.ts";
 import {
   LabelCanvas,
   type CanvasHandle,
@@ -22,6 +22,8 @@ interface Loaded {
   item: ImageItem;
   image: HTMLImageElement;
   labels: RasterLayer;
+  /** accepted-prediction labels, hatched (acceptedValues) */
+  accepted: RasterLayer;
   prediction: RasterLayer | null;
   uncertainty: RasterLayer | null;
   version: number;
@@ -32,7 +34,32 @@ const DEFAULT_LAYERS: LayerSettings = {
   prediction: { visible: true, opacity: 0.35 },
   uncertainty: { visible: false, opacity: 0.6 },
   labels: { visible: true, opacity: 0.7 },
+  accepted: { visible: true, opacity: 0.6 },
 };
+
+/** Minimum confidence for "accept confident", as the input shows it (percent). */
+const DEFAULT_ACCEPT_PERCENT = 90;
+
+/**
+ * The accepted layer's values from the 0/1 accepted mask: 1 on diagonal hatch lines (drawn
+ * white), 2 elsewhere on accepted pixels (transparent), 0 off them; strokes set 0.
+ */
+function acceptedValues(accepted: Uint8Array, width: number): Uint8Array {
+  const out = new Uint8Array(accepted.length);
+  for (let i = 0; i < accepted.length; i++) {
+    if (!accepted[i]) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    out[i] = (x + y) % 6 < 2 ? 1 : 2;
+  }
+  return out;
+}
+
+function countNonZero(values: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) n++;
+  return n;
+}
 
 function loadImage(src: string): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
@@ -68,6 +95,8 @@ export function LabelScreen({
     total: number;
   } | null>(null);
   const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
+  const [acceptedPixels, setAcceptedPixels] = useState(0);
+  const [acceptPercent, setAcceptPercent] = useState(DEFAULT_ACCEPT_PERCENT);
   const [regions, setRegions] = useState<Suggestion["regions"]>([]);
   useEffect(() => {
     let live = true;
@@ -83,6 +112,8 @@ export function LabelScreen({
     };
   }, [api, imageId]);
   const canvasRef = useRef<CanvasHandle>(null);
+  const acceptedCount = useRef(0);
+  acceptedCount.current = acceptedPixels;
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
 
@@ -91,7 +122,10 @@ export function LabelScreen({
     if (!l) return;
     try {
       const m = await api.call("masks.get", { imageId: l.item.id });
-      l.labels.setValues(decodeRleBase64(m.classesRle, m.width * m.height));
+      const n = m.width * m.height;
+      l.labels.setValues(decodeRleBase64(m.classesRle, n));
+      l.accepted.setValues(acceptedValues(decodeRleBase64(m.acceptedRle, n), m.width));
+      setAcceptedPixels(m.acceptedPixels);
       l.version = m.version;
       canvasRef.current?.redrawLabels();
     } catch (e) {
@@ -133,7 +167,14 @@ export function LabelScreen({
       const uncertainty = pred?.uncertaintyRle
         ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
         : null;
-      setLoaded({ item, image, labels, prediction, uncertainty, version: mask.version });
+      const accepted = new RasterLayer(
+        mask.width,
+        mask.height,
+        hatchPalette(),
+        acceptedValues(decodeRleBase64(mask.acceptedRle, n), mask.width),
+      );
+      setAcceptedPixels(mask.acceptedPixels);
+      setLoaded({ item, image, labels, accepted, prediction, uncertainty, version: mask.version });
       setStats({ labeledPixels: item.labeledPixels, status: item.status });
       setNeighbors(nb);
     })().catch((e: Error) => {
@@ -159,9 +200,55 @@ export function LabelScreen({
       const l = loadedRef.current;
       if (!l) return;
       void saver.enqueue(() => api.call("strokes.commit", { imageId: l.item.id, ...s }));
+      // A stroke makes the pixels it covers hand-drawn (or erased): no longer accepted.
+      if (acceptedCount.current > 0) {
+        if (s.tool === "polygon") l.accepted.polygon(s.points, 0);
+        else l.accepted.brush(s.points, s.width, 0);
+        canvasRef.current?.redrawLabels();
+        setAcceptedPixels(countNonZero(l.accepted.values));
+      }
     },
     [api, saver],
   );
+
+  /** Accepts every unlabeled pixel of the prediction at least this sure (hand-drawn labels stay). */
+  const acceptConfident = useCallback(() => {
+    const l = loadedRef.current;
+    if (!l?.prediction) return;
+    const before = stats?.labeledPixels ?? 0;
+    void saver
+      .enqueue(() =>
+        api.call("masks.acceptConfident", { imageId: l.item.id, minConfidence: acceptPercent / 100 }),
+      )
+      .then((c) => {
+        if (!c) return;
+        if (!c.changed) {
+          pushToast("info", `No unlabeled pixel is predicted with ${acceptPercent}% confidence or more.`);
+          return;
+        }
+        void reloadMask();
+        pushToast(
+          "success",
+          `Accepted ${(c.labeledPixels - before).toLocaleString()} px the model is at least ${acceptPercent}% sure of (hatched; Ctrl+Z undoes).`,
+        );
+      });
+  }, [api, saver, reloadMask, stats, acceptPercent]);
+
+  /** Removes the accepted-prediction labels of this image; hand-drawn labels stay. */
+  const clearAccepted = useCallback(() => {
+    const l = loadedRef.current;
+    if (!l) return;
+    void saver
+      .enqueue(() => api.call("masks.clearAccepted", { imageId: l.item.id }))
+      .then((c) => {
+        if (!c?.changed) return;
+        void reloadMask();
+        pushToast(
+          "info",
+          "Removed the accepted labels of this image; hand-drawn labels kept (Ctrl+Z undoes).",
+        );
+      });
+  }, [api, saver, reloadMask]);
 
   const onAccept = useCallback(
     (x: number, y: number) => {
@@ -278,6 +365,8 @@ export function LabelScreen({
         return canvasRef.current?.zoomBy(0.8);
       case "l":
         return toggle("labels");
+      case "m":
+        return toggle("accepted");
       case "k":
         return toggle("prediction");
       case "u":
@@ -367,6 +456,7 @@ export function LabelScreen({
               height={loaded.item.height}
               image={loaded.image}
               labels={loaded.labels}
+              accepted={loaded.accepted}
               prediction={loaded.prediction}
               uncertainty={loaded.uncertainty}
               layers={layers}
@@ -420,6 +510,7 @@ export function LabelScreen({
             available={{
               image: true,
               labels: true,
+              accepted: acceptedPixels > 0,
               prediction: !!loaded?.prediction,
               uncertainty: !!loaded?.uncertainty,
             }}
@@ -435,9 +526,59 @@ export function LabelScreen({
                   ? `${stats.labeledPixels.toLocaleString()} px (${((100 * stats.labeledPixels) / (loaded.item.width * loaded.item.height)).toFixed(2)}%)`
                   : "…"}
               </dd>
+              <dt>Accepted</dt>
+              <dd data-testid="accepted-pixels">{`${acceptedPixels.toLocaleString()} px from predictions`}</dd>
               <dt>Uncertainty</dt>
               <dd>{loaded?.item.score != null ? loaded.item.score.toFixed(3) : "no prediction yet"}</dd>
             </dl>
+          </section>
+          <section className="panel" aria-label="Accept predictions">
+            <h3>Accept predictions</h3>
+            <p className="hint">
+              Turn the model&apos;s prediction into labels where it is sure. Accepted labels are hatched and
+              kept apart from hand-drawn ones; painting over them makes them yours.
+            </p>
+            <div className="accept-row">
+              <label>
+                at least{" "}
+                <input
+                  type="number"
+                  min={0}
+                  max={100}
+                  step={1}
+                  value={acceptPercent}
+                  data-testid="accept-confidence"
+                  aria-label="Minimum confidence (percent)"
+                  onChange={(e) =>
+                    setAcceptPercent(Math.min(100, Math.max(0, Math.round(Number(e.target.value) || 0))))
+                  }
+                />
+                % sure
+              </label>
+              <button
+                type="button"
+                data-testid="accept-confident"
+                disabled={!loaded?.prediction}
+                title={
+                  loaded?.prediction
+                    ? "Label every unlabeled pixel the model is this sure of"
+                    : "No prediction yet"
+                }
+                onClick={acceptConfident}
+              >
+                Accept
+              </button>
+            </div>
+            <button
+              type="button"
+              className="ghost"
+              data-testid="clear-accepted"
+              disabled={acceptedPixels === 0}
+              onClick={clearAccepted}
+              title="Remove this image's accepted labels; hand-drawn labels stay"
+            >
+              Clear accepted
+            </button>
           </section>
         </aside>
       </div>

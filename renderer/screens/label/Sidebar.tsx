@@ -95,6 +95,7 @@ export function ToolBar({
 
 const LAYER_LABELS: { id: keyof LayerSettings; label: string; key: string }[] = [
   { id: "labels", label: "Labels", key: "L" },
+  { id: "accepted", label: "Accepted (hatched)", key: "M" },
   { id: "prediction", label: "Prediction", key: "K" },
   { id: "uncertainty", label: "Uncertainty", key: "U" },
   { id: "image", label: "Image", key: "I" },
@@ -136,7 +137,9 @@ export function LayerPanel({
             }
           />
           {!available[id] && (
-            <span className="hint">{id === "image" || id === "labels" ? "" : "no prediction yet"}</span>
+            <span className="hint">
+              {id === "prediction" || id === "uncertainty" ? "no prediction yet" : "none on this image"}
+            </span>
           )}
         </div>
       ))}
