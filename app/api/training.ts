@@ -214,9 +214,12 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       // The next round's queue: most useful images first, with their regions.
       if (!pred.cancelled) computeSuggestions(ctx.project(), { n: 30 });
       ctx.emit({ type: "predictions.changed", modelId });
+      const unread = pred.skipped.length
+        ? ` ${pred.skipped.length} could not be read and were not predicted (${pred.skipped[0].file}: ${pred.skipped[0].reason}${pred.skipped.length > 1 ? ", …" : ""}).`
+        : "";
       set({
         state: pred.cancelled ? "cancelled" : "done",
-        message: `${trained} ${pred.predicted} images predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.`,
+        message: `${trained} ${pred.predicted} images predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
       });
     } catch (e) {
       set({ state: "failed", etaSec: null, message: (e as Error).message });

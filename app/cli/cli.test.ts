@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { CAMVID, CAMVID_MISSING, tmpDir } from "../testing/tmp.ts";
-import { readIndexPng } from "../exchange/index-png.ts";
+import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../../bin/pixelloop.mjs");
 
@@ -98,5 +98,19 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     const st = JSON.parse(run("status", p, "--json").stdout);
     expect(st.classNames).toEqual(["road", "car", "sky"]);
     expect(st.splits).toEqual({ train: 0, val: 1, test: 0 });
+
+    // A mask of the wrong size: the image still imports, the error names both files, exit code 1.
+    const masks = path.join(t.dir, "wrong-masks");
+    fs.mkdirSync(masks);
+    fs.writeFileSync(
+      path.join(masks, path.basename(img).replace(/\.\w+$/, ".png")),
+      encodeIndexPng(new Uint8Array(4), 2, 2),
+    );
+    const p2 = path.join(t.dir, "small2.pxl");
+    expect(run("init", p2, "--classes", "road,car").code).toBe(0);
+    const withBad = run("import", p2, img, "--labels", masks);
+    expect(withBad.code).toBe(1);
+    expect(withBad.stdout).toMatch(/imported 1 images/);
+    expect(withBad.stdout).toMatch(/error: .*mask is 2x2 but image .* is \d+x\d+/);
   });
 });

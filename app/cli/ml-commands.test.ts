@@ -224,6 +224,33 @@ describe("train / predict / eval through the CLI", () => {
       rounds: { modelId: number; labeledPixels: number }[];
     };
     expect(rounds.rounds.map((r) => r.modelId)).toEqual([1]);
+
+    // A file that went missing or got damaged: named with the reason, the others still predicted.
+    fs.renameSync(path.join(dir, "train", "img2.png"), path.join(dir, "img2-moved.png"));
+    const partial = await cli("predict", project, "--json").catch((e: unknown) => e);
+    expect(partial).toMatchObject({ code: 1 });
+    const pr = JSON.parse((partial as { stdout: string }).stdout) as {
+      predicted: number;
+      skipped: { file: string; reason: string }[];
+    };
+    expect(pr.predicted).toBe(4);
+    expect(pr.skipped).toHaveLength(1);
+    expect(pr.skipped[0].file).toMatch(/img2\.png$/);
+    expect(pr.skipped[0].reason).toMatch(/^cannot read image/);
+    const folder = path.join(dir, "mixed");
+    fs.mkdirSync(folder);
+    fs.copyFileSync(path.join(dir, "val", "img4.png"), path.join(folder, "good.png"));
+    fs.writeFileSync(path.join(folder, "broken.png"), "not a png");
+    const files = await cli(
+      "predict",
+      project,
+      "--images",
+      folder,
+      "--out",
+      path.join(dir, "mixed-out"),
+    ).catch((e: unknown) => e);
+    expect(files).toMatchObject({ code: 1, stderr: expect.stringMatching(/broken\.png: cannot read image/) });
+    expect(fs.readdirSync(path.join(dir, "mixed-out"))).toEqual(["good.png"]);
   });
 
   it("explains what is missing", async () => {

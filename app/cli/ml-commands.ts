@@ -207,29 +207,39 @@ export function registerMlCommands(program: Command): void {
           await initBackend(o.backend);
           const files = imageFilesIn(o.images);
           const model = withStore(project, { readonly: true }, (store) => loadModel(store, undefined));
+          const skipped: { file: string; reason: string }[] = [];
           try {
             for (const [i, file] of files.entries()) {
-              writePrediction(
-                await predictFile(model.net, file),
-                file,
-                o.out as string,
-                o.uncertainty === true,
-              );
               bar.update(i + 1, files.length, path.basename(file));
+              let p;
+              try {
+                p = await predictFile(model.net, file);
+              } catch (e) {
+                if (!(e instanceof UserError)) throw e;
+                skipped.push({ file, reason: e.message.replace(`${file}: `, "") });
+                continue;
+              }
+              writePrediction(p, file, o.out as string, o.uncertainty === true);
             }
           } finally {
             model.net.dispose();
             bar.stop();
           }
+          const written = files.length - skipped.length;
           if (o.json)
             out(
               JSON.stringify({
                 modelId: model.id,
-                written: files.length,
+                written,
                 out: path.resolve(o.out as string),
+                skipped,
               }),
             );
-          else out(`model ${model.id}: wrote ${files.length} masks to ${o.out}`);
+          else {
+            out(`model ${model.id}: wrote ${written} masks to ${o.out}`);
+            reportSkipped(skipped);
+          }
+          if (skipped.length) process.exitCode = 1;
           return;
         }
         const r = await predictProject(project, {
@@ -246,12 +256,16 @@ export function registerMlCommands(program: Command): void {
               modelId: r.modelId,
               predicted: r.predicted,
               out: o.out ? path.resolve(o.out) : null,
+              skipped: r.skipped,
             }),
           );
-        else
+        else {
           out(
             `model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and wrote masks to ${o.out}` : ""}`,
           );
+          reportSkipped(r.skipped);
+        }
+        if (r.skipped.length) process.exitCode = 1;
       },
     );
 
@@ -324,6 +338,13 @@ export function registerMlCommands(program: Command): void {
         out(`pixel accuracy  ${m.pixelAccuracy.toFixed(3)}`);
       },
     );
+}
+
+/** Lists the images that could not be read (on stderr: the command still did the rest). */
+function reportSkipped(skipped: { file: string; reason: string }[]): void {
+  if (skipped.length === 0) return;
+  process.stderr.write(`skipped ${skipped.length} images that could not be read:\n`);
+  for (const s of skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
 }
 
 async function predictFile(net: Parameters<typeof predict>[0], file: string) {

@@ -83,6 +83,8 @@ export interface PredictProjectResult {
   cancelled: boolean;
   /** Per image: mean normalized entropy (the stored score). */
   scores: Array<{ imageId: number; score: number }>;
+  /** Images whose file could not be read (moved, deleted, damaged): not predicted; the rest were. */
+  skipped: Array<{ file: string; reason: string }>;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -90,7 +92,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * Predicts project images with a stored model and stores the predictions (one transaction per
  * image, replacing an earlier prediction of the same model). Runs on the calling thread, yielding
- * to the event loop between images; cancel with `signal`.
+ * to the event loop between images; cancel with `signal`. An image whose file cannot be read is
+ * skipped and listed (`skipped`); the others are still predicted.
  */
 export async function predictProject(
   projectFile: string,
@@ -106,6 +109,7 @@ export async function predictProject(
         options.imageIds ??
         (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
       const scores: PredictProjectResult["scores"] = [];
+      const skipped: PredictProjectResult["skipped"] = [];
       const upsert = store.db.prepare(
         `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -118,14 +122,17 @@ export async function predictProject(
       );
       for (const [i, id] of ids.entries()) {
         if (options.signal?.aborted)
-          return { modelId: model.id, predicted: scores.length, cancelled: true, scores };
+          return { modelId: model.id, predicted: scores.length, cancelled: true, scores, skipped };
         const row = store.requireImage(id);
         const file = store.absolutePath(row.path);
         let px;
         try {
           px = await decodePixels(file);
         } catch (e) {
-          throw new UserError(`${file}: cannot read image (${(e as Error).message.split("\n")[0]})`);
+          skipped.push({ file, reason: `cannot read image (${(e as Error).message.split("\n")[0]})` });
+          options.onProgress?.(i + 1, ids.length, row.name);
+          await nextTurn();
+          continue;
         }
         const p = predict(
           model.net,
@@ -152,7 +159,7 @@ export async function predictProject(
         options.onProgress?.(i + 1, ids.length, row.name);
         await nextTurn();
       }
-      return { modelId: model.id, predicted: scores.length, cancelled: false, scores };
+      return { modelId: model.id, predicted: scores.length, cancelled: false, scores, skipped };
     } finally {
       model.net.dispose();
     }
