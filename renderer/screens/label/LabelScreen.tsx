@@ -22,8 +22,8 @@ interface Loaded {
   item: ImageItem;
   image: HTMLImageElement;
   labels: RasterLayer;
-  /** accepted-prediction labels, hatched (acceptedValues) */
-  accepted: RasterLayer;
+  /** accepted-prediction labels, hatched (acceptedValues); made only once the image has some */
+  accepted: RasterLayer | null;
   prediction: RasterLayer | null;
   uncertainty: RasterLayer | null;
   version: number;
@@ -53,6 +53,18 @@ function acceptedValues(accepted: Uint8Array, width: number): Uint8Array {
     out[i] = (x + y) % 6 < 2 ? 1 : 2;
   }
   return out;
+}
+
+/** The hatch layer for a mask's accepted pixels (null while there are none and none was shown). */
+function hatchLayer(
+  current: RasterLayer | null,
+  m: { width: number; height: number; acceptedRle: string; acceptedPixels: number },
+): RasterLayer | null {
+  if (m.acceptedPixels === 0 && !current) return null;
+  const values = acceptedValues(decodeRleBase64(m.acceptedRle, m.width * m.height), m.width);
+  if (!current) return new RasterLayer(m.width, m.height, hatchPalette(), values);
+  current.setValues(values);
+  return current;
 }
 
 function countNonZero(values: Uint8Array): number {
@@ -124,7 +136,7 @@ export function LabelScreen({
       const m = await api.call("masks.get", { imageId: l.item.id });
       const n = m.width * m.height;
       l.labels.setValues(decodeRleBase64(m.classesRle, n));
-      l.accepted.setValues(acceptedValues(decodeRleBase64(m.acceptedRle, n), m.width));
+      l.accepted = hatchLayer(l.accepted, m);
       setAcceptedPixels(m.acceptedPixels);
       l.version = m.version;
       canvasRef.current?.redrawLabels();
@@ -167,12 +179,7 @@ export function LabelScreen({
       const uncertainty = pred?.uncertaintyRle
         ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
         : null;
-      const accepted = new RasterLayer(
-        mask.width,
-        mask.height,
-        hatchPalette(),
-        acceptedValues(decodeRleBase64(mask.acceptedRle, n), mask.width),
-      );
+      const accepted = hatchLayer(null, mask);
       setAcceptedPixels(mask.acceptedPixels);
       setLoaded({ item, image, labels, accepted, prediction, uncertainty, version: mask.version });
       setStats({ labeledPixels: item.labeledPixels, status: item.status });
@@ -201,7 +208,7 @@ export function LabelScreen({
       if (!l) return;
       void saver.enqueue(() => api.call("strokes.commit", { imageId: l.item.id, ...s }));
       // A stroke makes the pixels it covers hand-drawn (or erased): no longer accepted.
-      if (acceptedCount.current > 0) {
+      if (l.accepted && acceptedCount.current > 0) {
         if (s.tool === "polygon") l.accepted.polygon(s.points, 0);
         else l.accepted.brush(s.points, s.width, 0);
         canvasRef.current?.redrawLabels();
