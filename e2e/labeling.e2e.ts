@@ -175,9 +175,8 @@ describe("labeling in the browser", () => {
     await page.getByTestId("training-epochs").fill("3");
     await page.getByTestId("training-network").selectOption("tiny");
     await page.getByTestId("training-size").selectOption("64");
-    // PiXL alignment is off for this quick check: with it the engine currently fails in the
-    // worker ("Operands could not be broadcast together with shapes 1,1,4,3 and 1,1,4,32").
-    await page.getByTestId("term-pixl").uncheck();
+    // The method's own term, switched on from the panel (off by default, docs/learning.md).
+    await page.getByTestId("term-pixl").check();
     await page.getByTestId("training-start").click();
     await page
       .getByTestId("training-backend")
@@ -185,7 +184,15 @@ describe("labeling in the browser", () => {
       .waitFor({ timeout: 60_000 });
     await page.getByTestId("loss-chart").waitFor({ timeout: 60_000 });
     await page.getByTestId("training-state").getByText("done").waitFor({ timeout: 90_000 });
+    // The round: what the model learned from (hand-drawn px, no accepted ones yet).
+    const drawn = inStore((s) => s.summary().humanPixels);
+    await page
+      .getByTestId("rounds")
+      .getByText(`${(drawn / 1000).toFixed(drawn < 10_000 ? 1 : 0)}k`)
+      .waitFor();
     await screenshot(page, "05-training");
+    await page.getByTestId("rounds").scrollIntoViewIfNeeded();
+    await screenshot(page, "05b-rounds");
     expect(inStore((s) => s.summary().models)).toBe(1);
     const predicted = inStore(
       (s) => (s.db.prepare("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n,

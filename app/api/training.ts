@@ -7,6 +7,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
 import { predictProject } from "../ml/project-prediction.ts";
 import { computeSuggestions } from "../loop/suggest.ts";
+import { listRounds } from "../loop/rounds.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
 
@@ -73,7 +74,9 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
     model_id: number | null;
     metrics: string | null;
   }[];
+  const loop = new Map(listRounds(store).map((r) => [r.modelId, r]));
   return rows.map((r) => {
+    const round = r.model_id === null ? undefined : loop.get(r.model_id);
     let metrics: { validation?: { miou?: number } | null; stepsDone?: number } = {};
     try {
       metrics = r.metrics ? JSON.parse(r.metrics) : {};
@@ -88,6 +91,9 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
       modelId: r.model_id,
       valMiou: typeof metrics.validation?.miou === "number" ? metrics.validation.miou : null,
       steps: typeof metrics.stepsDone === "number" ? metrics.stepsDone : null,
+      labels: round
+        ? { drawn: round.humanPixels, accepted: round.acceptedPixels, labelingSeconds: round.labelingSeconds }
+        : null,
     };
   });
 }

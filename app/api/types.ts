@@ -124,6 +124,8 @@ export interface TrainingRound {
   modelId: number | null;
   valMiou: number | null;
   steps: number | null;
+  /** the labels the model was trained on (the loop's round record; null for a run without a model) */
+  labels: { drawn: number; accepted: number; labelingSeconds: number } | null;
 }
 
 export interface TrainingStatus {

@@ -184,7 +184,10 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                   <th>#</th>
                   <th>Started</th>
                   <th>Status</th>
-                  <th>Steps</th>
+                  <th title="Labeled pixels the model learned from: drawn by hand + accepted predictions">
+                    Labels
+                  </th>
+                  <th title="Time spent labeling since the round before (from stroke times)">Labeling</th>
                   <th>val mIoU</th>
                 </tr>
               </thead>
@@ -192,9 +195,25 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                 {s.rounds.map((r) => (
                   <tr key={r.id}>
                     <td>{r.id}</td>
-                    <td>{new Date(r.startedAt).toLocaleString()}</td>
-                    <td>{r.status}</td>
-                    <td>{r.steps ?? "—"}</td>
+                    <td>
+                      {new Date(r.startedAt).toLocaleString(undefined, {
+                        dateStyle: "short",
+                        timeStyle: "short",
+                      })}
+                    </td>
+                    <td title={r.steps !== null ? `${r.steps} steps` : undefined}>{r.status}</td>
+                    <td
+                      title={
+                        r.labels
+                          ? `${r.labels.drawn.toLocaleString()} px drawn, ${r.labels.accepted.toLocaleString()} px accepted from predictions`
+                          : undefined
+                      }
+                    >
+                      {r.labels
+                        ? `${compact(r.labels.drawn)}${r.labels.accepted ? ` + ${compact(r.labels.accepted)}` : ""}`
+                        : "—"}
+                    </td>
+                    <td>{r.labels ? `${(r.labels.labelingSeconds / 60).toFixed(1)} min` : "—"}</td>
                     <td>{r.valMiou !== null ? r.valMiou.toFixed(3) : "—"}</td>
                   </tr>
                 ))}
@@ -205,4 +224,11 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
       )}
     </aside>
   );
+}
+
+/** 1234 -> "1.2k", 1234567 -> "1.2M": pixel counts that fit a table cell. */
+function compact(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
 }
