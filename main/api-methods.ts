@@ -17,6 +17,8 @@ export const API_METHOD_NAMES = [
   "masks.undo",
   "masks.redo",
   "regions.accept",
+  "masks.acceptConfident",
+  "masks.clearAccepted",
   "predictions.get",
   "suggestions.list",
   "training.start",
