@@ -244,6 +244,8 @@ describe("labeling in the browser", () => {
       .getByTestId("accepted-pixels")
       .getByText(`${accepted.toLocaleString("en-US")} px`)
       .waitFor();
+    // The toast counts what this click accepted.
+    await page.getByText(`Accepted ${(accepted - acceptedBefore).toLocaleString("en-US")} px`).waitFor();
     const img = inStore((s) => s.requireImage(1));
     expect(img.labeledPixels).toBe(img.width * img.height); // at 0%, every pixel is labeled now
     await screenshot(page, "06b-accepted-hatched");

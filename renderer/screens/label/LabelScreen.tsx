@@ -129,9 +129,10 @@ export function LabelScreen({
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
 
-  const reloadMask = useCallback(async () => {
+  /** Reloads the stored label layer; returns how many of its pixels are accepted predictions. */
+  const reloadMask = useCallback(async (): Promise<number | null> => {
     const l = loadedRef.current;
-    if (!l) return;
+    if (!l) return null;
     try {
       const m = await api.call("masks.get", { imageId: l.item.id });
       const n = m.width * m.height;
@@ -140,8 +141,10 @@ export function LabelScreen({
       setAcceptedPixels(m.acceptedPixels);
       l.version = m.version;
       canvasRef.current?.redrawLabels();
+      return m.acceptedPixels;
     } catch (e) {
       toastError(e);
+      return null;
     }
   }, [api]);
 
@@ -222,24 +225,25 @@ export function LabelScreen({
   const acceptConfident = useCallback(() => {
     const l = loadedRef.current;
     if (!l?.prediction) return;
-    const before = stats?.labeledPixels ?? 0;
+    const before = acceptedCount.current; // accepting only adds accepted pixels
     void saver
       .enqueue(() =>
         api.call("masks.acceptConfident", { imageId: l.item.id, minConfidence: acceptPercent / 100 }),
       )
-      .then((c) => {
+      .then(async (c) => {
         if (!c) return;
         if (!c.changed) {
           pushToast("info", `No unlabeled pixel is predicted with ${acceptPercent}% confidence or more.`);
           return;
         }
-        void reloadMask();
-        pushToast(
-          "success",
-          `Accepted ${(c.labeledPixels - before).toLocaleString()} px the model is at least ${acceptPercent}% sure of (hatched; Ctrl+Z undoes).`,
-        );
+        const after = await reloadMask();
+        if (after !== null)
+          pushToast(
+            "success",
+            `Accepted ${(after - before).toLocaleString()} px the model is at least ${acceptPercent}% sure of (hatched; Ctrl+Z undoes).`,
+          );
       });
-  }, [api, saver, reloadMask, stats, acceptPercent]);
+  }, [api, saver, reloadMask, acceptPercent]);
 
   /** Removes the accepted-prediction labels of this image; hand-drawn labels stay. */
   const clearAccepted = useCallback(() => {
