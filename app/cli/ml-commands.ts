@@ -3,11 +3,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
-import { decodePixels } from "../images/decode.ts";
 import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
 import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
 import { trainProject, type ProjectTrainOptions } from "../ml/project-training.ts";
-import { imageFilesIn, loadModel, maskName, predictProject, toBytes } from "../ml/project-prediction.ts";
+import {
+  imageFilesIn,
+  loadModel,
+  maskName,
+  predictProject,
+  readImagePixels,
+  toBytes,
+  UnreadableImageError,
+} from "../ml/project-prediction.ts";
 import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
@@ -215,8 +222,8 @@ export function registerMlCommands(program: Command): void {
               try {
                 p = await predictFile(model.net, file);
               } catch (e) {
-                if (!(e instanceof UserError)) throw e;
-                skipped.push({ file, reason: e.message.replace(`${file}: `, "") });
+                if (!(e instanceof UnreadableImageError)) throw e;
+                skipped.push({ file: e.file, reason: e.reason });
                 continue;
               }
               writePrediction(p, file, o.out as string, o.uncertainty === true);
@@ -348,12 +355,7 @@ function reportSkipped(skipped: { file: string; reason: string }[]): void {
 }
 
 async function predictFile(net: Parameters<typeof predict>[0], file: string) {
-  let px;
-  try {
-    px = await decodePixels(file);
-  } catch (e) {
-    throw new UserError(`${file}: cannot read image (${(e as Error).message.split("\n")[0]})`);
-  }
+  const px = await readImagePixels(file);
   return predict(net, { pixels: px.data, width: px.width, height: px.height, channels: px.channels });
 }
 

@@ -87,6 +87,25 @@ export interface PredictProjectResult {
   skipped: Array<{ file: string; reason: string }>;
 }
 
+/** An image file that could not be decoded: `file` and a one-line `reason`, for skip lists. */
+export class UnreadableImageError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+/** Decodes an image for prediction; an unreadable file becomes an UnreadableImageError. */
+export async function readImagePixels(file: string): Promise<Awaited<ReturnType<typeof decodePixels>>> {
+  try {
+    return await decodePixels(file);
+  } catch (e) {
+    throw new UnreadableImageError(file, `cannot read image (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -127,9 +146,10 @@ export async function predictProject(
         const file = store.absolutePath(row.path);
         let px;
         try {
-          px = await decodePixels(file);
+          px = await readImagePixels(file);
         } catch (e) {
-          skipped.push({ file, reason: `cannot read image (${(e as Error).message.split("\n")[0]})` });
+          if (!(e instanceof UnreadableImageError)) throw e;
+          skipped.push({ file, reason: e.reason });
           options.onProgress?.(i + 1, ids.length, row.name);
           await nextTurn();
           continue;

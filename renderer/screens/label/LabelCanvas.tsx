@@ -52,7 +52,7 @@ interface Props {
   height: number;
   image: HTMLImageElement | null;
   labels: RasterLayer;
-  /** hatch pattern over the accepted-prediction labels (see acceptedHatch) */
+  /** hatch pattern over the accepted-prediction labels (LabelScreen's hatchLayer) */
   accepted: RasterLayer | null;
   prediction: RasterLayer | null;
   uncertainty: RasterLayer | null;
