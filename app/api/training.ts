@@ -195,7 +195,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
         return;
       }
-      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.`;
+      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${leftOut(outcome.skipped, "left out of training")}`;
       if (!req.predict || live.state === "stopping") {
         set({
           state: outcome.status === "cancelled" ? "cancelled" : "done",
@@ -220,12 +220,15 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       // The next round's queue: most useful images first, with their regions.
       if (!pred.cancelled) computeSuggestions(ctx.project(), { n: 30 });
       ctx.emit({ type: "predictions.changed", modelId });
-      const unread = pred.skipped.length
-        ? ` ${pred.skipped.length} could not be read and were not predicted (${pred.skipped[0].file}: ${pred.skipped[0].reason}${pred.skipped.length > 1 ? ", …" : ""}).`
-        : "";
+      // Images training already left out are named once, above.
+      const named = new Set(outcome.skipped.map((x) => x.file));
+      const unread = leftOut(
+        pred.skipped.filter((x) => !named.has(x.file)),
+        "not predicted",
+      );
       set({
         state: pred.cancelled ? "cancelled" : "done",
-        message: `${trained} ${pred.predicted} images predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
+        message: `${trained} ${pred.predicted} ${pred.predicted === 1 ? "image" : "images"} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
       });
     } catch (e) {
       set({ state: "failed", etaSec: null, message: (e as Error).message });
@@ -261,4 +264,11 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       await running;
     },
   };
+}
+
+/** " 2 images not predicted (FILE: reason, …)." for a status message; "" when none. */
+function leftOut(skipped: { file: string; reason: string }[], what: string): string {
+  if (skipped.length === 0) return "";
+  const first = `${skipped[0].file}: ${skipped[0].reason}${skipped.length > 1 ? ", …" : ""}`;
+  return ` ${skipped.length} ${skipped.length === 1 ? "image" : "images"} ${what} (${first}).`;
 }

@@ -143,6 +143,9 @@ export function registerMlCommands(program: Command): void {
       try {
         const r = await handle.outcome;
         bar.stop();
+        reportSkipped(r.skipped);
+        // The model learned from the rest: stored, but the run did only part of the work.
+        if (r.skipped.length) process.exitCode = 1;
         for (const x of r.recovered ?? []) {
           err(
             `recovered an interrupted training run (${x.runId}): ${x.modelId === null ? "it had no checkpoint" : `its last checkpoint is model ${x.modelId}`}`,
@@ -159,6 +162,7 @@ export function registerMlCommands(program: Command): void {
               backend: r.backend?.name,
               validation: r.validation ?? null,
               losses: r.lastLosses,
+              skipped: r.skipped,
             }),
           );
         } else if (r.modelId == null) {
@@ -347,10 +351,10 @@ export function registerMlCommands(program: Command): void {
     );
 }
 
-/** Lists the images that could not be read (on stderr: the command still did the rest). */
+/** Lists the images a command left out and why (on stderr: the command still did the rest). */
 function reportSkipped(skipped: { file: string; reason: string }[]): void {
   if (skipped.length === 0) return;
-  process.stderr.write(`skipped ${skipped.length} images that could not be read:\n`);
+  process.stderr.write(`skipped ${skipped.length} ${skipped.length === 1 ? "image" : "images"}:\n`);
   for (const s of skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
 }
 

@@ -115,7 +115,7 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
           "train",
           project,
           "--steps",
-          "60",
+          "150",
           "--widths",
           "8,16",
           "--size",
@@ -131,7 +131,7 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
 
     expect(JSON.parse((await cli("predict", project, "--json")).stdout)).toMatchObject({ predicted: 6 });
 
-    // Bright object on a dark ground: 60 small CPU steps already find most of the object.
+    // Bright object on a dark ground: 150 small CPU steps find most of the object.
     const trainGt = path.join(dir, "train-gt");
     fs.mkdirSync(trainGt);
     for (const i of images.filter((i) => i.split === "train")) {
@@ -189,5 +189,46 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
       expect(new Set(m.values).size).toBeLessThanOrEqual(2);
       expect(Math.max(...m.values)).toBeLessThan(2);
     }
+
+    // A file replaced by one of another size is skipped with the reason (its prediction would not
+    // fit its labels); the others are predicted.
+    await sharp(Buffer.alloc(20 * 20, 128), { raw: { width: 20, height: 20, channels: 1 } })
+      .png()
+      .toFile(path.join(dir, "train", "e.png"));
+    const partial = await cli("predict", project, "--json").catch((e: unknown) => e);
+    expect(partial).toMatchObject({ code: 1 });
+    const pr = JSON.parse((partial as { stdout: string }).stdout) as {
+      predicted: number;
+      skipped: { file: string; reason: string }[];
+    };
+    expect(pr.predicted).toBe(5);
+    expect(pr.skipped.map((s) => [path.basename(s.file), s.reason])).toEqual([
+      ["e.png", "image is 20x20 now, 50x50 when imported; re-import it"],
+    ]);
+    // Training leaves it out the same way and learns from the rest (exit 1: done in part).
+    const partialTrain = await cli(
+      "train",
+      project,
+      "--steps",
+      "3",
+      "--widths",
+      "8,16",
+      "--size",
+      "32",
+      "--backend",
+      "wasm",
+      "--json",
+    ).catch((e: unknown) => e);
+    expect(partialTrain).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/e\.png: image is 20x20 now/),
+    });
+    const tr = JSON.parse((partialTrain as { stdout: string }).stdout) as {
+      modelId: number;
+      status: string;
+      skipped: { file: string; reason: string }[];
+    };
+    expect(tr).toMatchObject({ modelId: 2, status: "done" });
+    expect(tr.skipped.map((s) => path.basename(s.file))).toEqual(["e.png"]);
   });
 });

@@ -97,3 +97,18 @@ export function shortReason(e: unknown): string {
     .replace(/^Input (buffer|file) /, "")
     .trim();
 }
+
+/** An image a command left out (training, prediction): its file and a one-line reason. */
+export interface SkippedImage {
+  file: string;
+  reason: string;
+}
+
+/** Why an image's file no longer matches the size stored at import, or null when it does. */
+export function sizeChangedReason(
+  px: { width: number; height: number },
+  row: { width: number; height: number },
+): string | null {
+  if (px.width === row.width && px.height === row.height) return null;
+  return `image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; re-import it`;
+}

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { decodePixels, IMAGE_EXTENSIONS } from "../images/decode.ts";
+import { decodePixels, IMAGE_EXTENSIONS, sizeChangedReason, type SkippedImage } from "../images/decode.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
@@ -83,8 +83,8 @@ export interface PredictProjectResult {
   cancelled: boolean;
   /** Per image: mean normalized entropy (the stored score). */
   scores: Array<{ imageId: number; score: number }>;
-  /** Images whose file could not be read (moved, deleted, damaged): not predicted; the rest were. */
-  skipped: Array<{ file: string; reason: string }>;
+  /** Images whose file could not be read (moved, deleted, damaged) or changed size: not predicted; the rest were. */
+  skipped: SkippedImage[];
 }
 
 /** An image file that could not be decoded: `file` and a one-line `reason`, for skip lists. */
@@ -111,8 +111,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * Predicts project images with a stored model and stores the predictions (one transaction per
  * image, replacing an earlier prediction of the same model). Runs on the calling thread, yielding
- * to the event loop between images; cancel with `signal`. An image whose file cannot be read is
- * skipped and listed (`skipped`); the others are still predicted.
+ * to the event loop between images; cancel with `signal`. An image whose file cannot be read, or
+ * whose size changed since import, is skipped and listed (`skipped`); the others are still predicted.
  */
 export async function predictProject(
   projectFile: string,
@@ -150,6 +150,14 @@ export async function predictProject(
         } catch (e) {
           if (!(e instanceof UnreadableImageError)) throw e;
           skipped.push({ file, reason: e.reason });
+          options.onProgress?.(i + 1, ids.length, row.name);
+          await nextTurn();
+          continue;
+        }
+        // A file replaced by one of another size: its prediction would not fit the stored labels.
+        const changed = sizeChangedReason(px, row);
+        if (changed) {
+          skipped.push({ file, reason: changed });
           options.onProgress?.(i + 1, ids.length, row.name);
           await nextTurn();
           continue;

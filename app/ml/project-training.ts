@@ -5,7 +5,7 @@
  * snapshot it was trained on, plus a training_runs row. Used by the CLI (`pixelloop train`) and
  * meant for the UI server (start / progress / cancel).
  */
-import { decodePixels } from "../images/decode.ts";
+import { decodePixels, sizeChangedReason, type SkippedImage } from "../images/decode.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
@@ -77,6 +77,8 @@ export interface TrainingDataSummary {
   maxSeconds: number | undefined;
   validateEvery: number | undefined;
   classWeights: number[] | undefined;
+  /** Images left out because their file cannot be read or changed size since import. */
+  skipped: SkippedImage[];
 }
 
 export interface ProjectTrainHandlers {
@@ -110,6 +112,8 @@ export interface ProjectTrainOutcome {
   lastLosses: Record<string, number>;
   /** runs killed earlier whose last checkpoint was stored as a model before this one started */
   recovered?: RecoveredRun[];
+  /** Images left out (unreadable file, size changed since import); the model learned from the rest. */
+  skipped: SkippedImage[];
 }
 
 export interface ProjectTrainHandle {
@@ -127,6 +131,7 @@ interface LoadedData {
   minSide: number;
   /** Median of the training images' short sides (pixels). */
   medianShortSide: number;
+  skipped: SkippedImage[];
 }
 
 function allImages(store: ProjectStore): ImageRow[] {
@@ -138,20 +143,21 @@ function allImages(store: ProjectStore): ImageRow[] {
   }
 }
 
-async function loadImage(store: ProjectStore, row: ImageRow) {
+/** An image's pixels for training, or why it has to be left out. */
+async function loadImage(
+  store: ProjectStore,
+  row: ImageRow,
+): Promise<{ image: TrainingSample } | { skipped: SkippedImage }> {
   const file = store.absolutePath(row.path);
   let px;
   try {
     px = await decodePixels(file);
   } catch (e) {
-    throw new UserError(`${file}: cannot read image for training (${(e as Error).message.split("\n")[0]})`);
+    return { skipped: { file, reason: `cannot read image (${(e as Error).message.split("\n")[0]})` } };
   }
-  if (px.width !== row.width || px.height !== row.height) {
-    throw new UserError(
-      `${file}: image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; re-import it`,
-    );
-  }
-  return { pixels: px.data, width: px.width, height: px.height, channels: px.channels };
+  const changed = sizeChangedReason(px, row);
+  if (changed) return { skipped: { file, reason: changed } };
+  return { image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels } };
 }
 
 async function loadProjectData(
@@ -170,12 +176,18 @@ async function loadProjectData(
   let labeledImages = 0;
   let minSide = 0;
   const shortSides: number[] = [];
+  const skipped: SkippedImage[] = [];
   for (const row of allImages(store)) {
     if (shouldStop()) break;
     if (row.split === "test") continue;
     const labeled = row.labeledPixels > 0;
     if (row.split === "val" && !labeled) continue;
-    const image = await loadImage(store, row);
+    const loaded = await loadImage(store, row);
+    if ("skipped" in loaded) {
+      skipped.push(loaded.skipped);
+      continue;
+    }
+    const { image } = loaded;
     const mask = labeled ? store.mask(row.id).classes : undefined;
     if (mask) for (let i = 0; i < mask.length; i++) if (mask[i] >= numClasses) mask[i] = UNLABELED;
     if (row.split === "val") {
@@ -205,7 +217,7 @@ async function loadProjectData(
   }
   shortSides.sort((a, b) => a - b);
   const medianShortSide = shortSides.length ? shortSides[Math.floor((shortSides.length - 1) / 2)] : 0;
-  return { samples, validation, snapshot, classCounts, labeledImages, minSide, medianShortSide };
+  return { samples, validation, snapshot, classCounts, labeledImages, minSide, medianShortSide, skipped };
 }
 
 /**
@@ -260,11 +272,15 @@ export function trainProject(
           backend: undefined,
           validation: undefined,
           lastLosses: {},
+          skipped: data.skipped,
         };
       }
       if (data.labeledImages === 0) {
+        const left = data.skipped.length
+          ? ` (${data.skipped.length} images left out; ${data.skipped[0].file}: ${data.skipped[0].reason})`
+          : "";
         throw new UserError(
-          `${store.file}: no train-split image has labels; scribble some pixels (or import masks with --labels) first`,
+          `${store.file}: no train-split image has labels${left}; scribble some pixels (or import masks with --labels) first`,
         );
       }
       const method: MethodOptions = resolveMethod(options.method);
@@ -337,6 +353,7 @@ export function trainProject(
         maxSeconds,
         validateEvery,
         classWeights,
+        skipped: data.skipped,
       });
       const config = {
         options,
@@ -348,6 +365,7 @@ export function trainProject(
         maxSeconds,
         validateEvery,
         classWeights,
+        skipped: data.skipped,
         pid: process.pid,
       };
       runId = Number(
@@ -470,6 +488,7 @@ export function trainProject(
         validation: best ? { step: best.step, score: best.score, metrics: best.metrics } : undefined,
         lastLosses: done.result.lastLosses,
         recovered,
+        skipped: data.skipped,
       };
     } catch (e) {
       if (runId != null) {

@@ -1,0 +1,89 @@
+/**
+ * Training from the app (the service the UI calls): an image whose file changed on disk is left
+ * out and named in the status message; the model is still trained, stored and used to predict.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { PixelloopService } from "./service.ts";
+import type { ImageList, TrainingStatus } from "./types.ts";
+
+const writeGray = (file: string, width: number, height: number, value: (x: number, y: number) => number) => {
+  const px = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px[y * width + x] = value(x, y);
+  return sharp(px, { raw: { width, height, channels: 1 } })
+    .png()
+    .toFile(file);
+};
+
+describe("training from the app", () => {
+  it("leaves out an image whose file changed size, names it once, and still trains and predicts", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-train-api-"));
+    const images = path.join(dir, "images");
+    fs.mkdirSync(images);
+    // A bright disc on a dark ground, a little further right in each image.
+    for (const [i, name] of ["a.png", "b.png", "c.png"].entries())
+      await writeGray(path.join(images, name), 40, 32, (x, y) =>
+        (x - 18 - i) ** 2 + (y - 16) ** 2 < 100 ? 200 : 40,
+      );
+
+    const service = new PixelloopService({
+      projectsDir: dir,
+      recentFile: path.join(dir, "recent.json"),
+      demoDir: path.join(dir, "demo"),
+    });
+    await service.call("project.create", {
+      name: "gray",
+      dir,
+      classes: [
+        { name: "ground", color: "#202020" },
+        { name: "disc", color: "#e0e0e0" },
+      ],
+    });
+    await service.call("images.import", { paths: [images] });
+    const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
+    expect(list.total).toBe(3);
+    for (const img of list.items) {
+      await service.call("strokes.commit", {
+        imageId: img.id,
+        tool: "brush",
+        classIdx: 0,
+        width: 3,
+        points: [
+          [2, 2],
+          [37, 2],
+        ],
+      });
+      await service.call("strokes.commit", {
+        imageId: img.id,
+        tool: "brush",
+        classIdx: 1,
+        width: 3,
+        points: [
+          [14, 16],
+          [26, 16],
+        ],
+      });
+    }
+    // c.png is replaced on disk by an image of another size.
+    await writeGray(path.join(images, "c.png"), 20, 20, () => 128);
+
+    const finished = new Promise<TrainingStatus>((resolve) => {
+      service.on((e) => {
+        if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state))
+          resolve(e.status);
+      });
+    });
+    await service.call("training.start", { epochs: 1, size: 32, widths: [8, 16], backend: "wasm" });
+    const status = await finished;
+
+    expect(status.state).toBe("done");
+    expect(status.message).toContain(
+      `1 image left out of training (${path.join(images, "c.png")}: image is 20x20 now, 40x32 when imported; re-import it).`,
+    );
+    expect(status.message).toContain("2 images predicted with model 1.");
+    expect(status.message).not.toContain("not predicted"); // named once, not twice
+  });
+});
