@@ -2,9 +2,11 @@
  * The main path through the real UI against a real server: create a project, import images,
  * scribble with the mouse, see every stroke in the SQLite file, undo/redo, switch classes by
  * keyboard, reload, train a tiny model, see its prediction, accept a region, accept what the
- * model is sure of and clear it again, export masks.
+ * model is sure of and clear it again, export masks; an image whose file went missing or changed
+ * size is named with the reason instead of a blank or misaligned canvas.
  */
 import fs from "node:fs";
+import sharp from "sharp";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -292,5 +294,42 @@ describe("labeling in the browser", () => {
     await screenshot(page, "08-shortcuts");
     await page.keyboard.press("Escape");
     expect(errors, errors.join("\n")).toEqual([]);
+  });
+
+  it("says which file is missing when an image cannot be shown, and keeps what is stored", async () => {
+    // garden-03 has not been shown yet (a shown image may still come from the browser's cache).
+    const img = inStore((s) => s.imagesByName("garden-03.png")[0]);
+    const file = inStore((s) => s.absolutePath(img.path));
+    fs.renameSync(file, file + ".moved");
+    try {
+      await page.getByTestId("tile-3").click();
+      await page
+        .getByText(`Could not open this image: ${file}: the file is missing (moved or deleted?)`)
+        .waitFor();
+      await page.getByTestId("image-title").getByText("garden-03.png").waitFor();
+      await screenshot(page, "09-missing-file");
+      expect(inStore((s) => s.image(img.id))).toEqual(img);
+      // The browser logs the failed image request; nothing else may go wrong.
+      expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
+      // The header names it and the user can move on.
+      await page.keyboard.press("ArrowLeft");
+      await page.getByTestId("image-title").getByText("garden-02.png").waitFor();
+      await page.getByTestId("canvas").waitFor();
+
+      // Replaced by an image of another size: it is not opened for painting (labels would not line up).
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: "#808080" } })
+        .png()
+        .toFile(file);
+      await page.keyboard.press("ArrowRight");
+      await page
+        .getByText(
+          "Could not open this image: garden-03.png: image is 40x30 now, 320x240 when imported; re-import it",
+        )
+        .waitFor();
+      expect(await page.getByTestId("canvas").count()).toBe(0);
+    } finally {
+      fs.rmSync(file, { force: true });
+      fs.renameSync(file + ".moved", file);
+    }
   });
 });

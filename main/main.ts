@@ -17,6 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PixelloopService } from "../app/api/service.ts";
+import { displayImage } from "../app/api/display-image.ts";
 import { setTrainingHost, type WorkerEvent } from "../app/ml/worker.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
 import {
@@ -84,11 +85,16 @@ function registerProtocol(): void {
           headers: { "Content-Type": "image/webp", "Content-Security-Policy": CONTENT_SECURITY_POLICY },
         });
       }
-      const img = project.image(id);
-      const abs = img && project.absolutePath(img.path);
-      file = abs
-        ? resolveProtocolPath("/" + encodeURIComponent(path.basename(abs)), [path.dirname(abs)])
-        : null;
+      // The same bytes and messages as browser mode (TIFF as PNG; a missing file named).
+      const img = await displayImage(project, id);
+      if (!img.ok) return new Response(img.message, { status: img.status });
+      return new Response(new Uint8Array(img.body), {
+        headers: {
+          "Content-Type": img.contentType,
+          "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+          "X-Content-Type-Options": "nosniff",
+        },
+      });
     } else if (!m) {
       file = resolveProtocolPath(url.pathname === "/" ? "/index.html" : url.pathname, allowedRoots());
     }

@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
-import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
+import { displayImage } from "../api/display-image.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -22,9 +22,6 @@ const TYPES: Record<string, string> = {
   ".ico": "image/x-icon",
   ".woff2": "font/woff2",
 };
-
-/** Formats a browser shows as they are; others (TIFF) are converted to PNG on the way out. */
-const BROWSER_FORMATS = new Set([".png", ".jpg", ".jpeg", ".webp"]);
 
 export function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
@@ -70,31 +67,15 @@ export function serveStatic(res: ServerResponse, root: string, urlPath: string):
 }
 
 export async function serveImage(res: ServerResponse, store: ProjectStore, id: number): Promise<void> {
-  const img = store.image(id);
-  if (!img) return sendText(res, 404, `no image with id ${id}`);
-  const file = store.absolutePath(img.path);
-  if (!fs.existsSync(file)) return sendText(res, 404, `image file is missing: ${file}`);
-  const headers = {
+  const img = await displayImage(store, id);
+  if (!img.ok) return sendText(res, img.status, img.message);
+  res.writeHead(200, {
+    "content-type": img.contentType,
     "cache-control": "private, max-age=3600",
-    etag: `"${img.sha256}"`,
+    etag: img.etag,
     "x-content-type-options": "nosniff",
-  };
-  const ext = path.extname(file).toLowerCase();
-  if (BROWSER_FORMATS.has(ext)) {
-    res.writeHead(200, { ...headers, "content-type": TYPES[ext] });
-    fs.createReadStream(file).pipe(res);
-    return;
-  }
-  try {
-    const png = await sharp(file, { limitInputPixels: false })
-      .rotate()
-      .png({ compressionLevel: 1 })
-      .toBuffer();
-    res.writeHead(200, { ...headers, "content-type": "image/png" });
-    res.end(png);
-  } catch (e) {
-    sendText(res, 422, `${file}: cannot be decoded (${(e as Error).message})`);
-  }
+  });
+  res.end(img.body);
 }
 
 export function serveThumbnail(res: ServerResponse, store: ProjectStore, id: number): void {

@@ -73,7 +73,7 @@ function countNonZero(values: Uint8Array): number {
   return n;
 }
 
-function loadImage(src: string): Promise<HTMLImageElement> {
+function decodeImage(src: string): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.decoding = "async";
@@ -81,6 +81,19 @@ function loadImage(src: string): Promise<HTMLImageElement> {
     img.onerror = () => reject(new Error(`the image could not be loaded from ${src}`));
     img.src = src;
   });
+}
+
+/** Loads an image; when it fails, the error carries the server's reason (file missing, undecodable). */
+async function loadImage(src: string): Promise<HTMLImageElement> {
+  try {
+    return await decodeImage(src);
+  } catch (e) {
+    // An <img> error says nothing about why; the same URL's answer names the file and the reason.
+    const reason = await fetch(src)
+      .then((r) => (r.ok ? null : r.text()))
+      .catch(() => null);
+    throw reason ? new Error(reason) : e;
+  }
 }
 
 export function LabelScreen({
@@ -95,6 +108,7 @@ export function LabelScreen({
   const palette = useMemo(() => classPalette(classes), [classes]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [headerItem, setHeaderItem] = useState<ImageItem | null>(null);
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
   const [brushSize, setBrushSize] = useState(24);
@@ -160,15 +174,37 @@ export function LabelScreen({
     let cancelled = false;
     setLoadError(null);
     setLoaded(null);
+    setHeaderItem(null);
+    // Name and neighbours on their own: when the image cannot be shown, the header still says
+    // which one it is and Prev / Next still move on.
+    // (This callback runs before the load's own, so the stats it sets are never newer ones.)
+    const itemCall = api.call("images.get", { id: imageId });
+    itemCall
+      .then((item) => {
+        if (cancelled) return;
+        setHeaderItem(item);
+        setStats({ labeledPixels: item.labeledPixels, status: item.status });
+      })
+      .catch(() => undefined); // the load below reports the error
+    api
+      .call("images.neighbors", { id: imageId })
+      .then((nb) => {
+        if (!cancelled) setNeighbors(nb);
+      })
+      .catch(() => undefined);
     (async () => {
-      const [item, mask, pred, image, nb] = await Promise.all([
-        api.call("images.get", { id: imageId }),
+      const [item, mask, pred, image] = await Promise.all([
+        itemCall,
         api.call("masks.get", { imageId }),
         api.call("predictions.get", { imageId }),
         loadImage(api.imageUrl(imageId)),
-        api.call("images.neighbors", { id: imageId }),
       ]);
       if (cancelled) return;
+      // A file replaced by one of another size: painting would not line up with the stored labels.
+      if (image.naturalWidth !== mask.width || image.naturalHeight !== mask.height)
+        throw new Error(
+          `${item.name}: image is ${image.naturalWidth}x${image.naturalHeight} now, ${mask.width}x${mask.height} when imported; re-import it`,
+        );
       const n = mask.width * mask.height;
       const labels = new RasterLayer(
         mask.width,
@@ -186,7 +222,6 @@ export function LabelScreen({
       setAcceptedPixels(mask.acceptedPixels);
       setLoaded({ item, image, labels, accepted, prediction, uncertainty, version: mask.version });
       setStats({ labeledPixels: item.labeledPixels, status: item.status });
-      setNeighbors(nb);
     })().catch((e: Error) => {
       if (!cancelled) {
         setLoadError(e.message);
@@ -405,6 +440,8 @@ export function LabelScreen({
   });
 
   const activeClass = classes.find((c) => c.idx === classIdx);
+  const titleItem = loaded?.item ?? headerItem;
+
   return (
     <div className="screen label-screen">
       <Header>
@@ -417,10 +454,10 @@ export function LabelScreen({
           ← Images
         </button>
         <div className="image-title" data-testid="image-title">
-          <strong>{loaded?.item.name ?? "…"}</strong>
-          {loaded && (
+          <strong>{titleItem?.name ?? "…"}</strong>
+          {titleItem && (
             <span className="muted">
-              {loaded.item.width}×{loaded.item.height} · {loaded.item.split}
+              {titleItem.width}×{titleItem.height} · {titleItem.split}
               {neighbors && ` · ${neighbors.index + 1} of ${neighbors.total}`}
             </span>
           )}
@@ -481,7 +518,9 @@ export function LabelScreen({
             />
           ) : (
             <div className="canvas-placeholder">
-              {loadError ? `Could not open this image: ${loadError}` : "Loading image…"}
+              {loadError
+                ? `Could not open this image: ${loadError}. Its stored labels are kept.`
+                : "Loading image…"}
             </div>
           )}
           <div className="canvas-hud">
