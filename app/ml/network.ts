@@ -77,11 +77,12 @@ export class SegmentationNetwork {
   private readonly convs: ConvRecord[];
   private logitsOnly: tfl.LayersModel | undefined;
 
-  constructor(config: NetworkConfig) {
+  /** `seed` makes the initial weights the same on every run (else they are random). */
+  constructor(config: NetworkConfig, init: { seed?: number } = {}) {
     validateConfig(config);
     this.config = { ...config, widths: [...config.widths] };
     this.inputMultiple = 2 ** config.widths.length;
-    const built = buildModel(this.config);
+    const built = buildModel(this.config, init.seed);
     this.model = built.model;
     this.convs = built.convs;
   }
@@ -125,8 +126,11 @@ export class SegmentationNetwork {
   }
 }
 
-export function createNetwork(config: Partial<NetworkConfig> & { numClasses: number }): SegmentationNetwork {
-  return new SegmentationNetwork({ ...DEFAULT_NETWORK_CONFIG, ...config });
+export function createNetwork(
+  config: Partial<NetworkConfig> & { numClasses: number },
+  init: { seed?: number } = {},
+): SegmentationNetwork {
+  return new SegmentationNetwork({ ...DEFAULT_NETWORK_CONFIG, ...config }, init);
 }
 
 function validateConfig(config: NetworkConfig): void {
@@ -147,7 +151,7 @@ function validateConfig(config: NetworkConfig): void {
   }
 }
 
-function buildModel(config: NetworkConfig): { model: tfl.LayersModel; convs: ConvRecord[] } {
+function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersModel; convs: ConvRecord[] } {
   const convs: ConvRecord[] = [];
   const channelsOf = (t: tfl.SymbolicTensor) => t.shape[3] as number;
 
@@ -169,7 +173,9 @@ function buildModel(config: NetworkConfig): { model: tfl.LayersModel; convs: Con
         strides: stride,
         padding: "same",
         useBias,
-        kernelInitializer: "heNormal",
+        // One seed per convolution, derived from the network's (He-normal either way).
+        kernelInitializer:
+          seed === undefined ? "heNormal" : tfl.initializers.heNormal({ seed: seed * 1009 + convs.length }),
       })
       .apply(x) as tfl.SymbolicTensor;
   };

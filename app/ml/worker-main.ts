@@ -40,7 +40,8 @@ const send = (event: WorkerEvent) => port.postMessage(event);
 
 async function run(job: TrainingJob): Promise<void> {
   send({ type: "backend", info: await initBackend(job.backend ?? "auto", job.backendOptions) });
-  const net = new SegmentationNetwork(job.network);
+  // Seeded like the data order and crops, so the same project and seed train the same model.
+  const net = new SegmentationNetwork(job.network, { seed: job.options.seed ?? 1 });
   if (job.initialWeights) loadWeights(net, job.initialWeights);
   const result = await train(net, datasetFromArray(job.samples), {
     ...job.options,

@@ -37,6 +37,20 @@ describe("training worker", () => {
     net.dispose();
   });
 
+  it("trains the same model from the same data and seed, a different one from another seed", async () => {
+    const job = (seed: number) => ({
+      backend: "wasm" as const,
+      network: { numClasses: 3, widths: [8, 16], embeddingDim: 4, projectionHidden: 4 },
+      samples: [0, 1, 2].map((s) => syntheticSample(40, 32, s, true)),
+      options: { steps: 6, batchSize: 2, inputSize: 32, seed },
+    });
+    const weights = async (seed: number) =>
+      Buffer.from((await startTrainingWorker(job(seed)).outcome).weights);
+    const [a, b, c] = [await weights(5), await weights(5), await weights(6)];
+    expect(a.equals(b)).toBe(true);
+    expect(a.equals(c)).toBe(false);
+  });
+
   it("reports errors from the worker", async () => {
     const handle = startTrainingWorker({
       backend: "cpu",
