@@ -1,8 +1,10 @@
 /**
  * npm run bench:loop [-- --steps N --start-steps N | --minutes N] [--rounds N] [--budget PX] [--seed N]
- *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--json]
+ *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--data DIR] [--json]
  *
- * Simulates an annotator on camvid-dev. Start: scribbles of a few train images. Each round:
+ * Simulates an annotator on camvid-dev (or --data DIR laid out the same way: classes.json,
+ * train/images, train/scribbles, train/gt, val/images, val/gt; masks are PNGs named after their
+ * image, class index per pixel, values >= the number of classes are void). Start: scribbles of a few train images. Each round:
  * train (a fixed number of steps, or a time budget), predict the train images, take the top
  * suggestions and, inside each suggested region, draw scribbles of the true class (train/gt plays the annotator's
  * eyes) within a fixed pixel budget per round; repeat. The uncertainty strategy and the
@@ -51,6 +53,7 @@ const { values: args } = parseArgs({
     size: { type: "string", default: "96" },
     lr: { type: "string" },
     "fine-tune-lr": { type: "string", default: "3e-4" },
+    data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
 /** Each round fine-tunes the previous round's model (as the app does), unless --from-scratch. */
@@ -107,8 +110,15 @@ const ARMS = args.arms.split(",").map((name) => {
 });
 /** Which simulated annotator drew the labels (runs with different annotators are not comparable). */
 const ANNOTATOR = "every class in the region, equal shares, horizontal or vertical strokes";
-const CAMVID = path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev");
-const CLASSES = readClassesFile(path.join(CAMVID, "classes.json"));
+const DATA = path.resolve(args.data);
+for (const sub of ["classes.json", "train/images", "train/scribbles", "train/gt", "val/images", "val/gt"])
+  if (!fs.existsSync(path.join(DATA, sub)))
+    throw new Error(
+      `${path.join(DATA, sub)}: missing (bench:loop needs a camvid-dev style dataset, see --data)`,
+    );
+const CLASSES = readClassesFile(path.join(DATA, "classes.json"));
+/** Ground-truth values at or above this are void: neither drawn by the annotator nor scored. */
+const NUM_CLASSES = CLASSES.length; // indices 0..n-1 (readClassesFile checks)
 const log = (s: string) => process.stderr.write(s + "\n");
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-loop-"));
@@ -116,7 +126,10 @@ const gtCache = new Map<string, Uint8Array>();
 function gtOf(split: "train" | "val", name: string): Uint8Array {
   const key = `${split}/${name}`;
   if (!gtCache.has(key))
-    gtCache.set(key, readIndexPng(path.join(CAMVID, split, "gt", name)).values as Uint8Array);
+    gtCache.set(
+      key,
+      readIndexPng(path.join(DATA, split, "gt", `${path.parse(name).name}.png`)).values as Uint8Array,
+    );
   return gtCache.get(key) as Uint8Array;
 }
 
@@ -137,7 +150,7 @@ function annotateRegion(
     img.height,
     region,
     allowance,
-    store.classes().length,
+    NUM_CLASSES,
   );
   if (used > 0)
     store.commitDiff(imageId, before, after, {
@@ -211,7 +224,7 @@ async function scoreQuality(file: string, modelId: number): Promise<ScoreQuality
     let ent = 0;
     for (let i = 0; i < gt.length; i++) {
       ent += p.entropy[i] / 255;
-      if (gt[i] >= 11) continue;
+      if (gt[i] >= NUM_CLASSES) continue;
       counted++;
       if (p.classes[i] === gt[i]) {
         right++;
@@ -273,12 +286,12 @@ try {
     name: "loop bench",
     classes: CLASSES,
   });
-  const train = await importImages(store, [path.join(CAMVID, "train/images")], { split: "train" });
-  importIndexMasks(store, path.join(CAMVID, "train/scribbles"), {
+  const train = await importImages(store, [path.join(DATA, "train/images")], { split: "train" });
+  importIndexMasks(store, path.join(DATA, "train/scribbles"), {
     imageIds: train.imported.slice(0, START_IMAGES).map((i) => i.id),
   });
-  const val = await importImages(store, [path.join(CAMVID, "val/images")], { split: "val" });
-  importIndexMasks(store, path.join(CAMVID, "val/gt"), { imageIds: val.imported.map((i) => i.id) });
+  const val = await importImages(store, [path.join(DATA, "val/images")], { split: "val" });
+  importIndexMasks(store, path.join(DATA, "val/gt"), { imageIds: val.imported.map((i) => i.id) });
   store.close();
   const r0 = await trainAndPredict(base, "round 0");
   const vs = ProjectStore.open(base, { readonly: true });
