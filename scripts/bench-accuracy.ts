@@ -8,7 +8,7 @@
  *
  * Protocol (camvid-dev README): a fresh project with train/images + train/scribbles only (never
  * train/gt); every configuration trains with the same time budget through trainProject (worker
- * thread); the model is evaluated on val/images against val/gt (void = 11 ignored): mIoU over the
+ * thread); the model is evaluated on val/images against val/gt (void ignored: classes.json "void" and values >= the number of classes): mIoU over the
  * classes present, pixel accuracy. Configurations run one after the other.
  */
 import fs from "node:fs";
@@ -20,7 +20,7 @@ import { readClassesFile } from "../app/api/classes-file.ts";
 import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
-import { decodePixels } from "../app/images/decode.ts";
+import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
 import { initBackend, type BackendPreference } from "../app/ml/backend.ts";
 import { trainProject } from "../app/ml/project-training.ts";
 import { loadModel } from "../app/ml/project-prediction.ts";
@@ -108,17 +108,17 @@ async function main(): Promise<void> {
   const summary = store.summary();
   store.close();
   log(
-    `camvid-dev: ${summary.images} training images, ${summary.labeledPixels} scribbled pixels (${((100 * summary.labeledPixels) / summary.totalPixels).toFixed(2)}%)`,
+    `${path.basename(data)}: ${summary.images} training images, ${summary.labeledPixels} scribbled pixels (${((100 * summary.labeledPixels) / summary.totalPixels).toFixed(2)}%)`,
   );
 
   const valNames = fs
     .readdirSync(path.join(data, "val/images"))
-    .filter((n) => n.endsWith(".png"))
+    .filter((n) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase()))
     .sort();
   const val: EvaluationSample[] = [];
   for (const name of valNames) {
     const px = await decodePixels(path.join(data, "val/images", name));
-    const gt = readIndexPng(path.join(data, "val/gt", name)).values;
+    const gt = readIndexPng(path.join(data, "val/gt", `${path.parse(name).name}.png`)).values;
     val.push({
       image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels },
       gt: Uint8Array.from(gt),
@@ -195,9 +195,10 @@ async function main(): Promise<void> {
   console.log(
     `\nbudget ${minutes} min per configuration, working scale ${args.scale}, crops ${args.size}, batch ${args.batch}; ${val.length} val images, void ignored`,
   );
-  console.log(
-    "reference: ilastik-style random forest on the same kind of scribbles ~0.25 mIoU / 0.64 pixel accuracy",
-  );
+  if (path.basename(path.resolve(data)) === "camvid-dev")
+    console.log(
+      "reference (camvid-dev): ilastik-style random forest on the same kind of scribbles ~0.25 mIoU / 0.64 pixel accuracy",
+    );
 }
 
 main().catch((e: unknown) => {

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { decodePixels } from "../app/images/decode.ts";
+import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
 import { propagateScribbles } from "../app/ml/propagation.ts";
@@ -32,7 +32,7 @@ const classes = readClassesFile(path.join(args.data, "classes.json"));
 const K = classes.length;
 const names = fs
   .readdirSync(path.join(args.data, "train/images"))
-  .filter((n) => n.endsWith(".png"))
+  .filter((n) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase()))
   .sort();
 let total = 0;
 let scribbled = 0;
@@ -43,8 +43,9 @@ const perClass = classes.map(() => ({ labeled: 0, right: 0 }));
 let regionSize = 0;
 for (const name of names) {
   const px = await decodePixels(path.join(args.data, "train/images", name));
-  const scribbles = Uint8Array.from(readIndexPng(path.join(args.data, "train/scribbles", name)).values);
-  const gt = readIndexPng(path.join(args.data, "train/gt", name)).values;
+  const mask = `${path.parse(name).name}.png`; // masks are PNGs named after their image
+  const scribbles = Uint8Array.from(readIndexPng(path.join(args.data, "train/scribbles", mask)).values);
+  const gt = readIndexPng(path.join(args.data, "train/gt", mask)).values;
   for (let i = 0; i < scribbles.length; i++) if (scribbles[i] >= K) scribbles[i] = 255;
   // As training does: regionSize is given at the working resolution ("auto" scale).
   regionSize = args.region
