@@ -1,11 +1,12 @@
 /**
  * Training as the UI drives it: one run at a time per server, on the open project, through
  * app/ml/project-training.ts (a worker thread), then prediction of every image with the new
- * model (app/ml/project-prediction.ts). Progress is pushed as "training.status" events.
+ * model (app/ml/prediction-worker.ts, also in a worker). Progress is pushed as "training.status"
+ * events.
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
-import { predictProject } from "../ml/project-prediction.ts";
+import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { computeSuggestions } from "../loop/suggest.ts";
 import { listRounds } from "../loop/rounds.ts";
 import type { BackendInfo } from "../ml/backend.ts";
@@ -207,7 +208,8 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       set({ state: "predicting", etaSec: null, message: `${trained} Predicting every image…` });
       predictAbort = new AbortController();
       const modelId = outcome.modelId;
-      const pred = await predictProject(file, {
+      // In a worker: this thread only stores the results, so strokes keep saving meanwhile.
+      const pred = await predictProjectInWorker(file, {
         modelId,
         signal: predictAbort.signal,
         onProgress: (done, total) =>

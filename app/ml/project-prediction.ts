@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { decodePixels, IMAGE_EXTENSIONS, sizeChangedReason, type SkippedImage } from "../images/decode.ts";
+import { IMAGE_EXTENSIONS, type SkippedImage } from "../images/decode.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
@@ -17,8 +17,11 @@ import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { initBackend, type BackendInfo, type BackendPreference } from "./backend.ts";
 import type { SegmentationNetwork } from "./network.ts";
-import { networkFromWeights } from "./weights.ts";
-import { predict, type Prediction } from "./predict.ts";
+import { networkFromWeights, readWeightsConfig } from "./weights.ts";
+import type { Prediction } from "./predict.ts";
+import { predictImageFile } from "./predict-file.ts";
+
+export { readImagePixels, UnreadableImageError } from "./predict-file.ts";
 
 export interface StoredModel {
   id: number;
@@ -27,8 +30,14 @@ export interface StoredModel {
   net: SegmentationNetwork;
 }
 
-/** The latest model of the project (highest id), or the given one; throws a UserError when none. */
-export function loadModel(store: ProjectStore, modelId?: number): StoredModel {
+/**
+ * The latest model of the project (highest id), or the given one, as stored weights; throws a
+ * UserError when there is none or it predicts another number of classes than the project has.
+ */
+export function loadModelRow(
+  store: ProjectStore,
+  modelId?: number,
+): { id: number; name: string; createdAt: string; weights: Uint8Array } {
   const row = (
     modelId == null
       ? store.db.prepare("SELECT id, name, created_at, weights FROM models ORDER BY id DESC LIMIT 1").get()
@@ -42,14 +51,20 @@ export function loadModel(store: ProjectStore, modelId?: number): StoredModel {
     );
   }
   const numClasses = Math.max(...store.classes().map((c) => c.idx)) + 1;
-  const net = networkFromWeights(new Uint8Array(row.weights));
-  if (net.config.numClasses !== numClasses) {
-    net.dispose();
+  const weights = new Uint8Array(row.weights);
+  const modelClasses = readWeightsConfig(weights).numClasses;
+  if (modelClasses !== numClasses) {
     throw new UserError(
-      `${store.file}: model ${row.id} predicts ${net.config.numClasses} classes, the project has ${numClasses}; train again`,
+      `${store.file}: model ${row.id} predicts ${modelClasses} classes, the project has ${numClasses}; train again`,
     );
   }
-  return { id: row.id, name: row.name, createdAt: row.created_at, net };
+  return { id: row.id, name: row.name, createdAt: row.created_at, weights };
+}
+
+/** The latest model of the project (highest id), or the given one, ready to predict. */
+export function loadModel(store: ProjectStore, modelId?: number): StoredModel {
+  const row = loadModelRow(store, modelId);
+  return { id: row.id, name: row.name, createdAt: row.createdAt, net: networkFromWeights(row.weights) };
 }
 
 export function toBytes(values: Float32Array): Uint8Array {
@@ -87,32 +102,89 @@ export interface PredictProjectResult {
   skipped: SkippedImage[];
 }
 
-/** An image file that could not be decoded: `file` and a one-line `reason`, for skip lists. */
-export class UnreadableImageError extends UserError {
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
+/** The images to predict: the given ids, else every image of the project. */
+export function imagesToPredict(store: ProjectStore, options: PredictProjectOptions): number[] {
+  return (
+    options.imageIds ??
+    (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id)
+  );
 }
 
-/** Decodes an image for prediction; an unreadable file becomes an UnreadableImageError. */
-export async function readImagePixels(file: string): Promise<Awaited<ReturnType<typeof decodePixels>>> {
-  try {
-    return await decodePixels(file);
-  } catch (e) {
-    throw new UnreadableImageError(file, `cannot read image (${(e as Error).message.split("\n")[0]})`);
+/**
+ * Stores one model's predictions as they come (one transaction per image, replacing an earlier
+ * prediction of the same model; images without labels become 'predicted') and keeps the tallies
+ * predictProject returns. Used wherever the predictions are computed.
+ */
+export class PredictionRecorder {
+  private readonly scores: PredictProjectResult["scores"] = [];
+  private readonly skipped: SkippedImage[] = [];
+  private done = 0;
+  private readonly upsert;
+  private readonly mark;
+
+  constructor(
+    private readonly store: ProjectStore,
+    private readonly modelId: number,
+    private readonly total: number,
+    private readonly options: PredictProjectOptions,
+  ) {
+    this.upsert = store.db.prepare(
+      `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
+         confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score, embedding = excluded.embedding,
+         embedding_grid = excluded.embedding_grid`,
+    );
+    this.mark = store.db.prepare(
+      "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
+    );
+  }
+
+  predicted(id: number, p: Prediction): void {
+    const row = this.store.requireImage(id);
+    const score = meanEntropy(p);
+    this.store.db.transaction(() => {
+      this.upsert.run(
+        id,
+        this.modelId,
+        nowIso(),
+        encodeRle(p.classMap),
+        Buffer.from(encodeIndexPng(toBytes(p.confidence), p.width, p.height)),
+        Buffer.from(encodeIndexPng(toBytes(p.entropy), p.width, p.height)),
+        score,
+        p.embedding ? encodeEmbedding(p.embedding) : null,
+        p.embeddingGrid ? encodeEmbeddingGrid(p.embeddingGrid) : null,
+      );
+      if (row.labeledPixels === 0) this.mark.run(id);
+    })();
+    this.scores.push({ imageId: id, score });
+    this.options.onPrediction?.({ id, name: row.name, file: this.store.absolutePath(row.path) }, p);
+    this.options.onProgress?.(++this.done, this.total, row.name);
+  }
+
+  skip(id: number, skipped: SkippedImage): void {
+    this.skipped.push(skipped);
+    this.options.onProgress?.(++this.done, this.total, this.store.requireImage(id).name);
+  }
+
+  result(cancelled: boolean): PredictProjectResult {
+    return {
+      modelId: this.modelId,
+      predicted: this.scores.length,
+      cancelled,
+      scores: this.scores,
+      skipped: this.skipped,
+    };
   }
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Predicts project images with a stored model and stores the predictions (one transaction per
- * image, replacing an earlier prediction of the same model). Runs on the calling thread, yielding
- * to the event loop between images; cancel with `signal`. An image whose file cannot be read, or
- * whose size changed since import, is skipped and listed (`skipped`); the others are still predicted.
+ * Predicts project images with a stored model and stores the predictions. Runs on the calling
+ * thread, yielding to the event loop between images (the app predicts in a worker instead:
+ * prediction-worker.ts); cancel with `signal`. An image whose file cannot be read, or whose size
+ * changed since import, is skipped and listed (`skipped`); the others are still predicted.
  */
 export async function predictProject(
   projectFile: string,
@@ -124,70 +196,17 @@ export async function predictProject(
   try {
     const model = loadModel(store, options.modelId);
     try {
-      const ids =
-        options.imageIds ??
-        (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
-      const scores: PredictProjectResult["scores"] = [];
-      const skipped: PredictProjectResult["skipped"] = [];
-      const upsert = store.db.prepare(
-        `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
-           confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score, embedding = excluded.embedding,
-           embedding_grid = excluded.embedding_grid`,
-      );
-      const mark = store.db.prepare(
-        "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
-      );
-      for (const [i, id] of ids.entries()) {
-        if (options.signal?.aborted)
-          return { modelId: model.id, predicted: scores.length, cancelled: true, scores, skipped };
+      const ids = imagesToPredict(store, options);
+      const recorder = new PredictionRecorder(store, model.id, ids.length, options);
+      for (const id of ids) {
+        if (options.signal?.aborted) return recorder.result(true);
         const row = store.requireImage(id);
-        const file = store.absolutePath(row.path);
-        let px;
-        try {
-          px = await readImagePixels(file);
-        } catch (e) {
-          if (!(e instanceof UnreadableImageError)) throw e;
-          skipped.push({ file, reason: e.reason });
-          options.onProgress?.(i + 1, ids.length, row.name);
-          await nextTurn();
-          continue;
-        }
-        // A file replaced by one of another size: its prediction would not fit the stored labels.
-        const changed = sizeChangedReason(px, row);
-        if (changed) {
-          skipped.push({ file, reason: changed });
-          options.onProgress?.(i + 1, ids.length, row.name);
-          await nextTurn();
-          continue;
-        }
-        const p = predict(
-          model.net,
-          { pixels: px.data, width: px.width, height: px.height, channels: px.channels },
-          { embedding: true },
-        );
-        const score = meanEntropy(p);
-        store.db.transaction(() => {
-          upsert.run(
-            id,
-            model.id,
-            nowIso(),
-            encodeRle(p.classMap),
-            Buffer.from(encodeIndexPng(toBytes(p.confidence), p.width, p.height)),
-            Buffer.from(encodeIndexPng(toBytes(p.entropy), p.width, p.height)),
-            score,
-            p.embedding ? encodeEmbedding(p.embedding) : null,
-            p.embeddingGrid ? encodeEmbeddingGrid(p.embeddingGrid) : null,
-          );
-          if (row.labeledPixels === 0) mark.run(id);
-        })();
-        scores.push({ imageId: id, score });
-        options.onPrediction?.({ id, name: row.name, file }, p);
-        options.onProgress?.(i + 1, ids.length, row.name);
+        const r = await predictImageFile(model.net, store.absolutePath(row.path), row);
+        if ("skipped" in r) recorder.skip(id, r.skipped);
+        else recorder.predicted(id, r.prediction);
         await nextTurn();
       }
-      return { modelId: model.id, predicted: scores.length, cancelled: false, scores, skipped };
+      return recorder.result(false);
     } finally {
       model.net.dispose();
     }

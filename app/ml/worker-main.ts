@@ -1,11 +1,12 @@
-/** Entry point of the training worker thread; see worker.ts for the protocol. */
+/** Entry point of the training / prediction worker; see worker.ts for the protocol. */
 import { parentPort } from "node:worker_threads";
 import { initBackend } from "./backend.ts";
 import { SegmentationNetwork } from "./network.ts";
 import { datasetFromArray, train } from "./train.ts";
-import { loadWeights, serializeWeights } from "./weights.ts";
+import { loadWeights, networkFromWeights, serializeWeights } from "./weights.ts";
+import { predictImageFile } from "./predict-file.ts";
 import { evaluateNetwork } from "./evaluate.ts";
-import type { TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
+import type { PredictionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
 
 /** The host's message port: a worker thread's parentPort, or an Electron utility process's. */
 interface HostPort {
@@ -63,12 +64,32 @@ async function run(job: TrainingJob): Promise<void> {
   net.dispose();
 }
 
+/** Predicts the job's images one by one; the host stores each result as it arrives. */
+async function runPrediction(job: PredictionJob): Promise<void> {
+  send({ type: "backend", info: await initBackend(job.backend ?? "auto", job.backendOptions) });
+  const net = networkFromWeights(job.weights);
+  try {
+    for (const image of job.images) {
+      if (abort.signal.aborted) return send({ type: "predicted", cancelled: true });
+      const r = await predictImageFile(net, image.file, image);
+      if ("skipped" in r) send({ type: "skipped", id: image.id, skipped: r.skipped });
+      else send({ type: "prediction", id: image.id, prediction: r.prediction });
+    }
+    send({ type: "predicted", cancelled: false });
+  } finally {
+    net.dispose();
+  }
+}
+
+const fail = (err: unknown) =>
+  send({ type: "error", message: err instanceof Error ? err.message : String(err) });
+
 port.on((message: WorkerRequest) => {
   if (message.type === "cancel") {
     abort.abort();
   } else if (message.type === "start") {
-    run(message.job).catch((err: unknown) => {
-      send({ type: "error", message: err instanceof Error ? err.message : String(err) });
-    });
+    run(message.job).catch(fail);
+  } else if (message.type === "predict") {
+    runPrediction(message.job).catch(fail);
   }
 });

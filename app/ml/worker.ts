@@ -1,11 +1,16 @@
 /**
- * Training off the main thread (node:worker_threads).
+ * Training and prediction off the main thread (node:worker_threads; an Electron utility process
+ * in the desktop app). One worker runs one job.
  *
  * Protocol (structured-clone messages):
- *   host -> worker: { type: "start", job } once, then optionally { type: "cancel" }
- *   worker -> host: "backend" (which tensor backend it got), "progress", "checkpoint" (weights
- *                   bytes), then exactly one of "done" (final weights) or "error".
- * Cancelling finishes the current step, sends a final checkpoint and "done" with cancelled: true.
+ *   host -> worker: { type: "start", job } (training) or { type: "predict", job } once, then
+ *                   optionally { type: "cancel" }
+ *   training:   "backend" (which tensor backend it got), "progress", "checkpoint" (weights
+ *               bytes), then exactly one of "done" (final weights) or "error".
+ *   prediction: "backend", then per image "prediction" or "skipped", then exactly one of
+ *               "predicted" or "error".
+ * Cancelling finishes the current step (image) and still ends with "done" ("predicted") with
+ * cancelled: true.
  */
 import { Worker } from "node:worker_threads";
 import type { BackendInfo, BackendOptions, BackendPreference } from "./backend.ts";
@@ -19,6 +24,8 @@ import type {
   ValidationEvent,
 } from "./train.ts";
 import type { EvaluationSample } from "./evaluate.ts";
+import type { Prediction } from "./predict.ts";
+import type { SkippedImage } from "../images/decode.ts";
 
 /** Train options that can cross a thread boundary (no callbacks, signal or custom loss terms). */
 export type WorkerTrainOptions = Omit<
@@ -38,7 +45,18 @@ export interface TrainingJob {
   validation?: { samples: EvaluationSample[]; every: number };
 }
 
-export type WorkerRequest = { type: "start"; job: TrainingJob } | { type: "cancel" };
+/** Predict stored images from their files with the given weights (prediction-worker.ts). */
+export interface PredictionJob {
+  backend?: BackendPreference;
+  backendOptions?: BackendOptions;
+  /** serializeWeights format */
+  weights: Uint8Array;
+  /** each image's file and the size it had at import */
+  images: Array<{ id: number; file: string; width: number; height: number }>;
+}
+
+export type WorkerRequest =
+  { type: "start"; job: TrainingJob } | { type: "predict"; job: PredictionJob } | { type: "cancel" };
 
 export type WorkerEvent =
   | { type: "backend"; info: BackendInfo }
@@ -46,6 +64,9 @@ export type WorkerEvent =
   | { type: "checkpoint"; checkpoint: TrainCheckpoint }
   | { type: "validation"; validation: ValidationEvent }
   | { type: "done"; result: TrainResult; weights: Uint8Array }
+  | { type: "prediction"; id: number; prediction: Prediction }
+  | { type: "skipped"; id: number; skipped: SkippedImage }
+  | { type: "predicted"; cancelled: boolean }
   | { type: "error"; message: string };
 
 export interface TrainingWorkerHandlers {
@@ -107,9 +128,14 @@ function workerThreadHost(): TrainingHost {
 
 let hostFactory: TrainingHostFactory = workerThreadHost;
 
-/** Replaces where training runs (the Electron shell uses a utility process). */
+/** Replaces where training and prediction run (the Electron shell uses a utility process). */
 export function setTrainingHost(factory: TrainingHostFactory): void {
   hostFactory = factory;
+}
+
+/** A new worker (thread or utility process) for one job. */
+export function createWorkerHost(): TrainingHost {
+  return hostFactory();
 }
 
 export function startTrainingWorker(

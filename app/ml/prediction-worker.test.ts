@@ -1,0 +1,104 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { ProjectStore } from "../store/project-store.ts";
+import { importImages } from "../images/importer.ts";
+import { encodeRgbPng } from "../exchange/index-png.ts";
+import { syntheticSample } from "./testing/synthetic.ts";
+import { seededNetwork } from "./testing/seeded.ts";
+import { serializeWeights } from "./weights.ts";
+import { initBackend } from "./backend.ts";
+import { predictProject } from "./project-prediction.ts";
+import { predictProjectInWorker } from "./prediction-worker.ts";
+
+type Row = {
+  image_id: number;
+  class_rle: Buffer;
+  confidence: Buffer;
+  entropy: Buffer;
+  score: number;
+  embedding: Buffer;
+};
+
+describe("prediction in a worker (the app's path)", () => {
+  it("stores what the calling-thread path stores, skips unreadable or resized files, and can be cancelled", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-predict-worker-"));
+    const images = path.join(dir, "images");
+    fs.mkdirSync(images);
+    for (const seed of [0, 1, 2, 3]) {
+      const s = syntheticSample(40 + seed * 4, 32, seed, true);
+      fs.writeFileSync(path.join(images, `i${seed}.png`), encodeRgbPng(s.pixels, s.width, s.height, 3));
+    }
+    const file = path.join(dir, "p.pxl");
+    const store = ProjectStore.create(file, {
+      name: "w",
+      classes: [
+        { idx: 0, name: "a", color: "#ff0000" },
+        { idx: 1, name: "b", color: "#0000ff" },
+        { idx: 2, name: "c", color: "#00ff00" },
+      ],
+    });
+    await importImages(store, [images], { split: "train" });
+    await initBackend("wasm");
+    const net = seededNetwork({ numClasses: 3, widths: [8, 16], embeddingDim: 4, projectionHidden: 4 });
+    store.db
+      .prepare(
+        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('m', 'now', '{}', 'wasm', ?, '{}')",
+      )
+      .run(Buffer.from(serializeWeights(net)));
+    net.dispose();
+    store.close();
+    const read = () => {
+      const db = new Database(file, { readonly: true });
+      const rows = db
+        .prepare(
+          "SELECT image_id, class_rle, confidence, entropy, score, embedding FROM predictions ORDER BY image_id",
+        )
+        .all() as Row[];
+      db.close();
+      return rows;
+    };
+
+    const progress: number[] = [];
+    const inWorker = await predictProjectInWorker(file, {
+      backend: "wasm",
+      onProgress: (done) => progress.push(done),
+    });
+    expect(inWorker).toMatchObject({ modelId: 1, predicted: 4, cancelled: false, skipped: [] });
+    expect(progress).toEqual([1, 2, 3, 4]);
+    const fromWorker = read();
+    const here = await predictProject(file, { backend: "wasm" });
+    expect(here.predicted).toBe(4);
+    const fromHere = read();
+    expect(fromWorker.map((r) => r.image_id)).toEqual([1, 2, 3, 4]);
+    for (const [i, r] of fromWorker.entries()) {
+      expect(r.class_rle.equals(fromHere[i].class_rle)).toBe(true);
+      expect(r.entropy.equals(fromHere[i].entropy)).toBe(true);
+      expect(r.embedding.equals(fromHere[i].embedding)).toBe(true);
+      expect(r.score).toBeCloseTo(fromHere[i].score, 6);
+    }
+
+    // A missing file and a resized one are named with the reason; the rest are predicted.
+    fs.rmSync(path.join(images, "i1.png"));
+    await sharp({ create: { width: 10, height: 10, channels: 3, background: "#000" } })
+      .png()
+      .toFile(path.join(images, "i2.png"));
+    const partial = await predictProjectInWorker(file, { backend: "wasm" });
+    expect(partial.predicted).toBe(2);
+    expect(partial.skipped.map((s) => [path.basename(s.file), s.reason.split(" (")[0]])).toEqual([
+      ["i1.png", "cannot read image"],
+      ["i2.png", "image is 10x10 now, 48x32 when imported; re-import it"],
+    ]);
+
+    // Cancelled before it starts: nothing more is predicted, and it says so.
+    const abort = new AbortController();
+    abort.abort();
+    expect(await predictProjectInWorker(file, { backend: "wasm", signal: abort.signal })).toMatchObject({
+      predicted: 0,
+      cancelled: true,
+    });
+  });
+});
