@@ -104,8 +104,33 @@ export interface SkippedImage {
   reason: string;
 }
 
+/** The one-line reason for an image file that cannot be decoded. */
+export function unreadableReason(e: unknown): string {
+  return `cannot read image (${(e instanceof Error ? e.message : String(e)).split("\n")[0]})`;
+}
+
+/**
+ * A project image's pixels from its file, or why it has to be left out: the file cannot be read
+ * (moved, deleted, damaged), or it no longer has the size it had at import (labels and
+ * predictions would not line up with it).
+ */
+export async function readStoredImage(
+  file: string,
+  imported: { width: number; height: number },
+): Promise<{ pixels: Pixels } | { skipped: SkippedImage }> {
+  let pixels;
+  try {
+    pixels = await decodePixels(file);
+  } catch (e) {
+    return { skipped: { file, reason: unreadableReason(e) } };
+  }
+  const changed = sizeChangedReason(pixels, imported);
+  if (changed) return { skipped: { file, reason: changed } };
+  return { pixels };
+}
+
 /** Why an image's file no longer matches the size stored at import, or null when it does. */
-export function sizeChangedReason(
+function sizeChangedReason(
   px: { width: number; height: number },
   row: { width: number; height: number },
 ): string | null {

@@ -3,7 +3,7 @@
  * worker for the app): decode the file, check it still has its imported size, run the network.
  * No database here, so the worker can use it without the project store.
  */
-import { decodePixels, sizeChangedReason, type SkippedImage } from "../images/decode.ts";
+import { decodePixels, readStoredImage, unreadableReason, type SkippedImage } from "../images/decode.ts";
 import { UserError } from "../store/errors.ts";
 import type { SegmentationNetwork } from "./network.ts";
 import { predict, type Prediction } from "./predict.ts";
@@ -23,7 +23,7 @@ export async function readImagePixels(file: string): Promise<Awaited<ReturnType<
   try {
     return await decodePixels(file);
   } catch (e) {
-    throw new UnreadableImageError(file, `cannot read image (${(e as Error).message.split("\n")[0]})`);
+    throw new UnreadableImageError(file, unreadableReason(e));
   }
 }
 
@@ -37,15 +37,9 @@ export async function predictImageFile(
   file: string,
   imported: { width: number; height: number },
 ): Promise<{ prediction: Prediction } | { skipped: SkippedImage }> {
-  let px;
-  try {
-    px = await readImagePixels(file);
-  } catch (e) {
-    if (!(e instanceof UnreadableImageError)) throw e;
-    return { skipped: { file, reason: e.reason } };
-  }
-  const changed = sizeChangedReason(px, imported);
-  if (changed) return { skipped: { file, reason: changed } };
+  const read = await readStoredImage(file, imported);
+  if ("skipped" in read) return read;
+  const px = read.pixels;
   const prediction = predict(
     net,
     { pixels: px.data, width: px.width, height: px.height, channels: px.channels },

@@ -5,7 +5,7 @@
  * snapshot it was trained on, plus a training_runs row. Used by the CLI (`pixelloop train`) and
  * meant for the UI server (start / progress / cancel).
  */
-import { decodePixels, sizeChangedReason, type SkippedImage } from "../images/decode.ts";
+import { readStoredImage, type SkippedImage } from "../images/decode.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
@@ -148,15 +148,9 @@ async function loadImage(
   store: ProjectStore,
   row: ImageRow,
 ): Promise<{ image: TrainingSample } | { skipped: SkippedImage }> {
-  const file = store.absolutePath(row.path);
-  let px;
-  try {
-    px = await decodePixels(file);
-  } catch (e) {
-    return { skipped: { file, reason: `cannot read image (${(e as Error).message.split("\n")[0]})` } };
-  }
-  const changed = sizeChangedReason(px, row);
-  if (changed) return { skipped: { file, reason: changed } };
+  const read = await readStoredImage(store.absolutePath(row.path), row);
+  if ("skipped" in read) return read;
+  const px = read.pixels;
   return { image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels } };
 }
 
