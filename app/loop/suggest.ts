@@ -49,7 +49,7 @@ export const DEFAULT_EMBEDDINGS = false;
 export const DEFAULT_SPREAD_CLASSES = false;
 /** Typical regions are off until bench:loop shows they beat random (docs/loop.md, batch 9). */
 export const DEFAULT_TYPICAL = false;
-/** Scored regions by default: random ones led random by +0.028 over six seeds, not clearly (p = 0.22; docs/loop.md, batch 10). */
+/** Scored regions by default: random ones led random by +0.028 over six seeds (p = 0.22) and did not replicate on six more (-0.002; docs/loop.md, batches 10-11). */
 export const DEFAULT_RANDOM_REGIONS = false;
 
 export interface SuggestionItem {
