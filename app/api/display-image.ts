@@ -13,8 +13,8 @@ export type DisplayImage =
   | { ok: true; contentType: string; body: Buffer; etag: string }
   | { ok: false; status: 404 | 422; message: string };
 
-/** Formats a browser shows as they are. */
-const BROWSER_TYPES: Record<string, string> = {
+/** Image formats a browser shows as they are, by extension. */
+export const BROWSER_IMAGE_TYPES: Record<string, string> = {
   ".png": "image/png",
   ".jpg": "image/jpeg",
   ".jpeg": "image/jpeg",
@@ -34,7 +34,7 @@ export async function displayImage(store: ProjectStore, id: number): Promise<Dis
     return { ok: false, status: 404, message: `${file}: ${reason}` };
   }
   const etag = `"${img.sha256}"`;
-  const type = BROWSER_TYPES[path.extname(file).toLowerCase()];
+  const type = BROWSER_IMAGE_TYPES[path.extname(file).toLowerCase()];
   if (type) return { ok: true, contentType: type, body: bytes, etag };
   try {
     const png = await sharp(bytes, { limitInputPixels: false })

@@ -15,6 +15,8 @@ import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
 const run = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../bin/pixelloop.mjs");
 const cli = (...args: string[]) => run(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 });
+/** A small network on small crops with the wasm backend: seconds of training per run. */
+const TINY_NETWORK = ["--widths", "8,16", "--size", "32", "--backend", "wasm"];
 
 interface GrayImage {
   name: string;
@@ -110,21 +112,7 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
     );
 
     const trained = JSON.parse(
-      (
-        await cli(
-          "train",
-          project,
-          "--steps",
-          "150",
-          "--widths",
-          "8,16",
-          "--size",
-          "32",
-          "--backend",
-          "wasm",
-          "--json",
-        )
-      ).stdout,
+      (await cli("train", project, "--steps", "150", ...TINY_NETWORK, "--json")).stdout,
     ) as { modelId: number; status: string; validation: { score: number } | null };
     expect(trained).toMatchObject({ modelId: 1, status: "done" });
     expect(trained.validation).not.toBeNull(); // the val image's labels are used
@@ -206,19 +194,9 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
       ["e.png", "image is 20x20 now, 50x50 when imported; re-import it"],
     ]);
     // Training leaves it out the same way and learns from the rest (exit 1: done in part).
-    const partialTrain = await cli(
-      "train",
-      project,
-      "--steps",
-      "3",
-      "--widths",
-      "8,16",
-      "--size",
-      "32",
-      "--backend",
-      "wasm",
-      "--json",
-    ).catch((e: unknown) => e);
+    const partialTrain = await cli("train", project, "--steps", "3", ...TINY_NETWORK, "--json").catch(
+      (e: unknown) => e,
+    );
     expect(partialTrain).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/e\.png: image is 20x20 now/),

@@ -7,17 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
 import type { ProjectStore } from "../store/project-store.ts";
-import { displayImage } from "../api/display-image.ts";
+import { BROWSER_IMAGE_TYPES, displayImage } from "../api/display-image.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".webp": "image/webp",
+  ...BROWSER_IMAGE_TYPES,
   ".json": "application/json",
   ".ico": "image/x-icon",
   ".woff2": "font/woff2",
