@@ -23,7 +23,7 @@ import { readIndexPng } from "../app/exchange/index-png.ts";
 import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
 import { initBackend, type BackendPreference } from "../app/ml/backend.ts";
 import { trainProject } from "../app/ml/project-training.ts";
-import { loadModel } from "../app/ml/project-prediction.ts";
+import { loadModel, maskName } from "../app/ml/project-prediction.ts";
 import { evaluateNetwork, type EvaluationSample } from "../app/ml/evaluate.ts";
 import type { PartialMethod } from "../app/ml/method.ts";
 
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const val: EvaluationSample[] = [];
   for (const name of valNames) {
     const px = await decodePixels(path.join(data, "val/images", name));
-    const gt = readIndexPng(path.join(data, "val/gt", `${path.parse(name).name}.png`)).values;
+    const gt = readIndexPng(path.join(data, "val/gt", maskName(name))).values;
     val.push({
       image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels },
       gt: Uint8Array.from(gt),

@@ -22,7 +22,7 @@ import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
 import { trainProject } from "../app/ml/project-training.ts";
-import { predictProject } from "../app/ml/project-prediction.ts";
+import { maskName, predictProject } from "../app/ml/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
@@ -126,10 +126,7 @@ const gtCache = new Map<string, Uint8Array>();
 function gtOf(split: "train" | "val", name: string): Uint8Array {
   const key = `${split}/${name}`;
   if (!gtCache.has(key))
-    gtCache.set(
-      key,
-      readIndexPng(path.join(DATA, split, "gt", `${path.parse(name).name}.png`)).values as Uint8Array,
-    );
+    gtCache.set(key, readIndexPng(path.join(DATA, split, "gt", maskName(name))).values as Uint8Array);
   return gtCache.get(key) as Uint8Array;
 }
 

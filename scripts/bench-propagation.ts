@@ -16,6 +16,7 @@ import { readClassesFile } from "../app/api/classes-file.ts";
 import { propagateScribbles } from "../app/ml/propagation.ts";
 import { DEFAULT_METHOD } from "../app/ml/method.ts";
 import { autoInputScale } from "../app/ml/project-training.ts";
+import { maskName } from "../app/ml/project-prediction.ts";
 
 const d = DEFAULT_METHOD.propagation;
 const { values: args } = parseArgs({
@@ -43,7 +44,7 @@ const perClass = classes.map(() => ({ labeled: 0, right: 0 }));
 let regionSize = 0;
 for (const name of names) {
   const px = await decodePixels(path.join(args.data, "train/images", name));
-  const mask = `${path.parse(name).name}.png`; // masks are PNGs named after their image
+  const mask = maskName(name); // masks are PNGs named after their image
   const scribbles = Uint8Array.from(readIndexPng(path.join(args.data, "train/scribbles", mask)).values);
   const gt = readIndexPng(path.join(args.data, "train/gt", mask)).values;
   for (let i = 0; i < scribbles.length; i++) if (scribbles[i] >= K) scribbles[i] = 255;
