@@ -21,19 +21,58 @@ export const BROWSER_IMAGE_TYPES: Record<string, string> = {
   ".webp": "image/webp",
 };
 
-export async function displayImage(store: ProjectStore, id: number): Promise<DisplayImage> {
+type Missing = { ok: false; status: 404; message: string };
+
+/** The image's file, or why it cannot be read (named, with the reason). */
+async function locate(
+  store: ProjectStore,
+  id: number,
+): Promise<{ ok: true; file: string; etag: string } | Missing> {
   const img = store.image(id);
   if (!img) return { ok: false, status: 404, message: `no image with id ${id}` };
   const file = store.absolutePath(img.path);
+  try {
+    const st = await fs.promises.stat(file);
+    if (!st.isFile()) return { ok: false, status: 404, message: `${file}: not a file` };
+    return {
+      ok: true,
+      file,
+      etag: `"${st.ino.toString(36)}-${st.size.toString(36)}-${Math.round(st.mtimeMs).toString(36)}"`,
+    };
+  } catch (e) {
+    return { ok: false, status: 404, message: `${file}: ${missingReason(e)}` };
+  }
+}
+
+function missingReason(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code === "ENOENT"
+    ? "the file is missing (moved or deleted?)"
+    : (e as Error).message;
+}
+
+/**
+ * A validator of the file as it is on disk now (inode, size, modification time), without
+ * reading it: the browser revalidates every image it shows, so a file deleted or replaced
+ * since it was last shown is never shown from cache.
+ */
+export async function imageVersion(
+  store: ProjectStore,
+  id: number,
+): Promise<{ ok: true; etag: string } | Missing> {
+  const found = await locate(store, id);
+  return found.ok ? { ok: true, etag: found.etag } : found;
+}
+
+export async function displayImage(store: ProjectStore, id: number): Promise<DisplayImage> {
+  const found = await locate(store, id);
+  if (!found.ok) return found;
+  const { file, etag } = found;
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "the file is missing (moved or deleted?)" : (e as Error).message;
-    return { ok: false, status: 404, message: `${file}: ${reason}` };
+    return { ok: false, status: 404, message: `${file}: ${missingReason(e)}` };
   }
-  const etag = `"${img.sha256}"`;
   const type = BROWSER_IMAGE_TYPES[path.extname(file).toLowerCase()];
   if (type) return { ok: true, contentType: type, body: bytes, etag };
   try {

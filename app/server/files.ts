@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
 import type { ProjectStore } from "../store/project-store.ts";
-import { BROWSER_IMAGE_TYPES, displayImage } from "../api/display-image.ts";
+import { BROWSER_IMAGE_TYPES, displayImage, imageVersion } from "../api/display-image.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -63,12 +63,30 @@ export function serveStatic(res: ServerResponse, root: string, urlPath: string):
   fs.createReadStream(file).pipe(res);
 }
 
-export async function serveImage(res: ServerResponse, store: ProjectStore, id: number): Promise<void> {
+/**
+ * An image file, revalidated on every use ("no-cache" + an ETag of the file as it is on disk):
+ * unchanged files cost a 304 without reading them, and a file deleted or replaced since the
+ * browser last showed it is reported (or shown anew) instead of being shown from cache.
+ */
+export async function serveImage(
+  res: ServerResponse,
+  store: ProjectStore,
+  id: number,
+  ifNoneMatch: string | undefined,
+): Promise<void> {
+  if (ifNoneMatch) {
+    const now = await imageVersion(store, id);
+    if (!now.ok) return sendText(res, now.status, now.message);
+    if (ifNoneMatch === now.etag) {
+      res.writeHead(304, { "cache-control": "private, no-cache", etag: now.etag });
+      return void res.end();
+    }
+  }
   const img = await displayImage(store, id);
   if (!img.ok) return sendText(res, img.status, img.message);
   res.writeHead(200, {
     "content-type": img.contentType,
-    "cache-control": "private, max-age=3600",
+    "cache-control": "private, no-cache",
     etag: img.etag,
     "x-content-type-options": "nosniff",
   });

@@ -189,6 +189,39 @@ describe("loopback server", () => {
   });
 });
 
+describe("image files", () => {
+  it("are revalidated on every view: unchanged costs a 304, a file moved away since is reported, not shown from cache", async () => {
+    const copy = path.join(dir, "copy-of-garden.png");
+    fs.copyFileSync(path.join(import.meta.dirname, "../../resources/demo/images/garden-02.png"), copy);
+    await service.call("images.import", { paths: [copy] });
+    const id = service.project!.imagesByName("copy-of-garden.png")[0].id;
+    const first = await request(open.port, { path: `/files/image/${id}` });
+    expect(first.status).toBe(200);
+    expect(first.headers["cache-control"]).toContain("no-cache");
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^".+"$/);
+    const again = await request(open.port, {
+      path: `/files/image/${id}`,
+      headers: { "if-none-match": etag },
+    });
+    expect([again.status, again.body]).toEqual([304, ""]);
+
+    fs.renameSync(copy, copy + ".moved");
+    const gone = await request(open.port, { path: `/files/image/${id}`, headers: { "if-none-match": etag } });
+    expect(gone.status).toBe(404);
+    expect(gone.body).toBe(`${copy}: the file is missing (moved or deleted?)`);
+
+    // Put back with other content: shown anew, not the cached bytes.
+    fs.copyFileSync(path.join(import.meta.dirname, "../../resources/demo/images/garden-03.png"), copy);
+    const replaced = await request(open.port, {
+      path: `/files/image/${id}`,
+      headers: { "if-none-match": etag },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.headers.etag).not.toBe(etag);
+  });
+});
+
 describe("request validation", () => {
   const call = (method: string, body: string) =>
     request(open.port, { method: "POST", path: `/api/${method}`, headers: json, body });

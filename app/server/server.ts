@@ -135,7 +135,9 @@ export async function startServer(
       if (!store) return sendText(res, 409, "no project is open");
       const id = Number(file[2]);
       if (file[1] === "thumb") return serveThumbnail(res, store, id);
-      return void serveImage(res, store, id).catch((e: Error) => sendText(res, 500, e.message));
+      return void serveImage(res, store, id, req.headers["if-none-match"]).catch((e: Error) =>
+        sendText(res, 500, e.message),
+      );
     }
     if (p.startsWith("/files/"))
       return sendText(res, 404, "not found (images are served by id: /files/image/<id>)");
