@@ -297,23 +297,33 @@ describe("labeling in the browser", () => {
   });
 
   it("says which file is missing when an image cannot be shown, and keeps what is stored", async () => {
-    // garden-03 has not been shown yet (a shown image may still come from the browser's cache).
-    const img = inStore((s) => s.imagesByName("garden-03.png")[0]);
+    // garden-02 was shown (and labeled) earlier in this browser: it must not come from its cache.
+    const img = inStore((s) => s.imagesByName("garden-02.png")[0]);
+    expect(img.labeledPixels).toBeGreaterThan(0);
     const file = inStore((s) => s.absolutePath(img.path));
     fs.renameSync(file, file + ".moved");
     try {
-      await page.getByTestId("tile-3").click();
+      await page.getByTestId("tile-2").click();
       await page
         .getByText(`Could not open this image: ${file}: the file is missing (moved or deleted?)`)
         .waitFor();
-      await page.getByTestId("image-title").getByText("garden-03.png").waitFor();
+      await page.getByTestId("image-title").getByText("garden-02.png").waitFor();
+      // What is stored for it is still there and counted.
+      const share = ((100 * img.labeledPixels) / (img.width * img.height)).toFixed(2);
+      await page
+        .getByTestId("labeled-pixels")
+        .getByText(`${img.labeledPixels.toLocaleString("en-US")} px (${share}%)`)
+        .waitFor();
+      // Its prediction layers are not offered, and not said to be missing.
+      expect(await page.getByText("the image is not shown").count()).toBeGreaterThan(0);
+      expect(await page.getByText("no prediction yet").count()).toBe(0);
       await screenshot(page, "09-missing-file");
       expect(inStore((s) => s.image(img.id))).toEqual(img);
       // The browser logs the failed image request; nothing else may go wrong.
       expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
       // The header names it and the user can move on.
       await page.keyboard.press("ArrowLeft");
-      await page.getByTestId("image-title").getByText("garden-02.png").waitFor();
+      await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
       await page.getByTestId("canvas").waitFor();
 
       // Replaced by an image of another size: it is not opened for painting (labels would not line up).
@@ -323,7 +333,7 @@ describe("labeling in the browser", () => {
       await page.keyboard.press("ArrowRight");
       await page
         .getByText(
-          "Could not open this image: garden-03.png: image is 40x30 now, 320x240 when imported; re-import it",
+          "Could not open this image: garden-02.png: image is 40x30 now, 320x240 when imported; re-import it",
         )
         .waitFor();
       expect(await page.getByTestId("canvas").count()).toBe(0);

@@ -73,26 +73,31 @@ function countNonZero(values: Uint8Array): number {
   return n;
 }
 
-function decodeImage(src: string): Promise<HTMLImageElement> {
+function decodeImage(url: string, from: string): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.decoding = "async";
     img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error(`the image could not be loaded from ${src}`));
-    img.src = src;
+    img.onerror = () => reject(new Error(`the image from ${from} could not be decoded`));
+    img.src = url;
   });
 }
 
-/** Loads an image; when it fails, the error carries the server's reason (file missing, undecodable). */
+/**
+ * Loads an image for painting. Fetched rather than set as an <img> src: a page reuses an image
+ * it has shown before without asking again, so a file moved or replaced since would still show.
+ * fetch revalidates (the server answers 304 while the file is unchanged), and a failed answer
+ * names the file and the reason (missing, undecodable).
+ */
 async function loadImage(src: string): Promise<HTMLImageElement> {
+  const r = await fetch(src);
+  if (!r.ok)
+    throw new Error((await r.text()) || `the image could not be loaded from ${src} (HTTP ${r.status})`);
+  const url = URL.createObjectURL(await r.blob());
   try {
-    return await decodeImage(src);
-  } catch (e) {
-    // An <img> error says nothing about why; the same URL's answer names the file and the reason.
-    const reason = await fetch(src)
-      .then((r) => (r.ok ? null : r.text()))
-      .catch(() => null);
-    throw reason ? new Error(reason) : e;
+    return await decodeImage(url, src);
+  } finally {
+    URL.revokeObjectURL(url);
   }
 }
 
@@ -186,6 +191,13 @@ export function LabelScreen({
         setStats({ labeledPixels: item.labeledPixels, status: item.status });
       })
       .catch(() => undefined); // the load below reports the error
+    // The stored labels too: their counts are known even when the file cannot be shown.
+    const maskCall = api.call("masks.get", { imageId });
+    maskCall
+      .then((m) => {
+        if (!cancelled) setAcceptedPixels(m.acceptedPixels);
+      })
+      .catch(() => undefined);
     api
       .call("images.neighbors", { id: imageId })
       .then((nb) => {
@@ -195,7 +207,7 @@ export function LabelScreen({
     (async () => {
       const [item, mask, pred, image] = await Promise.all([
         itemCall,
-        api.call("masks.get", { imageId }),
+        maskCall,
         api.call("predictions.get", { imageId }),
         loadImage(api.imageUrl(imageId)),
       ]);
@@ -557,6 +569,7 @@ export function LabelScreen({
           <LayerPanel
             layers={layers}
             onChange={setLayers}
+            notShown={loaded ? undefined : loadError ? "the image is not shown" : "loading…"}
             available={{
               image: true,
               labels: true,
@@ -572,14 +585,14 @@ export function LabelScreen({
               <dd data-testid="image-status">{stats?.status ?? "…"}</dd>
               <dt>Labeled</dt>
               <dd data-testid="labeled-pixels">
-                {stats && loaded
-                  ? `${stats.labeledPixels.toLocaleString()} px (${((100 * stats.labeledPixels) / (loaded.item.width * loaded.item.height)).toFixed(2)}%)`
+                {stats && titleItem
+                  ? `${stats.labeledPixels.toLocaleString()} px (${((100 * stats.labeledPixels) / (titleItem.width * titleItem.height)).toFixed(2)}%)`
                   : "…"}
               </dd>
               <dt>Accepted</dt>
               <dd data-testid="accepted-pixels">{`${acceptedPixels.toLocaleString()} px from predictions`}</dd>
               <dt>Uncertainty</dt>
-              <dd>{loaded?.item.score != null ? loaded.item.score.toFixed(3) : "no prediction yet"}</dd>
+              <dd>{titleItem?.score != null ? titleItem.score.toFixed(3) : "no prediction yet"}</dd>
             </dl>
           </section>
           <section className="panel" aria-label="Accept predictions">

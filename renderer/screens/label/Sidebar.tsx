@@ -104,10 +104,13 @@ const LAYER_LABELS: { id: keyof LayerSettings; label: string; key: string }[] = 
 export function LayerPanel({
   layers,
   available,
+  notShown,
   onChange,
 }: {
   layers: LayerSettings;
   available: Record<keyof LayerSettings, boolean>;
+  /** Why no layer of this image is shown (loading, or the file cannot be opened), if so. */
+  notShown?: string;
   onChange: (l: LayerSettings) => void;
 }) {
   return (
@@ -138,7 +141,8 @@ export function LayerPanel({
           />
           {!available[id] && (
             <span className="hint">
-              {id === "prediction" || id === "uncertainty" ? "no prediction yet" : "none on this image"}
+              {notShown ??
+                (id === "prediction" || id === "uncertainty" ? "no prediction yet" : "none on this image")}
             </span>
           )}
         </div>
