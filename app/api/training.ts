@@ -7,7 +7,6 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
-import { computeSuggestions } from "../loop/suggest.ts";
 import { listRounds } from "../loop/rounds.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
@@ -208,19 +207,20 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       set({ state: "predicting", etaSec: null, message: `${trained} Predicting every image…` });
       predictAbort = new AbortController();
       const modelId = outcome.modelId;
-      // In a worker: this thread only stores the results, so strokes keep saving meanwhile.
+      // In a worker, and the next round's queue (most useful images first, with their regions)
+      // too: this thread only stores the results, so strokes keep saving meanwhile.
       const pred = await predictProjectInWorker(file, {
         modelId,
+        suggest: 30,
         signal: predictAbort.signal,
         onProgress: (done, total) =>
           set(
             { step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` },
             false,
           ),
+        onSuggesting: () => set({ message: `${trained} Picking the next images to label…` }, false),
       });
       predictAbort = null;
-      // The next round's queue: most useful images first, with their regions.
-      if (!pred.cancelled) computeSuggestions(ctx.project(), { n: 30 });
       ctx.emit({ type: "predictions.changed", modelId });
       // Images training already left out are named once, above.
       const named = new Set(outcome.skipped.map((x) => x.file));

@@ -248,7 +248,8 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   return items;
 }
 
-function saveSuggestions(
+/** Stores a model's queue (replacing its earlier one) and marks its images 'suggested'. */
+export function saveSuggestions(
   store: ProjectStore,
   modelId: number,
   strategy: Strategy,

@@ -13,6 +13,7 @@ import { serializeWeights } from "./weights.ts";
 import { initBackend } from "./backend.ts";
 import { predictProject } from "./project-prediction.ts";
 import { predictProjectInWorker } from "./prediction-worker.ts";
+import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
 
 type Row = {
   image_id: number;
@@ -24,7 +25,7 @@ type Row = {
 };
 
 describe("prediction in a worker (the app's path)", () => {
-  it("stores what the calling-thread path stores, skips unreadable or resized files, and can be cancelled", async () => {
+  it("stores what the calling-thread path stores and the next queue, skips unreadable or resized files, and can be cancelled", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-predict-worker-"));
     const images = path.join(dir, "images");
     fs.mkdirSync(images);
@@ -63,12 +64,24 @@ describe("prediction in a worker (the app's path)", () => {
     };
 
     const progress: number[] = [];
+    let suggesting = 0;
     const inWorker = await predictProjectInWorker(file, {
       backend: "wasm",
+      suggest: 2,
       onProgress: (done) => progress.push(done),
+      onSuggesting: () => suggesting++,
     });
-    expect(inWorker).toMatchObject({ modelId: 1, predicted: 4, cancelled: false, skipped: [] });
+    expect(inWorker).toMatchObject({ modelId: 1, predicted: 4, cancelled: false, skipped: [], suggested: 2 });
     expect(progress).toEqual([1, 2, 3, 4]);
+    expect(suggesting).toBe(1);
+    // The worker picked the queue; it is stored, and it is the one `pixelloop suggest` picks.
+    const check = ProjectStore.open(file);
+    const queue = storedSuggestions(check);
+    expect(queue.map((q) => q.rank)).toEqual([1, 2]);
+    expect(queue).toEqual(computeSuggestions(check, { n: 2, save: false }));
+    const statuses = queue.map((q) => check.requireImage(q.imageId).status);
+    check.close();
+    expect(statuses).toEqual(["suggested", "suggested"]);
     const fromWorker = read();
     const here = await predictProject(file, { backend: "wasm" });
     expect(here.predicted).toBe(4);

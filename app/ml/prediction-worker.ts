@@ -2,7 +2,9 @@
  * Predicting a project's images in a worker (the app's path: the thread that serves the UI only
  * stores each result as it arrives, so strokes keep saving while a large project is predicted).
  * Same results, storage and skip rules as predictProject (project-prediction.ts), which runs on
- * the calling thread for the CLI.
+ * the calling thread for the CLI. With `suggest`, the same worker then picks the next round's
+ * queue from the stored predictions (reading every prediction takes seconds in a large project);
+ * this thread only stores it.
  */
 import { ProjectStore } from "../store/project-store.ts";
 import {
@@ -13,11 +15,20 @@ import {
   type PredictProjectResult,
 } from "./project-prediction.ts";
 import { createWorkerHost, type WorkerEvent } from "./worker.ts";
+import { saveSuggestions } from "../loop/suggest.ts";
+
+/** The raw predictions stay in the worker (only their stored form crosses), so there is no onPrediction. */
+export interface PredictInWorkerOptions extends Omit<PredictProjectOptions, "onPrediction"> {
+  /** After predicting (unless cancelled or nothing was predicted), store a queue of this many suggestions. */
+  suggest?: number;
+  /** Called when prediction is over and the queue is being picked. */
+  onSuggesting?: () => void;
+}
 
 export async function predictProjectInWorker(
   projectFile: string,
-  options: PredictProjectOptions = {},
-): Promise<PredictProjectResult> {
+  options: PredictInWorkerOptions = {},
+): Promise<PredictProjectResult & { suggested: number | null }> {
   const store = ProjectStore.open(projectFile);
   try {
     const model = loadModelRow(store, options.modelId);
@@ -29,6 +40,7 @@ export async function predictProjectInWorker(
     });
     const host = createWorkerHost();
     const cancel = () => host.postMessage({ type: "cancel" });
+    let suggested: number | null = null;
     try {
       const cancelled = await new Promise<boolean>((resolve, reject) => {
         let finished: boolean | undefined;
@@ -40,6 +52,17 @@ export async function predictProjectInWorker(
             else if (event.type === "skipped") recorder.skip(event.id, event.skipped);
             else if (event.type === "predicted") {
               finished = event.cancelled;
+              const { predicted } = recorder.result(event.cancelled);
+              if (options.suggest && !event.cancelled && predicted > 0) {
+                options.onSuggesting?.();
+                host.postMessage({
+                  type: "suggest",
+                  job: { projectFile: store.file, modelId: model.id, n: options.suggest },
+                });
+              } else void host.terminate();
+            } else if (event.type === "suggestions") {
+              saveSuggestions(store, model.id, "uncertainty", event.items);
+              suggested = event.items.length;
               void host.terminate();
             } else if (event.type === "error") {
               failure = new Error(`prediction worker failed: ${event.message}`);
@@ -65,7 +88,7 @@ export async function predictProjectInWorker(
           job: { backend: options.backend, weights: model.weights, images },
         });
       });
-      return recorder.result(cancelled);
+      return { ...recorder.result(cancelled), suggested };
     } finally {
       options.signal?.removeEventListener("abort", cancel);
     }

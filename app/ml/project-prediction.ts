@@ -110,6 +110,33 @@ export function imagesToPredict(store: ProjectStore, options: PredictProjectOpti
   );
 }
 
+/** A prediction in its stored form. Encoding is the costly part, so it is done where the prediction is made (the worker, in the app). */
+export interface EncodedPrediction {
+  classRle: Uint8Array;
+  /** 8-bit gray PNGs */
+  confidencePng: Uint8Array;
+  entropyPng: Uint8Array;
+  /** mean normalized entropy */
+  score: number;
+  embedding: Uint8Array | null;
+  embeddingGrid: Uint8Array | null;
+}
+
+export function encodePrediction(p: Prediction): EncodedPrediction {
+  return {
+    classRle: encodeRle(p.classMap),
+    confidencePng: encodeIndexPng(toBytes(p.confidence), p.width, p.height),
+    entropyPng: encodeIndexPng(toBytes(p.entropy), p.width, p.height),
+    score: meanEntropy(p),
+    embedding: p.embedding ? encodeEmbedding(p.embedding) : null,
+    embeddingGrid: p.embeddingGrid ? encodeEmbeddingGrid(p.embeddingGrid) : null,
+  };
+}
+
+/** Bytes as better-sqlite3 binds them (a Uint8Array that crossed a thread arrives without Buffer's prototype). */
+const blob = (b: Uint8Array | null): Buffer | null =>
+  b === null ? null : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
 /**
  * Stores one model's predictions as they come (one transaction per image, replacing an earlier
  * prediction of the same model; images without labels become 'predicted') and keeps the tallies
@@ -140,25 +167,29 @@ export class PredictionRecorder {
     );
   }
 
-  predicted(id: number, p: Prediction): void {
+  /** Stores an encoded prediction; `prediction` (when given) goes to options.onPrediction. */
+  predicted(id: number, stored: EncodedPrediction, prediction?: Prediction): void {
     const row = this.store.requireImage(id);
-    const score = meanEntropy(p);
     this.store.db.transaction(() => {
       this.upsert.run(
         id,
         this.modelId,
         nowIso(),
-        encodeRle(p.classMap),
-        Buffer.from(encodeIndexPng(toBytes(p.confidence), p.width, p.height)),
-        Buffer.from(encodeIndexPng(toBytes(p.entropy), p.width, p.height)),
-        score,
-        p.embedding ? encodeEmbedding(p.embedding) : null,
-        p.embeddingGrid ? encodeEmbeddingGrid(p.embeddingGrid) : null,
+        blob(stored.classRle),
+        blob(stored.confidencePng),
+        blob(stored.entropyPng),
+        stored.score,
+        blob(stored.embedding),
+        blob(stored.embeddingGrid),
       );
       if (row.labeledPixels === 0) this.mark.run(id);
     })();
-    this.scores.push({ imageId: id, score });
-    this.options.onPrediction?.({ id, name: row.name, file: this.store.absolutePath(row.path) }, p);
+    this.scores.push({ imageId: id, score: stored.score });
+    if (prediction)
+      this.options.onPrediction?.(
+        { id, name: row.name, file: this.store.absolutePath(row.path) },
+        prediction,
+      );
     this.options.onProgress?.(++this.done, this.total, row.name);
   }
 
@@ -203,7 +234,7 @@ export async function predictProject(
         const row = store.requireImage(id);
         const r = await predictImageFile(model.net, store.absolutePath(row.path), row);
         if ("skipped" in r) recorder.skip(id, r.skipped);
-        else recorder.predicted(id, r.prediction);
+        else recorder.predicted(id, encodePrediction(r.prediction), r.prediction);
         await nextTurn();
       }
       return recorder.result(false);

@@ -5,8 +5,11 @@ import { SegmentationNetwork } from "./network.ts";
 import { datasetFromArray, train } from "./train.ts";
 import { loadWeights, networkFromWeights, serializeWeights } from "./weights.ts";
 import { predictImageFile } from "./predict-file.ts";
+import { encodePrediction } from "./project-prediction.ts";
 import { evaluateNetwork } from "./evaluate.ts";
-import type { PredictionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
+import { ProjectStore } from "../store/project-store.ts";
+import { computeSuggestions } from "../loop/suggest.ts";
+import type { PredictionJob, SuggestionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
 
 /** The host's message port: a worker thread's parentPort, or an Electron utility process's. */
 interface HostPort {
@@ -73,11 +76,25 @@ async function runPrediction(job: PredictionJob): Promise<void> {
       if (abort.signal.aborted) return send({ type: "predicted", cancelled: true });
       const r = await predictImageFile(net, image.file, image);
       if ("skipped" in r) send({ type: "skipped", id: image.id, skipped: r.skipped });
-      else send({ type: "prediction", id: image.id, prediction: r.prediction });
+      // Encoded here, so the host's thread only writes the row.
+      else send({ type: "prediction", id: image.id, prediction: encodePrediction(r.prediction) });
     }
     send({ type: "predicted", cancelled: false });
   } finally {
     net.dispose();
+  }
+}
+
+/** Scores a model's stored predictions (a read-only connection) and sends the queue to the host, which stores it. */
+function runSuggestion(job: SuggestionJob): void {
+  const store = ProjectStore.open(job.projectFile, { readonly: true });
+  try {
+    send({
+      type: "suggestions",
+      items: computeSuggestions(store, { n: job.n, modelId: job.modelId, save: false }),
+    });
+  } finally {
+    store.close();
   }
 }
 
@@ -91,5 +108,11 @@ port.on((message: WorkerRequest) => {
     run(message.job).catch(fail);
   } else if (message.type === "predict") {
     runPrediction(message.job).catch(fail);
+  } else if (message.type === "suggest") {
+    try {
+      runSuggestion(message.job);
+    } catch (err) {
+      fail(err);
+    }
   }
 });

@@ -8,7 +8,9 @@
  *   training:   "backend" (which tensor backend it got), "progress", "checkpoint" (weights
  *               bytes), then exactly one of "done" (final weights) or "error".
  *   prediction: "backend", then per image "prediction" or "skipped", then exactly one of
- *               "predicted" or "error".
+ *               "predicted" or "error". After "predicted" the host may send
+ *               { type: "suggest", job }: the worker scores the stored predictions and answers
+ *               "suggestions" (the queue, for the host to store) or "error".
  * Cancelling finishes the current step (image) and still ends with "done" ("predicted") with
  * cancelled: true.
  */
@@ -24,8 +26,9 @@ import type {
   ValidationEvent,
 } from "./train.ts";
 import type { EvaluationSample } from "./evaluate.ts";
-import type { Prediction } from "./predict.ts";
+import type { EncodedPrediction } from "./project-prediction.ts";
 import type { SkippedImage } from "../images/decode.ts";
+import type { SuggestionItem } from "../loop/suggest.ts";
 
 /** Train options that can cross a thread boundary (no callbacks, signal or custom loss terms). */
 export type WorkerTrainOptions = Omit<
@@ -55,8 +58,19 @@ export interface PredictionJob {
   images: Array<{ id: number; file: string; width: number; height: number }>;
 }
 
+/** The next round's queue from a model's stored predictions (read-only; the host stores it). */
+export interface SuggestionJob {
+  projectFile: string;
+  modelId: number;
+  /** queue length */
+  n: number;
+}
+
 export type WorkerRequest =
-  { type: "start"; job: TrainingJob } | { type: "predict"; job: PredictionJob } | { type: "cancel" };
+  | { type: "start"; job: TrainingJob }
+  | { type: "predict"; job: PredictionJob }
+  | { type: "suggest"; job: SuggestionJob }
+  | { type: "cancel" };
 
 export type WorkerEvent =
   | { type: "backend"; info: BackendInfo }
@@ -64,9 +78,10 @@ export type WorkerEvent =
   | { type: "checkpoint"; checkpoint: TrainCheckpoint }
   | { type: "validation"; validation: ValidationEvent }
   | { type: "done"; result: TrainResult; weights: Uint8Array }
-  | { type: "prediction"; id: number; prediction: Prediction }
+  | { type: "prediction"; id: number; prediction: EncodedPrediction }
   | { type: "skipped"; id: number; skipped: SkippedImage }
   | { type: "predicted"; cancelled: boolean }
+  | { type: "suggestions"; items: SuggestionItem[] }
   | { type: "error"; message: string };
 
 export interface TrainingWorkerHandlers {
