@@ -124,21 +124,38 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const ids = rows.map((r) => r.id);
   const hasLabels = new Set(rows.filter((r) => r.labeled > 0).map((r) => r.id));
   const rand = seededRandom(opts.seed ?? modelId); // each model (round) a new random draw
-  const masks = new Map(ids.map((id) => [id, store.mask(id).classes]));
-  /** labeled pixels per class over the train/test images */
+  const perImage = opts.regionsPerImage ?? 3;
+  const typicalWanted = strategy === "uncertainty" && (opts.typical ?? DEFAULT_TYPICAL);
+  /** labeled pixels per class over the train/test images (one mask in memory at a time) */
   const labelCounts = (): number[] => {
     const counts = new Array<number>(numClasses).fill(0);
-    for (const m of masks.values()) for (const v of m) if (v < numClasses) counts[v]++;
+    for (const id of hasLabels) for (const v of store.mask(id).classes) if (v < numClasses) counts[v]++;
     return counts;
   };
   let classWeights: number[] | undefined;
   if (strategy === "uncertainty" && (opts.classBalance ?? DEFAULT_CLASS_BALANCE))
     classWeights = rarityWeights(labelCounts());
+  /** An image's prediction and labels at full size (megabytes): read when needed, not kept. */
+  const loadInput = (id: number): ScoreInput | null => {
+    const p = readStoredPrediction(store, id, modelId);
+    if (!p) return null;
+    return {
+      width: p.width,
+      height: p.height,
+      classes: p.classes,
+      entropy: p.entropy,
+      labels: store.mask(id).classes,
+      classWeights,
+    };
+  };
+  // One pass keeps per image only what the pick needs (score, descriptor, embeddings), so memory
+  // does not grow with the project. Typical regions still need every image's layers at once.
   const scored: {
     id: number;
     name: string;
     score: number;
-    input: ScoreInput;
+    descriptor: Float32Array;
+    input: ScoreInput | null;
     embedding: Float32Array | null;
     grid: EmbeddingGrid | null;
   }[] = [];
@@ -150,40 +167,36 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       height: p.height,
       classes: p.classes,
       entropy: p.entropy,
-      labels: masks.get(id) as Uint8Array,
+      labels: store.mask(id).classes,
       classWeights,
     };
     scored.push({
       id,
       name: store.requireImage(id).name,
       score: imageUncertainty(input),
-      input,
+      descriptor: strategy === "uncertainty" ? layoutDescriptor(input, numClasses) : new Float32Array(0),
+      input: typicalWanted ? input : null,
       embedding: p.embedding,
       grid: p.embeddingGrid,
     });
   }
+  const inputOf = (s: (typeof scored)[number]): ScoreInput => s.input ?? (loadInput(s.id) as ScoreInput);
   let picked: typeof scored;
-  const perImage = opts.regionsPerImage ?? 3;
   let typicalPicks: RegionScore[][] | null = null;
   if (strategy === "random") {
     picked = shuffle(scored, rand).slice(0, n);
-  } else if ((opts.typical ?? DEFAULT_TYPICAL) && scored.length > 0 && scored.every((s) => s.grid)) {
+  } else if (typicalWanted && scored.length > 0 && scored.every((s) => s.grid)) {
     const typical = typicalRegions(
-      scored.map((s) => ({ ...s.input, grid: s.grid as EmbeddingGrid })),
+      scored.map((s) => ({ ...inputOf(s), grid: s.grid as EmbeddingGrid })),
       { n, perImage, windowFraction: opts.windowFraction, seed: opts.seed },
     );
     picked = typical.map((t) => scored[t.image]);
     typicalPicks = typical.map((t) => t.regions);
   } else {
     const coverage = opts.coverage ?? DEFAULT_COVERAGE;
-    const descriptors = new Map<number, Float32Array>();
     const useEmbeddings = (opts.embeddings ?? DEFAULT_EMBEDDINGS) && scored.every((s) => s.embedding);
-    const descOf = (s: (typeof scored)[number]): Float32Array => {
-      if (useEmbeddings) return s.embedding as Float32Array;
-      let d = descriptors.get(s.id);
-      if (!d) descriptors.set(s.id, (d = layoutDescriptor(s.input, numClasses)));
-      return d;
-    };
+    const descOf = (s: (typeof scored)[number]): Float32Array =>
+      useEmbeddings ? (s.embedding as Float32Array) : s.descriptor;
     const density = coverage ? representativeness(scored.map(descOf)) : null;
     const centers = coverage ? scored.filter((s) => hasLabels.has(s.id)).map(descOf) : [];
     const pool = scored
@@ -219,18 +232,18 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     const regions = typicalPicks;
     regionsOf = (_s, i) => regions[i];
   } else if (strategy === "random" || (opts.randomRegions ?? DEFAULT_RANDOM_REGIONS)) {
-    regionsOf = (s) => randomRegions(s.input, perImage, opts.windowFraction, rand);
+    regionsOf = (s) => randomRegions(inputOf(s), perImage, opts.windowFraction, rand);
   } else if (opts.spreadClasses ?? DEFAULT_SPREAD_CLASSES) {
     const counts = labelCounts();
     const total = counts.reduce((a, v) => a + v, 0);
     const spread = spreadRegions(
-      picked.map((s) => regionCandidates(s.input, { numClasses, windowFraction: opts.windowFraction })),
+      picked.map((s) => regionCandidates(inputOf(s), { numClasses, windowFraction: opts.windowFraction })),
       { perImage, numClasses, labeledShare: counts.map((v) => (total ? v / total : 0)) },
     );
     regionsOf = (_s, i) => spread[i];
   } else {
     regionsOf = (s) =>
-      regionScores(s.input, {
+      regionScores(inputOf(s), {
         numClasses,
         topK: perImage,
         windowFraction: opts.windowFraction,
