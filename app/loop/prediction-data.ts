@@ -57,12 +57,16 @@ export function readStoredPrediction(
   if (!row) return null;
   const img = store.requireImage(imageId);
   const n = img.width * img.height;
+  // Decoded on first use: only accepting predictions reads it, and it is a megapixel PNG.
+  let confidence: Uint8Array | undefined;
   return {
     modelId: model,
     width: img.width,
     height: img.height,
     classes: decodeRle(row.class_rle, n),
-    confidence: decodeLayer(row.confidence, n),
+    get confidence() {
+      return (confidence ??= decodeLayer(row.confidence, n));
+    },
     entropy: decodeLayer(row.entropy, n),
     score: row.score,
     embedding: row.embedding ? decodeEmbedding(row.embedding) : null,
