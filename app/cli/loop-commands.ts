@@ -206,6 +206,10 @@ export function registerLoopCommands(program: Command): void {
             `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${String(r.labeledPixels).padStart(10)}  ${String(r.humanPixels).padStart(8)}  ${String(r.acceptedPixels).padStart(9)}  ${String(r.labeledImages).padStart(6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}`,
           );
         }
+        if (rounds.some((r) => r.valMiou !== null))
+          out(
+            "val mIoU: at the best of training's checks on the val images, which also chose that checkpoint (reads a little high)",
+          );
       });
     });
 }

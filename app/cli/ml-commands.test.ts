@@ -224,6 +224,11 @@ describe("train / predict / eval through the CLI", () => {
       rounds: { modelId: number; labeledPixels: number }[];
     };
     expect(rounds.rounds.map((r) => r.modelId)).toEqual([1]);
+    // The table says what its val mIoU is: the checkpoint the same val images chose.
+    const table = (await cli("rounds", project)).stdout.split("\n");
+    expect(table[0]).toMatch(/^round +model +labeled px .* val mIoU$/);
+    expect(table[1]).toMatch(/^ +1 +1 .* 0\.\d{3}$/);
+    expect(table[2]).toMatch(/^val mIoU: at the best of training's checks on the val images/);
 
     // A file that went missing or got damaged: named with the reason, the others still predicted.
     fs.renameSync(path.join(dir, "train", "img2.png"), path.join(dir, "img2-moved.png"));

@@ -188,7 +188,9 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                     Labels
                   </th>
                   <th title="Time spent labeling since the round before (from stroke times)">Labeling</th>
-                  <th>val mIoU</th>
+                  <th title="Mean IoU on the labeled val images, at the best of training's checks on them. The same images chose that checkpoint, so it reads a little high; compare rounds with it.">
+                    val mIoU
+                  </th>
                 </tr>
               </thead>
               <tbody>
