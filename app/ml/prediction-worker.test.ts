@@ -94,6 +94,19 @@ describe("prediction in a worker (the app's path)", () => {
       expect(r.score).toBeCloseTo(fromHere[i].score, 6);
     }
 
+    // Stopped while the queue is picked: the predictions are stored, the earlier queue stays.
+    const stop = new AbortController();
+    const stopped = await predictProjectInWorker(file, {
+      backend: "wasm",
+      suggest: 3,
+      signal: stop.signal,
+      onSuggesting: () => stop.abort(),
+    });
+    expect(stopped).toMatchObject({ predicted: 4, cancelled: true, suggested: null });
+    const kept = ProjectStore.open(file);
+    expect(storedSuggestions(kept)).toEqual(queue);
+    kept.close();
+
     // A missing file and a resized one are named with the reason; the rest are predicted.
     fs.rmSync(path.join(images, "i1.png"));
     await sharp({ create: { width: 10, height: 10, channels: 3, background: "#000" } })

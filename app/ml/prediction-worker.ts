@@ -39,11 +39,18 @@ export async function predictProjectInWorker(
       return { id, file: store.absolutePath(row.path), width: row.width, height: row.height };
     });
     const host = createWorkerHost();
-    const cancel = () => host.postMessage({ type: "cancel" });
     let suggested: number | null = null;
+    let suggesting = false;
+    let finished: boolean | undefined;
+    // Picking the queue is one computation the worker cannot interrupt: stopping then ends the
+    // worker (every prediction is stored already; the queue stays the previous one).
+    const cancel = () => {
+      if (!suggesting) return host.postMessage({ type: "cancel" });
+      finished = true;
+      void host.terminate();
+    };
     try {
       const cancelled = await new Promise<boolean>((resolve, reject) => {
-        let finished: boolean | undefined;
         let failure: Error | undefined;
         host.onMessage((event: WorkerEvent) => {
           try {
@@ -54,13 +61,15 @@ export async function predictProjectInWorker(
               finished = event.cancelled;
               const { predicted } = recorder.result(event.cancelled);
               if (options.suggest && !event.cancelled && predicted > 0) {
-                options.onSuggesting?.();
+                suggesting = true;
                 host.postMessage({
                   type: "suggest",
                   job: { projectFile: store.file, modelId: model.id, n: options.suggest },
                 });
+                options.onSuggesting?.();
               } else void host.terminate();
-            } else if (event.type === "suggestions") {
+            } else if (event.type === "suggestions" && suggesting) {
+              suggesting = false;
               saveSuggestions(store, model.id, "uncertainty", event.items);
               suggested = event.items.length;
               void host.terminate();
