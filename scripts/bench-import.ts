@@ -13,6 +13,7 @@ import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
 import { applyStroke } from "../app/labels/edit.ts";
+import { insertFakeImages } from "./fake-images.ts";
 
 const CAMVID = path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev");
 const json = process.argv.includes("--json");
@@ -38,40 +39,38 @@ try {
   const big = ProjectStore.create(bigFile, { name: "big", classes });
   const thumb = crypto.randomBytes(6000);
   t0 = performance.now();
-  big.db.transaction(() => {
-    for (let i = 0; i < 10_000; i++) {
-      const id = big.insertImage({
-        absPath: path.join(dir, "images", `frame-${String(i).padStart(5, "0")}.png`),
-        sha256: crypto.createHash("sha256").update(String(i)).digest("hex"),
-        width: 480,
-        height: 360,
-        channels: 3,
-        bitDepth: 8,
-        split: i % 10 === 0 ? "val" : "train",
-        thumbnail: { width: 256, height: 192, webp: thumb },
+  insertFakeImages(
+    big,
+    {
+      count: 10_000,
+      width: 480,
+      height: 360,
+      dir: path.join(dir, "images"),
+      split: (i) => (i % 10 === 0 ? "val" : "train"),
+      thumbnail: { width: 256, height: 192, webp: thumb },
+    },
+    (id, i) => {
+      if (i % 4 !== 0) return;
+      const before = big.mask(id);
+      const r = applyStroke(before, {
+        tool: "brush",
+        classIdx: i % 11,
+        width: 3,
+        points: [
+          [10, 10 + (i % 300)],
+          [400, 50 + (i % 300)],
+        ],
       });
-      if (i % 4 === 0) {
-        const before = big.mask(id);
-        const r = applyStroke(before, {
+      if (r)
+        big.commitChange(id, before, r.mask, r.rect, {
           tool: "brush",
           classIdx: i % 11,
           width: 3,
-          points: [
-            [10, 10 + (i % 300)],
-            [400, 50 + (i % 300)],
-          ],
+          points: [],
+          author: "bench",
         });
-        if (r)
-          big.commitChange(id, before, r.mask, r.rect, {
-            tool: "brush",
-            classIdx: i % 11,
-            width: 3,
-            points: [],
-            author: "bench",
-          });
-      }
-    }
-  })();
+    },
+  );
   const buildSec = (performance.now() - t0) / 1000;
   big.close();
   const sizeMb = fs.statSync(bigFile).size / 1e6;

@@ -9,7 +9,6 @@
  * The predictions are synthetic (blobs of classes, smooth uncertainty), stored exactly as
  * predictions are; the images have rows but no files (suggest never reads them).
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +18,7 @@ import { PredictionRecorder, encodePrediction } from "../app/ml/project-predicti
 import { computeSuggestions } from "../app/loop/suggest.ts";
 import { emptyMask, Source } from "../app/labels/mask.ts";
 import { seededRandom } from "../app/ml/random.ts";
+import { insertFakeImages } from "./fake-images.ts";
 import type { Prediction } from "../app/ml/predict.ts";
 
 const { values: args } = parseArgs({
@@ -79,22 +79,7 @@ try {
     })),
   });
   log(`preparing ${N} images of ${W}x${H} with stored predictions…`);
-  const ids: number[] = [];
-  store.db.transaction(() => {
-    for (let i = 0; i < N; i++)
-      ids.push(
-        store.insertImage({
-          absPath: path.join(dir, "images", `img-${String(i).padStart(5, "0")}.png`),
-          sha256: crypto.createHash("sha256").update(String(i)).digest("hex"),
-          width: W,
-          height: H,
-          channels: 3,
-          bitDepth: 8,
-          split: "train",
-          thumbnail: { width: 4, height: 3, webp: Buffer.alloc(0) },
-        }),
-      );
-  })();
+  const ids = insertFakeImages(store, { count: N, width: W, height: H, dir: path.join(dir, "images") });
   store.db
     .prepare(
       "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('m', 'now', '{}', 'cpu', x'00', '{}')",

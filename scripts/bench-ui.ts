@@ -12,11 +12,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import crypto from "node:crypto";
 import sharp from "sharp";
 import type { Page } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { launch, newPage, serve } from "../e2e/harness.ts";
+import { insertFakeImages } from "./fake-images.ts";
 
 const asJson = process.argv.includes("--json");
 const log = (s: string) => {
@@ -103,20 +103,13 @@ async function tenThousandProject(dir: string): Promise<string> {
     ],
   });
   try {
-    store.db.transaction(() => {
-      for (let i = 0; i < 10_000; i++) {
-        store.insertImage({
-          absPath: path.join(dir, "grid", `img-${String(i).padStart(5, "0")}.png`),
-          sha256: crypto.createHash("sha256").update(String(i)).digest("hex"),
-          width: 320,
-          height: 240,
-          channels: 3,
-          bitDepth: 8,
-          split: "train",
-          thumbnail: { width: 256, height: 192, webp },
-        });
-      }
-    })();
+    insertFakeImages(store, {
+      count: 10_000,
+      width: 320,
+      height: 240,
+      dir: path.join(dir, "grid"),
+      thumbnail: { width: 256, height: 192, webp },
+    });
   } finally {
     store.close();
   }
