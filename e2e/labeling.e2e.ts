@@ -10,6 +10,7 @@ import sharp from "sharp";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { storedSuggestions } from "../app/loop/suggest.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { drawStroke, launch, newPage, sampleImages, screenshot, serve, type Served } from "./harness.ts";
 
@@ -222,6 +223,27 @@ describe("labeling in the browser", () => {
     );
     expect(rows[rows.length - 1]).toMatchObject({ tool: "accept", modelId: 1 });
     expect(inStore((s) => s.summary().acceptedPixels)).toBeGreaterThan(0);
+
+    // N walks the suggestion queue in rank order and says when it is at its end.
+    const queue = inStore((s) => storedSuggestions(s)).map((q) => q.image);
+    expect(queue.length).toBeGreaterThan(1);
+    await page.evaluate(`location.hash = "#/image/${inStore((s) => s.imagesByName(queue[0])[0].id)}"`);
+    await page.getByTestId("image-title").getByText(queue[0]).waitFor();
+    for (const name of queue.slice(1)) {
+      await page.keyboard.press("n");
+      await page.getByTestId("image-title").getByText(name).waitFor();
+    }
+    await page.keyboard.press("n");
+    await page
+      .getByText(`That was the last of ${queue.length} suggested images.`, { exact: false })
+      .waitFor();
+    await page
+      .getByTestId("image-title")
+      .getByText(queue[queue.length - 1])
+      .waitFor();
+    await page.evaluate(`location.hash = "#/image/1"`);
+    await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
+    await page.getByTestId("canvas").waitFor();
   });
 
   it("accepts what the model is sure of, shows it hatched, and clears it without touching hand-drawn labels", async () => {

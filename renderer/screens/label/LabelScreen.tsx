@@ -351,12 +351,22 @@ export function LabelScreen({
 
   const nextSuggestion = useCallback(async () => {
     try {
-      const list = await api.call("suggestions.list", { limit: 50 });
-      const pick = list.find((s) => s.imageId !== imageId);
-      if (!pick) {
+      const list = await api.call("suggestions.list", { limit: 500 });
+      if (list.length === 0) {
         pushToast(
           "info",
           "No suggestions yet: suggestions come from the uncertainty of a trained model. Train one first (T).",
+        );
+        return;
+      }
+      // The queue in rank order: from a suggested image to the one ranked after it, from any
+      // other image to the first. (Not "the first one but this": that goes back and forth.)
+      const at = list.findIndex((s) => s.imageId === imageId);
+      const pick = at === -1 ? list[0] : list[at + 1];
+      if (!pick) {
+        pushToast(
+          "info",
+          `That was the last of ${list.length} suggested ${list.length === 1 ? "image" : "images"}. Train again (T) for new suggestions.`,
         );
         return;
       }
