@@ -1,4 +1,4 @@
-import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
+import { storedSuggestions } from "../loop/suggest.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import { toImageRow, type ImageDbRow, type ProjectStore } from "../store/project-store.ts";
 import type { ImageStatus, Split } from "../store/types.ts";
@@ -61,15 +61,23 @@ export function imageItem(store: ProjectStore, id: number): ImageItem | undefine
   return row && toItem(row);
 }
 
+/** How many images the app's queue suggests after each training. */
+export const APP_QUEUE_LENGTH = 30;
+
+/** The latest model with predictions, when it has no stored queue yet (the service then has one picked). */
+export function modelWithoutQueue(store: ProjectStore): number | null {
+  const latest = latestPredictionModelId(store);
+  return latest !== null && storedSuggestions(store, "uncertainty", latest).length === 0 ? latest : null;
+}
+
 /**
  * Images to label next: the stored suggestion queue of the latest model (app/loop: uncertainty
- * with diversity, regions per image), made now if predictions exist but no queue does.
+ * with diversity, regions per image); empty while it has none.
  */
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
   const latest = latestPredictionModelId(store);
   if (latest === null) return [];
-  let queue = storedSuggestions(store, "uncertainty", latest);
-  if (queue.length === 0) queue = computeSuggestions(store, { n: Math.max(limit, 30), modelId: latest });
+  const queue = storedSuggestions(store, "uncertainty", latest);
   return queue.slice(0, limit).map((q) => ({
     imageId: q.imageId,
     name: q.image,

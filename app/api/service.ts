@@ -25,7 +25,16 @@ import {
 } from "./schema.ts";
 import type { ApiEvent, MaskChange, ProjectInfo } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
-import { imageItem, imageNeighbors, listImageItems, suggestions } from "./image-queries.ts";
+import {
+  APP_QUEUE_LENGTH,
+  imageItem,
+  imageNeighbors,
+  listImageItems,
+  modelWithoutQueue,
+  suggestions,
+} from "./image-queries.ts";
+import { pickSuggestionsInWorker } from "../ml/prediction-worker.ts";
+import { saveSuggestions } from "../loop/suggest.ts";
 import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
@@ -170,6 +179,28 @@ export class PixelloopService {
       status: img.status,
       strokeId,
     };
+  }
+
+  private picking: Promise<void> | null = null;
+
+  /**
+   * A latest model without a queue (predicted by the CLI, or stopped before its queue was
+   * picked) gets one, picked in a worker: this thread keeps serving meanwhile, and requests that
+   * come in during the pick wait for the same one.
+   */
+  private async ensureQueue(): Promise<void> {
+    while (this.picking) await this.picking;
+    const store = this.requireStore();
+    const modelId = modelWithoutQueue(store);
+    if (modelId === null) return;
+    this.picking = (async () => {
+      const items = await pickSuggestionsInWorker(store.file, modelId, APP_QUEUE_LENGTH);
+      // Stored only if the same project is still open.
+      if (this.store === store) saveSuggestions(store, modelId, "uncertainty", items);
+    })().finally(() => {
+      this.picking = null;
+    });
+    await this.picking;
   }
 
   private makeHandlers(): Handlers {
@@ -332,7 +363,10 @@ export class PixelloopService {
       },
 
       "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId),
-      "suggestions.list": (req) => suggestions(this.requireStore(), req.limit),
+      "suggestions.list": async (req) => {
+        await this.ensureQueue();
+        return suggestions(this.requireStore(), req.limit);
+      },
 
       "training.start": (req) => this.training.start(req),
       "training.stop": () => this.training.stop(),

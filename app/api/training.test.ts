@@ -1,6 +1,7 @@
 /**
  * Training from the app (the service the UI calls): an image whose file changed on disk is left
- * out and named in the status message; the model is still trained, stored and used to predict.
+ * out and named in the status message; the model is still trained, stored and used to predict,
+ * and the next suggestion queue is picked in a worker.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -8,7 +9,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { PixelloopService } from "./service.ts";
-import type { ImageList, TrainingStatus } from "./types.ts";
+import type { ImageList, Suggestion, TrainingStatus } from "./types.ts";
 
 const writeGray = (file: string, width: number, height: number, value: (x: number, y: number) => number) => {
   const px = Buffer.alloc(width * height);
@@ -85,5 +86,21 @@ describe("training from the app", () => {
     );
     expect(status.message).toContain("2 images predicted with model 1.");
     expect(status.message).not.toContain("not predicted"); // named once, not twice
+
+    // The worker picked the next queue after predicting.
+    const queue = (await service.call("suggestions.list", { limit: 10 })) as Suggestion[];
+    expect(queue.map((q) => q.name).sort()).toEqual(["a.png", "b.png"]);
+    // A model without a queue (predicted by the CLI, or stopped while picking) gets one when asked;
+    // requests during the pick wait for the same one.
+    const store = service.project!;
+    store.db.prepare("DELETE FROM suggestions").run();
+    const [again, twice] = (await Promise.all([
+      service.call("suggestions.list", { limit: 10 }),
+      service.call("suggestions.list", { limit: 10 }),
+    ])) as Suggestion[][];
+    expect(again).toEqual(queue);
+    expect(twice).toEqual(queue);
+    expect((store.db.prepare("SELECT COUNT(*) AS n FROM suggestions").get() as { n: number }).n).toBe(2);
+    await service.close();
   });
 });

@@ -7,6 +7,7 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
+import { APP_QUEUE_LENGTH } from "./image-queries.ts";
 import { listRounds } from "../loop/rounds.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
@@ -211,7 +212,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       // too: this thread only stores the results, so strokes keep saving meanwhile.
       const pred = await predictProjectInWorker(file, {
         modelId,
-        suggest: 30,
+        suggest: APP_QUEUE_LENGTH,
         signal: predictAbort.signal,
         onProgress: (done, total) =>
           set(

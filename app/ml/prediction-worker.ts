@@ -15,7 +15,7 @@ import {
   type PredictProjectResult,
 } from "./project-prediction.ts";
 import { createWorkerHost, type WorkerEvent } from "./worker.ts";
-import { saveSuggestions } from "../loop/suggest.ts";
+import { saveSuggestions, type SuggestionItem } from "../loop/suggest.ts";
 
 /** The raw predictions stay in the worker (only their stored form crosses), so there is no onPrediction. */
 export interface PredictInWorkerOptions extends Omit<PredictProjectOptions, "onPrediction"> {
@@ -104,4 +104,35 @@ export async function predictProjectInWorker(
   } finally {
     store.close();
   }
+}
+
+/**
+ * Picks a model's suggestion queue in a worker and returns it, for the caller to store (the
+ * app's path when a model has no queue yet: predicted by the CLI, or stopped before its queue
+ * was picked). Reading every prediction of a large project takes a while.
+ */
+export async function pickSuggestionsInWorker(
+  projectFile: string,
+  modelId: number,
+  n: number,
+): Promise<SuggestionItem[]> {
+  const host = createWorkerHost();
+  return new Promise<SuggestionItem[]>((resolve, reject) => {
+    let done: SuggestionItem[] | undefined;
+    let failure: Error | undefined;
+    host.onMessage((event: WorkerEvent) => {
+      if (event.type === "suggestions") done = event.items;
+      else if (event.type === "error") failure = new Error(`suggestion worker failed: ${event.message}`);
+      else return;
+      void host.terminate();
+    });
+    host.onError((err) => {
+      failure ??= err;
+    });
+    host.onExit((code) => {
+      if (done && !failure) resolve(done);
+      else reject(failure ?? new Error(`suggestion worker exited with code ${code} before finishing`));
+    });
+    host.postMessage({ type: "suggest", job: { projectFile, modelId, n } });
+  });
 }
