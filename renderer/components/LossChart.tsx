@@ -3,6 +3,10 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { TrainingStatus } from "../../app/api/types.ts";
 
+const STEP_INCREMENTS = [1, 2, 5]
+  .flatMap((m) => [1, 10, 100, 1000, 10_000, 100_000].map((p) => m * p))
+  .sort((a, b) => a - b);
+
 const COLORS = ["#4fc3f7", "#ffb74d", "#ba68c8", "#81c784", "#e57373", "#fff176"];
 
 /** Loss per term (left axis) and validation mIoU (right axis, 0..1) against the step. */
@@ -34,7 +38,8 @@ export function LossChart({ status, width }: { status: TrainingStatus; width: nu
           height: 200,
           scales: { x: { time: false }, miou: { range: [0, 1] } },
           axes: [
-            { ...axisStyle },
+            // Steps are whole numbers: ticks at 1, 2, 5 x 10^k only.
+            { ...axisStyle, label: "step", incrs: STEP_INCREMENTS },
             { ...axisStyle, label: "loss" },
             { ...axisStyle, scale: "miou", side: 1, label: "val mIoU", grid: { show: false } },
           ],
