@@ -10,6 +10,12 @@ import { UNLABELED } from "./losses.ts";
 export interface TrainingSample extends RawImage {
   /** Class index per pixel (width * height), UNLABELED (255) where unknown. */
   labels?: Uint8Array;
+  /**
+   * How much the sample was already resized from its original image (working-resolution.ts;
+   * default 1). Crop zoom and superpixel size are relative to the original, so they are divided
+   * by it: the same scene content per crop either way.
+   */
+  scale?: number;
 }
 
 export interface AugmentOptions {
@@ -42,7 +48,7 @@ export interface Batch {
 }
 
 function cropBox(sample: TrainingSample, o: AugmentOptions, rand: Random): number[] {
-  const scale = o.minScale + (o.maxScale - o.minScale) * rand();
+  const scale = (o.minScale + (o.maxScale - o.minScale) * rand()) / (sample.scale ?? 1);
   const span = o.size / scale; // original pixels covered by the crop
   const pick = (extent: number) => {
     const lo = Math.min(0, extent - span);

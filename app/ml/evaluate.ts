@@ -8,6 +8,8 @@ export interface EvaluationSample {
   image: RawImage;
   /** Class per pixel; values >= numClasses (e.g. 255) are ignored. */
   gt: Uint8Array;
+  /** How much image and gt were already resized from the original (default 1): prediction resizes the rest of the way. */
+  scale?: number;
 }
 
 export function evaluateNetwork(
@@ -16,6 +18,9 @@ export function evaluateNetwork(
   ignore?: number,
 ): SegmentationMetrics {
   const m = new ConfusionMatrix(net.config.numClasses);
-  for (const s of samples) m.add(predict(net, s.image).classMap, s.gt, ignore);
+  for (const s of samples) {
+    const scale = (net.config.inputScale ?? 1) / (s.scale ?? 1);
+    m.add(predict(net, s.image, { scale }).classMap, s.gt, ignore);
+  }
   return m.metrics();
 }

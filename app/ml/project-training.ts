@@ -6,6 +6,8 @@
  * meant for the UI server (start / progress / cancel).
  */
 import { readStoredImage, type SkippedImage } from "../images/decode.ts";
+import type { RawImage } from "./image.ts";
+import { downsampleLabels, PRESCALE_AT_OR_BELOW, resizePixels, workingSize } from "./working-resolution.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
@@ -128,10 +130,21 @@ interface LoadedData {
   snapshot: LabelSnapshot;
   classCounts: number[];
   labeledImages: number;
-  minSide: number;
-  /** Median of the training images' short sides (pixels). */
-  medianShortSide: number;
+  /** Train-split images without labels (loaded only for the semi-supervised term). */
+  unlabeledImages: number;
   skipped: SkippedImage[];
+}
+
+/** Sizes of the train-split images, from their rows (before any is read). */
+function trainSides(rows: readonly ImageRow[]): { minSide: number; medianShortSide: number } {
+  const shortSides = rows
+    .filter((r) => r.split === "train")
+    .map((r) => Math.min(r.width, r.height))
+    .sort((a, b) => a - b);
+  return {
+    minSide: shortSides.length ? shortSides[shortSides.length - 1] : 0,
+    medianShortSide: shortSides.length ? shortSides[Math.floor((shortSides.length - 1) / 2)] : 0,
+  };
 }
 
 function allImages(store: ProjectStore): ImageRow[] {
@@ -143,21 +156,33 @@ function allImages(store: ProjectStore): ImageRow[] {
   }
 }
 
-/** An image's pixels for training, or why it has to be left out. */
+/** An image's pixels for training (resized to `prescale` when given), or why it has to be left out. */
 async function loadImage(
   store: ProjectStore,
   row: ImageRow,
-): Promise<{ image: TrainingSample } | { skipped: SkippedImage }> {
+  prescale: number | null,
+): Promise<{ image: RawImage } | { skipped: SkippedImage }> {
   const read = await readStoredImage(store.absolutePath(row.path), row);
   if ("skipped" in read) return read;
   const px = read.pixels;
-  return { image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels } };
+  const image: RawImage = { pixels: px.data, width: px.width, height: px.height, channels: px.channels };
+  if (prescale === null) return { image };
+  const size = workingSize(image.width, image.height, prescale);
+  return { image: resizePixels(image, size.width, size.height) };
 }
 
+/**
+ * Loads the labeled train images (and the unlabeled ones when `withUnlabeled`: the
+ * semi-supervised term uses them) and the labeled val images. With `prescale`, images and labels
+ * are resized to that scale as they are read (working-resolution.ts), one full-size image in
+ * memory at a time; samples then carry the scale they were resized by.
+ */
 async function loadProjectData(
   store: ProjectStore,
+  rows: readonly ImageRow[],
   numClasses: number,
   shouldStop: () => boolean,
+  { withUnlabeled, prescale }: { withUnlabeled: boolean; prescale: number | null },
 ): Promise<LoadedData> {
   const samples: TrainingSample[] = [];
   const validation: EvaluationSample[] = [];
@@ -168,24 +193,33 @@ async function loadProjectData(
   };
   const classCounts = new Array<number>(numClasses).fill(0);
   let labeledImages = 0;
-  let minSide = 0;
-  const shortSides: number[] = [];
+  let unlabeledImages = 0;
   const skipped: SkippedImage[] = [];
-  for (const row of allImages(store)) {
+  for (const row of rows) {
     if (shouldStop()) break;
     if (row.split === "test") continue;
     const labeled = row.labeledPixels > 0;
     if (row.split === "val" && !labeled) continue;
-    const loaded = await loadImage(store, row);
+    if (!labeled && !withUnlabeled) {
+      unlabeledImages++;
+      continue;
+    }
+    const loaded = await loadImage(store, row, prescale);
     if ("skipped" in loaded) {
       skipped.push(loaded.skipped);
       continue;
     }
     const { image } = loaded;
-    const mask = labeled ? store.mask(row.id).classes : undefined;
-    if (mask) for (let i = 0; i < mask.length; i++) if (mask[i] >= numClasses) mask[i] = UNLABELED;
+    const full = labeled ? store.mask(row.id).classes : undefined;
+    if (full) for (let i = 0; i < full.length; i++) if (full[i] >= numClasses) full[i] = UNLABELED;
+    const mask =
+      full && prescale !== null
+        ? downsampleLabels(full, row.width, row.height, image.width, image.height, numClasses)
+        : full;
+    /** how much the sample was resized from the original (crops and superpixels are sized by it) */
+    const scale = prescale === null ? undefined : image.width / row.width;
     if (row.split === "val") {
-      validation.push({ image, gt: mask as Uint8Array });
+      validation.push({ image, gt: mask as Uint8Array, scale });
       snapshot.images.push({
         id: row.id,
         version: row.maskVersion,
@@ -194,24 +228,21 @@ async function loadProjectData(
       });
       continue;
     }
-    samples.push(mask ? { ...image, labels: mask } : image);
-    minSide = Math.max(minSide, Math.min(row.width, row.height));
-    shortSides.push(Math.min(row.width, row.height));
+    samples.push(mask ? { ...image, labels: mask, scale } : { ...image, scale });
+    if (!mask) unlabeledImages++;
     snapshot.images.push({
       id: row.id,
       version: row.maskVersion,
       labeledPixels: row.labeledPixels,
       split: row.split,
     });
-    if (mask) {
+    if (full) {
       labeledImages++;
       snapshot.labeledPixels += row.labeledPixels;
-      for (const v of mask) if (v < numClasses) classCounts[v]++;
+      for (const v of full) if (v < numClasses) classCounts[v]++;
     }
   }
-  shortSides.sort((a, b) => a - b);
-  const medianShortSide = shortSides.length ? shortSides[Math.floor((shortSides.length - 1) / 2)] : 0;
-  return { samples, validation, snapshot, classCounts, labeledImages, minSide, medianShortSide, skipped };
+  return { samples, validation, snapshot, classCounts, labeledImages, unlabeledImages, skipped };
 }
 
 /**
@@ -248,39 +279,10 @@ export function trainProject(
       const numClasses = Math.max(...classes.map((c) => c.idx)) + 1;
       // A run killed earlier keeps its last checkpoint as a model.
       recovered.push(...recoverInterruptedRuns(store));
-      const data = await loadProjectData(store, numClasses, () => cancelled);
-      if (cancelled) {
-        const id = Number(
-          store.db
-            .prepare(
-              "INSERT INTO training_runs (model_id, started_at, finished_at, status, config, log) VALUES (NULL, ?, ?, 'cancelled', ?, '[]')",
-            )
-            .run(nowIso(), nowIso(), JSON.stringify({ options })).lastInsertRowid,
-        );
-        return {
-          modelId: null,
-          runId: id,
-          status: "cancelled",
-          stepsDone: 0,
-          seconds: 0,
-          backend: undefined,
-          validation: undefined,
-          lastLosses: {},
-          skipped: data.skipped,
-        };
-      }
-      if (data.labeledImages === 0) {
-        const left = data.skipped.length
-          ? ` (${data.skipped.length} images left out; ${data.skipped[0].file}: ${data.skipped[0].reason})`
-          : "";
-        throw new UserError(
-          `${store.file}: no train-split image has labels${left}; scribble some pixels (or import masks with --labels) first`,
-        );
-      }
+      const rows = allImages(store);
+      const sides = trainSides(rows);
       const method: MethodOptions = resolveMethod(options.method);
       const batchSize = options.batchSize ?? 8;
-      const classWeights =
-        method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
       let network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...options.network, numClasses };
       let initialWeights: Uint8Array | undefined;
       let parentId: number | null = null;
@@ -309,13 +311,48 @@ export function trainProject(
         const scale = options.scale ?? "auto";
         if (scale !== "auto" && !(scale > 0 && scale <= 4))
           throw new UserError(`--scale must be a number in (0, 4] or auto, got ${scale}`);
-        network.inputScale = scale === "auto" ? autoInputScale(data.medianShortSide) : scale;
+        network.inputScale = scale === "auto" ? autoInputScale(sides.medianShortSide) : scale;
       }
       const workScale = network.inputScale ?? 1;
+      // Images far above the working resolution are resized as they are read (working-resolution.ts).
+      const data = await loadProjectData(store, rows, numClasses, () => cancelled, {
+        withUnlabeled: method.semiSupervised.enabled,
+        prescale: workScale <= PRESCALE_AT_OR_BELOW ? workScale : null,
+      });
+      if (cancelled) {
+        const id = Number(
+          store.db
+            .prepare(
+              "INSERT INTO training_runs (model_id, started_at, finished_at, status, config, log) VALUES (NULL, ?, ?, 'cancelled', ?, '[]')",
+            )
+            .run(nowIso(), nowIso(), JSON.stringify({ options })).lastInsertRowid,
+        );
+        return {
+          modelId: null,
+          runId: id,
+          status: "cancelled",
+          stepsDone: 0,
+          seconds: 0,
+          backend: undefined,
+          validation: undefined,
+          lastLosses: {},
+          skipped: data.skipped,
+        };
+      }
+      if (data.labeledImages === 0) {
+        const left = data.skipped.length
+          ? ` (${data.skipped.length} images left out; ${data.skipped[0].file}: ${data.skipped[0].reason})`
+          : "";
+        throw new UserError(
+          `${store.file}: no train-split image has labels${left}; scribble some pixels (or import masks with --labels) first`,
+        );
+      }
+      const classWeights =
+        method.classWeighting === "none" ? undefined : classWeightsFromCounts(data.classCounts);
       const requested = options.size ?? DEFAULT_CROP;
       if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0)
         throw new UserError(`--size must be a multiple of 16, got ${requested}`);
-      const inputSize = Math.max(16, Math.min(requested, Math.ceil((data.minSide * workScale) / 16) * 16));
+      const inputSize = Math.max(16, Math.min(requested, Math.ceil((sides.minSide * workScale) / 16) * 16));
       const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
       const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
       const steps =
@@ -329,15 +366,17 @@ export function trainProject(
       // (a full-size forward pass costs ~1/3 of a training step on as many pixels).
       let validateEvery: number | undefined;
       if (data.validation.length) {
-        const valPixels =
-          workScale ** 2 * data.validation.reduce((n, v) => n + v.image.width * v.image.height, 0);
+        const valPixels = data.validation.reduce(
+          (n, v) => n + (workScale / (v.scale ?? 1)) ** 2 * v.image.width * v.image.height,
+          0,
+        );
         const epochPixels = stepsPerEpoch * batchSize * inputSize * inputSize;
         validateEvery = stepsPerEpoch * Math.max(1, Math.ceil(valPixels / 3 / (0.15 * epochPixels)));
       }
       handlers.onData?.({
-        trainImages: data.samples.length,
+        trainImages: data.labeledImages + data.unlabeledImages,
         labeledImages: data.labeledImages,
-        unlabeledImages: data.samples.length - data.labeledImages,
+        unlabeledImages: data.unlabeledImages,
         valImages: data.validation.length,
         labeledPixels: data.snapshot.labeledPixels,
         inputSize,

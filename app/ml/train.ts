@@ -123,15 +123,11 @@ function propagatedDataset(
       if (!s) {
         s = dataset.get(i);
         if (s.labels && hasLabels(s)) {
-          const labels = propagateScribbles(
-            s.pixels,
-            s.width,
-            s.height,
-            s.channels,
-            s.labels,
-            numClasses,
-            options,
-          );
+          // Superpixel size is given for the original image; a resized sample gets it resized too.
+          const labels = propagateScribbles(s.pixels, s.width, s.height, s.channels, s.labels, numClasses, {
+            ...options,
+            regionSize: options.regionSize * (s.scale ?? 1),
+          });
           s = { ...s, labels };
         }
         cache.set(i, s);
