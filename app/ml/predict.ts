@@ -142,7 +142,9 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
   try {
     for (const ys of tileSpans(height, tileSize, overlap)) {
       for (const xs of tileSpans(width, tileSize, overlap)) {
-        const [cls, conf, ent] = tf.tidy(() => {
+        // Tensors out of tidy, read after: tidy walks whatever it returns element by element,
+        // which for typed arrays of a 12-megapixel image took longer than the network.
+        const outputs = tf.tidy((): tf.Tensor[] => {
           const tile = tf.slice(rgb, [ys.start, xs.start, 0], [ys.length, xs.length, 3]);
           const { probs, embeddings } = tileOutputs(net, tile, scale, withEmbedding);
           if (embedding && grid && embeddings) {
@@ -172,8 +174,10 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
             [ys.keepEnd - ys.keepStart, xs.keepEnd - xs.keepStart, k],
           );
           const h = tf.div(tf.neg(tf.sum(tf.mul(kept, tf.log(tf.maximum(kept, 1e-12))), -1)), logK);
-          return [tf.argMax(kept, -1).dataSync(), tf.max(kept, -1).dataSync(), h.dataSync()];
+          return [tf.argMax(kept, -1), tf.max(kept, -1), h];
         });
+        const [cls, conf, ent] = outputs.map((t) => t.dataSync());
+        tf.dispose(outputs);
         const keptWidth = xs.keepEnd - xs.keepStart;
         for (let row = ys.keepStart; row < ys.keepEnd; row++) {
           const src = (row - ys.keepStart) * keptWidth;
