@@ -182,6 +182,8 @@ export class PixelloopService {
   }
 
   private picking: Promise<void> | null = null;
+  /** Models whose queue was picked here ("file#model"): an empty queue is not picked again on every request. */
+  private readonly picked = new Set<string>();
 
   /**
    * A latest model without a queue (predicted by the CLI, or stopped before its queue was
@@ -192,9 +194,11 @@ export class PixelloopService {
     while (this.picking) await this.picking;
     const store = this.requireStore();
     const modelId = modelWithoutQueue(store);
-    if (modelId === null) return;
+    const key = `${store.file}#${modelId}`;
+    if (modelId === null || this.picked.has(key)) return;
     this.picking = (async () => {
       const items = await pickSuggestionsInWorker(store.file, modelId, APP_QUEUE_LENGTH);
+      this.picked.add(key);
       // Stored only if the same project is still open.
       if (this.store === store) saveSuggestions(store, modelId, "uncertainty", items);
     })().finally(() => {
