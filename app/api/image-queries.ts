@@ -72,12 +72,14 @@ export function modelWithoutQueue(store: ProjectStore): number | null {
 
 /**
  * Images to label next: the stored suggestion queue of the latest model (app/loop: uncertainty
- * with diversity, regions per image); empty while it has none.
+ * with diversity, regions per image); while it has none yet (its queue is being picked), the
+ * newest queue there is.
  */
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
   const latest = latestPredictionModelId(store);
   if (latest === null) return [];
-  const queue = storedSuggestions(store, "uncertainty", latest);
+  let queue = storedSuggestions(store, "uncertainty", latest);
+  if (queue.length === 0) queue = storedSuggestions(store, "uncertainty");
   return queue.slice(0, limit).map((q) => ({
     imageId: q.imageId,
     name: q.image,

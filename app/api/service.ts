@@ -187,11 +187,13 @@ export class PixelloopService {
 
   /**
    * A latest model without a queue (predicted by the CLI, or stopped before its queue was
-   * picked) gets one, picked in a worker: this thread keeps serving meanwhile, and requests that
+   * picked) gets one when no run is in progress, picked in a worker: this thread keeps serving meanwhile, and requests that
    * come in during the pick wait for the same one.
    */
   private async ensureQueue(): Promise<void> {
     while (this.picking) await this.picking;
+    // A run in progress picks its model's queue itself when its predictions are done.
+    if (this.training.busy()) return;
     const store = this.requireStore();
     const modelId = modelWithoutQueue(store);
     const key = `${store.file}#${modelId}`;

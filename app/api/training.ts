@@ -28,6 +28,8 @@ export interface TrainingController {
   start(req: TrainingRequest): TrainingStatus;
   stop(): TrainingStatus;
   status(): TrainingStatus;
+  /** A run (training, predicting, picking the next queue) is in progress. */
+  busy(): boolean;
   /** Cancels a run in progress and waits until it has ended. */
   shutdown(): Promise<void>;
 }
@@ -260,6 +262,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       return status();
     },
     status,
+    busy: isBusy,
     async shutdown() {
       if (!running) return;
       handle?.cancel();
