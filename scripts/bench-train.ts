@@ -5,6 +5,10 @@
  *   npm run -s bench:train -- --json    exactly one JSON object on stdout (-s: no npm banner)
  *   options: --backends wasm,cpu  --steps 6  --batch 8  --size 256  --cpu-steps 1  --cpu-batch 1
  *
+ * Prediction is timed on a camvid frame (360x480) and, on backends other than the plain cpu, on a
+ * 4000x3000 photo at the working scale `--scale auto` gives it (0.064): the network sees 256x192
+ * pixels, everything after it (softmax, class map, confidence, entropy) runs at full size.
+ *
  * Data: the first images of shared/datasets/camvid-dev (train images + scribbles) when present,
  * synthetic images otherwise. GFLOP/s counts convolution FLOPs of whole training steps as
  * 3x the forward pass (forward + ~2x for backward). The plain cpu backend is measured with a
@@ -90,6 +94,8 @@ interface BackendResult {
   trainSecPerStep: number;
   gflops: number;
   predictMs360x480: number;
+  /** At working scale 0.064 (null on the plain cpu backend: not measured). */
+  predictMs4000x3000: number | null;
   forwardGflopPerImage: number;
 }
 
@@ -126,6 +132,19 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
   for (let i = 0; i < runs; i++) predict(net, image);
   const predictMs = (performance.now() - t0) / runs;
   net.dispose();
+  let predictMsLarge: number | null = null;
+  if (!isCpu) {
+    const large = createNetwork({ numClasses: NUM_CLASSES, inputScale: 0.064 });
+    const W = 4000;
+    const H = 3000;
+    const pixels = new Uint8Array(W * H * 3);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+    const photo = { pixels, width: W, height: H, channels: 3 as const };
+    const t1 = performance.now();
+    predict(large, photo);
+    predictMsLarge = performance.now() - t1;
+    large.dispose();
+  }
   return {
     backend: name,
     threads: info.threads,
@@ -136,6 +155,7 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
     trainSecPerStep: stepMs / 1000 / steps,
     gflops: (trainImagesPerSec * 3 * forward) / 1e9,
     predictMs360x480: predictMs,
+    predictMs4000x3000: predictMsLarge,
     forwardGflopPerImage: forward / 1e9,
   };
 }
@@ -161,10 +181,12 @@ async function main(): Promise<void> {
     return;
   }
   log("");
-  log("backend  threads  input    batch  steps  train img/s  s/step   GFLOP/s  predict 360x480");
+  log(
+    "backend  threads  input    batch  steps  train img/s  s/step   GFLOP/s  predict 360x480  predict 4000x3000",
+  );
   for (const r of Object.values(results)) {
     log(
-      `${r.backend.padEnd(8)} ${String(r.threads).padStart(7)}  ${`${r.inputSize}x${r.inputSize}`.padEnd(8)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.trainImagesPerSec.toFixed(3).padStart(11)}  ${r.trainSecPerStep.toFixed(2).padStart(6)}  ${r.gflops.toFixed(2).padStart(8)}  ${r.predictMs360x480.toFixed(0).padStart(8)} ms`,
+      `${r.backend.padEnd(8)} ${String(r.threads).padStart(7)}  ${`${r.inputSize}x${r.inputSize}`.padEnd(8)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.trainImagesPerSec.toFixed(3).padStart(11)}  ${r.trainSecPerStep.toFixed(2).padStart(6)}  ${r.gflops.toFixed(2).padStart(8)}  ${r.predictMs360x480.toFixed(0).padStart(8)} ms  ${r.predictMs4000x3000 === null ? "       -" : `${r.predictMs4000x3000.toFixed(0).padStart(8)} ms`}`,
     );
   }
   const any = Object.values(results)[0];
