@@ -378,10 +378,10 @@ export class PixelloopService {
       "training.stop": () => this.training.stop(),
       "training.status": () => this.training.status(),
 
-      "export.masks": (req) => {
+      "export.masks": async (req) => {
         const s = this.requireStore();
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `masks-${req.format}`));
-        const r = exportMasks(s, outDir, { format: req.format, onlyLabeled: req.onlyLabeled });
+        const r = await exportMasks(s, outDir, { format: req.format, onlyLabeled: req.onlyLabeled });
         return { outDir, written: r.written.length, format: req.format };
       },
     };

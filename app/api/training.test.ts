@@ -101,6 +101,25 @@ describe("training from the app", () => {
     expect(again).toEqual(queue);
     expect(twice).toEqual(queue);
     expect((store.db.prepare("SELECT COUNT(*) AS n FROM suggestions").get() as { n: number }).n).toBe(2);
+
+    // Exporting masks lets other requests through between images: a stroke sent right after the
+    // export is saved while the export has written one file of three.
+    const exportDir = path.join(dir, "exports", "masks-index");
+    let writtenWhenSaved = -1;
+    await Promise.all([
+      service.call("export.masks", { format: "index", onlyLabeled: false }),
+      service
+        .call("strokes.commit", {
+          imageId: list.items[0].id,
+          tool: "brush",
+          classIdx: 0,
+          width: 3,
+          points: [[5, 5]],
+        })
+        .then(() => (writtenWhenSaved = fs.readdirSync(exportDir).length)),
+    ]);
+    expect(writtenWhenSaved).toBe(1);
+    expect(fs.readdirSync(exportDir)).toHaveLength(3);
     await service.close();
   });
 });

@@ -204,7 +204,7 @@ function buildProgram(): Command {
           json?: boolean;
         },
       ) => {
-        withStore(project, { readonly: true }, (store) => {
+        return withStore(project, { readonly: true }, async (store) => {
           const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
           const onProgress = (d: number, t: number) => bar.update(d, t);
           if (o.format === "coco") {
@@ -215,7 +215,7 @@ function buildProgram(): Command {
             else out(`wrote ${file}: ${r.images} images, ${r.annotations} annotations (${o.source})`);
             return;
           }
-          const r = exportMasks(store, o.out, {
+          const r = await exportMasks(store, o.out, {
             format: o.format,
             source: o.source,
             onlyLabeled: o.onlyLabeled,

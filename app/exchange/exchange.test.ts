@@ -132,7 +132,7 @@ describe("COCO", () => {
 describe("mask files and datasets", () => {
   it("color masks export and import back to the same labels", async () => {
     const out = path.join(t.dir, "color");
-    exportMasks(store, out, { format: "color" });
+    await exportMasks(store, out, { format: "color" });
     const other = freshProject("color.pxl");
     await importImages(other, [path.join(t.dir, "images")]);
     const r = await importColorMasks(other, out);

@@ -82,7 +82,11 @@ export function importIndexMasks(
 export type MaskFormat = "index" | "color";
 
 /** Writes one PNG per image (stem.png): class indices (255 unlabeled) or class colors. */
-export function exportMasks(
+/**
+ * Writes one mask file per image. Yields to the event loop between images, so the app keeps
+ * serving (saving strokes) while a large project is exported.
+ */
+export async function exportMasks(
   store: ProjectStore,
   outDir: string,
   opts: {
@@ -91,7 +95,7 @@ export function exportMasks(
     onlyLabeled?: boolean;
     onProgress?: (done: number, total: number) => void;
   },
-): { written: string[] } {
+): Promise<{ written: string[] }> {
   const source = opts.source ?? "labels";
   const modelId = latestPredictionModelId(store);
   fs.mkdirSync(outDir, { recursive: true });
@@ -99,10 +103,10 @@ export function exportMasks(
   const ids = allImageIds(store);
   const written: string[] = [];
   const used = new Set<string>();
-  ids.forEach((id, k) => {
+  for (const [k, id] of ids.entries()) {
     const img = store.requireImage(id);
     opts.onProgress?.(k + 1, ids.length);
-    if (opts.onlyLabeled && img.labeledPixels === 0) return;
+    if (opts.onlyLabeled && img.labeledPixels === 0) continue;
     let name = `${stem(img.name)}.png`;
     if (used.has(name)) name = `${stem(img.name)}-${img.id}.png`;
     used.add(name);
@@ -114,7 +118,8 @@ export function exportMasks(
     const file = path.join(outDir, name);
     fs.writeFileSync(file, png);
     written.push(file);
-  });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   if (opts.format === "color") {
     const legend = {
       unlabeled: "transparent",
