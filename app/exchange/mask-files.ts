@@ -81,10 +81,9 @@ export function importIndexMasks(
 
 export type MaskFormat = "index" | "color";
 
-/** Writes one PNG per image (stem.png): class indices (255 unlabeled) or class colors. */
 /**
- * Writes one mask file per image. Yields to the event loop between images, so the app keeps
- * serving (saving strokes) while a large project is exported.
+ * Writes one PNG per image (stem.png): class indices (255 unlabeled) or class colors. Yields to
+ * the event loop between images, so the app keeps saving strokes while a large project is exported.
  */
 export async function exportMasks(
   store: ProjectStore,
