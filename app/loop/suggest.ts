@@ -20,7 +20,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { seededRandom } from "../ml/random.ts";
 import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
-import { readStoredPrediction, latestPredictionModelId } from "./prediction-data.ts";
+import { readStoredPrediction, latestPredictionModelId, type StoredPrediction } from "./prediction-data.ts";
 import {
   distance,
   imageUncertainty,
@@ -135,19 +135,15 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   let classWeights: number[] | undefined;
   if (strategy === "uncertainty" && (opts.classBalance ?? DEFAULT_CLASS_BALANCE))
     classWeights = rarityWeights(labelCounts());
-  /** An image's prediction and labels at full size (megabytes): read when needed, not kept. */
-  const loadInput = (id: number): ScoreInput | null => {
-    const p = readStoredPrediction(store, id, modelId);
-    if (!p) return null;
-    return {
-      width: p.width,
-      height: p.height,
-      classes: p.classes,
-      entropy: p.entropy,
-      labels: store.mask(id).classes,
-      classWeights,
-    };
-  };
+  /** An image's prediction and labels at full size (megabytes): made when needed, not kept. */
+  const inputFrom = (id: number, p: StoredPrediction): ScoreInput => ({
+    width: p.width,
+    height: p.height,
+    classes: p.classes,
+    entropy: p.entropy,
+    labels: store.mask(id).classes,
+    classWeights,
+  });
   // One pass keeps per image only what the pick needs (score, descriptor, embeddings), so memory
   // does not grow with the project. Typical regions still need every image's layers at once.
   const scored: {
@@ -162,14 +158,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   for (const id of ids) {
     const p = readStoredPrediction(store, id, modelId);
     if (!p) continue;
-    const input: ScoreInput = {
-      width: p.width,
-      height: p.height,
-      classes: p.classes,
-      entropy: p.entropy,
-      labels: store.mask(id).classes,
-      classWeights,
-    };
+    const input = inputFrom(id, p);
     scored.push({
       id,
       name: store.requireImage(id).name,
@@ -180,7 +169,8 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
       grid: p.embeddingGrid,
     });
   }
-  const inputOf = (s: (typeof scored)[number]): ScoreInput => s.input ?? (loadInput(s.id) as ScoreInput);
+  const inputOf = (s: (typeof scored)[number]): ScoreInput =>
+    s.input ?? inputFrom(s.id, readStoredPrediction(store, s.id, modelId) as StoredPrediction);
   let picked: typeof scored;
   let typicalPicks: RegionScore[][] | null = null;
   if (strategy === "random") {
