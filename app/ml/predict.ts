@@ -8,6 +8,7 @@ import { tf } from "./tf.ts";
 import type { SegmentationNetwork } from "./network.ts";
 import { rgbTensor, type RawImage } from "./image.ts";
 import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
+import { workingSize } from "./working-resolution.ts";
 
 export type { EmbeddingGrid };
 
@@ -96,8 +97,7 @@ function tileOutputs(
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
     let x = tf.expandDims(rgb, 0) as tf.Tensor4D;
-    const sh = Math.max(1, Math.round(h * scale));
-    const sw = Math.max(1, Math.round(w * scale));
+    const { width: sw, height: sh } = workingSize(w, h, scale);
     if (sh !== h || sw !== w) x = tf.image.resizeBilinear(x, [sh, sw]);
     const padded = padToMultiple(x, net.inputMultiple);
     let logits: tf.Tensor4D;
@@ -151,8 +151,9 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
             const [eh, ew] = embeddings.shape;
             const e = embeddings.dataSync();
             // embedding pixel -> original pixel of its centre
-            const fy = ys.length / Math.max(1, Math.round(ys.length * scale));
-            const fx = xs.length / Math.max(1, Math.round(xs.length * scale));
+            const scaled = workingSize(xs.length, ys.length, scale);
+            const fy = ys.length / scaled.height;
+            const fx = xs.length / scaled.width;
             for (let ey = 0; ey < eh; ey++) {
               const oy = ys.start + Math.floor((ey + 0.5) * net.embeddingStride * fy);
               if (oy < ys.keepStart || oy >= ys.keepEnd) continue;

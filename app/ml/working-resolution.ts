@@ -16,7 +16,7 @@ import type { RawImage } from "./image.ts";
 /** Resize at load when the working scale is at most this (images at least 4x the working size). */
 export const PRESCALE_AT_OR_BELOW = 0.25;
 
-/** The size prediction resizes an image of this size to (predict.ts: round, at least 1). */
+/** The size an image (or a tile) is resized to for the network: round(side x scale), at least 1. Prediction uses it too. */
 export function workingSize(width: number, height: number, scale: number): { width: number; height: number } {
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
