@@ -187,8 +187,8 @@ export class PixelloopService {
 
   /**
    * A latest model without a queue (predicted by the CLI, or stopped before its queue was
-   * picked) gets one when no run is in progress, picked in a worker: this thread keeps serving meanwhile, and requests that
-   * come in during the pick wait for the same one.
+   * picked) gets one when no run is in progress, picked in a worker: this thread keeps serving
+   * meanwhile, and requests that come in during the pick wait for the same one.
    */
   private async ensureQueue(): Promise<void> {
     while (this.picking) await this.picking;
