@@ -1,14 +1,16 @@
 /**
  * Prediction at any image size. The image is processed at its own resolution (optionally
  * rescaled by `scale`), in tiles when larger than `tileSize`; each tile is padded (reflection) to a
- * multiple of the network's input multiple, and its logits are cropped (and resized back when
- * scaled) to the tile's original size. Outputs are at the original image size.
+ * multiple of the network's input multiple, and its logits are cropped to the scaled tile; the
+ * class maps are computed from them at the tile's original size (logit-maps.ts). Outputs are at
+ * the original image size.
  */
 import { tf } from "./tf.ts";
 import type { SegmentationNetwork } from "./network.ts";
 import { rgbTensor, type RawImage } from "./image.ts";
 import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
 import { workingSize } from "./working-resolution.ts";
+import { writeClassMaps } from "./logit-maps.ts";
 
 export type { EmbeddingGrid };
 
@@ -85,36 +87,35 @@ function padToMultiple(x: tf.Tensor4D, multiple: number): tf.Tensor4D {
 }
 
 /**
- * Runs the network on one RGB tile [h, w, 3]; returns [h, w, K] probabilities and, when
- * `withEmbedding`, its pixel embeddings ([eh, ew, D], at embeddingStride of the scaled tile).
+ * Runs the network on one RGB tile [h, w, 3]; returns its logits at the network's resolution
+ * ([sh, sw, K], the scaled tile; writeClassMaps resizes them to [h, w]) and, when `withEmbedding`,
+ * its pixel embeddings ([eh, ew, D], at embeddingStride of the scaled tile).
  */
 function tileOutputs(
   net: SegmentationNetwork,
   rgb: tf.Tensor3D,
   scale: number,
   withEmbedding: boolean,
-): { probs: tf.Tensor3D; embeddings?: tf.Tensor3D } {
+): { logits: tf.Tensor3D; embeddings?: tf.Tensor3D } {
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
     let x = tf.expandDims(rgb, 0) as tf.Tensor4D;
     const { width: sw, height: sh } = workingSize(w, h, scale);
     if (sh !== h || sw !== w) x = tf.image.resizeBilinear(x, [sh, sw]);
     const padded = padToMultiple(x, net.inputMultiple);
-    let logits: tf.Tensor4D;
+    let raw: tf.Tensor4D;
     let embeddings: tf.Tensor3D | undefined;
     if (withEmbedding) {
       const out = net.forward(padded, false);
-      logits = out.logits;
+      raw = out.logits;
       const eh = Math.ceil(sh / net.embeddingStride);
       const ew = Math.ceil(sw / net.embeddingStride);
       embeddings = tf.squeeze(tf.slice(out.embeddings, [0, 0, 0, 0], [1, eh, ew, -1]), [0]) as tf.Tensor3D;
     } else {
-      logits = net.logitsModel().predict(padded) as tf.Tensor4D;
+      raw = net.logitsModel().predict(padded) as tf.Tensor4D;
     }
-    logits = tf.slice(logits, [0, 0, 0, 0], [1, sh, sw, -1]);
-    if (sh !== h || sw !== w) logits = tf.image.resizeBilinear(logits, [h, w]);
-    const probs = tf.squeeze(tf.softmax(logits), [0]) as tf.Tensor3D;
-    return embeddings ? { probs, embeddings } : { probs };
+    const logits = tf.squeeze(tf.slice(raw, [0, 0, 0, 0], [1, sh, sw, -1]), [0]) as tf.Tensor3D;
+    return embeddings ? { logits, embeddings } : { logits };
   });
 }
 
@@ -128,7 +129,7 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
   const classMap = new Uint8Array(width * height);
   const confidence = new Float32Array(width * height);
   const entropy = new Float32Array(width * height);
-  const logK = Math.log(Math.max(2, k));
+  const maps = { width, classMap, confidence, entropy };
   const withEmbedding = options.embedding ?? false;
   // Sums of the embeddings whose centres fall in each tile's kept part; a sum's direction is the mean's.
   const dim = net.config.embeddingDim;
@@ -144,49 +145,42 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
       for (const xs of tileSpans(width, tileSize, overlap)) {
         // Tensors out of tidy, read after: tidy walks whatever it returns element by element,
         // which for typed arrays of a 12-megapixel image took longer than the network.
-        const outputs = tf.tidy((): tf.Tensor[] => {
+        const outputs = tf.tidy(() => {
           const tile = tf.slice(rgb, [ys.start, xs.start, 0], [ys.length, xs.length, 3]);
-          const { probs, embeddings } = tileOutputs(net, tile, scale, withEmbedding);
-          if (embedding && grid && embeddings) {
-            const [eh, ew] = embeddings.shape;
-            const e = embeddings.dataSync();
-            // embedding pixel -> original pixel of its centre
-            const scaled = workingSize(xs.length, ys.length, scale);
-            const fy = ys.length / scaled.height;
-            const fx = xs.length / scaled.width;
-            for (let ey = 0; ey < eh; ey++) {
-              const oy = ys.start + Math.floor((ey + 0.5) * net.embeddingStride * fy);
-              if (oy < ys.keepStart || oy >= ys.keepEnd) continue;
-              for (let ex = 0; ex < ew; ex++) {
-                const ox = xs.start + Math.floor((ex + 0.5) * net.embeddingStride * fx);
-                if (ox < xs.keepStart || ox >= xs.keepEnd) continue;
-                const src = (ey * ew + ex) * dim;
-                const dst = (Math.floor(oy / cell) * cols + Math.floor(ox / cell)) * dim;
-                for (let d = 0; d < dim; d++) {
-                  embedding[d] += e[src + d];
-                  grid[dst + d] += e[src + d];
-                }
+          return tileOutputs(net, tile, scale, withEmbedding);
+        });
+        const { logits, embeddings } = outputs;
+        const [sh, sw] = logits.shape;
+        const tileLogits = { values: logits.dataSync() as Float32Array, width: sw, height: sh, classes: k };
+        const e = embeddings?.dataSync();
+        tf.dispose([logits, ...(embeddings ? [embeddings] : [])]);
+        if (embedding && grid && embeddings && e) {
+          const [eh, ew] = embeddings.shape;
+          // embedding pixel -> original pixel of its centre
+          const fy = ys.length / sh;
+          const fx = xs.length / sw;
+          for (let ey = 0; ey < eh; ey++) {
+            const oy = ys.start + Math.floor((ey + 0.5) * net.embeddingStride * fy);
+            if (oy < ys.keepStart || oy >= ys.keepEnd) continue;
+            for (let ex = 0; ex < ew; ex++) {
+              const ox = xs.start + Math.floor((ex + 0.5) * net.embeddingStride * fx);
+              if (ox < xs.keepStart || ox >= xs.keepEnd) continue;
+              const src = (ey * ew + ex) * dim;
+              const dst = (Math.floor(oy / cell) * cols + Math.floor(ox / cell)) * dim;
+              for (let d = 0; d < dim; d++) {
+                embedding[d] += e[src + d];
+                grid[dst + d] += e[src + d];
               }
             }
           }
-          const kept = tf.slice(
-            probs,
-            [ys.keepStart - ys.start, xs.keepStart - xs.start, 0],
-            [ys.keepEnd - ys.keepStart, xs.keepEnd - xs.keepStart, k],
-          );
-          const h = tf.div(tf.neg(tf.sum(tf.mul(kept, tf.log(tf.maximum(kept, 1e-12))), -1)), logK);
-          return [tf.argMax(kept, -1), tf.max(kept, -1), h];
-        });
-        const [cls, conf, ent] = outputs.map((t) => t.dataSync());
-        tf.dispose(outputs);
-        const keptWidth = xs.keepEnd - xs.keepStart;
-        for (let row = ys.keepStart; row < ys.keepEnd; row++) {
-          const src = (row - ys.keepStart) * keptWidth;
-          const dst = row * width + xs.keepStart;
-          classMap.set(cls.subarray(src, src + keptWidth), dst);
-          confidence.set(conf.subarray(src, src + keptWidth), dst);
-          entropy.set(ent.subarray(src, src + keptWidth), dst);
         }
+        const region = {
+          x0: xs.keepStart - xs.start,
+          x1: xs.keepEnd - xs.start,
+          y0: ys.keepStart - ys.start,
+          y1: ys.keepEnd - ys.start,
+        };
+        writeClassMaps(tileLogits, xs.length, ys.length, region, maps, xs.keepStart, ys.keepStart);
       }
     }
   } finally {

@@ -21,28 +21,38 @@ export function workingSize(width: number, height: number, scale: number): { wid
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
+/**
+ * Where tf.image.resizeBilinear (alignCorners and halfPixelCenters off) reads when resizing an
+ * axis of `from` samples to `to`: output i mixes samples lo[i] and hi[i] with weight frac[i] on hi.
+ */
+export function bilinearAxis(
+  from: number,
+  to: number,
+): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+  const lo = new Int32Array(to);
+  const hi = new Int32Array(to);
+  const frac = new Float64Array(to);
+  const ratio = from / to;
+  for (let i = 0; i < to; i++) {
+    const src = i * ratio;
+    lo[i] = Math.min(from - 1, Math.floor(src));
+    hi[i] = Math.min(from - 1, lo[i] + 1);
+    frac[i] = src - Math.floor(src);
+  }
+  return { lo, hi, frac };
+}
+
 /** Bilinear resize as tf.image.resizeBilinear (alignCorners and halfPixelCenters off), rounded to bytes. */
 export function resizePixels(image: RawImage, width: number, height: number): RawImage {
   const { pixels, channels } = image;
   const sw = image.width;
-  const sh = image.height;
   const out = new Uint8Array(width * height * channels);
-  const fy = sh / height;
-  const fx = sw / width;
-  const x0s = new Int32Array(width);
-  const x1s = new Int32Array(width);
-  const dxs = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const sx = x * fx;
-    x0s[x] = Math.min(sw - 1, Math.floor(sx));
-    x1s[x] = Math.min(sw - 1, x0s[x] + 1);
-    dxs[x] = sx - Math.floor(sx);
-  }
+  const { lo: x0s, hi: x1s, frac: dxs } = bilinearAxis(sw, width);
+  const ys = bilinearAxis(image.height, height);
   for (let y = 0; y < height; y++) {
-    const sy = y * fy;
-    const y0 = Math.min(sh - 1, Math.floor(sy));
-    const y1 = Math.min(sh - 1, y0 + 1);
-    const dy = sy - Math.floor(sy);
+    const y0 = ys.lo[y];
+    const y1 = ys.hi[y];
+    const dy = ys.frac[y];
     const r0 = y0 * sw * channels;
     const r1 = y1 * sw * channels;
     for (let x = 0; x < width; x++) {
