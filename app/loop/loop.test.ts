@@ -192,6 +192,45 @@ describe("active-learning loop", () => {
     expect(r[0].score).toBeGreaterThanOrEqual(r[1].score);
   });
 
+  it("each window's score and class mix are those of its own pixels (odd sizes, labels, class weights)", () => {
+    const w = 67;
+    const h = 41;
+    const K = 3;
+    const classes = new Uint8Array(w * h);
+    const entropy = new Uint8Array(w * h);
+    const labels = new Uint8Array(w * h).fill(UNLABELED);
+    for (let i = 0; i < w * h; i++) {
+      classes[i] = (i * 7 + Math.floor(i / w)) % (K + 1); // K itself: a pixel of no class
+      entropy[i] = (i * 2654435761) >>> 24;
+      if (i % 5 === 0 || i % w < 9) labels[i] = 0;
+    }
+    const s = { width: w, height: h, classes, entropy, labels, classWeights: [1, 2, 0.5] };
+    const candidates = regionCandidates(s, { numClasses: K, windowFraction: 0.3 });
+    expect(candidates.length).toBeGreaterThan(8);
+    // The windows reach the right and bottom edges.
+    expect(Math.max(...candidates.map((c) => c.x + c.width))).toBe(w);
+    expect(Math.max(...candidates.map((c) => c.y + c.height))).toBe(h);
+    for (const c of candidates) {
+      let u = 0;
+      let n = 0;
+      const counts = new Array(K).fill(0);
+      for (let y = c.y; y < c.y + c.height; y++) {
+        for (let x = c.x; x < c.x + c.width; x++) {
+          const i = y * w + x;
+          if (classes[i] < K) counts[classes[i]]++;
+          if (labels[i] !== UNLABELED) continue;
+          u += (entropy[i] / 255) * (s.classWeights[classes[i]] ?? 1);
+          n++;
+        }
+      }
+      const area = c.width * c.height;
+      const mix = counts.map((v) => v / area);
+      expect(Array.from(c.mix)).toEqual(mix);
+      const gini = 1 - mix.reduce((a, m) => a + m * m, 0);
+      expect(c.score).toBeCloseTo((0.25 + gini) * (u / n) * (n / area), 10);
+    }
+  });
+
   it("diverse regions show one image's different parts, not three spots of the same thing", () => {
     const input = streetScene(10); // the sky hardly unsure at all
     const opts = { numClasses: 3, topK: 3, windowFraction: 1 / 3 };

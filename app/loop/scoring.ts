@@ -81,7 +81,8 @@ export function windowSide(width: number, height: number, fraction = 0.2): numbe
 /**
  * Every window of one image (square, windowFraction of the shorter side, half-window stride) with
  * its score: (0.25 + Gini impurity of the predicted classes) x mean uncertainty of its unlabeled
- * pixels x unlabeled fraction. Uses integral images: O(pixels * classes).
+ * pixels x unlabeled fraction. Window sums come from integral images kept only where windows have
+ * their edges (a few dozen rows and columns, not every pixel): one pass over the pixels, O(pixels).
  */
 export function regionCandidates(
   s: ScoreInput,
@@ -91,15 +92,28 @@ export function regionCandidates(
   const K = opts.numClasses;
   const side = windowSide(w, h, opts.windowFraction);
   const stride = Math.max(4, Math.floor(side / 2));
-  // Integral images (w+1)x(h+1): uncertainty of unlabeled pixels, unlabeled count, per-class counts.
-  const W1 = w + 1;
-  const U = new Float64Array(W1 * (h + 1));
-  const N = new Float64Array(W1 * (h + 1));
-  const C = new Float64Array(W1 * (h + 1) * K);
+  const xs = starts(w, side, stride);
+  const ys = starts(h, side, stride);
+  // Window edges along each axis; the integral images hold sums over [0, x) x [0, y) at them.
+  const edgesX = edges(xs, side, w);
+  const edgesY = edges(ys, side, h);
+  const nx = edgesX.length;
+  const ny = edgesY.length;
+  const atX = indexOf(edgesX, w);
+  const atY = indexOf(edgesY, h);
+  // Integral images at the edges: uncertainty of unlabeled pixels, unlabeled count, per-class counts.
+  const U = new Float64Array(ny * nx);
+  const N = new Float64Array(ny * nx);
+  const C = new Float64Array(ny * nx * K);
+  // Running column sums at the edges over the rows so far (each row adds its prefix sums).
+  const colU = new Float64Array(nx);
+  const colN = new Float64Array(nx);
+  const colC = new Float64Array(nx * K);
+  const rc = new Float64Array(K);
   for (let y = 0; y < h; y++) {
     let ru = 0;
     let rn = 0;
-    const rc = new Float64Array(K);
+    rc.fill(0);
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (s.labels[i] === UNLABELED) {
@@ -108,21 +122,30 @@ export function regionCandidates(
       }
       const c = s.classes[i];
       if (c < K) rc[c]++;
-      const o = (y + 1) * W1 + (x + 1);
-      const up = y * W1 + (x + 1);
-      U[o] = U[up] + ru;
-      N[o] = N[up] + rn;
-      for (let k = 0; k < K; k++) C[o * K + k] = C[up * K + k] + rc[k];
+      const j = atX[x + 1];
+      if (j >= 0) {
+        colU[j] += ru;
+        colN[j] += rn;
+        for (let k = 0; k < K; k++) colC[j * K + k] += rc[k];
+      }
+    }
+    const r = atY[y + 1];
+    if (r >= 0) {
+      U.set(colU, r * nx);
+      N.set(colN, r * nx);
+      C.set(colC, r * nx * K);
     }
   }
-  const box = (A: Float64Array, x0: number, y0: number, x1: number, y1: number, k = 0, stride1 = 1) =>
-    A[(y1 * W1 + x1) * stride1 + k] -
-    A[(y0 * W1 + x1) * stride1 + k] -
-    A[(y1 * W1 + x0) * stride1 + k] +
-    A[(y0 * W1 + x0) * stride1 + k];
+  const box = (A: Float64Array, x0: number, y0: number, x1: number, y1: number, k = 0, stride1 = 1) => {
+    const [c0, c1, r0, r1] = [atX[x0], atX[x1], atY[y0], atY[y1]];
+    return (
+      A[(r1 * nx + c1) * stride1 + k] -
+      A[(r0 * nx + c1) * stride1 + k] -
+      A[(r1 * nx + c0) * stride1 + k] +
+      A[(r0 * nx + c0) * stride1 + k]
+    );
+  };
   const candidates: RegionCandidate[] = [];
-  const xs = starts(w, side, stride);
-  const ys = starts(h, side, stride);
   for (const y0 of ys) {
     for (const x0 of xs) {
       const x1 = Math.min(w, x0 + side);
@@ -142,6 +165,18 @@ export function regionCandidates(
     }
   }
   return candidates;
+}
+
+/** Sorted distinct window edges along one axis (starts and ends, clipped to the size). */
+function edges(starts: number[], side: number, size: number): number[] {
+  return [...new Set([...starts, ...starts.map((v) => Math.min(size, v + side))])].sort((a, b) => a - b);
+}
+
+/** position -> index in `edges` (-1 where no edge), for positions 0..size. */
+function indexOf(edges: number[], size: number): Int32Array {
+  const at = new Int32Array(size + 1).fill(-1);
+  edges.forEach((v, j) => (at[v] = j));
+  return at;
 }
 
 /** Top regions of one image, best first, with NMS (see regionCandidates for the score). */
@@ -252,22 +287,36 @@ export function iou(a: { x: number; y: number; width: number; height: number }, 
  * the mean uncertainty per cell. Near-identical frames get near-identical descriptors.
  */
 export function layoutDescriptor(s: ScoreInput, numClasses: number, grid = 4): Float32Array {
-  const d = new Float32Array(grid * grid * (numClasses + 1));
-  const counts = new Float32Array(grid * grid);
+  const K1 = numClasses + 1;
+  const d = new Float32Array(grid * grid * K1);
+  const classCounts = new Int32Array(grid * grid * numClasses);
+  // Column ranges of the grid's cells: cell gx holds columns [colStart[gx], colStart[gx + 1]).
+  const colStart = new Int32Array(grid + 1).fill(s.width);
+  for (let x = s.width - 1; x >= 0; x--) colStart[Math.min(grid - 1, Math.floor((x * grid) / s.width))] = x;
+  for (let g = grid - 1; g >= 0; g--) colStart[g] = Math.min(colStart[g], colStart[g + 1]);
+  const rowsIn = new Int32Array(grid);
   for (let y = 0; y < s.height; y++) {
     const gy = Math.min(grid - 1, Math.floor((y * grid) / s.height));
-    for (let x = 0; x < s.width; x++) {
-      const gx = Math.min(grid - 1, Math.floor((x * grid) / s.width));
+    rowsIn[gy]++;
+    for (let gx = 0; gx < grid; gx++) {
       const cell = gy * grid + gx;
-      const i = y * s.width + x;
-      const c = s.classes[i];
-      if (c < numClasses) d[cell * (numClasses + 1) + c]++;
-      d[cell * (numClasses + 1) + numClasses] += s.entropy[i] / 255;
-      counts[cell]++;
+      // The entropy sum stays a float32 sum in pixel order (as when it was added to d directly).
+      let u = d[cell * K1 + numClasses];
+      for (let i = y * s.width + colStart[gx], end = y * s.width + colStart[gx + 1]; i < end; i++) {
+        const c = s.classes[i];
+        if (c < numClasses) classCounts[cell * numClasses + c]++;
+        u = Math.fround(u + s.entropy[i] / 255);
+      }
+      d[cell * K1 + numClasses] = u;
     }
   }
-  for (let cell = 0; cell < grid * grid; cell++) {
-    for (let k = 0; k <= numClasses; k++) d[cell * (numClasses + 1) + k] /= Math.max(1, counts[cell]);
+  for (let gy = 0; gy < grid; gy++) {
+    for (let gx = 0; gx < grid; gx++) {
+      const cell = gy * grid + gx;
+      const count = Math.max(1, rowsIn[gy] * (colStart[gx + 1] - colStart[gx]));
+      for (let k = 0; k < numClasses; k++) d[cell * K1 + k] = classCounts[cell * numClasses + k] / count;
+      d[cell * K1 + numClasses] /= count;
+    }
   }
   return d;
 }
