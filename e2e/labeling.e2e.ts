@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { storedSuggestions } from "../app/loop/suggest.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
+import { Source } from "../app/labels/mask.ts";
 import { drawStroke, launch, newPage, sampleImages, screenshot, serve, type Served } from "./harness.ts";
 
 let server: Served;
@@ -229,6 +230,48 @@ describe("labeling in the browser", () => {
     expect(queue.length).toBeGreaterThan(1);
     await page.evaluate(`location.hash = "#/image/${inStore((s) => s.imagesByName(queue[0])[0].id)}"`);
     await page.getByTestId("image-title").getByText(queue[0]).waitFor();
+
+    // Its suggested regions are listed; R zooms to the first, Accept labels it with the prediction.
+    const top = inStore((s) => storedSuggestions(s))[0];
+    await expect.poll(() => page.getByTestId("region-row").count()).toBe(top.regions.length);
+    const fitZoom = await page.getByTestId("zoom").textContent();
+    await page.keyboard.press("r");
+    await page.locator("[data-testid=region-row].active").first().waitFor();
+    await expect.poll(() => page.getByTestId("zoom").textContent()).not.toBe(fitZoom);
+    await screenshot(page, "06a-suggested-region");
+    const acceptedBeforeRegion = inStore((s) => s.summary().acceptedPixels);
+    const maskBefore = inStore((s) => s.mask(top.imageId));
+    await page.getByTestId("accept-region").first().click();
+    await expectSaved(page);
+    const inRegion = await until(
+      () => inStore((s) => s.summary().acceptedPixels),
+      (n) => n > acceptedBeforeRegion,
+      "the region's accepted pixels",
+    );
+    const r0 = top.regions[0];
+    const m = inStore((s) => s.mask(top.imageId));
+    let outside = 0;
+    for (let i = 0; i < m.sources.length; i++) {
+      if (m.sources[i] === maskBefore.sources[i]) continue;
+      const x = i % m.width;
+      const y = Math.floor(i / m.width);
+      if (x < r0.x || x >= r0.x + r0.width || y < r0.y || y >= r0.y + r0.height) outside++;
+      expect([maskBefore.sources[i], m.sources[i]]).toEqual([Source.none, Source.accepted]);
+    }
+    expect(outside).toBe(0);
+    await page
+      .getByText(
+        `Accepted ${(inRegion - acceptedBeforeRegion).toLocaleString("en-US")} predicted px in region 1`,
+      )
+      .waitFor();
+    await page.keyboard.press("Control+z");
+    await expectSaved(page);
+    await until(
+      () => inStore((s) => s.summary().acceptedPixels),
+      (n) => n === acceptedBeforeRegion,
+      "the region's acceptance undone",
+    );
+
     for (const name of queue.slice(1)) {
       await page.keyboard.press("n");
       await page.getByTestId("image-title").getByText(name).waitFor();

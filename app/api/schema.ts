@@ -111,6 +111,9 @@ export const api = {
   "regions.accept": method<MaskChange>()(
     z.object({ imageId, x: z.number().int().min(0), y: z.number().int().min(0) }).strict(),
   ),
+  "suggestions.acceptRegion": method<MaskChange>()(
+    z.object({ imageId, regionId: z.number().int().min(0) }).strict(),
+  ),
   "masks.acceptConfident": method<MaskChange>()(
     z.object({ imageId, minConfidence: z.number().min(0).max(1) }).strict(),
   ),

@@ -35,7 +35,7 @@ import {
 } from "./image-queries.ts";
 import { pickSuggestionsInWorker } from "../ml/prediction-worker.ts";
 import { saveSuggestions } from "../loop/suggest.ts";
-import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/accept.ts";
+import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 
@@ -351,6 +351,22 @@ export class PixelloopService {
           );
         }
         const r = acceptComponent(s, img.id, req.x, req.y, this.opts.author);
+        return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
+      },
+
+      "suggestions.acceptRegion": (req) => {
+        const s = this.requireStore();
+        const img = s.requireImage(req.imageId);
+        // The regions the app shows for this image (the latest model's queue).
+        const shown = suggestions(s, APP_QUEUE_LENGTH).find((q) => q.imageId === img.id)?.regions ?? [];
+        const region = shown.find((r) => r.id === req.regionId);
+        if (!region) {
+          throw new ApiError(
+            404,
+            `${img.name} has no suggested region ${req.regionId} (its regions: ${shown.map((r) => r.id).join(", ") || "none"}); the queue may have changed since the page loaded it`,
+          );
+        }
+        const r = acceptInRect(s, img.id, region, 0, this.opts.author);
         return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
       },
 

@@ -1,7 +1,7 @@
 /**
  * Training from the app (the service the UI calls): an image whose file changed on disk is left
  * out and named in the status message; the model is still trained, stored and used to predict,
- * and the next suggestion queue is picked in a worker.
+ * and the next suggestion queue is picked in a worker, whose regions can be accepted as labels.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -9,7 +9,8 @@ import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { PixelloopService } from "./service.ts";
-import type { ImageList, Suggestion, TrainingStatus } from "./types.ts";
+import type { ImageList, MaskChange, Suggestion, TrainingStatus } from "./types.ts";
+import { Source } from "../labels/mask.ts";
 
 const writeGray = (file: string, width: number, height: number, value: (x: number, y: number) => number) => {
   const px = Buffer.alloc(width * height);
@@ -90,6 +91,40 @@ describe("training from the app", () => {
     // The worker picked the next queue after predicting.
     const queue = (await service.call("suggestions.list", { limit: 10 })) as Suggestion[];
     expect(queue.map((q) => q.name).sort()).toEqual(["a.png", "b.png"]);
+    // Accepting a suggested region labels its unlabeled pixels with the prediction, inside the
+    // region only, as accepted labels of model 1; the hand-drawn ones stay.
+    const first = queue[0];
+    const region = first.regions[0];
+    const store0 = service.project!;
+    const before = store0.mask(first.imageId);
+    const change = (await service.call("suggestions.acceptRegion", {
+      imageId: first.imageId,
+      regionId: region.id,
+    })) as MaskChange;
+    expect(change.changed).toBe(true);
+    const after = store0.mask(first.imageId);
+    let accepted = 0;
+    for (let i = 0; i < after.classes.length; i++) {
+      const x = i % after.width;
+      const y = Math.floor(i / after.width);
+      const inside =
+        x >= region.x && x < region.x + region.width && y >= region.y && y < region.y + region.height;
+      if (before.sources[i] === Source.human) {
+        expect(after.sources[i]).toBe(Source.human);
+        expect(after.classes[i]).toBe(before.classes[i]);
+      } else if (after.sources[i] === Source.accepted) {
+        expect(inside).toBe(true);
+        accepted++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(store0.strokes(first.imageId).at(-1)).toMatchObject({ tool: "accept", modelId: 1 });
+    await expect(
+      service.call("suggestions.acceptRegion", { imageId: first.imageId, regionId: 99 }),
+    ).rejects.toThrow(`${first.name} has no suggested region 99`);
+    await service.call("masks.undo", { imageId: first.imageId });
+    expect(store0.mask(first.imageId).sources).toEqual(before.sources);
+
     // A model without a queue (predicted by the CLI, or stopped while picking) gets one when asked;
     // requests during the pick wait for the same one.
     const store = service.project!;

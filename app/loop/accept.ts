@@ -77,7 +77,13 @@ function commit(
 }
 
 /** Accepts the prediction on the unlabeled pixels inside a rectangle (a suggested region). */
-export function acceptInRect(store: ProjectStore, imageId: number, r: Rect, minConfidence = 0): AcceptResult {
+export function acceptInRect(
+  store: ProjectStore,
+  imageId: number,
+  r: Rect,
+  minConfidence = 0,
+  author = "accept",
+): AcceptResult {
   const p = requirePrediction(store, imageId);
   const minC = Math.round(minConfidence * 255);
   return commit(
@@ -93,6 +99,7 @@ export function acceptInRect(store: ProjectStore, imageId: number, r: Rect, minC
       [r.x, r.y],
       [r.x + r.width, r.y + r.height],
     ],
+    author,
   );
 }
 

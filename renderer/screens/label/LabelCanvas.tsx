@@ -39,6 +39,8 @@ export interface CanvasHandle {
   fit(): void;
   oneToOne(): void;
   zoomBy(factor: number): void;
+  /** Zooms and pans so that this rectangle of the image fills most of the view. */
+  showRect(r: { x: number; y: number; width: number; height: number }): void;
   /** Closes the polygon being drawn (commits it when it has 3+ points). */
   closePolygon(): void;
   /** Drops the polygon being drawn; false when there was none. */
@@ -65,6 +67,8 @@ interface Props {
   onZoom: (scale: number) => void;
   /** suggested regions of this image, outlined */
   regions?: { id: number; x: number; y: number; width: number; height: number }[];
+  /** the region shown last (R or Show), outlined solid */
+  activeRegionId?: number | null;
 }
 
 interface View {
@@ -145,6 +149,16 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         zoomAround(1 / v.scale, size.w / 2, size.h / 2);
       },
       zoomBy: (f) => zoomAround(f, size.w / 2, size.h / 2),
+      showRect: (r) => {
+        // Leave room around the region: it is a question about a place, seen in its context.
+        const s = Math.min(
+          MAX_SCALE,
+          Math.max(MIN_SCALE, Math.min(size.w / r.width, size.h / r.height) * 0.6),
+        );
+        const cx = r.x + r.width / 2;
+        const cy = r.y + r.height / 2;
+        applyView({ scale: s, x: size.w / 2 - cx * s, y: size.h / 2 - cy * s });
+      },
       closePolygon: () => finishPolygon(polygon),
       cancelPolygon: () => {
         if (polygon.length === 0) return false;
@@ -153,7 +167,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       },
       redrawLabels: () => labelLayerRef.current?.batchDraw(),
     }),
-    [fit, zoomAround, size, polygon, finishPolygon],
+    [fit, zoomAround, applyView, size, polygon, finishPolygon],
   );
 
   // Time each redraw of the label layer (for the UI benchmark).
@@ -406,8 +420,8 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
               width={r.width}
               height={r.height}
               stroke="#ffd400"
-              strokeWidth={2 / scale}
-              dash={[8 / scale, 5 / scale]}
+              strokeWidth={(r.id === props.activeRegionId ? 3 : 2) / scale}
+              dash={r.id === props.activeRegionId ? undefined : [8 / scale, 5 / scale]}
             />
           ))}
           {polygon.length > 0 && (

@@ -129,9 +129,11 @@ export function LabelScreen({
   const [acceptedPixels, setAcceptedPixels] = useState(0);
   const [acceptPercent, setAcceptPercent] = useState(DEFAULT_ACCEPT_PERCENT);
   const [regions, setRegions] = useState<Suggestion["regions"]>([]);
+  const [activeRegion, setActiveRegion] = useState<number | null>(null);
   useEffect(() => {
     let live = true;
     setRegions([]);
+    setActiveRegion(null);
     api
       .call("suggestions.list", { limit: 100 })
       .then((list) => {
@@ -292,6 +294,46 @@ export function LabelScreen({
       });
   }, [api, saver, reloadMask, acceptPercent]);
 
+  /** Zooms to a suggested region (R walks them in order). */
+  const showRegion = useCallback((r: Suggestion["regions"][number]) => {
+    setActiveRegion(r.id);
+    canvasRef.current?.showRect(r);
+  }, []);
+
+  const nextRegion = useCallback(() => {
+    if (regions.length === 0) {
+      pushToast("info", "No suggested regions on this image.");
+      return;
+    }
+    const at = regions.findIndex((r) => r.id === activeRegion);
+    showRegion(regions[(at + 1) % regions.length]);
+  }, [regions, activeRegion, showRegion]);
+
+  /** Accepts the prediction on the unlabeled pixels inside a suggested region. */
+  const acceptRegion = useCallback(
+    (r: Suggestion["regions"][number], n: number) => {
+      const l = loadedRef.current;
+      if (!l?.prediction) return;
+      const before = acceptedCount.current;
+      void saver
+        .enqueue(() => api.call("suggestions.acceptRegion", { imageId: l.item.id, regionId: r.id }))
+        .then(async (c) => {
+          if (!c) return;
+          if (!c.changed) {
+            pushToast("info", `Region ${n} is labeled already: nothing to accept.`);
+            return;
+          }
+          const after = await reloadMask();
+          if (after !== null)
+            pushToast(
+              "success",
+              `Accepted ${(after - before).toLocaleString()} predicted px in region ${n} (hatched): paint over what is wrong; Ctrl+Z undoes.`,
+            );
+        });
+    },
+    [api, saver, reloadMask],
+  );
+
   /** Removes the accepted-prediction labels of this image; hand-drawn labels stay. */
   const clearAccepted = useCallback(() => {
     const l = loadedRef.current;
@@ -443,6 +485,8 @@ export function LabelScreen({
         return toggle("image");
       case "n":
         return void nextSuggestion();
+      case "r":
+        return nextRegion();
       case "ArrowRight":
       case "PageDown":
         return void go(neighbors?.next ?? null);
@@ -537,6 +581,7 @@ export function LabelScreen({
               onAccept={onAccept}
               onZoom={setZoom}
               regions={regions}
+              activeRegionId={activeRegion}
             />
           ) : (
             <div className="canvas-placeholder">
@@ -605,6 +650,49 @@ export function LabelScreen({
               <dd>{titleItem?.score != null ? titleItem.score.toFixed(3) : "no prediction yet"}</dd>
             </dl>
           </section>
+          {regions.length > 0 && (
+            <section className="panel" aria-label="Suggested regions">
+              <h3>Suggested regions</h3>
+              <p className="hint">
+                Where the model is least sure. Look (R shows the next), then scribble there, or accept the
+                prediction inside and paint over what it got wrong.
+              </p>
+              <ol className="region-list">
+                {regions.map((r, i) => (
+                  <li
+                    key={r.id}
+                    data-testid="region-row"
+                    className={r.id === activeRegion ? "active" : undefined}
+                  >
+                    <span className="region-name">
+                      {i + 1} · {r.width}×{r.height}
+                    </span>
+                    <button
+                      type="button"
+                      className="ghost"
+                      onClick={() => showRegion(r)}
+                      title="Zoom to it (R)"
+                    >
+                      Show
+                    </button>
+                    <button
+                      type="button"
+                      data-testid="accept-region"
+                      disabled={!loaded?.prediction}
+                      onClick={() => acceptRegion(r, i + 1)}
+                      title={
+                        loaded?.prediction
+                          ? "Label the unlabeled pixels inside it with the prediction"
+                          : "No prediction yet"
+                      }
+                    >
+                      Accept
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            </section>
+          )}
           <section className="panel" aria-label="Accept predictions">
             <h3>Accept predictions</h3>
             <p className="hint">
