@@ -17,6 +17,7 @@ export const API_METHOD_NAMES = [
   "masks.undo",
   "masks.redo",
   "regions.accept",
+  "suggestions.acceptRegion",
   "masks.acceptConfident",
   "masks.clearAccepted",
   "predictions.get",
