@@ -284,6 +284,17 @@ describe("labeling in the browser", () => {
       .getByTestId("image-title")
       .getByText(queue[queue.length - 1])
       .waitFor();
+
+    // The grid lists the queue first when asked, each tile with its place in it.
+    await page.keyboard.press("g");
+    await page.getByTestId("sort").selectOption("suggested");
+    await expect.poll(() => page.locator(".tile .tile-name").first().textContent()).toBe(queue[0]);
+    await expect
+      .poll(() => page.getByTestId("suggested-rank").allTextContents())
+      .toEqual(queue.map((_, i) => `#${i + 1}`));
+    await screenshot(page, "06c-suggested-first");
+    await page.getByTestId("sort").selectOption("id");
+
     await page.evaluate(`location.hash = "#/image/1"`);
     await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
     await page.getByTestId("canvas").waitFor();

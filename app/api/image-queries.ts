@@ -6,19 +6,38 @@ import type { ImageItem, ImageList, ImageSort, Suggestion } from "./types.ts";
 
 interface Row extends ImageDbRow {
   score: number | null;
+  suggested_rank: number | null;
 }
 
 const COLUMNS = `i.id, i.path, i.name, i.sha256, i.width, i.height, i.channels, i.bit_depth, i.split, i.status,
-  i.added_at, m.labeled_pixels, m.version, p.score`;
+  i.added_at, m.labeled_pixels, m.version, p.score, q.rank AS suggested_rank`;
 const JOINS = `FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
-  LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @model`;
+  LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @model
+  LEFT JOIN suggestions q ON q.image_id = i.id AND q.strategy = 'uncertainty' AND q.model_id = @queue`;
 
 const ORDER: Record<ImageSort, string> = {
   id: "i.id",
   name: "i.name, i.id",
   labeled: "COALESCE(m.labeled_pixels, 0) DESC, i.id",
   uncertainty: "p.score IS NULL, p.score DESC, i.id",
+  suggested: "q.rank IS NULL, q.rank, i.id",
 };
+
+/**
+ * The model whose suggestion queue the app shows: the latest model with predictions; while its
+ * queue is not picked yet, the newest queue there is. Null before any prediction or queue.
+ */
+function shownQueueModel(store: ProjectStore): number | null {
+  const latest = latestPredictionModelId(store);
+  if (latest === null) return null;
+  const row = store.db
+    .prepare(
+      `SELECT model_id FROM suggestions WHERE strategy = 'uncertainty' AND model_id IS NOT NULL
+       ORDER BY model_id = ? DESC, model_id DESC LIMIT 1`,
+    )
+    .get(latest) as { model_id: number } | undefined;
+  return row?.model_id ?? null;
+}
 
 export interface ImageFilter {
   offset: number;
@@ -31,7 +50,10 @@ export interface ImageFilter {
 
 export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
   const where: string[] = [];
-  const params: Record<string, string | number | null> = { model: latestPredictionModelId(store) };
+  const params: Record<string, string | number | null> = {
+    model: latestPredictionModelId(store),
+    queue: shownQueueModel(store),
+  };
   if (q.status) {
     where.push("i.status = @status");
     params.status = q.status;
@@ -57,7 +79,7 @@ export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
 export function imageItem(store: ProjectStore, id: number): ImageItem | undefined {
   const row = store.db
     .prepare(`SELECT ${COLUMNS} ${JOINS} WHERE i.id = @id`)
-    .get({ id, model: latestPredictionModelId(store) }) as Row | undefined;
+    .get({ id, model: latestPredictionModelId(store), queue: shownQueueModel(store) }) as Row | undefined;
   return row && toItem(row);
 }
 
@@ -76,22 +98,22 @@ export function modelWithoutQueue(store: ProjectStore): number | null {
  * newest queue there is.
  */
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
-  const latest = latestPredictionModelId(store);
-  if (latest === null) return [];
-  let queue = storedSuggestions(store, "uncertainty", latest);
-  if (queue.length === 0) queue = storedSuggestions(store, "uncertainty");
-  return queue.slice(0, limit).map((q) => ({
-    imageId: q.imageId,
-    name: q.image,
-    score: q.score,
-    rank: q.rank,
-    regions: q.regions,
-    status: (store.image(q.imageId)?.status ?? "suggested") as ImageStatus,
-  }));
+  const model = shownQueueModel(store);
+  if (model === null) return [];
+  return storedSuggestions(store, "uncertainty", model)
+    .slice(0, limit)
+    .map((q) => ({
+      imageId: q.imageId,
+      name: q.image,
+      score: q.score,
+      rank: q.rank,
+      regions: q.regions,
+      status: (store.image(q.imageId)?.status ?? "suggested") as ImageStatus,
+    }));
 }
 
 function toItem(r: Row): ImageItem {
-  return { ...toImageRow(r), score: r.score };
+  return { ...toImageRow(r), score: r.score, suggestedRank: r.suggested_rank };
 }
 
 export function imageNeighbors(

@@ -68,7 +68,7 @@ export const api = {
         status: z.enum(["unlabeled", "labeled", "predicted", "suggested"]).optional(),
         split: z.enum(["train", "val", "test"]).optional(),
         search: z.string().max(200).optional(),
-        sort: z.enum(["id", "name", "labeled", "uncertainty"]).default("id"),
+        sort: z.enum(["id", "name", "labeled", "uncertainty", "suggested"]).default("id"),
       })
       .strict(),
   ),

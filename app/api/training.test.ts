@@ -91,6 +91,14 @@ describe("training from the app", () => {
     // The worker picked the next queue after predicting.
     const queue = (await service.call("suggestions.list", { limit: 10 })) as Suggestion[];
     expect(queue.map((q) => q.name).sort()).toEqual(["a.png", "b.png"]);
+    // The grid can list the queue first, in its order, each image with its place in it.
+    const bySuggestion = (await service.call("images.list", { limit: 10, sort: "suggested" })) as ImageList;
+    expect(bySuggestion.items.map((i) => [i.name, i.suggestedRank])).toEqual([
+      ...queue.map((q) => [q.name, q.rank]),
+      ["c.png", null],
+    ]);
+    expect(queue.map((q) => q.rank)).toEqual([1, 2]);
+
     // Accepting a suggested region labels its unlabeled pixels with the prediction, inside the
     // region only, as accepted labels of model 1; the hand-drawn ones stay.
     const first = queue[0];

@@ -34,9 +34,11 @@ export interface AppInfo {
 export interface ImageItem extends ImageRow {
   /** mean normalized entropy of the latest model's prediction, null before any prediction */
   score: number | null;
+  /** place in the suggestion queue the app shows (1 = label first), null when not in it */
+  suggestedRank: number | null;
 }
 
-export type ImageSort = "id" | "name" | "labeled" | "uncertainty";
+export type ImageSort = "id" | "name" | "labeled" | "uncertainty" | "suggested";
 
 export interface ImageList {
   total: number;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import crypto from "node:crypto";
 import path from "node:path";
-import { ProjectStore } from "../store/project-store.ts";
+import { ProjectStore, type ChangeRecord } from "../store/project-store.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { applyStroke } from "../labels/edit.ts";
@@ -281,6 +281,24 @@ describe("active-learning loop", () => {
     expect(s.every((x) => x.image !== "val.png")).toBe(true);
     expect(storedSuggestions(store).map((x) => x.imageId)).toEqual(s.map((x) => x.imageId));
     expect(store.image(s[0].imageId)?.status).toBe("suggested");
+    // Labeled, then erased again: back to suggested (the queue still holds it), not unlabeled.
+    const before = store.mask(s[0].imageId);
+    const labeled = cloneMask(before);
+    labeled.classes.fill(0, 0, W);
+    labeled.sources.fill(Source.human, 0, W);
+    const stroke: ChangeRecord = { tool: "brush", classIdx: 0, width: 1, points: [], author: "t" };
+    store.commitDiff(s[0].imageId, before, labeled, stroke);
+    expect(store.image(s[0].imageId)?.status).toBe("labeled");
+    store.commitDiff(s[0].imageId, labeled, before, { ...stroke, tool: "eraser", classIdx: null });
+    expect(store.image(s[0].imageId)?.status).toBe("suggested");
+    const calm = store.imagesByName("calm.png")[0].id; // predicted, not in the queue
+    const calmBefore = store.mask(calm);
+    const calmLabeled = cloneMask(calmBefore);
+    calmLabeled.classes.fill(1, 0, W);
+    calmLabeled.sources.fill(Source.human, 0, W);
+    store.commitDiff(calm, calmBefore, calmLabeled, stroke);
+    store.commitDiff(calm, calmLabeled, calmBefore, { ...stroke, tool: "eraser", classIdx: null });
+    expect(store.image(calm)?.status).toBe("predicted");
     const random = computeSuggestions(store, { n: 3, strategy: "random", seed: 3 });
     expect(new Set(random.map((x) => x.imageId)).size).toBe(3);
   });

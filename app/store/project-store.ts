@@ -487,15 +487,23 @@ export class ProjectStore {
         encodeRle(mask.sources.subarray(start, end)),
       );
     }
+    // An image whose last labels are erased (or undone) goes back to what it was before it was
+    // labeled: suggested when the newest stored queue holds it, predicted when it has a
+    // prediction, else unlabeled.
     this.db
       .prepare(
         `UPDATE images SET status = CASE
-           WHEN ? > 0 THEN 'labeled'
-           WHEN status = 'labeled' THEN 'unlabeled'
-           ELSE status END
-         WHERE id = ?`,
+           WHEN @labeled > 0 THEN 'labeled'
+           WHEN status != 'labeled' THEN status
+           WHEN EXISTS (
+             SELECT 1 FROM suggestions s, (SELECT model_id, strategy FROM suggestions ORDER BY id DESC LIMIT 1) newest
+             WHERE s.image_id = @id AND s.model_id IS newest.model_id AND s.strategy = newest.strategy
+           ) THEN 'suggested'
+           WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = @id) THEN 'predicted'
+           ELSE 'unlabeled' END
+         WHERE id = @id`,
       )
-      .run(labeled, imageId);
+      .run({ labeled, id: imageId });
   }
 
   // ---- summary ----

@@ -133,6 +133,7 @@ export function BrowserScreen({
               <option value="name">Name</option>
               <option value="labeled">Most labeled</option>
               <option value="uncertainty">Most uncertain</option>
+              <option value="suggested">Suggested first</option>
             </select>
           </label>
           <label>
@@ -263,6 +264,15 @@ function Tile({
       </div>
       <div className="tile-meta">
         {item && <span className={`badge ${item.status}`}>{item.status}</span>}
+        {item?.suggestedRank != null && (
+          <span
+            className="rank"
+            data-testid="suggested-rank"
+            title={`Number ${item.suggestedRank} in the suggestion queue (N in the labeling screen walks it)`}
+          >
+            #{item.suggestedRank}
+          </span>
+        )}
         {item && item.labeledPixels > 0 && (
           <span className="muted">{labeledPct < 0.1 ? "<0.1" : labeledPct.toFixed(1)}%</span>
         )}
