@@ -239,6 +239,18 @@ describe("labeling in the browser", () => {
     await page.locator("[data-testid=region-row].active").first().waitFor();
     await expect.poll(() => page.getByTestId("zoom").textContent()).not.toBe(fitZoom);
     await screenshot(page, "06a-suggested-region");
+    if (top.regions.length > 1) {
+      // Shift+R goes back: from the first region to the last.
+      await page.keyboard.press("Shift+R");
+      await page.locator("[data-testid=region-row].active").last().waitFor();
+      expect(
+        await page
+          .getByTestId("region-row")
+          .nth(top.regions.length - 1)
+          .getAttribute("class"),
+      ).toBe("active");
+      await page.keyboard.press("r");
+    }
     const acceptedBeforeRegion = inStore((s) => s.summary().acceptedPixels);
     const maskBefore = inStore((s) => s.mask(top.imageId));
     await page.getByTestId("accept-region").first().click();

@@ -30,7 +30,7 @@ const GROUPS: { title: string; items: [string, string][] }[] = [
     title: "Moving around",
     items: [
       ["N", "Next suggested image (unsure, and unlike what is labeled)"],
-      ["R", "Zoom to the image's next suggested region"],
+      ["R / Shift+R", "Zoom to the image's next / previous suggested region"],
       ["←  →", "Previous / next image"],
       ["G", "Back to the image grid"],
       ["Enter", "Open the focused image (grid)"],

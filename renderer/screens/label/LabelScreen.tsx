@@ -300,14 +300,18 @@ export function LabelScreen({
     canvasRef.current?.showRect(r);
   }, []);
 
-  const nextRegion = useCallback(() => {
-    if (regions.length === 0) {
-      pushToast("info", "No suggested regions on this image.");
-      return;
-    }
-    const at = regions.findIndex((r) => r.id === activeRegion);
-    showRegion(regions[(at + 1) % regions.length]);
-  }, [regions, activeRegion, showRegion]);
+  const stepRegion = useCallback(
+    (step: 1 | -1) => {
+      if (regions.length === 0) {
+        pushToast("info", "No suggested regions on this image.");
+        return;
+      }
+      const at = regions.findIndex((r) => r.id === activeRegion);
+      const from = at < 0 && step < 0 ? 0 : at;
+      showRegion(regions[(from + step + regions.length) % regions.length]);
+    },
+    [regions, activeRegion, showRegion],
+  );
 
   /** Accepts the prediction on the unlabeled pixels inside a suggested region. */
   const acceptRegion = useCallback(
@@ -486,7 +490,9 @@ export function LabelScreen({
       case "n":
         return void nextSuggestion();
       case "r":
-        return nextRegion();
+        return stepRegion(1);
+      case "R":
+        return stepRegion(-1);
       case "ArrowRight":
       case "PageDown":
         return void go(neighbors?.next ?? null);
