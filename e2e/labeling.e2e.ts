@@ -188,6 +188,11 @@ describe("labeling in the browser", () => {
       .waitFor({ timeout: 60_000 });
     await page.getByTestId("loss-chart").waitFor({ timeout: 60_000 });
     await page.getByTestId("training-state").getByText("done").waitFor({ timeout: 90_000 });
+    // The open image gets its prediction layer and suggested regions without being reopened.
+    await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
+    const openId = inStore((s) => s.imagesByName("garden-02.png")[0].id);
+    const openRegions = inStore((s) => storedSuggestions(s)).find((q) => q.imageId === openId)?.regions ?? [];
+    await expect.poll(() => page.getByTestId("region-row").count()).toBe(openRegions.length);
     // The round: what the model learned from (hand-drawn px, no accepted ones yet).
     const drawn = inStore((s) => s.summary().humanPixels);
     await page

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { ImageItem, MaskChange, Suggestion } from "../../../app/api/types.ts";
+import type { ClassDef, ImageItem, MaskChange, PredictionData, Suggestion } from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
 import { useApp } from "../../state/app-context.tsx";
 import { navigate } from "../../state/route.ts";
@@ -108,7 +108,7 @@ export function LabelScreen({
   imageId: number;
   onToggleTraining: () => void;
 }) {
-  const { api, project } = useApp();
+  const { api, project, onEvent } = useApp();
   const classes = useMemo(() => project?.classes ?? [], [project]);
   const palette = useMemo(() => classPalette(classes), [classes]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -130,6 +130,16 @@ export function LabelScreen({
   const [acceptPercent, setAcceptPercent] = useState(DEFAULT_ACCEPT_PERCENT);
   const [regions, setRegions] = useState<Suggestion["regions"]>([]);
   const [activeRegion, setActiveRegion] = useState<number | null>(null);
+  // Bumped when a training run has stored new predictions (and the next queue): the open image's
+  // prediction layers and suggested regions are fetched again, labels and view untouched.
+  const [predictionsVersion, setPredictionsVersion] = useState(0);
+  useEffect(
+    () =>
+      onEvent((e) => {
+        if (e.type === "predictions.changed") setPredictionsVersion((v) => v + 1);
+      }),
+    [onEvent],
+  );
   useEffect(() => {
     let live = true;
     setRegions([]);
@@ -143,7 +153,7 @@ export function LabelScreen({
     return () => {
       live = false;
     };
-  }, [api, imageId]);
+  }, [api, imageId, predictionsVersion]);
   const canvasRef = useRef<CanvasHandle>(null);
   const acceptedCount = useRef(0);
   acceptedCount.current = acceptedPixels;
@@ -226,12 +236,7 @@ export function LabelScreen({
         classPalette(classes),
         decodeRleBase64(mask.classesRle, n),
       );
-      const prediction = pred
-        ? new RasterLayer(pred.width, pred.height, classPalette(classes), decodeRleBase64(pred.classesRle, n))
-        : null;
-      const uncertainty = pred?.uncertaintyRle
-        ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
-        : null;
+      const { prediction, uncertainty } = predictionLayers(pred, classes);
       const accepted = hatchLayer(null, mask);
       setAcceptedPixels(mask.acceptedPixels);
       setLoaded({ item, image, labels, accepted, prediction, uncertainty, version: mask.version });
@@ -246,6 +251,28 @@ export function LabelScreen({
       cancelled = true;
     };
   }, [api, imageId]);
+
+  // New predictions while the image is open: swap in its new prediction layers.
+  useEffect(() => {
+    if (predictionsVersion === 0) return;
+    let cancelled = false;
+    const l = loadedRef.current;
+    if (!l) return;
+    Promise.all([
+      api.call("predictions.get", { imageId: l.item.id }),
+      api.call("images.get", { id: l.item.id }),
+    ])
+      .then(([pred, item]) => {
+        const now = loadedRef.current;
+        if (cancelled || now?.item.id !== item.id) return;
+        setLoaded({ ...now, item, ...predictionLayers(pred, classes) });
+        setStats({ labeledPixels: item.labeledPixels, status: item.status });
+      })
+      .catch(toastError);
+    return () => {
+      cancelled = true;
+    };
+  }, [api, predictionsVersion, classes]);
 
   useEffect(() => {
     if (!loaded) return;
@@ -751,6 +778,26 @@ export function LabelScreen({
       </div>
     </div>
   );
+}
+
+/** The prediction's class and uncertainty layers (none before the image is predicted). */
+function predictionLayers(
+  pred: PredictionData | null,
+  classes: ClassDef[],
+): { prediction: RasterLayer | null; uncertainty: RasterLayer | null } {
+  if (!pred) return { prediction: null, uncertainty: null };
+  const n = pred.width * pred.height;
+  return {
+    prediction: new RasterLayer(
+      pred.width,
+      pred.height,
+      classPalette(classes),
+      decodeRleBase64(pred.classesRle, n),
+    ),
+    uncertainty: pred.uncertaintyRle
+      ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
+      : null,
+  };
 }
 
 function SaveBadge({ state, lastSaved }: { state: SaveState; lastSaved: Date | null }) {
