@@ -193,6 +193,9 @@ describe("labeling in the browser", () => {
     const openId = inStore((s) => s.imagesByName("garden-02.png")[0].id);
     const openRegions = inStore((s) => storedSuggestions(s)).find((q) => q.imageId === openId)?.regions ?? [];
     await expect.poll(() => page.getByTestId("region-row").count()).toBe(openRegions.length);
+    // Nothing of the new round is done yet (garden-02 was labeled before the queue was picked).
+    const queued = inStore((s) => storedSuggestions(s)).length;
+    await page.getByTestId("queue-progress").getByText(`0 of ${queued} done`).waitFor();
     // The round: what the model learned from (hand-drawn px, no accepted ones yet).
     const drawn = inStore((s) => s.summary().humanPixels);
     await page
@@ -229,6 +232,8 @@ describe("labeling in the browser", () => {
     );
     expect(rows[rows.length - 1]).toMatchObject({ tool: "accept", modelId: 1 });
     expect(inStore((s) => s.summary().acceptedPixels)).toBeGreaterThan(0);
+    // A queued image worked on: the round's count goes up.
+    await page.getByTestId("queue-progress").getByText(`1 of ${queued} done`).waitFor();
 
     // N walks the suggestion queue in rank order and says when it is at its end.
     const queue = inStore((s) => storedSuggestions(s)).map((q) => q.image);

@@ -100,6 +100,14 @@ export function modelWithoutQueue(store: ProjectStore): number | null {
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
   const model = shownQueueModel(store);
   if (model === null) return [];
+  const picked = (
+    store.db
+      .prepare("SELECT MIN(created_at) AS at FROM suggestions WHERE model_id = ? AND strategy = 'uncertainty'")
+      .get(model) as { at: string }
+  ).at;
+  const worked = store.db.prepare(
+    "SELECT 1 FROM strokes WHERE image_id = ? AND undone = 0 AND tool != 'import' AND created_at >= ? LIMIT 1",
+  );
   return storedSuggestions(store, "uncertainty", model)
     .slice(0, limit)
     .map((q) => ({
@@ -109,6 +117,7 @@ export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
       rank: q.rank,
       regions: q.regions,
       status: (store.image(q.imageId)?.status ?? "suggested") as ImageStatus,
+      worked: worked.get(q.imageId, picked) !== undefined,
     }));
 }
 

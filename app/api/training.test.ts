@@ -98,6 +98,8 @@ describe("training from the app", () => {
       ["c.png", null],
     ]);
     expect(queue.map((q) => q.rank)).toEqual([1, 2]);
+    // Labeled before the queue was picked: not worked on in this round yet.
+    expect(queue.map((q) => q.worked)).toEqual([false, false]);
 
     // Accepting a suggested region labels its unlabeled pixels with the prediction, inside the
     // region only, as accepted labels of model 1; the hand-drawn ones stay.
@@ -130,8 +132,13 @@ describe("training from the app", () => {
     await expect(
       service.call("suggestions.acceptRegion", { imageId: first.imageId, regionId: 99 }),
     ).rejects.toThrow(`${first.name} has no suggested region 99`);
+    const workedOn = (await service.call("suggestions.list", { limit: 10 })) as Suggestion[];
+    expect(workedOn.map((q) => q.worked)).toEqual([true, false]);
     await service.call("masks.undo", { imageId: first.imageId });
     expect(store0.mask(first.imageId).sources).toEqual(before.sources);
+    // Undone: not worked on after all.
+    const undone = (await service.call("suggestions.list", { limit: 10 })) as Suggestion[];
+    expect(undone.map((q) => q.worked)).toEqual([false, false]);
 
     // A model without a queue (predicted by the CLI, or stopped while picking) gets one when asked;
     // requests during the pick wait for the same one.

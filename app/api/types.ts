@@ -111,6 +111,8 @@ export interface Suggestion {
   rank: number;
   /** where to look in the image, best first */
   regions: SuggestedRegion[];
+  /** labels were drawn, erased or accepted on it since the queue was picked (not undone) */
+  worked: boolean;
 }
 
 export interface LossPoint {

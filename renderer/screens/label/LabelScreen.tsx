@@ -128,7 +128,13 @@ export function LabelScreen({
   const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
   const [acceptedPixels, setAcceptedPixels] = useState(0);
   const [acceptPercent, setAcceptPercent] = useState(DEFAULT_ACCEPT_PERCENT);
-  const [regions, setRegions] = useState<Suggestion["regions"]>([]);
+  // The suggestion queue: this image's regions, and how much of the round is done.
+  const [queue, setQueue] = useState<Suggestion[]>([]);
+  const regions = useMemo(() => queue.find((s) => s.imageId === imageId)?.regions ?? [], [queue, imageId]);
+  const queued = useRef(new Set<number>());
+  queued.current = new Set(queue.map((s) => s.imageId));
+  // Bumped after a save on a queued image, so "worked" is fetched again.
+  const [queueVersion, setQueueVersion] = useState(0);
   const [activeRegion, setActiveRegion] = useState<number | null>(null);
   // Bumped when a training run has stored new predictions (and the next queue): the open image's
   // prediction layers and suggested regions are fetched again, labels and view untouched.
@@ -140,20 +146,20 @@ export function LabelScreen({
       }),
     [onEvent],
   );
+  useEffect(() => setActiveRegion(null), [imageId, predictionsVersion]);
   useEffect(() => {
     let live = true;
-    setRegions([]);
-    setActiveRegion(null);
     api
-      .call("suggestions.list", { limit: 100 })
+      .call("suggestions.list", { limit: 500 })
       .then((list) => {
-        if (live) setRegions(list.find((s) => s.imageId === imageId)?.regions ?? []);
+        if (live) setQueue(list);
       })
       .catch(() => undefined); // no suggestions yet is normal
     return () => {
       live = false;
     };
-  }, [api, imageId, predictionsVersion]);
+  }, [api, imageId, predictionsVersion, queueVersion]);
+  const worked = queue.filter((s) => s.worked).length;
   const canvasRef = useRef<CanvasHandle>(null);
   const acceptedCount = useRef(0);
   acceptedCount.current = acceptedPixels;
@@ -183,6 +189,7 @@ export function LabelScreen({
     const l = loadedRef.current;
     if (l && l.item.id === c.imageId) l.version = c.version;
     setStats({ labeledPixels: c.labeledPixels, status: c.status });
+    if (queued.current.has(c.imageId)) setQueueVersion((v) => v + 1);
   }, []);
   const saver = useSaver(onSaved, () => void reloadMask());
 
@@ -587,6 +594,17 @@ export function LabelScreen({
           >
             Next suggestion <kbd>N</kbd>
           </button>
+          {queue.length > 0 && (
+            <span
+              className="queue-progress"
+              data-testid="queue-progress"
+              title="Suggested images you have labeled, corrected or accepted since the last training picked them. When they are done, train again (T) for the next round."
+            >
+              {worked === queue.length
+                ? `all ${queue.length} done: train again (T)`
+                : `${worked} of ${queue.length} done`}
+            </span>
+          )}
         </div>
         <SaveBadge state={saver.state} lastSaved={saver.lastSaved} />
       </Header>
