@@ -102,7 +102,9 @@ export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
   if (model === null) return [];
   const picked = (
     store.db
-      .prepare("SELECT MIN(created_at) AS at FROM suggestions WHERE model_id = ? AND strategy = 'uncertainty'")
+      .prepare(
+        "SELECT MIN(created_at) AS at FROM suggestions WHERE model_id = ? AND strategy = 'uncertainty'",
+      )
       .get(model) as { at: string }
   ).at;
   const worked = store.db.prepare(
