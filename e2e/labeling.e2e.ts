@@ -244,10 +244,13 @@ describe("labeling in the browser", () => {
     // Its suggested regions are listed; R zooms to the first, Accept labels it with the prediction.
     const top = inStore((s) => storedSuggestions(s))[0];
     await expect.poll(() => page.getByTestId("region-row").count()).toBe(top.regions.length);
-    const fitZoom = await page.getByTestId("zoom").textContent();
+    await page.getByTestId("canvas").waitFor();
+    const zoom = async () => parseInt((await page.getByTestId("zoom").textContent()) ?? "0", 10);
+    const fitZoom = await zoom();
     await page.keyboard.press("r");
     await page.locator("[data-testid=region-row].active").first().waitFor();
-    await expect.poll(() => page.getByTestId("zoom").textContent()).not.toBe(fitZoom);
+    // The region fills much of the view: far closer than the whole image fitted.
+    await expect.poll(zoom).toBeGreaterThan(2 * fitZoom);
     await screenshot(page, "06a-suggested-region");
     if (top.regions.length > 1) {
       // Shift+R goes back: from the first region to the last.
@@ -438,6 +441,20 @@ describe("labeling in the browser", () => {
     } finally {
       fs.rmSync(file, { force: true });
       fs.renameSync(file + ".moved", file);
+    }
+  });
+
+  it("opens at the project's images when its address is opened with a project open", async () => {
+    const fresh = await newPage(browser);
+    try {
+      await fresh.page.goto(server.url);
+      await fresh.page.getByTestId("grid-count").getByText("3 images").waitFor();
+      expect(new URL(fresh.page.url()).hash).toBe("#/browse");
+      // The start screen is still where "#/" says.
+      await fresh.page.goto(`${server.url}#/`);
+      await fresh.page.getByTestId("new-name").waitFor();
+    } finally {
+      await fresh.context.close();
     }
   });
 });

@@ -26,6 +26,11 @@ export function App() {
   useEffect(() => {
     if (info && !project && route.screen !== "start") navigate({ screen: "start" });
   }, [info, project, route.screen]);
+  // Opened at no particular place (no hash) while a project is open (`pixelloop serve P`, the
+  // demo): straight to its images. The start screen stays one click away (the logo, "#/").
+  useEffect(() => {
+    if (info?.project && location.hash === "") navigate({ screen: "browse" });
+  }, [info]);
 
   useKeydown((e) => {
     if (isTyping(e)) return;

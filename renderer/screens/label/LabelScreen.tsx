@@ -330,8 +330,9 @@ export function LabelScreen({
 
   /** Zooms to a suggested region (R walks them in order). */
   const showRegion = useCallback((r: Suggestion["regions"][number]) => {
+    if (!canvasRef.current) return; // the image is not shown (yet)
     setActiveRegion(r.id);
-    canvasRef.current?.showRect(r);
+    canvasRef.current.showRect(r);
   }, []);
 
   const stepRegion = useCallback(
