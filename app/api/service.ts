@@ -256,7 +256,11 @@ export class PixelloopService {
 
       "classes.list": () => this.requireStore().classes(),
 
-      "images.list": (req) => listImageItems(this.requireStore(), req),
+      "images.list": async (req) => {
+        // Listing by the queue needs one: a model predicted by the CLI gets its queue picked here.
+        if (req.sort === "suggested") await this.ensureQueue();
+        return listImageItems(this.requireStore(), req);
+      },
       "images.get": (req) => {
         const item = imageItem(this.requireStore(), req.id);
         if (!item) throw new ApiError(404, `no image with id ${req.id}`);

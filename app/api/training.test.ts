@@ -144,12 +144,15 @@ describe("training from the app", () => {
     // requests during the pick wait for the same one.
     const store = service.project!;
     store.db.prepare("DELETE FROM suggestions").run();
-    const [again, twice] = (await Promise.all([
+    // The grid's "suggested first" asks for one too.
+    const [listed, again, twice] = (await Promise.all([
+      service.call("images.list", { limit: 10, sort: "suggested" }),
       service.call("suggestions.list", { limit: 10 }),
       service.call("suggestions.list", { limit: 10 }),
-    ])) as Suggestion[][];
+    ])) as [ImageList, Suggestion[], Suggestion[]];
     expect(again).toEqual(queue);
     expect(twice).toEqual(queue);
+    expect(listed.items.map((i) => i.suggestedRank)).toEqual([1, 2, null]);
     expect((store.db.prepare("SELECT COUNT(*) AS n FROM suggestions").get() as { n: number }).n).toBe(2);
 
     // Exporting masks lets other requests through between images: a stroke sent right after the
