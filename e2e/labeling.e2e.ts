@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { storedSuggestions } from "../app/loop/suggest.ts";
+import { suggestions } from "../app/api/image-queries.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { Source } from "../app/labels/mask.ts";
 import { drawStroke, launch, newPage, sampleImages, screenshot, serve, type Served } from "./harness.ts";
@@ -235,7 +236,7 @@ describe("labeling in the browser", () => {
     // A queued image worked on: the round's count goes up.
     await page.getByTestId("queue-progress").getByText(`1 of ${queued} done`).waitFor();
 
-    // N walks the suggestion queue in rank order and says when it is at its end.
+    // The suggestion queue, from its first image.
     const queue = inStore((s) => storedSuggestions(s)).map((q) => q.image);
     expect(queue.length).toBeGreaterThan(1);
     await page.evaluate(`location.hash = "#/image/${inStore((s) => s.imagesByName(queue[0])[0].id)}"`);
@@ -297,18 +298,39 @@ describe("labeling in the browser", () => {
       "the region's acceptance undone",
     );
 
-    for (const name of queue.slice(1)) {
+    // N goes to the next suggested image not worked on yet in this round (rank order, then
+    // around to earlier ones), and says when the round is done. Label each image it shows.
+    const nextTodo = (current: number) => {
+      const list = inStore((s) => suggestions(s, 500));
+      const at = list.findIndex((q) => q.imageId === current);
+      const todo = (q: (typeof list)[number]) => !q.worked && q.imageId !== current;
+      return list.slice(at + 1).find(todo) ?? list.slice(0, Math.max(0, at)).find(todo) ?? null;
+    };
+    let current = inStore((s) => s.imagesByName(queue[0])[0].id);
+    let visited = 0;
+    await page.keyboard.press("b"); // brush (the accept tool was on)
+    for (let pick = nextTodo(current); pick; pick = nextTodo(current)) {
       await page.keyboard.press("n");
-      await page.getByTestId("image-title").getByText(name).waitFor();
+      await page.getByTestId("image-title").getByText(pick.name).waitFor();
+      current = pick.imageId;
+      visited++;
+      if (!nextTodo(current)) {
+        await page.keyboard.press("n");
+        await page
+          .getByText(`This is the last of the ${queue.length} suggested images not done yet`)
+          .waitFor();
+      }
+      await page.getByTestId("canvas").waitFor();
+      await drawStroke(page, [
+        [0.3, 0.5],
+        [0.35, 0.5],
+      ]);
+      await expectSaved(page);
     }
+    expect(visited).toBeGreaterThan(0);
     await page.keyboard.press("n");
-    await page
-      .getByText(`That was the last of ${queue.length} suggested images.`, { exact: false })
-      .waitFor();
-    await page
-      .getByTestId("image-title")
-      .getByText(queue[queue.length - 1])
-      .waitFor();
+    await page.getByText(`All ${queue.length} suggested images are done.`).waitFor();
+    await page.getByTestId("queue-progress").getByText(`all ${queue.length} done: train again (T)`).waitFor();
 
     // The grid lists the queue first when asked, each tile with its place in it.
     await page.keyboard.press("g");

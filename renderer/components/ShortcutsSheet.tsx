@@ -29,7 +29,7 @@ const GROUPS: { title: string; items: [string, string][] }[] = [
   {
     title: "Moving around",
     items: [
-      ["N", "Next suggested image (unsure, and unlike what is labeled)"],
+      ["N", "Next suggested image not done yet (unsure, and unlike what is labeled)"],
       ["R / Shift+R", "Zoom to the image's next / previous suggested region"],
       ["←  →", "Previous / next image"],
       ["G", "Back to the image grid"],

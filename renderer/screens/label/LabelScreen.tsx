@@ -440,14 +440,20 @@ export function LabelScreen({
         );
         return;
       }
-      // The queue in rank order: from a suggested image to the one ranked after it, from any
+      // The queue in rank order, skipping images already worked on in this round: from a
+      // suggested image to the next one ranked after it (then around to earlier ones), from any
       // other image to the first. (Not "the first one but this": that goes back and forth.)
       const at = list.findIndex((s) => s.imageId === imageId);
-      const pick = at === -1 ? list[0] : list[at + 1];
+      const todo = (s: Suggestion) => !s.worked && s.imageId !== imageId;
+      const pick = list.slice(at + 1).find(todo) ?? list.slice(0, Math.max(0, at)).find(todo);
+      setQueue(list);
       if (!pick) {
+        const n = `${list.length} suggested ${list.length === 1 ? "image" : "images"}`;
         pushToast(
           "info",
-          `That was the last of ${list.length} suggested ${list.length === 1 ? "image" : "images"}. Train again (T) for new suggestions.`,
+          at !== -1 && !list[at].worked
+            ? `This is the last of the ${n} not done yet; then train again (T) for new suggestions.`
+            : `All ${n} are done. Train again (T) for new suggestions.`,
         );
         return;
       }
@@ -591,7 +597,7 @@ export function LabelScreen({
             className="primary"
             data-testid="next-suggestion"
             onClick={() => void nextSuggestion()}
-            title="Next suggested image: unsure, and unlike what is labeled (N)"
+            title="Next suggested image not done yet in this round: unsure, and unlike what is labeled (N)"
           >
             Next suggestion <kbd>N</kbd>
           </button>
