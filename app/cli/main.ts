@@ -18,6 +18,7 @@ import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { out, withStore } from "./shared.ts";
+import { suggestions } from "../api/image-queries.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -153,6 +154,7 @@ function buildProgram(): Command {
           labeledFraction: fraction,
           strokes: s.strokes,
           models: s.models,
+          queue: roundQueue(store),
         };
         if (o.json) return out(JSON.stringify(status));
         out(`${status.name} (${store.file})`);
@@ -164,6 +166,10 @@ function buildProgram(): Command {
           `labels:  ${s.labeledPixels} of ${s.totalPixels} pixels (${(fraction * 100).toFixed(2)}%); ${s.humanPixels} drawn, ${s.acceptedPixels} accepted from predictions`,
         );
         out(`models:  ${s.models}`);
+        if (status.queue)
+          out(
+            `round:   ${status.queue.worked} of ${status.queue.images} suggested images worked on since the queue was picked (pixelloop suggest)`,
+          );
       });
     });
 
@@ -368,4 +374,10 @@ function buildProgram(): Command {
   registerLoopCommands(program);
   registerServeCommand(program);
   return program;
+}
+
+/** The app's suggestion queue and how much of it is done this round (null before one is picked). */
+function roundQueue(store: ProjectStore): { images: number; worked: number } | null {
+  const q = suggestions(store, Number.MAX_SAFE_INTEGER);
+  return q.length ? { images: q.length, worked: q.filter((x) => x.worked).length } : null;
 }

@@ -216,6 +216,13 @@ describe("train / predict / eval through the CLI", () => {
     const cleared = await cli("accept", project, "img3.png", "--clear", "--json");
     expect(JSON.parse(cleared.stdout)).toEqual({ image: "img3.png", clearedPixels: W * H });
     await cli("accept", project, "img3.png", "--min-confidence", "0"); // back, for the rounds below
+    // status: the round's queue (the last one picked) and how much of it was worked on since.
+    const st = JSON.parse((await cli("status", project, "--json")).stdout) as { queue: unknown };
+    const inQueue = randomRegions.suggestions.filter((s) => s.image === "img3.png").length;
+    expect(st.queue).toEqual({ images: 2, worked: inQueue });
+    expect((await cli("status", project)).stdout).toContain(
+      `round:   ${inQueue} of 2 suggested images worked on since the queue was picked`,
+    );
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(
       (err: unknown) => err,
     );
