@@ -246,6 +246,10 @@ describe("labeling in the browser", () => {
     const top = inStore((s) => storedSuggestions(s))[0];
     await expect.poll(() => page.getByTestId("region-row").count()).toBe(top.regions.length);
     await page.getByTestId("canvas").waitFor();
+    // Each says what the model predicts in it, by class and share.
+    expect(await page.getByTestId("region-mix").first().textContent()).toMatch(
+      /^(background|object|sky) \d+%( · (background|object|sky) \d+%)?$/,
+    );
     const zoom = async () => parseInt((await page.getByTestId("zoom").textContent()) ?? "0", 10);
     const fitZoom = await zoom();
     await page.keyboard.press("r");

@@ -16,6 +16,7 @@ import {
 } from "./LabelCanvas.tsx";
 import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { useSaver, type SaveState } from "./use-saver.ts";
+import { regionMix } from "./region-mix.ts";
 import { Header } from "../../components/Header.tsx";
 
 interface Loaded {
@@ -160,6 +161,12 @@ export function LabelScreen({
     };
   }, [api, imageId, predictionsVersion, queueVersion]);
   const worked = queue.filter((s) => s.worked).length;
+  // What the model predicts in each region (shown under its name).
+  const prediction = loaded?.prediction ?? null;
+  const mixes = useMemo(
+    () => (prediction ? regions.map((r) => regionMix(prediction.values, prediction.width, r)) : []),
+    [regions, prediction],
+  );
   const canvasRef = useRef<CanvasHandle>(null);
   const acceptedCount = useRef(0);
   acceptedCount.current = acceptedPixels;
@@ -724,6 +731,17 @@ export function LabelScreen({
                   >
                     <span className="region-name">
                       {i + 1} · {r.width}×{r.height}
+                      {mixes[i] && mixes[i].length > 0 && (
+                        <span className="region-mix" data-testid="region-mix">
+                          {mixes[i]
+                            .slice(0, 2)
+                            .map(
+                              (m) =>
+                                `${classes.find((c) => c.idx === m.classIdx)?.name ?? `class ${m.classIdx}`} ${Math.round(100 * m.share)}%`,
+                            )
+                            .join(" · ")}
+                        </span>
+                      )}
                     </span>
                     <button
                       type="button"
