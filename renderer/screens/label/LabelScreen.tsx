@@ -16,7 +16,7 @@ import {
 } from "./LabelCanvas.tsx";
 import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { useSaver, type SaveState } from "./use-saver.ts";
-import { regionMix } from "./region-mix.ts";
+import { RegionsPanel } from "./RegionsPanel.tsx";
 import { Header } from "../../components/Header.tsx";
 
 interface Loaded {
@@ -161,12 +161,6 @@ export function LabelScreen({
     };
   }, [api, imageId, predictionsVersion, queueVersion]);
   const worked = queue.filter((s) => s.worked).length;
-  // What the model predicts in each region (shown under its name).
-  const prediction = loaded?.prediction ?? null;
-  const mixes = useMemo(
-    () => (prediction ? regions.map((r) => regionMix(prediction.values, prediction.width, r)) : []),
-    [regions, prediction],
-  );
   const canvasRef = useRef<CanvasHandle>(null);
   const acceptedCount = useRef(0);
   acceptedCount.current = acceptedPixels;
@@ -715,60 +709,14 @@ export function LabelScreen({
               <dd>{titleItem?.score != null ? titleItem.score.toFixed(3) : "no prediction yet"}</dd>
             </dl>
           </section>
-          {regions.length > 0 && (
-            <section className="panel" aria-label="Suggested regions">
-              <h3>Suggested regions</h3>
-              <p className="hint">
-                Where the model is least sure. Look (R shows the next), then scribble there, or accept the
-                prediction inside and paint over what it got wrong.
-              </p>
-              <ol className="region-list">
-                {regions.map((r, i) => (
-                  <li
-                    key={r.id}
-                    data-testid="region-row"
-                    className={r.id === activeRegion ? "active" : undefined}
-                  >
-                    <span className="region-name">
-                      {i + 1} · {r.width}×{r.height}
-                      {mixes[i] && mixes[i].length > 0 && (
-                        <span className="region-mix" data-testid="region-mix">
-                          {mixes[i]
-                            .slice(0, 2)
-                            .map(
-                              (m) =>
-                                `${classes.find((c) => c.idx === m.classIdx)?.name ?? `class ${m.classIdx}`} ${Math.round(100 * m.share)}%`,
-                            )
-                            .join(" · ")}
-                        </span>
-                      )}
-                    </span>
-                    <button
-                      type="button"
-                      className="ghost"
-                      onClick={() => showRegion(r)}
-                      title="Zoom to it (R)"
-                    >
-                      Show
-                    </button>
-                    <button
-                      type="button"
-                      data-testid="accept-region"
-                      disabled={!loaded?.prediction}
-                      onClick={() => acceptRegion(r, i + 1)}
-                      title={
-                        loaded?.prediction
-                          ? "Label the unlabeled pixels inside it with the prediction"
-                          : "No prediction yet"
-                      }
-                    >
-                      Accept
-                    </button>
-                  </li>
-                ))}
-              </ol>
-            </section>
-          )}
+          <RegionsPanel
+            regions={regions}
+            prediction={loaded?.prediction ?? null}
+            classes={classes}
+            activeRegion={activeRegion}
+            onShow={showRegion}
+            onAccept={acceptRegion}
+          />
           <section className="panel" aria-label="Accept predictions">
             <h3>Accept predictions</h3>
             <p className="hint">
