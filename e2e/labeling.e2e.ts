@@ -89,6 +89,9 @@ describe("labeling in the browser", () => {
     await page.getByTestId("tile-1").click();
     await page.getByTestId("canvas").waitFor();
     await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
+    // No model yet: the start queue (varied images to label first) is the round.
+    await page.getByTestId("queue-progress").getByText("0 of 3 done").waitFor();
+    expect(inStore((s) => s.image(1)?.status)).toBe("suggested");
 
     await page.keyboard.press("2");
     await expect(page.getByTestId("active-class").textContent()).resolves.toBe("object");
@@ -105,6 +108,7 @@ describe("labeling in the browser", () => {
     );
     expect(first[0]).toMatchObject({ tool: "brush", classIdx: 1, undone: false });
     expect(first[0].points.length).toBeGreaterThan(3);
+    await page.getByTestId("queue-progress").getByText("1 of 3 done").waitFor();
 
     await page.keyboard.press("3");
     await expect(page.getByTestId("active-class").textContent()).resolves.toBe("sky");

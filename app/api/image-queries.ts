@@ -1,4 +1,5 @@
 import { storedSuggestions } from "../loop/suggest.ts";
+import { START_STRATEGY } from "../loop/start-queue.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import { toImageRow, type ImageDbRow, type ProjectStore } from "../store/project-store.ts";
 import type { ImageStatus, Split } from "../store/types.ts";
@@ -13,7 +14,7 @@ const COLUMNS = `i.id, i.path, i.name, i.sha256, i.width, i.height, i.channels, 
   i.added_at, m.labeled_pixels, m.version, p.score, q.rank AS suggested_rank`;
 const JOINS = `FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
   LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @model
-  LEFT JOIN suggestions q ON q.image_id = i.id AND q.strategy = 'uncertainty' AND q.model_id = @queue`;
+  LEFT JOIN suggestions q ON q.image_id = i.id AND q.strategy = @queueStrategy AND q.model_id IS @queueModel`;
 
 const ORDER: Record<ImageSort, string> = {
   id: "i.id",
@@ -23,20 +24,36 @@ const ORDER: Record<ImageSort, string> = {
   suggested: "q.rank IS NULL, q.rank, i.id",
 };
 
+/** The suggestion queue the app shows (see shownQueue). */
+interface ShownQueue {
+  model: number | null;
+  strategy: string;
+}
+
 /**
- * The model whose suggestion queue the app shows: the latest model with predictions; while its
- * queue is not picked yet, the newest queue there is. Null before any prediction or queue.
+ * The queue the app shows: the latest model with predictions; while its queue is not picked yet,
+ * the newest model queue there is; before any prediction, the start queue (start-queue.ts).
  */
-function shownQueueModel(store: ProjectStore): number | null {
+function shownQueue(store: ProjectStore): ShownQueue | null {
   const latest = latestPredictionModelId(store);
-  if (latest === null) return null;
+  if (latest === null) {
+    const start = store.db
+      .prepare("SELECT 1 FROM suggestions WHERE strategy = ? LIMIT 1")
+      .get(START_STRATEGY);
+    return start ? { model: null, strategy: START_STRATEGY } : null;
+  }
   const row = store.db
     .prepare(
       `SELECT model_id FROM suggestions WHERE strategy = 'uncertainty' AND model_id IS NOT NULL
        ORDER BY model_id = ? DESC, model_id DESC LIMIT 1`,
     )
     .get(latest) as { model_id: number } | undefined;
-  return row?.model_id ?? null;
+  return row ? { model: row.model_id, strategy: "uncertainty" } : null;
+}
+
+function queueParams(store: ProjectStore): { queueModel: number | null; queueStrategy: string | null } {
+  const q = shownQueue(store);
+  return { queueModel: q?.model ?? null, queueStrategy: q?.strategy ?? null };
 }
 
 export interface ImageFilter {
@@ -52,7 +69,7 @@ export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
   const where: string[] = [];
   const params: Record<string, string | number | null> = {
     model: latestPredictionModelId(store),
-    queue: shownQueueModel(store),
+    ...queueParams(store),
   };
   if (q.status) {
     where.push("i.status = @status");
@@ -79,7 +96,7 @@ export function listImageItems(store: ProjectStore, q: ImageFilter): ImageList {
 export function imageItem(store: ProjectStore, id: number): ImageItem | undefined {
   const row = store.db
     .prepare(`SELECT ${COLUMNS} ${JOINS} WHERE i.id = @id`)
-    .get({ id, model: latestPredictionModelId(store), queue: shownQueueModel(store) }) as Row | undefined;
+    .get({ id, model: latestPredictionModelId(store), ...queueParams(store) }) as Row | undefined;
   return row && toItem(row);
 }
 
@@ -93,34 +110,39 @@ export function modelWithoutQueue(store: ProjectStore): number | null {
 }
 
 /**
- * Images to label next: the stored suggestion queue of the latest model (app/loop: uncertainty
- * with diversity, regions per image); while it has none yet (its queue is being picked), the
- * newest queue there is.
+ * Images to label next: the queue the app shows (shownQueue: the latest model's, uncertainty with
+ * diversity and regions per image; before any model, the start queue of varied images).
  */
 export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
-  const model = shownQueueModel(store);
-  if (model === null) return [];
-  const picked = (
-    store.db
-      .prepare(
-        "SELECT MIN(created_at) AS at FROM suggestions WHERE model_id = ? AND strategy = 'uncertainty'",
-      )
-      .get(model) as { at: string }
-  ).at;
+  const shown = shownQueue(store);
+  if (shown === null) return [];
+  const rows = store.db
+    .prepare(
+      `SELECT s.image_id, i.name, i.status, s.rank, s.score, s.regions, s.created_at FROM suggestions s
+       JOIN images i ON i.id = s.image_id WHERE s.strategy = ? AND s.model_id IS ? ORDER BY s.rank LIMIT ?`,
+    )
+    .all(shown.strategy, shown.model, limit) as {
+    image_id: number;
+    name: string;
+    status: ImageStatus;
+    rank: number;
+    score: number;
+    regions: string;
+    created_at: string;
+  }[];
+  // Worked on since the queue was picked: a stroke (drawn, erased, accepted) not undone.
   const worked = store.db.prepare(
     "SELECT 1 FROM strokes WHERE image_id = ? AND undone = 0 AND tool != 'import' AND created_at >= ? LIMIT 1",
   );
-  return storedSuggestions(store, "uncertainty", model)
-    .slice(0, limit)
-    .map((q) => ({
-      imageId: q.imageId,
-      name: q.image,
-      score: q.score,
-      rank: q.rank,
-      regions: q.regions,
-      status: (store.image(q.imageId)?.status ?? "suggested") as ImageStatus,
-      worked: worked.get(q.imageId, picked) !== undefined,
-    }));
+  return rows.map((r) => ({
+    imageId: r.image_id,
+    name: r.name,
+    score: r.score,
+    rank: r.rank,
+    regions: JSON.parse(r.regions) as Suggestion["regions"],
+    status: r.status,
+    worked: worked.get(r.image_id, r.created_at) !== undefined,
+  }));
 }
 
 function toItem(r: Row): ImageItem {

@@ -35,6 +35,7 @@ import {
 } from "./image-queries.ts";
 import { pickSuggestionsInWorker } from "../ml/prediction-worker.ts";
 import { saveSuggestions } from "../loop/suggest.ts";
+import { pickStartQueue, startQueueStale } from "../loop/start-queue.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
@@ -195,6 +196,19 @@ export class PixelloopService {
     // A run in progress picks its model's queue itself when its predictions are done.
     if (this.training.busy()) return;
     const store = this.requireStore();
+    // No model yet: the start queue (varied images to label first), again after an import.
+    if (startQueueStale(store)) {
+      this.picking = pickStartQueue(store, APP_QUEUE_LENGTH)
+        .then(() => undefined)
+        .catch((e: unknown) => {
+          if (this.store === store) throw e; // else the project was closed meanwhile
+        })
+        .finally(() => {
+          this.picking = null;
+        });
+      await this.picking;
+      return;
+    }
     const modelId = modelWithoutQueue(store);
     const key = `${store.file}#${modelId}`;
     if (modelId === null || this.picked.has(key)) return;

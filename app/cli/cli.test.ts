@@ -113,4 +113,18 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(withBad.stdout).toMatch(/imported 1 images/);
     expect(withBad.stdout).toMatch(/error: .*mask is 2x2 but image .* is \d+x\d+/);
   });
+
+  it("suggests the images to label first before any model exists", () => {
+    const p = path.join(t.dir, "fresh.pxl");
+    expect(run("init", p, "--classes", "road,car,sky").code).toBe(0);
+    expect(run("import", p, path.join(CAMVID, "val/images")).code).toBe(0); // 30 unlabeled images
+    const sg = run("suggest", p, "--n", "4", "--json");
+    expect(sg.code).toBe(0);
+    const { suggestions } = JSON.parse(sg.stdout) as { suggestions: { image: string; regions: unknown[] }[] };
+    expect(suggestions).toHaveLength(4);
+    expect(new Set(suggestions.map((s) => s.image)).size).toBe(4);
+    expect(suggestions.every((s) => s.regions.length === 0)).toBe(true);
+    expect(run("suggest", p, "--n", "2").stdout).toMatch(/^no model yet: these varied images first/);
+    expect(JSON.parse(run("status", p, "--json").stdout).queue).toEqual({ images: 2, worked: 0 });
+  });
 });

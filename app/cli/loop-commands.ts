@@ -14,6 +14,8 @@ import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/acce
 import { listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 import { out, withStore } from "./shared.ts";
+import { pickStartQueue } from "../loop/start-queue.ts";
+import { latestPredictionModelId } from "../loop/prediction-data.ts";
 
 function findImage(store: ProjectStore, ref: string) {
   const byName = store.imagesByName(ref);
@@ -97,18 +99,22 @@ export function registerLoopCommands(program: Command): void {
       const n = Number(o.n);
       if (!Number.isInteger(n) || n < 1)
         throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
-      return withStore(project, {}, (store) => {
-        const items = computeSuggestions(store, {
-          n,
-          strategy: o.strategy,
-          coverage: o.coverage,
-          classBalance: o.classBalance,
-          regionDiverse: o.diverseRegions,
-          spreadClasses: o.spreadClasses,
-          embeddings: o.embeddings,
-          typical: o.typical,
-          randomRegions: o.randomRegions,
-        });
+      return withStore(project, {}, async (store) => {
+        // No model yet: the start queue, varied images to label first (no regions).
+        const start = latestPredictionModelId(store) === null;
+        const items = start
+          ? await pickStartQueue(store, n)
+          : computeSuggestions(store, {
+              n,
+              strategy: o.strategy,
+              coverage: o.coverage,
+              classBalance: o.classBalance,
+              regionDiverse: o.diverseRegions,
+              spreadClasses: o.spreadClasses,
+              embeddings: o.embeddings,
+              typical: o.typical,
+              randomRegions: o.randomRegions,
+            });
         if (o.json) {
           out(
             JSON.stringify({
@@ -128,7 +134,13 @@ export function registerLoopCommands(program: Command): void {
           );
           return;
         }
-        if (items.length === 0)
+        if (start)
+          out(
+            items.length
+              ? "no model yet: these varied images first (scribble every class you see), then pixelloop train"
+              : "no model yet, and no unlabeled train image to suggest: pixelloop train",
+          );
+        else if (items.length === 0)
           out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
         for (const s of items) {
           out(`${String(s.rank).padStart(3)}. ${s.image}  score ${s.score.toFixed(4)}`);

@@ -437,7 +437,7 @@ export function LabelScreen({
       if (list.length === 0) {
         pushToast(
           "info",
-          "No suggestions yet: suggestions come from the uncertainty of a trained model. Train one first (T).",
+          "No suggestions: every train image has labels. Train a model (T); its uncertainty picks what to label next.",
         );
         return;
       }
