@@ -143,7 +143,7 @@ export function registerLoopCommands(program: Command): void {
         else if (items.length === 0)
           out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
         for (const s of items) {
-          out(`${String(s.rank).padStart(3)}. ${s.image}  score ${s.score.toFixed(4)}`);
+          out(`${String(s.rank).padStart(3)}. ${s.image}${start ? "" : `  score ${s.score.toFixed(4)}`}`);
           for (const r of s.regions)
             out(
               `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
