@@ -145,6 +145,16 @@ export function suggestions(store: ProjectStore, limit: number): Suggestion[] {
   }));
 }
 
+/** One image's suggested regions in the queue the app shows (none when it is not in it). */
+export function suggestedRegions(store: ProjectStore, imageId: number): Suggestion["regions"] {
+  const shown = shownQueue(store);
+  if (shown === null) return [];
+  const row = store.db
+    .prepare("SELECT regions FROM suggestions WHERE strategy = ? AND model_id IS ? AND image_id = ?")
+    .get(shown.strategy, shown.model, imageId) as { regions: string } | undefined;
+  return row ? (JSON.parse(row.regions) as Suggestion["regions"]) : [];
+}
+
 function toItem(r: Row): ImageItem {
   return { ...toImageRow(r), score: r.score, suggestedRank: r.suggested_rank };
 }

@@ -31,6 +31,7 @@ import {
   imageNeighbors,
   listImageItems,
   modelWithoutQueue,
+  suggestedRegions,
   suggestions,
 } from "./image-queries.ts";
 import { pickSuggestionsInWorker } from "../ml/prediction-worker.ts";
@@ -375,8 +376,8 @@ export class PixelloopService {
       "suggestions.acceptRegion": (req) => {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
-        // The regions the app shows for this image (the latest model's queue).
-        const shown = suggestions(s, APP_QUEUE_LENGTH).find((q) => q.imageId === img.id)?.regions ?? [];
+        // The regions the app shows for this image (the queue it shows).
+        const shown = suggestedRegions(s, img.id);
         const region = shown.find((r) => r.id === req.regionId);
         if (!region) {
           throw new ApiError(

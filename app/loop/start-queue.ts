@@ -12,9 +12,8 @@
  */
 import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
-import { nowIso } from "../store/db.ts";
 import { distance, representativeness } from "./scoring.ts";
-import type { SuggestionItem } from "./suggest.ts";
+import { insertQueue, type SuggestionItem } from "./suggest.ts";
 
 export const START_STRATEGY = "start";
 
@@ -123,17 +122,7 @@ function saveStartQueue(store: ProjectStore, items: SuggestionItem[]): void {
         "UPDATE images SET status = 'unlabeled' WHERE status = 'suggested' AND id NOT IN (SELECT image_id FROM predictions)",
       )
       .run();
-    const ins = store.db.prepare(
-      "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (NULL, ?, ?, ?, '[]', ?, ?)",
-    );
-    const mark = store.db.prepare(
-      "UPDATE images SET status = 'suggested' WHERE id = ? AND status = 'unlabeled'",
-    );
-    const now = nowIso();
-    for (const it of items) {
-      ins.run(it.imageId, it.rank, it.score, START_STRATEGY, now);
-      mark.run(it.imageId);
-    }
+    insertQueue(store, null, START_STRATEGY, items);
   })();
 }
 

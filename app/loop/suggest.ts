@@ -261,18 +261,31 @@ export function saveSuggestions(
   store.db.transaction(() => {
     store.db.prepare("DELETE FROM suggestions WHERE model_id = ? AND strategy = ?").run(modelId, strategy);
     store.db.prepare("UPDATE images SET status = 'predicted' WHERE status = 'suggested'").run();
-    const ins = store.db.prepare(
-      "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    );
-    const mark = store.db.prepare(
-      "UPDATE images SET status = 'suggested' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
-    );
-    const now = nowIso();
-    for (const it of items) {
-      ins.run(modelId, it.imageId, it.rank, it.score, JSON.stringify(it.regions), strategy, now);
-      mark.run(it.imageId);
-    }
+    insertQueue(store, modelId, strategy, items);
   })();
+}
+
+/**
+ * Writes a queue's rows (no model: the start queue) and marks its unlabeled or predicted images
+ * 'suggested'. The caller runs it in its transaction, after removing the queue it replaces.
+ */
+export function insertQueue(
+  store: ProjectStore,
+  modelId: number | null,
+  strategy: string,
+  items: SuggestionItem[],
+): void {
+  const ins = store.db.prepare(
+    "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  );
+  const mark = store.db.prepare(
+    "UPDATE images SET status = 'suggested' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
+  );
+  const now = nowIso();
+  for (const it of items) {
+    ins.run(modelId, it.imageId, it.rank, it.score, JSON.stringify(it.regions), strategy, now);
+    mark.run(it.imageId);
+  }
 }
 
 /** The stored queue of a model (default: the newest model with a queue of this strategy). */
