@@ -1,13 +1,15 @@
 /**
  * An image's bytes as the UI shows it, for both shells (browser-mode server and the Electron app
- * protocol): PNG, JPEG and WebP as stored; other formats (TIFF) converted to PNG with EXIF
- * orientation applied, like import. A file that is gone or cannot be decoded gets a message
+ * protocol): 8-bit PNG, JPEG and WebP as stored; other formats (TIFF) and 16-bit PNG converted to
+ * 8-bit PNG as training sees them (EXIF orientation applied, high bit depths contrast-stretched,
+ * decode.ts). A file that is gone or cannot be decoded gets a message
  * naming it and the reason, which the label screen shows instead of a blank canvas.
  */
 import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
+import { eightBitSharp, isHighDepth } from "../images/decode.ts";
 
 export type DisplayImage =
   | { ok: true; contentType: string; body: Buffer; etag: string }
@@ -74,14 +76,22 @@ export async function displayImage(store: ProjectStore, id: number): Promise<Dis
     return { ok: false, status: 404, message: `${file}: ${missingReason(e)}` };
   }
   const type = BROWSER_IMAGE_TYPES[path.extname(file).toLowerCase()];
-  if (type) return { ok: true, contentType: type, body: bytes, etag };
+  if (type && !(type === "image/png" && (await isHighDepthPng(bytes)))) {
+    return { ok: true, contentType: type, body: bytes, etag };
+  }
   try {
-    const png = await sharp(bytes, { limitInputPixels: false })
-      .rotate()
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    const png = await (await eightBitSharp(bytes)).png({ compressionLevel: 1 }).toBuffer();
     return { ok: true, contentType: "image/png", body: png, etag };
   } catch (e) {
     return { ok: false, status: 422, message: `${file}: cannot be decoded (${(e as Error).message})` };
+  }
+}
+
+/** A 16-bit PNG: browsers show it reduced to 8 bits without a stretch (a 12-bit scan looks black). */
+async function isHighDepthPng(bytes: Buffer): Promise<boolean> {
+  try {
+    return isHighDepth(await sharp(bytes, { limitInputPixels: false }).metadata());
+  } catch {
+    return false;
   }
 }

@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from "sharp";
+import sharp, { type Metadata, type Sharp } from "sharp";
 
 /** File types we import; anything else is skipped with a reason. */
 export const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"] as const;
@@ -51,8 +51,9 @@ export async function probe(bytes: Buffer): Promise<ImageInfo> {
 /** Decodes fully (so truncated files fail here) and renders a WebP thumbnail. */
 export async function makeThumbnail(bytes: Buffer): Promise<{ width: number; height: number; webp: Buffer }> {
   try {
-    const { data, info } = await sharp(bytes, { failOn: "truncated", limitInputPixels: MAX_PIXELS })
-      .rotate()
+    const { data, info } = await (
+      await eightBitSharp(bytes)
+    )
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
       .toColourspace("srgb")
       .webp({ quality: 80 })
@@ -72,13 +73,16 @@ export interface Pixels {
 
 /**
  * Decodes to 8-bit pixels, EXIF orientation applied, alpha dropped: gray images stay one
- * channel, everything else becomes sRGB. 16-bit images are scaled to 8 bits.
+ * channel, everything else becomes sRGB. Images of more than 8 bits per sample are contrast-
+ * stretched (see stretchToEightBits).
  */
 export async function decodePixels(file: string | Buffer): Promise<Pixels> {
-  const img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
   const meta = await sharp(file, { limitInputPixels: MAX_PIXELS }).metadata();
-  const gray = meta.space === "b-w" || meta.space === "grey16" || (meta.channels ?? 3) <= 2;
-  const pipeline = gray ? img.removeAlpha().toColourspace("b-w") : img.removeAlpha().toColourspace("srgb");
+  if (isHighDepth(meta)) return decodeHighDepth(file, meta);
+  const img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
+  const pipeline = isGray(meta)
+    ? img.removeAlpha().toColourspace("b-w")
+    : img.removeAlpha().toColourspace("srgb");
   const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   const channels = info.channels === 1 ? 1 : 3;
   if (info.channels !== channels) throw new Error(`unexpected channel count ${info.channels}`);
@@ -88,6 +92,94 @@ export async function decodePixels(file: string | Buffer): Promise<Pixels> {
     height: info.height,
     channels,
   };
+}
+
+function isGray(meta: Metadata): boolean {
+  return meta.space === "b-w" || meta.space === "grey16" || (meta.channels ?? 3) <= 2;
+}
+
+/** More than 8 bits per sample: 16-bit PNG or TIFF, float TIFF. */
+export function isHighDepth(meta: Metadata): boolean {
+  return meta.depth !== undefined && meta.depth !== "uchar" && meta.depth !== "char";
+}
+
+/**
+ * Percentiles of an image's values that become 0 and 255 when a high-bit-depth image is reduced
+ * to 8 bits (the per-image normalization of StarDist and CSBDeep). A 12-bit microscope image
+ * stored in 16 bits holds values up to 4095, which a plain 16-to-8-bit scaling maps to 0..15: a
+ * black image to the eye and to the network.
+ */
+export const STRETCH_PERCENTILES = { low: 1, high: 99.8 } as const;
+
+/**
+ * Maps samples linearly so that the STRETCH_PERCENTILES of all of them (every channel, one
+ * mapping, so colors keep their balance) become 0 and 255, clipping beyond. A constant image
+ * becomes 0. Percentiles are read from a 65,536-bin histogram between the minimum and maximum.
+ */
+export function stretchToEightBits(values: ArrayLike<number>): Uint8Array {
+  const n = values.length;
+  const out = new Uint8Array(n);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max > min)) return out;
+  const bins = 65536;
+  const hist = new Uint32Array(bins);
+  const toBin = (bins - 1) / (max - min);
+  for (let i = 0; i < n; i++) hist[Math.round((values[i] - min) * toBin)]++;
+  const binAt = (percent: number): number => {
+    const target = (percent / 100) * n;
+    let seen = 0;
+    for (let b = 0; b < bins; b++) {
+      seen += hist[b];
+      if (seen >= target) return b;
+    }
+    return bins - 1;
+  };
+  const lo = min + binAt(STRETCH_PERCENTILES.low) / toBin;
+  let hi = min + binAt(STRETCH_PERCENTILES.high) / toBin;
+  if (!(hi > lo)) hi = max > lo ? max : lo + 1;
+  const scale = 255 / (hi - lo);
+  for (let i = 0; i < n; i++) {
+    const v = Math.round((values[i] - lo) * scale);
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return out;
+}
+
+async function decodeHighDepth(file: string | Buffer, meta: Metadata): Promise<Pixels> {
+  const gray = isGray(meta);
+  let img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate().removeAlpha();
+  // Float images keep their bands (a colourspace conversion would rescale them); integer ones
+  // become 16-bit gray or RGB.
+  if (meta.depth === "ushort" || meta.depth === "short") img = img.toColourspace(gray ? "grey16" : "rgb16");
+  const { data, info } = await img.raw({ depth: "float" }).toBuffer({ resolveWithObject: true });
+  const samples = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
+  const channels = gray || info.channels < 3 ? 1 : 3;
+  const kept = info.channels === channels ? samples : pickChannels(samples, info.channels, channels);
+  return { data: stretchToEightBits(kept), width: info.width, height: info.height, channels };
+}
+
+function pickChannels(samples: Float32Array, from: number, to: number): Float32Array {
+  const n = samples.length / from;
+  const out = new Float32Array(n * to);
+  for (let i = 0; i < n; i++) for (let c = 0; c < to; c++) out[i * to + c] = samples[i * from + c];
+  return out;
+}
+
+/**
+ * A sharp pipeline of the image as the app shows and trains on it (8 bits, orientation
+ * applied): as decoded for high-bit-depth images, the file itself otherwise.
+ */
+export async function eightBitSharp(bytes: Buffer): Promise<Sharp> {
+  const meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+  if (!isHighDepth(meta)) return sharp(bytes, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
+  const px = await decodeHighDepth(bytes, meta);
+  return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } });
 }
 
 export function shortReason(e: unknown): string {

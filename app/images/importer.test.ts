@@ -126,16 +126,11 @@ describe("image import", () => {
     expect(again.duplicates.length).toBe(9);
   });
 
-  it("decodes gray as one channel, color as RGB, 16-bit to 8-bit, with orientation applied", async () => {
+  it("decodes gray as one channel, color as RGB, 16-bit to 8-bit (high-depth.test.ts), with orientation applied", async () => {
     const gray = await decodePixels(path.join(src, "gray.png"));
     expect([gray.channels, gray.data.length]).toEqual([1, 64 * 48]);
     const deep = await decodePixels(path.join(src, "deep16.png"));
-    const plain = await decodePixels(path.join(src, "rgb.png"));
-    expect(deep.channels).toBe(3);
-    let maxDiff = 0;
-    for (let i = 0; i < plain.data.length; i++)
-      maxDiff = Math.max(maxDiff, Math.abs(plain.data[i] - deep.data[i]));
-    expect(maxDiff).toBeLessThanOrEqual(1);
+    expect([deep.channels, deep.data.length]).toEqual([3, 64 * 48 * 3]);
     const rot = await decodePixels(path.join(src, "rotated.jpg"));
     expect([rot.width, rot.height]).toEqual([40, 60]);
   });
