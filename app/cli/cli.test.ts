@@ -114,6 +114,43 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(withBad.stdout).toMatch(/error: .*mask is 2x2 but image .* is \d+x\d+/);
   });
 
+  it("binary 0/255 masks: the hint names --binary, which imports 255 as the second class", () => {
+    const p = path.join(t.dir, "binary.pxl");
+    expect(run("init", p, "--classes", "background,lesion").code).toBe(0);
+    const img = path.join(CAMVID, "val/images", fs.readdirSync(path.join(CAMVID, "val/images"))[1]);
+    const W = 480;
+    const H = 360;
+    const mask = new Uint8Array(W * H);
+    mask.fill(255, 0, W * 100); // top 100 rows: the lesion, as binary datasets store it
+    const masks = path.join(t.dir, "binary-masks");
+    fs.mkdirSync(masks);
+    fs.writeFileSync(
+      path.join(masks, path.basename(img).replace(/\.\w+$/, ".png")),
+      encodeIndexPng(mask, W, H),
+    );
+
+    const plain = run("import", p, img, "--labels", masks);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/1 masks hold only 0 and 255 .*"lesion".*--binary/);
+    const counts = () => JSON.parse(run("status", p, "--json").stdout).labeledPixels as number;
+    expect(counts()).toBe(W * 260);
+
+    const again = run("import-masks", p, masks, "--binary");
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(/binary masks\?/);
+    expect(counts()).toBe(W * H);
+    const exported = path.join(t.dir, "binary-out");
+    expect(run("export", "masks", p, "--out", exported).code).toBe(0);
+    const back = readIndexPng(path.join(exported, fs.readdirSync(exported)[0])).values;
+    expect([back[0], back[W * 99], back[W * 100], back[W * H - 1]]).toEqual([1, 1, 0, 0]);
+
+    const three = path.join(t.dir, "three.pxl");
+    expect(run("init", three, "--classes", "a,b,c").code).toBe(0);
+    const refused = run("import", three, img, "--labels", masks, "--binary");
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/binary masks need a project of two classes; this one has 3/);
+  });
+
   it("suggests the images to label first before any model exists", () => {
     const p = path.join(t.dir, "fresh.pxl");
     expect(run("init", p, "--classes", "road,car,sky").code).toBe(0);

@@ -40,6 +40,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+const BINARY_HELP =
+  "binary masks of a two-class project (0/255 or 0/1): 0 is the first class, any other value the second";
+
+/** What to do about masks whose 255 looked like the second class, not "unlabeled". */
+function binaryHint(store: ProjectStore, masks: number, command: string): string {
+  const second = store.classes()[1]?.name ?? "the second class";
+  return `  ${masks} masks hold only 0 and 255 (binary masks?): 255 was left unlabeled. If it marks "${second}", import them again: pixelloop ${command} --binary`;
+}
+
 function parseId(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
@@ -86,6 +95,7 @@ function buildProgram(): Command {
     .argument("<project>", "project file")
     .argument("<paths...>", "image files or folders")
     .option("--labels <dir>", "folder of class-index PNG masks, matched to images by file name")
+    .option("--binary", BINARY_HELP)
     .addOption(
       new Option("--split <split>", "split for the imported images")
         .choices(["train", "val", "test"])
@@ -93,7 +103,11 @@ function buildProgram(): Command {
     )
     .option("--json", "machine-readable output")
     .action(
-      async (project: string, paths: string[], o: { labels?: string; split: Split; json?: boolean }) => {
+      async (
+        project: string,
+        paths: string[],
+        o: { labels?: string; binary?: boolean; split: Split; json?: boolean },
+      ) => {
         return withStore(project, {}, async (store) => {
           const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
           const summary = await importImages(store, paths, {
@@ -102,7 +116,9 @@ function buildProgram(): Command {
           });
           bar.stop();
           const ids = summary.imported.map((i) => i.id);
-          const masks = o.labels ? importIndexMasks(store, o.labels, { imageIds: ids }) : null;
+          const masks = o.labels
+            ? importIndexMasks(store, o.labels, { imageIds: ids, binary: o.binary })
+            : null;
           if (o.json) {
             out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
           } else {
@@ -121,6 +137,8 @@ function buildProgram(): Command {
                 );
               if (masks.withoutMask)
                 out(`  ${masks.withoutMask} imported images have no mask in ${o.labels}`);
+              if (masks.binaryLooking)
+                out(binaryHint(store, masks.binaryLooking, `import-masks ${project} ${o.labels}`));
               for (const e of masks.errors) out(`  error: ${e.reason}`);
             }
           }
@@ -288,14 +306,16 @@ function buildProgram(): Command {
       "--color-map <file>",
       "classes file whose colors map to class indices (color format; default: the project's colors)",
     )
+    .option("--binary", BINARY_HELP)
     .option("--json", "machine-readable output")
     .action(
       async (
         project: string,
         src: string,
-        o: { format?: "index" | "color" | "coco"; colorMap?: string; json?: boolean },
+        o: { format?: "index" | "color" | "coco"; colorMap?: string; binary?: boolean; json?: boolean },
       ) => {
         const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
+        if (o.binary && format !== "index") throw new UserError("--binary applies to index masks only");
         return withStore(project, {}, async (store) => {
           if (format === "coco") {
             const r = importCoco(store, src);
@@ -312,12 +332,13 @@ function buildProgram(): Command {
           const r =
             format === "color"
               ? await importColorMasks(store, src, { colorMap })
-              : importIndexMasks(store, src);
+              : importIndexMasks(store, src, { binary: o.binary });
           if (o.json) out(JSON.stringify(r));
           else {
             out(
               `imported ${r.imported.length} masks; ${r.unlabeledValues} pixels left unlabeled (void, 255 or unknown colors); ${r.withoutMask} images without a mask`,
             );
+            if (r.binaryLooking) out(binaryHint(store, r.binaryLooking, `import-masks ${project} ${src}`));
             for (const e of r.errors) out(`  error: ${e.reason}`);
           }
           if (r.errors.length) process.exitCode = 1;

@@ -16,7 +16,13 @@ export async function importColorMasks(
   dir: string,
   opts: { colorMap?: Map<number, number>; author?: string } = {},
 ): Promise<MaskImportSummary> {
-  const summary: MaskImportSummary = { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [] };
+  const summary: MaskImportSummary = {
+    imported: [],
+    unlabeledValues: 0,
+    withoutMask: 0,
+    errors: [],
+    binaryLooking: 0,
+  };
   const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
   const byStem = new Map<string, string>();
   for (const f of fs.readdirSync(dir))

@@ -13,21 +13,50 @@ export interface MaskImportSummary {
   /** images of the project with no mask file of the same name */
   withoutMask: number;
   errors: { file: string; reason: string }[];
+  /**
+   * Masks that look binary (only the values 0 and 255, each on at least 5% of the pixels) in a
+   * two-class project imported without `binary`: their 255 was left unlabeled, though it most
+   * likely marks the second class.
+   */
+  binaryLooking: number;
 }
+
+/** Share of a mask both 0 and 255 must cover for it to count as binary-looking. */
+const BINARY_LOOKING_SHARE = 0.05;
 
 /**
  * Imports class-index PNG masks from a folder, matched to project images by file name
  * (the stem: image a.jpg takes mask a.png). Values >= number of classes become unlabeled.
+ * With `binary` (two-class projects: 0/255 or 0/1 masks as most binary datasets ship them), 0 is
+ * the first class and every other value the second.
  * Labeled pixels of a mask overwrite the image's labels; its unlabeled pixels keep them.
  * Each image is one transaction; a bad mask is reported and changes nothing.
  */
 export function importIndexMasks(
   store: ProjectStore,
   dir: string,
-  opts: { imageIds?: number[]; author?: string; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    imageIds?: number[];
+    author?: string;
+    binary?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): MaskImportSummary {
   const numClasses = store.classes().length;
-  const summary: MaskImportSummary = { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [] };
+  const summary: MaskImportSummary = {
+    imported: [],
+    unlabeledValues: 0,
+    withoutMask: 0,
+    errors: [],
+    binaryLooking: 0,
+  };
+  if (opts.binary && numClasses !== 2) {
+    summary.errors.push({
+      file: dir,
+      reason: `binary masks need a project of two classes; this one has ${numClasses}`,
+    });
+    return summary;
+  }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     summary.errors.push({ file: dir, reason: "no such folder" });
     return summary;
@@ -62,9 +91,13 @@ export function importIndexMasks(
     const before = store.mask(id);
     const after: LabelMask = cloneMask(before);
     let dropped = 0;
+    let zeros = 0;
+    let full = 0;
     const v = decoded.values;
     for (let i = 0; i < v.length; i++) {
-      const c = v[i];
+      const c = opts.binary ? (v[i] === 0 ? 0 : 1) : v[i];
+      if (v[i] === 0) zeros++;
+      else if (v[i] === 255) full++;
       if (c >= numClasses) {
         dropped++;
         continue;
@@ -73,6 +106,9 @@ export function importIndexMasks(
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += dropped;
+    const least = BINARY_LOOKING_SHARE * v.length;
+    if (!opts.binary && numClasses === 2 && zeros + full === v.length && zeros >= least && full >= least)
+      summary.binaryLooking++;
     store.commitDiff(id, before, after, importChange(maskFile, opts.author));
     summary.imported.push({ image: img.name, mask: maskFile, labeledPixels: countLabeled(after.classes) });
   });
