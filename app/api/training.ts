@@ -5,7 +5,12 @@
  * events.
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import { trainProject, type ProjectTrainHandle, type ProjectTrainOptions } from "../ml/project-training.ts";
+import {
+  trainProject,
+  unlabeledClassesWarning,
+  type ProjectTrainHandle,
+  type ProjectTrainOptions,
+} from "../ml/project-training.ts";
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { APP_QUEUE_LENGTH } from "./image-queries.ts";
 import { listRounds } from "../loop/rounds.ts";
@@ -168,7 +173,9 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           onData: (d) =>
             set({
               totalSteps: d.steps ?? 0,
-              message: `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, working resolution ${d.inputScale}x, crops ${d.inputSize}px`,
+              message:
+                `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, working resolution ${d.inputScale}x, crops ${d.inputSize}px` +
+                (d.unlabeledClasses.length ? `. ${unlabeledClassesWarning(d.unlabeledClasses)}` : ""),
             }),
           onBackend: (info) => set({ backend: backendName(info) }),
           onProgress: (p) => {

@@ -5,7 +5,7 @@ import { Option, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
 import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
 import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
-import { trainProject, type ProjectTrainOptions } from "../ml/project-training.ts";
+import { trainProject, unlabeledClassesWarning, type ProjectTrainOptions } from "../ml/project-training.ts";
 import {
   imageFilesIn,
   loadModel,
@@ -111,11 +111,13 @@ export function registerMlCommands(program: Command): void {
       const bar = progressBar("train", tty);
       let lastVal = "";
       const handle = trainProject(project, opts, {
-        onData: (d) =>
+        onData: (d) => {
           err(
             `data: ${d.trainImages} training images (${d.labeledImages} with labels, ${d.unlabeledImages} without), ${d.valImages} held-out; ` +
               `working resolution ${d.inputScale === 1 ? "native" : `${d.inputScale}x`}, crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
-          ),
+          );
+          if (d.unlabeledClasses.length) err(unlabeledClassesWarning(d.unlabeledClasses));
+        },
         onBackend: (info) => err(describeBackend(info)),
         onProgress: (p) => {
           const losses = Object.entries(p.losses)

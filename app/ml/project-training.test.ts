@@ -27,7 +27,7 @@ describe("working resolution", () => {
   });
   afterEach(() => t.cleanup());
 
-  it("a model trained at half resolution stores its scale, predicts at full size, and fine-tuning keeps it", async () => {
+  it("a model trained at half resolution stores its scale, predicts at full size, and fine-tuning keeps it; unlabeled classes are named", async () => {
     const W = 96;
     const H = 64;
     for (const sub of ["images", "labels"]) fs.mkdirSync(path.join(t.dir, sub));
@@ -42,7 +42,7 @@ describe("working resolution", () => {
     const file = path.join(t.dir, "p.pxl");
     const store = ProjectStore.create(file, {
       name: "half",
-      classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
+      classes: ["a", "b", "c", "unused"].map((name, idx) => ({ idx, name, color: "#000000" })),
     });
     await importImages(store, [path.join(t.dir, "images")], { split: "train" });
     importIndexMasks(store, path.join(t.dir, "labels"));
@@ -50,13 +50,16 @@ describe("working resolution", () => {
 
     const common = { epochs: 1, batchSize: 2, backend: "wasm" as const, network: { widths: [4, 8] } };
     let inputSize = 0;
+    let unlabeledClasses: string[] = [];
     const first = await trainProject(
       file,
       { ...common, scale: 0.5 },
-      { onData: (d) => (inputSize = d.inputSize) },
+      { onData: (d) => ({ inputSize, unlabeledClasses } = d) },
     ).outcome;
     // Crops are capped by the working size (64 * 0.5 = 32), not the image size.
     expect(inputSize).toBe(32);
+    // A class nobody labeled is named before training (the CLI and the app warn).
+    expect(unlabeledClasses).toEqual(["unused"]);
     // An exact step count (reproducible rounds) overrides epochs.
     const second = await trainProject(file, { ...common, steps: 3, fineTuneFrom: "latest" }).outcome;
     expect(second.stepsDone).toBe(3);

@@ -79,6 +79,8 @@ export interface TrainingDataSummary {
   maxSeconds: number | undefined;
   validateEvery: number | undefined;
   classWeights: number[] | undefined;
+  /** Classes without a labeled train pixel: the model cannot learn them (names, project order). */
+  unlabeledClasses: string[];
   /** Images left out because their file cannot be read or changed size since import. */
   skipped: SkippedImage[];
 }
@@ -245,6 +247,12 @@ async function loadProjectData(
   return { samples, validation, snapshot, classCounts, labeledImages, unlabeledImages, skipped };
 }
 
+/** Says which classes have no labels to learn from (CLI and the app's training panel). */
+export function unlabeledClassesWarning(names: string[]): string {
+  const list = names.map((n) => `"${n}"`).join(", ");
+  return `warning: no labels yet for ${list}: the model cannot learn ${names.length === 1 ? "it" : "them"} (scribble some first)`;
+}
+
 /**
  * Starts training on a project file. Progress arrives through `handlers`; `outcome` settles when
  * the model is stored (or rejects with the reason; the run is then marked failed).
@@ -386,6 +394,7 @@ export function trainProject(
         maxSeconds,
         validateEvery,
         classWeights,
+        unlabeledClasses: classes.filter((c) => !data.classCounts[c.idx]).map((c) => c.name),
         skipped: data.skipped,
       });
       const config = {
