@@ -181,7 +181,8 @@ describe("labeling in the browser", () => {
       await screenshot(page, "05-training-unavailable");
       return;
     }
-    await page.getByTestId("training-epochs").fill("3");
+    await page.getByTestId("training-unit").selectOption("epochs");
+    await page.getByTestId("training-amount").fill("3");
     await page.getByTestId("training-network").selectOption("tiny");
     await page.getByTestId("training-size").selectOption("64");
     // The method's own term, switched on from the panel (off by default, docs/learning.md).

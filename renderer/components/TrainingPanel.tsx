@@ -21,7 +21,9 @@ const RUNNING = new Set<TrainingStatus["state"]>(["starting", "training", "predi
 
 export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const { api, training } = useApp();
-  const [epochs, setEpochs] = useState(20);
+  // A time budget by default: epochs of a project with three labeled images are three steps each.
+  const [amount, setAmount] = useState(5);
+  const [unit, setUnit] = useState<"minutes" | "epochs">("minutes");
   const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
   const [size, setSize] = useState(128);
   const [terms, setTerms] = useState<Record<MethodTerm, boolean>>({ ...DEFAULT_TERMS });
@@ -33,7 +35,13 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const start = async () => {
     setBusy(true);
     await attempt(
-      api.call("training.start", { epochs, size, widths: [...NETWORKS[net].widths], terms, fineTune }),
+      api.call("training.start", {
+        [unit]: amount,
+        size,
+        widths: [...NETWORKS[net].widths],
+        terms,
+        fineTune,
+      }),
     );
     setBusy(false);
   };
@@ -64,16 +72,33 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
         <>
           <div className="train-controls">
             <label>
-              Epochs
-              <input
-                type="number"
-                min={1}
-                max={10000}
-                value={epochs}
-                onChange={(e) => setEpochs(Math.max(1, Number(e.target.value)))}
-                disabled={running}
-                data-testid="training-epochs"
-              />
+              Train for
+              <span className="budget">
+                <input
+                  type="number"
+                  min={unit === "minutes" ? 0.5 : 1}
+                  max={unit === "minutes" ? 24 * 60 : 10000}
+                  step={unit === "minutes" ? 0.5 : 1}
+                  value={amount}
+                  onChange={(e) => {
+                    const v = Number(e.target.value);
+                    if (Number.isFinite(v) && v > 0) setAmount(v);
+                  }}
+                  disabled={running}
+                  aria-label="Training budget"
+                  data-testid="training-amount"
+                />
+                <select
+                  value={unit}
+                  onChange={(e) => setUnit(e.target.value as "minutes" | "epochs")}
+                  disabled={running}
+                  aria-label="Budget unit"
+                  data-testid="training-unit"
+                >
+                  <option value="minutes">minutes</option>
+                  <option value="epochs">epochs</option>
+                </select>
+              </span>
             </label>
             <label>
               Network
