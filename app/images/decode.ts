@@ -155,16 +155,29 @@ async function decodeHighDepth(file: string | Buffer, meta: Metadata): Promise<P
   const gray = isGray(meta);
   let img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate().removeAlpha();
   // Float images keep their bands (a colourspace conversion would rescale them); integer ones
-  // become 16-bit gray or RGB.
-  if (meta.depth === "ushort" || meta.depth === "short") img = img.toColourspace(gray ? "grey16" : "rgb16");
-  const { data, info } = await img.raw({ depth: "float" }).toBuffer({ resolveWithObject: true });
-  const samples = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
+  // become 16-bit gray or RGB, read as 16-bit samples (half the memory of floats: a 100-megapixel
+  // RGB scan is 600 MB of them).
+  const sixteen = meta.depth === "ushort" || meta.depth === "short";
+  if (sixteen) img = img.toColourspace(gray ? "grey16" : "rgb16");
+  const { data, info } = await img
+    .raw({ depth: sixteen ? meta.depth : "float" })
+    .toBuffer({ resolveWithObject: true });
+  const samples =
+    meta.depth === "ushort"
+      ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
+      : meta.depth === "short"
+        ? new Int16Array(data.buffer, data.byteOffset, data.length / 2)
+        : new Float32Array(data.buffer, data.byteOffset, data.length / 4);
   const channels = gray || info.channels < 3 ? 1 : 3;
   const kept = info.channels === channels ? samples : pickChannels(samples, info.channels, channels);
   return { data: stretchToEightBits(kept), width: info.width, height: info.height, channels };
 }
 
-function pickChannels(samples: Float32Array, from: number, to: number): Float32Array {
+function pickChannels(
+  samples: Uint16Array | Int16Array | Float32Array,
+  from: number,
+  to: number,
+): Float32Array {
   const n = samples.length / from;
   const out = new Float32Array(n * to);
   for (let i = 0; i < n; i++) for (let c = 0; c < to; c++) out[i * to + c] = samples[i * from + c];
