@@ -159,9 +159,10 @@ async function decodeHighDepth(file: string | Buffer, meta: Metadata): Promise<P
   // RGB scan is 600 MB of them).
   const sixteen = meta.depth === "ushort" || meta.depth === "short";
   if (sixteen) img = img.toColourspace(gray ? "grey16" : "rgb16");
-  const { data, info } = await img
+  const { data: raw, info } = await img
     .raw({ depth: sixteen ? meta.depth : "float" })
     .toBuffer({ resolveWithObject: true });
+  const data = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw); // typed views need alignment
   const samples =
     meta.depth === "ushort"
       ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
