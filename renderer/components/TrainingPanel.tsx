@@ -62,7 +62,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
       {!s ? (
         <p className="muted">Loading…</p>
       ) : !s.available ? (
-        <div className="unavailable" data-testid="training-unavailable">
+        <div className="training-unavailable" data-testid="training-unavailable">
           <p>
             <strong>Training is not available in this build.</strong>
           </p>
