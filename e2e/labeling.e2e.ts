@@ -416,10 +416,29 @@ describe("labeling in the browser", () => {
     const result = page.getByTestId("export-result");
     await result.waitFor();
     await screenshot(page, "07-export");
-    const outDir = path.join(path.dirname(projectFile), "exports", "masks-color");
+    const exportsDir = path.join(path.dirname(projectFile), "exports");
+    const outDir = path.join(exportsDir, "masks-color");
     expect(fs.readdirSync(outDir).sort()).toEqual(
       expect.arrayContaining(["garden-01.png", "garden-02.png", "legend.json"]),
     );
+    // COCO of the completed masks (labels, the prediction elsewhere): every image, every class.
+    await page.getByTestId("format-coco").check();
+    await page.getByTestId("export-source").selectOption("completed");
+    await page.getByTestId("export-submit").click();
+    await result.getByText("coco.json").waitFor();
+    const coco = JSON.parse(fs.readFileSync(path.join(exportsDir, "masks-coco", "coco.json"), "utf8"));
+    expect(coco.images).toHaveLength(3);
+    expect(new Set(coco.annotations.map((a: { category_id: number }) => a.category_id)).size).toBe(3);
+    // The model, as other tools load it.
+    await page.getByTestId("export-model").check();
+    await page.getByTestId("export-submit").click();
+    await result.getByText("Wrote model").waitFor();
+    const modelDir = fs.readdirSync(exportsDir).find((d) => d.startsWith("model-"))!;
+    expect(fs.readdirSync(path.join(exportsDir, modelDir)).sort()).toEqual([
+      "metadata.json",
+      "model.json",
+      "weights.bin",
+    ]);
     await page.keyboard.press("Escape");
     await page.keyboard.press("?");
     await page.getByTestId("shortcuts").waitFor();

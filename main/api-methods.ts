@@ -26,4 +26,6 @@ export const API_METHOD_NAMES = [
   "training.stop",
   "training.status",
   "export.masks",
+  "export.dataset",
+  "export.model",
 ] as const;

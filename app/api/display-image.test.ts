@@ -43,6 +43,7 @@ describe("images as the UI shows them (both shells)", () => {
     const broken = await displayImage(store, b);
     expect(broken).toMatchObject({ ok: false, status: 422 });
     expect(!broken.ok && broken.message).toMatch(/b\.tif: cannot be decoded \(/);
+    await expect(service.call("export.model", {})).rejects.toThrow("no model yet: train one first (T)");
     expect(await displayImage(store, 999)).toMatchObject({
       ok: false,
       status: 404,

@@ -7,17 +7,26 @@ import { z } from "zod";
 import type {
   AppInfo,
   ClassDef,
+  DatasetExportResult,
   ExportResult,
   ImageItem,
   ImageList,
   ImportResult,
   MaskChange,
   MaskData,
+  ModelExportResult,
   PredictionData,
   ProjectInfo,
   Suggestion,
   TrainingStatus,
 } from "./types.ts";
+
+/**
+ * Which pixels an export writes (app/exchange/mask-source.ts, MASK_SOURCES; kept here so the UI
+ * does not bundle the exchange code): labels (drawn + accepted), human, accepted, predictions
+ * (the latest model's), completed (labels, predictions elsewhere).
+ */
+export const EXPORT_SOURCES = ["labels", "human", "accepted", "predictions", "completed"] as const;
 
 /** A method: request schema plus a phantom response type (`_response` is never read). */
 export interface MethodDef<Req extends z.ZodType, Res> {
@@ -164,10 +173,32 @@ export const api = {
   "export.masks": method<ExportResult>()(
     z
       .object({
-        format: z.enum(["index", "color"]),
+        /** index / color: one PNG per image; coco: one coco.json (RLE) in the folder */
+        format: z.enum(["index", "color", "coco"]),
+        source: z.enum(EXPORT_SOURCES).default("labels"),
         /** default: <project folder>/exports/masks-<format> */
         outDir: z.string().min(1).optional(),
+        /** index and color: skip images without labels */
         onlyLabeled: z.boolean().default(false),
+      })
+      .strict(),
+  ),
+  "export.dataset": method<DatasetExportResult>()(
+    z
+      .object({
+        source: z.enum(EXPORT_SOURCES).default("labels"),
+        /** default: <project folder>/exports/dataset */
+        outDir: z.string().min(1).optional(),
+      })
+      .strict(),
+  ),
+  "export.model": method<ModelExportResult>()(
+    z
+      .object({
+        /** default: the latest model */
+        modelId: z.number().int().positive().optional(),
+        /** default: <project folder>/exports/model-<id> */
+        outDir: z.string().min(1).optional(),
       })
       .strict(),
   ),

@@ -14,6 +14,10 @@ import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
 import { importImages } from "../images/importer.ts";
 import { exportMasks } from "../exchange/mask-files.ts";
+import { exportCoco } from "../exchange/coco.ts";
+import { exportDataset } from "../exchange/dataset.ts";
+import { exportModel } from "../exchange/model.ts";
+import { initBackend } from "../ml/backend.ts";
 import { createDemoProject } from "../cli/demo.ts";
 import {
   ApiError,
@@ -416,8 +420,43 @@ export class PixelloopService {
       "export.masks": async (req) => {
         const s = this.requireStore();
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `masks-${req.format}`));
-        const r = await exportMasks(s, outDir, { format: req.format, onlyLabeled: req.onlyLabeled });
-        return { outDir, written: r.written.length, format: req.format };
+        if (req.format === "coco") {
+          const file = path.join(outDir, "coco.json");
+          fs.mkdirSync(outDir, { recursive: true });
+          const r = exportCoco(s, file, { source: req.source });
+          return {
+            outDir,
+            written: r.images,
+            format: req.format,
+            source: req.source,
+            file,
+            annotations: r.annotations,
+          };
+        }
+        const r = await exportMasks(s, outDir, {
+          format: req.format,
+          source: req.source,
+          onlyLabeled: req.onlyLabeled,
+        });
+        return { outDir, written: r.written.length, format: req.format, source: req.source };
+      },
+      "export.dataset": async (req) => {
+        const s = this.requireStore();
+        const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", "dataset"));
+        const r = exportDataset(s, outDir, { source: req.source });
+        return { outDir, images: r.images, splits: r.splits };
+      },
+      "export.model": async (req) => {
+        const s = this.requireStore();
+        const row = s.db.prepare("SELECT id FROM models ORDER BY id DESC LIMIT 1").get() as
+          { id: number } | undefined;
+        const modelId = req.modelId ?? row?.id;
+        if (modelId === undefined) throw new UserError("no model yet: train one first (T)");
+        const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `model-${modelId}`));
+        // Rebuilding the network to write it needs tensors: the plain CPU backend is enough.
+        await initBackend("cpu");
+        const r = await exportModel(s, outDir, modelId);
+        return { outDir, modelId: r.modelId };
       },
     };
   }

@@ -9,7 +9,8 @@ import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { PixelloopService } from "./service.ts";
-import type { ImageList, MaskChange, Suggestion, TrainingStatus } from "./types.ts";
+import type { DatasetExportResult, ImageList, MaskChange, Suggestion, TrainingStatus } from "./types.ts";
+import { readIndexPng } from "../exchange/index-png.ts";
 import { Source } from "../labels/mask.ts";
 
 const writeGray = (file: string, width: number, height: number, value: (x: number, y: number) => number) => {
@@ -173,6 +174,14 @@ describe("training from the app", () => {
     ]);
     expect(writtenWhenSaved).toBe(1);
     expect(fs.readdirSync(exportDir)).toHaveLength(3);
+
+    // A dataset folder of the completed masks: every pixel has a class (labels, prediction elsewhere).
+    const ds = (await service.call("export.dataset", { source: "completed" })) as DatasetExportResult;
+    expect(ds).toMatchObject({ outDir: path.join(dir, "exports", "dataset"), images: 3 });
+    const completed = fs.readdirSync(path.join(ds.outDir, "SegmentationClass"));
+    expect(completed).toHaveLength(3);
+    const done = readIndexPng(path.join(ds.outDir, "SegmentationClass", completed[0])).values;
+    expect(done.every((v) => v < 2)).toBe(true); // two classes, no 255
     await service.close();
   });
 });

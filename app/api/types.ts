@@ -150,8 +150,24 @@ export interface TrainingStatus {
 
 export interface ExportResult {
   outDir: string;
+  /** index / color: mask files written; coco: images in coco.json */
   written: number;
-  format: "index" | "color";
+  format: "index" | "color" | "coco";
+  source: string;
+  /** coco: the file written and its annotation count */
+  file?: string;
+  annotations?: number;
+}
+
+export interface DatasetExportResult {
+  outDir: string;
+  images: number;
+  splits: { train: number; val: number; test: number };
+}
+
+export interface ModelExportResult {
+  outDir: string;
+  modelId: number;
 }
 
 /** Events pushed to every connected client (WebSocket in browser mode). */

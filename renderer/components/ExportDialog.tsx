@@ -1,76 +1,176 @@
 import { useState } from "react";
-import type { ExportResult } from "../../app/api/types.ts";
+import { EXPORT_SOURCES } from "../../app/api/schema.ts";
+import type { DatasetExportResult, ExportResult, ModelExportResult } from "../../app/api/types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { DialogButtons, Modal } from "./Modal.tsx";
 
+type What = "masks" | "dataset" | "model";
+type Format = "index" | "color" | "coco";
+type Source = (typeof EXPORT_SOURCES)[number];
+
+const FORMATS: { id: Format; label: string; hint: string }[] = [
+  {
+    id: "index",
+    label: "Class index PNG",
+    hint: "pixel value = class index, 255 = unlabeled; for training other tools",
+  },
+  { id: "color", label: "Color PNG", hint: "class colors, transparent where unlabeled, plus legend.json" },
+  { id: "coco", label: "COCO JSON", hint: "one coco.json, one RLE annotation per connected region" },
+];
+
+const SOURCES: Record<Source, string> = {
+  labels: "Labels (drawn and accepted)",
+  human: "Drawn labels only",
+  accepted: "Accepted predictions only",
+  predictions: "Predictions of the latest model",
+  completed: "Labels, predictions where unlabeled",
+};
+
+type Result =
+  | { what: "masks"; r: ExportResult }
+  | { what: "dataset"; r: DatasetExportResult }
+  | { what: "model"; r: ModelExportResult };
+
+/** Export masks (PNG or COCO), a VOC-like dataset folder, or the latest model, from the app. */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { api, project } = useApp();
-  const [format, setFormat] = useState<"index" | "color">("index");
+  const [what, setWhat] = useState<What>("masks");
+  const [format, setFormat] = useState<Format>("index");
+  const [source, setSource] = useState<Source>("labels");
   const [onlyLabeled, setOnlyLabeled] = useState(true);
   const [outDir, setOutDir] = useState("");
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ExportResult | null>(null);
+  const [result, setResult] = useState<Result | null>(null);
+  const dir = outDir.trim() || undefined;
+  const placeholder =
+    what === "masks"
+      ? `exports/masks-${format}`
+      : what === "dataset"
+        ? "exports/dataset"
+        : "exports/model-<id>";
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    const r = await attempt(
-      api.call("export.masks", { format, onlyLabeled, outDir: outDir.trim() || undefined }),
-    );
+    let r: Result | null = null;
+    if (what === "masks") {
+      const m = await attempt(api.call("export.masks", { format, source, onlyLabeled, outDir: dir }));
+      if (m) r = { what, r: m };
+    } else if (what === "dataset") {
+      const d = await attempt(api.call("export.dataset", { source, outDir: dir }));
+      if (d) r = { what, r: d };
+    } else {
+      const m = await attempt(api.call("export.model", { outDir: dir }));
+      if (m) r = { what, r: m };
+    }
     setBusy(false);
     if (r) setResult(r);
   };
 
+  const choose = (next: What) => {
+    setWhat(next);
+    setResult(null);
+  };
+
   return (
-    <Modal title="Export masks" onClose={onClose}>
+    <Modal title="Export" onClose={onClose}>
       <form className="form" onSubmit={submit}>
-        <fieldset>
-          <legend>Format</legend>
-          <label className="check">
-            <input
-              type="radio"
-              name="format"
-              checked={format === "index"}
-              onChange={() => setFormat("index")}
-              data-testid="format-index"
-            />
-            <span>
-              Class index PNG{" "}
-              <span className="muted">
-                (pixel value = class index, 255 = unlabeled; for training other tools)
-              </span>
-            </span>
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="format"
-              checked={format === "color"}
-              onChange={() => setFormat("color")}
-              data-testid="format-color"
-            />
-            <span>
-              Color PNG{" "}
-              <span className="muted">(class colors, transparent where unlabeled, plus legend.json)</span>
-            </span>
-          </label>
+        <fieldset className="export-what">
+          <legend>What</legend>
+          {(
+            [
+              ["masks", "Masks"],
+              ["dataset", "Dataset folder (images, masks, splits; Pascal VOC layout)"],
+              ["model", "Latest model (TensorFlow.js layers model + metadata.json)"],
+            ] as const
+          ).map(([id, label]) => (
+            <label className="check" key={id}>
+              <input
+                type="radio"
+                name="what"
+                checked={what === id}
+                onChange={() => choose(id)}
+                data-testid={`export-${id}`}
+              />
+              <span>{label}</span>
+            </label>
+          ))}
         </fieldset>
-        <label className="check">
-          <input type="checkbox" checked={onlyLabeled} onChange={(e) => setOnlyLabeled(e.target.checked)} />
-          <span>Only images with labels</span>
-        </label>
+        {what === "masks" && (
+          <fieldset>
+            <legend>Format</legend>
+            {FORMATS.map((f) => (
+              <label className="check" key={f.id}>
+                <input
+                  type="radio"
+                  name="format"
+                  checked={format === f.id}
+                  onChange={() => {
+                    setFormat(f.id);
+                    setResult(null);
+                  }}
+                  data-testid={`format-${f.id}`}
+                />
+                <span>
+                  {f.label} <span className="muted">({f.hint})</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {what !== "model" && (
+          <label>
+            <span>Pixels</span>
+            <select
+              value={source}
+              onChange={(e) => setSource(e.target.value as Source)}
+              data-testid="export-source"
+            >
+              {EXPORT_SOURCES.map((s) => (
+                <option key={s} value={s}>
+                  {SOURCES[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {what === "masks" && format !== "coco" && (
+          <label className="check">
+            <input type="checkbox" checked={onlyLabeled} onChange={(e) => setOnlyLabeled(e.target.checked)} />
+            <span>Only images with labels</span>
+          </label>
+        )}
         <label>
           <span>Folder (relative paths start at the project folder)</span>
           <input
             value={outDir}
             onChange={(e) => setOutDir(e.target.value)}
-            placeholder={`exports/masks-${format}`}
+            placeholder={placeholder}
             data-testid="export-dir"
           />
         </label>
         {result && (
           <p className="result" data-testid="export-result">
-            Wrote <strong>{result.written}</strong> {result.format} masks to <code>{result.outDir}</code>
+            {result.what === "masks" && result.r.format === "coco" ? (
+              <>
+                Wrote <strong>{result.r.annotations}</strong> annotations of{" "}
+                <strong>{result.r.written}</strong> images to <code>{result.r.file}</code>
+              </>
+            ) : result.what === "masks" ? (
+              <>
+                Wrote <strong>{result.r.written}</strong> {result.r.format} masks to{" "}
+                <code>{result.r.outDir}</code>
+              </>
+            ) : result.what === "dataset" ? (
+              <>
+                Wrote <strong>{result.r.images}</strong> images (train {result.r.splits.train}, val{" "}
+                {result.r.splits.val}, test {result.r.splits.test}) to <code>{result.r.outDir}</code>
+              </>
+            ) : (
+              <>
+                Wrote model <strong>{result.r.modelId}</strong> to <code>{result.r.outDir}</code>
+              </>
+            )}
           </p>
         )}
         <DialogButtons

@@ -164,8 +164,13 @@ export function BrowserScreen({
           <button type="button" onClick={onImport} data-testid="open-import" title="Import images (I)">
             Import images
           </button>
-          <button type="button" onClick={onExport} data-testid="open-export">
-            Export masks
+          <button
+            type="button"
+            onClick={onExport}
+            data-testid="open-export"
+            title="Export masks, a dataset folder or the model"
+          >
+            Export
           </button>
           <button type="button" onClick={onToggleTraining} data-testid="open-training" title="Training (T)">
             Training
