@@ -44,6 +44,15 @@ describe("images as the UI shows them (both shells)", () => {
     expect(broken).toMatchObject({ ok: false, status: 422 });
     expect(!broken.ok && broken.message).toMatch(/b\.tif: cannot be decoded \(/);
     await expect(service.call("export.model", {})).rejects.toThrow("no model yet: train one first (T)");
+    // Predictions of a project that has none: refused, nothing written (not a folder of empty masks).
+    for (const format of ["index", "coco"] as const)
+      await expect(service.call("export.masks", { format, source: "predictions" })).rejects.toThrow(
+        "no predictions yet; train a model first",
+      );
+    await expect(service.call("export.dataset", { source: "predictions" })).rejects.toThrow(
+      "no predictions yet",
+    );
+    expect(fs.existsSync(path.join(dir, "exports"))).toBe(false);
     expect(await displayImage(store, 999)).toMatchObject({
       ok: false,
       status: 404,

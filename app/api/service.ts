@@ -422,7 +422,6 @@ export class PixelloopService {
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `masks-${req.format}`));
         if (req.format === "coco") {
           const file = path.join(outDir, "coco.json");
-          fs.mkdirSync(outDir, { recursive: true });
           const r = exportCoco(s, file, { source: req.source });
           return {
             outDir,

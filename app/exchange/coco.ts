@@ -7,7 +7,7 @@ import { rasterizePolygon, type Point } from "../labels/raster.ts";
 import { classRegions } from "../labels/components.ts";
 import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
 import { allImageIds, importChange } from "./mask-files.ts";
-import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
+import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 
 /**
  * COCO JSON export: one annotation per connected region of a class per image, segmentation
@@ -20,7 +20,7 @@ export function exportCoco(
   opts: { source?: MaskSource; onProgress?: (done: number, total: number) => void } = {},
 ): { images: number; annotations: number } {
   const classes = store.classes();
-  const modelId = latestPredictionModelId(store);
+  const modelId = sourceModelId(store, opts.source ?? "labels");
   const images: object[] = [];
   const annotations: object[] = [];
   const ids = allImageIds(store);

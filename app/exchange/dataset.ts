@@ -4,7 +4,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import type { Split } from "../store/types.ts";
 import { encodeIndexPng } from "./index-png.ts";
 import { allImageIds, stem } from "./mask-files.ts";
-import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
+import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 
 /**
  * Writes a Pascal-VOC-like dataset folder (docs/exchange.md says how to load it):
@@ -18,11 +18,11 @@ export function exportDataset(
   outDir: string,
   opts: { source?: MaskSource; onProgress?: (done: number, total: number) => void } = {},
 ): { images: number; splits: Record<Split, number> } {
+  const modelId = sourceModelId(store, opts.source ?? "labels");
   const imgDir = path.join(outDir, "JPEGImages");
   const maskDir = path.join(outDir, "SegmentationClass");
   const setDir = path.join(outDir, "ImageSets", "Segmentation");
   for (const d of [imgDir, maskDir, setDir]) fs.mkdirSync(d, { recursive: true });
-  const modelId = latestPredictionModelId(store);
   const lists: Record<Split, string[]> = { train: [], val: [], test: [] };
   const used = new Set<string>();
   const ids = allImageIds(store);

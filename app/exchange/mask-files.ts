@@ -4,7 +4,7 @@ import type { ChangeRecord, ProjectStore } from "../store/project-store.ts";
 import { Source, UNLABELED, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
-import { classMapFor, latestPredictionModelId, type MaskSource } from "./mask-source.ts";
+import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 
 export interface MaskImportSummary {
   imported: { image: string; mask: string; labeledPixels: number }[];
@@ -132,7 +132,7 @@ export async function exportMasks(
   },
 ): Promise<{ written: string[] }> {
   const source = opts.source ?? "labels";
-  const modelId = latestPredictionModelId(store);
+  const modelId = sourceModelId(store, source);
   fs.mkdirSync(outDir, { recursive: true });
   const classes = store.classes();
   const ids = allImageIds(store);

@@ -1,7 +1,9 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, UNLABELED } from "../labels/mask.ts";
 import { decodeRle } from "../labels/rle.ts";
-export { latestPredictionModelId } from "../loop/prediction-data.ts";
+import { latestPredictionModelId } from "../loop/prediction-data.ts";
+import { UserError } from "../store/errors.ts";
+export { latestPredictionModelId };
 
 /**
  * Which pixels to export: `labels` (everything labeled: drawn + accepted), `human` (drawn
@@ -10,6 +12,19 @@ export { latestPredictionModelId } from "../loop/prediction-data.ts";
  */
 export const MASK_SOURCES = ["labels", "human", "accepted", "predictions", "completed"] as const;
 export type MaskSource = (typeof MASK_SOURCES)[number];
+
+/**
+ * The model whose predictions a source reads (the latest that predicted), or null; refuses the
+ * `predictions` source when nothing was predicted yet (it would write masks of nothing).
+ */
+export function sourceModelId(store: ProjectStore, source: MaskSource): number | null {
+  const id = latestPredictionModelId(store);
+  if (id === null && source === "predictions")
+    throw new UserError(
+      `${store.file}: no predictions yet; train a model first (pixelloop train, or T in the app)`,
+    );
+  return id;
+}
 
 /** Class map of one image for a source; 255 where the source has nothing. */
 export function classMapFor(
