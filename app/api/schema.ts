@@ -91,6 +91,10 @@ export const api = {
       .object({
         paths: z.array(z.string().min(1)).min(1, "give at least one file or folder"),
         split: z.enum(["train", "val", "test"]).default("train"),
+        /** folder of class-index PNG masks matched by file name (a.jpg takes a.png) */
+        labels: z.string().min(1).optional(),
+        /** two-class projects: masks are binary (0 = first class, anything else = second) */
+        binary: z.boolean().default(false),
       })
       .strict(),
   ),

@@ -12,8 +12,8 @@ import { applyStrokeInPlace } from "../labels/edit.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
-import { importImages } from "../images/importer.ts";
-import { exportMasks } from "../exchange/mask-files.ts";
+import { importImages, importedImageIds } from "../images/importer.ts";
+import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { exportDataset } from "../exchange/dataset.ts";
 import { exportModel } from "../exchange/model.ts";
@@ -27,7 +27,7 @@ import {
   type ApiParsed,
   type ApiResponse,
 } from "./schema.ts";
-import type { ApiEvent, MaskChange, ProjectInfo } from "./types.ts";
+import type { ApiEvent, ImportResult, MaskChange, ProjectInfo } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import {
   APP_QUEUE_LENGTH,
@@ -293,13 +293,29 @@ export class PixelloopService {
           split: req.split,
           onProgress: (p) => this.emit({ type: "import.progress", ...p }),
         });
+        let masks: ImportResult["masks"];
+        if (req.labels) {
+          const m = importIndexMasks(s, path.resolve(s.dir, req.labels), {
+            imageIds: importedImageIds(r),
+            binary: req.binary,
+          });
+          masks = {
+            imported: m.imported.length,
+            labeledPixels: m.imported.reduce((n, i) => n + i.labeledPixels, 0),
+            unlabeledValues: m.unlabeledValues,
+            withoutMask: m.withoutMask,
+            binaryLooking: m.binaryLooking,
+            errors: m.errors,
+          };
+        }
         this.emit({ type: "project.changed", project: this.info() });
         return {
           imported: r.imported.length,
           importedIds: r.imported.map((i) => i.id),
-          duplicates: r.duplicates,
+          duplicates: r.duplicates.map(({ file, reason }) => ({ file, reason })),
           skipped: r.skipped,
           ignored: r.ignored,
+          ...(masks ? { masks } : {}),
         };
       },
 

@@ -52,6 +52,18 @@ export interface ImportResult {
   duplicates: { file: string; reason: string }[];
   skipped: { file: string; reason: string }[];
   ignored: number;
+  /** With a labels folder: the masks read (app/exchange/mask-files.ts, importIndexMasks). */
+  masks?: {
+    imported: number;
+    labeledPixels: number;
+    /** mask pixels left unlabeled (255, or values >= the number of classes) */
+    unlabeledValues: number;
+    /** images of this import without a mask of their name */
+    withoutMask: number;
+    /** binary-looking masks read without `binary` (their 255 stayed unlabeled) */
+    binaryLooking: number;
+    errors: { file: string; reason: string }[];
+  };
 }
 
 export interface Rect {

@@ -135,14 +135,22 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     const counts = () => JSON.parse(run("status", p, "--json").stdout).labeledPixels as number;
     expect(counts()).toBe(W * 260);
 
-    const again = run("import-masks", p, masks, "--binary");
+    // Importing the same image again with its masks labels the image imported before.
+    const again = run("import", p, img, "--labels", masks, "--binary");
     expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /imported 0 images[\s\S]*labels: 1 masks imported \(172800 labeled pixels\)/,
+    );
     expect(again.stdout).not.toMatch(/binary masks\?/);
     expect(counts()).toBe(W * H);
     const exported = path.join(t.dir, "binary-out");
     expect(run("export", "masks", p, "--out", exported).code).toBe(0);
     const back = readIndexPng(path.join(exported, fs.readdirSync(exported)[0])).values;
     expect([back[0], back[W * 99], back[W * 100], back[W * H - 1]]).toEqual([1, 1, 0, 0]);
+
+    const colorBinary = run("import-masks", p, masks, "--binary", "--format", "color");
+    expect(colorBinary.code).toBe(1);
+    expect(colorBinary.stderr).toMatch(/--binary applies to index masks only/);
 
     const three = path.join(t.dir, "three.pxl");
     expect(run("init", three, "--classes", "a,b,c").code).toBe(0);

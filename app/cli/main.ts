@@ -3,7 +3,7 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
-import { importImages } from "../images/importer.ts";
+import { importImages, importedImageIds } from "../images/importer.ts";
 import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
@@ -115,7 +115,7 @@ function buildProgram(): Command {
             onProgress: (p) => bar.update(p.done, p.total, path.basename(p.file)),
           });
           bar.stop();
-          const ids = summary.imported.map((i) => i.id);
+          const ids = importedImageIds(summary);
           const masks = o.labels
             ? importIndexMasks(store, o.labels, { imageIds: ids, binary: o.binary })
             : null;

@@ -12,7 +12,8 @@ export interface SkippedFile {
 
 export interface ImportSummary {
   imported: { id: number; file: string }[];
-  duplicates: SkippedFile[];
+  /** existingId: the project image with the same content, when it was imported before */
+  duplicates: (SkippedFile & { existingId?: number })[];
   skipped: SkippedFile[];
   /** files in scanned folders that are not images by extension */
   ignored: number;
@@ -96,7 +97,11 @@ export async function importImages(
     const existing = store.findImageBySha(r.sha256);
     const dupOf = existing ? existing.path : seen.get(r.sha256);
     if (dupOf) {
-      summary.duplicates.push({ file: r.file, reason: `same content as ${dupOf}` });
+      summary.duplicates.push({
+        file: r.file,
+        reason: `same content as ${dupOf}`,
+        ...(existing ? { existingId: existing.id } : {}),
+      });
       continue;
     }
     try {
@@ -144,4 +149,15 @@ async function prepare(file: string): Promise<Prepared> {
   } catch (e) {
     return { file, reason: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/**
+ * The project images an import names: the ones it added and the ones already in the project with
+ * the same content as one of its files (labels given with an import apply to both, so importing
+ * a folder again with its masks labels the images imported before).
+ */
+export function importedImageIds(summary: ImportSummary): number[] {
+  const ids = new Set(summary.imported.map((i) => i.id));
+  for (const d of summary.duplicates) if (d.existingId !== undefined) ids.add(d.existingId);
+  return [...ids];
 }

@@ -5,9 +5,12 @@ import { pushToast } from "../state/toasts.ts";
 import { DialogButtons, Modal } from "./Modal.tsx";
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
-  const { api, onEvent, refreshProject } = useApp();
+  const { api, onEvent, refreshProject, project } = useApp();
   const [paths, setPaths] = useState("");
   const [split, setSplit] = useState<Split>("train");
+  const [labels, setLabels] = useState("");
+  const [binary, setBinary] = useState(false);
+  const classes = project?.classes ?? [];
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number; file: string } | null>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
@@ -22,14 +25,22 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       .filter(Boolean);
     setBusy(true);
     setResult(null);
-    const r = await attempt(api.call("images.import", { paths: list, split }));
+    const folder = labels.trim();
+    const r = await attempt(
+      api.call("images.import", {
+        paths: list,
+        split,
+        ...(folder ? { labels: folder, binary: binary && classes.length === 2 } : {}),
+      }),
+    );
     setBusy(false);
     if (r) {
       setResult(r);
       await refreshProject();
       pushToast(
-        r.imported > 0 ? "success" : "info",
-        `Imported ${r.imported} image${r.imported === 1 ? "" : "s"}`,
+        r.imported > 0 || (r.masks?.imported ?? 0) > 0 ? "success" : "info",
+        `Imported ${r.imported} image${r.imported === 1 ? "" : "s"}` +
+          (r.masks ? ` and ${r.masks.imported} label mask${r.masks.imported === 1 ? "" : "s"}` : ""),
       );
     }
   };
@@ -60,6 +71,31 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             <option value="test">Test</option>
           </select>
         </label>
+        <label>
+          <span>
+            Labels folder (optional): class-index PNG masks named like the images (a.jpg takes a.png); 255 and
+            values from {classes.length} up stay unlabeled. Masks also label images imported before.
+          </span>
+          <input
+            value={labels}
+            onChange={(e) => setLabels(e.target.value)}
+            placeholder="/data/street-scenes-masks"
+            data-testid="import-labels"
+          />
+        </label>
+        {classes.length === 2 && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={binary}
+              onChange={(e) => setBinary(e.target.checked)}
+              data-testid="import-binary"
+            />
+            <span>
+              Binary masks (0 / 255): 0 is {classes[0].name}, any other value {classes[1].name}
+            </span>
+          </label>
+        )}
         {busy && progress && (
           <div className="progress" aria-label="Import progress">
             <progress value={progress.done} max={Math.max(1, progress.total)} />
@@ -75,6 +111,28 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               {result.duplicates.length > 0 && `, ${result.duplicates.length} duplicates skipped`}
               {result.ignored > 0 && `, ${result.ignored} non-image files ignored`}
             </p>
+            {result.masks && (
+              <p data-testid="import-masks-result">
+                <strong>{result.masks.imported}</strong> label masks read (
+                {result.masks.labeledPixels.toLocaleString("en-US")} labeled pixels)
+                {result.masks.withoutMask > 0 && `, ${result.masks.withoutMask} images without a mask`}
+                {result.masks.unlabeledValues > 0 &&
+                  `, ${result.masks.unlabeledValues.toLocaleString("en-US")} mask pixels left unlabeled`}
+              </p>
+            )}
+            {result.masks && result.masks.binaryLooking > 0 && (
+              <p className="warning" data-testid="import-binary-hint">
+                {result.masks.binaryLooking} masks hold only 0 and 255: their 255 was left unlabeled. If it
+                marks {classes[1]?.name ?? "the second class"}, tick “Binary masks” and import again.
+              </p>
+            )}
+            {result.masks && result.masks.errors.length > 0 && (
+              <ul className="problems">
+                {result.masks.errors.map((e) => (
+                  <li key={e.file}>{e.reason.includes(e.file) ? e.reason : `${e.file}: ${e.reason}`}</li>
+                ))}
+              </ul>
+            )}
             {result.skipped.length > 0 && (
               <ul className="problems">
                 {result.skipped.map((s) => (
