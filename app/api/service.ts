@@ -16,8 +16,6 @@ import { importImages, importedImageIds } from "../images/importer.ts";
 import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { exportDataset } from "../exchange/dataset.ts";
-import { exportModel } from "../exchange/model.ts";
-import { initBackend } from "../ml/backend.ts";
 import { createDemoProject } from "../cli/demo.ts";
 import {
   ApiError,
@@ -468,7 +466,10 @@ export class PixelloopService {
         const modelId = req.modelId ?? row?.id;
         if (modelId === undefined) throw new UserError("no model yet: train one first (T)");
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `model-${modelId}`));
-        // Rebuilding the network to write it needs tensors: the plain CPU backend is enough.
+        // Rebuilding the network to write it needs tensors: the plain CPU backend is enough. Loaded
+        // here, so that the app's process does not load TensorFlow.js until a model is exported.
+        const { initBackend } = await import("../ml/backend.ts");
+        const { exportModel } = await import("../exchange/model.ts");
         await initBackend("cpu");
         const r = await exportModel(s, outDir, modelId);
         return { outDir, modelId: r.modelId };
