@@ -38,7 +38,7 @@ export async function probe(bytes: Buffer): Promise<ImageInfo> {
     );
   }
   const rotated = (meta.orientation ?? 1) >= 5;
-  const depth = meta.depth === "ushort" || meta.depth === "short" ? 16 : meta.depth === "float" ? 32 : 8;
+  const depth = !isHighDepth(meta) ? 8 : meta.depth === "ushort" || meta.depth === "short" ? 16 : 32;
   return {
     width: rotated ? meta.height : meta.width,
     height: rotated ? meta.width : meta.height,
@@ -48,11 +48,17 @@ export async function probe(bytes: Buffer): Promise<ImageInfo> {
   };
 }
 
-/** Decodes fully (so truncated files fail here) and renders a WebP thumbnail. */
-export async function makeThumbnail(bytes: Buffer): Promise<{ width: number; height: number; webp: Buffer }> {
+/**
+ * Decodes fully (so truncated files fail here) and renders a WebP thumbnail. `bitDepth` (from
+ * probe) saves reading the header again.
+ */
+export async function makeThumbnail(
+  bytes: Buffer,
+  bitDepth?: number,
+): Promise<{ width: number; height: number; webp: Buffer }> {
   try {
     const { data, info } = await (
-      await eightBitSharp(bytes)
+      await eightBitSharp(bytes, bitDepth === undefined ? undefined : bitDepth > 8)
     )
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
       .toColourspace("srgb")
@@ -189,9 +195,11 @@ function pickChannels(
  * A sharp pipeline of the image as the app shows and trains on it (8 bits, orientation
  * applied): as decoded for high-bit-depth images, the file itself otherwise.
  */
-export async function eightBitSharp(bytes: Buffer): Promise<Sharp> {
+export async function eightBitSharp(bytes: Buffer, highDepth?: boolean): Promise<Sharp> {
+  const plain = () => sharp(bytes, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
+  if (highDepth === false) return plain();
   const meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
-  if (!isHighDepth(meta)) return sharp(bytes, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
+  if (!isHighDepth(meta)) return plain();
   const px = await decodeHighDepth(bytes, meta);
   return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } });
 }

@@ -143,7 +143,7 @@ async function prepare(file: string): Promise<Prepared> {
   }
   try {
     const info = await probe(bytes);
-    const thumbnail = await makeThumbnail(bytes);
+    const thumbnail = await makeThumbnail(bytes, info.bitDepth);
     const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
     return { file, sha256, info, thumbnail };
   } catch (e) {
