@@ -514,7 +514,7 @@ describe("labeling in the browser", () => {
     await page.getByTestId("import-labels").fill(masks);
     await page.getByTestId("import-submit").click();
     await page.getByTestId("import-masks-result").getByText("1 label masks read").waitFor();
-    await page.getByTestId("import-result").getByText("3 duplicates skipped").waitFor();
+    await page.getByTestId("import-result").getByText("3 already in the project (same content)").waitFor();
     await screenshot(page, "10-import-labels");
     await page.keyboard.press("Escape");
     const after = inStore((s) => s.mask(img.id));

@@ -4,6 +4,7 @@
  * later (preload: one function per method) and can be called in-process (app/api/service.ts).
  */
 import { z } from "zod";
+import { MASK_SOURCES } from "../exchange/mask-sources.ts";
 import type {
   AppInfo,
   ClassDef,
@@ -20,13 +21,6 @@ import type {
   Suggestion,
   TrainingStatus,
 } from "./types.ts";
-
-/**
- * Which pixels an export writes (app/exchange/mask-source.ts, MASK_SOURCES; kept here so the UI
- * does not bundle the exchange code): labels (drawn + accepted), human, accepted, predictions
- * (the latest model's), completed (labels, predictions elsewhere).
- */
-export const EXPORT_SOURCES = ["labels", "human", "accepted", "predictions", "completed"] as const;
 
 /** A method: request schema plus a phantom response type (`_response` is never read). */
 export interface MethodDef<Req extends z.ZodType, Res> {
@@ -179,7 +173,7 @@ export const api = {
       .object({
         /** index / color: one PNG per image; coco: one coco.json (RLE) in the folder */
         format: z.enum(["index", "color", "coco"]),
-        source: z.enum(EXPORT_SOURCES).default("labels"),
+        source: z.enum(MASK_SOURCES).default("labels"),
         /** default: <project folder>/exports/masks-<format> */
         outDir: z.string().min(1).optional(),
         /** index and color: skip images without labels */
@@ -190,7 +184,7 @@ export const api = {
   "export.dataset": method<DatasetExportResult>()(
     z
       .object({
-        source: z.enum(EXPORT_SOURCES).default("labels"),
+        source: z.enum(MASK_SOURCES).default("labels"),
         /** default: <project folder>/exports/dataset */
         outDir: z.string().min(1).optional(),
       })

@@ -3,15 +3,9 @@ import { Source, UNLABELED } from "../labels/mask.ts";
 import { decodeRle } from "../labels/rle.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import { UserError } from "../store/errors.ts";
+import type { MaskSource } from "./mask-sources.ts";
 export { latestPredictionModelId };
-
-/**
- * Which pixels to export: `labels` (everything labeled: drawn + accepted), `human` (drawn
- * only), `accepted` (accepted predictions only), `predictions` (the latest model's class map),
- * `completed` (labels where there are labels, the latest prediction elsewhere).
- */
-export const MASK_SOURCES = ["labels", "human", "accepted", "predictions", "completed"] as const;
-export type MaskSource = (typeof MASK_SOURCES)[number];
+export { MASK_SOURCES, type MaskSource } from "./mask-sources.ts";
 
 /**
  * The model whose predictions a source reads (the latest that predicted), or null; refuses the

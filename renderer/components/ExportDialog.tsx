@@ -1,12 +1,11 @@
 import { useState } from "react";
-import { EXPORT_SOURCES } from "../../app/api/schema.ts";
+import { MASK_SOURCES, type MaskSource } from "../../app/exchange/mask-sources.ts";
 import type { DatasetExportResult, ExportResult, ModelExportResult } from "../../app/api/types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { DialogButtons, Modal } from "./Modal.tsx";
 
 type What = "masks" | "dataset" | "model";
 type Format = "index" | "color" | "coco";
-type Source = (typeof EXPORT_SOURCES)[number];
 
 const FORMATS: { id: Format; label: string; hint: string }[] = [
   {
@@ -18,7 +17,7 @@ const FORMATS: { id: Format; label: string; hint: string }[] = [
   { id: "coco", label: "COCO JSON", hint: "one coco.json, one RLE annotation per connected region" },
 ];
 
-const SOURCES: Record<Source, string> = {
+const SOURCES: Record<MaskSource, string> = {
   labels: "Labels (drawn and accepted)",
   human: "Drawn labels only",
   accepted: "Accepted predictions only",
@@ -36,7 +35,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { api, project } = useApp();
   const [what, setWhat] = useState<What>("masks");
   const [format, setFormat] = useState<Format>("index");
-  const [source, setSource] = useState<Source>("labels");
+  const [source, setSource] = useState<MaskSource>("labels");
   const [onlyLabeled, setOnlyLabeled] = useState(true);
   const [outDir, setOutDir] = useState("");
   const [busy, setBusy] = useState(false);
@@ -123,10 +122,10 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <span>Pixels</span>
             <select
               value={source}
-              onChange={(e) => setSource(e.target.value as Source)}
+              onChange={(e) => setSource(e.target.value as MaskSource)}
               data-testid="export-source"
             >
-              {EXPORT_SOURCES.map((s) => (
+              {MASK_SOURCES.map((s) => (
                 <option key={s} value={s}>
                   {SOURCES[s]}
                 </option>

@@ -108,7 +108,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
           <div className="result" data-testid="import-result">
             <p>
               <strong>{result.imported}</strong> imported
-              {result.duplicates.length > 0 && `, ${result.duplicates.length} duplicates skipped`}
+              {result.duplicates.length > 0 &&
+                `, ${result.duplicates.length} already in the project (same content)`}
               {result.ignored > 0 && `, ${result.ignored} non-image files ignored`}
             </p>
             {result.masks && (
