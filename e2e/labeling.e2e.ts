@@ -525,6 +525,41 @@ describe("labeling in the browser", () => {
     expect(errors, errors.join("\n")).toEqual([]);
   });
 
+  it("shows the val IoU of every class after training the demo (which has val labels)", async () => {
+    const demo = await serve();
+    const fresh = await newPage(browser);
+    try {
+      await fresh.page.goto(demo.url);
+      await fresh.page.getByTestId("open-demo").click();
+      await fresh.page.getByTestId("open-training").click();
+      const p = fresh.page;
+      if (await p.getByTestId("training-unavailable").isVisible()) return;
+      await p.getByTestId("training-unit").selectOption("epochs");
+      await p.getByTestId("training-amount").fill("1");
+      await p.getByTestId("training-network").selectOption("tiny");
+      await p.getByTestId("training-size").selectOption("64");
+      await p.getByTestId("training-start").click();
+      await p.getByTestId("training-state").getByText("done").waitFor({ timeout: 90_000 });
+      const rows = p.getByTestId("class-iou").locator(".class-iou-row");
+      const classes = JSON.parse(
+        fs.readFileSync(path.join(import.meta.dirname, "../resources/demo/classes.json"), "utf8"),
+      ).classes as { name: string }[];
+      await expect.poll(() => rows.count()).toBe(classes.length);
+      expect(await rows.first().textContent()).toContain(classes[0].name);
+      // Every class the val labels hold has a value between 0 and 1; the weakest is marked.
+      const values = (await rows.locator(".value").allTextContents()).filter((v) => v !== "—").map(Number);
+      expect(values.length).toBeGreaterThan(0);
+      for (const v of values) expect(v >= 0 && v <= 1).toBe(true);
+      expect(await p.getByTestId("class-iou").locator(".weakest").count()).toBeGreaterThan(0);
+      await p.getByTestId("class-iou").scrollIntoViewIfNeeded();
+      await screenshot(p, "11-class-iou");
+      expect(fresh.errors, fresh.errors.join("\n")).toEqual([]);
+    } finally {
+      await fresh.context.close();
+      await demo.stop();
+    }
+  });
+
   it("opens at the project's images when its address is opened with a project open", async () => {
     const fresh = await newPage(browser);
     try {

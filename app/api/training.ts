@@ -85,7 +85,10 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
   const loop = new Map(listRounds(store).map((r) => [r.modelId, r]));
   return rows.map((r) => {
     const round = r.model_id === null ? undefined : loop.get(r.model_id);
-    let metrics: { validation?: { miou?: number } | null; stepsDone?: number } = {};
+    let metrics: {
+      validation?: { miou?: number; perClassIou?: unknown } | null;
+      stepsDone?: number;
+    } = {};
     try {
       metrics = r.metrics ? JSON.parse(r.metrics) : {};
     } catch {
@@ -98,12 +101,18 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
       status: r.status,
       modelId: r.model_id,
       valMiou: typeof metrics.validation?.miou === "number" ? metrics.validation.miou : null,
+      classIou: classIouOf(metrics.validation?.perClassIou),
       steps: typeof metrics.stepsDone === "number" ? metrics.stepsDone : null,
       labels: round
         ? { drawn: round.humanPixels, accepted: round.acceptedPixels, labelingSeconds: round.labelingSeconds }
         : null,
     };
   });
+}
+
+function classIouOf(v: unknown): (number | null)[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
 }
 
 function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method"] {

@@ -139,6 +139,8 @@ export interface TrainingRound {
   status: "running" | "done" | "cancelled" | "failed";
   modelId: number | null;
   valMiou: number | null;
+  /** IoU per class index at that check (null: the class is in neither the val labels nor the prediction) */
+  classIou: (number | null)[] | null;
   steps: number | null;
   /** the labels the model was trained on (the loop's round record; null for a run without a model) */
   labels: { drawn: number; accepted: number; labelingSeconds: number } | null;

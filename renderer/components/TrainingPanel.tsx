@@ -3,6 +3,7 @@ import type { TrainingStatus } from "../../app/api/types.ts";
 import { DEFAULT_TERMS, type MethodTerm } from "../../app/ml/method-terms.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { LossChart } from "./LossChart.tsx";
+import { ClassIou } from "./ClassIou.tsx";
 
 function eta(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return "—";
@@ -20,7 +21,7 @@ const NETWORKS = {
 const RUNNING = new Set<TrainingStatus["state"]>(["starting", "training", "predicting", "stopping"]);
 
 export function TrainingPanel({ onClose }: { onClose: () => void }) {
-  const { api, training } = useApp();
+  const { api, training, project } = useApp();
   // A time budget by default: epochs of a project with three labeled images are three steps each.
   const [amount, setAmount] = useState(5);
   const [unit, setUnit] = useState<"minutes" | "epochs">("minutes");
@@ -199,6 +200,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
           </dl>
           {s.message && <p className={s.state === "failed" ? "error-text" : "muted"}>{s.message}</p>}
           {s.losses.length > 0 && <LossChart status={s} width={380} />}
+          {project && <ClassIou rounds={s.rounds} classes={project.classes} />}
           <h3>Rounds</h3>
           {s.rounds.length === 0 ? (
             <p className="muted">No rounds yet.</p>
