@@ -21,6 +21,45 @@ function twelveBitScan(width: number, height: number): { png: Uint8Array; values
   return { png: encode({ width, height, data: values, depth: 16, channels: 1 }), values };
 }
 
+/**
+ * A one-strip, uncompressed, little-endian TIFF of 32-bit float gray samples (SampleFormat 3),
+ * written by hand: sharp writes no float TIFFs.
+ */
+function floatTiff(values: Float32Array, width: number, height: number): Buffer {
+  const tags: [number, number, number, number][] = [
+    // [tag, type (3 SHORT, 4 LONG), count, value]
+    [256, 4, 1, width], // ImageWidth
+    [257, 4, 1, height], // ImageLength
+    [258, 3, 1, 32], // BitsPerSample
+    [259, 3, 1, 1], // Compression: none
+    [262, 3, 1, 1], // PhotometricInterpretation: black is zero
+    [273, 4, 1, 0], // StripOffsets (filled below)
+    [277, 3, 1, 1], // SamplesPerPixel
+    [278, 4, 1, height], // RowsPerStrip
+    [279, 4, 1, values.byteLength], // StripByteCounts
+    [339, 3, 1, 3], // SampleFormat: IEEE float
+  ];
+  const ifdSize = 2 + tags.length * 12 + 4;
+  const dataOffset = 8 + ifdSize;
+  const out = Buffer.alloc(dataOffset + values.byteLength);
+  out.write("II", 0, "latin1");
+  out.writeUInt16LE(42, 2);
+  out.writeUInt32LE(8, 4);
+  out.writeUInt16LE(tags.length, 8);
+  tags.forEach(([tag, type, count, value], i) => {
+    const at = 10 + i * 12;
+    out.writeUInt16LE(tag, at);
+    out.writeUInt16LE(type, at + 2);
+    out.writeUInt32LE(count, at + 4);
+    const v = tag === 273 ? dataOffset : value;
+    if (type === 3) out.writeUInt16LE(v, at + 8);
+    else out.writeUInt32LE(v, at + 8);
+  });
+  out.writeUInt32LE(0, 8 + 2 + tags.length * 12);
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(out, dataOffset);
+  return out;
+}
+
 const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
 
 describe("images of more than 8 bits per sample", () => {
@@ -37,6 +76,17 @@ describe("images of more than 8 bits per sample", () => {
     const corner = px.data[0];
     expect(centre).toBeGreaterThan(200);
     expect(corner).toBeLessThan(40);
+  });
+
+  it("float TIFFs (values 0..0.004 here) are stretched too, not cast to 0", async () => {
+    const width = 40;
+    const height = 30;
+    const values = new Float32Array(width * height).map((_, i) => 0.0001 * (i % width));
+    const px = await decodePixels(floatTiff(values, width, height));
+    expect([px.width, px.height, px.channels]).toEqual([40, 30, 1]);
+    expect(px.data[0]).toBe(0);
+    expect(px.data[width - 1]).toBe(255);
+    for (let x = 1; x < width; x++) expect(px.data[x]).toBeGreaterThanOrEqual(px.data[x - 1]);
   });
 
   it("keep the order of values, one mapping for every channel", async () => {
