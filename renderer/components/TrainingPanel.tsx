@@ -23,7 +23,8 @@ const RUNNING = new Set<TrainingStatus["state"]>(["starting", "training", "predi
 export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const { api, training, project } = useApp();
   // A time budget by default: epochs of a project with three labeled images are three steps each.
-  const [amount, setAmount] = useState(5);
+  const [amountText, setAmountText] = useState("5");
+  const amount = Number(amountText);
   const [unit, setUnit] = useState<"minutes" | "epochs">("minutes");
   const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
   const [size, setSize] = useState(128);
@@ -32,6 +33,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
+  const budgetOk = Number.isFinite(amount) && amount > 0 && amount <= (unit === "minutes" ? 24 * 60 : 10_000);
 
   const start = async () => {
     setBusy(true);
@@ -80,11 +82,8 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                   min={unit === "minutes" ? 0.5 : 1}
                   max={unit === "minutes" ? 24 * 60 : 10000}
                   step={unit === "minutes" ? 0.5 : 1}
-                  value={amount}
-                  onChange={(e) => {
-                    const v = Number(e.target.value);
-                    if (Number.isFinite(v) && v > 0) setAmount(v);
-                  }}
+                  value={amountText}
+                  onChange={(e) => setAmountText(e.target.value)}
                   disabled={running}
                   aria-label="Training budget"
                   data-testid="training-amount"
@@ -146,7 +145,8 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                 type="button"
                 className="primary"
                 onClick={() => void start()}
-                disabled={busy}
+                disabled={busy || !budgetOk}
+                title={budgetOk ? undefined : "Give a training budget above 0"}
                 data-testid="training-start"
               >
                 Start training
