@@ -13,7 +13,7 @@ import {
 } from "../ml/project-training.ts";
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { APP_QUEUE_LENGTH } from "./image-queries.ts";
-import { listRounds } from "../loop/rounds.ts";
+import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
 
@@ -85,10 +85,7 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
   const loop = new Map(listRounds(store).map((r) => [r.modelId, r]));
   return rows.map((r) => {
     const round = r.model_id === null ? undefined : loop.get(r.model_id);
-    let metrics: {
-      validation?: { miou?: number; perClassIou?: unknown } | null;
-      stepsDone?: number;
-    } = {};
+    let metrics: { validation?: { miou?: number } | null; stepsDone?: number } = {};
     try {
       metrics = r.metrics ? JSON.parse(r.metrics) : {};
     } catch {
@@ -101,18 +98,13 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
       status: r.status,
       modelId: r.model_id,
       valMiou: typeof metrics.validation?.miou === "number" ? metrics.validation.miou : null,
-      classIou: classIouOf(metrics.validation?.perClassIou),
+      classIou: classIouFromMetrics(metrics),
       steps: typeof metrics.stepsDone === "number" ? metrics.stepsDone : null,
       labels: round
         ? { drawn: round.humanPixels, accepted: round.acceptedPixels, labelingSeconds: round.labelingSeconds }
         : null,
     };
   });
-}
-
-function classIouOf(v: unknown): (number | null)[] | null {
-  if (!Array.isArray(v)) return null;
-  return v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
 }
 
 function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method"] {

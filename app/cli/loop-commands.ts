@@ -11,7 +11,7 @@ import {
   type Strategy,
 } from "../loop/suggest.ts";
 import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
-import { listRounds } from "../loop/rounds.ts";
+import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 import { out, withStore } from "./shared.ts";
 import { pickStartQueue } from "../loop/start-queue.ts";
@@ -204,8 +204,9 @@ export function registerLoopCommands(program: Command): void {
     .action((project: string, o: { json?: boolean }) => {
       return withStore(project, { readonly: true }, (store) => {
         const rounds = listRounds(store);
+        const perClass = latestClassIou(store);
         if (o.json) {
-          out(JSON.stringify({ rounds }));
+          out(JSON.stringify({ rounds, classIou: perClass }));
           return;
         }
         if (rounds.length === 0) {
@@ -222,6 +223,17 @@ export function registerLoopCommands(program: Command): void {
           out(
             "val mIoU: at the best of training's checks on the val images, which also chose that checkpoint (reads a little high)",
           );
+        if (perClass) {
+          const known = perClass.classes.filter((c) => c.iou !== null);
+          const weakest = known.reduce((a, b) => ((b.iou as number) < (a.iou as number) ? b : a), known[0]);
+          out(
+            `val IoU per class, model ${perClass.modelId}: ` +
+              perClass.classes
+                .map((c) => `${c.name} ${c.iou === null ? "-" : c.iou.toFixed(2)}`)
+                .join(" · ") +
+              (weakest ? ` (weakest: ${weakest.name}; label more of it)` : ""),
+          );
+        }
       });
     });
 }

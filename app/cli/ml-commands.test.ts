@@ -229,13 +229,19 @@ describe("train / predict / eval through the CLI", () => {
     expect(String((bad as { stderr: string }).stderr)).toMatch(/no image named or numbered "nope.png"/);
     const rounds = JSON.parse((await cli("rounds", project, "--json")).stdout) as {
       rounds: { modelId: number; labeledPixels: number }[];
+      classIou: { modelId: number; classes: { name: string; iou: number | null }[] };
     };
     expect(rounds.rounds.map((r) => r.modelId)).toEqual([1]);
+    // Val IoU per class of the model: one entry per class, in the project's order.
+    expect(rounds.classIou.modelId).toBe(1);
+    expect(rounds.classIou.classes.map((c) => c.name)).toEqual(["red", "blue", "green"]);
+    for (const c of rounds.classIou.classes) if (c.iou !== null) expect(c.iou >= 0 && c.iou <= 1).toBe(true);
     // The table says what its val mIoU is: the checkpoint the same val images chose.
     const table = (await cli("rounds", project)).stdout.split("\n");
     expect(table[0]).toMatch(/^round +model +labeled px .* val mIoU$/);
     expect(table[1]).toMatch(/^ +1 +1 .* 0\.\d{3}$/);
     expect(table[2]).toMatch(/^val mIoU: at the best of training's checks on the val images/);
+    expect(table[3]).toMatch(/^val IoU per class, model 1: red [\d.-]+ · blue [\d.-]+ · green [\d.-]+/);
 
     // A file that went missing or got damaged: named with the reason, the others still predicted.
     fs.renameSync(path.join(dir, "train", "img2.png"), path.join(dir, "img2-moved.png"));

@@ -79,6 +79,37 @@ function extractMiou(metrics: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+/** Val IoU per class index from a model's stored metrics (null entries: class in neither labels nor prediction). */
+export function classIouFromMetrics(metrics: unknown): (number | null)[] | null {
+  const v = (metrics as { validation?: { perClassIou?: unknown } | null } | null)?.validation?.perClassIou;
+  if (!Array.isArray(v)) return null;
+  return v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
+}
+
+/** The newest model that has val IoU per class, with it (the loop's "which class to label next"). */
+export function latestClassIou(
+  store: ProjectStore,
+): { modelId: number; classes: { name: string; iou: number | null }[] } | null {
+  const rows = store.db.prepare("SELECT id, metrics FROM models ORDER BY id DESC").iterate() as Iterable<{
+    id: number;
+    metrics: string;
+  }>;
+  for (const row of rows) {
+    let perClass: (number | null)[] | null = null;
+    try {
+      perClass = classIouFromMetrics(JSON.parse(row.metrics));
+    } catch {
+      continue; // unreadable metrics: look further back
+    }
+    if (!perClass) continue;
+    return {
+      modelId: row.id,
+      classes: store.classes().map((c) => ({ name: c.name, iou: perClass[c.idx] ?? null })),
+    };
+  }
+  return null;
+}
+
 export function listRounds(store: ProjectStore): Round[] {
   const rows = store.db.prepare("SELECT * FROM rounds ORDER BY id").all() as {
     model_id: number | null;
