@@ -122,7 +122,13 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <span>Pixels</span>
             <select
               value={source}
-              onChange={(e) => setSource(e.target.value as MaskSource)}
+              onChange={(e) => {
+                const next = e.target.value as MaskSource;
+                setSource(next);
+                // Predictions cover unlabeled images too: export them all unless asked otherwise.
+                setOnlyLabeled(next !== "predictions" && next !== "completed");
+                setResult(null);
+              }}
               data-testid="export-source"
             >
               {MASK_SOURCES.map((s) => (
