@@ -572,6 +572,11 @@ export function LabelScreen({
           {titleItem && (
             <span className="muted">
               {titleItem.width}×{titleItem.height} · {titleItem.split}
+              {titleItem.bitDepth > 8 && (
+                <span title="Shown and trained on with its 1st..99.8th percentile stretched to 0..255">
+                  {` · ${titleItem.bitDepth}-bit, contrast-stretched`}
+                </span>
+              )}
               {neighbors && ` · ${neighbors.index + 1} of ${neighbors.total}`}
             </span>
           )}
