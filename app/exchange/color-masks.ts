@@ -3,7 +3,7 @@ import path from "node:path";
 import sharp, { type OutputInfo } from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, cloneMask } from "../labels/mask.ts";
-import { allImageIds, importChange, stem } from "./mask-files.ts";
+import { allImageIds, emptyMaskImportSummary, importChange, stem } from "./mask-files.ts";
 import type { MaskImportSummary } from "./mask-files.ts";
 
 /**
@@ -16,13 +16,7 @@ export async function importColorMasks(
   dir: string,
   opts: { colorMap?: Map<number, number>; author?: string } = {},
 ): Promise<MaskImportSummary> {
-  const summary: MaskImportSummary = {
-    imported: [],
-    unlabeledValues: 0,
-    withoutMask: 0,
-    errors: [],
-    binaryLooking: 0,
-  };
+  const summary = emptyMaskImportSummary();
   const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
   const byStem = new Map<string, string>();
   for (const f of fs.readdirSync(dir))

@@ -21,6 +21,11 @@ export interface MaskImportSummary {
   binaryLooking: number;
 }
 
+/** A summary of nothing imported yet (index and color mask imports fill it in). */
+export function emptyMaskImportSummary(): MaskImportSummary {
+  return { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [], binaryLooking: 0 };
+}
+
 /** Share of a mask both 0 and 255 must cover for it to count as binary-looking. */
 const BINARY_LOOKING_SHARE = 0.05;
 
@@ -43,13 +48,7 @@ export function importIndexMasks(
   } = {},
 ): MaskImportSummary {
   const numClasses = store.classes().length;
-  const summary: MaskImportSummary = {
-    imported: [],
-    unlabeledValues: 0,
-    withoutMask: 0,
-    errors: [],
-    binaryLooking: 0,
-  };
+  const summary = emptyMaskImportSummary();
   if (opts.binary && numClasses !== 2) {
     summary.errors.push({
       file: dir,
