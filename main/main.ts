@@ -18,6 +18,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PixelloopService } from "../app/api/service.ts";
 import { displayImage } from "../app/api/display-image.ts";
+import { thumbnailFor } from "../app/images/thumbnails.ts";
 import { setTrainingHost, type WorkerEvent } from "../app/ml/worker.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
 import {
@@ -79,9 +80,9 @@ function registerProtocol(): void {
       const project = service.project;
       const id = Number(m[2]);
       if (m[1] === "thumb") {
-        const t = project.thumbnail(id);
-        if (!t) return new Response("not found", { status: 404 });
-        return new Response(new Uint8Array(t.webp), {
+        const t = await thumbnailFor(project, id);
+        if (!t.ok) return new Response(t.message, { status: t.status });
+        return new Response(new Uint8Array(t.thumbnail.webp), {
           headers: { "Content-Type": "image/webp", "Content-Security-Policy": CONTENT_SECURITY_POLICY },
         });
       }

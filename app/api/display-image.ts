@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
-import { eightBitSharp, isHighDepth } from "../images/decode.ts";
+import { eightBitSharp, isHighDepth, unreadableFileReason } from "../images/decode.ts";
 
 export type DisplayImage =
   | { ok: true; contentType: string; body: Buffer; etag: string }
@@ -42,14 +42,8 @@ async function locate(
       etag: `"${st.ino.toString(36)}-${st.size.toString(36)}-${Math.round(st.mtimeMs).toString(36)}"`,
     };
   } catch (e) {
-    return { ok: false, status: 404, message: `${file}: ${missingReason(e)}` };
+    return { ok: false, status: 404, message: `${file}: ${unreadableFileReason(e)}` };
   }
-}
-
-function missingReason(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code === "ENOENT"
-    ? "the file is missing (moved or deleted?)"
-    : (e as Error).message;
 }
 
 /**
@@ -73,7 +67,7 @@ export async function displayImage(store: ProjectStore, id: number): Promise<Dis
   try {
     bytes = await fs.promises.readFile(file);
   } catch (e) {
-    return { ok: false, status: 404, message: `${file}: ${missingReason(e)}` };
+    return { ok: false, status: 404, message: `${file}: ${unreadableFileReason(e)}` };
   }
   const type = BROWSER_IMAGE_TYPES[path.extname(file).toLowerCase()];
   if (type && !(type === "image/png" && (await isHighDepthPng(bytes)))) {

@@ -212,6 +212,13 @@ export function shortReason(e: unknown): string {
     .trim();
 }
 
+/** Why an image file could not be read, in words a person acts on. */
+export function unreadableFileReason(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code === "ENOENT"
+    ? "the file is missing (moved or deleted?)"
+    : (e as Error).message;
+}
+
 /** An image a command left out (training, prediction): its file and a one-line reason. */
 export interface SkippedImage {
   file: string;

@@ -8,6 +8,8 @@ import { displayImage } from "../api/display-image.ts";
 import { PixelloopService } from "../api/service.ts";
 import type { ImageList } from "../api/types.ts";
 import { tmpDir } from "../testing/tmp.ts";
+import { ProjectStore } from "../store/project-store.ts";
+import { thumbnailFor } from "./thumbnails.ts";
 
 /** A 12-bit microscope-like frame in a 16-bit PNG: a bright disc (~3000) on a dim field (~400). */
 function twelveBitScan(width: number, height: number): { png: Uint8Array; values: Uint16Array } {
@@ -147,5 +149,57 @@ describe("images of more than 8 bits per sample", () => {
     expect(Math.abs(mean(small) - mean(trained.data))).toBeLessThan(8);
     expect(mean(small)).toBeGreaterThan(40);
     await service.close();
+  });
+
+  it("a project made before format 6 gets its dark 16-bit thumbnails drawn again; 8-bit ones stay", async () => {
+    const dir = path.join(t.dir, "old-project");
+    const images = path.join(dir, "images");
+    fs.mkdirSync(images, { recursive: true });
+    fs.writeFileSync(path.join(images, "scan.png"), twelveBitScan(80, 60).png);
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: "#3366cc" } })
+      .png()
+      .toFile(path.join(images, "photo.png"));
+    fs.writeFileSync(path.join(images, "gone.png"), twelveBitScan(40, 30).png);
+    const service = new PixelloopService({ projectsDir: dir, recentFile: path.join(dir, "recent.json") });
+    const { file } = (await service.call("project.create", {
+      name: "old",
+      dir,
+      classes: [{ name: "cell", color: "#00ff00" }],
+    })) as { file: string };
+    await service.call("images.import", { paths: [images] });
+    const items = ((await service.call("images.list", { sort: "name" })) as ImageList).items;
+    const id = (name: string) => items.find((i) => i.name === name)!.id;
+    // What format 5 stored for a 12-bit scan: the image divided by 257, near black.
+    const dark = await sharp({ create: { width: 80, height: 60, channels: 3, background: "#030303" } })
+      .webp()
+      .toBuffer();
+    const store = service.project!;
+    store.putThumbnail(id("scan.png"), { width: 80, height: 60, webp: dark });
+    store.putThumbnail(id("gone.png"), { width: 40, height: 30, webp: dark });
+    const photoThumb = store.thumbnail(id("photo.png"))!.webp;
+    store.db.pragma("user_version = 5");
+    await service.close();
+    fs.rmSync(path.join(images, "gone.png"));
+
+    const reopened = ProjectStore.open(file);
+    try {
+      const redrawn = await thumbnailFor(reopened, id("scan.png"));
+      expect(redrawn.ok).toBe(true);
+      const small = await sharp(redrawn.ok ? redrawn.thumbnail.webp : dark)
+        .toColourspace("b-w")
+        .raw()
+        .toBuffer();
+      expect(mean(small)).toBeGreaterThan(40);
+      // Stored: the next request is a plain read.
+      expect(reopened.thumbnail(id("scan.png"))!.webp).toEqual(redrawn.ok && redrawn.thumbnail.webp);
+      expect(reopened.thumbnail(id("photo.png"))!.webp).toEqual(photoThumb);
+      // A 16-bit image whose file is gone: named, with the reason; nothing else changes.
+      const gone = await thumbnailFor(reopened, id("gone.png"));
+      expect(gone).toMatchObject({ ok: false, status: 404 });
+      expect(!gone.ok && gone.message).toMatch(/gone\.png: the file is missing/);
+      expect(reopened.countImages()).toBe(3);
+    } finally {
+      reopened.close();
+    }
   });
 });

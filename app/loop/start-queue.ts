@@ -12,6 +12,7 @@
  */
 import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
+import { thumbnailFor } from "../images/thumbnails.ts";
 import { distance, representativeness } from "./scoring.ts";
 import { insertQueue, type SuggestionItem } from "./suggest.ts";
 
@@ -84,10 +85,10 @@ export async function pickStartQueue(store: ProjectStore, n: number): Promise<Su
   for (let k = 0; k < rows.length; k += step) sample.push(rows[Math.floor(k)]);
   const described: { row: (typeof rows)[number]; d: Float32Array }[] = [];
   for (const row of sample) {
-    const t = store.thumbnail(row.id);
-    if (!t) continue;
+    const t = await thumbnailFor(store, row.id);
+    if (!t.ok) continue;
     try {
-      described.push({ row, d: await thumbnailDescriptor(t.webp) });
+      described.push({ row, d: await thumbnailDescriptor(t.thumbnail.webp) });
     } catch {
       // A damaged thumbnail: the image is left out of the start queue, nothing else.
     }

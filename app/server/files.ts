@@ -8,6 +8,7 @@ import path from "node:path";
 import type { ServerResponse } from "node:http";
 import type { ProjectStore } from "../store/project-store.ts";
 import { BROWSER_IMAGE_TYPES, displayImage, imageVersion } from "../api/display-image.ts";
+import { thumbnailFor } from "../images/thumbnails.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -93,13 +94,13 @@ export async function serveImage(
   res.end(img.body);
 }
 
-export function serveThumbnail(res: ServerResponse, store: ProjectStore, id: number): void {
-  const t = store.thumbnail(id);
-  if (!t) return sendText(res, 404, `no thumbnail for image ${id}`);
+export async function serveThumbnail(res: ServerResponse, store: ProjectStore, id: number): Promise<void> {
+  const t = await thumbnailFor(store, id);
+  if (!t.ok) return sendText(res, t.status, t.message);
   res.writeHead(200, {
     "content-type": "image/webp",
     "cache-control": "private, max-age=3600",
     "x-content-type-options": "nosniff",
   });
-  res.end(t.webp);
+  res.end(t.thumbnail.webp);
 }

@@ -134,7 +134,8 @@ export async function startServer(
       const store = service.project;
       if (!store) return sendText(res, 409, "no project is open");
       const id = Number(file[2]);
-      if (file[1] === "thumb") return serveThumbnail(res, store, id);
+      if (file[1] === "thumb")
+        return void serveThumbnail(res, store, id).catch((e: Error) => sendText(res, 500, e.message));
       return void serveImage(res, store, id, req.headers["if-none-match"]).catch((e: Error) =>
         sendText(res, 500, e.message),
       );

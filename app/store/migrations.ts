@@ -186,6 +186,17 @@ ALTER TABLE predictions ADD COLUMN embedding BLOB;
 ALTER TABLE predictions ADD COLUMN embedding_grid BLOB;
 `,
   },
+  {
+    version: 6,
+    description: "thumbnails of images over 8 bits redrawn contrast-stretched",
+    sql: `
+-- Before format 6 an image of more than 8 bits per sample got its thumbnail divided down to 8
+-- bits (a 12-bit scan came out near black); now it is contrast-stretched as the image is shown.
+-- Dropping those thumbnails makes the next request for one draw it again from the image file
+-- (images/thumbnails.ts); one whose file is gone stays missing, as before.
+DELETE FROM thumbnails WHERE image_id IN (SELECT id FROM images WHERE bit_depth > 8);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -240,6 +240,13 @@ export class ProjectStore {
       { width: number; height: number; webp: Buffer } | undefined;
   }
 
+  /** Stores (or replaces) an image's thumbnail. */
+  putThumbnail(imageId: number, t: { width: number; height: number; webp: Buffer }): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO thumbnails (image_id, width, height, webp) VALUES (?, ?, ?, ?)")
+      .run(imageId, t.width, t.height, t.webp);
+  }
+
   setSplit(imageId: number, split: Split): void {
     this.db.prepare("UPDATE images SET split = ? WHERE id = ?").run(split, imageId);
   }
