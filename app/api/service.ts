@@ -461,9 +461,7 @@ export class PixelloopService {
       },
       "export.model": async (req) => {
         const s = this.requireStore();
-        const row = s.db.prepare("SELECT id FROM models ORDER BY id DESC LIMIT 1").get() as
-          { id: number } | undefined;
-        const modelId = req.modelId ?? row?.id;
+        const modelId = req.modelId ?? s.latestModelId();
         if (modelId === undefined) throw new UserError("no model yet: train one first (T)");
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `model-${modelId}`));
         // Rebuilding the network to write it needs tensors: the plain CPU backend is enough. Loaded

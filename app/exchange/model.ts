@@ -46,11 +46,8 @@ interface ModelRow {
 }
 
 export function modelRow(store: ProjectStore, modelId?: number): ModelRow {
-  const row = (
-    modelId === undefined
-      ? store.db.prepare("SELECT * FROM models ORDER BY id DESC LIMIT 1").get()
-      : store.db.prepare("SELECT * FROM models WHERE id = ?").get(modelId)
-  ) as ModelRow | undefined;
+  const id = modelId ?? store.latestModelId();
+  const row = store.db.prepare("SELECT * FROM models WHERE id = ?").get(id ?? null) as ModelRow | undefined;
   if (!row)
     throw new UserError(
       modelId === undefined

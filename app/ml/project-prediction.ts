@@ -38,11 +38,10 @@ export function loadModelRow(
   store: ProjectStore,
   modelId?: number,
 ): { id: number; name: string; createdAt: string; weights: Uint8Array } {
-  const row = (
-    modelId == null
-      ? store.db.prepare("SELECT id, name, created_at, weights FROM models ORDER BY id DESC LIMIT 1").get()
-      : store.db.prepare("SELECT id, name, created_at, weights FROM models WHERE id = ?").get(modelId)
-  ) as { id: number; name: string; created_at: string; weights: Buffer } | undefined;
+  const id = modelId ?? store.latestModelId();
+  const row = store.db
+    .prepare("SELECT id, name, created_at, weights FROM models WHERE id = ?")
+    .get(id ?? null) as { id: number; name: string; created_at: string; weights: Buffer } | undefined;
   if (!row) {
     throw new UserError(
       modelId == null

@@ -295,11 +295,9 @@ export function trainProject(
       let initialWeights: Uint8Array | undefined;
       let parentId: number | null = null;
       if (options.fineTuneFrom !== undefined) {
-        const row = (
-          options.fineTuneFrom === "latest"
-            ? store.db.prepare("SELECT id, weights FROM models ORDER BY id DESC LIMIT 1").get()
-            : store.db.prepare("SELECT id, weights FROM models WHERE id = ?").get(options.fineTuneFrom)
-        ) as { id: number; weights: Buffer } | undefined;
+        const id = options.fineTuneFrom === "latest" ? store.latestModelId() : options.fineTuneFrom;
+        const row = store.db.prepare("SELECT id, weights FROM models WHERE id = ?").get(id ?? null) as
+          { id: number; weights: Buffer } | undefined;
         if (row) {
           const cfg = readWeightsConfig(new Uint8Array(row.weights));
           if (cfg.numClasses !== numClasses) {

@@ -240,6 +240,13 @@ export class ProjectStore {
       { width: number; height: number; webp: Buffer } | undefined;
   }
 
+  /** The newest model's id, or undefined when none has been trained. */
+  latestModelId(): number | undefined {
+    const row = this.db.prepare("SELECT id FROM models ORDER BY id DESC LIMIT 1").get() as
+      { id: number } | undefined;
+    return row?.id;
+  }
+
   /** Stores (or replaces) an image's thumbnail. */
   putThumbnail(imageId: number, t: { width: number; height: number; webp: Buffer }): void {
     this.db
