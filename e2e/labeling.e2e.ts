@@ -15,6 +15,7 @@ import { suggestions } from "../app/api/image-queries.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { Source } from "../app/labels/mask.ts";
 import { encodeIndexPng } from "../app/exchange/index-png.ts";
+import { encode as encodePng } from "fast-png";
 import { drawStroke, launch, newPage, sampleImages, screenshot, serve, type Served } from "./harness.ts";
 
 let server: Served;
@@ -525,6 +526,54 @@ describe("labeling in the browser", () => {
     expect(errors, errors.join("\n")).toEqual([]);
   });
 
+  it("shows a 12-bit scan contrast-stretched, in the grid and on the label screen, and says so", async () => {
+    // A microscope-like frame: a bright disc (~3000) on a dim field (~400) of 12-bit values in a
+    // 16-bit PNG. Divided down to 8 bits it would be near black (0..12).
+    const folder = path.join(server.dir, "scans");
+    fs.mkdirSync(folder, { recursive: true });
+    const [w, h] = [160, 120];
+    const values = new Uint16Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        values[y * w + x] =
+          ((x - w / 2) ** 2 + (y - h / 2) ** 2 < (h / 4) ** 2 ? 3000 : 400) + ((x + y) % 50);
+    fs.writeFileSync(
+      path.join(folder, "scan-12bit.png"),
+      encodePng({ width: w, height: h, data: values, depth: 16, channels: 1 }),
+    );
+
+    await page.getByTestId("open-import").click();
+    await page.getByTestId("import-paths").fill(folder);
+    await page.getByTestId("import-labels").fill("");
+    await page.getByTestId("import-submit").click();
+    await page.getByTestId("import-result").getByText("1 imported").waitFor();
+    await page.keyboard.press("Escape");
+    const id = inStore((s) => s.imagesByName("scan-12bit.png")[0].id);
+    await page.getByTestId(`tile-${id}`).locator("img").waitFor();
+    // What the person sees in the grid: the disc bright (divided down to 8 bits it would be
+    // at most 12 of 255), the field dark. (Page-side code as a string: e2e compiles without DOM types.)
+    const img = `document.querySelector('[data-testid="tile-${id}"] img')`;
+    await page.waitForFunction(`${img}.complete && ${img}.naturalWidth > 0`);
+    const [disc, field] = (await page.evaluate(`(() => {
+      const img = ${img};
+      const c = document.createElement("canvas");
+      [c.width, c.height] = [img.naturalWidth, img.naturalHeight];
+      const ctx = c.getContext("2d");
+      ctx.drawImage(img, 0, 0);
+      const at = (x, y) => ctx.getImageData(x, y, 1, 1).data[0];
+      return [at(c.width >> 1, c.height >> 1), at(2, 2)];
+    })()`)) as [number, number];
+    expect(disc).toBeGreaterThan(200);
+    expect(field).toBeLessThan(60);
+
+    await page.getByTestId(`tile-${id}`).click();
+    await page.getByTestId("canvas").waitFor();
+    await page.getByTestId("image-title").getByText("16-bit, contrast-stretched").waitFor();
+    await screenshot(page, "11-sixteen-bit");
+    expect(errors, errors.join("\n")).toEqual([]);
+    await page.keyboard.press("g");
+  });
+
   it("shows the val IoU of every class after training the demo (which has val labels)", async () => {
     const demo = await serve();
     const fresh = await newPage(browser);
@@ -564,7 +613,7 @@ describe("labeling in the browser", () => {
     const fresh = await newPage(browser);
     try {
       await fresh.page.goto(server.url);
-      await fresh.page.getByTestId("grid-count").getByText("3 images").waitFor();
+      await fresh.page.getByTestId("grid-count").getByText("4 images").waitFor();
       expect(new URL(fresh.page.url()).hash).toBe("#/browse");
       // The start screen is still where "#/" says.
       await fresh.page.goto(`${server.url}#/`);
