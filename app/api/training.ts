@@ -101,7 +101,12 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
       classIou: classIouFromMetrics(metrics),
       steps: typeof metrics.stepsDone === "number" ? metrics.stepsDone : null,
       labels: round
-        ? { drawn: round.humanPixels, accepted: round.acceptedPixels, labelingSeconds: round.labelingSeconds }
+        ? {
+            drawn: round.humanPixels,
+            accepted: round.acceptedPixels,
+            labelingSeconds: round.labelingSeconds,
+            scope: round.labelsScope,
+          }
         : null,
     };
   });

@@ -142,8 +142,11 @@ export interface TrainingRound {
   /** IoU per class index at that check (null: the class is in neither the val labels nor the prediction) */
   classIou: (number | null)[] | null;
   steps: number | null;
-  /** the labels the model was trained on (the loop's round record; null for a run without a model) */
-  labels: { drawn: number; accepted: number; labelingSeconds: number } | null;
+  /**
+   * the labels the model was trained on (the loop's round record; null for a run without a model):
+   * pixels of the train images, or of every split (scope "all") in rounds recorded before project format 7
+   */
+  labels: { drawn: number; accepted: number; labelingSeconds: number; scope: "train" | "all" } | null;
 }
 
 export interface TrainingStatus {

@@ -35,7 +35,9 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(imp.stdout).toMatch(/imported 60 images/);
     expect(imp.stdout).toMatch(/60 masks imported/);
     // Scribble masks are mostly 255 (no label): said as such, not as a surprise about void values.
-    expect(imp.stdout).toMatch(/\d+ mask pixels left unlabeled \(value 255, or >= 11 such as a void class\)/);
+    expect(imp.stdout).toMatch(
+      /[\d,]+ mask pixels left unlabeled \(value 255, or >= 11 such as a void class\)/,
+    );
 
     const st = run("status", project, "--json");
     expect(st.code).toBe(0);
@@ -139,7 +141,7 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     const again = run("import", p, img, "--labels", masks, "--binary");
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
-      /imported 0 images[\s\S]*labels: 1 masks imported \(172800 labeled pixels\)/,
+      /imported 0 images[\s\S]*labels: 1 masks imported \(172,800 labeled pixels\)/,
     );
     expect(again.stdout).not.toMatch(/binary masks\?/);
     expect(counts()).toBe(W * H);

@@ -13,7 +13,7 @@ import {
 import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
-import { out, withStore } from "./shared.ts";
+import { count, out, withStore } from "./shared.ts";
 import { pickStartQueue } from "../loop/start-queue.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 
@@ -213,12 +213,16 @@ export function registerLoopCommands(program: Command): void {
           out("no rounds yet: a round is recorded each time pixelloop train makes a model");
           return;
         }
-        out("round  model  labeled px   drawn     accepted  images  labeling   val mIoU");
+        const n = (v: number, width: number) => count(v).padStart(width);
+        out("round  model   labeled px      drawn   accepted  images  labeling   val mIoU");
         for (const r of rounds) {
           out(
-            `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${String(r.labeledPixels).padStart(10)}  ${String(r.humanPixels).padStart(8)}  ${String(r.acceptedPixels).padStart(9)}  ${String(r.labeledImages).padStart(6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}`,
+            `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${n(r.labeledPixels, 11)}${r.labelsScope === "all" ? "*" : " "}  ${n(r.humanPixels, 9)}  ${n(r.acceptedPixels, 9)}  ${n(r.labeledImages, 6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}`,
           );
         }
+        out("labeled px, drawn, accepted, images: labels of the train images, which the model learns from");
+        if (rounds.some((r) => r.labelsScope === "all"))
+          out("* of every image, val included (rounds recorded before project format 7)");
         if (rounds.some((r) => r.valMiou !== null))
           out(
             "val mIoU: at the best of training's checks on the val images, which also chose that checkpoint (reads a little high)",

@@ -17,7 +17,7 @@ import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
-import { out, withStore } from "./shared.ts";
+import { count, out, withStore } from "./shared.ts";
 import { suggestions } from "../api/image-queries.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
@@ -130,10 +130,10 @@ function buildProgram(): Command {
             if (summary.ignored) out(`ignored ${summary.ignored} non-image files in the folders`);
             if (masks) {
               const px = masks.imported.reduce((a, m) => a + m.labeledPixels, 0);
-              out(`labels: ${masks.imported.length} masks imported (${px} labeled pixels)`);
+              out(`labels: ${masks.imported.length} masks imported (${count(px)} labeled pixels)`);
               if (masks.unlabeledValues)
                 out(
-                  `  ${masks.unlabeledValues} mask pixels left unlabeled (value 255, or >= ${store.classes().length} such as a void class)`,
+                  `  ${count(masks.unlabeledValues)} mask pixels left unlabeled (value 255, or >= ${store.classes().length} such as a void class)`,
                 );
               if (masks.withoutMask)
                 out(`  ${masks.withoutMask} imported images have no mask in ${o.labels}`);
@@ -181,7 +181,7 @@ function buildProgram(): Command {
         );
         out(`classes: ${classes.length}: ${classes.map((c) => c.name).join(", ")}`);
         out(
-          `labels:  ${s.labeledPixels} of ${s.totalPixels} pixels (${(fraction * 100).toFixed(2)}%); ${s.humanPixels} drawn, ${s.acceptedPixels} accepted from predictions`,
+          `labels:  ${count(s.labeledPixels)} of ${count(s.totalPixels)} pixels (${(fraction * 100).toFixed(2)}%); ${count(s.humanPixels)} drawn, ${count(s.acceptedPixels)} accepted from predictions`,
         );
         out(`models:  ${s.models}`);
         if (status.queue)
@@ -322,7 +322,7 @@ function buildProgram(): Command {
             if (o.json) out(JSON.stringify(r));
             else
               out(
-                `imported ${r.annotations} annotations into ${r.images} images (${r.labeledPixels} labeled pixels)`,
+                `imported ${r.annotations} annotations into ${r.images} images (${count(r.labeledPixels)} labeled pixels)`,
               );
             return;
           }
@@ -336,7 +336,7 @@ function buildProgram(): Command {
           if (o.json) out(JSON.stringify(r));
           else {
             out(
-              `imported ${r.imported.length} masks; ${r.unlabeledValues} pixels left unlabeled (void, 255 or unknown colors); ${r.withoutMask} images without a mask`,
+              `imported ${r.imported.length} masks; ${count(r.unlabeledValues)} pixels left unlabeled (void, 255 or unknown colors); ${r.withoutMask} images without a mask`,
             );
             if (r.binaryLooking) out(binaryHint(store, r.binaryLooking, `import-masks ${project} ${src}`));
             for (const e of r.errors) out(`  error: ${e.reason}`);

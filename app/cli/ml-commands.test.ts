@@ -240,8 +240,9 @@ describe("train / predict / eval through the CLI", () => {
     const table = (await cli("rounds", project)).stdout.split("\n");
     expect(table[0]).toMatch(/^round +model +labeled px .* val mIoU$/);
     expect(table[1]).toMatch(/^ +1 +1 .* 0\.\d{3}$/);
-    expect(table[2]).toMatch(/^val mIoU: at the best of training's checks on the val images/);
-    expect(table[3]).toMatch(/^val IoU per class, model 1: red [\d.-]+ · blue [\d.-]+ · green [\d.-]+/);
+    expect(table[2]).toMatch(/^labeled px, drawn, accepted, images: labels of the train images/);
+    expect(table[3]).toMatch(/^val mIoU: at the best of training's checks on the val images/);
+    expect(table[4]).toMatch(/^val IoU per class, model 1: red [\d.-]+ · blue [\d.-]+ · green [\d.-]+/);
 
     // A file that went missing or got damaged: named with the reason, the others still predicted.
     fs.renameSync(path.join(dir, "train", "img2.png"), path.join(dir, "img2-moved.png"));

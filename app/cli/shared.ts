@@ -5,6 +5,11 @@ export function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 
+/** A count as people read it: 5401370 -> "5,401,370" (the --json output keeps plain numbers). */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 export function err(text: string): void {
   process.stderr.write(text.endsWith("\n") ? text : text + "\n");
 }

@@ -1,6 +1,6 @@
 /**
- * Rounds of the loop. A round is recorded when a model is made: labeled pixels by provenance
- * at that moment, the time spent labeling since the previous round (from stroke timestamps:
+ * Rounds of the loop. A round is recorded when a model is made: labeled pixels of the train
+ * images (what the model learns from; val labels are the held-out check) by provenance at that moment, the time spent labeling since the previous round (from stroke timestamps:
  * gaps between consecutive strokes, each capped at IDLE_CAP_SEC so breaks don't count), and
  * the model's validation mIoU when val labels exist.
  */
@@ -20,6 +20,8 @@ export interface Round {
   labelingSeconds: number;
   valMiou: number | null;
   fineTuned: boolean;
+  /** which images the label counts cover: "train", or "all" splits for rounds recorded before project format 7 */
+  labelsScope: "train" | "all";
 }
 
 /** Seconds of labeling in strokes made after `since` (ISO time), idle gaps capped. */
@@ -45,7 +47,7 @@ export function recordRound(
 ): Round {
   const prev = store.db.prepare("SELECT created_at FROM rounds ORDER BY id DESC LIMIT 1").get() as
     { created_at: string } | undefined;
-  const s = store.summary();
+  const s = store.labelCounts("train");
   let valMiou: number | null = null;
   if (modelId !== null) {
     const m = store.db.prepare("SELECT metrics FROM models WHERE id = ?").get(modelId) as
@@ -56,8 +58,8 @@ export function recordRound(
   const seconds = labelingSeconds(store, prev?.created_at ?? null);
   store.db
     .prepare(
-      `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'train')`,
     )
     .run(
       modelId,
@@ -121,6 +123,7 @@ export function listRounds(store: ProjectStore): Round[] {
     labeling_seconds: number;
     val_miou: number | null;
     fine_tuned: number;
+    labels_scope?: "train" | "all";
   }[];
   return rows.map((r, i) => ({
     round: i + 1,
@@ -133,5 +136,6 @@ export function listRounds(store: ProjectStore): Round[] {
     labelingSeconds: r.labeling_seconds,
     valMiou: r.val_miou,
     fineTuned: r.fine_tuned === 1,
+    labelsScope: r.labels_scope === "train" ? "train" : "all", // no column: a format <= 6 file opened read-only
   }));
 }

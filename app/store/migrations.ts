@@ -197,6 +197,15 @@ ALTER TABLE predictions ADD COLUMN embedding_grid BLOB;
 DELETE FROM thumbnails WHERE image_id IN (SELECT id FROM images WHERE bit_depth > 8);
 `,
   },
+  {
+    version: 7,
+    description: "rounds count the labels of train images",
+    sql: `
+-- Which images a round's label counts cover: 'train' (from format 7: the images the model learns
+-- from; val labels are the held-out check) or 'all' (rounds recorded before, every split).
+ALTER TABLE rounds ADD COLUMN labels_scope TEXT NOT NULL DEFAULT 'all' CHECK (labels_scope IN ('all', 'train'));
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -560,6 +560,28 @@ export class ProjectStore {
     };
   }
 
+  /** Labeled images and pixels (by provenance) of one split's images. */
+  labelCounts(split: Split): {
+    labeledImages: number;
+    labeledPixels: number;
+    humanPixels: number;
+    acceptedPixels: number;
+  } {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) FILTER (WHERE m.labeled_pixels > 0) AS imgs, COALESCE(SUM(m.labeled_pixels), 0) AS labeled,
+                COALESCE(SUM(m.human_pixels), 0) AS human, COALESCE(SUM(m.accepted_pixels), 0) AS accepted
+         FROM label_masks m JOIN images i ON i.id = m.image_id WHERE i.split = ?`,
+      )
+      .get(split) as { imgs: number; labeled: number; human: number; accepted: number };
+    return {
+      labeledImages: r.imgs,
+      labeledPixels: r.labeled,
+      humanPixels: r.human,
+      acceptedPixels: r.accepted,
+    };
+  }
+
   requireImage(id: number): ImageRow {
     const img = this.image(id);
     if (!img) throw new UserError(`${this.file}: no image with id ${id}`);

@@ -211,7 +211,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                   <th>#</th>
                   <th>Started</th>
                   <th>Status</th>
-                  <th title="Labeled pixels the model learned from: drawn by hand + accepted predictions">
+                  <th title="Labeled pixels of the train images, which the model learned from: drawn by hand + accepted predictions (val labels are the held-out check and not counted)">
                     Labels
                   </th>
                   <th title="Time spent labeling since the round before (from stroke times)">Labeling</th>
@@ -234,12 +234,15 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                     <td
                       title={
                         r.labels
-                          ? `${r.labels.drawn.toLocaleString()} px drawn, ${r.labels.accepted.toLocaleString()} px accepted from predictions`
+                          ? `${r.labels.drawn.toLocaleString()} px drawn, ${r.labels.accepted.toLocaleString()} px accepted from predictions` +
+                            (r.labels.scope === "all"
+                              ? " (all images, val included: recorded before Pixelloop counted train images only)"
+                              : "")
                           : undefined
                       }
                     >
                       {r.labels
-                        ? `${compact(r.labels.drawn)}${r.labels.accepted ? ` + ${compact(r.labels.accepted)}` : ""}`
+                        ? `${compact(r.labels.drawn)}${r.labels.accepted ? ` + ${compact(r.labels.accepted)}` : ""}${r.labels.scope === "all" ? "*" : ""}`
                         : "—"}
                     </td>
                     <td>{r.labels ? `${(r.labels.labelingSeconds / 60).toFixed(1)} min` : "—"}</td>
