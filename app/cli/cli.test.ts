@@ -116,6 +116,25 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(withBad.stdout).toMatch(/error: .*mask is 2x2 but image .* is \d+x\d+/);
   });
 
+  it("index scribble masks of a two-class project get no binary hint when one of them holds class 1", () => {
+    const p = path.join(t.dir, "scribbled.pxl");
+    expect(run("init", p, "--classes", "background,lesion").code).toBe(0);
+    const names = fs.readdirSync(path.join(CAMVID, "val/images")).slice(2, 4);
+    const [W, H] = [480, 360];
+    const masks = path.join(t.dir, "scribble-masks");
+    fs.mkdirSync(masks);
+    names.forEach((name, k) => {
+      const mask = new Uint8Array(W * H).fill(255); // 255: unlabeled
+      mask.fill(0, 0, W * 40); // a background scribble on 11% of the image
+      if (k === 1) mask.fill(1, W * 300, W * 310); // the lesion, on the second image only
+      fs.writeFileSync(path.join(masks, name.replace(/\.\w+$/, ".png")), encodeIndexPng(mask, W, H));
+    });
+    const both = run("import", p, ...names.map((n) => path.join(CAMVID, "val/images", n)), "--labels", masks);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toMatch(/labels: 2 masks imported/);
+    expect(both.stdout).not.toMatch(/binary masks\?/);
+  });
+
   it("binary 0/255 masks: the hint names --binary, which imports 255 as the second class", () => {
     const p = path.join(t.dir, "binary.pxl");
     expect(run("init", p, "--classes", "background,lesion").code).toBe(0);

@@ -16,7 +16,8 @@ export interface MaskImportSummary {
   /**
    * Masks that look binary (only the values 0 and 255, each on at least 5% of the pixels) in a
    * two-class project imported without `binary`: their 255 was left unlabeled, though it most
-   * likely marks the second class.
+   * likely marks the second class. 0 when any mask of the import holds the value 1: then the
+   * masks are class indices, and 255 is what they leave unlabeled (a scribble of the first class).
    */
   binaryLooking: number;
 }
@@ -65,6 +66,7 @@ export function importIndexMasks(
     if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
   }
   const ids = opts.imageIds ?? allImageIds(store);
+  let holdsOne = false;
   ids.forEach((id, k) => {
     const img = store.requireImage(id);
     const maskFile = byStem.get(stem(img.name));
@@ -97,6 +99,7 @@ export function importIndexMasks(
       const c = opts.binary ? (v[i] === 0 ? 0 : 1) : v[i];
       if (v[i] === 0) zeros++;
       else if (v[i] === 255) full++;
+      else if (v[i] === 1) holdsOne = true;
       if (c >= numClasses) {
         dropped++;
         continue;
@@ -111,6 +114,7 @@ export function importIndexMasks(
     store.commitDiff(id, before, after, importChange(maskFile, opts.author));
     summary.imported.push({ image: img.name, mask: maskFile, labeledPixels: countLabeled(after.classes) });
   });
+  if (holdsOne) summary.binaryLooking = 0;
   return summary;
 }
 
