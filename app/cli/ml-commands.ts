@@ -19,6 +19,7 @@ import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
 import { err, out, withStore } from "./shared.ts";
+import { ensureFolder } from "../exchange/folders.ts";
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value == null) return undefined;
@@ -215,7 +216,7 @@ export function registerMlCommands(program: Command): void {
         if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
         if (o.images && !o.out) throw new UserError("predict: --images needs --out DIR");
         const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);
-        if (o.out) fs.mkdirSync(o.out, { recursive: true });
+        if (o.out) ensureFolder(o.out);
         if (o.images) {
           await initBackend(o.backend);
           const files = imageFilesIn(o.images);

@@ -1,5 +1,6 @@
 /** What every CLI command needs: printing, and a project store that is closed whatever happens. */
 import { ProjectStore } from "../store/project-store.ts";
+import { damagedProjectError } from "../store/errors.ts";
 
 export function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -24,14 +25,22 @@ export function withStore<T>(
   fn: (store: ProjectStore) => T,
 ): T {
   const store = ProjectStore.open(project, { readonly: opts.readonly === true });
+  const named = (e: unknown) => damagedProjectError(project, e) ?? e;
   let result: T;
   try {
     result = fn(store);
   } catch (e) {
     store.close();
-    throw e;
+    throw named(e);
   }
-  if (result instanceof Promise) return result.finally(() => store.close()) as T;
+  if (result instanceof Promise)
+    return result.then(
+      (r) => (store.close(), r),
+      (e: unknown) => {
+        store.close();
+        throw named(e);
+      },
+    ) as T;
   store.close();
   return result;
 }

@@ -8,6 +8,7 @@ import { classRegions } from "../labels/components.ts";
 import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
 import { allImageIds, importChange } from "./mask-files.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
+import { ensureFolder } from "./folders.ts";
 
 /**
  * COCO JSON export: one annotation per connected region of a class per image, segmentation
@@ -55,7 +56,7 @@ export function exportCoco(
     annotations,
     categories: classes.map((c) => ({ id: c.idx + 1, name: c.name, supercategory: "", color: c.color })),
   };
-  fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+  ensureFolder(path.dirname(path.resolve(outFile)));
   fs.writeFileSync(outFile, JSON.stringify(doc));
   return { images: images.length, annotations: annotations.length };
 }

@@ -5,6 +5,7 @@ import type { Split } from "../store/types.ts";
 import { encodeIndexPng } from "./index-png.ts";
 import { allImageIds, stem } from "./mask-files.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
+import { ensureFolder } from "./folders.ts";
 
 /**
  * Writes a Pascal-VOC-like dataset folder (docs/exchange.md says how to load it):
@@ -22,7 +23,7 @@ export function exportDataset(
   const imgDir = path.join(outDir, "JPEGImages");
   const maskDir = path.join(outDir, "SegmentationClass");
   const setDir = path.join(outDir, "ImageSets", "Segmentation");
-  for (const d of [imgDir, maskDir, setDir]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [outDir, imgDir, maskDir, setDir]) ensureFolder(d); // outDir first: an error names the folder given
   const lists: Record<Split, string[]> = { train: [], val: [], test: [] };
   const used = new Set<string>();
   const ids = allImageIds(store);

@@ -147,6 +147,18 @@ describe("mask files and datasets", () => {
     other.close();
   });
 
+  it("an export whose folder is a file names the path and the reason, and leaves the file alone", async () => {
+    const inTheWay = path.join(t.dir, "masks.txt");
+    fs.writeFileSync(inTheWay, "notes");
+    await expect(exportMasks(store, inTheWay, { format: "index" })).rejects.toThrow(
+      `${inTheWay}: cannot write there: a file of that name is in the way (not a folder)`,
+    );
+    expect(() => exportDataset(store, path.join(inTheWay, "dataset"))).toThrow(
+      /masks\.txt[/\\]dataset: cannot write there: a part of the path is a file/,
+    );
+    expect(fs.readFileSync(inTheWay, "utf8")).toBe("notes");
+  });
+
   it("writes a VOC-like dataset folder with split lists and classes", () => {
     const out = path.join(t.dir, "dataset");
     const r = exportDataset(store, out);

@@ -5,6 +5,7 @@ import { Source, UNLABELED, cloneMask, countLabeled, type LabelMask } from "../l
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
+import { ensureFolder } from "./folders.ts";
 
 export interface MaskImportSummary {
   imported: { image: string; mask: string; labeledPixels: number }[];
@@ -136,7 +137,7 @@ export async function exportMasks(
 ): Promise<{ written: string[] }> {
   const source = opts.source ?? "labels";
   const modelId = sourceModelId(store, source);
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureFolder(outDir);
   const classes = store.classes();
   const ids = allImageIds(store);
   const written: string[] = [];

@@ -6,6 +6,7 @@ import { nowIso } from "../store/db.ts";
 import { tf, tfl } from "../ml/tf.ts";
 import { SegmentationNetwork, type NetworkConfig } from "../ml/network.ts";
 import { networkFromWeights, readWeightsConfig, serializeWeights } from "../ml/weights.ts";
+import { ensureFolder } from "./folders.ts";
 
 export const MODEL_FORMAT = "pixelloop-model/1";
 
@@ -69,7 +70,7 @@ export async function exportModel(
   const row = modelRow(store, modelId);
   const net = networkFromWeights(new Uint8Array(row.weights));
   try {
-    fs.mkdirSync(outDir, { recursive: true });
+    ensureFolder(outDir);
     await net.logitsModel().save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = artifacts.weightData as ArrayBuffer;

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.ts";
-import { UserError } from "./errors.ts";
+import { damagedProjectError, UserError } from "./errors.ts";
 
 export type Db = Database.Database;
 
@@ -32,10 +32,16 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
       `${file}: written by a newer Pixelloop (project format ${userVersion}, this version reads up to ${latest}); update Pixelloop to open it`,
     );
   }
-  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
-  configure(db, opts.readonly ?? false);
-  if (!opts.readonly) migrate(db, migrations);
-  return db;
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
+    configure(db, opts.readonly ?? false);
+    if (!opts.readonly) migrate(db, migrations);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw damagedProjectError(file, e) ?? e;
+  }
 }
 
 /** Creates a new, empty project file; refuses to overwrite anything. */

@@ -110,6 +110,19 @@ describe("project store", () => {
     expect(sha(file)).toBe(before);
   });
 
+  it("names a damaged project file (cut short: a copy that stopped half-way) and leaves it untouched", () => {
+    const whole = ProjectStore.create(file, { name: "x", classes: CLASSES });
+    whole.db.pragma("wal_checkpoint(TRUNCATE)");
+    whole.close();
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100)); // the header, no pages
+    const before = sha(file);
+    expect(() => ProjectStore.open(file)).toThrow(
+      /p\.pxl: the project file is damaged and cannot be read \(SQLite: /,
+    );
+    expect(() => ProjectStore.open(file, { readonly: true })).toThrow(/p\.pxl: the project file is damaged/);
+    expect(sha(file)).toBe(before);
+  });
+
   it("refuses a project written by a newer version, and leaves it untouched", () => {
     ProjectStore.create(file, { name: "x", classes: CLASSES }).close();
     const db = new Database(file);
