@@ -114,6 +114,19 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(withBad.code).toBe(1);
     expect(withBad.stdout).toMatch(/imported 1 images/);
     expect(withBad.stdout).toMatch(/error: .*mask is 2x2 but image .* is \d+x\d+/);
+
+    // A damaged image among good ones: the good one imports, the damaged one is named, exit code 1.
+    const mixed = path.join(t.dir, "mixed");
+    fs.mkdirSync(mixed);
+    fs.copyFileSync(
+      path.join(CAMVID, "val/images", fs.readdirSync(path.join(CAMVID, "val/images"))[5]),
+      path.join(mixed, "good.png"),
+    );
+    fs.writeFileSync(path.join(mixed, "cut.png"), fs.readFileSync(img).subarray(0, 2000));
+    const part = run("import", p2, mixed);
+    expect(part.code).toBe(1);
+    expect(part.stdout).toMatch(/imported 1 images/);
+    expect(part.stdout).toMatch(/cut\.png: cannot decode image data/);
   });
 
   it("index scribble masks of a two-class project get no binary hint when one of them holds class 1", () => {

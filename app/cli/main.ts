@@ -142,7 +142,7 @@ function buildProgram(): Command {
               for (const e of masks.errors) out(`  error: ${e.reason}`);
             }
           }
-          if (masks && masks.errors.length > 0) process.exitCode = 1;
+          if (summary.skipped.length > 0 || (masks && masks.errors.length > 0)) process.exitCode = 1;
         });
       },
     );
