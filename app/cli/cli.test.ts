@@ -129,6 +129,31 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(part.stdout).toMatch(/cut\.png: cannot decode image data/);
   });
 
+  it("status counts train labels apart from the val labels that only measure the model", () => {
+    const p = path.join(t.dir, "splits.pxl");
+    expect(run("init", p, "--classes-file", path.join(CAMVID, "classes.json")).code).toBe(0);
+    const train = fs.readdirSync(path.join(CAMVID, "train/images"))[0];
+    const val = fs.readdirSync(path.join(CAMVID, "val/images"))[0];
+    const tr = path.join(CAMVID, "train/scribbles");
+    expect(run("import", p, path.join(CAMVID, "train/images", train), "--labels", tr).code).toBe(0);
+    const vg = path.join(CAMVID, "val/gt");
+    expect(
+      run("import", p, path.join(CAMVID, "val/images", val), "--labels", vg, "--split", "val").code,
+    ).toBe(0);
+    const st = JSON.parse(run("status", p, "--json").stdout) as {
+      labeledPixels: number;
+      labelsBySplit: Record<string, { labeledPixels: number; labeledImages: number; totalPixels: number }>;
+    };
+    expect(Object.keys(st.labelsBySplit)).toEqual(["train", "val"]);
+    const { train: t1, val: v1 } = st.labelsBySplit;
+    expect(t1.labeledPixels + v1.labeledPixels).toBe(st.labeledPixels);
+    expect(t1.labeledPixels / t1.totalPixels).toBeLessThan(0.05); // scribbles
+    expect(v1.labeledPixels / v1.totalPixels).toBeGreaterThan(0.9); // dense ground truth
+    expect(run("status", p).stdout).toMatch(
+      /train [\d,]+ px on 1 images \(\d\.\d\d%\), val [\d,]+ px on 1 images/,
+    );
+  });
+
   it("index scribble masks of a two-class project get no binary hint when one of them holds class 1", () => {
     const p = path.join(t.dir, "scribbled.pxl");
     expect(run("init", p, "--classes", "background,lesion").code).toBe(0);

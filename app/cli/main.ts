@@ -173,6 +173,12 @@ function buildProgram(): Command {
           strokes: s.strokes,
           models: s.models,
           queue: roundQueue(store),
+          /** per split with images: what training learns from (train) apart from the held-out check (val) */
+          labelsBySplit: Object.fromEntries(
+            (["train", "val", "test"] as const)
+              .filter((split) => s.bySplit[split] > 0)
+              .map((split) => [split, store.labelCounts(split)]),
+          ),
         };
         if (o.json) return out(JSON.stringify(status));
         out(`${status.name} (${store.file})`);
@@ -183,6 +189,17 @@ function buildProgram(): Command {
         out(
           `labels:  ${count(s.labeledPixels)} of ${count(s.totalPixels)} pixels (${(fraction * 100).toFixed(2)}%); ${count(s.humanPixels)} drawn, ${count(s.acceptedPixels)} accepted from predictions`,
         );
+        const splits = Object.entries(status.labelsBySplit);
+        if (splits.length > 1)
+          out(
+            "         " +
+              splits
+                .map(
+                  ([split, c]) =>
+                    `${split} ${count(c.labeledPixels)} px on ${c.labeledImages} images (${((100 * c.labeledPixels) / Math.max(1, c.totalPixels)).toFixed(2)}%)`,
+                )
+                .join(", "),
+          );
         out(`models:  ${s.models}`);
         if (status.queue)
           out(

@@ -560,13 +560,17 @@ export class ProjectStore {
     };
   }
 
-  /** Labeled images and pixels (by provenance) of one split's images. */
+  /** Labeled images and pixels (by provenance) of one split's images, and all of its pixels. */
   labelCounts(split: Split): {
     labeledImages: number;
     labeledPixels: number;
     humanPixels: number;
     acceptedPixels: number;
+    totalPixels: number;
   } {
+    const total = this.db
+      .prepare("SELECT COALESCE(SUM(width * height), 0) AS px FROM images WHERE split = ?")
+      .get(split) as { px: number };
     const r = this.db
       .prepare(
         `SELECT COUNT(*) FILTER (WHERE m.labeled_pixels > 0) AS imgs, COALESCE(SUM(m.labeled_pixels), 0) AS labeled,
@@ -579,6 +583,7 @@ export class ProjectStore {
       labeledPixels: r.labeled,
       humanPixels: r.human,
       acceptedPixels: r.accepted,
+      totalPixels: total.px,
     };
   }
 
