@@ -1,8 +1,9 @@
 /**
  * Rounds of the loop. A round is recorded when a model is made: labeled pixels of the train
- * images (what the model learns from; val labels are the held-out check) by provenance at that moment, the time spent labeling since the previous round (from stroke timestamps:
- * gaps between consecutive strokes, each capped at IDLE_CAP_SEC so breaks don't count), and
- * the model's validation mIoU when val labels exist.
+ * images (what the model learns from; val labels are the held-out check) by provenance at that
+ * moment, the time spent labeling since the previous round (from stroke timestamps: gaps between
+ * consecutive strokes, each capped at IDLE_CAP_SEC so breaks don't count), and the model's
+ * validation mIoU when val labels exist.
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { nowIso } from "../store/db.ts";
