@@ -622,4 +622,46 @@ describe("labeling in the browser", () => {
       await fresh.context.close();
     }
   });
+
+  it("shows the other project's thumbnails after switching projects (not the first one's, cached by id)", async () => {
+    // The first project's image 1, as the grid drew it.
+    await page.goto(`${server.url}#/browse`);
+    const tile = (id: number) => `document.querySelector('[data-testid="tile-${id}"] img')`;
+    const centre = (img: string) => `(() => {
+      const img = ${img};
+      const c = document.createElement("canvas");
+      [c.width, c.height] = [img.naturalWidth, img.naturalHeight];
+      const ctx = c.getContext("2d");
+      ctx.drawImage(img, 0, 0);
+      return Array.from(ctx.getImageData(c.width >> 1, c.height >> 1, 1, 1).data.slice(0, 3));
+    })()`;
+    await page.waitForFunction(`${tile(1)} && ${tile(1)}.complete && ${tile(1)}.naturalWidth > 0`);
+    const first = (await page.evaluate(centre(tile(1)))) as number[];
+
+    // A second project whose image 1 is plain magenta, opened in the same page.
+    const folder = path.join(server.dir, "plain");
+    fs.mkdirSync(folder, { recursive: true });
+    await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 250, g: 20, b: 200 } } })
+      .png()
+      .toFile(path.join(folder, "magenta.png"));
+    await page.goto(`${server.url}#/`);
+    await page.getByTestId("new-name").fill("Plain");
+    await page.getByTestId("create-project").click();
+    await page.getByTestId("grid-count").getByText("0 images").waitFor();
+    await page.getByTestId("open-import").click();
+    await page.getByTestId("import-paths").fill(folder);
+    await page.getByTestId("import-labels").fill("");
+    await page.getByTestId("import-submit").click();
+    await page.getByTestId("import-result").getByText("1 imported").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByTestId("grid-count").getByText("1 image").waitFor();
+    await page.waitForFunction(`${tile(1)} && ${tile(1)}.complete && ${tile(1)}.naturalWidth > 0`);
+    const second = (await page.evaluate(centre(tile(1)))) as number[];
+    expect(first).not.toEqual(second);
+    const [r, g, b] = second;
+    expect(r).toBeGreaterThan(220);
+    expect(g).toBeLessThan(60);
+    expect(b).toBeGreaterThan(170);
+    expect(errors, errors.join("\n")).toEqual([]);
+  });
 });

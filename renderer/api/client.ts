@@ -17,7 +17,17 @@ export { ApiError };
 /** What the UI needs from a transport: the typed calls and where images load from. */
 export interface UiApi extends ApiTransport {
   imageUrl(id: number): string;
-  thumbUrl(id: number): string;
+  /** Keyed by content too: image ids repeat across projects, and the browser keeps images by URL. */
+  thumbUrl(image: { id: number; sha256: string }): string;
+}
+
+/**
+ * Where an image's thumbnail loads from: by id, with a slice of its content hash that the server
+ * ignores. Ids repeat across projects (each file counts from 1) and the browser keeps an image it
+ * loaded by URL, so without the hash a project opened after another showed the first one's pictures.
+ */
+export function thumbPath(image: { id: number; sha256: string }): string {
+  return `/files/thumb/${image.id}?v=${image.sha256.slice(0, 16)}`;
 }
 
 export class HttpApi implements UiApi {
@@ -62,8 +72,8 @@ export class HttpApi implements UiApi {
     return `${this.base}/files/image/${id}`;
   }
 
-  thumbUrl(id: number): string {
-    return `${this.base}/files/thumb/${id}`;
+  thumbUrl(image: { id: number; sha256: string }): string {
+    return `${this.base}${thumbPath(image)}`;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse } from "../../app/api/schema.ts";
 import type { ApiEvent } from "../../app/api/types.ts";
-import type { ConnectionState, UiApi } from "./client.ts";
+import { thumbPath, type ConnectionState, type UiApi } from "./client.ts";
 
 interface Bridge {
   shell: "electron";
@@ -44,8 +44,8 @@ export class IpcApi implements UiApi {
     return `/files/image/${id}`;
   }
 
-  thumbUrl(id: number): string {
-    return `/files/thumb/${id}`;
+  thumbUrl(image: { id: number; sha256: string }): string {
+    return thumbPath(image);
   }
 
   connectEvents(onEvent: (e: ApiEvent) => void, onState: (s: ConnectionState) => void): () => void {

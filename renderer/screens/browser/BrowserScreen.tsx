@@ -215,7 +215,7 @@ export function BrowserScreen({
                       index={i}
                       item={it}
                       focused={i === focused}
-                      thumbUrl={it ? api.thumbUrl(it.id) : null}
+                      thumbUrl={it ? api.thumbUrl(it) : null}
                       onOpen={() => open(it)}
                       onFocus={() => setFocused(i)}
                     />
