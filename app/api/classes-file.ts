@@ -11,7 +11,11 @@ export const ClassesFileSchema = z.object({
       z.object({
         index: z.number().int().min(0).max(254),
         name: z.string().trim().min(1),
-        color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "expected a color like #ff8800"),
+        /** optional: a class without one gets the palette's color for its index (as `--classes` does) */
+        color: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/, "expected a color like #ff8800")
+          .optional(),
       }),
     )
     .min(1),
@@ -51,7 +55,29 @@ export function readClassesFile(file: string): ClassSpec[] {
         `${file}: class indices must run 0..${sorted.length - 1} without gaps (missing ${i})`,
       );
   });
-  return sorted.map((c) => ({ idx: c.index, name: c.name, color: c.color.toLowerCase() }));
+  rejectDuplicateNames(
+    sorted.map((c) => c.name),
+    (a, b, name) => `${file}: classes ${a} and ${b} are both named "${name}"`,
+  );
+  return sorted.map((c) => ({
+    idx: c.index,
+    name: c.name,
+    color: (c.color ?? CLASS_PALETTE[c.index % CLASS_PALETTE.length]).toLowerCase(),
+  }));
+}
+
+/** Two classes of one name could not be told apart in exports, legends and the class list. */
+function rejectDuplicateNames(
+  names: string[],
+  message: (a: number, b: number, name: string) => string,
+): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    const key = name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) throw new UserError(message(first, i, name));
+    seen.set(key, i);
+  });
 }
 
 export function classesFromNames(list: string): ClassSpec[] {
@@ -61,5 +87,6 @@ export function classesFromNames(list: string): ClassSpec[] {
     .filter(Boolean);
   if (names.length === 0)
     throw new UserError("--classes: give at least one class name, e.g. --classes road,car,sky");
+  rejectDuplicateNames(names, (_a, _b, name) => `--classes: "${name}" is given twice`);
   return names.map((name, idx) => ({ idx, name, color: CLASS_PALETTE[idx % CLASS_PALETTE.length] }));
 }

@@ -52,7 +52,11 @@ export const api = {
         classes: z
           .array(z.object({ name: z.string().trim().min(1, "class names cannot be empty").max(60), color }))
           .min(1, "a project needs at least one class")
-          .max(255),
+          .max(255)
+          .refine(
+            (cs) => new Set(cs.map((c) => c.name.toLowerCase())).size === cs.length,
+            "two classes have the same name; give each class its own",
+          ),
       })
       .strict(),
   ),
