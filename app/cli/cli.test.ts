@@ -215,7 +215,12 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(run("init", three, "--classes", "a,b,c").code).toBe(0);
     const refused = run("import", three, img, "--labels", masks, "--binary");
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/binary masks need a project of two classes; this one has 3/);
+    expect(refused.stdout).toContain(`${masks}: binary masks need a project of two classes; this one has 3`);
+    // A labels folder that is not there is named.
+    const nowhere = path.join(t.dir, "no-such-masks");
+    const missing = run("import", three, img, "--labels", nowhere);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(`error: ${nowhere}: no such folder`);
   });
 
   it("suggests the images to label first before any model exists", () => {

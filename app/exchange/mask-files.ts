@@ -54,12 +54,12 @@ export function importIndexMasks(
   if (opts.binary && numClasses !== 2) {
     summary.errors.push({
       file: dir,
-      reason: `binary masks need a project of two classes; this one has ${numClasses}`,
+      reason: `${dir}: binary masks need a project of two classes; this one has ${numClasses}`,
     });
     return summary;
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    summary.errors.push({ file: dir, reason: "no such folder" });
+    summary.errors.push({ file: dir, reason: `${dir}: no such folder` });
     return summary;
   }
   const byStem = new Map<string, string>();
