@@ -20,3 +20,8 @@ export const CLASS_PALETTE = [
   "#ffd8b1",
   "#000075",
 ];
+
+/** The palette's color for a class index (new classes without a chosen color). */
+export function paletteColor(idx: number): string {
+  return CLASS_PALETTE[idx % CLASS_PALETTE.length];
+}

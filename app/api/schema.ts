@@ -66,6 +66,25 @@ export const api = {
   "project.status": method<ProjectInfo>()(empty),
 
   "classes.list": method<ClassDef[]>()(empty),
+  /** A class at the next index; without a color, the palette's. Answers the project (classes and all). */
+  "classes.add": method<ProjectInfo>()(
+    z
+      .object({
+        name: z.string().trim().min(1, "class names cannot be empty").max(60),
+        color: color.optional(),
+      })
+      .strict(),
+  ),
+  /** Rename or recolor a class; its labels keep their index. */
+  "classes.update": method<ProjectInfo>()(
+    z
+      .object({
+        idx: z.number().int().min(0).max(254),
+        name: z.string().trim().min(1, "class names cannot be empty").max(60).optional(),
+        color: color.optional(),
+      })
+      .strict(),
+  ),
 
   "images.list": method<ImageList>()(
     z

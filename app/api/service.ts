@@ -27,6 +27,7 @@ import {
 } from "./schema.ts";
 import type { ApiEvent, ImportResult, MaskChange, ProjectInfo } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
+import { paletteColor } from "./palette.ts";
 import {
   APP_QUEUE_LENGTH,
   imageItem,
@@ -272,6 +273,22 @@ export class PixelloopService {
       "project.status": () => this.info(),
 
       "classes.list": () => this.requireStore().classes(),
+      "classes.add": (req) => {
+        const s = this.requireStore();
+        // The run in progress makes a model of the classes it started with; its predictions follow.
+        if (this.training.busy())
+          throw new UserError("training is running; add the class when it has finished (or stop it)");
+        s.addClass(req.name, req.color ?? paletteColor(s.classes().length));
+        const info = this.info();
+        this.emit({ type: "project.changed", project: info });
+        return info;
+      },
+      "classes.update": (req) => {
+        this.requireStore().updateClass(req.idx, { name: req.name, color: req.color });
+        const info = this.info();
+        this.emit({ type: "project.changed", project: info });
+        return info;
+      },
 
       "images.list": async (req) => {
         // Listing by the queue needs one: a model predicted by the CLI gets its queue picked here.

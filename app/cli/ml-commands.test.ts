@@ -272,6 +272,54 @@ describe("train / predict / eval through the CLI", () => {
     expect(fs.readdirSync(path.join(dir, "mixed-out"))).toEqual(["good.png"]);
   });
 
+  it("a class added after training: labels keep theirs, old models stay honest, training from scratch learns it", async () => {
+    fs.renameSync(path.join(dir, "img2-moved.png"), path.join(dir, "train", "img2.png")); // moved above
+    const before = readIndexPng(path.join(dir, "labels", "img0.png")).values;
+    const added = JSON.parse((await cli("classes", project, "add", "yellow", "--json")).stdout) as {
+      classes: { idx: number; name: string; color: string; shortcut: string }[];
+    };
+    expect(added.classes.map((c) => [c.idx, c.name, c.shortcut])).toEqual([
+      [0, "red", "1"],
+      [1, "blue", "2"],
+      [2, "green", "3"],
+      [3, "yellow", "4"],
+    ]);
+    await cli("classes", project, "rename", "blue", "sea");
+    const exported = path.join(dir, "labels-after");
+    await cli("export", "masks", project, "--out", exported, "--source", "human");
+    expect(readIndexPng(path.join(exported, "img0.png")).values).toEqual(before);
+
+    // Model 1 predicts three classes: its export says which three, by their names now.
+    await cli("export", "model", project, "--out", path.join(dir, "model1"));
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, "model1", "metadata.json"), "utf8")) as {
+      classes: { name: string }[];
+      output: { classes: number };
+    };
+    expect(meta.classes.map((c) => c.name)).toEqual(["red", "sea", "green"]);
+    expect(meta.output.classes).toBe(3);
+    await expect(cli("predict", project)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/model 1 predicts 3 classes, the project has 4; train again/),
+    });
+    const tiny = ["--epochs", "1", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm"];
+    await expect(cli("train", project, "--fine-tune", ...tiny)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/predicts 3 classes, the project has 4; train from scratch/),
+    });
+    const scratch = JSON.parse((await cli("train", project, ...tiny, "--json")).stdout) as {
+      modelId: number;
+    };
+    const p = JSON.parse((await cli("predict", project, "--json")).stdout) as {
+      modelId: number;
+      predicted: number;
+    };
+    expect(p).toMatchObject({ modelId: scratch.modelId, predicted: 5 });
+    const classIou = JSON.parse((await cli("rounds", project, "--json")).stdout).classIou as {
+      classes: { name: string }[];
+    };
+    expect(classIou.classes.map((c) => c.name)).toEqual(["red", "sea", "green", "yellow"]);
+  });
+
   it("explains what is missing", async () => {
     const empty = path.join(dir, "empty.pxl");
     await cli("init", empty, "--classes", "a,b");

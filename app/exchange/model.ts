@@ -89,7 +89,11 @@ export async function exportModel(
     const meta: ModelMetadata = {
       format: MODEL_FORMAT,
       name: row.name,
-      classes: store.classes().map((c) => ({ index: c.idx, name: c.name, color: c.color })),
+      // The classes the model predicts: a class added to the project since is not among them.
+      classes: store
+        .classes()
+        .slice(0, net.config.numClasses)
+        .map((c) => ({ index: c.idx, name: c.name, color: c.color })),
       input: {
         channels: 3,
         dtype: "float32",

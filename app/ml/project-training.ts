@@ -302,7 +302,7 @@ export function trainProject(
           const cfg = readWeightsConfig(new Uint8Array(row.weights));
           if (cfg.numClasses !== numClasses) {
             throw new UserError(
-              `${store.file}: model ${row.id} predicts ${cfg.numClasses} classes, the project has ${numClasses}; train from scratch`,
+              `${store.file}: model ${row.id} predicts ${cfg.numClasses} classes, the project has ${numClasses}; train from scratch (not fine-tuning) to learn them all`,
             );
           }
           network = cfg;

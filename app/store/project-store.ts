@@ -84,12 +84,7 @@ export class ProjectStore {
       store.setMeta("created_at", nowIso());
       const ins = db.prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)");
       for (const c of init.classes) {
-        ins.run(
-          c.idx,
-          c.name,
-          c.color.toLowerCase(),
-          c.idx < 9 ? String(c.idx + 1) : c.idx === 9 ? "0" : null,
-        );
+        ins.run(c.idx, c.name, c.color.toLowerCase(), shortcutFor(c.idx));
       }
     })();
     return store;
@@ -125,6 +120,51 @@ export class ProjectStore {
 
   classes(): ClassDef[] {
     return this.db.prepare("SELECT idx, name, color, shortcut FROM classes ORDER BY idx").all() as ClassDef[];
+  }
+
+  /**
+   * A class added after the start, at the next index (labels and predictions keep theirs). Models
+   * made before it predict one class fewer: they still show, but new training starts from scratch.
+   */
+  addClass(name: string, color: string): ClassDef {
+    const classes = this.classes();
+    const idx = classes.length;
+    if (idx >= 255) throw new UserError(`${this.file}: at most 255 classes (index 255 means unlabeled)`);
+    const c = { idx, name: name.trim(), color: color.toLowerCase() };
+    validateClasses([...classes, c], this.file);
+    this.db
+      .prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)")
+      .run(c.idx, c.name, c.color, shortcutFor(idx));
+    return this.classes()[idx];
+  }
+
+  /** Renames or recolors a class; its index, and so every label of it, stays. */
+  updateClass(idx: number, change: { name?: string; color?: string }): ClassDef {
+    const classes = this.classes();
+    const old = classes[idx];
+    if (!old) throw new UserError(`${this.file}: no class ${idx} (the project has ${classes.length})`);
+    const next = {
+      idx,
+      name: change.name?.trim() ?? old.name,
+      color: (change.color ?? old.color).toLowerCase(),
+    };
+    validateClasses(
+      classes.map((c) => (c.idx === idx ? next : c)),
+      this.file,
+    );
+    this.db.prepare("UPDATE classes SET name = ?, color = ? WHERE idx = ?").run(next.name, next.color, idx);
+    return this.classes()[idx];
+  }
+
+  /** A class by index or by name (any case), for the CLI. */
+  findClass(key: string): ClassDef {
+    const classes = this.classes();
+    const byName = classes.find((c) => c.name.toLowerCase() === key.trim().toLowerCase());
+    if (byName) return byName;
+    if (/^\d+$/.test(key.trim()) && classes[Number(key)]) return classes[Number(key)];
+    throw new UserError(
+      `${this.file}: no class named or numbered "${key}" (classes: ${classes.map((c) => c.name).join(", ")})`,
+    );
   }
 
   // ---- images ----
@@ -655,18 +695,27 @@ export function toImageRow(r: ImageDbRow): ImageRow {
   };
 }
 
+/** Keys 1..9 then 0 pick the first ten classes. */
+function shortcutFor(idx: number): string | null {
+  return idx < 9 ? String(idx + 1) : idx === 9 ? "0" : null;
+}
+
 function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): void {
   if (classes.length < 1) throw new UserError(`${file}: a project needs at least one class`);
   if (classes.length > 255) throw new UserError(`${file}: at most 255 classes (index 255 means unlabeled)`);
-  const names = new Set<string>();
+  const names = new Map<string, number>();
   classes.forEach((c, i) => {
     if (c.idx !== i)
       throw new UserError(
         `${file}: class indices must be 0..${classes.length - 1} in order (got ${c.idx} at position ${i})`,
       );
     if (!c.name.trim()) throw new UserError(`${file}: class ${i} has an empty name`);
-    if (names.has(c.name)) throw new UserError(`${file}: class name "${c.name}" appears twice`);
-    names.add(c.name);
+    const taken = names.get(c.name.toLowerCase());
+    if (taken !== undefined)
+      throw new UserError(
+        `${file}: class names must differ (in any case): classes ${taken} and ${i} would be "${classes[taken].name}" and "${c.name}"`,
+      );
+    names.set(c.name.toLowerCase(), i);
     if (!/^#[0-9a-fA-F]{6}$/.test(c.color))
       throw new UserError(`${file}: class "${c.name}" has color "${c.color}", expected #rrggbb`);
   });

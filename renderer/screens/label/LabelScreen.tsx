@@ -109,7 +109,7 @@ export function LabelScreen({
   imageId: number;
   onToggleTraining: () => void;
 }) {
-  const { api, project, onEvent } = useApp();
+  const { api, project, setProject, onEvent } = useApp();
   const classes = useMemo(() => project?.classes ?? [], [project]);
   const palette = useMemo(() => classPalette(classes), [classes]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -624,7 +624,38 @@ export function LabelScreen({
       <div className="label-body">
         <aside className="sidebar left">
           <ToolBar tool={tool} onTool={setTool} brushSize={brushSize} onBrushSize={setBrushSize} />
-          <ClassPalette classes={classes} active={classIdx} onPick={pickClass} />
+          <ClassPalette
+            classes={classes}
+            active={classIdx}
+            onPick={pickClass}
+            onAdd={async (c) => {
+              try {
+                const info = await api.call("classes.add", c);
+                setProject(info);
+                const added = info.classes.at(-1);
+                if (added) {
+                  pickClass(added.idx);
+                  pushToast(
+                    "info",
+                    `Added ${added.name}. Models made before it do not predict it: train from scratch (not fine-tuning) to learn it.`,
+                  );
+                }
+                return true;
+              } catch (e) {
+                toastError(e);
+                return false;
+              }
+            }}
+            onUpdate={async (idx, c) => {
+              try {
+                setProject(await api.call("classes.update", { idx, ...c }));
+                return true;
+              } catch (e) {
+                toastError(e);
+                return false;
+              }
+            }}
+          />
         </aside>
         <main className="canvas-area">
           {loaded ? (
