@@ -666,6 +666,30 @@ describe("labeling in the browser", () => {
     }
   });
 
+  it("removes an image from the project after asking, keeps its file, and moves on to the one before", async () => {
+    const scan = inStore((s) => s.imagesByName("scan-12bit.png")[0]);
+    await page.goto(`${server.url}#/image/${scan.id}`);
+    await page.getByTestId("image-title").getByText("scan-12bit.png").waitFor();
+    await page.getByTestId("remove-image").click();
+    const dialog = page.getByTestId("remove-image-dialog");
+    await dialog.getByText("The file stays on disk").waitFor();
+    // Cancel keeps it.
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(inStore((s) => s.image(scan.id))).toBeDefined();
+
+    await page.getByTestId("remove-image").click();
+    await screenshot(page, "13-remove-image");
+    await page.getByTestId("remove-image-confirm").click();
+    await page.getByTestId("image-title").getByText("garden-03.png").waitFor();
+    expect(inStore((s) => s.image(scan.id))).toBeUndefined();
+    expect(inStore((s) => s.summary().images)).toBe(3);
+    expect(fs.existsSync(path.join(server.dir, "scans", "scan-12bit.png"))).toBe(true);
+    await page.keyboard.press("g");
+    await page.getByTestId("grid-count").getByText("3 images").waitFor();
+    expect(errors, errors.join("\n")).toEqual([]);
+  });
+
   it("shows the other project's thumbnails after switching projects (not the first one's, cached by id)", async () => {
     // The first project's image 1, as the grid drew it.
     await page.goto(`${server.url}#/browse`);

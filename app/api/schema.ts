@@ -103,6 +103,10 @@ export const api = {
   "images.neighbors": method<{ prev: number | null; next: number | null; index: number; total: number }>()(
     z.object({ id: imageId }).strict(),
   ),
+  /** Takes images out of the project with their labels and predictions; the files stay on disk. */
+  "images.remove": method<{ removed: number; names: string[]; labeledPixels: number }>()(
+    z.object({ ids: z.array(imageId).min(1, "give at least one image").max(100_000) }).strict(),
+  ),
   "images.import": method<ImportResult>()(
     z
       .object({

@@ -273,6 +273,19 @@ export class PixelloopService {
       "project.status": () => this.info(),
 
       "classes.list": () => this.requireStore().classes(),
+      "images.remove": (req) => {
+        const s = this.requireStore();
+        // A run in progress reads the images it started with and predicts them afterwards.
+        if (this.training.busy())
+          throw new UserError("training is running; remove images when it has finished (or stop it)");
+        const rows = s.removeImages(req.ids);
+        this.emit({ type: "project.changed", project: this.info() });
+        return {
+          removed: rows.length,
+          names: rows.map((r) => r.name),
+          labeledPixels: rows.reduce((n, r) => n + r.labeledPixels, 0),
+        };
+      },
       "classes.add": (req) => {
         const s = this.requireStore();
         // The run in progress makes a model of the classes it started with; its predictions follow.

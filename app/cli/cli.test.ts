@@ -154,6 +154,38 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     );
   });
 
+  it("removes images with their labels, the files kept; a name that is not there removes nothing", () => {
+    const p = path.join(t.dir, "remove.pxl");
+    expect(run("init", p, "--classes-file", path.join(CAMVID, "classes.json")).code).toBe(0);
+    const names = fs.readdirSync(path.join(CAMVID, "train/images")).sort().slice(0, 3);
+    const files = names.map((n) => path.join(CAMVID, "train/images", n));
+    const tr = path.join(CAMVID, "train/scribbles");
+    expect(run("import", p, ...files, "--labels", tr).code).toBe(0);
+    const status = () =>
+      JSON.parse(run("status", p, "--json").stdout) as { images: number; labeledPixels: number };
+    const before = status();
+
+    const typo = run("remove", p, names[0], "no-such.png");
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('no image named or numbered "no-such.png"');
+    expect(status()).toEqual(before);
+
+    const r = JSON.parse(run("remove", p, names[0], "--json").stdout) as {
+      removed: number;
+      names: string[];
+      labeledPixels: number;
+    };
+    expect(r).toMatchObject({ removed: 1, names: [names[0]] });
+    expect(r.labeledPixels).toBeGreaterThan(0);
+    const after = status();
+    expect(after.images).toBe(2);
+    expect(after.labeledPixels).toBe(before.labeledPixels - r.labeledPixels);
+    expect(fs.existsSync(files[0])).toBe(true);
+    // Imported again, it comes back whole, labels and all.
+    expect(run("import", p, files[0], "--labels", tr).code).toBe(0);
+    expect(status()).toMatchObject({ images: 3, labeledPixels: before.labeledPixels });
+  });
+
   it("index scribble masks of a two-class project get no binary hint when one of them holds class 1", () => {
     const p = path.join(t.dir, "scribbled.pxl");
     expect(run("init", p, "--classes", "background,lesion").code).toBe(0);

@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import {
   computeSuggestions,
@@ -13,19 +12,9 @@ import {
 import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
-import { count, out, withStore } from "./shared.ts";
+import { count, findImage, out, withStore } from "./shared.ts";
 import { pickStartQueue } from "../loop/start-queue.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
-
-function findImage(store: ProjectStore, ref: string) {
-  const byName = store.imagesByName(ref);
-  if (byName.length > 0) return byName[0];
-  if (/^\d+$/.test(ref)) {
-    const byId = store.image(Number(ref));
-    if (byId) return byId;
-  }
-  throw new UserError(`${store.file}: no image named or numbered "${ref}"`);
-}
 
 /** undefined where neither --x nor --no-x was given: the core's default applies */
 interface SuggestCliOptions {

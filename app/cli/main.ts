@@ -17,7 +17,7 @@ import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
-import { registerClassesCommand } from "./classes-command.ts";
+import { registerProjectCommands } from "./project-commands.ts";
 import { count, out, withStore } from "./shared.ts";
 import { suggestions } from "../api/image-queries.ts";
 
@@ -209,7 +209,7 @@ function buildProgram(): Command {
       });
     });
 
-  registerClassesCommand(program);
+  registerProjectCommands(program);
 
   const exp = program
     .command("export")

@@ -1,6 +1,6 @@
 /** What every CLI command needs: printing, and a project store that is closed whatever happens. */
 import { ProjectStore } from "../store/project-store.ts";
-import { damagedProjectError } from "../store/errors.ts";
+import { UserError, damagedProjectError } from "../store/errors.ts";
 
 export function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -43,4 +43,15 @@ export function withStore<T>(
     ) as T;
   store.close();
   return result;
+}
+
+/** An image of the project by file name, or by id when no name matches. */
+export function findImage(store: ProjectStore, ref: string) {
+  const byName = store.imagesByName(ref);
+  if (byName.length > 0) return byName[0];
+  if (/^\d+$/.test(ref)) {
+    const byId = store.image(Number(ref));
+    if (byId) return byId;
+  }
+  throw new UserError(`${store.file}: no image named or numbered "${ref}"`);
 }

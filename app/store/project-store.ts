@@ -294,6 +294,20 @@ export class ProjectStore {
       .run(imageId, t.width, t.height, t.webp);
   }
 
+  /**
+   * Takes images out of the project: their labels, strokes, thumbnails, predictions and places in
+   * the suggestion queue go with them (foreign keys cascade); the image files stay on disk, and
+   * models and rounds already recorded stay as they were. One transaction: all or nothing.
+   */
+  removeImages(ids: number[]): ImageRow[] {
+    const rows = [...new Set(ids)].map((id) => this.requireImage(id));
+    const del = this.db.prepare("DELETE FROM images WHERE id = ?");
+    this.db.transaction(() => {
+      for (const r of rows) del.run(r.id);
+    })();
+    return rows;
+  }
+
   setSplit(imageId: number, split: Split): void {
     this.db.prepare("UPDATE images SET split = ? WHERE id = ?").run(split, imageId);
   }

@@ -17,6 +17,7 @@ import {
 import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { useSaver, type SaveState } from "./use-saver.ts";
 import { RegionsPanel } from "./RegionsPanel.tsx";
+import { RemoveImageDialog } from "./RemoveImageDialog.tsx";
 import { Header } from "../../components/Header.tsx";
 
 interface Loaded {
@@ -118,6 +119,7 @@ export function LabelScreen({
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
   const [brushSize, setBrushSize] = useState(24);
+  const [removing, setRemoving] = useState(false);
   const [layers, setLayers] = useState<LayerSettings>(DEFAULT_LAYERS);
   const [zoom, setZoom] = useState(1);
   const [neighbors, setNeighbors] = useState<{
@@ -744,6 +746,16 @@ export function LabelScreen({
               <dt>Uncertainty</dt>
               <dd>{titleItem?.score != null ? titleItem.score.toFixed(3) : "no prediction yet"}</dd>
             </dl>
+            <button
+              type="button"
+              className="ghost wide remove-image"
+              data-testid="remove-image"
+              disabled={!titleItem}
+              onClick={() => setRemoving(true)}
+              title="Take this image out of the project with its labels and predictions (the file stays on disk)"
+            >
+              Remove from project…
+            </button>
           </section>
           <RegionsPanel
             regions={regions}
@@ -803,6 +815,26 @@ export function LabelScreen({
           </section>
         </aside>
       </div>
+      {removing && titleItem && (
+        <RemoveImageDialog
+          name={titleItem.name}
+          labeledPixels={stats?.labeledPixels ?? titleItem.labeledPixels}
+          onClose={() => setRemoving(false)}
+          onRemove={async () => {
+            await saver.flush();
+            // Where to go next: the image after it, else the one before, else the grid.
+            const next = neighbors?.next ?? neighbors?.prev ?? null;
+            try {
+              const r = await api.call("images.remove", { ids: [titleItem.id] });
+              setRemoving(false);
+              pushToast("info", `Removed ${r.names.join(", ")} from the project (the file stays on disk).`);
+              navigate(next === null ? { screen: "browse" } : { screen: "image", id: next });
+            } catch (e) {
+              toastError(e);
+            }
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -1,12 +1,14 @@
 /**
- * `pixelloop classes P [add NAME | rename CLASS NAME | color CLASS #RRGGBB]`: list the classes, add
- * one at the next index, rename or recolor one (CLASS: its name or index). Labels keep their index.
+ * Changing what a project holds after the start:
+ * `pixelloop classes P [add NAME | rename CLASS NAME | color CLASS #RRGGBB]` lists the classes, adds
+ * one at the next index, renames or recolors one (CLASS: its name or index; labels keep their index);
+ * `pixelloop remove P IMAGE...` takes images out (the files stay on disk).
  */
 import type { Command } from "commander";
 import { UserError } from "../store/errors.ts";
 import { paletteColor } from "../api/palette.ts";
 import type { ClassDef } from "../store/types.ts";
-import { out, withStore } from "./shared.ts";
+import { count, findImage, out, withStore } from "./shared.ts";
 
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 const USAGE = "classes P [add NAME [--color #RRGGBB] | rename CLASS NAME | color CLASS #RRGGBB]";
@@ -16,7 +18,7 @@ function color(value: string, what: string): string {
   return value;
 }
 
-export function registerClassesCommand(program: Command): void {
+export function registerProjectCommands(program: Command): void {
   const cmd = program
     .command("classes")
     .description("list the classes; add one, rename or recolor one (labels keep their class)")
@@ -59,4 +61,26 @@ export function registerClassesCommand(program: Command): void {
         });
       },
     );
+
+  program
+    .command("remove")
+    .description("take images out of the project with their labels and predictions (the files stay on disk)")
+    .argument("<project>", "project file")
+    .argument("<images...>", "image file names (as listed) or ids")
+    .option("--json", "machine-readable output")
+    .action((project: string, images: string[], o: { json?: boolean }) => {
+      withStore(project, {}, (store) => {
+        // Every name is looked up before anything is removed: a typo removes nothing.
+        const ids = images.map((ref) => findImage(store, ref).id);
+        const rows = store.removeImages(ids);
+        const labeled = rows.reduce((n, r) => n + r.labeledPixels, 0);
+        if (o.json)
+          return out(
+            JSON.stringify({ removed: rows.length, names: rows.map((r) => r.name), labeledPixels: labeled }),
+          );
+        out(
+          `removed ${rows.length} image${rows.length === 1 ? "" : "s"} from ${store.file} (the files stay on disk)${labeled ? `, with their ${count(labeled)} labeled pixels` : ""}: ${rows.map((r) => r.name).join(", ")}`,
+        );
+      });
+    });
 }
