@@ -273,19 +273,6 @@ export class PixelloopService {
       "project.status": () => this.info(),
 
       "classes.list": () => this.requireStore().classes(),
-      "images.remove": (req) => {
-        const s = this.requireStore();
-        // A run in progress reads the images it started with and predicts them afterwards.
-        if (this.training.busy())
-          throw new UserError("training is running; remove images when it has finished (or stop it)");
-        const rows = s.removeImages(req.ids);
-        this.emit({ type: "project.changed", project: this.info() });
-        return {
-          removed: rows.length,
-          names: rows.map((r) => r.name),
-          labeledPixels: rows.reduce((n, r) => n + r.labeledPixels, 0),
-        };
-      },
       "classes.add": (req) => {
         const s = this.requireStore();
         // The run in progress makes a model of the classes it started with; its predictions follow.
@@ -303,6 +290,19 @@ export class PixelloopService {
         return info;
       },
 
+      "images.remove": (req) => {
+        const s = this.requireStore();
+        // A run in progress reads the images it started with and predicts them afterwards.
+        if (this.training.busy())
+          throw new UserError("training is running; remove images when it has finished (or stop it)");
+        const rows = s.removeImages(req.ids);
+        this.emit({ type: "project.changed", project: this.info() });
+        return {
+          removed: rows.length,
+          names: rows.map((r) => r.name),
+          labeledPixels: rows.reduce((n, r) => n + r.labeledPixels, 0),
+        };
+      },
       "images.list": async (req) => {
         // Listing by the queue needs one: a model predicted by the CLI gets its queue picked here.
         if (req.sort === "suggested") await this.ensureQueue();

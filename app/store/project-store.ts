@@ -124,7 +124,7 @@ export class ProjectStore {
 
   /**
    * A class added after the start, at the next index (labels and predictions keep theirs). Models
-   * made before it predict one class fewer: they still show, but new training starts from scratch.
+   * made before it predict one class fewer: their predictions still show, fine-tuning one is refused.
    */
   addClass(name: string, color: string): ClassDef {
     const classes = this.classes();
