@@ -685,6 +685,12 @@ describe("labeling in the browser", () => {
     expect(inStore((s) => s.image(scan.id))).toBeUndefined();
     expect(inStore((s) => s.summary().images)).toBe(3);
     expect(fs.existsSync(path.join(server.dir, "scans", "scan-12bit.png"))).toBe(true);
+
+    // Held out for measuring: moved to val from the same panel; the title follows.
+    const g3 = inStore((s) => s.imagesByName("garden-03.png")[0]);
+    await page.getByTestId("image-split").selectOption("val");
+    await page.getByTestId("image-title").getByText("· val ·").waitFor();
+    expect(inStore((s) => s.image(g3.id)?.split)).toBe("val");
     await page.keyboard.press("g");
     await page.getByTestId("grid-count").getByText("3 images").waitFor();
     expect(errors, errors.join("\n")).toEqual([]);

@@ -103,6 +103,15 @@ export const api = {
   "images.neighbors": method<{ prev: number | null; next: number | null; index: number; total: number }>()(
     z.object({ id: imageId }).strict(),
   ),
+  /** Moves images to train, val or test; labels stay. Answers how many changed. */
+  "images.setSplit": method<{ changed: number }>()(
+    z
+      .object({
+        ids: z.array(imageId).min(1, "give at least one image").max(100_000),
+        split: z.enum(["train", "val", "test"]),
+      })
+      .strict(),
+  ),
   /** Takes images out of the project with their labels and predictions; the files stay on disk. */
   "images.remove": method<{ removed: number; names: string[]; labeledPixels: number }>()(
     z.object({ ids: z.array(imageId).min(1, "give at least one image").max(100_000) }).strict(),

@@ -290,6 +290,11 @@ export class PixelloopService {
         return info;
       },
 
+      "images.setSplit": (req) => {
+        const changed = this.requireStore().setSplits(req.ids, req.split);
+        if (changed > 0) this.emit({ type: "project.changed", project: this.info() });
+        return { changed };
+      },
       "images.remove": (req) => {
         const s = this.requireStore();
         // A run in progress reads the images it started with and predicts them afterwards.

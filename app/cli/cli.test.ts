@@ -154,13 +154,13 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     );
   });
 
-  it("removes images with their labels, the files kept; a name that is not there removes nothing", () => {
+  it("removes images with their labels (files kept; a name not there removes nothing) and moves images between splits", () => {
     const p = path.join(t.dir, "remove.pxl");
     expect(run("init", p, "--classes-file", path.join(CAMVID, "classes.json")).code).toBe(0);
-    const names = fs.readdirSync(path.join(CAMVID, "train/images")).sort().slice(0, 3);
+    const names = fs.readdirSync(path.join(CAMVID, "train/images")).sort().slice(0, 4);
     const files = names.map((n) => path.join(CAMVID, "train/images", n));
     const tr = path.join(CAMVID, "train/scribbles");
-    expect(run("import", p, ...files, "--labels", tr).code).toBe(0);
+    expect(run("import", p, ...files.slice(0, 3), "--labels", tr).code).toBe(0);
     const status = () =>
       JSON.parse(run("status", p, "--json").stdout) as { images: number; labeledPixels: number };
     const before = status();
@@ -184,6 +184,26 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     // Imported again, it comes back whole, labels and all.
     expect(run("import", p, files[0], "--labels", tr).code).toBe(0);
     expect(status()).toMatchObject({ images: 3, labeledPixels: before.labeledPixels });
+
+    // Moved to val, labels now measure the model, and an unlabeled image leaves the queue of
+    // images to label first.
+    expect(run("import", p, files[3]).code).toBe(0);
+    const queued = () =>
+      (
+        JSON.parse(run("suggest", p, "--n", "10", "--json").stdout) as { suggestions: { image: string }[] }
+      ).suggestions.map((x) => x.image);
+    expect(queued()).toContain(names[3]);
+    const moved = run("split", p, "val", names[1], names[3]);
+    expect(moved.stdout).toMatch(/^moved 2 images to val/);
+    expect(run("split", p, "val", names[1]).stdout).toMatch(/^moved 0 images to val \(1 already there\)/);
+    const bySplit = JSON.parse(run("status", p, "--json").stdout) as {
+      splits: Record<string, number>;
+      labelsBySplit: Record<string, { labeledImages: number }>;
+    };
+    expect(bySplit.splits).toMatchObject({ train: 2, val: 2 });
+    expect(bySplit.labelsBySplit.val.labeledImages).toBe(1);
+    expect(queued()).not.toContain(names[3]);
+    expect(run("split", p, "holdout", names[1]).code).toBe(2);
   });
 
   it("index scribble masks of a two-class project get no binary hint when one of them holds class 1", () => {

@@ -2,12 +2,13 @@
  * Changing what a project holds after the start:
  * `pixelloop classes P [add NAME | rename CLASS NAME | color CLASS #RRGGBB]` lists the classes, adds
  * one at the next index, renames or recolors one (CLASS: its name or index; labels keep their index);
- * `pixelloop remove P IMAGE...` takes images out (the files stay on disk).
+ * `pixelloop remove P IMAGE...` takes images out (the files stay on disk); `pixelloop split P SPLIT
+ * IMAGE...` moves them between train, val and test.
  */
-import type { Command } from "commander";
+import { Argument, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
 import { paletteColor } from "../api/palette.ts";
-import type { ClassDef } from "../store/types.ts";
+import type { ClassDef, Split } from "../store/types.ts";
 import { count, findImage, out, withStore } from "./shared.ts";
 
 const COLOR = /^#[0-9a-fA-F]{6}$/;
@@ -80,6 +81,24 @@ export function registerProjectCommands(program: Command): void {
           );
         out(
           `removed ${rows.length} image${rows.length === 1 ? "" : "s"} from ${store.file} (the files stay on disk)${labeled ? `, with their ${count(labeled)} labeled pixels` : ""}: ${rows.map((r) => r.name).join(", ")}`,
+        );
+      });
+    });
+
+  program
+    .command("split")
+    .description("move images to train, val or test (labels stay; val images measure the model)")
+    .argument("<project>", "project file")
+    .addArgument(new Argument("<split>", "where the images go").choices(["train", "val", "test"]))
+    .argument("<images...>", "image file names (as listed) or ids")
+    .option("--json", "machine-readable output")
+    .action((project: string, split: Split, images: string[], o: { json?: boolean }) => {
+      withStore(project, {}, (store) => {
+        const ids = images.map((ref) => findImage(store, ref).id);
+        const changed = store.setSplits(ids, split);
+        if (o.json) return out(JSON.stringify({ changed, split }));
+        out(
+          `moved ${changed} image${changed === 1 ? "" : "s"} to ${split}${changed < ids.length ? ` (${ids.length - changed} already there)` : ""}`,
         );
       });
     });

@@ -309,7 +309,33 @@ export class ProjectStore {
   }
 
   setSplit(imageId: number, split: Split): void {
-    this.db.prepare("UPDATE images SET split = ? WHERE id = ?").run(split, imageId);
+    this.setSplits([imageId], split);
+  }
+
+  /**
+   * Moves images to a split; their labels stay. An image leaving train also leaves the suggestion
+   * queue (val images measure the model and are never suggested), going back to predicted or
+   * unlabeled if it was suggested. Returns how many images changed split.
+   */
+  setSplits(ids: number[], split: Split): number {
+    const rows = [...new Set(ids)].map((id) => this.requireImage(id)).filter((r) => r.split !== split);
+    const move = this.db.prepare("UPDATE images SET split = ? WHERE id = ?");
+    const dequeue = this.db.prepare("DELETE FROM suggestions WHERE image_id = ?");
+    const unsuggest = this.db.prepare(
+      `UPDATE images SET status = CASE WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = @id)
+         THEN 'predicted' ELSE 'unlabeled' END
+       WHERE id = @id AND status = 'suggested'`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        move.run(split, r.id);
+        if (split !== "train") {
+          dequeue.run(r.id);
+          unsuggest.run({ id: r.id });
+        }
+      }
+    })();
+    return rows.length;
   }
 
   // ---- label masks and strokes ----

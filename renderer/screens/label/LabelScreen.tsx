@@ -1,5 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { ClassDef, ImageItem, MaskChange, PredictionData, Suggestion } from "../../../app/api/types.ts";
+import type {
+  ClassDef,
+  ImageItem,
+  MaskChange,
+  PredictionData,
+  Split,
+  Suggestion,
+} from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
 import { useApp } from "../../state/app-context.tsx";
 import { navigate } from "../../state/route.ts";
@@ -557,6 +564,18 @@ export function LabelScreen({
 
   const activeClass = classes.find((c) => c.idx === classIdx);
   const titleItem = loaded?.item ?? headerItem;
+  const moveToSplit = async (split: Split) => {
+    if (!titleItem) return;
+    try {
+      await api.call("images.setSplit", { ids: [titleItem.id], split });
+      const item = await api.call("images.get", { id: titleItem.id });
+      setHeaderItem(item);
+      setLoaded((l) => (l && l.item.id === item.id ? { ...l, item } : l));
+      setStats({ labeledPixels: item.labeledPixels, status: item.status });
+    } catch (e) {
+      toastError(e);
+    }
+  };
 
   return (
     <div className="screen label-screen">
@@ -735,6 +754,21 @@ export function LabelScreen({
             <dl className="facts">
               <dt>Status</dt>
               <dd data-testid="image-status">{stats?.status ?? "…"}</dd>
+              <dt>Split</dt>
+              <dd>
+                <select
+                  value={titleItem?.split ?? "train"}
+                  disabled={!titleItem}
+                  onChange={(e) => void moveToSplit(e.target.value as Split)}
+                  aria-label="Split of this image"
+                  title="train: the model learns from its labels · val: its labels measure the model (val mIoU), never suggested · test: kept apart"
+                  data-testid="image-split"
+                >
+                  <option value="train">train</option>
+                  <option value="val">val</option>
+                  <option value="test">test</option>
+                </select>
+              </dd>
               <dt>Labeled</dt>
               <dd data-testid="labeled-pixels">
                 {stats && titleItem

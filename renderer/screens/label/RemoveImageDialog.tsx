@@ -32,7 +32,7 @@ export function RemoveImageDialog({
           Remove <strong>{name}</strong> from the project?{" "}
           {labeledPixels > 0
             ? `Its ${labeledPixels.toLocaleString()} labeled pixels, strokes and predictions go with it.`
-            : "Its predictions go with it; it has no labels."}{" "}
+            : "It has no labels; any predictions of it go with it."}{" "}
           The file stays on disk; importing it again brings the image back without its labels. Models already
           trained are kept.
         </p>
