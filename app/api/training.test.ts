@@ -80,7 +80,11 @@ describe("training from the app", () => {
       });
     });
     await service.call("training.start", { epochs: 1, size: 32, widths: [8, 16], backend: "wasm" });
+    // While it runs (from the moment start answers), the classes and images it works on stay put.
+    await expect(service.call("classes.add", { name: "extra" })).rejects.toThrow(/training is running/);
+    await expect(service.call("images.remove", { ids: [1] })).rejects.toThrow(/training is running/);
     const status = await finished;
+    expect(service.project!.classes()).toHaveLength(2);
 
     expect(status.state).toBe("done");
     expect(status.message).toContain(
