@@ -142,6 +142,13 @@ export class PixelloopService {
     this.emit({ type: "project.changed", project: next ? this.info() : null });
   }
 
+  /** Tells every front door the project changed (classes, images, counts) and answers it. */
+  private projectChanged(): ProjectInfo {
+    const info = this.info();
+    this.emit({ type: "project.changed", project: info });
+    return info;
+  }
+
   private emit(e: ApiEvent): void {
     for (const l of this.listeners) l(e);
   }
@@ -279,20 +286,16 @@ export class PixelloopService {
         if (this.training.busy())
           throw new UserError("training is running; add the class when it has finished (or stop it)");
         s.addClass(req.name, req.color ?? paletteColor(s.classes().length));
-        const info = this.info();
-        this.emit({ type: "project.changed", project: info });
-        return info;
+        return this.projectChanged();
       },
       "classes.update": (req) => {
         this.requireStore().updateClass(req.idx, { name: req.name, color: req.color });
-        const info = this.info();
-        this.emit({ type: "project.changed", project: info });
-        return info;
+        return this.projectChanged();
       },
 
       "images.setSplit": (req) => {
         const changed = this.requireStore().setSplits(req.ids, req.split);
-        if (changed > 0) this.emit({ type: "project.changed", project: this.info() });
+        if (changed > 0) this.projectChanged();
         return { changed };
       },
       "images.remove": (req) => {
@@ -301,7 +304,7 @@ export class PixelloopService {
         if (this.training.busy())
           throw new UserError("training is running; remove images when it has finished (or stop it)");
         const rows = s.removeImages(req.ids);
-        this.emit({ type: "project.changed", project: this.info() });
+        this.projectChanged();
         return {
           removed: rows.length,
           names: rows.map((r) => r.name),
@@ -341,7 +344,7 @@ export class PixelloopService {
             errors: m.errors,
           };
         }
-        this.emit({ type: "project.changed", project: this.info() });
+        this.projectChanged();
         return {
           imported: r.imported.length,
           importedIds: r.imported.map((i) => i.id),

@@ -6,18 +6,11 @@
  * IMAGE...` moves them between train, val and test.
  */
 import { Argument, type Command } from "commander";
-import { UserError } from "../store/errors.ts";
 import { paletteColor } from "../api/palette.ts";
 import type { ClassDef, Split } from "../store/types.ts";
 import { count, findImage, out, withStore } from "./shared.ts";
 
-const COLOR = /^#[0-9a-fA-F]{6}$/;
 const USAGE = "classes P [add NAME [--color #RRGGBB] | rename CLASS NAME | color CLASS #RRGGBB]";
-
-function color(value: string, what: string): string {
-  if (!COLOR.test(value)) throw new UserError(`${what}: expected a color like #ff8800, got "${value}"`);
-  return value;
-}
 
 export function registerProjectCommands(program: Command): void {
   const cmd = program
@@ -43,14 +36,11 @@ export function registerProjectCommands(program: Command): void {
         withStore(project, { readonly: action === undefined }, (store) => {
           let changed: ClassDef | null = null;
           if (action === "add")
-            changed = store.addClass(
-              args[0],
-              o.color === undefined ? paletteColor(store.classes().length) : color(o.color, "--color"),
-            );
+            changed = store.addClass(args[0], o.color ?? paletteColor(store.classes().length));
           else if (action === "rename")
             changed = store.updateClass(store.findClass(args[0]).idx, { name: args[1] });
           else if (action === "color")
-            changed = store.updateClass(store.findClass(args[0]).idx, { color: color(args[1], "color") });
+            changed = store.updateClass(store.findClass(args[0]).idx, { color: args[1] });
           const classes = store.classes();
           if (o.json) return out(JSON.stringify({ classes, changed }));
           if (action === "add" && changed)

@@ -8,7 +8,7 @@ import type {
   Suggestion,
 } from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
-import { useApp } from "../../state/app-context.tsx";
+import { attempt, useApp } from "../../state/app-context.tsx";
 import { navigate } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
@@ -650,31 +650,23 @@ export function LabelScreen({
             active={classIdx}
             onPick={pickClass}
             onAdd={async (c) => {
-              try {
-                const info = await api.call("classes.add", c);
-                setProject(info);
-                const added = info.classes.at(-1);
-                if (added) {
-                  pickClass(added.idx);
-                  pushToast(
-                    "info",
-                    `Added ${added.name}. Models made before it do not predict it: train from scratch (not fine-tuning) to learn it.`,
-                  );
-                }
-                return true;
-              } catch (e) {
-                toastError(e);
-                return false;
+              const info = await attempt(api.call("classes.add", c));
+              if (!info) return false;
+              setProject(info);
+              const added = info.classes.at(-1);
+              if (added) {
+                pickClass(added.idx);
+                pushToast(
+                  "info",
+                  `Added ${added.name}. Models made before it do not predict it: train from scratch (not fine-tuning) to learn it.`,
+                );
               }
+              return true;
             }}
             onUpdate={async (idx, c) => {
-              try {
-                setProject(await api.call("classes.update", { idx, ...c }));
-                return true;
-              } catch (e) {
-                toastError(e);
-                return false;
-              }
+              const info = await attempt(api.call("classes.update", { idx, ...c }));
+              if (info) setProject(info);
+              return info !== undefined;
             }}
           />
         </aside>
