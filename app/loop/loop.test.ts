@@ -77,7 +77,7 @@ describe("active-learning loop", () => {
   function addImage(
     name: string,
     pred: ReturnType<typeof fakePrediction>,
-    split: "train" | "val" = "train",
+    split: "train" | "val" | "test" = "train",
     embedding?: number[],
     grid?: EmbeddingGrid,
   ) {
@@ -267,7 +267,7 @@ describe("active-learning loop", () => {
     expect(roadQuestions(spread.flat())).toBeLessThan(roadQuestions(plain.flat()));
   });
 
-  it("suggestions mix uncertainty with diversity, exclude val images, and are stored", () => {
+  it("suggestions mix uncertainty with diversity, take train images only, and are stored", () => {
     const hot = { x0: 0, x1: 64, y0: 0, y1: 48 };
     addImage("dup-1.png", fakePrediction(hot));
     addImage("dup-2.png", fakePrediction(hot));
@@ -275,10 +275,16 @@ describe("active-learning loop", () => {
     const different = addImage("different.png", fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 40 }, 8));
     addImage("calm.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
     addImage("val.png", fakePrediction(hot), "val");
+    // As unsure as the duplicates, but training skips test images: a label there would teach nothing.
+    addImage("held-out.png", fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 40 }, 8), "test");
     const s = computeSuggestions(store, { n: 2 });
     expect(s[0].image).toMatch(/^dup-/);
     expect(s[1].imageId).toBe(different); // not a second duplicate
-    expect(s.every((x) => x.image !== "val.png")).toBe(true);
+    expect(s.every((x) => x.image !== "val.png" && x.image !== "held-out.png")).toBe(true);
+    expect(computeSuggestions(store, { n: 10, save: false }).map((x) => x.image)).not.toContain("held-out.png");
+    expect(computeSuggestions(store, { n: 10, strategy: "random", save: false }).map((x) => x.image)).not.toContain(
+      "held-out.png",
+    );
     expect(storedSuggestions(store).map((x) => x.imageId)).toEqual(s.map((x) => x.imageId));
     expect(store.image(s[0].imageId)?.status).toBe("suggested");
     // Labeled, then erased again: back to suggested (the queue still holds it), not unlabeled.

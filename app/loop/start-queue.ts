@@ -118,11 +118,7 @@ function saveStartQueue(store: ProjectStore, items: SuggestionItem[]): void {
     const last = (store.db.prepare("SELECT MAX(id) AS id FROM images").get() as { id: number | null }).id;
     store.setMeta(PICKED_UP_TO, String(last ?? 0));
     store.db.prepare("DELETE FROM suggestions WHERE strategy = ?").run(START_STRATEGY);
-    store.db
-      .prepare(
-        "UPDATE images SET status = 'unlabeled' WHERE status = 'suggested' AND id NOT IN (SELECT image_id FROM predictions)",
-      )
-      .run();
+    store.unsuggest();
     insertQueue(store, null, START_STRATEGY, items);
   })();
 }

@@ -118,7 +118,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const rows = store.db
     .prepare(
       `SELECT i.id, COALESCE(m.labeled_pixels, 0) AS labeled FROM images i
-       LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.split != 'val' ORDER BY i.id`,
+       LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.split = 'train' ORDER BY i.id`,
     )
     .all() as { id: number; labeled: number }[];
   const ids = rows.map((r) => r.id);
@@ -126,7 +126,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const rand = seededRandom(opts.seed ?? modelId); // each model (round) a new random draw
   const perImage = opts.regionsPerImage ?? 3;
   const typicalWanted = strategy === "uncertainty" && (opts.typical ?? DEFAULT_TYPICAL);
-  /** labeled pixels per class over the train/test images (one mask in memory at a time) */
+  /** labeled pixels per class over the train images (one mask in memory at a time) */
   const labelCounts = (): number[] => {
     const counts = new Array<number>(numClasses).fill(0);
     for (const id of hasLabels) for (const v of store.mask(id).classes) if (v < numClasses) counts[v]++;
@@ -260,7 +260,7 @@ export function saveSuggestions(
 ): void {
   store.db.transaction(() => {
     store.db.prepare("DELETE FROM suggestions WHERE model_id = ? AND strategy = ?").run(modelId, strategy);
-    store.db.prepare("UPDATE images SET status = 'predicted' WHERE status = 'suggested'").run();
+    store.unsuggest();
     insertQueue(store, modelId, strategy, items);
   })();
 }

@@ -314,28 +314,40 @@ export class ProjectStore {
 
   /**
    * Moves images to a split; their labels stay. An image leaving train also leaves the suggestion
-   * queue (val images measure the model and are never suggested), going back to predicted or
+   * queue (only train images are suggested: the others are not trained on), going back to predicted or
    * unlabeled if it was suggested. Returns how many images changed split.
    */
   setSplits(ids: number[], split: Split): number {
     const rows = [...new Set(ids)].map((id) => this.requireImage(id)).filter((r) => r.split !== split);
     const move = this.db.prepare("UPDATE images SET split = ? WHERE id = ?");
     const dequeue = this.db.prepare("DELETE FROM suggestions WHERE image_id = ?");
-    const unsuggest = this.db.prepare(
-      `UPDATE images SET status = CASE WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = @id)
-         THEN 'predicted' ELSE 'unlabeled' END
-       WHERE id = @id AND status = 'suggested'`,
-    );
     this.db.transaction(() => {
-      for (const r of rows) {
-        move.run(split, r.id);
-        if (split !== "train") {
-          dequeue.run(r.id);
-          unsuggest.run({ id: r.id });
-        }
+      for (const r of rows) move.run(split, r.id);
+      const leaving = rows.map((r) => r.id);
+      if (split !== "train") {
+        for (const id of leaving) dequeue.run(id);
+        this.unsuggest(leaving);
       }
     })();
     return rows.length;
+  }
+
+  /**
+   * Takes images out of the 'suggested' status (all suggested images, or only `ids`): back to
+   * 'predicted' when the image has a prediction, 'unlabeled' otherwise. Labeled images keep their
+   * status. The one rule for every queue that is replaced or left.
+   */
+  unsuggest(ids?: number[]): void {
+    const sql = `UPDATE images SET status = CASE WHEN EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = images.id)
+       THEN 'predicted' ELSE 'unlabeled' END WHERE status = 'suggested'`;
+    if (ids === undefined) {
+      this.db.prepare(sql).run();
+      return;
+    }
+    const one = this.db.prepare(`${sql} AND id = ?`);
+    this.db.transaction(() => {
+      for (const id of ids) one.run(id);
+    })();
   }
 
   // ---- label masks and strokes ----

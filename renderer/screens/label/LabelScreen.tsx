@@ -753,7 +753,7 @@ export function LabelScreen({
                   disabled={!titleItem}
                   onChange={(e) => void moveToSplit(e.target.value as Split)}
                   aria-label="Split of this image"
-                  title="train: the model learns from its labels · val: its labels measure the model (val mIoU), never suggested · test: kept apart"
+                  title="train: the model learns from its labels · val: its labels measure the model (val mIoU) · test: kept apart (not trained on) · only train images are suggested"
                   data-testid="image-split"
                 >
                   <option value="train">train</option>
