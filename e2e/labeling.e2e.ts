@@ -189,6 +189,9 @@ describe("labeling in the browser", () => {
     await page.getByTestId("training-size").selectOption("64");
     // The method's own term, switched on from the panel (off by default, docs/learning.md).
     await page.getByTestId("term-pixl").check();
+    // Nothing to continue from yet: fine-tuning is off and says why.
+    expect(await page.getByTestId("training-finetune").isDisabled()).toBe(true);
+    await panel.getByText("no model yet").waitFor();
     await page.getByTestId("training-start").click();
     await page
       .getByTestId("training-backend")
@@ -196,6 +199,10 @@ describe("labeling in the browser", () => {
       .waitFor({ timeout: 60_000 });
     await page.getByTestId("loss-chart").waitFor({ timeout: 60_000 });
     await page.getByTestId("training-state").getByText("done").waitFor({ timeout: 90_000 });
+    // The next training may continue from the model just made.
+    const made = inStore((s) => s.latestModelId());
+    await panel.getByText(`Continue from model ${made} (fine-tune)`).waitFor();
+    expect(await page.getByTestId("training-finetune").isDisabled()).toBe(false);
     // The open image gets its prediction layer and suggested regions without being reopened.
     await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
     const openId = inStore((s) => s.imagesByName("garden-02.png")[0].id);
@@ -648,6 +655,20 @@ describe("labeling in the browser", () => {
     expect(inStore((s) => s.classes()[1])).toMatchObject({ idx: 1, name: "car", color: "#00ccff" });
     expect(inStore((s) => s.mask(1).classes.filter((v) => v === 1).length)).toBe(objectBefore);
     await screenshot(page, "12-class-added");
+    // The model trained before "road" cannot be fine-tuned into a four-class one: the training
+    // panel turns fine-tuning off and says why, instead of refusing at the start.
+    const model = inStore((s) => s.latestModelId());
+    if (model !== undefined) {
+      await page.keyboard.press("t");
+      await page
+        .getByTestId("training-finetune-refused")
+        .getByText(`model ${model} predicts 3 classes, the project has 4`)
+        .waitFor();
+      expect(await page.getByTestId("training-finetune").isDisabled()).toBe(true);
+      expect(await page.getByTestId("training-finetune").isChecked()).toBe(false);
+      await screenshot(page, "12b-finetune-refused");
+      await page.keyboard.press("t");
+    }
     errors.splice(0); // the refused name was reported as an error response, on purpose
     await page.keyboard.press("g");
   });

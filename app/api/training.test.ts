@@ -73,6 +73,11 @@ describe("training from the app", () => {
     // c.png is replaced on disk by an image of another size.
     await writeGray(path.join(images, "c.png"), 20, 20, () => 128);
 
+    // No model yet: "continue from the last model" has nothing to start from.
+    expect(((await service.call("training.status", {})) as TrainingStatus).fineTune).toEqual({
+      modelId: null,
+      modelClasses: null,
+    });
     const finished = new Promise<TrainingStatus>((resolve) => {
       service.on((e) => {
         if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state))
@@ -87,6 +92,7 @@ describe("training from the app", () => {
     expect(service.project!.classes()).toHaveLength(2);
 
     expect(status.state).toBe("done");
+    expect(status.fineTune).toEqual({ modelId: 1, modelClasses: 2 });
     expect(status.message).toContain(
       `1 image left out of training (${path.join(images, "c.png")}: image is 20x20 now, 40x32 when imported; re-import it).`,
     );
@@ -186,6 +192,30 @@ describe("training from the app", () => {
     expect(completed).toHaveLength(3);
     const done = readIndexPng(path.join(ds.outDir, "SegmentationClass", completed[0])).values;
     expect(done.every((v) => v < 2)).toBe(true); // two classes, no 255
+
+    // A class added after model 1: the status still names model 1 with its two classes (the UI
+    // compares them with the project's three and turns fine-tuning off), and a fine-tune is refused.
+    await service.call("classes.add", { name: "rim" });
+    expect(((await service.call("training.status", {})) as TrainingStatus).fineTune).toEqual({
+      modelId: 1,
+      modelClasses: 2,
+    });
+    const refused = new Promise<TrainingStatus>((resolve) => {
+      service.on((e) => {
+        if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state))
+          resolve(e.status);
+      });
+    });
+    await service.call("training.start", {
+      epochs: 1,
+      size: 32,
+      widths: [8, 16],
+      backend: "wasm",
+      fineTune: true,
+    });
+    const failed = await refused;
+    expect(failed.state).toBe("failed");
+    expect(failed.message).toContain("model 1 predicts 2 classes, the project has 3; train from scratch");
     await service.close();
   });
 });

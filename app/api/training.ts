@@ -6,6 +6,8 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import {
+  fineTuneBase,
+  modelClassCount,
   trainProject,
   unlabeledClassesWarning,
   type ProjectTrainHandle,
@@ -48,7 +50,7 @@ export interface TrainingContext {
 const MAX_POINTS = 600;
 const EMIT_INTERVAL_MS = 250;
 
-type Live = Omit<TrainingStatus, "available" | "reason" | "rounds">;
+type Live = Omit<TrainingStatus, "available" | "reason" | "rounds" | "fineTune">;
 
 function idle(): Live {
   return {
@@ -131,14 +133,26 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
   let lastEmit = 0;
   let pendingEmit: ReturnType<typeof setTimeout> | undefined;
 
+  /** class counts of stored models, by project and model id (weights never change) */
+  const modelClasses = new WeakMap<ProjectStore, Map<number, number>>();
   const status = (): TrainingStatus => {
     let rounds: TrainingRound[] = [];
+    let fineTune: TrainingStatus["fineTune"] = { modelId: null, modelClasses: null };
     try {
-      rounds = readRounds(ctx.project());
+      const store = ctx.project();
+      rounds = readRounds(store);
+      let known = modelClasses.get(store);
+      if (!known) modelClasses.set(store, (known = new Map()));
+      const cache = known;
+      fineTune = fineTuneBase(store, (id) => {
+        let n = cache.get(id);
+        if (n === undefined) cache.set(id, (n = modelClassCount(store, id)));
+        return n;
+      });
     } catch {
-      // no project open: no rounds to show
+      // no project open: no rounds to show, nothing to fine-tune
     }
-    return { available: true, reason: null, ...live, rounds };
+    return { available: true, reason: null, ...live, rounds, fineTune };
   };
 
   const emitNow = () => {

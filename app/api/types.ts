@@ -4,6 +4,7 @@
  */
 import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "../store/types.ts";
 import type { RegionScore } from "../loop/scoring.ts";
+import type { FineTuneBase } from "../ml/fine-tune.ts";
 
 export type { ClassDef, ImageStatus, ProjectSummary, Split };
 
@@ -163,6 +164,8 @@ export interface TrainingStatus {
   valMiou: { step: number; miou: number }[];
   message: string | null;
   rounds: TrainingRound[];
+  /** the model "continue from the last model" would start from (modelId null: none yet) and its class count */
+  fineTune: FineTuneBase;
 }
 
 export interface ExportResult {

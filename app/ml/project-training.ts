@@ -19,6 +19,7 @@ import type { TrainingSample, TrainProgress, ValidationEvent } from "./train.ts"
 import type { EvaluationSample } from "./evaluate.ts";
 import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
 import { readWeightsConfig } from "./weights.ts";
+import { fineTuneRefusal, type FineTuneBase } from "./fine-tune.ts";
 import { recordRound } from "../loop/rounds.ts";
 import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
 import { UNLABELED } from "./losses.ts";
@@ -257,6 +258,29 @@ export function unlabeledClassesWarning(names: string[]): string {
  * Starts training on a project file. Progress arrives through `handlers`; `outcome` settles when
  * the model is stored (or rejects with the reason; the run is then marked failed).
  */
+/**
+ * What "continue from the last model" would start from: the newest model (null: none yet, so
+ * training starts from scratch) and how many classes it predicts. `classesOf` reads a model's
+ * class count (callers may cache it: a model's weights never change).
+ */
+export function fineTuneBase(
+  store: ProjectStore,
+  classesOf: (modelId: number) => number = (id) => modelClassCount(store, id),
+): FineTuneBase {
+  const id = store.latestModelId();
+  return id === undefined
+    ? { modelId: null, modelClasses: null }
+    : { modelId: id, modelClasses: classesOf(id) };
+}
+
+/** How many classes a stored model predicts (from its weights' header). */
+export function modelClassCount(store: ProjectStore, modelId: number): number {
+  const row = store.db.prepare("SELECT weights FROM models WHERE id = ?").get(modelId) as
+    { weights: Buffer } | undefined;
+  if (!row) throw new UserError(`${store.file}: no model with id ${modelId}`);
+  return readWeightsConfig(new Uint8Array(row.weights)).numClasses;
+}
+
 export function trainProject(
   projectFile: string,
   options: ProjectTrainOptions = {},
@@ -300,11 +324,8 @@ export function trainProject(
           { id: number; weights: Buffer } | undefined;
         if (row) {
           const cfg = readWeightsConfig(new Uint8Array(row.weights));
-          if (cfg.numClasses !== numClasses) {
-            throw new UserError(
-              `${store.file}: model ${row.id} predicts ${cfg.numClasses} classes, the project has ${numClasses}; train from scratch (not fine-tuning) to learn them all`,
-            );
-          }
+          const refused = fineTuneRefusal(row.id, cfg.numClasses, numClasses);
+          if (refused) throw new UserError(`${store.file}: ${refused}`);
           network = cfg;
           initialWeights = new Uint8Array(row.weights);
           parentId = row.id;

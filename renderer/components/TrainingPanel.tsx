@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { TrainingStatus } from "../../app/api/types.ts";
 import { DEFAULT_TERMS, type MethodTerm } from "../../app/ml/method-terms.ts";
+import { fineTuneRefusal } from "../../app/ml/fine-tune.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { LossChart } from "./LossChart.tsx";
 import { ClassIou } from "./ClassIou.tsx";
@@ -33,6 +34,13 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
+  const base = s?.fineTune ?? { modelId: null, modelClasses: null };
+  const classCount = project?.classes.length ?? 0;
+  const refused =
+    base.modelId !== null && base.modelClasses !== null
+      ? fineTuneRefusal(base.modelId, base.modelClasses, classCount)
+      : null;
+  const canFineTune = base.modelId !== null && refused === null;
   const budgetOk = Number.isFinite(amount) && amount > 0 && amount <= (unit === "minutes" ? 24 * 60 : 10_000);
 
   const start = async () => {
@@ -43,7 +51,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
         size,
         widths: [...NETWORKS[net].widths],
         terms,
-        fineTune,
+        fineTune: fineTune && canFineTune,
       }),
     );
     setBusy(false);
@@ -176,12 +184,22 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
             <label className="check">
               <input
                 type="checkbox"
-                checked={fineTune}
+                checked={fineTune && canFineTune}
+                disabled={!canFineTune}
                 onChange={(e) => setFineTune(e.target.checked)}
                 data-testid="training-finetune"
               />
-              <span>Continue from the last model (fine-tune)</span>
+              <span>
+                {base.modelId === null
+                  ? "Continue from the last model (fine-tune): no model yet"
+                  : `Continue from model ${base.modelId} (fine-tune)`}
+              </span>
             </label>
+            {refused && (
+              <p className="muted finetune-refused" data-testid="training-finetune-refused">
+                Not possible: {refused}.
+              </p>
+            )}
           </fieldset>
           <dl className="facts">
             <dt>State</dt>
