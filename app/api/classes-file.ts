@@ -87,6 +87,11 @@ export function classesFromNames(list: string): ClassSpec[] {
     .filter(Boolean);
   if (names.length === 0)
     throw new UserError("--classes: give at least one class name, e.g. --classes road,car,sky");
+  const file = names.find((n) => /\.json$/i.test(n) || /[\\/]/.test(n));
+  if (file)
+    throw new UserError(
+      `--classes takes class names, and "${file}" looks like a file: for a classes file use --classes-file ${file}`,
+    );
   rejectDuplicateNames(names, (_a, _b, name) => `--classes: "${name}" is given twice`);
   return names.map((name, idx) => ({ idx, name, color: CLASS_PALETTE[idx % CLASS_PALETTE.length] }));
 }

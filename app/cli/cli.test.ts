@@ -92,6 +92,13 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
 
   it("init with --classes names, then import a single file into val", () => {
     const p = path.join(t.dir, "small.pxl");
+    // A classes file given to --classes is not taken for a class name: no project, a hint.
+    const mixedUp = run("init", p, "--classes", path.join(CAMVID, "classes.json"));
+    expect(mixedUp.code).toBe(1);
+    expect(mixedUp.stderr + mixedUp.stdout).toContain(
+      `looks like a file: for a classes file use --classes-file ${path.join(CAMVID, "classes.json")}`,
+    );
+    expect(fs.existsSync(p)).toBe(false);
     expect(run("init", p, "--classes", "road, car ,sky").code).toBe(0);
     const img = path.join(CAMVID, "val/images", fs.readdirSync(path.join(CAMVID, "val/images"))[0]);
     const r = run("import", p, img, "--split", "val", "--json");
