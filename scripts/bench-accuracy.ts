@@ -4,7 +4,7 @@
  *   npm run bench:accuracy                          5 configurations x 5 minutes each
  *   npm run bench:accuracy -- --minutes 3           budget per configuration
  *   npm run -s bench:accuracy -- --json             one JSON object on stdout
- *   options: --configs ce,ssl,pixl,all  --size 128  --scale auto  --lr 0.001  --keep FILE (keep the project)  --method JSON (overrides)  --batch 8  --backend auto  --data DIR
+ *   options: --configs ce,ssl,pixl,all  --size 128  --scale auto  --lr 0.001  --keep FILE (keep the project)  --method JSON (overrides)  --batch 8  --backend auto  --replicas auto|N  --data DIR
  *
  * Protocol (camvid-dev README): a fresh project with train/images + train/scribbles only (never
  * train/gt); every configuration trains with the same time budget through trainProject (worker
@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     method: { type: "string" },
     batch: { type: "string", default: "8" },
     backend: { type: "string", default: "auto" },
+    replicas: { type: "string", default: "auto" },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
       scale: args.scale === "auto" ? "auto" : Number(args.scale),
       learningRate: args.lr ? Number(args.lr) : undefined,
       batchSize: Number(args.batch),
+      replicas: args.replicas === "auto" ? "auto" : Number(args.replicas),
       method: mergeMethod(cfg.method, args.method ? (JSON.parse(args.method) as PartialMethod) : {}),
       name: key,
     });
@@ -165,11 +167,11 @@ async function main(): Promise<void> {
       perClassIou: m.perClassIou,
       steps: r.stepsDone,
       seconds: r.seconds,
-      backend: r.backend?.name ?? "?",
+      backend: `${r.backend?.name ?? "?"}${(r.backend?.replicas ?? 1) > 1 ? ` x${r.backend?.replicas}` : ""}`,
       losses: r.lastLosses,
     });
     log(
-      `  ${cfg.label}: mIoU ${m.miou.toFixed(3)}, pixel accuracy ${m.pixelAccuracy.toFixed(3)} (${r.stepsDone} steps, ${r.seconds.toFixed(0)} s, ${r.backend?.name})`,
+      `  ${cfg.label}: mIoU ${m.miou.toFixed(3)}, pixel accuracy ${m.pixelAccuracy.toFixed(3)} (${r.stepsDone} steps, ${r.seconds.toFixed(0)} s, ${rows.at(-1)?.backend})`,
     );
     log(
       `    per class: ${m.perClassIou.map((v, c) => `${classesFile[c]?.name ?? c} ${v === null ? "-" : v.toFixed(2)}`).join(", ")}`,

@@ -1,6 +1,8 @@
 /**
  * npm run bench:loop [-- --steps N --start-steps N | --minutes N] [--rounds N] [--budget PX] [--seed N]
  *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--data DIR] [--json]
+ *                     [--replicas N|auto]   (default 1, as in every batch of docs/loop.md: the same seed
+ *                                            trains the same model only with the same replicas)
  *
  * Simulates an annotator on camvid-dev (or --data DIR laid out the same way: classes.json,
  * train/images, train/scribbles, train/gt, val/images, val/gt; masks are PNGs named after their
@@ -53,6 +55,7 @@ const { values: args } = parseArgs({
     size: { type: "string", default: "96" },
     lr: { type: "string" },
     "fine-tune-lr": { type: "string", default: "3e-4" },
+    replicas: { type: "string", default: "1" },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
@@ -169,6 +172,7 @@ async function trainAndPredict(
   const outcome = await trainProject(file, {
     ...(MINUTES !== undefined ? { minutes: MINUTES } : { steps: fineTune ? STEPS : START_STEPS }),
     seed: SEED,
+    replicas: args.replicas === "auto" ? "auto" : Number(args.replicas),
     fineTuneFrom: fineTune ? "latest" : undefined,
     scale: args.scale === "auto" ? "auto" : Number(args.scale),
     size: Number(args.size),

@@ -4,6 +4,8 @@
  *   npm run bench:train                 human-readable report
  *   npm run -s bench:train -- --json    exactly one JSON object on stdout (-s: no npm banner)
  *   options: --backends wasm,cpu  --steps 6  --batch 8  --size 256  --cpu-steps 1  --cpu-batch 1
+ *            --replicas 1,2   wasm training also with 2 data-parallel replicas (data-parallel.ts):
+ *                             one row per count; default 1 and the machine's cores (at most 4)
  *
  * Prediction is timed on a camvid frame (360x480) and, on backends other than the plain cpu, on a
  * 4000x3000 photo at the working scale `--scale auto` gives it (0.064): the network sees 256x192
@@ -24,6 +26,9 @@ import { initBackend, type BackendName } from "../app/ml/backend.ts";
 import { createNetwork } from "../app/ml/network.ts";
 import { predict } from "../app/ml/predict.ts";
 import { datasetFromArray, train, type TrainingSample } from "../app/ml/train.ts";
+import { replicaCount, type GradientHelpers } from "../app/ml/data-parallel.ts";
+import { startGradientHelpers } from "../app/ml/gradient-helpers.ts";
+import { autoReplicas } from "../app/ml/project-training.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -34,6 +39,7 @@ const { values: args } = parseArgs({
     size: { type: "string", default: "256" },
     "cpu-steps": { type: "string", default: "1" },
     "cpu-batch": { type: "string", default: "1" },
+    replicas: { type: "string", default: "" },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
@@ -87,6 +93,8 @@ function syntheticData(count: number): TrainingSample[] {
 interface BackendResult {
   backend: string;
   threads: number;
+  /** data-parallel replicas training (each one thread) */
+  replicas: number;
   inputSize: number;
   batch: number;
   steps: number;
@@ -99,7 +107,11 @@ interface BackendResult {
   forwardGflopPerImage: number;
 }
 
-async function benchBackend(name: BackendName, samples: TrainingSample[]): Promise<BackendResult> {
+async function benchBackend(
+  name: BackendName,
+  samples: TrainingSample[],
+  replicas = 1,
+): Promise<BackendResult> {
   const info = await initBackend(name);
   const isCpu = name === "cpu";
   const size = Number(args.size);
@@ -107,7 +119,12 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
   const steps = Number(isCpu ? args["cpu-steps"] : args.steps);
   const net = createNetwork({ numClasses: NUM_CLASSES });
   const dataset = datasetFromArray(samples);
-  const base = { batchSize: batch, inputSize: size, seed: 7 };
+  // Partial CE only (no class weights, no superpixel propagation): the same loss on every replica.
+  const method = { propagation: { enabled: false } };
+  let helpers: GradientHelpers | undefined;
+  if (replicas > 1)
+    helpers = await startGradientHelpers(replicas - 1, { backend: name, network: net.config, method });
+  const base = { batchSize: batch, inputSize: size, seed: 7, method, helpers };
   if (!isCpu) await train(net, dataset, { ...base, steps: 1 }); // warm-up: wasm operator caches, JIT
   let stepMs = 0;
   let images = 0;
@@ -122,6 +139,7 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
       );
     },
   });
+  await helpers?.dispose();
   const trainImagesPerSec = images / (stepMs / 1000);
   const forward = net.forwardFlops(size, size);
 
@@ -148,6 +166,7 @@ async function benchBackend(name: BackendName, samples: TrainingSample[]): Promi
   return {
     backend: name,
     threads: info.threads,
+    replicas,
     inputSize: size,
     batch,
     steps,
@@ -166,12 +185,18 @@ async function main(): Promise<void> {
     `data: ${samples.length} images ${samples[0].width}x${samples[0].height} (${fs.existsSync(args.data) ? "camvid-dev" : "synthetic"})`,
   );
   const results: Record<string, BackendResult> = {};
+  const wasmReplicas = (args.replicas ? args.replicas.split(",").map(Number) : [1, autoReplicas()])
+    .map((r) => replicaCount(r, Number(args.batch)))
+    .filter((r, i, all) => all.indexOf(r) === i);
   for (const name of args.backends.split(",").map((s) => s.trim()) as BackendName[]) {
-    log(`benchmarking ${name} ...`);
-    try {
-      results[name] = await benchBackend(name, samples);
-    } catch (err) {
-      log(`  ${name} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    for (const replicas of name === "wasm" ? wasmReplicas : [1]) {
+      const key = replicas > 1 ? `${name} x${replicas}` : name;
+      log(`benchmarking ${key} ...`);
+      try {
+        results[key] = await benchBackend(name, samples, replicas);
+      } catch (err) {
+        log(`  ${key} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
   const wasmOverCpu =
@@ -182,11 +207,11 @@ async function main(): Promise<void> {
   }
   log("");
   log(
-    "backend  threads  input    batch  steps  train img/s  s/step   GFLOP/s  predict 360x480  predict 4000x3000",
+    "backend  threads  replicas  input    batch  steps  train img/s  s/step   GFLOP/s  predict 360x480  predict 4000x3000",
   );
   for (const r of Object.values(results)) {
     log(
-      `${r.backend.padEnd(8)} ${String(r.threads).padStart(7)}  ${`${r.inputSize}x${r.inputSize}`.padEnd(8)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.trainImagesPerSec.toFixed(3).padStart(11)}  ${r.trainSecPerStep.toFixed(2).padStart(6)}  ${r.gflops.toFixed(2).padStart(8)}  ${r.predictMs360x480.toFixed(0).padStart(8)} ms  ${r.predictMs4000x3000 === null ? "       -" : `${r.predictMs4000x3000.toFixed(0).padStart(8)} ms`}`,
+      `${r.backend.padEnd(8)} ${String(r.threads).padStart(7)}  ${String(r.replicas).padStart(8)}  ${`${r.inputSize}x${r.inputSize}`.padEnd(8)} ${String(r.batch).padStart(5)}  ${String(r.steps).padStart(5)}  ${r.trainImagesPerSec.toFixed(3).padStart(11)}  ${r.trainSecPerStep.toFixed(2).padStart(6)}  ${r.gflops.toFixed(2).padStart(8)}  ${r.predictMs360x480.toFixed(0).padStart(8)} ms  ${r.predictMs4000x3000 === null ? "       -" : `${r.predictMs4000x3000.toFixed(0).padStart(8)} ms`}`,
     );
   }
   const any = Object.values(results)[0];
@@ -195,6 +220,11 @@ async function main(): Promise<void> {
       `forward pass: ${any.forwardGflopPerImage.toFixed(3)} GFLOP per ${any.inputSize}x${any.inputSize} image (training step ~3x)`,
     );
   if (wasmOverCpu != null) log(`wasm over cpu (training images/s): ${wasmOverCpu.toFixed(1)}x`);
+  for (const r of Object.values(results))
+    if (r.replicas > 1 && results.wasm)
+      log(
+        `wasm, ${r.replicas} data-parallel replicas over 1 (training images/s): ${(r.trainImagesPerSec / results.wasm.trainImagesPerSec).toFixed(2)}x`,
+      );
   tf.disposeVariables();
 }
 

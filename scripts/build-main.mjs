@@ -1,5 +1,5 @@
 // Bundles the Electron shell: main process (ESM), preload (CommonJS, as sandboxed preloads
-// require) and the training worker. Native and optional packages stay external.
+// require) and the training worker with its gradient helpers. Native and optional packages stay external.
 import { build } from "esbuild";
 import path from "node:path";
 
@@ -34,4 +34,12 @@ await build({
   entryPoints: [path.join(root, "app/ml/worker-main.ts")],
   outfile: path.join(root, "dist/main/worker-main.js"),
 });
-console.log("built dist/main/main.mjs, dist/main/preload.cjs and dist/main/worker-main.js");
+// Its data-parallel gradient helpers (app/ml/gradient-helpers.ts looks beside the worker too).
+await build({
+  ...esm,
+  entryPoints: [path.join(root, "app/ml/gradient-worker-main.ts")],
+  outfile: path.join(root, "dist/main/gradient-worker-main.js"),
+});
+console.log(
+  "built dist/main/main.mjs, dist/main/preload.cjs, dist/main/worker-main.js and dist/main/gradient-worker-main.js",
+);

@@ -67,7 +67,10 @@ function idle(): Live {
 }
 
 function backendName(info: BackendInfo): string {
-  return info.threads > 1 ? `${info.name} (${info.threads} threads)` : info.name;
+  const parts: string[] = [];
+  if (info.threads > 1) parts.push(`${info.threads} threads`);
+  if ((info.replicas ?? 1) > 1) parts.push(`${info.replicas} data-parallel replicas, one core each`);
+  return parts.length > 0 ? `${info.name} (${parts.join(", ")})` : info.name;
 }
 
 export function readRounds(store: ProjectStore): TrainingRound[] {

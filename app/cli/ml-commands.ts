@@ -67,6 +67,11 @@ export function registerMlCommands(program: Command): void {
     .option("--crf", "use the CRF regularizer")
     .option("--no-crf", "do not use the CRF regularizer")
     .option("--seed <n>", "random seed", "1")
+    .option(
+      "--replicas <n>",
+      "wasm: train on this many cores at once, each on a slice of at least 4 images of every batch (auto: one per core, at most 4; the same seed gives the same model with the same replicas)",
+      "auto",
+    )
     .option("--name <name>", "model name")
     .addOption(new Option("--checkpoint-every <steps>", "steps between checkpoints").default("20").hideHelp())
     .option(
@@ -89,6 +94,7 @@ export function registerMlCommands(program: Command): void {
         scale: o.scale === "auto" ? "auto" : positive("--scale", o.scale as string),
         batchSize: positive("--batch", o.batch as string, true),
         seed: positive("--seed", o.seed as string, true),
+        replicas: o.replicas === "auto" ? "auto" : positive("--replicas", o.replicas as string, true),
         name: o.name as string | undefined,
         fineTuneFrom: o.fineTune ? "latest" : undefined,
         checkpointEvery: positive("--checkpoint-every", o.checkpointEvery as string, true),
@@ -163,6 +169,7 @@ export function registerMlCommands(program: Command): void {
               steps: r.stepsDone,
               seconds: r.seconds,
               backend: r.backend?.name,
+              replicas: r.backend?.replicas ?? 1,
               validation: r.validation ?? null,
               losses: r.lastLosses,
               skipped: r.skipped,
@@ -172,7 +179,7 @@ export function registerMlCommands(program: Command): void {
           out(`training cancelled before the first step; no model stored (run ${r.runId})`);
         } else {
           out(
-            `${r.status === "cancelled" ? "cancelled; stored" : "stored"} model ${r.modelId} (${r.stepsDone} steps in ${fmtTime(r.seconds)}, backend ${r.backend?.name ?? "?"})`,
+            `${r.status === "cancelled" ? "cancelled; stored" : "stored"} model ${r.modelId} (${r.stepsDone} steps in ${fmtTime(r.seconds)}, backend ${r.backend?.name ?? "?"}${(r.backend?.replicas ?? 1) > 1 ? ` x${r.backend?.replicas} replicas` : ""})`,
           );
           if (r.validation)
             out(`held-out mIoU ${r.validation.score.toFixed(3)} (best check, step ${r.validation.step})`);

@@ -38,6 +38,11 @@ export interface BackendInfo {
   threads: number;
   /** Kernels Pixelloop registered for this backend (wasm only). */
   customKernels: string[];
+  /**
+   * Training only: threads that each run this backend on a slice of every batch (data-parallel,
+   * data-parallel.ts); absent or 1 when one thread trains.
+   */
+  replicas?: number;
 }
 
 export interface BackendOptions {
@@ -197,7 +202,10 @@ export async function initBackend(
 
 /** A short multi-line report for a CLI or a settings page. */
 export function describeBackend(info: BackendInfo): string {
-  const lines = [`tensor backend: ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"})`];
+  const replicas = (info.replicas ?? 1) > 1 ? `, ${info.replicas} data-parallel replicas` : "";
+  const lines = [
+    `tensor backend: ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"}${replicas})`,
+  ];
   for (const t of info.tried) lines.push(`  ${t.ok ? "[ok]  " : "[skip]"} ${t.name}: ${t.reason}`);
   return lines.join("\n");
 }

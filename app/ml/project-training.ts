@@ -5,6 +5,7 @@
  * snapshot it was trained on, plus a training_runs row. Used by the CLI (`pixelloop train`) and
  * meant for the UI server (start / progress / cancel).
  */
+import os from "node:os";
 import { readStoredImage, type SkippedImage } from "../images/decode.ts";
 import type { RawImage } from "./image.ts";
 import { downsampleLabels, PRESCALE_AT_OR_BELOW, resizePixels, workingSize } from "./working-resolution.ts";
@@ -63,6 +64,20 @@ export interface ProjectTrainOptions {
   fineTuneFrom?: number | "latest";
   /** Steps between checkpoints written to the run row (default 20); a killed run keeps the last. */
   checkpointEvery?: number;
+  /**
+   * Data-parallel replicas on the wasm backend (data-parallel.ts): "auto" (default) one per core,
+   * at most MAX_AUTO_REPLICAS; 1 trains in one thread. The same seed trains the same model only
+   * with the same number of replicas.
+   */
+  replicas?: number | "auto";
+}
+
+/** "auto" never takes more replicas than this (each is a thread with its own copy of the network). */
+export const MAX_AUTO_REPLICAS = 4;
+
+/** The replicas "auto" gives on this machine: one per core, at most MAX_AUTO_REPLICAS. */
+export function autoReplicas(): number {
+  return Math.max(1, Math.min(MAX_AUTO_REPLICAS, os.availableParallelism()));
 }
 
 export interface TrainingDataSummary {
@@ -460,6 +475,8 @@ export function trainProject(
           validation: data.validation.length
             ? { samples: data.validation, every: validateEvery ?? stepsPerEpoch }
             : undefined,
+          replicas:
+            options.replicas === undefined || options.replicas === "auto" ? autoReplicas() : options.replicas,
         },
         {
           onBackend: (info) => {

@@ -16,6 +16,16 @@ import {
 import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
 import { propagateScribbles, type PropagationOptions } from "./propagation.ts";
 import { pseudoLabels, strongView } from "./semi-supervised.ts";
+import {
+  averageGradients,
+  averageStats,
+  cutBatch,
+  readVariables,
+  sliceSizes,
+  stepGradients,
+  type GradientHelpers,
+  type SliceGradients,
+} from "./data-parallel.ts";
 
 export type { TrainingSample } from "./augment.ts";
 
@@ -90,6 +100,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
+  /**
+   * Data-parallel training (data-parallel.ts): threads that compute the gradients of the batch's
+   * other slices each step. Their loss terms come from `method`, so not with custom `lossTerms`.
+   */
+  helpers?: GradientHelpers;
 }
 
 export interface TrainResult {
@@ -170,6 +185,11 @@ export async function train(
       ? buildLossTerms(method, options.classWeights)
       : [partialCrossEntropy({ classWeights: options.classWeights })]);
   const semi = method?.semiSupervised.enabled ? method.semiSupervised : undefined;
+  const helpers = options.helpers && options.helpers.count > 0 ? options.helpers : undefined;
+  if (helpers && !method)
+    throw new Error("data-parallel training takes its loss terms from `method` (not lossTerms)");
+  if (helpers && helpers.count + 1 > batchSize)
+    throw new Error(`a batch of ${batchSize} cannot feed ${helpers.count + 1} replicas`);
   const rand = seededRandom(options.seed ?? 1);
 
   const labeled: number[] = [];
@@ -181,6 +201,8 @@ export async function train(
   if (labeled.length === 0) throw new Error("no training sample has a labeled pixel");
 
   const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  /** batch norm's moving averages (data-parallel: averaged over the replicas each step) */
+  const stats = net.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(baseLr);
   const setLr = (lr: number) => {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
@@ -264,47 +286,63 @@ export async function train(
         batch = { images: view.images, labels: view.labels };
         pseudo = view.pseudoLabels;
       }
-      const termValues: Record<string, tf.Scalar> = {};
-      let total: tf.Scalar | undefined;
-      let grads: tf.NamedTensorMap | undefined;
       try {
-        const result = tf.variableGrads(() => {
-          const outputs = net.forward(batch.images, true);
-          const ctx = {
-            outputs,
-            images: batch.images,
-            labels: batch.labels,
-            pseudoLabels: pseudo,
-            numClasses: net.config.numClasses,
+        let grads: tf.Tensor[];
+        if (!helpers) {
+          const r = stepGradients(
+            net,
+            variables,
+            lossTerms,
+            { ...batch, pseudoLabels: pseudo },
             step,
-            totalSteps: stepsExpected,
-          };
-          let sum = tf.scalar(0);
-          for (const term of lossTerms) {
-            const w = term.weight(step, stepsExpected);
-            if (w === 0) continue;
-            const value = term.compute(ctx);
-            termValues[term.name] = tf.keep(value);
-            sum = tf.add(sum, tf.mul(value, w));
+            stepsExpected,
+          );
+          grads = r.grads;
+          lastLosses = r.losses;
+        } else {
+          // Data-parallel: the helpers compute their slices from the weights as they are now,
+          // while this thread computes the first slice.
+          const sizes = sliceSizes(batchSize, helpers.count + 1);
+          const cut = cutBatch({ ...batch, pseudoLabels: pseudo }, sizes);
+          try {
+            const pending = helpers.compute(
+              readVariables(variables),
+              readVariables(stats),
+              cut.rest,
+              step,
+              stepsExpected,
+            );
+            pending.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+            const local = stepGradients(net, variables, lossTerms, cut.first, step, stepsExpected);
+            let remote: SliceGradients[];
+            try {
+              remote = await pending;
+            } catch (err) {
+              tf.dispose(local.grads);
+              throw err;
+            }
+            averageStats(stats, remote, sizes);
+            const avg = averageGradients(local, remote, sizes);
+            grads = avg.grads;
+            lastLosses = avg.losses;
+          } finally {
+            tf.dispose([
+              cut.first.images,
+              cut.first.labels,
+              ...(cut.first.pseudoLabels ? [cut.first.pseudoLabels] : []),
+            ]);
           }
-          return sum;
-        }, variables);
-        total = result.value;
-        grads = result.grads;
-        // Adam keeps its moments by position in the gradient list, and variableGrads drops variables
-        // without a gradient (e.g. the projection head while only CE is on): give every variable
-        // one, in a fixed order, so terms that switch on later (ramps) cannot misalign the moments.
-        const complete: tf.NamedTensorMap = {};
-        for (const v of variables) complete[v.name] = grads[v.name] ?? tf.zerosLike(v);
-        grads = complete;
-        optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
-        lastLosses = { total: total.dataSync()[0] };
-        for (const [name, value] of Object.entries(termValues)) lastLosses[name] = value.dataSync()[0];
+        }
+        const named: tf.NamedTensorMap = {};
+        variables.forEach((v, i) => (named[v.name] = grads[i]));
+        try {
+          optimizer.applyGradients(named as Parameters<typeof optimizer.applyGradients>[0]);
+        } finally {
+          tf.dispose(grads);
+        }
       } finally {
-        tf.dispose([batch.images, batch.labels, ...Object.values(termValues)]);
+        tf.dispose([batch.images, batch.labels]);
         if (pseudo) pseudo.dispose();
-        if (total) total.dispose();
-        if (grads) tf.dispose(grads);
       }
       stepsDone++;
       sinceReport.images += batchSize;

@@ -1,6 +1,8 @@
 /** Entry point of the training / prediction worker; see worker.ts for the protocol. */
 import { parentPort } from "node:worker_threads";
-import { initBackend } from "./backend.ts";
+import { initBackend, type BackendInfo } from "./backend.ts";
+import { replicaCount, type GradientHelpers } from "./data-parallel.ts";
+import { startGradientHelpers } from "./gradient-helpers.ts";
 import { SegmentationNetwork } from "./network.ts";
 import { datasetFromArray, train } from "./train.ts";
 import { loadWeights, networkFromWeights, serializeWeights } from "./weights.ts";
@@ -42,13 +44,37 @@ const port = hostPort();
 const abort = new AbortController();
 const send = (event: WorkerEvent) => port.postMessage(event);
 
+/** Helper threads for data-parallel training on wasm, or none (other backends, or 1 replica). */
+async function gradientHelpers(job: TrainingJob, info: BackendInfo): Promise<GradientHelpers | undefined> {
+  const replicas = replicaCount(job.replicas ?? 1, job.options.batchSize ?? 8);
+  if (replicas < 2 || info.name !== "wasm") return undefined;
+  return startGradientHelpers(replicas - 1, {
+    backend: info.name,
+    backendOptions: job.backendOptions,
+    network: job.network,
+    method: job.options.method ?? {},
+    classWeights: job.options.classWeights,
+  });
+}
+
 async function run(job: TrainingJob): Promise<void> {
-  send({ type: "backend", info: await initBackend(job.backend ?? "auto", job.backendOptions) });
+  const info = await initBackend(job.backend ?? "auto", job.backendOptions);
+  const helpers = await gradientHelpers(job, info);
+  send({ type: "backend", info: { ...info, replicas: (helpers?.count ?? 0) + 1 } });
+  try {
+    await trainJob(job, helpers);
+  } finally {
+    await helpers?.dispose();
+  }
+}
+
+async function trainJob(job: TrainingJob, helpers: GradientHelpers | undefined): Promise<void> {
   // Seeded like the data order and crops, so the same project and seed train the same model.
   const net = new SegmentationNetwork(job.network, { seed: job.options.seed ?? 1 });
   if (job.initialWeights) loadWeights(net, job.initialWeights);
   const result = await train(net, datasetFromArray(job.samples), {
     ...job.options,
+    helpers,
     signal: abort.signal,
     onProgress: (progress) => send({ type: "progress", progress }),
     onCheckpoint: (checkpoint) => send({ type: "checkpoint", checkpoint }),

@@ -33,7 +33,7 @@ import type { SuggestionItem } from "../loop/suggest.ts";
 /** Train options that can cross a thread boundary (no callbacks, signal or custom loss terms). */
 export type WorkerTrainOptions = Omit<
   TrainOptions,
-  "signal" | "onProgress" | "onCheckpoint" | "lossTerms" | "validation" | "onValidation"
+  "signal" | "onProgress" | "onCheckpoint" | "lossTerms" | "validation" | "onValidation" | "helpers"
 >;
 
 export interface TrainingJob {
@@ -46,6 +46,12 @@ export interface TrainingJob {
   options: WorkerTrainOptions;
   /** Held-out images: mIoU every `every` steps and at the end; the best weights are kept. */
   validation?: { samples: EvaluationSample[]; every: number };
+  /**
+   * Data-parallel replicas on the wasm backend (data-parallel.ts): this many threads (the worker
+   * and replicas - 1 helpers) share each batch; capped by the batch size. Default 1. Other
+   * backends use their own threads and train with 1.
+   */
+  replicas?: number;
 }
 
 /** Predict stored images from their files with the given weights (prediction-worker.ts). */
