@@ -26,9 +26,8 @@ import { initBackend, type BackendName } from "../app/ml/backend.ts";
 import { createNetwork } from "../app/ml/network.ts";
 import { predict } from "../app/ml/predict.ts";
 import { datasetFromArray, train, type TrainingSample } from "../app/ml/train.ts";
-import { replicaCount, type GradientHelpers } from "../app/ml/data-parallel.ts";
+import { autoReplicas, replicaCount, type GradientHelpers } from "../app/ml/data-parallel.ts";
 import { startGradientHelpers } from "../app/ml/gradient-helpers.ts";
-import { autoReplicas } from "../app/ml/project-training.ts";
 
 const { values: args } = parseArgs({
   options: {

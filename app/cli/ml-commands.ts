@@ -15,6 +15,7 @@ import {
   toBytes,
   UnreadableImageError,
 } from "../ml/project-prediction.ts";
+import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
@@ -263,13 +264,17 @@ export function registerMlCommands(program: Command): void {
           if (skipped.length) process.exitCode = 1;
           return;
         }
-        const r = await predictProject(project, {
-          backend: o.backend,
-          onProgress: (d, t, name) => bar.update(d, t, name),
-          onPrediction: (img, p) => {
-            if (o.out) writePrediction(p, img.file, o.out, o.uncertainty === true);
-          },
-        });
+        // Without files to write, the app's path: workers predict (one per core on wasm), this thread stores.
+        const r = o.out
+          ? await predictProject(project, {
+              backend: o.backend,
+              onProgress: (d, t, name) => bar.update(d, t, name),
+              onPrediction: (img, p) => writePrediction(p, img.file, o.out as string, o.uncertainty === true),
+            })
+          : await predictProjectInWorker(project, {
+              backend: o.backend,
+              onProgress: (d, t, name) => bar.update(d, t, name),
+            });
         bar.stop();
         if (o.json)
           out(

@@ -7,6 +7,7 @@
  * The native packages are optional dependencies whose install downloads libtensorflow; they are
  * loaded softly and every failure is recorded with a reason a person can read.
  */
+import { createRequire } from "node:module";
 import os from "node:os";
 import util from "node:util";
 import { tf } from "./tf.ts";
@@ -105,6 +106,19 @@ function explainNativeFailure(pkg: string, err: unknown): string {
     return `${pkg} is installed but its native binding could not be loaded (${message}); reinstall it with internet access`;
   }
   return `${pkg} failed to load: ${message}`;
+}
+
+/** Whether a native TensorFlow package (tfjs-node or tfjs-node-gpu) is installed (not loaded). */
+export function nativeBackendInstalled(): boolean {
+  const require = createRequire(import.meta.url);
+  return Object.values(NATIVE_PACKAGES).some((pkg) => {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function tryNative(name: "tfjs-node-gpu" | "tfjs-node"): Promise<string> {

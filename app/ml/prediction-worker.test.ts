@@ -10,9 +10,10 @@ import { encodeRgbPng } from "../exchange/index-png.ts";
 import { syntheticSample } from "./testing/synthetic.ts";
 import { seededNetwork } from "./testing/seeded.ts";
 import { serializeWeights } from "./weights.ts";
-import { initBackend } from "./backend.ts";
+import { initBackend, nativeBackendInstalled } from "./backend.ts";
 import { predictProject } from "./project-prediction.ts";
-import { predictProjectInWorker } from "./prediction-worker.ts";
+import { predictionWorkers, predictProjectInWorker } from "./prediction-worker.ts";
+import { autoReplicas } from "./data-parallel.ts";
 import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
 
 type Row = {
@@ -25,6 +26,14 @@ type Row = {
 };
 
 describe("prediction in a worker (the app's path)", () => {
+  it("starts one worker per core on wasm, each with at least four images; one where native TensorFlow may run", () => {
+    expect(predictionWorkers("wasm", 3)).toBe(1);
+    expect(predictionWorkers("wasm", 400)).toBe(autoReplicas());
+    expect(predictionWorkers("wasm", 8)).toBe(Math.min(2, autoReplicas()));
+    expect(predictionWorkers("tfjs-node", 400)).toBe(1);
+    expect(predictionWorkers("auto", 400)).toBe(nativeBackendInstalled() ? 1 : autoReplicas());
+  });
+
   it("stores what the calling-thread path stores and the next queue, skips unreadable or resized files, and can be cancelled", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-predict-worker-"));
     const images = path.join(dir, "images");
@@ -65,8 +74,10 @@ describe("prediction in a worker (the app's path)", () => {
 
     const progress: number[] = [];
     let suggesting = 0;
+    // Two workers, each half of the images (the app starts one per core on wasm).
     const inWorker = await predictProjectInWorker(file, {
       backend: "wasm",
+      workers: 2,
       suggest: 2,
       onProgress: (done) => progress.push(done),
       onSuggesting: () => suggesting++,
@@ -98,6 +109,7 @@ describe("prediction in a worker (the app's path)", () => {
     const stop = new AbortController();
     const stopped = await predictProjectInWorker(file, {
       backend: "wasm",
+      workers: 2,
       suggest: 3,
       signal: stop.signal,
       onSuggesting: () => stop.abort(),
@@ -112,9 +124,10 @@ describe("prediction in a worker (the app's path)", () => {
     await sharp({ create: { width: 10, height: 10, channels: 3, background: "#000" } })
       .png()
       .toFile(path.join(images, "i2.png"));
-    const partial = await predictProjectInWorker(file, { backend: "wasm" });
+    const partial = await predictProjectInWorker(file, { backend: "wasm", workers: 2 });
     expect(partial.predicted).toBe(2);
-    expect(partial.skipped.map((s) => [path.basename(s.file), s.reason.split(" (")[0]])).toEqual([
+    const skipped = partial.skipped.map((s) => [path.basename(s.file), s.reason.split(" (")[0]]).sort();
+    expect(skipped).toEqual([
       ["i1.png", "cannot read image"],
       ["i2.png", "image is 10x10 now, 48x32 when imported; re-import it"],
     ]);
@@ -122,7 +135,9 @@ describe("prediction in a worker (the app's path)", () => {
     // Cancelled before it starts: nothing more is predicted, and it says so.
     const abort = new AbortController();
     abort.abort();
-    expect(await predictProjectInWorker(file, { backend: "wasm", signal: abort.signal })).toMatchObject({
+    expect(
+      await predictProjectInWorker(file, { backend: "wasm", workers: 2, signal: abort.signal }),
+    ).toMatchObject({
       predicted: 0,
       cancelled: true,
     });

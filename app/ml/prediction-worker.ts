@@ -2,7 +2,8 @@
  * Predicting a project's images in a worker (the app's path: the thread that serves the UI only
  * stores each result as it arrives, so strokes keep saving while a large project is predicted).
  * Same results, storage and skip rules as predictProject (project-prediction.ts), which runs on
- * the calling thread for the CLI. With `suggest`, the same worker then picks the next round's
+ * the calling thread for the CLI. On wasm the images are shared among one worker per core
+ * (predictionWorkers). With `suggest`, the first worker then picks the next round's
  * queue from the stored predictions (reading every prediction takes seconds in a large project);
  * this thread only stores it.
  */
@@ -16,6 +17,8 @@ import {
 } from "./project-prediction.ts";
 import { createWorkerHost, type WorkerEvent } from "./worker.ts";
 import { saveSuggestions, type SuggestionItem } from "../loop/suggest.ts";
+import { nativeBackendInstalled, type BackendPreference } from "./backend.ts";
+import { autoReplicas } from "./data-parallel.ts";
 
 /** The raw predictions stay in the worker (only their stored form crosses), so there is no onPrediction. */
 export interface PredictInWorkerOptions extends Omit<PredictProjectOptions, "onPrediction"> {
@@ -23,6 +26,26 @@ export interface PredictInWorkerOptions extends Omit<PredictProjectOptions, "onP
   suggest?: number;
   /** Called when prediction is over and the queue is being picked. */
   onSuggesting?: () => void;
+  /**
+   * Workers that predict at once, each a share of the images (default: predictionWorkers()).
+   * Results are the same whatever the count; only their order of arrival differs.
+   */
+  workers?: number;
+}
+
+/** Fewest images worth a worker of their own (starting one takes about a second). */
+export const MIN_IMAGES_PER_WORKER = 4;
+
+/**
+ * How many prediction workers to start for `images` images: on wasm (one core per backend) one
+ * per core (at most MAX_AUTO_REPLICAS), each with at least MIN_IMAGES_PER_WORKER images; one when a
+ * native TensorFlow backend may be chosen (it has its own threads, and a GPU is shared badly).
+ */
+export function predictionWorkers(backend: BackendPreference | undefined, images: number): number {
+  const pref = backend ?? "auto";
+  const singleCore = pref === "wasm" || pref === "cpu" || (pref === "auto" && !nativeBackendInstalled());
+  if (!singleCore) return 1;
+  return Math.max(1, Math.min(autoReplicas(), Math.floor(images / MIN_IMAGES_PER_WORKER)));
 }
 
 export async function predictProjectInWorker(
@@ -38,64 +61,95 @@ export async function predictProjectInWorker(
       const row = store.requireImage(id);
       return { id, file: store.absolutePath(row.path), width: row.width, height: row.height };
     });
-    const host = createWorkerHost();
+    const count = Math.max(
+      1,
+      Math.min(options.workers ?? predictionWorkers(options.backend, images.length), images.length),
+    );
+    // Interleaved shares, so each worker gets a like mix of early and late (often similar) images.
+    const shares = Array.from({ length: count }, (_, k) => images.filter((_, i) => i % count === k));
+    const hosts = shares.map(() => createWorkerHost());
+    /** the worker that picks the queue once every share is predicted (it stays up until then) */
+    const picker = hosts[0];
     let suggested: number | null = null;
     let suggesting = false;
     let finished: boolean | undefined;
+    let predictedShares = 0;
+    const shareDone = hosts.map(() => false);
+    let anyCancelled = false;
+    const stopAll = () => hosts.forEach((h) => void h.terminate());
     // Picking the queue is one computation the worker cannot interrupt: stopping then ends the
     // worker (every prediction is stored already; the queue stays the previous one).
     const cancel = () => {
-      if (!suggesting) return host.postMessage({ type: "cancel" });
+      if (!suggesting) return hosts.forEach((h, k) => shareDone[k] || h.postMessage({ type: "cancel" }));
       finished = true;
-      void host.terminate();
+      stopAll();
     };
     try {
       const cancelled = await new Promise<boolean>((resolve, reject) => {
         let failure: Error | undefined;
-        host.onMessage((event: WorkerEvent) => {
-          try {
-            if (event.type === "backend") options.onBackend?.(event.info);
-            else if (event.type === "prediction") recorder.predicted(event.id, event.prediction);
-            else if (event.type === "skipped") recorder.skip(event.id, event.skipped);
-            else if (event.type === "predicted") {
-              finished = event.cancelled;
-              const { predicted } = recorder.result(event.cancelled);
-              if (options.suggest && !event.cancelled && predicted > 0) {
-                suggesting = true;
-                host.postMessage({
-                  type: "suggest",
-                  job: { projectFile: store.file, modelId: model.id, n: options.suggest },
-                });
-                options.onSuggesting?.();
-              } else void host.terminate();
-            } else if (event.type === "suggestions" && suggesting) {
-              suggesting = false;
-              saveSuggestions(store, model.id, "uncertainty", event.items);
-              suggested = event.items.length;
-              void host.terminate();
-            } else if (event.type === "error") {
-              failure = new Error(`prediction worker failed: ${event.message}`);
-              void host.terminate();
+        let exited = 0;
+        hosts.forEach((host, k) => {
+          host.onMessage((event: WorkerEvent) => {
+            try {
+              if (event.type === "backend") {
+                if (k === 0) options.onBackend?.(event.info);
+              } else if (event.type === "prediction") recorder.predicted(event.id, event.prediction);
+              else if (event.type === "skipped") recorder.skip(event.id, event.skipped);
+              else if (event.type === "predicted") {
+                shareDone[k] = true;
+                anyCancelled ||= event.cancelled;
+                if (++predictedShares < count) {
+                  if (host !== picker) void host.terminate();
+                  return;
+                }
+                finished = anyCancelled;
+                const { predicted } = recorder.result(anyCancelled);
+                if (options.suggest && !anyCancelled && predicted > 0) {
+                  suggesting = true;
+                  picker.postMessage({
+                    type: "suggest",
+                    job: { projectFile: store.file, modelId: model.id, n: options.suggest },
+                  });
+                  options.onSuggesting?.();
+                  if (host !== picker) void host.terminate();
+                } else stopAll();
+              } else if (event.type === "suggestions" && suggesting) {
+                suggesting = false;
+                saveSuggestions(store, model.id, "uncertainty", event.items);
+                suggested = event.items.length;
+                stopAll();
+              } else if (event.type === "error") {
+                failure ??= new Error(`prediction worker failed: ${event.message}`);
+                stopAll();
+              }
+            } catch (err) {
+              // Storing failed (e.g. the disk is full): stop the workers and report it.
+              failure ??= err instanceof Error ? err : new Error(String(err));
+              stopAll();
             }
-          } catch (err) {
-            // Storing failed (e.g. the disk is full): stop the worker and report it.
-            failure = err instanceof Error ? err : new Error(String(err));
-            void host.terminate();
-          }
-        });
-        host.onError((err) => {
-          failure ??= err;
-        });
-        host.onExit((code) => {
-          if (finished !== undefined && !failure) resolve(finished);
-          else reject(failure ?? new Error(`prediction worker exited with code ${code} before finishing`));
+          });
+          host.onError((err) => {
+            failure ??= err;
+          });
+          host.onExit((code) => {
+            // A worker that ends before every share is predicted (a crash) fails the run.
+            if (!shareDone[k] && finished === undefined && !failure) {
+              failure = new Error(`prediction worker exited with code ${code} before finishing`);
+              stopAll();
+            }
+            if (++exited < count) return;
+            if (finished !== undefined && !failure) resolve(finished);
+            else reject(failure ?? new Error(`prediction worker exited with code ${code} before finishing`));
+          });
         });
         if (options.signal?.aborted) cancel();
         else options.signal?.addEventListener("abort", cancel, { once: true });
-        host.postMessage({
-          type: "predict",
-          job: { backend: options.backend, weights: model.weights, images },
-        });
+        hosts.forEach((host, k) =>
+          host.postMessage({
+            type: "predict",
+            job: { backend: options.backend, weights: model.weights, images: shares[k] },
+          }),
+        );
       });
       return { ...recorder.result(cancelled), suggested };
     } finally {

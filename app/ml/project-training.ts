@@ -5,7 +5,6 @@
  * snapshot it was trained on, plus a training_runs row. Used by the CLI (`pixelloop train`) and
  * meant for the UI server (start / progress / cancel).
  */
-import os from "node:os";
 import { readStoredImage, type SkippedImage } from "../images/decode.ts";
 import type { RawImage } from "./image.ts";
 import { downsampleLabels, PRESCALE_AT_OR_BELOW, resizePixels, workingSize } from "./working-resolution.ts";
@@ -20,6 +19,7 @@ import type { TrainingSample, TrainProgress, ValidationEvent } from "./train.ts"
 import type { EvaluationSample } from "./evaluate.ts";
 import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
 import { readWeightsConfig } from "./weights.ts";
+import { autoReplicas } from "./data-parallel.ts";
 import { fineTuneRefusal, type FineTuneBase } from "./fine-tune.ts";
 import { recordRound } from "../loop/rounds.ts";
 import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
@@ -66,18 +66,10 @@ export interface ProjectTrainOptions {
   checkpointEvery?: number;
   /**
    * Data-parallel replicas on the wasm backend (data-parallel.ts): "auto" (default) one per core,
-   * at most MAX_AUTO_REPLICAS; 1 trains in one thread. The same seed trains the same model only
+   * at most MAX_AUTO_REPLICAS (data-parallel.ts); 1 trains in one thread. The same seed trains the same model only
    * with the same number of replicas.
    */
   replicas?: number | "auto";
-}
-
-/** "auto" never takes more replicas than this (each is a thread with its own copy of the network). */
-export const MAX_AUTO_REPLICAS = 4;
-
-/** The replicas "auto" gives on this machine: one per core, at most MAX_AUTO_REPLICAS. */
-export function autoReplicas(): number {
-  return Math.max(1, Math.min(MAX_AUTO_REPLICAS, os.availableParallelism()));
 }
 
 export interface TrainingDataSummary {
