@@ -203,6 +203,15 @@ describe("labeling in the browser", () => {
     const made = inStore((s) => s.latestModelId());
     await panel.getByText(`Continue from model ${made} (fine-tune)`).waitFor();
     expect(await page.getByTestId("training-finetune").isDisabled()).toBe(false);
+    // Fine-tuning keeps that model's network, so the network choice is off while it is ticked.
+    await page.getByTestId("training-finetune").check();
+    expect(await page.getByTestId("training-network").isDisabled()).toBe(true);
+    expect(await page.getByTestId("training-network").getAttribute("title")).toBe(
+      `Fine-tuning keeps model ${made}'s network`,
+    );
+    await page.getByTestId("training-finetune").uncheck();
+    expect(await page.getByTestId("training-network").isDisabled()).toBe(false);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // keys go to the app again
     // The open image gets its prediction layer and suggested regions without being reopened.
     await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
     const openId = inStore((s) => s.imagesByName("garden-02.png")[0].id);

@@ -113,7 +113,10 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               <select
                 value={net}
                 onChange={(e) => setNet(e.target.value as keyof typeof NETWORKS)}
-                disabled={running}
+                disabled={running || (fineTune && canFineTune)}
+                title={
+                  fineTune && canFineTune ? `Fine-tuning keeps model ${base.modelId}'s network` : undefined
+                }
                 data-testid="training-network"
               >
                 {Object.entries(NETWORKS).map(([k, v]) => (
