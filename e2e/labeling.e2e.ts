@@ -211,7 +211,7 @@ describe("labeling in the browser", () => {
     );
     await page.getByTestId("training-finetune").uncheck();
     expect(await page.getByTestId("training-network").isDisabled()).toBe(false);
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // keys go to the app again
+    await page.getByTestId("training-state").click(); // focus off the checkbox: keys go to the app again
     // The open image gets its prediction layer and suggested regions without being reopened.
     await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
     const openId = inStore((s) => s.imagesByName("garden-02.png")[0].id);
