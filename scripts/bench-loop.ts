@@ -199,6 +199,8 @@ interface ScoreQuality {
   spearman: number;
   /** pixel level: probability that a wrong pixel is more uncertain than a right one (0.5 = chance) */
   pixelAuroc: number;
+  /** the same with 1 - margin (top-1 minus top-2 probability) as the pixel's uncertainty */
+  pixelAurocMargin: number;
 }
 
 /**
@@ -216,6 +218,8 @@ async function scoreQuality(file: string, modelId: number): Promise<ScoreQuality
   const errors: number[] = [];
   const rightHist = new Float64Array(256);
   const wrongHist = new Float64Array(256);
+  const rightMargin = new Float64Array(256);
+  const wrongMargin = new Float64Array(256);
   for (const id of valIds) {
     const p = readStoredPrediction(cs, id, modelId);
     if (!p) continue;
@@ -223,6 +227,7 @@ async function scoreQuality(file: string, modelId: number): Promise<ScoreQuality
     let right = 0;
     let counted = 0;
     let ent = 0;
+    const margin = p.margin ?? new Uint8Array(gt.length);
     for (let i = 0; i < gt.length; i++) {
       ent += p.entropy[i] / 255;
       if (gt[i] >= NUM_CLASSES) continue;
@@ -230,25 +235,34 @@ async function scoreQuality(file: string, modelId: number): Promise<ScoreQuality
       if (p.classes[i] === gt[i]) {
         right++;
         rightHist[p.entropy[i]]++;
-      } else wrongHist[p.entropy[i]]++;
+        rightMargin[255 - margin[i]]++;
+      } else {
+        wrongHist[p.entropy[i]]++;
+        wrongMargin[255 - margin[i]]++;
+      }
     }
     scores.push(ent / gt.length);
     errors.push(1 - right / counted);
   }
   cs.close();
-  // AUROC from the two entropy histograms (ties count half).
-  let below = 0;
-  let pairs = 0;
-  for (let v = 0; v < 256; v++) {
-    pairs += wrongHist[v] * (below + rightHist[v] / 2);
-    below += rightHist[v];
-  }
-  const nWrong = wrongHist.reduce((a, v) => a + v, 0);
   return {
     pearson: pearson(scores, errors),
     spearman: pearson(ranks(scores), ranks(errors)),
-    pixelAuroc: pairs / Math.max(1, nWrong * below),
+    pixelAuroc: auroc(rightHist, wrongHist),
+    pixelAurocMargin: auroc(rightMargin, wrongMargin),
   };
+}
+
+/** AUROC from histograms of an uncertainty (0..255) over right and wrong pixels (ties count half). */
+function auroc(right: Float64Array, wrong: Float64Array): number {
+  let below = 0;
+  let pairs = 0;
+  for (let v = 0; v < 256; v++) {
+    pairs += wrong[v] * (below + right[v] / 2);
+    below += right[v];
+  }
+  const nWrong = wrong.reduce((a, v) => a + v, 0);
+  return pairs / Math.max(1, nWrong * below);
 }
 
 function ranks(a: number[]): number[] {
@@ -259,7 +273,7 @@ function ranks(a: number[]): number[] {
 }
 
 const fmtQuality = (q: ScoreQuality) =>
-  `Pearson r = ${q.pearson.toFixed(3)}, Spearman = ${q.spearman.toFixed(3)}, pixel AUROC (entropy separates wrong from right pixels) = ${q.pixelAuroc.toFixed(3)}`;
+  `Pearson r = ${q.pearson.toFixed(3)}, Spearman = ${q.spearman.toFixed(3)}, pixel AUROC (entropy separates wrong from right pixels) = ${q.pixelAuroc.toFixed(3)}, with 1 - margin ${q.pixelAurocMargin.toFixed(3)}`;
 
 function pearson(a: number[], b: number[]): number {
   const n = a.length;

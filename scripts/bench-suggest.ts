@@ -45,6 +45,7 @@ function syntheticPrediction(seed: number): Prediction {
   const classMap = new Uint8Array(W * H);
   const confidence = new Float32Array(W * H);
   const entropy = new Float32Array(W * H);
+  const margins = new Float32Array(W * H);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       let best = Infinity;
@@ -63,8 +64,9 @@ function syntheticPrediction(seed: number): Prediction {
       classMap[i] = c;
       entropy[i] = 1 - margin;
       confidence[i] = 0.4 + 0.6 * margin;
+      margins[i] = margin;
     }
-  return { width: W, height: H, numClasses: K, classMap, confidence, entropy };
+  return { width: W, height: H, numClasses: K, classMap, confidence, margin: margins, entropy };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-bench-suggest-"));

@@ -8,6 +8,7 @@ import {
   DEFAULT_RANDOM_REGIONS,
   storedSuggestions,
   type Strategy,
+  type UncertaintyMeasure,
 } from "../loop/suggest.ts";
 import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
@@ -27,6 +28,7 @@ interface SuggestCliOptions {
   embeddings?: boolean;
   typical?: boolean;
   randomRegions?: boolean;
+  measure: UncertaintyMeasure;
   json?: boolean;
 }
 
@@ -41,6 +43,14 @@ export function registerLoopCommands(program: Command): void {
       new Option("--strategy <strategy>", "uncertainty (with diversity) or random")
         .choices(["uncertainty", "random"])
         .default("uncertainty"),
+    )
+    .addOption(
+      new Option(
+        "--measure <measure>",
+        "pixel uncertainty: normalized entropy, or margin (1 - (top-1 minus top-2 probability))",
+      )
+        .choices(["entropy", "margin"])
+        .default("entropy"),
     )
     .option("--coverage", "uncertainty x representativeness, labeled images as centers (default)")
     .option("--no-coverage", "rank by uncertainty and diversity among the picks only")
@@ -103,6 +113,7 @@ export function registerLoopCommands(program: Command): void {
               embeddings: o.embeddings,
               typical: o.typical,
               randomRegions: o.randomRegions,
+              measure: o.measure,
             });
         if (o.json) {
           out(

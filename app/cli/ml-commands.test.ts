@@ -112,7 +112,7 @@ describe("train / predict / eval through the CLI", () => {
     // Files: same name, same size, class indices; entropy maps beside them.
     const out = path.join(dir, "out");
     await cli("predict", project, "--images", path.join(dir, "val"), "--out", out, "--uncertainty");
-    expect(fs.readdirSync(out).sort()).toEqual(["img4.entropy.png", "img4.png"]);
+    expect(fs.readdirSync(out).sort()).toEqual(["img4.entropy.png", "img4.margin.png", "img4.png"]);
     const mask = readIndexPng(path.join(out, "img4.png"));
     expect([mask.width, mask.height]).toEqual([W, H]);
     expect(Math.max(...mask.values)).toBeLessThan(3);
@@ -193,6 +193,25 @@ describe("train / predict / eval through the CLI", () => {
       suggestions: { image: string; regions: unknown[] }[];
     };
     expect(spread.suggestions.map((s) => s.regions.length)).toEqual([3, 3]); // as many questions per image
+    // Scored by margin (top-1 minus top-2, stored with every prediction) instead of entropy.
+    const byMargin = JSON.parse(
+      (await cli("suggest", project, "--n", "2", "--measure", "margin", "--json")).stdout,
+    ) as { suggestions: { image: string; score: number }[] };
+    expect(byMargin.suggestions).toHaveLength(2);
+    expect(byMargin.suggestions.every((s) => s.image !== "img4.png" && s.score >= 0 && s.score <= 1)).toBe(
+      true,
+    );
+    // Predictions made before margins were stored: scoring by margin says to predict again.
+    const older = path.join(dir, "older.pxl");
+    fs.copyFileSync(project, older);
+    const olderDb = new Database(older);
+    olderDb.prepare("UPDATE predictions SET margin = NULL").run();
+    olderDb.close();
+    const refused = await cli("suggest", older, "--measure", "margin").then(
+      () => "",
+      (err: { stderr: string }) => err.stderr,
+    );
+    expect(refused).toMatch(/img\d\.png was predicted before margins were stored; predict again/);
     // Predictions carry the embedding grid that --typical clusters: it names real images, not val ones.
     const gridDb = new Database(project, { readonly: true });
     const grids = gridDb

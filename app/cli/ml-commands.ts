@@ -207,7 +207,10 @@ export function registerMlCommands(program: Command): void {
       "folder of images to predict (default: the project's images, stored in the project)",
     )
     .option("--out <dir>", "write one class-index PNG per image here (same name, .png)")
-    .option("--uncertainty", "also write NAME.entropy.png (8-bit normalized entropy) next to each mask")
+    .option(
+      "--uncertainty",
+      "also write NAME.entropy.png (8-bit normalized entropy) and NAME.margin.png (8-bit top-1 minus top-2 probability) next to each mask",
+    )
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
     .option("--json", "machine-readable output")
     .action(
@@ -385,9 +388,14 @@ function writePrediction(
   uncertainty: boolean,
 ): void {
   fs.writeFileSync(path.join(outDir, maskName(file)), encodeIndexPng(p.classMap, p.width, p.height));
-  if (uncertainty)
+  if (uncertainty) {
     fs.writeFileSync(
       path.join(outDir, maskName(file, ".entropy")),
       encodeIndexPng(toBytes(p.entropy), p.width, p.height),
     );
+    fs.writeFileSync(
+      path.join(outDir, maskName(file, ".margin")),
+      encodeIndexPng(toBytes(p.margin), p.width, p.height),
+    );
+  }
 }

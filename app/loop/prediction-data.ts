@@ -10,6 +10,8 @@ export interface StoredPrediction {
   height: number;
   classes: Uint8Array;
   confidence: Uint8Array;
+  /** top-1 minus top-2 probability as 0..255, or null for predictions made before format 8 */
+  readonly margin: Uint8Array | null;
   entropy: Uint8Array;
   score: number;
   /** the network's image embedding (unit vector), or null for predictions made before format 4 */
@@ -42,12 +44,13 @@ export function readStoredPrediction(
   if (model === null) return null;
   const row = store.db
     .prepare(
-      "SELECT class_rle, confidence, entropy, score, embedding, embedding_grid FROM predictions WHERE image_id = ? AND model_id = ?",
+      "SELECT class_rle, confidence, margin, entropy, score, embedding, embedding_grid FROM predictions WHERE image_id = ? AND model_id = ?",
     )
     .get(imageId, model) as
     | {
         class_rle: Buffer;
         confidence: Buffer;
+        margin: Buffer | null;
         entropy: Buffer;
         score: number;
         embedding: Buffer | null;
@@ -59,6 +62,7 @@ export function readStoredPrediction(
   const n = img.width * img.height;
   // Decoded on first use: only accepting predictions reads it, and it is a megapixel PNG.
   let confidence: Uint8Array | undefined;
+  let margin: Uint8Array | null | undefined;
   return {
     modelId: model,
     width: img.width,
@@ -66,6 +70,10 @@ export function readStoredPrediction(
     classes: decodeRle(row.class_rle, n),
     get confidence() {
       return (confidence ??= decodeLayer(row.confidence, n));
+    },
+    get margin() {
+      if (margin === undefined) margin = row.margin ? decodeLayer(row.margin, n) : null;
+      return margin;
     },
     entropy: decodeLayer(row.entropy, n),
     score: row.score,

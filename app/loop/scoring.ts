@@ -1,7 +1,8 @@
 /**
  * Uncertainty scores for active learning, from a stored prediction and the current labels.
  *
- * - pixel: normalized entropy u in [0, 1] (and margin-like 1 - confidence), optionally times a
+ * - pixel: normalized entropy u in [0, 1], or 1 - margin (top-1 minus top-2 probability; suggest.ts
+ *   `measure`), optionally times a
  *   weight of its predicted class (class balance, see rarityWeights).
  * - image: mean u over its still-unlabeled pixels, times the unlabeled fraction (an image
  *   already labeled everywhere has nothing left to ask).
@@ -26,7 +27,7 @@ export interface ScoreInput {
   height: number;
   /** predicted class per pixel */
   classes: Uint8Array;
-  /** normalized entropy 0..255 */
+  /** pixel uncertainty 0..255: normalized entropy, or 1 - margin (suggest.ts `measure`) */
   entropy: Uint8Array;
   /** current labels (UNLABELED where none) */
   labels: Uint8Array;

@@ -104,8 +104,34 @@ export interface SuggestOptions {
    * DEFAULT_RANDOM_REGIONS). Overrides regionDiverse and spreadClasses; typical regions win over it.
    */
   randomRegions?: boolean;
+  /**
+   * The pixel uncertainty images and regions are scored by: "entropy" (default: normalized
+   * entropy) or "margin" (1 - (top-1 minus top-2 probability)). Margin needs predictions made
+   * with project format 8 or later.
+   */
+  measure?: UncertaintyMeasure;
   /** store the queue in the project (default true) */
   save?: boolean;
+}
+
+export type UncertaintyMeasure = "entropy" | "margin";
+
+/** A stored prediction's pixel uncertainty (0..255) by `measure`. */
+export function pixelUncertainty(
+  store: ProjectStore,
+  imageId: number,
+  p: StoredPrediction,
+  measure: UncertaintyMeasure,
+): Uint8Array {
+  if (measure === "entropy") return p.entropy;
+  const margin = p.margin;
+  if (!margin)
+    throw new UserError(
+      `${store.file}: ${store.requireImage(imageId).name} was predicted before margins were stored; predict again (pixelloop predict) to score by margin`,
+    );
+  const u = new Uint8Array(margin.length);
+  for (let i = 0; i < margin.length; i++) u[i] = 255 - margin[i];
+  return u;
 }
 
 export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {}): SuggestionItem[] {
@@ -140,7 +166,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
     width: p.width,
     height: p.height,
     classes: p.classes,
-    entropy: p.entropy,
+    entropy: pixelUncertainty(store, id, p, opts.measure ?? "entropy"),
     labels: store.mask(id).classes,
     classWeights,
   });

@@ -48,6 +48,7 @@ describe("class maps from network-resolution logits", () => {
         width: W,
         classMap: new Uint8Array(W * (h + 5)).fill(255),
         confidence: new Float32Array(W * (h + 5)).fill(-1),
+        margin: new Float32Array(W * (h + 5)).fill(-1),
         entropy: new Float32Array(W * (h + 5)).fill(-1),
       };
       writeClassMaps({ values, width: gw, height: gh, classes: k }, w, h, region, out, 6, 4);
@@ -61,16 +62,18 @@ describe("class maps from network-resolution logits", () => {
           if (ref.gap[r] > 1e-5) expect(out.classMap[o]).toBe(ref.cls[r]);
           expect(Math.abs(out.confidence[o] - ref.conf[r])).toBeLessThan(1e-5);
           expect(Math.abs(out.entropy[o] - ref.ent[r])).toBeLessThan(1e-5);
+          expect(Math.abs(out.margin[o] - ref.gap[r])).toBeLessThan(1e-5);
         }
       }
     });
   }
 
-  it("a uniform pixel has entropy 1 and confidence 1/K; a certain one entropy 0", () => {
+  it("a uniform pixel has entropy 1, confidence 1/K and margin 0; a certain one entropy 0 and margin 1", () => {
     const out = {
       width: 2,
       classMap: new Uint8Array(2),
       confidence: new Float32Array(2),
+      margin: new Float32Array(2),
       entropy: new Float32Array(2),
     };
     const values = Float32Array.from([0, 0, 0, 0, 200, 0, 0, 0]); // two pixels, 4 classes
@@ -86,6 +89,8 @@ describe("class maps from network-resolution logits", () => {
     expect(Array.from(out.classMap)).toEqual([0, 0]);
     expect(out.confidence[0]).toBeCloseTo(0.25, 6);
     expect(out.entropy[0]).toBeCloseTo(1, 6);
+    expect(out.margin[0]).toBeCloseTo(0, 6); // a tie
+    expect(out.margin[1]).toBeCloseTo(1, 6);
     expect(out.confidence[1]).toBeCloseTo(1, 6);
     expect(out.entropy[1]).toBeCloseTo(0, 6);
   });

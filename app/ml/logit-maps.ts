@@ -1,5 +1,5 @@
 /**
- * Per-pixel class, confidence and normalized entropy from logits at the network's resolution,
+ * Per-pixel class, confidence, margin and normalized entropy from logits at the network's resolution,
  * resized to the image's pixels as they are read: each output pixel's logits are the bilinear mix
  * of its four grid neighbours (the sampling of tf.image.resizeBilinear with alignCorners and
  * halfPixelCenters off), then softmax. No [H, W, K] array at the image's size is ever made, which
@@ -20,6 +20,8 @@ export interface ClassMaps {
   width: number;
   classMap: Uint8Array;
   confidence: Float32Array;
+  /** top-1 minus top-2 probability */
+  margin: Float32Array;
   entropy: Float32Array;
 }
 
@@ -64,13 +66,15 @@ export function writeClassMaps(
       const right = xs.hi[x] * k;
       let best = 0;
       let max = -Infinity;
+      let second = -Infinity;
       for (let c = 0; c < k; c++) {
         const zc = row[left + c] + (row[right + c] - row[left + c]) * fx;
         z[c] = zc;
         if (zc > max) {
+          second = max;
           max = zc;
           best = c;
-        }
+        } else if (zc > second) second = zc;
       }
       // p_c = e_c / S with e_c = exp(z_c - max); H = log S - sum_c p_c (z_c - max).
       let sum = 0;
@@ -83,6 +87,7 @@ export function writeClassMaps(
       }
       out.classMap[o] = best;
       out.confidence[o] = 1 / sum;
+      out.margin[o] = k > 1 ? (1 - Math.exp(second - max)) / sum : 1;
       out.entropy[o] = Math.min(1, Math.max(0, (Math.log(sum) - weighted / sum) / logK));
     }
   }

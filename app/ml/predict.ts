@@ -35,6 +35,8 @@ export interface Prediction {
   classMap: Uint8Array;
   /** Softmax probability of the arg-max class. */
   confidence: Float32Array;
+  /** Top-1 minus top-2 softmax probability: 0 = a tie between two classes, 1 = certain. */
+  margin: Float32Array;
   /** Softmax entropy divided by log(K): 0 = certain, 1 = uniform. */
   entropy: Float32Array;
   /**
@@ -129,7 +131,8 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
   const classMap = new Uint8Array(width * height);
   const confidence = new Float32Array(width * height);
   const entropy = new Float32Array(width * height);
-  const maps = { width, classMap, confidence, entropy };
+  const margin = new Float32Array(width * height);
+  const maps = { width, classMap, confidence, margin, entropy };
   const withEmbedding = options.embedding ?? false;
   // Sums of the embeddings whose centres fall in each tile's kept part; a sum's direction is the mean's.
   const dim = net.config.embeddingDim;
@@ -190,9 +193,9 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
     normalize(embedding);
     for (let c = 0; c < cols * rows; c++) normalize(grid.subarray(c * dim, (c + 1) * dim));
     const embeddingGrid = { cols, rows, cell, dim, values: grid };
-    return { width, height, numClasses: k, classMap, confidence, entropy, embedding, embeddingGrid };
+    return { width, height, numClasses: k, classMap, confidence, margin, entropy, embedding, embeddingGrid };
   }
-  return { width, height, numClasses: k, classMap, confidence, entropy };
+  return { width, height, numClasses: k, classMap, confidence, margin, entropy };
 }
 
 /** In place to unit length; an all-zero vector stays zero. */

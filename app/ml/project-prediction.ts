@@ -114,6 +114,7 @@ export interface EncodedPrediction {
   classRle: Uint8Array;
   /** 8-bit gray PNGs */
   confidencePng: Uint8Array;
+  marginPng: Uint8Array;
   entropyPng: Uint8Array;
   /** mean normalized entropy */
   score: number;
@@ -125,6 +126,7 @@ export function encodePrediction(p: Prediction): EncodedPrediction {
   return {
     classRle: encodeRle(p.classMap),
     confidencePng: encodeIndexPng(toBytes(p.confidence), p.width, p.height),
+    marginPng: encodeIndexPng(toBytes(p.margin), p.width, p.height),
     entropyPng: encodeIndexPng(toBytes(p.entropy), p.width, p.height),
     score: meanEntropy(p),
     embedding: p.embedding ? encodeEmbedding(p.embedding) : null,
@@ -155,11 +157,11 @@ export class PredictionRecorder {
     private readonly options: PredictProjectOptions,
   ) {
     this.upsert = store.db.prepare(
-      `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, margin, entropy, score, embedding, embedding_grid)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
-         confidence = excluded.confidence, entropy = excluded.entropy, score = excluded.score, embedding = excluded.embedding,
-         embedding_grid = excluded.embedding_grid`,
+         confidence = excluded.confidence, margin = excluded.margin, entropy = excluded.entropy, score = excluded.score,
+         embedding = excluded.embedding, embedding_grid = excluded.embedding_grid`,
     );
     this.mark = store.db.prepare(
       "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
@@ -176,6 +178,7 @@ export class PredictionRecorder {
         nowIso(),
         blob(stored.classRle),
         blob(stored.confidencePng),
+        blob(stored.marginPng),
         blob(stored.entropyPng),
         stored.score,
         blob(stored.embedding),

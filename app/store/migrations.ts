@@ -206,6 +206,14 @@ DELETE FROM thumbnails WHERE image_id IN (SELECT id FROM images WHERE bit_depth 
 ALTER TABLE rounds ADD COLUMN labels_scope TEXT NOT NULL DEFAULT 'all' CHECK (labels_scope IN ('all', 'train'));
 `,
   },
+  {
+    version: 8,
+    description: "predictions store the margin (top-1 minus top-2 probability)",
+    sql: `
+-- An 8-bit gray PNG like confidence and entropy; NULL for predictions made before format 8.
+ALTER TABLE predictions ADD COLUMN margin BLOB;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -147,7 +147,7 @@ describe("project store", () => {
     // Make it a format-1 file, as the first release wrote it (whole-image mask RLE).
     const raw = new Database(file);
     raw.exec(
-      "DROP TABLE rounds; DROP TABLE label_mask_bands; ALTER TABLE predictions DROP COLUMN embedding; ALTER TABLE predictions DROP COLUMN embedding_grid",
+      "DROP TABLE rounds; DROP TABLE label_mask_bands; ALTER TABLE predictions DROP COLUMN embedding; ALTER TABLE predictions DROP COLUMN embedding_grid; ALTER TABLE predictions DROP COLUMN margin",
     );
     raw
       .prepare(
@@ -162,7 +162,7 @@ describe("project store", () => {
     expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'rounds'").get()).toBeDefined();
     const predictionColumns = s.db.prepare("PRAGMA table_info(predictions)").all() as { name: string }[];
     expect(predictionColumns.map((c) => c.name)).toEqual(
-      expect.arrayContaining(["embedding", "embedding_grid"]),
+      expect.arrayContaining(["embedding", "embedding_grid", "margin"]),
     );
     expect(s.name).toBe("old");
     expect(s.mask(id)).toEqual(old);
