@@ -521,4 +521,39 @@ describe("active-learning loop", () => {
       .run();
     expect(listRounds(store).map((r) => r.labelsScope)).toEqual(["train", "train", "all"]);
   });
+
+  it("scores by margin when asked, says to predict again without margins, and reads a format-7 file read-only", () => {
+    const hot = { x0: 0, x1: 64, y0: 0, y1: 48 };
+    const a = addImage("a.png", fakePrediction(hot));
+    addImage("b.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    // These predictions were stored without a margin (as before format 8).
+    expect(readStoredPrediction(store, a)?.margin).toBeNull();
+    expect(() => computeSuggestions(store, { n: 1, measure: "margin", save: false })).toThrow(
+      /a\.png was predicted before margins were stored; predict again/,
+    );
+    // With margins: a low margin (near-tie) is what makes a pixel uncertain.
+    const tie = new Uint8Array(W * H).fill(255);
+    for (let y = hot.y0; y < hot.y1; y++) tie.fill(10, y * W + hot.x0, y * W + hot.x1);
+    store.db
+      .prepare("UPDATE predictions SET margin = ? WHERE image_id = ?")
+      .run(Buffer.from(encodeIndexPng(tie, W, H)), a);
+    store.db
+      .prepare("UPDATE predictions SET margin = ? WHERE image_id != ?")
+      .run(Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(255), W, H)), a);
+    const byMargin = computeSuggestions(store, { n: 2, measure: "margin", save: false });
+    expect(byMargin[0].image).toBe("a.png");
+    expect(byMargin[0].score).toBeGreaterThan(byMargin[1].score);
+    // A format-7 file (no margin column) opened read-only still reads its predictions.
+    store.db.exec("ALTER TABLE predictions DROP COLUMN margin");
+    store.db.pragma("user_version = 7");
+    const file = store.file;
+    store.close();
+    const old = ProjectStore.open(file, { readonly: true });
+    try {
+      expect(readStoredPrediction(old, a)).toMatchObject({ margin: null });
+    } finally {
+      old.close();
+    }
+    store = ProjectStore.open(file);
+  });
 });

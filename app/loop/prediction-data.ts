@@ -35,6 +35,19 @@ export function decodeLayer(blob: Buffer, n: number): Uint8Array {
   return decodeRle(blob, n);
 }
 
+const marginColumn = new WeakMap<ProjectStore["db"], boolean>();
+
+/** Whether the file has predictions.margin (format 8; an older file opened read-only has not). */
+function hasMargin(store: ProjectStore): boolean {
+  let has = marginColumn.get(store.db);
+  if (has === undefined) {
+    const cols = store.db.prepare("PRAGMA table_info(predictions)").all() as { name: string }[];
+    has = cols.some((c) => c.name === "margin");
+    marginColumn.set(store.db, has);
+  }
+  return has;
+}
+
 export function readStoredPrediction(
   store: ProjectStore,
   imageId: number,
@@ -44,7 +57,8 @@ export function readStoredPrediction(
   if (model === null) return null;
   const row = store.db
     .prepare(
-      "SELECT class_rle, confidence, margin, entropy, score, embedding, embedding_grid FROM predictions WHERE image_id = ? AND model_id = ?",
+      `SELECT class_rle, confidence, ${hasMargin(store) ? "margin" : "NULL AS margin"}, entropy, score, embedding, embedding_grid
+       FROM predictions WHERE image_id = ? AND model_id = ?`,
     )
     .get(imageId, model) as
     | {
