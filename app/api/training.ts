@@ -70,6 +70,7 @@ function backendName(info: BackendInfo): string {
   const parts: string[] = [];
   if (info.threads > 1) parts.push(`${info.threads} threads`);
   if ((info.replicas ?? 1) > 1) parts.push(`${info.replicas} data-parallel replicas, one core each`);
+  if (info.replicasNote) parts.push(info.replicasNote);
   return parts.length > 0 ? `${info.name} (${parts.join(", ")})` : info.name;
 }
 

@@ -44,6 +44,8 @@ export interface BackendInfo {
    * data-parallel.ts); absent or 1 when one thread trains.
    */
   replicas?: number;
+  /** why training runs on fewer replicas than asked (helper threads failed to start) */
+  replicasNote?: string;
 }
 
 export interface BackendOptions {
@@ -221,5 +223,6 @@ export function describeBackend(info: BackendInfo): string {
     `tensor backend: ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"}${replicas})`,
   ];
   for (const t of info.tried) lines.push(`  ${t.ok ? "[ok]  " : "[skip]"} ${t.name}: ${t.reason}`);
+  if (info.replicasNote) lines.push(`  ${info.replicasNote}`);
   return lines.join("\n");
 }

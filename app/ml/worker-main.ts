@@ -59,8 +59,15 @@ async function gradientHelpers(job: TrainingJob, info: BackendInfo): Promise<Gra
 
 async function run(job: TrainingJob): Promise<void> {
   const info = await initBackend(job.backend ?? "auto", job.backendOptions);
-  const helpers = await gradientHelpers(job, info);
-  send({ type: "backend", info: { ...info, replicas: (helpers?.count ?? 0) + 1 } });
+  let helpers: GradientHelpers | undefined;
+  let replicasNote: string | undefined;
+  try {
+    helpers = await gradientHelpers(job, info);
+  } catch (err) {
+    // Training still runs, on one core, and says why.
+    replicasNote = `data-parallel helpers did not start (${err instanceof Error ? err.message : String(err)}); training on one core`;
+  }
+  send({ type: "backend", info: { ...info, replicas: (helpers?.count ?? 0) + 1, replicasNote } });
   try {
     await trainJob(job, helpers);
   } finally {
