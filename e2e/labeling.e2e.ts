@@ -242,6 +242,13 @@ describe("labeling in the browser", () => {
     await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
     await page.keyboard.press("u");
     await screenshot(page, "06-prediction");
+    // The uncertainty layer by margin instead of entropy (stored with every prediction), and back.
+    await page.getByTestId("uncertainty-measure").selectOption("margin");
+    await page.getByTestId("layer-uncertainty").and(page.locator(":not([disabled])")).waitFor();
+    expect(await page.getByTestId("layer-uncertainty-hint").count()).toBe(0);
+    await screenshot(page, "06d-uncertainty-margin");
+    await page.getByTestId("uncertainty-measure").selectOption("entropy");
+    await page.getByTestId("image-title").click(); // focus off the select: keys go to the app again
 
     // Accept the predicted region under an unlabeled corner.
     await page.keyboard.press("a");

@@ -162,7 +162,9 @@ export const api = {
   ),
   "masks.clearAccepted": method<MaskChange>()(z.object({ imageId }).strict()),
 
-  "predictions.get": method<PredictionData | null>()(z.object({ imageId }).strict()),
+  "predictions.get": method<PredictionData | null>()(
+    z.object({ imageId, measure: z.enum(["entropy", "margin"]).default("entropy") }).strict(),
+  ),
   "suggestions.list": method<Suggestion[]>()(
     z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
   ),

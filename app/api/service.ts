@@ -459,7 +459,7 @@ export class PixelloopService {
         return this.change(req.imageId, cleared > 0, null, null);
       },
 
-      "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId),
+      "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId, req.measure),
       "suggestions.list": async (req) => {
         await this.ensureQueue();
         return suggestions(this.requireStore(), req.limit);

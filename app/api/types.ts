@@ -108,8 +108,12 @@ export interface PredictionData {
   height: number;
   /** arg-max class per pixel, RLE base64 (as MaskData.classesRle) */
   classesRle: string;
-  /** uncertainty per pixel, 0..255 = normalized entropy 0..1, RLE base64; null when not stored */
+  /** what `uncertaintyRle` shows: normalized entropy, or 1 - margin (top-1 minus top-2 probability) */
+  measure: "entropy" | "margin";
+  /** uncertainty per pixel by `measure`, 0..255 for 0..1, RLE base64; null when not stored */
   uncertaintyRle: string | null;
+  /** why uncertaintyRle is null, if it is */
+  uncertaintyMissing: string | null;
   score: number;
 }
 

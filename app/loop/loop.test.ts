@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import crypto from "node:crypto";
 import path from "node:path";
 import { ProjectStore, type ChangeRecord } from "../store/project-store.ts";
-import { encodeRle } from "../labels/rle.ts";
+import { decodeRle, encodeRle } from "../labels/rle.ts";
+import { readPrediction } from "../api/predictions.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { applyStroke } from "../labels/edit.ts";
 import { Source, UNLABELED, cloneMask } from "../labels/mask.ts";
@@ -531,6 +532,13 @@ describe("active-learning loop", () => {
     expect(() => computeSuggestions(store, { n: 1, measure: "margin", save: false })).toThrow(
       /a\.png was predicted before margins were stored; predict again/,
     );
+    // The labeling screen's layer says so too, and still shows entropy when asked.
+    expect(readPrediction(store, a, "margin")).toMatchObject({
+      measure: "margin",
+      uncertaintyRle: null,
+      uncertaintyMissing: "predicted before margins were stored: predict again",
+    });
+    expect(readPrediction(store, a)?.uncertaintyRle).not.toBeNull();
     // With margins: a low margin (near-tie) is what makes a pixel uncertain.
     const tie = new Uint8Array(W * H).fill(255);
     for (let y = hot.y0; y < hot.y1; y++) tie.fill(10, y * W + hot.x0, y * W + hot.x1);
@@ -541,6 +549,9 @@ describe("active-learning loop", () => {
       .prepare("UPDATE predictions SET margin = ? WHERE image_id != ?")
       .run(Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(255), W, H)), a);
     const byMargin = computeSuggestions(store, { n: 2, measure: "margin", save: false });
+    const shown = readPrediction(store, a, "margin");
+    expect(shown?.uncertaintyMissing).toBeNull();
+    expect(decodeRle(Buffer.from(shown?.uncertaintyRle ?? "", "base64"), W * H)[0]).toBe(255 - 10);
     expect(byMargin[0].image).toBe("a.png");
     expect(byMargin[0].score).toBeGreaterThan(byMargin[1].score);
     // A format-7 file (no margin column) opened read-only still reads its predictions.

@@ -21,7 +21,7 @@ import {
   type StrokeOut,
   type Tool,
 } from "./LabelCanvas.tsx";
-import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
+import { ClassPalette, LayerPanel, ToolBar, type UncertaintyMeasure } from "./Sidebar.tsx";
 import { useSaver, type SaveState } from "./use-saver.ts";
 import { RegionsPanel } from "./RegionsPanel.tsx";
 import { RemoveImageDialog } from "./RemoveImageDialog.tsx";
@@ -149,6 +149,11 @@ export function LabelScreen({
   // Bumped when a training run has stored new predictions (and the next queue): the open image's
   // prediction layers and suggested regions are fetched again, labels and view untouched.
   const [predictionsVersion, setPredictionsVersion] = useState(0);
+  /** what the uncertainty layer shows (read by the loading effects through the ref) */
+  const [measure, setMeasure] = useState<UncertaintyMeasure>("entropy");
+  const measureRef = useRef(measure);
+  measureRef.current = measure;
+  const [uncertaintyMissing, setUncertaintyMissing] = useState<string | null>(null);
   useEffect(
     () =>
       onEvent((e) => {
@@ -237,7 +242,7 @@ export function LabelScreen({
       const [item, mask, pred, image] = await Promise.all([
         itemCall,
         maskCall,
-        api.call("predictions.get", { imageId }),
+        api.call("predictions.get", { imageId, measure: measureRef.current }),
         loadImage(api.imageUrl(imageId)),
       ]);
       if (cancelled) return;
@@ -254,6 +259,7 @@ export function LabelScreen({
         decodeRleBase64(mask.classesRle, n),
       );
       const { prediction, uncertainty } = predictionLayers(pred, classes);
+      setUncertaintyMissing(pred?.uncertaintyMissing ?? null);
       const accepted = hatchLayer(null, mask);
       setAcceptedPixels(mask.acceptedPixels);
       setLoaded({ item, image, labels, accepted, prediction, uncertainty, version: mask.version });
@@ -276,13 +282,14 @@ export function LabelScreen({
     const l = loadedRef.current;
     if (!l) return;
     Promise.all([
-      api.call("predictions.get", { imageId: l.item.id }),
+      api.call("predictions.get", { imageId: l.item.id, measure: measureRef.current }),
       api.call("images.get", { id: l.item.id }),
     ])
       .then(([pred, item]) => {
         const now = loadedRef.current;
         if (cancelled || now?.item.id !== item.id) return;
         setLoaded({ ...now, item, ...predictionLayers(pred, classes) });
+        setUncertaintyMissing(pred?.uncertaintyMissing ?? null);
         setStats({ labeledPixels: item.labeledPixels, status: item.status });
       })
       .catch(toastError);
@@ -732,6 +739,13 @@ export function LabelScreen({
           <LayerPanel
             layers={layers}
             onChange={setLayers}
+            measure={measure}
+            onMeasure={(m) => {
+              setMeasure(m);
+              measureRef.current = m;
+              setPredictionsVersion((v) => v + 1); // fetch the open image's layer by the new measure
+            }}
+            hints={uncertaintyMissing ? { uncertainty: uncertaintyMissing } : undefined}
             notShown={loaded ? undefined : loadError ? "the image is not shown" : "loading…"}
             available={{
               image: true,

@@ -223,17 +223,27 @@ const LAYER_LABELS: { id: keyof LayerSettings; label: string; key: string }[] = 
   { id: "image", label: "Image", key: "I" },
 ];
 
+export type UncertaintyMeasure = "entropy" | "margin";
+
 export function LayerPanel({
   layers,
   available,
   notShown,
+  hints,
   onChange,
+  measure,
+  onMeasure,
 }: {
   layers: LayerSettings;
   available: Record<keyof LayerSettings, boolean>;
   /** Why no layer of this image is shown (loading, or the file cannot be opened), if so. */
   notShown?: string;
+  /** Why one layer is not shown, where the default reason would be wrong. */
+  hints?: Partial<Record<keyof LayerSettings, string>>;
   onChange: (l: LayerSettings) => void;
+  /** What the uncertainty layer shows. */
+  measure: UncertaintyMeasure;
+  onMeasure: (m: UncertaintyMeasure) => void;
 }) {
   return (
     <section className="panel" aria-label="Layers">
@@ -261,9 +271,22 @@ export function LayerPanel({
               onChange({ ...layers, [id]: { ...layers[id], opacity: Number(e.target.value) / 100 } })
             }
           />
+          {id === "uncertainty" && (
+            <select
+              value={measure}
+              onChange={(e) => onMeasure(e.target.value as UncertaintyMeasure)}
+              aria-label="Uncertainty measure"
+              title="Normalized entropy of the prediction, or 1 - margin (top-1 minus top-2 probability)"
+              data-testid="uncertainty-measure"
+            >
+              <option value="entropy">entropy</option>
+              <option value="margin">1 - margin</option>
+            </select>
+          )}
           {!available[id] && (
-            <span className="hint">
+            <span className="hint" data-testid={`layer-${id}-hint`}>
               {notShown ??
+                hints?.[id] ??
                 (id === "prediction" || id === "uncertainty" ? "no prediction yet" : "none on this image")}
             </span>
           )}
