@@ -16,9 +16,7 @@ export function readPrediction(
 ): PredictionData | null {
   const p = readStoredPrediction(store, imageId);
   if (!p) return null;
-  const margin = measure === "margin" ? p.margin : null;
-  let uncertainty: Uint8Array | null = p.entropy;
-  if (measure === "margin") uncertainty = margin ? margin.map((v) => 255 - v) : null;
+  const uncertainty = measure === "entropy" ? p.entropy : (p.margin?.map((v) => 255 - v) ?? null);
   return {
     imageId,
     modelId: p.modelId,
