@@ -1,8 +1,7 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import { encodeRle } from "../labels/rle.ts";
-import { readStoredPrediction } from "../loop/prediction-data.ts";
+import { readStoredPrediction, uncertaintyLayer, type UncertaintyMeasure } from "../loop/prediction-data.ts";
 import type { PredictionData } from "./types.ts";
-import type { UncertaintyMeasure } from "../loop/suggest.ts";
 
 /**
  * The latest model's prediction of an image for display: classes and uncertainty as RLE. The
@@ -16,7 +15,7 @@ export function readPrediction(
 ): PredictionData | null {
   const p = readStoredPrediction(store, imageId);
   if (!p) return null;
-  const uncertainty = measure === "entropy" ? p.entropy : (p.margin?.map((v) => 255 - v) ?? null);
+  const uncertainty = uncertaintyLayer(p, measure);
   return {
     imageId,
     modelId: p.modelId,

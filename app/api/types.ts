@@ -4,9 +4,10 @@
  */
 import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "../store/types.ts";
 import type { RegionScore } from "../loop/scoring.ts";
+import type { UncertaintyMeasure } from "../loop/prediction-data.ts";
 import type { FineTuneBase } from "../ml/fine-tune.ts";
 
-export type { ClassDef, ImageStatus, ProjectSummary, Split };
+export type { ClassDef, ImageStatus, ProjectSummary, Split, UncertaintyMeasure };
 
 export interface ProjectInfo {
   file: string;
@@ -109,7 +110,7 @@ export interface PredictionData {
   /** arg-max class per pixel, RLE base64 (as MaskData.classesRle) */
   classesRle: string;
   /** what `uncertaintyRle` shows: normalized entropy, or 1 - margin (top-1 minus top-2 probability) */
-  measure: "entropy" | "margin";
+  measure: UncertaintyMeasure;
   /** uncertainty per pixel by `measure`, 0..255 for 0..1, RLE base64; null when not stored */
   uncertaintyRle: string | null;
   /** why uncertaintyRle is null, if it is */

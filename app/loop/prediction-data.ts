@@ -35,19 +35,6 @@ export function decodeLayer(blob: Buffer, n: number): Uint8Array {
   return decodeRle(blob, n);
 }
 
-const marginColumn = new WeakMap<ProjectStore["db"], boolean>();
-
-/** Whether the file has predictions.margin (format 8; an older file opened read-only has not). */
-function hasMargin(store: ProjectStore): boolean {
-  let has = marginColumn.get(store.db);
-  if (has === undefined) {
-    const cols = store.db.prepare("PRAGMA table_info(predictions)").all() as { name: string }[];
-    has = cols.some((c) => c.name === "margin");
-    marginColumn.set(store.db, has);
-  }
-  return has;
-}
-
 export function readStoredPrediction(
   store: ProjectStore,
   imageId: number,
@@ -57,14 +44,14 @@ export function readStoredPrediction(
   if (model === null) return null;
   const row = store.db
     .prepare(
-      `SELECT class_rle, confidence, ${hasMargin(store) ? "margin" : "NULL AS margin"}, entropy, score, embedding, embedding_grid
-       FROM predictions WHERE image_id = ? AND model_id = ?`,
+      // *: a file of format 7 or older opened read-only has no margin column (row.margin undefined)
+      "SELECT * FROM predictions WHERE image_id = ? AND model_id = ?",
     )
     .get(imageId, model) as
     | {
         class_rle: Buffer;
         confidence: Buffer;
-        margin: Buffer | null;
+        margin?: Buffer | null;
         entropy: Buffer;
         score: number;
         embedding: Buffer | null;
@@ -94,4 +81,16 @@ export function readStoredPrediction(
     embedding: row.embedding ? decodeEmbedding(row.embedding) : null,
     embeddingGrid: row.embedding_grid ? decodeEmbeddingGrid(row.embedding_grid) : null,
   };
+}
+
+/** What a pixel's uncertainty is measured by: normalized entropy, or 1 - margin. */
+export type UncertaintyMeasure = "entropy" | "margin";
+
+/**
+ * A stored prediction's pixel uncertainty (0..255) by `measure`; null for margin when the
+ * prediction was made before margins were stored.
+ */
+export function uncertaintyLayer(p: StoredPrediction, measure: UncertaintyMeasure): Uint8Array | null {
+  if (measure === "entropy") return p.entropy;
+  return p.margin?.map((v) => 255 - v) ?? null;
 }

@@ -20,7 +20,15 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { seededRandom } from "../ml/random.ts";
 import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
-import { readStoredPrediction, latestPredictionModelId, type StoredPrediction } from "./prediction-data.ts";
+import {
+  readStoredPrediction,
+  latestPredictionModelId,
+  uncertaintyLayer,
+  type StoredPrediction,
+  type UncertaintyMeasure,
+} from "./prediction-data.ts";
+
+export type { UncertaintyMeasure };
 import {
   distance,
   imageUncertainty,
@@ -114,23 +122,18 @@ export interface SuggestOptions {
   save?: boolean;
 }
 
-export type UncertaintyMeasure = "entropy" | "margin";
-
-/** A stored prediction's pixel uncertainty (0..255) by `measure`. */
+/** A stored prediction's pixel uncertainty (0..255) by `measure`; refused without a stored margin. */
 export function pixelUncertainty(
   store: ProjectStore,
   imageId: number,
   p: StoredPrediction,
   measure: UncertaintyMeasure,
 ): Uint8Array {
-  if (measure === "entropy") return p.entropy;
-  const margin = p.margin;
-  if (!margin)
+  const u = uncertaintyLayer(p, measure);
+  if (!u)
     throw new UserError(
       `${store.file}: ${store.requireImage(imageId).name} was predicted before margins were stored; predict again (pixelloop predict) to score by margin`,
     );
-  const u = new Uint8Array(margin.length);
-  for (let i = 0; i < margin.length; i++) u[i] = 255 - margin[i];
   return u;
 }
 

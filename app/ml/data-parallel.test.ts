@@ -45,7 +45,7 @@ function sameThreadHelpers(net: SegmentationNetwork, count: number): GradientHel
         const t = sliceTensors(slice);
         const r = stepGradients(copy, variables, terms, t, step, totalSteps);
         const grads = r.grads.map((g) => (g.dataSync() as Float32Array).slice());
-        tf.dispose([...r.grads, t.images, t.labels]);
+        tf.dispose([r.grads, t]);
         return { grads, stats: readVariables(stats), losses: r.losses };
       }),
     dispose: async () => copy.dispose(),

@@ -4,6 +4,7 @@
  * slice's gradients per step from the weights it is sent.
  */
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "./worker.ts";
 import type { BackendName, BackendOptions } from "./backend.ts";
 import type { NetworkConfig } from "./network.ts";
 import type { PartialMethod } from "./method.ts";
@@ -33,13 +34,6 @@ export type HelperEvent =
   | { type: "grads"; grads: Float32Array[]; stats: Float32Array[]; losses: Record<string, number> }
   | { type: "error"; message: string };
 
-function helperEntry(): { url: URL; execArgv: string[] } {
-  const isTs = import.meta.url.endsWith(".ts");
-  const url = new URL(isTs ? "./gradient-worker-main.ts" : "./gradient-worker-main.js", import.meta.url);
-  // Under tsx (development, tests) the thread needs the TypeScript loader too.
-  return { url, execArgv: isTs ? ["--import", import.meta.resolve("tsx")] : [] };
-}
-
 /** One helper thread: answers its messages in order, one at a time. */
 class Helper {
   private readonly worker: Worker;
@@ -47,7 +41,7 @@ class Helper {
   private failure: Error | null = null;
 
   constructor() {
-    const entry = helperEntry();
+    const entry = workerEntry("gradient-worker-main");
     this.worker = new Worker(entry.url, { execArgv: entry.execArgv });
     this.worker.on("message", (e: HelperEvent) => {
       const w = this.waiting;

@@ -46,7 +46,7 @@ port.on("message", (m: HelperRequest) => {
             ...after.map((v) => v.buffer as ArrayBuffer),
           ]);
         } finally {
-          tf.dispose([slice.images, slice.labels, ...(slice.pseudoLabels ? [slice.pseudoLabels] : [])]);
+          tf.dispose(slice);
         }
       }
     } catch (err) {

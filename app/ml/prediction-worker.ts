@@ -73,7 +73,6 @@ export async function predictProjectInWorker(
     let suggested: number | null = null;
     let suggesting = false;
     let finished: boolean | undefined;
-    let predictedShares = 0;
     const shareDone = hosts.map(() => false);
     let anyCancelled = false;
     const stopAll = () => hosts.forEach((h) => void h.terminate());
@@ -98,7 +97,7 @@ export async function predictProjectInWorker(
               else if (event.type === "predicted") {
                 shareDone[k] = true;
                 anyCancelled ||= event.cancelled;
-                if (++predictedShares < count) {
+                if (!shareDone.every(Boolean)) {
                   if (host !== picker) void host.terminate();
                   return;
                 }

@@ -326,11 +326,7 @@ export async function train(
             grads = avg.grads;
             lastLosses = avg.losses;
           } finally {
-            tf.dispose([
-              cut.first.images,
-              cut.first.labels,
-              ...(cut.first.pseudoLabels ? [cut.first.pseudoLabels] : []),
-            ]);
+            tf.dispose(cut.first);
           }
         }
         const named: tf.NamedTensorMap = {};

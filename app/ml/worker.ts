@@ -112,9 +112,10 @@ export interface TrainingWorkerHandle {
   terminate(): Promise<void>;
 }
 
-function workerEntry(): { url: URL; execArgv: string[] } {
+/** A worker entry module of app/ml (`name` without extension): its URL, and how to start it. */
+export function workerEntry(name = "worker-main"): { url: URL; execArgv: string[] } {
   const isTs = import.meta.url.endsWith(".ts");
-  const url = new URL(isTs ? "./worker-main.ts" : "./worker-main.js", import.meta.url);
+  const url = new URL(`./${name}.${isTs ? "ts" : "js"}`, import.meta.url);
   // Under tsx (development, tests) the worker needs the TypeScript loader too.
   return { url, execArgv: isTs ? ["--import", import.meta.resolve("tsx")] : [] };
 }

@@ -6,6 +6,7 @@ import type {
   PredictionData,
   Split,
   Suggestion,
+  UncertaintyMeasure,
 } from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
 import { attempt, useApp } from "../../state/app-context.tsx";
@@ -21,7 +22,7 @@ import {
   type StrokeOut,
   type Tool,
 } from "./LabelCanvas.tsx";
-import { ClassPalette, LayerPanel, ToolBar, type UncertaintyMeasure } from "./Sidebar.tsx";
+import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { useSaver, type SaveState } from "./use-saver.ts";
 import { RegionsPanel } from "./RegionsPanel.tsx";
 import { RemoveImageDialog } from "./RemoveImageDialog.tsx";
@@ -35,6 +36,8 @@ interface Loaded {
   accepted: RasterLayer | null;
   prediction: RasterLayer | null;
   uncertainty: RasterLayer | null;
+  /** why there is no uncertainty layer although there is a prediction (no stored margin) */
+  uncertaintyMissing: string | null;
   version: number;
 }
 
@@ -153,7 +156,6 @@ export function LabelScreen({
   const [measure, setMeasure] = useState<UncertaintyMeasure>("entropy");
   const measureRef = useRef(measure);
   measureRef.current = measure;
-  const [uncertaintyMissing, setUncertaintyMissing] = useState<string | null>(null);
   useEffect(
     () =>
       onEvent((e) => {
@@ -258,11 +260,9 @@ export function LabelScreen({
         classPalette(classes),
         decodeRleBase64(mask.classesRle, n),
       );
-      const { prediction, uncertainty } = predictionLayers(pred, classes);
-      setUncertaintyMissing(pred?.uncertaintyMissing ?? null);
       const accepted = hatchLayer(null, mask);
       setAcceptedPixels(mask.acceptedPixels);
-      setLoaded({ item, image, labels, accepted, prediction, uncertainty, version: mask.version });
+      setLoaded({ item, image, labels, accepted, ...predictionLayers(pred, classes), version: mask.version });
       setStats({ labeledPixels: item.labeledPixels, status: item.status });
     })().catch((e: Error) => {
       if (!cancelled) {
@@ -289,7 +289,6 @@ export function LabelScreen({
         const now = loadedRef.current;
         if (cancelled || now?.item.id !== item.id) return;
         setLoaded({ ...now, item, ...predictionLayers(pred, classes) });
-        setUncertaintyMissing(pred?.uncertaintyMissing ?? null);
         setStats({ labeledPixels: item.labeledPixels, status: item.status });
       })
       .catch(toastError);
@@ -742,10 +741,9 @@ export function LabelScreen({
             measure={measure}
             onMeasure={(m) => {
               setMeasure(m);
-              measureRef.current = m;
               setPredictionsVersion((v) => v + 1); // fetch the open image's layer by the new measure
             }}
-            hints={uncertaintyMissing ? { uncertainty: uncertaintyMissing } : undefined}
+            hints={loaded?.uncertaintyMissing ? { uncertainty: loaded.uncertaintyMissing } : undefined}
             notShown={loaded ? undefined : loadError ? "the image is not shown" : "loading…"}
             available={{
               image: true,
@@ -883,8 +881,8 @@ export function LabelScreen({
 function predictionLayers(
   pred: PredictionData | null,
   classes: ClassDef[],
-): { prediction: RasterLayer | null; uncertainty: RasterLayer | null } {
-  if (!pred) return { prediction: null, uncertainty: null };
+): Pick<Loaded, "prediction" | "uncertainty" | "uncertaintyMissing"> {
+  if (!pred) return { prediction: null, uncertainty: null, uncertaintyMissing: null };
   const n = pred.width * pred.height;
   return {
     prediction: new RasterLayer(
@@ -896,6 +894,7 @@ function predictionLayers(
     uncertainty: pred.uncertaintyRle
       ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
       : null,
+    uncertaintyMissing: pred.uncertaintyMissing,
   };
 }
 

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { ClassDef } from "../../../app/api/types.ts";
+import type { ClassDef, UncertaintyMeasure } from "../../../app/api/types.ts";
 import { paletteColor } from "../../../app/api/palette.ts";
 import type { LayerSettings, Tool } from "./LabelCanvas.tsx";
 
@@ -222,8 +222,6 @@ const LAYER_LABELS: { id: keyof LayerSettings; label: string; key: string }[] = 
   { id: "uncertainty", label: "Uncertainty", key: "U" },
   { id: "image", label: "Image", key: "I" },
 ];
-
-export type UncertaintyMeasure = "entropy" | "margin";
 
 export function LayerPanel({
   layers,
