@@ -509,7 +509,7 @@ describe("labeling in the browser", () => {
       await page.keyboard.press("ArrowRight");
       await page
         .getByText(
-          "Could not open this image: garden-02.png: image is 40x30 now, 320x240 when imported; re-import it",
+          "Could not open this image: garden-02.png: image is 40x30 now, 320x240 when imported; put the original file back, or remove the image from the project and import the file again",
         )
         .waitFor();
       expect(await page.getByTestId("canvas").count()).toBe(0);

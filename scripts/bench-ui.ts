@@ -5,8 +5,9 @@
  *  3. frame times while scrolling the image grid of a 10,000-image project,
  *  4. how long saving a stroke takes (strokes.commit, request to answer) while the app predicts
  *     every image after training, against the same saves while it is idle: prediction runs in
- *     a worker so that labeling goes on meanwhile.
- * Targets: median frame < 16 ms, save < 50 ms (also while predicting). Needs the renderer build
+ *     a worker so that labeling goes on meanwhile; and the same while the app trains the standard
+ *     network (on wasm with one data-parallel replica per core, so training takes every core).
+ * Targets: median frame < 16 ms, save < 50 ms (also while training and while predicting). Needs the renderer build
  * (npm run build:renderer).
  * `--json` prints one JSON object.
  */
@@ -171,8 +172,23 @@ async function savesWhilePredicting(base: string, dir: string) {
   for (let i = 0; i < 40; i++) idle.push(await stroke(base, target, i % 2, 200 + (i % 30) * 20));
   const status = () =>
     api<{ state: string; message: string | null; backend: string | null }>(base, "training.status", {});
-  await api(base, "training.start", { epochs: 1, size: 64, batchSize: 2, widths: [8, 16], predict: true });
+  // Saves while the standard network trains (batch 8: two replicas on two cores), no prediction.
+  await api(base, "training.start", { minutes: 0.5, size: 128, batchSize: 8, predict: false });
   let st = await status();
+  const training: number[] = [];
+  const trainT0 = performance.now();
+  while (!["done", "failed", "cancelled"].includes(st.state)) {
+    if (st.state === "training")
+      for (let i = 0; i < 5; i++)
+        training.push(await stroke(base, target, i % 2, 200 + (training.length % 30) * 20));
+    else await new Promise<void>((r) => setTimeout(r, 20));
+    st = await status();
+  }
+  const trainingSec = (performance.now() - trainT0) / 1000;
+  if (st.state !== "done") throw new Error(`training ended "${st.state}": ${st.message}`);
+  const trainingBackend = st.backend;
+  await api(base, "training.start", { epochs: 1, size: 64, batchSize: 2, widths: [8, 16], predict: true });
+  st = await status();
   while (!["predicting", "done", "failed", "cancelled"].includes(st.state)) {
     await new Promise<void>((r) => setTimeout(r, 20));
     st = await status();
@@ -187,6 +203,9 @@ async function savesWhilePredicting(base: string, dir: string) {
   if (st.state !== "done") throw new Error(`training and prediction ended "${st.state}": ${st.message}`);
   return {
     idle: stats(idle),
+    training: stats(training),
+    trainingSec,
+    trainingBackend,
     predicting: stats(busy),
     predictingSec,
     images: ids.length,
@@ -282,7 +301,7 @@ async function main(): Promise<void> {
     const gridFrames = stats((await stopFrameRecorder(page)).slice(1));
 
     // ---- 4: saving while the app predicts ----
-    log("training a tiny model, then saving strokes while it predicts 24 images of 1280x960…");
+    log("saving strokes while the app trains, then while it predicts 24 images of 1280x960…");
     const whilePredicting = await savesWhilePredicting(base, server.dir);
 
     const result = {
@@ -299,13 +318,20 @@ async function main(): Promise<void> {
       grid10k: { frameMs: gridFrames },
       saveWhilePredicting: {
         idleMs: whilePredicting.idle,
+        trainingMs: whilePredicting.training,
+        trainingSec: whilePredicting.trainingSec,
+        trainingBackend: whilePredicting.trainingBackend,
         predictingMs: whilePredicting.predicting,
         predictingSec: whilePredicting.predictingSec,
         images: whilePredicting.images,
         backend: whilePredicting.backend,
       },
       targets: { medianFrameMs: 16, saveMs: 50 },
-      pass: frameWork.median < 16 && save.median < 50 && whilePredicting.predicting.median < 50,
+      pass:
+        frameWork.median < 16 &&
+        save.median < 50 &&
+        whilePredicting.training.median < 50 &&
+        whilePredicting.predicting.median < 50,
     };
     if (asJson) {
       process.stdout.write(JSON.stringify(result) + "\n");
@@ -323,13 +349,17 @@ async function main(): Promise<void> {
       row("  of which strokes.commit on server (ms)", stats(serverTimes));
       row("scrolling 10,000 images: frame interval (ms)", gridFrames);
       row("strokes.commit round trip, idle (ms)", whilePredicting.idle);
+      row("strokes.commit round trip, training (ms)", whilePredicting.training);
+      log(
+        `  (training the standard network for 30 s at 128 px, batch 8, took ${whilePredicting.trainingSec.toFixed(1)} s on ${whilePredicting.trainingBackend})`,
+      );
       row("strokes.commit round trip, predicting (ms)", whilePredicting.predicting);
       log(
         `  (predicting ${whilePredicting.images} images of 1280x960 took ${whilePredicting.predictingSec.toFixed(1)} s on ${whilePredicting.backend})`,
       );
-      const busy = whilePredicting.predicting.median;
+      const met = (ms: number) => (ms < 50 ? "met" : "MISSED");
       log(
-        `targets: median work per frame < 16 ms (${frameWork.median < 16 ? "met" : "MISSED"}), save < 50 ms (${save.median < 50 ? "met" : "MISSED"}; while predicting ${busy < 50 ? "met" : "MISSED"})`,
+        `targets: median work per frame < 16 ms (${frameWork.median < 16 ? "met" : "MISSED"}), save < 50 ms (${met(save.median)}; while training ${met(whilePredicting.training.median)}, while predicting ${met(whilePredicting.predicting.median)})`,
       );
     }
   } finally {

@@ -327,6 +327,7 @@ export class PixelloopService {
         const paths = req.paths.map((p) => path.resolve(s.dir, p));
         const r = await importImages(s, paths, {
           split: req.split,
+          exclude: req.labels ? [path.resolve(s.dir, req.labels)] : [],
           onProgress: (p) => this.emit({ type: "import.progress", ...p }),
         });
         let masks: ImportResult["masks"];
@@ -348,6 +349,8 @@ export class PixelloopService {
         return {
           imported: r.imported.length,
           importedIds: r.imported.map((i) => i.id),
+          relinked: r.relinked.map(({ file, from }) => ({ file, from })),
+          excluded: r.excluded,
           duplicates: r.duplicates.map(({ file, reason }) => ({ file, reason })),
           skipped: r.skipped,
           ignored: r.ignored,

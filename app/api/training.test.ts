@@ -94,7 +94,7 @@ describe("training from the app", () => {
     expect(status.state).toBe("done");
     expect(status.fineTune).toEqual({ modelId: 1, modelClasses: 2 });
     expect(status.message).toContain(
-      `1 image left out of training (${path.join(images, "c.png")}: image is 20x20 now, 40x32 when imported; re-import it).`,
+      `1 image left out of training (${path.join(images, "c.png")}: image is 20x20 now, 40x32 when imported; put the original file back, or remove the image from the project and import the file again).`,
     );
     expect(status.message).toContain("2 images predicted with model 1.");
     expect(status.message).not.toContain("not predicted"); // named once, not twice

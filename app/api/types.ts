@@ -51,6 +51,10 @@ export interface ImageList {
 export interface ImportResult {
   imported: number;
   importedIds: number[];
+  /** project images whose file had moved, found again by content: read from `file` from now on */
+  relinked: { file: string; from: string }[];
+  /** image files left out because they lie in the import's labels folder */
+  excluded: number;
   duplicates: { file: string; reason: string }[];
   skipped: { file: string; reason: string }[];
   ignored: number;

@@ -174,7 +174,7 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
 
     const typo = run("remove", p, names[0], "no-such.png");
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toContain('no image named or numbered "no-such.png"');
+    expect(typo.stderr).toContain('no image named, numbered or imported from "no-such.png"');
     expect(status()).toEqual(before);
 
     const r = JSON.parse(run("remove", p, names[0], "--json").stdout) as {
@@ -267,7 +267,7 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect([back[0], back[W * 99], back[W * 100], back[W * H - 1]]).toEqual([1, 1, 0, 0]);
 
     const colorBinary = run("import-masks", p, masks, "--binary", "--format", "color");
-    expect(colorBinary.code).toBe(1);
+    expect(colorBinary.code).toBe(2);
     expect(colorBinary.stderr).toMatch(/--binary applies to index masks only/);
 
     const three = path.join(t.dir, "three.pxl");
@@ -294,5 +294,58 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(suggestions.every((s) => s.regions.length === 0)).toBe(true);
     expect(run("suggest", p, "--n", "2").stdout).toMatch(/^no model yet: these varied images first/);
     expect(JSON.parse(run("status", p, "--json").stdout).queue).toEqual({ images: 2, worked: 0 });
+  });
+});
+
+describe("pixelloop CLI: images that share a file name, and usage errors", () => {
+  const t = tmpDir();
+  const p = path.join(t.dir, "names.pxl");
+  const dirA = path.join(t.dir, "dirA");
+  const dirC = path.join(t.dir, "dirC");
+  afterAll(() => t.cleanup());
+
+  it("refuses a name two images share (naming both), and takes the path or the id instead", async () => {
+    const sharp = (await import("sharp")).default;
+    const masks = path.join(t.dir, "masks");
+    for (const d of [dirA, dirC, masks]) fs.mkdirSync(d);
+    const solid = (color: string) =>
+      sharp({ create: { width: 20, height: 10, channels: 3, background: color } }).png();
+    await solid("#204060").toFile(path.join(dirA, "x.png"));
+    await solid("#c0a080").toFile(path.join(dirC, "x.png"));
+    fs.writeFileSync(path.join(masks, "x.png"), encodeIndexPng(new Uint8Array(200).fill(1), 20, 10));
+    expect(run("init", p, "--classes", "bg,fg").code).toBe(0);
+    expect(run("import", p, dirA, "--labels", masks).code).toBe(0);
+    expect(run("import", p, dirC).code).toBe(0);
+    const status = () =>
+      JSON.parse(run("status", p, "--json").stdout) as { images: number; labeledPixels: number };
+
+    const ambiguous = run("remove", p, "x.png");
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain(
+      `2 images are named "x.png": id 1 (${path.join(dirA, "x.png")}), id 2 (${path.join(dirC, "x.png")}); give the id or the path instead`,
+    );
+    expect(status()).toMatchObject({ images: 2, labeledPixels: 200 });
+
+    const byPath = JSON.parse(run("remove", p, path.join(dirC, "x.png"), "--json").stdout) as {
+      labeledPixels: number;
+    };
+    expect(byPath.labeledPixels).toBe(0); // the unlabeled one went, the labeled one stays
+    expect(status()).toMatchObject({ images: 1, labeledPixels: 200 });
+  });
+
+  it("wrong options exit with 2 and name the value typed", () => {
+    const noMode = run("accept", p, "1");
+    expect(noMode.code).toBe(2);
+    expect(noMode.stderr).toContain("give exactly one of --region ID, --min-confidence C or --clear");
+    const badNumber = run("accept", p, "1", "--min-confidence", "abc");
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toContain('--min-confidence: expected a number from 0 to 1, got "abc"');
+    expect(run("accept", p, "1", "--min-confidence", "1.5").code).toBe(2);
+    const binaryAlone = run("import", p, dirA, "--binary");
+    expect(binaryAlone.code).toBe(2);
+    expect(binaryAlone.stderr).toContain("--binary applies to the masks of --labels DIR");
+    const oddSize = run("train", p, "--size", "30");
+    expect(oddSize.code).toBe(2);
+    expect(oddSize.stderr).toContain('--size must be a multiple of 16, got "30"');
   });
 });

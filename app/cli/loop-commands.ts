@@ -13,7 +13,7 @@ import {
 import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
-import { count, findImage, out, withStore } from "./shared.ts";
+import { count, findImage, out, UsageError, withStore } from "./shared.ts";
 import { pickStartQueue } from "../loop/start-queue.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 
@@ -97,7 +97,7 @@ export function registerLoopCommands(program: Command): void {
     .action((project: string, o: SuggestCliOptions) => {
       const n = Number(o.n);
       if (!Number.isInteger(n) || n < 1)
-        throw new UserError(`--n: expected a positive integer, got "${o.n}"`);
+        throw new UsageError(`--n: expected a positive integer, got "${o.n}"`);
       return withStore(project, {}, async (store) => {
         // No model yet: the start queue, varied images to label first (no regions).
         const start = latestPredictionModelId(store) === null;
@@ -156,7 +156,7 @@ export function registerLoopCommands(program: Command): void {
     .command("accept")
     .description("turn the latest prediction into labels (provenance: accepted prediction)")
     .argument("<project>", "project file")
-    .argument("<image>", "image file name (or id)")
+    .argument("<image>", "image file name, the path it was imported from, or id")
     .option("--region <id>", "accept inside this suggested region of the image")
     .option("--min-confidence <c>", "accept every unlabeled pixel with confidence >= c (0..1)")
     .option("--clear", "remove the image's accepted-prediction labels instead (hand-drawn labels stay)")
@@ -168,7 +168,13 @@ export function registerLoopCommands(program: Command): void {
         o: { region?: string; minConfidence?: string; clear?: boolean; json?: boolean },
       ) => {
         if ([o.region, o.minConfidence, o.clear].filter((x) => x !== undefined).length !== 1)
-          throw new UserError("accept: give exactly one of --region ID, --min-confidence C or --clear");
+          throw new UsageError("accept: give exactly one of --region ID, --min-confidence C or --clear");
+        const minConfidence = o.minConfidence === undefined ? undefined : Number(o.minConfidence);
+        if (
+          minConfidence !== undefined &&
+          !(o.minConfidence?.trim() && minConfidence >= 0 && minConfidence <= 1)
+        )
+          throw new UsageError(`--min-confidence: expected a number from 0 to 1, got "${o.minConfidence}"`);
         return withStore(project, {}, (store) => {
           const img = findImage(store, image);
           if (o.clear) {
@@ -187,7 +193,7 @@ export function registerLoopCommands(program: Command): void {
               );
             r = acceptInRect(store, img.id, region);
           } else {
-            r = acceptAboveConfidence(store, img.id, Number(o.minConfidence));
+            r = acceptAboveConfidence(store, img.id, minConfidence as number);
           }
           if (o.json) out(JSON.stringify({ image: img.name, ...r }));
           else

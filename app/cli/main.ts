@@ -18,11 +18,16 @@ import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
-import { count, out, withStore } from "./shared.ts";
+import { count, out, UsageError, withStore } from "./shared.ts";
 import { suggestions } from "../api/image-queries.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
+  // Output piped into a reader that stops early (`| head`): the rest is not wanted; stop quietly.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -32,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof UserError) {
       process.stderr.write(`pixelloop: ${e.message}\n`);
-      return 1;
+      return e instanceof UsageError ? 2 : 1;
     }
     const err = e as Error;
     process.stderr.write(`pixelloop: ${err.message ?? String(e)}\n`);
@@ -52,7 +57,7 @@ function binaryHint(store: ProjectStore, masks: number, command: string): string
 
 function parseId(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
   return n;
 }
 
@@ -75,7 +80,7 @@ function buildProgram(): Command {
     .action(
       (project: string, o: { classesFile?: string; classes?: string; name?: string; json?: boolean }) => {
         if (!o.classesFile === !o.classes)
-          throw new UserError("init: give exactly one of --classes-file FILE or --classes a,b,c");
+          throw new UsageError("init: give exactly one of --classes-file FILE or --classes a,b,c");
         const classes = o.classesFile
           ? readClassesFile(o.classesFile)
           : classesFromNames(o.classes as string);
@@ -109,10 +114,13 @@ function buildProgram(): Command {
         paths: string[],
         o: { labels?: string; binary?: boolean; split: Split; json?: boolean },
       ) => {
+        if (o.binary && !o.labels)
+          throw new UsageError("import: --binary applies to the masks of --labels DIR");
         return withStore(project, {}, async (store) => {
           const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
           const summary = await importImages(store, paths, {
             split: o.split,
+            exclude: o.labels ? [o.labels] : [],
             onProgress: (p) => bar.update(p.done, p.total, path.basename(p.file)),
           });
           bar.stop();
@@ -124,6 +132,13 @@ function buildProgram(): Command {
             out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
           } else {
             out(`imported ${summary.imported.length} images`);
+            if (summary.relinked.length)
+              out(`found ${summary.relinked.length} moved images again (their labels kept):`);
+            for (const r of summary.relinked) out(`  ${r.from} -> ${r.file}`);
+            if (summary.excluded)
+              out(
+                `left out ${summary.excluded} images in the --labels folder ${o.labels} (they are the masks)`,
+              );
             if (summary.duplicates.length) out(`skipped ${summary.duplicates.length} duplicates:`);
             for (const d of summary.duplicates) out(`  ${d.file}: ${d.reason}`);
             if (summary.skipped.length) out(`skipped ${summary.skipped.length} files:`);
@@ -335,7 +350,7 @@ function buildProgram(): Command {
         o: { format?: "index" | "color" | "coco"; colorMap?: string; binary?: boolean; json?: boolean },
       ) => {
         const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
-        if (o.binary && format !== "index") throw new UserError("--binary applies to index masks only");
+        if (o.binary && format !== "index") throw new UsageError("--binary applies to index masks only");
         return withStore(project, {}, async (store) => {
           if (format === "coco") {
             const r = importCoco(store, src);

@@ -245,7 +245,9 @@ describe("train / predict / eval through the CLI", () => {
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(
       (err: unknown) => err,
     );
-    expect(String((bad as { stderr: string }).stderr)).toMatch(/no image named or numbered "nope.png"/);
+    expect(String((bad as { stderr: string }).stderr)).toMatch(
+      /no image named, numbered or imported from "nope.png"/,
+    );
     const rounds = JSON.parse((await cli("rounds", project, "--json")).stdout) as {
       rounds: { modelId: number; labeledPixels: number }[];
       classIou: { modelId: number; classes: { name: string; iou: number | null }[] };

@@ -19,14 +19,21 @@ import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
-import { err, out, withStore } from "./shared.ts";
+import { err, out, UsageError, withStore } from "./shared.ts";
 import { ensureFolder } from "../exchange/folders.ts";
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value == null) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new UserError(`${name} must be a positive ${integer ? "integer" : "number"}, got "${value}"`);
+    throw new UsageError(`${name} must be a positive ${integer ? "integer" : "number"}, got "${value}"`);
+  return n;
+}
+
+function cropSize(value: string): number | undefined {
+  const n = positive("--size", value, true);
+  if (n !== undefined && n % 16 !== 0)
+    throw new UsageError(`--size must be a multiple of 16, got "${value}"`);
   return n;
 }
 
@@ -91,7 +98,7 @@ export function registerMlCommands(program: Command): void {
         epochs: positive("--epochs", o.epochs as string | undefined),
         steps: positive("--steps", o.steps as string | undefined, true),
         backend: o.backend as BackendPreference,
-        size: positive("--size", o.size as string, true),
+        size: cropSize(o.size as string),
         scale: o.scale === "auto" ? "auto" : positive("--scale", o.scale as string),
         batchSize: positive("--batch", o.batch as string, true),
         seed: positive("--seed", o.seed as string, true),
@@ -225,7 +232,7 @@ export function registerMlCommands(program: Command): void {
         },
       ) => {
         if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
-        if (o.images && !o.out) throw new UserError("predict: --images needs --out DIR");
+        if (o.images && !o.out) throw new UsageError("predict: --images needs --out DIR");
         const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);
         if (o.out) ensureFolder(o.out);
         if (o.images) {
@@ -307,6 +314,10 @@ export function registerMlCommands(program: Command): void {
     .requiredOption("--images <dir>", "folder of images")
     .requiredOption("--gt <dir>", "folder of class-index PNG masks with the same names (.png)")
     .option("--void <n>", "ground-truth value to ignore (values >= number of classes are always ignored)")
+    .option(
+      "--binary",
+      "binary ground truth of a two-class model (0/255 or 0/1): 0 is the first class, any other value the second",
+    )
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
     .option(
       "--json",
@@ -315,17 +326,32 @@ export function registerMlCommands(program: Command): void {
     .action(
       async (
         project: string,
-        o: { images: string; gt: string; void?: string; backend: BackendPreference; json?: boolean },
+        o: {
+          images: string;
+          gt: string;
+          void?: string;
+          binary?: boolean;
+          backend: BackendPreference;
+          json?: boolean;
+        },
       ) => {
         if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
         const ignore = o.void == null ? undefined : Number(o.void);
         if (ignore != null && !(Number.isInteger(ignore) && ignore >= 0))
-          throw new UserError(`--void must be a class index, got "${o.void}"`);
+          throw new UsageError(`--void must be a class index, got "${o.void}"`);
         await initBackend(o.backend);
         const { classes, model } = withStore(project, { readonly: true }, (store) => ({
           classes: store.classes(),
           model: loadModel(store, undefined),
         }));
+        const numClasses = model.net.config.numClasses;
+        if (o.binary && numClasses !== 2) {
+          model.net.dispose();
+          throw new UsageError(
+            `--binary: the model predicts ${numClasses} classes, binary ground truth needs 2`,
+          );
+        }
+        let binaryLooking = 0;
         const files = imageFilesIn(o.images);
         if (files.length === 0) throw new UserError(`${o.images}: no images found`);
         const cm = new ConfusionMatrix(model.net.config.numClasses);
@@ -346,6 +372,8 @@ export function registerMlCommands(program: Command): void {
                 `${gtFile}: mask is ${gt.width}x${gt.height}, image ${file} is ${p.width}x${p.height}`,
               );
             }
+            if (o.binary) binaryGroundTruth(gt.values, ignore);
+            else if (numClasses === 2 && looksBinary(gt.values)) binaryLooking++;
             cm.add(p.classMap, gt.values, ignore);
             bar.update(i + 1, files.length, path.basename(file));
           }
@@ -354,6 +382,10 @@ export function registerMlCommands(program: Command): void {
           model.net.dispose();
         }
         const m = cm.metrics();
+        if (binaryLooking > 0)
+          err(
+            `${binaryLooking} ground-truth masks hold only 0 and 255 (binary masks?): 255 was ignored as void. If it marks "${classes[1]?.name ?? "the second class"}", run eval again with --binary`,
+          );
         if (o.json) {
           out(JSON.stringify({ miou: m.miou, pixelAccuracy: m.pixelAccuracy, perClassIou: m.perClassIou }));
           return;
@@ -367,6 +399,23 @@ export function registerMlCommands(program: Command): void {
         out(`pixel accuracy  ${m.pixelAccuracy.toFixed(3)}`);
       },
     );
+}
+
+/** Binary ground truth in place: 0 stays the first class, any other value (but `ignore`) the second. */
+function binaryGroundTruth(values: Uint8Array | Uint16Array, ignore: number | undefined): void {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0 && values[i] !== ignore) values[i] = 1;
+}
+
+/** Only 0 and 255, both present: a binary mask read as class indices loses its second class. */
+function looksBinary(values: Uint8Array | Uint16Array): boolean {
+  let zeros = 0;
+  let full = 0;
+  for (const v of values) {
+    if (v === 0) zeros++;
+    else if (v === 255) full++;
+    else return false;
+  }
+  return zeros > 0 && full > 0;
 }
 
 /** Lists the images a command left out and why (on stderr: the command still did the rest). */

@@ -134,6 +134,25 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
     expect(ev.pixelAccuracy).toBeGreaterThan(0.85);
     expect(ev.perClassIou[1]).toBeGreaterThan(0.5);
 
+    // The same truth as binary datasets ship it (0/255): read as indices, 255 is void and the
+    // object disappears from the score, with a hint; --binary reads it as the object.
+    const binaryGt = path.join(dir, "train-gt-255");
+    fs.mkdirSync(binaryGt);
+    for (const f of fs.readdirSync(trainGt)) {
+      const m = readIndexPng(path.join(trainGt, f));
+      const v = Uint8Array.from(m.values, (x) => (x === 0 ? 0 : 255));
+      fs.writeFileSync(path.join(binaryGt, f), encodeIndexPng(v, m.width, m.height));
+    }
+    const evalArgs = ["eval", project, "--images", path.join(dir, "train"), "--gt", binaryGt, "--json"];
+    const asIndices = await cli(...evalArgs);
+    expect([0, null]).toContain(JSON.parse(asIndices.stdout).perClassIou[1]);
+    expect(asIndices.stderr).toMatch(
+      /5 ground-truth masks hold only 0 and 255 \(binary masks\?\): 255 was ignored as void\. If it marks "object", run eval again with --binary/,
+    );
+    const asBinary = await cli(...evalArgs, "--binary");
+    expect(JSON.parse(asBinary.stdout)).toEqual(ev);
+    expect(asBinary.stderr).not.toMatch(/binary masks/);
+
     // Suggestions: train images only, each region inside its own image.
     const sg = JSON.parse((await cli("suggest", project, "--n", "5", "--json")).stdout) as {
       suggestions: { image: string; regions: { x: number; y: number; width: number; height: number }[] }[];
@@ -191,7 +210,10 @@ describe("gray two-class images of odd sizes, the whole loop through the CLI", (
     };
     expect(pr.predicted).toBe(5);
     expect(pr.skipped.map((s) => [path.basename(s.file), s.reason])).toEqual([
-      ["e.png", "image is 20x20 now, 50x50 when imported; re-import it"],
+      [
+        "e.png",
+        "image is 20x20 now, 50x50 when imported; put the original file back, or remove the image from the project and import the file again",
+      ],
     ]);
     // Training does not read e.png (no labels, and the semi-supervised term is off), but a labeled
     // image that changed size is left out the same way, and it learns from the rest (exit 1: done in part).

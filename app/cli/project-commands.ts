@@ -57,7 +57,7 @@ export function registerProjectCommands(program: Command): void {
     .command("remove")
     .description("take images out of the project with their labels and predictions (the files stay on disk)")
     .argument("<project>", "project file")
-    .argument("<images...>", "image file names (as listed) or ids")
+    .argument("<images...>", "image file names, the paths they were imported from, or ids")
     .option("--json", "machine-readable output")
     .action((project: string, images: string[], o: { json?: boolean }) => {
       withStore(project, {}, (store) => {
@@ -80,7 +80,7 @@ export function registerProjectCommands(program: Command): void {
     .description("move images to train, val or test (labels stay; val images measure the model)")
     .argument("<project>", "project file")
     .addArgument(new Argument("<split>", "where the images go").choices(["train", "val", "test"]))
-    .argument("<images...>", "image file names (as listed) or ids")
+    .argument("<images...>", "image file names, the paths they were imported from, or ids")
     .option("--json", "machine-readable output")
     .action((project: string, split: Split, images: string[], o: { json?: boolean }) => {
       withStore(project, {}, (store) => {

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { PixelloopService } from "../api/service.ts";
 import { startServer } from "../server/server.ts";
-import { UserError } from "../store/errors.ts";
-import { out } from "./shared.ts";
+import { out, UsageError } from "./shared.ts";
 
 /** serve command: the UI in a browser against the core (issue 6). */
 export function registerServeCommand(program: Command): void {
@@ -25,7 +24,7 @@ export function registerServeCommand(program: Command): void {
       ) => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new UserError(`--port: "${o.port}" is not a port number`);
+          throw new UsageError(`--port: "${o.port}" is not a port number`);
         const service = new PixelloopService({ projectsDir: o.projectsDir });
         if (project) service.open(project);
         const server = await startServer(service, { host: o.host, port, rendererDir: o.renderer });

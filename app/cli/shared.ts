@@ -1,6 +1,10 @@
 /** What every CLI command needs: printing, and a project store that is closed whatever happens. */
+import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError, damagedProjectError } from "../store/errors.ts";
+
+/** A command given wrong options or arguments: printed like any UserError, exit code 2. */
+export class UsageError extends UserError {}
 
 export function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -45,13 +49,28 @@ export function withStore<T>(
   return result;
 }
 
-/** An image of the project by file name, or by id when no name matches. */
+/**
+ * An image of the project by file name, by the path it was imported from, or by id. A name that
+ * two images share (files of the same name in different folders) is refused with both paths and
+ * ids, so a command never acts on the wrong one. Names match in either Unicode form (macOS writes
+ * "ü" decomposed).
+ */
 export function findImage(store: ProjectStore, ref: string) {
-  const byName = store.imagesByName(ref);
-  if (byName.length > 0) return byName[0];
+  const byPath = store.imageByPath(path.resolve(ref));
+  if (byPath && (ref.includes("/") || ref.includes(path.sep))) return byPath;
+  const forms = [...new Set([ref, ref.normalize("NFC"), ref.normalize("NFD")])];
+  const byName = forms.flatMap((f) => store.imagesByName(f));
+  if (byName.length === 1) return byName[0];
+  if (byName.length > 1)
+    throw new UserError(
+      `${store.file}: ${byName.length} images are named "${ref}": ` +
+        byName.map((r) => `id ${r.id} (${store.absolutePath(r.path)})`).join(", ") +
+        "; give the id or the path instead",
+    );
+  if (byPath) return byPath;
   if (/^\d+$/.test(ref)) {
     const byId = store.image(Number(ref));
     if (byId) return byId;
   }
-  throw new UserError(`${store.file}: no image named or numbered "${ref}"`);
+  throw new UserError(`${store.file}: no image named, numbered or imported from "${ref}"`);
 }

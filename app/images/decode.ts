@@ -256,5 +256,5 @@ function sizeChangedReason(
   row: { width: number; height: number },
 ): string | null {
   if (px.width === row.width && px.height === row.height) return null;
-  return `image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; re-import it`;
+  return `image is ${px.width}x${px.height} now, ${row.width}x${row.height} when imported; put the original file back, or remove the image from the project and import the file again`;
 }

@@ -157,3 +157,79 @@ describe("image import", () => {
     expect(store.mask(gray.id).classes.every((c) => c === 255)).toBe(true);
   });
 });
+
+describe("importing a dataset again: its own masks, moved files, changed files", () => {
+  const t = tmpDir();
+  const ds = path.join(t.dir, "dataset");
+  const images = path.join(ds, "images");
+  const masks = path.join(ds, "masks");
+  let store: ProjectStore;
+
+  beforeAll(async () => {
+    fs.mkdirSync(images, { recursive: true });
+    fs.mkdirSync(masks, { recursive: true });
+    const base = await sharp(path.join(DEMO, "images", "garden-01.png"))
+      .resize(40, 30)
+      .toBuffer();
+    await sharp(base).png().toFile(path.join(images, "a.png"));
+    await sharp(base).flop().png().toFile(path.join(images, "b.png"));
+    const m = new Uint8Array(40 * 30).fill(255).fill(1, 0, 40);
+    fs.writeFileSync(path.join(masks, "a.png"), encodeIndexPng(m, 40, 30));
+    fs.writeFileSync(path.join(masks, "b.png"), encodeIndexPng(m, 40, 30));
+    store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
+      name: "p",
+      classes: [
+        { idx: 0, name: "bg", color: "#000000" },
+        { idx: 1, name: "fg", color: "#ffffff" },
+      ],
+    });
+  });
+  afterAll(() => {
+    store.close();
+    t.cleanup();
+  });
+
+  it("importing the dataset's root with its masks folder as labels leaves the masks out", async () => {
+    const r = await importImages(store, [ds], { exclude: [masks] });
+    expect(r.imported.map((i) => path.basename(i.file))).toEqual(["a.png", "b.png"]);
+    expect(r.excluded).toBe(2);
+    expect(store.summary().images).toBe(2);
+  });
+
+  it("a moved image is found again by content: same id, its labels kept, read from the new place", async () => {
+    const a = store.imagesByName("a.png")[0];
+    importIndexMasks(store, masks, { imageIds: [a.id] });
+    expect(store.image(a.id)?.labeledPixels).toBe(40);
+    const moved = path.join(t.dir, "moved");
+    fs.mkdirSync(moved);
+    fs.renameSync(path.join(images, "a.png"), path.join(moved, "renamed.png"));
+    const r = await importImages(store, [moved]);
+    expect(r.imported).toHaveLength(0);
+    expect(r.relinked).toEqual([
+      { id: a.id, file: path.join(moved, "renamed.png"), from: path.join(images, "a.png") },
+    ]);
+    const row = store.image(a.id);
+    expect([row?.name, store.absolutePath(row?.path ?? "")]).toEqual([
+      "renamed.png",
+      path.join(moved, "renamed.png"),
+    ]);
+    expect(store.image(a.id)?.labeledPixels).toBe(40);
+    expect(store.summary().images).toBe(2);
+  });
+
+  it("a file replaced by another picture is not imported over the image: the reason says what to do", async () => {
+    const b = store.imagesByName("b.png")[0];
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: "#ff0000" } })
+      .png()
+      .toFile(path.join(images, "b.png"));
+    const r = await importImages(store, [path.join(images, "b.png")]);
+    expect(r.imported).toHaveLength(0);
+    expect(r.skipped).toEqual([
+      {
+        file: path.join(images, "b.png"),
+        reason: `already in the project as image ${b.id} with other content (40x30 when imported, 8x8 now): put the original file back, or remove image ${b.id} from the project (its labels go with it) and import the file again`,
+      },
+    ]);
+    expect(store.image(b.id)?.width).toBe(40);
+  });
+});

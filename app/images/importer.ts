@@ -12,11 +12,18 @@ export interface SkippedFile {
 
 export interface ImportSummary {
   imported: { id: number; file: string }[];
+  /**
+   * Project images whose file had gone (moved, renamed) and that were found again by content at
+   * `file`: the project now reads them there, with their labels.
+   */
+  relinked: { id: number; file: string; from: string }[];
   /** existingId: the project image with the same content, when it was imported before */
   duplicates: (SkippedFile & { existingId?: number })[];
   skipped: SkippedFile[];
   /** files in scanned folders that are not images by extension */
   ignored: number;
+  /** files left out because they lie in an excluded folder (the import's own --labels folder) */
+  excluded: number;
 }
 
 export interface ImportProgress {
@@ -25,23 +32,34 @@ export interface ImportProgress {
   file: string;
 }
 
-/** Expands files and folders (recursively) into a sorted list of candidate image files. */
-export function collectImageFiles(inputs: string[]): {
+/**
+ * Expands files and folders (recursively) into a sorted list of candidate image files. Folders in
+ * `exclude` are not entered (a dataset's masks/ folder beside its images/, given as --labels):
+ * their image files are counted in `excluded`.
+ */
+export function collectImageFiles(
+  inputs: string[],
+  exclude: readonly string[] = [],
+): {
   files: string[];
   ignored: number;
+  excluded: number;
   missing: SkippedFile[];
 } {
   const files: string[] = [];
   const missing: SkippedFile[] = [];
+  const skipDirs = new Set(exclude.map((d) => path.resolve(d)));
   let ignored = 0;
-  const walk = (dir: string) => {
+  let excluded = 0;
+  const walk = (dir: string, counting: boolean) => {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       if (e.name.startsWith(".")) continue;
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && hasImageExtension(p)) files.push(p);
-      else ignored++;
+      if (e.isDirectory()) walk(p, counting && !skipDirs.has(p));
+      else if (!(e.isFile() && hasImageExtension(p))) ignored++;
+      else if (counting) files.push(p);
+      else excluded++;
     }
   };
   for (const input of inputs) {
@@ -53,10 +71,10 @@ export function collectImageFiles(inputs: string[]): {
       missing.push({ file: input, reason: "no such file or folder" });
       continue;
     }
-    if (st.isDirectory()) walk(abs);
+    if (st.isDirectory()) walk(abs, !skipDirs.has(abs));
     else files.push(abs); // explicit files are always tried, so a wrong type gets a reason
   }
-  return { files, ignored, missing };
+  return { files, ignored, excluded, missing };
 }
 
 function hasImageExtension(p: string): boolean {
@@ -70,10 +88,23 @@ function hasImageExtension(p: string): boolean {
 export async function importImages(
   store: ProjectStore,
   inputs: string[],
-  opts: { split?: Split; onProgress?: (p: ImportProgress) => void; signal?: AbortSignal } = {},
+  opts: {
+    split?: Split;
+    /** folders not to import from (the masks that come with the import) */
+    exclude?: readonly string[];
+    onProgress?: (p: ImportProgress) => void;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ImportSummary> {
-  const { files, ignored, missing } = collectImageFiles(inputs);
-  const summary: ImportSummary = { imported: [], duplicates: [], skipped: [...missing], ignored };
+  const { files, ignored, excluded, missing } = collectImageFiles(inputs, opts.exclude);
+  const summary: ImportSummary = {
+    imported: [],
+    relinked: [],
+    duplicates: [],
+    skipped: [...missing],
+    ignored,
+    excluded,
+  };
   const seen = new Map<string, string>();
   let done = 0;
   // Decode a few files at once (sharp works on libuv threads); insert in input order.
@@ -95,12 +126,35 @@ export async function importImages(
       continue;
     }
     const existing = store.findImageBySha(r.sha256);
-    const dupOf = existing ? existing.path : seen.get(r.sha256);
+    if (existing && (await fileGone(store.absolutePath(existing.path), r.sha256))) {
+      // The image was moved or renamed: read it from here on, labels and all.
+      try {
+        store.relinkImage(existing.id, r.file);
+        summary.relinked.push({ id: existing.id, file: r.file, from: store.absolutePath(existing.path) });
+        seen.set(r.sha256, r.file);
+      } catch (e) {
+        summary.skipped.push({ file: r.file, reason: shortReason(e) });
+      }
+      continue;
+    }
+    const dupOf = existing ? store.absolutePath(existing.path) : seen.get(r.sha256);
     if (dupOf) {
       summary.duplicates.push({
         file: r.file,
         reason: `same content as ${dupOf}`,
         ...(existing ? { existingId: existing.id } : {}),
+      });
+      continue;
+    }
+    const samePath = store.imageByPath(r.file);
+    if (samePath) {
+      // The file changed since it was imported; its labels belong to the old content.
+      summary.skipped.push({
+        file: r.file,
+        reason:
+          `already in the project as image ${samePath.id} with other content (${samePath.width}x${samePath.height} ` +
+          `when imported, ${r.info.width}x${r.info.height} now): put the original file back, or remove image ` +
+          `${samePath.id} from the project (its labels go with it) and import the file again`,
       });
       continue;
     }
@@ -123,6 +177,17 @@ export async function importImages(
   }
   await Promise.allSettled(pending);
   return summary;
+}
+
+/** Whether a project image's file is gone: missing, or no longer holding the content imported. */
+async function fileGone(file: string, sha256: string): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch {
+    return true;
+  }
+  return crypto.createHash("sha256").update(bytes).digest("hex") !== sha256;
 }
 
 type Prepared =
@@ -157,7 +222,7 @@ async function prepare(file: string): Promise<Prepared> {
  * a folder again with its masks labels the images imported before).
  */
 export function importedImageIds(summary: ImportSummary): number[] {
-  const ids = new Set(summary.imported.map((i) => i.id));
+  const ids = new Set([...summary.imported, ...summary.relinked].map((i) => i.id));
   for (const d of summary.duplicates) if (d.existingId !== undefined) ids.add(d.existingId);
   return [...ids];
 }

@@ -160,6 +160,18 @@ export function createWorkerHost(): TrainingHost {
   return hostFactory();
 }
 
+/**
+ * A worker's error as a person reads it. wasm stops with a bare "Aborted()" when its memory (at
+ * most 4 GB per thread) runs out, which large training crops and batches do.
+ */
+export function workerFailure(message: string): string {
+  if (!/^Aborted\(/.test(message)) return message;
+  return (
+    "the wasm backend ran out of memory (at most 4 GB per thread); train with smaller crops " +
+    "(--size) or batches (--batch)"
+  );
+}
+
 export function startTrainingWorker(
   job: TrainingJob,
   handlers: TrainingWorkerHandlers = {},
@@ -190,7 +202,7 @@ export function startTrainingWorker(
           void worker.terminate();
           break;
         case "error":
-          failure = new Error(`training worker failed: ${event.message}`);
+          failure = new Error(`training worker failed: ${workerFailure(event.message)}`);
           void worker.terminate();
           break;
       }

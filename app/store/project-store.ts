@@ -222,6 +222,26 @@ export class ProjectStore {
   }
 
   /** Images whose file name is `name` (names need not be unique across folders). */
+  /** The image imported from this file (an absolute path, as stored), if any. */
+  imageByPath(file: string): ImageRow | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.path = ?`,
+      )
+      .get(this.storedPath(file)) as ImageDbRow | undefined;
+    return row && toImageRow(row);
+  }
+
+  /**
+   * Points an image at the file it was moved to (same content, checked by the caller): labels,
+   * predictions and everything else about it stay.
+   */
+  relinkImage(id: number, absPath: string): void {
+    this.db
+      .prepare("UPDATE images SET path = ?, name = ? WHERE id = ?")
+      .run(this.storedPath(absPath), path.basename(absPath), id);
+  }
+
   imagesByName(name: string): ImageRow[] {
     const rows = this.db
       .prepare(

@@ -110,6 +110,10 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               <strong>{result.imported}</strong> imported
               {result.duplicates.length > 0 &&
                 `, ${result.duplicates.length} already in the project (same content)`}
+              {result.relinked.length > 0 &&
+                `, ${result.relinked.length} moved images found again (labels kept)`}
+              {result.excluded > 0 &&
+                `, ${result.excluded} images in the labels folder left out (they are the masks)`}
               {result.ignored > 0 && `, ${result.ignored} non-image files ignored`}
             </p>
             {result.masks && (

@@ -251,7 +251,7 @@ export function LabelScreen({
       // A file replaced by one of another size: painting would not line up with the stored labels.
       if (image.naturalWidth !== mask.width || image.naturalHeight !== mask.height)
         throw new Error(
-          `${item.name}: image is ${image.naturalWidth}x${image.naturalHeight} now, ${mask.width}x${mask.height} when imported; re-import it`,
+          `${item.name}: image is ${image.naturalWidth}x${image.naturalHeight} now, ${mask.width}x${mask.height} when imported; put the original file back, or remove the image from the project and import the file again`,
         );
       const n = mask.width * mask.height;
       const labels = new RasterLayer(
