@@ -412,8 +412,11 @@ export class PixelloopService {
         return this.change(img.id, true, r.rect, row.id);
       },
       "masks.undo": (req) => {
-        const row = this.requireStore().undo(req.imageId);
-        return this.change(req.imageId, row !== null, null, row?.id ?? null);
+        const s = this.requireStore();
+        const row = s.undo(req.imageId);
+        const change = this.change(req.imageId, row !== null, null, row?.id ?? null);
+        const stop = row === null ? s.undoStop(req.imageId) : null;
+        return stop ? { ...change, reason: `Nothing undone: ${stop}.` } : change;
       },
       "masks.redo": (req) => {
         const row = this.requireStore().redo(req.imageId);

@@ -218,4 +218,66 @@ describe("training from the app", () => {
     expect(failed.message).toContain("model 1 predicts 2 classes, the project has 3; train from scratch");
     await service.close();
   });
+
+  it("Stop during training keeps the model and predicts every image with it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-stop-api-"));
+    const images = path.join(dir, "images");
+    fs.mkdirSync(images);
+    for (const [i, name] of ["a.png", "b.png"].entries())
+      await writeGray(path.join(images, name), 40, 32, (x, y) =>
+        (x - 18 - i) ** 2 + (y - 16) ** 2 < 100 ? 200 : 40,
+      );
+    const service = new PixelloopService({
+      projectsDir: dir,
+      recentFile: path.join(dir, "recent.json"),
+      demoDir: path.join(dir, "demo"),
+    });
+    await service.call("project.create", {
+      name: "stop",
+      dir,
+      classes: [
+        { name: "ground", color: "#202020" },
+        { name: "disc", color: "#e0e0e0" },
+      ],
+    });
+    await service.call("images.import", { paths: [images] });
+    const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
+    for (const img of list.items)
+      for (const [classIdx, y] of [
+        [0, 2],
+        [1, 16],
+      ])
+        await service.call("strokes.commit", {
+          imageId: img.id,
+          tool: "brush",
+          classIdx,
+          width: 3,
+          points: [
+            [14, y],
+            [26, y],
+          ],
+        });
+    let stopped = false;
+    const finished = new Promise<TrainingStatus>((resolve) => {
+      service.on((e) => {
+        if (e.type !== "training.status") return;
+        // A 10-minute budget, stopped once the first steps are done.
+        if (!stopped && e.status.state === "training" && e.status.step >= 2) {
+          stopped = true;
+          void service.call("training.stop", {});
+        }
+        if (["done", "failed", "cancelled"].includes(e.status.state)) resolve(e.status);
+      });
+    });
+    await service.call("training.start", { minutes: 10, size: 32, widths: [8, 16], backend: "wasm" });
+    const status = await finished;
+    expect(stopped).toBe(true);
+    expect(status.state).toBe("done");
+    expect(status.message).toMatch(/^Stopped after \d+ steps .*2 images predicted with model 1\./);
+    const predicted = service
+      .project!.db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id")
+      .all();
+    expect(predicted).toEqual(list.items.map((i) => ({ image_id: i.id, model_id: 1 })));
+    await service.close();
+  });
 });

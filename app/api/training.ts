@@ -230,7 +230,9 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         return;
       }
       const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${leftOut(outcome.skipped, "left out of training")}`;
-      if (!req.predict || live.state === "stopping") {
+      // Stopped during training: the best checkpoint is the model, and the images are predicted
+      // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
+      if (!req.predict) {
         set({
           state: outcome.status === "cancelled" ? "cancelled" : "done",
           etaSec: null,

@@ -104,6 +104,8 @@ export interface MaskChange {
   labeledPixels: number;
   status: ImageStatus;
   strokeId: number | null;
+  /** why nothing changed, when there is more to say than "nothing to undo" */
+  reason?: string;
 }
 
 export interface PredictionData {

@@ -187,7 +187,7 @@ export function colorize(classes: Uint8Array, defs: ClassDef[]): Uint8Array {
   return out;
 }
 
-/** The change record of a mask imported from `file` (one per image, undoable like a stroke). */
+/** The change record of a mask imported from `file` (one per image; undo stops at it). */
 export function importChange(file: string, author?: string): ChangeRecord {
   return {
     tool: "import",

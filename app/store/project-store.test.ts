@@ -348,9 +348,9 @@ describe("project store", () => {
     human.sources[0] = Source.human;
     human.sources[39] = Source.human;
     const row = s.commitDiff(id, accepted, human, {
-      tool: "import",
-      classIdx: null,
-      width: 0,
+      tool: "brush",
+      classIdx: 1,
+      width: 1,
       points: [],
       author: "t",
     });

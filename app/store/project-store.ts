@@ -488,15 +488,15 @@ export class ProjectStore {
     })();
   }
 
-  /** Undoes the latest live change of an image; returns the stroke undone, or null. */
+  /**
+   * Undoes the latest live change of an image; returns the stroke undone, or null. Undo stops at
+   * labels imported from a mask file: one keystroke must not wipe a whole imported mask (a dense
+   * ground truth) that was never drawn in the app; see undoStop().
+   */
   undo(imageId: number): StrokeRow | null {
     return this.db.transaction(() => {
-      const row = this.db
-        .prepare(
-          "SELECT * FROM strokes WHERE image_id = ? AND undone = 0 AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
-        )
-        .get(imageId) as StrokeDbRow | undefined;
-      if (!row) return null;
+      const row = this.latestLiveChange(imageId);
+      if (!row || row.tool === "import") return null;
       const mask = this.mask(imageId);
       const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
       const counts = this.countsAfter(imageId, patch, "undo");
@@ -505,6 +505,25 @@ export class ProjectStore {
       this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
       return { ...toStrokeRow(row), undone: true };
     })();
+  }
+
+  /**
+   * Why undo does nothing on this image when its latest live change is an import of labels from
+   * a mask file (naming the file when the change records it), else null.
+   */
+  undoStop(imageId: number): string | null {
+    const row = this.latestLiveChange(imageId);
+    if (row?.tool !== "import") return null;
+    const file = row.author.startsWith("import:") ? ` (${row.author.slice("import:".length)})` : "";
+    return `the labels before this point were imported from a mask file${file}; undo stops there (erase to change them)`;
+  }
+
+  private latestLiveChange(imageId: number): StrokeDbRow | undefined {
+    return this.db
+      .prepare(
+        "SELECT * FROM strokes WHERE image_id = ? AND undone = 0 AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
+      )
+      .get(imageId) as StrokeDbRow | undefined;
   }
 
   /** Redoes the earliest undone change of an image; returns it, or null. */

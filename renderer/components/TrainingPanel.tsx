@@ -148,8 +148,13 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                 onClick={() => void stop()}
                 disabled={busy || s.state === "stopping"}
                 data-testid="training-stop"
+                title={
+                  s.state === "predicting"
+                    ? "Stop predicting: images not reached keep their earlier prediction"
+                    : "Stop training: keep the best checkpoint as the model and predict every image with it"
+                }
               >
-                {s.state === "stopping" ? "Stopping…" : "Stop"}
+                {s.state === "stopping" ? "Stopping…" : s.state === "predicting" ? "Stop predicting" : "Stop"}
               </button>
             ) : (
               <button

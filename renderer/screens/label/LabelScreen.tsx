@@ -431,7 +431,8 @@ export function LabelScreen({
         .enqueue(() => api.call(which, { imageId: l.item.id }))
         .then((c) => {
           if (c?.changed) void reloadMask();
-          else if (c) pushToast("info", which === "masks.undo" ? "Nothing to undo" : "Nothing to redo");
+          else if (c)
+            pushToast("info", c.reason ?? (which === "masks.undo" ? "Nothing to undo" : "Nothing to redo"));
         });
     },
     [api, saver, reloadMask],

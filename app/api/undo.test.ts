@@ -1,0 +1,68 @@
+/**
+ * Undo on the labeling screen (masks.undo): strokes and accepted predictions are undone one at a
+ * time, but undo stops at labels imported from a mask file, so a stray Ctrl+Z cannot wipe a whole
+ * imported ground truth; the answer says why nothing changed.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, describe, expect, it } from "vitest";
+import { PixelloopService } from "./service.ts";
+import type { ImageList, MaskChange } from "./types.ts";
+import { encodeIndexPng } from "../exchange/index-png.ts";
+
+describe("undo on an image with imported labels", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-undo-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("undoes the strokes drawn after the import, then stops at the import and says so", async () => {
+    const images = path.join(dir, "images");
+    const masks = path.join(dir, "masks");
+    fs.mkdirSync(images);
+    fs.mkdirSync(masks);
+    await sharp({ create: { width: 30, height: 20, channels: 3, background: "#336699" } })
+      .png()
+      .toFile(path.join(images, "a.png"));
+    fs.writeFileSync(path.join(masks, "a.png"), encodeIndexPng(new Uint8Array(30 * 20), 30, 20));
+    const service = new PixelloopService({
+      projectsDir: dir,
+      recentFile: path.join(dir, "recent.json"),
+      demoDir: path.join(dir, "demo"),
+    });
+    await service.call("project.create", {
+      name: "undo",
+      dir,
+      classes: [
+        { name: "ground", color: "#202020" },
+        { name: "thing", color: "#e0e0e0" },
+      ],
+    });
+    await service.call("images.import", { paths: [images], labels: masks });
+    const [img] = ((await service.call("images.list", { limit: 10, sort: "name" })) as ImageList).items;
+    expect(img.labeledPixels).toBe(600);
+
+    const drawn = (await service.call("strokes.commit", {
+      imageId: img.id,
+      tool: "eraser",
+      classIdx: null,
+      width: 3,
+      points: [
+        [0, 10],
+        [29, 10],
+      ],
+    })) as MaskChange;
+    expect(drawn.labeledPixels).toBeLessThan(600);
+
+    const first = (await service.call("masks.undo", { imageId: img.id })) as MaskChange;
+    expect([first.changed, first.labeledPixels, first.reason]).toEqual([true, 600, undefined]);
+    const second = (await service.call("masks.undo", { imageId: img.id })) as MaskChange;
+    expect([second.changed, second.labeledPixels]).toEqual([false, 600]);
+    expect(second.reason).toBe(
+      "Nothing undone: the labels before this point were imported from a mask file (a.png); undo stops there (erase to change them).",
+    );
+    // Redo still brings the stroke back.
+    const redo = (await service.call("masks.redo", { imageId: img.id })) as MaskChange;
+    expect([redo.changed, redo.labeledPixels]).toEqual([true, drawn.labeledPixels]);
+  });
+});
