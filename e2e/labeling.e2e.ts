@@ -663,7 +663,9 @@ describe("labeling in the browser", () => {
     await page.getByTestId("class-edit-1").click();
     await page.getByTestId("class-form-1-name").fill("Road");
     await page.getByTestId("class-form-1-submit").click();
-    await page.getByText(/classes 1 and 3 would be "Road" and "road"/).waitFor();
+    await page
+      .getByText('a class named "road" exists already (names must differ in more than case)')
+      .waitFor();
     await page.getByTestId("class-form-1-name").fill("car");
     await page.getByTestId("class-form-1-color").fill("#00ccff");
     await page.getByTestId("class-form-1-submit").click();

@@ -131,6 +131,7 @@ export class ProjectStore {
     const idx = classes.length;
     if (idx >= 255) throw new UserError(`${this.file}: at most 255 classes (index 255 means unlabeled)`);
     const c = { idx, name: name.trim(), color: color.toLowerCase() };
+    sameNameCheck(classes, c);
     validateClasses([...classes, c], this.file);
     this.db
       .prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)")
@@ -148,6 +149,7 @@ export class ProjectStore {
       name: change.name?.trim() ?? old.name,
       color: (change.color ?? old.color).toLowerCase(),
     };
+    sameNameCheck(classes, next);
     validateClasses(
       classes.map((c) => (c.idx === idx ? next : c)),
       this.file,
@@ -766,6 +768,15 @@ function toStrokeRow(r: StrokeDbRow): StrokeRow {
     modelId: r.model_id,
     undone: r.undone !== 0,
   };
+}
+
+/** A new or renamed class whose name another class has (in any case), said as a person reads it. */
+function sameNameCheck(classes: readonly ClassDef[], c: { idx: number; name: string }): void {
+  const clash = classes.find((o) => o.idx !== c.idx && o.name.toLowerCase() === c.name.toLowerCase());
+  if (clash)
+    throw new UserError(
+      `a class named "${clash.name}" exists already${clash.name === c.name ? "" : ` (names must differ in more than case)`}`,
+    );
 }
 
 export function toImageRow(r: ImageDbRow): ImageRow {

@@ -665,7 +665,9 @@ export function LabelScreen({
                 pickClass(added.idx);
                 pushToast(
                   "info",
-                  `Added ${added.name}. Models made before it do not predict it: train from scratch (not fine-tuning) to learn it.`,
+                  info.summary.models > 0
+                    ? `Added ${added.name}. Models made before it do not predict it: train from scratch (not fine-tuning) to learn it.`
+                    : `Added ${added.name}.`,
                 );
               }
               return true;
