@@ -82,11 +82,22 @@ function extractMiou(metrics: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-/** Val IoU per class index from a model's stored metrics (null entries: class in neither labels nor prediction). */
+/**
+ * Val IoU per class index from a model's stored metrics. Null entries: the class has no val labels
+ * (its IoU would only count the pixels predicted as it, always 0: not a measure of how well it is
+ * learned), or, for models stored before per-class pixel counts were kept, is in neither the
+ * labels nor the prediction.
+ */
 export function classIouFromMetrics(metrics: unknown): (number | null)[] | null {
-  const v = (metrics as { validation?: { perClassIou?: unknown } | null } | null)?.validation?.perClassIou;
+  const validation = (
+    metrics as { validation?: { perClassIou?: unknown; perClassPixels?: unknown } | null } | null
+  )?.validation;
+  const v = validation?.perClassIou;
   if (!Array.isArray(v)) return null;
-  return v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
+  const pixels = Array.isArray(validation?.perClassPixels) ? validation.perClassPixels : null;
+  return v.map((x, k) =>
+    typeof x === "number" && Number.isFinite(x) && (pixels === null || Number(pixels[k]) > 0) ? x : null,
+  );
 }
 
 /** The newest model that has val IoU per class, with it (the loop's "which class to label next"). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfusionMatrix, segmentationMetrics } from "./metrics.ts";
+import { classIouFromMetrics } from "../loop/rounds.ts";
 
 describe("segmentation metrics", () => {
   it("computes per-class IoU, mean IoU over present classes and pixel accuracy", () => {
@@ -24,5 +25,13 @@ describe("segmentation metrics", () => {
     expect(m.perClassIou).toEqual([0.5, 1, 0]);
     expect(m.miou).toBeCloseTo(0.5, 10);
     expect(m.pixelAccuracy).toBe(0.75);
+    expect(m.perClassPixels).toEqual([2, 2, 0]);
+  });
+
+  it("the training panel's per-class IoU leaves out a class with no val labels (its 0 says nothing)", () => {
+    const validation = { perClassIou: [0.5, 1, 0], perClassPixels: [2, 2, 0] };
+    expect(classIouFromMetrics({ validation })).toEqual([0.5, 1, null]);
+    // Models stored before the counts were kept: as stored.
+    expect(classIouFromMetrics({ validation: { perClassIou: [0.5, 1, 0] } })).toEqual([0.5, 1, 0]);
   });
 });

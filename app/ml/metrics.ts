@@ -11,6 +11,8 @@ export interface SegmentationMetrics {
   perClassIou: (number | null)[];
   /** Ground-truth pixels counted. */
   pixels: number;
+  /** Ground-truth pixels per class (0: the class has no labels in the data evaluated on). */
+  perClassPixels: number[];
 }
 
 export class ConfusionMatrix {
@@ -40,6 +42,7 @@ export class ConfusionMatrix {
   metrics(): SegmentationMetrics {
     const k = this.numClasses;
     const perClassIou: (number | null)[] = [];
+    const perClassPixels: number[] = [];
     let correct = 0;
     let total = 0;
     let sum = 0;
@@ -51,6 +54,7 @@ export class ConfusionMatrix {
         gtCount += this.counts[c * k + j];
         predCount += this.counts[j * k + c];
       }
+      perClassPixels.push(gtCount);
       const tp = this.counts[c * k + c];
       correct += tp;
       total += gtCount;
@@ -68,6 +72,7 @@ export class ConfusionMatrix {
       pixelAccuracy: total ? correct / total : 0,
       perClassIou,
       pixels: total,
+      perClassPixels,
     };
   }
 }

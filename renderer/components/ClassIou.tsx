@@ -24,7 +24,9 @@ export function ClassIou({ rounds, classes }: { rounds: TrainingRound[]; classes
         <div
           className={iou !== null && iou === lowest ? "class-iou-row weakest" : "class-iou-row"}
           key={c.idx}
-          title={iou === null ? `${c.name}: neither in the val labels nor predicted` : undefined}
+          title={
+            iou === null ? `${c.name}: no val labels of this class (label some on a val image)` : undefined
+          }
         >
           <span className="swatch" style={{ background: c.color }} />
           <span className="name">{c.name}</span>
