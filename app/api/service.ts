@@ -500,8 +500,8 @@ export class PixelloopService {
       "export.dataset": async (req) => {
         const s = this.requireStore();
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", "dataset"));
-        const r = exportDataset(s, outDir, { source: req.source });
-        return { outDir, images: r.images, splits: r.splits };
+        const r = await exportDataset(s, outDir, { source: req.source });
+        return { outDir, images: r.images, splits: r.splits, skipped: r.skipped };
       },
       "export.model": async (req) => {
         const s = this.requireStore();

@@ -186,10 +186,15 @@ describe("training from the app", () => {
     expect(fs.readdirSync(exportDir)).toHaveLength(3);
 
     // A dataset folder of the completed masks: every pixel has a class (labels, prediction elsewhere).
+    // c.png, whose file changed size, is left out and named, as training and prediction do.
     const ds = (await service.call("export.dataset", { source: "completed" })) as DatasetExportResult;
-    expect(ds).toMatchObject({ outDir: path.join(dir, "exports", "dataset"), images: 3 });
+    expect(ds).toMatchObject({
+      outDir: path.join(dir, "exports", "dataset"),
+      images: 2,
+      skipped: [{ file: path.join(images, "c.png"), reason: expect.stringMatching(/^image is 20x20 now/) }],
+    });
     const completed = fs.readdirSync(path.join(ds.outDir, "SegmentationClass"));
-    expect(completed).toHaveLength(3);
+    expect(completed).toHaveLength(2);
     const done = readIndexPng(path.join(ds.outDir, "SegmentationClass", completed[0])).values;
     expect(done.every((v) => v < 2)).toBe(true); // two classes, no 255
 

@@ -192,8 +192,11 @@ export interface ExportResult {
 
 export interface DatasetExportResult {
   outDir: string;
+  /** images written (the skipped ones not counted) */
   images: number;
   splits: { train: number; val: number; test: number };
+  /** images left out: their file cannot be read (moved, deleted, damaged) or changed size */
+  skipped: { file: string; reason: string }[];
 }
 
 export interface ModelExportResult {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { CAMVID, CAMVID_MISSING, tmpDir } from "../testing/tmp.ts";
+import { CAMVID, CAMVID_MISSING, DEMO, tmpDir } from "../testing/tmp.ts";
 import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../../bin/pixelloop.mjs");
@@ -347,5 +347,53 @@ describe("pixelloop CLI: images that share a file name, and usage errors", () =>
     const oddSize = run("train", p, "--size", "30");
     expect(oddSize.code).toBe(2);
     expect(oddSize.stderr).toContain('--size must be a multiple of 16, got "30"');
+  });
+});
+
+describe("pixelloop export: outputs never replace the user's images", () => {
+  const t = tmpDir();
+  const project = path.join(t.dir, "p.pxl");
+  const img = path.join(t.dir, "img");
+  const names = ["garden-01.png", "garden-02.png"];
+  const bytesOf = (dir: string) => fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f)));
+  afterAll(() => t.cleanup());
+
+  it("export masks into the images' folder: refused in one line, nothing written; elsewhere twice: fine", () => {
+    fs.mkdirSync(img);
+    for (const n of names) fs.copyFileSync(path.join(DEMO, "images", n), path.join(img, n));
+    expect(run("init", project, "--classes-file", path.join(DEMO, "classes.json")).code).toBe(0);
+    expect(run("import", project, img, "--labels", path.join(DEMO, "scribbles")).code).toBe(0);
+    const before = bytesOf(img);
+    for (const format of ["index", "color"]) {
+      const r = run("export", "masks", project, "--out", img, "--format", format);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(
+        `pixelloop: ${path.join(img, names[0])}: is an image of the project ${project}; writing there would overwrite it: choose another output folder (--out)`,
+      );
+    }
+    expect(bytesOf(img)).toEqual(before);
+    const masks = path.join(t.dir, "masks");
+    expect(run("export", "masks", project, "--out", masks).code).toBe(0);
+    expect(run("export", "masks", project, "--out", masks).code).toBe(0); // an earlier export: replaced
+    expect(fs.readdirSync(masks)).toEqual(names);
+  });
+
+  it("export dataset with an image file gone: names it, writes the rest, exits 1", () => {
+    const gone = path.join(img, names[0]);
+    fs.renameSync(gone, path.join(t.dir, "moved.png"));
+    const out = path.join(t.dir, "dataset");
+    const r = run("export", "dataset", project, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/wrote dataset to .*: 1 images \(train 1, val 0, test 0\)/);
+    expect(r.stderr).toMatch(
+      new RegExp(`^skipped 1 image:\\n  ${gone.replace(/[.\\/]/g, "\\$&")}: cannot read image \\(`),
+    );
+    expect(fs.readdirSync(path.join(out, "JPEGImages"))).toEqual([names[1]]);
+    expect(fs.readdirSync(path.join(out, "SegmentationClass"))).toEqual([names[1]]);
+    const json = run("export", "dataset", project, "--out", out, "--json");
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ images: 1, skipped: [{ file: gone }] });
+    fs.renameSync(path.join(t.dir, "moved.png"), gone);
   });
 });

@@ -18,7 +18,7 @@ import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
-import { count, out, UsageError, withStore } from "./shared.ts";
+import { count, out, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { suggestions } from "../api/image-queries.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
@@ -294,15 +294,21 @@ function buildProgram(): Command {
     .addOption(sourceOption())
     .option("--json", "machine-readable output")
     .action((project: string, o: { out: string; source: MaskSource; json?: boolean }) => {
-      withStore(project, { readonly: true }, (store) => {
+      return withStore(project, { readonly: true }, async (store) => {
         const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-        const r = exportDataset(store, o.out, { source: o.source, onProgress: (d, t) => bar.update(d, t) });
+        const r = await exportDataset(store, o.out, {
+          source: o.source,
+          onProgress: (d, t) => bar.update(d, t),
+        });
         bar.stop();
         if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
         else
           out(
             `wrote dataset to ${o.out}: ${r.images} images (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})`,
           );
+        reportSkipped(r.skipped);
+        // The rest is written, but the dataset lacks these images.
+        if (r.skipped.length) process.exitCode = 1;
       });
     });
   exp

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "../exchange/index-png.ts";
 import { syntheticSample } from "../ml/testing/synthetic.ts";
@@ -339,6 +340,70 @@ describe("train / predict / eval through the CLI", () => {
       classes: { name: string }[];
     };
     expect(classIou.classes.map((c) => c.name)).toEqual(["red", "sea", "green", "yellow"]);
+  });
+
+  it("predict --out never replaces an image, and names inputs that share a stem apart", async () => {
+    const failed = (e: unknown) => e as { code: number; stderr: string };
+    // Into the folder of its input images: refused before anything is predicted or written.
+    const folder = path.join(dir, "in-place");
+    fs.mkdirSync(folder);
+    fs.copyFileSync(path.join(dir, "val", "img4.png"), path.join(folder, "a.png"));
+    const original = fs.readFileSync(path.join(folder, "a.png"));
+    const inPlace = failed(
+      await cli("predict", project, "--images", folder, "--out", folder).catch((e) => e),
+    );
+    expect(inPlace.code).toBe(1);
+    expect(inPlace.stderr).toBe(
+      `pixelloop: ${path.join(folder, "a.png")}: is one of the input images (--images); writing there would overwrite it: choose another output folder (--out)\n`,
+    );
+    expect(fs.readdirSync(folder)).toEqual(["a.png"]);
+    expect(fs.readFileSync(path.join(folder, "a.png")).equals(original)).toBe(true);
+    // Into the folder of the project's images: the project's own masks, or other images of those names.
+    const train = path.join(dir, "train");
+    const trainBefore = fs.readdirSync(train);
+    const namesake = path.join(dir, "namesake");
+    fs.mkdirSync(namesake);
+    fs.copyFileSync(path.join(dir, "val", "img4.png"), path.join(namesake, "img1.png"));
+    for (const args of [
+      ["--out", train],
+      ["--images", namesake, "--out", train, "--uncertainty"],
+    ]) {
+      const r = failed(await cli("predict", project, ...args).catch((e) => e));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/train[/\\]img\d\.png: is an image of the project .*p\.pxl; writing there/);
+    }
+    expect(fs.readdirSync(train)).toEqual(trainBefore);
+
+    // Inputs sharing a stem (a.jpg, a.png; b.JPG, b.jpg) each get their own mask and maps.
+    const shared = path.join(dir, "shared");
+    fs.mkdirSync(shared);
+    const src = path.join(dir, "val", "img4.png");
+    fs.copyFileSync(src, path.join(shared, "a.png"));
+    fs.copyFileSync(src, path.join(shared, "c.png"));
+    for (const n of ["a.jpg", "b.JPG", "b.jpg"]) await sharp(src).jpeg().toFile(path.join(shared, n));
+    const out = path.join(dir, "shared-out");
+    const r = await cli("predict", project, "--images", shared, "--out", out, "--uncertainty", "--json");
+    const summary = JSON.parse(r.stdout) as { written: number; renamed: { mask: string }[] };
+    expect(summary.written).toBe(5);
+    expect(summary.renamed.map((x) => x.mask)).toEqual([
+      "a.jpg.png",
+      "a.png.png",
+      "b.JPG.png",
+      "b.jpg-2.png",
+    ]);
+    const masks = ["a.jpg", "a.png", "b.JPG", "b.jpg-2", "c"]; // names differing in case only: one file on macOS
+    expect(fs.readdirSync(out).sort()).toEqual(
+      masks.flatMap((m) => [`${m}.entropy.png`, `${m}.margin.png`, `${m}.png`]).sort(),
+    );
+    const text = await cli("predict", project, "--images", shared, "--out", out);
+    expect(text.stdout).toMatch(
+      /: wrote 5 masks to .*shared-out; 4 share a name stem with another input, so their masks are named apart \(a\.jpg -> a\.jpg\.png\)/,
+    );
+    // The project's images, predicted into a folder: as many masks as images, the count said.
+    const projectOut = JSON.parse(
+      (await cli("predict", project, "--out", path.join(dir, "p-out"), "--json")).stdout,
+    );
+    expect(projectOut).toMatchObject({ predicted: 5, written: 5, renamed: [] });
   });
 
   it("explains what is missing", async () => {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
-import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
+import { readIndexPng } from "../exchange/index-png.ts";
 import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
 import { trainProject, unlabeledClassesWarning, type ProjectTrainOptions } from "../ml/project-training.ts";
 import {
@@ -12,15 +12,22 @@ import {
   maskName,
   predictProject,
   readImagePixels,
-  toBytes,
   UnreadableImageError,
 } from "../ml/project-prediction.ts";
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
-import { err, out, UsageError, withStore } from "./shared.ts";
+import { err, out, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { ensureFolder } from "../exchange/folders.ts";
+import { ProtectedFiles } from "../exchange/output-guard.ts";
+import { allImageIds } from "../exchange/mask-files.ts";
+import {
+  planPredictionFiles,
+  plannedPaths,
+  writePredictionFiles,
+  type PredictionFiles,
+} from "../exchange/prediction-files.ts";
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value == null) return undefined;
@@ -213,7 +220,10 @@ export function registerMlCommands(program: Command): void {
       "--images <dir>",
       "folder of images to predict (default: the project's images, stored in the project)",
     )
-    .option("--out <dir>", "write one class-index PNG per image here (same name, .png)")
+    .option(
+      "--out <dir>",
+      "write one class-index PNG per image here (NAME.png; inputs sharing a stem keep their extension: a.jpg.png); never over an image",
+    )
     .option(
       "--uncertainty",
       "also write NAME.entropy.png (8-bit normalized entropy) and NAME.margin.png (8-bit top-1 minus top-2 probability) next to each mask",
@@ -234,13 +244,20 @@ export function registerMlCommands(program: Command): void {
         if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
         if (o.images && !o.out) throw new UsageError("predict: --images needs --out DIR");
         const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);
-        if (o.out) ensureFolder(o.out);
+        const uncertainty = o.uncertainty === true;
         if (o.images) {
-          await initBackend(o.backend);
           const files = imageFilesIn(o.images);
-          const model = withStore(project, { readonly: true }, (store) => loadModel(store, undefined));
+          const plan = planPredictionFiles(files, o.out as string, uncertainty);
+          await initBackend(o.backend);
+          const model = withStore(project, { readonly: true }, (store) => {
+            const keep = ProtectedFiles.ofProject(store);
+            for (const f of files) keep.add(f, "one of the input images (--images)");
+            keep.check(plannedPaths(plan));
+            return loadModel(store, undefined);
+          });
           const skipped: { file: string; reason: string }[] = [];
           try {
+            ensureFolder(o.out as string);
             for (const [i, file] of files.entries()) {
               bar.update(i + 1, files.length, path.basename(file));
               let p;
@@ -251,40 +268,64 @@ export function registerMlCommands(program: Command): void {
                 skipped.push({ file: e.file, reason: e.reason });
                 continue;
               }
-              writePrediction(p, file, o.out as string, o.uncertainty === true);
+              writePredictionFiles(p, plan[i]);
             }
           } finally {
             model.net.dispose();
             bar.stop();
           }
           const written = files.length - skipped.length;
+          const renamed = renamedOutputs(plan, skipped);
           if (o.json)
             out(
               JSON.stringify({
                 modelId: model.id,
                 written,
                 out: path.resolve(o.out as string),
+                renamed,
                 skipped,
               }),
             );
           else {
-            out(`model ${model.id}: wrote ${written} masks to ${o.out}`);
+            out(`model ${model.id}: ${wroteMasks(written, uncertainty, o.out as string, renamed)}`);
             reportSkipped(skipped);
           }
           if (skipped.length) process.exitCode = 1;
           return;
         }
         // Without files to write, the app's path: workers predict (one per core on wasm), this thread stores.
-        const r = o.out
-          ? await predictProject(project, {
-              backend: o.backend,
-              onProgress: (d, t, name) => bar.update(d, t, name),
-              onPrediction: (img, p) => writePrediction(p, img.file, o.out as string, o.uncertainty === true),
-            })
-          : await predictProjectInWorker(project, {
-              backend: o.backend,
-              onProgress: (d, t, name) => bar.update(d, t, name),
-            });
+        let written = 0;
+        const renamed: { image: string; mask: string }[] = [];
+        let r;
+        if (o.out) {
+          const outDir = o.out;
+          const plan = withStore(project, { readonly: true }, (store) => {
+            const images = allImageIds(store).map((id) => store.requireImage(id));
+            const files = planPredictionFiles(
+              images.map((img) => img.name),
+              outDir,
+              uncertainty,
+            );
+            ProtectedFiles.ofProject(store).check(plannedPaths(files));
+            return new Map(images.map((img, k) => [img.id, files[k]]));
+          });
+          ensureFolder(outDir);
+          r = await predictProject(project, {
+            backend: o.backend,
+            onProgress: (d, t, name) => bar.update(d, t, name),
+            onPrediction: (img, p) => {
+              const files = plan.get(img.id);
+              if (!files) return; // imported while predicting: not planned, not written
+              writePredictionFiles(p, files);
+              written++;
+              if (files.renamed) renamed.push({ image: img.name, mask: path.basename(files.mask) });
+            },
+          });
+        } else
+          r = await predictProjectInWorker(project, {
+            backend: o.backend,
+            onProgress: (d, t, name) => bar.update(d, t, name),
+          });
         bar.stop();
         if (o.json)
           out(
@@ -292,12 +333,13 @@ export function registerMlCommands(program: Command): void {
               modelId: r.modelId,
               predicted: r.predicted,
               out: o.out ? path.resolve(o.out) : null,
+              ...(o.out ? { written, renamed } : {}),
               skipped: r.skipped,
             }),
           );
         else {
           out(
-            `model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and wrote masks to ${o.out}` : ""}`,
+            `model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and ${wroteMasks(written, uncertainty, o.out, renamed)}` : ""}`,
           );
           reportSkipped(r.skipped);
         }
@@ -418,33 +460,32 @@ function looksBinary(values: Uint8Array | Uint16Array): boolean {
   return zeros > 0 && full > 0;
 }
 
-/** Lists the images a command left out and why (on stderr: the command still did the rest). */
-function reportSkipped(skipped: { file: string; reason: string }[]): void {
-  if (skipped.length === 0) return;
-  process.stderr.write(`skipped ${skipped.length} ${skipped.length === 1 ? "image" : "images"}:\n`);
-  for (const s of skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
-}
-
 async function predictFile(net: Parameters<typeof predict>[0], file: string) {
   const px = await readImagePixels(file);
   return predict(net, { pixels: px.data, width: px.width, height: px.height, channels: px.channels });
 }
 
-function writePrediction(
-  p: ReturnType<typeof predict>,
-  file: string,
-  outDir: string,
+/** The inputs whose masks are named with their extension (or a number), the skipped ones left out. */
+function renamedOutputs(
+  plan: PredictionFiles[],
+  skipped: { file: string }[],
+): { image: string; mask: string }[] {
+  const left = new Set(skipped.map((s) => s.file));
+  return plan
+    .filter((f) => f.renamed && !left.has(f.input))
+    .map((f) => ({ image: f.input, mask: path.basename(f.mask) }));
+}
+
+/** "wrote 3 masks (and their entropy and margin maps) to DIR", and which were named differently. */
+function wroteMasks(
+  written: number,
   uncertainty: boolean,
-): void {
-  fs.writeFileSync(path.join(outDir, maskName(file)), encodeIndexPng(p.classMap, p.width, p.height));
-  if (uncertainty) {
-    fs.writeFileSync(
-      path.join(outDir, maskName(file, ".entropy")),
-      encodeIndexPng(toBytes(p.entropy), p.width, p.height),
-    );
-    fs.writeFileSync(
-      path.join(outDir, maskName(file, ".margin")),
-      encodeIndexPng(toBytes(p.margin), p.width, p.height),
-    );
-  }
+  outDir: string,
+  renamed: { image: string; mask: string }[],
+): string {
+  const maps = uncertainty ? " and their entropy and margin maps" : "";
+  const text = `wrote ${written} ${written === 1 ? "mask" : "masks"}${maps} to ${outDir}`;
+  if (renamed.length === 0) return text;
+  const e = renamed[0];
+  return `${text}; ${renamed.length} share a name stem with another input, so their masks are named apart (${path.basename(e.image)} -> ${e.mask})`;
 }

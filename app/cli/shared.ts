@@ -19,6 +19,13 @@ export function err(text: string): void {
   process.stderr.write(text.endsWith("\n") ? text : text + "\n");
 }
 
+/** Lists the images a command left out and why (on stderr: the command still did the rest). */
+export function reportSkipped(skipped: { file: string; reason: string }[]): void {
+  if (skipped.length === 0) return;
+  err(`skipped ${skipped.length} ${skipped.length === 1 ? "image" : "images"}:`);
+  for (const s of skipped) err(`  ${s.file}: ${s.reason}`);
+}
+
 /**
  * Opens the project, runs fn, and closes the project when fn returns, throws, or (when fn is async)
  * when its promise settles. The result is fn's, so callers can read what they need and go on.

@@ -9,11 +9,12 @@ import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./co
 import { allImageIds, importChange } from "./mask-files.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 import { ensureFolder } from "./folders.ts";
+import { ProtectedFiles } from "./output-guard.ts";
 
 /**
  * COCO JSON export: one annotation per connected region of a class per image, segmentation
  * as compressed RLE (pycocotools' string form), categories = the project's classes with
- * id = class index + 1 (COCO reserves 0).
+ * id = class index + 1 (COCO reserves 0). Refuses an `outFile` that is an image of the project.
  */
 export function exportCoco(
   store: ProjectStore,
@@ -22,6 +23,7 @@ export function exportCoco(
 ): { images: number; annotations: number } {
   const classes = store.classes();
   const modelId = sourceModelId(store, opts.source ?? "labels");
+  ProtectedFiles.ofProject(store).check([outFile]);
   const images: object[] = [];
   const annotations: object[] = [];
   const ids = allImageIds(store);

@@ -6,6 +6,7 @@ import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
 import type { ClassDef } from "../store/types.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 import { ensureFolder } from "./folders.ts";
+import { ProtectedFiles } from "./output-guard.ts";
 
 export interface MaskImportSummary {
   imported: { image: string; mask: string; labeledPixels: number }[];
@@ -122,8 +123,10 @@ export function importIndexMasks(
 export type MaskFormat = "index" | "color";
 
 /**
- * Writes one PNG per image (stem.png): class indices (255 unlabeled) or class colors. Yields to
- * the event loop between images, so the app keeps saving strokes while a large project is exported.
+ * Writes one PNG per image (stem.png; stem-ID.png for a stem an earlier image has): class indices
+ * (255 unlabeled) or class colors. Refuses, before writing anything, when a file would replace an
+ * image of the project. Yields to the event loop between images, so the app keeps saving strokes
+ * while a large project is exported.
  */
 export async function exportMasks(
   store: ProjectStore,
@@ -137,26 +140,23 @@ export async function exportMasks(
 ): Promise<{ written: string[] }> {
   const source = opts.source ?? "labels";
   const modelId = sourceModelId(store, source);
-  ensureFolder(outDir);
   const classes = store.classes();
-  const ids = allImageIds(store);
-  const written: string[] = [];
-  const used = new Set<string>();
-  for (const [k, id] of ids.entries()) {
-    const img = store.requireImage(id);
-    opts.onProgress?.(k + 1, ids.length);
-    if (opts.onlyLabeled && img.labeledPixels === 0) continue;
-    let name = `${stem(img.name)}.png`;
-    if (used.has(name)) name = `${stem(img.name)}-${img.id}.png`;
-    used.add(name);
-    const map = classMapFor(store, id, source, modelId);
+  const images = allImageIds(store)
+    .map((id) => store.requireImage(id))
+    .filter((img) => !opts.onlyLabeled || img.labeledPixels > 0);
+  const names = maskFileStems(images);
+  const files = images.map((img) => path.join(outDir, `${names.get(img.id)}.png`));
+  const legendFile = path.join(outDir, "legend.json");
+  ProtectedFiles.ofProject(store).check(opts.format === "color" ? [...files, legendFile] : files);
+  ensureFolder(outDir);
+  for (const [k, img] of images.entries()) {
+    opts.onProgress?.(k + 1, images.length);
+    const map = classMapFor(store, img.id, source, modelId);
     const png =
       opts.format === "index"
         ? encodeIndexPng(map, img.width, img.height)
         : encodeRgbPng(colorize(map, classes), img.width, img.height, 4);
-    const file = path.join(outDir, name);
-    fs.writeFileSync(file, png);
-    written.push(file);
+    fs.writeFileSync(files[k], png);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (opts.format === "color") {
@@ -164,9 +164,25 @@ export async function exportMasks(
       unlabeled: "transparent",
       classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })),
     };
-    fs.writeFileSync(path.join(outDir, "legend.json"), JSON.stringify(legend, null, 2) + "\n");
+    fs.writeFileSync(legendFile, JSON.stringify(legend, null, 2) + "\n");
   }
-  return { written };
+  return { written: files };
+}
+
+/**
+ * Output stems of images by id, one each: the image's stem, or stem-ID when an earlier image has
+ * the same stem (a.jpg and a.png; letter case aside, as on macOS and Windows disks).
+ */
+export function maskFileStems(images: { id: number; name: string }[]): Map<number, string> {
+  const used = new Set<string>();
+  const out = new Map<number, string>();
+  for (const img of images) {
+    let s = stem(img.name);
+    if (used.has(s.toLowerCase())) s = `${s}-${img.id}`;
+    used.add(s.toLowerCase());
+    out.set(img.id, s);
+  }
+  return out;
 }
 
 /** RGBA: class color, fully transparent where unlabeled. */

@@ -7,8 +7,10 @@ import { tf, tfl } from "../ml/tf.ts";
 import { SegmentationNetwork, type NetworkConfig } from "../ml/network.ts";
 import { networkFromWeights, readWeightsConfig, serializeWeights } from "../ml/weights.ts";
 import { ensureFolder } from "./folders.ts";
+import { ProtectedFiles } from "./output-guard.ts";
 
 export const MODEL_FORMAT = "pixelloop-model/1";
+const MODEL_FILES = ["model.json", "weights.bin", "metadata.json"];
 
 /** metadata.json beside model.json: what another tool needs to use the model. */
 export interface ModelMetadata {
@@ -60,7 +62,8 @@ export function modelRow(store: ProjectStore, modelId?: number): ModelRow {
 
 /**
  * Writes a TensorFlow.js layers-model folder (model.json + weights.bin, logits only: the
- * projection head is not exported) and metadata.json.
+ * projection head is not exported) and metadata.json. Refuses, before writing, when one of the
+ * three would replace an image of the project.
  */
 export async function exportModel(
   store: ProjectStore,
@@ -68,6 +71,7 @@ export async function exportModel(
   modelId?: number,
 ): Promise<{ dir: string; modelId: number }> {
   const row = modelRow(store, modelId);
+  ProtectedFiles.ofProject(store).check(MODEL_FILES.map((f) => path.join(outDir, f)));
   const net = networkFromWeights(new Uint8Array(row.weights));
   try {
     ensureFolder(outDir);
@@ -145,6 +149,11 @@ export async function loadExportedModel(
   const manifest = modelJson.weightsManifest?.[0];
   if (!manifest) throw new UserError(`${path.join(dir, "model.json")}: weightsManifest is missing`);
   const weights = Buffer.concat(manifest.paths.map((p) => read(p)));
+  const expected = weightBytes(manifest.weights);
+  if (weights.length !== expected)
+    throw new UserError(
+      `${manifest.paths.map((p) => path.join(dir, p)).join(", ")}: ${weights.length} bytes, but model.json's weightsManifest needs ${expected}: the file is truncated or does not belong to this model.json`,
+    );
   const model = await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,
@@ -153,6 +162,16 @@ export async function loadExportedModel(
     }),
   );
   return { model, meta };
+}
+
+/** Bytes the weights of a manifest take (float32 and int32: 4 per value; quantized: 1 or 2). */
+function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
+  const size: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+  return specs.reduce((sum, w) => {
+    const values = w.shape.reduce((a, b) => a * b, 1);
+    const each = w.quantization ? (size[w.quantization.dtype] ?? 4) : w.dtype === "bool" ? 1 : 4;
+    return sum + values * each;
+  }, 0);
 }
 
 /**

@@ -251,7 +251,7 @@ export async function readStoredImage(
 }
 
 /** Why an image's file no longer matches the size stored at import, or null when it does. */
-function sizeChangedReason(
+export function sizeChangedReason(
   px: { width: number; height: number },
   row: { width: number; height: number },
 ): string | null {

@@ -170,6 +170,12 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
               <>
                 Wrote <strong>{result.r.images}</strong> images (train {result.r.splits.train}, val{" "}
                 {result.r.splits.val}, test {result.r.splits.test}) to <code>{result.r.outDir}</code>
+                {result.r.skipped.length > 0 && (
+                  <>
+                    ; left out {result.r.skipped.length} whose file cannot be read, e.g.{" "}
+                    <code>{result.r.skipped[0].file}</code>: {result.r.skipped[0].reason}
+                  </>
+                )}
               </>
             ) : (
               <>
