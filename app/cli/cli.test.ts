@@ -344,6 +344,11 @@ describe("pixelloop CLI: images that share a file name, and usage errors", () =>
     const binaryAlone = run("import", p, dirA, "--binary");
     expect(binaryAlone.code).toBe(2);
     expect(binaryAlone.stderr).toContain("--binary applies to the masks of --labels DIR");
+    const empty = path.join(t.dir, "empty");
+    fs.mkdirSync(empty);
+    const nothing = run("predict", p, "--images", empty, "--out", path.join(t.dir, "out"));
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain(`${empty}: no images found`);
     const oddSize = run("train", p, "--size", "30");
     expect(oddSize.code).toBe(2);
     expect(oddSize.stderr).toContain('--size must be a multiple of 16, got "30"');

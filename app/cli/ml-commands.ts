@@ -247,6 +247,10 @@ export function registerMlCommands(program: Command): void {
         const uncertainty = o.uncertainty === true;
         if (o.images) {
           const files = imageFilesIn(o.images);
+          if (files.length === 0)
+            throw new UserError(
+              `${o.images}: no images found (PNG, JPEG, TIFF or WebP; subfolders are not read)`,
+            );
           const plan = planPredictionFiles(files, o.out as string, uncertainty);
           await initBackend(o.backend);
           const model = withStore(project, { readonly: true }, (store) => {
@@ -395,7 +399,10 @@ export function registerMlCommands(program: Command): void {
         }
         let binaryLooking = 0;
         const files = imageFilesIn(o.images);
-        if (files.length === 0) throw new UserError(`${o.images}: no images found`);
+        if (files.length === 0)
+          throw new UserError(
+            `${o.images}: no images found (PNG, JPEG, TIFF or WebP; subfolders are not read)`,
+          );
         const cm = new ConfusionMatrix(model.net.config.numClasses);
         const bar = progressBar("eval", !o.json && process.stderr.isTTY === true);
         try {

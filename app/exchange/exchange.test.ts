@@ -159,6 +159,15 @@ describe("mask files and datasets", () => {
     expect(fs.readFileSync(inTheWay, "utf8")).toBe("notes");
   });
 
+  it.skipIf(!fs.existsSync("/proc/self"))(
+    "an export under /proc is refused at once (Node's own recursive mkdir never returns there)",
+    async () => {
+      await expect(exportMasks(store, "/proc/pixelloop-nope/masks", { format: "index" })).rejects.toThrow(
+        "/proc/pixelloop-nope/masks: cannot write there: folders cannot be made there",
+      );
+    },
+  );
+
   it("writes a VOC-like dataset folder with split lists and classes", async () => {
     const out = path.join(t.dir, "dataset");
     // An earlier export there (not the project's images) is overwritten, as before.
