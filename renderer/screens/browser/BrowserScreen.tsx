@@ -121,7 +121,7 @@ export function BrowserScreen({
           <input
             id="image-search"
             type="search"
-            placeholder="Search names  ( / )"
+            placeholder="Search  ( / )"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             aria-label="Search images by name"
@@ -162,7 +162,7 @@ export function BrowserScreen({
         </div>
         <div className="actions">
           <button type="button" onClick={onImport} data-testid="open-import" title="Import images (I)">
-            Import images
+            Import
           </button>
           <button
             type="button"
