@@ -113,6 +113,9 @@ async function loadImage(src: string): Promise<HTMLImageElement> {
   }
 }
 
+/** The brush size last used in this window: the next image opened (from the grid too) keeps it. */
+let keptBrushSize = 24;
+
 export function LabelScreen({
   imageId,
   onToggleTraining,
@@ -128,7 +131,10 @@ export function LabelScreen({
   const [headerItem, setHeaderItem] = useState<ImageItem | null>(null);
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
-  const [brushSize, setBrushSize] = useState(24);
+  const [brushSize, setBrushSize] = useState(keptBrushSize);
+  useEffect(() => {
+    keptBrushSize = brushSize;
+  }, [brushSize]);
   const [removing, setRemoving] = useState(false);
   const [layers, setLayers] = useState<LayerSettings>(DEFAULT_LAYERS);
   const [zoom, setZoom] = useState(1);
