@@ -64,11 +64,13 @@ export async function serve(args: string[] = []): Promise<Served> {
   };
 }
 
-export async function launch(): Promise<Browser> {
+/** scrollbars: drawn as on a desktop (they take room), not hidden as headless Chromium has them. */
+export async function launch({ scrollbars = false } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
+    ignoreDefaultArgs: scrollbars ? ["--hide-scrollbars"] : undefined,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
   });
 }

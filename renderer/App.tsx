@@ -20,6 +20,7 @@ export function App() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [trainingOpen, setTrainingOpen] = useState(false);
   const toggleTraining = useCallback(() => setTrainingOpen((o) => !o), []);
+  const closeTraining = useCallback(() => setTrainingOpen(false), []);
   const close = useCallback(() => setDialog(null), []);
 
   // Without an open project the only place to be is the start screen.
@@ -58,7 +59,7 @@ export function App() {
     <div className="app">
       <div className="app-main">
         {screen}
-        {trainingOpen && project && <TrainingPanel onClose={() => setTrainingOpen(false)} />}
+        {trainingOpen && project && <TrainingPanel onClose={closeTraining} />}
       </div>
       <StatusBar />
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}

@@ -37,7 +37,10 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [format, setFormat] = useState<Format>("index");
   const [source, setSource] = useState<MaskSource>("labels");
   const [onlyLabeled, setOnlyLabeled] = useState(true);
-  const [outDir, setOutDir] = useState("");
+  // A folder typed for one kind of export is that kind's: another kind starts at its own default.
+  const [outDirs, setOutDirs] = useState<Record<string, string>>({});
+  const kind = what === "masks" ? `masks-${format}` : what;
+  const outDir = outDirs[kind] ?? "";
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result | null>(null);
   const dir = outDir.trim() || undefined;
@@ -51,6 +54,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
+    setResult(null); // a failed export must not leave the last one's "Wrote …" standing
     let r: Result | null = null;
     if (what === "masks") {
       const m = await attempt(api.call("export.masks", { format, source, onlyLabeled, outDir: dir }));
@@ -149,7 +153,10 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
           <span>Folder (relative paths start at the project folder)</span>
           <input
             value={outDir}
-            onChange={(e) => setOutDir(e.target.value)}
+            onChange={(e) => {
+              setOutDirs({ ...outDirs, [kind]: e.target.value });
+              setResult(null);
+            }}
             placeholder={placeholder}
             data-testid="export-dir"
           />

@@ -9,10 +9,10 @@ export function Header({ children }: { children?: ReactNode }) {
         <span className="logo" aria-hidden>
           ◐
         </span>
-        <span>Pixelloop</span>
+        <span className="brand-name">Pixelloop</span>
       </div>
       {project && (
-        <span className="project-name" data-testid="project-name">
+        <span className="project-name" data-testid="project-name" title={project.name}>
           {project.name}
         </span>
       )}

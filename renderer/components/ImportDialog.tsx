@@ -111,24 +111,27 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               {result.duplicates.length > 0 &&
                 `, ${result.duplicates.length} already in the project (same content)`}
               {result.relinked.length > 0 &&
-                `, ${result.relinked.length} moved images found again (labels kept)`}
+                `, ${plural(result.relinked.length, "moved image")} found again (labels kept)`}
               {result.excluded > 0 &&
-                `, ${result.excluded} images in the labels folder left out (they are the masks)`}
-              {result.ignored > 0 && `, ${result.ignored} non-image files ignored`}
+                `, ${plural(result.excluded, "image")} in the labels folder left out (${result.excluded === 1 ? "it is a mask" : "they are the masks"})`}
+              {result.ignored > 0 && `, ${plural(result.ignored, "non-image file")} ignored`}
             </p>
             {result.masks && (
               <p data-testid="import-masks-result">
-                <strong>{result.masks.imported}</strong> label masks read (
-                {result.masks.labeledPixels.toLocaleString("en-US")} labeled pixels)
-                {result.masks.withoutMask > 0 && `, ${result.masks.withoutMask} images without a mask`}
+                <strong>{result.masks.imported}</strong> label mask{result.masks.imported === 1 ? "" : "s"}{" "}
+                read ({plural(result.masks.labeledPixels, "labeled pixel")})
+                {result.masks.withoutMask > 0 &&
+                  `, ${plural(result.masks.withoutMask, "image")} without a mask`}
                 {result.masks.unlabeledValues > 0 &&
-                  `, ${result.masks.unlabeledValues.toLocaleString("en-US")} mask pixels left unlabeled`}
+                  `, ${plural(result.masks.unlabeledValues, "mask pixel")} left unlabeled`}
               </p>
             )}
             {result.masks && result.masks.binaryLooking > 0 && (
               <p className="warning" data-testid="import-binary-hint">
-                {result.masks.binaryLooking} masks hold only 0 and 255: their 255 was left unlabeled. If it
-                marks {classes[1]?.name ?? "the second class"}, tick “Binary masks” and import again.
+                {result.masks.binaryLooking === 1
+                  ? "1 mask holds only 0 and 255: its 255 was left unlabeled."
+                  : `${result.masks.binaryLooking} masks hold only 0 and 255: their 255 was left unlabeled.`}{" "}
+                If it marks {classes[1]?.name ?? "the second class"}, tick “Binary masks” and import again.
               </p>
             )}
             {result.masks && result.masks.errors.length > 0 && (
@@ -160,4 +163,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       </form>
     </Modal>
   );
+}
+
+/** 1 image, 2 images (counts in en-US digits, as the rest of the dialog). */
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -84,6 +84,7 @@ export function DialogButtons({
   label,
   busyLabel,
   testId,
+  danger,
 }: {
   onClose: () => void;
   done: boolean;
@@ -92,13 +93,20 @@ export function DialogButtons({
   label: string;
   busyLabel: string;
   testId: string;
+  /** The action destroys something (styled as such). */
+  danger?: boolean;
 }) {
   return (
     <div className="buttons">
       <button type="button" onClick={onClose}>
         {done ? "Done" : "Cancel"}
       </button>
-      <button type="submit" className="primary" data-testid={testId} disabled={busy || disabled}>
+      <button
+        type="submit"
+        className={danger ? "danger" : "primary"}
+        data-testid={testId}
+        disabled={busy || disabled}
+      >
         {busy ? busyLabel : label}
       </button>
     </div>

@@ -34,6 +34,7 @@ const GROUPS: { title: string; items: [string, string][] }[] = [
       ["←  →", "Previous / next image"],
       ["G", "Back to the image grid"],
       ["Enter", "Open the focused image (grid)"],
+      ["/", "Search image names (grid)"],
       ["T", "Training panel"],
       ["?", "This sheet"],
     ],

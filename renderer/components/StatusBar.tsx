@@ -8,7 +8,10 @@ export function StatusBar() {
     (training?.available === false ? "training not available in this build" : "chosen when training starts");
   return (
     <footer className="statusbar" data-testid="statusbar">
-      <span title="This window is a web page talking to `pixelloop serve` on this machine">
+      <span
+        className="shrink"
+        title={`Browser mode · HTTP API on ${location.host}: this window is a web page talking to \`pixelloop serve\` on this machine`}
+      >
         Browser mode · HTTP API on {location.host}
       </span>
       <span className={`conn ${connection}`} data-testid="connection">
@@ -18,9 +21,11 @@ export function StatusBar() {
             ? "○ connecting…"
             : "○ disconnected: retrying"}
       </span>
-      <span>Tensor backend: {backend}</span>
+      <span className="shrink" title={`Tensor backend: ${backend}`}>
+        Tensor backend: {backend}
+      </span>
       {project && (
-        <span className="muted">
+        <span className="muted shrink">
           {plural(project.summary.images, "image")} · {project.summary.labeledImages} labeled ·{" "}
           {plural(project.summary.models, "model")}
         </span>

@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { TrainingStatus } from "../../app/api/types.ts";
 import { DEFAULT_TERMS, type MethodTerm } from "../../app/ml/method-terms.ts";
 import { fineTuneRefusal } from "../../app/ml/fine-tune.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
+import { isTyping } from "../state/keys.ts";
 import { LossChart } from "./LossChart.tsx";
 import { ClassIou } from "./ClassIou.tsx";
 
@@ -21,17 +22,44 @@ const NETWORKS = {
 
 const RUNNING = new Set<TrainingStatus["state"]>(["starting", "training", "predicting", "stopping"]);
 
+/** The settings last used in this window: reopening the panel starts from them, not the defaults. */
+let kept = {
+  // A time budget by default: epochs of a project with three labeled images are three steps each.
+  amountText: "5",
+  unit: "minutes" as "minutes" | "epochs",
+  net: "standard" as keyof typeof NETWORKS,
+  size: 128,
+  terms: { ...DEFAULT_TERMS } as Record<MethodTerm, boolean>,
+  fineTune: false,
+};
+
 export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const { api, training, project } = useApp();
-  // A time budget by default: epochs of a project with three labeled images are three steps each.
-  const [amountText, setAmountText] = useState("5");
+  const [amountText, setAmountText] = useState(kept.amountText);
   const amount = Number(amountText);
-  const [unit, setUnit] = useState<"minutes" | "epochs">("minutes");
-  const [net, setNet] = useState<keyof typeof NETWORKS>("standard");
-  const [size, setSize] = useState(128);
-  const [terms, setTerms] = useState<Record<MethodTerm, boolean>>({ ...DEFAULT_TERMS });
-  const [fineTune, setFineTune] = useState(false);
+  const [unit, setUnit] = useState(kept.unit);
+  const [net, setNet] = useState(kept.net);
+  const [size, setSize] = useState(kept.size);
+  const [terms, setTerms] = useState(kept.terms);
+  const [fineTune, setFineTune] = useState(kept.fineTune);
   const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    kept = { amountText, unit, net, size, terms, fineTune };
+  }, [amountText, unit, net, size, terms, fineTune]);
+  // Esc closes the panel as it closes a dialog; a dialog open over it, or a field being edited
+  // elsewhere (a class name), takes its Esc first.
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || document.querySelector("[data-modal-open]")) return;
+      if (isTyping(e) && !ref.current?.contains(e.target as Node)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      onClose();
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, [onClose]);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
   const base = s?.fineTune ?? { modelId: null, modelClasses: null };
@@ -63,10 +91,15 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <aside className="drawer" aria-label="Training" data-testid="training-panel">
+    <aside className="drawer" aria-label="Training" data-testid="training-panel" ref={ref}>
       <div className="drawer-head">
         <h2>Training</h2>
-        <button type="button" className="ghost" onClick={onClose} aria-label="Close the training panel (T)">
+        <button
+          type="button"
+          className="ghost"
+          onClick={onClose}
+          aria-label="Close the training panel (T, Esc)"
+        >
           ✕
         </button>
       </div>

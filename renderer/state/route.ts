@@ -19,10 +19,27 @@ export function navigate(r: Route): void {
   if (location.hash !== h) location.hash = h;
 }
 
+/** The image the labeling screen showed last, so that the grid comes back to its tile. */
+let lastImageId: number | null = null;
+
+/** The image shown last on the labeling screen, once (the grid asks when it opens). */
+export function takeLastImage(): number | null {
+  const id = lastImageId;
+  lastImageId = null;
+  return id;
+}
+
+function current(): Route {
+  const r = parseRoute(location.hash);
+  if (r.screen === "image") lastImageId = r.id;
+  else if (r.screen === "start") lastImageId = null;
+  return r;
+}
+
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  const [route, setRoute] = useState(current);
   useEffect(() => {
-    const on = () => setRoute(parseRoute(location.hash));
+    const on = () => setRoute(current());
     window.addEventListener("hashchange", on);
     return () => window.removeEventListener("hashchange", on);
   }, []);

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
 import { useApp } from "../../state/app-context.tsx";
-import { navigate } from "../../state/route.ts";
+import { navigate, takeLastImage } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
 import { Header } from "../../components/Header.tsx";
 import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
@@ -81,13 +81,37 @@ export function BrowserScreen({
     const i = Math.max(0, Math.min(count - 1, to));
     setFocused(i);
     virtualizer.scrollToIndex(Math.floor(i / cols), { align: "auto" });
-    requestAnimationFrame(() =>
-      scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`)?.focus(),
-    );
+    // The tile is there once the virtualizer has rendered its row: a few frames at most.
+    const focusTile = (tries: number) => {
+      const tile = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`);
+      if (tile) tile.focus();
+      else if (tries > 0) requestAnimationFrame(() => focusTile(tries - 1));
+    };
+    requestAnimationFrame(() => focusTile(10));
   };
+
+  // Back from an image (G, ← Images): its tile has the focus, so the arrows go on from there.
+  const [returnTo, setReturnTo] = useState<number | null>(null);
+  useEffect(() => {
+    const id = takeLastImage();
+    if (id === null) return;
+    // The grid opens in import order, where the image's place is what images.neighbors counts.
+    api
+      .call("images.neighbors", { id })
+      .then((n) => setReturnTo(n.index))
+      .catch(() => {}); // an image removed meanwhile: nothing to come back to
+  }, [api]);
+  useEffect(() => {
+    if (returnTo === null || count === 0) return;
+    setReturnTo(null);
+    moveFocus(returnTo);
+  });
 
   useKeydown((e) => {
     if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    // The arrows work while nothing has the focus (a fresh grid), from the current tile on; the
+    // grid's own handler has them once a tile has it.
+    if (e.target === document.body && moveKey(e.key)) return e.preventDefault();
     if (e.key === "t") onToggleTraining();
     else if (e.key === "i") onImport();
     else if (e.key === "/") {
@@ -96,7 +120,8 @@ export function BrowserScreen({
     }
   });
 
-  const onGridKey = (e: React.KeyboardEvent) => {
+  /** Moves the focus by an arrow, Page Up/Down, Home or End; false for any other key. */
+  function moveKey(key: string): boolean {
     const step: Record<string, number> = {
       ArrowRight: 1,
       ArrowLeft: -1,
@@ -105,11 +130,16 @@ export function BrowserScreen({
       PageDown: cols * 4,
       PageUp: -cols * 4,
     };
-    if (e.key in step) {
-      e.preventDefault();
-      moveFocus(focused + step[e.key]);
-    } else if (e.key === "Home") moveFocus(0);
-    else if (e.key === "End") moveFocus(count - 1);
+    if (count === 0) return false;
+    if (key in step) moveFocus(focused + step[key]);
+    else if (key === "Home") moveFocus(0);
+    else if (key === "End") moveFocus(count - 1);
+    else return false;
+    return true;
+  }
+
+  const onGridKey = (e: React.KeyboardEvent) => {
+    if (moveKey(e.key)) e.preventDefault();
     else if (e.key === "Enter") open(item(focused));
   };
 
@@ -121,7 +151,7 @@ export function BrowserScreen({
           <input
             id="image-search"
             type="search"
-            placeholder="Search names  ( / )"
+            placeholder="Search  ( / )"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             aria-label="Search images by name"
@@ -162,7 +192,7 @@ export function BrowserScreen({
         </div>
         <div className="actions">
           <button type="button" onClick={onImport} data-testid="open-import" title="Import images (I)">
-            Import images
+            Import
           </button>
           <button
             type="button"

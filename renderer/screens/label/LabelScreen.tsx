@@ -113,6 +113,9 @@ async function loadImage(src: string): Promise<HTMLImageElement> {
   }
 }
 
+/** The brush size last used in this window: the next image opened (from the grid too) keeps it. */
+let keptBrushSize = 24;
+
 export function LabelScreen({
   imageId,
   onToggleTraining,
@@ -128,7 +131,10 @@ export function LabelScreen({
   const [headerItem, setHeaderItem] = useState<ImageItem | null>(null);
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
-  const [brushSize, setBrushSize] = useState(24);
+  const [brushSize, setBrushSize] = useState(keptBrushSize);
+  useEffect(() => {
+    keptBrushSize = brushSize;
+  }, [brushSize]);
   const [removing, setRemoving] = useState(false);
   const [layers, setLayers] = useState<LayerSettings>(DEFAULT_LAYERS);
   const [zoom, setZoom] = useState(1);
@@ -140,7 +146,10 @@ export function LabelScreen({
   } | null>(null);
   const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
   const [acceptedPixels, setAcceptedPixels] = useState(0);
-  const [acceptPercent, setAcceptPercent] = useState(DEFAULT_ACCEPT_PERCENT);
+  // As typed (a field being cleared to type another number is not 0%); Accept waits for 0..100.
+  const [acceptText, setAcceptText] = useState(String(DEFAULT_ACCEPT_PERCENT));
+  const acceptPercent = acceptText.trim() === "" ? NaN : Number(acceptText);
+  const acceptValid = Number.isFinite(acceptPercent) && acceptPercent >= 0 && acceptPercent <= 100;
   // The suggestion queue: this image's regions, and how much of the round is done.
   const [queue, setQueue] = useState<Suggestion[]>([]);
   const regions = useMemo(() => queue.find((s) => s.imageId === imageId)?.regions ?? [], [queue, imageId]);
@@ -323,7 +332,7 @@ export function LabelScreen({
   /** Accepts every unlabeled pixel of the prediction at least this sure (hand-drawn labels stay). */
   const acceptConfident = useCallback(() => {
     const l = loadedRef.current;
-    if (!l?.prediction) return;
+    if (!l?.prediction || !acceptValid) return;
     const before = acceptedCount.current; // accepting only adds accepted pixels
     void saver
       .enqueue(() =>
@@ -342,7 +351,7 @@ export function LabelScreen({
             `Accepted ${(after - before).toLocaleString()} px the model is at least ${acceptPercent}% sure of (hatched; Ctrl+Z undoes).`,
           );
       });
-  }, [api, saver, reloadMask, acceptPercent]);
+  }, [api, saver, reloadMask, acceptPercent, acceptValid]);
 
   /** Zooms to a suggested region (R walks them in order). */
   const showRegion = useCallback((r: Suggestion["regions"][number]) => {
@@ -820,11 +829,21 @@ export function LabelScreen({
                   min={0}
                   max={100}
                   step={1}
-                  value={acceptPercent}
+                  value={acceptText}
                   data-testid="accept-confidence"
-                  aria-label="Minimum confidence (percent)"
-                  onChange={(e) =>
-                    setAcceptPercent(Math.min(100, Math.max(0, Math.round(Number(e.target.value) || 0))))
+                  aria-label="Minimum confidence (percent, 0 to 100)"
+                  aria-invalid={!acceptValid}
+                  title="0 to 100 (0 accepts the whole prediction)"
+                  onChange={(e) => setAcceptText(e.target.value)}
+                  onBlur={() =>
+                    // Left out of range: the nearest percentage that is (empty: the default).
+                    setAcceptText(
+                      String(
+                        Number.isFinite(acceptPercent)
+                          ? Math.min(100, Math.max(0, Math.round(acceptPercent)))
+                          : DEFAULT_ACCEPT_PERCENT,
+                      ),
+                    )
                   }
                 />
                 % sure
@@ -832,11 +851,13 @@ export function LabelScreen({
               <button
                 type="button"
                 data-testid="accept-confident"
-                disabled={!loaded?.prediction}
+                disabled={!loaded?.prediction || !acceptValid}
                 title={
-                  loaded?.prediction
-                    ? "Label every unlabeled pixel the model is this sure of"
-                    : "No prediction yet"
+                  !loaded?.prediction
+                    ? "No prediction yet"
+                    : acceptValid
+                      ? "Label every unlabeled pixel the model is this sure of"
+                      : "Give a percentage from 0 to 100"
                 }
                 onClick={acceptConfident}
               >

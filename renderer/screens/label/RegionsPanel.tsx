@@ -41,14 +41,6 @@ export function RegionsPanel(props: {
           >
             <span className="region-name">
               {i + 1} · {r.width}×{r.height}
-              {mixes[i]?.length > 0 && (
-                <span className="region-mix" data-testid="region-mix">
-                  {mixes[i]
-                    .slice(0, 2)
-                    .map((m) => `${name(m.classIdx)} ${Math.round(100 * m.share)}%`)
-                    .join(" · ")}
-                </span>
-              )}
             </span>
             <button type="button" className="ghost" onClick={() => props.onShow(r)} title="Zoom to it (R)">
               Show
@@ -64,6 +56,14 @@ export function RegionsPanel(props: {
             >
               Accept
             </button>
+            {mixes[i]?.length > 0 && (
+              <span className="region-mix" data-testid="region-mix">
+                {mixes[i]
+                  .slice(0, 2)
+                  .map((m) => `${name(m.classIdx)} ${Math.round(100 * m.share)}%`)
+                  .join(" · ")}
+              </span>
+            )}
           </li>
         ))}
       </ol>

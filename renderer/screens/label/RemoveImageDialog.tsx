@@ -43,6 +43,7 @@ export function RemoveImageDialog({
           label="Remove"
           busyLabel="Removing…"
           testId="remove-image-confirm"
+          danger
         />
       </form>
     </Modal>
