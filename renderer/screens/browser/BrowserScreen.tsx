@@ -162,7 +162,9 @@ export function BrowserScreen({
               <option value="id">Import order</option>
               <option value="name">Name</option>
               <option value="labeled">Most labeled</option>
-              <option value="uncertainty">Most uncertain</option>
+              <option value="uncertainty" disabled={project?.summary.models === 0}>
+                {project?.summary.models === 0 ? "Most uncertain (after training)" : "Most uncertain"}
+              </option>
               <option value="suggested">Suggested first</option>
             </select>
           </label>

@@ -411,19 +411,29 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
           )}
         </Layer>
         <Layer ref={overlayRef} listening={false}>
-          {(props.regions ?? []).map((r) => (
-            <Rect
-              key={`region-${r.id}`}
-              name="suggested-region"
-              x={r.x}
-              y={r.y}
-              width={r.width}
-              height={r.height}
-              stroke="#ffd400"
-              strokeWidth={(r.id === props.activeRegionId ? 3 : 2) / scale}
-              dash={r.id === props.activeRegionId ? undefined : [8 / scale, 5 / scale]}
-            />
-          ))}
+          {(props.regions ?? []).flatMap((r) => {
+            const width = (r.id === props.activeRegionId ? 3 : 2) / scale;
+            const box = { x: r.x, y: r.y, width: r.width, height: r.height };
+            return [
+              // A dark line under the yellow one: the box stays visible on the yellow of the
+              // uncertainty heat map and on bright images.
+              <Rect
+                key={`region-${r.id}-under`}
+                {...box}
+                stroke="#000000"
+                opacity={0.75}
+                strokeWidth={width + 2 / scale}
+              />,
+              <Rect
+                key={`region-${r.id}`}
+                name="suggested-region"
+                {...box}
+                stroke="#ffd400"
+                strokeWidth={width}
+                dash={r.id === props.activeRegionId ? undefined : [8 / scale, 5 / scale]}
+              />,
+            ];
+          })}
           {polygon.length > 0 && (
             <>
               <Line
