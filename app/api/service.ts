@@ -12,7 +12,7 @@ import { applyStrokeInPlace } from "../labels/edit.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
-import { importImages, importedImageIds } from "../images/importer.ts";
+import { importImages, importedImageIds, importedImageNames } from "../images/importer.ts";
 import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { exportDataset } from "../exchange/dataset.ts";
@@ -334,6 +334,7 @@ export class PixelloopService {
         if (req.labels) {
           const m = importIndexMasks(s, path.resolve(s.dir, req.labels), {
             imageIds: importedImageIds(r),
+            otherNames: importedImageNames(r),
             binary: req.binary,
           });
           masks = {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
-import { importImages, importedImageIds } from "../images/importer.ts";
+import { importImages, importedImageIds, importedImageNames } from "../images/importer.ts";
 import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
@@ -126,7 +126,11 @@ function buildProgram(): Command {
           bar.stop();
           const ids = importedImageIds(summary);
           const masks = o.labels
-            ? importIndexMasks(store, o.labels, { imageIds: ids, binary: o.binary })
+            ? importIndexMasks(store, o.labels, {
+                imageIds: ids,
+                otherNames: importedImageNames(summary),
+                binary: o.binary,
+              })
             : null;
           if (o.json) {
             out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));

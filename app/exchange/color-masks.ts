@@ -1,9 +1,7 @@
-import fs from "node:fs";
-import path from "node:path";
 import sharp, { type OutputInfo } from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, cloneMask } from "../labels/mask.ts";
-import { allImageIds, emptyMaskImportSummary, importChange, stem } from "./mask-files.ts";
+import { allImageIds, emptyMaskImportSummary, importChange, maskFinder, stem } from "./mask-files.ts";
 import type { MaskImportSummary } from "./mask-files.ts";
 
 /**
@@ -18,12 +16,10 @@ export async function importColorMasks(
 ): Promise<MaskImportSummary> {
   const summary = emptyMaskImportSummary();
   const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
-  const byStem = new Map<string, string>();
-  for (const f of fs.readdirSync(dir))
-    if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
+  const findMask = maskFinder(dir);
   for (const id of allImageIds(store)) {
     const img = store.requireImage(id);
-    const file = byStem.get(stem(img.name));
+    const file = findMask(stem(img.name));
     if (!file) {
       summary.withoutMask++;
       continue;

@@ -47,6 +47,8 @@ export function importIndexMasks(
     imageIds?: number[];
     author?: string;
     binary?: boolean;
+    /** more file names an image goes by (a file of this import skipped as a duplicate of it) */
+    otherNames?: ReadonlyMap<number, readonly string[]>;
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): MaskImportSummary {
@@ -63,15 +65,14 @@ export function importIndexMasks(
     summary.errors.push({ file: dir, reason: `${dir}: no such folder` });
     return summary;
   }
-  const byStem = new Map<string, string>();
-  for (const f of fs.readdirSync(dir)) {
-    if (path.extname(f).toLowerCase() === ".png") byStem.set(stem(f), path.join(dir, f));
-  }
+  const findMask = maskFinder(dir);
   const ids = opts.imageIds ?? allImageIds(store);
   let holdsOne = false;
   ids.forEach((id, k) => {
     const img = store.requireImage(id);
-    const maskFile = byStem.get(stem(img.name));
+    const maskFile = [img.name, ...(opts.otherNames?.get(id) ?? [])]
+      .map((n) => findMask(stem(n)))
+      .find((f) => f !== undefined);
     opts.onProgress?.(k + 1, ids.length);
     if (!maskFile) {
       summary.withoutMask++;
@@ -118,6 +119,51 @@ export function importIndexMasks(
   });
   if (holdsOne) summary.binaryLooking = 0;
   return summary;
+}
+
+/** Suffixes datasets put after the image's name in a mask's name (a.jpg -> a_mask.png). */
+const MASK_SUFFIXES = [
+  "_mask",
+  "-mask",
+  "_masks",
+  "_label",
+  "-label",
+  "_labels",
+  "_gt",
+  "-gt",
+  "_seg",
+  "_segmentation",
+  "_annotation",
+];
+
+/**
+ * The PNG of a folder that is the mask of an image with this stem: the same name, else the same
+ * name in other letter case, else the name with a suffix datasets use (a_mask.png, a_gt.png,
+ * ISIC_0000000_segmentation.png), in any case; undefined when there is none (or when two files
+ * would fit the same fallback: a guess is not made then).
+ */
+export function maskFinder(dir: string): (imageStem: string) => string | undefined {
+  const exact = new Map<string, string>();
+  const folded = new Map<string, string | null>();
+  const add = (key: string, file: string) =>
+    folded.set(key, folded.has(key) && folded.get(key) !== file ? null : file);
+  for (const f of fs.readdirSync(dir)) {
+    if (path.extname(f).toLowerCase() !== ".png") continue;
+    const file = path.join(dir, f);
+    const s = stem(f);
+    exact.set(s, file);
+    add(s.toLowerCase(), file);
+  }
+  return (imageStem) => {
+    const found = exact.get(imageStem);
+    if (found) return found;
+    const lower = imageStem.toLowerCase();
+    for (const key of [lower, ...MASK_SUFFIXES.map((x) => lower + x)]) {
+      const f = folded.get(key);
+      if (f) return f;
+    }
+    return undefined;
+  };
 }
 
 export type MaskFormat = "index" | "color";

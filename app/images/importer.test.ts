@@ -4,7 +4,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import sharp from "sharp";
 import { ProjectStore } from "../store/project-store.ts";
-import { importImages } from "./importer.ts";
+import { importImages, importedImageIds, importedImageNames } from "./importer.ts";
 import { decodePixels } from "./decode.ts";
 import { DEMO, tmpDir } from "../testing/tmp.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
@@ -231,5 +231,62 @@ describe("importing a dataset again: its own masks, moved files, changed files",
       },
     ]);
     expect(store.image(b.id)?.width).toBe(40);
+  });
+});
+
+describe("masks found by the names datasets give them", () => {
+  const t = tmpDir();
+  afterAll(() => t.cleanup());
+
+  it("same name in other case, or with a dataset suffix; a duplicate file's mask labels the image it duplicates", async () => {
+    const images = path.join(t.dir, "images");
+    const masks = path.join(t.dir, "masks");
+    fs.mkdirSync(images);
+    fs.mkdirSync(masks);
+    const colors = ["#102030", "#405060", "#708090", "#a0b0c0"];
+    const names = ["Photo_1.JPG", "scan-2.png", "ISIC_0003.jpg", "plain.png"];
+    for (const [i, n] of names.entries())
+      await sharp({ create: { width: 12, height: 8, channels: 3, background: colors[i] } })
+        .toFormat(n.toLowerCase().endsWith(".jpg") ? "jpeg" : "png")
+        .toFile(path.join(images, n));
+    const labeled = (rows: number) =>
+      encodeIndexPng(new Uint8Array(96).fill(255).fill(1, 0, rows * 12), 12, 8);
+    fs.writeFileSync(path.join(masks, "photo_1.png"), labeled(1));
+    fs.writeFileSync(path.join(masks, "scan-2_mask.png"), labeled(2));
+    fs.writeFileSync(path.join(masks, "ISIC_0003_segmentation.png"), labeled(3));
+    // Two files that could both be plain's: no guess.
+    fs.writeFileSync(path.join(masks, "plain_gt.png"), labeled(4));
+    fs.writeFileSync(path.join(masks, "PLAIN_gt.png"), labeled(5));
+    const store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
+      name: "p",
+      classes: [
+        { idx: 0, name: "bg", color: "#000000" },
+        { idx: 1, name: "fg", color: "#ffffff" },
+      ],
+    });
+    const r = await importImages(store, [images]);
+    const m = importIndexMasks(store, masks, { imageIds: r.imported.map((i) => i.id) });
+    expect(m.imported.map((x) => [x.image, path.basename(x.mask), x.labeledPixels])).toEqual([
+      ["ISIC_0003.jpg", "ISIC_0003_segmentation.png", 36],
+      ["Photo_1.JPG", "photo_1.png", 12],
+      ["scan-2.png", "scan-2_mask.png", 24],
+    ]);
+    expect(m.withoutMask).toBe(1);
+
+    // A copy of plain.png under another name, with its own mask: that mask labels plain.png.
+    const copies = path.join(t.dir, "copies");
+    fs.mkdirSync(copies);
+    fs.copyFileSync(path.join(images, "plain.png"), path.join(copies, "plain-copy.png"));
+    fs.writeFileSync(path.join(masks, "plain-copy.png"), labeled(6));
+    const again = await importImages(store, [copies]);
+    expect(again.duplicates).toHaveLength(1);
+    const m2 = importIndexMasks(store, masks, {
+      imageIds: importedImageIds(again),
+      otherNames: importedImageNames(again),
+    });
+    expect(m2.imported.map((x) => [x.image, path.basename(x.mask), x.labeledPixels])).toEqual([
+      ["plain.png", "plain-copy.png", 72],
+    ]);
+    store.close();
   });
 });

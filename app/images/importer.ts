@@ -226,3 +226,15 @@ export function importedImageIds(summary: ImportSummary): number[] {
   for (const d of summary.duplicates) if (d.existingId !== undefined) ids.add(d.existingId);
   return [...ids];
 }
+
+/**
+ * The other file names of the images an import names: a file skipped as a duplicate of a project
+ * image (its mask, named after that file, labels the image it duplicates).
+ */
+export function importedImageNames(summary: ImportSummary): Map<number, string[]> {
+  const names = new Map<number, string[]>();
+  for (const d of summary.duplicates)
+    if (d.existingId !== undefined)
+      names.set(d.existingId, [...(names.get(d.existingId) ?? []), path.basename(d.file)]);
+  return names;
+}
