@@ -19,7 +19,7 @@ export async function importColorMasks(
   const findMask = maskFinder(dir);
   for (const id of allImageIds(store)) {
     const img = store.requireImage(id);
-    const file = findMask(stem(img.name));
+    const file = findMask(stem(img.name), store.absolutePath(img.path));
     if (!file) {
       summary.withoutMask++;
       continue;

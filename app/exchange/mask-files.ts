@@ -7,6 +7,7 @@ import type { ClassDef } from "../store/types.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 import { ensureFolder } from "./folders.ts";
 import { ProtectedFiles } from "./output-guard.ts";
+import { MASK_SUFFIXES } from "../labels/mask-names.ts";
 
 export interface MaskImportSummary {
   imported: { image: string; mask: string; labeledPixels: number }[];
@@ -71,7 +72,7 @@ export function importIndexMasks(
   ids.forEach((id, k) => {
     const img = store.requireImage(id);
     const maskFile = [img.name, ...(opts.otherNames?.get(id) ?? [])]
-      .map((n) => findMask(stem(n)))
+      .map((n) => findMask(stem(n), store.absolutePath(img.path)))
       .find((f) => f !== undefined);
     opts.onProgress?.(k + 1, ids.length);
     if (!maskFile) {
@@ -121,46 +122,33 @@ export function importIndexMasks(
   return summary;
 }
 
-/** Suffixes datasets put after the image's name in a mask's name (a.jpg -> a_mask.png). */
-const MASK_SUFFIXES = [
-  "_mask",
-  "-mask",
-  "_masks",
-  "_label",
-  "-label",
-  "_labels",
-  "_gt",
-  "-gt",
-  "_seg",
-  "_segmentation",
-  "_annotation",
-];
-
 /**
  * The PNG of a folder that is the mask of an image with this stem: the same name, else the same
  * name in other letter case, else the name with a suffix datasets use (a_mask.png, a_gt.png,
  * ISIC_0000000_segmentation.png), in any case; undefined when there is none (or when two files
  * would fit the same fallback: a guess is not made then).
  */
-export function maskFinder(dir: string): (imageStem: string) => string | undefined {
+export function maskFinder(dir: string): (imageStem: string, imageFile?: string) => string | undefined {
   const exact = new Map<string, string>();
   const folded = new Map<string, string | null>();
   const add = (key: string, file: string) =>
     folded.set(key, folded.has(key) && folded.get(key) !== file ? null : file);
   for (const f of fs.readdirSync(dir)) {
     if (path.extname(f).toLowerCase() !== ".png") continue;
-    const file = path.join(dir, f);
+    const file = path.resolve(dir, f);
     const s = stem(f);
     exact.set(s, file);
     add(s.toLowerCase(), file);
   }
-  return (imageStem) => {
+  return (imageStem, imageFile) => {
+    // Images and masks side by side (a.png, a_mask.png): an image is not its own mask.
+    const own = imageFile === undefined ? undefined : path.resolve(imageFile);
     const found = exact.get(imageStem);
-    if (found) return found;
+    if (found && found !== own) return found;
     const lower = imageStem.toLowerCase();
     for (const key of [lower, ...MASK_SUFFIXES.map((x) => lower + x)]) {
       const f = folded.get(key);
-      if (f) return f;
+      if (f && f !== own) return f;
     }
     return undefined;
   };

@@ -290,3 +290,39 @@ describe("masks found by the names datasets give them", () => {
     store.close();
   });
 });
+
+describe("images and their masks side by side in one folder", () => {
+  const t = tmpDir();
+  afterAll(() => t.cleanup());
+
+  it("imports the images, leaves the masks out, and labels each image with its own mask", async () => {
+    const side = path.join(t.dir, "side");
+    fs.mkdirSync(side);
+    await sharp({ create: { width: 10, height: 6, channels: 3, background: "#336699" } })
+      .png()
+      .toFile(path.join(side, "a.png"));
+    await sharp({ create: { width: 10, height: 6, channels: 3, background: "#996633" } })
+      .jpeg()
+      .toFile(path.join(side, "b.jpg"));
+    const mask = encodeIndexPng(new Uint8Array(60).fill(255).fill(1, 0, 10), 10, 6);
+    fs.writeFileSync(path.join(side, "a_mask.png"), mask);
+    fs.writeFileSync(path.join(side, "b_GT.png"), mask);
+    const store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
+      name: "p",
+      classes: [
+        { idx: 0, name: "bg", color: "#000000" },
+        { idx: 1, name: "fg", color: "#ffffff" },
+      ],
+    });
+    const r = await importImages(store, [side], { exclude: [side] });
+    expect(r.imported.map((i) => path.basename(i.file))).toEqual(["a.png", "b.jpg"]);
+    expect(r.excluded).toBe(2);
+    const m = importIndexMasks(store, side, { imageIds: importedImageIds(r) });
+    expect(m.imported.map((x) => [x.image, path.basename(x.mask), x.labeledPixels])).toEqual([
+      ["a.png", "a_mask.png", 10],
+      ["b.jpg", "b_GT.png", 10],
+    ]);
+    expect(m.errors).toEqual([]);
+    store.close();
+  });
+});

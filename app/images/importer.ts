@@ -4,6 +4,7 @@ import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import type { Split } from "../store/types.ts";
 import { IMAGE_EXTENSIONS, makeThumbnail, probe, shortReason } from "./decode.ts";
+import { hasMaskSuffix } from "../labels/mask-names.ts";
 
 export interface SkippedFile {
   file: string;
@@ -35,7 +36,9 @@ export interface ImportProgress {
 /**
  * Expands files and folders (recursively) into a sorted list of candidate image files. Folders in
  * `exclude` are not entered (a dataset's masks/ folder beside its images/, given as --labels):
- * their image files are counted in `excluded`.
+ * their image files are counted in `excluded`. An excluded folder that is itself one of the
+ * inputs (images and masks side by side: a.jpg, a_mask.png) is read, leaving out the files named
+ * like masks (a mask suffix: _mask, _gt, ...).
  */
 export function collectImageFiles(
   inputs: string[],
@@ -51,14 +54,14 @@ export function collectImageFiles(
   const skipDirs = new Set(exclude.map((d) => path.resolve(d)));
   let ignored = 0;
   let excluded = 0;
-  const walk = (dir: string, counting: boolean) => {
+  const walk = (dir: string, counting: boolean, masksHere = false) => {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       if (e.name.startsWith(".")) continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p, counting && !skipDirs.has(p));
       else if (!(e.isFile() && hasImageExtension(p))) ignored++;
-      else if (counting) files.push(p);
+      else if (counting && !(masksHere && hasMaskSuffix(path.parse(e.name).name))) files.push(p);
       else excluded++;
     }
   };
@@ -71,7 +74,7 @@ export function collectImageFiles(
       missing.push({ file: input, reason: "no such file or folder" });
       continue;
     }
-    if (st.isDirectory()) walk(abs, !skipDirs.has(abs));
+    if (st.isDirectory()) walk(abs, true, skipDirs.has(abs));
     else files.push(abs); // explicit files are always tried, so a wrong type gets a reason
   }
   return { files, ignored, excluded, missing };
