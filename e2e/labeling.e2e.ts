@@ -856,6 +856,32 @@ describe("at laptop window sizes, with the demo project", () => {
     }
   });
 
+  it("the logo leads to the start screen, whose recent list has the projects opened since the page loaded", async () => {
+    const { page: p, context } = await demoPage(browser, { width: 1280, height: 800 });
+    try {
+      const r = await fetch(`${server.url}api/project.create`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "Switched to",
+          dir: path.join(server.dir, "switched"),
+          classes: [
+            { name: "a", color: "#112233" },
+            { name: "b", color: "#445566" },
+          ],
+        }),
+      });
+      expect(((await r.json()) as { ok: boolean }).ok).toBe(true);
+      await p.getByTestId("project-name").getByText("Switched to").waitFor();
+      await p.getByTestId("to-start").click();
+      await p.getByText("Continue with Switched to →").waitFor();
+      await p.locator(".recent-btn").getByText("Switched to").waitFor();
+      await p.locator(".recent-btn").getByText("Demo: garden streets").waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   it("shows toasts clear of the zoom bar, the sidebars' buttons and a dialog's controls", async () => {
     const { page: p, context } = await demoPage(browser);
     try {

@@ -124,6 +124,8 @@ export class PixelloopService {
   open(file: string): ProjectInfo {
     const abs = path.resolve(file);
     if (!fs.existsSync(abs)) throw new UserError(`${abs}: no such project file`);
+    if (fs.statSync(abs).isDirectory())
+      throw new UserError(`${abs}: is a folder, not a project file (a .pxl file)`);
     const next = ProjectStore.open(abs);
     this.swapStore(next);
     return this.info();
@@ -140,6 +142,7 @@ export class PixelloopService {
     this.cached = null;
     if (next) this.recent.add(next.file, next.name);
     this.emit({ type: "project.changed", project: next ? this.info() : null });
+    this.training.projectSwitched();
   }
 
   /** Tells every front door the project changed (classes, images, counts) and answers it. */

@@ -39,6 +39,11 @@ export interface TrainingController {
   busy(): boolean;
   /** Cancels a run in progress and waits until it has ended. */
   shutdown(): Promise<void>;
+  /**
+   * Another project was opened (or none is): the last run's state and message belonged to the
+   * one before, so the status starts over, and every front door is told.
+   */
+  projectSwitched(): void;
 }
 
 export interface TrainingContext {
@@ -301,6 +306,10 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       handle?.cancel();
       predictAbort?.abort();
       await running;
+    },
+    projectSwitched() {
+      if (!isBusy()) live = idle();
+      emitNow();
     },
   };
 }

@@ -5,12 +5,17 @@ export function Header({ children }: { children?: ReactNode }) {
   const { project } = useApp();
   return (
     <header className="topbar">
-      <div className="brand" title="Pixelloop">
+      <a
+        className="brand"
+        href="#/"
+        title="Projects: open, create or switch (the start screen)"
+        data-testid="to-start"
+      >
         <span className="logo" aria-hidden>
           ◐
         </span>
         <span className="brand-name">Pixelloop</span>
-      </div>
+      </a>
       {project && (
         <span className="project-name" data-testid="project-name" title={project.name}>
           {project.name}

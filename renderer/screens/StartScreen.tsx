@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { navigate } from "../state/route.ts";
 import { pushToast } from "../state/toasts.ts";
@@ -21,6 +21,14 @@ export function StartScreen() {
   ]);
   const [openPath, setOpenPath] = useState("");
   const [busy, setBusy] = useState<string | null>(null);
+  // The list as it is now (projects opened since the app started are on it), not as it was then.
+  const [recent, setRecent] = useState(info?.recent ?? []);
+  useEffect(() => {
+    api.call("app.info", {}).then(
+      (i) => setRecent(i.recent),
+      () => undefined,
+    );
+  }, [api, project?.file]);
 
   const opened = (p: Awaited<ReturnType<typeof api.call<"project.open">>> | undefined) => {
     if (!p) return;
@@ -142,9 +150,9 @@ export function StartScreen() {
             </button>
           )}
           <h3>Recent</h3>
-          {info && info.recent.length === 0 && <p className="muted">No recent projects yet.</p>}
+          {recent.length === 0 && <p className="muted">No recent projects yet.</p>}
           <ul className="recent">
-            {info?.recent.map((r) => (
+            {recent.map((r) => (
               <li key={r.file}>
                 <button
                   type="button"
