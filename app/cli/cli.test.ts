@@ -374,7 +374,7 @@ describe("pixelloop export: outputs never replace the user's images", () => {
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toContain(
-        `pixelloop: ${path.join(img, names[0])}: is an image of the project ${project}; writing there would overwrite it: choose another output folder (--out)`,
+        `pixelloop: ${path.join(img, names[0])}: is an image of the project ${project}; writing there would overwrite it: choose another output folder`,
       );
     }
     expect(bytesOf(img)).toEqual(before);

@@ -354,7 +354,7 @@ describe("train / predict / eval through the CLI", () => {
     );
     expect(inPlace.code).toBe(1);
     expect(inPlace.stderr).toBe(
-      `pixelloop: ${path.join(folder, "a.png")}: is one of the input images (--images); writing there would overwrite it: choose another output folder (--out)\n`,
+      `pixelloop: ${path.join(folder, "a.png")}: is one of the input images (--images); writing there would overwrite it: choose another output folder\n`,
     );
     expect(fs.readdirSync(folder)).toEqual(["a.png"]);
     expect(fs.readFileSync(path.join(folder, "a.png")).equals(original)).toBe(true);

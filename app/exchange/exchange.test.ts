@@ -199,7 +199,7 @@ describe("outputs never replace the user's images", () => {
     const before = bytesOf(imgDir);
     for (const format of ["index", "color"] as const) {
       await expect(exportMasks(store, imgDir, { format })).rejects.toThrow(
-        `${path.join(imgDir, names[0])}: is an image of the project ${store.file}; writing there would overwrite it: choose another output folder (--out)`,
+        `${path.join(imgDir, names[0])}: is an image of the project ${store.file}; writing there would overwrite it: choose another output folder`,
       );
     }
     // The same folder by another path (a symbolic link) is the same files.

@@ -105,7 +105,7 @@ export async function exportModel(
         range: [0, 255],
         scale: net.config.inputScale ?? 1,
         sizeMultiple: net.inputMultiple,
-        note: "RGB pixel values 0..255; gray: repeat the channel 3 times; RGBA: drop alpha. Resize by `scale` (bilinear), pad H and W to a multiple of sizeMultiple, crop the output back, resize the logits to the image size.",
+        note: "RGB pixel values 0..255; gray: repeat the channel 3 times; RGBA: drop alpha; more than 8 bits per sample (16-bit PNG/TIFF): contrast-stretch each image, its 1st..99.8th percentile to 0..255 (clipped), as the model was trained. Resize by `scale` (bilinear), pad H and W to a multiple of sizeMultiple, crop the output back, resize the logits to the image size.",
       },
       output: { layout: "NHWC", kind: "logits", classes: net.config.numClasses },
       architecture: net.config,

@@ -41,7 +41,7 @@ export class ProtectedFiles {
       const what = this.byPath.get(abs) ?? (id ? this.byInode.get(id) : undefined);
       if (what)
         throw new UserError(
-          `${abs}: is ${what}; writing there would overwrite it: choose another output folder (--out)`,
+          `${abs}: is ${what}; writing there would overwrite it: choose another output folder`,
         );
     }
   }
