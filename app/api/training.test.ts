@@ -98,6 +98,10 @@ describe("training from the app", () => {
     );
     expect(status.message).toContain("2 images predicted with model 1.");
     expect(status.message).not.toContain("not predicted"); // named once, not twice
+    // One epoch of two labeled images is a step or two: the message says the model learned little.
+    expect(status.message).toMatch(
+      /Only \d steps: too few to learn much; train for minutes \(5 is the default\) for a useful model\./,
+    );
 
     // The worker picked the next queue after predicting.
     const queue = (await service.call("suggestions.list", { limit: 10 })) as Suggestion[];

@@ -51,6 +51,9 @@ export interface TrainingContext {
   emit: (e: ApiEvent) => void;
 }
 
+/** Fewer steps than this make a model that has learned little: the message says so. */
+const FEW_STEPS = 100;
+
 /** Loss points kept for the chart; older ones are thinned out (every other one dropped). */
 const MAX_POINTS = 600;
 const EMIT_INTERVAL_MS = 250;
@@ -234,7 +237,13 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
         return;
       }
-      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${leftOut(outcome.skipped, "left out of training")}`;
+      // A few epochs of a project with few labeled images are a few steps: say so, or the model's
+      // guesses look like what training gives.
+      const short =
+        outcome.status === "done" && outcome.stepsDone < FEW_STEPS
+          ? ` Only ${outcome.stepsDone} steps: too few to learn much; train for minutes (5 is the default) for a useful model.`
+          : "";
+      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${short}${leftOut(outcome.skipped, "left out of training")}`;
       // Stopped during training: the best checkpoint is the model, and the images are predicted
       // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
       if (!req.predict) {

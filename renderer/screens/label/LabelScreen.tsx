@@ -341,7 +341,10 @@ export function LabelScreen({
       .then(async (c) => {
         if (!c) return;
         if (!c.changed) {
-          pushToast("info", `No unlabeled pixel is predicted with ${acceptPercent}% confidence or more.`);
+          pushToast(
+            "info",
+            `No unlabeled pixel is predicted with ${acceptPercent}% confidence or more: the model is unsure here. Scribble a few strokes, or train longer, rather than lowering the threshold far.`,
+          );
           return;
         }
         const after = await reloadMask();
