@@ -15,7 +15,7 @@ function eta(sec: number | null): string {
 }
 
 const NETWORKS = {
-  standard: { label: "Standard U-Net (0.5 M parameters)", widths: [16, 32, 64, 128] },
+  standard: { label: "Standard (U-Net, 0.5 M)", widths: [16, 32, 64, 128] },
   small: { label: "Small (faster, coarser)", widths: [8, 16, 32, 64] },
   tiny: { label: "Tiny (for a quick check)", widths: [4, 8] },
 } as const;
@@ -250,7 +250,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
             <dt>Progress</dt>
             <dd>
               <progress value={s.step} max={Math.max(1, s.totalSteps)} data-testid="training-progress" />{" "}
-              {s.step} / {s.totalSteps}
+              {s.totalSteps > 0 ? `${s.step} / ${s.totalSteps}` : "—"}
             </dd>
             <dt>ETA</dt>
             <dd>{running ? eta(s.etaSec) : "—"}</dd>
