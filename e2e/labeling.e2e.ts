@@ -882,6 +882,30 @@ describe("at laptop window sizes, with the demo project", () => {
     }
   });
 
+  it("keeps the grid's sort when coming back from an image; the grid's next-suggestion button says when there is none", async () => {
+    const { page: p, context } = await demoPage(browser, { width: 1280, height: 800 });
+    try {
+      await p.getByTestId("sort").selectOption("labeled");
+      await p.getByTestId("tile-1").waitFor();
+      const firstTile = await p.locator("[data-index='0']").innerText();
+      await p.locator("[data-index='2']").click();
+      await p.getByTestId("canvas").waitFor();
+      await p.keyboard.press("g");
+      await p.getByTestId("grid").waitFor();
+      expect(await p.getByTestId("sort").inputValue()).toBe("labeled");
+      expect(await p.locator("[data-index='0']").innerText()).toBe(firstTile);
+      // The image came back to has the focus, in the sorted grid.
+      await p.waitForFunction(`document.activeElement?.getAttribute("data-index") === "2"`);
+
+      // The demo's train images all have labels and no model has picked a queue: the button says
+      // what to do instead of doing nothing.
+      await p.getByTestId("grid-next-suggestion").click();
+      await p.getByText("No suggestions: every train image has labels. Train a model (T)").waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   it("shows toasts clear of the zoom bar, the sidebars' buttons and a dialog's controls", async () => {
     const { page: p, context } = await demoPage(browser);
     try {

@@ -5,10 +5,14 @@ import { useApp } from "../../state/app-context.tsx";
 import { navigate, takeLastImage } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
 import { Header } from "../../components/Header.tsx";
+import { pushToast, toastError } from "../../state/toasts.ts";
 import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
 
 const TILE_W = 184;
 const TILE_H = 212;
+
+/** The grid's sort and filters last used in this window: coming back from an image keeps them. */
+let kept = { sort: "id" as ImageSort, status: "" as ImageStatus | "", split: "" as Split | "", search: "" };
 
 export function BrowserScreen({
   onImport,
@@ -20,11 +24,14 @@ export function BrowserScreen({
   onToggleTraining: () => void;
 }) {
   const { api, project, onEvent } = useApp();
-  const [sort, setSort] = useState<ImageSort>("id");
-  const [status, setStatus] = useState<ImageStatus | "">("");
-  const [split, setSplit] = useState<Split | "">("");
-  const [search, setSearch] = useState("");
-  const [debounced, setDebounced] = useState("");
+  const [sort, setSort] = useState<ImageSort>(kept.sort);
+  const [status, setStatus] = useState<ImageStatus | "">(kept.status);
+  const [split, setSplit] = useState<Split | "">(kept.split);
+  const [search, setSearch] = useState(kept.search);
+  const [debounced, setDebounced] = useState(kept.search.trim());
+  useEffect(() => {
+    kept = { sort, status, split, search };
+  }, [sort, status, split, search]);
   const [reloadKey, setReloadKey] = useState(0);
   const [focused, setFocused] = useState(0);
   const [width, setWidth] = useState(1000);
@@ -77,6 +84,24 @@ export function BrowserScreen({
 
   const open = (it: ImageItem | undefined) => it && navigate({ screen: "image", id: it.id });
 
+  /** The first image of the queue not worked on yet (before any model: the start queue). */
+  const labelNext = async () => {
+    try {
+      const list = await api.call("suggestions.list", { limit: 500 });
+      const pick = list.find((q) => !q.worked);
+      if (pick) navigate({ screen: "image", id: pick.imageId });
+      else
+        pushToast(
+          "info",
+          list.length === 0
+            ? "No suggestions: every train image has labels. Train a model (T); its uncertainty picks what to label next."
+            : `All ${list.length} suggested images are done. Train again (T) for new suggestions.`,
+        );
+    } catch (e) {
+      toastError(e);
+    }
+  };
+
   const moveFocus = (to: number) => {
     const i = Math.max(0, Math.min(count - 1, to));
     setFocused(i);
@@ -92,16 +117,32 @@ export function BrowserScreen({
 
   // Back from an image (G, ← Images): its tile has the focus, so the arrows go on from there.
   const [returnTo, setReturnTo] = useState<number | null>(null);
+  const [returnId, setReturnId] = useState<number | null>(null);
   useEffect(() => {
     const id = takeLastImage();
     if (id === null) return;
-    // The grid opens in import order, where the image's place is what images.neighbors counts.
+    const plain = kept.sort === "id" && !kept.status && !kept.split && !kept.search.trim();
+    // In import order, unfiltered, the image's place is what images.neighbors counts; sorted or
+    // filtered, it is looked up among the tiles loaded.
+    if (!plain) return setReturnId(id);
     api
       .call("images.neighbors", { id })
       .then((n) => setReturnTo(n.index))
       .catch(() => {}); // an image removed meanwhile: nothing to come back to
   }, [api]);
   useEffect(() => {
+    if (returnId !== null && count > 0) {
+      for (let i = 0; i < count; i++) {
+        const it = item(i);
+        if (it === undefined) break; // not loaded (yet): the first page holds the usual case
+        if (it.id === returnId) {
+          setReturnId(null);
+          moveFocus(i);
+          return;
+        }
+      }
+      return;
+    }
     if (returnTo === null || count === 0) return;
     setReturnTo(null);
     moveFocus(returnTo);
@@ -114,6 +155,7 @@ export function BrowserScreen({
     if (e.target === document.body && moveKey(e.key)) return e.preventDefault();
     if (e.key === "t") onToggleTraining();
     else if (e.key === "i") onImport();
+    else if (e.key === "n") void labelNext();
     else if (e.key === "/") {
       e.preventDefault();
       document.querySelector<HTMLInputElement>("#image-search")?.focus();
@@ -158,12 +200,17 @@ export function BrowserScreen({
           />
           <label>
             Sort
-            <select value={sort} onChange={(e) => setSort(e.target.value as ImageSort)} data-testid="sort">
+            <select
+              value={sort}
+              onChange={(e) => setSort(e.target.value as ImageSort)}
+              data-testid="sort"
+              title={project?.summary.models === 0 ? "Most uncertain: after the first training" : undefined}
+            >
               <option value="id">Import order</option>
               <option value="name">Name</option>
               <option value="labeled">Most labeled</option>
               <option value="uncertainty" disabled={project?.summary.models === 0}>
-                {project?.summary.models === 0 ? "Most uncertain (after training)" : "Most uncertain"}
+                Most uncertain
               </option>
               <option value="suggested">Suggested first</option>
             </select>
@@ -212,6 +259,17 @@ export function BrowserScreen({
       <div className="grid-meta muted" data-testid="grid-count">
         {total === null ? "Loading…" : `${total.toLocaleString()} image${total === 1 ? "" : "s"}`}
         {project && ` · ${project.summary.labeledImages} with labels`}
+        {total !== null && total > 0 && (
+          <button
+            type="button"
+            className="primary small"
+            onClick={() => void labelNext()}
+            data-testid="grid-next-suggestion"
+            title="Open the first suggested image not labeled yet (N); before any model, varied images to label first"
+          >
+            Label next suggested <kbd>N</kbd>
+          </button>
+        )}
         <span className="push">
           <kbd>←↑→↓</kbd> move · <kbd>Enter</kbd> open · <kbd>/</kbd> search
         </span>
