@@ -37,10 +37,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     if (r) {
       setResult(r);
       await refreshProject();
+      const problems = r.skipped.length + (r.masks?.errors.length ?? 0);
       pushToast(
-        r.imported > 0 || (r.masks?.imported ?? 0) > 0 ? "success" : "info",
+        problems > 0 ? "error" : r.imported > 0 || (r.masks?.imported ?? 0) > 0 ? "success" : "info",
         `Imported ${r.imported} image${r.imported === 1 ? "" : "s"}` +
-          (r.masks ? ` and ${r.masks.imported} label mask${r.masks.imported === 1 ? "" : "s"}` : ""),
+          (r.masks ? ` and ${r.masks.imported} label mask${r.masks.imported === 1 ? "" : "s"}` : "") +
+          (problems > 0
+            ? `; ${problems} ${problems === 1 ? "problem" : "problems"}, listed in the dialog`
+            : ""),
       );
     }
   };

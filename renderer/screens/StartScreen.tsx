@@ -48,6 +48,15 @@ export function StartScreen() {
 
   const create = (e: React.FormEvent) => {
     e.preventDefault();
+    const seen = new Set<string>();
+    const twice = classes.find((c) => {
+      const key = c.name.trim().toLowerCase();
+      return key !== "" && (seen.has(key) || !seen.add(key));
+    });
+    if (twice) {
+      pushToast("error", `Two classes are named "${twice.name.trim()}": give each class its own name.`);
+      return;
+    }
     void run("create", async () =>
       opened(
         await attempt(
