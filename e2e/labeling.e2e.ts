@@ -246,6 +246,8 @@ describe("labeling in the browser", () => {
     await page.getByTestId("uncertainty-measure").selectOption("margin");
     await page.getByTestId("layer-uncertainty").and(page.locator(":not([disabled])")).waitFor();
     expect(await page.getByTestId("layer-uncertainty-hint").count()).toBe(0);
+    // Its colors are explained beside it.
+    await page.getByTestId("uncertainty-legend").getByText("unsure").waitFor();
     await screenshot(page, "06d-uncertainty-margin");
     await page.getByTestId("uncertainty-measure").selectOption("entropy");
     await page.getByTestId("image-title").click(); // focus off the select: keys go to the app again

@@ -281,6 +281,17 @@ export function LayerPanel({
               <option value="margin">1 - margin</option>
             </select>
           )}
+          {id === "uncertainty" && available[id] && (
+            <span
+              className="heat-legend"
+              data-testid="uncertainty-legend"
+              title="The heat map's colors: clear where the model is sure, red, then yellow where it is least sure"
+            >
+              <span>sure</span>
+              <span className="heat-bar" aria-hidden />
+              <span>unsure</span>
+            </span>
+          )}
           {!available[id] && (
             <span className="hint" data-testid={`layer-${id}-hint`}>
               {notShown ??
