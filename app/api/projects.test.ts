@@ -65,7 +65,17 @@ describe("switching projects", () => {
     await service.call("training.start", { epochs: 1, size: 16, widths: [8, 16], backend: "wasm" });
     await trained;
     expect(statuses.at(-1)).toMatchObject({ state: "done", fineTune: { modelId: 1 } });
-    expect(statuses.at(-1)?.rounds).toHaveLength(1);
+    expect(statuses.at(-1)?.rounds.map((r) => r.fineTuned)).toEqual([false]);
+    // A second round continued from the first model: the rounds table says so (newest first).
+    const again = new Promise<void>((resolve) =>
+      service.on((e) => {
+        if (e.type === "training.status" && e.status.state === "done" && e.status.rounds.length === 2)
+          resolve();
+      }),
+    );
+    await service.call("training.start", { epochs: 1, size: 16, fineTune: true, backend: "wasm" });
+    await again;
+    expect(statuses.at(-1)?.rounds.map((r) => r.fineTuned)).toEqual([true, false]);
 
     // Another project: told at once, with nothing of the first one's.
     statuses.length = 0;
@@ -79,8 +89,8 @@ describe("switching projects", () => {
     });
     // Back to the first: its rounds and model again.
     await service.call("project.open", { file: first.file });
-    expect(statuses.at(-1)).toMatchObject({ state: "idle", fineTune: { modelId: 1, modelClasses: 2 } });
-    expect(statuses.at(-1)?.rounds).toHaveLength(1);
+    expect(statuses.at(-1)).toMatchObject({ state: "idle", fineTune: { modelId: 2, modelClasses: 2 } });
+    expect(statuses.at(-1)?.rounds).toHaveLength(2);
 
     await expect(service.call("project.open", { file: images })).rejects.toThrow(
       `${images}: is a folder, not a project file (a .pxl file)`,

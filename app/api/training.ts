@@ -122,6 +122,7 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
             scope: round.labelsScope,
           }
         : null,
+      fineTuned: round ? round.fineTuned : null,
     };
   });
 }

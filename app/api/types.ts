@@ -159,6 +159,8 @@ export interface TrainingRound {
    * pixels of the train images, or of every split (scope "all") in rounds recorded before project format 7
    */
   labels: { drawn: number; accepted: number; labelingSeconds: number; scope: "train" | "all" } | null;
+  /** continued from the model before (fine-tune) rather than trained from scratch; null without a model */
+  fineTuned: boolean | null;
 }
 
 export interface TrainingStatus {

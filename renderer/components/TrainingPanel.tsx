@@ -289,7 +289,16 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                         timeStyle: "short",
                       })}
                     </td>
-                    <td title={r.steps !== null ? `${r.steps} steps` : undefined}>{r.status}</td>
+                    <td
+                      title={
+                        r.steps !== null
+                          ? `${r.steps} steps${r.fineTuned ? ", continued from the model before (fine-tune)" : r.fineTuned === false ? ", from scratch" : ""}`
+                          : undefined
+                      }
+                    >
+                      {r.status}
+                      {r.fineTuned ? " · fine-tune" : ""}
+                    </td>
                     <td
                       title={
                         r.labels
