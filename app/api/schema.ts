@@ -223,6 +223,8 @@ export const api = {
     z
       .object({
         source: z.enum(MASK_SOURCES).default("labels"),
+        /** leave out images without labels */
+        onlyLabeled: z.boolean().default(false),
         /** default: <project folder>/exports/dataset */
         outDir: z.string().min(1).optional(),
       })

@@ -504,7 +504,7 @@ export class PixelloopService {
       "export.dataset": async (req) => {
         const s = this.requireStore();
         const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", "dataset"));
-        const r = await exportDataset(s, outDir, { source: req.source });
+        const r = await exportDataset(s, outDir, { source: req.source, onlyLabeled: req.onlyLabeled });
         return { outDir, images: r.images, splits: r.splits, skipped: r.skipped };
       },
       "export.model": async (req) => {

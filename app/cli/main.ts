@@ -296,25 +296,29 @@ function buildProgram(): Command {
     .argument("<project>", "project file")
     .requiredOption("--out <dir>", "output folder")
     .addOption(sourceOption())
+    .option("--only-labeled", "leave out images without labels")
     .option("--json", "machine-readable output")
-    .action((project: string, o: { out: string; source: MaskSource; json?: boolean }) => {
-      return withStore(project, { readonly: true }, async (store) => {
-        const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-        const r = await exportDataset(store, o.out, {
-          source: o.source,
-          onProgress: (d, t) => bar.update(d, t),
+    .action(
+      (project: string, o: { out: string; source: MaskSource; onlyLabeled?: boolean; json?: boolean }) => {
+        return withStore(project, { readonly: true }, async (store) => {
+          const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
+          const r = await exportDataset(store, o.out, {
+            source: o.source,
+            onlyLabeled: o.onlyLabeled,
+            onProgress: (d, t) => bar.update(d, t),
+          });
+          bar.stop();
+          if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
+          else
+            out(
+              `wrote dataset to ${o.out}: ${r.images} images (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})`,
+            );
+          reportSkipped(r.skipped);
+          // The rest is written, but the dataset lacks these images.
+          if (r.skipped.length) process.exitCode = 1;
         });
-        bar.stop();
-        if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
-        else
-          out(
-            `wrote dataset to ${o.out}: ${r.images} images (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})`,
-          );
-        reportSkipped(r.skipped);
-        // The rest is written, but the dataset lacks these images.
-        if (r.skipped.length) process.exitCode = 1;
-      });
-    });
+      },
+    );
   exp
     .command("model")
     .description("write a trained model as a TensorFlow.js layers-model folder + metadata.json")

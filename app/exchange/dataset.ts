@@ -24,13 +24,20 @@ import { ProtectedFiles } from "./output-guard.ts";
 export async function exportDataset(
   store: ProjectStore,
   outDir: string,
-  opts: { source?: MaskSource; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    source?: MaskSource;
+    /** leave out images without labels (their masks would be all unlabeled) */
+    onlyLabeled?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<{ images: number; splits: Record<Split, number>; skipped: SkippedImage[] }> {
   const modelId = sourceModelId(store, opts.source ?? "labels");
   const imgDir = path.join(outDir, "JPEGImages");
   const maskDir = path.join(outDir, "SegmentationClass");
   const setDir = path.join(outDir, "ImageSets", "Segmentation");
-  const images = allImageIds(store).map((id) => store.requireImage(id));
+  const images = allImageIds(store)
+    .map((id) => store.requireImage(id))
+    .filter((img) => !opts.onlyLabeled || img.labeledPixels > 0);
   const stems = maskFileStems(images);
   const planned = images.map((img) => ({
     img,

@@ -188,6 +188,26 @@ describe("mask files and datasets", () => {
       ).toBe(true);
     }
     expect(fs.readFileSync(path.join(out, "labelmap.txt"), "utf8")).toContain("sky:111,168,220::");
+
+    // Only the images with labels, as a training set for another tool wants them.
+    const unlabeled = store.imagesByName(names[0])[0].id;
+    const before = store.mask(unlabeled);
+    const cleared = {
+      ...before,
+      classes: before.classes.slice().fill(255),
+      sources: before.sources.slice().fill(0),
+    };
+    store.commitDiff(unlabeled, before, cleared, {
+      tool: "eraser",
+      classIdx: null,
+      width: 0,
+      points: [],
+      author: "t",
+    });
+    const labeledOnly = path.join(t.dir, "dataset-labeled");
+    const l = await exportDataset(store, labeledOnly, { onlyLabeled: true });
+    expect(l.images).toBe(3);
+    expect(fs.readdirSync(path.join(labeledOnly, "SegmentationClass")).sort()).toEqual(names.slice(1).sort());
   });
 });
 

@@ -60,7 +60,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
       const m = await attempt(api.call("export.masks", { format, source, onlyLabeled, outDir: dir }));
       if (m) r = { what, r: m };
     } else if (what === "dataset") {
-      const d = await attempt(api.call("export.dataset", { source, outDir: dir }));
+      const d = await attempt(api.call("export.dataset", { source, onlyLabeled, outDir: dir }));
       if (d) r = { what, r: d };
     } else {
       const m = await attempt(api.call("export.model", { outDir: dir }));
@@ -143,7 +143,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             </select>
           </label>
         )}
-        {what === "masks" && format !== "coco" && (
+        {((what === "masks" && format !== "coco") || what === "dataset") && (
           <label className="check">
             <input type="checkbox" checked={onlyLabeled} onChange={(e) => setOnlyLabeled(e.target.checked)} />
             <span>Only images with labels</span>
