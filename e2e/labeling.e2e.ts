@@ -842,6 +842,10 @@ describe("at laptop window sizes, with the demo project", () => {
         await p.getByTestId("tile-1").click();
         await p.getByTestId("canvas").waitFor();
         await p.getByTestId("image-title").getByText("garden-01.png").waitFor();
+        // Opened fitted to the canvas area as it is at this window size: Fit changes nothing.
+        const opened = await p.getByTestId("zoom").innerText();
+        await p.getByRole("button", { name: "Fit" }).click();
+        expect(await p.getByTestId("zoom").innerText()).toBe(opened);
         await screenshot(p, `21-label-${size.width}`);
         expect(await overflow(p)).toEqual(FITS);
         for (const b of await p.locator(".topbar button").all()) await b.focus();

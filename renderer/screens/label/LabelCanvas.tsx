@@ -197,14 +197,21 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     return () => ro.disconnect();
   }, []);
 
-  // Fit when a new image (size) arrives or the area first gets its size.
-  const fitted = useRef("");
+  // Fit when a new image arrives, and again when the area gets its real size or is resized while
+  // the view is still as fitted (not zoomed since): the first fit runs before the area is measured.
+  const fitted = useRef({ image: "", area: "", scale: 0 });
   useEffect(() => {
-    const key = `${width}x${height}@${labels.canvas.width}`;
-    if (fitted.current === key) return;
-    fitted.current = key;
+    const image = `${width}x${height}@${labels.canvas.width}`;
+    const area = `${size.w}x${size.h}`;
+    const f = fitted.current;
+    if (f.image === image && f.area === area) return;
+    if (f.image === image && view.current.scale !== f.scale) {
+      fitted.current = { ...f, area }; // zoomed by hand: a resize keeps the person's view
+      return;
+    }
     fit();
-  }, [fit, width, height, labels]);
+    fitted.current = { image, area, scale: view.current.scale };
+  }, [fit, width, height, labels, size]);
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
