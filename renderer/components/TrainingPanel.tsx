@@ -296,7 +296,8 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                           : undefined
                       }
                     >
-                      {r.status}
+                      {/* stopped by the person, with the best checkpoint kept as its model */}
+                      {r.status === "cancelled" && r.modelId !== null ? "stopped" : r.status}
                       {r.fineTuned ? " · fine-tune" : ""}
                     </td>
                     <td

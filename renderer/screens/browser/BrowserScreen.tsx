@@ -259,7 +259,7 @@ export function BrowserScreen({
       <div className="grid-meta muted" data-testid="grid-count">
         {total === null ? "Loading…" : `${total.toLocaleString()} image${total === 1 ? "" : "s"}`}
         {project && ` · ${project.summary.labeledImages} with labels`}
-        {total !== null && total > 0 && (
+        {project !== null && project.summary.images > 0 && (
           <button
             type="button"
             className="primary small"
