@@ -268,6 +268,13 @@ describe("labeling in the browser", () => {
     // A queued image worked on: the round's count goes up.
     await page.getByTestId("queue-progress").getByText(`1 of ${queued} done`).waitFor();
 
+    // From the grid, "Label next suggested" opens the queue's first image not worked on yet.
+    const firstTodo = inStore((s) => suggestions(s, 500)).find((q) => !q.worked);
+    expect(firstTodo).toBeDefined();
+    await page.keyboard.press("g");
+    await page.getByTestId("grid-next-suggestion").click();
+    await page.getByTestId("image-title").getByText(firstTodo!.name).waitFor();
+
     // The suggestion queue, from its first image.
     const queue = inStore((s) => storedSuggestions(s)).map((q) => q.image);
     expect(queue.length).toBeGreaterThan(1);
