@@ -12,6 +12,7 @@ export const API_METHOD_NAMES = [
   "classes.update",
   "images.list",
   "images.get",
+  "images.check",
   "images.neighbors",
   "images.import",
   "images.setSplit",

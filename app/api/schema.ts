@@ -99,6 +99,8 @@ export const api = {
       .strict(),
   ),
   "images.get": method<ImageItem>()(z.object({ id: imageId }).strict()),
+  /** Whether the image's file still holds what was imported (a file replaced by another picture of the same size) */
+  "images.check": method<{ changed: boolean; reason: string | null }>()(z.object({ id: imageId }).strict()),
   /** the images before and after one, in id order (for previous/next) */
   "images.neighbors": method<{ prev: number | null; next: number | null; index: number; total: number }>()(
     z.object({ id: imageId }).strict(),

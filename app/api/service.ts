@@ -12,7 +12,12 @@ import { applyStrokeInPlace } from "../labels/edit.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
-import { importImages, importedImageIds, importedImageNames } from "../images/importer.ts";
+import {
+  importImages,
+  importedImageIds,
+  importedImageNames,
+  changedSinceImport,
+} from "../images/importer.ts";
 import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { exportDataset } from "../exchange/dataset.ts";
@@ -323,6 +328,12 @@ export class PixelloopService {
         const item = imageItem(this.requireStore(), req.id);
         if (!item) throw new ApiError(404, `no image with id ${req.id}`);
         return item;
+      },
+      "images.check": async (req) => {
+        const s = this.requireStore();
+        const img = s.requireImage(req.id);
+        const reason = await changedSinceImport(s.absolutePath(img.path), img.sha256);
+        return { changed: reason !== null, reason };
       },
       "images.neighbors": (req) => imageNeighbors(this.requireStore(), req.id),
       "images.import": async (req) => {

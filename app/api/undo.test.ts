@@ -1,7 +1,8 @@
 /**
  * Undo on the labeling screen (masks.undo): strokes and accepted predictions are undone one at a
  * time, but undo stops at labels imported from a mask file, so a stray Ctrl+Z cannot wipe a whole
- * imported ground truth; the answer says why nothing changed.
+ * imported ground truth; the answer says why nothing changed. And images.check: the labeling
+ * screen is told when the file was replaced by another picture of the same size.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -64,5 +65,17 @@ describe("undo on an image with imported labels", () => {
     // Redo still brings the stroke back.
     const redo = (await service.call("masks.redo", { imageId: img.id })) as MaskChange;
     expect([redo.changed, redo.labeledPixels]).toEqual([true, drawn.labeledPixels]);
+
+    // The file as imported: nothing to say. Replaced by another picture of the same size: the
+    // labeling screen is told its labels may not fit.
+    expect(await service.call("images.check", { id: img.id })).toEqual({ changed: false, reason: null });
+    const file = path.join(images, "a.png");
+    await sharp({ create: { width: 30, height: 20, channels: 3, background: "#993366" } })
+      .png()
+      .toFile(file);
+    expect(await service.call("images.check", { id: img.id })).toEqual({
+      changed: true,
+      reason: `${file} has changed since it was imported: its labels were drawn on the picture it held then and may not fit this one. Put the original file back, or remove the image from the project and import the file again.`,
+    });
   });
 });

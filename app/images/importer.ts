@@ -241,3 +241,19 @@ export function importedImageNames(summary: ImportSummary): Map<number, string[]
       names.set(d.existingId, [...(names.get(d.existingId) ?? []), path.basename(d.file)]);
   return names;
 }
+
+/**
+ * Why a project image's file no longer holds the content imported (same name, other pixels: its
+ * labels may not fit), or null when it does. A missing or unreadable file is left to whoever
+ * reads it (it says so on its own).
+ */
+export async function changedSinceImport(file: string, sha256: string): Promise<string | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch {
+    return null;
+  }
+  if (crypto.createHash("sha256").update(bytes).digest("hex") === sha256) return null;
+  return `${file} has changed since it was imported: its labels were drawn on the picture it held then and may not fit this one. Put the original file back, or remove the image from the project and import the file again.`;
+}

@@ -249,6 +249,13 @@ export function LabelScreen({
         if (!cancelled) setNeighbors(nb);
       })
       .catch(() => undefined);
+    // A file replaced by another picture of the same size opens, but its labels may not fit it.
+    api
+      .call("images.check", { id: imageId })
+      .then((c) => {
+        if (!cancelled && c.reason) pushToast("error", c.reason);
+      })
+      .catch(() => undefined);
     (async () => {
       const [item, mask, pred, image] = await Promise.all([
         itemCall,
