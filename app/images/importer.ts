@@ -182,15 +182,23 @@ export async function importImages(
   return summary;
 }
 
+/** The content hash a project keeps of each image file (how duplicates and changes are told). */
+function sha256Of(bytes: Buffer): string {
+  return crypto.createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The hash of a file's content now, or null when it cannot be read (missing, moved, no access). */
+async function fileSha256(file: string): Promise<string | null> {
+  try {
+    return sha256Of(await fs.promises.readFile(file));
+  } catch {
+    return null;
+  }
+}
+
 /** Whether a project image's file is gone: missing, or no longer holding the content imported. */
 async function fileGone(file: string, sha256: string): Promise<boolean> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch {
-    return true;
-  }
-  return crypto.createHash("sha256").update(bytes).digest("hex") !== sha256;
+  return (await fileSha256(file)) !== sha256;
 }
 
 type Prepared =
@@ -212,7 +220,7 @@ async function prepare(file: string): Promise<Prepared> {
   try {
     const info = await probe(bytes);
     const thumbnail = await makeThumbnail(bytes, info.bitDepth);
-    const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+    const sha256 = sha256Of(bytes);
     return { file, sha256, info, thumbnail };
   } catch (e) {
     return { file, reason: e instanceof Error ? e.message : String(e) };
@@ -248,12 +256,7 @@ export function importedImageNames(summary: ImportSummary): Map<number, string[]
  * reads it (it says so on its own).
  */
 export async function changedSinceImport(file: string, sha256: string): Promise<string | null> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch {
-    return null;
-  }
-  if (crypto.createHash("sha256").update(bytes).digest("hex") === sha256) return null;
+  const now = await fileSha256(file);
+  if (now === null || now === sha256) return null;
   return `${file} has changed since it was imported: its labels were drawn on the picture it held then and may not fit this one. Put the original file back, or remove the image from the project and import the file again.`;
 }
