@@ -791,14 +791,19 @@ describe("labeling in the browser", () => {
   });
 });
 
-/** The demo project in a window of the given size (its own page; the project is opened on the server). */
-async function demoPage(b: Browser, size = { width: 1024, height: 640 }) {
-  const r = await fetch(`${server.url}api/project.openDemo`, {
+/** Calls the server's API as another front door would (not through the page); it must answer ok. */
+async function callServer(method: string, body: unknown = {}): Promise<void> {
+  const r = await fetch(`${server.url}api/${method}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: "{}",
+    body: JSON.stringify(body),
   });
   expect(((await r.json()) as { ok: boolean }).ok).toBe(true);
+}
+
+/** The demo project in a window of the given size (its own page; the project is opened on the server). */
+async function demoPage(b: Browser, size = { width: 1024, height: 640 }) {
+  await callServer("project.openDemo");
   const p = await newPage(b, size);
   await p.page.goto(`${server.url}#/browse`);
   await p.page.getByTestId("grid-count").getByText("24 images").waitFor();
@@ -872,19 +877,14 @@ describe("at laptop window sizes, with the demo project", () => {
   it("the logo leads to the start screen, whose recent list has the projects opened since the page loaded", async () => {
     const { page: p, context } = await demoPage(browser, { width: 1280, height: 800 });
     try {
-      const r = await fetch(`${server.url}api/project.create`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          name: "Switched to",
-          dir: path.join(server.dir, "switched"),
-          classes: [
-            { name: "a", color: "#112233" },
-            { name: "b", color: "#445566" },
-          ],
-        }),
+      await callServer("project.create", {
+        name: "Switched to",
+        dir: path.join(server.dir, "switched"),
+        classes: [
+          { name: "a", color: "#112233" },
+          { name: "b", color: "#445566" },
+        ],
       });
-      expect(((await r.json()) as { ok: boolean }).ok).toBe(true);
       await p.getByTestId("project-name").getByText("Switched to").waitFor();
       await p.getByTestId("to-start").click();
       await p.getByText("Continue with Switched to →").waitFor();

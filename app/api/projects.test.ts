@@ -4,38 +4,26 @@
  * told at once; a folder given as a project file is named as such.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { PixelloopService } from "./service.ts";
-import type { ApiEvent, ImageList, ProjectInfo, TrainingStatus } from "./types.ts";
+import type { ApiEvent, ImageList, TrainingStatus } from "./types.ts";
+import {
+  brush,
+  createDiscProject,
+  newService,
+  serviceDir,
+  writeDiscImages,
+} from "../testing/service-fixture.ts";
 
 describe("switching projects", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-switch-"));
+  const dir = serviceDir("pixelloop-switch-");
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("the training status follows the open project", async () => {
     const images = path.join(dir, "images");
-    fs.mkdirSync(images);
-    for (const [i, name] of ["a.png", "b.png"].entries()) {
-      const px = Buffer.alloc(32 * 24);
-      for (let y = 0; y < 24; y++)
-        for (let x = 0; x < 32; x++) px[y * 32 + x] = (x - 14 - i) ** 2 + (y - 12) ** 2 < 50 ? 200 : 40;
-      await sharp(px, { raw: { width: 32, height: 24, channels: 1 } })
-        .png()
-        .toFile(path.join(images, name));
-    }
-    const service = new PixelloopService({
-      projectsDir: dir,
-      recentFile: path.join(dir, "recent.json"),
-      demoDir: path.join(dir, "demo"),
-    });
-    const classes = [
-      { name: "ground", color: "#202020" },
-      { name: "disc", color: "#e0e0e0" },
-    ];
-    const first = (await service.call("project.create", { name: "first", dir, classes })) as ProjectInfo;
+    await writeDiscImages(images, ["a.png", "b.png"], 32, 24, 50);
+    const service = newService(dir);
+    const first = await createDiscProject(service, dir, "first");
     await service.call("images.import", { paths: [images] });
     const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
     for (const img of list.items)
@@ -43,16 +31,10 @@ describe("switching projects", () => {
         [0, 1],
         [1, 12],
       ])
-        await service.call("strokes.commit", {
-          imageId: img.id,
-          tool: "brush",
-          classIdx,
-          width: 3,
-          points: [
-            [10, y],
-            [20, y],
-          ],
-        });
+        await brush(service, img.id, classIdx, [
+          [10, y],
+          [20, y],
+        ]);
     const statuses: TrainingStatus[] = [];
     service.on((e: ApiEvent) => {
       if (e.type === "training.status") statuses.push(e.status);
@@ -79,7 +61,7 @@ describe("switching projects", () => {
 
     // Another project: told at once, with nothing of the first one's.
     statuses.length = 0;
-    await service.call("project.create", { name: "second", dir, classes });
+    await createDiscProject(service, dir, "second");
     expect(statuses).toHaveLength(1);
     expect(statuses[0]).toMatchObject({
       state: "idle",

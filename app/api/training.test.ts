@@ -4,71 +4,40 @@
  * and the next suggestion queue is picked in a worker, whose regions can be accepted as labels.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { PixelloopService } from "./service.ts";
 import type { DatasetExportResult, ImageList, MaskChange, Suggestion, TrainingStatus } from "./types.ts";
 import { readIndexPng } from "../exchange/index-png.ts";
 import { Source } from "../labels/mask.ts";
-
-const writeGray = (file: string, width: number, height: number, value: (x: number, y: number) => number) => {
-  const px = Buffer.alloc(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px[y * width + x] = value(x, y);
-  return sharp(px, { raw: { width, height, channels: 1 } })
-    .png()
-    .toFile(file);
-};
+import {
+  brush,
+  createDiscProject,
+  newService,
+  serviceDir,
+  writeDiscImages,
+  writeGray,
+} from "../testing/service-fixture.ts";
 
 describe("training from the app", () => {
   it("leaves out an image whose file changed size, names it once, and still trains and predicts", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-train-api-"));
+    const dir = serviceDir("pixelloop-train-api-");
     const images = path.join(dir, "images");
-    fs.mkdirSync(images);
     // A bright disc on a dark ground, a little further right in each image.
-    for (const [i, name] of ["a.png", "b.png", "c.png"].entries())
-      await writeGray(path.join(images, name), 40, 32, (x, y) =>
-        (x - 18 - i) ** 2 + (y - 16) ** 2 < 100 ? 200 : 40,
-      );
-
-    const service = new PixelloopService({
-      projectsDir: dir,
-      recentFile: path.join(dir, "recent.json"),
-      demoDir: path.join(dir, "demo"),
-    });
-    await service.call("project.create", {
-      name: "gray",
-      dir,
-      classes: [
-        { name: "ground", color: "#202020" },
-        { name: "disc", color: "#e0e0e0" },
-      ],
-    });
+    await writeDiscImages(images, ["a.png", "b.png", "c.png"], 40, 32, 100);
+    const service = newService(dir);
+    await createDiscProject(service, dir, "gray");
     await service.call("images.import", { paths: [images] });
     const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
     expect(list.total).toBe(3);
     for (const img of list.items) {
-      await service.call("strokes.commit", {
-        imageId: img.id,
-        tool: "brush",
-        classIdx: 0,
-        width: 3,
-        points: [
-          [2, 2],
-          [37, 2],
-        ],
-      });
-      await service.call("strokes.commit", {
-        imageId: img.id,
-        tool: "brush",
-        classIdx: 1,
-        width: 3,
-        points: [
-          [14, 16],
-          [26, 16],
-        ],
-      });
+      await brush(service, img.id, 0, [
+        [2, 2],
+        [37, 2],
+      ]);
+      await brush(service, img.id, 1, [
+        [14, 16],
+        [26, 16],
+      ]);
     }
     // c.png is replaced on disk by an image of another size.
     await writeGray(path.join(images, "c.png"), 20, 20, () => 128);
@@ -176,15 +145,9 @@ describe("training from the app", () => {
     let writtenWhenSaved = -1;
     await Promise.all([
       service.call("export.masks", { format: "index", onlyLabeled: false }),
-      service
-        .call("strokes.commit", {
-          imageId: list.items[0].id,
-          tool: "brush",
-          classIdx: 0,
-          width: 3,
-          points: [[5, 5]],
-        })
-        .then(() => (writtenWhenSaved = fs.readdirSync(exportDir).length)),
+      brush(service, list.items[0].id, 0, [[5, 5]]).then(
+        () => (writtenWhenSaved = fs.readdirSync(exportDir).length),
+      ),
     ]);
     expect(writtenWhenSaved).toBe(1);
     expect(fs.readdirSync(exportDir)).toHaveLength(3);
@@ -229,26 +192,11 @@ describe("training from the app", () => {
   });
 
   it("Stop during training keeps the model and predicts every image with it", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-stop-api-"));
+    const dir = serviceDir("pixelloop-stop-api-");
     const images = path.join(dir, "images");
-    fs.mkdirSync(images);
-    for (const [i, name] of ["a.png", "b.png"].entries())
-      await writeGray(path.join(images, name), 40, 32, (x, y) =>
-        (x - 18 - i) ** 2 + (y - 16) ** 2 < 100 ? 200 : 40,
-      );
-    const service = new PixelloopService({
-      projectsDir: dir,
-      recentFile: path.join(dir, "recent.json"),
-      demoDir: path.join(dir, "demo"),
-    });
-    await service.call("project.create", {
-      name: "stop",
-      dir,
-      classes: [
-        { name: "ground", color: "#202020" },
-        { name: "disc", color: "#e0e0e0" },
-      ],
-    });
+    await writeDiscImages(images, ["a.png", "b.png"], 40, 32, 100);
+    const service = newService(dir);
+    await createDiscProject(service, dir, "stop");
     await service.call("images.import", { paths: [images] });
     const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
     for (const img of list.items)
@@ -256,16 +204,10 @@ describe("training from the app", () => {
         [0, 2],
         [1, 16],
       ])
-        await service.call("strokes.commit", {
-          imageId: img.id,
-          tool: "brush",
-          classIdx,
-          width: 3,
-          points: [
-            [14, y],
-            [26, y],
-          ],
-        });
+        await brush(service, img.id, classIdx, [
+          [14, y],
+          [26, y],
+        ]);
     let stopped = false;
     const finished = new Promise<TrainingStatus>((resolve) => {
       service.on((e) => {

@@ -5,16 +5,15 @@
  * screen is told when the file was replaced by another picture of the same size.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { PixelloopService } from "./service.ts";
 import type { ImageList, MaskChange } from "./types.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
+import { createDiscProject, newService, serviceDir } from "../testing/service-fixture.ts";
 
 describe("undo on an image with imported labels", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-undo-"));
+  const dir = serviceDir("pixelloop-undo-");
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("undoes the strokes drawn after the import, then stops at the import and says so", async () => {
@@ -26,19 +25,8 @@ describe("undo on an image with imported labels", () => {
       .png()
       .toFile(path.join(images, "a.png"));
     fs.writeFileSync(path.join(masks, "a.png"), encodeIndexPng(new Uint8Array(30 * 20), 30, 20));
-    const service = new PixelloopService({
-      projectsDir: dir,
-      recentFile: path.join(dir, "recent.json"),
-      demoDir: path.join(dir, "demo"),
-    });
-    await service.call("project.create", {
-      name: "undo",
-      dir,
-      classes: [
-        { name: "ground", color: "#202020" },
-        { name: "thing", color: "#e0e0e0" },
-      ],
-    });
+    const service = newService(dir);
+    await createDiscProject(service, dir, "undo");
     await service.call("images.import", { paths: [images], labels: masks });
     const [img] = ((await service.call("images.list", { limit: 10, sort: "name" })) as ImageList).items;
     expect(img.labeledPixels).toBe(600);

@@ -32,6 +32,17 @@ function hugePngHeader(width: number, height: number): Buffer {
   ]);
 }
 
+/** A new project "p.pxl" in `dir` with the classes bg and fg. */
+function twoClassProject(dir: string): ProjectStore {
+  return ProjectStore.create(path.join(dir, "p.pxl"), {
+    name: "p",
+    classes: [
+      { idx: 0, name: "bg", color: "#000000" },
+      { idx: 1, name: "fg", color: "#ffffff" },
+    ],
+  });
+}
+
 describe("image import", () => {
   const t = tmpDir();
   const src = path.join(t.dir, "src");
@@ -176,13 +187,7 @@ describe("importing a dataset again: its own masks, moved files, changed files",
     const m = new Uint8Array(40 * 30).fill(255).fill(1, 0, 40);
     fs.writeFileSync(path.join(masks, "a.png"), encodeIndexPng(m, 40, 30));
     fs.writeFileSync(path.join(masks, "b.png"), encodeIndexPng(m, 40, 30));
-    store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
-      name: "p",
-      classes: [
-        { idx: 0, name: "bg", color: "#000000" },
-        { idx: 1, name: "fg", color: "#ffffff" },
-      ],
-    });
+    store = twoClassProject(t.dir);
   });
   afterAll(() => {
     store.close();
@@ -257,13 +262,7 @@ describe("masks found by the names datasets give them", () => {
     // Two files that could both be plain's: no guess.
     fs.writeFileSync(path.join(masks, "plain_gt.png"), labeled(4));
     fs.writeFileSync(path.join(masks, "PLAIN_gt.png"), labeled(5));
-    const store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
-      name: "p",
-      classes: [
-        { idx: 0, name: "bg", color: "#000000" },
-        { idx: 1, name: "fg", color: "#ffffff" },
-      ],
-    });
+    const store = twoClassProject(t.dir);
     const r = await importImages(store, [images]);
     const m = importIndexMasks(store, masks, { imageIds: r.imported.map((i) => i.id) });
     expect(m.imported.map((x) => [x.image, path.basename(x.mask), x.labeledPixels])).toEqual([
@@ -307,13 +306,7 @@ describe("images and their masks side by side in one folder", () => {
     const mask = encodeIndexPng(new Uint8Array(60).fill(255).fill(1, 0, 10), 10, 6);
     fs.writeFileSync(path.join(side, "a_mask.png"), mask);
     fs.writeFileSync(path.join(side, "b_GT.png"), mask);
-    const store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
-      name: "p",
-      classes: [
-        { idx: 0, name: "bg", color: "#000000" },
-        { idx: 1, name: "fg", color: "#ffffff" },
-      ],
-    });
+    const store = twoClassProject(t.dir);
     const r = await importImages(store, [side], { exclude: [side] });
     expect(r.imported.map((i) => path.basename(i.file))).toEqual(["a.png", "b.jpg"]);
     expect(r.excluded).toBe(2);

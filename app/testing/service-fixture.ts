@@ -1,0 +1,79 @@
+/**
+ * For API tests: the service as the app runs it, on a project of small gray images (a bright disc
+ * on a dark ground) with hand-drawn strokes, made through the same calls the UI makes.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { PixelloopService } from "../api/service.ts";
+import type { ProjectInfo } from "../api/types.ts";
+
+/** The two classes of the disc images. */
+export const DISC_CLASSES = [
+  { name: "ground", color: "#202020" },
+  { name: "disc", color: "#e0e0e0" },
+];
+
+/** A fresh temporary folder for one test's projects. */
+export function serviceDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A service whose projects, recent list and demo live in `dir`. */
+export function newService(dir: string): PixelloopService {
+  return new PixelloopService({
+    projectsDir: dir,
+    recentFile: path.join(dir, "recent.json"),
+    demoDir: path.join(dir, "demo"),
+  });
+}
+
+/** Creates (and opens) a project of the disc classes in `dir`. */
+export async function createDiscProject(service: PixelloopService, dir: string, name: string) {
+  return (await service.call("project.create", { name, dir, classes: DISC_CLASSES })) as ProjectInfo;
+}
+
+/** A one-channel 8-bit PNG whose pixels `value` gives. */
+export function writeGray(
+  file: string,
+  width: number,
+  height: number,
+  value: (x: number, y: number) => number,
+) {
+  const px = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px[y * width + x] = value(x, y);
+  return sharp(px, { raw: { width, height, channels: 1 } })
+    .png()
+    .toFile(file);
+}
+
+/**
+ * Gray images of a bright disc (squared radius `r2`) on a dark ground, centered 2 px left of the
+ * middle and one pixel further right in each image, one per name, in `folder` (made).
+ */
+export async function writeDiscImages(
+  folder: string,
+  names: string[],
+  width: number,
+  height: number,
+  r2: number,
+): Promise<void> {
+  fs.mkdirSync(folder, { recursive: true });
+  const cx = width / 2 - 2;
+  const cy = height / 2;
+  for (const [i, name] of names.entries())
+    await writeGray(path.join(folder, name), width, height, (x, y) =>
+      (x - cx - i) ** 2 + (y - cy) ** 2 < r2 ? 200 : 40,
+    );
+}
+
+/** One brush stroke (3 px wide) of a class through `points`, saved as the canvas saves it. */
+export function brush(
+  service: PixelloopService,
+  imageId: number,
+  classIdx: number,
+  points: [number, number][],
+) {
+  return service.call("strokes.commit", { imageId, tool: "brush", classIdx, width: 3, points });
+}
