@@ -1,5 +1,7 @@
 /**
  * npm run bench:loop [-- --steps N --start-steps N | --minutes N] [--rounds N] [--budget PX] [--seed N]
+ *                     [--start N] [--start-queue]   (the first N train images' scribbles, or with
+ *                                                    --start-queue the N the app's start queue picks)
  *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--data DIR] [--json]
  *                     [--replicas N|auto]   (default 1, as in every batch of docs/loop.md: the same seed
  *                                            trains the same model only with the same replicas)
@@ -28,6 +30,7 @@ import { maskName, predictProject } from "../app/ml/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
+import { pickStartQueue } from "../app/loop/start-queue.ts";
 import { cloneMask } from "../app/labels/mask.ts";
 import { scribbleRegion } from "./sim-annotator.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
@@ -46,6 +49,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "4" },
     budget: { type: "string", default: "10000" },
     start: { type: "string", default: "8" },
+    "start-queue": { type: "boolean", default: false },
     suggestions: { type: "string", default: "4" },
     json: { type: "boolean", default: false },
     "from-scratch": { type: "boolean", default: false },
@@ -68,6 +72,8 @@ const START_STEPS = Number(args["start-steps"]);
 const ROUNDS = Number(args.rounds);
 const BUDGET = Number(args.budget);
 const START_IMAGES = Number(args.start);
+/** Start from the images the app's start queue picks (pickStartQueue) instead of the first ones. */
+const START_QUEUE = args["start-queue"];
 const N_SUGGEST = Number(args.suggestions);
 /** Training seed, and the random strategy's seed is (SEED - 1) * 1000 + round (repeat runs: --seed 2, 3...). */
 const SEED = Number(args.seed);
@@ -302,9 +308,13 @@ try {
     classes: CLASSES,
   });
   const train = await importImages(store, [path.join(DATA, "train/images")], { split: "train" });
-  importIndexMasks(store, path.join(DATA, "train/scribbles"), {
-    imageIds: train.imported.slice(0, START_IMAGES).map((i) => i.id),
-  });
+  // The start images: the first ones in folder order (default: frames of one sequence), or with
+  // --start-queue the ones the app's start queue asks a new project to label first (varied images).
+  const startIds = START_QUEUE
+    ? (await pickStartQueue(store, START_IMAGES)).map((s) => s.imageId)
+    : train.imported.slice(0, START_IMAGES).map((i) => i.id);
+  log(`  start images: ${startIds.map((id) => store.requireImage(id).name).join(", ")}`);
+  importIndexMasks(store, path.join(DATA, "train/scribbles"), { imageIds: startIds });
   const val = await importImages(store, [path.join(DATA, "val/images")], { split: "val" });
   importIndexMasks(store, path.join(DATA, "val/gt"), { imageIds: val.imported.map((i) => i.id) });
   store.close();
@@ -392,6 +402,7 @@ try {
     fineTuneLearningRate: args["fine-tune-lr"],
     rounds: ROUNDS,
     startImages: START_IMAGES,
+    startQueue: START_QUEUE,
     budgetPerRound: BUDGET,
     annotator: ANNOTATOR,
     suggestedImagesPerRound: N_SUGGEST,
