@@ -6,6 +6,7 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import {
+  keptParentMessage,
   fineTuneBase,
   modelClassCount,
   trainProject,
@@ -244,7 +245,8 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         outcome.status === "done" && outcome.stepsDone < FEW_STEPS
           ? ` Only ${outcome.stepsDone} steps: too few to learn much; train for minutes (5 is the default) for a useful model.`
           : "";
-      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${short}${leftOut(outcome.skipped, "left out of training")}`;
+      const kept = outcome.keptParent ? ` ${keptParentMessage(outcome.modelId, outcome.keptParent)}` : "";
+      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${kept}${short}${leftOut(outcome.skipped, "left out of training")}`;
       // Stopped during training: the best checkpoint is the model, and the images are predicted
       // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
       if (!req.predict) {

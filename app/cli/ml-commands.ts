@@ -5,7 +5,12 @@ import { Option, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
 import { readIndexPng } from "../exchange/index-png.ts";
 import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
-import { trainProject, unlabeledClassesWarning, type ProjectTrainOptions } from "../ml/project-training.ts";
+import {
+  keptParentMessage,
+  trainProject,
+  unlabeledClassesWarning,
+  type ProjectTrainOptions,
+} from "../ml/project-training.ts";
 import {
   imageFilesIn,
   loadModel,
@@ -186,6 +191,7 @@ export function registerMlCommands(program: Command): void {
               backend: r.backend?.name,
               replicas: r.backend?.replicas ?? 1,
               validation: r.validation ?? null,
+              keptParent: r.keptParent ?? null,
               losses: r.lastLosses,
               skipped: r.skipped,
             }),
@@ -198,6 +204,7 @@ export function registerMlCommands(program: Command): void {
           );
           if (r.validation)
             out(`held-out mIoU ${r.validation.score.toFixed(3)} (best check, step ${r.validation.step})`);
+          if (r.keptParent) out(keptParentMessage(r.modelId, r.keptParent));
           out(
             `final losses: ${Object.entries(r.lastLosses)
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)

@@ -77,4 +77,47 @@ describe("working resolution", () => {
     expect(p.classMap.length).toBe(W * H);
     model.net.dispose();
   });
+
+  it("fine-tuning that only makes the model worse on val keeps the model it continued from, and says so", async () => {
+    const W = 64;
+    const H = 48;
+    for (const sub of ["train", "val", "train-labels", "val-labels"]) fs.mkdirSync(path.join(t.dir, sub));
+    for (let seed = 0; seed < 4; seed++) {
+      const s = syntheticSample(W, H, seed, true);
+      const split = seed < 3 ? "train" : "val";
+      fs.writeFileSync(path.join(t.dir, split, `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
+      const mask = split === "val" ? s.gt : (s.labels as Uint8Array);
+      fs.writeFileSync(path.join(t.dir, `${split}-labels`, `s${seed}.png`), encodeIndexPng(mask, W, H));
+    }
+    const file = path.join(t.dir, "p.pxl");
+    const store = ProjectStore.create(file, {
+      name: "kept",
+      classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
+    });
+    await importImages(store, [path.join(t.dir, "train")], { split: "train" });
+    await importImages(store, [path.join(t.dir, "val")], { split: "val" });
+    importIndexMasks(store, path.join(t.dir, "train-labels"));
+    importIndexMasks(store, path.join(t.dir, "val-labels"));
+    store.close();
+
+    const common = { batchSize: 2, backend: "wasm" as const, network: { widths: [4, 8] }, seed: 3 };
+    const first = await trainProject(file, { ...common, steps: 30 }).outcome;
+    expect(first.validation).toBeDefined();
+    // A learning rate far too high wrecks the weights at the first step.
+    const checks: number[] = [];
+    const second = await trainProject(
+      file,
+      { ...common, steps: 4, learningRate: 1e4, fineTuneFrom: "latest" },
+      { onValidation: (v) => checks.push(v.step) },
+    ).outcome;
+    expect(checks[0]).toBe(0); // the parent is checked before the first step
+    expect(second.keptParent).toEqual({ modelId: first.modelId, score: first.validation?.score });
+    expect(second.validation?.score).toBe(first.validation?.score);
+    const s = ProjectStore.open(file, { readonly: true });
+    const weights = (id: number | null) =>
+      (s.db.prepare("SELECT weights FROM models WHERE id = ?").get(id) as { weights: Buffer }).weights;
+    expect(second.modelId).not.toBe(first.modelId);
+    expect(Buffer.compare(weights(second.modelId), weights(first.modelId))).toBe(0);
+    s.close();
+  });
 });

@@ -122,10 +122,20 @@ export interface ProjectTrainOutcome {
   /** Held-out metrics of the stored weights (best check), when the project has labeled val images. */
   validation: { step: number; score: number; metrics: Record<string, unknown> } | undefined;
   lastLosses: Record<string, number>;
+  /**
+   * Fine-tuning whose checks never beat the model it continued from: the stored model keeps that
+   * model's weights (the parent's id and val mIoU). The round and the label snapshot are new.
+   */
+  keptParent?: { modelId: number; score: number };
   /** runs killed earlier whose last checkpoint was stored as a model before this one started */
   recovered?: RecoveredRun[];
   /** Images left out (unreadable file, size changed since import); the model learned from the rest. */
   skipped: SkippedImage[];
+}
+
+/** What a user reads when fine-tuning kept the parent's weights (CLI and app say the same). */
+export function keptParentMessage(modelId: number, kept: { modelId: number; score: number }): string {
+  return `No check of this run beat model ${kept.modelId}, the model it continued from (val mIoU ${kept.score.toFixed(3)}): model ${modelId} keeps its weights. Train longer or add labels where it is wrong.`;
 }
 
 export interface ProjectTrainHandle {
@@ -465,7 +475,12 @@ export function trainProject(
             checkpointEvery: options.checkpointEvery ?? 20,
           },
           validation: data.validation.length
-            ? { samples: data.validation, every: validateEvery ?? stepsPerEpoch }
+            ? // Fine-tuning: the parent is checked first, so a run that only makes it worse keeps it.
+              {
+                samples: data.validation,
+                every: validateEvery ?? stepsPerEpoch,
+                atStart: initialWeights !== undefined,
+              }
             : undefined,
           replicas:
             options.replicas === undefined || options.replicas === "auto" ? autoReplicas() : options.replicas,
@@ -557,6 +572,9 @@ export function trainProject(
         backend: done.backend,
         validation: best ? { step: best.step, score: best.score, metrics: best.metrics } : undefined,
         lastLosses: done.result.lastLosses,
+        ...(best && best.step === 0 && parentId !== null && modelId !== null
+          ? { keptParent: { modelId: parentId, score: best.score } }
+          : {}),
         recovered,
         skipped: data.skipped,
       };

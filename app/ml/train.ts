@@ -94,8 +94,12 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Wall-clock budget: stop after this many seconds (LR schedule and ramps follow elapsed time). */
   maxSeconds?: number;
-  /** Held-out check, run every `every` steps and at the end; the best-scoring weights are kept. */
-  validation?: { every: number; run: (net: SegmentationNetwork) => ValidationResult };
+  /**
+   * Held-out check, run every `every` steps and at the end; the best-scoring weights are kept.
+   * `atStart`: also check the weights training starts from (step 0; fine-tuning), so a run
+   * that only makes them worse keeps them.
+   */
+  validation?: { every: number; atStart?: boolean; run: (net: SegmentationNetwork) => ValidationResult };
   onValidation?: (v: ValidationEvent) => void;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
@@ -266,6 +270,7 @@ export async function train(
   let lastLosses: Record<string, number> = {};
   let sinceReport = { images: 0, ms: 0 };
   try {
+    if (options.validation?.atStart) validate();
     while (stepsDone < totalSteps && !options.signal?.aborted && !(maxSeconds && elapsed() >= maxSeconds)) {
       const stepStart = performance.now();
       const step = stepsDone;

@@ -88,6 +88,7 @@ async function trainJob(job: TrainingJob, helpers: GradientHelpers | undefined):
     validation: job.validation?.samples.length
       ? {
           every: job.validation.every,
+          atStart: job.validation.atStart,
           run: (n) => {
             const m = evaluateNetwork(n, job.validation?.samples ?? []);
             return { score: m.miou, metrics: { ...m } };

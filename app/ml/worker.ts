@@ -45,7 +45,7 @@ export interface TrainingJob {
   samples: TrainingSample[];
   options: WorkerTrainOptions;
   /** Held-out images: mIoU every `every` steps and at the end; the best weights are kept. */
-  validation?: { samples: EvaluationSample[]; every: number };
+  validation?: { samples: EvaluationSample[]; every: number; atStart?: boolean };
   /**
    * Data-parallel replicas on the wasm backend (data-parallel.ts): this many threads (the worker
    * and replicas - 1 helpers) share each batch; capped by the batch size. Default 1. Other
