@@ -265,6 +265,24 @@ describe("labeling in the browser", () => {
     );
     expect(rows[rows.length - 1]).toMatchObject({ tool: "accept", modelId: 1 });
     expect(inStore((s) => s.summary().acceptedPixels)).toBeGreaterThan(0);
+    // One click can take most of the image: a toast says how much, of which class, and how to undo.
+    const took = inStore((s) => {
+      const m = s.mask(1);
+      const at = m.sources.indexOf(Source.accepted);
+      return {
+        px: m.sources.filter((v) => v === Source.accepted).length,
+        name: s.classes()[m.classes[at]].name,
+        share: (100 * m.sources.filter((v) => v === Source.accepted).length) / (m.width * m.height),
+      };
+    });
+    await page
+      .getByTestId("toast-success")
+      .getByText(
+        `Accepted ${took.px.toLocaleString("en-US")} px of ${took.name} (${took.share < 1 ? "<1" : Math.round(took.share)}% of the image) · Ctrl+Z undoes`,
+        { exact: true },
+      )
+      .waitFor();
+    await screenshot(page, "06f-accept-tool-toast");
     // A queued image worked on: the round's count goes up.
     await page.getByTestId("queue-progress").getByText(`1 of ${queued} done`).waitFor();
 
@@ -274,6 +292,10 @@ describe("labeling in the browser", () => {
     await page.keyboard.press("g");
     await page.getByTestId("grid-next-suggestion").click();
     await page.getByTestId("image-title").getByText(firstTodo!.name).waitFor();
+    // ...with the uncertainty layer on, as N on the labeling screen opens the next one.
+    await page.getByTestId("layer-uncertainty").and(page.locator(":not([disabled])")).waitFor();
+    expect(await page.getByTestId("layer-uncertainty").isChecked()).toBe(true);
+    await screenshot(page, "06e-next-from-grid");
 
     // The suggestion queue, from its first image.
     const queue = inStore((s) => storedSuggestions(s)).map((q) => q.image);
@@ -442,6 +464,54 @@ describe("labeling in the browser", () => {
       .waitFor();
   });
 
+  it("closes the training panel on leaving the project; continuing from a model is chosen per project", async () => {
+    if (inStore((s) => s.latestModelId()) === undefined) return; // no training in this build
+    // A second project with a model of its own: a copy of this one, under another name.
+    const copy = path.join(server.dir, "copy", "copy.pxl");
+    fs.mkdirSync(path.dirname(copy), { recursive: true });
+    inStore((s) => s.db.prepare("VACUUM INTO ?").run(copy));
+    const second = ProjectStore.open(copy);
+    second.setMeta("name", "Second");
+    second.close();
+
+    await page.keyboard.press("t");
+    const panel = page.getByTestId("training-panel");
+    await panel.waitFor();
+    await page.getByTestId("training-finetune").check();
+    await page.getByTestId("training-state").click(); // focus off the checkbox
+    // The logo leads to the start screen: the panel closes rather than cover the recent projects.
+    await page.getByTestId("to-start").click();
+    await page.getByTestId("open-path").waitFor();
+    await panel.waitFor({ state: "detached" });
+    await screenshot(page, "07a-start-after-panel");
+
+    // Another project with a model: its panel starts with "continue from model 1" unticked.
+    await page.getByTestId("open-path").fill(copy);
+    await page.getByTestId("open-path").press("Enter");
+    await page.getByTestId("project-name").getByText("Second").waitFor();
+    await page.getByTestId("grid").waitFor();
+    await page.keyboard.press("t");
+    await panel.getByText("Continue from model 1 (fine-tune)").waitFor();
+    expect(await page.getByTestId("training-finetune").isDisabled()).toBe(false);
+    expect(await page.getByTestId("training-finetune").isChecked()).toBe(false);
+    await screenshot(page, "07b-other-project-panel");
+    // The other settings are the window's: the network chosen for the first project's training.
+    expect(await page.getByTestId("training-network").inputValue()).toBe("tiny");
+
+    // Back in the first project (the recent list), its choice is as it was left.
+    await page.getByTestId("to-start").click();
+    await panel.waitFor({ state: "detached" });
+    await page.locator(".recent-btn").filter({ hasText: projectFile }).click();
+    await page.getByTestId("grid").waitFor();
+    await page.keyboard.press("t");
+    expect(await page.getByTestId("training-finetune").isChecked()).toBe(true);
+    await page.getByTestId("training-finetune").uncheck();
+    await page.getByTestId("training-state").click();
+    await page.keyboard.press("t");
+    await panel.waitFor({ state: "detached" });
+    expect(errors, errors.join("\n")).toEqual([]);
+  });
+
   it("exports masks", async () => {
     await page.keyboard.press("g");
     await page.getByTestId("open-export").click();
@@ -603,6 +673,55 @@ describe("labeling in the browser", () => {
     await page.getByTestId("canvas").waitFor();
     await page.getByTestId("image-title").getByText("16-bit, contrast-stretched").waitFor();
     await screenshot(page, "11-sixteen-bit");
+
+    const model = inStore((s) => s.latestModelId());
+    if (model !== undefined) {
+      // Imported after model 1: the import had it predicted with that model in the background,
+      // and the open image gets the prediction layer when it is stored.
+      const predictedWith = () =>
+        inStore((s) => s.db.prepare("SELECT model_id FROM predictions WHERE image_id = ?").all(id));
+      await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
+      expect(predictedWith()).toEqual([{ model_id: model }]);
+
+      // Left without it (as a stopped prediction leaves an image): the accept tool says so and what
+      // to do, and the training panel predicts it.
+      const store = ProjectStore.open(projectFile);
+      store.db.prepare("DELETE FROM predictions WHERE image_id = ?").run(id);
+      store.close();
+      await page.reload();
+      await page.getByTestId("canvas").waitFor();
+      await page
+        .getByTestId("layer-prediction-hint")
+        .getByText(`not predicted with model ${model}`)
+        .waitFor();
+      await page.keyboard.press("a");
+      const missing = `Not predicted with model ${model}: "Predict new images" in the training panel (T) predicts it.`;
+      await page
+        .locator(".canvas-hud")
+        .getByText(`Accept region: not predicted with model ${model}: training panel (T)`)
+        .waitFor();
+      const box = (await page.getByTestId("canvas").boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.getByTestId("toast-info").getByText(missing).waitFor();
+      await screenshot(page, "11a-not-predicted");
+      await page.keyboard.press("t");
+      await page
+        .getByTestId("predict-new-row")
+        .getByText(`1 image has no prediction from model ${model}`)
+        .waitFor();
+      await screenshot(page, "11b-predict-new-row");
+      await page.getByTestId("predict-new").click();
+      await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
+      await page
+        .getByTestId("training-panel")
+        .getByText(`1 new image predicted with model ${model}.`)
+        .waitFor();
+      await page.getByTestId("predict-new-row").waitFor({ state: "detached" });
+      expect(predictedWith()).toEqual([{ model_id: model }]);
+      await page.getByTestId("training-state").click(); // focus off the button: keys go to the app again
+      await page.keyboard.press("t");
+      await page.keyboard.press("b");
+    }
     expect(errors, errors.join("\n")).toEqual([]);
     await page.keyboard.press("g");
   });

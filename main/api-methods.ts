@@ -30,6 +30,7 @@ export const API_METHOD_NAMES = [
   "training.start",
   "training.stop",
   "training.status",
+  "training.predictNew",
   "export.masks",
   "export.dataset",
   "export.model",

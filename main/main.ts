@@ -173,8 +173,9 @@ function createWindow(): BrowserWindow {
     saveWindowState(w);
     if (confirmedClose) return;
     void service.call("training.status", {}).then((st) => {
-      const s = st as { state: string };
-      if (!["training", "starting", "predicting"].includes(s.state)) {
+      const s = st as { state: string; job: string | null };
+      // Predicting imported images is not worth asking about: the training panel offers it again.
+      if (!["training", "starting", "predicting"].includes(s.state) || s.job === "predict-new") {
         confirmedClose = true;
         w.close();
         return;

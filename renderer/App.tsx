@@ -22,6 +22,13 @@ export function App() {
   const toggleTraining = useCallback(() => setTrainingOpen((o) => !o), []);
   const closeTraining = useCallback(() => setTrainingOpen(false), []);
   const close = useCallback(() => setDialog(null), []);
+  // The panel belongs to the open project: leaving it (the start screen, another project) closes it.
+  const projectFile = project?.file ?? null;
+  const onStart = route.screen === "start";
+  useEffect(() => {
+    if (onStart) setTrainingOpen(false);
+  }, [onStart]);
+  useEffect(() => setTrainingOpen(false), [projectFile]);
 
   // Without an open project the only place to be is the start screen.
   useEffect(() => {
@@ -59,7 +66,7 @@ export function App() {
     <div className="app">
       <div className="app-main">
         {screen}
-        {trainingOpen && project && <TrainingPanel onClose={closeTraining} />}
+        {trainingOpen && project && !onStart && <TrainingPanel key={project.file} onClose={closeTraining} />}
       </div>
       <StatusBar />
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}

@@ -207,6 +207,8 @@ export const api = {
   ),
   "training.stop": method<TrainingStatus>()(empty),
   "training.status": method<TrainingStatus>()(empty),
+  /** predict the images without a prediction from the shown model (imported after it) */
+  "training.predictNew": method<TrainingStatus>()(empty),
 
   "export.masks": method<ExportResult>()(
     z

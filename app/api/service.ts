@@ -361,6 +361,9 @@ export class PixelloopService {
           };
         }
         this.projectChanged();
+        // With a model, the new images get its prediction in the background, as after training
+        // (progress as training.status events), so the accept tools and uncertainty work on them.
+        if (r.imported.length > 0) this.training.predictNew();
         return {
           imported: r.imported.length,
           importedIds: r.imported.map((i) => i.id),
@@ -489,6 +492,7 @@ export class PixelloopService {
       "training.start": (req) => this.training.start(req),
       "training.stop": () => this.training.stop(),
       "training.status": () => this.training.status(),
+      "training.predictNew": () => this.training.predictNew(),
 
       "export.masks": async (req) => {
         const s = this.requireStore();

@@ -6,7 +6,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { DatasetExportResult, ImageList, MaskChange, Suggestion, TrainingStatus } from "./types.ts";
+import type {
+  DatasetExportResult,
+  ImageList,
+  MaskChange,
+  PredictionData,
+  Suggestion,
+  TrainingStatus,
+} from "./types.ts";
 import { readIndexPng } from "../exchange/index-png.ts";
 import { Source } from "../labels/mask.ts";
 import {
@@ -188,6 +195,97 @@ describe("training from the app", () => {
     const failed = await refused;
     expect(failed.state).toBe("failed");
     expect(failed.message).toContain("model 1 predicts 2 classes, the project has 3; train from scratch");
+    await service.close();
+  });
+
+  it("predicts images imported after the model with it, in the background, and says so", async () => {
+    const dir = serviceDir("pixelloop-predict-new-api-");
+    const images = path.join(dir, "images");
+    await writeDiscImages(images, ["a.png", "b.png"], 40, 32, 100);
+    const service = newService(dir);
+    await createDiscProject(service, dir, "later");
+    await service.call("images.import", { paths: [images] });
+    // No model yet: an import predicts nothing.
+    const before = (await service.call("training.status", {})) as TrainingStatus;
+    expect(before.state).toBe("idle");
+    expect(before.unpredicted).toEqual({ modelId: null, images: 0, refused: null });
+    const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
+    for (const img of list.items)
+      for (const [classIdx, y] of [
+        [0, 2],
+        [1, 16],
+      ])
+        await brush(service, img.id, classIdx, [
+          [14, y],
+          [26, y],
+        ]);
+    const ended = () =>
+      new Promise<TrainingStatus>((resolve) => {
+        const off = service.on((e) => {
+          if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state)) {
+            off();
+            resolve(e.status);
+          }
+        });
+      });
+    let finished = ended();
+    await service.call("training.start", { epochs: 1, size: 32, widths: [8, 16], backend: "wasm" });
+    expect((await finished).state).toBe("done");
+
+    // Two more images, imported after model 1: predicted with it, with progress as after training.
+    const later = path.join(dir, "later");
+    await writeDiscImages(later, ["c.png", "d.png"], 40, 32, 90);
+    const seen: TrainingStatus[] = [];
+    const changed: number[] = [];
+    service.on((e) => {
+      if (e.type === "training.status") seen.push(e.status);
+      if (e.type === "predictions.changed") changed.push(e.modelId);
+    });
+    finished = ended();
+    const imported = (await service.call("images.import", { paths: [later] })) as { importedIds: number[] };
+    // It has started when the import answers: the label screen can say the image is being predicted.
+    const running = (await service.call("training.status", {})) as TrainingStatus;
+    expect(running.state).toBe("predicting");
+    expect(running.message).toBe("Predicting 2 new images with model 1…");
+    expect(running.unpredicted).toEqual({ modelId: 1, images: 2, refused: null });
+    // One more imported while those are predicted: predicted when that run has ended.
+    await writeDiscImages(path.join(dir, "meanwhile"), ["f.png"], 40, 32, 70);
+    const meanwhile = (await service.call("images.import", { paths: [path.join(dir, "meanwhile")] })) as {
+      importedIds: number[];
+    };
+    const status = await finished;
+    expect(status.state).toBe("done");
+    expect(status.message).toBe("2 new images predicted with model 1.");
+    expect(seen.some((s) => s.message === "Predicting 2 new images with model 1: image 1 of 2…")).toBe(true);
+    const last = await ended();
+    expect(last.message).toBe("1 new image predicted with model 1.");
+    expect(last.unpredicted).toEqual({ modelId: 1, images: 0, refused: null });
+    expect(changed).toEqual([1, 1]);
+    imported.importedIds.push(...meanwhile.importedIds);
+    for (const id of imported.importedIds) {
+      const pred = (await service.call("predictions.get", { imageId: id })) as PredictionData | null;
+      expect(pred?.modelId).toBe(1);
+    }
+    // The images predicted before keep model 1's prediction; nothing else was predicted again.
+    const rows = service
+      .project!.db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id")
+      .all();
+    expect(rows).toEqual(
+      [...list.items.map((i) => i.id), ...imported.importedIds].map((id) => ({ image_id: id, model_id: 1 })),
+    );
+
+    // A class added after model 1: it cannot predict the project's classes, so an import leaves
+    // the new image without a prediction and the status says why.
+    await service.call("classes.add", { name: "rim" });
+    await writeDiscImages(path.join(dir, "third"), ["e.png"], 40, 32, 60); // unlike c.png
+    await service.call("images.import", { paths: [path.join(dir, "third")] });
+    const refused = (await service.call("training.predictNew", {})) as TrainingStatus;
+    expect(refused.state).toBe("done");
+    expect(refused.unpredicted).toEqual({
+      modelId: 1,
+      images: 1,
+      refused: "model 1 predicts 2 classes, the project has 3; train again (T)",
+    });
     await service.close();
   });
 

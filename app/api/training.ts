@@ -1,8 +1,9 @@
 /**
  * Training as the UI drives it: one run at a time per server, on the open project, through
  * app/ml/project-training.ts (a worker thread), then prediction of every image with the new
- * model (app/ml/prediction-worker.ts, also in a worker). Progress is pushed as "training.status"
- * events.
+ * model (app/ml/prediction-worker.ts, also in a worker). Images imported after that model are
+ * predicted with it the same way (predictNew, after an import). Progress is pushed as
+ * "training.status" events.
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import {
@@ -17,6 +18,7 @@ import {
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { APP_QUEUE_LENGTH } from "./image-queries.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
+import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
 
@@ -36,6 +38,12 @@ export interface TrainingController {
   start(req: TrainingRequest): TrainingStatus;
   stop(): TrainingStatus;
   status(): TrainingStatus;
+  /**
+   * Predicts the images that have no prediction from the model the app shows (imported after
+   * it), in the background as after training; nothing when there is no model, nothing is
+   * missing, or the model cannot predict the project's classes. During a run, once it has ended.
+   */
+  predictNew(): TrainingStatus;
   /** A run (training, predicting, picking the next queue) is in progress. */
   busy(): boolean;
   /** Cancels a run in progress and waits until it has ended. */
@@ -59,11 +67,12 @@ const FEW_STEPS = 100;
 const MAX_POINTS = 600;
 const EMIT_INTERVAL_MS = 250;
 
-type Live = Omit<TrainingStatus, "available" | "reason" | "rounds" | "fineTune">;
+type Live = Omit<TrainingStatus, "available" | "reason" | "rounds" | "fineTune" | "unpredicted">;
 
 function idle(): Live {
   return {
     state: "idle",
+    job: null,
     backend: null,
     step: 0,
     totalSteps: 0,
@@ -128,6 +137,34 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
   });
 }
 
+/**
+ * The model whose predictions the app shows (the latest that predicted; else the latest model)
+ * and the images without its prediction: imported after it, or not reached or unreadable when
+ * it predicted. `refused` says why it cannot predict them (a class added after it).
+ */
+export function unpredictedImages(
+  store: ProjectStore,
+  classesOf: (modelId: number) => number = (id) => modelClassCount(store, id),
+): { modelId: number | null; ids: number[]; refused: string | null } {
+  const modelId = latestPredictionModelId(store) ?? store.latestModelId() ?? null;
+  if (modelId === null) return { modelId: null, ids: [], refused: null };
+  const ids = (
+    store.db
+      .prepare(
+        `SELECT id FROM images i WHERE NOT EXISTS
+           (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?) ORDER BY id`,
+      )
+      .all(modelId) as { id: number }[]
+  ).map((r) => r.id);
+  const modelClasses = classesOf(modelId);
+  const projectClasses = store.classes().length;
+  const refused =
+    modelClasses === projectClasses
+      ? null
+      : `model ${modelId} predicts ${modelClasses} classes, the project has ${projectClasses}; train again (T)`;
+  return { modelId, ids, refused };
+}
+
 function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method"] {
   if (!terms) return undefined;
   const method: NonNullable<ProjectTrainOptions["method"]> = {};
@@ -144,29 +181,37 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
   let handle: ProjectTrainHandle | null = null;
   let predictAbort: AbortController | null = null;
   let running: Promise<void> | null = null;
+  /** predictNew was asked during a run: images imported meanwhile are predicted when it ends */
+  let newAfterRun = false;
   let lastEmit = 0;
   let pendingEmit: ReturnType<typeof setTimeout> | undefined;
 
   /** class counts of stored models, by project and model id (weights never change) */
   const modelClasses = new WeakMap<ProjectStore, Map<number, number>>();
+  const classesOf = (store: ProjectStore) => {
+    let known = modelClasses.get(store);
+    if (!known) modelClasses.set(store, (known = new Map()));
+    const cache = known;
+    return (id: number) => {
+      let n = cache.get(id);
+      if (n === undefined) cache.set(id, (n = modelClassCount(store, id)));
+      return n;
+    };
+  };
   const status = (): TrainingStatus => {
     let rounds: TrainingRound[] = [];
     let fineTune: TrainingStatus["fineTune"] = { modelId: null, modelClasses: null };
+    let unpredicted: TrainingStatus["unpredicted"] = { modelId: null, images: 0, refused: null };
     try {
       const store = ctx.project();
       rounds = readRounds(store);
-      let known = modelClasses.get(store);
-      if (!known) modelClasses.set(store, (known = new Map()));
-      const cache = known;
-      fineTune = fineTuneBase(store, (id) => {
-        let n = cache.get(id);
-        if (n === undefined) cache.set(id, (n = modelClassCount(store, id)));
-        return n;
-      });
+      fineTune = fineTuneBase(store, classesOf(store));
+      const u = unpredictedImages(store, classesOf(store));
+      unpredicted = { modelId: u.modelId, images: u.ids.length, refused: u.refused };
     } catch {
-      // no project open: no rounds to show, nothing to fine-tune
+      // no project open: no rounds to show, nothing to fine-tune or predict
     }
-    return { available: true, reason: null, ...live, rounds, fineTune };
+    return { available: true, reason: null, ...live, rounds, fineTune, unpredicted };
   };
 
   const emitNow = () => {
@@ -292,19 +337,92 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       predictAbort = null;
       running = null;
       emitNow();
+      afterRun();
     }
+  }
+
+  /** Images imported during a run that ended well are predicted now. */
+  function afterRun(): void {
+    if (!newAfterRun) return;
+    newAfterRun = false;
+    if (live.state !== "done") return;
+    try {
+      predictNew();
+    } catch {
+      // the project was closed meanwhile
+    }
+  }
+
+  /** Prediction of the images without the shown model's prediction (imported after it). */
+  async function runPredictNew(file: string, modelId: number, ids: number[]): Promise<void> {
+    const n = ids.length;
+    const what = `${n} new ${n === 1 ? "image" : "images"} with model ${modelId}`;
+    try {
+      predictAbort = new AbortController();
+      const pred = await predictProjectInWorker(file, {
+        modelId,
+        imageIds: ids,
+        signal: predictAbort.signal,
+        onProgress: (done, total) =>
+          set(
+            {
+              step: done,
+              totalSteps: total,
+              message: `Predicting ${what}: image ${done} of ${total}…`,
+            },
+            false,
+          ),
+      });
+      predictAbort = null;
+      if (pred.predicted > 0) ctx.emit({ type: "predictions.changed", modelId });
+      set({
+        state: pred.cancelled ? "cancelled" : "done",
+        message: `${pred.predicted} new ${pred.predicted === 1 ? "image" : "images"} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${leftOut(pred.skipped, "not predicted")}`,
+      });
+    } catch (e) {
+      set({ state: "failed", etaSec: null, message: `Predicting ${what}: ${(e as Error).message}` });
+    } finally {
+      predictAbort = null;
+      running = null;
+      emitNow();
+      afterRun();
+    }
+  }
+
+  function predictNew(): TrainingStatus {
+    if (isBusy()) {
+      newAfterRun = true;
+      return status();
+    }
+    const store = ctx.project();
+    const todo = unpredictedImages(store, classesOf(store));
+    if (todo.modelId === null || todo.ids.length === 0 || todo.refused) return status();
+    const n = todo.ids.length;
+    live = {
+      ...idle(),
+      backend: live.backend,
+      state: "predicting",
+      job: "predict-new",
+      totalSteps: n,
+      message: `Predicting ${n} new ${n === 1 ? "image" : "images"} with model ${todo.modelId}…`,
+    };
+    emitNow();
+    running = runPredictNew(store.file, todo.modelId, todo.ids);
+    return status();
   }
 
   return {
     start(req) {
       if (isBusy()) return status();
       const store = ctx.project();
-      live = { ...idle(), state: "starting", message: "Reading images and labels…" };
+      live = { ...idle(), state: "starting", job: "train", message: "Reading images and labels…" };
       emitNow();
       running = run(store.file, req);
       return status();
     },
+    predictNew,
     stop() {
+      newAfterRun = false;
       if (!isBusy()) return status();
       set({ state: "stopping" });
       handle?.cancel();
@@ -314,6 +432,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     status,
     busy: isBusy,
     async shutdown() {
+      newAfterRun = false;
       if (!running) return;
       handle?.cancel();
       predictAbort?.abort();

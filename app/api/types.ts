@@ -168,6 +168,8 @@ export interface TrainingStatus {
   available: boolean;
   reason: string | null;
   state: "idle" | "starting" | "training" | "predicting" | "stopping" | "done" | "failed" | "cancelled";
+  /** what the run (in progress or last) does: train then predict every image, or predict the images imported after the model */
+  job: "train" | "predict-new" | null;
   backend: string | null;
   step: number;
   totalSteps: number;
@@ -179,6 +181,12 @@ export interface TrainingStatus {
   rounds: TrainingRound[];
   /** the model "continue from the last model" would start from (modelId null: none yet) and its class count */
   fineTune: FineTuneBase;
+  /**
+   * The model whose predictions the app shows (null: no model yet), how many images have no
+   * prediction from it (imported after it, or not reached or unreadable when it predicted), and
+   * why it cannot predict them (a class added after it), if so. Imports start their prediction.
+   */
+  unpredicted: { modelId: number | null; images: number; refused: string | null };
 }
 
 export interface ExportResult {

@@ -1,3 +1,4 @@
+import type { TrainingStatus } from "../../app/api/types.ts";
 import { useApp } from "../state/app-context.tsx";
 
 /** Says honestly what this window is running on: the shell, the transport, the training backend. */
@@ -6,6 +7,7 @@ export function StatusBar() {
   const backend =
     training?.backend ??
     (training?.available === false ? "training not available in this build" : "chosen when training starts");
+  const job = project ? jobText(training) : null;
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span
@@ -24,6 +26,11 @@ export function StatusBar() {
       <span className="shrink" title={`Tensor backend: ${backend}`}>
         Tensor backend: {backend}
       </span>
+      {job && (
+        <span className="shrink" data-testid="statusbar-job" title={training?.message ?? undefined}>
+          {job}
+        </span>
+      )}
       {project && (
         <span className="muted shrink">
           {plural(project.summary.images, "image")} · {project.summary.labeledImages} labeled ·{" "}
@@ -39,4 +46,22 @@ export function StatusBar() {
 
 function plural(n: number, word: string): string {
   return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** A run in progress, in a few words (the training panel has the rest): "Predicting new images 1 / 2…". */
+function jobText(t: TrainingStatus | null): string | null {
+  if (!t) return null;
+  const progress = t.totalSteps > 0 ? ` ${t.step} / ${t.totalSteps}` : "";
+  switch (t.state) {
+    case "starting":
+      return "Training: starting…";
+    case "training":
+      return `Training${progress}…`;
+    case "predicting":
+      return t.job === "predict-new" ? `Predicting new images${progress}…` : `Predicting${progress}…`;
+    case "stopping":
+      return "Stopping…";
+    default:
+      return null;
+  }
 }

@@ -30,8 +30,12 @@ let kept = {
   net: "standard" as keyof typeof NETWORKS,
   size: 128,
   terms: { ...DEFAULT_TERMS } as Record<MethodTerm, boolean>,
-  fineTune: false,
 };
+/**
+ * "Continue from model N" as last chosen, by project file: it names that project's model, so
+ * another project's panel starts unticked.
+ */
+const keptFineTune = new Map<string, boolean>();
 
 export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const { api, training, project } = useApp();
@@ -41,11 +45,15 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const [net, setNet] = useState(kept.net);
   const [size, setSize] = useState(kept.size);
   const [terms, setTerms] = useState(kept.terms);
-  const [fineTune, setFineTune] = useState(kept.fineTune);
+  const projectFile = project?.file ?? "";
+  const [fineTune, setFineTune] = useState(() => keptFineTune.get(projectFile) ?? false);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    kept = { amountText, unit, net, size, terms, fineTune };
-  }, [amountText, unit, net, size, terms, fineTune]);
+    kept = { amountText, unit, net, size, terms };
+  }, [amountText, unit, net, size, terms]);
+  useEffect(() => {
+    keptFineTune.set(projectFile, fineTune);
+  }, [projectFile, fineTune]);
   // Esc closes the panel as it closes a dialog; a dialog open over it, or a field being edited
   // elsewhere (a class name), takes its Esc first.
   const ref = useRef<HTMLElement>(null);
@@ -82,6 +90,11 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
         fineTune: fineTune && canFineTune,
       }),
     );
+    setBusy(false);
+  };
+  const predictNew = async () => {
+    setBusy(true);
+    await attempt(api.call("training.predictNew", {}));
     setBusy(false);
   };
   const stop = async () => {
@@ -242,6 +255,27 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               </p>
             )}
           </fieldset>
+          {!running && s.unpredicted.modelId !== null && s.unpredicted.images > 0 && (
+            <div className="predict-new" data-testid="predict-new-row">
+              <span className="muted">
+                {s.unpredicted.images.toLocaleString()}{" "}
+                {s.unpredicted.images === 1 ? "image has" : "images have"} no prediction from model{" "}
+                {s.unpredicted.modelId}
+                {s.unpredicted.refused ? `: ${s.unpredicted.refused}` : ""}
+              </span>
+              {!s.unpredicted.refused && (
+                <button
+                  type="button"
+                  onClick={() => void predictNew()}
+                  disabled={busy}
+                  data-testid="predict-new"
+                  title="Predict them with that model (imports start this by themselves; this is for images left over: a stopped or failed prediction, a file that was missing)"
+                >
+                  Predict new images
+                </button>
+              )}
+            </div>
+          )}
           <dl className="facts">
             <dt>State</dt>
             <dd data-testid="training-state">{s.state}</dd>

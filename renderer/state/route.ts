@@ -45,3 +45,24 @@ export function useRoute(): Route {
   }, []);
   return route;
 }
+
+/** The next labeling screen opened starts with the uncertainty layer on ("Label next suggested"). */
+let uncertaintyOn = false;
+
+/** Opens an image of the suggestion queue as N on the labeling screen does: uncertainty layer on. */
+export function openSuggested(id: number): void {
+  uncertaintyOn = true;
+  navigate({ screen: "image", id });
+}
+
+/**
+ * Whether the labeling screen opening now should show the uncertainty layer. Read, not cleared:
+ * React may call a state initializer twice; the screen clears it once mounted (clearUncertaintyOn).
+ */
+export function uncertaintyOnAtOpen(): boolean {
+  return uncertaintyOn;
+}
+
+export function clearUncertaintyOn(): void {
+  uncertaintyOn = false;
+}

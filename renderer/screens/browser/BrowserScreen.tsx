@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
 import { useApp } from "../../state/app-context.tsx";
-import { navigate, takeLastImage } from "../../state/route.ts";
+import { navigate, openSuggested, takeLastImage } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
 import { Header } from "../../components/Header.tsx";
 import { pushToast, toastError } from "../../state/toasts.ts";
@@ -84,12 +84,15 @@ export function BrowserScreen({
 
   const open = (it: ImageItem | undefined) => it && navigate({ screen: "image", id: it.id });
 
-  /** The first image of the queue not worked on yet (before any model: the start queue). */
+  /**
+   * The first image of the queue not worked on yet (before any model: the start queue), opened
+   * as N on the labeling screen opens one: with the uncertainty layer on.
+   */
   const labelNext = async () => {
     try {
       const list = await api.call("suggestions.list", { limit: 500 });
       const pick = list.find((q) => !q.worked);
-      if (pick) navigate({ screen: "image", id: pick.imageId });
+      if (pick) openSuggested(pick.imageId);
       else
         pushToast(
           "info",

@@ -6,11 +6,12 @@ import type {
   PredictionData,
   Split,
   Suggestion,
+  TrainingStatus,
   UncertaintyMeasure,
 } from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
 import { attempt, useApp } from "../../state/app-context.tsx";
-import { navigate } from "../../state/route.ts";
+import { clearUncertaintyOn, navigate, uncertaintyOnAtOpen } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
 import { RasterLayer } from "../../canvas/raster.ts";
@@ -123,7 +124,7 @@ export function LabelScreen({
   imageId: number;
   onToggleTraining: () => void;
 }) {
-  const { api, project, setProject, onEvent } = useApp();
+  const { api, project, setProject, onEvent, training } = useApp();
   const classes = useMemo(() => project?.classes ?? [], [project]);
   const palette = useMemo(() => classPalette(classes), [classes]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -136,7 +137,13 @@ export function LabelScreen({
     keptBrushSize = brushSize;
   }, [brushSize]);
   const [removing, setRemoving] = useState(false);
-  const [layers, setLayers] = useState<LayerSettings>(DEFAULT_LAYERS);
+  // Opened by "Label next suggested" in the grid: with the uncertainty layer on, as N does here.
+  const [layers, setLayers] = useState<LayerSettings>(() =>
+    uncertaintyOnAtOpen()
+      ? { ...DEFAULT_LAYERS, uncertainty: { ...DEFAULT_LAYERS.uncertainty, visible: true } }
+      : DEFAULT_LAYERS,
+  );
+  useEffect(clearUncertaintyOn, []);
   const [zoom, setZoom] = useState(1);
   const [neighbors, setNeighbors] = useState<{
     prev: number | null;
@@ -424,22 +431,41 @@ export function LabelScreen({
       });
   }, [api, saver, reloadMask]);
 
+  const models = project?.summary.models ?? 0;
+  const missing = noPrediction(training, models);
+  const missingRef = useRef(missing);
+  missingRef.current = missing;
+  /** Accepts the predicted region under the click (accept tool), and says what it took. */
   const onAccept = useCallback(
     (x: number, y: number) => {
       const l = loadedRef.current;
       if (!l) return;
       if (!l.prediction) {
-        pushToast("info", "No prediction for this image yet: train a model, then accept its regions.");
+        pushToast("info", missingRef.current.text);
         return;
       }
+      const cls = classes.find((c) => c.idx === l.prediction?.valueAt(x, y));
+      const before = acceptedCount.current; // accepting only adds accepted pixels
       void saver
         .enqueue(() => api.call("regions.accept", { imageId: l.item.id, x, y }))
-        .then((c) => {
-          if (c?.changed) void reloadMask();
-          else if (c) pushToast("info", "Nothing to accept there: the region is already labeled.");
+        .then(async (c) => {
+          if (!c) return;
+          if (!c.changed) {
+            pushToast("info", "Nothing to accept there: the region is already labeled.");
+            return;
+          }
+          const after = await reloadMask();
+          if (after === null) return;
+          // One click can take most of the image (the background): say how much, and how to undo.
+          const n = after - before;
+          const share = (100 * n) / (l.item.width * l.item.height);
+          pushToast(
+            "success",
+            `Accepted ${n.toLocaleString()} px of ${cls?.name ?? "the predicted class"} (${share > 0 && share < 1 ? "<1" : Math.round(share)}% of the image) · Ctrl+Z undoes`,
+          );
         });
     },
-    [api, saver, reloadMask],
+    [api, saver, reloadMask, classes],
   );
 
   const undoRedo = useCallback(
@@ -731,7 +757,9 @@ export function LabelScreen({
               {tool === "polygon"
                 ? "Polygon: click to add points, double-click or Enter to fill, Esc to cancel"
                 : tool === "accept"
-                  ? "Click a predicted region to accept it as labels"
+                  ? loaded && !loaded.prediction
+                    ? `Accept region: ${missing.hint}`
+                    : "Click a predicted region to accept it as labels"
                   : `${tool === "eraser" ? "Eraser" : "Brush"} ${brushSize}px`}
               {activeClass && tool !== "eraser" && (
                 <>
@@ -765,7 +793,10 @@ export function LabelScreen({
               setMeasure(m);
               setPredictionsVersion((v) => v + 1); // fetch the open image's layer by the new measure
             }}
-            hints={loaded?.uncertaintyMissing ? { uncertainty: loaded.uncertaintyMissing } : undefined}
+            hints={{
+              ...(loaded?.prediction ? {} : { prediction: missing.hint, uncertainty: missing.hint }),
+              ...(loaded?.uncertaintyMissing ? { uncertainty: loaded.uncertaintyMissing } : {}),
+            }}
             notShown={loaded ? undefined : loadError ? "the image is not shown" : "loading…"}
             available={{
               image: true,
@@ -864,7 +895,7 @@ export function LabelScreen({
                 disabled={!loaded?.prediction || !acceptValid}
                 title={
                   !loaded?.prediction
-                    ? "No prediction yet"
+                    ? missing.text
                     : acceptValid
                       ? "Label every unlabeled pixel the model is this sure of"
                       : "Give a percentage from 0 to 100"
@@ -909,6 +940,38 @@ export function LabelScreen({
       )}
     </div>
   );
+}
+
+/**
+ * Why the open image has no prediction, and what is happening or what to do: in full (the accept
+ * tools) and short (the layer list).
+ */
+export function noPrediction(t: TrainingStatus | null, models: number): { text: string; hint: string } {
+  const running = t !== null && ["starting", "training", "predicting", "stopping"].includes(t.state);
+  const u = t?.unpredicted;
+  if (running && t.job === "predict-new") {
+    const progress = t.totalSteps > 0 ? ` (${t.step} of ${t.totalSteps})` : "";
+    return {
+      text: `Imported after model ${u?.modelId ?? "?"}: predicting…${progress} Its prediction appears here when done; then accept its regions.`,
+      hint: `imported after model ${u?.modelId ?? "?"}: predicting…`,
+    };
+  }
+  if (running)
+    return {
+      text: "No prediction for this image yet: training is running, and its model predicts every image when done.",
+      hint: "training: predicted when done",
+    };
+  if (models === 0 || !u || u.modelId === null)
+    return {
+      text: "No model yet: train one first (T), then accept its predicted regions.",
+      hint: "no model yet: train first (T)",
+    };
+  if (u.refused)
+    return { text: `No prediction for this image: ${u.refused}.`, hint: "no prediction: train again (T)" };
+  return {
+    text: `Not predicted with model ${u.modelId}: "Predict new images" in the training panel (T) predicts it.`,
+    hint: `not predicted with model ${u.modelId}: training panel (T)`,
+  };
 }
 
 /** The prediction's class and uncertainty layers (none before the image is predicted). */
