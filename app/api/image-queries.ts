@@ -25,7 +25,7 @@ const ORDER: Record<ImageSort, string> = {
 };
 
 /** The suggestion queue the app shows (see shownQueue). */
-interface ShownQueue {
+export interface ShownQueue {
   model: number | null;
   strategy: string;
 }
@@ -34,7 +34,7 @@ interface ShownQueue {
  * The queue the app shows: the latest model with predictions; while its queue is not picked yet,
  * the newest model queue there is; before any prediction, the start queue (start-queue.ts).
  */
-function shownQueue(store: ProjectStore): ShownQueue | null {
+export function shownQueue(store: ProjectStore): ShownQueue | null {
   const latest = latestPredictionModelId(store);
   if (latest === null) {
     const start = store.db

@@ -257,7 +257,7 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     const again = run("import", p, img, "--labels", masks, "--binary");
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
-      /imported 0 images[\s\S]*labels: 1 masks imported \(172,800 labeled pixels\)/,
+      /imported 0 images\n1 images already in the project \(same files\)\nlabels: 1 masks imported \(172,800 labeled pixels, 48,000 of them newly labeled, the rest were labeled already\)\n/,
     );
     expect(again.stdout).not.toMatch(/binary masks\?/);
     expect(counts()).toBe(W * H);
@@ -292,7 +292,16 @@ describe.skipIf(!!CAMVID_MISSING)("pixelloop CLI on camvid-dev", () => {
     expect(suggestions).toHaveLength(4);
     expect(new Set(suggestions.map((s) => s.image)).size).toBe(4);
     expect(suggestions.every((s) => s.regions.length === 0)).toBe(true);
-    expect(run("suggest", p, "--n", "2").stdout).toMatch(/^no model yet: these varied images first/);
+    // Reading the start queue again shows it (first n) and leaves the queue the app shows as it is.
+    const again = run("suggest", p, "--n", "2");
+    expect(again.stdout).toMatch(
+      /^no model yet: the current start queue \(0 of 4 worked on\): these varied images first/,
+    );
+    expect(again.stdout).toContain(`  1. ${suggestions[0].image}\n  2. ${suggestions[1].image}\n`);
+    expect(JSON.parse(run("status", p, "--json").stdout).queue).toEqual({ images: 4, worked: 0 });
+    expect(run("suggest", p, "--n", "2", "--repick").stdout).toMatch(
+      /^no model yet: these varied images first.*\nreplaced the queue the app showed \(the start queue, 0 of 4 worked on\)/,
+    );
     expect(JSON.parse(run("status", p, "--json").stdout).queue).toEqual({ images: 2, worked: 0 });
   });
 });
@@ -326,6 +335,24 @@ describe("pixelloop CLI: images that share a file name, and usage errors", () =>
     );
     expect(status()).toMatchObject({ images: 2, labeledPixels: 200 });
 
+    // The same folder again with its masks: one line for the files already in the project, each
+    // duplicate of another file named; the labels line counts what the masks hold and added.
+    const dirB = path.join(t.dir, "dirB");
+    fs.mkdirSync(dirB);
+    fs.copyFileSync(path.join(dirA, "x.png"), path.join(dirB, "copy.png"));
+    const again = run("import", p, dirA, dirB, "--labels", masks);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(
+      [
+        "imported 0 images",
+        "1 images already in the project (same files)",
+        "skipped 1 duplicates:",
+        `  ${path.join(dirB, "copy.png")}: same content as ${path.join(dirA, "x.png")}`,
+        "labels: 1 masks imported (200 labeled pixels, 0 of them newly labeled, the rest were labeled already)",
+        "",
+      ].join("\n"),
+    );
+
     const byPath = JSON.parse(run("remove", p, path.join(dirC, "x.png"), "--json").stdout) as {
       labeledPixels: number;
     };
@@ -341,6 +368,12 @@ describe("pixelloop CLI: images that share a file name, and usage errors", () =>
     expect(badNumber.code).toBe(2);
     expect(badNumber.stderr).toContain('--min-confidence: expected a number from 0 to 1, got "abc"');
     expect(run("accept", p, "1", "--min-confidence", "1.5").code).toBe(2);
+    expect(run("accept", p, "1", "--region", "abc").code).toBe(2);
+    const noModel = run("accept", p, "1", "--region", "1");
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toContain(
+      `no model yet, so no prediction to accept: train one first (pixelloop train ${p})`,
+    );
     const binaryAlone = run("import", p, dirA, "--binary");
     expect(binaryAlone.code).toBe(2);
     expect(binaryAlone.stderr).toContain("--binary applies to the masks of --labels DIR");

@@ -6,6 +6,7 @@ import {
   DEFAULT_SPREAD_CLASSES,
   DEFAULT_TYPICAL,
   DEFAULT_RANDOM_REGIONS,
+  openTrainImages,
   storedSuggestions,
   type Strategy,
   type UncertaintyMeasure,
@@ -14,7 +15,9 @@ import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/acce
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 import { count, findImage, out, UsageError, withStore } from "./shared.ts";
-import { pickStartQueue } from "../loop/start-queue.ts";
+import { pickStartQueue, START_STRATEGY, startQueueStale } from "../loop/start-queue.ts";
+import { shownQueue, suggestions } from "../api/image-queries.ts";
+import type { ProjectStore } from "../store/project-store.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 
 /** undefined where neither --x nor --no-x was given: the core's default applies */
@@ -29,7 +32,103 @@ interface SuggestCliOptions {
   typical?: boolean;
   randomRegions?: boolean;
   measure: UncertaintyMeasure;
+  repick?: boolean;
   json?: boolean;
+}
+
+/** The options that change how `suggest` picks: given, the queue is picked anew. */
+const PICKING_OPTIONS = [
+  "strategy",
+  "measure",
+  "coverage",
+  "classBalance",
+  "diverseRegions",
+  "spreadClasses",
+  "embeddings",
+  "typical",
+  "randomRegions",
+];
+
+interface Printable {
+  imageId: number;
+  image: string;
+  rank: number;
+  score: number;
+  regions: { id: number; x: number; y: number; width: number; height: number; score: number }[];
+}
+
+/** One suggestion as `suggest --json` prints it (the documented shape, plus the region id). */
+function jsonItem(s: Printable) {
+  return {
+    image: s.image,
+    score: s.score,
+    regions: s.regions.map((r) => ({
+      id: r.id,
+      x: r.x,
+      y: r.y,
+      width: r.width,
+      height: r.height,
+      score: r.score,
+    })),
+  };
+}
+
+/**
+ * The latest model, whose predictions the loop works from; null before any model. A model made
+ * since the latest predictions (train --no-predict, import-model) is refused with what to run:
+ * its queue would otherwise be an older model's.
+ */
+function predictedModel(store: ProjectStore, project: string): number | null {
+  const latest = store.latestModelId();
+  if (latest === undefined) return null;
+  const predicted = latestPredictionModelId(store);
+  if (predicted === null || predicted < latest)
+    throw new UserError(`model ${latest} has no predictions yet: run pixelloop predict ${project}`);
+  return predicted;
+}
+
+function labeledEverywhere(store: ProjectStore, imageId: number): boolean {
+  const img = store.requireImage(imageId);
+  return img.labeledPixels >= img.width * img.height;
+}
+
+function trainImageCount(store: ProjectStore): number {
+  return (store.db.prepare("SELECT COUNT(*) AS n FROM images WHERE split = 'train'").get() as { n: number })
+    .n;
+}
+
+/** Train images without any label: what the start queue picks from. */
+function unlabeledTrainImages(store: ProjectStore): number {
+  return (
+    store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
+         WHERE i.split = 'train' AND COALESCE(m.labeled_pixels, 0) = 0`,
+      )
+      .get() as { n: number }
+  ).n;
+}
+
+/**
+ * An image's regions in the queue the app shows, else in a queue `suggest --strategy random`
+ * stored for the latest model; null when the image is in neither.
+ */
+function queueRegions(store: ProjectStore, imageId: number): Printable["regions"] | null {
+  const shown = suggestions(store, Number.MAX_SAFE_INTEGER).find((s) => s.imageId === imageId);
+  if (shown) return shown.regions;
+  const model = latestPredictionModelId(store);
+  const random = model === null ? [] : storedSuggestions(store, "random", model);
+  return random.find((s) => s.imageId === imageId)?.regions ?? null;
+}
+
+/** "IMG is not in the current queue", with the first images that are. */
+function notQueued(store: ProjectStore, name: string, project: string): string {
+  const queue = suggestions(store, Number.MAX_SAFE_INTEGER);
+  if (queue.length === 0)
+    return `${name}: no queue picked yet, so no suggested regions (pixelloop suggest ${project})`;
+  const first = queue.slice(0, 5).map((s) => s.name);
+  const more = queue.length > first.length ? `, and ${queue.length - first.length} more` : "";
+  return `${name} is not in the current queue (${first.join(", ")}${more}: pixelloop suggest ${project} lists them with their regions); --min-confidence C accepts on any image`;
 }
 
 /** suggest / accept / rounds: the active-learning loop (issue 5). */
@@ -93,18 +192,77 @@ export function registerLoopCommands(program: Command): void {
       "--no-random-regions",
       `regions on each image's most unsure windows${DEFAULT_RANDOM_REGIONS ? "" : " (default)"}`,
     )
+    .option(
+      "--repick",
+      "pick the queue again (default: show the current queue, unless a picking option or a larger --n is given)",
+    )
     .option("--json", "machine-readable output")
-    .action((project: string, o: SuggestCliOptions) => {
+    .action((project: string, o: SuggestCliOptions, cmd: Command) => {
       const n = Number(o.n);
       if (!Number.isInteger(n) || n < 1)
         throw new UsageError(`--n: expected a positive integer, got "${o.n}"`);
+      // Any option that changes how the queue is picked: the stored queue was not picked that way.
+      const picking = PICKING_OPTIONS.some((k) => cmd.getOptionValueSource(k) === "cli");
       return withStore(project, {}, async (store) => {
-        // No model yet: the start queue, varied images to label first (no regions).
-        const start = latestPredictionModelId(store) === null;
+        const modelId = predictedModel(store, project);
+        const start = modelId === null;
+        const print = (items: Printable[], worked?: Set<number>) => {
+          if (o.json) {
+            out(JSON.stringify({ suggestions: items.map(jsonItem) }));
+            return;
+          }
+          for (const s of items) {
+            const done = worked?.has(s.imageId) ? "  (worked on)" : "";
+            out(
+              `${String(s.rank).padStart(3)}. ${s.image}${start ? "" : `  score ${s.score.toFixed(4)}`}${done}`,
+            );
+            for (const r of s.regions)
+              out(
+                `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
+              );
+          }
+        };
+        const open = openTrainImages(store);
+        if (open === 0) {
+          if (!o.json)
+            out(
+              trainImageCount(store) === 0
+                ? "nothing to suggest: the project has no train images (pixelloop import P DIR)"
+                : "nothing left to suggest: every train image is fully labeled",
+            );
+          print([]);
+          return;
+        }
+        // The queue the app shows (and status counts), with how far it was worked on.
+        const queue = shownQueue(store);
+        const shown = suggestions(store, Number.MAX_SAFE_INTEGER);
+        const current = start
+          ? queue?.strategy === START_STRATEGY && !startQueueStale(store)
+          : queue?.model === modelId;
+        const candidates = start ? unlabeledTrainImages(store) : open;
+        const fits = n <= shown.length || candidates <= shown.length;
+        const progress = `${shown.filter((x) => x.worked).length} of ${shown.length} worked on`;
+        if (current && !o.repick && !picking && fits) {
+          // Reading the queue leaves it as it is; images labeled everywhere since are left out.
+          const left = shown.filter((x) => !labeledEverywhere(store, x.imageId)).slice(0, n);
+          const worked = new Set(shown.filter((x) => x.worked).map((x) => x.imageId));
+          if (!o.json)
+            out(
+              start
+                ? `no model yet: the current start queue (${progress}): these varied images first (scribble every class you see), then pixelloop train; --repick picks again`
+                : `the current queue, picked after model ${modelId} (${progress}); --repick picks again`,
+            );
+          print(
+            left.map((x) => ({ ...x, image: x.name })),
+            worked,
+          );
+          return;
+        }
         const items = start
           ? await pickStartQueue(store, n)
           : computeSuggestions(store, {
               n,
+              modelId,
               strategy: o.strategy,
               coverage: o.coverage,
               classBalance: o.classBalance,
@@ -115,25 +273,7 @@ export function registerLoopCommands(program: Command): void {
               randomRegions: o.randomRegions,
               measure: o.measure,
             });
-        if (o.json) {
-          out(
-            JSON.stringify({
-              suggestions: items.map((s) => ({
-                image: s.image,
-                score: s.score,
-                regions: s.regions.map((r) => ({
-                  id: r.id,
-                  x: r.x,
-                  y: r.y,
-                  width: r.width,
-                  height: r.height,
-                  score: r.score,
-                })),
-              })),
-            }),
-          );
-          return;
-        }
+        if (o.json) return print(items);
         if (start)
           out(
             items.length
@@ -141,14 +281,15 @@ export function registerLoopCommands(program: Command): void {
               : "no model yet, and no unlabeled train image to suggest: pixelloop train",
           );
         else if (items.length === 0)
-          out("no suggestions: predict the project's images first (pixelloop predict P --out DIR)");
-        for (const s of items) {
-          out(`${String(s.rank).padStart(3)}. ${s.image}${start ? "" : `  score ${s.score.toFixed(4)}`}`);
-          for (const r of s.regions)
-            out(
-              `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
-            );
-        }
+          out(
+            `no suggestions: no train image with unlabeled pixels has a prediction of model ${modelId} (pixelloop predict ${project})`,
+          );
+        // The app shows the uncertainty queue (or the start queue): a random one is stored apart.
+        if (shown.length > 0 && (start || o.strategy === "uncertainty"))
+          out(
+            `replaced the queue the app showed (${queue?.model == null ? "the start queue" : `picked after model ${queue.model}`}, ${progress})`,
+          );
+        print(items);
       });
     });
 
@@ -175,6 +316,8 @@ export function registerLoopCommands(program: Command): void {
           !(o.minConfidence?.trim() && minConfidence >= 0 && minConfidence <= 1)
         )
           throw new UsageError(`--min-confidence: expected a number from 0 to 1, got "${o.minConfidence}"`);
+        if (o.region !== undefined && !/^[1-9]\d*$/.test(o.region.trim()))
+          throw new UsageError(`--region: expected a region number (1, 2, ...), got "${o.region}"`);
         return withStore(project, {}, (store) => {
           const img = findImage(store, image);
           if (o.clear) {
@@ -183,19 +326,29 @@ export function registerLoopCommands(program: Command): void {
             else out(`${img.name}: removed ${cleared} accepted labels (hand-drawn labels kept)`);
             return;
           }
+          if (predictedModel(store, project) === null)
+            throw new UserError(
+              `no model yet, so no prediction to accept: train one first (pixelloop train ${project})`,
+            );
           let r;
-          if (o.region) {
-            const sug = storedSuggestions(store).find((s) => s.imageId === img.id);
-            const region = sug?.regions.find((x) => String(x.id) === o.region);
+          let nothing: string;
+          if (o.region !== undefined) {
+            const id = Number(o.region.trim());
+            const regions = queueRegions(store, img.id);
+            if (regions === null) throw new UserError(notQueued(store, img.name, project));
+            const region = regions.find((x) => x.id === id);
             if (!region)
               throw new UserError(
-                `${img.name}: no suggested region ${o.region} (run pixelloop suggest first; regions: ${sug?.regions.map((x) => x.id).join(", ") || "none"})`,
+                `${img.name}: no region ${id} in the current queue (its regions: ${regions.map((x) => x.id).join(", ") || "none"})`,
               );
             r = acceptInRect(store, img.id, region);
+            nothing = `region ${id} is labeled already`;
           } else {
             r = acceptAboveConfidence(store, img.id, minConfidence as number);
+            nothing = `every pixel with confidence >= ${minConfidence} is labeled already`;
           }
           if (o.json) out(JSON.stringify({ image: img.name, ...r }));
+          else if (r.acceptedPixels === 0) out(`${img.name}: nothing to accept: ${nothing}`);
           else
             out(`${img.name}: accepted ${r.acceptedPixels} predicted pixels of model ${r.modelId} as labels`);
         });
@@ -223,9 +376,11 @@ export function registerLoopCommands(program: Command): void {
         out("round  model   labeled px      drawn   accepted  images  labeling   val mIoU");
         for (const r of rounds) {
           out(
-            `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${n(r.labeledPixels, 11)}${r.labelsScope === "all" ? "*" : " "}  ${n(r.humanPixels, 9)}  ${n(r.acceptedPixels, 9)}  ${n(r.labeledImages, 6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}`,
+            `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${n(r.labeledPixels, 11)}${r.labelsScope === "all" ? "*" : " "}  ${n(r.humanPixels, 9)}  ${n(r.acceptedPixels, 9)}  ${n(r.labeledImages, 6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}${r.fineTuned ? "  fine-tune" : ""}`,
           );
         }
+        if (rounds.some((r) => r.fineTuned))
+          out("fine-tune: trained on from the latest model then (train --fine-tune), not from scratch");
         out("labeled px, drawn, accepted, images: labels of the train images, which the model learns from");
         if (rounds.some((r) => r.labelsScope === "all"))
           out("* of every image, val included (rounds recorded before project format 7)");

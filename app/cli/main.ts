@@ -143,14 +143,22 @@ function buildProgram(): Command {
               out(
                 `left out ${summary.excluded} images in the --labels folder ${o.labels} (they are the masks)`,
               );
-            if (summary.duplicates.length) out(`skipped ${summary.duplicates.length} duplicates:`);
-            for (const d of summary.duplicates) out(`  ${d.file}: ${d.reason}`);
+            // The same files imported again (a folder again, for its masks): one line, not one each.
+            const again = summary.duplicates.filter((d) => d.sameFile).length;
+            if (again) out(`${again} images already in the project (same files)`);
+            const others = summary.duplicates.filter((d) => !d.sameFile);
+            if (others.length) out(`skipped ${others.length} duplicates:`);
+            for (const d of others) out(`  ${d.file}: ${d.reason}`);
             if (summary.skipped.length) out(`skipped ${summary.skipped.length} files:`);
             for (const s of summary.skipped) out(`  ${s.file}: ${s.reason}`);
             if (summary.ignored) out(`ignored ${summary.ignored} non-image files in the folders`);
             if (masks) {
-              const px = masks.imported.reduce((a, m) => a + m.labeledPixels, 0);
-              out(`labels: ${masks.imported.length} masks imported (${count(px)} labeled pixels)`);
+              // What the masks hold and added, not the images' totals (their earlier labels included).
+              const px = masks.imported.reduce((a, m) => a + m.maskPixels, 0);
+              const added = masks.imported.reduce((a, m) => a + m.addedPixels, 0);
+              out(
+                `labels: ${masks.imported.length} masks imported (${count(px)} labeled pixels${added === px ? "" : `, ${count(added)} of them newly labeled, the rest were labeled already`})`,
+              );
               if (masks.unlabeledValues)
                 out(
                   `  ${count(masks.unlabeledValues)} mask pixels left unlabeled (value 255, or >= ${store.classes().length} such as a void class)`,

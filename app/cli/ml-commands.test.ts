@@ -75,6 +75,8 @@ describe("train / predict / eval through the CLI", () => {
       losses: Record<string, number>;
     };
     expect(trained).toMatchObject({ modelId: 1, status: "done", steps: 4, backend: "wasm" });
+    // Then, as in the app, every image predicted with the new model and the next queue picked.
+    expect(trained).toMatchObject({ prediction: { predicted: 5, suggested: 4 }, fineTunedFrom: null });
     expect(trained.validation?.score).toBeGreaterThanOrEqual(0);
     expect(Object.keys(trained.losses).sort()).toEqual(["ce", "crf", "fixmatch", "pixl", "total"]);
     expect(t.stderr).toMatch(/tensor backend: wasm/);
@@ -140,7 +142,8 @@ describe("train / predict / eval through the CLI", () => {
       name: string;
       status: string;
     }[];
-    expect(statuses.map((s) => s.status)).toEqual(["labeled", "labeled", "labeled", "predicted", "labeled"]);
+    // img3 is in the queue train picked after predicting with its model.
+    expect(statuses.map((s) => s.status)).toEqual(["labeled", "labeled", "labeled", "suggested", "labeled"]);
     db2.close();
 
     const e = await cli(
@@ -292,7 +295,7 @@ describe("train / predict / eval through the CLI", () => {
     ).catch((e: unknown) => e);
     expect(files).toMatchObject({ code: 1, stderr: expect.stringMatching(/broken\.png: cannot read image/) });
     expect(fs.readdirSync(path.join(dir, "mixed-out"))).toEqual(["good.png"]);
-  });
+  }, 180_000); // train now predicts too, on a machine that may be busy
 
   it("a class added after training: labels keep theirs, old models stay honest, training from scratch learns it", async () => {
     fs.renameSync(path.join(dir, "img2-moved.png"), path.join(dir, "train", "img2.png")); // moved above
@@ -405,6 +408,99 @@ describe("train / predict / eval through the CLI", () => {
     );
     expect(projectOut).toMatchObject({ predicted: 5, written: 5, renamed: [] });
   });
+
+  it("the loop: train predicts and picks the queue, suggest reads it without replacing it, accept says what it did", async () => {
+    const p = path.join(dir, "loop.pxl");
+    const failed = (e: unknown) => e as { code: number; stdout: string; stderr: string };
+    await cli("init", p, "--classes", "red,blue,green");
+    await cli("import", p, path.join(dir, "train"), "--labels", path.join(dir, "labels"));
+    await cli("import", p, path.join(dir, "val"), "--split", "val");
+    const tiny = ["--steps", "2", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm"];
+    const queue = async () =>
+      (JSON.parse((await cli("status", p, "--json")).stdout) as { queue: unknown }).queue;
+
+    // train: the model predicts the project's images and picks the next queue, as the app's training does.
+    const t1 = await cli("train", p, ...tiny);
+    expect(t1.stdout).toMatch(
+      /^predicted 5 images with model 1; next queue: 4 images \(pixelloop suggest .*loop\.pxl\)$/m,
+    );
+    expect(await queue()).toEqual({ images: 4, worked: 0 });
+
+    // Reading suggestions shows that queue and leaves it as it is (first n; a larger n than there
+    // are images to suggest too).
+    const shown = await cli("suggest", p, "--n", "2");
+    expect(shown.stdout).toMatch(
+      /^the current queue, picked after model 1 \(0 of 4 worked on\); --repick picks again\n {2}1\. img/,
+    );
+    const all = JSON.parse((await cli("suggest", p, "--n", "40", "--json")).stdout) as {
+      suggestions: { image: string; score: number; regions: { id: number }[] }[];
+    };
+    expect(all.suggestions).toHaveLength(4);
+    expect(await queue()).toEqual({ images: 4, worked: 0 });
+    const first = all.suggestions[0].image;
+
+    // accept: a region of the queue, then the same again (labeled already); an image not in the queue;
+    // a region that is not a number is a usage error.
+    const acc = await cli("accept", p, first, "--region", "1");
+    expect(acc.stdout).toMatch(new RegExp(`^${first}: accepted \\d+ predicted pixels of model 1 as labels`));
+    expect((await cli("accept", p, first, "--region", "1")).stdout).toBe(
+      `${first}: nothing to accept: region 1 is labeled already\n`,
+    );
+    const notQueued = failed(await cli("accept", p, "img4.png", "--region", "1").catch((e) => e));
+    expect(notQueued.code).toBe(1);
+    expect(notQueued.stderr).toContain(`img4.png is not in the current queue (${first}, `);
+    const badRegion = failed(await cli("accept", p, first, "--region", "abc").catch((e) => e));
+    expect(badRegion.code).toBe(2);
+    expect(badRegion.stderr).toContain('--region: expected a region number (1, 2, ...), got "abc"');
+    expect((await cli("suggest", p)).stdout).toMatch(
+      /^the current queue, picked after model 1 \(1 of 4 worked on\)/,
+    );
+    expect(await queue()).toEqual({ images: 4, worked: 1 });
+
+    // A picking option picks anew, and says what it replaced.
+    const repicked = await cli("suggest", p, "--n", "3", "--no-coverage");
+    expect(repicked.stdout).toMatch(
+      /^replaced the queue the app showed \(picked after model 1, 1 of 4 worked on\)\n/,
+    );
+    expect(await queue()).toEqual({ images: 3, worked: 0 });
+  }, 120_000);
+
+  it("a model without predictions is named; a project labeled everywhere has nothing to suggest", async () => {
+    const p = path.join(dir, "loop.pxl"); // the test above's project
+    const failed = (e: unknown) => e as { code: number; stdout: string; stderr: string };
+    const tiny = ["--steps", "2", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm"];
+    const first = "img0.png";
+    // A model without predictions: suggest and accept say so instead of working from an older model.
+    const t2 = await cli("train", p, ...tiny, "--fine-tune", "--no-predict");
+    expect(t2.stderr).toContain("fine-tune: starting from model 1");
+    expect(t2.stdout).toMatch(
+      /^not predicted: pixelloop predict .*loop\.pxl predicts the images with model 2/m,
+    );
+    for (const args of [
+      ["suggest", p],
+      ["accept", p, first, "--min-confidence", "0.5"],
+    ]) {
+      const r = failed(await cli(...args).catch((e) => e));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`pixelloop: model 2 has no predictions yet: run pixelloop predict ${p}\n`);
+    }
+    const rounds = (await cli("rounds", p)).stdout.split("\n");
+    expect(rounds[1]).not.toMatch(/fine-tune/);
+    expect(rounds[2]).toMatch(/^ +2 +2 .* {2}fine-tune$/);
+
+    // Every train image labeled everywhere: nothing is suggested (no image with score 0).
+    await cli("predict", p);
+    for (const k of [0, 1, 2, 3]) await cli("accept", p, `img${k}.png`, "--min-confidence", "0");
+    const again = await cli("accept", p, "img0.png", "--min-confidence", "0");
+    expect(again.stdout).toBe(
+      "img0.png: nothing to accept: every pixel with confidence >= 0 is labeled already\n",
+    );
+    for (const args of [[], ["--repick"]]) {
+      const text = await cli("suggest", p, ...args);
+      expect(text.stdout).toBe("nothing left to suggest: every train image is fully labeled\n");
+      expect(JSON.parse((await cli("suggest", p, ...args, "--json")).stdout)).toEqual({ suggestions: [] });
+    }
+  }, 120_000);
 
   it("explains what is missing", async () => {
     const empty = path.join(dir, "empty.pxl");

@@ -23,6 +23,7 @@ import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
+import { APP_QUEUE_LENGTH } from "../api/image-queries.ts";
 import { err, out, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { ensureFolder } from "../exchange/folders.ts";
 import { ProtectedFiles } from "../exchange/output-guard.ts";
@@ -98,6 +99,10 @@ export function registerMlCommands(program: Command): void {
       "--fine-tune",
       "start from the latest model instead of from scratch (faster rounds after corrections)",
     )
+    .option(
+      "--no-predict",
+      "do not predict the project's images with the new model afterwards (nor pick the next queue)",
+    )
     .option("--json", "machine-readable output (one JSON object on stdout)")
     .action(async (project: string, o: Record<string, string | boolean | undefined>) => {
       const json = o.json === true;
@@ -134,6 +139,16 @@ export function registerMlCommands(program: Command): void {
         },
       };
       if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
+      // The model fine-tuning starts from (the latest), said before training starts.
+      const base = o.fineTune
+        ? withStore(project, { readonly: true }, (store) => store.latestModelId() ?? null)
+        : null;
+      if (o.fineTune && !json)
+        err(
+          base === null
+            ? "fine-tune: no model yet, so training starts from scratch"
+            : `fine-tune: starting from model ${base}`,
+        );
       const tty = !json && process.stderr.isTTY === true;
       const bar = progressBar("train", tty);
       let lastVal = "";
@@ -161,9 +176,14 @@ export function registerMlCommands(program: Command): void {
         },
       });
       let interrupts = 0;
+      /** set while the new model predicts the project's images: Ctrl+C stops that instead */
+      let predicting: AbortController | null = null;
       const onSigint = () => {
         interrupts++;
-        if (interrupts === 1) {
+        if (predicting) {
+          err("\nstopping the prediction (the model is stored; pixelloop predict predicts again)...");
+          predicting.abort();
+        } else if (interrupts === 1) {
           err("\ncancelling after the current step (Ctrl+C again to abort without saving)...");
           handle.cancel();
         } else process.exit(130);
@@ -180,6 +200,31 @@ export function registerMlCommands(program: Command): void {
             `recovered an interrupted training run (${x.runId}): ${x.modelId === null ? "it had no checkpoint" : `its last checkpoint is model ${x.modelId}`}`,
           );
         }
+        // As the app does after training: predict every image with the new model and pick the
+        // next round's queue (in workers, the same core path as pixelloop predict). Not after
+        // Ctrl+C: stopping means stop.
+        let prediction: Awaited<ReturnType<typeof predictProjectInWorker>> | null = null;
+        const predictNow = o.predict !== false && r.modelId != null && r.status !== "cancelled";
+        if (predictNow) {
+          predicting = new AbortController();
+          const pbar = progressBar("predict", tty);
+          try {
+            prediction = await predictProjectInWorker(project, {
+              modelId: r.modelId as number,
+              backend: opts.backend,
+              suggest: APP_QUEUE_LENGTH,
+              signal: predicting.signal,
+              onProgress: (d, t, name) => pbar.update(d, t, name),
+            });
+          } finally {
+            pbar.stop();
+            predicting = null;
+          }
+          const named = new Set(r.skipped.map((x) => x.file));
+          const unread = prediction.skipped.filter((x) => !named.has(x.file));
+          reportSkipped(unread);
+          if (unread.length) process.exitCode = 1;
+        }
         if (json) {
           out(
             JSON.stringify({
@@ -194,6 +239,13 @@ export function registerMlCommands(program: Command): void {
               keptParent: r.keptParent ?? null,
               losses: r.lastLosses,
               skipped: r.skipped,
+              fineTunedFrom: base,
+              prediction: prediction && {
+                predicted: prediction.predicted,
+                cancelled: prediction.cancelled,
+                suggested: prediction.suggested,
+                skipped: prediction.skipped,
+              },
             }),
           );
         } else if (r.modelId == null) {
@@ -210,6 +262,18 @@ export function registerMlCommands(program: Command): void {
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)
               .join(", ")}`,
           );
+          if (prediction === null)
+            out(
+              `not predicted: pixelloop predict ${project} predicts the images with model ${r.modelId} and pixelloop suggest ${project} picks the next queue`,
+            );
+          else if (prediction.cancelled || prediction.suggested === null)
+            out(
+              `predicted ${prediction.predicted} images with model ${r.modelId}${prediction.cancelled ? " (stopped)" : ""}; no queue picked: pixelloop suggest ${project} picks it`,
+            );
+          else
+            out(
+              `predicted ${prediction.predicted} images with model ${r.modelId}; next queue: ${prediction.suggested} images (pixelloop suggest ${project})`,
+            );
         }
       } finally {
         bar.stop();

@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
-import { Source, cloneMask } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask, countLabeled } from "../labels/mask.ts";
 import { allImageIds, emptyMaskImportSummary, importChange, maskFinder, stem } from "./mask-files.ts";
 import type { MaskImportSummary } from "./mask-files.ts";
 
@@ -45,6 +45,7 @@ export async function importColorMasks(
     const after = cloneMask(before);
     const d = raw.data;
     let unknown = 0;
+    let added = 0;
     for (let i = 0; i < img.width * img.height; i++) {
       if (d[i * 4 + 3] === 0) {
         unknown++;
@@ -55,12 +56,19 @@ export async function importColorMasks(
         unknown++;
         continue;
       }
+      if (after.classes[i] === UNLABELED) added++;
       after.classes[i] = c;
       after.sources[i] = Source.human;
     }
     summary.unlabeledValues += unknown;
     store.commitDiff(id, before, after, importChange(file, opts.author));
-    summary.imported.push({ image: img.name, mask: file, labeledPixels: img.width * img.height - unknown });
+    summary.imported.push({
+      image: img.name,
+      mask: file,
+      labeledPixels: countLabeled(after.classes),
+      maskPixels: img.width * img.height - unknown,
+      addedPixels: added,
+    });
   }
   return summary;
 }

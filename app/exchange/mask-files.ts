@@ -10,7 +10,11 @@ import { ProtectedFiles } from "./output-guard.ts";
 import { MASK_SUFFIXES } from "../labels/mask-names.ts";
 
 export interface MaskImportSummary {
-  imported: { image: string; mask: string; labeledPixels: number }[];
+  /**
+   * labeledPixels: the image's labeled pixels after the import (its other labels included);
+   * maskPixels: the pixels the mask labels; addedPixels: those of them that were unlabeled before
+   */
+  imported: { image: string; mask: string; labeledPixels: number; maskPixels: number; addedPixels: number }[];
   /** pixels whose value was >= the number of classes (e.g. a void class) or 255: left unlabeled */
   unlabeledValues: number;
   /** images of the project with no mask file of the same name */
@@ -96,6 +100,7 @@ export function importIndexMasks(
     const before = store.mask(id);
     const after: LabelMask = cloneMask(before);
     let dropped = 0;
+    let added = 0;
     let zeros = 0;
     let full = 0;
     const v = decoded.values;
@@ -108,6 +113,7 @@ export function importIndexMasks(
         dropped++;
         continue;
       }
+      if (after.classes[i] === UNLABELED) added++;
       after.classes[i] = c;
       after.sources[i] = Source.human;
     }
@@ -116,7 +122,13 @@ export function importIndexMasks(
     if (!opts.binary && numClasses === 2 && zeros + full === v.length && zeros >= least && full >= least)
       summary.binaryLooking++;
     store.commitDiff(id, before, after, importChange(maskFile, opts.author));
-    summary.imported.push({ image: img.name, mask: maskFile, labeledPixels: countLabeled(after.classes) });
+    summary.imported.push({
+      image: img.name,
+      mask: maskFile,
+      labeledPixels: countLabeled(after.classes),
+      maskPixels: v.length - dropped,
+      addedPixels: added,
+    });
   });
   if (holdsOne) summary.binaryLooking = 0;
   return summary;

@@ -18,8 +18,11 @@ export interface ImportSummary {
    * `file`: the project now reads them there, with their labels.
    */
   relinked: { id: number; file: string; from: string }[];
-  /** existingId: the project image with the same content, when it was imported before */
-  duplicates: (SkippedFile & { existingId?: number })[];
+  /**
+   * existingId: the project image with the same content, when it was imported before; sameFile:
+   * that image was imported from this very file (the folder imported again, e.g. for its masks)
+   */
+  duplicates: (SkippedFile & { existingId?: number; sameFile?: boolean })[];
   skipped: SkippedFile[];
   /** files in scanned folders that are not images by extension */
   ignored: number;
@@ -145,7 +148,7 @@ export async function importImages(
       summary.duplicates.push({
         file: r.file,
         reason: `same content as ${dupOf}`,
-        ...(existing ? { existingId: existing.id } : {}),
+        ...(existing ? { existingId: existing.id, sameFile: dupOf === r.file } : {}),
       });
       continue;
     }

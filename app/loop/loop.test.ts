@@ -17,7 +17,7 @@ import {
   spreadRegions,
   iou,
 } from "./scoring.ts";
-import { computeSuggestions, storedSuggestions } from "./suggest.ts";
+import { computeSuggestions, openTrainImages, storedSuggestions } from "./suggest.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
 import { listRounds, recordRound } from "./rounds.ts";
 import { readStoredPrediction } from "./prediction-data.ts";
@@ -310,6 +310,27 @@ describe("active-learning loop", () => {
     expect(store.image(calm)?.status).toBe("predicted");
     const random = computeSuggestions(store, { n: 3, strategy: "random", seed: 3 });
     expect(new Set(random.map((x) => x.imageId)).size).toBe(3);
+  });
+
+  it("an image labeled everywhere is never suggested, by any strategy", () => {
+    const hot = { x0: 0, x1: 64, y0: 0, y1: 48 };
+    const full = addImage("full.png", fakePrediction(hot));
+    const open = addImage("open.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
+    const before = store.mask(full);
+    const after = cloneMask(before);
+    after.classes.fill(0);
+    after.sources.fill(Source.human);
+    store.commitDiff(full, before, after, { tool: "fill", classIdx: 0, width: 1, points: [], author: "t" });
+    expect(openTrainImages(store)).toBe(1);
+    for (const strategy of ["uncertainty", "random"] as const)
+      expect(computeSuggestions(store, { n: 5, strategy, save: false }).map((x) => x.imageId)).toEqual([
+        open,
+      ]);
+    const before2 = store.mask(open);
+    store.commitDiff(open, before2, after, { tool: "fill", classIdx: 0, width: 1, points: [], author: "t" });
+    expect(openTrainImages(store)).toBe(0);
+    expect(computeSuggestions(store, { n: 5 })).toEqual([]);
+    expect(storedSuggestions(store)).toEqual([]);
   });
 
   it("random regions keep the uncertainty strategy's images and spread the regions at random", () => {

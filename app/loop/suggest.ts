@@ -146,11 +146,12 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   const numClasses = store.classes().length;
   const rows = store.db
     .prepare(
-      `SELECT i.id, COALESCE(m.labeled_pixels, 0) AS labeled FROM images i
+      `SELECT i.id, COALESCE(m.labeled_pixels, 0) AS labeled, i.width * i.height AS total FROM images i
        LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.split = 'train' ORDER BY i.id`,
     )
-    .all() as { id: number; labeled: number }[];
-  const ids = rows.map((r) => r.id);
+    .all() as { id: number; labeled: number; total: number }[];
+  // An image labeled everywhere has nothing left to ask: never suggested (its labels still count).
+  const ids = rows.filter((r) => r.labeled < r.total).map((r) => r.id);
   const hasLabels = new Set(rows.filter((r) => r.labeled > 0).map((r) => r.id));
   const rand = seededRandom(opts.seed ?? modelId); // each model (round) a new random draw
   const perImage = opts.regionsPerImage ?? 3;
@@ -315,6 +316,18 @@ export function insertQueue(
     ins.run(modelId, it.imageId, it.rank, it.score, JSON.stringify(it.regions), strategy, now);
     mark.run(it.imageId);
   }
+}
+
+/** Train images with at least one unlabeled pixel: the ones a queue can suggest. */
+export function openTrainImages(store: ProjectStore): number {
+  return (
+    store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
+         WHERE i.split = 'train' AND COALESCE(m.labeled_pixels, 0) < i.width * i.height`,
+      )
+      .get() as { n: number }
+  ).n;
 }
 
 /** The stored queue of a model (default: the newest model with a queue of this strategy). */
