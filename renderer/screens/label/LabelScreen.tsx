@@ -145,12 +145,21 @@ export function LabelScreen({
   );
   useEffect(clearUncertaintyOn, []);
   const [zoom, setZoom] = useState(1);
-  const [neighbors, setNeighbors] = useState<{
+  const [loadedNeighbors, setNeighbors] = useState<{
+    of: number;
     prev: number | null;
     next: number | null;
     index: number;
     total: number;
   } | null>(null);
+  // The open image's neighbours only: the last image's, while this one's load, would lead back.
+  const neighbors = loadedNeighbors?.of === imageId ? loadedNeighbors : null;
+  /**
+   * Next (+1) / Prev (-1) presses made while an image loads or the move to it is under way: each
+   * taken in turn, from the image it leads to, when its neighbours arrive.
+   */
+  const pendingMoves = useRef(0);
+  const moving = useRef(false);
   const [stats, setStats] = useState<{ labeledPixels: number; status: string } | null>(null);
   const [acceptedPixels, setAcceptedPixels] = useState(0);
   // As typed (a field being cleared to type another number is not 0%); Accept waits for 0..100.
@@ -253,7 +262,7 @@ export function LabelScreen({
     api
       .call("images.neighbors", { id: imageId })
       .then((nb) => {
-        if (!cancelled) setNeighbors(nb);
+        if (!cancelled) setNeighbors({ ...nb, of: imageId });
       })
       .catch(() => undefined);
     // A file replaced by another picture of the same size opens, but its labels may not fit it.
@@ -492,6 +501,33 @@ export function LabelScreen({
     [saver],
   );
 
+  useEffect(() => {
+    moving.current = false;
+  }, [imageId]);
+  /** To the next (+1) or previous (-1) image, or once this one's neighbours are known. */
+  const step = useCallback(
+    (by: 1 | -1) => {
+      if (!neighbors || moving.current) {
+        pendingMoves.current += by;
+        return;
+      }
+      const to = by > 0 ? neighbors.next : neighbors.prev;
+      if (to === null) return;
+      moving.current = true;
+      void go(to);
+    },
+    [neighbors, go],
+  );
+  useEffect(() => {
+    const n = pendingMoves.current;
+    if (!neighbors || n === 0) return;
+    const to = n > 0 ? neighbors.next : neighbors.prev;
+    pendingMoves.current = to === null ? 0 : n - Math.sign(n);
+    if (to === null) return;
+    moving.current = true;
+    void go(to);
+  }, [neighbors, go]);
+
   const nextSuggestion = useCallback(async () => {
     try {
       const list = await api.call("suggestions.list", { limit: 500 });
@@ -598,10 +634,10 @@ export function LabelScreen({
         return stepRegion(-1);
       case "ArrowRight":
       case "PageDown":
-        return void go(neighbors?.next ?? null);
+        return step(1);
       case "ArrowLeft":
       case "PageUp":
-        return void go(neighbors?.prev ?? null);
+        return step(-1);
       case "Enter":
         return canvasRef.current?.closePolygon();
       case "Escape":
