@@ -302,7 +302,13 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         });
         return;
       }
-      set({ state: "predicting", etaSec: null, message: `${trained} Predicting every image…` });
+      set({
+        state: "predicting",
+        etaSec: null,
+        step: 0,
+        totalSteps: 0,
+        message: `${trained} Predicting every image…`,
+      });
       predictAbort = new AbortController();
       const modelId = outcome.modelId;
       // In a worker, and the next round's queue (most useful images first, with their regions)

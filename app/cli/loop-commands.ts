@@ -16,7 +16,7 @@ import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 import { count, findImage, out, UsageError, withStore } from "./shared.ts";
 import { pickStartQueue, START_STRATEGY, startQueueStale } from "../loop/start-queue.ts";
-import { shownQueue, suggestions } from "../api/image-queries.ts";
+import { APP_QUEUE_LENGTH, shownQueue, suggestions } from "../api/image-queries.ts";
 import type { ProjectStore } from "../store/project-store.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 
@@ -213,12 +213,14 @@ export function registerLoopCommands(program: Command): void {
           }
           for (const s of items) {
             const done = worked?.has(s.imageId) ? "  (worked on)" : "";
+            // The start queue and a random pick have no uncertainty scores to show.
+            const scored = !start && o.strategy !== "random";
             out(
-              `${String(s.rank).padStart(3)}. ${s.image}${start ? "" : `  score ${s.score.toFixed(4)}`}${done}`,
+              `${String(s.rank).padStart(3)}. ${s.image}${scored ? `  score ${s.score.toFixed(4)}` : ""}${done}`,
             );
             for (const r of s.regions)
               out(
-                `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}  score ${r.score.toFixed(4)}`,
+                `       region ${r.id}: x ${r.x} y ${r.y} ${r.width}x${r.height}${scored ? `  score ${r.score.toFixed(4)}` : ""}`,
               );
           }
         };
@@ -258,10 +260,14 @@ export function registerLoopCommands(program: Command): void {
           );
           return;
         }
-        const items = start
-          ? await pickStartQueue(store, n)
+        // The app's queue (uncertainty or start) is picked at the app's length whatever --n prints,
+        // so reading a few suggestions never shrinks the queue a labeler works through.
+        const app = start || o.strategy === "uncertainty";
+        const length = app ? Math.max(n, APP_QUEUE_LENGTH) : n;
+        const picked = start
+          ? await pickStartQueue(store, length)
           : computeSuggestions(store, {
-              n,
+              n: length,
               modelId,
               strategy: o.strategy,
               coverage: o.coverage,
@@ -273,21 +279,24 @@ export function registerLoopCommands(program: Command): void {
               randomRegions: o.randomRegions,
               measure: o.measure,
             });
+        const items = picked.slice(0, n);
         if (o.json) return print(items);
         if (start)
           out(
             items.length
               ? "no model yet: these varied images first (scribble every class you see), then pixelloop train"
-              : "no model yet, and no unlabeled train image to suggest: pixelloop train",
+              : `no model yet, and every train image has labels: train a model (pixelloop train ${project})`,
           );
+        else if (!app && items.length > 0)
+          out("a random pick of images and regions, for comparison (the queue the app shows stays as it is)");
         else if (items.length === 0)
           out(
             `no suggestions: no train image with unlabeled pixels has a prediction of model ${modelId} (pixelloop predict ${project})`,
           );
         // The app shows the uncertainty queue (or the start queue): a random one is stored apart.
-        if (shown.length > 0 && (start || o.strategy === "uncertainty"))
+        if (shown.length > 0 && app)
           out(
-            `replaced the queue the app showed (${queue?.model == null ? "the start queue" : `picked after model ${queue.model}`}, ${progress})`,
+            `replaced the queue the app showed (${queue?.model == null ? "the start queue" : `picked after model ${queue.model}`}, ${progress}) with ${picked.length} images`,
           );
         print(items);
       });

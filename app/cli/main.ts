@@ -18,7 +18,7 @@ import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
-import { count, out, reportSkipped, UsageError, withStore } from "./shared.ts";
+import { count, out, plural, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { suggestions } from "../api/image-queries.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
@@ -135,7 +135,7 @@ function buildProgram(): Command {
           if (o.json) {
             out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
           } else {
-            out(`imported ${summary.imported.length} images`);
+            out(`imported ${plural(summary.imported.length, "image")}`);
             if (summary.relinked.length)
               out(`found ${summary.relinked.length} moved images again (their labels kept):`);
             for (const r of summary.relinked) out(`  ${r.from} -> ${r.file}`);
@@ -145,9 +145,9 @@ function buildProgram(): Command {
               );
             // The same files imported again (a folder again, for its masks): one line, not one each.
             const again = summary.duplicates.filter((d) => d.sameFile).length;
-            if (again) out(`${again} images already in the project (same files)`);
+            if (again) out(`${plural(again, "image")} already in the project (same files)`);
             const others = summary.duplicates.filter((d) => !d.sameFile);
-            if (others.length) out(`skipped ${others.length} duplicates:`);
+            if (others.length) out(`skipped ${plural(others.length, "duplicate")}:`);
             for (const d of others) out(`  ${d.file}: ${d.reason}`);
             if (summary.skipped.length) out(`skipped ${summary.skipped.length} files:`);
             for (const s of summary.skipped) out(`  ${s.file}: ${s.reason}`);
@@ -157,7 +157,7 @@ function buildProgram(): Command {
               const px = masks.imported.reduce((a, m) => a + m.maskPixels, 0);
               const added = masks.imported.reduce((a, m) => a + m.addedPixels, 0);
               out(
-                `labels: ${masks.imported.length} masks imported (${count(px)} labeled pixels${added === px ? "" : `, ${count(added)} of them newly labeled, the rest were labeled already`})`,
+                `labels: ${plural(masks.imported.length, "mask")} imported (${count(px)} labeled pixels${added === px ? "" : `, ${count(added)} of them newly labeled, the rest were labeled already`})`,
               );
               if (masks.unlabeledValues)
                 out(
@@ -170,6 +170,12 @@ function buildProgram(): Command {
               for (const e of masks.errors) out(`  error: ${e.reason}`);
             }
           }
+          // The loop works from predictions: new images have none until the model predicts them.
+          const model = store.latestModelId();
+          if (!o.json && summary.imported.length > 0 && model !== undefined)
+            out(
+              `${plural(summary.imported.length, "new image")} without a prediction of model ${model}: pixelloop predict ${project} (or "Predict new images" in the app's training panel)`,
+            );
           if (summary.skipped.length > 0 || (masks && masks.errors.length > 0)) process.exitCode = 1;
         });
       },

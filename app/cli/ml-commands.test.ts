@@ -241,10 +241,11 @@ describe("train / predict / eval through the CLI", () => {
     await cli("accept", project, "img3.png", "--min-confidence", "0"); // back, for the rounds below
     // status: the round's queue (the last one picked) and how much of it was worked on since.
     const st = JSON.parse((await cli("status", project, "--json")).stdout) as { queue: unknown };
-    const inQueue = randomRegions.suggestions.filter((s) => s.image === "img3.png").length;
-    expect(st.queue).toEqual({ images: 2, worked: inQueue });
+    // The queue was picked at the app's length (every image that can be suggested, img3 among
+    // them), though --n printed two.
+    expect(st.queue).toEqual({ images: 4, worked: 1 });
     expect((await cli("status", project)).stdout).toContain(
-      `round:   ${inQueue} of 2 suggested images worked on since the queue was picked`,
+      `round:   1 of 4 suggested images worked on since the queue was picked`,
     );
     const bad = await cli("accept", project, "nope.png", "--min-confidence", "0").catch(
       (err: unknown) => err,
@@ -460,9 +461,10 @@ describe("train / predict / eval through the CLI", () => {
     // A picking option picks anew, and says what it replaced.
     const repicked = await cli("suggest", p, "--n", "3", "--no-coverage");
     expect(repicked.stdout).toMatch(
-      /^replaced the queue the app showed \(picked after model 1, 1 of 4 worked on\)\n/,
+      /^replaced the queue the app showed \(picked after model 1, 1 of 4 worked on\) with 4 images\n/,
     );
-    expect(await queue()).toEqual({ images: 3, worked: 0 });
+    // Picked at the app's length (here every image), whatever --n prints.
+    expect(await queue()).toEqual({ images: 4, worked: 0 });
   }, 120_000);
 
   it("a model without predictions is named; a project labeled everywhere has nothing to suggest", async () => {

@@ -15,6 +15,11 @@ export function count(n: number): string {
   return n.toLocaleString("en-US");
 }
 
+/** "1 image", "2 images" (the number as count() writes it). */
+export function plural(n: number, noun: string): string {
+  return `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 export function err(text: string): void {
   process.stderr.write(text.endsWith("\n") ? text : text + "\n");
 }

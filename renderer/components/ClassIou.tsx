@@ -34,13 +34,16 @@ export function ClassIou({ rounds, classes }: { rounds: TrainingRound[]; classes
             <span style={{ width: `${Math.round((iou ?? 0) * 100)}%` }} />
           </span>
           <span className="value">{iou === null ? "—" : iou.toFixed(2)}</span>
-          <span className="delta">
-            {iou !== null && prev !== null
-              ? `${iou >= prev ? "+" : "−"}${Math.abs(iou - prev).toFixed(2)}`
-              : ""}
-          </span>
+          <span className="delta">{iou !== null && prev !== null ? signedChange(iou - prev) : ""}</span>
         </div>
       ))}
     </section>
   );
+}
+
+/** "+0.03", "−0.12"; a change that rounds to zero is "±0.00", never "−0.00". */
+export function signedChange(d: number): string {
+  const shown = Math.abs(d).toFixed(2);
+  if (shown === "0.00") return "±0.00";
+  return `${d > 0 ? "+" : "−"}${shown}`;
 }
