@@ -30,7 +30,7 @@ import {
   type ApiParsed,
   type ApiResponse,
 } from "./schema.ts";
-import type { ApiEvent, ImportResult, MaskChange, ProjectInfo } from "./types.ts";
+import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import { paletteColor } from "./palette.ts";
 import {
@@ -48,6 +48,7 @@ import { pickStartQueue, startQueueStale } from "../loop/start-queue.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
+import { latestPredictionModelId } from "../loop/prediction-data.ts";
 
 export interface ServiceOptions {
   /** where new projects go by default */
@@ -61,7 +62,29 @@ export interface ServiceOptions {
   version?: string;
   /** how the UI reaches this service: browser mode (HTTP) or the desktop app (IPC) */
   transport?: "http" | "ipc";
+  /**
+   * How often (ms) the open project file is checked for commits of other processes (the CLI, a
+   * script, another server): see checkExternalChanges. 0: never (tests call it themselves).
+   */
+  watchMs?: number;
 }
+
+/**
+ * What the open project file held at the last check, as far as the UI shows it: told apart from
+ * what another connection committed since (PRAGMA data_version moves only on their commits).
+ */
+interface Seen {
+  dataVersion: number;
+  latestModel: number | null;
+  /** the predictions' and the queue's signatures (counts, newest rows) */
+  predictions: string;
+  queue: string;
+  /** mask version by image */
+  masks: Map<number, number>;
+}
+
+/** Default of ServiceOptions.watchMs. */
+export const WATCH_MS = 1500;
 
 type Handlers = { [M in ApiMethod]: (req: ApiParsed<M>) => Promise<ApiResponse<M>> | ApiResponse<M> };
 type Listener = (e: ApiEvent) => void;
@@ -81,6 +104,12 @@ export class PixelloopService {
   /** The mask last written, so a run of strokes on one image does not decode it every time. */
   private cached: { file: string; imageId: number; version: number; mask: LabelMask } | null = null;
   private readonly training: TrainingController;
+  /** the open project as last checked for other processes' commits; the timer that checks it */
+  private seen: Seen | null = null;
+  private watchTimer: ReturnType<typeof setInterval> | undefined;
+  /** what the last project.changed / training.status event said (JSON): told again only when it differs */
+  private lastProject = "";
+  private lastTraining = "";
   readonly handlers: Handlers;
 
   constructor(opts: ServiceOptions = {}) {
@@ -92,6 +121,7 @@ export class PixelloopService {
       author: opts.author ?? os.userInfo().username,
       version: opts.version ?? "0.1.0",
       transport: opts.transport ?? "http",
+      watchMs: opts.watchMs ?? WATCH_MS,
     };
     this.recent = new RecentProjects(this.opts.recentFile);
     this.training = createTrainingController({
@@ -137,6 +167,8 @@ export class PixelloopService {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
     await this.training.shutdown();
     this.swapStore(null);
   }
@@ -146,8 +178,91 @@ export class PixelloopService {
     this.store = next;
     this.cached = null;
     if (next) this.recent.add(next.file, next.name);
+    this.watch(next);
     this.emit({ type: "project.changed", project: next ? this.info() : null });
     this.training.projectSwitched();
+  }
+
+  /** Checks the open project for other processes' commits every watchMs (none open: no timer). */
+  private watch(store: ProjectStore | null): void {
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    this.seen = store ? this.snapshot(store) : null;
+    if (!store || this.opts.watchMs <= 0) return;
+    this.watchTimer = setInterval(() => {
+      try {
+        this.checkExternalChanges();
+      } catch {
+        // the file went away or is locked for a moment: the next check tries again
+      }
+    }, this.opts.watchMs);
+    this.watchTimer.unref();
+  }
+
+  private snapshot(store: ProjectStore): Seen {
+    const db = store.db;
+    const sig = (sql: string) => JSON.stringify(Object.values(db.prepare(sql).get() as object));
+    return {
+      dataVersion: db.pragma("data_version", { simple: true }) as number,
+      latestModel: store.latestModelId() ?? null,
+      predictions: sig("SELECT COUNT(*), MAX(model_id), MAX(created_at) FROM predictions"),
+      queue: sig("SELECT COUNT(*), MAX(id), MAX(created_at) FROM suggestions"),
+      masks: new Map(
+        (
+          db.prepare("SELECT image_id, version FROM label_masks").all() as {
+            image_id: number;
+            version: number;
+          }[]
+        ).map((r) => [r.image_id, r.version]),
+      ),
+    };
+  }
+
+  /**
+   * One check of the open project file for commits of other connections (`pixelloop accept`,
+   * `train`, `predict`, `import`, `suggest --repick` on the same file): when there were any,
+   * every front door is told what changed with the events it already handles (project.changed,
+   * mask.changed per image, predictions.changed for new predictions or a new queue, training.status
+   * with the new rounds). Cheap when nothing changed (one pragma). True when something was told.
+   */
+  checkExternalChanges(): boolean {
+    const store = this.store;
+    if (!store || !store.db.open) return false;
+    const before = this.seen;
+    if (before && (store.db.pragma("data_version", { simple: true }) as number) === before.dataVersion)
+      return false;
+    const now = this.snapshot(store);
+    this.seen = now;
+    if (!before) return false;
+    let told = false;
+    const info = this.info();
+    const queueChanged = now.queue !== before.queue || now.predictions !== before.predictions;
+    const predictionModel = latestPredictionModelId(store) ?? now.latestModel;
+    // A new queue before any model (no predictions.changed to carry it) shows as a project change.
+    if (JSON.stringify(info) !== this.lastProject || (queueChanged && predictionModel === null)) {
+      this.emit({ type: "project.changed", project: info });
+      told = true;
+    }
+    for (const [imageId, version] of now.masks) {
+      if (before.masks.get(imageId) === version) continue;
+      this.emit({ type: "mask.changed", imageId, version });
+      told = true;
+    }
+    // A run of this server writes through its workers' connections too: it tells its own
+    // progress, predictions and rounds, and stores them when it ends.
+    if (this.training.busy()) return told;
+    if (queueChanged && predictionModel !== null) {
+      this.emit({ type: "predictions.changed", modelId: predictionModel });
+      told = true;
+    }
+    if (now.latestModel !== null && now.latestModel !== before.latestModel)
+      this.training.modelStoredElsewhere(now.latestModel);
+    const status = this.training.status();
+    if (trainingData(status) !== this.lastTraining) {
+      this.emit({ type: "training.status", status });
+      told = true;
+    }
+    return told;
   }
 
   /** Tells every front door the project changed (classes, images, counts) and answers it. */
@@ -158,6 +273,8 @@ export class PixelloopService {
   }
 
   private emit(e: ApiEvent): void {
+    if (e.type === "project.changed") this.lastProject = JSON.stringify(e.project);
+    if (e.type === "training.status") this.lastTraining = trainingData(e.status);
     for (const l of this.listeners) l(e);
   }
 
@@ -537,4 +654,9 @@ export class PixelloopService {
       },
     };
   }
+}
+
+/** What a training.status says about the project (not a run's progress), to tell a change. */
+function trainingData(s: TrainingStatus): string {
+  return JSON.stringify([s.rounds, s.fineTune, s.unpredicted, s.message]);
 }

@@ -53,6 +53,12 @@ export interface TrainingController {
    * one before, so the status starts over, and every front door is told.
    */
   projectSwitched(): void;
+  /**
+   * The open project's newest model is \`modelId\`, found committed by another process (the CLI):
+   * unless this controller made it, the last run's message, which would contradict it, gives way
+   * to one that says so (when no run is in progress). Emits nothing; the caller tells the status.
+   */
+  modelStoredElsewhere(modelId: number): void;
 }
 
 export interface TrainingContext {
@@ -184,6 +190,8 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
   /** predictNew was asked during a run: images imported meanwhile are predicted when it ends */
   let newAfterRun = false;
   let lastEmit = 0;
+  /** models this controller's runs stored, as "file#id" */
+  const ownModels = new Set<string>();
   let pendingEmit: ReturnType<typeof setTimeout> | undefined;
 
   /** class counts of stored models, by project and model id (weights never change) */
@@ -280,6 +288,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       );
       const outcome = await handle.outcome;
       handle = null;
+      if (outcome.modelId !== null) ownModels.add(`${file}#${outcome.modelId}`);
       if (outcome.modelId === null) {
         set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
         return;
@@ -447,6 +456,14 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     projectSwitched() {
       if (!isBusy()) live = idle();
       emitNow();
+    },
+    modelStoredElsewhere(modelId) {
+      if (isBusy() || ownModels.has(`${ctx.project().file}#${modelId}`)) return;
+      live = {
+        ...idle(),
+        backend: live.backend,
+        message: `Model ${modelId} was trained elsewhere (the CLI, or another window on this project); its round is below.`,
+      };
     },
   };
 }

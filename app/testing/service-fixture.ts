@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { PixelloopService } from "../api/service.ts";
+import { PixelloopService, type ServiceOptions } from "../api/service.ts";
 import type { ProjectInfo } from "../api/types.ts";
 
 /** The two classes of the disc images. */
@@ -21,11 +21,12 @@ export function serviceDir(prefix: string): string {
 }
 
 /** A service whose projects, recent list and demo live in `dir`. */
-export function newService(dir: string): PixelloopService {
+export function newService(dir: string, opts: ServiceOptions = {}): PixelloopService {
   return new PixelloopService({
     projectsDir: dir,
     recentFile: path.join(dir, "recent.json"),
     demoDir: path.join(dir, "demo"),
+    ...opts,
   });
 }
 
@@ -76,4 +77,19 @@ export function brush(
   points: [number, number][],
 ) {
   return service.call("strokes.commit", { imageId, tool: "brush", classIdx, width: 3, points });
+}
+
+/**
+ * A model's weights blob with its header only (no tensors): enough for what the app reads of a
+ * stored model without running it (its class count), for tests that store one as the CLI would.
+ */
+export function headerOnlyWeights(numClasses: number): Buffer {
+  const header = new TextEncoder().encode(
+    JSON.stringify({ format: "pixelloop-weights", version: 1, config: { numClasses }, weights: [] }),
+  );
+  const out = Buffer.alloc(Math.ceil((8 + header.length) / 4) * 4);
+  out.write("PXLW", 0, "latin1");
+  out.writeUInt32LE(header.length, 4);
+  out.set(header, 8);
+  return out;
 }

@@ -47,6 +47,8 @@ export interface CanvasHandle {
   cancelPolygon(): boolean;
   /** Repaints the label layer after its values changed outside the canvas. */
   redrawLabels(): void;
+  /** A stroke is being drawn (painted on the label layer, not handed on yet). */
+  drawing(): boolean;
 }
 
 interface Props {
@@ -166,6 +168,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         return true;
       },
       redrawLabels: () => labelLayerRef.current?.batchDraw(),
+      drawing: () => drag.current?.mode === "draw",
     }),
     [fit, zoomAround, applyView, size, polygon, finishPolygon],
   );

@@ -227,13 +227,61 @@ export function LabelScreen({
     }
   }, [api]);
 
+  /** the open image's stored labels changed elsewhere since this window last read them */
+  const staleMask = useRef(false);
   const onSaved = useCallback((c: MaskChange) => {
     const l = loadedRef.current;
-    if (l && l.item.id === c.imageId) l.version = c.version;
+    if (l && l.item.id === c.imageId) {
+      // A save makes the next version: one further on, another process changed it meanwhile.
+      if (c.changed && c.version !== l.version + 1) staleMask.current = true;
+      l.version = c.version;
+    }
     setStats({ labeledPixels: c.labeledPixels, status: c.status });
     if (queued.current.has(c.imageId)) setQueueVersion((v) => v + 1);
   }, []);
   const saver = useSaver(onSaved, () => void reloadMask());
+
+  /**
+   * The open image's labels changed elsewhere (the CLI, another window): its stored layer is
+   * shown, unless this window has edits of its own not saved yet or a stroke under way; then it
+   * is reloaded once they are saved. Another queued image's change counts in "k of n done".
+   */
+  const saverBusy = saver.busy;
+  const reloadIfStale = useCallback(() => {
+    if (!staleMask.current || saverBusy() || canvasRef.current?.drawing()) return;
+    staleMask.current = false;
+    const id = loadedRef.current?.item.id;
+    void reloadMask().then(() => {
+      if (id === undefined) return;
+      api
+        .call("images.get", { id })
+        .then((item) => {
+          if (loadedRef.current?.item.id === item.id)
+            setStats({ labeledPixels: item.labeledPixels, status: item.status });
+        })
+        .catch(() => undefined);
+    });
+  }, [api, reloadMask, saverBusy]);
+  useEffect(
+    () =>
+      onEvent((e) => {
+        if (e.type !== "mask.changed") return;
+        const l = loadedRef.current;
+        if (l && l.item.id === e.imageId && e.version > l.version && !saverBusy()) {
+          staleMask.current = true;
+          reloadIfStale();
+        }
+        if (queued.current.has(e.imageId) && (e.imageId !== l?.item.id || e.version > l.version))
+          setQueueVersion((v) => v + 1);
+      }),
+    [onEvent, reloadIfStale, saverBusy],
+  );
+  useEffect(() => {
+    if (saver.state === "saved") reloadIfStale();
+  }, [saver.state, reloadIfStale]);
+  useEffect(() => {
+    staleMask.current = false;
+  }, [imageId]);
 
   // Load image, mask and prediction whenever the image changes.
   useEffect(() => {

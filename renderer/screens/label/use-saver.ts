@@ -49,5 +49,8 @@ export function useSaver(onSaved: (c: MaskChange) => void, onFailure: () => void
 
   const reset = useCallback(() => setState("saved"), []);
 
-  return { state, lastSaved, enqueue, flush, reset };
+  /** Edits queued or being saved, not answered yet. */
+  const busy = useCallback(() => pending.current > 0, []);
+
+  return { state, lastSaved, enqueue, flush, reset, busy };
 }

@@ -1,0 +1,102 @@
+/**
+ * The UI open on a project while another process (the CLI, a script) commits to the same file:
+ * the server notices and the open page shows the new state without a reload.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { ProjectStore } from "../app/store/project-store.ts";
+import { importImages } from "../app/images/importer.ts";
+import { Source, cloneMask } from "../app/labels/mask.ts";
+import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
+import { launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
+
+let dir: string;
+let projectFile: string;
+let server: Served;
+let browser: Browser;
+let page: Page;
+
+/** A stroke of class 1 over the top `rows` rows, committed as a CLI or script would: its own connection. */
+function labelTopRows(imageId: number, rows: number): number {
+  const cli = ProjectStore.open(projectFile);
+  try {
+    const before = cli.mask(imageId);
+    const after = cloneMask(before);
+    after.classes.fill(1, 0, before.width * rows);
+    after.sources.fill(Source.human, 0, before.width * rows);
+    cli.commitDiff(imageId, before, after, {
+      tool: "brush",
+      classIdx: 1,
+      width: 1,
+      points: [[0, 0]],
+      author: "script",
+    });
+    return before.width * rows;
+  } finally {
+    cli.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-e2e-live-"));
+  projectFile = path.join(dir, "live.pxl");
+  const store = ProjectStore.create(projectFile, {
+    name: "Live",
+    classes: [
+      { idx: 0, name: "background", color: "#000000" },
+      { idx: 1, name: "object", color: "#ff0000" },
+    ],
+  });
+  await importImages(store, [sampleImages(dir, 3)], { split: "train" });
+  store.close();
+  server = await serve([projectFile]);
+  browser = await launch();
+  ({ page } = await newPage(browser));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("another process on the open project", () => {
+  it("shows changes another process commits to the project file without a reload", async () => {
+    await page.goto(server.url);
+    await page.getByTestId("grid-count").getByText("3 images").waitFor();
+    await page.getByTestId("tile-1").click();
+    await page.getByTestId("canvas").waitFor();
+    await page.getByTestId("queue-progress").getByText("0 of 3 done").waitFor();
+    const status = page.getByTestId("statusbar");
+    await status.getByText("0 labeled · 0 models").waitFor();
+
+    // Another queued image labeled elsewhere: the round's progress and the counts follow.
+    labelTopRows(2, 4);
+    await page.getByTestId("queue-progress").getByText("1 of 3 done").waitFor();
+    await status.getByText("1 labeled · 0 models").waitFor();
+
+    // The open image labeled elsewhere (nothing unsaved here): its stored labels are shown.
+    const px = labelTopRows(1, 3);
+    await page
+      .getByTestId("labeled-pixels")
+      .getByText(`${px.toLocaleString("en-US")} px`)
+      .waitFor();
+    await page.getByTestId("queue-progress").getByText("2 of 3 done").waitFor();
+
+    // A model stored elsewhere (as `pixelloop train` does): counted at once.
+    const cli = ProjectStore.open(projectFile);
+    try {
+      cli.db
+        .prepare(
+          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}')",
+        )
+        .run(headerOnlyWeights(2));
+    } finally {
+      cli.close();
+    }
+    await status.getByText("2 labeled · 1 model").waitFor();
+  });
+});
