@@ -1009,6 +1009,8 @@ describe("at laptop window sizes, with the demo project", () => {
       await p.getByText("Continue with Switched to →").waitFor();
       await p.locator(".recent-btn").getByText("Switched to").waitFor();
       await p.locator(".recent-btn").getByText("Demo: garden streets").waitFor();
+      // The status bar's counts say which project they belong to (still open behind the start screen).
+      await p.getByTestId("statusbar-project").getByText("Open: Switched to ·").waitFor();
     } finally {
       await context.close();
     }

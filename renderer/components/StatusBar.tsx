@@ -1,5 +1,6 @@
 import type { TrainingStatus } from "../../app/api/types.ts";
 import { useApp } from "../state/app-context.tsx";
+import { useRoute } from "../state/route.ts";
 
 /** Says honestly what this window is running on: the shell, the transport, the training backend. */
 export function StatusBar() {
@@ -8,6 +9,8 @@ export function StatusBar() {
     training?.backend ??
     (training?.available === false ? "training not available in this build" : "chosen when training starts");
   const job = project ? jobText(training) : null;
+  // The start screen is not the project's: its counts say which project they are (still open).
+  const onStart = useRoute().screen === "start";
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span
@@ -32,7 +35,8 @@ export function StatusBar() {
         </span>
       )}
       {project && (
-        <span className="muted shrink">
+        <span className="muted shrink" data-testid="statusbar-project">
+          {onStart && `Open: ${project.name} · `}
           {plural(project.summary.images, "image")} · {project.summary.labeledImages} labeled ·{" "}
           {plural(project.summary.models, "model")}
         </span>
