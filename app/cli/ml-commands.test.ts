@@ -478,6 +478,10 @@ describe("train / predict / eval through the CLI", () => {
     expect(t2.stdout).toMatch(
       /^not predicted: pixelloop predict .*loop\.pxl predicts the images with model 2/m,
     );
+    // status says so too, next to the queue (which is model 1's).
+    expect((await cli("status", p)).stdout).toMatch(
+      /model 2 has no predictions yet: pixelloop predict .*loop\.pxl\n/,
+    );
     for (const args of [
       ["suggest", p],
       ["accept", p, first, "--min-confidence", "0.5"],
