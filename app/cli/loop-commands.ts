@@ -246,14 +246,22 @@ export function registerLoopCommands(program: Command): void {
         const progress = `${shown.filter((x) => x.worked).length} of ${shown.length} worked on`;
         if (current && !o.repick && !picking && fits) {
           // Reading the queue leaves it as it is; images labeled everywhere since are left out.
-          const left = shown.filter((x) => !labeledEverywhere(store, x.imageId)).slice(0, n);
+          const open = shown.filter((x) => !labeledEverywhere(store, x.imageId));
+          const left = open.slice(0, n);
           const worked = new Set(shown.filter((x) => x.worked).map((x) => x.imageId));
-          if (!o.json)
+          if (!o.json) {
             out(
               start
                 ? `no model yet: the current start queue (${progress}): these varied images first (scribble every class you see), then pixelloop train; --repick picks again`
                 : `the current queue, picked after model ${modelId} (${progress}); --repick picks again`,
             );
+            // Their places stay numbered as picked, so the list skips them: say why.
+            const full = shown.length - open.length;
+            if (full > 0)
+              out(
+                `(${full === 1 ? "1 image of it is" : `${full} images of it are`} labeled everywhere now and left out)`,
+              );
+          }
           print(
             left.map((x) => ({ ...x, image: x.name })),
             worked,

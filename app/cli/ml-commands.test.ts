@@ -496,7 +496,13 @@ describe("train / predict / eval through the CLI", () => {
 
     // Every train image labeled everywhere: nothing is suggested (no image with score 0).
     await cli("predict", p);
-    for (const k of [0, 1, 2, 3]) await cli("accept", p, `img${k}.png`, "--min-confidence", "0");
+    await cli("suggest", p); // picks model 2's queue
+    await cli("accept", p, "img0.png", "--min-confidence", "0");
+    // An image of the queue labeled everywhere since is left out, and the list says so.
+    const fewer = await cli("suggest", p);
+    expect(fewer.stdout).toMatch(/\n\(1 image of it is labeled everywhere now and left out\)\n/);
+    expect(fewer.stdout).not.toMatch(/\. img0\.png/);
+    for (const k of [1, 2, 3]) await cli("accept", p, `img${k}.png`, "--min-confidence", "0");
     const again = await cli("accept", p, "img0.png", "--min-confidence", "0");
     expect(again.stdout).toBe(
       "img0.png: nothing to accept: every pixel with confidence >= 0 is labeled already\n",
