@@ -616,7 +616,11 @@ describe("labeling in the browser", () => {
     await page.getByTestId("import-paths").fill(folder);
     await page.getByTestId("import-labels").fill(masks);
     await page.getByTestId("import-submit").click();
-    await page.getByTestId("import-masks-result").getByText("1 label mask read").waitFor();
+    // What the mask holds (the left half), not the image's total with its earlier scribbles.
+    await page
+      .getByTestId("import-masks-result")
+      .getByText("1 label mask read (38,400 labeled pixels")
+      .waitFor();
     await page.getByTestId("import-result").getByText("3 already in the project (same content)").waitFor();
     await screenshot(page, "10-import-labels");
     await page.keyboard.press("Escape");

@@ -470,7 +470,8 @@ export class PixelloopService {
           });
           masks = {
             imported: m.imported.length,
-            labeledPixels: m.imported.reduce((n, i) => n + i.labeledPixels, 0),
+            labeledPixels: m.imported.reduce((n, i) => n + i.maskPixels, 0),
+            addedPixels: m.imported.reduce((n, i) => n + i.addedPixels, 0),
             unlabeledValues: m.unlabeledValues,
             withoutMask: m.withoutMask,
             binaryLooking: m.binaryLooking,

@@ -61,7 +61,10 @@ export interface ImportResult {
   /** With a labels folder: the masks read (app/exchange/mask-files.ts, importIndexMasks). */
   masks?: {
     imported: number;
+    /** the pixels the masks label (not the images' totals, which count earlier labels too) */
     labeledPixels: number;
+    /** of those, the pixels that were unlabeled before */
+    addedPixels: number;
     /** mask pixels left unlabeled (255, or values >= the number of classes) */
     unlabeledValues: number;
     /** images of this import without a mask of their name */

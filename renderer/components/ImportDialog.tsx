@@ -123,7 +123,10 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             {result.masks && (
               <p data-testid="import-masks-result">
                 <strong>{result.masks.imported}</strong> label mask{result.masks.imported === 1 ? "" : "s"}{" "}
-                read ({plural(result.masks.labeledPixels, "labeled pixel")})
+                read ({plural(result.masks.labeledPixels, "labeled pixel")}
+                {result.masks.addedPixels !== result.masks.labeledPixels &&
+                  `, ${result.masks.addedPixels.toLocaleString()} of them newly labeled, the rest were labeled already`}
+                )
                 {result.masks.withoutMask > 0 &&
                   `, ${plural(result.masks.withoutMask, "image")} without a mask`}
                 {result.masks.unlabeledValues > 0 &&
