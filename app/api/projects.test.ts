@@ -6,9 +6,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ApiEvent, ImageList, TrainingStatus } from "./types.ts";
+import type { ApiEvent, TrainingStatus } from "./types.ts";
 import {
-  brush,
+  scribbleEveryImage,
   createDiscProject,
   newService,
   serviceDir,
@@ -25,16 +25,7 @@ describe("switching projects", () => {
     const service = newService(dir);
     const first = await createDiscProject(service, dir, "first");
     await service.call("images.import", { paths: [images] });
-    const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
-    for (const img of list.items)
-      for (const [classIdx, y] of [
-        [0, 1],
-        [1, 12],
-      ])
-        await brush(service, img.id, classIdx, [
-          [10, y],
-          [20, y],
-        ]);
+    await scribbleEveryImage(service, [1, 12], [10, 20]);
     const statuses: TrainingStatus[] = [];
     service.on((e: ApiEvent) => {
       if (e.type === "training.status") statuses.push(e.status);

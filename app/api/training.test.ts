@@ -18,6 +18,7 @@ import { readIndexPng } from "../exchange/index-png.ts";
 import { Source } from "../labels/mask.ts";
 import {
   brush,
+  scribbleEveryImage,
   createDiscProject,
   newService,
   serviceDir,
@@ -209,16 +210,7 @@ describe("training from the app", () => {
     const before = (await service.call("training.status", {})) as TrainingStatus;
     expect(before.state).toBe("idle");
     expect(before.unpredicted).toEqual({ modelId: null, images: 0, refused: null });
-    const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
-    for (const img of list.items)
-      for (const [classIdx, y] of [
-        [0, 2],
-        [1, 16],
-      ])
-        await brush(service, img.id, classIdx, [
-          [14, y],
-          [26, y],
-        ]);
+    const labeled = await scribbleEveryImage(service, [2, 16], [14, 26]);
     const ended = () =>
       new Promise<TrainingStatus>((resolve) => {
         const off = service.on((e) => {
@@ -271,7 +263,7 @@ describe("training from the app", () => {
       .project!.db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id")
       .all();
     expect(rows).toEqual(
-      [...list.items.map((i) => i.id), ...imported.importedIds].map((id) => ({ image_id: id, model_id: 1 })),
+      [...labeled.map((i) => i.id), ...imported.importedIds].map((id) => ({ image_id: id, model_id: 1 })),
     );
 
     // A class added after model 1: it cannot predict the project's classes, so an import leaves
@@ -296,16 +288,7 @@ describe("training from the app", () => {
     const service = newService(dir);
     await createDiscProject(service, dir, "stop");
     await service.call("images.import", { paths: [images] });
-    const list = (await service.call("images.list", { limit: 10, sort: "name" })) as ImageList;
-    for (const img of list.items)
-      for (const [classIdx, y] of [
-        [0, 2],
-        [1, 16],
-      ])
-        await brush(service, img.id, classIdx, [
-          [14, y],
-          [26, y],
-        ]);
+    const labeled = await scribbleEveryImage(service, [2, 16], [14, 26]);
     let stopped = false;
     const finished = new Promise<TrainingStatus>((resolve) => {
       service.on((e) => {
@@ -326,7 +309,7 @@ describe("training from the app", () => {
     const predicted = service
       .project!.db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id")
       .all();
-    expect(predicted).toEqual(list.items.map((i) => ({ image_id: i.id, model_id: 1 })));
+    expect(predicted).toEqual(labeled.map((i) => ({ image_id: i.id, model_id: 1 })));
     await service.close();
   });
 });

@@ -7,6 +7,7 @@ import { importIndexMasks } from "../exchange/mask-files.ts";
 import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { syntheticSample } from "./testing/synthetic.ts";
+import { syntheticValProject } from "./testing/synthetic-project.ts";
 import { AUTO_WORKING_SIDE, autoInputScale, trainProject } from "./project-training.ts";
 import { readWeightsConfig } from "./weights.ts";
 import { loadModel } from "./project-prediction.ts";
@@ -81,24 +82,7 @@ describe("working resolution", () => {
   it("fine-tuning that only makes the model worse on val keeps the model it continued from, and says so", async () => {
     const W = 64;
     const H = 48;
-    for (const sub of ["train", "val", "train-labels", "val-labels"]) fs.mkdirSync(path.join(t.dir, sub));
-    for (let seed = 0; seed < 4; seed++) {
-      const s = syntheticSample(W, H, seed, true);
-      const split = seed < 3 ? "train" : "val";
-      fs.writeFileSync(path.join(t.dir, split, `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
-      const mask = split === "val" ? s.gt : (s.labels as Uint8Array);
-      fs.writeFileSync(path.join(t.dir, `${split}-labels`, `s${seed}.png`), encodeIndexPng(mask, W, H));
-    }
-    const file = path.join(t.dir, "p.pxl");
-    const store = ProjectStore.create(file, {
-      name: "kept",
-      classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
-    });
-    await importImages(store, [path.join(t.dir, "train")], { split: "train" });
-    await importImages(store, [path.join(t.dir, "val")], { split: "val" });
-    importIndexMasks(store, path.join(t.dir, "train-labels"));
-    importIndexMasks(store, path.join(t.dir, "val-labels"));
-    store.close();
+    const file = await syntheticValProject(t.dir, W, H, "kept");
 
     const common = { batchSize: 2, backend: "wasm" as const, network: { widths: [4, 8] }, seed: 3 };
     const first = await trainProject(file, { ...common, steps: 30 }).outcome;

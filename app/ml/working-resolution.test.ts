@@ -1,16 +1,10 @@
-import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tf } from "./tf.ts";
 import { initBackend } from "./backend.ts";
 import { UNLABELED } from "./losses.ts";
 import { downsampleLabels, resizePixels, workingSize } from "./working-resolution.ts";
-import { ProjectStore } from "../store/project-store.ts";
-import { importImages } from "../images/importer.ts";
-import { importIndexMasks } from "../exchange/mask-files.ts";
-import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
 import { tmpDir } from "../testing/tmp.ts";
-import { syntheticSample } from "./testing/synthetic.ts";
+import { syntheticValProject } from "./testing/synthetic-project.ts";
 import { trainProject } from "./project-training.ts";
 
 describe("images resized to the working resolution when training loads them", () => {
@@ -71,24 +65,7 @@ describe("images resized to the working resolution when training loads them", ()
     try {
       const W = 1600;
       const H = 1200;
-      for (const sub of ["train", "val", "labels"]) fs.mkdirSync(path.join(t.dir, sub));
-      for (let seed = 0; seed < 4; seed++) {
-        const s = syntheticSample(W, H, seed, true);
-        const split = seed === 3 ? "val" : "train";
-        fs.writeFileSync(path.join(t.dir, split, `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
-        // Train images: the 1-px scribbles; the val image: its dense ground truth.
-        const mask = split === "val" ? s.gt : (s.labels as Uint8Array);
-        fs.writeFileSync(path.join(t.dir, "labels", `s${seed}.png`), encodeIndexPng(mask, W, H));
-      }
-      const file = path.join(t.dir, "p.pxl");
-      const store = ProjectStore.create(file, {
-        name: "large",
-        classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
-      });
-      await importImages(store, [path.join(t.dir, "train")], { split: "train" });
-      await importImages(store, [path.join(t.dir, "val")], { split: "val" });
-      importIndexMasks(store, path.join(t.dir, "labels"));
-      store.close();
+      const file = await syntheticValProject(t.dir, W, H, "large");
 
       let scale = 0;
       const out = await trainProject(

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { PixelloopService, type ServiceOptions } from "../api/service.ts";
-import type { ProjectInfo } from "../api/types.ts";
+import type { ImageList, ProjectInfo } from "../api/types.ts";
 
 /** The two classes of the disc images. */
 export const DISC_CLASSES = [
@@ -77,6 +77,26 @@ export function brush(
   points: [number, number][],
 ) {
   return service.call("strokes.commit", { imageId, tool: "brush", classIdx, width: 3, points });
+}
+
+/**
+ * Labels every image of the project with one horizontal brush stroke per class: from x0 to x1 on
+ * row `rows[c]` for class c (the disc projects: background above the disc, disc through it).
+ * Returns the images, by name.
+ */
+export async function scribbleEveryImage(
+  service: PixelloopService,
+  rows: number[],
+  [x0, x1]: [number, number],
+): Promise<ImageList["items"]> {
+  const list = (await service.call("images.list", { limit: 1000, sort: "name" })) as ImageList;
+  for (const img of list.items)
+    for (const [classIdx, y] of rows.entries())
+      await brush(service, img.id, classIdx, [
+        [x0, y],
+        [x1, y],
+      ]);
+  return list.items;
 }
 
 /**
