@@ -48,7 +48,7 @@ import { pickStartQueue, startQueueStale } from "../loop/start-queue.ts";
 import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
-import { latestPredictionModelId } from "../loop/prediction-data.ts";
+import { shownModelId } from "../loop/prediction-data.ts";
 
 export interface ServiceOptions {
   /** where new projects go by default */
@@ -237,7 +237,7 @@ export class PixelloopService {
     let told = false;
     const info = this.info();
     const queueChanged = now.queue !== before.queue || now.predictions !== before.predictions;
-    const predictionModel = latestPredictionModelId(store) ?? now.latestModel;
+    const predictionModel = shownModelId(store);
     // A new queue before any model (no predictions.changed to carry it) shows as a project change.
     if (JSON.stringify(info) !== this.lastProject || (queueChanged && predictionModel === null)) {
       this.emit({ type: "project.changed", project: info });

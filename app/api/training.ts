@@ -18,7 +18,7 @@ import {
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { APP_QUEUE_LENGTH } from "./image-queries.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
-import { latestPredictionModelId } from "../loop/prediction-data.ts";
+import { shownModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/backend.ts";
 import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
 
@@ -152,7 +152,7 @@ export function unpredictedImages(
   store: ProjectStore,
   classesOf: (modelId: number) => number = (id) => modelClassCount(store, id),
 ): { modelId: number | null; ids: number[]; refused: string | null } {
-  const modelId = latestPredictionModelId(store) ?? store.latestModelId() ?? null;
+  const modelId = shownModelId(store);
   if (modelId === null) return { modelId: null, ids: [], refused: null };
   const ids = (
     store.db
@@ -343,7 +343,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       );
       set({
         state: pred.cancelled ? "cancelled" : "done",
-        message: `${trained} ${pred.predicted} ${pred.predicted === 1 ? "image" : "images"} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
+        message: `${trained} ${images(pred.predicted)} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
       });
     } catch (e) {
       set({ state: "failed", etaSec: null, message: (e as Error).message });
@@ -371,7 +371,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
   /** Prediction of the images without the shown model's prediction (imported after it). */
   async function runPredictNew(file: string, modelId: number, ids: number[]): Promise<void> {
     const n = ids.length;
-    const what = `${n} new ${n === 1 ? "image" : "images"} with model ${modelId}`;
+    const what = `${images(n, "new ")} with model ${modelId}`;
     try {
       predictAbort = new AbortController();
       const pred = await predictProjectInWorker(file, {
@@ -392,7 +392,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       if (pred.predicted > 0) ctx.emit({ type: "predictions.changed", modelId });
       set({
         state: pred.cancelled ? "cancelled" : "done",
-        message: `${pred.predicted} new ${pred.predicted === 1 ? "image" : "images"} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${leftOut(pred.skipped, "not predicted")}`,
+        message: `${images(pred.predicted, "new ")} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${leftOut(pred.skipped, "not predicted")}`,
       });
     } catch (e) {
       set({ state: "failed", etaSec: null, message: `Predicting ${what}: ${(e as Error).message}` });
@@ -419,7 +419,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       state: "predicting",
       job: "predict-new",
       totalSteps: n,
-      message: `Predicting ${n} new ${n === 1 ? "image" : "images"} with model ${todo.modelId}…`,
+      message: `Predicting ${images(n, "new ")} with model ${todo.modelId}…`,
     };
     emitNow();
     running = runPredictNew(store.file, todo.modelId, todo.ids);
@@ -468,9 +468,14 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
   };
 }
 
+/** "1 image", "3 new images" in status messages. */
+function images(n: number, adjective = ""): string {
+  return `${n} ${adjective}${n === 1 ? "image" : "images"}`;
+}
+
 /** " 2 images not predicted (FILE: reason, …)." for a status message; "" when none. */
 function leftOut(skipped: { file: string; reason: string }[], what: string): string {
   if (skipped.length === 0) return "";
   const first = `${skipped[0].file}: ${skipped[0].reason}${skipped.length > 1 ? ", …" : ""}`;
-  return ` ${skipped.length} ${skipped.length === 1 ? "image" : "images"} ${what} (${first}).`;
+  return ` ${images(skipped.length)} ${what} (${first}).`;
 }

@@ -18,7 +18,7 @@ import { count, findImage, out, UsageError, withStore } from "./shared.ts";
 import { pickStartQueue, START_STRATEGY, startQueueStale } from "../loop/start-queue.ts";
 import { APP_QUEUE_LENGTH, shownQueue, suggestions } from "../api/image-queries.ts";
 import type { ProjectStore } from "../store/project-store.ts";
-import { latestPredictionModelId } from "../loop/prediction-data.ts";
+import { latestPredictionModelId, newestModelUnpredicted } from "../loop/prediction-data.ts";
 
 /** undefined where neither --x nor --no-x was given: the core's default applies */
 interface SuggestCliOptions {
@@ -79,12 +79,10 @@ function jsonItem(s: Printable) {
  * its queue would otherwise be an older model's.
  */
 function predictedModel(store: ProjectStore, project: string): number | null {
-  const latest = store.latestModelId();
-  if (latest === undefined) return null;
-  const predicted = latestPredictionModelId(store);
-  if (predicted === null || predicted < latest)
-    throw new UserError(`model ${latest} has no predictions yet: run pixelloop predict ${project}`);
-  return predicted;
+  const unpredicted = newestModelUnpredicted(store);
+  if (unpredicted !== null)
+    throw new UserError(`model ${unpredicted} has no predictions yet: run pixelloop predict ${project}`);
+  return latestPredictionModelId(store);
 }
 
 function labeledEverywhere(store: ProjectStore, imageId: number): boolean {

@@ -20,7 +20,7 @@ import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
 import { count, out, plural, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { suggestions } from "../api/image-queries.ts";
-import { latestPredictionModelId } from "../loop/prediction-data.ts";
+import { newestModelUnpredicted } from "../loop/prediction-data.ts";
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -237,10 +237,9 @@ function buildProgram(): Command {
           );
         out(`models:  ${s.models}`);
         // The queue belongs to the newest predictions; a newer model has none yet (train --no-predict).
-        const latest = store.latestModelId();
-        const predicted = latestPredictionModelId(store);
-        if (latest !== undefined && (predicted === null || predicted < latest))
-          out(`         model ${latest} has no predictions yet: pixelloop predict ${project}`);
+        const unpredicted = newestModelUnpredicted(store);
+        if (unpredicted !== null)
+          out(`         model ${unpredicted} has no predictions yet: pixelloop predict ${project}`);
         if (status.queue)
           out(
             `round:   ${status.queue.worked} of ${status.queue.images} suggested images worked on since the queue was picked (pixelloop suggest)`,

@@ -25,6 +25,19 @@ export function latestPredictionModelId(store: ProjectStore): number | null {
   return (store.db.prepare("SELECT MAX(model_id) AS m FROM predictions").get() as { m: number | null }).m;
 }
 
+/** The newest model when it has no predictions yet (train --no-predict, import-model); else null. */
+export function newestModelUnpredicted(store: ProjectStore): number | null {
+  const latest = store.latestModelId();
+  if (latest === undefined) return null;
+  const predicted = latestPredictionModelId(store);
+  return predicted === null || predicted < latest ? latest : null;
+}
+
+/** The model whose predictions the app shows: the newest that predicted, else the newest model. */
+export function shownModelId(store: ProjectStore): number | null {
+  return latestPredictionModelId(store) ?? store.latestModelId() ?? null;
+}
+
 /** 8-bit layer from its blob: a gray PNG (as app/ml/project-prediction.ts writes) or RLE. */
 export function decodeLayer(blob: Buffer, n: number): Uint8Array {
   if (blob.length >= 8 && blob[0] === 0x89 && blob[1] === 0x50) {
