@@ -265,6 +265,17 @@ export class PixelloopService {
     return told;
   }
 
+  /**
+   * A run in progress reads the classes and images it started with and predicts them afterwards,
+   * so changing them waits for it; the message names the run (training, or predicting new images).
+   */
+  private refuseWhileBusy(action: string): void {
+    if (!this.training.busy()) return;
+    if (this.training.status().job === "predict-new")
+      throw new UserError(`new images are being predicted; ${action} when that has finished`);
+    throw new UserError(`training is running; ${action} when it has finished (or stop it)`);
+  }
+
   /** Tells every front door the project changed (classes, images, counts) and answers it. */
   private projectChanged(): ProjectInfo {
     const info = this.info();
@@ -408,8 +419,7 @@ export class PixelloopService {
       "classes.add": (req) => {
         const s = this.requireStore();
         // The run in progress makes a model of the classes it started with; its predictions follow.
-        if (this.training.busy())
-          throw new UserError("training is running; add the class when it has finished (or stop it)");
+        this.refuseWhileBusy("add the class");
         s.addClass(req.name, req.color ?? paletteColor(s.classes().length));
         return this.projectChanged();
       },
@@ -426,8 +436,7 @@ export class PixelloopService {
       "images.remove": (req) => {
         const s = this.requireStore();
         // A run in progress reads the images it started with and predicts them afterwards.
-        if (this.training.busy())
-          throw new UserError("training is running; remove images when it has finished (or stop it)");
+        this.refuseWhileBusy("remove images");
         const rows = s.removeImages(req.ids);
         this.projectChanged();
         return {

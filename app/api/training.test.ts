@@ -240,6 +240,10 @@ describe("training from the app", () => {
     expect(running.state).toBe("predicting");
     expect(running.message).toBe("Predicting 2 new images with model 1…");
     expect(running.unpredicted).toEqual({ modelId: 1, images: 2, refused: null });
+    // Removing an image waits for that run, and the refusal names it (not "training").
+    await expect(service.call("images.remove", { ids: [imported.importedIds[0]] })).rejects.toThrow(
+      "new images are being predicted; remove images when that has finished",
+    );
     // One more imported while those are predicted: predicted when that run has ended.
     await writeDiscImages(path.join(dir, "meanwhile"), ["f.png"], 40, 32, 70);
     const meanwhile = (await service.call("images.import", { paths: [path.join(dir, "meanwhile")] })) as {
