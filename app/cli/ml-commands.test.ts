@@ -465,6 +465,25 @@ describe("train / predict / eval through the CLI", () => {
     );
     // Picked at the app's length (here every image), whatever --n prints.
     expect(await queue()).toEqual({ images: 4, worked: 0 });
+
+    // A random pick, for comparison: it says so, shows no scores, and leaves the app's queue alone.
+    const random = await cli("suggest", p, "--strategy", "random", "--n", "2", "--no-coverage");
+    expect(random.stdout).toMatch(
+      /^a random pick of images and regions, for comparison \(the queue the app shows stays as it is\)\n {2}1\. img\d\.png\n/,
+    );
+    expect(random.stdout).not.toContain("score");
+    expect(await queue()).toEqual({ images: 4, worked: 0 });
+
+    // Images imported after the model: the import says they have no prediction yet, and how to get one
+    // (in a copy of the project, which the next test goes on with).
+    const copy = path.join(dir, "loop-later.pxl");
+    fs.copyFileSync(p, copy);
+    fs.mkdirSync(path.join(dir, "later"));
+    const later = syntheticSample(W, H, 7, true);
+    fs.writeFileSync(path.join(dir, "later", "img7.png"), encodeRgbPng(later.pixels, W, H, 3));
+    expect((await cli("import", copy, path.join(dir, "later"))).stdout).toContain(
+      `1 new image without a prediction of model 1: pixelloop predict ${copy} (or "Predict new images" in the app's training panel)`,
+    );
   }, 120_000);
 
   it("a model without predictions is named; a project labeled everywhere has nothing to suggest", async () => {
