@@ -155,7 +155,7 @@ export class PixelloopService {
     return this.store;
   }
 
-  /** Opens a project file (closing the one open before). */
+  /** Opens a project file (closing the one open before) and predicts its images without a prediction. */
   open(file: string): ProjectInfo {
     const abs = path.resolve(file);
     if (!fs.existsSync(abs)) throw new UserError(`${abs}: no such project file`);
@@ -163,6 +163,9 @@ export class PixelloopService {
       throw new UserError(`${abs}: is a folder, not a project file (a .pxl file)`);
     const next = ProjectStore.open(abs);
     this.swapStore(next);
+    // Images the model the app shows has not predicted (imported by the CLI after it, or left
+    // when a prediction was stopped) are predicted with it in the background, as after an import.
+    this.training.predictNew();
     return this.info();
   }
 

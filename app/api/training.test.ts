@@ -15,7 +15,9 @@ import type {
   TrainingStatus,
 } from "./types.ts";
 import { readIndexPng } from "../exchange/index-png.ts";
+import { importImages } from "../images/importer.ts";
 import { Source } from "../labels/mask.ts";
+import { ProjectStore } from "../store/project-store.ts";
 import {
   brush,
   scribbleEveryImage,
@@ -269,6 +271,23 @@ describe("training from the app", () => {
     expect(rows).toEqual(
       [...labeled.map((i) => i.id), ...imported.importedIds].map((id) => ({ image_id: id, model_id: 1 })),
     );
+
+    // Images imported by another process (the CLI) while the project was closed: predicted with
+    // model 1 in the background when the app opens it again.
+    const file = service.project!.file;
+    await service.call("project.close", {});
+    await writeDiscImages(path.join(dir, "cli"), ["g.png"], 40, 32, 80);
+    const cli = ProjectStore.open(file);
+    const [g] = (await importImages(cli, [path.join(dir, "cli")])).imported;
+    cli.close();
+    finished = ended();
+    await service.call("project.open", { file });
+    const reopened = (await service.call("training.status", {})) as TrainingStatus;
+    expect(reopened.state).toBe("predicting");
+    expect(reopened.message).toBe("Predicting 1 new image with model 1…");
+    expect((await finished).message).toBe("1 new image predicted with model 1.");
+    const predicted = (await service.call("predictions.get", { imageId: g.id })) as PredictionData | null;
+    expect(predicted?.modelId).toBe(1);
 
     // A class added after model 1: it cannot predict the project's classes, so an import leaves
     // the new image without a prediction and the status says why.
