@@ -97,7 +97,7 @@ export function registerMlCommands(program: Command): void {
     .addOption(new Option("--checkpoint-every <steps>", "steps between checkpoints").default("20").hideHelp())
     .option(
       "--fine-tune",
-      "start from the latest model instead of from scratch (faster rounds after corrections)",
+      "start from the latest model instead of from scratch, at learning rate 3e-4 (faster rounds after corrections)",
     )
     .option(
       "--no-predict",

@@ -8,7 +8,12 @@ import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { syntheticSample } from "./testing/synthetic.ts";
 import { syntheticValProject } from "./testing/synthetic-project.ts";
-import { AUTO_WORKING_SIDE, autoInputScale, trainProject } from "./project-training.ts";
+import {
+  AUTO_WORKING_SIDE,
+  FINE_TUNE_LEARNING_RATE,
+  autoInputScale,
+  trainProject,
+} from "./project-training.ts";
 import { readWeightsConfig } from "./weights.ts";
 import { loadModel } from "./project-prediction.ts";
 import { predict } from "./predict.ts";
@@ -62,8 +67,16 @@ describe("working resolution", () => {
     // A class nobody labeled is named before training (the CLI and the app warn).
     expect(unlabeledClasses).toEqual(["unused"]);
     // An exact step count (reproducible rounds) overrides epochs.
-    const second = await trainProject(file, { ...common, steps: 3, fineTuneFrom: "latest" }).outcome;
+    const rates: number[] = [];
+    const second = await trainProject(
+      file,
+      { ...common, steps: 3, fineTuneFrom: "latest" },
+      { onProgress: (p) => rates.push(p.learningRate) },
+    ).outcome;
     expect(second.stepsDone).toBe(3);
+    // Fine-tuning continues at the lower rate the loop benchmark's rounds used, not from-scratch's 1e-3.
+    expect(Math.max(...rates)).toBeLessThanOrEqual(FINE_TUNE_LEARNING_RATE);
+    expect(Math.max(...rates)).toBeGreaterThan(FINE_TUNE_LEARNING_RATE / 2);
 
     await initBackend("wasm"); // training ran in a worker; predict here
     const s = ProjectStore.open(file, { readonly: true });

@@ -31,6 +31,12 @@ export const DEFAULT_CROP = 128;
 /** The working short side "auto" scales the median training image to (measured: docs/learning.md). */
 export const AUTO_WORKING_SIDE = 192;
 
+/**
+ * Peak learning rate when fine-tuning (from scratch: train()'s 1e-3): the rate every round of the
+ * loop benchmark fine-tuned at (docs/loop.md); 1e-3 was never measured for continuing a model.
+ */
+export const FINE_TUNE_LEARNING_RATE = 3e-4;
+
 /** Working resolution for images whose median short side is `shortSide`: never above 1. */
 export function autoInputScale(shortSide: number): number {
   if (!(shortSide > AUTO_WORKING_SIDE)) return 1;
@@ -54,6 +60,7 @@ export interface ProjectTrainOptions {
    */
   scale?: number | "auto";
   batchSize?: number;
+  /** Peak learning rate (default 1e-3 from scratch, FINE_TUNE_LEARNING_RATE when fine-tuning). */
   learningRate?: number;
   method?: PartialMethod;
   network?: Partial<Omit<NetworkConfig, "numClasses">>;
@@ -468,7 +475,7 @@ export function trainProject(
             maxSeconds,
             batchSize,
             inputSize,
-            learningRate: options.learningRate,
+            learningRate: options.learningRate ?? (initialWeights ? FINE_TUNE_LEARNING_RATE : undefined),
             method: options.method ?? {},
             classWeights,
             seed: options.seed,
