@@ -15,7 +15,7 @@ import { readIndexPng } from "../app/exchange/index-png.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
 import { propagateScribbles } from "../app/ml/propagation.ts";
 import { DEFAULT_METHOD } from "../app/ml/method.ts";
-import { autoInputScale } from "../app/ml/project-training.ts";
+import { sizeBasedScale } from "../app/ml/working-scale.ts";
 import { maskName } from "../app/ml/project-prediction.ts";
 
 const d = DEFAULT_METHOD.propagation;
@@ -51,7 +51,7 @@ for (const name of names) {
   // As training does: regionSize is given at the working resolution ("auto" scale).
   regionSize = args.region
     ? Number(args.region)
-    : d.regionSize / autoInputScale(Math.min(px.width, px.height));
+    : d.regionSize / sizeBasedScale(Math.min(px.width, px.height));
   const t0 = performance.now();
   const out = propagateScribbles(px.data, px.width, px.height, px.channels, scribbles, K, {
     regionSize,

@@ -228,15 +228,20 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     lastEmit = Date.now();
     ctx.emit({ type: "training.status", status: status() });
   };
-  /** Progress is pushed at most every EMIT_INTERVAL_MS; state changes at once. */
+  /**
+   * Progress is pushed at most every EMIT_INTERVAL_MS; state changes at once, and so does the
+   * first step of a phase (step 0 to 1: training's first step, prediction's first image), which a
+   * later update would otherwise overwrite before the timer fires when the thread is busy.
+   */
   const emitSoon = () => {
     if (pendingEmit) return;
     const wait = Math.max(0, EMIT_INTERVAL_MS - (Date.now() - lastEmit));
     pendingEmit = setTimeout(emitNow, wait);
   };
   const set = (patch: Partial<Live>, now = true) => {
+    const firstStep = live.step === 0 && (patch.step ?? 0) > 0;
     live = { ...live, ...patch };
-    if (now) emitNow();
+    if (now || firstStep) emitNow();
     else emitSoon();
   };
 
@@ -261,7 +266,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
             set({
               totalSteps: d.steps ?? 0,
               message:
-                `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, working resolution ${d.inputScale}x, crops ${d.inputSize}px` +
+                `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px. ${d.scaleChoice.reason}` +
                 (d.unlabeledClasses.length ? `. ${unlabeledClassesWarning(d.unlabeledClasses)}` : ""),
             }),
           onBackend: (info) => set({ backend: backendName(info) }),

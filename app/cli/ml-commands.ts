@@ -21,6 +21,7 @@ import {
 } from "../ml/project-prediction.ts";
 import { predictProjectInWorker } from "../ml/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
+import type { WorkingScaleChoice } from "../ml/working-scale.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
 import { APP_QUEUE_LENGTH } from "../api/image-queries.ts";
@@ -74,7 +75,7 @@ export function registerMlCommands(program: Command): void {
     .option("--size <n>", "training crop size in pixels at the working resolution (multiple of 16)", "128")
     .option(
       "--scale <factor>",
-      "working resolution: resize images by this factor for the network (auto: short side ~192 px)",
+      "working resolution: resize images by this factor for the network (auto: short side ~192 px, more when a labeled class is thin)",
       "auto",
     )
     .option("--batch <n>", "images per step", "8")
@@ -152,12 +153,15 @@ export function registerMlCommands(program: Command): void {
       const tty = !json && process.stderr.isTTY === true;
       const bar = progressBar("train", tty);
       let lastVal = "";
+      let scaleChoice: WorkingScaleChoice | undefined;
       const handle = trainProject(project, opts, {
         onData: (d) => {
           err(
             `data: ${d.trainImages} training images (${d.labeledImages} with labels, ${d.unlabeledImages} without), ${d.valImages} held-out; ` +
-              `working resolution ${d.inputScale === 1 ? "native" : `${d.inputScale}x`}, crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
+              `crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
           );
+          err(d.scaleChoice.reason);
+          scaleChoice = d.scaleChoice;
           if (d.unlabeledClasses.length) err(unlabeledClassesWarning(d.unlabeledClasses));
         },
         onBackend: (info) => err(describeBackend(info)),
@@ -235,6 +239,7 @@ export function registerMlCommands(program: Command): void {
               seconds: r.seconds,
               backend: r.backend?.name,
               replicas: r.backend?.replicas ?? 1,
+              workingScale: scaleChoice ?? null,
               validation: r.validation ?? null,
               keptParent: r.keptParent ?? null,
               losses: r.lastLosses,

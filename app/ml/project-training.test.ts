@@ -8,25 +8,13 @@ import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { syntheticSample } from "./testing/synthetic.ts";
 import { syntheticValProject } from "./testing/synthetic-project.ts";
-import {
-  AUTO_WORKING_SIDE,
-  FINE_TUNE_LEARNING_RATE,
-  autoInputScale,
-  trainProject,
-} from "./project-training.ts";
+import { FINE_TUNE_LEARNING_RATE, trainProject } from "./project-training.ts";
 import { readWeightsConfig } from "./weights.ts";
 import { loadModel } from "./project-prediction.ts";
 import { predict } from "./predict.ts";
 import { initBackend } from "./backend.ts";
 
 describe("working resolution", () => {
-  it("auto scales the median short side to AUTO_WORKING_SIDE and never upscales", () => {
-    expect(autoInputScale(AUTO_WORKING_SIDE / 2)).toBe(1);
-    expect(autoInputScale(AUTO_WORKING_SIDE)).toBe(1);
-    expect(autoInputScale(AUTO_WORKING_SIDE * 2)).toBe(0.5);
-    expect(autoInputScale(360) * 360).toBeCloseTo(AUTO_WORKING_SIDE, 0);
-  });
-
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => {
     t = tmpDir();

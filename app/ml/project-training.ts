@@ -24,24 +24,24 @@ import { fineTuneRefusal, type FineTuneBase } from "./fine-tune.ts";
 import { recordRound } from "../loop/rounds.ts";
 import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
 import { UNLABELED } from "./losses.ts";
+import {
+  chooseWorkingScale,
+  measureClassWidths,
+  MIN_WORKING_WIDTH,
+  sizeBasedScale,
+  WIDTH_SAMPLE_IMAGES,
+  type LabeledImage,
+  type WorkingScaleChoice,
+} from "./working-scale.ts";
 
 /** Default side of the training crops at the working resolution (measured: docs/learning.md). */
 export const DEFAULT_CROP = 128;
-
-/** The working short side "auto" scales the median training image to (measured: docs/learning.md). */
-export const AUTO_WORKING_SIDE = 192;
 
 /**
  * Peak learning rate when fine-tuning (from scratch: train()'s 1e-3): the rate every round of the
  * loop benchmark fine-tuned at (docs/loop.md); 1e-3 was never measured for continuing a model.
  */
 export const FINE_TUNE_LEARNING_RATE = 3e-4;
-
-/** Working resolution for images whose median short side is `shortSide`: never above 1. */
-export function autoInputScale(shortSide: number): number {
-  if (!(shortSide > AUTO_WORKING_SIDE)) return 1;
-  return Math.round((AUTO_WORKING_SIDE / shortSide) * 1000) / 1000;
-}
 
 export interface ProjectTrainOptions {
   /** Wall-clock budget in minutes (default 10 when neither minutes nor epochs is given). */
@@ -55,8 +55,8 @@ export interface ProjectTrainOptions {
   size?: number;
   /**
    * Working resolution (network config `inputScale`): images are resized by this factor for
-   * training and prediction. "auto" (default): the median short side of the training images
-   * becomes AUTO_WORKING_SIDE pixels (never upscaled). Fine-tuning keeps the parent model's.
+   * training and prediction. "auto" (default): from the image sizes and the widths of the
+   * labeled structures (working-scale.ts). Fine-tuning keeps the parent model's.
    */
   scale?: number | "auto";
   batchSize?: number;
@@ -88,6 +88,8 @@ export interface TrainingDataSummary {
   inputSize: number;
   /** Working resolution: images are resized by this factor for the network. */
   inputScale: number;
+  /** How the working resolution was chosen, with a line that says why. */
+  scaleChoice: WorkingScaleChoice;
   batchSize: number;
   /** Planned steps (epochs) or undefined (time budget). */
   steps: number | undefined;
@@ -181,6 +183,39 @@ function allImages(store: ProjectStore): ImageRow[] {
     out.push(...page);
     if (page.length < 1000) return out;
   }
+}
+
+/**
+ * `--scale auto` for a project: the size-based scale, raised for thin labeled structures
+ * measured on up to WIDTH_SAMPLE_IMAGES labeled train images (working-scale.ts). Images that
+ * cannot be read are passed over here; loading the training data reports them.
+ */
+async function autoWorkingScale(
+  store: ProjectStore,
+  rows: readonly ImageRow[],
+  numClasses: number,
+  medianShortSide: number,
+): Promise<WorkingScaleChoice> {
+  const names = store.classes().reduce<string[]>((a, c) => ((a[c.idx] = c.name), a), []);
+  const sizeScale = sizeBasedScale(medianShortSide);
+  if (sizeScale >= 1) return chooseWorkingScale(medianShortSide, [], names);
+  const labeled = rows.filter((r) => r.split === "train" && r.labeledPixels > 0);
+  const every = Math.max(1, labeled.length / WIDTH_SAMPLE_IMAGES);
+  const picked = Array.from(
+    { length: Math.min(labeled.length, WIDTH_SAMPLE_IMAGES) },
+    (_, i) => labeled[Math.floor(i * every)],
+  );
+  async function* read(): AsyncGenerator<LabeledImage> {
+    for (const row of picked) {
+      const loaded = await loadImage(store, row, null);
+      if ("skipped" in loaded) continue;
+      const labels = store.mask(row.id).classes;
+      for (let i = 0; i < labels.length; i++) if (labels[i] >= numClasses) labels[i] = UNLABELED;
+      yield { image: loaded.image, labels };
+    }
+  }
+  const widths = await measureClassWidths(read(), numClasses, MIN_WORKING_WIDTH / sizeScale);
+  return chooseWorkingScale(medianShortSide, widths, names);
 }
 
 /** An image's pixels for training (resized to `prescale` when given), or why it has to be left out. */
@@ -358,13 +393,24 @@ export function trainProject(
         }
       }
       if (network.inputScale === undefined && initialWeights) network.inputScale = 1; // parent predates scales
-      if (network.inputScale === undefined) {
+      let scaleChoice: WorkingScaleChoice;
+      if (network.inputScale !== undefined) {
+        scaleChoice = {
+          scale: network.inputScale,
+          source: "parent",
+          reason: `Working resolution ${network.inputScale}x, kept from model ${parentId} (fine-tuning)`,
+        };
+      } else {
         const scale = options.scale ?? "auto";
         if (scale !== "auto" && !(scale > 0 && scale <= 4))
           throw new UserError(`--scale must be a number in (0, 4] or auto, got ${scale}`);
-        network.inputScale = scale === "auto" ? autoInputScale(sides.medianShortSide) : scale;
+        scaleChoice =
+          scale === "auto"
+            ? await autoWorkingScale(store, rows, numClasses, sides.medianShortSide)
+            : { scale, source: "set", reason: `Working resolution ${scale}x (set by --scale)` };
+        network.inputScale = scaleChoice.scale;
       }
-      const workScale = network.inputScale ?? 1;
+      const workScale = scaleChoice.scale;
       // Images far above the working resolution are resized as they are read (working-resolution.ts).
       const data = await loadProjectData(store, rows, numClasses, () => cancelled, {
         withUnlabeled: method.semiSupervised.enabled,
@@ -432,6 +478,7 @@ export function trainProject(
         labeledPixels: data.snapshot.labeledPixels,
         inputSize,
         inputScale: workScale,
+        scaleChoice,
         batchSize,
         steps,
         maxSeconds,
