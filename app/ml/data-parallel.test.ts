@@ -117,4 +117,42 @@ describe("data-parallel training", () => {
     ).rejects.toThrow(/a batch of 1 cannot feed 2 replicas/);
     net.dispose();
   });
+
+  it("skips the projection head while no term reads embeddings, with the same gradients", () => {
+    const net = new SegmentationNetwork(network, { seed: 3 });
+    const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const ce = buildLossTerms(resolveMethod(method));
+    const batch = sliceTensors({
+      images: new Float32Array(2 * 32 * 32 * 3).map((_, i) => (i * 37) % 255),
+      labels: new Int32Array(2 * 32 * 32).map((_, i) => (i % 7 === 0 ? i % 3 : 255)),
+      shape: [2, 32, 32, 3],
+    });
+    // the same CE with a term that reads embeddings at weight 0 vs weight > 0 (full forward)
+    const readsEmbeddings = (weight: number) => ({
+      name: "probe",
+      usesEmbeddings: true,
+      weight: () => weight,
+      compute: (ctx: { outputs: { embeddings?: tf.Tensor4D } }) => {
+        if (!ctx.outputs.embeddings) throw new Error("no embeddings");
+        return tf.mul(tf.sum(ctx.outputs.embeddings), 0) as tf.Scalar;
+      },
+    });
+    let fullForwards = 0;
+    const forward = net.forward.bind(net);
+    net.forward = (x, training) => (fullForwards++, forward(x, training));
+    const skipped = stepGradients(net, variables, [...ce, readsEmbeddings(0)], batch, 0, 10);
+    expect(fullForwards).toBe(0);
+    const full = stepGradients(net, variables, [...ce, readsEmbeddings(1)], batch, 0, 10);
+    expect(fullForwards).toBe(1);
+    expect(skipped.losses.ce).toBeCloseTo(full.losses.ce, 6);
+    variables.forEach((v, i) => {
+      const a = skipped.grads[i].dataSync();
+      const b = full.grads[i].dataSync();
+      let worst = 0;
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+      expect(worst, v.name).toBeLessThan(1e-5);
+    });
+    tf.dispose([skipped.grads, full.grads, batch]);
+    net.dispose();
+  });
 });

@@ -105,8 +105,12 @@ export function stepGradients(
   let total: tf.Scalar | undefined;
   let named: tf.NamedTensorMap | undefined;
   try {
+    // The projection head only runs while a term that reads embeddings has a weight.
+    const withEmbeddings = lossTerms.some((t) => t.usesEmbeddings && t.weight(step, totalSteps) !== 0);
     const result = tf.variableGrads(() => {
-      const outputs = net.forward(batch.images, true);
+      const outputs = withEmbeddings
+        ? net.forward(batch.images, true)
+        : { logits: net.forwardLogits(batch.images, true) };
       const ctx = {
         outputs,
         images: batch.images,

@@ -28,6 +28,8 @@ export interface LossContext {
 export interface LossTerm {
   /** Key in progress events' `losses`. */
   readonly name: string;
+  /** Reads the pixel embeddings: while no term with a nonzero weight does, training skips the projection head. */
+  readonly usesEmbeddings?: boolean;
   /** Multiplier at a given step (e.g. ramp-up); 0 skips the term. */
   weight(step: number, totalSteps: number): number;
   /** A scalar loss; may create tensors freely (the loop runs it inside a tidy scope). */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf, tfl } from "./tf.ts";
 import { initBackend } from "./backend.ts";
-import { createNetwork } from "./network.ts";
+import { createNetwork, FULL_WIDTH } from "./network.ts";
 import { loadWeights, networkFromWeights, serializeWeights } from "./weights.ts";
 
 const config = { numClasses: 5, widths: [8, 16, 16], embeddingDim: 8, projectionHidden: 8 };
@@ -92,5 +92,69 @@ describe("segmentation network", () => {
     });
     reloaded.dispose();
     net.dispose();
+  });
+
+  it("builds the global-context branch and the full-resolution head as options, and exports them", async () => {
+    const plain = createNetwork(config);
+    const net = createNetwork({ ...config, context: true, fullResolution: true });
+    const x = tf.randomUniform([2, 32, 48, 3], 0, 255) as tf.Tensor4D;
+    tf.tidy(() => {
+      const { logits, embeddings } = net.forward(x, true);
+      expect(logits.shape).toEqual([2, 32, 48, 5]);
+      expect(embeddings.shape).toEqual([2, 16, 24, 8]);
+      // training without the projection head gives the same logits
+      const only = net.forwardLogits(x, false);
+      const both = net.forward(x, false).logits;
+      expect(Array.from(only.dataSync())).toEqual(Array.from(both.dataSync()));
+    });
+    // the full-resolution head and its stem cost convolutions at the input resolution
+    const h = 32;
+    const full = (k: number, ci: number, co: number) => 2 * h * h * k * k * ci * co;
+    const half = (k: number, ci: number, co: number) => 2 * (h / 2) ** 2 * k * k * ci * co;
+    expect(net.forwardFlops(h, h) - plain.forwardFlops(h, h)).toBe(
+      full(3, 3, FULL_WIDTH) +
+        half(1, 8, FULL_WIDTH) +
+        full(3, FULL_WIDTH, FULL_WIDTH) +
+        full(1, FULL_WIDTH, 5) -
+        half(1, 8, 5),
+    );
+    // the context branch makes the logits depend on the whole image: change a far corner of a
+    // 160x160 image, beyond the plain network's receptive field
+    const probe = (n: typeof net) =>
+      tf.tidy(() => {
+        const a = tf.fill([1, 160, 160, 3], 100) as tf.Tensor4D;
+        const corner = tf.pad(tf.fill([1, 8, 8, 3], 150), [
+          [0, 0],
+          [152, 0],
+          [152, 0],
+          [0, 0],
+        ]);
+        const b = tf.add(a, corner) as tf.Tensor4D;
+        const at00 = (t: tf.Tensor4D) => tf.slice(n.forwardLogits(t, false), [0, 0, 0, 0], [1, 1, 1, -1]);
+        return tf.max(tf.abs(tf.sub(at00(a), at00(b)))).dataSync()[0];
+      });
+    expect(probe(plain)).toBe(0);
+    expect(probe(net)).toBeGreaterThan(0);
+    // a stored model rebuilds with its options
+    const copy = networkFromWeights(serializeWeights(net));
+    expect(copy.config).toMatchObject({ context: true, fullResolution: true });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await net.logitsModel().save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+    );
+    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    tf.tidy(() => {
+      const a = (net.logitsModel().predict(x) as tf.Tensor).dataSync();
+      const b = (reloaded.predict(x) as tf.Tensor).dataSync();
+      expect(Array.from(b)).toEqual(Array.from(a));
+    });
+    expect(() => createNetwork({ ...config, context: "yes" as unknown as boolean })).toThrow(
+      /context must be true or false/,
+    );
+    [plain, net, copy, reloaded].forEach((n) => n.dispose());
+    x.dispose();
   });
 });

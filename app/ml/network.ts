@@ -18,6 +18,14 @@
  *   bottleneck: one more conv3x3 at 1/16
  *   decoder i = 2..0: conv1x1 to w_i, bilinear x2, add encoder skip i, conv3x3 -> BN -> ReLU
  *   head: conv1x1 -> K at 1/2, bilinear x2 -> logits; projection: conv1x1 -> ReLU -> conv1x1 -> L2.
+ *
+ * Options (off unless the config says so; a stored model's config says what it was built with):
+ *   context:        global context at the bottleneck: the image's mean feature, through a dense
+ *                   layer and ReLU, added at every position (ParseNet / DeepLab image pooling).
+ *   fullResolution: a head at the input resolution: a conv3x3 stem on the input (FULL_WIDTH
+ *                   channels), the decoder's 1/2 features projected and upsampled onto it, one
+ *                   conv3x3 -> BN -> ReLU, then conv1x1 -> K, so structures 1-3 px wide are not
+ *                   blurred by the x2 upsampling of the logits.
  */
 import { tf, tfl } from "./tf.ts";
 
@@ -35,7 +43,14 @@ export interface NetworkConfig {
    * by training (see project-training.ts `scale`); stored with the weights and the export.
    */
   inputScale?: number;
+  /** Global-context branch at the bottleneck (see the module comment). */
+  context?: boolean;
+  /** Classifier head at the input resolution (see the module comment). */
+  fullResolution?: boolean;
 }
+
+/** Channels of the full-resolution head. */
+export const FULL_WIDTH = 8;
 
 export const DEFAULT_NETWORK_CONFIG: Omit<NetworkConfig, "numClasses"> = {
   widths: [16, 32, 64, 128],
@@ -45,7 +60,8 @@ export const DEFAULT_NETWORK_CONFIG: Omit<NetworkConfig, "numClasses"> = {
 
 export interface NetworkOutputs {
   logits: tf.Tensor4D;
-  embeddings: tf.Tensor4D;
+  /** absent when the network ran without its projection head (forwardLogits) */
+  embeddings?: tf.Tensor4D;
 }
 
 interface ConvRecord {
@@ -88,9 +104,14 @@ export class SegmentationNetwork {
   }
 
   /** Runs the network. `training` uses batch statistics and updates the BN moving averages. */
-  forward(images: tf.Tensor4D, training: boolean): NetworkOutputs {
+  forward(images: tf.Tensor4D, training: boolean): Required<NetworkOutputs> {
     const [logits, embeddings] = this.model.apply(images, { training }) as tf.Tensor4D[];
     return { logits, embeddings };
+  }
+
+  /** Logits only: skips the projection head (~6% of the forward FLOPs) when no term reads embeddings. */
+  forwardLogits(images: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return this.logitsModel().apply(images, { training }) as tf.Tensor4D;
   }
 
   /**
@@ -146,6 +167,9 @@ function validateConfig(config: NetworkConfig): void {
   if (config.inputScale !== undefined && !(config.inputScale > 0 && config.inputScale <= 4)) {
     throw new Error(`inputScale must be in (0, 4], got ${config.inputScale}`);
   }
+  for (const key of ["context", "fullResolution"] as const)
+    if (config[key] !== undefined && typeof config[key] !== "boolean")
+      throw new Error(`${key} must be true or false, got ${String(config[key])}`);
   if (!positiveInt(config.embeddingDim) || !positiveInt(config.projectionHidden)) {
     throw new Error("embeddingDim and projectionHidden must be positive integers");
   }
@@ -199,6 +223,7 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
   let x = tfl.layers
     .rescaling({ name: "normalize", scale: 1 / 127.5, offset: -1 })
     .apply(input) as tfl.SymbolicTensor;
+  const stem = config.fullResolution ? convBnRelu(x, "full_stem", FULL_WIDTH, 1, 1) : undefined;
 
   const skips: tfl.SymbolicTensor[] = [];
   let stride = 1;
@@ -210,6 +235,23 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
   });
   const last = config.widths.length - 1;
   x = convBnRelu(x, "bottleneck", config.widths[last], 1, stride);
+  if (config.context) {
+    const c = config.widths[last];
+    let g = tfl.layers.globalAveragePooling2d({ name: "context_pool" }).apply(x) as tfl.SymbolicTensor;
+    g = tfl.layers
+      .dense({
+        name: "context_fc",
+        units: c,
+        activation: "relu",
+        kernelInitializer:
+          seed === undefined ? "heNormal" : tfl.initializers.heNormal({ seed: seed * 1009 + 997 }),
+      })
+      .apply(g) as tfl.SymbolicTensor;
+    g = tfl.layers
+      .reshape({ name: "context_reshape", targetShape: [1, 1, c] })
+      .apply(g) as tfl.SymbolicTensor;
+    x = tfl.layers.add({ name: "context_add" }).apply([x, g]) as tfl.SymbolicTensor;
+  }
 
   for (let i = last - 1; i >= 0; i--) {
     const w = config.widths[i];
@@ -220,8 +262,17 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
     x = convBnRelu(x, `dec${i}`, w, 1, stride);
   }
 
-  let logits = conv(x, "head_logits", config.numClasses, 1, 1, stride, true);
-  logits = upsample(logits, "logits");
+  let logits: tfl.SymbolicTensor;
+  if (stem) {
+    let f = conv(x, "full_proj", FULL_WIDTH, 1, 1, stride, true);
+    f = upsample(f, "full_up");
+    f = tfl.layers.add({ name: "full_add" }).apply([f, stem]) as tfl.SymbolicTensor;
+    f = convBnRelu(f, "full", FULL_WIDTH, 1, 1);
+    logits = conv(f, "logits", config.numClasses, 1, 1, 1, true);
+  } else {
+    logits = conv(x, "head_logits", config.numClasses, 1, 1, stride, true);
+    logits = upsample(logits, "logits");
+  }
 
   let emb = conv(x, "proj_hidden", config.projectionHidden, 1, 1, stride, true);
   emb = tfl.layers.reLU({ name: "proj_relu" }).apply(emb) as tfl.SymbolicTensor;

@@ -65,10 +65,17 @@ export interface PixlTerm extends LossTerm {
   prototypes(): { values: Float32Array; present: boolean[] } | undefined;
 }
 
+function embeddingsOf(ctx: LossContext): tf.Tensor4D {
+  const e = ctx.outputs.embeddings;
+  if (!e) throw new Error("pixl: the network ran without its projection head (no embeddings)");
+  return e;
+}
+
 /** Detached targets and entropy at the embedding grid (see the module comment). */
 function targetsAndEntropy(ctx: LossContext, tau: number): { targets: tf.Tensor3D; entropy: tf.Tensor3D } {
   return tf.tidy(() => {
-    const { logits, embeddings } = ctx.outputs;
+    const { logits } = ctx.outputs;
+    const embeddings = embeddingsOf(ctx);
     const [, H] = logits.shape;
     const s = Math.max(1, Math.round(H / embeddings.shape[1]));
     const probs = tf.softmax(logits); // read back to the CPU below: never part of the gradient;
@@ -113,11 +120,12 @@ export function pixlAlignment(
   let present: boolean[] = [];
   return {
     name: "pixl",
+    usesEmbeddings: true,
     weight: ramp(options.weight, options.rampFraction),
     prototypes: () => (protos ? { values: protos.slice(), present: [...present] } : undefined),
     compute: (ctx) => {
       const k = ctx.numClasses;
-      const emb = ctx.outputs.embeddings;
+      const emb = embeddingsOf(ctx);
       const [B, h, w, D] = emb.shape;
       const n = B * h * w;
       const te = targetsAndEntropy(ctx, options.tau);

@@ -165,13 +165,13 @@ interface LoadedData {
 }
 
 /** Sizes of the train-split images, from their rows (before any is read). */
-function trainSides(rows: readonly ImageRow[]): { minSide: number; medianShortSide: number } {
+function trainSides(rows: readonly ImageRow[]): { largestShortSide: number; medianShortSide: number } {
   const shortSides = rows
     .filter((r) => r.split === "train")
     .map((r) => Math.min(r.width, r.height))
     .sort((a, b) => a - b);
   return {
-    minSide: shortSides.length ? shortSides[shortSides.length - 1] : 0,
+    largestShortSide: shortSides.length ? shortSides[shortSides.length - 1] : 0,
     medianShortSide: shortSides.length ? shortSides[Math.floor((shortSides.length - 1) / 2)] : 0,
   };
 }
@@ -449,7 +449,12 @@ export function trainProject(
       const requested = options.size ?? DEFAULT_CROP;
       if (!Number.isInteger(requested) || requested < 16 || requested % 16 !== 0)
         throw new UserError(`--size must be a multiple of 16, got ${requested}`);
-      const inputSize = Math.max(16, Math.min(requested, Math.ceil((sides.minSide * workScale) / 16) * 16));
+      // Crops never exceed the largest image's working short side (rounded up to 16); smaller
+      // images are padded with unlabeled pixels (augment.ts).
+      const inputSize = Math.max(
+        16,
+        Math.min(requested, Math.ceil((sides.largestShortSide * workScale) / 16) * 16),
+      );
       const pool = method.semiSupervised.enabled ? data.samples.length : data.labeledImages;
       const stepsPerEpoch = Math.max(1, Math.ceil(pool / batchSize));
       const steps =
