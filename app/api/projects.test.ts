@@ -11,6 +11,7 @@ import {
   scribbleEveryImage,
   createDiscProject,
   newService,
+  runEnd,
   serviceDir,
   writeDiscImages,
 } from "../testing/service-fixture.ts";
@@ -30,24 +31,15 @@ describe("switching projects", () => {
     service.on((e: ApiEvent) => {
       if (e.type === "training.status") statuses.push(e.status);
     });
-    const trained = new Promise<void>((resolve) =>
-      service.on((e) => {
-        if (e.type === "training.status" && e.status.state === "done") resolve();
-      }),
-    );
+    const trained = runEnd(service);
     await service.call("training.start", { epochs: 1, size: 16, widths: [8, 16], backend: "wasm" });
-    await trained;
+    expect((await trained).state).toBe("done");
     expect(statuses.at(-1)).toMatchObject({ state: "done", fineTune: { modelId: 1 } });
     expect(statuses.at(-1)?.rounds.map((r) => r.fineTuned)).toEqual([false]);
     // A second round continued from the first model: the rounds table says so (newest first).
-    const again = new Promise<void>((resolve) =>
-      service.on((e) => {
-        if (e.type === "training.status" && e.status.state === "done" && e.status.rounds.length === 2)
-          resolve();
-      }),
-    );
+    const again = runEnd(service);
     await service.call("training.start", { epochs: 1, size: 16, fineTune: true, backend: "wasm" });
-    await again;
+    expect((await again).state).toBe("done");
     expect(statuses.at(-1)?.rounds.map((r) => r.fineTuned)).toEqual([true, false]);
 
     // Another project: told at once, with nothing of the first one's.

@@ -25,6 +25,8 @@ import {
   newService,
   serviceDir,
   writeDiscImages,
+  nextStatus,
+  runEnd,
   writeGray,
 } from "../testing/service-fixture.ts";
 
@@ -57,12 +59,7 @@ describe("training from the app", () => {
       modelId: null,
       modelClasses: null,
     });
-    const finished = new Promise<TrainingStatus>((resolve) => {
-      service.on((e) => {
-        if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state))
-          resolve(e.status);
-      });
-    });
+    const finished = runEnd(service);
     await service.call("training.start", { epochs: 1, size: 32, widths: [8, 16], backend: "wasm" });
     // While it runs (from the moment start answers), the classes and images it works on stay put.
     await expect(service.call("classes.add", { name: "extra" })).rejects.toThrow(/training is running/);
@@ -182,12 +179,7 @@ describe("training from the app", () => {
       modelId: 1,
       modelClasses: 2,
     });
-    const refused = new Promise<TrainingStatus>((resolve) => {
-      service.on((e) => {
-        if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state))
-          resolve(e.status);
-      });
-    });
+    const refused = runEnd(service);
     await service.call("training.start", {
       epochs: 1,
       size: 32,
@@ -213,29 +205,23 @@ describe("training from the app", () => {
     expect(before.state).toBe("idle");
     expect(before.unpredicted).toEqual({ modelId: null, images: 0, refused: null });
     const labeled = await scribbleEveryImage(service, [2, 16], [14, 26]);
-    const ended = () =>
-      new Promise<TrainingStatus>((resolve) => {
-        const off = service.on((e) => {
-          if (e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state)) {
-            off();
-            resolve(e.status);
-          }
-        });
-      });
-    let finished = ended();
+    let finished = runEnd(service);
     await service.call("training.start", { epochs: 1, size: 32, widths: [8, 16], backend: "wasm" });
     expect((await finished).state).toBe("done");
 
     // Two more images, imported after model 1: predicted with it, with progress as after training.
     const later = path.join(dir, "later");
     await writeDiscImages(later, ["c.png", "d.png"], 40, 32, 90);
-    const seen: TrainingStatus[] = [];
     const changed: number[] = [];
     service.on((e) => {
-      if (e.type === "training.status") seen.push(e.status);
       if (e.type === "predictions.changed") changed.push(e.modelId);
     });
-    finished = ended();
+    finished = runEnd(service);
+    // Waited for as an event (it comes before the run's end, or the wait fails naming what came).
+    const progress = nextStatus(
+      service,
+      (s) => s.message === "Predicting 2 new images with model 1: image 1 of 2…",
+    );
     const imported = (await service.call("images.import", { paths: [later] })) as { importedIds: number[] };
     // It has started when the import answers: the label screen can say the image is being predicted.
     const running = (await service.call("training.status", {})) as TrainingStatus;
@@ -251,11 +237,12 @@ describe("training from the app", () => {
     const meanwhile = (await service.call("images.import", { paths: [path.join(dir, "meanwhile")] })) as {
       importedIds: number[];
     };
+    expect(await progress).toMatchObject({ state: "predicting", step: 1, totalSteps: 2 });
     const status = await finished;
     expect(status.state).toBe("done");
     expect(status.message).toBe("2 new images predicted with model 1.");
-    expect(seen.some((s) => s.message === "Predicting 2 new images with model 1: image 1 of 2…")).toBe(true);
-    const last = await ended();
+    // Listening from here is in time: the next run started synchronously as this one ended.
+    const last = await runEnd(service);
     expect(last.message).toBe("1 new image predicted with model 1.");
     expect(last.unpredicted).toEqual({ modelId: 1, images: 0, refused: null });
     expect(changed).toEqual([1, 1]);
@@ -280,7 +267,7 @@ describe("training from the app", () => {
     const cli = ProjectStore.open(file);
     const [g] = (await importImages(cli, [path.join(dir, "cli")])).imported;
     cli.close();
-    finished = ended();
+    finished = runEnd(service);
     await service.call("project.open", { file });
     const reopened = (await service.call("training.status", {})) as TrainingStatus;
     expect(reopened.state).toBe("predicting");
@@ -312,21 +299,13 @@ describe("training from the app", () => {
     await createDiscProject(service, dir, "stop");
     await service.call("images.import", { paths: [images] });
     const labeled = await scribbleEveryImage(service, [2, 16], [14, 26]);
-    let stopped = false;
-    const finished = new Promise<TrainingStatus>((resolve) => {
-      service.on((e) => {
-        if (e.type !== "training.status") return;
-        // A 10-minute budget, stopped once the first steps are done.
-        if (!stopped && e.status.state === "training" && e.status.step >= 2) {
-          stopped = true;
-          void service.call("training.stop", {});
-        }
-        if (["done", "failed", "cancelled"].includes(e.status.state)) resolve(e.status);
-      });
-    });
+    const finished = runEnd(service);
+    const twoSteps = nextStatus(service, (s) => s.state === "training" && s.step >= 2);
+    // A 10-minute budget, stopped once the first steps are done.
     await service.call("training.start", { minutes: 10, size: 32, widths: [8, 16], backend: "wasm" });
+    await twoSteps;
+    await service.call("training.stop", {});
     const status = await finished;
-    expect(stopped).toBe(true);
     expect(status.state).toBe("done");
     expect(status.message).toMatch(/^Stopped after \d+ steps .*2 images predicted with model 1\./);
     const predicted = service

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { PixelloopService, type ServiceOptions } from "../api/service.ts";
-import type { ImageList, ProjectInfo } from "../api/types.ts";
+import type { ApiEvent, ImageList, ProjectInfo, TrainingStatus } from "../api/types.ts";
 
 /** The two classes of the disc images. */
 export const DISC_CLASSES = [
@@ -112,4 +112,64 @@ export function headerOnlyWeights(numClasses: number): Buffer {
   out.writeUInt32LE(header.length, 4);
   out.set(header, 8);
   return out;
+}
+
+/**
+ * The first event `match` accepts from the moment of the call (call it before the action that
+ * causes the event; listeners are called synchronously, in order, so nothing is missed). Waits on
+ * the event itself, never on a timer. Rejects when `until` accepts an event first (the event can
+ * no longer come, e.g. the run ended without it), naming the events seen.
+ */
+export function nextEvent<T extends ApiEvent = ApiEvent>(
+  service: PixelloopService,
+  match: (e: ApiEvent) => boolean,
+  until?: (e: ApiEvent) => boolean,
+): Promise<T> {
+  const seen: string[] = [];
+  const event = new Promise<T>((resolve, reject) => {
+    const off = service.on((e) => {
+      seen.push(e.type === "training.status" ? `${e.status.state}: ${e.status.message}` : e.type);
+      if (match(e)) {
+        off();
+        resolve(e as T);
+      } else if (until?.(e)) {
+        off();
+        reject(new Error(`the awaited event did not come before this one; events seen:\n${seen.join("\n")}`));
+      }
+    });
+  });
+  // Rejected before the test awaits it is not an unhandled rejection; awaiting it still throws.
+  event.catch(() => {});
+  return event;
+}
+
+const ENDED = ["done", "failed", "cancelled"];
+
+/** Whether a training status is a run's end (done, failed or cancelled). */
+export function runEnded(status: TrainingStatus): boolean {
+  return ENDED.includes(status.state);
+}
+
+/**
+ * The next training status `match` accepts. By default it must come before the run ends (a
+ * status of the end itself may match): a progress message that never came fails at once, with
+ * the messages seen, rather than at the test's timeout.
+ */
+export function nextStatus(
+  service: PixelloopService,
+  match: (s: TrainingStatus) => boolean,
+  { beforeEnd = true } = {},
+): Promise<TrainingStatus> {
+  const status = nextEvent<Extract<ApiEvent, { type: "training.status" }>>(
+    service,
+    (e) => e.type === "training.status" && match(e.status),
+    beforeEnd ? (e) => e.type === "training.status" && runEnded(e.status) : undefined,
+  ).then((e) => e.status);
+  status.catch(() => {}); // as in nextEvent
+  return status;
+}
+
+/** The next end of a run (training, or prediction of new images): its status. */
+export function runEnd(service: PixelloopService): Promise<TrainingStatus> {
+  return nextStatus(service, runEnded, { beforeEnd: false });
 }
