@@ -62,7 +62,8 @@ function parseId(v: string, flag: string): number {
   return n;
 }
 
-function buildProgram(): Command {
+/** The `pixelloop` command with every subcommand (also what docs/cli.md is generated from). */
+export function buildProgram(): Command {
   const program = new Command()
     .name("pixelloop")
     .description("Semantic segmentation with few labels: scribble, train, correct, repeat.")
@@ -432,7 +433,12 @@ function buildProgram(): Command {
   program
     .command("demo")
     .description("create (if needed) and show the built-in demo project")
-    .option("--dir <dir>", "where to put the demo project", path.join(process.cwd(), "demo-project"))
+    .addOption(
+      new Option("--dir <dir>", "where to put the demo project").default(
+        path.join(process.cwd(), "demo-project"),
+        "demo-project in the current folder",
+      ),
+    )
     .option("--serve", "then open it in the browser UI (pixelloop serve)")
     .option("--port <port>", "port for --serve")
     .option("--json", "machine-readable output")
