@@ -34,10 +34,22 @@ export function registerServeCommand(program: Command): void {
           out(`pixelloop: bound to ${o.host}; the access token is required: open ${server.openUrl}`);
         }
         out("pixelloop: press Ctrl+C to stop");
+        // The last guard: every known cause is handled where it arises (app/server), but an error
+        // nobody caught is logged and the server keeps serving the others (docs/security.md).
+        const unexpected = (e: unknown) => {
+          const err = e as Error;
+          process.stderr.write(
+            `pixelloop serve: unexpected error, still serving: ${err?.stack ?? String(e)}\n`,
+          );
+        };
+        process.on("uncaughtException", unexpected);
+        process.on("unhandledRejection", unexpected);
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);
+            process.off("uncaughtException", unexpected);
+            process.off("unhandledRejection", unexpected);
             void server
               .close()
               .then(() => service.close())

@@ -32,10 +32,40 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(data);
 }
 
-/** Serves a file of the renderer build; unknown paths get index.html (client-side routes). */
+/**
+ * A regular file at `abs` whose real path (symlinks resolved) lies inside `realRoot`: its real
+ * path; "outside" when a symlink leads out of the folder; null when there is no such file.
+ */
+function fileInside(abs: string, realRoot: string): string | "outside" | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    return null;
+  }
+  const rel = path.relative(realRoot, real);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return "outside";
+  try {
+    return fs.statSync(real).isFile() ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Serves a file of the renderer build; unknown paths get index.html (client-side routes). Only
+ * regular files whose real path lies inside the folder: a symlink out of it is refused.
+ */
 export function serveStatic(res: ServerResponse, root: string, urlPath: string): void {
   const indexFile = path.join(root, "index.html");
-  if (!fs.existsSync(indexFile)) {
+  let realRoot: string;
+  try {
+    realRoot = fs.realpathSync(root);
+  } catch {
+    realRoot = "";
+  }
+  const index = realRoot ? fileInside(indexFile, realRoot) : null;
+  if (index === null) {
     sendText(res, 503, `the UI is not built (no ${indexFile}): run \`npm run build:renderer\` and reload`);
     return;
   }
@@ -46,22 +76,36 @@ export function serveStatic(res: ServerResponse, root: string, urlPath: string):
     sendText(res, 400, "bad path");
     return;
   }
+  if (rel.includes("\0")) {
+    sendText(res, 400, "bad path");
+    return;
+  }
   const abs = path.resolve(root, "." + path.posix.normalize("/" + rel));
   const inside = path.relative(root, abs);
   if (inside.startsWith("..") || path.isAbsolute(inside)) {
     sendText(res, 403, "forbidden");
     return;
   }
-  let file = abs;
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) file = indexFile;
+  const found = fileInside(abs, realRoot);
+  if (found === "outside" || index === "outside") {
+    sendText(res, 403, "forbidden: the path leads out of the UI folder (symlink)");
+    return;
+  }
+  const file = found ?? index;
   const ext = path.extname(file).toLowerCase();
-  const hashed = inside.startsWith("assets" + path.sep);
-  res.writeHead(200, {
-    "content-type": TYPES[ext] ?? "application/octet-stream",
-    "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
-    "x-content-type-options": "nosniff",
+  const hashed = found !== null && inside.startsWith("assets" + path.sep);
+  const stream = fs.createReadStream(file);
+  stream.on("error", (e) => {
+    if (!res.headersSent) sendText(res, 500, `${file}: ${e.message}`);
+    else res.destroy();
   });
-  fs.createReadStream(file).pipe(res);
+  stream.once("open", () => {
+    res.writeHead(200, {
+      "content-type": TYPES[ext] ?? "application/octet-stream",
+      "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
+    });
+    stream.pipe(res);
+  });
 }
 
 /**

@@ -1,13 +1,20 @@
 /**
- * Who may talk to the server. On loopback without a token: only requests whose Host names
- * the loopback address (no DNS rebinding) and whose Origin, when sent, is this server (no
- * cross-site requests). On any other address a token is required as well: a Bearer header,
- * or the HttpOnly SameSite=Strict cookie the server sets when the page is opened with ?token=.
+ * Who may talk to the server (docs/security.md). Every request: its Host must name the loopback
+ * address when the server is bound to loopback (no DNS rebinding); an Origin, when sent, must be
+ * this server (`Origin: null`, sent by sandboxed frames, file:// pages and cross-site redirects,
+ * is refused); a browser's Sec-Fetch-Site must say same-origin or none (typed by the user) except
+ * for a top-level navigation to a page, so no other site can call the API, open the events
+ * socket or embed the user's images. On any other address a token is required as well: a Bearer
+ * header, or the HttpOnly SameSite=Strict cookie the server sets when a page is opened once with
+ * ?token= (the query token is accepted there only, then dropped from the address bar).
  */
 import crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
 export const TOKEN_COOKIE = "pixelloop_token";
+
+/** What a request asks for: pages (the UI build) may be navigated to from elsewhere, nothing else. */
+export type RouteKind = "page" | "api" | "files" | "events";
 
 export function isLoopbackHost(host: string): boolean {
   return (
@@ -23,27 +30,50 @@ export function newToken(): string {
   return crypto.randomBytes(24).toString("base64url");
 }
 
-function sameToken(given: string, expected: string): boolean {
+export function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
+/** Never throws: a value that is not valid percent-encoding is compared as sent (and so refused). */
 function cookieValue(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
   }
   return undefined;
 }
 
-/** The token a request carries (header, cookie or ?token=), if any. */
-export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+/** The token a request carries in a Bearer header or the cookie, if any (never from the query). */
+export function requestToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
-  return cookieValue(req, TOKEN_COOKIE) ?? url.searchParams.get("token") ?? undefined;
+  return cookieValue(req, TOKEN_COOKIE);
+}
+
+/**
+ * The request target as a URL, or null when it is not a plain path ("*", an absolute URL, or
+ * something the URL parser refuses). Parsed as a path under a fixed origin, so `//` and
+ * `//x:99999/` are paths, never a host and port.
+ */
+export function requestUrl(req: IncomingMessage): URL | null {
+  const raw = req.url ?? "";
+  if (!raw.startsWith("/")) return null;
+  try {
+    return new URL(`http://localhost${raw}`);
+  } catch {
+    return null;
+  }
 }
 
 export interface AccessPolicy {
@@ -54,14 +84,24 @@ export interface AccessPolicy {
 }
 
 /** null when the request may proceed, otherwise [status, reason]. */
-export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy): [number, string] | null {
+export function checkAccess(
+  req: IncomingMessage,
+  policy: AccessPolicy,
+  kind: RouteKind,
+): [number, string] | null {
   const host = req.headers.host ?? "";
   const hostname = host.replace(/:\d+$/, "");
   if (policy.loopbackOnly && !isLoopbackHost(hostname)) {
     return [403, `forbidden: host "${host}" is not this machine's loopback address`];
   }
   const origin = req.headers.origin;
-  if (origin && origin !== "null") {
+  if (origin === "null") {
+    return [
+      403,
+      "forbidden: request from an opaque origin (Origin: null: a sandboxed frame, a file:// page or a redirect from another site)",
+    ];
+  }
+  if (origin !== undefined) {
     let originHost = "";
     try {
       originHost = new URL(origin).host;
@@ -70,14 +110,52 @@ export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy
     }
     if (originHost !== host) return [403, `forbidden: cross-origin request from ${origin}`];
   }
+  // Browsers say where a request comes from; clients without the header (the CLI, curl) pass.
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") {
+    const navigation =
+      kind === "page" &&
+      req.headers["sec-fetch-mode"] === "navigate" &&
+      (req.headers["sec-fetch-dest"] ?? "document") === "document";
+    if (!navigation)
+      return [403, `forbidden: ${String(site)} request (only this server's own pages may ask)`];
+  }
   if (policy.token !== null) {
-    const given = requestToken(req, url);
+    const given = requestToken(req);
     if (!given)
       return [
         401,
-        "unauthorized: this server needs the access token it printed at start (open the URL with ?token=…)",
+        "unauthorized: this server needs the access token it printed at start (open the URL it printed, with ?token=…)",
       ];
     if (!sameToken(given, policy.token)) return [401, "unauthorized: wrong access token"];
   }
   return null;
+}
+
+/**
+ * Headers on every answer: no framing (frame-ancestors, X-Frame-Options), no loading as a
+ * resource by other sites (Cross-Origin-Resource-Policy), no type sniffing, no Referer (a URL
+ * never leaks to another site), and the page's CSP: scripts and connections to this server only.
+ * `host` (already checked) names this server for the events socket.
+ */
+export function securityHeaders(host: string | undefined): Record<string, string> {
+  const ws = host && /^[A-Za-z0-9.[\]:-]+$/.test(host) ? ` ws://${host}` : "";
+  return {
+    "content-security-policy": [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' blob: data:",
+      `connect-src 'self'${ws}`,
+      "font-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "x-frame-options": "DENY",
+    "cross-origin-resource-policy": "same-origin",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
 }

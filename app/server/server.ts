@@ -6,6 +6,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ApiError } from "../api/schema.ts";
 import type { PixelloopService } from "../api/service.ts";
@@ -14,13 +15,23 @@ import {
   checkAccess,
   isLoopbackHost,
   newToken,
-  requestToken,
+  requestUrl,
+  sameToken,
+  securityHeaders,
   type AccessPolicy,
+  type RouteKind,
 } from "./security.ts";
 import { sendJson, sendText, serveImage, serveStatic, serveThumbnail } from "./files.ts";
 
 export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, "../../dist/renderer");
 const MAX_BODY = 16 * 1024 * 1024;
+/** Largest WebSocket message accepted: the events socket only sends, so a client has no need. */
+export const MAX_WS_PAYLOAD = 1024;
+
+function logError(what: string, e: unknown): void {
+  const err = e as Error;
+  process.stderr.write(`pixelloop serve: ${what}: ${err?.stack ?? String(e)}\n`);
+}
 
 export interface ServerOptions {
   host?: string;
@@ -110,68 +121,102 @@ export async function startServer(
   const policy: AccessPolicy = { token, loopbackOnly: loopback };
   const rendererDir = path.resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR);
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const denied = checkAccess(req, url, policy);
-    if (denied) return sendText(res, denied[0], denied[1]);
-    // Opening the page with ?token=… trades it for a cookie and drops it from the address bar.
-    if (
-      token !== null &&
-      url.searchParams.has("token") &&
-      req.method === "GET" &&
-      !url.pathname.startsWith("/api/")
-    ) {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    for (const [k, v] of Object.entries(securityHeaders(req.headers.host))) res.setHeader(k, v);
+    const url = requestUrl(req);
+    if (!url) return sendText(res, 400, `bad request target: ${JSON.stringify(req.url)} (expected a path)`);
+    const p = url.pathname;
+    const kind: RouteKind = p.startsWith("/api/") ? "api" : p.startsWith("/files/") ? "files" : "page";
+    // Opening a page with ?token=… trades it for a cookie and drops it from the address bar; the
+    // token in a query is accepted here only (a page's first load), never by the API or files.
+    if (token !== null && kind === "page" && url.searchParams.has("token") && req.method === "GET") {
+      const denied = checkAccess(req, { ...policy, token: null }, kind);
+      if (denied) return sendText(res, denied[0], denied[1]);
+      const given = url.searchParams.get("token") ?? "";
+      if (!sameToken(given, token)) return sendText(res, 401, "unauthorized: wrong access token");
       res.writeHead(302, {
-        "set-cookie": `${TOKEN_COOKIE}=${encodeURIComponent(requestToken(req, url) ?? "")}; HttpOnly; SameSite=Strict; Path=/`,
-        location: url.pathname,
+        "set-cookie": `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        // Always the start page: a path from the request could send the browser elsewhere (//host).
+        location: "/",
+        "cache-control": "no-store",
       });
       return res.end();
     }
-    const p = url.pathname;
-    if (p.startsWith("/api/")) return void handleApi(service, req, res, p.slice(5));
+    const denied = checkAccess(req, policy, kind);
+    if (denied) return sendText(res, denied[0], denied[1]);
+    if (kind === "api") return void handleApi(service, req, res, p.slice(5));
+    if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
     const file = /^\/files\/(image|thumb)\/(\d+)$/.exec(p);
     if (file) {
       const store = service.project;
       if (!store) return sendText(res, 409, "no project is open");
       const id = Number(file[2]);
-      if (file[1] === "thumb")
-        return void serveThumbnail(res, store, id).catch((e: Error) => sendText(res, 500, e.message));
-      return void serveImage(res, store, id, req.headers["if-none-match"]).catch((e: Error) =>
-        sendText(res, 500, e.message),
-      );
+      const failed = (e: unknown) => {
+        logError(p, e);
+        if (!res.headersSent) sendText(res, 500, (e as Error).message);
+      };
+      if (file[1] === "thumb") return void serveThumbnail(res, store, id).catch(failed);
+      return void serveImage(res, store, id, req.headers["if-none-match"]).catch(failed);
     }
-    if (p.startsWith("/files/"))
-      return sendText(res, 404, "not found (images are served by id: /files/image/<id>)");
-    if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
+    if (kind === "files") return sendText(res, 404, "not found (images are served by id: /files/image/<id>)");
     serveStatic(res, rendererDir, p);
-  });
-
-  const wss = new WebSocketServer({ noServer: true });
-  const sockets = new Set<WebSocket>();
-  server.on("upgrade", (req, socket, head) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const denied =
-      url.pathname === "/events" ? checkAccess(req, url, policy) : ([404, "not found"] as [number, string]);
-    if (denied) {
-      socket.end(
-        `HTTP/1.1 ${denied[0]} ${denied[0] === 404 ? "Not Found" : "Forbidden"}\r\nConnection: close\r\n\r\n${denied[1]}`,
-      );
-      return;
+  };
+  const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      // The last guard: a bug in one request answers 500 and the server keeps serving.
+      logError(`${req.method} ${req.url}`, e);
+      if (!res.headersSent) sendText(res, 500, `internal error: ${(e as Error).message}`);
+      else res.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on("close", () => sockets.delete(ws));
-    });
+  });
+  // The server reads nothing from the socket: a small limit, and a message is answered by closing.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  const sockets = new Set<WebSocket>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A reset or a write to a closed socket must not end the process.
+    socket.on("error", () => socket.destroy());
+    const refuse = (status: number, text: string) => {
+      const reason = http.STATUS_CODES[status] ?? "Error";
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      );
+    };
+    try {
+      const url = requestUrl(req);
+      if (!url) return refuse(400, `bad request target: ${JSON.stringify(req.url)} (expected a path)`);
+      if (url.pathname !== "/events") return refuse(404, "not found");
+      const denied = checkAccess(req, policy, "events");
+      if (denied) return refuse(denied[0], denied[1]);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        // A malformed frame or an oversized message: ws closes that socket (1002, 1009) and
+        // reports it here; nothing else is affected.
+        ws.on("error", (e) => process.stderr.write(`pixelloop serve: events socket closed: ${e.message}\n`));
+        ws.on("message", () => ws.close(1003, "this socket only sends events; call the API over HTTP"));
+        ws.on("close", () => sockets.delete(ws));
+      });
+    } catch (e) {
+      logError(`upgrade ${req.url}`, e);
+      socket.destroy();
+    }
   });
   const unsubscribe = service.on((event) => {
     const data = JSON.stringify(event);
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
   });
 
+  let reject0: (e: Error) => void = () => {};
   await new Promise<void>((resolve, reject) => {
+    reject0 = reject;
     server.once("error", reject);
     server.listen(opts.port ?? 4780, host, () => resolve());
   });
+  server.off("error", reject0);
+  // Past listening, an error of the listening socket (e.g. out of file descriptors) is logged.
+  server.on("error", (e) => logError("server", e));
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}/`;
