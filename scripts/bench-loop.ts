@@ -3,7 +3,7 @@
  *                     [--start N] [--start-queue]   (the first N train images' scribbles, or with
  *                                                    --start-queue the N the app's start queue picks)
  *                     [--arms uncertainty,random] [--scale S --size PX --fine-tune-lr LR] [--data DIR] [--json]
- *                     [--replicas N|auto]   (default 1, as in every batch of docs/loop.md: the same seed
+ *                     [--replicas N|auto]   (default 1, as in every batch of bench/results/loop.md: the same seed
  *                                            trains the same model only with the same replicas)
  *
  * Simulates an annotator on camvid-dev (or --data DIR laid out the same way: classes.json,
@@ -36,7 +36,7 @@ import { scribbleRegion } from "./sim-annotator.ts";
 import type { RegionScore } from "../app/loop/scoring.ts";
 
 /**
- * Defaults (the configuration docs/loop.md reports): cheaper training than the app's defaults
+ * Defaults (the configuration bench/results/loop.md reports): cheaper training than the app's defaults
  * (working scale 0.4, 96-px crops, 800 steps from scratch then 300 fine-tuning steps at lr 3e-4,
  * a 300-step round with its predictions ~200 s on one wasm core), so a 4-round, 3-strategy run
  * takes ~50 minutes.

@@ -21,3 +21,18 @@ it("documents every command and subcommand, with help that does not depend on wh
   }
   expect(fs.readFileSync(DOC, "utf8")).toContain(GENERATED_MARKER);
 });
+
+it("the README's CLI synopsis names only commands and options the help has", () => {
+  const readme = fs.readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+  const help = new Map(helpTexts().map((t) => [t.name, t.help]));
+  const lines = readme.split("\n").filter((l) => l.startsWith("pixelloop "));
+  expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) {
+    const words = line.replace(/#.*/, "").split(/\s+/);
+    const name = words[1] === "export" ? words.slice(0, 3).join(" ") : words.slice(0, 2).join(" ");
+    const text = help.get(name);
+    expect(text, `${name} is not a command`).toBeDefined();
+    for (const flag of line.replace(/#.*/, "").match(/--[a-z][a-z-]*/g) ?? [])
+      expect(text, `${name} has no ${flag}`).toMatch(new RegExp(`(^|[ ,])${flag}\\b`, "m"));
+  }
+});

@@ -50,7 +50,7 @@ export function imageUncertainty(s: ScoreInput): number {
   return (sum / unlabeled / 255) * (unlabeled / s.entropy.length);
 }
 
-/** Diverse regions are off: they did not beat random in every seed of bench:loop (docs/loop.md). */
+/** Diverse regions are off: they did not beat random in every seed of bench:loop (bench/results/loop.md). */
 export const DEFAULT_REGION_DIVERSE = false;
 
 export interface RegionOptions {

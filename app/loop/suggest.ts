@@ -47,17 +47,17 @@ import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
 
 export type Strategy = "uncertainty" | "random";
 
-/** Class-balanced uncertainty is off by default: it did not beat random in bench:loop (docs/loop.md). */
+/** Class-balanced uncertainty is off by default: it did not beat random in bench:loop (bench/results/loop.md). */
 export const DEFAULT_CLASS_BALANCE = false;
-/** Coverage (representativeness, labeled images as centers) is on: it beat no coverage in bench:loop (docs/loop.md). */
+/** Coverage (representativeness, labeled images as centers) is on: it beat no coverage in bench:loop (bench/results/loop.md). */
 export const DEFAULT_COVERAGE = true;
 /** Layout descriptors, not network embeddings, measure image distance until bench:loop says otherwise. */
 export const DEFAULT_EMBEDDINGS = false;
-/** Class spread is off until bench:loop shows it beats random (docs/loop.md, batch 8). */
+/** Class spread is off until bench:loop shows it beats random (bench/results/loop.md, batch 8). */
 export const DEFAULT_SPREAD_CLASSES = false;
-/** Typical regions are off until bench:loop shows they beat random (docs/loop.md, batch 9). */
+/** Typical regions are off until bench:loop shows they beat random (bench/results/loop.md, batch 9). */
 export const DEFAULT_TYPICAL = false;
-/** Scored regions by default: random ones led random by +0.028 over six seeds (p = 0.22) and did not replicate on six more (-0.002; docs/loop.md, batches 10-11). */
+/** Scored regions by default: random ones led random by +0.028 over six seeds (p = 0.22) and did not replicate on six more (-0.002; bench/results/loop.md, batches 10-11). */
 export const DEFAULT_RANDOM_REGIONS = false;
 
 export interface SuggestionItem {
