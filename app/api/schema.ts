@@ -1,7 +1,8 @@
 /**
  * The one contract between the UI and the core: every method with its request schema (zod)
  * and its response type. The same map is served over HTTP (app/server), over Electron IPC
- * later (preload: one function per method) and can be called in-process (app/api/service.ts).
+ * (main/ipc.ts; the preload exposes one function per method) and can be called in-process
+ * (app/api/service.ts).
  */
 import { z } from "zod";
 import { MASK_SOURCES } from "../exchange/mask-sources.ts";

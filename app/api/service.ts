@@ -1,7 +1,8 @@
 /**
- * The service layer: one handler per API method, on top of ProjectStore. Transports
- * (app/server over HTTP, later Electron IPC) call `service.call(method, body)`, which
- * validates the body against the method's schema first.
+ * The service layer: one handler per API method, on top of ProjectStore. Both of the UI's
+ * front doors (HTTP + WebSocket in app/server, which `pixelloop serve` starts; Electron IPC in
+ * main/ipc.ts) call `service.call(method, body)`, which validates the body against the
+ * method's schema first.
  */
 import fs from "node:fs";
 import os from "node:os";

@@ -1,5 +1,5 @@
 /**
- * Data shapes that cross the API boundary (HTTP, WebSocket, later Electron IPC).
+ * Data shapes that cross the API boundary (HTTP, WebSocket, Electron IPC).
  * Plain JSON only, no Node or DOM types: the renderer type-checks this file too.
  */
 import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "../store/types.ts";
@@ -24,7 +24,7 @@ export interface RecentProject {
 
 export interface AppInfo {
   version: string;
-  /** The front door the core is reached through: "http" (browser mode) or, later, "ipc". */
+  /** The front door the core is reached through: "http" (browser mode) or "ipc" (the desktop app). */
   transport: "http" | "ipc";
   project: ProjectInfo | null;
   recent: RecentProject[];

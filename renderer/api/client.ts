@@ -1,7 +1,7 @@
 /**
  * The renderer's only door to the core: the typed API map of app/api, here over HTTP
- * (browser mode) with events over a WebSocket. An Electron build swaps in an IPC transport
- * with the same `call` signature.
+ * (browser mode) with events over a WebSocket. In the desktop app the same `UiApi` goes over
+ * Electron IPC instead (ipc.ts).
  */
 import {
   ApiError,
