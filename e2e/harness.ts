@@ -1,12 +1,19 @@
 /**
  * E2E harness: a real `pixelloop serve` child process (its own PIXELLOOP_HOME and projects
- * folder in a temp dir) and Chromium driven by playwright-core.
+ * folder in a temp dir) and Chromium driven by playwright-core; fixture projects made as the CLI
+ * would make them (each spec file, and each test that changes one, has its own); the server's
+ * API and events as another front door sees them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { WebSocket } from "ws";
+import { ProjectStore } from "../app/store/project-store.ts";
+import { importImages } from "../app/images/importer.ts";
+import { cloneMask, Source } from "../app/labels/mask.ts";
+import type { ApiEvent, TrainingStatus } from "../app/api/types.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const RESULTS = path.join(ROOT, "test-results");
@@ -94,10 +101,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(RESULTS, `${name}.png`) });
 }
 
-/** A few small demo images copied to a fresh folder (what a person would import). */
-export function sampleImages(dir: string, count = 3): string {
+/** A few small demo images (garden-01.png ..., 320x240) copied to a fresh folder (what a person would import). */
+export function sampleImages(dir: string, count = 3, folder = "incoming"): string {
   const src = path.join(ROOT, "resources/demo/images");
-  const to = path.join(dir, "incoming");
+  const to = path.join(dir, folder);
   fs.mkdirSync(to, { recursive: true });
   for (const f of fs
     .readdirSync(src)
@@ -121,4 +128,183 @@ export async function drawStroke(page: Page, points: [number, number][], steps =
     await page.mouse.move(x, y, { steps });
   }
   await page.mouse.up();
+}
+
+/** The classes of the fixture projects (as the start screen's defaults plus "sky"). */
+export const FIXTURE_CLASSES = [
+  { idx: 0, name: "background", color: "#000000" },
+  { idx: 1, name: "object", color: "#ff0000" },
+  { idx: 2, name: "sky", color: "#3399ff" },
+];
+
+/**
+ * A project file `<dir>/<name>.pxl` of `images` demo images copied to its own folder
+ * (`<dir>/<name>-images`, so a test may move or replace them), made as the CLI makes one.
+ */
+export async function fixtureProject(dir: string, name: string, { images = 3 } = {}): Promise<string> {
+  const file = path.join(dir, `${name}.pxl`);
+  const store = ProjectStore.create(file, { name, classes: FIXTURE_CLASSES });
+  try {
+    if (images > 0)
+      await importImages(store, [sampleImages(dir, images, `${name}-images`)], { split: "train" });
+  } finally {
+    store.close();
+  }
+  return file;
+}
+
+/**
+ * Labels a rectangle of an image with a class (hand-drawn, one stroke), through its own
+ * connection as a script or the CLI would; the rectangle is in fractions of the image (0..1).
+ * Returns the pixels it covers.
+ */
+export function labelRect(
+  file: string,
+  imageId: number,
+  classIdx: number,
+  [x0, y0, x1, y1]: [number, number, number, number],
+): number {
+  const store = ProjectStore.open(file);
+  try {
+    const before = store.mask(imageId);
+    const after = cloneMask(before);
+    const [w, h] = [before.width, before.height];
+    let n = 0;
+    for (let y = Math.round(y0 * h); y < Math.round(y1 * h); y++)
+      for (let x = Math.round(x0 * w); x < Math.round(x1 * w); x++) {
+        after.classes[y * w + x] = classIdx;
+        after.sources[y * w + x] = Source.human;
+        n++;
+      }
+    store.commitDiff(imageId, before, after, {
+      tool: "brush",
+      classIdx,
+      width: 1,
+      points: [[Math.round(x0 * w), Math.round(y0 * h)]],
+      author: "script",
+    });
+    return n;
+  } finally {
+    store.close();
+  }
+}
+
+/** Reads a project file the way any other process would, while the server keeps it open. */
+export function inStore<T>(file: string, f: (s: ProjectStore) => T): T {
+  const s = ProjectStore.open(file, { readonly: true });
+  try {
+    return f(s);
+  } finally {
+    s.close();
+  }
+}
+
+/** A copy of a project file next to it (VACUUM INTO: consistent while the server has it open). */
+export function copyProject(file: string, name: string): string {
+  const copy = path.join(path.dirname(file), `${name}.pxl`);
+  inStore(file, (s) => s.db.prepare("VACUUM INTO ?").run(copy));
+  const store = ProjectStore.open(copy);
+  store.setMeta("name", name);
+  store.close();
+  return copy;
+}
+
+/** Calls the server's API as another front door would (not through the page); throws its error. */
+export async function callApi<T = unknown>(server: Served, method: string, body: unknown = {}): Promise<T> {
+  const r = await fetch(`${server.url}api/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const answer = (await r.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!answer.ok) throw new Error(`${method}: ${answer.error?.message}`);
+  return answer.result as T;
+}
+
+/**
+ * Runs `action` with the server's events socket open and resolves with the first event `match`
+ * accepts: waits on the event itself, never on a timer.
+ */
+export async function eventDuring<T extends ApiEvent>(
+  server: Served,
+  match: (e: ApiEvent) => e is T,
+  action: () => Promise<unknown>,
+): Promise<T> {
+  const ws = new WebSocket(`${server.url.replace(/^http/, "ws")}events`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    const event = new Promise<T>((resolve, reject) => {
+      ws.on("message", (data) => {
+        const e = JSON.parse(String(data)) as ApiEvent;
+        if (match(e)) resolve(e);
+      });
+      ws.once("close", () => reject(new Error("the events socket closed before the event came")));
+    });
+    await action();
+    return await event;
+  } finally {
+    ws.close();
+  }
+}
+
+/** Training is not available in this build: why (the training panel says the same). */
+export async function trainingUnavailable(server: Served): Promise<string | null> {
+  const s = await callApi<TrainingStatus>(server, "training.status");
+  return s.available ? null : `training is not available in this build: ${s.reason ?? "no reason given"}`;
+}
+
+/**
+ * Trains the open project's model through the API (a tiny network, a few epochs: a model to
+ * work with, not a good one), then the images are predicted and the queue picked, as after a
+ * training in the app. Resolves with the final status.
+ */
+export async function trainOpenProject(server: Served): Promise<TrainingStatus> {
+  const ended = (e: ApiEvent): e is Extract<ApiEvent, { type: "training.status" }> =>
+    e.type === "training.status" && ["done", "failed", "cancelled"].includes(e.status.state);
+  const { status } = await eventDuring(server, ended, () =>
+    callApi(server, "training.start", { epochs: 3, size: 64, widths: [4, 8], backend: "wasm" }),
+  );
+  if (status.state !== "done") throw new Error(`training ended ${status.state}: ${status.message}`);
+  return status;
+}
+
+/** The labeling screen's save badge says every change is saved. */
+export async function expectSaved(p: Page): Promise<void> {
+  await p.getByTestId("save-state").and(p.locator('[data-state="saved"]')).waitFor();
+}
+
+/**
+ * Waits for a condition on what another process reads (the project file): polls `read` between
+ * turns of the event loop, up to `timeoutMs` (then fails with the last value it read).
+ */
+export async function until<T>(
+  read: () => T,
+  ok: (v: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+/** A page of its own (closed by the caller: `context.close()`) on the project the server has open. */
+export async function openProject(
+  browser: Browser,
+  server: Served,
+  file: string,
+  hash = "#/browse",
+  size?: { width: number; height: number },
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  await callApi(server, "project.open", { file });
+  const p = await newPage(browser, size);
+  await p.page.goto(`${server.url}${hash}`);
+  return p;
 }
