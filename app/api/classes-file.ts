@@ -1,6 +1,6 @@
-import fs from "node:fs";
 import { z } from "zod";
 import { UserError } from "../store/errors.ts";
+import { FILE_LIMITS, FileCheckError, readFileSyncChecked } from "../store/safe-read.ts";
 import { CLASS_PALETTE } from "./palette.ts";
 
 /** The classes file (shape of camvid-dev/classes.json). */
@@ -31,11 +31,12 @@ export interface ClassSpec {
 export function readClassesFile(file: string): ClassSpec[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readFileSyncChecked(file, FILE_LIMITS.classes, "a classes file")
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
   } catch (e) {
-    throw new UserError(
-      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    if (e instanceof FileCheckError) throw new UserError(`${file}: cannot read (${e.reason})`);
+    throw e;
   }
   let json: unknown;
   try {

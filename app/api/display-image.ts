@@ -9,7 +9,14 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
-import { eightBitSharp, isHighDepth, unreadableFileReason } from "../images/decode.ts";
+import {
+  eightBitSharp,
+  isHighDepth,
+  readImageFile,
+  shortReason,
+  unreadableFileReason,
+} from "../images/decode.ts";
+import { FILE_LIMITS, refusalReason } from "../store/safe-read.ts";
 
 export type DisplayImage =
   | { ok: true; contentType: string; body: Buffer; etag: string }
@@ -35,7 +42,8 @@ async function locate(
   const file = store.absolutePath(img.path);
   try {
     const st = await fs.promises.stat(file);
-    if (!st.isFile()) return { ok: false, status: 404, message: `${file}: not a file` };
+    const refused = refusalReason(st, FILE_LIMITS.image, "an image file");
+    if (refused) return { ok: false, status: 404, message: `${file}: ${refused}` };
     return {
       ok: true,
       file,
@@ -65,12 +73,17 @@ export async function displayImage(store: ProjectStore, id: number): Promise<Dis
   const { file, etag } = found;
   let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(file);
+    bytes = await readImageFile(file);
   } catch (e) {
     return { ok: false, status: 404, message: `${file}: ${unreadableFileReason(e)}` };
   }
   const type = BROWSER_IMAGE_TYPES[path.extname(file).toLowerCase()];
-  if (type && !(type === "image/png" && (await isHighDepthPng(bytes)))) {
+  const format = await imageFormat(bytes);
+  if ("error" in format)
+    // Served only while it is an image: a file replaced by something else (a text file, a key)
+    // is never handed to the page.
+    return { ok: false, status: 422, message: `${file}: cannot be decoded (${format.error})` };
+  if (type && type === `image/${format.format}` && !format.highDepth) {
     return { ok: true, contentType: type, body: bytes, etag };
   }
   try {
@@ -81,11 +94,19 @@ export async function displayImage(store: ProjectStore, id: number): Promise<Dis
   }
 }
 
-/** A 16-bit PNG: browsers show it reduced to 8 bits without a stretch (a 12-bit scan looks black). */
-async function isHighDepthPng(bytes: Buffer): Promise<boolean> {
+/**
+ * The format the bytes are in (from the header), and whether samples have more than 8 bits
+ * (browsers show a 16-bit PNG reduced to 8 bits without a stretch: a 12-bit scan looks black);
+ * why not when they are not an image.
+ */
+async function imageFormat(
+  bytes: Buffer,
+): Promise<{ format: string; highDepth: boolean } | { error: string }> {
   try {
-    return isHighDepth(await sharp(bytes, { limitInputPixels: false }).metadata());
-  } catch {
-    return false;
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    if (!meta.format) return { error: "not an image" };
+    return { format: meta.format, highDepth: isHighDepth(meta) };
+  } catch (e) {
+    return { error: `not an image: ${shortReason(e)}` };
   }
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { RecentProject } from "./types.ts";
+import { FILE_LIMITS, readFileSyncChecked } from "../store/safe-read.ts";
 
 const MAX_RECENT = 12;
 
@@ -11,7 +12,9 @@ export class RecentProjects {
   list(): RecentProject[] {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(fs.readFileSync(this.file, "utf8"));
+      parsed = JSON.parse(
+        readFileSyncChecked(this.file, FILE_LIMITS.settings, "a settings file").toString("utf8"),
+      );
     } catch {
       return [];
     }

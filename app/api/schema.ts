@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { MASK_SOURCES } from "../exchange/mask-sources.ts";
+import { MAX_POLYGON_VERTICES } from "../store/limits.ts";
 import type {
   AppInfo,
   ClassDef,
@@ -149,6 +150,10 @@ export const api = {
       })
       .refine((s) => s.tool !== "polygon" || s.points.length >= 3, {
         message: "a polygon needs at least 3 points",
+        path: ["points"],
+      })
+      .refine((s) => s.tool !== "polygon" || s.points.length <= MAX_POLYGON_VERTICES, {
+        message: `a polygon has at most ${MAX_POLYGON_VERTICES.toLocaleString("en-US")} points; split it into smaller ones`,
         path: ["points"],
       }),
   ),

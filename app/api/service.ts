@@ -8,8 +8,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
-import { UserError } from "../store/errors.ts";
+import { UserError, damagedProjectError } from "../store/errors.ts";
 import { applyStrokeInPlace } from "../labels/edit.ts";
+import { brushRowSpans } from "../labels/raster.ts";
+import { MAX_BRUSH_ROW_SPANS } from "../store/limits.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
@@ -143,6 +145,9 @@ export class PixelloopService {
     } catch (e) {
       if (e instanceof ApiError) throw e;
       if (e instanceof UserError) throw new ApiError(422, e.message);
+      // SQLite found the open project's file damaged: say which file, as a user error.
+      const damaged = this.store && damagedProjectError(this.store.file, e);
+      if (damaged) throw new ApiError(422, damaged.message);
       throw e;
     }
   }
@@ -162,7 +167,27 @@ export class PixelloopService {
     if (!fs.existsSync(abs)) throw new UserError(`${abs}: no such project file`);
     if (fs.statSync(abs).isDirectory())
       throw new UserError(`${abs}: is a folder, not a project file (a .pxl file)`);
-    const next = ProjectStore.open(abs);
+    // A damaged file is refused whole, naming it, before it replaces the open project: a file
+    // that opens but whose tables cannot be read must not be left half-open.
+    const damaged = (e: unknown) =>
+      e instanceof UserError
+        ? e
+        : (damagedProjectError(abs, e) ??
+          new UserError(`${abs}: the project file is damaged and cannot be read (${(e as Error).message})`));
+    let next: ProjectStore;
+    try {
+      next = ProjectStore.open(abs);
+    } catch (e) {
+      throw damaged(e);
+    }
+    try {
+      next.classes();
+      next.summary();
+      this.snapshot(next);
+    } catch (e) {
+      next.close();
+      throw damaged(e);
+    }
     this.swapStore(next);
     // Images the model the app shows has not predicted (imported by the CLI after it, or left
     // when a prediction was stopped) are predicted with it in the background, as after an import.
@@ -534,6 +559,15 @@ export class PixelloopService {
         const img = s.requireImage(req.imageId);
         if (req.classIdx !== null && req.classIdx >= s.classes().length) {
           throw new ApiError(400, `strokes.commit: classIdx: no class ${req.classIdx} in this project`);
+        }
+        // Work bounded before it starts: one request must not hold the server for seconds.
+        if (req.tool !== "polygon") {
+          const rows = brushRowSpans(req.points, req.width, img.height);
+          if (rows > MAX_BRUSH_ROW_SPANS)
+            throw new ApiError(
+              400,
+              `strokes.commit: points: this stroke would fill ${rows.toLocaleString("en-US")} rows, over the limit of ${MAX_BRUSH_ROW_SPANS.toLocaleString("en-US")}; draw it in parts or with a smaller brush`,
+            );
         }
         // Edit the cached mask in place (no full-image copies); restore it if the write fails.
         const mask = this.currentMask(img.id);

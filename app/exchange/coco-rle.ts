@@ -32,7 +32,8 @@ export function countsToMask(counts: number[], width: number, height: number): U
   let pos = 0;
   let v = 0;
   for (const c of counts) {
-    if (c < 0 || pos + c > width * height) throw new Error("RLE counts exceed the image size");
+    if (!Number.isInteger(c) || c < 0) throw new Error(`RLE counts must be whole numbers >= 0, got ${c}`);
+    if (pos + c > width * height) throw new Error("RLE counts exceed the image size");
     if (v) {
       for (let k = pos; k < pos + c; k++) {
         const x = Math.floor(k / height);

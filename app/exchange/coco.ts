@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
+import { FILE_LIMITS, readFileSyncChecked } from "../store/safe-read.ts";
 import { Source, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
 import { rasterizePolygon, type Point } from "../labels/raster.ts";
 import { classRegions } from "../labels/components.ts";
@@ -83,8 +84,13 @@ export function importCoco(
     throw new UserError(`${file}: ${field}: ${reason}`);
   };
   let doc: unknown;
+  // A regular file within the size limit (a FIFO or /dev/zero is refused, not read forever);
+  // a UTF-8 byte order mark, as some editors write, is not part of the JSON.
+  const text = readFileSyncChecked(file, FILE_LIMITS.coco, "a COCO file")
+    .toString("utf8")
+    .replace(/^\uFEFF/, "");
   try {
-    doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new UserError(`${file}: malformed JSON (${(e as Error).message})`);
   }
@@ -112,8 +118,9 @@ export function importCoco(
     if (typeof e.id !== "number") fail(`images[${i}].id`, "missing or not a number");
     if (typeof e.file_name !== "string") fail(`images[${i}].file_name`, "missing or not a string");
     const name = path.basename(e.file_name as string);
-    const match = store.imagesByName(name)[0];
-    if (!match) fail(`images[${i}].file_name`, `image "${name}" is not in the project`);
+    const found = store.imagesByName(name)[0];
+    if (!found) fail(`images[${i}].file_name`, `image "${name}" is not in the project`);
+    const match = store.requireImage(found.id); // its stored size checked before masks are allocated
     if (
       typeof e.width === "number" &&
       typeof e.height === "number" &&

@@ -1,4 +1,6 @@
 import sharp, { type OutputInfo } from "sharp";
+import { FILE_LIMITS, FileCheckError, readFileChecked } from "../store/safe-read.ts";
+import { MAX_PIXELS } from "../store/limits.ts";
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, UNLABELED, cloneMask, countLabeled } from "../labels/mask.ts";
 import { allImageIds, emptyMaskImportSummary, importChange, maskFinder, stem } from "./mask-files.ts";
@@ -26,11 +28,21 @@ export async function importColorMasks(
     }
     let raw: { data: Buffer; info: OutputInfo };
     try {
-      raw = await sharp(file).ensureAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+      // Read through the checks (a regular file within the size limit), never opened by the
+      // decoder itself; the pixel limit is checked against the header before decoding.
+      const bytes = await readFileChecked(file, FILE_LIMITS.mask, "a mask file");
+      raw = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
+        .ensureAlpha()
+        .toColourspace("srgb")
+        .raw()
+        .toBuffer({ resolveWithObject: true });
     } catch (e) {
       summary.errors.push({
         file,
-        reason: `${file}: not a readable PNG (${(e as Error).message.split("\n")[0]})`,
+        reason:
+          e instanceof FileCheckError
+            ? e.message
+            : `${file}: not a readable PNG (${(e as Error).message.split("\n")[0]})`,
       });
       continue;
     }

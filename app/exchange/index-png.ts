@@ -1,4 +1,5 @@
-import fs from "node:fs";
+import { FILE_LIMITS, FileCheckError, readFileSyncChecked } from "../store/safe-read.ts";
+import { MAX_PIXELS } from "../store/limits.ts";
 import { decode, encode } from "fast-png";
 
 /**
@@ -12,11 +13,23 @@ export function readIndexPng(file: string): {
 } {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readFileSyncChecked(file, FILE_LIMITS.mask, "a mask file");
   } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`, { cause: e });
+    throw new Error(
+      `${file}: cannot read (${e instanceof FileCheckError ? e.reason : (e as Error).message})`,
+      {
+        cause: e,
+      },
+    );
   }
   if (bytes.length === 0) throw new Error(`${file}: empty file`);
+  // The size in the header, checked before the decoder allocates for it.
+  if (bytes.length >= 24 && bytes.toString("latin1", 12, 16) === "IHDR") {
+    const w = bytes.readUInt32BE(16);
+    const h = bytes.readUInt32BE(20);
+    if (w * h > MAX_PIXELS)
+      throw new Error(`${file}: ${w}x${h} is over the limit of ${MAX_PIXELS / 1e6} megapixels`);
+  }
   let png;
   try {
     png = decode(bytes);

@@ -3,11 +3,19 @@ import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
-import { tf, tfl } from "../ml/tf.ts";
+import { tf } from "../ml/tf.ts";
 import { SegmentationNetwork, type NetworkConfig } from "../ml/network.ts";
 import { networkFromWeights, readWeightsConfig, serializeWeights } from "../ml/weights.ts";
 import { ensureFolder } from "./folders.ts";
 import { ProtectedFiles } from "./output-guard.ts";
+import {
+  FILE_LIMITS,
+  checkFileSync,
+  errnoReason,
+  formatBytes,
+  readFileSyncChecked,
+} from "../store/safe-read.ts";
+import { NETWORK_LIMITS, networkConfigProblem } from "../store/limits.ts";
 
 export const MODEL_FORMAT = "pixelloop-model/1";
 const MODEL_FILES = ["model.json", "weights.bin", "metadata.json"];
@@ -121,55 +129,143 @@ export async function exportModel(
   }
 }
 
-/** Reads an exported model folder into memory as a layers model (plain tfjs-layers). */
-export async function loadExportedModel(
-  dir: string,
-): Promise<{ model: tfl.LayersModel; meta: ModelMetadata }> {
-  const read = (f: string) => {
-    const p = path.join(dir, f);
-    if (!fs.existsSync(p)) throw new UserError(`${dir}: not a Pixelloop model folder (${f} is missing)`);
-    return fs.readFileSync(p);
-  };
-  let meta: ModelMetadata;
-  let modelJson: {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  try {
-    meta = JSON.parse(read("metadata.json").toString("utf8"));
-    modelJson = JSON.parse(read("model.json").toString("utf8"));
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${dir}: malformed model.json or metadata.json (${(e as Error).message})`);
-  }
-  if (meta.format !== MODEL_FORMAT)
-    throw new UserError(
-      `${path.join(dir, "metadata.json")}: format is ${String(meta.format)}, expected ${MODEL_FORMAT}`,
-    );
-  const manifest = modelJson.weightsManifest?.[0];
-  if (!manifest) throw new UserError(`${path.join(dir, "model.json")}: weightsManifest is missing`);
-  const weights = Buffer.concat(manifest.paths.map((p) => read(p)));
-  const expected = weightBytes(manifest.weights);
-  if (weights.length !== expected)
-    throw new UserError(
-      `${manifest.paths.map((p) => path.join(dir, p)).join(", ")}: ${weights.length} bytes, but model.json's weightsManifest needs ${expected}: the file is truncated or does not belong to this model.json`,
-    );
-  const model = await tfl.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs: manifest.weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
-    }),
-  );
-  return { model, meta };
+interface ManifestGroup {
+  paths: string[];
+  weights: tf.io.WeightsManifestEntry[];
 }
 
-/** Bytes the weights of a manifest take (float32 and int32: 4 per value; quantized: 1 or 2). */
+// A segmentation network's weights are float32 (stored as they are, or quantized).
+const WEIGHT_DTYPES = new Set(["float32"]);
+const QUANTIZED_DTYPES = new Set(["uint8", "uint16", "float16"]);
+
+/**
+ * Reads an exported model folder, checking before anything is allocated: metadata.json and
+ * model.json are regular files within FILE_LIMITS.modelJson; the architecture is within
+ * NETWORK_LIMITS; every weights path is a plain relative path whose real path stays inside the
+ * folder; the weight files are regular, their sizes add up to what the manifest's shapes need,
+ * within FILE_LIMITS.weights. The topology in model.json is never built: the network is built
+ * from the checked architecture and the weights are matched to it by name.
+ */
+export async function loadExportedModel(
+  dir: string,
+): Promise<{ weights: tf.NamedTensorMap; meta: ModelMetadata }> {
+  let realDir: string;
+  try {
+    if (!fs.statSync(dir).isDirectory())
+      throw new UserError(`${dir}: not a Pixelloop model folder (not a folder)`);
+    realDir = fs.realpathSync(dir);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${dir}: not a Pixelloop model folder (${errnoReason(e)})`);
+  }
+  const readJson = (f: string): unknown => {
+    const p = path.join(dir, f);
+    if (!fs.existsSync(p)) throw new UserError(`${dir}: not a Pixelloop model folder (${f} is missing)`);
+    const bytes = readFileSyncChecked(p, FILE_LIMITS.modelJson, "a model's JSON file");
+    try {
+      return JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, ""));
+    } catch (e) {
+      throw new UserError(`${p}: not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const metaFile = path.join(dir, "metadata.json");
+  const modelFile = path.join(dir, "model.json");
+  const meta = readJson("metadata.json") as ModelMetadata;
+  const modelJson = readJson("model.json") as { weightsManifest?: unknown };
+  if (typeof meta !== "object" || meta === null || meta.format !== MODEL_FORMAT)
+    throw new UserError(`${metaFile}: format is ${String(meta?.format)}, expected ${MODEL_FORMAT}`);
+  if (
+    !Array.isArray(meta.classes) ||
+    meta.classes.length > NETWORK_LIMITS.maxClasses ||
+    !meta.classes.every((c) => typeof c === "object" && c !== null && typeof c.name === "string")
+  )
+    throw new UserError(`${metaFile}: classes must be a list of at most 255 {name, color} entries`);
+  const problem = networkConfigProblem(meta.architecture);
+  if (problem) throw new UserError(`${metaFile}: architecture: ${problem}`);
+  if (meta.architecture.numClasses !== meta.classes.length)
+    throw new UserError(
+      `${metaFile}: architecture.numClasses is ${meta.architecture.numClasses}, but ${meta.classes.length} classes are listed`,
+    );
+
+  const groups = modelJson?.weightsManifest;
+  if (!Array.isArray(groups) || groups.length === 0)
+    throw new UserError(`${modelFile}: weightsManifest is missing`);
+  const files: string[] = [];
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  for (const [g, group] of (groups as ManifestGroup[]).entries()) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights))
+      throw new UserError(`${modelFile}: weightsManifest[${g}] needs "paths" and "weights" lists`);
+    for (const p of group.paths) files.push(weightFileInside(dir, realDir, p, modelFile));
+    for (const w of group.weights) specs.push(checkedSpec(w, modelFile));
+  }
+  const expected = weightBytes(specs);
+  if (expected > FILE_LIMITS.weights)
+    throw new UserError(
+      `${modelFile}: the weights would take ${formatBytes(expected)}, over the limit of ${formatBytes(FILE_LIMITS.weights)}`,
+    );
+  // Sizes from stat before reading: a file that does not fit is named without reading it.
+  const sizes = files.map((f) => checkFileSync(f, FILE_LIMITS.weights, "a model's weights").size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== expected)
+    throw new UserError(
+      `${files.join(", ")}: ${total} bytes, but model.json's weightsManifest needs ${expected}: the file is truncated or does not belong to this model.json`,
+    );
+  const data = Buffer.concat(
+    files.map((f) => readFileSyncChecked(f, FILE_LIMITS.weights, "a model's weights")),
+  );
+  if (data.length !== expected)
+    throw new UserError(`${files.join(", ")}: changed while it was read; try again`);
+  const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
+  return { weights: tf.io.decodeWeights(buffer, specs), meta };
+}
+
+/** A weights path of a manifest as a file inside the model folder; refused when it leaves it. */
+function weightFileInside(dir: string, realDir: string, p: unknown, modelFile: string): string {
+  const refuse = (why: string) =>
+    new UserError(
+      `${modelFile}: weights path ${JSON.stringify(p)} ${why}; weights must lie in the model folder`,
+    );
+  if (typeof p !== "string" || p.length === 0 || p.includes("\0")) throw refuse("is not a file name");
+  if (path.isAbsolute(p) || path.win32.isAbsolute(p) || /^[a-z][a-z0-9+.-]*:/i.test(p))
+    throw refuse("is absolute");
+  if (p.split(/[\\/]/).includes("..")) throw refuse("climbs out of the folder (..)");
+  const abs = path.resolve(dir, p);
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (e) {
+    throw new UserError(`${abs}: ${errnoReason(e)} (named in ${modelFile})`);
+  }
+  const rel = path.relative(realDir, real);
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel))
+    throw refuse(`leads to ${real} (a symlink)`);
+  return abs;
+}
+
+/** A manifest entry with a name, a known dtype and a shape of whole numbers. */
+function checkedSpec(w: unknown, modelFile: string): tf.io.WeightsManifestEntry {
+  const e = w as tf.io.WeightsManifestEntry;
+  const name = typeof e?.name === "string" ? e.name : "?";
+  const bad = (why: string) => new UserError(`${modelFile}: weight "${name}" ${why}`);
+  if (typeof e !== "object" || e === null || typeof e.name !== "string") throw bad("has no name");
+  if (
+    !Array.isArray(e.shape) ||
+    e.shape.length > 8 ||
+    !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+  )
+    throw bad(`has an impossible shape ${JSON.stringify(e.shape)}`);
+  if (!WEIGHT_DTYPES.has(e.dtype)) throw bad(`has an unsupported dtype ${JSON.stringify(e.dtype)}`);
+  if (e.quantization !== undefined && !QUANTIZED_DTYPES.has(e.quantization?.dtype))
+    throw bad(`has an unsupported quantization ${JSON.stringify(e.quantization?.dtype)}`);
+  return e;
+}
+
+/** Bytes the weights of a manifest take (float32: 4 per value; quantized: 1 or 2). */
 function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
   const size: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
   return specs.reduce((sum, w) => {
     const values = w.shape.reduce((a, b) => a * b, 1);
-    const each = w.quantization ? (size[w.quantization.dtype] ?? 4) : w.dtype === "bool" ? 1 : 4;
+    const each = w.quantization ? (size[w.quantization.dtype] ?? 4) : 4;
     return sum + values * each;
   }, 0);
 }
@@ -180,7 +276,7 @@ function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
  * fresh.
  */
 export async function importModel(store: ProjectStore, dir: string): Promise<{ modelId: number }> {
-  const { model, meta } = await loadExportedModel(dir);
+  const { weights, meta } = await loadExportedModel(dir);
   try {
     const mine = store.classes().map((c) => c.name);
     const theirs = meta.classes.map((c) => c.name);
@@ -191,11 +287,28 @@ export async function importModel(store: ProjectStore, dir: string): Promise<{ m
     }
     const net = new SegmentationNetwork(meta.architecture);
     try {
-      for (const layer of model.layers) {
-        const w = layer.getWeights();
-        if (w.length === 0) continue;
-        net.model.getLayer(layer.name).setWeights(w);
+      // Every weight of the exported part (all but the projection head) comes from the folder,
+      // with its shape; a weight the network does not have means another architecture.
+      const modelFile = path.join(dir, "model.json");
+      const exported = new Set(net.logitsModel().weights.map((w) => w.originalName));
+      const byName = new Map(net.model.weights.map((w) => [w.originalName, w]));
+      for (const [name, t] of Object.entries(weights)) {
+        const v = byName.get(name);
+        if (!v)
+          throw new UserError(
+            `${modelFile}: weight "${name}" is not part of the architecture in metadata.json`,
+          );
+        if (v.shape.join("x") !== t.shape.join("x"))
+          throw new UserError(
+            `${modelFile}: weight "${name}" is ${t.shape.join("x")}, the architecture in metadata.json needs ${v.shape.join("x")}`,
+          );
       }
+      const missing = [...exported].filter((n) => !(n in weights));
+      if (missing.length > 0)
+        throw new UserError(
+          `${modelFile}: weights missing for ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ` and ${missing.length - 3} more` : ""}`,
+        );
+      for (const [name, t] of Object.entries(weights)) byName.get(name)!.write(t);
       const bytes = serializeWeights(net);
       readWeightsConfig(bytes); // sanity: the blob we store reads back
       const info = store.db
@@ -204,10 +317,10 @@ export async function importModel(store: ProjectStore, dir: string): Promise<{ m
            VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
         )
         .run(
-          `imported: ${meta.name}`,
+          `imported: ${String(meta.name).slice(0, 200)}`,
           nowIso(),
           JSON.stringify({ type: "pixelloop-unet", ...meta.architecture, importedFrom: path.resolve(dir) }),
-          meta.backend,
+          String(meta.backend ?? "unknown"),
           Buffer.from(bytes),
           JSON.stringify(meta.labelSnapshot ?? {}),
           JSON.stringify(meta.metrics ?? {}),
@@ -217,6 +330,6 @@ export async function importModel(store: ProjectStore, dir: string): Promise<{ m
       net.dispose();
     }
   } finally {
-    model.dispose();
+    tf.dispose(Object.values(weights));
   }
 }

@@ -1,11 +1,12 @@
 import sharp, { type Metadata, type Sharp } from "sharp";
+import { FILE_LIMITS, FileCheckError, readFileChecked } from "../store/safe-read.ts";
+import { MAX_PIXELS } from "../store/limits.ts";
 
 /** File types we import; anything else is skipped with a reason. */
 export const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"] as const;
 const FORMATS = new Set(["png", "jpeg", "tiff", "webp"]);
 
-/** Images larger than this are refused at import: decoding them would exhaust memory. */
-export const MAX_PIXELS = 100_000_000;
+export { MAX_PIXELS } from "../store/limits.ts";
 
 export const THUMBNAIL_SIZE = 256;
 
@@ -82,7 +83,10 @@ export interface Pixels {
  * channel, everything else becomes sRGB. Images of more than 8 bits per sample are contrast-
  * stretched (see stretchToEightBits).
  */
-export async function decodePixels(file: string | Buffer): Promise<Pixels> {
+export async function decodePixels(source: string | Buffer): Promise<Pixels> {
+  // A path is read through the checks (a regular file, within the size limit), never handed to
+  // the decoder to open: a FIFO or a device would block it.
+  const file = typeof source === "string" ? await readImageFile(source) : source;
   const meta = await sharp(file, { limitInputPixels: MAX_PIXELS }).metadata();
   if (isHighDepth(meta)) return decodeHighDepth(file, meta);
   const img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
@@ -157,7 +161,7 @@ export function stretchToEightBits(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-async function decodeHighDepth(file: string | Buffer, meta: Metadata): Promise<Pixels> {
+async function decodeHighDepth(file: Buffer, meta: Metadata): Promise<Pixels> {
   const gray = isGray(meta);
   let img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate().removeAlpha();
   // Float images keep their bands (a colourspace conversion would rescale them); integer ones
@@ -212,8 +216,14 @@ export function shortReason(e: unknown): string {
     .trim();
 }
 
+/** An image file's bytes: a regular file of at most FILE_LIMITS.image, or a FileCheckError naming it. */
+export function readImageFile(file: string): Promise<Buffer> {
+  return readFileChecked(file, FILE_LIMITS.image, "an image file");
+}
+
 /** Why an image file could not be read, in words a person acts on. */
 export function unreadableFileReason(e: unknown): string {
+  if (e instanceof FileCheckError) return e.reason;
   return (e as NodeJS.ErrnoException).code === "ENOENT"
     ? "the file is missing (moved or deleted?)"
     : (e as Error).message;
@@ -227,6 +237,7 @@ export interface SkippedImage {
 
 /** The one-line reason for an image file that cannot be decoded. */
 export function unreadableReason(e: unknown): string {
+  if (e instanceof FileCheckError) return e.reason;
   return `cannot read image (${(e instanceof Error ? e.message : String(e)).split("\n")[0]})`;
 }
 

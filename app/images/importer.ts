@@ -3,7 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import type { Split } from "../store/types.ts";
-import { IMAGE_EXTENSIONS, makeThumbnail, probe, shortReason } from "./decode.ts";
+import { IMAGE_EXTENSIONS, makeThumbnail, probe, readImageFile, shortReason } from "./decode.ts";
+import { FileCheckError, errnoReason } from "../store/safe-read.ts";
 import { hasMaskSuffix } from "../labels/mask-names.ts";
 
 export interface SkippedFile {
@@ -58,7 +59,13 @@ export function collectImageFiles(
   let ignored = 0;
   let excluded = 0;
   const walk = (dir: string, counting: boolean, masksHere = false) => {
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    } catch (e) {
+      missing.push({ file: dir, reason: `cannot read the folder (${errnoReason(e)})` });
+      return;
+    }
     for (const e of entries) {
       if (e.name.startsWith(".")) continue;
       const p = path.join(dir, e.name);
@@ -73,8 +80,9 @@ export function collectImageFiles(
     let st: fs.Stats;
     try {
       st = fs.statSync(abs);
-    } catch {
-      missing.push({ file: input, reason: "no such file or folder" });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      missing.push({ file: input, reason: code === "ENOENT" ? "no such file or folder" : errnoReason(e) });
       continue;
     }
     if (st.isDirectory()) walk(abs, true, skipDirs.has(abs));
@@ -193,7 +201,7 @@ function sha256Of(bytes: Buffer): string {
 /** The hash of a file's content now, or null when it cannot be read (missing, moved, no access). */
 async function fileSha256(file: string): Promise<string | null> {
   try {
-    return sha256Of(await fs.promises.readFile(file));
+    return sha256Of(await readImageFile(file));
   } catch {
     return null;
   }
@@ -216,9 +224,10 @@ type Prepared =
 async function prepare(file: string): Promise<Prepared> {
   let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(file);
+    // Regular files within the size limit only: a FIFO, /dev/zero or a folder fails here at once.
+    bytes = await readImageFile(file);
   } catch (e) {
-    return { file, reason: `cannot read file (${shortReason(e)})` };
+    return { file, reason: e instanceof FileCheckError ? e.reason : `cannot read file (${shortReason(e)})` };
   }
   try {
     const info = await probe(bytes);

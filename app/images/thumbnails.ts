@@ -4,9 +4,8 @@
  * bits), drawn again from the image file, stored, and returned. A file that is gone or cannot be
  * decoded is named with the reason; nothing stored changes.
  */
-import fs from "node:fs";
 import type { ProjectStore } from "../store/project-store.ts";
-import { makeThumbnail, unreadableFileReason } from "./decode.ts";
+import { makeThumbnail, readImageFile, unreadableFileReason } from "./decode.ts";
 
 export type Thumbnail = { width: number; height: number; webp: Buffer };
 
@@ -21,7 +20,7 @@ export async function thumbnailFor(store: ProjectStore, id: number): Promise<Thu
   const file = store.absolutePath(img.path);
   let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(file);
+    bytes = await readImageFile(file);
   } catch (e) {
     return { ok: false, status: 404, message: `${file}: ${unreadableFileReason(e)}` };
   }

@@ -88,7 +88,11 @@ export function rasterizeBrush(
   return bounds;
 }
 
-/** Fills the polygon (even-odd rule, pixel centers) with `value`. */
+/**
+ * Fills the polygon (even-odd rule, pixel centers) with `value`. Edges are bucketed by the rows
+ * they cross, so each row looks only at the edges crossing it: cost ~ rows + vertices + crossings,
+ * not rows x vertices (a 100,000-point outline over a tall image took seconds).
+ */
 export function rasterizePolygon(
   target: Uint8Array,
   width: number,
@@ -99,13 +103,36 @@ export function rasterizePolygon(
   if (points.length < 3) return null;
   const bounds = strokeBounds(points, 0, width, height);
   if (!bounds) return null;
+  const n = points.length;
+  const top = bounds.y;
+  const rows = bounds.height;
+  // Edge i (points[i] -> points[i + 1]) crosses row y when exactly one end lies at or above the
+  // row's line of pixel centers (py = y + 0.5). Its rows, found arithmetically and widened by one
+  // each way against rounding; the exact test below decides.
+  const firstRow = new Int32Array(n);
+  const lastRow = new Int32Array(n);
+  const bucket: number[][] = Array.from({ length: rows }, () => []);
+  for (let i = 0; i < n; i++) {
+    const ay = points[i][1];
+    const by = points[(i + 1) % n][1];
+    if (ay === by) continue; // a horizontal edge crosses no row's line
+    const first = Math.max(top, Math.ceil(Math.min(ay, by) - 0.5) - 1);
+    const last = Math.min(top + rows - 1, Math.ceil(Math.max(ay, by) - 0.5));
+    if (first > last) continue;
+    firstRow[i] = first;
+    lastRow[i] = last;
+    bucket[first - top].push(i);
+  }
+  let active: number[] = [];
   const xs: number[] = [];
-  for (let y = bounds.y; y < bounds.y + bounds.height; y++) {
+  for (let y = top; y < top + rows; y++) {
     const py = y + 0.5;
+    active = active.filter((i) => lastRow[i] >= y);
+    for (const i of bucket[y - top]) active.push(i);
     xs.length = 0;
-    for (let i = 0; i < points.length; i++) {
+    for (const i of active) {
       const a = points[i];
-      const b = points[(i + 1) % points.length];
+      const b = points[(i + 1) % n];
       if (a[1] <= py !== b[1] <= py) xs.push(a[0] + ((py - a[1]) / (b[1] - a[1])) * (b[0] - a[0]));
     }
     xs.sort((p, q) => p - q);
@@ -116,6 +143,24 @@ export function rasterizePolygon(
     }
   }
   return bounds;
+}
+
+/**
+ * The rows a brush stroke fills over all its segments (the work rasterizeBrush does, as rows of
+ * an image `height` tall): a long stroke of a wide brush costs points x width rows.
+ */
+export function brushRowSpans(points: readonly Point[], brushWidth: number, height: number): number {
+  const r = Math.max(0.5, brushWidth / 2);
+  let rows = 0;
+  for (let i = 0; i < points.length; i++) {
+    const a = points[i];
+    const b = points[Math.min(i + 1, points.length - 1)];
+    if (i > 0 && i === points.length - 1) break;
+    const y0 = Math.max(0, Math.floor(Math.min(a[1], b[1]) - r));
+    const y1 = Math.min(height - 1, Math.ceil(Math.max(a[1], b[1]) + r));
+    if (y1 >= y0) rows += y1 - y0 + 1;
+  }
+  return rows;
 }
 
 function pairs(points: readonly Point[]): (readonly [Point, Point])[] {

@@ -8,6 +8,7 @@
  */
 import { tf } from "./tf.ts";
 import { SegmentationNetwork, type NetworkConfig } from "./network.ts";
+import { networkConfigProblem } from "../store/limits.ts";
 
 const MAGIC = "PXLW";
 const FORMAT_VERSION = 1;
@@ -62,10 +63,19 @@ function parseHeader(bytes: Uint8Array): { header: WeightsHeader; dataOffset: nu
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4, true);
   if (8 + headerLength > bytes.length) throw new Error("truncated Pixelloop weights blob (header)");
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as WeightsHeader;
-  if (header.format !== "pixelloop-weights" || header.version !== FORMAT_VERSION) {
-    throw new Error(`unsupported weights format ${String(header.format)} v${String(header.version)}`);
+  let header: WeightsHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as WeightsHeader;
+  } catch (e) {
+    throw new Error(`damaged Pixelloop weights blob (header: ${(e as Error).message})`, { cause: e });
   }
+  if (header?.format !== "pixelloop-weights" || header.version !== FORMAT_VERSION) {
+    throw new Error(`unsupported weights format ${String(header?.format)} v${String(header?.version)}`);
+  }
+  // Checked before a network is built from it: a damaged config could ask for any width.
+  // (Fields left out are not made up here; building the network refuses an incomplete config.)
+  const problem = networkConfigProblem(header.config, { partial: true });
+  if (problem) throw new Error(`damaged Pixelloop weights blob (network: ${problem})`);
   return { header, dataOffset: Math.ceil((8 + headerLength) / 4) * 4 };
 }
 

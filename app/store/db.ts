@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.ts";
 import { damagedProjectError, UserError } from "./errors.ts";
+import { FileCheckError, readHeadSync } from "./safe-read.ts";
 
 export type Db = Database.Database;
 
@@ -17,7 +18,27 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
   const migrations = opts.migrations ?? MIGRATIONS;
   const latest = migrations.length ? migrations[migrations.length - 1].version : LATEST_VERSION;
   if (!fs.existsSync(file)) throw new UserError(`${file}: no such project file`);
-  const head = readHead(file);
+  // A regular file only: SQLite (and reading the header) would block on a FIFO, and the whole
+  // server with it.
+  let head: Buffer;
+  try {
+    head = readHeadSync(file, 100, "a project file");
+  } catch (e) {
+    if (e instanceof FileCheckError)
+      throw new UserError(`${file}: not a Pixelloop project (${e.reason}; a project is a .pxl file)`);
+    throw e;
+  }
+  for (const suffix of ["-wal", "-shm", "-journal"]) {
+    const side = file + suffix;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(side);
+    } catch {
+      continue; // none: the usual case
+    }
+    if (!st.isFile())
+      throw new UserError(`${side}: not a regular file; SQLite would block on it: remove it to open ${file}`);
+  }
   if (head.length < 16 || head.toString("latin1", 0, 16) !== SQLITE_MAGIC) {
     throw new UserError(`${file}: not a Pixelloop project (not a SQLite database)`);
   }
@@ -76,17 +97,6 @@ function migrate(db: Db, migrations: Migration[]): void {
   // Write the header (format version, application id) into the main file now, so that the
   // file identifies itself even if the process dies before the WAL is checkpointed.
   db.pragma("wal_checkpoint(TRUNCATE)");
-}
-
-function readHead(file: string): Buffer {
-  const fd = fs.openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(100);
-    const n = fs.readSync(fd, buf, 0, 100, 0);
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 export function nowIso(): string {

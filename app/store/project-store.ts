@@ -7,6 +7,7 @@ import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../
 import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
 import type { Rect } from "../labels/raster.ts";
 import { changedRect } from "../labels/edit.ts";
+import { MAX_PIXELS } from "./limits.ts";
 
 /** Rows per stored band of a label mask (format 3, table label_mask_bands). Part of the file format. */
 export const MASK_BAND_ROWS = 64;
@@ -720,11 +721,30 @@ export class ProjectStore {
     };
   }
 
+  /**
+   * The image, its stored size checked before anything is allocated from it: a damaged project
+   * file (or one written by hand) could ask for any size.
+   */
   requireImage(id: number): ImageRow {
     const img = this.image(id);
     if (!img) throw new UserError(`${this.file}: no image with id ${id}`);
+    const bad = impossibleSize(img);
+    if (bad)
+      throw new UserError(
+        `${this.file}: image ${id} (${img.name}) has ${bad} stored: the project file is damaged; remove the image and import it again`,
+      );
     return img;
   }
+}
+
+/** Why a stored image size cannot be real (not whole positive numbers, over MAX_PIXELS), or null. */
+export function impossibleSize(img: { width: number; height: number }): string | null {
+  const { width, height } = img;
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1)
+    return `an impossible size (${String(width)}x${String(height)})`;
+  if (width * height > MAX_PIXELS)
+    return `a size of ${width}x${height}, over the limit of ${MAX_PIXELS / 1e6} megapixels`;
+  return null;
 }
 
 function countLayers(classes: Uint8Array, sources: Uint8Array): { human: number; accepted: number } {
