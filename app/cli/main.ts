@@ -22,13 +22,19 @@ import { count, out, plural, reportSkipped, UsageError, withStore } from "./shar
 import { suggestions } from "../api/image-queries.ts";
 import { newestModelUnpredicted } from "../loop/prediction-data.ts";
 
-/** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
+let pipeGuarded = false;
+
+/** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). Tests call it in-process too. */
 export async function main(argv: string[]): Promise<number> {
   // Output piped into a reader that stops early (`| head`): the rest is not wanted; stop quietly.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0);
-    throw e;
-  });
+  // Once per process: main may run many times in one (the CLI tests).
+  if (!pipeGuarded) {
+    pipeGuarded = true;
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,17 +1,15 @@
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "../exchange/index-png.ts";
 import { syntheticSample } from "../ml/testing/synthetic.ts";
+import { cliOrThrow } from "../testing/cli.ts";
 
-const run = promisify(execFile);
-const bin = path.resolve(import.meta.dirname, "../../bin/pixelloop.mjs");
-const cli = (...args: string[]) => run(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 });
+/** `pixelloop ...args` in this process; rejects (with code, stdout, stderr) when it exits non-zero. */
+const cli = cliOrThrow;
 
 describe("train / predict / eval through the CLI", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-ml-cli-"));

@@ -3,18 +3,16 @@
  * classes, a different odd size per image, PNG and JPEG mixed. Everything a user runs must work
  * and give answers the size of their own images.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeIndexPng, readIndexPng } from "../exchange/index-png.ts";
+import { cliOrThrow } from "../testing/cli.ts";
 
-const run = promisify(execFile);
-const bin = path.resolve(import.meta.dirname, "../../bin/pixelloop.mjs");
-const cli = (...args: string[]) => run(process.execPath, [bin, ...args], { maxBuffer: 1 << 24 });
+/** `pixelloop ...args` in this process; rejects (with code, stdout, stderr) when it exits non-zero. */
+const cli = cliOrThrow;
 /** A small network on small crops with the wasm backend: seconds of training per run. */
 const TINY_NETWORK = ["--widths", "8,16", "--size", "32", "--backend", "wasm"];
 
