@@ -3,6 +3,9 @@ import { UserError } from "../store/errors.ts";
 import { FILE_LIMITS, FileCheckError, readFileSyncChecked } from "../store/safe-read.ts";
 import { CLASS_PALETTE } from "./palette.ts";
 
+/** The longest class name, as the API takes it (classes.add, project.create). */
+export const MAX_CLASS_NAME = 60;
+
 /** The classes file (shape of camvid-dev/classes.json). */
 export const ClassesFileSchema = z.object({
   void: z.number().int().min(0).max(255).optional(),
@@ -10,7 +13,11 @@ export const ClassesFileSchema = z.object({
     .array(
       z.object({
         index: z.number().int().min(0).max(254),
-        name: z.string().trim().min(1),
+        name: z
+          .string()
+          .trim()
+          .min(1)
+          .max(MAX_CLASS_NAME, `class names have at most ${MAX_CLASS_NAME} characters`),
         /** optional: a class without one gets the palette's color for its index (as `--classes` does) */
         color: z
           .string()
@@ -93,6 +100,13 @@ export function classesFromNames(list: string): ClassSpec[] {
     throw new UserError(
       `--classes takes class names, and "${file}" looks like a file: for a classes file use --classes-file ${file}`,
     );
+  const long = names.find((n) => n.length > MAX_CLASS_NAME);
+  if (long)
+    throw new UserError(
+      `--classes: "${long.slice(0, 20)}…" is ${long.length} characters long; class names have at most ${MAX_CLASS_NAME}`,
+    );
+  if (names.length > 255)
+    throw new UserError(`--classes: ${names.length} classes given; a project has at most 255`);
   rejectDuplicateNames(names, (_a, _b, name) => `--classes: "${name}" is given twice`);
   return names.map((name, idx) => ({ idx, name, color: CLASS_PALETTE[idx % CLASS_PALETTE.length] }));
 }

@@ -66,8 +66,19 @@ export function importIndexMasks(
     });
     return summary;
   }
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    summary.errors.push({ file: dir, reason: `${dir}: no such folder` });
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    // reported below
+  }
+  if (!st?.isDirectory()) {
+    const reason = !st
+      ? "no such folder"
+      : st.isFile()
+        ? "is a file, not a folder of masks (a COCO file ends in .json)"
+        : "is not a folder";
+    summary.errors.push({ file: dir, reason: `${dir}: ${reason}` });
     return summary;
   }
   const findMask = maskFinder(dir);

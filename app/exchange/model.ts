@@ -80,7 +80,12 @@ export async function exportModel(
 ): Promise<{ dir: string; modelId: number }> {
   const row = modelRow(store, modelId);
   ProtectedFiles.ofProject(store).check(MODEL_FILES.map((f) => path.join(outDir, f)));
-  const net = networkFromWeights(new Uint8Array(row.weights));
+  let net: SegmentationNetwork;
+  try {
+    net = networkFromWeights(new Uint8Array(row.weights));
+  } catch (e) {
+    throw new UserError(`${store.file}: model ${row.id} cannot be read (${(e as Error).message})`);
+  }
   try {
     ensureFolder(outDir);
     await net.logitsModel().save(

@@ -51,7 +51,7 @@ export function loadModelRow(
   }
   const numClasses = Math.max(...store.classes().map((c) => c.idx)) + 1;
   const weights = new Uint8Array(row.weights);
-  const modelClasses = readWeightsConfig(weights).numClasses;
+  const modelClasses = storedModel(store, row.id, () => readWeightsConfig(weights)).numClasses;
   if (modelClasses !== numClasses) {
     throw new UserError(
       `${store.file}: model ${row.id} predicts ${modelClasses} classes, the project has ${numClasses}; train again`,
@@ -63,7 +63,18 @@ export function loadModelRow(
 /** The latest model of the project (highest id), or the given one, ready to predict. */
 export function loadModel(store: ProjectStore, modelId?: number): StoredModel {
   const row = loadModelRow(store, modelId);
-  return { id: row.id, name: row.name, createdAt: row.createdAt, net: networkFromWeights(row.weights) };
+  const net = storedModel(store, row.id, () => networkFromWeights(row.weights));
+  return { id: row.id, name: row.name, createdAt: row.createdAt, net };
+}
+
+/** Reads a stored model; a damaged one is named (the project file and the model) with the reason. */
+function storedModel<T>(store: ProjectStore, id: number, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${store.file}: model ${id} cannot be read (${(e as Error).message})`);
+  }
 }
 
 export function toBytes(values: Float32Array): Uint8Array {
