@@ -9,6 +9,7 @@ import {
   ipcMain,
   Menu,
   protocol,
+  session,
   shell,
   utilityProcess,
   type MenuItemConstructorOptions,
@@ -25,7 +26,9 @@ import {
   APP_ORIGIN,
   APP_SCHEME,
   CONTENT_SECURITY_POLICY,
+  devToolsAllowed,
   isNavigationAllowed,
+  isPermissionAllowed,
   isVettedExternalUrl,
   resolveProtocolPath,
   secureWebPreferences,
@@ -156,7 +159,7 @@ function createWindow(): BrowserWindow {
     show: false,
     title: "Pixelloop",
     backgroundColor: "#1e1f22",
-    webPreferences: secureWebPreferences(PRELOAD),
+    webPreferences: secureWebPreferences(PRELOAD, { isPackaged: app.isPackaged }),
   });
   if (state.maximized) w.maximize();
   w.once("ready-to-show", () => w.show());
@@ -265,7 +268,7 @@ function buildMenu(): void {
         { label: "Toggle Prediction Layer", click: () => sendMenu("layer.prediction") },
         { label: "Toggle Uncertainty Layer", click: () => sendMenu("layer.uncertainty") },
         { type: "separator" },
-        { role: "toggleDevTools" },
+        ...(devToolsAllowed(app.isPackaged) ? [{ role: "toggleDevTools" } as const] : []),
         { role: "togglefullscreen" },
       ],
     },
@@ -292,6 +295,14 @@ app.on("web-contents-created", (_e, contents) => {
 });
 
 void app.whenReady().then(() => {
+  // Deny by default: no web permission is granted or reported as granted (security.ts).
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(isPermissionAllowed(permission, details.requestingUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin) =>
+    isPermissionAllowed(permission, requestingOrigin),
+  );
+  session.defaultSession.setDevicePermissionHandler(() => false);
   registerProtocol();
   ipcMain.handle(CALL_CHANNEL, (event, method: unknown, body: unknown) =>
     handleIpcCall(

@@ -94,8 +94,29 @@ export function isTrustedSender(frameUrl: string | undefined, isMainFrame: boole
   return isMainFrame && typeof frameUrl === "string" && isNavigationAllowed(frameUrl);
 }
 
+/**
+ * Web permissions the window may be granted: none. The app needs no camera, microphone,
+ * location, notifications, clipboard reads, MIDI, HID, serial or USB; a request for any of them
+ * (from the app or from anything that got into it) is denied, and so is every permission check.
+ */
+export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set<string>();
+
+export function isPermissionAllowed(permission: string, requestingUrl: string | undefined): boolean {
+  return (
+    GRANTED_PERMISSIONS.has(permission) &&
+    typeof requestingUrl === "string" &&
+    isNavigationAllowed(requestingUrl)
+  );
+}
+
+/** DevTools only in development: a packaged build neither shows the menu item nor opens them. */
+export function devToolsAllowed(isPackaged: boolean): boolean {
+  return !isPackaged;
+}
+
 export interface SecureWebPreferences {
   preload: string;
+  devTools: boolean;
   contextIsolation: true;
   sandbox: true;
   nodeIntegration: false;
@@ -108,9 +129,13 @@ export interface SecureWebPreferences {
   spellcheck: false;
 }
 
-export function secureWebPreferences(preload: string): SecureWebPreferences {
+export function secureWebPreferences(
+  preload: string,
+  opts: { isPackaged?: boolean } = {},
+): SecureWebPreferences {
   return {
     preload,
+    devTools: devToolsAllowed(opts.isPackaged ?? true),
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
