@@ -79,6 +79,12 @@ describe("train / predict / eval through the CLI", () => {
     expect(Object.keys(trained.losses).sort()).toEqual(["ce", "crf", "fixmatch", "pixl", "total"]);
     expect(t.stderr).toMatch(/tensor backend: wasm/);
     expect(t.stderr).toMatch(/\[ok\] +wasm/);
+    // The working resolution and why (small images: native, nothing to measure).
+    expect(t.stderr).toMatch(/Working resolution 1x \(native\): median short side \d+ px/);
+    expect((JSON.parse(t.stdout) as { workingScale: unknown }).workingScale).toMatchObject({
+      scale: 1,
+      source: "auto",
+    });
 
     const db = new Database(project, { readonly: true });
     const model = db.prepare("SELECT * FROM models").get() as {
@@ -279,7 +285,7 @@ describe("train / predict / eval through the CLI", () => {
     expect(pr.predicted).toBe(4);
     expect(pr.skipped).toHaveLength(1);
     expect(pr.skipped[0].file).toMatch(/img2\.png$/);
-    expect(pr.skipped[0].reason).toMatch(/^cannot read image/);
+    expect(pr.skipped[0].reason).toBe("the file is missing (moved or deleted?)");
     const folder = path.join(dir, "mixed");
     fs.mkdirSync(folder);
     fs.copyFileSync(path.join(dir, "val", "img4.png"), path.join(folder, "good.png"));

@@ -94,15 +94,22 @@ export function chooseWorkingScale(
   const measured = widths.filter((w): w is ClassWidth & { width: number } => w.width !== null);
   const thin = measured.length ? measured.reduce((a, b) => (b.width < a.width ? b : a)) : undefined;
   const bySize = `median short side ${medianShortSide} px`;
+  if (sizeScale >= 1)
+    return {
+      scale: 1,
+      source: "auto",
+      sizeScale,
+      reason: `Working resolution 1x (native): ${bySize}, at most ${AUTO_WORKING_SIDE}`,
+    };
   if (!thin) {
     const what = widths.length
-      ? "every labeled class is wider than that needs"
+      ? "no labeled class is thin enough to need more"
       : "no class has enough labels to measure";
     return {
       scale: sizeScale,
       source: "auto",
       sizeScale,
-      reason: `Working resolution ${fmtScale(sizeScale)}: ${bySize}${sizeScale < 1 ? ` -> ${AUTO_WORKING_SIDE} px` : ""}; ${what}`,
+      reason: `Working resolution ${fmtScale(sizeScale)}: ${bySize} -> ${AUTO_WORKING_SIDE} px; ${what}`,
     };
   }
   const name = classNames[thin.classIdx] ?? `class ${thin.classIdx}`;
@@ -114,7 +121,7 @@ export function chooseWorkingScale(
       source: "auto",
       sizeScale,
       thinnest,
-      reason: `Working resolution ${fmtScale(sizeScale)}: ${bySize}${sizeScale < 1 ? ` -> ${AUTO_WORKING_SIDE} px` : ""}; the thinnest labeled class, "${name}" (~${thinnest.width} px wide), stays ${(thin.width * sizeScale).toFixed(1)} px wide`,
+      reason: `Working resolution ${fmtScale(sizeScale)}: ${bySize} -> ${AUTO_WORKING_SIDE} px; the thinnest labeled class, "${name}" (~${thinnest.width} px wide), stays ${(thin.width * sizeScale).toFixed(1)} px wide`,
     };
   }
   return {
