@@ -9,7 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PixelloopService } from "../api/service.ts";
-import { MAX_WS_PAYLOAD, startServer, type RunningServer } from "./server.ts";
+import {
+  MAX_WS_BUFFERED,
+  MAX_WS_PAYLOAD,
+  SLOW_CLIENT_CLOSE,
+  startServer,
+  type RunningServer,
+} from "./server.ts";
 
 interface Reply {
   status: number;
@@ -127,6 +133,69 @@ function wsCloseCode(port: number, bytes: Buffer): Promise<number | null> {
     });
     s.on("error", reject);
     s.on("close", () => resolve(null));
+  });
+}
+
+/**
+ * Opens /events and stops reading at once; `whileStalled` runs, then the client reads again and
+ * returns how many payload bytes and messages arrived and the close frame, if any. Gives up
+ * (code null) after `expected` messages or `maxBytes` bytes without a close frame.
+ */
+function stalledEventsClient(
+  port: number,
+  whileStalled: () => Promise<void>,
+  expected: number,
+  maxBytes: number,
+): Promise<{ bytes: number; messages: number; code: number | null; reason: string }> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    let bytes = 0;
+    let messages = 0;
+    const done = (code: number | null, reason: string) => {
+      resolve({ bytes, messages, code, reason });
+      s.destroy();
+    };
+    const s = net.connect(port, "127.0.0.1", () => s.write(UPGRADE(port, "/events")));
+    s.on("data", (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      if (!upgraded) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        if (!buf.subarray(0, 12).toString("latin1").startsWith("HTTP/1.1 101"))
+          return reject(new Error("not upgraded"));
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        s.pause();
+        whileStalled().then(() => s.resume(), reject);
+        return;
+      }
+      while (buf.length >= 2) {
+        const opcode = buf[0] & 0x0f;
+        let len = buf[1] & 0x7f;
+        let at = 2;
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          at = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) return;
+          len = Number(buf.readBigUInt64BE(2));
+          at = 10;
+        }
+        if (buf.length < at + len) return;
+        if (opcode === 8) {
+          const payload = buf.subarray(at, at + len);
+          return done(len >= 2 ? payload.readUInt16BE(0) : null, payload.subarray(2).toString("utf8"));
+        }
+        bytes += len;
+        messages += 1;
+        buf = buf.subarray(at + len);
+        if (messages >= expected || bytes > maxBytes) return done(null, "");
+      }
+    });
+    s.on("error", reject);
+    s.on("close", () => done(null, ""));
   });
 }
 
@@ -256,6 +325,31 @@ describe("requests that used to end the process", () => {
       });
       s.on("close", () => resolve());
     });
+    await stillServing();
+  });
+});
+
+describe("clients that do not read", () => {
+  it("closes an events client whose queue passes the limit, naming why, and keeps serving", async () => {
+    const emit = (e: unknown) => (service as unknown as { emit(e: unknown): void }).emit(e);
+    const mib = 1024 * 1024;
+    const events = 64;
+    const filler = "x".repeat(mib);
+    const got = await stalledEventsClient(
+      open.port,
+      async () => {
+        for (let i = 0; i < events; i++) emit({ type: "import.progress", done: i, total: events, filler });
+        await new Promise((r) => setTimeout(r, 100));
+      },
+      events,
+      40 * mib,
+    );
+    // What was sent before the limit (the queue plus what the kernel holds), then the close frame.
+    expect(got.code).toBe(SLOW_CLIENT_CLOSE.code);
+    expect(got.reason).toBe(SLOW_CLIENT_CLOSE.reason);
+    expect(got.reason).toMatch(/not being read/);
+    expect(got.messages).toBeLessThan(events);
+    expect(got.bytes).toBeLessThan(MAX_WS_BUFFERED + 24 * mib);
     await stillServing();
   });
 });

@@ -27,6 +27,17 @@ export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, "../../dis
 const MAX_BODY = 16 * 1024 * 1024;
 /** Largest WebSocket message accepted: the events socket only sends, so a client has no need. */
 export const MAX_WS_PAYLOAD = 1024;
+/**
+ * Bytes of events queued for one client (beyond what the kernel holds) before it is closed: a
+ * client that stops reading (a stalled tab, a script that only connects) must not make the
+ * server hold every event since. The client reconnects and asks for the state afresh.
+ */
+export const MAX_WS_BUFFERED = 8 * 1024 * 1024;
+/** Close code and reason sent to a client that fell that far behind. */
+export const SLOW_CLIENT_CLOSE = {
+  code: 1008,
+  reason: "events are not being read (too many queued); reconnect to resynchronize",
+} as const;
 
 function logError(what: string, e: unknown): void {
   const err = e as Error;
@@ -39,6 +50,8 @@ export interface ServerOptions {
   /** token to require; default: a new one when the host is not loopback, none on loopback */
   token?: string | null;
   rendererDir?: string;
+  /** bytes queued for one events client before it is closed; default MAX_WS_BUFFERED */
+  maxEventBuffer?: number;
 }
 
 export interface RunningServer {
@@ -203,9 +216,25 @@ export async function startServer(
       socket.destroy();
     }
   });
+  const maxBuffered = opts.maxEventBuffer ?? MAX_WS_BUFFERED;
   const unsubscribe = service.on((event) => {
     const data = JSON.stringify(event);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
+    const bytes = Buffer.byteLength(data);
+    for (const ws of sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      // A client that does not read: close it (the close frame waits behind what is queued; ws
+      // destroys the socket if the close is not answered within its timeout) rather than queue
+      // without bound.
+      if (ws.bufferedAmount + bytes > maxBuffered) {
+        process.stderr.write(
+          `pixelloop serve: closing an events client that is not reading ` +
+            `(${ws.bufferedAmount} bytes queued, limit ${maxBuffered})\n`,
+        );
+        ws.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+        continue;
+      }
+      ws.send(data);
+    }
   });
 
   let reject0: (e: Error) => void = () => {};
