@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // One test file per core (vitest's default leaves one core idle: half of a 2-core machine).
+    // Tests wait on events, not on timing, so a busier machine only makes them slower.
+    maxWorkers: "100%",
   },
 });
