@@ -28,6 +28,7 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
       throw new UserError(`${file}: not a Pixelloop project (${e.reason}; a project is a .pxl file)`);
     throw e;
   }
+  let sideFiles = false;
   for (const suffix of ["-wal", "-shm", "-journal"]) {
     const side = file + suffix;
     let st: fs.Stats | undefined;
@@ -36,6 +37,7 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
     } catch {
       continue; // none: the usual case
     }
+    sideFiles = true;
     if (!st.isFile())
       throw new UserError(`${side}: not a regular file; SQLite would block on it: remove it to open ${file}`);
   }
@@ -55,13 +57,41 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
   }
   let db: Db | undefined;
   try {
-    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
+    db = opts.readonly && !sideFiles ? openToInspect(file) : undefined;
+    db ??= new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
     configure(db, opts.readonly ?? false);
     if (!opts.readonly) migrate(db, migrations);
     return db;
   } catch (e) {
     db?.close();
     throw damagedProjectError(file, e) ?? e;
+  }
+}
+
+/**
+ * A read-only look (status, export) at a project nobody has open. A project is in WAL mode, and
+ * SQLite creates `-wal` and `-shm` beside it even to read it; a read-only connection cannot
+ * remove them on close, so they would stay next to a file the command only looked at. Opened
+ * read-write with `query_only` instead, nothing can be written, and SQLite's own close (the last
+ * connection checkpoints and deletes them; it checks for other connections under a lock) leaves
+ * the folder as it was. Null when the file or its folder is not writable: the plain read-only
+ * open then. Never used when side files already exist: those belong to whoever has the project
+ * open (or to a crash, which the next read-write open recovers), and are left alone.
+ */
+function openToInspect(file: string): Db | undefined {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    fs.accessSync(path.dirname(path.resolve(file)), fs.constants.W_OK);
+  } catch {
+    return undefined;
+  }
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma("query_only = ON");
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
   }
 }
 
