@@ -89,6 +89,9 @@ interface Seen {
 /** Default of ServiceOptions.watchMs. */
 export const WATCH_MS = 1500;
 
+/** Unmatched mask files an import answers by name (the count has them all). */
+export const MAX_UNMATCHED_LISTED = 100;
+
 type Handlers = { [M in ApiMethod]: (req: ApiParsed<M>) => Promise<ApiResponse<M>> | ApiResponse<M> };
 type Listener = (e: ApiEvent) => void;
 
@@ -514,6 +517,8 @@ export class PixelloopService {
             withoutMask: m.withoutMask,
             binaryLooking: m.binaryLooking,
             errors: m.errors,
+            unmatched: m.unmatched.slice(0, MAX_UNMATCHED_LISTED),
+            unmatchedCount: m.unmatched.length,
           };
         }
         this.projectChanged();

@@ -72,6 +72,12 @@ export interface ImportResult {
     /** binary-looking masks read without `binary` (their 255 stayed unlabeled) */
     binaryLooking: number;
     errors: { file: string; reason: string }[];
+    /**
+     * Files of the labels folder no image takes, each named with the reason (the first
+     * MAX_UNMATCHED_LISTED; unmatchedCount has them all)
+     */
+    unmatched: { file: string; reason: string }[];
+    unmatchedCount: number;
   };
 }
 

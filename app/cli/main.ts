@@ -4,7 +4,7 @@ import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
 import { importImages, importedImageIds, importedImageNames } from "../images/importer.ts";
-import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
+import { exportMasks, importIndexMasks, type UnmatchedMask } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
 import { createDemoProject } from "./demo.ts";
@@ -60,6 +60,18 @@ const BINARY_HELP =
 function binaryHint(store: ProjectStore, masks: number, command: string): string {
   const second = store.classes()[1]?.name ?? "the second class";
   return `  ${masks} masks hold only 0 and 255 (binary masks?): 255 was left unlabeled. If it marks "${second}", import them again: pixelloop ${command} --binary`;
+}
+
+/** Unmatched files shown before "and N more". */
+const UNMATCHED_SHOWN = 20;
+
+/** Files of a masks folder that no image took: named, one a line (all of them with --json). */
+function outUnmatched(unmatched: UnmatchedMask[], indent: string): void {
+  if (unmatched.length === 0) return;
+  out(`${indent}${plural(unmatched.length, "file")} of the masks folder not imported (no image takes them):`);
+  for (const u of unmatched.slice(0, UNMATCHED_SHOWN)) out(`${indent}  ${u.reason}`);
+  if (unmatched.length > UNMATCHED_SHOWN)
+    out(`${indent}  and ${unmatched.length - UNMATCHED_SHOWN} more (--json lists them all)`);
 }
 
 function parseId(v: string, flag: string): number {
@@ -176,6 +188,7 @@ export function buildProgram(): Command {
               if (masks.binaryLooking)
                 out(binaryHint(store, masks.binaryLooking, `import-masks ${project} ${o.labels}`));
               for (const e of masks.errors) out(`  error: ${e.reason}`);
+              outUnmatched(masks.unmatched, "  ");
             }
           }
           // The loop works from predictions: new images have none until the model predicts them.
@@ -415,6 +428,7 @@ export function buildProgram(): Command {
             );
             if (r.binaryLooking) out(binaryHint(store, r.binaryLooking, `import-masks ${project} ${src}`));
             for (const e of r.errors) out(`  error: ${e.reason}`);
+            outUnmatched(r.unmatched, "");
           }
           if (r.errors.length) process.exitCode = 1;
         });

@@ -3,7 +3,14 @@ import { FILE_LIMITS, FileCheckError, readFileChecked } from "../store/safe-read
 import { MAX_PIXELS } from "../store/limits.ts";
 import type { ProjectStore } from "../store/project-store.ts";
 import { Source, UNLABELED, cloneMask, countLabeled } from "../labels/mask.ts";
-import { allImageIds, emptyMaskImportSummary, importChange, maskFinder, stem } from "./mask-files.ts";
+import {
+  allImageIds,
+  emptyMaskImportSummary,
+  importChange,
+  maskFinder,
+  stem,
+  unmatchedMasks,
+} from "./mask-files.ts";
 import type { MaskImportSummary } from "./mask-files.ts";
 
 /**
@@ -19,9 +26,11 @@ export async function importColorMasks(
   const summary = emptyMaskImportSummary();
   const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
   const findMask = maskFinder(dir);
+  const taken = new Set<string>();
   for (const id of allImageIds(store)) {
     const img = store.requireImage(id);
     const file = findMask(stem(img.name), store.absolutePath(img.path));
+    if (file) taken.add(file);
     if (!file) {
       summary.withoutMask++;
       continue;
@@ -82,5 +91,6 @@ export async function importColorMasks(
       addedPixels: added,
     });
   }
+  summary.unmatched = unmatchedMasks(store, dir, findMask, taken);
   return summary;
 }

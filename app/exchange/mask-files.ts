@@ -8,6 +8,14 @@ import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 import { ensureFolder } from "./folders.ts";
 import { ProtectedFiles } from "./output-guard.ts";
 import { MASK_SUFFIXES } from "../labels/mask-names.ts";
+import { IMAGE_EXTENSIONS } from "../images/decode.ts";
+
+/** A file in a masks folder that was not imported because no image takes it, and why. */
+export interface UnmatchedMask {
+  file: string;
+  /** names the file: `<file>: matches no image of the project by name` and the like */
+  reason: string;
+}
 
 export interface MaskImportSummary {
   /**
@@ -21,6 +29,12 @@ export interface MaskImportSummary {
   withoutMask: number;
   errors: { file: string; reason: string }[];
   /**
+   * Files of the masks folder no image of the project takes (a PNG named after no image, one of
+   * two files that fit the same image, an image file that is not a PNG), each named with the
+   * reason: never left out silently. Files that are images of the project are not listed.
+   */
+  unmatched: UnmatchedMask[];
+  /**
    * Masks that look binary (only the values 0 and 255, each on at least 5% of the pixels) in a
    * two-class project imported without `binary`: their 255 was left unlabeled, though it most
    * likely marks the second class. 0 when any mask of the import holds the value 1: then the
@@ -31,7 +45,7 @@ export interface MaskImportSummary {
 
 /** A summary of nothing imported yet (index and color mask imports fill it in). */
 export function emptyMaskImportSummary(): MaskImportSummary {
-  return { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [], binaryLooking: 0 };
+  return { imported: [], unlabeledValues: 0, withoutMask: 0, errors: [], unmatched: [], binaryLooking: 0 };
 }
 
 /** Share of a mask both 0 and 255 must cover for it to count as binary-looking. */
@@ -83,6 +97,7 @@ export function importIndexMasks(
   }
   const findMask = maskFinder(dir);
   const ids = opts.imageIds ?? allImageIds(store);
+  const taken = new Set<string>();
   let holdsOne = false;
   ids.forEach((id, k) => {
     const img = store.requireImage(id);
@@ -90,6 +105,7 @@ export function importIndexMasks(
       .map((n) => findMask(stem(n), store.absolutePath(img.path)))
       .find((f) => f !== undefined);
     opts.onProgress?.(k + 1, ids.length);
+    if (maskFile) taken.add(maskFile);
     if (!maskFile) {
       summary.withoutMask++;
       return;
@@ -142,7 +158,69 @@ export function importIndexMasks(
     });
   });
   if (holdsOne) summary.binaryLooking = 0;
+  summary.unmatched = unmatchedMasks(store, dir, findMask, taken);
   return summary;
+}
+
+/**
+ * The files of a masks folder that no image of the project takes (`taken`: those this import
+ * used; masks of the project's other images count as taken too), each with its reason. PNGs and
+ * other image files only (a README or .DS_Store is no mask); the project's own image files are
+ * left out (images and masks side by side).
+ */
+export function unmatchedMasks(
+  store: ProjectStore,
+  dir: string,
+  findMask: (imageStem: string, imageFile?: string) => string | undefined,
+  taken: ReadonlySet<string>,
+): UnmatchedMask[] {
+  const images = store.db.prepare("SELECT name, path FROM images").all() as { name: string; path: string }[];
+  const used = new Set(taken);
+  const imageFiles = new Set<string>();
+  /** images by lower-case stem: name and the mask file it takes, if any */
+  const stems = new Map<string, { name: string; mask: string | undefined }>();
+  for (const img of images) {
+    const file = path.resolve(store.absolutePath(img.path));
+    imageFiles.add(file);
+    const m = findMask(stem(img.name), file);
+    stems.set(stem(img.name).toLowerCase(), { name: img.name, mask: m });
+    if (m) used.add(m);
+  }
+  const out: UnmatchedMask[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch {
+    return out; // the folder itself was reported
+  }
+  for (const f of names) {
+    const ext = path.extname(f).toLowerCase();
+    if (!(IMAGE_EXTENSIONS as readonly string[]).includes(ext)) continue;
+    const file = path.resolve(dir, f);
+    if (used.has(file) || imageFiles.has(file)) continue;
+    if (ext !== ".png") {
+      out.push({ file, reason: `${file}: not a PNG; masks are read from PNG files only` });
+      continue;
+    }
+    // A file that fits an image by name, but the image took another (a_mask.png before a_gt.png),
+    // or two files fit alike (A_mask.png, a_MASK.png) and none was guessed.
+    const lower = stem(f).toLowerCase();
+    const image = [
+      lower,
+      ...MASK_SUFFIXES.filter((x) => lower.endsWith(x)).map((x) => lower.slice(0, -x.length)),
+    ]
+      .map((k) => stems.get(k))
+      .find((n) => n !== undefined);
+    out.push({
+      file,
+      reason: !image
+        ? `${file}: matches no image of the project by name (a mask is named like its image: a.jpg -> a.png or a_mask.png)`
+        : image.mask
+          ? `${file}: also fits ${image.name}, which took ${path.basename(image.mask)}`
+          : `${file}: could be the mask of ${image.name}, but so could another file in the folder; rename the one that is not`,
+    });
+  }
+  return out;
 }
 
 /**

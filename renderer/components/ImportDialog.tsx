@@ -141,6 +141,22 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
                 If it marks {classes[1]?.name ?? "the second class"}, tick “Binary masks” and import again.
               </p>
             )}
+            {result.masks && result.masks.unmatchedCount > 0 && (
+              <details className="problems" data-testid="import-unmatched">
+                <summary>
+                  {plural(result.masks.unmatchedCount, "file")} of the labels folder matched no image (not
+                  imported)
+                </summary>
+                <ul>
+                  {result.masks.unmatched.map((u) => (
+                    <li key={u.file}>{u.reason}</li>
+                  ))}
+                  {result.masks.unmatchedCount > result.masks.unmatched.length && (
+                    <li>and {result.masks.unmatchedCount - result.masks.unmatched.length} more</li>
+                  )}
+                </ul>
+              </details>
+            )}
             {result.masks && result.masks.errors.length > 0 && (
               <ul className="problems">
                 {result.masks.errors.map((e) => (
