@@ -21,6 +21,7 @@ import {
   importedImageNames,
   changedSinceImport,
 } from "../images/importer.ts";
+import { APP_DIR, checkApiPath, type AppFolder } from "../exchange/output-guard.ts";
 import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { exportDataset } from "../exchange/dataset.ts";
@@ -321,6 +322,32 @@ export class PixelloopService {
     for (const l of this.listeners) l(e);
   }
 
+  /**
+   * The app's own folders, which paths from the API stay out of: the folder Pixelloop runs from
+   * (its code and the UI it serves; in the desktop app its resources too) and its settings folder
+   * (the recent list), but for the projects and demo folders that may lie inside it.
+   */
+  private appFolders(): AppFolder[] {
+    const folders: AppFolder[] = [{ dir: APP_DIR, what: "the folder Pixelloop runs from" }];
+    const resources = (process as { resourcesPath?: string }).resourcesPath;
+    if (resources) folders.push({ dir: resources, what: "the desktop app's resources" });
+    folders.push({
+      dir: path.dirname(path.resolve(this.opts.recentFile)),
+      what: "Pixelloop's settings folder",
+      except: [this.opts.projectsDir, this.opts.demoDir],
+    });
+    return folders;
+  }
+
+  /**
+   * An export's output folder: `exports/<name>` beside the project by default; a relative path
+   * given starts at the project's folder (as the export dialog says); then checked (checkApiPath).
+   */
+  private outDir(s: ProjectStore, given: string | undefined, name: string): string {
+    const dir = path.resolve(s.dir, given ?? path.join("exports", name));
+    return checkApiPath(dir, "folder", "outDir", this.appFolders());
+  }
+
   private requireStore(): ProjectStore {
     if (!this.store) throw new NoProjectError();
     return this.store;
@@ -413,7 +440,10 @@ export class PixelloopService {
       }),
 
       "project.create": async (req) => {
-        const dir = path.resolve(req.dir ?? this.opts.projectsDir);
+        const dir =
+          req.dir === undefined
+            ? path.resolve(this.opts.projectsDir)
+            : checkApiPath(req.dir, "folder", "dir", this.appFolders());
         const slug =
           req.name
             .toLowerCase()
@@ -432,8 +462,9 @@ export class PixelloopService {
         return this.info();
       },
       "project.open": async (req) => {
+        const file = checkApiPath(req.file, "file", "file", this.appFolders());
         await this.training.shutdown();
-        return this.open(req.file);
+        return this.open(file);
       },
       "project.openDemo": async () => {
         const file = await createDemoProject(this.opts.demoDir);
@@ -666,7 +697,7 @@ export class PixelloopService {
 
       "export.masks": async (req) => {
         const s = this.requireStore();
-        const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `masks-${req.format}`));
+        const outDir = this.outDir(s, req.outDir, `masks-${req.format}`);
         if (req.format === "coco") {
           const file = path.join(outDir, "coco.json");
           const r = exportCoco(s, file, { source: req.source });
@@ -688,7 +719,7 @@ export class PixelloopService {
       },
       "export.dataset": async (req) => {
         const s = this.requireStore();
-        const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", "dataset"));
+        const outDir = this.outDir(s, req.outDir, "dataset");
         const r = await exportDataset(s, outDir, { source: req.source, onlyLabeled: req.onlyLabeled });
         return { outDir, images: r.images, splits: r.splits, skipped: r.skipped };
       },
@@ -696,7 +727,7 @@ export class PixelloopService {
         const s = this.requireStore();
         const modelId = req.modelId ?? s.latestModelId();
         if (modelId === undefined) throw new UserError("no model yet: train one first (T)");
-        const outDir = path.resolve(s.dir, req.outDir ?? path.join("exports", `model-${modelId}`));
+        const outDir = this.outDir(s, req.outDir, `model-${modelId}`);
         // Rebuilding the network to write it needs tensors: the plain CPU backend is enough. Loaded
         // here, so that the app's process does not load TensorFlow.js until a model is exported.
         const { initBackend } = await import("../ml/backend.ts");

@@ -332,7 +332,7 @@ export function registerMlCommands(program: Command): void {
           const model = withStore(project, { readonly: true }, (store) => {
             const keep = ProtectedFiles.ofProject(store);
             for (const f of files) keep.add(f, "one of the input images (--images)");
-            keep.check(plannedPaths(plan));
+            keep.check(plannedPaths(plan), o.out);
             return loadModel(store, undefined);
           });
           const skipped: { file: string; reason: string }[] = [];
@@ -386,7 +386,7 @@ export function registerMlCommands(program: Command): void {
               outDir,
               uncertainty,
             );
-            ProtectedFiles.ofProject(store).check(plannedPaths(files));
+            ProtectedFiles.ofProject(store).check(plannedPaths(files), outDir);
             return new Map(images.map((img, k) => [img.id, files[k]]));
           });
           ensureFolder(outDir);

@@ -24,7 +24,7 @@ export function exportCoco(
 ): { images: number; annotations: number } {
   const classes = store.classes();
   const modelId = sourceModelId(store, opts.source ?? "labels");
-  ProtectedFiles.ofProject(store).check([outFile]);
+  ProtectedFiles.ofProject(store).check([outFile], path.dirname(path.resolve(outFile)));
   const images: object[] = [];
   const annotations: object[] = [];
   const ids = allImageIds(store);

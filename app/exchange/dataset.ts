@@ -47,12 +47,15 @@ export async function exportDataset(
   }));
   const splits: Split[] = ["train", "val", "test"];
   const lists = [...splits, "trainval"].map((s) => path.join(setDir, `${s}.txt`));
-  ProtectedFiles.ofProject(store).check([
-    ...planned.flatMap((p) => [p.image, p.mask]),
-    ...lists,
-    path.join(outDir, "labelmap.txt"),
-    path.join(outDir, "classes.json"),
-  ]);
+  ProtectedFiles.ofProject(store).check(
+    [
+      ...planned.flatMap((p) => [p.image, p.mask]),
+      ...lists,
+      path.join(outDir, "labelmap.txt"),
+      path.join(outDir, "classes.json"),
+    ],
+    outDir,
+  );
   for (const d of [outDir, imgDir, maskDir, setDir]) ensureFolder(d); // outDir first: an error names the folder given
   const listed: Record<Split, string[]> = { train: [], val: [], test: [] };
   const skipped: SkippedImage[] = [];

@@ -282,7 +282,7 @@ export async function exportMasks(
   const names = maskFileStems(images);
   const files = images.map((img) => path.join(outDir, `${names.get(img.id)}.png`));
   const legendFile = path.join(outDir, "legend.json");
-  ProtectedFiles.ofProject(store).check(opts.format === "color" ? [...files, legendFile] : files);
+  ProtectedFiles.ofProject(store).check(opts.format === "color" ? [...files, legendFile] : files, outDir);
   ensureFolder(outDir);
   for (const [k, img] of images.entries()) {
     opts.onProgress?.(k + 1, images.length);

@@ -79,7 +79,10 @@ export async function exportModel(
   modelId?: number,
 ): Promise<{ dir: string; modelId: number }> {
   const row = modelRow(store, modelId);
-  ProtectedFiles.ofProject(store).check(MODEL_FILES.map((f) => path.join(outDir, f)));
+  ProtectedFiles.ofProject(store).check(
+    MODEL_FILES.map((f) => path.join(outDir, f)),
+    outDir,
+  );
   let net: SegmentationNetwork;
   try {
     net = networkFromWeights(new Uint8Array(row.weights));

@@ -71,7 +71,8 @@ export function errnoReason(e: unknown): string {
   }
 }
 
-function kind(st: fs.Stats): string {
+/** What a file that is not a regular one is ("a FIFO (named pipe)", "a folder"), for messages. */
+export function fileKind(st: fs.Stats): string {
   if (st.isDirectory()) return "a folder";
   if (st.isFIFO()) return "a FIFO (named pipe)";
   if (st.isCharacterDevice()) return "a character device";
@@ -90,7 +91,7 @@ export function formatBytes(n: number): string {
 /** Why a file of this stat is not read, or null: not a regular file, or over `maxBytes`. */
 export function refusalReason(st: fs.Stats, maxBytes: number, what: string): string | null {
   if (!st.isFile())
-    return st.isDirectory() ? "is a folder, not a file" : `is ${kind(st)}, not a regular file`;
+    return st.isDirectory() ? "is a folder, not a file" : `is ${fileKind(st)}, not a regular file`;
   if (st.size > maxBytes)
     return `is ${formatBytes(st.size)}, over the limit of ${formatBytes(maxBytes)} for ${what}`;
   return null;
