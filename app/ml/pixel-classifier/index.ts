@@ -1,0 +1,168 @@
+/**
+ * Classical pixel classifier (ilastik-style): multi-scale filter features (features.ts) and a
+ * random forest (forest.ts) trained on the scribbled pixels. The classical baseline beside the
+ * network in bench:accuracy, and the fast preview classifier while labeling.
+ * See docs/pixel-classifier.md for the defaults and their measured cost.
+ *
+ * Synchronous: the filters run on the active tfjs backend (call initBackend first; wasm, or cpu
+ * in tests) and are read back with dataSync. Bounded: an image whose longer side exceeds
+ * `maxSide` is reduced to it before its features are computed (its labels alongside), and its
+ * prediction is computed at that size and enlarged back to the input size (nearest). Features
+ * are computed in bands of about 2^17 pixels, so no image holds all its features at once.
+ *
+ * Defaults (PIXEL_CLASSIFIER_DEFAULTS), chosen by measurement on camvid-dev (60 train images of
+ * 480x360, ~2.9% scribbled, 11 classes; wasm, one thread): 50 trees, depth 20, 4,000 pixels per
+ * class, luminance + color features (54). Training took 11.2 s CPU (features ~8 s, forest
+ * ~3.5 s), prediction 0.96 s CPU per 480x360 image (features ~0.13 s), val mIoU 0.296. 100 trees
+ * scored no better and predict twice as slowly, over the ~1.5 s budget on a loaded machine.
+ */
+import { validateRawImage, type RawImage } from "../image.ts";
+import { UNLABELED } from "../losses.ts";
+import { DEFAULT_SCALES, FeatureScratch, forEachFeatureBand } from "./features.ts";
+import { predictForest, trainForest, type Forest } from "./forest.ts";
+import { enlargeNearest, imagePlanes, reducedSize, type ColorMode, type PlaneOptions } from "./input.ts";
+import { collectTrainingSet } from "./training-set.ts";
+
+export { DEFAULT_SCALES } from "./features.ts";
+export type { ColorMode } from "./input.ts";
+
+export interface PixelClassifierOptions {
+  /** Gaussian scales of the filters (default ilastik's 0.7, 1, 1.6, 3.5, 5, 10) */
+  scales?: number[];
+  trees?: number;
+  maxDepth?: number;
+  /** at most this many labeled pixels per class are trained on (seeded sample) */
+  samplesPerClass?: number;
+  /** the longer image side is reduced to at most this before features are computed */
+  maxSide?: number;
+  seed?: number;
+  /** smallest leaf, in bootstrap samples */
+  minLeaf?: number;
+  /** how color images are filtered (input.ts) */
+  colorMode?: ColorMode;
+}
+
+export const PIXEL_CLASSIFIER_DEFAULTS: Readonly<Required<PixelClassifierOptions>> = {
+  scales: [...DEFAULT_SCALES],
+  trees: 50,
+  maxDepth: 20,
+  samplesPerClass: 4000,
+  maxSide: 1024,
+  seed: 0,
+  minLeaf: 2,
+  colorMode: "luminance",
+};
+
+export interface PixelPrediction {
+  /** class per pixel, H * W */
+  classes: Uint8Array;
+  /** class probabilities, H * W * numClasses, pixel-major */
+  probabilities: Float32Array;
+}
+
+export interface PixelClassifier {
+  numClasses: number;
+  predict(image: RawImage): PixelPrediction;
+}
+
+/** A trained classifier plus what it learned from, for reports. */
+export interface TrainedPixelClassifier extends PixelClassifier {
+  /** feature names, in the forest's column order */
+  featureNames: string[];
+  /** training pixels used per class; a class with 0 is never predicted */
+  samplesPerClass: number[];
+  /** true when it filters color (some training image had color; gray images are replicated) */
+  color: boolean;
+}
+
+export function trainPixelClassifier(
+  samples: Array<{ image: RawImage; labels: Uint8Array }>,
+  numClasses: number,
+  options: PixelClassifierOptions = {},
+): TrainedPixelClassifier {
+  const o = resolveOptions(options);
+  validateSamples(samples, numClasses);
+  const color = samples.some((s) => s.image.channels !== 1);
+  const planeOptions: PlaneOptions = { color, colorMode: o.colorMode, maxSide: o.maxSide };
+  const scratch = new FeatureScratch();
+  const set = collectTrainingSet(samples, numClasses, { ...planeOptions, ...o }, scratch);
+  const forest = trainForest(set, { trees: o.trees, maxDepth: o.maxDepth, minLeaf: o.minLeaf, seed: o.seed });
+  return {
+    numClasses,
+    featureNames: set.featureNames,
+    samplesPerClass: set.perClass,
+    color,
+    predict: (image) => predictImage(forest, image, o.scales, planeOptions, scratch),
+  };
+}
+
+function validateSamples(samples: Array<{ image: RawImage; labels: Uint8Array }>, numClasses: number): void {
+  if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 255) {
+    throw new Error(`pixel classifier: numClasses must be an integer 1..255, got ${numClasses}`);
+  }
+  if (samples.length === 0) throw new Error("pixel classifier: no training images");
+  samples.forEach(({ image, labels }, i) => {
+    const what = `pixel classifier: training image ${i}`;
+    validateRawImage(image, what);
+    if (labels.length !== image.width * image.height) {
+      throw new Error(`${what}: ${labels.length} labels for ${image.width}x${image.height} pixels`);
+    }
+    for (let p = 0; p < labels.length; p++) {
+      if (labels[p] >= numClasses && labels[p] !== UNLABELED) {
+        throw new Error(
+          `${what}: label ${labels[p]} at pixel ${p} (classes are 0..${numClasses - 1}, ${UNLABELED} = unlabeled)`,
+        );
+      }
+    }
+  });
+}
+
+function resolveOptions(options: PixelClassifierOptions): Required<PixelClassifierOptions> {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o: Required<PixelClassifierOptions> = { ...PIXEL_CLASSIFIER_DEFAULTS, ...given };
+  const integer = (name: keyof PixelClassifierOptions, v: number, max: number) => {
+    if (!Number.isInteger(v) || v < 1 || v > max) {
+      throw new Error(`pixel classifier: ${name} must be an integer 1..${max}, got ${v}`);
+    }
+  };
+  integer("trees", o.trees, 10_000);
+  integer("maxDepth", o.maxDepth, 64);
+  integer("samplesPerClass", o.samplesPerClass, 1_000_000);
+  integer("maxSide", o.maxSide, 1 << 16);
+  integer("minLeaf", o.minLeaf, 1_000_000);
+  if (!Number.isFinite(o.seed))
+    throw new Error(`pixel classifier: seed must be a finite number, got ${o.seed}`);
+  if (o.colorMode !== "rgb" && o.colorMode !== "luminance") {
+    throw new Error(`pixel classifier: colorMode must be "rgb" or "luminance", got ${String(o.colorMode)}`);
+  }
+  return o;
+}
+
+function predictImage(
+  forest: Forest,
+  image: RawImage,
+  scales: readonly number[],
+  planeOptions: PlaneOptions,
+  scratch: FeatureScratch,
+): PixelPrediction {
+  validateRawImage(image, "pixel classifier: image");
+  const k = forest.numClasses;
+  const { width, height } = reducedSize(image.width, image.height, planeOptions.maxSide);
+  const probabilities = new Float32Array(width * height * k);
+  const visit = (band: { data: Float32Array; y0: number; height: number; width: number }) => {
+    const pixels = band.height * band.width;
+    const out = probabilities.subarray(band.y0 * width * k, (band.y0 * width + pixels) * k);
+    predictForest(forest, band.data, pixels, out);
+  };
+  forEachFeatureBand(imagePlanes(image, planeOptions), scales, visit, { scratch });
+  const classes = new Uint8Array(width * height);
+  for (let p = 0; p < classes.length; p++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (probabilities[p * k + c] > probabilities[p * k + best]) best = c;
+    classes[p] = best;
+  }
+  return {
+    classes: enlargeNearest(classes, 1, width, height, image.width, image.height),
+    probabilities: enlargeNearest(probabilities, k, width, height, image.width, image.height),
+  };
+}
