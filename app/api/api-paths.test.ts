@@ -53,6 +53,7 @@ beforeAll(async () => {
       .jpeg()
       .toFile(path.join(images, `${n}.jpg`));
   service = newService(path.join(dir, "projects"), {
+    settingsDir: home,
     recentFile: path.join(home, "recent.json"),
     demoDir: path.join(home, "demo"),
   });

@@ -57,6 +57,11 @@ import { shownModelId } from "../loop/prediction-data.ts";
 export interface ServiceOptions {
   /** where new projects go by default */
   projectsDir?: string;
+  /**
+   * The app's own folder (the recent list and the demo project by default; paths from the API
+   * stay out of it but for the demo and projects folders): $PIXELLOOP_HOME, else ~/.pixelloop
+   */
+  settingsDir?: string;
   /** JSON file with the recent projects list */
   recentFile?: string;
   /** where the demo project is created */
@@ -120,8 +125,9 @@ export class PixelloopService {
   readonly handlers: Handlers;
 
   constructor(opts: ServiceOptions = {}) {
-    const home = process.env.PIXELLOOP_HOME ?? path.join(os.homedir(), ".pixelloop");
+    const home = opts.settingsDir ?? process.env.PIXELLOOP_HOME ?? path.join(os.homedir(), ".pixelloop");
     this.opts = {
+      settingsDir: home,
       projectsDir: opts.projectsDir ?? path.join(os.homedir(), "Pixelloop"),
       recentFile: opts.recentFile ?? path.join(home, "recent.json"),
       demoDir: opts.demoDir ?? path.join(home, "demo"),
@@ -185,6 +191,9 @@ export class PixelloopService {
       throw damaged(e);
     }
     try {
+      // Everything the switch reads (the name for the recent list, the classes, the counts):
+      // read here, so a damaged file fails before it replaces the open project.
+      void next.name;
       next.classes();
       next.summary();
       this.snapshot(next);
@@ -325,14 +334,14 @@ export class PixelloopService {
   /**
    * The app's own folders, which paths from the API stay out of: the folder Pixelloop runs from
    * (its code and the UI it serves; in the desktop app its resources too) and its settings folder
-   * (the recent list), but for the projects and demo folders that may lie inside it.
+   * (settingsDir: the recent list), but for the projects and demo folders that may lie inside it.
    */
   private appFolders(): AppFolder[] {
     const folders: AppFolder[] = [{ dir: APP_DIR, what: "the folder Pixelloop runs from" }];
     const resources = (process as { resourcesPath?: string }).resourcesPath;
     if (resources) folders.push({ dir: resources, what: "the desktop app's resources" });
     folders.push({
-      dir: path.dirname(path.resolve(this.opts.recentFile)),
+      dir: this.opts.settingsDir,
       what: "Pixelloop's settings folder",
       except: [this.opts.projectsDir, this.opts.demoDir],
     });

@@ -94,10 +94,15 @@ export function importCoco(
   } catch (e) {
     throw new UserError(`${file}: malformed JSON (${(e as Error).message})`);
   }
-  if (typeof doc !== "object" || doc === null) fail("(root)", "expected an object");
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    fail("(root)", "expected an object with images, annotations and categories");
   const d = doc as Record<string, unknown>;
-  for (const key of ["images", "annotations", "categories"])
+  for (const key of ["images", "annotations", "categories"]) {
     if (!Array.isArray(d[key])) fail(key, "missing or not an array");
+    (d[key] as unknown[]).forEach((e, i) => {
+      if (typeof e !== "object" || e === null || Array.isArray(e)) fail(`${key}[${i}]`, "expected an object");
+    });
+  }
   const classByName = new Map(store.classes().map((c) => [c.name, c.idx]));
   const catToClass = new Map<number, number>();
   (d.categories as unknown[]).forEach((c, i) => {

@@ -34,7 +34,15 @@ export function readIndexPng(file: string): {
   try {
     png = decode(bytes);
   } catch (e) {
-    throw new Error(`${file}: not a readable PNG (${(e as Error).message})`, { cause: e });
+    // fast-png's own words for a short or damaged file ("Offset is outside the bounds of the
+    // DataView", "Unsupported filter: undefined") say little: say what they mean first.
+    const m = (e as Error).message;
+    const plain = /signature/i.test(m)
+      ? "it does not start with the PNG signature: not a PNG file"
+      : /Invalid|Unsupported|bounds|decompress|zlib|end of/i.test(m)
+        ? `the file is cut short or damaged: ${m}`
+        : m;
+    throw new Error(`${file}: not a readable PNG (${plain})`, { cause: e });
   }
   const { width, height, channels, depth } = png;
   const n = width * height;

@@ -10,6 +10,13 @@ export { MAX_PIXELS } from "../store/limits.ts";
 
 export const THUMBNAIL_SIZE = 256;
 
+/**
+ * How damaged an image may be and still decode: not at all where the decoder reports an error
+ * (a truncated file, a TIFF strip past the end of the file, which would decode as black), but a
+ * warning (a few stray bytes in a JPEG) is let through, as image viewers do.
+ */
+const DECODE_FAIL_ON = "error";
+
 export interface ImageInfo {
   width: number;
   height: number;
@@ -89,7 +96,7 @@ export async function decodePixels(source: string | Buffer): Promise<Pixels> {
   const file = typeof source === "string" ? await readImageFile(source) : source;
   const meta = await sharp(file, { limitInputPixels: MAX_PIXELS }).metadata();
   if (isHighDepth(meta)) return decodeHighDepth(file, meta);
-  const img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
+  const img = sharp(file, { failOn: DECODE_FAIL_ON, limitInputPixels: MAX_PIXELS }).rotate();
   const pipeline = isGray(meta)
     ? img.removeAlpha().toColourspace("b-w")
     : img.removeAlpha().toColourspace("srgb");
@@ -163,7 +170,7 @@ export function stretchToEightBits(values: ArrayLike<number>): Uint8Array {
 
 async function decodeHighDepth(file: Buffer, meta: Metadata): Promise<Pixels> {
   const gray = isGray(meta);
-  let img = sharp(file, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate().removeAlpha();
+  let img = sharp(file, { failOn: DECODE_FAIL_ON, limitInputPixels: MAX_PIXELS }).rotate().removeAlpha();
   // Float images keep their bands (a colourspace conversion would rescale them); integer ones
   // become 16-bit gray or RGB, read as 16-bit samples (half the memory of floats: a 100-megapixel
   // RGB scan is 600 MB of them).
@@ -200,7 +207,7 @@ function pickChannels(
  * applied): as decoded for high-bit-depth images, the file itself otherwise.
  */
 export async function eightBitSharp(bytes: Buffer, highDepth?: boolean): Promise<Sharp> {
-  const plain = () => sharp(bytes, { failOn: "truncated", limitInputPixels: MAX_PIXELS }).rotate();
+  const plain = () => sharp(bytes, { failOn: DECODE_FAIL_ON, limitInputPixels: MAX_PIXELS }).rotate();
   if (highDepth === false) return plain();
   const meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
   if (!isHighDepth(meta)) return plain();
@@ -210,10 +217,15 @@ export async function eightBitSharp(bytes: Buffer, highDepth?: boolean): Promise
 
 export function shortReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg
-    .split("\n")[0]
-    .replace(/^Input (buffer|file) /, "")
-    .trim();
+  return (
+    msg
+      .split("\n")[0]
+      .replace(/^Input (buffer|file) /, "")
+      .trim()
+      // libvips says "has corrupt header:" and nothing after it
+      .replace(/^has corrupt header:$/, "the header is damaged")
+      .replace(/^Unknown error$/, "the data is damaged")
+  );
 }
 
 /** An image file's bytes: a regular file of at most FILE_LIMITS.image, or a FileCheckError naming it. */

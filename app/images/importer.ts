@@ -85,8 +85,17 @@ export function collectImageFiles(
       missing.push({ file: input, reason: code === "ENOENT" ? "no such file or folder" : errnoReason(e) });
       continue;
     }
-    if (st.isDirectory()) walk(abs, true, skipDirs.has(abs));
-    else files.push(abs); // explicit files are always tried, so a wrong type gets a reason
+    if (st.isDirectory()) {
+      const [found, left, other, failed] = [files.length, excluded, ignored, missing.length];
+      walk(abs, true, skipDirs.has(abs));
+      // A folder given that holds no image at all (a folder named like an image, the wrong
+      // folder): said, not an import of nothing without a word.
+      if (files.length === found && excluded === left && missing.length === failed)
+        missing.push({
+          file: input,
+          reason: `a folder with no images in it (PNG, JPEG, TIFF or WebP${ignored > other ? `; ${ignored - other} other files` : ""})`,
+        });
+    } else files.push(abs); // explicit files are always tried, so a wrong type gets a reason
   }
   return { files, ignored, excluded, missing };
 }

@@ -44,6 +44,11 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
   if (head.length < 16 || head.toString("latin1", 0, 16) !== SQLITE_MAGIC) {
     throw new UserError(`${file}: not a Pixelloop project (not a SQLite database)`);
   }
+  // A SQLite header is 100 bytes: a file cut inside it is damaged, not another application's.
+  if (head.length < 100)
+    throw new UserError(
+      `${file}: the project file is damaged and cannot be read (cut short: ${head.length} bytes)`,
+    );
   // Read the header fields before opening read-write, so a foreign file is never touched.
   const appId = head.length >= 72 ? head.readUInt32BE(68) : 0;
   const userVersion = head.length >= 64 ? head.readUInt32BE(60) : 0;
@@ -60,6 +65,7 @@ export function openProjectDb(file: string, opts: { readonly?: boolean; migratio
     db = opts.readonly && !sideFiles ? openToInspect(file) : undefined;
     db ??= new Database(file, { readonly: opts.readonly ?? false, fileMustExist: true });
     configure(db, opts.readonly ?? false);
+    checkCoreTables(db, file);
     if (!opts.readonly) migrate(db, migrations);
     return db;
   } catch (e) {
@@ -92,6 +98,33 @@ function openToInspect(file: string): Db | undefined {
   } catch (e) {
     db.close();
     throw e;
+  }
+}
+
+/** The tables every open reads (name, classes, the image list): small, checked at each open. */
+const CORE_TABLES = ["meta", "classes", "images"];
+
+/**
+ * SQLite's structural check of the core tables (`quick_check(table)`: their pages and indexes,
+ * not the large tables of masks, predictions and models, so an open stays fast): a file damaged
+ * there is refused at once, naming it, rather than opening and then failing at every call.
+ * Damage elsewhere is named by the call that reads it.
+ */
+function checkCoreTables(db: Db, file: string): void {
+  const present = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+      (r) => r.name,
+    ),
+  );
+  for (const t of CORE_TABLES) {
+    if (!present.has(t)) continue; // a missing table is named by the first read of it
+    const problems = (db.pragma(`quick_check(${t})`) as { quick_check: string }[])
+      .map((r) => r.quick_check)
+      .filter((r) => r !== "ok");
+    if (problems.length)
+      throw new UserError(
+        `${file}: the project file is damaged and cannot be read (table ${t}: ${problems[0].split("\n").filter((l) => !l.startsWith("***"))[0] ?? problems[0]})`,
+      );
   }
 }
 
