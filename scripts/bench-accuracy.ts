@@ -1,81 +1,89 @@
 /**
- * Accuracy benchmark / ablation of the training method (docs/learning.md).
+ * Accuracy benchmark: every configuration on several domains and seeds, beside a classical
+ * pixel classifier trained on the same labels (protocol: docs/learning.md, "Benchmark protocol").
  *
- *   npm run bench:accuracy                          5 configurations x 5 minutes each
- *   npm run bench:accuracy -- --minutes 3           budget per configuration
- *   npm run -s bench:accuracy -- --json             one JSON object on stdout
- *   options: --configs ce,ssl,pixl,all  --size 128  --scale auto  --lr 0.001  --keep FILE (keep the project)  --method JSON (overrides)  --batch 8  --backend auto  --replicas auto|N  --data DIR
+ *   npm run bench:accuracy                                   default config, 3 domains x 3 seeds, 15 min each
+ *   npm run -s bench:accuracy -- --configs default,size-scale --steps 500 --json
+ *   options: --domains camvid-dev,membranes,cells (or dataset folders)  --seeds 1,2,3
+ *            --minutes 15 | --steps N   --configs LIST (the first is the reference for p-values)
+ *            --replicas auto|N  --backend auto  --size 128  --batch 8  --method JSON  --no-classical
+ *            --cache DIR (generated domains)  --only-classical
  *
- * Protocol (camvid-dev README): a fresh project with train/images + train/scribbles only (never
- * train/gt); every configuration trains with the same time budget through trainProject (worker
- * thread); the model is evaluated on val/images against val/gt (void ignored: classes.json "void" and values >= the number of classes): mIoU over the
- * classes present, pixel accuracy. Configurations run one after the other.
+ * Per domain: a fresh project with train/images + train/scribbles only (never train/gt); each run
+ * trains through trainProject (worker thread) and is evaluated on val/images against val/gt, void
+ * ignored; mIoU over the classes present. Runs go one after the other. Printed: mean +- sd over
+ * seeds per domain and config, per-class IoU (mean over seeds), the mean over domains, and the
+ * paired sign-flip p against the reference config (per domain over seeds, and pooled over every
+ * domain and seed).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ProjectStore } from "../app/store/project-store.ts";
-import { readClassesFile } from "../app/api/classes-file.ts";
-import { importImages } from "../app/images/importer.ts";
-import { importIndexMasks } from "../app/exchange/mask-files.ts";
-import { readIndexPng } from "../app/exchange/index-png.ts";
-import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
 import { initBackend, type BackendPreference } from "../app/ml/backend.ts";
 import { trainProject } from "../app/ml/project-training.ts";
-import { loadModel, maskName } from "../app/ml/project-prediction.ts";
-import { evaluateNetwork, type EvaluationSample } from "../app/ml/evaluate.ts";
+import { loadModel } from "../app/ml/project-prediction.ts";
+import { evaluateNetwork } from "../app/ml/evaluate.ts";
+import { ConfusionMatrix } from "../app/ml/metrics.ts";
 import type { PartialMethod } from "../app/ml/method.ts";
+import type { NetworkConfig } from "../app/ml/network.ts";
+import { ProjectStore } from "../app/store/project-store.ts";
+import { sizeBasedScale } from "../app/ml/working-scale.ts";
+import { trainPixelClassifier } from "../app/ml/pixel-classifier/index.ts";
+import { defaultCache, DEFAULT_DOMAINS, loadDomain, type Domain } from "./bench-domains.ts";
+import { pairedTest } from "./paired-test.ts";
 
 const { values: args } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
-    minutes: { type: "string", default: "5" },
-    configs: { type: "string", default: "ce,ssl,pixl,all,ce-prop" },
+    minutes: { type: "string", default: "15" },
+    steps: { type: "string" },
+    configs: { type: "string", default: "default" },
+    domains: { type: "string", default: DEFAULT_DOMAINS.join(",") },
+    seeds: { type: "string", default: "1,2,3" },
     size: { type: "string", default: "128" },
-    scale: { type: "string", default: "auto" },
-    lr: { type: "string" },
-    keep: { type: "string" },
     method: { type: "string" },
     batch: { type: "string", default: "8" },
     backend: { type: "string", default: "auto" },
     replicas: { type: "string", default: "auto" },
-    data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
+    cache: { type: "string", default: defaultCache() },
+    "no-classical": { type: "boolean", default: false },
+    "only-classical": { type: "boolean", default: false },
   },
 });
 const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
 
-// Every configuration says which terms it uses, so the table does not depend on the defaults.
+interface Config {
+  label: string;
+  method?: PartialMethod;
+  /** "auto" (the app's), "size" (by image size alone, the rule before 2026-12-04) or a factor */
+  scale?: "auto" | "size" | number;
+  network?: Partial<Omit<NetworkConfig, "numClasses">>;
+}
+
+// Every method configuration says which terms it uses, so the table does not depend on the defaults.
 const ON = { enabled: true };
 const OFF = { enabled: false };
-const CONFIGS: Record<string, { label: string; method: PartialMethod }> = {
-  ce: {
-    label: "partial CE alone",
-    method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: OFF },
+const CONFIGS: Record<string, Config> = {
+  default: { label: "the app's defaults" },
+  "size-scale": { label: "defaults, working scale by image size only", scale: "size" },
+  native: { label: "defaults at native resolution (--scale 1)", scale: 1 },
+  context: { label: "defaults + global-context branch", network: { context: true } },
+  "full-res": { label: "defaults + full-resolution head", network: { fullResolution: true } },
+  "context-full-res": {
+    label: "defaults + global context + full-resolution head",
+    network: { context: true, fullResolution: true },
   },
-  ssl: {
-    label: "+ semi-supervised (FixMatch)",
-    method: { semiSupervised: ON, pixl: OFF, crf: OFF, propagation: OFF },
-  },
-  pixl: {
-    label: "+ PiXL alignment",
-    method: { semiSupervised: ON, pixl: ON, crf: OFF, propagation: OFF },
-  },
+  ce: { label: "partial CE alone", method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: OFF } },
+  ssl: { label: "+ FixMatch", method: { semiSupervised: ON, pixl: OFF, crf: OFF, propagation: OFF } },
+  pixl: { label: "+ FixMatch + PiXL", method: { semiSupervised: ON, pixl: ON, crf: OFF, propagation: OFF } },
   all: {
-    label: "all terms (+ superpixel propagation)",
+    label: "FixMatch + PiXL + propagation",
     method: { semiSupervised: ON, pixl: ON, crf: OFF, propagation: ON },
   },
-  "all-crf": {
-    label: "all terms + CRF",
-    method: { semiSupervised: ON, pixl: ON, crf: ON, propagation: ON },
-  },
   "ce-prop": {
-    label: "partial CE + superpixel propagation (default)",
+    label: "partial CE + propagation",
     method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: ON },
-  },
-  "ce-pixl": {
-    label: "partial CE + PiXL",
-    method: { semiSupervised: OFF, pixl: ON, crf: OFF, propagation: OFF },
   },
   "no-weights": { label: "defaults without class weights", method: { classWeighting: "none" } },
 };
@@ -90,117 +98,182 @@ function mergeMethod(base: PartialMethod, extra: PartialMethod): PartialMethod {
   return out as PartialMethod;
 }
 
-async function main(): Promise<void> {
-  const minutes = Number(args.minutes);
-  const data = args.data;
-  if (!fs.existsSync(path.join(data, "train/images")))
-    throw new Error(`${data}: no camvid-dev dataset (train/images missing)`);
-  const classesFile = readClassesFile(path.join(data, "classes.json"));
-  const voidValue = (
-    JSON.parse(fs.readFileSync(path.join(data, "classes.json"), "utf8")) as { void?: number }
-  ).void;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-bench-"));
-  const project = path.join(dir, "camvid.pxl");
-  const store = ProjectStore.create(project, { name: "camvid-dev bench", classes: classesFile });
-  const imported = await importImages(store, [path.join(data, "train/images")], { split: "train" });
-  importIndexMasks(store, path.join(data, "train/scribbles"), {
-    imageIds: imported.imported.map((i) => i.id),
-  });
-  const summary = store.summary();
-  store.close();
-  log(
-    `${path.basename(data)}: ${summary.images} training images, ${summary.labeledPixels} scribbled pixels (${((100 * summary.labeledPixels) / summary.totalPixels).toFixed(2)}%)`,
-  );
+interface Run {
+  domain: string;
+  config: string;
+  seed: number;
+  miou: number;
+  pixelAccuracy: number;
+  perClassIou: (number | null)[];
+  steps: number;
+  seconds: number;
+  scale: number;
+  backend: string;
+}
 
-  const valNames = fs
-    .readdirSync(path.join(data, "val/images"))
-    .filter((n) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase()))
-    .sort();
-  const val: EvaluationSample[] = [];
-  for (const name of valNames) {
-    const px = await decodePixels(path.join(data, "val/images", name));
-    const gt = readIndexPng(path.join(data, "val/gt", maskName(name))).values;
-    val.push({
-      image: { pixels: px.data, width: px.width, height: px.height, channels: px.channels },
-      gt: Uint8Array.from(gt),
-    });
-  }
-  await initBackend(args.backend as BackendPreference);
-
-  const rows: Array<{
-    config: string;
-    label: string;
-    miou: number;
-    pixelAccuracy: number;
-    perClassIou: (number | null)[];
-    steps: number;
-    seconds: number;
-    backend: string;
-    losses: Record<string, number>;
-  }> = [];
-  for (const key of args.configs.split(",")) {
-    const cfg = CONFIGS[key];
-    if (!cfg) throw new Error(`unknown config ${key} (known: ${Object.keys(CONFIGS).join(", ")})`);
-    log(`training "${cfg.label}" for ${minutes} min...`);
-    const handle = trainProject(project, {
-      minutes,
+async function trainRun(domain: Domain, key: string, seed: number): Promise<Run> {
+  const cfg = CONFIGS[key];
+  const scale = cfg.scale === "size" ? sizeBasedScale(domain.medianShortSide) : (cfg.scale ?? "auto");
+  let chosen = 0;
+  const handle = trainProject(
+    domain.project,
+    {
+      ...(args.steps ? { steps: Number(args.steps) } : { minutes: Number(args.minutes) }),
+      seed,
       backend: args.backend as BackendPreference,
       size: Number(args.size),
-      scale: args.scale === "auto" ? "auto" : Number(args.scale),
-      learningRate: args.lr ? Number(args.lr) : undefined,
+      scale,
       batchSize: Number(args.batch),
       replicas: args.replicas === "auto" ? "auto" : Number(args.replicas),
-      method: mergeMethod(cfg.method, args.method ? (JSON.parse(args.method) as PartialMethod) : {}),
-      name: key,
-    });
-    const r = await handle.outcome;
-    const s = ProjectStore.open(project, { readonly: true });
-    const model = loadModel(s, r.modelId ?? undefined);
-    s.close();
-    const m = evaluateNetwork(model.net, val, voidValue);
-    model.net.dispose();
-    rows.push({
-      config: key,
-      label: cfg.label,
-      miou: m.miou,
-      pixelAccuracy: m.pixelAccuracy,
-      perClassIou: m.perClassIou,
-      steps: r.stepsDone,
-      seconds: r.seconds,
-      backend: `${r.backend?.name ?? "?"}${(r.backend?.replicas ?? 1) > 1 ? ` x${r.backend?.replicas}` : ""}`,
-      losses: r.lastLosses,
-    });
-    log(
-      `  ${cfg.label}: mIoU ${m.miou.toFixed(3)}, pixel accuracy ${m.pixelAccuracy.toFixed(3)} (${r.stepsDone} steps, ${r.seconds.toFixed(0)} s, ${rows.at(-1)?.backend})`,
-    );
-    log(
-      `    per class: ${m.perClassIou.map((v, c) => `${classesFile[c]?.name ?? c} ${v === null ? "-" : v.toFixed(2)}`).join(", ")}`,
-    );
-  }
-  if (args.keep) fs.copyFileSync(project, args.keep);
-  fs.rmSync(dir, { recursive: true, force: true });
+      method: mergeMethod(cfg.method ?? {}, args.method ? (JSON.parse(args.method) as PartialMethod) : {}),
+      network: cfg.network,
+      name: `${key} seed ${seed}`,
+    },
+    { onData: (d) => (chosen = d.inputScale) },
+  );
+  const r = await handle.outcome;
+  const s = ProjectStore.open(domain.project, { readonly: true });
+  const model = loadModel(s, r.modelId ?? undefined);
+  s.close();
+  const m = evaluateNetwork(model.net, domain.val, domain.voidValue);
+  model.net.dispose();
+  const replicas = r.backend?.replicas ?? 1;
+  return {
+    domain: domain.name,
+    config: key,
+    seed,
+    miou: m.miou,
+    pixelAccuracy: m.pixelAccuracy,
+    perClassIou: m.perClassIou,
+    steps: r.stepsDone,
+    seconds: r.seconds,
+    scale: chosen,
+    backend: `${r.backend?.name ?? "?"}${replicas > 1 ? ` x${replicas}` : ""}`,
+  };
+}
 
-  if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ minutesPerConfig: minutes, size: Number(args.size), batch: Number(args.batch), valImages: val.length, rows })}\n`,
+async function classicalRun(domain: Domain, seed: number): Promise<Run> {
+  const t0 = performance.now();
+  const classifier = await trainPixelClassifier(domain.train, domain.classNames.length, { seed });
+  const m = new ConfusionMatrix(domain.classNames.length);
+  for (const v of domain.val) m.add((await classifier.predict(v.image)).classes, v.gt, domain.voidValue);
+  const metrics = m.metrics();
+  return {
+    domain: domain.name,
+    config: "classical",
+    seed,
+    miou: metrics.miou,
+    pixelAccuracy: metrics.pixelAccuracy,
+    perClassIou: metrics.perClassIou,
+    steps: 0,
+    seconds: (performance.now() - t0) / 1000,
+    scale: 1,
+    backend: "random forest",
+  };
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const sd = (v: number[]) =>
+  v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1));
+const pm = (v: number[]) => `${mean(v).toFixed(3)} ± ${sd(v).toFixed(3)}`;
+
+/** Paired sign-flip p of `key` against `ref` over the runs both have (same domain and seed). */
+function pVersus(runs: Run[], key: string, ref: string, domain?: string): string {
+  const d: number[] = [];
+  for (const r of runs) {
+    if (r.config !== key || (domain && r.domain !== domain)) continue;
+    const base = runs.find((b) => b.config === ref && b.domain === r.domain && b.seed === r.seed);
+    if (base) d.push(r.miou - base.miou);
+  }
+  if (d.length < 2 || d.length > 20) return "-";
+  return `${mean(d) >= 0 ? "+" : ""}${mean(d).toFixed(3)}, p ${pairedTest(d).p.toFixed(3)}`;
+}
+
+async function main(): Promise<void> {
+  const seeds = args.seeds.split(",").map(Number);
+  const keys = args["only-classical"] ? [] : args.configs.split(",");
+  for (const k of keys)
+    if (!CONFIGS[k]) throw new Error(`unknown config ${k} (known: ${Object.keys(CONFIGS).join(", ")})`);
+  const withClassical = !args["no-classical"];
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-bench-"));
+  await initBackend(args.backend as BackendPreference);
+  const runs: Run[] = [];
+  const domains: Domain[] = [];
+  const budget = args.steps ? `${args.steps} steps` : `${args.minutes} min`;
+  for (const name of args.domains.split(",")) {
+    const domain = await loadDomain(name, args.cache, work);
+    domains.push(domain);
+    log(
+      `${domain.name}: ${domain.train.length} train images (${(100 * domain.labeledShare).toFixed(2)}% of pixels scribbled), ${domain.val.length} val images, ${domain.classNames.length} classes`,
     );
+    for (const key of keys)
+      for (const seed of seeds) {
+        log(`  ${key} seed ${seed}: training for ${budget}...`);
+        const r = await trainRun(domain, key, seed);
+        runs.push(r);
+        log(
+          `  ${key} seed ${seed}: mIoU ${r.miou.toFixed(3)}, pixel accuracy ${r.pixelAccuracy.toFixed(3)} (${r.steps} steps, ${r.seconds.toFixed(0)} s, scale ${r.scale}, ${r.backend})`,
+        );
+      }
+    if (withClassical)
+      for (const seed of seeds) {
+        const r = await classicalRun(domain, seed);
+        runs.push(r);
+        log(
+          `  classical seed ${seed}: mIoU ${r.miou.toFixed(3)} (${r.seconds.toFixed(0)} s train + predict)`,
+        );
+      }
+    fs.rmSync(domain.project, { force: true });
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  const allKeys = [...keys, ...(withClassical ? ["classical"] : [])];
+  const setup = {
+    budget,
+    seeds,
+    size: Number(args.size),
+    batch: Number(args.batch),
+    replicas: args.replicas,
+    cores: os.availableParallelism(),
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ setup, runs })}\n`);
     return;
   }
-  console.log("");
-  console.log(`| configuration | mIoU | pixel acc. | steps | wall time | backend |`);
-  console.log(`| --- | --- | --- | --- | --- | --- |`);
-  for (const r of rows) {
+  const ref = allKeys[0];
+  for (const domain of domains) {
+    console.log(`\n### ${domain.name} (val mIoU over seeds ${seeds.join(", ")})\n`);
     console.log(
-      `| ${r.label} | ${r.miou.toFixed(3)} | ${r.pixelAccuracy.toFixed(3)} | ${r.steps} | ${(r.seconds / 60).toFixed(1)} min | ${r.backend} |`,
+      `| configuration | mIoU | per seed | pixel acc. | vs ${ref} | steps | s/run | scale | backend |`,
     );
+    console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+    for (const key of allKeys) {
+      const rs = runs.filter((r) => r.domain === domain.name && r.config === key);
+      console.log(
+        `| ${key === "classical" ? "classical (random forest on filter features)" : CONFIGS[key].label} | ${pm(rs.map((r) => r.miou))} | ${rs.map((r) => r.miou.toFixed(3)).join(", ")} | ${mean(rs.map((r) => r.pixelAccuracy)).toFixed(3)} | ${key === ref ? "" : pVersus(runs, key, ref, domain.name)} | ${Math.round(mean(rs.map((r) => r.steps)))} | ${mean(rs.map((r) => r.seconds)).toFixed(0)} | ${[...new Set(rs.map((r) => r.scale))].join("/")} | ${rs[0]?.backend ?? ""} |`,
+      );
+    }
+    console.log(`\nper-class IoU (mean over seeds): ${domain.classNames.join(", ")}`);
+    for (const key of allKeys) {
+      const rs = runs.filter((r) => r.domain === domain.name && r.config === key);
+      const perClass = domain.classNames.map((_, c) => {
+        const v = rs.map((r) => r.perClassIou[c]).filter((x): x is number => x !== null && x !== undefined);
+        return v.length ? mean(v).toFixed(2) : "-";
+      });
+      console.log(`  ${key.padEnd(12)} ${perClass.join(" ")}`);
+    }
+  }
+  console.log(`\n### mean over domains (${domains.map((d) => d.name).join(", ")})\n`);
+  console.log(`| configuration | mean mIoU | vs ${ref} (all domains and seeds paired) |`);
+  console.log(`| --- | --- | --- |`);
+  for (const key of allKeys) {
+    const perDomain = domains.map((d) =>
+      mean(runs.filter((r) => r.domain === d.name && r.config === key).map((r) => r.miou)),
+    );
+    console.log(`| ${key} | ${mean(perDomain).toFixed(3)} | ${key === ref ? "" : pVersus(runs, key, ref)} |`);
   }
   console.log(
-    `\nbudget ${minutes} min per configuration, working scale ${args.scale}, crops ${args.size}, batch ${args.batch}; ${val.length} val images, void ignored`,
+    `\n${budget} per run, seeds ${seeds.join(", ")}, crops ${setup.size}, batch ${setup.batch}, replicas ${setup.replicas} on ${setup.cores} cores; runs one at a time`,
   );
-  if (path.basename(path.resolve(data)) === "camvid-dev")
-    console.log(
-      "reference (camvid-dev): ilastik-style random forest on the same kind of scribbles ~0.25 mIoU / 0.64 pixel accuracy",
-    );
 }
 
 main().catch((e: unknown) => {
