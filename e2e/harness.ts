@@ -199,10 +199,19 @@ export function inStore<T>(file: string, f: (s: ProjectStore) => T): T {
   }
 }
 
-/** A copy of a project file next to it (VACUUM INTO: consistent while the server has it open). */
+/**
+ * A copy of a project file next to it (VACUUM INTO: consistent while the server has it open),
+ * through a connection of its own as the CLI opens one (a read-only look is query_only when
+ * nobody has the file open, and VACUUM INTO counts as a write there).
+ */
 export function copyProject(file: string, name: string): string {
   const copy = path.join(path.dirname(file), `${name}.pxl`);
-  inStore(file, (s) => s.db.prepare("VACUUM INTO ?").run(copy));
+  const source = ProjectStore.open(file);
+  try {
+    source.db.prepare("VACUUM INTO ?").run(copy);
+  } finally {
+    source.close();
+  }
   const store = ProjectStore.open(copy);
   store.setMeta("name", name);
   store.close();
