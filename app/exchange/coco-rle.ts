@@ -27,8 +27,45 @@ export function maskToCounts(bits: Uint8Array, width: number, height: number): n
   return counts;
 }
 
-export function countsToMask(counts: number[], width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
+/**
+ * The runs of a region as COCO counts, from its pixels (row-major indices, any order): the same
+ * counts as maskToCounts of a mask holding just those pixels, at a cost ~ the region's size (a
+ * sort of its pixels), not the image's (an image-sized mask per region made an export of many
+ * regions on a large image take minutes).
+ */
+export function regionToCounts(pixels: ArrayLike<number>, width: number, height: number): number[] {
+  const n = pixels.length;
+  const colMajor = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = pixels[i];
+    const x = p % width;
+    colMajor[i] = x * height + (p - x) / width;
+  }
+  colMajor.sort();
+  const counts: number[] = [];
+  let pos = 0;
+  for (let i = 0; i < n;) {
+    const start = colMajor[i];
+    let end = start + 1;
+    for (i++; i < n && colMajor[i] === end; i++) end++;
+    counts.push(start - pos, end - start);
+    pos = end;
+  }
+  if (pos < width * height || counts.length === 0) counts.push(width * height - pos);
+  return counts;
+}
+
+/**
+ * Calls `visit(p)` with the row-major index of every pixel the counts set, after checking each
+ * count (whole, >= 0, within the image) and before the next: cost ~ the counts and the pixels
+ * set, not the image. Throws when the counts do not cover the image exactly.
+ */
+export function forEachCountsPixel(
+  counts: readonly number[],
+  width: number,
+  height: number,
+  visit: (p: number) => void,
+): void {
   let pos = 0;
   let v = 0;
   for (const c of counts) {
@@ -37,14 +74,18 @@ export function countsToMask(counts: number[], width: number, height: number): U
     if (v) {
       for (let k = pos; k < pos + c; k++) {
         const x = Math.floor(k / height);
-        const y = k - x * height;
-        out[y * width + x] = 1;
+        visit((k - x * height) * width + x);
       }
     }
     pos += c;
     v ^= 1;
   }
   if (pos !== width * height) throw new Error(`RLE counts cover ${pos} pixels, image has ${width * height}`);
+}
+
+export function countsToMask(counts: number[], width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  forEachCountsPixel(counts, width, height, (p) => (out[p] = 1));
   return out;
 }
 

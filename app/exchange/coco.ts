@@ -4,9 +4,9 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { FILE_LIMITS, readFileSyncChecked } from "../store/safe-read.ts";
 import { Source, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
-import { rasterizePolygon, type Point } from "../labels/raster.ts";
+import { polygonSpans, type Point } from "../labels/raster.ts";
 import { classRegions } from "../labels/components.ts";
-import { countsToMask, countsToString, maskToCounts, stringToCounts } from "./coco-rle.ts";
+import { countsToString, forEachCountsPixel, regionToCounts, stringToCounts } from "./coco-rle.ts";
 import { allImageIds, importChange } from "./mask-files.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 import { ensureFolder } from "./folders.ts";
@@ -34,15 +34,13 @@ export function exportCoco(
     images.push({ id, file_name: img.name, width: img.width, height: img.height });
     const map = classMapFor(store, id, opts.source ?? "labels", modelId);
     for (const r of classRegions(map, img.width, img.height)) {
-      const bits = new Uint8Array(map.length);
-      for (const p of r.pixels) bits[p] = 1;
       annotations.push({
         id: annotations.length + 1,
         image_id: id,
         category_id: r.classIdx + 1,
         segmentation: {
           size: [img.height, img.width],
-          counts: countsToString(maskToCounts(bits, img.width, img.height)),
+          counts: countsToString(regionToCounts(r.pixels, img.width, img.height)),
         },
         area: r.pixels.length,
         bbox: r.bbox,
@@ -149,7 +147,18 @@ export function importCoco(
     if (cls === undefined)
       fail(`annotations[${i}].category_id`, `unknown category id ${String(a.category_id)}`);
     const { width, height, projectId } = img!;
-    const bits = new Uint8Array(width * height);
+    if (!masks.has(projectId)) {
+      const before = store.mask(projectId);
+      befores.set(projectId, before);
+      masks.set(projectId, cloneMask(before));
+    }
+    // Written straight into the image's mask (a copy, stored only when the whole file is read):
+    // cost ~ the annotation's pixels, not the image's.
+    const m = masks.get(projectId)!;
+    const label = (p: number) => {
+      m.classes[p] = cls as number;
+      m.sources[p] = Source.human;
+    };
     const seg = a.segmentation;
     if (Array.isArray(seg)) {
       seg.forEach((poly, k) => {
@@ -166,7 +175,9 @@ export function importCoco(
         }
         const pts: Point[] = [];
         for (let j = 0; j < poly.length; j += 2) pts.push([poly[j], poly[j + 1]]);
-        rasterizePolygon(bits, width, height, pts, 1);
+        polygonSpans(width, height, pts, (y, from, to) => {
+          for (let p = y * width + from; p <= y * width + to; p++) label(p);
+        });
       });
     } else if (seg && typeof seg === "object") {
       const rle = seg as { size?: unknown; counts?: unknown };
@@ -176,24 +187,12 @@ export function importCoco(
       try {
         const counts = typeof rle.counts === "string" ? stringToCounts(rle.counts) : (rle.counts as number[]);
         if (!Array.isArray(counts)) throw new Error("counts must be a string or a list of numbers");
-        bits.set(countsToMask(counts, width, height));
+        forEachCountsPixel(counts, width, height, label);
       } catch (e) {
         fail(`annotations[${i}].segmentation.counts`, (e as Error).message);
       }
     } else {
       fail(`annotations[${i}].segmentation`, "expected polygons or an RLE object");
-    }
-    if (!masks.has(projectId)) {
-      const before = store.mask(projectId);
-      befores.set(projectId, before);
-      masks.set(projectId, cloneMask(before));
-    }
-    const m = masks.get(projectId)!;
-    for (let p = 0; p < bits.length; p++) {
-      if (bits[p]) {
-        m.classes[p] = cls as number;
-        m.sources[p] = Source.human;
-      }
     }
   });
   let labeledPixels = 0;

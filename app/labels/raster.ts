@@ -100,6 +100,22 @@ export function rasterizePolygon(
   points: readonly Point[],
   value: number,
 ): Rect | null {
+  return polygonSpans(width, height, points, (y, from, to) =>
+    target.fill(value, y * width + from, y * width + to + 1),
+  );
+}
+
+/**
+ * The runs of pixels the polygon covers (as rasterizePolygon fills them): `span(y, from, to)`
+ * for each, `to` inclusive. For a caller with no image-sized buffer to fill (a COCO import
+ * writes a polygon straight into a mask): cost ~ the polygon's rows and pixels.
+ */
+export function polygonSpans(
+  width: number,
+  height: number,
+  points: readonly Point[],
+  span: (y: number, from: number, to: number) => void,
+): Rect | null {
   if (points.length < 3) return null;
   const bounds = strokeBounds(points, 0, width, height);
   if (!bounds) return null;
@@ -139,7 +155,7 @@ export function rasterizePolygon(
     for (let k = 0; k + 1 < xs.length; k += 2) {
       const from = Math.max(0, Math.ceil(xs[k] - 0.5));
       const to = Math.min(width - 1, Math.floor(xs[k + 1] - 0.5));
-      if (to >= from) target.fill(value, y * width + from, y * width + to + 1);
+      if (to >= from) span(y, from, to);
     }
   }
   return bounds;
