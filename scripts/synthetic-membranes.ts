@@ -27,6 +27,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { encode } from "fast-png";
+import { seededRandom } from "../app/ml/random.ts";
 
 const SIZES = [
   [512, 512],
@@ -38,18 +39,6 @@ const SIZES = [
 const UNLABELED = 255;
 const MEMBRANE = 1;
 const BACKGROUND = 0;
-
-/** mulberry32: a small seeded generator; the same seed writes the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Standard normal samples from `rnd` (Box-Muller, both of each pair). */
 function gaussian(rnd: () => number): () => number {
@@ -188,7 +177,7 @@ export interface MembraneFrame {
 
 /** One frame, a function of its size and seed alone. */
 export function membraneFrame(width: number, height: number, seed: number): MembraneFrame {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const normal = gaussian(rnd);
   const n = width * height;
   const areaScale = n / 512 ** 2;
