@@ -128,7 +128,7 @@ describe("prediction in a worker (the app's path)", () => {
     expect(partial.predicted).toBe(2);
     const skipped = partial.skipped.map((s) => [path.basename(s.file), s.reason.split(" (")[0]]).sort();
     expect(skipped).toEqual([
-      ["i1.png", "cannot read image"],
+      ["i1.png", "the file is missing"],
       [
         "i2.png",
         "image is 10x10 now, 48x32 when imported; put the original file back, or remove the image from the project and import the file again",

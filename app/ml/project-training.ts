@@ -2,8 +2,8 @@
  * Train a model on a project: reads images and label masks from the project file, trains in a
  * worker thread (worker.ts) with the method of method.ts, checks held-out (val-split, labeled)
  * images, and stores the model (best held-out checkpoint, else the last weights) with the label
- * snapshot it was trained on, plus a training_runs row. Used by the CLI (`pixelloop train`) and
- * meant for the UI server (start / progress / cancel).
+ * snapshot it was trained on, plus a training_runs row. The CLI (`pixelloop train`) and the
+ * app's training panel (app/api/training.ts: start / progress / cancel) call it.
  */
 import { readStoredImage, type SkippedImage } from "../images/decode.ts";
 import type { RawImage } from "./image.ts";
