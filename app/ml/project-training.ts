@@ -27,6 +27,7 @@ import { UNLABELED } from "./losses.ts";
 import {
   chooseWorkingScale,
   measureClassWidths,
+  measureFactor,
   MIN_WORKING_WIDTH,
   sizeBasedScale,
   WIDTH_SAMPLE_IMAGES,
@@ -214,7 +215,8 @@ async function autoWorkingScale(
       yield { image: loaded.image, labels };
     }
   }
-  const widths = await measureClassWidths(read(), numClasses, MIN_WORKING_WIDTH / sizeScale);
+  const factor = measureFactor(Math.max(...picked.map((r) => Math.max(r.width, r.height))));
+  const widths = await measureClassWidths(read(), numClasses, MIN_WORKING_WIDTH / sizeScale, factor);
   return chooseWorkingScale(medianShortSide, widths, names);
 }
 
@@ -395,11 +397,18 @@ export function trainProject(
       if (network.inputScale === undefined && initialWeights) network.inputScale = 1; // parent predates scales
       let scaleChoice: WorkingScaleChoice;
       if (network.inputScale !== undefined) {
-        scaleChoice = {
-          scale: network.inputScale,
-          source: "parent",
-          reason: `Working resolution ${network.inputScale}x, kept from model ${parentId} (fine-tuning)`,
-        };
+        scaleChoice =
+          parentId !== null
+            ? {
+                scale: network.inputScale,
+                source: "parent",
+                reason: `Working resolution ${network.inputScale}x, kept from model ${parentId} (fine-tuning)`,
+              }
+            : {
+                scale: network.inputScale,
+                source: "set",
+                reason: `Working resolution ${network.inputScale}x (set in the network options)`,
+              };
       } else {
         const scale = options.scale ?? "auto";
         if (scale !== "auto" && !(scale > 0 && scale <= 4))

@@ -14,6 +14,7 @@ import {
   AUTO_WORKING_SIDE,
   chooseWorkingScale,
   measureClassWidths,
+  measureFactor,
   MIN_WORKING_WIDTH,
   sizeBasedScale,
 } from "./working-scale.ts";
@@ -59,6 +60,14 @@ describe("working resolution from the labeled structures", () => {
     }
     const [, wide] = await measureClassWidths([bands(200, 30, 1)], 2, 20);
     expect(wide.width).toBeNull();
+  });
+
+  it("measures large images reduced, in image pixels", async () => {
+    // 1600 px wide: reduced to 1024 for measuring; a 6-px band reads ~6 image pixels
+    expect(measureFactor(1600)).toBe(0.64);
+    expect(measureFactor(800)).toBe(1);
+    const [, thin] = await measureClassWidths([bands(1600, 6, 2)], 2, 40, measureFactor(1600));
+    expect(Math.abs((thin.width ?? 0) - 6), String(thin.width)).toBeLessThanOrEqual(2.5);
   });
 
   it("raises the size-based scale until the thinnest class keeps MIN_WORKING_WIDTH px, at most to 1", () => {

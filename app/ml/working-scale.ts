@@ -46,32 +46,36 @@ export interface WorkingScaleChoice {
 /** A labeled train image to measure: pixels and labels (>= numClasses = unlabeled), full size. */
 export type LabeledImage = { image: RawImage; labels: Uint8Array };
 
+/** How much images are reduced for measuring: one factor for all, so their sums pool in the same units. */
+export function measureFactor(largestLongSide: number): number {
+  return Math.min(1, MEASURE_MAX_SIDE / Math.max(1, largestLongSide));
+}
+
 /**
- * Per-class widths (image pixels) measured on `images`, each reduced to at most
- * MEASURE_MAX_SIDE first. `upTo`: widths beyond it (image pixels) need not be resolved.
+ * Per-class widths (image pixels) measured on `images`, each reduced by `factor`
+ * (measureFactor of the largest). `upTo`: widths beyond it (image pixels) need not be resolved.
  */
 export async function measureClassWidths(
   images: AsyncIterable<LabeledImage> | Iterable<LabeledImage>,
   numClasses: number,
   upTo: number,
+  factor = 1,
 ): Promise<ClassWidth[]> {
-  let acc: ReturnType<typeof widthAccumulator> | undefined;
-  let factor = 1;
+  // rings in measured pixels: half the width that matters, plus one for the departure itself
+  const acc = widthAccumulator(numClasses, Math.min(64, Math.ceil((upTo * factor) / 2) + 1));
+  let measured = 0;
   for await (const { image, labels } of images) {
-    const f = Math.min(1, MEASURE_MAX_SIDE / Math.max(image.width, image.height));
     let img = image;
     let lab = labels;
-    if (f < 1) {
-      const size = workingSize(image.width, image.height, f);
+    if (factor < 1) {
+      const size = workingSize(image.width, image.height, factor);
       img = resizePixels(image, size.width, size.height);
       lab = downsampleLabels(labels, image.width, image.height, size.width, size.height, numClasses);
     }
-    // rings in measured pixels: half the width that matters, plus one for the departure itself
-    acc ??= widthAccumulator(numClasses, Math.min(64, Math.ceil((upTo * f) / 2) + 1));
-    factor = f; // the first image's reduction converts widths back (projects mix sizes rarely)
     accumulateWidths(acc, img, lab);
+    measured++;
   }
-  if (!acc) return [];
+  if (!measured) return [];
   return classWidths(acc).map((w) => ({
     ...w,
     width: w.width === null ? null : w.width / factor,
