@@ -1,31 +1,32 @@
 /**
  * How wide the labeled structures are, per class, from the labels and the image under them: the
  * working resolution must never shrink the thinnest labeled class below what the network
- * resolves (project-training.ts `chooseWorkingScale`).
+ * resolves (working-scale.ts).
  *
  * A scribble says little about the width of what it marks (a 3-px stroke on a road and on a pole
- * look alike); the image around it does. Per class and image, with μ the mean color of the
- * class's labeled pixels and `spread` their mean distance to μ:
+ * look alike); the image around it does. Per class:
  *
  *  - stroke width t = 2 · labeled area / pixels in ring 1 (a line of width t and length L has
- *    area tL and 2L pixels just outside it; a dense region gives area / perimeter, large);
- *  - ring r = pixels at (chamfer) distance (r-1, r] from the class's labeled pixels, labeled or
- *    not; its contrast = mean distance of its pixels' colors to μ, divided by `spread`;
- *  - the structure ends at the first ring r* whose contrast exceeds DEPARTURE (the colors
- *    around the stroke are no longer the class's), so its width is t + 2 (r* - 1).
+ *    area tL and 2L pixels just outside it; dense labels give area / perimeter, large);
+ *  - ring r = pixels at (chamfer) distance (r-1, r] from the class's labeled pixels; its
+ *    contrast = the mean color distance of its pixels to their nearest labeled pixel, divided by
+ *    the mean color distance of labeled pixel pairs of the class r apart (along the strokes): how
+ *    much more the colors change across the labels than along them, at the same distance;
+ *  - the structure ends at the first ring whose contrast exceeds DEPARTURE, r*, so its width is
+ *    t + 2 (r* - 1).
  *
  * Sums are pooled over images before the ratios are taken, so one odd image does not decide.
- * A class whose rings never depart within `upTo` pixels is "wide" (width null): any working
- * scale at or above the size-based one resolves it.
+ * A class whose rings never depart within the rings measured is "wide" (width null): any
+ * working scale at or above the size-based one resolves it.
  */
 import type { RawImage } from "./image.ts";
 
-/** A ring is outside the structure when its colors are this many times further from the class's mean than the class's own labeled pixels are. */
+/** A ring is outside the structure when its colors differ from the nearest labeled pixel this many times more than labeled pixels the same distance apart do. */
 export const DEPARTURE = 2;
 /** Fewer labeled pixels than this (over all measured images) and a class is not measured. */
 export const MIN_CLASS_PIXELS = 50;
-/** Smallest spread (8-bit color units) a class's own pixels are credited with: flat synthetic regions would otherwise make every ring "depart". */
-const MIN_SPREAD = 2;
+/** Smallest variation along the labels (8-bit color units) a class is credited with: flat synthetic regions would otherwise make every ring "depart". */
+const MIN_ALONG = 2;
 
 /** Pooled per-class sums over the images measured so far. */
 export interface WidthAccumulator {
@@ -185,14 +186,14 @@ export function classWidths(acc: WidthAccumulator): ClassWidth[] {
     if (pixels < MIN_CLASS_PIXELS) continue;
     const ring1 = acc.ringCount[c * rings];
     const strokeWidth = ring1 > 0 ? (2 * pixels) / ring1 : Infinity;
-    let spread = MIN_SPREAD;
+    let along = MIN_ALONG;
     let width: number | null = null;
     for (let r = 1; r <= rings; r++) {
       const count = acc.ringCount[c * rings + r - 1];
       if (count < 10) break; // nothing around the labels any more (image border)
       const pairs = acc.pairCount[c * rings + r - 1];
-      if (pairs >= 10) spread = Math.max(MIN_SPREAD, acc.pairSum[c * rings + r - 1] / pairs);
-      const contrast = acc.ringSum[c * rings + r - 1] / count / spread;
+      if (pairs >= 10) along = Math.max(MIN_ALONG, acc.pairSum[c * rings + r - 1] / pairs);
+      const contrast = acc.ringSum[c * rings + r - 1] / count / along;
       if (contrast > DEPARTURE) {
         width = strokeWidth + 2 * (r - 1);
         break;
