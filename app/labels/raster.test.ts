@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rasterizeBrush, rasterizePolygon, type Point } from "./raster.ts";
-import { decodeRle, encodeRle } from "./rle.ts";
-import { applyStroke, applyStrokeInPlace } from "./edit.ts";
-import { applyPatch } from "./patch.ts";
-import { emptyMask, Source, UNLABELED } from "./mask.ts";
-
-function rng(seed: number) {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
+import { rng } from "../testing/rng.ts";
 
 /** Reference: a pixel is painted when its center is within r of the polyline. */
 function bruteBrush(w: number, h: number, pts: Point[], width: number): Uint8Array {
@@ -76,67 +68,5 @@ describe("rasterization", () => {
     expect(n).toBe(10 * 5);
     expect(m[2 * 20 + 2]).toBe(3);
     expect(m[1 * 20 + 2]).toBe(0);
-  });
-
-  it("strokes off the image change nothing", () => {
-    expect(
-      applyStroke(emptyMask(10, 10), { tool: "brush", classIdx: 1, width: 2, points: [[-50, -50]] }),
-    ).toBeNull();
-  });
-
-  it("an in-place stroke's patch undoes it exactly; the eraser clears labels and sources", () => {
-    const m = emptyMask(50, 40);
-    const copy = { ...m, classes: m.classes.slice(), sources: m.sources.slice() };
-    const r = applyStrokeInPlace(m, {
-      tool: "brush",
-      classIdx: 2,
-      width: 5,
-      points: [
-        [5, 5],
-        [45, 30],
-      ],
-    })!;
-    expect(m.classes[5 * 50 + 5]).toBe(2);
-    expect(m.sources[5 * 50 + 5]).toBe(Source.human);
-    const e = applyStroke(m, {
-      tool: "eraser",
-      classIdx: null,
-      width: 80,
-      points: [
-        [0, 0],
-        [50, 40],
-      ],
-    })!;
-    expect(e.mask.classes.every((c) => c === UNLABELED)).toBe(true);
-    expect(e.mask.sources.every((c) => c === Source.none)).toBe(true);
-    applyPatch(m, r.patch, "undo");
-    expect(Buffer.from(m.classes).equals(Buffer.from(copy.classes))).toBe(true);
-  });
-});
-
-describe("RLE", () => {
-  it("round-trips random layers of any length and alignment", () => {
-    const rand = rng(7);
-    for (let t = 0; t < 200; t++) {
-      const n = Math.floor(rand() * 3000);
-      const a = new Uint8Array(n);
-      for (let i = 0; i < n;) {
-        const len = Math.floor(rand() ** 3 * 300) + 1;
-        a.fill(Math.floor(rand() * 3) * 100, i, i + len);
-        i += len;
-      }
-      const off = Math.floor(rand() * 4);
-      const buf = new Uint8Array(n + 4);
-      buf.set(a, off);
-      expect(decodeRle(encodeRle(buf.subarray(off, off + n)), n)).toEqual(a);
-    }
-  });
-
-  it("compresses sparse masks and rejects corrupt data", () => {
-    const a = new Uint8Array(480 * 360).fill(255);
-    a.fill(3, 1000, 1500);
-    expect(encodeRle(a).length).toBeLessThan(16);
-    expect(() => decodeRle(encodeRle(a), a.length + 1)).toThrow(/corrupt RLE data/);
-    expect(() => decodeRle(Buffer.from([5, 0x80]), 10)).toThrow(/truncated/);
   });
 });
