@@ -1,147 +1,45 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import crypto from "node:crypto";
-import path from "node:path";
 import { ProjectStore, type ChangeRecord } from "../store/project-store.ts";
-import { decodeRle, encodeRle } from "../labels/rle.ts";
+import { decodeRle } from "../labels/rle.ts";
 import { readPrediction } from "../api/predictions.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
-import { applyStroke } from "../labels/edit.ts";
-import { Source, UNLABELED, cloneMask } from "../labels/mask.ts";
+import { Source, cloneMask } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import {
-  imageUncertainty,
-  rarityWeights,
-  regionCandidates,
-  regionScores,
-  representativeness,
-  spreadRegions,
-  iou,
-} from "./scoring.ts";
+  H,
+  W,
+  addPredictedImage,
+  createLoopProject,
+  fakePrediction,
+  type FakePrediction,
+} from "../testing/loop-fixture.ts";
+import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
+import { rarityWeights, representativeness } from "./scoring.ts";
 import { computeSuggestions, openTrainImages, storedSuggestions } from "./suggest.ts";
-import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "./accept.ts";
-import { listRounds, recordRound } from "./rounds.ts";
 import { readStoredPrediction } from "./prediction-data.ts";
-import { encodeEmbedding, encodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
-
-const W = 64;
-const H = 48;
-
-/** A prediction: left half class 0, right half class 1; uncertainty high in a band `band`. */
-function fakePrediction(band: { x0: number; x1: number; y0: number; y1: number }, split = 32) {
-  const classes = new Uint8Array(W * H);
-  const entropy = new Uint8Array(W * H);
-  const confidence = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      classes[i] = x < split ? 0 : 1;
-      const hot = x >= band.x0 && x < band.x1 && y >= band.y0 && y < band.y1;
-      entropy[i] = hot ? 230 : 20;
-      confidence[i] = hot ? 120 : 250;
-    }
-  return { classes, entropy, confidence };
-}
-
-/**
- * A street-like scene: sky (0) above row 16, building (1) to row 32, road (2) below; the road is
- * the most unsure, the building a little less, the sky least (`skyEntropy`).
- */
-function streetScene(skyEntropy: number) {
-  const classes = new Uint8Array(W * H);
-  const entropy = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      classes[y * W + x] = y < 16 ? 0 : y < 32 ? 1 : 2;
-      entropy[y * W + x] = y < 16 ? skyEntropy : y < 32 ? 150 : 200;
-    }
-  return { width: W, height: H, classes, entropy, labels: new Uint8Array(W * H).fill(UNLABELED) };
-}
-
-/** The class at the middle row of a region of a street scene. */
-function streetClassOf(r: { y: number; height: number }): number {
-  const row = Math.floor(r.y + r.height / 2);
-  return row < 16 ? 0 : row < 32 ? 1 : 2;
-}
-
-/** No two regions overlap by more than the NMS bound. */
-function expectApart(regions: readonly { x: number; y: number; width: number; height: number }[]) {
-  for (let i = 0; i < regions.length; i++)
-    for (let j = i + 1; j < regions.length; j++) expect(iou(regions[i], regions[j])).toBeLessThanOrEqual(0.1);
-}
 
 describe("active-learning loop", () => {
   let t: ReturnType<typeof tmpDir>;
   let store: ProjectStore;
   let modelId: number;
-  const ids: number[] = [];
 
   function addImage(
     name: string,
-    pred: ReturnType<typeof fakePrediction>,
+    pred: FakePrediction,
     split: "train" | "val" | "test" = "train",
     embedding?: number[],
     grid?: EmbeddingGrid,
   ) {
-    const id = store.insertImage({
-      absPath: path.join(store.dir, name),
-      sha256: crypto.createHash("sha256").update(name).digest("hex"),
-      width: W,
-      height: H,
-      channels: 3,
-      bitDepth: 8,
-      split,
-      thumbnail: { width: 1, height: 1, webp: Buffer.from([0]) },
-    });
-    let s = 0;
-    for (const v of pred.entropy) s += v / 255;
-    store.db
-      .prepare(
-        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid) VALUES (?, ?, 'now', ?, ?, ?, ?, ?, ?)",
-      )
-      .run(
-        id,
-        modelId,
-        encodeRle(pred.classes),
-        Buffer.from(encodeIndexPng(pred.confidence, W, H)),
-        Buffer.from(encodeIndexPng(pred.entropy, W, H)),
-        s / (W * H),
-        embedding ? encodeEmbedding(new Float32Array(embedding)) : null,
-        grid ? encodeEmbeddingGrid(grid) : null,
-      );
-    ids.push(id);
-    return id;
+    return addPredictedImage(store, modelId, name, pred, split, embedding, grid);
   }
 
   beforeEach(() => {
     t = tmpDir();
-    ids.length = 0;
-    store = ProjectStore.create(path.join(t.dir, "loop.pxl"), {
-      name: "loop",
-      classes: [
-        { idx: 0, name: "a", color: "#ff0000" },
-        { idx: 1, name: "b", color: "#0000ff" },
-      ],
-    });
-    modelId = Number(
-      store.db
-        .prepare(
-          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')",
-        )
-        .run().lastInsertRowid,
-    );
+    ({ store, modelId } = createLoopProject(t.dir));
   });
   afterEach(() => {
     store.close();
     t.cleanup();
-  });
-
-  it("image uncertainty counts only unlabeled pixels", () => {
-    const p = fakePrediction({ x0: 0, x1: 64, y0: 0, y1: 24 });
-    const labels = new Uint8Array(W * H).fill(UNLABELED);
-    const before = imageUncertainty({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels });
-    labels.fill(0, 0, W * 24); // label the uncertain top half
-    const after = imageUncertainty({ width: W, height: H, classes: p.classes, entropy: p.entropy, labels });
-    expect(after).toBeLessThan(before / 3);
   });
 
   it("class balance asks first about classes with few labels, and most about unseen ones", () => {
@@ -171,101 +69,6 @@ describe("active-learning loop", () => {
     expect(balanced[0].imageId).not.toBe(common);
     // Its top region sits on the rare class's unsure pixels.
     expect(balanced[0].regions[0].x + balanced[0].regions[0].width / 2).toBeGreaterThan(32);
-  });
-
-  it("regions favour uncertain places where classes mix, and do not pile up", () => {
-    const p = fakePrediction({ x0: 24, x1: 40, y0: 10, y1: 30 }); // uncertain band across the class border
-    const r = regionScores(
-      {
-        width: W,
-        height: H,
-        classes: p.classes,
-        entropy: p.entropy,
-        labels: new Uint8Array(W * H).fill(UNLABELED),
-      },
-      { numClasses: 2, topK: 3, windowFraction: 0.3 },
-    );
-    expect(r.length).toBe(3);
-    const best = r[0];
-    expect(best.x).toBeLessThanOrEqual(32);
-    expect(best.x + best.width).toBeGreaterThan(32);
-    expectApart(r);
-    expect(r[0].score).toBeGreaterThanOrEqual(r[1].score);
-  });
-
-  it("each window's score and class mix are those of its own pixels (odd sizes, labels, class weights)", () => {
-    const w = 67;
-    const h = 41;
-    const K = 3;
-    const classes = new Uint8Array(w * h);
-    const entropy = new Uint8Array(w * h);
-    const labels = new Uint8Array(w * h).fill(UNLABELED);
-    for (let i = 0; i < w * h; i++) {
-      classes[i] = (i * 7 + Math.floor(i / w)) % (K + 1); // K itself: a pixel of no class
-      entropy[i] = (i * 2654435761) >>> 24;
-      if (i % 5 === 0 || i % w < 9) labels[i] = 0;
-    }
-    const s = { width: w, height: h, classes, entropy, labels, classWeights: [1, 2, 0.5] };
-    const candidates = regionCandidates(s, { numClasses: K, windowFraction: 0.3 });
-    expect(candidates.length).toBeGreaterThan(8);
-    // The windows reach the right and bottom edges.
-    expect(Math.max(...candidates.map((c) => c.x + c.width))).toBe(w);
-    expect(Math.max(...candidates.map((c) => c.y + c.height))).toBe(h);
-    for (const c of candidates) {
-      let u = 0;
-      let n = 0;
-      const counts = new Array(K).fill(0);
-      for (let y = c.y; y < c.y + c.height; y++) {
-        for (let x = c.x; x < c.x + c.width; x++) {
-          const i = y * w + x;
-          if (classes[i] < K) counts[classes[i]]++;
-          if (labels[i] !== UNLABELED) continue;
-          u += (entropy[i] / 255) * (s.classWeights[classes[i]] ?? 1);
-          n++;
-        }
-      }
-      const area = c.width * c.height;
-      const mix = counts.map((v) => v / area);
-      expect(Array.from(c.mix)).toEqual(mix);
-      const gini = 1 - mix.reduce((a, m) => a + m * m, 0);
-      expect(c.score).toBeCloseTo((0.25 + gini) * (u / n) * (n / area), 10);
-    }
-  });
-
-  it("diverse regions show one image's different parts, not three spots of the same thing", () => {
-    const input = streetScene(10); // the sky hardly unsure at all
-    const opts = { numClasses: 3, topK: 3, windowFraction: 1 / 3 };
-    const same = regionScores(input, opts);
-    expect(same.map(streetClassOf)).toEqual([2, 2, 2]); // all on the road
-    const diverse = regionScores(input, { ...opts, diverse: true });
-    expect(streetClassOf(diverse[0])).toBe(2); // the most unsure place still comes first
-    expect(diverse.map(streetClassOf)).toContain(1); // then the building, not more road
-    expectApart(diverse);
-  });
-
-  it("class spread asks one round's questions about several classes, least about the most labeled", () => {
-    // Two street-like images: sky (0) on top, building (1) in the middle, road (2) at the bottom.
-    // Road is the most unsure everywhere, so the plain per-image pick asks only about road.
-    const images = [streetScene(60), streetScene(60)];
-    const opts = { numClasses: 3, windowFraction: 1 / 3 };
-    const plain = images.map((im) => regionScores(im, { ...opts, topK: 2 }));
-    expect(plain.flat().map(streetClassOf)).toEqual([2, 2, 2, 2]);
-
-    const cands = images.map((im) => regionCandidates(im, opts));
-    const spread = spreadRegions(cands, { perImage: 2, numClasses: 3 });
-    expect(spread.map((r) => r.length)).toEqual([2, 2]); // the same number of questions
-    const asked = spread.flat().map(streetClassOf);
-    expect(asked).toContain(2); // the most unsure class is still asked about
-    expect(asked).toContain(1); // and the building too, not road four times
-    for (const regions of spread) expectApart(regions);
-
-    // When road already holds almost all labels, each image's first question is about something else.
-    const roadHeavy = spreadRegions(cands, { perImage: 2, numClasses: 3, labeledShare: [0.02, 0.03, 0.95] });
-    expect(roadHeavy.map((regions) => streetClassOf(regions[0]))).toEqual([1, 1]);
-    const roadQuestions = (rs: { y: number; height: number }[]) =>
-      rs.filter((r) => streetClassOf(r) === 2).length;
-    expect(roadQuestions(roadHeavy.flat())).toBeLessThan(roadQuestions(spread.flat()));
-    expect(roadQuestions(spread.flat())).toBeLessThan(roadQuestions(plain.flat()));
   });
 
   it("suggestions mix uncertainty with diversity, take train images only, and are stored", () => {
@@ -443,105 +246,6 @@ describe("active-learning loop", () => {
     expect(Math.max(...dens)).toBe(1);
     expect(Math.min(...dens.slice(0, 5))).toBeGreaterThan(0.5);
     expect(dens[5]).toBeLessThan(0.3);
-  });
-
-  it("accepting predictions labels only unlabeled pixels, with provenance, and can be undone or cleared", () => {
-    const id = addImage("x.png", fakePrediction({ x0: 40, x1: 64, y0: 0, y1: 48 }));
-    const before = store.mask(id);
-    const drawn = applyStroke(before, {
-      tool: "brush",
-      classIdx: 1,
-      width: 4,
-      points: [
-        [2, 2],
-        [20, 2],
-      ],
-    });
-    store.commitChange(id, before, drawn!.mask, drawn!.rect, {
-      tool: "brush",
-      classIdx: 1,
-      width: 4,
-      points: [
-        [2, 2],
-        [20, 2],
-      ],
-      author: "me",
-    });
-    const human = store.summary().humanPixels;
-
-    const r = acceptInRect(store, id, { x: 0, y: 0, width: 30, height: 10 });
-    expect(r.acceptedPixels).toBe(30 * 10 - human);
-    const m = store.mask(id);
-    expect(m.classes[2 * W + 10]).toBe(1); // the person's label survives
-    expect(m.sources[2 * W + 10]).toBe(Source.human);
-    expect(m.classes[8 * W + 25]).toBe(0);
-    expect(m.sources[8 * W + 25]).toBe(Source.accepted);
-    const stroke = store.strokes(id).at(-1)!;
-    expect([stroke.tool, stroke.modelId]).toEqual(["accept", modelId]);
-
-    store.undo(id);
-    expect(store.summary().acceptedPixels).toBe(0);
-    store.redo(id);
-
-    const conf = acceptAboveConfidence(store, id, 0.9); // everything outside the uncertain band
-    expect(conf.acceptedPixels).toBe(40 * 48 - 30 * 10);
-    const comp = acceptComponent(store, id, 50, 20); // right half, class 1
-    expect(comp.acceptedPixels).toBe(24 * 48);
-    expect(clearAccepted(store, id)).toBe(W * H - human);
-    expect(store.summary()).toMatchObject({ humanPixels: human, acceptedPixels: 0 });
-    expect(readStoredPrediction(store, id)?.confidence[0]).toBe(250);
-  });
-
-  it("rounds record labeled pixels by provenance, labeling time and val mIoU", () => {
-    const id = addImage("x.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }));
-    const times = [
-      "2020-01-01T10:00:00.000Z",
-      "2020-01-01T10:00:20.000Z",
-      "2020-01-01T10:30:00.000Z",
-      "2020-01-01T10:30:05.000Z",
-    ];
-    for (const [k, at] of times.entries()) {
-      const before = store.mask(id);
-      const r = applyStroke(before, { tool: "brush", classIdx: 0, width: 2, points: [[k * 5, 5]] });
-      const row = store.commitChange(id, before, r!.mask, r!.rect, {
-        tool: "brush",
-        classIdx: 0,
-        width: 2,
-        points: [[k * 5, 5]],
-        author: "me",
-      });
-      store.db.prepare("UPDATE strokes SET created_at = ? WHERE id = ?").run(at, row.id);
-    }
-    // A val image labeled densely (the held-out check): its pixels are not what the model learns from.
-    const valId = addImage("v.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }), "val");
-    const valMask = store.mask(valId);
-    const dense = applyStroke(valMask, { tool: "brush", classIdx: 1, width: 200, points: [[20, 20]] })!;
-    store.commitChange(valId, valMask, dense.mask, dense.rect, {
-      tool: "brush",
-      classIdx: 1,
-      width: 200,
-      points: [[20, 20]],
-      author: "me",
-    });
-    store.db
-      .prepare("UPDATE strokes SET created_at = ? WHERE image_id = ?")
-      .run("2020-01-01T10:30:05.000Z", valId);
-    const round = recordRound(store, modelId);
-    expect(round).toMatchObject({ round: 1, modelId, valMiou: 0.42, acceptedPixels: 0, labeledImages: 1 });
-    expect(round.labelingSeconds).toBe(20 + 60 + 5); // the half-hour break counts as 60 s
-    expect(round.labelsScope).toBe("train");
-    expect(round.humanPixels).toBe(store.image(id)!.labeledPixels);
-    expect(round.labeledPixels).toBe(store.summary().labeledPixels - W * H);
-    recordRound(store, null);
-    expect(listRounds(store).map((r) => r.labelingSeconds)).toEqual([85, 0]);
-    // A round recorded before format 7 counted every split's labels, and says so.
-    store.db
-      .prepare(
-        `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds)
-         VALUES (NULL, 'then', 10, 10, 0, 2, 0)`,
-      )
-      .run();
-    expect(listRounds(store).map((r) => r.labelsScope)).toEqual(["train", "train", "all"]);
   });
 
   it("scores by margin when asked, says to predict again without margins, and reads a format-7 file read-only", () => {
