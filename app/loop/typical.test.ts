@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { UNLABELED } from "../labels/mask.ts";
 import { seededRandom } from "../ml/random.ts";
-import { decodeEmbeddingGrid, encodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
+import { unit } from "../testing/vectors.ts";
 import { iou } from "./scoring.ts";
 import { kMeans, typicalRegions, type GridImage } from "./typical.ts";
 
 const SIDE = 64;
 const CELL = 16; // 4 x 4 cells
-const unit = (v: number[]) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
 /** Three kinds of image part, as the network might embed sky, road and cars. */
 const KIND = { sky: unit([1, 0, 0]), road: unit([0, 1, 0]), car: unit([0, 0, 1]) };
 
@@ -118,19 +114,5 @@ describe("typical regions", () => {
     done.labels.fill(1);
     const only = typicalRegions([done, images[1]], { n: 2, perImage: 1 });
     expect(only.map((p) => p.image)).toEqual([1]);
-  });
-
-  it("the stored grid keeps each cell's direction (int8) and a damaged blob reads as no grid", () => {
-    const g: EmbeddingGrid = {
-      cols: 2,
-      rows: 1,
-      cell: 9,
-      dim: 3,
-      values: new Float32Array([...unit([1, 2, 2]), 0, 0, 0]),
-    };
-    const back = decodeEmbeddingGrid(encodeEmbeddingGrid(g));
-    expect(back && [back.cols, back.rows, back.cell, back.dim]).toEqual([2, 1, 9, 3]);
-    back?.values.forEach((v, i) => expect(Math.abs(v - g.values[i])).toBeLessThan(0.005));
-    expect(decodeEmbeddingGrid(encodeEmbeddingGrid(g).subarray(0, 10))).toBeNull();
   });
 });
