@@ -5,16 +5,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { MASK_BAND_ROWS, ProjectStore } from "./project-store.ts";
 import { encodeRle } from "../labels/rle.ts";
-import { openProjectDb } from "./db.ts";
-import { MIGRATIONS, APPLICATION_ID, LATEST_VERSION } from "./migrations.ts";
+import { MIGRATIONS, LATEST_VERSION } from "./migrations.ts";
 import { applyStroke, applyStrokeInPlace } from "../labels/edit.ts";
 import { countBySource, emptyMask, Source, UNLABELED } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
-
-const CLASSES = [
-  { idx: 0, name: "road", color: "#804080" },
-  { idx: 1, name: "car", color: "#400080" },
-];
+import { CLASSES } from "../testing/store-fixture.ts";
 
 function sha(file: string): string {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -168,26 +163,6 @@ describe("project store", () => {
     expect(s.mask(id)).toEqual(old);
     expect(s.image(id)?.labeledPixels).toBe(8);
     s.close();
-  });
-
-  it("a failing migration rolls back completely", () => {
-    ProjectStore.create(file, { name: "old", classes: CLASSES }).close();
-    const next = LATEST_VERSION + 1;
-    const good = [
-      ...MIGRATIONS,
-      { version: next, description: "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" },
-    ];
-    const bad = [
-      ...good,
-      { version: next + 1, description: "broken", sql: "CREATE TABLE t3 (a); THIS IS NOT SQL;" },
-    ];
-    expect(() => openProjectDb(file, { migrations: bad })).toThrow();
-    const db = openProjectDb(file, { migrations: good });
-    expect(db.pragma("user_version", { simple: true })).toBe(next);
-    expect(db.pragma("application_id", { simple: true })).toBe(APPLICATION_ID);
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't3'").get()).toBeUndefined();
-    db.prepare("INSERT INTO notes (body) VALUES ('x')").run();
-    db.close();
   });
 
   it("stores paths inside the project folder relative, others absolute", () => {
@@ -463,9 +438,5 @@ describe("project store", () => {
       n: 3,
     });
     s.close();
-  });
-
-  it("emptyMask is fully unlabeled", () => {
-    expect(emptyMask(3, 2).classes).toEqual(new Uint8Array(6).fill(255));
   });
 });
