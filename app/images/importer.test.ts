@@ -1,36 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
 import sharp from "sharp";
 import { ProjectStore } from "../store/project-store.ts";
 import { importImages, importedImageIds, importedImageNames } from "./importer.ts";
-import { decodePixels } from "./decode.ts";
 import { DEMO, tmpDir } from "../testing/tmp.ts";
+import { sampleProject, writeSampleImages } from "../testing/sample-images.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
-
-/** A valid PNG header that claims a huge size (no pixel data needed to be refused). */
-function hugePngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body) >>> 0);
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", zlib.deflateSync(Buffer.alloc(16))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 /** A new project "p.pxl" in `dir` with the classes bg and fg. */
 function twoClassProject(dir: string): ProjectStore {
@@ -47,38 +24,10 @@ describe("image import", () => {
   const t = tmpDir();
   const src = path.join(t.dir, "src");
   let store: ProjectStore;
-  const sampleImage = path.join(DEMO, "images", "garden-01.png");
 
   beforeAll(async () => {
-    fs.mkdirSync(path.join(src, "nested/deeper"), { recursive: true });
-    const rgb = await sharp(sampleImage).resize(64, 48).toBuffer();
-    await sharp(rgb).png().toFile(path.join(src, "rgb.png"));
-    await sharp(rgb).jpeg().toFile(path.join(src, "nested/photo.jpg"));
-    await sharp(rgb).tiff().toFile(path.join(src, "nested/scan.tiff"));
-    await sharp(rgb).webp().toFile(path.join(src, "nested/deeper/web.webp"));
-    await sharp(rgb).grayscale().toColourspace("b-w").png().toFile(path.join(src, "gray.png"));
-    await sharp(rgb).ensureAlpha().png().toFile(path.join(src, "rgba.png"));
-    await sharp(rgb).toColourspace("rgb16").png().toFile(path.join(src, "deep16.png"));
-    // A portrait photo stored landscape with EXIF orientation 6 (rotate 90 degrees clockwise).
-    await sharp(await sharp(rgb).resize(60, 40).toBuffer())
-      .jpeg()
-      .withMetadata({ orientation: 6 })
-      .toFile(path.join(src, "rotated.jpg"));
-    fs.copyFileSync(path.join(src, "rgb.png"), path.join(src, "zz-copy-of-rgb.png"));
-    fs.writeFileSync(path.join(src, "empty.png"), "");
-    fs.writeFileSync(path.join(src, "corrupt.png"), Buffer.from("this is not an image at all".repeat(20)));
-    const full = fs.readFileSync(sampleImage);
-    fs.writeFileSync(path.join(src, "truncated.png"), full.subarray(0, Math.floor(full.length / 2)));
-    fs.writeFileSync(path.join(src, "huge.png"), hugePngHeader(20000, 10000));
-    fs.writeFileSync(path.join(src, "notes.txt"), "not an image");
-    await sharp(rgb).gif().toFile(path.join(t.dir, "anim.gif"));
-    store = ProjectStore.create(path.join(t.dir, "p.pxl"), {
-      name: "t",
-      classes: [
-        { idx: 0, name: "a", color: "#112233" },
-        { idx: 1, name: "b", color: "#445566" },
-      ],
-    });
+    await writeSampleImages(t.dir);
+    store = sampleProject(t.dir);
   });
   afterAll(() => {
     store.close();
@@ -135,37 +84,6 @@ describe("image import", () => {
     const again = await importImages(store, [src]);
     expect(again.imported).toHaveLength(0);
     expect(again.duplicates.length).toBe(9);
-  });
-
-  it("decodes gray as one channel, color as RGB, 16-bit to 8-bit (high-depth.test.ts), with orientation applied", async () => {
-    const gray = await decodePixels(path.join(src, "gray.png"));
-    expect([gray.channels, gray.data.length]).toEqual([1, 64 * 48]);
-    const deep = await decodePixels(path.join(src, "deep16.png"));
-    expect([deep.channels, deep.data.length]).toEqual([3, 64 * 48 * 3]);
-    const rot = await decodePixels(path.join(src, "rotated.jpg"));
-    expect([rot.width, rot.height]).toEqual([40, 60]);
-  });
-
-  it("imports masks: void and 255 become unlabeled, size mismatch names both files", () => {
-    const masks = path.join(t.dir, "masks");
-    fs.mkdirSync(masks);
-    const v = new Uint8Array(64 * 48).fill(255);
-    v.fill(0, 0, 64); // first row: class 0
-    v.fill(1, 64, 128); // second row: class 1
-    v.fill(11, 128, 192); // third row: void
-    fs.writeFileSync(path.join(masks, "rgb.png"), encodeIndexPng(v, 64, 48));
-    fs.writeFileSync(path.join(masks, "gray.png"), encodeIndexPng(new Uint8Array(10 * 10), 10, 10));
-    fs.writeFileSync(path.join(masks, "scan.png"), "broken");
-    const r = importIndexMasks(store, masks);
-    expect(r.imported.map((x) => [x.image, x.labeledPixels])).toEqual([["rgb.png", 128]]);
-    expect(r.unlabeledValues).toBe(64 * 48 - 128);
-    const mismatch = r.errors.find((e) => e.file.endsWith("gray.png"));
-    expect(mismatch?.reason).toMatch(/gray\.png: mask is 10x10 but image .*src\/gray\.png is 64x48/);
-    expect(r.errors.find((e) => e.file.endsWith("scan.png"))?.reason).toMatch(
-      /scan\.png: not a readable PNG/,
-    );
-    const gray = store.imagesByName("gray.png")[0];
-    expect(store.mask(gray.id).classes.every((c) => c === 255)).toBe(true);
   });
 });
 
