@@ -86,6 +86,10 @@ const CONFIGS: Record<string, Config> = {
     method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: ON },
   },
   "no-weights": { label: "defaults without class weights", method: { classWeighting: "none" } },
+  "forest-labels": {
+    label: "defaults + labels from the classical forest (p >= 0.8)",
+    method: { forestLabels: { enabled: true } },
+  },
 };
 
 /** A configuration with --method overrides (JSON, e.g. '{"semiSupervised":{"tau":0.8}}') on top. */

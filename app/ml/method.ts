@@ -59,6 +59,14 @@ export interface MethodOptions {
   crf: CrfOptions;
   /** Scribbles spread to whole superpixels before training (propagation.ts); regionSize at the working resolution. */
   propagation: PropagationOptions;
+  /** Labels from the classical pixel classifier where it is confident (forest-labels.ts). */
+  forestLabels: ForestLabelOptions;
+}
+
+export interface ForestLabelOptions {
+  enabled: boolean;
+  /** A pixel nobody labeled takes the forest's class where its probability is at least this. */
+  tau: number;
 }
 
 export const DEFAULT_METHOD: MethodOptions = {
@@ -87,6 +95,7 @@ export const DEFAULT_METHOD: MethodOptions = {
     purity: 0.9,
     minScribbled: 3,
   },
+  forestLabels: { enabled: false, tau: 0.8 },
 };
 
 export type PartialMethod = {
@@ -97,6 +106,7 @@ export type PartialMethod = {
   pixl?: Partial<PixlOptions>;
   crf?: Partial<CrfOptions>;
   propagation?: Partial<PropagationOptions>;
+  forestLabels?: Partial<ForestLabelOptions>;
 };
 
 export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
@@ -111,6 +121,7 @@ export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
     pixl: { ...d.pixl, ...partial.pixl },
     crf: { ...d.crf, ...partial.crf },
     propagation: { ...d.propagation, ...partial.propagation },
+    forestLabels: { ...d.forestLabels, ...partial.forestLabels },
   };
 }
 

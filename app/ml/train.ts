@@ -14,6 +14,7 @@ import {
   type TrainingSample,
 } from "./augment.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
+import { forestLabeledDataset } from "./forest-labels.ts";
 import { propagateScribbles, type PropagationOptions } from "./propagation.ts";
 import { pseudoLabels, strongView } from "./semi-supervised.ts";
 import {
@@ -238,6 +239,15 @@ export async function train(
       ...method.propagation,
       regionSize: method.propagation.regionSize / workScale,
     });
+  }
+  if (method?.forestLabels.enabled) {
+    dataset = forestLabeledDataset(
+      dataset,
+      trainingData,
+      net.config.numClasses,
+      method.forestLabels,
+      options.seed ?? 1,
+    );
   }
   const maxSeconds = options.maxSeconds;
   /** Fraction of training done: by steps, or by time when there is a budget. */
