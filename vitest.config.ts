@@ -2,7 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["app/**/*.test.ts", "main/**/*.test.ts", "renderer/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: [
+      "app/**/*.test.ts",
+      "main/**/*.test.ts",
+      "renderer/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "bench/**/*.test.ts",
+    ],
     // A bound for a hang, not a speed goal: the ML tests take half a minute on a busy 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -79,7 +79,7 @@ interface View {
   y: number;
 }
 
-/** Timing marks for scripts/bench-ui.ts; recorded only when the page sets window.__pixelloopPerf. */
+/** Timing marks for bench/bench-ui.ts; recorded only when the page sets window.__pixelloopPerf. */
 function perfMeasure(name: string, start: number): void {
   if ((window as { __pixelloopPerf?: boolean }).__pixelloopPerf)
     performance.measure(name, { start, end: performance.now() });

@@ -20,7 +20,7 @@
  * exported through a viewer often are: same content, so a benchmark reads both kinds (gray is
  * replicated to three channels for the network either way). Frame i of a split depends only on
  * (seed, split, i), so --train 2 writes the first two frames of --train 20. A 512x512 frame takes
- * about 0.25 s. Tests: scripts/synthetic-membranes.test.ts.
+ * about 0.25 s. Tests: bench/synthetic-membranes.test.ts.
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -28,10 +28,10 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 /** How each synthetic domain is generated: its npm script file and arguments (fixed data seed). */
 const GENERATED: Record<string, { script: string; args: string[] }> = {
   membranes: {
-    script: "scripts/synthetic-membranes.ts",
+    script: "bench/synthetic-membranes.ts",
     args: ["--train", "20", "--val", "8", "--seed", "5"],
   },
-  cells: { script: "scripts/synthetic-cells.ts", args: ["--train", "40", "--val", "12", "--seed", "11"] },
+  cells: { script: "bench/synthetic-cells.ts", args: ["--train", "40", "--val", "12", "--seed", "11"] },
 };
 
 export const DEFAULT_DOMAINS = ["camvid-dev", "membranes", "cells"];
