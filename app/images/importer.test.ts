@@ -24,26 +24,24 @@ describe("image import", () => {
   const t = tmpDir();
   const src = path.join(t.dir, "src");
   let store: ProjectStore;
+  let s: Awaited<ReturnType<typeof importImages>>;
+  const progress: number[] = [];
 
+  // Every test reads this one import (no test depends on another having run).
   beforeAll(async () => {
     await writeSampleImages(t.dir);
     store = sampleProject(t.dir);
+    s = await importImages(store, [src, path.join(t.dir, "anim.gif"), path.join(t.dir, "missing.png")], {
+      split: "val",
+      onProgress: (p) => progress.push(p.done),
+    });
   });
   afterAll(() => {
     store.close();
     t.cleanup();
   });
 
-  it("imports every readable format recursively and skips bad files with reasons", async () => {
-    const progress: number[] = [];
-    const s = await importImages(
-      store,
-      [src, path.join(t.dir, "anim.gif"), path.join(t.dir, "missing.png")],
-      {
-        split: "val",
-        onProgress: (p) => progress.push(p.done),
-      },
-    );
+  it("imports every readable format recursively and skips bad files with reasons", () => {
     const names = s.imported.map((i) => path.basename(i.file)).sort();
     expect(names).toEqual([
       "deep16.png",
@@ -93,6 +91,7 @@ describe("importing a dataset again: its own masks, moved files, changed files",
   const images = path.join(ds, "images");
   const masks = path.join(ds, "masks");
   let store: ProjectStore;
+  let first: Awaited<ReturnType<typeof importImages>>;
 
   beforeAll(async () => {
     fs.mkdirSync(images, { recursive: true });
@@ -106,14 +105,16 @@ describe("importing a dataset again: its own masks, moved files, changed files",
     fs.writeFileSync(path.join(masks, "a.png"), encodeIndexPng(m, 40, 30));
     fs.writeFileSync(path.join(masks, "b.png"), encodeIndexPng(m, 40, 30));
     store = twoClassProject(t.dir);
+    // Every test starts from this import (no test depends on another having run).
+    first = await importImages(store, [ds], { exclude: [masks] });
   });
   afterAll(() => {
     store.close();
     t.cleanup();
   });
 
-  it("importing the dataset's root with its masks folder as labels leaves the masks out", async () => {
-    const r = await importImages(store, [ds], { exclude: [masks] });
+  it("importing the dataset's root with its masks folder as labels leaves the masks out", () => {
+    const r = first;
     expect(r.imported.map((i) => path.basename(i.file))).toEqual(["a.png", "b.png"]);
     expect(r.excluded).toBe(2);
     expect(store.summary().images).toBe(2);
