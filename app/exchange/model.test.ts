@@ -47,23 +47,9 @@ describe("models", () => {
   beforeAll(() => exportTinyModel(store, path.join(t.dir, "model")));
 
   it("export -> import gives identical predictions; plain @tensorflow/tfjs runs the export", async () => {
-    await initBackend("wasm");
-    // Working resolution 0.5: the example has to resize like predict() does.
-    const net = createNetwork({
-      numClasses: 5,
-      widths: [4, 8],
-      embeddingDim: 4,
-      projectionHidden: 4,
-      inputScale: 0.5,
-    });
-    store.db
-      .prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-11-22', '{}', 'wasm', ?, '{\"images\":4}', '{\"miou\":0.5}')",
-      )
-      .run(Buffer.from(serializeWeights(net)));
-    net.dispose();
+    // Working resolution 0.5 (exportTinyModel): the example has to resize like predict() does.
     const out = path.join(t.dir, "model");
-    await exportModel(store, out);
+    await exportTinyModel(store, out);
     const meta = JSON.parse(fs.readFileSync(path.join(out, "metadata.json"), "utf8"));
     expect(meta.classes.map((c: { name: string }) => c.name)).toEqual([
       "sky",
