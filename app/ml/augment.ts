@@ -18,6 +18,11 @@ export interface TrainingSample extends RawImage {
   scale?: number;
 }
 
+/** Whether a sample has at least one labeled pixel. */
+export function hasLabels(s: TrainingSample): boolean {
+  return s.labels != null && s.labels.some((v) => v !== UNLABELED);
+}
+
 export interface AugmentOptions {
   /** Side of the square training crops. */
   size: number;

@@ -12,10 +12,9 @@
  */
 import { UNLABELED } from "./losses.ts";
 import type { TrainingDataset, TrainingSample } from "./train.ts";
+import { hasLabels } from "./augment.ts";
 import type { ForestLabelOptions } from "./method.ts";
 import { trainPixelClassifier, type PixelClassifier } from "./pixel-classifier/index.ts";
-
-const hasLabels = (s: TrainingSample) => s.labels != null && s.labels.some((v) => v !== UNLABELED);
 
 /**
  * `dataset` with forest labels added to its labeled samples. The forest learns from `scribbles`

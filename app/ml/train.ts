@@ -5,9 +5,10 @@
 import { tf } from "./tf.ts";
 import type { SegmentationNetwork } from "./network.ts";
 import { serializeWeights } from "./weights.ts";
-import { partialCrossEntropy, UNLABELED, type LossTerm } from "./losses.ts";
+import { partialCrossEntropy, type LossTerm } from "./losses.ts";
 import {
   DEFAULT_AUGMENT,
+  hasLabels,
   makeBatch,
   seededRandom,
   type AugmentOptions,
@@ -119,10 +120,6 @@ export interface TrainResult {
   lastLosses: Record<string, number>;
   /** Best held-out check, with its weights (only when validation was given and ran). */
   best?: { step: number; score: number; metrics: Record<string, unknown>; weights: Uint8Array };
-}
-
-function hasLabels(s: TrainingSample): boolean {
-  return s.labels != null && s.labels.some((v) => v !== UNLABELED);
 }
 
 /**
