@@ -90,6 +90,16 @@ const CONFIGS: Record<string, Config> = {
     label: "defaults + labels from the classical forest (p >= 0.8)",
     method: { forestLabels: { enabled: true } },
   },
+  ema: { label: "defaults + weight average (EMA, decay 0.99)", method: { ema: ON } },
+  "forest-ema": {
+    label: "defaults + forest labels + weight average (EMA, decay 0.99)",
+    method: { forestLabels: ON, ema: ON },
+  },
+  "forest-context": {
+    label: "defaults + forest labels + global-context branch",
+    method: { forestLabels: ON },
+    network: { context: true },
+  },
 };
 
 /** A configuration with --method overrides (JSON, e.g. '{"semiSupervised":{"tau":0.8}}') on top. */

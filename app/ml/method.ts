@@ -61,6 +61,14 @@ export interface MethodOptions {
   propagation: PropagationOptions;
   /** Labels from the classical pixel classifier where it is confident (forest-labels.ts). */
   forestLabels: ForestLabelOptions;
+  /** An exponential moving average of the weights (weight-average.ts), kept when it scores better. */
+  ema: EmaOptions;
+}
+
+export interface EmaOptions {
+  enabled: boolean;
+  /** Per-step decay of the average (warmed up from 0.1); 0.99 averages about the last 100 steps. */
+  decay: number;
 }
 
 export interface ForestLabelOptions {
@@ -96,6 +104,7 @@ export const DEFAULT_METHOD: MethodOptions = {
     minScribbled: 3,
   },
   forestLabels: { enabled: false, tau: 0.8 },
+  ema: { enabled: false, decay: 0.99 },
 };
 
 export type PartialMethod = {
@@ -107,6 +116,7 @@ export type PartialMethod = {
   crf?: Partial<CrfOptions>;
   propagation?: Partial<PropagationOptions>;
   forestLabels?: Partial<ForestLabelOptions>;
+  ema?: Partial<EmaOptions>;
 };
 
 export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
@@ -122,6 +132,7 @@ export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
     crf: { ...d.crf, ...partial.crf },
     propagation: { ...d.propagation, ...partial.propagation },
     forestLabels: { ...d.forestLabels, ...partial.forestLabels },
+    ema: { ...d.ema, ...partial.ema },
   };
 }
 

@@ -16,7 +16,8 @@ import {
 } from "./augment.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
 import { forestLabeledDataset } from "./forest-labels.ts";
-import { propagateScribbles, type PropagationOptions } from "./propagation.ts";
+import { propagatedDataset } from "./propagated-dataset.ts";
+import { WeightAverage } from "./weight-average.ts";
 import { pseudoLabels, strongView } from "./semi-supervised.ts";
 import {
   averageGradients,
@@ -122,38 +123,6 @@ export interface TrainResult {
   best?: { step: number; score: number; metrics: Record<string, unknown>; weights: Uint8Array };
 }
 
-/**
- * The dataset with every labeled sample's scribbles spread to their superpixels (propagation.ts),
- * computed the first time a sample is drawn and kept: the cost is spread over the first epoch
- * instead of delaying the first step (and never paid for samples a short run does not reach).
- */
-function propagatedDataset(
-  dataset: TrainingDataset,
-  numClasses: number,
-  options: Omit<PropagationOptions, "enabled">,
-): TrainingDataset {
-  const cache = new Map<number, TrainingSample>();
-  return {
-    size: dataset.size,
-    get: (i) => {
-      let s = cache.get(i);
-      if (!s) {
-        s = dataset.get(i);
-        if (s.labels && hasLabels(s)) {
-          // Superpixel size is given for the original image; a resized sample gets it resized too.
-          const labels = propagateScribbles(s.pixels, s.width, s.height, s.channels, s.labels, numClasses, {
-            ...options,
-            regionSize: options.regionSize * (s.scale ?? 1),
-          });
-          s = { ...s, labels };
-        }
-        cache.set(i, s);
-      }
-      return s;
-    },
-  };
-}
-
 /** Yield to the event loop so cancel messages and timers get a turn between steps. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -206,6 +175,7 @@ export async function train(
   /** batch norm's moving averages (data-parallel: averaged over the replicas each step) */
   const stats = net.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(baseLr);
+  const average = method?.ema.enabled ? new WeightAverage(variables, method.ema.decay) : undefined;
   const setLr = (lr: number) => {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
   };
@@ -261,10 +231,17 @@ export async function train(
   const validate = () => {
     if (!options.validation || lastValidated === stepsDone) return;
     lastValidated = stepsDone;
-    const v = options.validation.run(net);
+    const run = options.validation.run;
+    let v = run(net);
+    // With a weight average, the better of the two is this check's result (and may become best).
+    const averaged = average?.withAverage(() => run(net));
+    const useAverage = averaged !== undefined && averaged.score > v.score;
+    if (useAverage) v = averaged;
     const isBest = !best || v.score > best.score;
-    if (isBest)
-      best = { step: stepsDone, score: v.score, metrics: v.metrics, weights: serializeWeights(net) };
+    if (isBest) {
+      const weights = useAverage ? average!.withAverage(() => serializeWeights(net)) : serializeWeights(net);
+      best = { step: stepsDone, score: v.score, metrics: v.metrics, weights };
+    }
     options.onValidation?.({
       step: stepsDone,
       epoch: epochOf(stepsDone),
@@ -348,6 +325,7 @@ export async function train(
         } finally {
           tf.dispose(grads);
         }
+        average?.update(step);
       } finally {
         tf.dispose([batch.images, batch.labels]);
         if (pseudo) pseudo.dispose();
@@ -385,10 +363,13 @@ export async function train(
       await nextTurn();
     }
     if (stepsDone > 0) validate();
+    // Without a held-out check to choose, the average is the model (bench:accuracy decides its default).
+    if (average && !options.validation && stepsDone > 0) average.swap();
     if (options.onCheckpoint && stepsDone > 0)
       await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
   } finally {
     optimizer.dispose();
+    average?.dispose();
   }
   return {
     stepsDone,
