@@ -95,6 +95,10 @@ const CONFIGS: Record<string, Config> = {
     label: "defaults + forest labels + weight average (EMA, decay 0.99)",
     method: { forestLabels: ON, ema: ON },
   },
+  "forest-gate": {
+    label: "defaults + forest labels + propagation color gate (Delta E 5)",
+    method: { forestLabels: ON, propagation: { colorGate: 5 } },
+  },
   "forest-context": {
     label: "defaults + forest labels + global-context branch",
     method: { forestLabels: ON },

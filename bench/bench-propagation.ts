@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     compactness: { type: "string", default: String(d.compactness) },
     purity: { type: "string", default: String(d.purity) },
     min: { type: "string", default: String(d.minScribbled) },
+    gate: { type: "string", default: String(d.colorGate) },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
@@ -58,6 +59,7 @@ for (const name of names) {
     compactness: Number(args.compactness),
     purity: Number(args.purity),
     minScribbled: Number(args.min),
+    colorGate: Number(args.gate),
   });
   ms += performance.now() - t0;
   for (let i = 0; i < out.length; i++) {

@@ -102,6 +102,7 @@ export const DEFAULT_METHOD: MethodOptions = {
     compactness: 10,
     purity: 0.9,
     minScribbled: 3,
+    colorGate: 0,
   },
   forestLabels: { enabled: false, tau: 0.8 },
   ema: { enabled: false, decay: 0.99 },

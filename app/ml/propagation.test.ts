@@ -42,6 +42,7 @@ describe("superpixel propagation", () => {
       compactness: 10,
       purity: 0.9,
       minScribbled: 3,
+      colorGate: 0,
     });
     let labeled = 0;
     let wrong = 0;
@@ -72,7 +73,43 @@ describe("superpixel propagation", () => {
       compactness: 10,
       purity: 0.9,
       minScribbled: 3,
+      colorGate: 0,
     });
     expect(out.filter((v) => v !== UNLABELED).length).toBe(12);
+  });
+
+  it("with a color gate, a stroke on a thin line does not spread to the background around it", () => {
+    // A 2-px dark line down a bright, noisy background; the line is scribbled, and so is the
+    // background far from it.
+    const W = 48;
+    const H = 48;
+    const pixels = new Uint8Array(W * H);
+    let seed = 3;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 20;
+    const onLine = (x: number) => x === 23 || x === 24;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) pixels[y * W + x] = (onLine(x) ? 120 : 190) + noise();
+    const scribbles = new Uint8Array(W * H).fill(UNLABELED);
+    for (let y = 2; y < 46; y++) {
+      scribbles[y * W + 23] = 1;
+      scribbles[y * W + 4] = 0;
+    }
+    const wrong = (gate: number) => {
+      const out = propagateScribbles(pixels, W, H, 1, scribbles, 2, {
+        regionSize: 12,
+        compactness: 20,
+        purity: 0.9,
+        minScribbled: 3,
+        colorGate: gate,
+      });
+      let n = 0;
+      for (let p = 0; p < out.length; p++) if (out[p] === 1 && !onLine(p % W)) n++;
+      return { n, background: out.filter((v) => v === 0).length };
+    };
+    const open = wrong(0);
+    const gated = wrong(5);
+    expect(open.n).toBeGreaterThan(20); // without the gate the line's superpixels spill into the background
+    expect(gated.n).toBe(0);
+    expect(gated.background).toBe(open.background); // the uniform background still spreads
   });
 });

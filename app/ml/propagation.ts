@@ -54,10 +54,19 @@ export function slic(
   channels: number,
   options: Partial<SlicOptions> = {},
 ): { labels: Int32Array; count: number } {
+  return slicLab(toLab(pixels, width * height, channels), width, height, options);
+}
+
+/** SLIC on an image already in CIELAB (three planes). */
+function slicLab(
+  [L, A, B]: [Float32Array, Float32Array, Float32Array],
+  width: number,
+  height: number,
+  options: Partial<SlicOptions> = {},
+): { labels: Int32Array; count: number } {
   const o = { ...DEFAULT_SLIC, ...options };
   const n = width * height;
   const S = Math.max(2, Math.round(o.regionSize));
-  const [L, A, B] = toLab(pixels, n, channels);
   // Centers on a grid (cx, cy, l, a, b).
   const gx = Math.max(1, Math.round(width / S));
   const gy = Math.max(1, Math.round(height / S));
@@ -213,6 +222,12 @@ export interface PropagationOptions {
   purity: number;
   /** ... and at least this many of its pixels are scribbled. */
   minScribbled: number;
+  /**
+   * ... and the mean CIELAB color of its unscribbled pixels is within this distance (Delta E) of
+   * its scribbled pixels' mean: a stroke on a thin structure does not spread to the background
+   * its superpixel also covers. 0: no color gate.
+   */
+  colorGate: number;
 }
 
 /**
@@ -228,15 +243,30 @@ export function propagateScribbles(
   numClasses: number,
   options: Omit<PropagationOptions, "enabled">,
 ): Uint8Array {
-  const { labels: sp, count } = slic(pixels, width, height, channels, {
+  const lab = toLab(pixels, width * height, channels);
+  const { labels: sp, count } = slicLab(lab, width, height, {
     regionSize: options.regionSize,
     compactness: options.compactness,
   });
   const votes = new Int32Array(count * numClasses);
+  // Per superpixel: summed L, a, b and count of its scribbled pixels, then of the others.
+  const colors = new Float64Array(count * 8);
   for (let p = 0; p < sp.length; p++) {
     const v = scribbles[p];
     if (v < numClasses) votes[sp[p] * numClasses + v]++;
+    const o = sp[p] * 8 + (v < numClasses ? 0 : 4);
+    colors[o] += lab[0][p];
+    colors[o + 1] += lab[1][p];
+    colors[o + 2] += lab[2][p];
+    colors[o + 3]++;
   }
+  const colorDistance = (s: number) => {
+    const o = s * 8;
+    if (colors[o + 7] === 0) return 0;
+    let d = 0;
+    for (let j = 0; j < 3; j++) d += (colors[o + j] / colors[o + 3] - colors[o + 4 + j] / colors[o + 7]) ** 2;
+    return Math.sqrt(d);
+  };
   const winner = new Int32Array(count).fill(UNLABELED);
   for (let s = 0; s < count; s++) {
     let total = 0;
@@ -250,7 +280,9 @@ export function propagateScribbles(
         best = c;
       }
     }
-    if (total >= options.minScribbled && bestVotes >= options.purity * total) winner[s] = best;
+    if (total < options.minScribbled || bestVotes < options.purity * total) continue;
+    if (options.colorGate > 0 && colorDistance(s) > options.colorGate) continue;
+    winner[s] = best;
   }
   const out = new Uint8Array(sp.length);
   for (let p = 0; p < sp.length; p++) out[p] = scribbles[p] < numClasses ? scribbles[p] : winner[sp[p]];
