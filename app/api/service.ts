@@ -242,21 +242,12 @@ export class PixelloopService {
   }
 
   private snapshot(store: ProjectStore): Seen {
-    const db = store.db;
-    const sig = (sql: string) => JSON.stringify(Object.values(db.prepare(sql).get() as object));
     return {
-      dataVersion: db.pragma("data_version", { simple: true }) as number,
+      dataVersion: store.dataVersion(),
       latestModel: store.latestModelId() ?? null,
-      predictions: sig("SELECT COUNT(*), MAX(model_id), MAX(created_at) FROM predictions"),
-      queue: sig("SELECT COUNT(*), MAX(id), MAX(created_at) FROM suggestions"),
-      masks: new Map(
-        (
-          db.prepare("SELECT image_id, version FROM label_masks").all() as {
-            image_id: number;
-            version: number;
-          }[]
-        ).map((r) => [r.image_id, r.version]),
-      ),
+      predictions: store.predictions.signature(),
+      queue: store.queue.signature(),
+      masks: store.masks.maskVersions(),
     };
   }
 
@@ -269,10 +260,9 @@ export class PixelloopService {
    */
   checkExternalChanges(): boolean {
     const store = this.store;
-    if (!store || !store.db.open) return false;
+    if (!store || !store.isOpen) return false;
     const before = this.seen;
-    if (before && (store.db.pragma("data_version", { simple: true }) as number) === before.dataVersion)
-      return false;
+    if (before && store.dataVersion() === before.dataVersion) return false;
     const now = this.snapshot(store);
     this.seen = now;
     if (!before) return false;

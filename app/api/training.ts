@@ -99,19 +99,7 @@ function backendName(info: BackendInfo): string {
 }
 
 export function readRounds(store: ProjectStore): TrainingRound[] {
-  const rows = store.db
-    .prepare(
-      `SELECT r.id, r.started_at, r.finished_at, r.status, r.model_id, m.metrics
-       FROM training_runs r LEFT JOIN models m ON m.id = r.model_id ORDER BY r.id DESC LIMIT 50`,
-    )
-    .all() as {
-    id: number;
-    started_at: string;
-    finished_at: string | null;
-    status: TrainingRound["status"];
-    model_id: number | null;
-    metrics: string | null;
-  }[];
+  const rows = store.runs.recentWithMetrics(50);
   const loop = new Map(listRounds(store).map((r) => [r.modelId, r]));
   return rows.map((r) => {
     const round = r.model_id === null ? undefined : loop.get(r.model_id);
@@ -154,14 +142,7 @@ export function unpredictedImages(
 ): { modelId: number | null; ids: number[]; refused: string | null } {
   const modelId = shownModelId(store);
   if (modelId === null) return { modelId: null, ids: [], refused: null };
-  const ids = (
-    store.db
-      .prepare(
-        `SELECT id FROM images i WHERE NOT EXISTS
-           (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?) ORDER BY id`,
-      )
-      .all(modelId) as { id: number }[]
-  ).map((r) => r.id);
+  const ids = store.images.idsWithoutPrediction(modelId);
   const modelClasses = classesOf(modelId);
   const projectClasses = store.classes().length;
   const refused =

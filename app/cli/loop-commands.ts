@@ -91,20 +91,12 @@ function labeledEverywhere(store: ProjectStore, imageId: number): boolean {
 }
 
 function trainImageCount(store: ProjectStore): number {
-  return (store.db.prepare("SELECT COUNT(*) AS n FROM images WHERE split = 'train'").get() as { n: number })
-    .n;
+  return store.countImages({ split: "train" });
 }
 
 /** Train images without any label: what the start queue picks from. */
 function unlabeledTrainImages(store: ProjectStore): number {
-  return (
-    store.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
-         WHERE i.split = 'train' AND COALESCE(m.labeled_pixels, 0) = 0`,
-      )
-      .get() as { n: number }
-  ).n;
+  return store.images.unlabeledTrainCount();
 }
 
 /**

@@ -11,7 +11,6 @@ import path from "node:path";
 import { IMAGE_EXTENSIONS, type SkippedImage } from "../images/decode.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { nowIso } from "../store/db.ts";
 import { encodeEmbedding, encodeEmbeddingGrid } from "../store/embedding-blobs.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
@@ -39,9 +38,7 @@ export function loadModelRow(
   modelId?: number,
 ): { id: number; name: string; createdAt: string; weights: Uint8Array } {
   const id = modelId ?? store.latestModelId();
-  const row = store.db
-    .prepare("SELECT id, name, created_at, weights FROM models WHERE id = ?")
-    .get(id ?? null) as { id: number; name: string; created_at: string; weights: Buffer } | undefined;
+  const row = store.models.get(id ?? null);
   if (!row) {
     throw new UserError(
       modelId == null
@@ -114,10 +111,7 @@ export interface PredictProjectResult {
 
 /** The images to predict: the given ids, else every image of the project. */
 export function imagesToPredict(store: ProjectStore, options: PredictProjectOptions): number[] {
-  return (
-    options.imageIds ??
-    (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id)
-  );
+  return options.imageIds ?? store.images.ids();
 }
 
 /** A prediction in its stored form. Encoding is the costly part, so it is done where the prediction is made (the worker, in the app). */
@@ -146,8 +140,9 @@ export function encodePrediction(p: Prediction): EncodedPrediction {
 }
 
 /** Bytes as better-sqlite3 binds them (a Uint8Array that crossed a thread arrives without Buffer's prototype). */
-const blob = (b: Uint8Array | null): Buffer | null =>
-  b === null ? null : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const bytes = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const blob = (b: Uint8Array | null): Buffer | null => (b === null ? null : bytes(b));
 
 /**
  * Stores one model's predictions as they come (one transaction per image, replacing an earlier
@@ -158,45 +153,31 @@ export class PredictionRecorder {
   private readonly scores: PredictProjectResult["scores"] = [];
   private readonly skipped: SkippedImage[] = [];
   private done = 0;
-  private readonly upsert;
-  private readonly mark;
 
   constructor(
     private readonly store: ProjectStore,
     private readonly modelId: number,
     private readonly total: number,
     private readonly options: PredictProjectOptions,
-  ) {
-    this.upsert = store.db.prepare(
-      `INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, margin, entropy, score, embedding, embedding_grid)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(image_id, model_id) DO UPDATE SET created_at = excluded.created_at, class_rle = excluded.class_rle,
-         confidence = excluded.confidence, margin = excluded.margin, entropy = excluded.entropy, score = excluded.score,
-         embedding = excluded.embedding, embedding_grid = excluded.embedding_grid`,
-    );
-    this.mark = store.db.prepare(
-      "UPDATE images SET status = 'predicted' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
-    );
-  }
+  ) {}
 
   /** Stores an encoded prediction; `prediction` (when given) goes to options.onPrediction. */
   predicted(id: number, stored: EncodedPrediction, prediction?: Prediction): void {
     const row = this.store.requireImage(id);
-    this.store.db.transaction(() => {
-      this.upsert.run(
-        id,
-        this.modelId,
-        nowIso(),
-        blob(stored.classRle),
-        blob(stored.confidencePng),
-        blob(stored.marginPng),
-        blob(stored.entropyPng),
-        stored.score,
-        blob(stored.embedding),
-        blob(stored.embeddingGrid),
-      );
-      if (row.labeledPixels === 0) this.mark.run(id);
-    })();
+    this.store.predictions.put(
+      id,
+      this.modelId,
+      {
+        classRle: bytes(stored.classRle),
+        confidence: bytes(stored.confidencePng),
+        margin: bytes(stored.marginPng),
+        entropy: bytes(stored.entropyPng),
+        score: stored.score,
+        embedding: blob(stored.embedding),
+        embeddingGrid: blob(stored.embeddingGrid),
+      },
+      row.labeledPixels === 0,
+    );
     this.scores.push({ imageId: id, score: stored.score });
     if (prediction)
       this.options.onPrediction?.(

@@ -336,10 +336,9 @@ export function fineTuneBase(
 
 /** How many classes a stored model predicts (from its weights' header). */
 export function modelClassCount(store: ProjectStore, modelId: number): number {
-  const row = store.db.prepare("SELECT weights FROM models WHERE id = ?").get(modelId) as
-    { weights: Buffer } | undefined;
-  if (!row) throw new UserError(`${store.file}: no model with id ${modelId}`);
-  return readWeightsConfig(new Uint8Array(row.weights)).numClasses;
+  const weights = store.models.weights(modelId);
+  if (!weights) throw new UserError(`${store.file}: no model with id ${modelId}`);
+  return readWeightsConfig(new Uint8Array(weights)).numClasses;
 }
 
 export function trainProject(
@@ -381,8 +380,7 @@ export function trainProject(
       let parentId: number | null = null;
       if (options.fineTuneFrom !== undefined) {
         const id = options.fineTuneFrom === "latest" ? store.latestModelId() : options.fineTuneFrom;
-        const row = store.db.prepare("SELECT id, weights FROM models WHERE id = ?").get(id ?? null) as
-          { id: number; weights: Buffer } | undefined;
+        const row = store.models.get(id ?? null);
         if (row) {
           const cfg = readWeightsConfig(new Uint8Array(row.weights));
           const refused = fineTuneRefusal(row.id, cfg.numClasses, numClasses);
@@ -426,13 +424,7 @@ export function trainProject(
         prescale: workScale <= PRESCALE_AT_OR_BELOW ? workScale : null,
       });
       if (cancelled) {
-        const id = Number(
-          store.db
-            .prepare(
-              "INSERT INTO training_runs (model_id, started_at, finished_at, status, config, log) VALUES (NULL, ?, ?, 'cancelled', ?, '[]')",
-            )
-            .run(nowIso(), nowIso(), JSON.stringify({ options })).lastInsertRowid,
-        );
+        const id = store.runs.insertCancelled({ options });
         return {
           modelId: null,
           runId: id,
@@ -514,16 +506,9 @@ export function trainProject(
         skipped: data.skipped,
         pid: process.pid,
       };
-      runId = Number(
-        store.db
-          .prepare(
-            "INSERT INTO training_runs (model_id, started_at, status, config, log) VALUES (NULL, ?, 'running', ?, '[]')",
-          )
-          .run(nowIso(), JSON.stringify(config)).lastInsertRowid,
-      );
+      runId = store.runs.start(config);
       const id = runId;
-      const saveLog = () =>
-        store.db.prepare("UPDATE training_runs SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
+      const saveLog = () => store.runs.saveLog(id, log);
       let lastLogged = -1;
       worker = startTrainingWorker(
         {
@@ -574,9 +559,7 @@ export function trainProject(
             handlers.onProgress?.(p);
           },
           onCheckpoint: (c) => {
-            store.db
-              .prepare("UPDATE training_runs SET checkpoint = ? WHERE id = ?")
-              .run(Buffer.from(c.weights), id);
+            store.runs.saveCheckpoint(id, Buffer.from(c.weights));
           },
           onValidation: (v) => {
             log.push({ at: nowIso(), step: v.step, epoch: v.epoch, validation: v.metrics, best: v.best });
@@ -592,7 +575,7 @@ export function trainProject(
       const weights = best ? best.weights : done.weights;
       let modelId: number | null = null;
       if (done.result.stepsDone > 0) {
-        const count = (store.db.prepare("SELECT COUNT(*) AS n FROM models").get() as { n: number }).n;
+        const count = store.models.count();
         const metrics = {
           validation: best ? { step: best.step, ...best.metrics } : null,
           stepsDone: done.result.stepsDone,
@@ -600,36 +583,23 @@ export function trainProject(
           lastLosses: done.result.lastLosses,
           status,
         };
-        store.db.transaction(() => {
-          modelId = Number(
-            store.db
-              .prepare(
-                `INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics, parent_id)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-              )
-              .run(
-                options.name ?? `model ${count + 1}`,
-                nowIso(),
-                JSON.stringify({ type: "pixelloop-unet", ...network, inputSize }),
-                done.backend?.name ?? "unknown",
-                Buffer.from(weights),
-                JSON.stringify(data.snapshot),
-                JSON.stringify(metrics),
-                parentId,
-              ).lastInsertRowid,
-          );
+        modelId = store.transaction(() => {
+          const made = store.models.insert({
+            name: options.name ?? `model ${count + 1}`,
+            architecture: { type: "pixelloop-unet", ...network, inputSize },
+            backend: done.backend?.name ?? "unknown",
+            weights: Buffer.from(weights),
+            labelSnapshot: data.snapshot,
+            metrics,
+            parentId,
+          });
           // A model closes a round of the loop (labels by provenance, labeling time, val mIoU).
-          recordRound(store, modelId, { fineTuned: parentId !== null });
-          store.db
-            .prepare(
-              "UPDATE training_runs SET model_id = ?, finished_at = ?, status = ?, checkpoint = ?, log = ? WHERE id = ?",
-            )
-            .run(modelId, nowIso(), status, Buffer.from(weights), JSON.stringify(log), id);
-        })();
+          recordRound(store, made, { fineTuned: parentId !== null });
+          store.runs.finish(id, made, status, Buffer.from(weights), log);
+          return made;
+        });
       } else {
-        store.db
-          .prepare("UPDATE training_runs SET finished_at = ?, status = 'cancelled', log = ? WHERE id = ?")
-          .run(nowIso(), JSON.stringify(log), id);
+        store.runs.end(id, "cancelled", log);
       }
       return {
         modelId,
@@ -649,9 +619,7 @@ export function trainProject(
     } catch (e) {
       if (runId != null) {
         log.push({ at: nowIso(), error: (e as Error).message });
-        store.db
-          .prepare("UPDATE training_runs SET finished_at = ?, status = 'failed', log = ? WHERE id = ?")
-          .run(nowIso(), JSON.stringify(log), runId);
+        store.runs.end(runId, "failed", log);
       }
       throw e;
     } finally {
