@@ -3,23 +3,23 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
-import { importImages, importedImageIds, importedImageNames } from "../images/importer.ts";
-import { exportMasks, importIndexMasks, type UnmatchedMask } from "../exchange/mask-files.ts";
+import { importWithMasks } from "../ops/import.ts";
+import { importIndexMasks, type UnmatchedMask } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
 import { createDemoProject } from "./demo.ts";
 import { MASK_SOURCES, type MaskSource } from "../exchange/mask-source.ts";
-import { exportCoco, importCoco } from "../exchange/coco.ts";
-import { exportDataset } from "../exchange/dataset.ts";
+import { importCoco } from "../exchange/coco.ts";
 import { importColorMasks } from "../exchange/color-masks.ts";
-import { exportModel, importModel } from "../exchange/model.ts";
+import { importModel } from "../exchange/model.ts";
+import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
 import { count, out, plural, reportSkipped, UsageError, withStore } from "./shared.ts";
-import { suggestions } from "../api/image-queries.ts";
+import { suggestions } from "../loop/shown-queue.ts";
 import { newestModelUnpredicted } from "../loop/prediction-data.ts";
 
 let pipeGuarded = false;
@@ -138,20 +138,14 @@ export function buildProgram(): Command {
           throw new UsageError("import: --binary applies to the masks of --labels DIR");
         return withStore(project, {}, async (store) => {
           const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
-          const summary = await importImages(store, paths, {
+          const r = await importWithMasks(store, {
+            paths,
             split: o.split,
-            exclude: o.labels ? [o.labels] : [],
+            labels: o.labels,
+            binary: o.binary,
             onProgress: (p) => bar.update(p.done, p.total, path.basename(p.file)),
-          });
-          bar.stop();
-          const ids = importedImageIds(summary);
-          const masks = o.labels
-            ? importIndexMasks(store, o.labels, {
-                imageIds: ids,
-                otherNames: importedImageNames(summary),
-                binary: o.binary,
-              })
-            : null;
+          }).finally(() => bar.stop());
+          const { images: summary, masks } = r;
           if (o.json) {
             out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
           } else {
@@ -174,8 +168,7 @@ export function buildProgram(): Command {
             if (summary.ignored) out(`ignored ${summary.ignored} non-image files in the folders`);
             if (masks) {
               // What the masks hold and added, not the images' totals (their earlier labels included).
-              const px = masks.imported.reduce((a, m) => a + m.maskPixels, 0);
-              const added = masks.imported.reduce((a, m) => a + m.addedPixels, 0);
+              const { maskPixels: px, addedPixels: added } = r;
               out(
                 `labels: ${plural(masks.imported.length, "mask")} imported (${count(px)} labeled pixels${added === px ? "" : `, ${count(added)} of them newly labeled, the rest were labeled already`})`,
               );
@@ -308,24 +301,18 @@ export function buildProgram(): Command {
       ) => {
         return withStore(project, { readonly: true }, async (store) => {
           const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-          const onProgress = (d: number, t: number) => bar.update(d, t);
-          if (o.format === "coco") {
-            const file = path.join(o.out, "coco.json");
-            const r = exportCoco(store, file, { source: o.source, onProgress });
-            bar.stop();
-            if (o.json) out(JSON.stringify({ file: path.resolve(file), ...r }));
-            else out(`wrote ${file}: ${r.images} images, ${r.annotations} annotations (${o.source})`);
-            return;
-          }
-          const r = await exportMasks(store, o.out, {
+          const r = await exportMaskFiles(store, o.out, {
             format: o.format,
             source: o.source,
             onlyLabeled: o.onlyLabeled,
-            onProgress,
-          });
-          bar.stop();
-          if (o.json) out(JSON.stringify({ written: r.written.length, out: path.resolve(o.out) }));
-          else out(`wrote ${r.written.length} ${o.format} masks (${o.source}) to ${o.out}`);
+            onProgress: (d, t) => bar.update(d, t),
+          }).finally(() => bar.stop());
+          if (r.file !== undefined) {
+            const coco = { images: r.written, annotations: r.annotations };
+            if (o.json) out(JSON.stringify({ file: path.resolve(r.file), ...coco }));
+            else out(`wrote ${r.file}: ${coco.images} images, ${coco.annotations} annotations (${o.source})`);
+          } else if (o.json) out(JSON.stringify({ written: r.written, out: path.resolve(o.out) }));
+          else out(`wrote ${r.written} ${o.format} masks (${o.source}) to ${o.out}`);
         });
       },
     );
@@ -341,12 +328,11 @@ export function buildProgram(): Command {
       (project: string, o: { out: string; source: MaskSource; onlyLabeled?: boolean; json?: boolean }) => {
         return withStore(project, { readonly: true }, async (store) => {
           const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-          const r = await exportDataset(store, o.out, {
+          const { outDir: _, ...r } = await exportDatasetFolder(store, o.out, {
             source: o.source,
             onlyLabeled: o.onlyLabeled,
             onProgress: (d, t) => bar.update(d, t),
-          });
-          bar.stop();
+          }).finally(() => bar.stop());
           if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
           else
             out(
@@ -367,12 +353,8 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable output")
     .action(async (project: string, o: { out: string; model?: string; json?: boolean }) => {
       return withStore(project, { readonly: true }, async (store) => {
-        await initBackend("auto");
-        const r = await exportModel(
-          store,
-          o.out,
-          o.model === undefined ? undefined : parseId(o.model, "--model"),
-        );
+        const modelId = o.model === undefined ? undefined : parseId(o.model, "--model");
+        const r = await exportModelFolder(store, o.out, { modelId, backend: "auto" });
         if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
         else out(`wrote model ${r.modelId} to ${o.out} (model.json, weights.bin, metadata.json)`);
       });

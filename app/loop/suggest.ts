@@ -136,6 +136,9 @@ export function pixelUncertainty(
   return u;
 }
 
+/** How many images the app's queue suggests after each training. */
+export const APP_QUEUE_LENGTH = 30;
+
 export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {}): SuggestionItem[] {
   const n = opts.n ?? 10;
   const strategy = opts.strategy ?? "uncertainty";
