@@ -19,7 +19,7 @@ import { changedSinceImport } from "../images/importer.ts";
 import { APP_DIR, checkApiPath, type AppFolder } from "../exchange/output-guard.ts";
 import { importWithMasks } from "../ops/import.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
-import { createDemoProject } from "../cli/demo.ts";
+import { createDemoProject } from "../ops/demo.ts";
 import {
   ApiError,
   isApiMethod,

@@ -7,7 +7,7 @@ import { importWithMasks } from "../ops/import.ts";
 import { importIndexMasks, type UnmatchedMask } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
-import { createDemoProject } from "./demo.ts";
+import { createDemoProject } from "../ops/demo.ts";
 import { MASK_SOURCES, type MaskSource } from "../exchange/mask-source.ts";
 import { importCoco } from "../exchange/coco.ts";
 import { importColorMasks } from "../exchange/color-masks.ts";

@@ -2,7 +2,7 @@ import { afterAll, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
-import { createDemoProject } from "../cli/demo.ts";
+import { createDemoProject } from "../ops/demo.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { recoverInterruptedRuns } from "./recovery.ts";
 import { networkFromWeights } from "./weights.ts";
