@@ -42,6 +42,11 @@ describe("lint enforces the layers", () => {
     );
     expect(file).toEqual([expect.stringMatching(/app\/ml may not use the project file/)]);
     expect(await broken("app/ml/leaf.ts", 'export { UserError } from "../store/errors.ts";\n')).toEqual([]);
+    const jobs = await broken(
+      "app/ml/upward.ts",
+      'export { recoverInterruptedRuns } from "../jobs/recovery.ts";\n',
+    );
+    expect(jobs).toEqual([expect.stringMatching(/app\/ml may not import app\/jobs/)]);
   });
 
   it("keeps the core off Electron and the UI", async () => {

@@ -34,7 +34,7 @@ import { paletteColor } from "./palette.ts";
 import { imageItem, imageNeighbors, listImageItems } from "./image-queries.ts";
 import { modelWithoutQueue, suggestions } from "../loop/shown-queue.ts";
 import { acceptSuggestedRegion } from "../ops/accept.ts";
-import { pickSuggestionsInWorker } from "../ml/prediction-worker.ts";
+import { pickSuggestionsInWorker } from "../jobs/prediction-worker.ts";
 import { APP_QUEUE_LENGTH, saveSuggestions } from "../loop/suggest.ts";
 import { pickStartQueue, startQueueStale } from "../loop/start-queue.ts";
 import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/accept.ts";

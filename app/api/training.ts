@@ -13,9 +13,9 @@ import {
   unlabeledClassesWarning,
   type ProjectTrainOptions,
   type ProjectTrainOutcome,
-} from "../ml/project-training.ts";
+} from "../jobs/project-training.ts";
 import { trainRound, type TrainRoundHandle } from "../ops/train.ts";
-import { predictProjectInWorker } from "../ml/prediction-worker.ts";
+import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/backend.ts";

@@ -9,7 +9,7 @@ import {
   keptParentMessage,
   unlabeledClassesWarning,
   type ProjectTrainOptions,
-} from "../ml/project-training.ts";
+} from "../jobs/project-training.ts";
 import {
   imageFilesIn,
   loadModel,
@@ -17,8 +17,8 @@ import {
   predictProject,
   readImagePixels,
   UnreadableImageError,
-} from "../ml/project-prediction.ts";
-import { predictProjectInWorker } from "../ml/prediction-worker.ts";
+} from "../jobs/project-prediction.ts";
+import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import type { WorkingScaleChoice } from "../ml/working-scale.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";

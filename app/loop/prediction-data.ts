@@ -38,7 +38,7 @@ export function shownModelId(store: ProjectStore): number | null {
   return latestPredictionModelId(store) ?? store.latestModelId() ?? null;
 }
 
-/** 8-bit layer from its blob: a gray PNG (as app/ml/project-prediction.ts writes) or RLE. */
+/** 8-bit layer from its blob: a gray PNG (as app/jobs/project-prediction.ts writes) or RLE. */
 export function decodeLayer(blob: Buffer, n: number): Uint8Array {
   if (blob.length >= 8 && blob[0] === 0x89 && blob[1] === 0x50) {
     const png = decode(blob);

@@ -11,8 +11,8 @@ import {
   type ProjectTrainHandlers,
   type ProjectTrainOptions,
   type ProjectTrainOutcome,
-} from "../ml/project-training.ts";
-import { predictProjectInWorker } from "../ml/prediction-worker.ts";
+} from "../jobs/project-training.ts";
+import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { APP_QUEUE_LENGTH } from "../loop/suggest.ts";
 
 export interface TrainRoundRequest {
