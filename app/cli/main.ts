@@ -3,14 +3,12 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
-import { importWithMasks } from "../ops/import.ts";
-import { importIndexMasks, type UnmatchedMask } from "../exchange/mask-files.ts";
+import { importLabels, importWithMasks } from "../ops/import.ts";
+import type { UnmatchedMask } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
 import { createDemoProject } from "../ops/demo.ts";
 import { MASK_SOURCES, type MaskSource } from "../exchange/mask-source.ts";
-import { importCoco } from "../exchange/coco.ts";
-import { importColorMasks } from "../exchange/color-masks.ts";
 import { importModel } from "../exchange/model.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { initBackend } from "../ml/backend.ts";
@@ -19,8 +17,7 @@ import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
 import { count, out, plural, reportSkipped, UsageError, withStore } from "./shared.ts";
-import { suggestions } from "../loop/shown-queue.ts";
-import { newestModelUnpredicted } from "../loop/prediction-data.ts";
+import { projectStatus } from "../ops/status.ts";
 
 let pipeGuarded = false;
 
@@ -202,42 +199,17 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable output")
     .action((project: string, o: { json?: boolean }) => {
       return withStore(project, { readonly: true }, (store) => {
-        const s = store.summary();
-        const classes = store.classes();
-        const fraction = s.totalPixels ? s.labeledPixels / s.totalPixels : 0;
-        const status = {
-          project: store.file,
-          name: store.name,
-          images: s.images,
-          splits: s.bySplit,
-          classes: classes.length,
-          classNames: classes.map((c) => c.name),
-          labeledImages: s.labeledImages,
-          labeledPixels: s.labeledPixels,
-          humanPixels: s.humanPixels,
-          acceptedPixels: s.acceptedPixels,
-          totalPixels: s.totalPixels,
-          labeledFraction: fraction,
-          strokes: s.strokes,
-          models: s.models,
-          queue: roundQueue(store),
-          /** per split with images: what training learns from (train) apart from the held-out check (val) */
-          labelsBySplit: Object.fromEntries(
-            (["train", "val", "test"] as const)
-              .filter((split) => s.bySplit[split] > 0)
-              .map((split) => [split, store.labelCounts(split)]),
-          ),
-        };
-        if (o.json) return out(JSON.stringify(status));
-        out(`${status.name} (${store.file})`);
+        const { status: s, unpredictedModel: unpredicted } = projectStatus(store);
+        if (o.json) return out(JSON.stringify(s));
+        out(`${s.name} (${store.file})`);
         out(
-          `images:  ${s.images} (train ${s.bySplit.train}, val ${s.bySplit.val}, test ${s.bySplit.test}); ${s.labeledImages} with labels`,
+          `images:  ${s.images} (train ${s.splits.train}, val ${s.splits.val}, test ${s.splits.test}); ${s.labeledImages} with labels`,
         );
-        out(`classes: ${classes.length}: ${classes.map((c) => c.name).join(", ")}`);
+        out(`classes: ${s.classes}: ${s.classNames.join(", ")}`);
         out(
-          `labels:  ${count(s.labeledPixels)} of ${count(s.totalPixels)} pixels (${(fraction * 100).toFixed(2)}%); ${count(s.humanPixels)} drawn, ${count(s.acceptedPixels)} accepted from predictions`,
+          `labels:  ${count(s.labeledPixels)} of ${count(s.totalPixels)} pixels (${(s.labeledFraction * 100).toFixed(2)}%); ${count(s.humanPixels)} drawn, ${count(s.acceptedPixels)} accepted from predictions`,
         );
-        const splits = Object.entries(status.labelsBySplit);
+        const splits = Object.entries(s.labelsBySplit);
         if (splits.length > 1)
           out(
             "         " +
@@ -250,12 +222,11 @@ export function buildProgram(): Command {
           );
         out(`models:  ${s.models}`);
         // The queue belongs to the newest predictions; a newer model has none yet (train --no-predict).
-        const unpredicted = newestModelUnpredicted(store);
         if (unpredicted !== null)
           out(`         model ${unpredicted} has no predictions yet: pixelloop predict ${project}`);
-        if (status.queue)
+        if (s.queue)
           out(
-            `round:   ${status.queue.worked} of ${status.queue.images} suggested images worked on since the queue was picked (pixelloop suggest)`,
+            `round:   ${s.queue.worked} of ${s.queue.images} suggested images worked on since the queue was picked (pixelloop suggest)`,
           );
       });
     });
@@ -387,8 +358,13 @@ export function buildProgram(): Command {
         const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
         if (o.binary && format !== "index") throw new UsageError("--binary applies to index masks only");
         return withStore(project, {}, async (store) => {
-          if (format === "coco") {
-            const r = importCoco(store, src);
+          const colorMap =
+            format !== "coco" && o.colorMap
+              ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
+              : undefined;
+          const done = await importLabels(store, src, { format, colorMap, binary: o.binary });
+          if (done.format === "coco") {
+            const r = done.coco;
             if (o.json) out(JSON.stringify(r));
             else
               out(
@@ -396,13 +372,7 @@ export function buildProgram(): Command {
               );
             return;
           }
-          const colorMap = o.colorMap
-            ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
-            : undefined;
-          const r =
-            format === "color"
-              ? await importColorMasks(store, src, { colorMap })
-              : importIndexMasks(store, src, { binary: o.binary });
+          const r = done.masks;
           if (o.json) out(JSON.stringify(r));
           else {
             out(
@@ -471,10 +441,4 @@ export function buildProgram(): Command {
   registerLoopCommands(program);
   registerServeCommand(program);
   return program;
-}
-
-/** The app's suggestion queue and how much of it is done this round (null before one is picked). */
-function roundQueue(store: ProjectStore): { images: number; worked: number } | null {
-  const q = suggestions(store, Number.MAX_SAFE_INTEGER);
-  return q.length ? { images: q.length, worked: q.filter((x) => x.worked).length } : null;
 }

@@ -1,7 +1,7 @@
 /**
  * Import: image files and folders into the project, then (with `labels`) the class-index PNG
- * masks of a folder onto the images this import brought in. The one flow behind `pixelloop
- * import` and the service's images.import.
+ * masks of a folder onto the images this import brought in: the one flow behind `pixelloop
+ * import` and the service's images.import. And labels alone (index, color, COCO).
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import type { Split } from "../store/types.ts";
@@ -13,6 +13,8 @@ import {
   type ImportSummary,
 } from "../images/importer.ts";
 import { importIndexMasks, type MaskImportSummary } from "../exchange/mask-files.ts";
+import { importColorMasks } from "../exchange/color-masks.ts";
+import { importCoco, type CocoImportSummary } from "../exchange/coco.ts";
 
 export interface ImportRequest {
   /** image files and folders (absolute, or relative to the working folder) */
@@ -53,4 +55,27 @@ export async function importWithMasks(store: ProjectStore, req: ImportRequest): 
     maskPixels: masks?.imported.reduce((n, m) => n + m.maskPixels, 0) ?? 0,
     addedPixels: masks?.imported.reduce((n, m) => n + m.addedPixels, 0) ?? 0,
   };
+}
+
+export type LabelFormat = "index" | "color" | "coco";
+
+export type LabelImportOutcome =
+  { format: "coco"; coco: CocoImportSummary } | { format: "index" | "color"; masks: MaskImportSummary };
+
+/**
+ * Labels for the project's images: a folder of class-index or color PNGs (matched by file name;
+ * `colorMap` maps colors to classes, default the project's colors) or a COCO JSON file. The flow
+ * behind `pixelloop import-masks`.
+ */
+export async function importLabels(
+  store: ProjectStore,
+  source: string,
+  opts: { format: LabelFormat; colorMap?: Map<number, number>; binary?: boolean },
+): Promise<LabelImportOutcome> {
+  if (opts.format === "coco") return { format: "coco", coco: importCoco(store, source) };
+  const masks =
+    opts.format === "color"
+      ? await importColorMasks(store, source, { colorMap: opts.colorMap })
+      : importIndexMasks(store, source, { binary: opts.binary });
+  return { format: opts.format, masks };
 }
