@@ -1,6 +1,89 @@
-// One lint setup for every layer: typescript-eslint's recommended rules.
+// One lint setup for every layer: typescript-eslint's recommended rules, and the layer rules of
+// docs/architecture.md ("Layers, and how lint holds them"): which folder may import which, and no
+// import cycles.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import importX, { createNodeResolver } from "eslint-plugin-import-x";
+
+/**
+ * The folders of app/, lowest first, and the app folders each may NOT import: an arrow only
+ * points down. Tests and their fixtures (app/testing) are not a layer: they may import anything.
+ */
+const FORBIDDEN = {
+  // masks, strokes, RLE, rasterization: pure, imports no other app folder
+  labels: ["store", "images", "ml", "loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
+  // the project file and all of its SQL
+  store: ["images", "ml", "loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
+  images: ["ml", "loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
+  // the engine: network, training, prediction of pixels; never the project file or the loop
+  ml: ["loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
+  loop: ["exchange", "jobs", "ops", "api", "cli", "server", "testing"],
+  exchange: ["jobs", "ops", "api", "cli", "server", "testing"],
+  // a project's training and prediction, their workers, recovery: ml on the project file
+  jobs: ["ops", "api", "cli", "server", "testing"],
+  // the flows both doors run
+  ops: ["api", "cli", "server", "testing"],
+  // the service (the contract and its handlers)
+  api: ["cli", "server", "testing"],
+  server: ["cli", "testing"],
+  cli: ["testing"],
+};
+
+/** Arrows that still point the wrong way, listed by the file they start from, with why. */
+const EXCEPTIONS = {
+  // The project jobs moved to app/jobs (#30, item 4); bench/, being changed elsewhere, still
+  // imports three of them from app/ml: these re-exports go once it imports app/jobs.
+  ml: {
+    files: ["app/ml/project-training.ts", "app/ml/project-prediction.ts", "app/ml/prediction-worker.ts"],
+    may: ["jobs"],
+  },
+  // The classes file reader and the palette are pure code every runtime loads: they go to
+  // app/common (#30, item 3); until then the demo reads the demo's classes file from app/api.
+  ops: { files: ["app/ops/demo.ts"], may: ["api"] },
+};
+
+/** The store modules ml may use: pure helpers and blob formats, no connection (limits, errors, embedding blobs). */
+const ML_STORE_LEAVES = ["errors.ts", "limits.ts", "embedding-blobs.ts"];
+
+function layerZones(layer, forbidden) {
+  return forbidden.map((other) => ({
+    target: `./app/${layer}`,
+    from: `./app/${other}`,
+    message: `app/${layer} may not import app/${other}: an import only points to a lower layer (docs/architecture.md)`,
+  }));
+}
+
+const layerConfigs = Object.entries(FORBIDDEN).map(([layer, forbidden]) => {
+  const exception = EXCEPTIONS[layer];
+  const zones = layerZones(layer, forbidden);
+  if (layer === "ml")
+    zones.push({
+      target: "./app/ml",
+      from: "./app/store",
+      except: ML_STORE_LEAVES.map((f) => `./${f}`),
+      message: "app/ml may not use the project file (app/store): the project jobs above it do",
+    });
+  return {
+    files: [`app/${layer}/**/*.ts`],
+    ignores: ["**/*.test.ts", "**/testing/**", ...(exception?.files ?? [])],
+    rules: { "import-x/no-restricted-paths": ["error", { zones }] },
+  };
+});
+
+const exceptionConfigs = Object.entries(EXCEPTIONS).map(([layer, exception]) => ({
+  files: exception.files,
+  rules: {
+    "import-x/no-restricted-paths": [
+      "error",
+      {
+        zones: layerZones(
+          layer,
+          FORBIDDEN[layer].filter((f) => !exception.may.includes(f)),
+        ),
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "out/", ".tools/", "test-results/", "artifacts/"] },
@@ -15,7 +98,7 @@ export default tseslint.config(
     },
   },
   {
-    // The core never reaches into the Electron shell or the UI (DESIGN.md: arrows point down).
+    // The core never reaches into the Electron shell or the UI: it runs on plain Node.
     files: ["app/**/*.ts"],
     rules: {
       "no-restricted-imports": [
@@ -34,4 +117,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Import cycles anywhere in the code (a cycle makes the order modules load in matter).
+    files: ["app/**/*.ts", "main/**/*.ts", "renderer/**/*.ts", "renderer/**/*.tsx", "scripts/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".tsx", ".js", ".mjs"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".mjs"] })],
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
+  },
+  {
+    // The learning method and its loss terms share `ramp` and the option types both ways; the
+    // leaf that ends it is #30's item 4 (second half), in files being changed elsewhere.
+    files: ["app/ml/method.ts", "app/ml/pixl.ts", "app/ml/crf.ts", "app/ml/semi-supervised.ts"],
+    rules: { "import-x/no-cycle": "off" },
+  },
+  ...layerConfigs,
+  ...exceptionConfigs,
 );

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vit
 import type { Browser } from "playwright-core";
 import { encode as encodePng } from "fast-png";
 import { storedSuggestions } from "../app/loop/suggest.ts";
-import { suggestions } from "../app/api/image-queries.ts";
+import { suggestions } from "../app/loop/shown-queue.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { Source } from "../app/labels/mask.ts";
 import {

@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { PixelloopService } from "../app/api/service.ts";
 import { displayImage } from "../app/api/display-image.ts";
 import { thumbnailFor } from "../app/images/thumbnails.ts";
-import { setTrainingHost, type WorkerEvent } from "../app/ml/worker.ts";
+import { setTrainingHost, type WorkerEvent } from "../app/jobs/worker.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
 import {
   APP_ORIGIN,

@@ -28,10 +28,10 @@ await build({
   entryPoints: [path.join(root, "main/preload.ts")],
   outfile: path.join(root, "dist/main/preload.cjs"),
 });
-// The training worker, beside main.mjs where app/ml/worker.ts looks for it.
+// The training and prediction worker, beside main.mjs where app/jobs/worker.ts looks for it.
 await build({
   ...esm,
-  entryPoints: [path.join(root, "app/ml/worker-main.ts")],
+  entryPoints: [path.join(root, "app/jobs/worker-main.ts")],
   outfile: path.join(root, "dist/main/worker-main.js"),
 });
 // Its data-parallel gradient helpers (app/ml/gradient-helpers.ts looks beside the worker too).

@@ -15,17 +15,11 @@ import { MAX_BRUSH_ROW_SPANS } from "../store/limits.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
-import {
-  importImages,
-  importedImageIds,
-  importedImageNames,
-  changedSinceImport,
-} from "../images/importer.ts";
+import { changedSinceImport } from "../images/importer.ts";
 import { APP_DIR, checkApiPath, type AppFolder } from "../exchange/output-guard.ts";
-import { exportMasks, importIndexMasks } from "../exchange/mask-files.ts";
-import { exportCoco } from "../exchange/coco.ts";
-import { exportDataset } from "../exchange/dataset.ts";
-import { createDemoProject } from "../cli/demo.ts";
+import { importWithMasks } from "../ops/import.ts";
+import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
+import { createDemoProject } from "../ops/demo.ts";
 import {
   ApiError,
   isApiMethod,
@@ -37,19 +31,13 @@ import {
 import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import { paletteColor } from "./palette.ts";
-import {
-  APP_QUEUE_LENGTH,
-  imageItem,
-  imageNeighbors,
-  listImageItems,
-  modelWithoutQueue,
-  suggestedRegions,
-  suggestions,
-} from "./image-queries.ts";
-import { pickSuggestionsInWorker } from "../ml/prediction-worker.ts";
-import { saveSuggestions } from "../loop/suggest.ts";
+import { imageItem, imageNeighbors, listImageItems } from "./image-queries.ts";
+import { modelWithoutQueue, suggestions } from "../loop/shown-queue.ts";
+import { acceptSuggestedRegion } from "../ops/accept.ts";
+import { pickSuggestionsInWorker } from "../jobs/prediction-worker.ts";
+import { APP_QUEUE_LENGTH, saveSuggestions } from "../loop/suggest.ts";
 import { pickStartQueue, startQueueStale } from "../loop/start-queue.ts";
-import { acceptAboveConfidence, acceptComponent, acceptInRect, clearAccepted } from "../loop/accept.ts";
+import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/accept.ts";
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
@@ -242,21 +230,12 @@ export class PixelloopService {
   }
 
   private snapshot(store: ProjectStore): Seen {
-    const db = store.db;
-    const sig = (sql: string) => JSON.stringify(Object.values(db.prepare(sql).get() as object));
     return {
-      dataVersion: db.pragma("data_version", { simple: true }) as number,
+      dataVersion: store.dataVersion(),
       latestModel: store.latestModelId() ?? null,
-      predictions: sig("SELECT COUNT(*), MAX(model_id), MAX(created_at) FROM predictions"),
-      queue: sig("SELECT COUNT(*), MAX(id), MAX(created_at) FROM suggestions"),
-      masks: new Map(
-        (
-          db.prepare("SELECT image_id, version FROM label_masks").all() as {
-            image_id: number;
-            version: number;
-          }[]
-        ).map((r) => [r.image_id, r.version]),
-      ),
+      predictions: store.predictions.signature(),
+      queue: store.queue.signature(),
+      masks: store.masks.maskVersions(),
     };
   }
 
@@ -269,10 +248,9 @@ export class PixelloopService {
    */
   checkExternalChanges(): boolean {
     const store = this.store;
-    if (!store || !store.db.open) return false;
+    if (!store || !store.isOpen) return false;
     const before = this.seen;
-    if (before && (store.db.pragma("data_version", { simple: true }) as number) === before.dataVersion)
-      return false;
+    if (before && store.dataVersion() === before.dataVersion) return false;
     const now = this.snapshot(store);
     this.seen = now;
     if (!before) return false;
@@ -536,23 +514,21 @@ export class PixelloopService {
       "images.neighbors": (req) => imageNeighbors(this.requireStore(), req.id),
       "images.import": async (req) => {
         const s = this.requireStore();
-        const paths = req.paths.map((p) => path.resolve(s.dir, p));
-        const r = await importImages(s, paths, {
+        const done = await importWithMasks(s, {
+          paths: req.paths.map((p) => path.resolve(s.dir, p)),
           split: req.split,
-          exclude: req.labels ? [path.resolve(s.dir, req.labels)] : [],
+          labels: req.labels ? path.resolve(s.dir, req.labels) : undefined,
+          binary: req.binary,
           onProgress: (p) => this.emit({ type: "import.progress", ...p }),
         });
+        const r = done.images;
         let masks: ImportResult["masks"];
-        if (req.labels) {
-          const m = importIndexMasks(s, path.resolve(s.dir, req.labels), {
-            imageIds: importedImageIds(r),
-            otherNames: importedImageNames(r),
-            binary: req.binary,
-          });
+        if (done.masks) {
+          const m = done.masks;
           masks = {
             imported: m.imported.length,
-            labeledPixels: m.imported.reduce((n, i) => n + i.maskPixels, 0),
-            addedPixels: m.imported.reduce((n, i) => n + i.addedPixels, 0),
+            labeledPixels: done.maskPixels,
+            addedPixels: done.addedPixels,
             unlabeledValues: m.unlabeledValues,
             withoutMask: m.withoutMask,
             binaryLooking: m.binaryLooking,
@@ -667,15 +643,15 @@ export class PixelloopService {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
         // The regions the app shows for this image (the queue it shows).
-        const shown = suggestedRegions(s, img.id);
-        const region = shown.find((r) => r.id === req.regionId);
-        if (!region) {
+        const done = acceptSuggestedRegion(s, img.id, req.regionId, { author: this.opts.author });
+        if (done.kind !== "accepted") {
+          const ids = done.kind === "no-region" ? done.regions : [];
           throw new ApiError(
             404,
-            `${img.name} has no suggested region ${req.regionId} (its regions: ${shown.map((r) => r.id).join(", ") || "none"}); the queue may have changed since the page loaded it`,
+            `${img.name} has no suggested region ${req.regionId} (its regions: ${ids.join(", ") || "none"}); the queue may have changed since the page loaded it`,
           );
         }
-        const r = acceptInRect(s, img.id, region, 0, this.opts.author);
+        const r = done.result;
         return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
       },
 
@@ -707,43 +683,24 @@ export class PixelloopService {
       "export.masks": async (req) => {
         const s = this.requireStore();
         const outDir = this.outDir(s, req.outDir, `masks-${req.format}`);
-        if (req.format === "coco") {
-          const file = path.join(outDir, "coco.json");
-          const r = exportCoco(s, file, { source: req.source });
-          return {
-            outDir,
-            written: r.images,
-            format: req.format,
-            source: req.source,
-            file,
-            annotations: r.annotations,
-          };
-        }
-        const r = await exportMasks(s, outDir, {
+        return exportMaskFiles(s, outDir, {
           format: req.format,
           source: req.source,
           onlyLabeled: req.onlyLabeled,
         });
-        return { outDir, written: r.written.length, format: req.format, source: req.source };
       },
       "export.dataset": async (req) => {
         const s = this.requireStore();
         const outDir = this.outDir(s, req.outDir, "dataset");
-        const r = await exportDataset(s, outDir, { source: req.source, onlyLabeled: req.onlyLabeled });
-        return { outDir, images: r.images, splits: r.splits, skipped: r.skipped };
+        return exportDatasetFolder(s, outDir, { source: req.source, onlyLabeled: req.onlyLabeled });
       },
       "export.model": async (req) => {
         const s = this.requireStore();
         const modelId = req.modelId ?? s.latestModelId();
         if (modelId === undefined) throw new UserError("no model yet: train one first (T)");
         const outDir = this.outDir(s, req.outDir, `model-${modelId}`);
-        // Rebuilding the network to write it needs tensors: the plain CPU backend is enough. Loaded
-        // here, so that the app's process does not load TensorFlow.js until a model is exported.
-        const { initBackend } = await import("../ml/backend.ts");
-        const { exportModel } = await import("../exchange/model.ts");
-        await initBackend("cpu");
-        const r = await exportModel(s, outDir, modelId);
-        return { outDir, modelId: r.modelId };
+        // Rebuilding the network to write it needs tensors: the plain CPU backend is enough.
+        return exportModelFolder(s, outDir, { modelId, backend: "cpu" });
       },
     };
   }

@@ -1,7 +1,7 @@
 /**
  * Training as the UI drives it: one run at a time per server, on the open project, through
- * app/ml/project-training.ts (a worker thread), then prediction of every image with the new
- * model (app/ml/prediction-worker.ts, also in a worker). Images imported after that model are
+ * app/ops/train.ts (training in a worker thread, then prediction of every image with the new
+ * model and the next queue, in workers too: the flow `pixelloop train` runs). Images imported after that model are
  * predicted with it the same way (predictNew, after an import). Progress is pushed as
  * "training.status" events.
  */
@@ -10,13 +10,12 @@ import {
   keptParentMessage,
   fineTuneBase,
   modelClassCount,
-  trainProject,
   unlabeledClassesWarning,
-  type ProjectTrainHandle,
   type ProjectTrainOptions,
-} from "../ml/project-training.ts";
-import { predictProjectInWorker } from "../ml/prediction-worker.ts";
-import { APP_QUEUE_LENGTH } from "./image-queries.ts";
+  type ProjectTrainOutcome,
+} from "../jobs/project-training.ts";
+import { trainRound, type TrainRoundHandle } from "../ops/train.ts";
+import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/backend.ts";
@@ -99,19 +98,7 @@ function backendName(info: BackendInfo): string {
 }
 
 export function readRounds(store: ProjectStore): TrainingRound[] {
-  const rows = store.db
-    .prepare(
-      `SELECT r.id, r.started_at, r.finished_at, r.status, r.model_id, m.metrics
-       FROM training_runs r LEFT JOIN models m ON m.id = r.model_id ORDER BY r.id DESC LIMIT 50`,
-    )
-    .all() as {
-    id: number;
-    started_at: string;
-    finished_at: string | null;
-    status: TrainingRound["status"];
-    model_id: number | null;
-    metrics: string | null;
-  }[];
+  const rows = store.runs.recentWithMetrics(50);
   const loop = new Map(listRounds(store).map((r) => [r.modelId, r]));
   return rows.map((r) => {
     const round = r.model_id === null ? undefined : loop.get(r.model_id);
@@ -154,14 +141,7 @@ export function unpredictedImages(
 ): { modelId: number | null; ids: number[]; refused: string | null } {
   const modelId = shownModelId(store);
   if (modelId === null) return { modelId: null, ids: [], refused: null };
-  const ids = (
-    store.db
-      .prepare(
-        `SELECT id FROM images i WHERE NOT EXISTS
-           (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?) ORDER BY id`,
-      )
-      .all(modelId) as { id: number }[]
-  ).map((r) => r.id);
+  const ids = store.images.idsWithoutPrediction(modelId);
   const modelClasses = classesOf(modelId);
   const projectClasses = store.classes().length;
   const refused =
@@ -184,7 +164,7 @@ function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method
 
 export function createTrainingController(ctx: TrainingContext): TrainingController {
   let live: Live = idle();
-  let handle: ProjectTrainHandle | null = null;
+  let round: TrainRoundHandle | null = null;
   let predictAbort: AbortController | null = null;
   let running: Promise<void> | null = null;
   /** predictNew was asked during a run: images imported meanwhile are predicted when it ends */
@@ -249,17 +229,25 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
 
   async function run(file: string, req: TrainingRequest): Promise<void> {
     try {
-      handle = trainProject(
-        file,
+      /** what training did, said first in every later message of the run */
+      let trained = "";
+      round = trainRound(
         {
-          epochs: req.epochs,
-          minutes: req.minutes,
-          size: req.size,
-          batchSize: req.batchSize,
-          backend: req.backend,
-          network: req.widths ? { widths: req.widths } : undefined,
-          method: methodFor(req.terms),
-          fineTuneFrom: req.fineTune ? "latest" : undefined,
+          file,
+          train: {
+            epochs: req.epochs,
+            minutes: req.minutes,
+            size: req.size,
+            batchSize: req.batchSize,
+            backend: req.backend,
+            network: req.widths ? { widths: req.widths } : undefined,
+            method: methodFor(req.terms),
+            fineTuneFrom: req.fineTune ? "latest" : undefined,
+          },
+          predict: req.predict,
+          // Stopped during training: the best checkpoint is the model, and the images are predicted
+          // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
+          predictAfterStop: true,
         },
         {
           onData: (d) =>
@@ -289,26 +277,36 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
             );
           },
           onValidation: (v) => set({ valMiou: [...live.valMiou, { step: v.step, miou: v.score }] }, false),
+          onTrained: (outcome, predicting) => {
+            if (outcome.modelId === null) return;
+            ownModels.add(`${file}#${outcome.modelId}`);
+            trained = trainedMessage(outcome, outcome.modelId);
+            // In workers, and the next round's queue (most useful images first, with their regions)
+            // too: this thread only stores the results, so strokes keep saving meanwhile.
+            if (predicting)
+              set({
+                state: "predicting",
+                etaSec: null,
+                step: 0,
+                totalSteps: 0,
+                message: `${trained} Predicting every image…`,
+              });
+          },
+          onPredictProgress: (done, total) =>
+            set(
+              { step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` },
+              false,
+            ),
+          onSuggesting: () => set({ message: `${trained} Picking the next images to label…` }, false),
         },
       );
-      const outcome = await handle.outcome;
-      handle = null;
-      if (outcome.modelId !== null) ownModels.add(`${file}#${outcome.modelId}`);
+      const { training: outcome, prediction: pred, unread: notRead } = await round.outcome;
+      round = null;
       if (outcome.modelId === null) {
         set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
         return;
       }
-      // A few epochs of a project with few labeled images are a few steps: say so, or the model's
-      // guesses look like what training gives.
-      const short =
-        outcome.status === "done" && outcome.stepsDone < FEW_STEPS
-          ? ` Only ${outcome.stepsDone} steps: too few to learn much; train for minutes (5 is the default) for a useful model.`
-          : "";
-      const kept = outcome.keptParent ? ` ${keptParentMessage(outcome.modelId, outcome.keptParent)}` : "";
-      const trained = `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${kept}${short}${leftOut(outcome.skipped, "left out of training")}`;
-      // Stopped during training: the best checkpoint is the model, and the images are predicted
-      // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
-      if (!req.predict) {
+      if (!pred) {
         set({
           state: outcome.status === "cancelled" ? "cancelled" : "done",
           etaSec: null,
@@ -316,36 +314,10 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         });
         return;
       }
-      set({
-        state: "predicting",
-        etaSec: null,
-        step: 0,
-        totalSteps: 0,
-        message: `${trained} Predicting every image…`,
-      });
-      predictAbort = new AbortController();
       const modelId = outcome.modelId;
-      // In a worker, and the next round's queue (most useful images first, with their regions)
-      // too: this thread only stores the results, so strokes keep saving meanwhile.
-      const pred = await predictProjectInWorker(file, {
-        modelId,
-        suggest: APP_QUEUE_LENGTH,
-        signal: predictAbort.signal,
-        onProgress: (done, total) =>
-          set(
-            { step: done, totalSteps: total, message: `${trained} Predicting image ${done} of ${total}…` },
-            false,
-          ),
-        onSuggesting: () => set({ message: `${trained} Picking the next images to label…` }, false),
-      });
-      predictAbort = null;
       ctx.emit({ type: "predictions.changed", modelId });
       // Images training already left out are named once, above.
-      const named = new Set(outcome.skipped.map((x) => x.file));
-      const unread = leftOut(
-        pred.skipped.filter((x) => !named.has(x.file)),
-        "not predicted",
-      );
+      const unread = leftOut(notRead, "not predicted");
       set({
         state: pred.cancelled ? "cancelled" : "done",
         message: `${trained} ${images(pred.predicted)} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
@@ -353,7 +325,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     } catch (e) {
       set({ state: "failed", etaSec: null, message: (e as Error).message });
     } finally {
-      handle = null;
+      round = null;
       predictAbort = null;
       running = null;
       emitNow();
@@ -445,7 +417,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       newAfterRun = false;
       if (!isBusy()) return status();
       set({ state: "stopping" });
-      handle?.cancel();
+      round?.stop();
       predictAbort?.abort();
       return status();
     },
@@ -454,7 +426,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     async shutdown() {
       newAfterRun = false;
       if (!running) return;
-      handle?.cancel();
+      round?.stop();
       predictAbort?.abort();
       await running;
     },
@@ -471,6 +443,18 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       };
     },
   };
+}
+
+/** What a run's training did, said first in its status messages. */
+function trainedMessage(outcome: ProjectTrainOutcome, modelId: number): string {
+  // A few epochs of a project with few labeled images are a few steps: say so, or the model's
+  // guesses look like what training gives.
+  const short =
+    outcome.status === "done" && outcome.stepsDone < FEW_STEPS
+      ? ` Only ${outcome.stepsDone} steps: too few to learn much; train for minutes (5 is the default) for a useful model.`
+      : "";
+  const kept = outcome.keptParent ? ` ${keptParentMessage(modelId, outcome.keptParent)}` : "";
+  return `${outcome.status === "cancelled" ? "Stopped" : "Trained"} after ${outcome.stepsDone} steps (${outcome.seconds.toFixed(0)} s)${outcome.validation ? `, val mIoU ${outcome.validation.score.toFixed(3)}` : ""}.${kept}${short}${leftOut(outcome.skipped, "left out of training")}`;
 }
 
 /** "1 image", "3 new images" in status messages. */

@@ -1,24 +1,20 @@
 import { Option, type Command } from "commander";
 import { UserError } from "../store/errors.ts";
 import {
-  computeSuggestions,
   DEFAULT_EMBEDDINGS,
   DEFAULT_SPREAD_CLASSES,
   DEFAULT_TYPICAL,
   DEFAULT_RANDOM_REGIONS,
-  openTrainImages,
-  storedSuggestions,
   type Strategy,
   type UncertaintyMeasure,
 } from "../loop/suggest.ts";
-import { acceptAboveConfidence, acceptInRect, clearAccepted } from "../loop/accept.ts";
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
 import { count, findImage, out, UsageError, withStore } from "./shared.ts";
-import { pickStartQueue, START_STRATEGY, startQueueStale } from "../loop/start-queue.ts";
-import { APP_QUEUE_LENGTH, shownQueue, suggestions } from "../api/image-queries.ts";
+import { suggestions } from "../loop/shown-queue.ts";
 import type { ProjectStore } from "../store/project-store.ts";
-import { latestPredictionModelId, newestModelUnpredicted } from "../loop/prediction-data.ts";
+import { suggestNext, type QueueProgress } from "../ops/suggest.ts";
+import { acceptOnImage, type AcceptHow } from "../ops/accept.ts";
 
 /** undefined where neither --x nor --no-x was given: the core's default applies */
 interface SuggestCliOptions {
@@ -74,49 +70,11 @@ function jsonItem(s: Printable) {
 }
 
 /**
- * The latest model, whose predictions the loop works from; null before any model. A model made
- * since the latest predictions (train --no-predict, import-model) is refused with what to run:
- * its queue would otherwise be an older model's.
+ * A model made since the latest predictions (train --no-predict, import-model) is refused with
+ * what to run: its queue would otherwise be an older model's.
  */
-function predictedModel(store: ProjectStore, project: string): number | null {
-  const unpredicted = newestModelUnpredicted(store);
-  if (unpredicted !== null)
-    throw new UserError(`model ${unpredicted} has no predictions yet: run pixelloop predict ${project}`);
-  return latestPredictionModelId(store);
-}
-
-function labeledEverywhere(store: ProjectStore, imageId: number): boolean {
-  const img = store.requireImage(imageId);
-  return img.labeledPixels >= img.width * img.height;
-}
-
-function trainImageCount(store: ProjectStore): number {
-  return (store.db.prepare("SELECT COUNT(*) AS n FROM images WHERE split = 'train'").get() as { n: number })
-    .n;
-}
-
-/** Train images without any label: what the start queue picks from. */
-function unlabeledTrainImages(store: ProjectStore): number {
-  return (
-    store.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
-         WHERE i.split = 'train' AND COALESCE(m.labeled_pixels, 0) = 0`,
-      )
-      .get() as { n: number }
-  ).n;
-}
-
-/**
- * An image's regions in the queue the app shows, else in a queue `suggest --strategy random`
- * stored for the latest model; null when the image is in neither.
- */
-function queueRegions(store: ProjectStore, imageId: number): Printable["regions"] | null {
-  const shown = suggestions(store, Number.MAX_SAFE_INTEGER).find((s) => s.imageId === imageId);
-  if (shown) return shown.regions;
-  const model = latestPredictionModelId(store);
-  const random = model === null ? [] : storedSuggestions(store, "random", model);
-  return random.find((s) => s.imageId === imageId)?.regions ?? null;
+function unpredictedError(modelId: number, project: string): UserError {
+  return new UserError(`model ${modelId} has no predictions yet: run pixelloop predict ${project}`);
 }
 
 /** "IMG is not in the current queue", with the first images that are. */
@@ -202,8 +160,24 @@ export function registerLoopCommands(program: Command): void {
       // Any option that changes how the queue is picked: the stored queue was not picked that way.
       const picking = PICKING_OPTIONS.some((k) => cmd.getOptionValueSource(k) === "cli");
       return withStore(project, {}, async (store) => {
-        const modelId = predictedModel(store, project);
-        const start = modelId === null;
+        const r = await suggestNext(store, {
+          n,
+          strategy: o.strategy,
+          picking: {
+            coverage: o.coverage,
+            classBalance: o.classBalance,
+            regionDiverse: o.diverseRegions,
+            spreadClasses: o.spreadClasses,
+            embeddings: o.embeddings,
+            typical: o.typical,
+            randomRegions: o.randomRegions,
+            measure: o.measure,
+          },
+          pickingGiven: picking,
+          repick: o.repick === true,
+        });
+        if (r.kind === "unpredicted") throw unpredictedError(r.modelId, project);
+        const start = r.kind !== "nothing" && r.modelId === null;
         const print = (items: Printable[], worked?: Set<number>) => {
           if (o.json) {
             out(JSON.stringify({ suggestions: items.map(jsonItem) }));
@@ -222,70 +196,39 @@ export function registerLoopCommands(program: Command): void {
               );
           }
         };
-        const open = openTrainImages(store);
-        if (open === 0) {
+        if (r.kind === "nothing") {
           if (!o.json)
             out(
-              trainImageCount(store) === 0
+              r.trainImages === 0
                 ? "nothing to suggest: the project has no train images (pixelloop import P DIR)"
                 : "nothing left to suggest: every train image is fully labeled",
             );
           print([]);
           return;
         }
-        // The queue the app shows (and status counts), with how far it was worked on.
-        const queue = shownQueue(store);
-        const shown = suggestions(store, Number.MAX_SAFE_INTEGER);
-        const current = start
-          ? queue?.strategy === START_STRATEGY && !startQueueStale(store)
-          : queue?.model === modelId;
-        const candidates = start ? unlabeledTrainImages(store) : open;
-        const fits = n <= shown.length || candidates <= shown.length;
-        const progress = `${shown.filter((x) => x.worked).length} of ${shown.length} worked on`;
-        if (current && !o.repick && !picking && fits) {
-          // Reading the queue leaves it as it is; images labeled everywhere since are left out.
-          const open = shown.filter((x) => !labeledEverywhere(store, x.imageId));
-          const left = open.slice(0, n);
-          const worked = new Set(shown.filter((x) => x.worked).map((x) => x.imageId));
+        const progressOf = (p: QueueProgress) => `${p.worked} of ${p.total} worked on`;
+        if (r.kind === "current") {
           if (!o.json) {
+            const progress = progressOf(r.progress);
             out(
               start
                 ? `no model yet: the current start queue (${progress}): these varied images first (scribble every class you see), then pixelloop train; --repick picks again`
-                : `the current queue, picked after model ${modelId} (${progress}); --repick picks again`,
+                : `the current queue, picked after model ${r.modelId} (${progress}); --repick picks again`,
             );
             // Their places stay numbered as picked, so the list skips them: say why.
-            const full = shown.length - open.length;
+            const full = r.labeledSince;
             if (full > 0)
               out(
                 `(${full === 1 ? "1 image of it is" : `${full} images of it are`} labeled everywhere now and left out)`,
               );
           }
           print(
-            left.map((x) => ({ ...x, image: x.name })),
-            worked,
+            r.items.map((x) => ({ ...x, image: x.name })),
+            r.worked,
           );
           return;
         }
-        // The app's queue (uncertainty or start) is picked at the app's length whatever --n prints,
-        // so reading a few suggestions never shrinks the queue a labeler works through.
-        const app = start || o.strategy === "uncertainty";
-        const length = app ? Math.max(n, APP_QUEUE_LENGTH) : n;
-        const picked = start
-          ? await pickStartQueue(store, length)
-          : computeSuggestions(store, {
-              n: length,
-              modelId,
-              strategy: o.strategy,
-              coverage: o.coverage,
-              classBalance: o.classBalance,
-              regionDiverse: o.diverseRegions,
-              spreadClasses: o.spreadClasses,
-              embeddings: o.embeddings,
-              typical: o.typical,
-              randomRegions: o.randomRegions,
-              measure: o.measure,
-            });
-        const items = picked.slice(0, n);
+        const items = r.items;
         if (o.json) return print(items);
         if (start)
           out(
@@ -293,16 +236,15 @@ export function registerLoopCommands(program: Command): void {
               ? "no model yet: these varied images first (scribble every class you see), then pixelloop train"
               : `no model yet, and every train image has labels: train a model (pixelloop train ${project})`,
           );
-        else if (!app && items.length > 0)
+        else if (!r.appQueue && items.length > 0)
           out("a random pick of images and regions, for comparison (the queue the app shows stays as it is)");
         else if (items.length === 0)
           out(
-            `no suggestions: no train image with unlabeled pixels has a prediction of model ${modelId} (pixelloop predict ${project})`,
+            `no suggestions: no train image with unlabeled pixels has a prediction of model ${r.modelId} (pixelloop predict ${project})`,
           );
-        // The app shows the uncertainty queue (or the start queue): a random one is stored apart.
-        if (shown.length > 0 && app)
+        if (r.replaced)
           out(
-            `replaced the queue the app showed (${queue?.model == null ? "the start queue" : `picked after model ${queue.model}`}, ${progress}) with ${picked.length} images`,
+            `replaced the queue the app showed (${r.replaced.model == null ? "the start queue" : `picked after model ${r.replaced.model}`}, ${progressOf(r.replaced.progress)}) with ${r.picked} images`,
           );
         print(items);
       });
@@ -333,35 +275,36 @@ export function registerLoopCommands(program: Command): void {
           throw new UsageError(`--min-confidence: expected a number from 0 to 1, got "${o.minConfidence}"`);
         if (o.region !== undefined && !/^[1-9]\d*$/.test(o.region.trim()))
           throw new UsageError(`--region: expected a region number (1, 2, ...), got "${o.region}"`);
+        const regionId = o.region === undefined ? undefined : Number(o.region.trim());
+        const how: AcceptHow = o.clear
+          ? { clear: true }
+          : regionId !== undefined
+            ? { regionId }
+            : { minConfidence: minConfidence as number };
         return withStore(project, {}, (store) => {
           const img = findImage(store, image);
-          if (o.clear) {
-            const cleared = clearAccepted(store, img.id);
+          const done = acceptOnImage(store, img.id, how);
+          if (done.kind === "cleared") {
+            const cleared = done.clearedPixels;
             if (o.json) out(JSON.stringify({ image: img.name, clearedPixels: cleared }));
             else out(`${img.name}: removed ${cleared} accepted labels (hand-drawn labels kept)`);
             return;
           }
-          if (predictedModel(store, project) === null)
+          if (done.kind === "unpredicted") throw unpredictedError(done.modelId, project);
+          if (done.kind === "no-model")
             throw new UserError(
               `no model yet, so no prediction to accept: train one first (pixelloop train ${project})`,
             );
-          let r;
-          let nothing: string;
-          if (o.region !== undefined) {
-            const id = Number(o.region.trim());
-            const regions = queueRegions(store, img.id);
-            if (regions === null) throw new UserError(notQueued(store, img.name, project));
-            const region = regions.find((x) => x.id === id);
-            if (!region)
-              throw new UserError(
-                `${img.name}: no region ${id} in the current queue (its regions: ${regions.map((x) => x.id).join(", ") || "none"})`,
-              );
-            r = acceptInRect(store, img.id, region);
-            nothing = `region ${id} is labeled already`;
-          } else {
-            r = acceptAboveConfidence(store, img.id, minConfidence as number);
-            nothing = `every pixel with confidence >= ${minConfidence} is labeled already`;
-          }
+          if (done.kind === "not-queued") throw new UserError(notQueued(store, img.name, project));
+          if (done.kind === "no-region")
+            throw new UserError(
+              `${img.name}: no region ${regionId} in the current queue (its regions: ${done.regions.join(", ") || "none"})`,
+            );
+          const r = done.result;
+          const nothing =
+            regionId !== undefined
+              ? `region ${regionId} is labeled already`
+              : `every pixel with confidence >= ${minConfidence} is labeled already`;
           if (o.json) out(JSON.stringify({ image: img.name, ...r }));
           else if (r.acceptedPixels === 0) out(`${img.name}: nothing to accept: ${nothing}`);
           else

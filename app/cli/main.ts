@@ -3,24 +3,21 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
-import { importImages, importedImageIds, importedImageNames } from "../images/importer.ts";
-import { exportMasks, importIndexMasks, type UnmatchedMask } from "../exchange/mask-files.ts";
+import { importLabels, importWithMasks } from "../ops/import.ts";
+import type { UnmatchedMask } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
-import { createDemoProject } from "./demo.ts";
+import { createDemoProject } from "../ops/demo.ts";
 import { MASK_SOURCES, type MaskSource } from "../exchange/mask-source.ts";
-import { exportCoco, importCoco } from "../exchange/coco.ts";
-import { exportDataset } from "../exchange/dataset.ts";
-import { importColorMasks } from "../exchange/color-masks.ts";
-import { exportModel, importModel } from "../exchange/model.ts";
+import { importModel } from "../exchange/model.ts";
+import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
 import { count, out, plural, reportSkipped, UsageError, withStore } from "./shared.ts";
-import { suggestions } from "../api/image-queries.ts";
-import { newestModelUnpredicted } from "../loop/prediction-data.ts";
+import { projectStatus } from "../ops/status.ts";
 
 let pipeGuarded = false;
 
@@ -138,20 +135,14 @@ export function buildProgram(): Command {
           throw new UsageError("import: --binary applies to the masks of --labels DIR");
         return withStore(project, {}, async (store) => {
           const bar = progressBar("import", !o.json && process.stderr.isTTY === true);
-          const summary = await importImages(store, paths, {
+          const r = await importWithMasks(store, {
+            paths,
             split: o.split,
-            exclude: o.labels ? [o.labels] : [],
+            labels: o.labels,
+            binary: o.binary,
             onProgress: (p) => bar.update(p.done, p.total, path.basename(p.file)),
-          });
-          bar.stop();
-          const ids = importedImageIds(summary);
-          const masks = o.labels
-            ? importIndexMasks(store, o.labels, {
-                imageIds: ids,
-                otherNames: importedImageNames(summary),
-                binary: o.binary,
-              })
-            : null;
+          }).finally(() => bar.stop());
+          const { images: summary, masks } = r;
           if (o.json) {
             out(JSON.stringify({ ...summary, imported: summary.imported.length, masks }));
           } else {
@@ -174,8 +165,7 @@ export function buildProgram(): Command {
             if (summary.ignored) out(`ignored ${summary.ignored} non-image files in the folders`);
             if (masks) {
               // What the masks hold and added, not the images' totals (their earlier labels included).
-              const px = masks.imported.reduce((a, m) => a + m.maskPixels, 0);
-              const added = masks.imported.reduce((a, m) => a + m.addedPixels, 0);
+              const { maskPixels: px, addedPixels: added } = r;
               out(
                 `labels: ${plural(masks.imported.length, "mask")} imported (${count(px)} labeled pixels${added === px ? "" : `, ${count(added)} of them newly labeled, the rest were labeled already`})`,
               );
@@ -209,42 +199,17 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable output")
     .action((project: string, o: { json?: boolean }) => {
       return withStore(project, { readonly: true }, (store) => {
-        const s = store.summary();
-        const classes = store.classes();
-        const fraction = s.totalPixels ? s.labeledPixels / s.totalPixels : 0;
-        const status = {
-          project: store.file,
-          name: store.name,
-          images: s.images,
-          splits: s.bySplit,
-          classes: classes.length,
-          classNames: classes.map((c) => c.name),
-          labeledImages: s.labeledImages,
-          labeledPixels: s.labeledPixels,
-          humanPixels: s.humanPixels,
-          acceptedPixels: s.acceptedPixels,
-          totalPixels: s.totalPixels,
-          labeledFraction: fraction,
-          strokes: s.strokes,
-          models: s.models,
-          queue: roundQueue(store),
-          /** per split with images: what training learns from (train) apart from the held-out check (val) */
-          labelsBySplit: Object.fromEntries(
-            (["train", "val", "test"] as const)
-              .filter((split) => s.bySplit[split] > 0)
-              .map((split) => [split, store.labelCounts(split)]),
-          ),
-        };
-        if (o.json) return out(JSON.stringify(status));
-        out(`${status.name} (${store.file})`);
+        const { status: s, unpredictedModel: unpredicted } = projectStatus(store);
+        if (o.json) return out(JSON.stringify(s));
+        out(`${s.name} (${store.file})`);
         out(
-          `images:  ${s.images} (train ${s.bySplit.train}, val ${s.bySplit.val}, test ${s.bySplit.test}); ${s.labeledImages} with labels`,
+          `images:  ${s.images} (train ${s.splits.train}, val ${s.splits.val}, test ${s.splits.test}); ${s.labeledImages} with labels`,
         );
-        out(`classes: ${classes.length}: ${classes.map((c) => c.name).join(", ")}`);
+        out(`classes: ${s.classes}: ${s.classNames.join(", ")}`);
         out(
-          `labels:  ${count(s.labeledPixels)} of ${count(s.totalPixels)} pixels (${(fraction * 100).toFixed(2)}%); ${count(s.humanPixels)} drawn, ${count(s.acceptedPixels)} accepted from predictions`,
+          `labels:  ${count(s.labeledPixels)} of ${count(s.totalPixels)} pixels (${(s.labeledFraction * 100).toFixed(2)}%); ${count(s.humanPixels)} drawn, ${count(s.acceptedPixels)} accepted from predictions`,
         );
-        const splits = Object.entries(status.labelsBySplit);
+        const splits = Object.entries(s.labelsBySplit);
         if (splits.length > 1)
           out(
             "         " +
@@ -257,12 +222,11 @@ export function buildProgram(): Command {
           );
         out(`models:  ${s.models}`);
         // The queue belongs to the newest predictions; a newer model has none yet (train --no-predict).
-        const unpredicted = newestModelUnpredicted(store);
         if (unpredicted !== null)
           out(`         model ${unpredicted} has no predictions yet: pixelloop predict ${project}`);
-        if (status.queue)
+        if (s.queue)
           out(
-            `round:   ${status.queue.worked} of ${status.queue.images} suggested images worked on since the queue was picked (pixelloop suggest)`,
+            `round:   ${s.queue.worked} of ${s.queue.images} suggested images worked on since the queue was picked (pixelloop suggest)`,
           );
       });
     });
@@ -308,24 +272,18 @@ export function buildProgram(): Command {
       ) => {
         return withStore(project, { readonly: true }, async (store) => {
           const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-          const onProgress = (d: number, t: number) => bar.update(d, t);
-          if (o.format === "coco") {
-            const file = path.join(o.out, "coco.json");
-            const r = exportCoco(store, file, { source: o.source, onProgress });
-            bar.stop();
-            if (o.json) out(JSON.stringify({ file: path.resolve(file), ...r }));
-            else out(`wrote ${file}: ${r.images} images, ${r.annotations} annotations (${o.source})`);
-            return;
-          }
-          const r = await exportMasks(store, o.out, {
+          const r = await exportMaskFiles(store, o.out, {
             format: o.format,
             source: o.source,
             onlyLabeled: o.onlyLabeled,
-            onProgress,
-          });
-          bar.stop();
-          if (o.json) out(JSON.stringify({ written: r.written.length, out: path.resolve(o.out) }));
-          else out(`wrote ${r.written.length} ${o.format} masks (${o.source}) to ${o.out}`);
+            onProgress: (d, t) => bar.update(d, t),
+          }).finally(() => bar.stop());
+          if (r.file !== undefined) {
+            const coco = { images: r.written, annotations: r.annotations };
+            if (o.json) out(JSON.stringify({ file: path.resolve(r.file), ...coco }));
+            else out(`wrote ${r.file}: ${coco.images} images, ${coco.annotations} annotations (${o.source})`);
+          } else if (o.json) out(JSON.stringify({ written: r.written, out: path.resolve(o.out) }));
+          else out(`wrote ${r.written} ${o.format} masks (${o.source}) to ${o.out}`);
         });
       },
     );
@@ -341,12 +299,11 @@ export function buildProgram(): Command {
       (project: string, o: { out: string; source: MaskSource; onlyLabeled?: boolean; json?: boolean }) => {
         return withStore(project, { readonly: true }, async (store) => {
           const bar = progressBar("export", !o.json && process.stderr.isTTY === true);
-          const r = await exportDataset(store, o.out, {
+          const { outDir: _, ...r } = await exportDatasetFolder(store, o.out, {
             source: o.source,
             onlyLabeled: o.onlyLabeled,
             onProgress: (d, t) => bar.update(d, t),
-          });
-          bar.stop();
+          }).finally(() => bar.stop());
           if (o.json) out(JSON.stringify({ out: path.resolve(o.out), ...r }));
           else
             out(
@@ -367,12 +324,8 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable output")
     .action(async (project: string, o: { out: string; model?: string; json?: boolean }) => {
       return withStore(project, { readonly: true }, async (store) => {
-        await initBackend("auto");
-        const r = await exportModel(
-          store,
-          o.out,
-          o.model === undefined ? undefined : parseId(o.model, "--model"),
-        );
+        const modelId = o.model === undefined ? undefined : parseId(o.model, "--model");
+        const r = await exportModelFolder(store, o.out, { modelId, backend: "auto" });
         if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
         else out(`wrote model ${r.modelId} to ${o.out} (model.json, weights.bin, metadata.json)`);
       });
@@ -405,8 +358,13 @@ export function buildProgram(): Command {
         const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
         if (o.binary && format !== "index") throw new UsageError("--binary applies to index masks only");
         return withStore(project, {}, async (store) => {
-          if (format === "coco") {
-            const r = importCoco(store, src);
+          const colorMap =
+            format !== "coco" && o.colorMap
+              ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
+              : undefined;
+          const done = await importLabels(store, src, { format, colorMap, binary: o.binary });
+          if (done.format === "coco") {
+            const r = done.coco;
             if (o.json) out(JSON.stringify(r));
             else
               out(
@@ -414,13 +372,7 @@ export function buildProgram(): Command {
               );
             return;
           }
-          const colorMap = o.colorMap
-            ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
-            : undefined;
-          const r =
-            format === "color"
-              ? await importColorMasks(store, src, { colorMap })
-              : importIndexMasks(store, src, { binary: o.binary });
+          const r = done.masks;
           if (o.json) out(JSON.stringify(r));
           else {
             out(
@@ -489,10 +441,4 @@ export function buildProgram(): Command {
   registerLoopCommands(program);
   registerServeCommand(program);
   return program;
-}
-
-/** The app's suggestion queue and how much of it is done this round (null before one is picked). */
-function roundQueue(store: ProjectStore): { images: number; worked: number } | null {
-  const q = suggestions(store, Number.MAX_SAFE_INTEGER);
-  return q.length ? { images: q.length, worked: q.filter((x) => x.worked).length } : null;
 }

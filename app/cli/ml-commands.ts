@@ -7,10 +7,9 @@ import { readIndexPng } from "../exchange/index-png.ts";
 import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
 import {
   keptParentMessage,
-  trainProject,
   unlabeledClassesWarning,
   type ProjectTrainOptions,
-} from "../ml/project-training.ts";
+} from "../jobs/project-training.ts";
 import {
   imageFilesIn,
   loadModel,
@@ -18,13 +17,13 @@ import {
   predictProject,
   readImagePixels,
   UnreadableImageError,
-} from "../ml/project-prediction.ts";
-import { predictProjectInWorker } from "../ml/prediction-worker.ts";
+} from "../jobs/project-prediction.ts";
+import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import type { WorkingScaleChoice } from "../ml/working-scale.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
-import { APP_QUEUE_LENGTH } from "../api/image-queries.ts";
+import { trainRound } from "../ops/train.ts";
 import { err, out, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { ensureFolder } from "../exchange/folders.ts";
 import { ProtectedFiles } from "../exchange/output-guard.ts";
@@ -154,81 +153,74 @@ export function registerMlCommands(program: Command): void {
       const bar = progressBar("train", tty);
       let lastVal = "";
       let scaleChoice: WorkingScaleChoice | undefined;
-      const handle = trainProject(project, opts, {
-        onData: (d) => {
-          err(
-            `data: ${d.trainImages} training images (${d.labeledImages} with labels, ${d.unlabeledImages} without), ${d.valImages} held-out; ` +
-              `crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
-          );
-          err(d.scaleChoice.reason);
-          scaleChoice = d.scaleChoice;
-          if (d.unlabeledClasses.length) err(unlabeledClassesWarning(d.unlabeledClasses));
+      let pbar: ReturnType<typeof progressBar> | null = null;
+      // As the app does after training: predict every image with the new model and pick the
+      // next round's queue (in workers, the same core path as pixelloop predict). Not after
+      // Ctrl+C: stopping means stop.
+      const round = trainRound(
+        {
+          file: project,
+          train: opts,
+          predict: o.predict !== false,
+          predictAfterStop: false,
+          predictBackend: opts.backend,
         },
-        onBackend: (info) => err(describeBackend(info)),
-        onProgress: (p) => {
-          const losses = Object.entries(p.losses)
-            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-            .join(" ");
-          bar.update(p.step, p.totalSteps, `ep ${p.epoch} ${losses}${lastVal} ETA ${fmtTime(p.etaSec)}`);
-        },
-        onValidation: (v) => {
-          lastVal = ` val mIoU ${v.score.toFixed(3)}`;
-          if (!tty && !json)
+        {
+          onData: (d) => {
             err(
-              `epoch ${v.epoch} step ${v.step}: held-out mIoU ${v.score.toFixed(3)}${v.best ? " (best)" : ""}`,
+              `data: ${d.trainImages} training images (${d.labeledImages} with labels, ${d.unlabeledImages} without), ${d.valImages} held-out; ` +
+                `crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
             );
+            err(d.scaleChoice.reason);
+            scaleChoice = d.scaleChoice;
+            if (d.unlabeledClasses.length) err(unlabeledClassesWarning(d.unlabeledClasses));
+          },
+          onBackend: (info) => err(describeBackend(info)),
+          onProgress: (p) => {
+            const losses = Object.entries(p.losses)
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(" ");
+            bar.update(p.step, p.totalSteps, `ep ${p.epoch} ${losses}${lastVal} ETA ${fmtTime(p.etaSec)}`);
+          },
+          onValidation: (v) => {
+            lastVal = ` val mIoU ${v.score.toFixed(3)}`;
+            if (!tty && !json)
+              err(
+                `epoch ${v.epoch} step ${v.step}: held-out mIoU ${v.score.toFixed(3)}${v.best ? " (best)" : ""}`,
+              );
+          },
+          onTrained: (r, predicting) => {
+            bar.stop();
+            reportSkipped(r.skipped);
+            // The model learned from the rest: stored, but the run did only part of the work.
+            if (r.skipped.length) process.exitCode = 1;
+            for (const x of r.recovered ?? []) {
+              err(
+                `recovered an interrupted training run (${x.runId}): ${x.modelId === null ? "it had no checkpoint" : `its last checkpoint is model ${x.modelId}`}`,
+              );
+            }
+            if (predicting) pbar = progressBar("predict", tty);
+          },
+          onPredictProgress: (d, t, name) => pbar?.update(d, t, name),
         },
-      });
+      );
       let interrupts = 0;
-      /** set while the new model predicts the project's images: Ctrl+C stops that instead */
-      let predicting: AbortController | null = null;
       const onSigint = () => {
         interrupts++;
-        if (predicting) {
+        // While the new model predicts the project's images, Ctrl+C stops that instead.
+        if (round.phase() === "predicting") {
           err("\nstopping the prediction (the model is stored; pixelloop predict predicts again)...");
-          predicting.abort();
+          round.stop();
         } else if (interrupts === 1) {
           err("\ncancelling after the current step (Ctrl+C again to abort without saving)...");
-          handle.cancel();
+          round.stop();
         } else process.exit(130);
       };
       process.on("SIGINT", onSigint);
       try {
-        const r = await handle.outcome;
-        bar.stop();
-        reportSkipped(r.skipped);
-        // The model learned from the rest: stored, but the run did only part of the work.
-        if (r.skipped.length) process.exitCode = 1;
-        for (const x of r.recovered ?? []) {
-          err(
-            `recovered an interrupted training run (${x.runId}): ${x.modelId === null ? "it had no checkpoint" : `its last checkpoint is model ${x.modelId}`}`,
-          );
-        }
-        // As the app does after training: predict every image with the new model and pick the
-        // next round's queue (in workers, the same core path as pixelloop predict). Not after
-        // Ctrl+C: stopping means stop.
-        let prediction: Awaited<ReturnType<typeof predictProjectInWorker>> | null = null;
-        const predictNow = o.predict !== false && r.modelId != null && r.status !== "cancelled";
-        if (predictNow) {
-          predicting = new AbortController();
-          const pbar = progressBar("predict", tty);
-          try {
-            prediction = await predictProjectInWorker(project, {
-              modelId: r.modelId as number,
-              backend: opts.backend,
-              suggest: APP_QUEUE_LENGTH,
-              signal: predicting.signal,
-              onProgress: (d, t, name) => pbar.update(d, t, name),
-            });
-          } finally {
-            pbar.stop();
-            predicting = null;
-          }
-          const named = new Set(r.skipped.map((x) => x.file));
-          const unread = prediction.skipped.filter((x) => !named.has(x.file));
-          reportSkipped(unread);
-          if (unread.length) process.exitCode = 1;
-        }
+        const { training: r, prediction, unread } = await round.outcome.finally(() => pbar?.stop());
+        reportSkipped(unread);
+        if (unread.length) process.exitCode = 1;
         if (json) {
           out(
             JSON.stringify({

@@ -196,12 +196,12 @@ export function importCoco(
     }
   });
   let labeledPixels = 0;
-  store.db.transaction(() => {
+  store.transaction(() => {
     for (const [id, after] of masks) {
       const before = befores.get(id)!;
       labeledPixels += countLabeled(after.classes);
       store.commitDiff(id, before, after, importChange(file, opts.author));
     }
-  })();
+  });
   return { images: masks.size, annotations: (d.annotations as unknown[]).length, labeledPixels };
 }

@@ -91,6 +91,13 @@ export function encodeIndexPng(values: Uint8Array, width: number, height: number
   return encode({ width, height, data: values, channels: 1, depth: 8 });
 }
 
+/** Values 0..1 as bytes 0..255 (clamped), for an 8-bit gray PNG of a probability map. */
+export function toBytes(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, values[i])) * 255);
+  return out;
+}
+
 /** Writes an 8-bit RGB(A) PNG. */
 export function encodeRgbPng(data: Uint8Array, width: number, height: number, channels: 3 | 4): Uint8Array {
   return encode({ width, height, data, channels, depth: 8 });

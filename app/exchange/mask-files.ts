@@ -174,7 +174,7 @@ export function unmatchedMasks(
   findMask: (imageStem: string, imageFile?: string) => string | undefined,
   taken: ReadonlySet<string>,
 ): UnmatchedMask[] {
-  const images = store.db.prepare("SELECT name, path FROM images").all() as { name: string; path: string }[];
+  const images = store.images.namesAndPaths();
   const used = new Set(taken);
   const imageFiles = new Set<string>();
   /** images by lower-case stem: name and the mask file it takes, if any */
@@ -350,7 +350,7 @@ export function importChange(file: string, author?: string): ChangeRecord {
 }
 
 export function allImageIds(store: ProjectStore): number[] {
-  return (store.db.prepare("SELECT id FROM images ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  return store.images.ids();
 }
 
 export function stem(file: string): string {

@@ -31,10 +31,8 @@ export function classMapFor(
   const n = img.width * img.height;
   const predicted = (): Uint8Array | null => {
     if (modelId === null) return null;
-    const row = store.db
-      .prepare("SELECT class_rle FROM predictions WHERE image_id = ? AND model_id = ?")
-      .get(imageId, modelId) as { class_rle: Buffer } | undefined;
-    return row ? decodeRle(row.class_rle, n) : null;
+    const rle = store.predictions.classRle(imageId, modelId);
+    return rle ? decodeRle(rle, n) : null;
   };
   if (source === "predictions") return predicted() ?? new Uint8Array(n).fill(UNLABELED);
   const mask = store.mask(imageId);

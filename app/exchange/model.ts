@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { nowIso } from "../store/db.ts";
+import type { ModelRow } from "../store/models.ts";
 import { tf } from "../ml/tf.ts";
 import { SegmentationNetwork, type NetworkConfig } from "../ml/network.ts";
 import { networkFromWeights, readWeightsConfig, serializeWeights } from "../ml/weights.ts";
@@ -46,19 +46,9 @@ export interface ModelMetadata {
   labelSnapshot: unknown;
 }
 
-interface ModelRow {
-  id: number;
-  name: string;
-  created_at: string;
-  backend: string;
-  weights: Buffer;
-  label_snapshot: string;
-  metrics: string;
-}
-
 export function modelRow(store: ProjectStore, modelId?: number): ModelRow {
   const id = modelId ?? store.latestModelId();
-  const row = store.db.prepare("SELECT * FROM models WHERE id = ?").get(id ?? null) as ModelRow | undefined;
+  const row = store.models.get(id ?? null);
   if (!row)
     throw new UserError(
       modelId === undefined
@@ -319,21 +309,16 @@ export async function importModel(store: ProjectStore, dir: string): Promise<{ m
       for (const [name, t] of Object.entries(weights)) byName.get(name)!.write(t);
       const bytes = serializeWeights(net);
       readWeightsConfig(bytes); // sanity: the blob we store reads back
-      const info = store.db
-        .prepare(
-          `INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics, parent_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
-        )
-        .run(
-          `imported: ${String(meta.name).slice(0, 200)}`,
-          nowIso(),
-          JSON.stringify({ type: "pixelloop-unet", ...meta.architecture, importedFrom: path.resolve(dir) }),
-          String(meta.backend ?? "unknown"),
-          Buffer.from(bytes),
-          JSON.stringify(meta.labelSnapshot ?? {}),
-          JSON.stringify(meta.metrics ?? {}),
-        );
-      return { modelId: Number(info.lastInsertRowid) };
+      const modelId = store.models.insert({
+        name: `imported: ${String(meta.name).slice(0, 200)}`,
+        architecture: { type: "pixelloop-unet", ...meta.architecture, importedFrom: path.resolve(dir) },
+        backend: String(meta.backend ?? "unknown"),
+        weights: Buffer.from(bytes),
+        labelSnapshot: meta.labelSnapshot ?? {},
+        metrics: meta.metrics ?? {},
+        parentId: null,
+      });
+      return { modelId };
     } finally {
       net.dispose();
     }

@@ -22,7 +22,7 @@ export class ProtectedFiles {
   /** The image files of a project (as stored, resolved against the project's folder), and their folders. */
   static ofProject(store: ProjectStore): ProtectedFiles {
     const files = new ProtectedFiles();
-    const rows = store.db.prepare("SELECT path FROM images").all() as { path: string }[];
+    const rows = store.images.namesAndPaths();
     const folders = new Set<string>();
     for (const r of rows) {
       const abs = store.absolutePath(r.path);

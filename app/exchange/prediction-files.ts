@@ -9,9 +9,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { encodeIndexPng } from "./index-png.ts";
+import { encodeIndexPng, toBytes } from "./index-png.ts";
 import { stem } from "./mask-files.ts";
-import { toBytes } from "../ml/project-prediction.ts";
 import type { Prediction } from "../ml/predict.ts";
 
 export interface PredictionFiles {

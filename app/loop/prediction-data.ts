@@ -22,7 +22,7 @@ export interface StoredPrediction {
 
 /** The latest model with stored predictions, or null. */
 export function latestPredictionModelId(store: ProjectStore): number | null {
-  return (store.db.prepare("SELECT MAX(model_id) AS m FROM predictions").get() as { m: number | null }).m;
+  return store.predictions.latestModelId();
 }
 
 /** The newest model when it has no predictions yet (train --no-predict, import-model); else null. */
@@ -38,7 +38,7 @@ export function shownModelId(store: ProjectStore): number | null {
   return latestPredictionModelId(store) ?? store.latestModelId() ?? null;
 }
 
-/** 8-bit layer from its blob: a gray PNG (as app/ml/project-prediction.ts writes) or RLE. */
+/** 8-bit layer from its blob: a gray PNG (as app/jobs/project-prediction.ts writes) or RLE. */
 export function decodeLayer(blob: Buffer, n: number): Uint8Array {
   if (blob.length >= 8 && blob[0] === 0x89 && blob[1] === 0x50) {
     const png = decode(blob);
@@ -55,22 +55,7 @@ export function readStoredPrediction(
 ): StoredPrediction | null {
   const model = modelId ?? latestPredictionModelId(store);
   if (model === null) return null;
-  const row = store.db
-    .prepare(
-      // *: a file of format 7 or older opened read-only has no margin column (row.margin undefined)
-      "SELECT * FROM predictions WHERE image_id = ? AND model_id = ?",
-    )
-    .get(imageId, model) as
-    | {
-        class_rle: Buffer;
-        confidence: Buffer;
-        margin?: Buffer | null;
-        entropy: Buffer;
-        score: number;
-        embedding: Buffer | null;
-        embedding_grid: Buffer | null;
-      }
-    | undefined;
+  const row = store.predictions.get(imageId, model);
   if (!row) return null;
   const img = store.requireImage(imageId);
   const n = img.width * img.height;

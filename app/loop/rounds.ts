@@ -6,7 +6,6 @@
  * validation mIoU when val labels exist.
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import { nowIso } from "../store/db.ts";
 
 export const IDLE_CAP_SEC = 60;
 
@@ -27,15 +26,10 @@ export interface Round {
 
 /** Seconds of labeling in strokes made after `since` (ISO time), idle gaps capped. */
 export function labelingSeconds(store: ProjectStore, since: string | null): number {
-  const rows = store.db
-    .prepare(
-      `SELECT created_at FROM strokes WHERE tool IN ('brush', 'eraser', 'polygon', 'fill', 'accept')
-       AND (? IS NULL OR created_at > ?) ORDER BY created_at`,
-    )
-    .all(since, since) as { created_at: string }[];
+  const times = store.masks.labelingTimesAfter(since);
   let total = 0;
-  for (let i = 1; i < rows.length; i++) {
-    const gap = (Date.parse(rows[i].created_at) - Date.parse(rows[i - 1].created_at)) / 1000;
+  for (let i = 1; i < times.length; i++) {
+    const gap = (Date.parse(times[i]) - Date.parse(times[i - 1])) / 1000;
     total += Math.min(Math.max(0, gap), IDLE_CAP_SEC);
   }
   return total;
@@ -46,33 +40,23 @@ export function recordRound(
   modelId: number | null,
   opts: { fineTuned?: boolean } = {},
 ): Round {
-  const prev = store.db.prepare("SELECT created_at FROM rounds ORDER BY id DESC LIMIT 1").get() as
-    { created_at: string } | undefined;
+  const prev = store.rounds.lastCreatedAt();
   const s = store.labelCounts("train");
   let valMiou: number | null = null;
   if (modelId !== null) {
-    const m = store.db.prepare("SELECT metrics FROM models WHERE id = ?").get(modelId) as
-      { metrics: string } | undefined;
-    valMiou = m ? extractMiou(JSON.parse(m.metrics)) : null;
+    const metrics = store.models.metrics(modelId);
+    valMiou = metrics !== undefined ? extractMiou(JSON.parse(metrics)) : null;
   }
-  const createdAt = nowIso();
-  const seconds = labelingSeconds(store, prev?.created_at ?? null);
-  store.db
-    .prepare(
-      `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'train')`,
-    )
-    .run(
-      modelId,
-      createdAt,
-      s.labeledPixels,
-      s.humanPixels,
-      s.acceptedPixels,
-      s.labeledImages,
-      seconds,
-      valMiou,
-      opts.fineTuned ? 1 : 0,
-    );
+  store.rounds.insert({
+    modelId,
+    labeledPixels: s.labeledPixels,
+    humanPixels: s.humanPixels,
+    acceptedPixels: s.acceptedPixels,
+    labeledImages: s.labeledImages,
+    labelingSeconds: labelingSeconds(store, prev),
+    valMiou,
+    fineTuned: opts.fineTuned ?? false,
+  });
   return listRounds(store).at(-1) as Round;
 }
 
@@ -104,11 +88,7 @@ export function classIouFromMetrics(metrics: unknown): (number | null)[] | null 
 export function latestClassIou(
   store: ProjectStore,
 ): { modelId: number; classes: { name: string; iou: number | null }[] } | null {
-  const rows = store.db.prepare("SELECT id, metrics FROM models ORDER BY id DESC").iterate() as Iterable<{
-    id: number;
-    metrics: string;
-  }>;
-  for (const row of rows) {
+  for (const row of store.models.metricsNewestFirst()) {
     let perClass: (number | null)[] | null = null;
     try {
       perClass = classIouFromMetrics(JSON.parse(row.metrics));
@@ -125,19 +105,7 @@ export function latestClassIou(
 }
 
 export function listRounds(store: ProjectStore): Round[] {
-  const rows = store.db.prepare("SELECT * FROM rounds ORDER BY id").all() as {
-    model_id: number | null;
-    created_at: string;
-    labeled_pixels: number;
-    human_pixels: number;
-    accepted_pixels: number;
-    labeled_images: number;
-    labeling_seconds: number;
-    val_miou: number | null;
-    fine_tuned: number;
-    labels_scope?: "train" | "all";
-  }[];
-  return rows.map((r, i) => ({
+  return store.rounds.all().map((r, i) => ({
     round: i + 1,
     modelId: r.model_id,
     createdAt: r.created_at,

@@ -14,7 +14,7 @@ import sharp from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
 import { thumbnailFor } from "../images/thumbnails.ts";
 import { distance, representativeness } from "./scoring.ts";
-import { insertQueue, type SuggestionItem } from "./suggest.ts";
+import type { SuggestionItem } from "./suggest.ts";
 
 export const START_STRATEGY = "start";
 
@@ -74,12 +74,7 @@ export function farthestFirst(
 
 /** Picks and stores the start queue: `n` unlabeled train images (fewer when there are fewer). */
 export async function pickStartQueue(store: ProjectStore, n: number): Promise<SuggestionItem[]> {
-  const rows = store.db
-    .prepare(
-      `SELECT i.id, i.name, COALESCE(m.labeled_pixels, 0) AS labeled FROM images i
-       LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.split = 'train' ORDER BY i.id`,
-    )
-    .all() as { id: number; name: string; labeled: number }[];
+  const rows = store.images.trainLabels();
   const step = Math.max(1, rows.length / MAX_DESCRIBED);
   const sample: typeof rows = [];
   for (let k = 0; k < rows.length; k += step) sample.push(rows[Math.floor(k)]);
@@ -114,13 +109,10 @@ export async function pickStartQueue(store: ProjectStore, n: number): Promise<Su
 const PICKED_UP_TO = "start_queue_last_image";
 
 function saveStartQueue(store: ProjectStore, items: SuggestionItem[]): void {
-  store.db.transaction(() => {
-    const last = (store.db.prepare("SELECT MAX(id) AS id FROM images").get() as { id: number | null }).id;
-    store.setMeta(PICKED_UP_TO, String(last ?? 0));
-    store.db.prepare("DELETE FROM suggestions WHERE strategy = ?").run(START_STRATEGY);
-    store.unsuggest();
-    insertQueue(store, null, START_STRATEGY, items);
-  })();
+  store.transaction(() => {
+    store.setMeta(PICKED_UP_TO, String(store.images.lastId() ?? 0));
+    store.queue.replace(null, START_STRATEGY, items);
+  });
 }
 
 /**
@@ -128,10 +120,8 @@ function saveStartQueue(store: ProjectStore, items: SuggestionItem[]): void {
  * either no start queue was picked or images were imported since.
  */
 export function startQueueStale(store: ProjectStore): boolean {
-  const r = store.db
-    .prepare("SELECT (SELECT COUNT(*) FROM predictions) AS predicted, (SELECT MAX(id) FROM images) AS last")
-    .get() as { predicted: number; last: number | null };
-  if (r.predicted > 0 || r.last === null) return false;
+  const last = store.images.lastId();
+  if (store.predictions.count() > 0 || last === null) return false;
   const picked = store.getMeta(PICKED_UP_TO);
-  return picked === undefined || r.last > Number(picked);
+  return picked === undefined || last > Number(picked);
 }

@@ -18,7 +18,6 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { seededRandom } from "../ml/random.ts";
-import { nowIso } from "../store/db.ts";
 import { UserError } from "../store/errors.ts";
 import {
   readStoredPrediction,
@@ -137,6 +136,9 @@ export function pixelUncertainty(
   return u;
 }
 
+/** How many images the app's queue suggests after each training. */
+export const APP_QUEUE_LENGTH = 30;
+
 export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {}): SuggestionItem[] {
   const n = opts.n ?? 10;
   const strategy = opts.strategy ?? "uncertainty";
@@ -144,12 +146,7 @@ export function computeSuggestions(store: ProjectStore, opts: SuggestOptions = {
   if (modelId === null)
     throw new UserError(`${store.file}: no predictions yet; run pixelloop train and pixelloop predict first`);
   const numClasses = store.classes().length;
-  const rows = store.db
-    .prepare(
-      `SELECT i.id, COALESCE(m.labeled_pixels, 0) AS labeled, i.width * i.height AS total FROM images i
-       LEFT JOIN label_masks m ON m.image_id = i.id WHERE i.split = 'train' ORDER BY i.id`,
-    )
-    .all() as { id: number; labeled: number; total: number }[];
+  const rows = store.images.trainLabels();
   // An image labeled everywhere has nothing left to ask: never suggested (its labels still count).
   const ids = rows.filter((r) => r.labeled < r.total).map((r) => r.id);
   const hasLabels = new Set(rows.filter((r) => r.labeled > 0).map((r) => r.id));
@@ -288,46 +285,12 @@ export function saveSuggestions(
   strategy: Strategy,
   items: SuggestionItem[],
 ): void {
-  store.db.transaction(() => {
-    store.db.prepare("DELETE FROM suggestions WHERE model_id = ? AND strategy = ?").run(modelId, strategy);
-    store.unsuggest();
-    insertQueue(store, modelId, strategy, items);
-  })();
-}
-
-/**
- * Writes a queue's rows (no model: the start queue) and marks its unlabeled or predicted images
- * 'suggested'. The caller runs it in its transaction, after removing the queue it replaces.
- */
-export function insertQueue(
-  store: ProjectStore,
-  modelId: number | null,
-  strategy: string,
-  items: SuggestionItem[],
-): void {
-  const ins = store.db.prepare(
-    "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  );
-  const mark = store.db.prepare(
-    "UPDATE images SET status = 'suggested' WHERE id = ? AND status IN ('unlabeled', 'predicted')",
-  );
-  const now = nowIso();
-  for (const it of items) {
-    ins.run(modelId, it.imageId, it.rank, it.score, JSON.stringify(it.regions), strategy, now);
-    mark.run(it.imageId);
-  }
+  store.queue.replace(modelId, strategy, items);
 }
 
 /** Train images with at least one unlabeled pixel: the ones a queue can suggest. */
 export function openTrainImages(store: ProjectStore): number {
-  return (
-    store.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM images i LEFT JOIN label_masks m ON m.image_id = i.id
-         WHERE i.split = 'train' AND COALESCE(m.labeled_pixels, 0) < i.width * i.height`,
-      )
-      .get() as { n: number }
-  ).n;
+  return store.images.openTrainCount();
 }
 
 /** The stored queue of a model (default: the newest model with a queue of this strategy). */
@@ -336,20 +299,7 @@ export function storedSuggestions(
   strategy: Strategy = "uncertainty",
   modelId?: number,
 ): SuggestionItem[] {
-  const rows = store.db
-    .prepare(
-      `SELECT s.image_id, i.name, s.rank, s.score, s.regions FROM suggestions s JOIN images i ON i.id = s.image_id
-       WHERE s.strategy = ? AND s.model_id = COALESCE(?, (SELECT MAX(model_id) FROM suggestions WHERE strategy = ?))
-       ORDER BY s.rank`,
-    )
-    .all(strategy, modelId ?? null, strategy) as {
-    image_id: number;
-    name: string;
-    rank: number;
-    score: number;
-    regions: string;
-  }[];
-  return rows.map((r) => ({
+  return store.queue.rowsOfModel(strategy, modelId ?? null).map((r) => ({
     imageId: r.image_id,
     image: r.name,
     rank: r.rank,

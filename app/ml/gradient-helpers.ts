@@ -4,7 +4,7 @@
  * slice's gradients per step from the weights it is sent.
  */
 import { Worker } from "node:worker_threads";
-import { workerEntry } from "./worker.ts";
+import { workerEntry } from "./worker-entry.ts";
 import type { BackendName, BackendOptions } from "./backend.ts";
 import type { NetworkConfig } from "./network.ts";
 import type { PartialMethod } from "./method.ts";

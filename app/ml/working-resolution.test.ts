@@ -5,7 +5,7 @@ import { UNLABELED } from "./losses.ts";
 import { downsampleLabels, resizePixels, workingSize } from "./working-resolution.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { syntheticValProject } from "./testing/synthetic-project.ts";
-import { trainProject } from "./project-training.ts";
+import { trainProject } from "../jobs/project-training.ts";
 
 describe("images resized to the working resolution when training loads them", () => {
   it("resizes pixels exactly as prediction does (tf.image.resizeBilinear)", async () => {

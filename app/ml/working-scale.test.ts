@@ -8,7 +8,7 @@ import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { UNLABELED } from "./losses.ts";
 import type { RawImage } from "./image.ts";
-import { trainProject, type TrainingDataSummary } from "./project-training.ts";
+import { trainProject, type TrainingDataSummary } from "../jobs/project-training.ts";
 import { readWeightsConfig } from "./weights.ts";
 import {
   AUTO_WORKING_SIDE,

@@ -1,6 +1,6 @@
 /**
  * The blobs of the predictions table's embedding columns (docs/schema.md), written by
- * app/ml/project-prediction.ts and read by app/loop/prediction-data.ts.
+ * app/jobs/project-prediction.ts and read by app/loop/prediction-data.ts.
  */
 
 /**

@@ -10,7 +10,7 @@ import type { PixelloopService } from "../api/service.ts";
 import type { ProjectInfo } from "../api/types.ts";
 import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
-import { loadModel } from "../ml/project-prediction.ts";
+import { loadModel } from "../jobs/project-prediction.ts";
 import { createDiscProject, newService, serviceDir, writeGray } from "../testing/service-fixture.ts";
 
 let dir: string;

@@ -2,12 +2,12 @@ import { afterAll, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
-import { createDemoProject } from "../cli/demo.ts";
+import { createDemoProject } from "../ops/demo.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { recoverInterruptedRuns } from "./recovery.ts";
-import { networkFromWeights } from "./weights.ts";
-import { predict } from "./predict.ts";
-import { initBackend } from "./backend.ts";
+import { networkFromWeights } from "../ml/weights.ts";
+import { predict } from "../ml/predict.ts";
+import { initBackend } from "../ml/backend.ts";
 import { decodePixels } from "../images/decode.ts";
 
 const t = tmpDir();

@@ -4,8 +4,7 @@
  * model, so the work is not lost, and marks the run as interrupted ('failed').
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import { nowIso } from "../store/db.ts";
-import { readWeightsConfig } from "./weights.ts";
+import { readWeightsConfig } from "../ml/weights.ts";
 
 export interface RecoveredRun {
   runId: number;
@@ -24,13 +23,7 @@ function processAlive(pid: unknown): boolean {
 }
 
 export function recoverInterruptedRuns(store: ProjectStore): RecoveredRun[] {
-  const rows = store.db
-    .prepare("SELECT id, config, checkpoint FROM training_runs WHERE status = 'running' ORDER BY id")
-    .all() as {
-    id: number;
-    config: string;
-    checkpoint: Buffer | null;
-  }[];
+  const rows = store.runs.running();
   const out: RecoveredRun[] = [];
   for (const r of rows) {
     let config: { pid?: unknown; inputSize?: number } = {};
@@ -41,30 +34,21 @@ export function recoverInterruptedRuns(store: ProjectStore): RecoveredRun[] {
     }
     if (config.pid === process.pid || processAlive(config.pid)) continue; // still training
     let modelId: number | null = null;
-    store.db.transaction(() => {
+    store.transaction(() => {
       if (r.checkpoint) {
         const network = readWeightsConfig(new Uint8Array(r.checkpoint));
-        modelId = Number(
-          store.db
-            .prepare(
-              `INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics, parent_id)
-               VALUES (?, ?, ?, 'unknown', ?, '{}', ?, NULL)`,
-            )
-            .run(
-              `recovered from interrupted run ${r.id}`,
-              nowIso(),
-              JSON.stringify({ type: "pixelloop-unet", ...network, inputSize: config.inputSize }),
-              r.checkpoint,
-              JSON.stringify({ recoveredFromRun: r.id, validation: null }),
-            ).lastInsertRowid,
-        );
+        modelId = store.models.insert({
+          name: `recovered from interrupted run ${r.id}`,
+          architecture: { type: "pixelloop-unet", ...network, inputSize: config.inputSize },
+          backend: "unknown",
+          weights: r.checkpoint,
+          labelSnapshot: {},
+          metrics: { recoveredFromRun: r.id, validation: null },
+          parentId: null,
+        });
       }
-      store.db
-        .prepare(
-          "UPDATE training_runs SET status = 'failed', finished_at = ?, model_id = COALESCE(model_id, ?) WHERE id = ?",
-        )
-        .run(nowIso(), modelId, r.id);
-    })();
+      store.runs.markInterrupted(r.id, modelId);
+    });
     out.push({ runId: r.id, modelId });
   }
   return out;

@@ -15,8 +15,9 @@
  * cancelled: true.
  */
 import { Worker } from "node:worker_threads";
-import type { BackendInfo, BackendOptions, BackendPreference } from "./backend.ts";
-import type { NetworkConfig } from "./network.ts";
+import type { BackendInfo, BackendOptions, BackendPreference } from "../ml/backend.ts";
+import { workerEntry } from "../ml/worker-entry.ts";
+import type { NetworkConfig } from "../ml/network.ts";
 import type {
   TrainCheckpoint,
   TrainingSample,
@@ -24,8 +25,8 @@ import type {
   TrainProgress,
   TrainResult,
   ValidationEvent,
-} from "./train.ts";
-import type { EvaluationSample } from "./evaluate.ts";
+} from "../ml/train.ts";
+import type { EvaluationSample } from "../ml/evaluate.ts";
 import type { EncodedPrediction } from "./project-prediction.ts";
 import type { SkippedImage } from "../images/decode.ts";
 import type { SuggestionItem } from "../loop/suggest.ts";
@@ -112,14 +113,6 @@ export interface TrainingWorkerHandle {
   terminate(): Promise<void>;
 }
 
-/** A worker entry module of app/ml (`name` without extension): its URL, and how to start it. */
-export function workerEntry(name = "worker-main"): { url: URL; execArgv: string[] } {
-  const isTs = import.meta.url.endsWith(".ts");
-  const url = new URL(`./${name}.${isTs ? "ts" : "js"}`, import.meta.url);
-  // Under tsx (development, tests) the worker needs the TypeScript loader too.
-  return { url, execArgv: isTs ? ["--import", import.meta.resolve("tsx")] : [] };
-}
-
 /**
  * Where training runs: by default a worker thread; the desktop shell swaps in an Electron
  * utility process (a crash or a long step there never touches the window's process).
@@ -135,7 +128,7 @@ export interface TrainingHost {
 export type TrainingHostFactory = () => TrainingHost;
 
 function workerThreadHost(): TrainingHost {
-  const entry = workerEntry();
+  const entry = workerEntry("worker-main", import.meta.url);
   const worker = new Worker(entry.url, { execArgv: entry.execArgv });
   return {
     postMessage: (m) => worker.postMessage(m),

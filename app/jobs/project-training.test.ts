@@ -6,13 +6,13 @@ import { importImages } from "../images/importer.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
 import { encodeIndexPng, encodeRgbPng } from "../exchange/index-png.ts";
 import { tmpDir } from "../testing/tmp.ts";
-import { syntheticSample } from "./testing/synthetic.ts";
-import { syntheticValProject } from "./testing/synthetic-project.ts";
+import { syntheticSample } from "../ml/testing/synthetic.ts";
+import { syntheticValProject } from "../ml/testing/synthetic-project.ts";
 import { FINE_TUNE_LEARNING_RATE, trainProject } from "./project-training.ts";
-import { readWeightsConfig } from "./weights.ts";
+import { readWeightsConfig } from "../ml/weights.ts";
 import { loadModel } from "./project-prediction.ts";
-import { predict } from "./predict.ts";
-import { initBackend } from "./backend.ts";
+import { predict } from "../ml/predict.ts";
+import { initBackend } from "../ml/backend.ts";
 
 describe("working resolution", () => {
   let t: ReturnType<typeof tmpDir>;

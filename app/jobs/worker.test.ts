@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { initBackend } from "./backend.ts";
+import { initBackend } from "../ml/backend.ts";
 import { startTrainingWorker } from "./worker.ts";
-import { networkFromWeights } from "./weights.ts";
-import { syntheticSample } from "./testing/synthetic.ts";
-import type { TrainProgress } from "./train.ts";
+import { networkFromWeights } from "../ml/weights.ts";
+import { syntheticSample } from "../ml/testing/synthetic.ts";
+import type { TrainProgress } from "../ml/train.ts";
 
 describe("training worker", () => {
   it("trains off the main thread, reports progress and cancels cleanly", async () => {

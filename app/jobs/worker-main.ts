@@ -1,14 +1,14 @@
 /** Entry point of the training / prediction worker; see worker.ts for the protocol. */
 import { parentPort } from "node:worker_threads";
-import { initBackend, type BackendInfo } from "./backend.ts";
-import { replicaCount, type GradientHelpers } from "./data-parallel.ts";
-import { startGradientHelpers } from "./gradient-helpers.ts";
-import { SegmentationNetwork } from "./network.ts";
-import { datasetFromArray, train } from "./train.ts";
-import { loadWeights, networkFromWeights, serializeWeights } from "./weights.ts";
-import { predictImageFile } from "./predict-file.ts";
+import { initBackend, type BackendInfo } from "../ml/backend.ts";
+import { replicaCount, type GradientHelpers } from "../ml/data-parallel.ts";
+import { startGradientHelpers } from "../ml/gradient-helpers.ts";
+import { SegmentationNetwork } from "../ml/network.ts";
+import { datasetFromArray, train } from "../ml/train.ts";
+import { loadWeights, networkFromWeights, serializeWeights } from "../ml/weights.ts";
+import { predictImageFile } from "../ml/predict-file.ts";
 import { encodePrediction } from "./project-prediction.ts";
-import { evaluateNetwork } from "./evaluate.ts";
+import { evaluateNetwork } from "../ml/evaluate.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { computeSuggestions } from "../loop/suggest.ts";
 import type { PredictionJob, SuggestionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";

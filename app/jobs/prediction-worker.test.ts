@@ -7,13 +7,13 @@ import { describe, expect, it } from "vitest";
 import { ProjectStore } from "../store/project-store.ts";
 import { importImages } from "../images/importer.ts";
 import { encodeRgbPng } from "../exchange/index-png.ts";
-import { syntheticSample } from "./testing/synthetic.ts";
-import { seededNetwork } from "./testing/seeded.ts";
-import { serializeWeights } from "./weights.ts";
-import { initBackend, nativeBackendInstalled } from "./backend.ts";
+import { syntheticSample } from "../ml/testing/synthetic.ts";
+import { seededNetwork } from "../ml/testing/seeded.ts";
+import { serializeWeights } from "../ml/weights.ts";
+import { initBackend, nativeBackendInstalled } from "../ml/backend.ts";
 import { predictProject } from "./project-prediction.ts";
 import { predictionWorkers, predictProjectInWorker } from "./prediction-worker.ts";
-import { autoReplicas } from "./data-parallel.ts";
+import { autoReplicas } from "../ml/data-parallel.ts";
 import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
 
 type Row = {

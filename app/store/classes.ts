@@ -1,0 +1,122 @@
+/** The classes table (index, name, color, shortcut) and the meta key/value table. */
+import type { Db } from "./db.ts";
+import { UserError } from "./errors.ts";
+import type { ClassDef } from "./types.ts";
+
+export class MetaTable {
+  constructor(private readonly db: Db) {}
+
+  get(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+
+  set(key: string, value: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, value);
+  }
+}
+
+export class ClassTable {
+  constructor(
+    private readonly db: Db,
+    private readonly file: string,
+  ) {}
+
+  all(): ClassDef[] {
+    return this.db.prepare("SELECT idx, name, color, shortcut FROM classes ORDER BY idx").all() as ClassDef[];
+  }
+
+  /** The classes of a new project (checked; the caller runs it in the creating transaction). */
+  insertInitial(classes: Omit<ClassDef, "shortcut">[]): void {
+    validateClasses(classes, this.file);
+    const ins = this.db.prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)");
+    for (const c of classes) ins.run(c.idx, c.name, c.color.toLowerCase(), shortcutFor(c.idx));
+  }
+
+  /**
+   * A class added after the start, at the next index (labels and predictions keep theirs). Models
+   * made before it predict one class fewer: their predictions still show, fine-tuning one is refused.
+   */
+  add(name: string, color: string): ClassDef {
+    const classes = this.all();
+    const idx = classes.length;
+    if (idx >= 255) throw new UserError(`${this.file}: at most 255 classes (index 255 means unlabeled)`);
+    const c = { idx, name: name.trim(), color: color.toLowerCase() };
+    sameNameCheck(classes, c);
+    validateClasses([...classes, c], this.file);
+    this.db
+      .prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)")
+      .run(c.idx, c.name, c.color, shortcutFor(idx));
+    return this.all()[idx];
+  }
+
+  /** Renames or recolors a class; its index, and so every label of it, stays. */
+  update(idx: number, change: { name?: string; color?: string }): ClassDef {
+    const classes = this.all();
+    const old = classes[idx];
+    if (!old) throw new UserError(`${this.file}: no class ${idx} (the project has ${classes.length})`);
+    const next = {
+      idx,
+      name: change.name?.trim() ?? old.name,
+      color: (change.color ?? old.color).toLowerCase(),
+    };
+    sameNameCheck(classes, next);
+    validateClasses(
+      classes.map((c) => (c.idx === idx ? next : c)),
+      this.file,
+    );
+    this.db.prepare("UPDATE classes SET name = ?, color = ? WHERE idx = ?").run(next.name, next.color, idx);
+    return this.all()[idx];
+  }
+
+  /** A class by index or by name (any case), for the CLI. */
+  find(key: string): ClassDef {
+    const classes = this.all();
+    const byName = classes.find((c) => c.name.toLowerCase() === key.trim().toLowerCase());
+    if (byName) return byName;
+    if (/^\d+$/.test(key.trim()) && classes[Number(key)]) return classes[Number(key)];
+    throw new UserError(
+      `${this.file}: no class named or numbered "${key}" (classes: ${classes.map((c) => c.name).join(", ")})`,
+    );
+  }
+}
+
+/** A new or renamed class whose name another class has (in any case), said as a person reads it. */
+function sameNameCheck(classes: readonly ClassDef[], c: { idx: number; name: string }): void {
+  const clash = classes.find((o) => o.idx !== c.idx && o.name.toLowerCase() === c.name.toLowerCase());
+  if (clash)
+    throw new UserError(
+      `a class named "${clash.name}" exists already${clash.name === c.name ? "" : ` (names must differ in more than case)`}`,
+    );
+}
+
+/** Keys 1..9 then 0 pick the first ten classes. */
+function shortcutFor(idx: number): string | null {
+  return idx < 9 ? String(idx + 1) : idx === 9 ? "0" : null;
+}
+
+export function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): void {
+  if (classes.length < 1) throw new UserError(`${file}: a project needs at least one class`);
+  if (classes.length > 255) throw new UserError(`${file}: at most 255 classes (index 255 means unlabeled)`);
+  const names = new Map<string, number>();
+  classes.forEach((c, i) => {
+    if (c.idx !== i)
+      throw new UserError(
+        `${file}: class indices must be 0..${classes.length - 1} in order (got ${c.idx} at position ${i})`,
+      );
+    if (!c.name.trim()) throw new UserError(`${file}: class ${i} has an empty name`);
+    const taken = names.get(c.name.toLowerCase());
+    if (taken !== undefined)
+      throw new UserError(
+        `${file}: class names must differ (in any case): classes ${taken} and ${i} would be "${classes[taken].name}" and "${c.name}"`,
+      );
+    names.set(c.name.toLowerCase(), i);
+    if (!/^#[0-9a-fA-F]{6}$/.test(c.color))
+      throw new UserError(`${file}: class "${c.name}" has color "${c.color}", expected #rrggbb`);
+  });
+}

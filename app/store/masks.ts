@@ -1,0 +1,411 @@
+/**
+ * Label masks (stored in bands of rows) and strokes, the changes that made them, each with its
+ * undo patch: reading a mask, committing a change, undo and redo.
+ */
+import { nowIso, type Db } from "./db.ts";
+import { UserError } from "./errors.ts";
+import type { ImageTable } from "./images.ts";
+import type { StrokeRow, Tool } from "./types.ts";
+import { decodeRle, decodeRleInto, encodeRle } from "../labels/rle.ts";
+import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
+import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
+import type { Rect } from "../labels/raster.ts";
+import { changedRect } from "../labels/edit.ts";
+
+/** Rows per stored band of a label mask (format 3, table label_mask_bands). Part of the file format. */
+export const MASK_BAND_ROWS = 64;
+
+/** strokes.undone: whether a change is in the mask, and whether an undone one can come back. */
+export const StrokeState = {
+  /** in the mask */
+  live: 0,
+  /** undone, and redo brings it back */
+  undone: 1,
+  /** undone, then a new change was made: redo can no longer bring it back */
+  superseded: 2,
+} as const;
+export type StrokeState = (typeof StrokeState)[keyof typeof StrokeState];
+
+export interface ChangeRecord {
+  tool: Tool;
+  classIdx: number | null;
+  width: number;
+  points: [number, number][];
+  author: string;
+  modelId?: number | null;
+}
+
+/** The tools whose strokes are a person's labeling (not an import of a mask file). */
+const LABELING_TOOLS = "('brush', 'eraser', 'polygon', 'fill', 'accept')";
+
+export class MaskTable {
+  constructor(
+    private readonly db: Db,
+    private readonly file: string,
+    private readonly images: ImageTable,
+  ) {}
+
+  mask(imageId: number): LabelMask {
+    const img = this.images.require(imageId);
+    const row = this.db
+      .prepare("SELECT classes_rle, sources_rle FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { classes_rle: Buffer; sources_rle: Buffer } | undefined;
+    if (!row) return emptyMask(img.width, img.height);
+    const { width, height } = img;
+    const n = width * height;
+    try {
+      if (row.classes_rle.length > 0) {
+        // Written by format 2: one RLE for the whole image (rewritten as bands on its next change).
+        return {
+          width,
+          height,
+          classes: decodeRle(row.classes_rle, n),
+          sources: decodeRle(row.sources_rle, n),
+        };
+      }
+      const mask = emptyMask(width, height);
+      const bands = this.db
+        .prepare(
+          "SELECT band, classes_rle, sources_rle FROM label_mask_bands WHERE image_id = ? ORDER BY band",
+        )
+        .all(imageId) as Array<{ band: number; classes_rle: Buffer; sources_rle: Buffer }>;
+      const expected = Math.ceil(height / MASK_BAND_ROWS);
+      if (bands.length !== expected || bands.some((b, i) => b.band !== i))
+        throw new Error(`${bands.length} bands of rows stored, expected ${expected}`);
+      for (const b of bands) {
+        const start = b.band * MASK_BAND_ROWS * width;
+        const end = Math.min(height, (b.band + 1) * MASK_BAND_ROWS) * width;
+        decodeRleInto(b.classes_rle, mask.classes.subarray(start, end));
+        decodeRleInto(b.sources_rle, mask.sources.subarray(start, end));
+      }
+      return mask;
+    } catch (e) {
+      throw new UserError(
+        `${this.file}: the label mask of image ${imageId} (${img.name}) is damaged: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  maskVersion(imageId: number): number {
+    const row = this.db.prepare("SELECT version FROM label_masks WHERE image_id = ?").get(imageId) as
+      { version: number } | undefined;
+    return row?.version ?? 0;
+  }
+
+  /** Every stored mask's version, by image id (what changed since a look before). */
+  maskVersions(): Map<number, number> {
+    const rows = this.db.prepare("SELECT image_id, version FROM label_masks").all() as {
+      image_id: number;
+      version: number;
+    }[];
+    return new Map(rows.map((r) => [r.image_id, r.version]));
+  }
+
+  /**
+   * Records one change to an image's mask: the stroke row (with its undo patch) and the new
+   * mask version, in one transaction. Strokes undone before it can no longer be redone.
+   */
+  commitChange(
+    imageId: number,
+    before: LabelMask,
+    after: LabelMask,
+    rect: Rect | null,
+    change: ChangeRecord,
+  ): StrokeRow {
+    return this.commitPatch(imageId, after, rect ? capturePatch(before, after, rect) : null, change);
+  }
+
+  /** Records `after` if it differs from `before` (in either layer); null when nothing changed. */
+  commitDiff(imageId: number, before: LabelMask, after: LabelMask, change: ChangeRecord): StrokeRow | null {
+    const rect = changedRect(before, after);
+    return rect ? this.commitChange(imageId, before, after, rect, change) : null;
+  }
+
+  /** Like commitChange, for a caller that already has the patch (e.g. an in-place stroke). */
+  commitPatch(
+    imageId: number,
+    after: LabelMask,
+    captured: MaskPatch | null,
+    change: ChangeRecord,
+  ): StrokeRow {
+    const rect = captured?.rect ?? null;
+    const patch = captured ? encodePatch(captured) : null;
+    return this.db.transaction(() => {
+      const counts = captured ? this.countsAfter(imageId, captured, "redo") : undefined;
+      const version = this.maskVersion(imageId) + 1;
+      this.db
+        .prepare("UPDATE strokes SET undone = ? WHERE image_id = ? AND undone = ?")
+        .run(StrokeState.superseded, imageId, StrokeState.undone);
+      const createdAt = nowIso();
+      const info = this.db
+        .prepare(
+          `INSERT INTO strokes (image_id, class_idx, tool, width, points, author, created_at, mask_version, model_id, bbox, patch)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          imageId,
+          change.classIdx,
+          change.tool,
+          change.width,
+          JSON.stringify(change.points),
+          change.author,
+          createdAt,
+          version,
+          change.modelId ?? null,
+          rect ? JSON.stringify(rect) : null,
+          patch,
+        );
+      this.writeMask(imageId, after, version, counts, rect);
+      return {
+        id: Number(info.lastInsertRowid),
+        imageId,
+        classIdx: change.classIdx,
+        tool: change.tool,
+        width: change.width,
+        points: change.points,
+        author: change.author,
+        createdAt,
+        maskVersion: version,
+        modelId: change.modelId ?? null,
+        undone: false,
+      };
+    })();
+  }
+
+  /**
+   * Undoes the latest live change of an image; returns the stroke undone, or null. Undo stops at
+   * labels imported from a mask file: one keystroke must not wipe a whole imported mask (a dense
+   * ground truth) that was never drawn in the app; see undoStop().
+   */
+  undo(imageId: number): StrokeRow | null {
+    return this.db.transaction(() => {
+      const row = this.latestLiveChange(imageId);
+      if (!row || row.tool === "import") return null;
+      const mask = this.mask(imageId);
+      const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
+      const counts = this.countsAfter(imageId, patch, "undo");
+      applyPatch(mask, patch, "undo");
+      this.db.prepare("UPDATE strokes SET undone = ? WHERE id = ?").run(StrokeState.undone, row.id);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
+      return { ...toStrokeRow(row), undone: true };
+    })();
+  }
+
+  /**
+   * Why undo does nothing on this image when its latest live change is an import of labels from
+   * a mask file (naming the file when the change records it), else null.
+   */
+  undoStop(imageId: number): string | null {
+    const row = this.latestLiveChange(imageId);
+    if (row?.tool !== "import") return null;
+    const file = row.author.startsWith("import:") ? ` (${row.author.slice("import:".length)})` : "";
+    return `the labels before this point were imported from a mask file${file}; undo stops there (erase to change them)`;
+  }
+
+  private latestLiveChange(imageId: number): StrokeDbRow | undefined {
+    return this.db
+      .prepare(
+        "SELECT * FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
+      )
+      .get(imageId, StrokeState.live) as StrokeDbRow | undefined;
+  }
+
+  /** Redoes the earliest undone change of an image; returns it, or null. */
+  redo(imageId: number): StrokeRow | null {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare("SELECT * FROM strokes WHERE image_id = ? AND undone = ? ORDER BY id ASC LIMIT 1")
+        .get(imageId, StrokeState.undone) as StrokeDbRow | undefined;
+      if (!row) return null;
+      const mask = this.mask(imageId);
+      const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
+      const counts = this.countsAfter(imageId, patch, "redo");
+      applyPatch(mask, patch, "redo");
+      this.db.prepare("UPDATE strokes SET undone = ? WHERE id = ?").run(StrokeState.live, row.id);
+      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
+      return toStrokeRow(row);
+    })();
+  }
+
+  strokes(imageId: number): StrokeRow[] {
+    return (
+      this.db.prepare("SELECT * FROM strokes WHERE image_id = ? ORDER BY id").all(imageId) as StrokeDbRow[]
+    ).map(toStrokeRow);
+  }
+
+  /** Live strokes a person made (not imports), over the whole project. */
+  liveLabelingStrokes(): number {
+    return (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM strokes WHERE undone = ? AND tool != 'import'")
+        .get(StrokeState.live) as { n: number }
+    ).n;
+  }
+
+  /** Whether a person changed the image's labels (a live stroke, not an import) at or after `since`. */
+  workedOnSince(imageId: number, since: string): boolean {
+    return (
+      this.db
+        .prepare(
+          "SELECT 1 FROM strokes WHERE image_id = ? AND undone = ? AND tool != 'import' AND created_at >= ? LIMIT 1",
+        )
+        .get(imageId, StrokeState.live, since) !== undefined
+    );
+  }
+
+  /** The times of the labeling strokes (any state) made after `since` (null: all), oldest first. */
+  labelingTimesAfter(since: string | null): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT created_at FROM strokes WHERE tool IN ${LABELING_TOOLS}
+         AND (? IS NULL OR created_at > ?) ORDER BY created_at`,
+      )
+      .all(since, since) as { created_at: string }[];
+    return rows.map((r) => r.created_at);
+  }
+
+  /**
+   * Labeled-pixel counts after applying a patch, from the stored counts and the patch alone
+   * (no full-image scan: the cost of a stroke follows its size).
+   */
+  private countsAfter(
+    imageId: number,
+    patch: MaskPatch,
+    direction: "undo" | "redo",
+  ): { human: number; accepted: number } {
+    const row = this.db
+      .prepare("SELECT human_pixels, accepted_pixels FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { human_pixels: number; accepted_pixels: number } | undefined;
+    if (patch.delta && direction === "redo") {
+      return {
+        human: (row?.human_pixels ?? 0) + patch.delta.human,
+        accepted: (row?.accepted_pixels ?? 0) + patch.delta.accepted,
+      };
+    }
+    const from =
+      direction === "redo"
+        ? [patch.beforeClasses, patch.beforeSources]
+        : [patch.afterClasses, patch.afterSources];
+    const to =
+      direction === "redo"
+        ? [patch.afterClasses, patch.afterSources]
+        : [patch.beforeClasses, patch.beforeSources];
+    const a = countLayers(from[0], from[1]);
+    const b = countLayers(to[0], to[1]);
+    return {
+      human: (row?.human_pixels ?? 0) + b.human - a.human,
+      accepted: (row?.accepted_pixels ?? 0) + b.accepted - a.accepted,
+    };
+  }
+
+  /**
+   * Stores a mask: the label_masks row (version, counts) and its bands of rows. With `changed`,
+   * only the bands that rectangle touches are re-encoded and rewritten (the others are stored
+   * already); without it, or for a mask still in format 2's whole-image RLE, all of them.
+   */
+  private writeMask(
+    imageId: number,
+    mask: LabelMask,
+    version: number,
+    known?: { human: number; accepted: number },
+    changed?: Rect | null,
+  ): void {
+    const counts = known ?? countBySource(mask);
+    const labeled = counts.human + counts.accepted;
+    const prev = this.db
+      .prepare("SELECT length(classes_rle) AS whole FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { whole: number } | undefined;
+    const bandCount = Math.ceil(mask.height / MASK_BAND_ROWS);
+    let first = 0;
+    let last = bandCount - 1;
+    if (prev && prev.whole === 0 && changed) {
+      if (changed.height <= 0 || changed.width <= 0) last = -1;
+      else {
+        first = Math.max(0, Math.floor(changed.y / MASK_BAND_ROWS));
+        last = Math.min(bandCount - 1, Math.floor((changed.y + changed.height - 1) / MASK_BAND_ROWS));
+      }
+    }
+    this.db
+      .prepare(
+        `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
+         VALUES (?, ?, x'', x'', ?, ?, ?, ?)
+         ON CONFLICT(image_id) DO UPDATE SET version = excluded.version, classes_rle = x'', sources_rle = x'',
+           labeled_pixels = excluded.labeled_pixels, human_pixels = excluded.human_pixels,
+           accepted_pixels = excluded.accepted_pixels, updated_at = excluded.updated_at`,
+      )
+      .run(imageId, version, labeled, counts.human, counts.accepted, nowIso());
+    const putBand = this.db.prepare(
+      "INSERT OR REPLACE INTO label_mask_bands (image_id, band, classes_rle, sources_rle) VALUES (?, ?, ?, ?)",
+    );
+    for (let b = first; b <= last; b++) {
+      const start = b * MASK_BAND_ROWS * mask.width;
+      const end = Math.min(mask.height, (b + 1) * MASK_BAND_ROWS) * mask.width;
+      putBand.run(
+        imageId,
+        b,
+        encodeRle(mask.classes.subarray(start, end)),
+        encodeRle(mask.sources.subarray(start, end)),
+      );
+    }
+    // An image whose last labels are erased (or undone) goes back to what it was before it was
+    // labeled: suggested when the newest stored queue holds it, predicted when it has a
+    // prediction, else unlabeled.
+    this.db
+      .prepare(
+        `UPDATE images SET status = CASE
+           WHEN @labeled > 0 THEN 'labeled'
+           WHEN status != 'labeled' THEN status
+           WHEN EXISTS (
+             SELECT 1 FROM suggestions s, (SELECT model_id, strategy FROM suggestions ORDER BY id DESC LIMIT 1) newest
+             WHERE s.image_id = @id AND s.model_id IS newest.model_id AND s.strategy = newest.strategy
+           ) THEN 'suggested'
+           WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = @id) THEN 'predicted'
+           ELSE 'unlabeled' END
+         WHERE id = @id`,
+      )
+      .run({ labeled, id: imageId });
+  }
+}
+
+function countLayers(classes: Uint8Array, sources: Uint8Array): { human: number; accepted: number } {
+  let human = 0;
+  let accepted = 0;
+  for (let i = 0; i < classes.length; i++) {
+    if (classes[i] === UNLABELED) continue;
+    if (sources[i] === Source.accepted) accepted++;
+    else human++;
+  }
+  return { human, accepted };
+}
+
+interface StrokeDbRow {
+  id: number;
+  image_id: number;
+  class_idx: number | null;
+  tool: Tool;
+  width: number;
+  points: string;
+  author: string;
+  created_at: string;
+  mask_version: number;
+  model_id: number | null;
+  bbox: string | null;
+  patch: Buffer | null;
+  undone: StrokeState;
+}
+
+function toStrokeRow(r: StrokeDbRow): StrokeRow {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    classIdx: r.class_idx,
+    tool: r.tool,
+    width: r.width,
+    points: JSON.parse(r.points),
+    author: r.author,
+    createdAt: r.created_at,
+    maskVersion: r.mask_version,
+    modelId: r.model_id,
+    undone: r.undone !== StrokeState.live,
+  };
+}
