@@ -31,12 +31,6 @@ const FORBIDDEN = {
 
 /** Arrows that still point the wrong way, listed by the file they start from, with why. */
 const EXCEPTIONS = {
-  // The project jobs moved to app/jobs (#30, item 4); bench/, being changed elsewhere, still
-  // imports three of them from app/ml: these re-exports go once it imports app/jobs.
-  ml: {
-    files: ["app/ml/project-training.ts", "app/ml/project-prediction.ts", "app/ml/prediction-worker.ts"],
-    may: ["jobs"],
-  },
   // The classes file reader and the palette are pure code every runtime loads: they go to
   // app/common (#30, item 3); until then the demo reads the demo's classes file from app/api.
   ops: { files: ["app/ops/demo.ts"], may: ["api"] },

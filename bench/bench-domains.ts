@@ -19,7 +19,7 @@ import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
-import { maskName } from "../app/ml/project-prediction.ts";
+import { maskName } from "../app/jobs/project-prediction.ts";
 import type { EvaluationSample } from "../app/ml/evaluate.ts";
 import type { RawImage } from "../app/ml/image.ts";
 

@@ -19,7 +19,7 @@ import { initBackend } from "../app/ml/backend.ts";
 import { DEFAULT_METHOD } from "../app/ml/method.ts";
 import { UNLABELED } from "../app/ml/losses.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
-import { maskName } from "../app/ml/project-prediction.ts";
+import { maskName } from "../app/jobs/project-prediction.ts";
 import { trainPixelClassifier } from "../app/ml/pixel-classifier/index.ts";
 import { defaultCache, DEFAULT_DOMAINS, loadDomain } from "./bench-domains.ts";
 

@@ -25,8 +25,8 @@ import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { readClassesFile } from "../app/api/classes-file.ts";
-import { trainProject } from "../app/ml/project-training.ts";
-import { maskName, predictProject } from "../app/ml/project-prediction.ts";
+import { trainProject } from "../app/jobs/project-training.ts";
+import { maskName, predictProject } from "../app/jobs/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
@@ -369,9 +369,10 @@ try {
   const firstArm = files.get(ARMS[0].name) as string;
   const lastModel = (() => {
     const st = ProjectStore.open(firstArm, { readonly: true });
-    const row = st.db.prepare("SELECT MAX(id) AS id FROM models").get() as { id: number };
+    const id = st.models.latestId();
     st.close();
-    return row.id;
+    if (id === undefined) throw new Error(`${firstArm}: no model after ${ROUNDS} rounds`);
+    return id;
   })();
   const finalCorrelation = await scoreQuality(firstArm, lastModel);
   log(

@@ -16,7 +16,7 @@ import { importImages } from "../app/images/importer.ts";
 import { initBackend } from "../app/ml/backend.ts";
 import { createNetwork } from "../app/ml/network.ts";
 import { serializeWeights } from "../app/ml/weights.ts";
-import { predictionWorkers, predictProjectInWorker } from "../app/ml/prediction-worker.ts";
+import { predictionWorkers, predictProjectInWorker } from "../app/jobs/prediction-worker.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -40,11 +40,15 @@ async function main(): Promise<void> {
     const images = store.summary().images;
     await initBackend("wasm");
     const net = createNetwork({ numClasses: 11, inputScale: 0.533 }, { seed: 1 });
-    store.db
-      .prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('bench', 'now', '{}', 'wasm', ?, '{}')",
-      )
-      .run(Buffer.from(serializeWeights(net)));
+    store.models.insert({
+      name: "bench",
+      architecture: {},
+      backend: "wasm",
+      weights: Buffer.from(serializeWeights(net)),
+      labelSnapshot: {},
+      metrics: null,
+      parentId: null,
+    });
     net.dispose();
     store.close();
 

@@ -16,7 +16,7 @@ import { readClassesFile } from "../app/api/classes-file.ts";
 import { propagateScribbles } from "../app/ml/propagation.ts";
 import { DEFAULT_METHOD } from "../app/ml/method.ts";
 import { sizeBasedScale } from "../app/ml/working-scale.ts";
-import { maskName } from "../app/ml/project-prediction.ts";
+import { maskName } from "../app/jobs/project-prediction.ts";
 
 const d = DEFAULT_METHOD.propagation;
 const { values: args } = parseArgs({

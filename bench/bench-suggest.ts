@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { PredictionRecorder, encodePrediction } from "../app/ml/project-prediction.ts";
+import { PredictionRecorder, encodePrediction } from "../app/jobs/project-prediction.ts";
 import { computeSuggestions } from "../app/loop/suggest.ts";
 import { emptyMask, Source } from "../app/labels/mask.ts";
 import { seededRandom } from "../app/ml/random.ts";
@@ -82,11 +82,15 @@ try {
   });
   log(`preparing ${N} images of ${W}x${H} with stored predictions…`);
   const ids = insertFakeImages(store, { count: N, width: W, height: H, dir: path.join(dir, "images") });
-  store.db
-    .prepare(
-      "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('m', 'now', '{}', 'cpu', x'00', '{}')",
-    )
-    .run();
+  store.models.insert({
+    name: "m",
+    architecture: {},
+    backend: "cpu",
+    weights: Buffer.from([0]),
+    labelSnapshot: {},
+    metrics: null,
+    parentId: null,
+  });
   const recorder = new PredictionRecorder(store, 1, N, {});
   // A few distinct predictions, reused (encoding 1.2-megapixel layers is what takes the time here).
   const variants = Array.from({ length: 8 }, (_, v) => encodePrediction(syntheticPrediction(v)));

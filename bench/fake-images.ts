@@ -27,7 +27,7 @@ export function insertFakeImages(
   each?: (id: number, i: number) => void,
 ): number[] {
   const ids: number[] = [];
-  store.db.transaction(() => {
+  store.transaction(() => {
     for (let i = 0; i < o.count; i++) {
       const id = store.insertImage({
         absPath: path.join(o.dir, `img-${String(i).padStart(5, "0")}.png`),
@@ -42,6 +42,6 @@ export function insertFakeImages(
       ids.push(id);
       each?.(id, i);
     }
-  })();
+  });
   return ids;
 }
