@@ -4,6 +4,8 @@ import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/
 import { useApp } from "../../state/app-context.tsx";
 import { navigate, openSuggested, takeLastImage } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
+import { useCommands } from "../../state/commands.ts";
+import { commandFor, type Command } from "../../keymap.ts";
 import { Header } from "../../components/Header.tsx";
 import { pushToast, toastError } from "../../state/toasts.ts";
 import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
@@ -133,7 +135,11 @@ export function BrowserScreen({
       .then((n) => setReturnTo(n.index))
       .catch(() => {}); // an image removed meanwhile: nothing to come back to
   }, [api]);
+  // Read through a ref: made anew each render, it is not what this waits for (the tiles are).
+  const moveFocusRef = useRef(moveFocus);
+  moveFocusRef.current = moveFocus;
   useEffect(() => {
+    const moveFocus = moveFocusRef.current;
     if (returnId !== null && count > 0) {
       for (let i = 0; i < count; i++) {
         const it = item(i);
@@ -149,21 +155,26 @@ export function BrowserScreen({
     if (returnTo === null || count === 0) return;
     setReturnTo(null);
     moveFocus(returnTo);
-  });
+  }, [returnId, returnTo, count, item]);
 
   useKeydown((e) => {
     if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     // The arrows work while nothing has the focus (a fresh grid), from the current tile on; the
     // grid's own handler has them once a tile has it.
     if (e.target === document.body && moveKey(e.key)) return e.preventDefault();
-    if (e.key === "t") onToggleTraining();
-    else if (e.key === "i") onImport();
-    else if (e.key === "n") void labelNext();
-    else if (e.key === "/") {
-      e.preventDefault();
+    run(commandFor(e, ["grid"]), e);
+  });
+  /** What each command of the keymap does on the grid (a key, or the desktop app's menu). */
+  const run = (c: Command | null, e?: KeyboardEvent) => {
+    if (c === "training") onToggleTraining();
+    else if (c === "grid.import" || c === "import") onImport();
+    else if (c === "suggestion.next") void labelNext();
+    else if (c === "grid.search") {
+      e?.preventDefault();
       document.querySelector<HTMLInputElement>("#image-search")?.focus();
     }
-  });
+  };
+  useCommands((c) => (c === "export" ? onExport() : run(c)));
 
   /** Moves the focus by an arrow, Page Up/Down, Home or End; false for any other key. */
   function moveKey(key: string): boolean {
