@@ -5,12 +5,22 @@
  * the DOM directly and painted into the label raster at once; the stroke is handed to
  * `onStroke` on release, to be saved.
  */
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from "react";
+import {
+  forwardRef,
+  useCallback,
+  useEffect,
+  useId,
+  useImperativeHandle,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { Circle, Image as KImage, Layer, Line, Rect, Stage } from "react-konva";
 import type Konva from "konva";
 import type { Point } from "../../../app/api/wire.ts";
 import { UNLABELED } from "../../../app/api/wire.ts";
 import type { RasterLayer } from "../../canvas/raster.ts";
+import { imageFilter, percentiles, protectLut, type Display } from "./display.ts";
 
 export type Tool = "brush" | "eraser" | "polygon" | "accept";
 
@@ -33,6 +43,8 @@ export interface StrokeOut {
   classIdx: number | null;
   width: number;
   points: Point[];
+  /** locked classes the stroke left as they were */
+  protect?: number[];
 }
 
 export interface CanvasHandle {
@@ -47,6 +59,8 @@ export interface CanvasHandle {
   cancelPolygon(): boolean;
   /** Repaints the label layer after its values changed outside the canvas. */
   redrawLabels(): void;
+  /** Repaints every layer (a palette changed). */
+  redraw(): void;
   /** A stroke is being drawn (painted on the label layer, not handed on yet). */
   drawing(): boolean;
 }
@@ -71,6 +85,8 @@ interface Props {
   regions?: { id: number; x: number; y: number; width: number; height: number }[];
   /** the region shown last (R or Show), outlined solid */
   activeRegionId?: number | null;
+  /** levels of the picture, locked classes (display.ts) */
+  display: Pick<Display, "brightness" | "contrast" | "gamma" | "autoLevels" | "locked">;
 }
 
 interface View {
@@ -87,12 +103,41 @@ function perfMeasure(name: string, start: number): void {
 
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 40;
+/** R shows a region with this much around it: the region is at most 1/CONTEXT of the view across. */
+const REGION_CONTEXT = 2.5;
+/** ... and zooms in no further than this (or the fit, when that is closer). */
+const REGION_MAX_SCALE = 4;
+/** The picture's luminance sample for auto levels: at most this many pixels across. */
+const LEVELS_SAMPLE = 400;
+
+/** A small luminance copy of the picture (auto levels read the part in view from it). */
+function luminanceSample(img: HTMLImageElement): { lum: Uint8Array; w: number; h: number; f: number } | null {
+  const f = Math.min(1, LEVELS_SAMPLE / Math.max(img.naturalWidth, img.naturalHeight));
+  const w = Math.max(1, Math.round(img.naturalWidth * f));
+  const h = Math.max(1, Math.round(img.naturalHeight * f));
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  if (!ctx) return null;
+  ctx.drawImage(img, 0, 0, w, h);
+  const d = ctx.getImageData(0, 0, w, h).data;
+  const lum = new Uint8Array(w * h);
+  for (let i = 0; i < lum.length; i++)
+    lum[i] = Math.round(0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2]);
+  return { lum, w, h, f };
+}
 
 export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(props, ref) {
   const { width, height, labels, tool, classIdx, brushSize } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const labelLayerRef = useRef<Konva.Layer>(null);
+  const imageLayerRef = useRef<Konva.Layer>(null);
+  const gammaId = `pxl-gamma-${useId().replace(/:/g, "")}`;
+  const protect = useMemo(() => protectLut(props.display.locked), [props.display.locked]);
+  const protectRef = useRef(protect);
+  protectRef.current = protect;
   const overlayRef = useRef<Konva.Layer>(null);
   const cursorRef = useRef<Konva.Circle>(null);
   const rubberRef = useRef<Konva.Line>(null);
@@ -105,7 +150,50 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
   const propsRef = useRef(props);
   propsRef.current = props;
 
+  /** The picture's levels: the settings, and auto levels from the part in view (display.ts). */
+  const sample = useMemo(() => (props.image ? luminanceSample(props.image) : null), [props.image]);
+  const levelsFrame = useRef(0);
+  const updateLevels = useCallback(() => {
+    levelsFrame.current = 0;
+    const canvas = imageLayerRef.current?.getNativeCanvasElement();
+    if (!canvas) return;
+    const d = propsRef.current.display;
+    let auto = null;
+    if (d.autoLevels && sample) {
+      const v = view.current;
+      const st = stageRef.current;
+      const sw = st?.width() ?? 0;
+      const sh = st?.height() ?? 0;
+      const clamp = (n: number, max: number) => Math.max(0, Math.min(max, n));
+      auto = percentiles(sample.lum, sample.w, {
+        x0: clamp(Math.floor((-v.x / v.scale) * sample.f), sample.w),
+        y0: clamp(Math.floor((-v.y / v.scale) * sample.f), sample.h),
+        x1: clamp(Math.ceil(((sw - v.x) / v.scale) * sample.f), sample.w),
+        y1: clamp(Math.ceil(((sh - v.y) / v.scale) * sample.f), sample.h),
+      });
+    }
+    const filter = imageFilter(d, auto, gammaId);
+    if (canvas.style.filter !== filter) canvas.style.filter = filter;
+    if (boxRef.current) boxRef.current.dataset.imageFilter = filter;
+  }, [sample, gammaId]);
+  const scheduleLevels = useCallback(() => {
+    if (!levelsFrame.current) levelsFrame.current = requestAnimationFrame(updateLevels);
+  }, [updateLevels]);
+  useEffect(() => {
+    updateLevels();
+    return () => cancelAnimationFrame(levelsFrame.current);
+  }, [
+    updateLevels,
+    props.display.brightness,
+    props.display.contrast,
+    props.display.gamma,
+    props.display.autoLevels,
+  ]);
+  const scheduleRef = useRef(scheduleLevels);
+  scheduleRef.current = scheduleLevels;
+
   const applyView = useCallback((v: View) => {
+    scheduleRef.current();
     view.current = v;
     const stage = stageRef.current;
     if (stage) {
@@ -137,9 +225,9 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     setPolygon([]);
     if (pts.length < 3) return;
     const p = propsRef.current;
-    p.labels.polygon(pts, p.classIdx);
+    p.labels.polygon(pts, p.classIdx, protectRef.current);
     labelLayerRef.current?.batchDraw();
-    p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts });
+    p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts, ...locked(p.display.locked) });
   }, []);
 
   useImperativeHandle(
@@ -152,10 +240,13 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       },
       zoomBy: (f) => zoomAround(f, size.w / 2, size.h / 2),
       showRect: (r) => {
-        // Leave room around the region: it is a question about a place, seen in its context.
+        // Leave room around the region: it is a question about a place, seen in its context
+        // (at least 2.5x its size across), and not blown up past 400% (unless the fit is closer).
+        const fitScale = Math.min(size.w / width, size.h / height) * 0.96;
+        const around = Math.min(size.w / (r.width * REGION_CONTEXT), size.h / (r.height * REGION_CONTEXT));
         const s = Math.min(
           MAX_SCALE,
-          Math.max(MIN_SCALE, Math.min(size.w / r.width, size.h / r.height) * 0.6),
+          Math.max(MIN_SCALE, Math.min(around, Math.max(fitScale, REGION_MAX_SCALE))),
         );
         const cx = r.x + r.width / 2;
         const cy = r.y + r.height / 2;
@@ -168,9 +259,10 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         return true;
       },
       redrawLabels: () => labelLayerRef.current?.batchDraw(),
+      redraw: () => stageRef.current?.batchDraw(),
       drawing: () => drag.current?.mode === "draw",
     }),
-    [fit, zoomAround, applyView, size, polygon, finishPolygon],
+    [fit, zoomAround, applyView, size, polygon, finishPolygon, width, height],
   );
 
   // Time each redraw of the label layer (for the UI benchmark).
@@ -282,7 +374,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       e.currentTarget.setPointerCapture(e.pointerId);
       const pt: Point = [p.x, p.y];
       drag.current = { mode: "draw", points: [pt], last: { x: e.clientX, y: e.clientY } };
-      labels.brush([pt], brushSize, tool === "eraser" ? UNLABELED : classIdx);
+      labels.brush([pt], brushSize, tool === "eraser" ? UNLABELED : classIdx, protect);
       labelLayerRef.current?.batchDraw();
     } else if (tool === "polygon") {
       const pt: Point = [p.x, p.y];
@@ -316,7 +408,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         // Skip sub-pixel jitter: it adds points without changing any pixel.
         if (step < Math.max(0.5, brushSize * 0.05)) continue;
         const pt: Point = [q.x, q.y];
-        labels.brush([prev, pt], brushSize, value);
+        labels.brush([prev, pt], brushSize, value, protect);
         d.points.push(pt);
         last = q;
       }
@@ -336,6 +428,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         classIdx: tool === "eraser" ? null : classIdx,
         width: brushSize,
         points: d.points,
+        ...locked(props.display.locked),
       });
     }
   };
@@ -367,6 +460,17 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       onWheel={onWheel}
       onContextMenu={(e) => e.preventDefault()}
     >
+      {props.display.gamma !== 1 && (
+        <svg width="0" height="0" aria-hidden style={{ position: "absolute" }}>
+          <filter id={gammaId} colorInterpolationFilters="sRGB">
+            <feComponentTransfer>
+              {(["feFuncR", "feFuncG", "feFuncB"] as const).map((F) => (
+                <F key={F} type="gamma" amplitude={1} exponent={1 / props.display.gamma} offset={0} />
+              ))}
+            </feComponentTransfer>
+          </filter>
+        </svg>
+      )}
       <Stage
         ref={stageRef}
         width={size.w}
@@ -378,6 +482,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         y={view.current.y}
       >
         <Layer
+          ref={imageLayerRef}
           listening={false}
           visible={layers.image.visible}
           opacity={layers.image.opacity}
@@ -484,3 +589,8 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     </div>
   );
 });
+
+/** The stroke's locked classes, for strokes.commit (none: the field left out). */
+function locked(classes: readonly number[]): { protect?: number[] } {
+  return classes.length ? { protect: [...classes] } : {};
+}

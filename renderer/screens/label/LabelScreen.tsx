@@ -11,7 +11,12 @@ import { isTyping, useKeydown } from "../../state/keys.ts";
 import { useCommands } from "../../state/commands.ts";
 import { commandFor, type Command } from "../../keymap.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
-import { classPalette } from "../../canvas/palette.ts";
+import {
+  classPalette,
+  displayColor,
+  uncertaintyPalette,
+  uncertaintyThreshold,
+} from "../../canvas/palette.ts";
 import { LabelCanvas, type CanvasHandle, type LayerSettings, type Tool } from "./LabelCanvas.tsx";
 import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { RegionsPanel } from "./RegionsPanel.tsx";
@@ -27,9 +32,13 @@ import { useQueue } from "./use-queue.ts";
 import { useMaskSync } from "./use-mask-sync.ts";
 import { useAcceptTools } from "./use-accept-tools.ts";
 import { useNavigation } from "./use-navigation.ts";
+import { DEFAULT_DISPLAY, type Display } from "./display.ts";
+import { DisplayPanel } from "./DisplayPanel.tsx";
 
 /** The brush size last used in this window: the next image opened (from the grid too) keeps it. */
 let keptBrushSize = 24;
+/** The view settings last used in this window, kept the same way. */
+let keptDisplay: Display = DEFAULT_DISPLAY;
 
 export function LabelScreen({
   imageId,
@@ -40,7 +49,15 @@ export function LabelScreen({
 }) {
   const { api, project, setProject, onEvent, training } = useApp();
   const classes = useMemo(() => project?.classes ?? [], [project]);
-  const palette = useMemo(() => classPalette(classes), [classes]);
+  const [display, setDisplay] = useState<Display>(keptDisplay);
+  useEffect(() => {
+    keptDisplay = display;
+  }, [display]);
+  const { highContrast, hidden } = display;
+  const palette = useMemo(
+    () => classPalette(classes, { highContrast, hidden }),
+    [classes, highContrast, hidden],
+  );
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
   const [brushSize, setBrushSize] = useState(keptBrushSize);
@@ -74,6 +91,17 @@ export function LabelScreen({
 
   const img = useLoadedImage({ api, imageId, classes, palette, measure, predictionsVersion, canvasRef });
   const { loaded, loadedRef, titleItem, stats, acceptedPixels } = img;
+  useEffect(() => {
+    loaded?.labels.setOutline(display.outline);
+    canvasRef.current?.redrawLabels();
+  }, [loaded, display.outline]);
+  // The uncertainty layer shows the most unsure share of the pixels only (display.ts).
+  useEffect(() => {
+    const u = loaded?.uncertainty;
+    if (!u) return;
+    u.setPalette(uncertaintyPalette(uncertaintyThreshold(u.values, display.uncertaintyTop)));
+    canvasRef.current?.redraw();
+  }, [loaded, display.uncertaintyTop]);
   const { queue, setQueue, regions, worked, touched, isQueued } = useQueue(api, imageId, predictionsVersion);
   const saver = useMaskSync({
     api,
@@ -330,6 +358,11 @@ export function LabelScreen({
               }
               return true;
             }}
+            highContrast={display.highContrast}
+            hidden={display.hidden}
+            locked={display.locked}
+            onToggleHidden={(idx) => setDisplay((d) => ({ ...d, hidden: toggled(d.hidden, idx) }))}
+            onToggleLocked={(idx) => setDisplay((d) => ({ ...d, locked: toggled(d.locked, idx) }))}
             onUpdate={async (idx, c) => {
               const info = await attempt(api.call("classes.update", { idx, ...c }));
               if (info) setProject(info);
@@ -357,6 +390,7 @@ export function LabelScreen({
               onZoom={setZoom}
               regions={regions}
               activeRegionId={activeRegion}
+              display={display}
             />
           ) : (
             <div className="canvas-placeholder">
@@ -377,7 +411,10 @@ export function LabelScreen({
               {activeClass && tool !== "eraser" && (
                 <>
                   {" · "}
-                  <span className="swatch inline" style={{ background: activeClass.color }} />{" "}
+                  <span
+                    className="swatch inline"
+                    style={{ background: displayColor(activeClass, { highContrast: display.highContrast }) }}
+                  />{" "}
                   <span data-testid="active-class">{activeClass.name}</span>
                 </>
               )}
@@ -402,6 +439,8 @@ export function LabelScreen({
             layers={layers}
             onChange={setLayers}
             measure={measure}
+            uncertaintyTop={display.uncertaintyTop}
+            onUncertaintyTop={(t) => setDisplay((d) => ({ ...d, uncertaintyTop: t }))}
             onMeasure={(m) => {
               setMeasure(m);
               setPredictionsVersion((v) => v + 1); // fetch the open image's layer by the new measure
@@ -419,6 +458,7 @@ export function LabelScreen({
               uncertainty: !!loaded?.uncertainty,
             }}
           />
+          <DisplayPanel display={display} onChange={setDisplay} />
           <ImagePanel
             item={titleItem}
             stats={stats}
@@ -469,4 +509,8 @@ export function LabelScreen({
       )}
     </div>
   );
+}
+
+function toggled(list: number[], idx: number): number[] {
+  return list.includes(idx) ? list.filter((i) => i !== idx) : [...list, idx];
 }

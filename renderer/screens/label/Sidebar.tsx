@@ -1,7 +1,9 @@
 import { useState } from "react";
 import type { ClassDef, UncertaintyMeasure } from "../../../app/api/types.ts";
 import { paletteColor } from "../../../app/api/palette.ts";
+import { displayColor } from "../../canvas/palette.ts";
 import type { LayerSettings, Tool } from "./LabelCanvas.tsx";
+import { UNCERTAINTY_TOPS } from "./display.ts";
 
 export interface ClassChange {
   name: string;
@@ -18,12 +20,25 @@ export function ClassPalette({
   onPick,
   onAdd,
   onUpdate,
+  highContrast = false,
+  hidden = [],
+  locked = [],
+  onToggleHidden,
+  onToggleLocked,
 }: {
   classes: ClassDef[];
   active: number;
   onPick: (idx: number) => void;
   onAdd: (c: ClassChange) => Promise<boolean>;
   onUpdate: (idx: number, c: ClassChange) => Promise<boolean>;
+  /** swatches in the high-contrast palette's colors (as the canvas draws them) */
+  highContrast?: boolean;
+  /** classes not drawn on the canvas */
+  hidden?: number[];
+  /** classes strokes leave as they are */
+  locked?: number[];
+  onToggleHidden?: (idx: number) => void;
+  onToggleLocked?: (idx: number) => void;
 }) {
   // "new", a class index being edited, or nothing
   const [editing, setEditing] = useState<"new" | number | null>(null);
@@ -55,10 +70,44 @@ export function ClassPalette({
                 onClick={() => onPick(c.idx)}
                 onDoubleClick={() => setEditing(c.idx)}
               >
-                <span className="swatch" style={{ background: c.color }} />
+                <span className="swatch" style={{ background: displayColor(c, { highContrast }) }} />
                 <span className="class-name">{c.name}</span>
                 {c.shortcut && <kbd>{c.shortcut}</kbd>}
               </button>
+              {onToggleHidden && (
+                <button
+                  type="button"
+                  className={hidden.includes(c.idx) ? "ghost class-toggle on" : "ghost class-toggle"}
+                  aria-pressed={hidden.includes(c.idx)}
+                  title={
+                    hidden.includes(c.idx)
+                      ? `Show ${c.name} on the canvas again`
+                      : `Hide ${c.name} on the canvas (its labels and prediction stay stored)`
+                  }
+                  aria-label={`Hide ${c.name}`}
+                  data-testid={`class-hide-${c.idx}`}
+                  onClick={() => onToggleHidden(c.idx)}
+                >
+                  <EyeIcon off={hidden.includes(c.idx)} />
+                </button>
+              )}
+              {onToggleLocked && (
+                <button
+                  type="button"
+                  className={locked.includes(c.idx) ? "ghost class-toggle on" : "ghost class-toggle"}
+                  aria-pressed={locked.includes(c.idx)}
+                  title={
+                    locked.includes(c.idx)
+                      ? `Unlock ${c.name}`
+                      : `Lock ${c.name}: brush, eraser and polygon leave its pixels as they are`
+                  }
+                  aria-label={`Lock ${c.name}`}
+                  data-testid={`class-lock-${c.idx}`}
+                  onClick={() => onToggleLocked(c.idx)}
+                >
+                  <LockIcon open={!locked.includes(c.idx)} />
+                </button>
+              )}
               <button
                 type="button"
                 className="ghost class-edit"
@@ -231,6 +280,8 @@ export function LayerPanel({
   onChange,
   measure,
   onMeasure,
+  uncertaintyTop,
+  onUncertaintyTop,
 }: {
   layers: LayerSettings;
   available: Record<keyof LayerSettings, boolean>;
@@ -242,6 +293,9 @@ export function LayerPanel({
   /** What the uncertainty layer shows. */
   measure: UncertaintyMeasure;
   onMeasure: (m: UncertaintyMeasure) => void;
+  /** the most unsure share of the pixels the uncertainty layer shows */
+  uncertaintyTop: number;
+  onUncertaintyTop: (t: number) => void;
 }) {
   return (
     <section className="panel" aria-label="Layers">
@@ -281,11 +335,26 @@ export function LayerPanel({
               <option value="margin">1 - margin</option>
             </select>
           )}
+          {id === "uncertainty" && (
+            <select
+              value={uncertaintyTop}
+              onChange={(e) => onUncertaintyTop(Number(e.target.value))}
+              aria-label="Share of pixels shown"
+              title="Show only the pixels the model is least sure of: this share of the image, the rest clear so the picture stays visible"
+              data-testid="uncertainty-top"
+            >
+              {UNCERTAINTY_TOPS.map((t) => (
+                <option key={t} value={t}>
+                  {t >= 1 ? "every pixel" : `most unsure ${Math.round(t * 100)}%`}
+                </option>
+              ))}
+            </select>
+          )}
           {id === "uncertainty" && available[id] && (
             <span
               className="heat-legend"
               data-testid="uncertainty-legend"
-              title="The heat map's colors: clear where the model is sure, red, then yellow where it is least sure"
+              title="The heat map's colors over the most unsure pixels: dark purple, red, then pale yellow where the model is least sure; clear elsewhere"
             >
               <span>sure</span>
               <span className="heat-bar" aria-hidden />
@@ -302,5 +371,40 @@ export function LayerPanel({
         </div>
       ))}
     </section>
+  );
+}
+
+function EyeIcon({ off }: { off: boolean }) {
+  return (
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 16 16"
+      aria-hidden
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.5"
+    >
+      <path d="M1 8s2.5-5 7-5 7 5 7 5-2.5 5-7 5-7-5-7-5z" />
+      <circle cx="8" cy="8" r="2" />
+      {off && <path d="M2 14 14 2" />}
+    </svg>
+  );
+}
+
+function LockIcon({ open }: { open: boolean }) {
+  return (
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 16 16"
+      aria-hidden
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.5"
+    >
+      <rect x="3" y="7" width="10" height="7" rx="1" />
+      <path d={open ? "M5 7V4.5a3 3 0 0 1 5.8-1" : "M5 7V4.5a3 3 0 0 1 6 0V7"} />
+    </svg>
   );
 }

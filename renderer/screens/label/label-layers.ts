@@ -6,7 +6,7 @@
 import type { ClassDef, ImageItem, PredictionData } from "../../../app/api/types.ts";
 import { decodeRleBase64 } from "../../../app/api/wire.ts";
 import { RasterLayer } from "../../canvas/raster.ts";
-import { classPalette, hatchPalette, heatPalette } from "../../canvas/palette.ts";
+import { classPalette, hatchPalette } from "../../canvas/palette.ts";
 import type { LayerSettings } from "./LabelCanvas.tsx";
 
 export interface Loaded {
@@ -25,7 +25,8 @@ export interface Loaded {
 export const DEFAULT_LAYERS: LayerSettings = {
   image: { visible: true, opacity: 1 },
   prediction: { visible: true, opacity: 0.35 },
-  uncertainty: { visible: false, opacity: 0.6 },
+  // Below the labels' opacity: the most unsure pixels only (display.ts), the image still seen through.
+  uncertainty: { visible: false, opacity: 0.5 },
   labels: { visible: true, opacity: 0.7 },
   accepted: { visible: true, opacity: 0.6 },
 };
@@ -106,7 +107,13 @@ export function predictionLayers(
       decodeRleBase64(pred.classesRle, n),
     ),
     uncertainty: pred.uncertaintyRle
-      ? new RasterLayer(pred.width, pred.height, heatPalette(), decodeRleBase64(pred.uncertaintyRle, n))
+      ? // Its palette is set by the screen: the share of pixels shown depends on the values.
+        new RasterLayer(
+          pred.width,
+          pred.height,
+          new Uint32Array(256),
+          decodeRleBase64(pred.uncertaintyRle, n),
+        )
       : null,
     uncertaintyMissing: pred.uncertaintyMissing,
   };

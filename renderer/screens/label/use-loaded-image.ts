@@ -152,7 +152,7 @@ export function useLoadedImage(opts: {
     if (!loaded) return;
     loaded.labels.setPalette(palette);
     loaded.prediction?.setPalette(palette);
-    canvasRef.current?.redrawLabels();
+    canvasRef.current?.redraw();
   }, [palette, loaded, canvasRef]);
 
   /** The header's item: the loaded one, or while it loads (or cannot be) the one asked for. */
