@@ -83,11 +83,11 @@ export function App() {
         {screen}
         {trainingOpen && project && !onStart && <TrainingPanel key={project.file} onClose={closeTraining} />}
       </div>
+      <Toasts />
       <StatusBar />
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
       {dialog === "import" && <ImportDialog onClose={close} />}
       {dialog === "export" && <ExportDialog onClose={close} />}
-      <Toasts />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { isTyping, useKeydown } from "../../state/keys.ts";
 import { useCommands } from "../../state/commands.ts";
 import { commandFor, type Command } from "../../keymap.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
+import { leastLabeledText, leastLabeledTrain } from "../../state/start-fallback.ts";
 import {
   classPalette,
   displayColor,
@@ -153,6 +154,13 @@ export function LabelScreen({
     try {
       const list = await api.call("suggestions.list", { limit: 500 });
       if (list.length === 0) {
+        // Before any model: the least labeled train image (start-fallback.ts).
+        const least = models === 0 ? await leastLabeledTrain(api, imageId) : null;
+        if (least) {
+          pushToast("info", leastLabeledText(least));
+          await go(least.id);
+          return;
+        }
         pushToast(
           "info",
           "No suggestions: every train image has labels. Train a model (T); its uncertainty picks what to label next.",
@@ -181,7 +189,7 @@ export function LabelScreen({
     } catch (e) {
       toastError(e);
     }
-  }, [api, imageId, go, setQueue]);
+  }, [api, imageId, go, setQueue, models]);
 
   const pickClass = (idx: number) => {
     setClassIdx(idx);

@@ -67,6 +67,7 @@ export function ClassPalette({
                 aria-selected={c.idx === active}
                 className={c.idx === active ? "class-btn active" : "class-btn"}
                 data-testid={`class-${c.idx}`}
+                title={c.shortcut ? `${c.name} (${c.shortcut})` : c.name}
                 onClick={() => onPick(c.idx)}
                 onDoubleClick={() => setEditing(c.idx)}
               >
