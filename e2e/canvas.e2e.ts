@@ -27,6 +27,7 @@ import {
   sampleImages,
   screenshot,
   serve,
+  weightsHeaderOnly,
   type Served,
 } from "./harness.ts";
 
@@ -108,23 +109,6 @@ function addModel(
   } finally {
     store.close();
   }
-}
-
-/** A weights blob with its header only (weights.ts's layout): enough for the app to read the model's classes. */
-function weightsHeaderOnly(): Buffer {
-  const header = Buffer.from(
-    JSON.stringify({
-      format: "pixelloop-weights",
-      version: 1,
-      config: { numClasses: FIXTURE_CLASSES.length, widths: [8, 16], embeddingDim: 8, projectionHidden: 8 },
-      weights: [],
-    }),
-  );
-  const out = Buffer.alloc(Math.ceil((8 + header.length) / 4) * 4);
-  out.write("PXLW", 0);
-  out.writeUInt32LE(header.length, 4);
-  header.copy(out, 8);
-  return out;
 }
 
 /** A project of demo images darkened to a tenth (a dark frame), as the CLI would import them. */

@@ -18,8 +18,10 @@ import {
   screenshot,
   serve,
   trainingUnavailable,
+  weightsHeaderOnly,
   type Served,
 } from "./harness.ts";
+import { ProjectStore } from "../app/store/project-store.ts";
 
 let server: Served;
 let browser: Browser;
@@ -140,6 +142,59 @@ describe("the training panel during a run", () => {
         .getByTestId("docs-text")
         .getByText(/Learning from few labels/)
         .waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("plots val mIoU against labeled pixels per round, hand-drawn and accepted apart", async () => {
+    const file = await fixtureProject(server.dir, "efficiency");
+    // Three rounds as training leaves them: each a run, its model (val mIoU) and its label record.
+    const store = ProjectStore.open(file);
+    try {
+      const rounds: [number, number, number][] = [
+        [1_000, 0, 0.31],
+        [2_500, 6_000, 0.47],
+        [4_000, 15_000, 0.58],
+      ];
+      for (const [drawn, accepted, miou] of rounds) {
+        const at = new Date().toISOString();
+        const model = Number(
+          store.db
+            .prepare(
+              "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', ?)",
+            )
+            .run(at, weightsHeaderOnly(), JSON.stringify({ validation: { miou }, stepsDone: 100 }))
+            .lastInsertRowid,
+        );
+        store.db
+          .prepare(
+            "INSERT INTO training_runs (model_id, started_at, finished_at, status, config) VALUES (?, ?, ?, 'done', '{}')",
+          )
+          .run(model, at, at);
+        store.db
+          .prepare(
+            "INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope) VALUES (?, ?, ?, ?, ?, 2, 60, ?, 0, 'train')",
+          )
+          .run(model, at, drawn + accepted, drawn, accepted, miou);
+      }
+    } finally {
+      store.close();
+    }
+    const { page, context, errors } = await openProject(browser, server, file, "#/browse");
+    try {
+      await page.getByTestId("tile-1").waitFor();
+      await page.keyboard.press("t");
+      const chart = page.getByTestId("efficiency-chart");
+      await chart.waitFor();
+      expect(await chart.getAttribute("data-points")).toBe("3");
+      // Drawn by uPlot, with both series named in its legend.
+      await chart.locator("canvas").waitFor();
+      await chart.getByText("hand-drawn").waitFor();
+      await chart.getByText("drawn + accepted").waitFor();
+      await chart.scrollIntoViewIfNeeded();
+      await screenshot(page, "training-efficiency");
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -10,6 +10,7 @@ import { TrainingProgress } from "./TrainingProgress.tsx";
 import { TERM_LABELS, TRAINING_HELP } from "./training-help.ts";
 import { DocsDialog } from "./DocsDialog.tsx";
 import { RoundsTable } from "./RoundsTable.tsx";
+import { EfficiencyChart } from "./EfficiencyChart.tsx";
 
 function eta(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return "—";
@@ -337,6 +338,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
           {s.message && <p className={s.state === "failed" ? "error-text" : "muted"}>{s.message}</p>}
           {s.losses.length > 0 && <LossChart status={s} width={380} />}
           {project && <ClassIou rounds={s.rounds} classes={project.classes} />}
+          <EfficiencyChart rounds={s.rounds} width={380} />
           <RoundsTable rounds={s.rounds} />
         </>
       )}
