@@ -428,7 +428,12 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         message: `${images(pred.predicted, "new ")} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${leftOut(pred.skipped, "not predicted")}`,
       });
     } catch (e) {
-      set({ state: "failed", etaSec: null, clock: null, message: `Predicting ${what}: ${(e as Error).message}` });
+      set({
+        state: "failed",
+        etaSec: null,
+        clock: null,
+        message: `Predicting ${what}: ${(e as Error).message}`,
+      });
     } finally {
       predictAbort = null;
       running = null;
