@@ -20,7 +20,8 @@ import type Konva from "konva";
 import type { Point } from "../../../app/api/wire.ts";
 import { UNLABELED } from "../../../app/api/wire.ts";
 import type { RasterLayer } from "../../canvas/raster.ts";
-import { imageFilter, percentiles, protectLut, type Display } from "./display.ts";
+import { protectLut, type Display } from "./display.ts";
+import { useImageLevels, type View } from "./use-image-levels.ts";
 
 export type Tool = "brush" | "eraser" | "polygon" | "accept";
 
@@ -89,12 +90,6 @@ interface Props {
   display: Pick<Display, "brightness" | "contrast" | "gamma" | "autoLevels" | "locked">;
 }
 
-interface View {
-  scale: number;
-  x: number;
-  y: number;
-}
-
 /** Timing marks for bench/bench-ui.ts; recorded only when the page sets window.__pixelloopPerf. */
 function perfMeasure(name: string, start: number): void {
   if ((window as { __pixelloopPerf?: boolean }).__pixelloopPerf)
@@ -107,27 +102,6 @@ const MAX_SCALE = 40;
 const REGION_CONTEXT = 2.5;
 /** ... and zooms in no further than this (or the fit, when that is closer). */
 const REGION_MAX_SCALE = 4;
-/** The picture's luminance sample for auto levels: at most this many pixels across. */
-const LEVELS_SAMPLE = 400;
-
-/** A small luminance copy of the picture (auto levels read the part in view from it). */
-function luminanceSample(img: HTMLImageElement): { lum: Uint8Array; w: number; h: number; f: number } | null {
-  const f = Math.min(1, LEVELS_SAMPLE / Math.max(img.naturalWidth, img.naturalHeight));
-  const w = Math.max(1, Math.round(img.naturalWidth * f));
-  const h = Math.max(1, Math.round(img.naturalHeight * f));
-  const c = document.createElement("canvas");
-  c.width = w;
-  c.height = h;
-  const ctx = c.getContext("2d", { willReadFrequently: true });
-  if (!ctx) return null;
-  ctx.drawImage(img, 0, 0, w, h);
-  const d = ctx.getImageData(0, 0, w, h).data;
-  const lum = new Uint8Array(w * h);
-  for (let i = 0; i < lum.length; i++)
-    lum[i] = Math.round(0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2]);
-  return { lum, w, h, f };
-}
-
 export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(props, ref) {
   const { width, height, labels, tool, classIdx, brushSize } = props;
   const boxRef = useRef<HTMLDivElement>(null);
@@ -150,45 +124,16 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
   const propsRef = useRef(props);
   propsRef.current = props;
 
-  /** The picture's levels: the settings, and auto levels from the part in view (display.ts). */
-  const sample = useMemo(() => (props.image ? luminanceSample(props.image) : null), [props.image]);
-  const levelsFrame = useRef(0);
-  const updateLevels = useCallback(() => {
-    levelsFrame.current = 0;
-    const canvas = imageLayerRef.current?.getNativeCanvasElement();
-    if (!canvas) return;
-    const d = propsRef.current.display;
-    let auto = null;
-    if (d.autoLevels && sample) {
-      const v = view.current;
-      const st = stageRef.current;
-      const sw = st?.width() ?? 0;
-      const sh = st?.height() ?? 0;
-      const clamp = (n: number, max: number) => Math.max(0, Math.min(max, n));
-      auto = percentiles(sample.lum, sample.w, {
-        x0: clamp(Math.floor((-v.x / v.scale) * sample.f), sample.w),
-        y0: clamp(Math.floor((-v.y / v.scale) * sample.f), sample.h),
-        x1: clamp(Math.ceil(((sw - v.x) / v.scale) * sample.f), sample.w),
-        y1: clamp(Math.ceil(((sh - v.y) / v.scale) * sample.f), sample.h),
-      });
-    }
-    const filter = imageFilter(d, auto, gammaId);
-    if (canvas.style.filter !== filter) canvas.style.filter = filter;
-    if (boxRef.current) boxRef.current.dataset.imageFilter = filter;
-  }, [sample, gammaId]);
-  const scheduleLevels = useCallback(() => {
-    if (!levelsFrame.current) levelsFrame.current = requestAnimationFrame(updateLevels);
-  }, [updateLevels]);
-  useEffect(() => {
-    updateLevels();
-    return () => cancelAnimationFrame(levelsFrame.current);
-  }, [
-    updateLevels,
-    props.display.brightness,
-    props.display.contrast,
-    props.display.gamma,
-    props.display.autoLevels,
-  ]);
+  /** The picture's levels: the settings, and auto levels from the part in view (use-image-levels.ts). */
+  const scheduleLevels = useImageLevels({
+    image: props.image,
+    display: props.display,
+    gammaId,
+    imageLayerRef,
+    stageRef,
+    boxRef,
+    view,
+  });
   const scheduleRef = useRef(scheduleLevels);
   scheduleRef.current = scheduleLevels;
 

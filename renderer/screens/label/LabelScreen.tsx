@@ -7,25 +7,21 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Split, Suggestion, UncertaintyMeasure } from "../../../app/api/types.ts";
 import { attempt, useApp } from "../../state/app-context.tsx";
 import { clearUncertaintyOn, navigate, uncertaintyOnAtOpen } from "../../state/route.ts";
-import { isTyping, useKeydown } from "../../state/keys.ts";
-import { useCommands } from "../../state/commands.ts";
-import { commandFor, type Command } from "../../keymap.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";
 import { leastLabeledText, leastLabeledTrain } from "../../state/start-fallback.ts";
-import {
-  classPalette,
-  displayColor,
-  uncertaintyPalette,
-  uncertaintyThreshold,
-} from "../../canvas/palette.ts";
+import { classPalette, uncertaintyPalette, uncertaintyThreshold } from "../../canvas/palette.ts";
 import { LabelCanvas, type CanvasHandle, type LayerSettings, type Tool } from "./LabelCanvas.tsx";
-import { ClassPalette, LayerPanel, ToolBar } from "./Sidebar.tsx";
+import { LayerPanel, ToolBar } from "./Sidebar.tsx";
+import { ClassPalette } from "./ClassPalette.tsx";
 import { RegionsPanel } from "./RegionsPanel.tsx";
 import { RemoveImageDialog } from "./RemoveImageDialog.tsx";
 import { Header } from "../../components/Header.tsx";
 import { DEFAULT_LAYERS } from "./label-layers.ts";
 import { noPrediction } from "./no-prediction.ts";
 import { SaveBadge } from "./SaveBadge.tsx";
+import { ImageNav } from "./ImageNav.tsx";
+import { CanvasHud } from "./CanvasHud.tsx";
+import { useLabelKeys } from "./use-label-keys.ts";
 import { AcceptPanel } from "./AcceptPanel.tsx";
 import { ImagePanel } from "./ImagePanel.tsx";
 import { useLoadedImage } from "./use-loaded-image.ts";
@@ -199,78 +195,36 @@ export function LabelScreen({
 
   const toggle = (id: keyof LayerSettings) =>
     setLayers((ls) => ({ ...ls, [id]: { ...ls[id], visible: !ls[id].visible } }));
-  /** What each command of the keymap does here (a key, or the desktop app's menu). */
-  const run = (c: Command) => {
-    const canvas = canvasRef.current;
-    switch (c) {
-      case "undo":
-        return tools.undoRedo("masks.undo");
-      case "redo":
-        return tools.undoRedo("masks.redo");
-      case "zoom.fit":
-        return canvas?.fit();
-      case "zoom.1":
-        return canvas?.oneToOne();
-      case "zoom.in":
-        return canvas?.zoomBy(1.25);
-      case "zoom.out":
-        return canvas?.zoomBy(0.8);
-      case "tool.brush":
-        return setTool("brush");
-      case "tool.eraser":
-        return setTool("eraser");
-      case "tool.polygon":
-        return setTool("polygon");
-      case "tool.accept":
-        return setTool("accept");
-      case "brush.smaller":
-        return setBrushSize((s) => Math.max(1, Math.round(s / 1.25)));
-      case "brush.larger":
-        return setBrushSize((s) => Math.min(400, Math.max(s + 1, Math.round(s * 1.25))));
-      case "layer.labels":
-        return toggle("labels");
-      case "layer.accepted":
-        return toggle("accepted");
-      case "layer.prediction":
-        return toggle("prediction");
-      case "layer.uncertainty":
-        return toggle("uncertainty");
-      case "layer.image":
-        return toggle("image");
-      case "suggestion.next":
-        return void nextSuggestion();
-      case "region.next":
-        return stepRegion(1);
-      case "region.prev":
-        return stepRegion(-1);
-      case "image.next":
-        return step(1);
-      case "image.prev":
-        return step(-1);
-      case "polygon.close":
-        return canvas?.closePolygon();
-      case "polygon.cancel":
-        canvas?.cancelPolygon();
-        return;
-      case "grid":
-        return toGrid();
-      case "training":
-        return onToggleTraining();
-    }
-  };
-  useKeydown((e) => {
-    if (isTyping(e)) return;
-    const mod = e.ctrlKey || e.metaKey;
-    if (!mod && !e.altKey) {
-      const shortcut = classes.find((c) => c.shortcut === e.key);
-      if (shortcut) return pickClass(shortcut.idx);
-    }
-    const c = commandFor(e, ["label"]);
-    if (!c) return;
-    if (mod) e.preventDefault();
-    run(c);
+  const canvas = () => canvasRef.current;
+  // What each command of the keymap does here (a key, or the desktop app's menu).
+  useLabelKeys(classes, pickClass, {
+    undo: () => tools.undoRedo("masks.undo"),
+    redo: () => tools.undoRedo("masks.redo"),
+    "zoom.fit": () => canvas()?.fit(),
+    "zoom.1": () => canvas()?.oneToOne(),
+    "zoom.in": () => canvas()?.zoomBy(1.25),
+    "zoom.out": () => canvas()?.zoomBy(0.8),
+    "tool.brush": () => setTool("brush"),
+    "tool.eraser": () => setTool("eraser"),
+    "tool.polygon": () => setTool("polygon"),
+    "tool.accept": () => setTool("accept"),
+    "brush.smaller": () => setBrushSize((s) => Math.max(1, Math.round(s / 1.25))),
+    "brush.larger": () => setBrushSize((s) => Math.min(400, Math.max(s + 1, Math.round(s * 1.25)))),
+    "layer.labels": () => toggle("labels"),
+    "layer.accepted": () => toggle("accepted"),
+    "layer.prediction": () => toggle("prediction"),
+    "layer.uncertainty": () => toggle("uncertainty"),
+    "layer.image": () => toggle("image"),
+    "suggestion.next": () => void nextSuggestion(),
+    "region.next": () => stepRegion(1),
+    "region.prev": () => stepRegion(-1),
+    "image.next": () => step(1),
+    "image.prev": () => step(-1),
+    "polygon.close": () => canvas()?.closePolygon(),
+    "polygon.cancel": () => void canvas()?.cancelPolygon(),
+    grid: toGrid,
+    training: onToggleTraining,
   });
-  useCommands(run);
 
   const activeClass = classes.find((c) => c.idx === classIdx);
   const moveToSplit = async (split: Split) => {
@@ -286,61 +240,15 @@ export function LabelScreen({
   return (
     <div className="screen label-screen">
       <Header>
-        <button type="button" className="ghost" onClick={toGrid} title="Back to the image grid (G)">
-          ← Images
-        </button>
-        <div className="image-title" data-testid="image-title">
-          <strong>{titleItem?.name ?? "…"}</strong>
-          {titleItem && (
-            <span className="muted">
-              {titleItem.width}×{titleItem.height} · {titleItem.split}
-              {titleItem.bitDepth > 8 && (
-                <span title="Shown and trained on with its 1st..99.8th percentile stretched to 0..255">
-                  {` · ${titleItem.bitDepth}-bit, contrast-stretched`}
-                </span>
-              )}
-              {neighbors && ` · ${neighbors.index + 1} of ${neighbors.total}`}
-            </span>
-          )}
-        </div>
-        <div className="nav-buttons">
-          <button
-            type="button"
-            disabled={!neighbors?.prev}
-            onClick={() => void go(neighbors?.prev ?? null)}
-            title="Previous image (←)"
-          >
-            ‹ Prev
-          </button>
-          <button
-            type="button"
-            disabled={!neighbors?.next}
-            onClick={() => void go(neighbors?.next ?? null)}
-            title="Next image (→)"
-          >
-            Next ›
-          </button>
-          <button
-            type="button"
-            className="primary"
-            data-testid="next-suggestion"
-            onClick={() => void nextSuggestion()}
-            title="Next suggested image not done yet in this round: unsure, and unlike what is labeled (N)"
-          >
-            Next suggestion <kbd>N</kbd>
-          </button>
-          {queue.length > 0 && (
-            <span
-              className="queue-progress"
-              data-testid="queue-progress"
-              title="Suggested images you have labeled, corrected or accepted since the last training picked them. When they are done, train again (T) for the next round."
-            >
-              {worked === queue.length
-                ? `all ${queue.length} done: train again (T)`
-                : `${worked} of ${queue.length} done`}
-            </span>
-          )}
-        </div>
+        <ImageNav
+          item={titleItem}
+          neighbors={neighbors}
+          queue={queue}
+          worked={worked}
+          onGrid={toGrid}
+          onGo={(id) => void go(id)}
+          onNextSuggestion={() => void nextSuggestion()}
+        />
         <SaveBadge state={saver.state} lastSaved={saver.lastSaved} />
       </Header>
       <div className="label-body">
@@ -407,40 +315,16 @@ export function LabelScreen({
                 : "Loading image…"}
             </div>
           )}
-          <div className="canvas-hud">
-            <span>
-              {tool === "polygon"
-                ? "Polygon: click to add points, double-click or Enter to fill, Esc to cancel"
-                : tool === "accept"
-                  ? loaded && !loaded.prediction
-                    ? `Accept region: ${missing.hint}`
-                    : "Click a predicted region to accept it as labels"
-                  : `${tool === "eraser" ? "Eraser" : "Brush"} ${brushSize}px`}
-              {activeClass && tool !== "eraser" && (
-                <>
-                  {" · "}
-                  <span
-                    className="swatch inline"
-                    style={{ background: displayColor(activeClass, { highContrast: display.highContrast }) }}
-                  />{" "}
-                  <span data-testid="active-class">{activeClass.name}</span>
-                </>
-              )}
-            </span>
-            <span className="zoom-controls">
-              <button type="button" onClick={() => canvasRef.current?.fit()} title="Fit (F)">
-                Fit
-              </button>
-              <button
-                type="button"
-                onClick={() => canvasRef.current?.oneToOne()}
-                title="Actual pixels (Ctrl+1)"
-              >
-                1:1
-              </button>
-              <output data-testid="zoom">{Math.round(zoom * 100)}%</output>
-            </span>
-          </div>
+          <CanvasHud
+            tool={tool}
+            brushSize={brushSize}
+            acceptHint={loaded && !loaded.prediction ? missing.hint : null}
+            activeClass={activeClass ?? null}
+            highContrast={display.highContrast}
+            zoom={zoom}
+            onFit={() => canvasRef.current?.fit()}
+            onOneToOne={() => canvasRef.current?.oneToOne()}
+          />
         </main>
         <aside className="sidebar right">
           <LayerPanel
