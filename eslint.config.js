@@ -78,6 +78,7 @@ const exceptionConfigs = Object.entries(EXCEPTIONS).map(([layer, exception]) => 
     ],
   },
 }));
+import reactHooks from "eslint-plugin-react-hooks";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "out/", ".tools/", "test-results/", "artifacts/"] },
@@ -89,6 +90,15 @@ export default tseslint.config(
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The rules of hooks, and effects that name what they read (the UI only).
+    files: ["renderer/**/*.{ts,tsx}"],
+    plugins: { "react-hooks": reactHooks },
+    rules: {
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "error",
     },
   },
   {

@@ -9,7 +9,7 @@
  *     network (on wasm with one data-parallel replica per core, so training takes every core).
  * Targets: median frame < 16 ms, save < 50 ms (also while training and while predicting). Needs the renderer build
  * (npm run build:renderer).
- * `--json` prints one JSON object.
+ * `--json` prints one JSON object; `--layers` draws with outlines, high contrast and a locked class on.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,6 +20,8 @@ import { launch, newPage, serve } from "../e2e/harness.ts";
 import { insertFakeImages } from "./fake-images.ts";
 
 const asJson = process.argv.includes("--json");
+/** `--layers`: draw with the display options of #34 on (outlines, high contrast, a locked class). */
+const withLayers = process.argv.includes("--layers");
 const log = (s: string) => {
   if (!asJson) process.stdout.write(s + "\n");
 };
@@ -226,6 +228,15 @@ async function main(): Promise<void> {
     await page.goto(`${base}#/image/1`);
     await page.getByTestId("image-title").getByText("big-4000x3000.png").waitFor({ timeout: 60_000 });
     await page.getByTestId("canvas").waitFor();
+    if (withLayers) {
+      // The canvas's newer display options all on (#34): outlines, high contrast, a locked class
+      // (every stroke pixel checked against it); auto levels are on by default.
+      await page.getByTestId("display-outline").check();
+      await page.getByTestId("display-high-contrast").check();
+      await page.getByTestId("class-lock-0").click();
+      await page.getByTestId("image-title").click(); // keys go to the app again
+      log("with outlines, high contrast and a locked class");
+    }
     await page.keyboard.press("2");
     for (let i = 0; i < 4; i++) await page.keyboard.press("]"); // ~60 px brush
     const box = (await page.getByTestId("canvas").boundingBox())!;

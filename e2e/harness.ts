@@ -317,3 +317,20 @@ export async function openProject(
   await p.page.goto(`${server.url}${hash}`);
   return p;
 }
+
+/** A weights blob with its header only (weights.ts's layout): enough for the app to read the model's classes. */
+export function weightsHeaderOnly(): Buffer {
+  const header = Buffer.from(
+    JSON.stringify({
+      format: "pixelloop-weights",
+      version: 1,
+      config: { numClasses: FIXTURE_CLASSES.length, widths: [8, 16], embeddingDim: 8, projectionHidden: 8 },
+      weights: [],
+    }),
+  );
+  const out = Buffer.alloc(Math.ceil((8 + header.length) / 4) * 4);
+  out.write("PXLW", 0);
+  out.writeUInt32LE(header.length, 4);
+  header.copy(out, 8);
+  return out;
+}

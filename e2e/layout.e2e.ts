@@ -94,7 +94,7 @@ describe("at laptop window sizes, with the demo project", () => {
     }
   });
 
-  it("keeps the grid's sort when coming back from an image; the grid's next-suggestion button says when there is none", async () => {
+  it("keeps the grid's sort when coming back from an image; the grid's next-suggestion button opens the least labeled image before any model", async () => {
     const { page: p, context } = await demoPage(browser, { width: 1280, height: 800 });
     try {
       await p.getByTestId("sort").selectOption("labeled");
@@ -109,10 +109,11 @@ describe("at laptop window sizes, with the demo project", () => {
       // The image came back to has the focus, in the sorted grid.
       await p.waitForFunction(`document.activeElement?.getAttribute("data-index") === "2"`);
 
-      // The demo's train images all have labels and no model has picked a queue: the button says
-      // what to do instead of doing nothing.
+      // The demo's train images all have labels and no model has picked a queue: the button opens
+      // the least labeled one and says why (#34: it used to say "No suggestions").
       await p.getByTestId("grid-next-suggestion").click();
-      await p.getByText("No suggestions: every train image has labels. Train a model (T)").waitFor();
+      await p.getByTestId("toast-info").filter({ hasText: "the least labeled" }).waitFor();
+      await p.getByTestId("canvas").waitFor();
     } finally {
       await context.close();
     }

@@ -12,7 +12,6 @@ import {
   session,
   shell,
   utilityProcess,
-  type MenuItemConstructorOptions,
 } from "electron";
 import fs from "node:fs";
 import path from "node:path";
@@ -22,6 +21,8 @@ import { displayImage } from "../app/api/display-image.ts";
 import { thumbnailFor } from "../app/images/thumbnails.ts";
 import { setTrainingHost, type WorkerEvent } from "../app/jobs/worker.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
+import { menuTemplate } from "./menu.ts";
+import type { Command } from "../renderer/keymap.ts";
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -239,44 +240,15 @@ async function importDialog(): Promise<void> {
 }
 
 function buildMenu(): void {
-  const template: MenuItemConstructorOptions[] = [
-    {
-      label: "File",
-      submenu: [
-        { label: "New Project…", accelerator: "CmdOrCtrl+N", click: () => sendMenu("project.new") },
-        { label: "Open Project…", accelerator: "CmdOrCtrl+O", click: () => void openProjectDialog() },
-        { label: "Open Demo Project", click: () => void service.call("project.openDemo", {}) },
-        { type: "separator" },
-        { label: "Import Images…", accelerator: "CmdOrCtrl+I", click: () => void importDialog() },
-        { label: "Export…", accelerator: "CmdOrCtrl+E", click: () => sendMenu("export") },
-        { type: "separator" },
-        { role: "quit" },
-      ],
-    },
-    {
-      label: "Edit",
-      submenu: [
-        { label: "Undo", accelerator: "CmdOrCtrl+Z", click: () => sendMenu("undo") },
-        { label: "Redo", accelerator: "CmdOrCtrl+Shift+Z", click: () => sendMenu("redo") },
-      ],
-    },
-    {
-      label: "View",
-      submenu: [
-        { label: "Zoom to Fit", accelerator: "CmdOrCtrl+0", click: () => sendMenu("zoom.fit") },
-        { label: "Actual Size", accelerator: "CmdOrCtrl+1", click: () => sendMenu("zoom.1") },
-        { label: "Toggle Prediction Layer", click: () => sendMenu("layer.prediction") },
-        { label: "Toggle Uncertainty Layer", click: () => sendMenu("layer.uncertainty") },
-        { type: "separator" },
-        ...(devToolsAllowed(app.isPackaged) ? [{ role: "toggleDevTools" } as const] : []),
-        { role: "togglefullscreen" },
-      ],
-    },
-    {
-      label: "Help",
-      submenu: [{ label: "Keyboard Shortcuts", accelerator: "?", click: () => sendMenu("shortcuts") }],
-    },
-  ];
+  const run = (c: Command) => {
+    if (c === "project.open") void openProjectDialog();
+    else if (c === "import") void importDialog();
+    else sendMenu(c);
+  };
+  const template = menuTemplate(run, {
+    openDemo: () => void service.call("project.openDemo", {}),
+    devTools: devToolsAllowed(app.isPackaged),
+  });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 

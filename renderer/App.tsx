@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from "react";
 import { useApp } from "./state/app-context.tsx";
 import { navigate, useRoute } from "./state/route.ts";
 import { isTyping, useKeydown } from "./state/keys.ts";
+import { runCommand, useCommands } from "./state/commands.ts";
+import { commandFor } from "./keymap.ts";
 import { StartScreen } from "./screens/StartScreen.tsx";
 import { BrowserScreen } from "./screens/browser/BrowserScreen.tsx";
 import { LabelScreen } from "./screens/label/LabelScreen.tsx";
@@ -15,7 +17,7 @@ import { TrainingPanel } from "./components/TrainingPanel.tsx";
 type Dialog = "shortcuts" | "import" | "export" | null;
 
 export function App() {
-  const { info, project } = useApp();
+  const { info, project, onEvent } = useApp();
   const route = useRoute();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [trainingOpen, setTrainingOpen] = useState(false);
@@ -42,10 +44,23 @@ export function App() {
 
   useKeydown((e) => {
     if (isTyping(e)) return;
-    if (e.key === "?") {
+    if (commandFor(e, ["app"]) === "shortcuts") {
       e.preventDefault();
       setDialog((d) => (d === "shortcuts" ? null : "shortcuts"));
     }
+  });
+  // The desktop app's menu sends the keymap's commands (main/menu.ts): the open screen runs them.
+  useEffect(
+    () =>
+      onEvent((e) => {
+        const m = e as unknown as { type: string; action?: unknown };
+        if (m.type === "menu" && typeof m.action === "string") runCommand(m.action);
+      }),
+    [onEvent],
+  );
+  useCommands((c) => {
+    if (c === "shortcuts") setDialog((d) => (d === "shortcuts" ? null : "shortcuts"));
+    else if (c === "project.new") navigate({ screen: "start" });
   });
 
   let screen;
@@ -68,11 +83,11 @@ export function App() {
         {screen}
         {trainingOpen && project && !onStart && <TrainingPanel key={project.file} onClose={closeTraining} />}
       </div>
+      <Toasts />
       <StatusBar />
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
       {dialog === "import" && <ImportDialog onClose={close} />}
       {dialog === "export" && <ExportDialog onClose={close} />}
-      <Toasts />
     </div>
   );
 }

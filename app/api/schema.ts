@@ -142,6 +142,8 @@ export const api = {
         classIdx: z.number().int().min(0).max(254).nullable(),
         width: z.number().positive().max(2000),
         points: z.array(point).min(1).max(100_000),
+        /** classes locked in the UI: the stroke neither paints over nor erases them */
+        protect: z.array(z.number().int().min(0).max(254)).max(255).optional(),
       })
       .strict()
       .refine((s) => s.tool === "eraser" || s.classIdx !== null, {

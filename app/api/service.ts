@@ -597,6 +597,7 @@ export class PixelloopService {
           classIdx: req.classIdx,
           width: req.width,
           points: req.points,
+          protect: req.protect,
         });
         if (!r) return this.change(img.id, false, null, null);
         let row;

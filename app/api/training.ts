@@ -19,7 +19,8 @@ import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/backend.ts";
-import type { ApiEvent, TrainingRound, TrainingStatus } from "./types.ts";
+import type { ApiEvent, TrainingRound, TrainingSettings, TrainingStatus } from "./types.ts";
+import { DEFAULT_TERMS } from "../ml/method-terms.ts";
 
 export interface TrainingRequest {
   epochs?: number;
@@ -72,7 +73,10 @@ const FEW_STEPS = 100;
 const MAX_POINTS = 600;
 const EMIT_INTERVAL_MS = 250;
 
-type Live = Omit<TrainingStatus, "available" | "reason" | "rounds" | "fineTune" | "unpredicted">;
+type Live = Omit<TrainingStatus, "available" | "reason" | "rounds" | "fineTune" | "unpredicted" | "time"> & {
+  /** a time-budgeted run: its budget, and when it started training (Date.now()) */
+  clock: { budgetSec: number; since: number | null } | null;
+};
 
 function idle(): Live {
   return {
@@ -86,6 +90,20 @@ function idle(): Live {
     losses: [],
     valMiou: [],
     message: null,
+    settings: null,
+    clock: null,
+  };
+}
+
+/** A request's settings as the run uses them: unnamed terms at their defaults. */
+function settingsOf(req: TrainingRequest): TrainingSettings {
+  return {
+    minutes: req.epochs === undefined ? (req.minutes ?? 10) : null,
+    epochs: req.epochs ?? null,
+    size: req.size ?? null,
+    widths: req.widths ?? null,
+    terms: { ...DEFAULT_TERMS, ...req.terms },
+    fineTune: req.fineTune ?? false,
   };
 }
 
@@ -199,7 +217,15 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     } catch {
       // no project open: no rounds to show, nothing to fine-tune or predict
     }
-    return { available: true, reason: null, ...live, rounds, fineTune, unpredicted };
+    const { clock, ...shown } = live;
+    // Seconds trained, as of this status: grows with every status sent, never goes back.
+    const time = clock
+      ? {
+          budgetSec: clock.budgetSec,
+          elapsedSec: clock.since === null ? 0 : Math.min(clock.budgetSec, (Date.now() - clock.since) / 1000),
+        }
+      : null;
+    return { available: true, reason: null, ...shown, rounds, fineTune, unpredicted, time };
   };
 
   const emitNow = () => {
@@ -253,6 +279,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           onData: (d) =>
             set({
               totalSteps: d.steps ?? 0,
+              clock: d.maxSeconds !== undefined ? { budgetSec: d.maxSeconds, since: Date.now() } : null,
               message:
                 `${d.labeledImages} labeled + ${d.unlabeledImages} unlabeled train images, ${d.valImages} val images, crops ${d.inputSize}px. ${d.scaleChoice.reason}` +
                 (d.unlabeledClasses.length ? `. ${unlabeledClassesWarning(d.unlabeledClasses)}` : ""),
@@ -278,6 +305,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           },
           onValidation: (v) => set({ valMiou: [...live.valMiou, { step: v.step, miou: v.score }] }, false),
           onTrained: (outcome, predicting) => {
+            live = { ...live, clock: null }; // training is over: its time is no longer told
             if (outcome.modelId === null) return;
             ownModels.add(`${file}#${outcome.modelId}`);
             trained = trainedMessage(outcome, outcome.modelId);
@@ -302,6 +330,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       );
       const { training: outcome, prediction: pred, unread: notRead } = await round.outcome;
       round = null;
+      live = { ...live, clock: null }; // training is over: its time is no longer told
       if (outcome.modelId === null) {
         set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
         return;
@@ -323,7 +352,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         message: `${trained} ${images(pred.predicted)} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${unread}`,
       });
     } catch (e) {
-      set({ state: "failed", etaSec: null, message: (e as Error).message });
+      set({ state: "failed", etaSec: null, clock: null, message: (e as Error).message });
     } finally {
       round = null;
       predictAbort = null;
@@ -372,7 +401,12 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         message: `${images(pred.predicted, "new ")} predicted with model ${modelId}${pred.cancelled ? " (prediction stopped)" : ""}.${leftOut(pred.skipped, "not predicted")}`,
       });
     } catch (e) {
-      set({ state: "failed", etaSec: null, message: `Predicting ${what}: ${(e as Error).message}` });
+      set({
+        state: "failed",
+        etaSec: null,
+        clock: null,
+        message: `Predicting ${what}: ${(e as Error).message}`,
+      });
     } finally {
       predictAbort = null;
       running = null;
@@ -407,7 +441,13 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     start(req) {
       if (isBusy()) return status();
       const store = ctx.project();
-      live = { ...idle(), state: "starting", job: "train", message: "Reading images and labels…" };
+      live = {
+        ...idle(),
+        state: "starting",
+        job: "train",
+        message: "Reading images and labels…",
+        settings: settingsOf(req),
+      };
       emitNow();
       running = run(store.file, req);
       return status();

@@ -196,6 +196,22 @@ export interface TrainingStatus {
    * why it cannot predict them (a class added after it), if so. Imports start their prediction.
    */
   unpredicted: { modelId: number | null; images: number; refused: string | null };
+  /** the settings of the training run in progress (or the last one this server ran): null before any */
+  settings: TrainingSettings | null;
+  /** a run bounded by time: its budget and the seconds it has trained so far (null otherwise or before it trains) */
+  time: { budgetSec: number; elapsedSec: number } | null;
+}
+
+/** What a training run was started with, every method term filled in (the defaults where it named none). */
+export interface TrainingSettings {
+  minutes: number | null;
+  epochs: number | null;
+  /** crop side in px (null: the default) */
+  size: number | null;
+  /** encoder widths (null: the default network) */
+  widths: number[] | null;
+  terms: { semiSupervised: boolean; pixl: boolean; crf: boolean; propagation: boolean };
+  fineTune: boolean;
 }
 
 export interface ExportResult {

@@ -4,6 +4,24 @@ import { applyPatch } from "./patch.ts";
 import { emptyMask, Source, UNLABELED } from "./mask.ts";
 
 describe("strokes", () => {
+  it("leave protected (locked) classes as they are, painting and erasing", () => {
+    const m = emptyMask(20, 10);
+    applyStrokeInPlace(m, { tool: "brush", classIdx: 1, width: 4, points: [[5, 5]] });
+    const r = applyStrokeInPlace(m, {
+      tool: "brush",
+      classIdx: 2,
+      width: 30,
+      points: [[10, 5]],
+      protect: [1],
+    })!;
+    expect(m.classes[5 * 20 + 5]).toBe(1);
+    expect(m.classes[5 * 20 + 15]).toBe(2);
+    expect(r.patch.delta?.human).toBeGreaterThan(0);
+    applyStrokeInPlace(m, { tool: "eraser", classIdx: null, width: 40, points: [[10, 5]], protect: [1] });
+    expect(m.classes[5 * 20 + 5]).toBe(1);
+    expect(m.classes[5 * 20 + 15]).toBe(UNLABELED);
+  });
+
   it("strokes off the image change nothing", () => {
     expect(
       applyStroke(emptyMask(10, 10), { tool: "brush", classIdx: 1, width: 2, points: [[-50, -50]] }),

@@ -19,6 +19,8 @@ export interface StrokeInput {
   width: number;
   /** image coordinates (pixel (x, y) covers [x, x+1) x [y, y+1)) */
   points: Point[];
+  /** classes the stroke leaves as they are (locked in the UI): neither painted over nor erased */
+  protect?: readonly number[];
 }
 
 /**
@@ -63,12 +65,15 @@ export function applyStrokeInPlace(mask: LabelMask, s: StrokeInput): { rect: Rec
   let human = 0;
   let accepted = 0;
   const newHuman = cls !== UNLABELED ? 1 : 0; // strokes are drawn by a person: never "accepted"
+  const locked = s.protect?.length ? new Uint8Array(256) : null;
+  for (const c of s.protect ?? []) if (locked && c !== UNLABELED) locked[c] = 1;
   for (let y = 0; y < drawn.height; y++) {
     const hitRow = (drawn.y + y) * bounds.width + drawn.x;
     const maskRow = (rect.y + y) * w + rect.x;
     for (let x = 0; x < drawn.width; x++) {
       if (hit[hitRow + x]) {
         const i = maskRow + x;
+        if (locked && locked[mask.classes[i]]) continue;
         if (mask.classes[i] !== UNLABELED) {
           if (mask.sources[i] === Source.accepted) accepted--;
           else human--;

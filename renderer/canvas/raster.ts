@@ -13,6 +13,8 @@ export class RasterLayer {
   values: Uint8Array;
   private readonly ctx: CanvasRenderingContext2D;
   private palette: Uint32Array;
+  /** outlines: each region's edge in full color, its inside faint (the label layer's outline mode) */
+  private outline = false;
 
   constructor(width: number, height: number, palette: Uint32Array, values?: Uint8Array) {
     this.width = width;
@@ -38,17 +40,65 @@ export class RasterLayer {
     this.repaint({ x: 0, y: 0, width: this.width, height: this.height });
   }
 
-  /** Paints one brush segment (or dot) with `value`; returns the rectangle repainted. */
-  brush(points: Point[], diameter: number, value: number): Rect | null {
+  setOutline(outline: boolean): void {
+    if (outline === this.outline) return;
+    this.outline = outline;
+    this.repaint({ x: 0, y: 0, width: this.width, height: this.height });
+  }
+
+  /**
+   * Paints one brush segment (or dot) with `value`; returns the rectangle repainted. Pixels whose
+   * value is marked in `protect` (256 entries; locked classes) keep it.
+   */
+  brush(points: Point[], diameter: number, value: number, protect?: Uint8Array | null): Rect | null {
+    const keep = protect ? this.keep(points, Math.max(0.5, diameter / 2) + 1, protect) : null;
     const rect = rasterizeBrush(this.values, this.width, this.height, points, diameter, value);
+    if (keep) this.restore(keep);
     if (rect) this.repaint(rect);
     return rect;
   }
 
-  polygon(points: Point[], value: number): Rect | null {
+  polygon(points: Point[], value: number, protect?: Uint8Array | null): Rect | null {
+    const keep = protect ? this.keep(points, 1, protect) : null;
     const rect = rasterizePolygon(this.values, this.width, this.height, points, value);
+    if (keep) this.restore(keep);
     if (rect) this.repaint(rect);
     return rect;
+  }
+
+  /** The protected pixels (index and value) around these points, to put back after a stroke. */
+  private keep(points: Point[], margin: number, protect: Uint8Array): { at: number[]; was: number[] } {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const [x, y] of points) {
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    }
+    const at: number[] = [];
+    const was: number[] = [];
+    const xa = Math.max(0, Math.floor(x0 - margin));
+    const xb = Math.min(this.width - 1, Math.ceil(x1 + margin));
+    for (
+      let y = Math.max(0, Math.floor(y0 - margin));
+      y <= Math.min(this.height - 1, Math.ceil(y1 + margin));
+      y++
+    )
+      for (let x = xa; x <= xb; x++) {
+        const i = y * this.width + x;
+        if (protect[this.values[i]]) {
+          at.push(i);
+          was.push(this.values[i]);
+        }
+      }
+    return { at, was };
+  }
+
+  private restore(k: { at: number[]; was: number[] }): void {
+    for (let j = 0; j < k.at.length; j++) this.values[k.at[j]] = k.was[j];
   }
 
   valueAt(x: number, y: number): number | null {
@@ -57,7 +107,9 @@ export class RasterLayer {
   }
 
   /** Rows of at most ~1M pixels per ImageData, so a full repaint of a big image stays bounded. */
-  repaint(rect: Rect): void {
+  repaint(r: Rect): void {
+    // An edge pixel's neighbours change too in outline mode: one pixel more around.
+    const rect = this.outline ? grow(r, this.width, this.height) : r;
     const { x, width } = rect;
     const rowsPerBand = Math.max(1, Math.floor(1_000_000 / width));
     for (let y0 = rect.y; y0 < rect.y + rect.height; y0 += rowsPerBand) {
@@ -69,9 +121,37 @@ export class RasterLayer {
       for (let yy = 0; yy < h; yy++) {
         const src = (y0 + yy) * this.width + x;
         const dst = yy * width;
-        for (let xx = 0; xx < width; xx++) out[dst + xx] = pal[vals[src + xx]];
+        if (!this.outline) {
+          for (let xx = 0; xx < width; xx++) out[dst + xx] = pal[vals[src + xx]];
+          continue;
+        }
+        const W = this.width;
+        const y = y0 + yy;
+        for (let xx = 0; xx < width; xx++) {
+          const i = src + xx;
+          const v = vals[i];
+          const px = x + xx;
+          const edge =
+            (px > 0 && vals[i - 1] !== v) ||
+            (px < W - 1 && vals[i + 1] !== v) ||
+            (y > 0 && vals[i - W] !== v) ||
+            (y < this.height - 1 && vals[i + W] !== v);
+          // Inside: a fifth of the color's alpha, so the image shows through.
+          out[dst + xx] = edge ? pal[v] : ((((pal[v] >>> 24) / 5) << 24) | (pal[v] & 0xffffff)) >>> 0;
+        }
       }
       this.ctx.putImageData(img, x, y0);
     }
   }
+}
+
+function grow(r: Rect, width: number, height: number): Rect {
+  const x = Math.max(0, r.x - 1);
+  const y = Math.max(0, r.y - 1);
+  return {
+    x,
+    y,
+    width: Math.min(width, r.x + r.width + 1) - x,
+    height: Math.min(height, r.y + r.height + 1) - y,
+  };
 }

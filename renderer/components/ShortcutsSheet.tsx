@@ -1,45 +1,8 @@
 import { Modal } from "./Modal.tsx";
+import { sheetGroups } from "../keymap.ts";
 
-const GROUPS: { title: string; items: [string, string][] }[] = [
-  {
-    title: "Labeling",
-    items: [
-      ["B", "Brush"],
-      ["E", "Eraser"],
-      ["P", "Polygon fill (click points, double-click or Enter to fill)"],
-      ["A", "Accept a predicted region (click it)"],
-      ["[  ]", "Smaller / larger brush"],
-      ["1 … 9, 0", "Pick class"],
-      ["Ctrl+Z", "Undo"],
-      ["Ctrl+Shift+Z, Ctrl+Y", "Redo"],
-      ["Esc", "Cancel the polygon / close a dialog"],
-    ],
-  },
-  {
-    title: "View",
-    items: [
-      ["Space + drag", "Pan (or middle mouse button)"],
-      ["Wheel", "Zoom around the pointer"],
-      ["F, Ctrl+0", "Fit to window"],
-      ["Ctrl+1", "Actual pixels (1:1)"],
-      ["+  −", "Zoom in / out"],
-      ["L  M  K  U  I", "Show/hide labels, accepted hatching, prediction, uncertainty, image"],
-    ],
-  },
-  {
-    title: "Moving around",
-    items: [
-      ["N", "Next suggested image not done yet (unsure, and unlike what is labeled)"],
-      ["R / Shift+R", "Zoom to the image's next / previous suggested region"],
-      ["←  →", "Previous / next image"],
-      ["G", "Back to the image grid"],
-      ["Enter", "Open the focused image (grid)"],
-      ["/", "Search image names (grid)"],
-      ["T", "Training panel"],
-      ["?", "This sheet"],
-    ],
-  },
-];
+/** Every key of the app, from the one keymap (renderer/keymap.ts). */
+const GROUPS = sheetGroups();
 
 export function ShortcutsSheet({ onClose }: { onClose: () => void }) {
   return (

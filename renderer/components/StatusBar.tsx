@@ -1,4 +1,5 @@
 import type { TrainingStatus } from "../../app/api/types.ts";
+import { duration } from "./training-help.ts";
 import { useApp } from "../state/app-context.tsx";
 import { useRoute } from "../state/route.ts";
 
@@ -60,7 +61,10 @@ function jobText(t: TrainingStatus | null): string | null {
     case "starting":
       return "Training: starting…";
     case "training":
-      return `Training${progress}…`;
+      // A time budget in time (its step total is an estimate that moves); epochs in steps.
+      return t.time
+        ? `Training ${duration(t.time.elapsedSec)} of ${duration(t.time.budgetSec)}…`
+        : `Training${progress} steps…`;
     case "predicting":
       return t.job === "predict-new" ? `Predicting new images${progress}…` : `Predicting${progress}…`;
     case "stopping":

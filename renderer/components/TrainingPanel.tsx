@@ -6,6 +6,11 @@ import { attempt, useApp } from "../state/app-context.tsx";
 import { isTyping } from "../state/keys.ts";
 import { LossChart } from "./LossChart.tsx";
 import { ClassIou } from "./ClassIou.tsx";
+import { TrainingProgress } from "./TrainingProgress.tsx";
+import { TERM_LABELS, TRAINING_HELP } from "./training-help.ts";
+import { DocsDialog } from "./DocsDialog.tsx";
+import { RoundsTable } from "./RoundsTable.tsx";
+import { EfficiencyChart } from "./EfficiencyChart.tsx";
 
 function eta(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return "—";
@@ -68,8 +73,25 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);
   }, [onClose]);
+  const [docs, setDocs] = useState(false);
   const s = training;
   const running = s ? RUNNING.has(s.state) : false;
+  // While a run is in progress the form shows what it was started with (from any window, or
+  // before a reload), not this window's last choices.
+  const run = running ? s?.settings : null;
+  const shown = run
+    ? {
+        amountText: String(run.epochs ?? run.minutes ?? ""),
+        unit: run.epochs !== null ? ("epochs" as const) : ("minutes" as const),
+        net:
+          (Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]).find(
+            (k) => run.widths !== null && NETWORKS[k].widths.join() === run.widths.join(),
+          ) ?? (run.widths === null ? "standard" : null),
+        size: run.size ?? 128,
+        terms: run.terms,
+        fineTune: run.fineTune,
+      }
+    : { amountText, unit, net, size, terms, fineTune };
   const base = s?.fineTune ?? { modelId: null, modelClasses: null };
   const classCount = project?.classes.length ?? 0;
   const refused =
@@ -105,8 +127,18 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
 
   return (
     <aside className="drawer" aria-label="Training" data-testid="training-panel" ref={ref}>
+      {docs && <DocsDialog doc="learning" onClose={() => setDocs(false)} />}
       <div className="drawer-head">
         <h2>Training</h2>
+        <button
+          type="button"
+          className="ghost docs-link"
+          onClick={() => setDocs(true)}
+          data-testid="training-docs"
+          title="How training works and what each option does, in the docs"
+        >
+          Docs
+        </button>
         <button
           type="button"
           className="ghost"
@@ -136,14 +168,14 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                   min={unit === "minutes" ? 0.5 : 1}
                   max={unit === "minutes" ? 24 * 60 : 10000}
                   step={unit === "minutes" ? 0.5 : 1}
-                  value={amountText}
+                  value={shown.amountText}
                   onChange={(e) => setAmountText(e.target.value)}
                   disabled={running}
                   aria-label="Training budget"
                   data-testid="training-amount"
                 />
                 <select
-                  value={unit}
+                  value={shown.unit}
                   onChange={(e) => setUnit(e.target.value as "minutes" | "epochs")}
                   disabled={running}
                   aria-label="Budget unit"
@@ -157,7 +189,7 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
             <label>
               Network
               <select
-                value={net}
+                value={shown.net ?? "custom"}
                 onChange={(e) => setNet(e.target.value as keyof typeof NETWORKS)}
                 disabled={running || (fineTune && canFineTune)}
                 title={
@@ -170,12 +202,13 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                     {v.label}
                   </option>
                 ))}
+                {shown.net === null && <option value="custom">Widths {run?.widths?.join(", ")}</option>}
               </select>
             </label>
             <label>
               Crop
               <select
-                value={size}
+                value={shown.size}
                 onChange={(e) => setSize(Number(e.target.value))}
                 disabled={running}
                 data-testid="training-size"
@@ -215,30 +248,53 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               </button>
             )}
           </div>
+          <dl className="facts">
+            <dt>State</dt>
+            <dd data-testid="training-state">{s.state}</dd>
+            <dt>Backend</dt>
+            <dd data-testid="training-backend">{s.backend ?? "chosen at start"}</dd>
+            <dt>Progress</dt>
+            <dd>
+              <TrainingProgress status={s} />
+            </dd>
+            <dt>ETA</dt>
+            <dd>{running ? eta(s.etaSec) : "—"}</dd>
+            <dt>Speed</dt>
+            <dd>{s.imagesPerSec ? `${s.imagesPerSec.toFixed(1)} img/s` : "—"}</dd>
+          </dl>
+          <div className="option-helps">
+            <p className="option-help" data-testid="help-budget">
+              <strong>Train for:</strong> {TRAINING_HELP.budget}
+            </p>
+            <p className="option-help" data-testid="help-network">
+              <strong>Network:</strong> {TRAINING_HELP.network}
+            </p>
+            <p className="option-help" data-testid="help-size">
+              <strong>Crop:</strong> {TRAINING_HELP.size}
+            </p>
+          </div>
           <fieldset className="terms" disabled={running}>
             <legend>Method (partial cross-entropy always on)</legend>
-            {(
-              [
-                ["semiSupervised", "Semi-supervised (FixMatch)"],
-                ["pixl", "PiXL drift alignment"],
-                ["propagation", "Spread scribbles to superpixels"],
-                ["crf", "CRF regularizer"],
-              ] as const
-            ).map(([k, label]) => (
-              <label className="check" key={k}>
-                <input
-                  type="checkbox"
-                  checked={terms[k]}
-                  onChange={(e) => setTerms({ ...terms, [k]: e.target.checked })}
-                  data-testid={`term-${k}`}
-                />
-                <span>{label}</span>
-              </label>
+            {TERM_LABELS.map(([k, label]) => (
+              <div className="option" key={k}>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={shown.terms[k]}
+                    onChange={(e) => setTerms({ ...terms, [k]: e.target.checked })}
+                    data-testid={`term-${k}`}
+                  />
+                  <span>{label}</span>
+                </label>
+                <p className="option-help" data-testid={`help-${k}`}>
+                  {TRAINING_HELP[k]}
+                </p>
+              </div>
             ))}
             <label className="check">
               <input
                 type="checkbox"
-                checked={fineTune && canFineTune}
+                checked={run ? run.fineTune : fineTune && canFineTune}
                 disabled={!canFineTune}
                 onChange={(e) => setFineTune(e.target.checked)}
                 data-testid="training-finetune"
@@ -249,6 +305,9 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                   : `Continue from model ${base.modelId} (fine-tune)`}
               </span>
             </label>
+            <p className="option-help" data-testid="help-fineTune">
+              {TRAINING_HELP.fineTune}
+            </p>
             {refused && (
               <p className="muted finetune-refused" data-testid="training-finetune-refused">
                 Not possible: {refused}.
@@ -276,94 +335,13 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               )}
             </div>
           )}
-          <dl className="facts">
-            <dt>State</dt>
-            <dd data-testid="training-state">{s.state}</dd>
-            <dt>Backend</dt>
-            <dd data-testid="training-backend">{s.backend ?? "chosen at start"}</dd>
-            <dt>Progress</dt>
-            <dd>
-              <progress value={s.step} max={Math.max(1, s.totalSteps)} data-testid="training-progress" />{" "}
-              {s.totalSteps > 0 ? `${s.step} / ${s.totalSteps}` : "—"}
-            </dd>
-            <dt>ETA</dt>
-            <dd>{running ? eta(s.etaSec) : "—"}</dd>
-            <dt>Speed</dt>
-            <dd>{s.imagesPerSec ? `${s.imagesPerSec.toFixed(1)} img/s` : "—"}</dd>
-          </dl>
           {s.message && <p className={s.state === "failed" ? "error-text" : "muted"}>{s.message}</p>}
           {s.losses.length > 0 && <LossChart status={s} width={380} />}
           {project && <ClassIou rounds={s.rounds} classes={project.classes} />}
-          <h3>Rounds</h3>
-          {s.rounds.length === 0 ? (
-            <p className="muted">No rounds yet.</p>
-          ) : (
-            <table className="rounds" data-testid="rounds">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>Started</th>
-                  <th>Status</th>
-                  <th title="Labeled pixels of the train images, which the model learned from: drawn by hand + accepted predictions (val labels are the held-out check and not counted)">
-                    Labels
-                  </th>
-                  <th title="Time spent labeling since the round before (from stroke times)">Labeling</th>
-                  <th title="Mean IoU on the labeled val images, at the best of training's checks on them. The same images chose that checkpoint, so it reads a little high; compare rounds with it.">
-                    val mIoU
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.rounds.map((r) => (
-                  <tr key={r.id}>
-                    <td>{r.id}</td>
-                    <td>
-                      {new Date(r.startedAt).toLocaleString(undefined, {
-                        dateStyle: "short",
-                        timeStyle: "short",
-                      })}
-                    </td>
-                    <td
-                      title={
-                        r.steps !== null
-                          ? `${r.steps} steps${r.fineTuned ? ", continued from the model before (fine-tune)" : r.fineTuned === false ? ", from scratch" : ""}`
-                          : undefined
-                      }
-                    >
-                      {/* stopped by the person, with the best checkpoint kept as its model */}
-                      {r.status === "cancelled" && r.modelId !== null ? "stopped" : r.status}
-                      {r.fineTuned ? " · fine-tune" : ""}
-                    </td>
-                    <td
-                      title={
-                        r.labels
-                          ? `${r.labels.drawn.toLocaleString()} px drawn, ${r.labels.accepted.toLocaleString()} px accepted from predictions` +
-                            (r.labels.scope === "all"
-                              ? " (all images, val included: recorded before Pixelloop counted train images only)"
-                              : "")
-                          : undefined
-                      }
-                    >
-                      {r.labels
-                        ? `${compact(r.labels.drawn)}${r.labels.accepted ? ` + ${compact(r.labels.accepted)}` : ""}${r.labels.scope === "all" ? "*" : ""}`
-                        : "—"}
-                    </td>
-                    <td>{r.labels ? `${(r.labels.labelingSeconds / 60).toFixed(1)} min` : "—"}</td>
-                    <td>{r.valMiou !== null ? r.valMiou.toFixed(3) : "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <EfficiencyChart rounds={s.rounds} width={380} />
+          <RoundsTable rounds={s.rounds} />
         </>
       )}
     </aside>
   );
-}
-
-/** 1234 -> "1.2k", 1234567 -> "1.2M": pixel counts that fit a table cell. */
-function compact(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
-  return `${(n / 1_000_000).toFixed(1)}M`;
 }

@@ -77,6 +77,19 @@ export function StartScreen() {
     <div className="screen start-screen">
       <Header />
       <div className="start-body">
+        <ol className="first-steps" data-testid="first-steps" aria-label="How it works">
+          <li>
+            <strong>Make a project</strong> with your classes, and import a folder of images.
+          </li>
+          <li>
+            <strong>Scribble</strong> a few strokes of each class on the suggested images (<kbd>N</kbd> opens
+            the next one); no need to outline anything.
+          </li>
+          <li>
+            <strong>Train</strong> (<kbd>T</kbd>) for a few minutes, then fix or accept its predictions where
+            it is unsure, and train again.
+          </li>
+        </ol>
         <section className="card" aria-labelledby="new-title">
           <h2 id="new-title">New project</h2>
           <form onSubmit={create} className="form">

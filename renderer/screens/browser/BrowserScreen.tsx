@@ -1,18 +1,30 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
+import type { ClassDef, ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
 import { useApp } from "../../state/app-context.tsx";
 import { navigate, openSuggested, takeLastImage } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
+import { useCommands } from "../../state/commands.ts";
+import { commandFor, type Command } from "../../keymap.ts";
 import { Header } from "../../components/Header.tsx";
 import { pushToast, toastError } from "../../state/toasts.ts";
+import { leastLabeledText, leastLabeledTrain } from "../../state/start-fallback.ts";
 import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
+import { TileLabels } from "./TileLabels.tsx";
+import type { UiApi } from "../../api/client.ts";
 
 const TILE_W = 184;
 const TILE_H = 212;
 
 /** The grid's sort and filters last used in this window: coming back from an image keeps them. */
-let kept = { sort: "id" as ImageSort, status: "" as ImageStatus | "", split: "" as Split | "", search: "" };
+let kept = {
+  sort: "id" as ImageSort,
+  status: "" as ImageStatus | "",
+  split: "" as Split | "",
+  search: "",
+  /** the labels drawn over the thumbnails */
+  labels: true,
+};
 
 export function BrowserScreen({
   onImport,
@@ -26,12 +38,13 @@ export function BrowserScreen({
   const { api, project, onEvent } = useApp();
   const [sort, setSort] = useState<ImageSort>(kept.sort);
   const [status, setStatus] = useState<ImageStatus | "">(kept.status);
+  const [showLabels, setShowLabels] = useState(kept.labels);
   const [split, setSplit] = useState<Split | "">(kept.split);
   const [search, setSearch] = useState(kept.search);
   const [debounced, setDebounced] = useState(kept.search.trim());
   useEffect(() => {
-    kept = { sort, status, split, search };
-  }, [sort, status, split, search]);
+    kept = { sort, status, split, search, labels: showLabels };
+  }, [sort, status, split, search, showLabels]);
   const [reloadKey, setReloadKey] = useState(0);
   const [focused, setFocused] = useState(0);
   const [width, setWidth] = useState(1000);
@@ -92,8 +105,15 @@ export function BrowserScreen({
     try {
       const list = await api.call("suggestions.list", { limit: 500 });
       const pick = list.find((q) => !q.worked);
+      const least =
+        !pick && list.length === 0 && project?.summary.models === 0
+          ? await leastLabeledTrain(api, null)
+          : null;
       if (pick) openSuggested(pick.imageId);
-      else
+      else if (least) {
+        pushToast("info", leastLabeledText(least));
+        navigate({ screen: "image", id: least.id });
+      } else
         pushToast(
           "info",
           list.length === 0
@@ -133,7 +153,11 @@ export function BrowserScreen({
       .then((n) => setReturnTo(n.index))
       .catch(() => {}); // an image removed meanwhile: nothing to come back to
   }, [api]);
+  // Read through a ref: made anew each render, it is not what this waits for (the tiles are).
+  const moveFocusRef = useRef(moveFocus);
+  moveFocusRef.current = moveFocus;
   useEffect(() => {
+    const moveFocus = moveFocusRef.current;
     if (returnId !== null && count > 0) {
       for (let i = 0; i < count; i++) {
         const it = item(i);
@@ -149,21 +173,26 @@ export function BrowserScreen({
     if (returnTo === null || count === 0) return;
     setReturnTo(null);
     moveFocus(returnTo);
-  });
+  }, [returnId, returnTo, count, item]);
 
   useKeydown((e) => {
     if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     // The arrows work while nothing has the focus (a fresh grid), from the current tile on; the
     // grid's own handler has them once a tile has it.
     if (e.target === document.body && moveKey(e.key)) return e.preventDefault();
-    if (e.key === "t") onToggleTraining();
-    else if (e.key === "i") onImport();
-    else if (e.key === "n") void labelNext();
-    else if (e.key === "/") {
-      e.preventDefault();
+    run(commandFor(e, ["grid"]), e);
+  });
+  /** What each command of the keymap does on the grid (a key, or the desktop app's menu). */
+  const run = (c: Command | null, e?: KeyboardEvent) => {
+    if (c === "training") onToggleTraining();
+    else if (c === "grid.import" || c === "import") onImport();
+    else if (c === "suggestion.next") void labelNext();
+    else if (c === "grid.search") {
+      e?.preventDefault();
       document.querySelector<HTMLInputElement>("#image-search")?.focus();
     }
-  });
+  };
+  useCommands((c) => (c === "export" ? onExport() : run(c)));
 
   /** Moves the focus by an arrow, Page Up/Down, Home or End; false for any other key. */
   function moveKey(key: string): boolean {
@@ -188,7 +217,13 @@ export function BrowserScreen({
     else if (e.key === "Enter") open(item(focused));
   };
 
-  const empty = total === 0 && !status && !split && !debounced;
+  const filtered = !!(status || split || debounced);
+  const classes = project?.classes;
+  const overlay = useMemo(
+    () => (showLabels && classes ? { api, classes } : null),
+    [showLabels, classes, api],
+  );
+  const empty = total === 0 && !filtered;
   return (
     <div className="screen browser-screen">
       <Header>
@@ -260,8 +295,22 @@ export function BrowserScreen({
         </div>
       </Header>
       <div className="grid-meta muted" data-testid="grid-count">
-        {total === null ? "Loading…" : `${total.toLocaleString()} image${total === 1 ? "" : "s"}`}
-        {project && ` · ${project.summary.labeledImages} with labels`}
+        {total === null
+          ? "Loading…"
+          : filtered && project
+            ? // The project's counts would not add up with a filtered list: what matches, of how many.
+              `${total.toLocaleString()} of ${project.summary.images.toLocaleString()} images match`
+            : `${total.toLocaleString()} image${total === 1 ? "" : "s"}`}
+        {project && !filtered && ` · ${project.summary.labeledImages} with labels`}
+        <label className="check grid-labels-toggle" title="Draw each image's labels over its thumbnail">
+          <input
+            type="checkbox"
+            checked={showLabels}
+            onChange={(e) => setShowLabels(e.target.checked)}
+            data-testid="grid-show-labels"
+          />
+          <span>Labels</span>
+        </label>
         {project !== null && project.summary.images > 0 && (
           <button
             type="button"
@@ -309,6 +358,7 @@ export function BrowserScreen({
                       item={it}
                       focused={i === focused}
                       thumbUrl={it ? api.thumbUrl(it) : null}
+                      overlay={overlay}
                       onOpen={() => open(it)}
                       onFocus={() => setFocused(i)}
                     />
@@ -328,6 +378,7 @@ function Tile({
   index,
   focused,
   thumbUrl,
+  overlay,
   onOpen,
   onFocus,
 }: {
@@ -335,6 +386,8 @@ function Tile({
   index: number;
   focused: boolean;
   thumbUrl: string | null;
+  /** the labels over the thumbnail (null: off) */
+  overlay: { api: UiApi; classes: ClassDef[] } | null;
   onOpen: () => void;
   onFocus: () => void;
 }) {
@@ -352,7 +405,10 @@ function Tile({
     >
       <div className="thumb">
         {thumbUrl ? (
-          <img src={thumbUrl} alt="" loading="lazy" decoding="async" draggable={false} />
+          <span className="thumb-stack">
+            <img src={thumbUrl} alt="" loading="lazy" decoding="async" draggable={false} />
+            {overlay && item && <TileLabels api={overlay.api} item={item} classes={overlay.classes} />}
+          </span>
         ) : (
           <div className="thumb-skeleton" />
         )}
@@ -362,6 +418,21 @@ function Tile({
       </div>
       <div className="tile-meta">
         {item && <span className={`badge ${item.status}`}>{item.status}</span>}
+        {item && (
+          <span
+            className={`split-badge ${item.split}`}
+            data-testid="split-badge"
+            title={
+              item.split === "train"
+                ? "train: the model learns from its labels"
+                : item.split === "val"
+                  ? "val: its labels measure the model (val mIoU), not trained on"
+                  : "test: kept apart, not trained on"
+            }
+          >
+            {item.split}
+          </span>
+        )}
         {item?.suggestedRank != null && (
           <span
             className="rank"

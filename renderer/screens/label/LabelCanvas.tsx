@@ -5,12 +5,23 @@
  * the DOM directly and painted into the label raster at once; the stroke is handed to
  * `onStroke` on release, to be saved.
  */
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from "react";
+import {
+  forwardRef,
+  useCallback,
+  useEffect,
+  useId,
+  useImperativeHandle,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { Circle, Image as KImage, Layer, Line, Rect, Stage } from "react-konva";
 import type Konva from "konva";
 import type { Point } from "../../../app/api/wire.ts";
 import { UNLABELED } from "../../../app/api/wire.ts";
 import type { RasterLayer } from "../../canvas/raster.ts";
+import { protectLut, type Display } from "./display.ts";
+import { useImageLevels, type View } from "./use-image-levels.ts";
 
 export type Tool = "brush" | "eraser" | "polygon" | "accept";
 
@@ -33,6 +44,8 @@ export interface StrokeOut {
   classIdx: number | null;
   width: number;
   points: Point[];
+  /** locked classes the stroke left as they were */
+  protect?: number[];
 }
 
 export interface CanvasHandle {
@@ -47,6 +60,8 @@ export interface CanvasHandle {
   cancelPolygon(): boolean;
   /** Repaints the label layer after its values changed outside the canvas. */
   redrawLabels(): void;
+  /** Repaints every layer (a palette changed). */
+  redraw(): void;
   /** A stroke is being drawn (painted on the label layer, not handed on yet). */
   drawing(): boolean;
 }
@@ -71,12 +86,8 @@ interface Props {
   regions?: { id: number; x: number; y: number; width: number; height: number }[];
   /** the region shown last (R or Show), outlined solid */
   activeRegionId?: number | null;
-}
-
-interface View {
-  scale: number;
-  x: number;
-  y: number;
+  /** levels of the picture, locked classes (display.ts) */
+  display: Pick<Display, "brightness" | "contrast" | "gamma" | "autoLevels" | "locked">;
 }
 
 /** Timing marks for bench/bench-ui.ts; recorded only when the page sets window.__pixelloopPerf. */
@@ -87,12 +98,20 @@ function perfMeasure(name: string, start: number): void {
 
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 40;
-
+/** R shows a region with this much around it: the region is at most 1/CONTEXT of the view across. */
+const REGION_CONTEXT = 2.5;
+/** ... and zooms in no further than this (or the fit, when that is closer). */
+const REGION_MAX_SCALE = 4;
 export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(props, ref) {
   const { width, height, labels, tool, classIdx, brushSize } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const labelLayerRef = useRef<Konva.Layer>(null);
+  const imageLayerRef = useRef<Konva.Layer>(null);
+  const gammaId = `pxl-gamma-${useId().replace(/:/g, "")}`;
+  const protect = useMemo(() => protectLut(props.display.locked), [props.display.locked]);
+  const protectRef = useRef(protect);
+  protectRef.current = protect;
   const overlayRef = useRef<Konva.Layer>(null);
   const cursorRef = useRef<Konva.Circle>(null);
   const rubberRef = useRef<Konva.Line>(null);
@@ -105,7 +124,21 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
   const propsRef = useRef(props);
   propsRef.current = props;
 
+  /** The picture's levels: the settings, and auto levels from the part in view (use-image-levels.ts). */
+  const scheduleLevels = useImageLevels({
+    image: props.image,
+    display: props.display,
+    gammaId,
+    imageLayerRef,
+    stageRef,
+    boxRef,
+    view,
+  });
+  const scheduleRef = useRef(scheduleLevels);
+  scheduleRef.current = scheduleLevels;
+
   const applyView = useCallback((v: View) => {
+    scheduleRef.current();
     view.current = v;
     const stage = stageRef.current;
     if (stage) {
@@ -137,9 +170,9 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     setPolygon([]);
     if (pts.length < 3) return;
     const p = propsRef.current;
-    p.labels.polygon(pts, p.classIdx);
+    p.labels.polygon(pts, p.classIdx, protectRef.current);
     labelLayerRef.current?.batchDraw();
-    p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts });
+    p.onStroke({ tool: "polygon", classIdx: p.classIdx, width: 1, points: pts, ...locked(p.display.locked) });
   }, []);
 
   useImperativeHandle(
@@ -152,10 +185,13 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       },
       zoomBy: (f) => zoomAround(f, size.w / 2, size.h / 2),
       showRect: (r) => {
-        // Leave room around the region: it is a question about a place, seen in its context.
+        // Leave room around the region: it is a question about a place, seen in its context
+        // (at least 2.5x its size across), and not blown up past 400% (unless the fit is closer).
+        const fitScale = Math.min(size.w / width, size.h / height) * 0.96;
+        const around = Math.min(size.w / (r.width * REGION_CONTEXT), size.h / (r.height * REGION_CONTEXT));
         const s = Math.min(
           MAX_SCALE,
-          Math.max(MIN_SCALE, Math.min(size.w / r.width, size.h / r.height) * 0.6),
+          Math.max(MIN_SCALE, Math.min(around, Math.max(fitScale, REGION_MAX_SCALE))),
         );
         const cx = r.x + r.width / 2;
         const cy = r.y + r.height / 2;
@@ -168,9 +204,10 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         return true;
       },
       redrawLabels: () => labelLayerRef.current?.batchDraw(),
+      redraw: () => stageRef.current?.batchDraw(),
       drawing: () => drag.current?.mode === "draw",
     }),
-    [fit, zoomAround, applyView, size, polygon, finishPolygon],
+    [fit, zoomAround, applyView, size, polygon, finishPolygon, width, height],
   );
 
   // Time each redraw of the label layer (for the UI benchmark).
@@ -282,7 +319,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       e.currentTarget.setPointerCapture(e.pointerId);
       const pt: Point = [p.x, p.y];
       drag.current = { mode: "draw", points: [pt], last: { x: e.clientX, y: e.clientY } };
-      labels.brush([pt], brushSize, tool === "eraser" ? UNLABELED : classIdx);
+      labels.brush([pt], brushSize, tool === "eraser" ? UNLABELED : classIdx, protect);
       labelLayerRef.current?.batchDraw();
     } else if (tool === "polygon") {
       const pt: Point = [p.x, p.y];
@@ -316,7 +353,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         // Skip sub-pixel jitter: it adds points without changing any pixel.
         if (step < Math.max(0.5, brushSize * 0.05)) continue;
         const pt: Point = [q.x, q.y];
-        labels.brush([prev, pt], brushSize, value);
+        labels.brush([prev, pt], brushSize, value, protect);
         d.points.push(pt);
         last = q;
       }
@@ -336,6 +373,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         classIdx: tool === "eraser" ? null : classIdx,
         width: brushSize,
         points: d.points,
+        ...locked(props.display.locked),
       });
     }
   };
@@ -367,6 +405,17 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       onWheel={onWheel}
       onContextMenu={(e) => e.preventDefault()}
     >
+      {props.display.gamma !== 1 && (
+        <svg width="0" height="0" aria-hidden style={{ position: "absolute" }}>
+          <filter id={gammaId} colorInterpolationFilters="sRGB">
+            <feComponentTransfer>
+              {(["feFuncR", "feFuncG", "feFuncB"] as const).map((F) => (
+                <F key={F} type="gamma" amplitude={1} exponent={1 / props.display.gamma} offset={0} />
+              ))}
+            </feComponentTransfer>
+          </filter>
+        </svg>
+      )}
       <Stage
         ref={stageRef}
         width={size.w}
@@ -378,6 +427,7 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         y={view.current.y}
       >
         <Layer
+          ref={imageLayerRef}
           listening={false}
           visible={layers.image.visible}
           opacity={layers.image.opacity}
@@ -484,3 +534,8 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     </div>
   );
 });
+
+/** The stroke's locked classes, for strokes.commit (none: the field left out). */
+function locked(classes: readonly number[]): { protect?: number[] } {
+  return classes.length ? { protect: [...classes] } : {};
+}

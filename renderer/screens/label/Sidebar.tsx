@@ -1,161 +1,6 @@
-import { useState } from "react";
-import type { ClassDef, UncertaintyMeasure } from "../../../app/api/types.ts";
-import { paletteColor } from "../../../app/api/palette.ts";
+import type { UncertaintyMeasure } from "../../../app/api/types.ts";
 import type { LayerSettings, Tool } from "./LabelCanvas.tsx";
-
-export interface ClassChange {
-  name: string;
-  color: string;
-}
-
-/**
- * The classes to paint with, and the place to add one that was forgotten at the start or to
- * rename / recolor one (its labels keep their class). onAdd / onUpdate resolve true when stored.
- */
-export function ClassPalette({
-  classes,
-  active,
-  onPick,
-  onAdd,
-  onUpdate,
-}: {
-  classes: ClassDef[];
-  active: number;
-  onPick: (idx: number) => void;
-  onAdd: (c: ClassChange) => Promise<boolean>;
-  onUpdate: (idx: number, c: ClassChange) => Promise<boolean>;
-}) {
-  // "new", a class index being edited, or nothing
-  const [editing, setEditing] = useState<"new" | number | null>(null);
-  return (
-    <section className="panel" aria-label="Classes">
-      <h3>Classes</h3>
-      <ul className="palette" role="listbox" aria-label="Class to paint">
-        {classes.map((c) =>
-          editing === c.idx ? (
-            <li key={c.idx}>
-              <ClassForm
-                initial={{ name: c.name, color: c.color }}
-                submitLabel="Save"
-                testId={`class-form-${c.idx}`}
-                onCancel={() => setEditing(null)}
-                onSubmit={async (v) => {
-                  if (await onUpdate(c.idx, v)) setEditing(null);
-                }}
-              />
-            </li>
-          ) : (
-            <li key={c.idx} className="class-row">
-              <button
-                type="button"
-                role="option"
-                aria-selected={c.idx === active}
-                className={c.idx === active ? "class-btn active" : "class-btn"}
-                data-testid={`class-${c.idx}`}
-                onClick={() => onPick(c.idx)}
-                onDoubleClick={() => setEditing(c.idx)}
-              >
-                <span className="swatch" style={{ background: c.color }} />
-                <span className="class-name">{c.name}</span>
-                {c.shortcut && <kbd>{c.shortcut}</kbd>}
-              </button>
-              <button
-                type="button"
-                className="ghost class-edit"
-                title={`Rename or recolor ${c.name} (its labels stay)`}
-                aria-label={`Rename or recolor ${c.name}`}
-                data-testid={`class-edit-${c.idx}`}
-                onClick={() => setEditing(c.idx)}
-              >
-                ✎
-              </button>
-            </li>
-          ),
-        )}
-      </ul>
-      {editing === "new" ? (
-        <ClassForm
-          initial={{ name: "", color: paletteColor(classes.length) }}
-          submitLabel="Add"
-          testId="class-form-new"
-          onCancel={() => setEditing(null)}
-          onSubmit={async (v) => {
-            if (await onAdd(v)) setEditing(null);
-          }}
-        />
-      ) : (
-        classes.length < 255 && (
-          <button
-            type="button"
-            className="ghost wide add-class"
-            data-testid="add-class-label"
-            title="A class you need and the project does not have yet. Models made before it do not predict it: train from scratch to learn it."
-            onClick={() => setEditing("new")}
-          >
-            + Add class
-          </button>
-        )
-      )}
-    </section>
-  );
-}
-
-function ClassForm({
-  initial,
-  submitLabel,
-  testId,
-  onSubmit,
-  onCancel,
-}: {
-  initial: ClassChange;
-  submitLabel: string;
-  testId: string;
-  onSubmit: (c: ClassChange) => Promise<void>;
-  onCancel: () => void;
-}) {
-  const [name, setName] = useState(initial.name);
-  const [color, setColor] = useState(initial.color);
-  const [busy, setBusy] = useState(false);
-  return (
-    <form
-      className="class-form"
-      data-testid={testId}
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!name.trim() || busy) return;
-        setBusy(true);
-        void onSubmit({ name: name.trim(), color }).finally(() => setBusy(false));
-      }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
-    >
-      <input
-        type="color"
-        value={color}
-        onChange={(e) => setColor(e.target.value)}
-        aria-label="Class color"
-        data-testid={`${testId}-color`}
-      />
-      <input
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        placeholder="class name"
-        aria-label="Class name"
-        maxLength={60}
-        autoFocus
-        required
-        data-testid={`${testId}-name`}
-      />
-      <button type="submit" disabled={busy || !name.trim()} data-testid={`${testId}-submit`}>
-        {submitLabel}
-      </button>
-    </form>
-  );
-}
+import { UNCERTAINTY_TOPS } from "./display.ts";
 
 const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
   { id: "brush", label: "Brush", key: "B", icon: "✎" },
@@ -231,6 +76,8 @@ export function LayerPanel({
   onChange,
   measure,
   onMeasure,
+  uncertaintyTop,
+  onUncertaintyTop,
 }: {
   layers: LayerSettings;
   available: Record<keyof LayerSettings, boolean>;
@@ -242,6 +89,9 @@ export function LayerPanel({
   /** What the uncertainty layer shows. */
   measure: UncertaintyMeasure;
   onMeasure: (m: UncertaintyMeasure) => void;
+  /** the most unsure share of the pixels the uncertainty layer shows */
+  uncertaintyTop: number;
+  onUncertaintyTop: (t: number) => void;
 }) {
   return (
     <section className="panel" aria-label="Layers">
@@ -281,11 +131,26 @@ export function LayerPanel({
               <option value="margin">1 - margin</option>
             </select>
           )}
+          {id === "uncertainty" && (
+            <select
+              value={uncertaintyTop}
+              onChange={(e) => onUncertaintyTop(Number(e.target.value))}
+              aria-label="Share of pixels shown"
+              title="Show only the pixels the model is least sure of: this share of the image, the rest clear so the picture stays visible"
+              data-testid="uncertainty-top"
+            >
+              {UNCERTAINTY_TOPS.map((t) => (
+                <option key={t} value={t}>
+                  {t >= 1 ? "every pixel" : `most unsure ${Math.round(t * 100)}%`}
+                </option>
+              ))}
+            </select>
+          )}
           {id === "uncertainty" && available[id] && (
             <span
               className="heat-legend"
               data-testid="uncertainty-legend"
-              title="The heat map's colors: clear where the model is sure, red, then yellow where it is least sure"
+              title="The heat map's colors over the most unsure pixels: dark purple, red, then pale yellow where the model is least sure; clear elsewhere"
             >
               <span>sure</span>
               <span className="heat-bar" aria-hidden />
