@@ -29,7 +29,13 @@ export interface TrainingRequest {
   batchSize?: number;
   widths?: number[];
   backend?: ProjectTrainOptions["backend"];
-  terms?: { semiSupervised?: boolean; pixl?: boolean; crf?: boolean; propagation?: boolean };
+  terms?: {
+    semiSupervised?: boolean;
+    pixl?: boolean;
+    crf?: boolean;
+    propagation?: boolean;
+    forestLabels?: boolean;
+  };
   predict: boolean;
   fineTune?: boolean;
 }
@@ -177,6 +183,7 @@ function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method
   if (terms.pixl !== undefined) method.pixl = { enabled: terms.pixl };
   if (terms.crf !== undefined) method.crf = { enabled: terms.crf };
   if (terms.propagation !== undefined) method.propagation = { enabled: terms.propagation };
+  if (terms.forestLabels !== undefined) method.forestLabels = { enabled: terms.forestLabels };
   return method;
 }
 

@@ -210,7 +210,13 @@ export interface TrainingSettings {
   size: number | null;
   /** encoder widths (null: the default network) */
   widths: number[] | null;
-  terms: { semiSupervised: boolean; pixl: boolean; crf: boolean; propagation: boolean };
+  terms: {
+    semiSupervised: boolean;
+    pixl: boolean;
+    crf: boolean;
+    propagation: boolean;
+    forestLabels: boolean;
+  };
   fineTune: boolean;
 }
 

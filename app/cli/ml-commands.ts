@@ -85,6 +85,8 @@ export function registerMlCommands(program: Command): void {
     .option("--no-pixl", "do not use PiXL drift alignment")
     .option("--propagation", "spread scribbles to their superpixels before training")
     .option("--no-propagation", "do not spread scribbles to superpixels")
+    .option("--forest-labels", "label what the pixel classifier is sure of before training")
+    .option("--no-forest-labels", "do not take labels from the pixel classifier")
     .option("--crf", "use the CRF regularizer")
     .option("--no-crf", "do not use the CRF regularizer")
     .option("--seed <n>", "random seed", "1")
@@ -135,6 +137,7 @@ export function registerMlCommands(program: Command): void {
           semiSupervised: term(o.semiSupervised),
           pixl: term(o.pixl),
           propagation: term(o.propagation),
+          forestLabels: term(o.forestLabels),
           crf: term(o.crf),
         },
       };

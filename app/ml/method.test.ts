@@ -36,6 +36,13 @@ describe("method options", () => {
     expect(m.semiSupervised.strong.cutmixProbability).toBe(DEFAULT_STRONG_AUGMENT.cutmixProbability);
   });
 
+  it("takes labels from the pixel classifier by default, one option away from off", () => {
+    expect(resolveMethod().forestLabels).toEqual({ enabled: true, tau: 0.8 });
+    expect(resolveMethod({ forestLabels: { enabled: false } }).forestLabels.enabled).toBe(false);
+    expect(resolveMethod().ema.enabled).toBe(false);
+    expect(resolveMethod().propagation.colorGate).toBe(0);
+  });
+
   it("weights rare classes up and frequent ones down, clipped", () => {
     expect(classWeightsFromCounts([100, 400, 25, 0, 1e6])).toEqual([1, 0.5, 2, 1, 0.25]);
   });

@@ -104,7 +104,7 @@ export const DEFAULT_METHOD: MethodOptions = {
     minScribbled: 3,
     colorGate: 0,
   },
-  forestLabels: { enabled: false, tau: 0.8 },
+  forestLabels: { enabled: DEFAULT_TERMS.forestLabels, tau: 0.8 },
   ema: { enabled: false, decay: 0.99 },
 };
 

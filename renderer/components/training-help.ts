@@ -10,6 +10,8 @@ export const TRAINING_HELP = {
   pixl: "Keeps what the network sees in labeled and unlabeled images alike, so what it learns from your strokes carries over to the other images. Each step is slower.",
   propagation:
     "Spreads each stroke to the patch of similar-looking pixels around it (superpixels), so a thin stroke teaches more pixels.",
+  forestLabels:
+    "Before training, a fast classifier learns your strokes from local color and texture and labels the pixels it is sure of; the network then learns from those too. Helps most on thin or small structures; takes from a few seconds to about a minute at the start.",
   crf: "Pushes neighbouring pixels of similar color towards the same class: cleaner edges, but a young model can smooth away small things.",
   fineTune:
     "Start from the last model instead of from scratch: it improves faster and keeps that model's network. Train from scratch after adding a class.",
@@ -20,6 +22,7 @@ export const TERM_LABELS = [
   ["semiSupervised", "Semi-supervised (FixMatch)"],
   ["pixl", "PiXL drift alignment"],
   ["propagation", "Spread scribbles to superpixels"],
+  ["forestLabels", "Labels from a pixel classifier"],
   ["crf", "CRF regularizer"],
 ] as const;
 
