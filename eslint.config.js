@@ -132,12 +132,6 @@ export default tseslint.config(
     },
     rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
-  {
-    // The learning method and its loss terms share `ramp` and the option types both ways; the
-    // leaf that ends it is #30's item 4 (second half), in files being changed elsewhere.
-    files: ["app/ml/method.ts", "app/ml/pixl.ts", "app/ml/crf.ts", "app/ml/semi-supervised.ts"],
-    rules: { "import-x/no-cycle": "off" },
-  },
   ...layerConfigs,
   ...exceptionConfigs,
 );

@@ -1,5 +1,5 @@
 /**
- * Tensor backend ladder (DESIGN.md "Tensor backends"), chosen at run time and reported:
+ * Tensor backend ladder (docs/ml-engine.md, docs/architecture.md), chosen at run time and reported:
  *   1. @tensorflow/tfjs-node-gpu  (native TensorFlow with CUDA)
  *   2. @tensorflow/tfjs-node      (native TensorFlow on the CPU)
  *   3. @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD) + our training kernels

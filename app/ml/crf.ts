@@ -9,7 +9,8 @@
  */
 import { tf } from "./tf.ts";
 import type { LossTerm } from "./losses.ts";
-import { ramp, type CrfOptions } from "./method.ts";
+import type { CrfOptions } from "./method.ts";
+import { ramp } from "./ramp.ts";
 
 export function crfLoss(
   options: Pick<CrfOptions, "weight" | "sigma" | "offsets" | "rampFraction" | "scale">,

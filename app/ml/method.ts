@@ -137,14 +137,6 @@ export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
   };
 }
 
-/** Linear ramp from 0 to `weight` over the first `fraction` of the steps. */
-export function ramp(weight: number, fraction: number): (step: number, totalSteps: number) => number {
-  return (step, totalSteps) => {
-    if (fraction <= 0) return weight;
-    return weight * Math.min(1, step / Math.max(1, fraction * totalSteps));
-  };
-}
-
 /** w_c = sqrt(median(n) / n_c) over classes with labels, clipped to [0.25, 4]; 1 for unseen classes. */
 export function classWeightsFromCounts(counts: readonly number[]): number[] {
   const seen = counts.filter((n) => n > 0).sort((a, b) => a - b);

@@ -15,7 +15,8 @@
  */
 import { tf } from "./tf.ts";
 import { UNLABELED, type LossContext, type LossTerm } from "./losses.ts";
-import { ramp, type PixlOptions } from "./method.ts";
+import type { PixlOptions } from "./method.ts";
+import { ramp } from "./ramp.ts";
 
 export interface PixelPartition {
   /** Per pixel of the embedding grid: class of joint pixels, -1 elsewhere. */

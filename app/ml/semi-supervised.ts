@@ -13,7 +13,7 @@ import type { SegmentationNetwork } from "./network.ts";
 import { UNLABELED, type LossTerm } from "./losses.ts";
 import type { Random } from "./augment.ts";
 import type { SemiSupervisedOptions } from "./method.ts";
-import { ramp } from "./method.ts";
+import { ramp } from "./ramp.ts";
 
 export interface StrongAugmentOptions {
   /** Brightness shift up to +-this (0..255 units). */
