@@ -13,6 +13,7 @@
 import { UNLABELED } from "./losses.ts";
 import type { TrainingDataset, TrainingSample } from "./train.ts";
 import { hasLabels } from "./augment.ts";
+import { relabeledDataset } from "./relabeled-dataset.ts";
 import type { ForestLabelOptions } from "./method.ts";
 import { trainPixelClassifier, type PixelClassifier } from "./pixel-classifier/index.ts";
 
@@ -40,28 +41,16 @@ export function forestLabeledDataset(
     }
     return forest;
   };
-  const cache = new Map<number, TrainingSample>();
-  return {
-    size: dataset.size,
-    get: (i) => {
-      let s = cache.get(i);
-      if (!s) {
-        s = dataset.get(i);
-        if (s.labels && hasLabels(s)) {
-          const { probabilities } = teacher().predict(s);
-          const labels = Uint8Array.from(s.labels);
-          for (let p = 0; p < labels.length; p++) {
-            if (labels[p] !== UNLABELED) continue;
-            let best = 0;
-            for (let c = 1; c < numClasses; c++)
-              if (probabilities[p * numClasses + c] > probabilities[p * numClasses + best]) best = c;
-            if (probabilities[p * numClasses + best] >= options.tau) labels[p] = best;
-          }
-          s = { ...s, labels };
-        }
-        cache.set(i, s);
-      }
-      return s;
-    },
-  };
+  return relabeledDataset(dataset, (s) => {
+    const { probabilities } = teacher().predict(s);
+    const labels = Uint8Array.from(s.labels);
+    for (let p = 0; p < labels.length; p++) {
+      if (labels[p] !== UNLABELED) continue;
+      let best = 0;
+      for (let c = 1; c < numClasses; c++)
+        if (probabilities[p * numClasses + c] > probabilities[p * numClasses + best]) best = c;
+      if (probabilities[p * numClasses + best] >= options.tau) labels[p] = best;
+    }
+    return labels;
+  });
 }

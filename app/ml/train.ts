@@ -16,7 +16,7 @@ import {
 } from "./augment.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
 import { forestLabeledDataset } from "./forest-labels.ts";
-import { propagatedDataset } from "./propagated-dataset.ts";
+import { propagatedDataset } from "./relabeled-dataset.ts";
 import { WeightAverage } from "./weight-average.ts";
 import { pseudoLabels, strongView } from "./semi-supervised.ts";
 import {
