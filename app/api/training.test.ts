@@ -301,9 +301,15 @@ describe("training from the app", () => {
     const labeled = await scribbleEveryImage(service, [2, 16], [14, 26]);
     const finished = runEnd(service);
     const twoSteps = nextStatus(service, (s) => s.state === "training" && s.step >= 2);
+    // Labels from the pixel classifier (on by default) are said while the first step waits on them.
+    const preparing = nextStatus(service, (s) =>
+      /Before the first step, the pixel classifier/.test(s.message ?? ""),
+    );
     // A 10-minute budget, stopped once the first steps are done.
     await service.call("training.start", { minutes: 10, size: 32, widths: [8, 16], backend: "wasm" });
-    await twoSteps;
+    expect((await preparing).step).toBe(0);
+    // Once steps run, the message is the data summary again.
+    expect((await twoSteps).message).not.toContain("Before the first step");
     await service.call("training.stop", {});
     const status = await finished;
     expect(status.state).toBe("done");

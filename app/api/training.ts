@@ -264,6 +264,8 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     try {
       /** what training did, said first in every later message of the run */
       let trained = "";
+      /** the data message, put back at the first step after a "before the first step" message */
+      let dataMessage: string | null | undefined;
       round = trainRound(
         {
           file,
@@ -292,6 +294,10 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
                 (d.unlabeledClasses.length ? `. ${unlabeledClassesWarning(d.unlabeledClasses)}` : ""),
             }),
           onBackend: (info) => set({ backend: backendName(info) }),
+          onPreparing: (what) => {
+            dataMessage = live.message;
+            set({ message: `${live.message ?? ""} Before the first step, ${what}…`.trim() });
+          },
           onProgress: (p) => {
             const losses =
               live.losses.length >= MAX_POINTS
@@ -306,9 +312,11 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
                 etaSec: Number.isFinite(p.etaSec) ? p.etaSec : null,
                 imagesPerSec: p.imagesPerSec,
                 losses,
+                ...(dataMessage !== undefined ? { message: dataMessage } : {}),
               },
               false,
             );
+            dataMessage = undefined;
           },
           onValidation: (v) => set({ valMiou: [...live.valMiou, { step: v.step, miou: v.score }] }, false),
           onTrained: (outcome, predicting) => {

@@ -79,6 +79,8 @@ describe("train / predict / eval through the CLI", () => {
     expect(Object.keys(trained.losses).sort()).toEqual(["ce", "crf", "fixmatch", "pixl", "total"]);
     expect(t.stderr).toMatch(/tensor backend: wasm/);
     expect(t.stderr).toMatch(/\[ok\] +wasm/);
+    // Labels from the pixel classifier (on by default) are said before the first step waits on them.
+    expect(t.stderr).toMatch(/before the first step: the pixel classifier learns the strokes/);
     // The working resolution and why (small images: native, nothing to measure).
     expect(t.stderr).toMatch(/Working resolution 1x \(native\): median short side \d+ px/);
     expect((JSON.parse(t.stdout) as { workingScale: unknown }).workingScale).toMatchObject({
@@ -496,8 +498,9 @@ describe("train / predict / eval through the CLI", () => {
     const tiny = ["--steps", "2", "--widths", "8,16", "--size", "32", "--batch", "2", "--backend", "wasm"];
     const first = "img0.png";
     // A model without predictions: suggest and accept say so instead of working from an older model.
-    const t2 = await cli("train", p, ...tiny, "--fine-tune", "--no-predict");
+    const t2 = await cli("train", p, ...tiny, "--fine-tune", "--no-predict", "--no-forest-labels");
     expect(t2.stderr).toContain("fine-tune: starting from model 1");
+    expect(t2.stderr).not.toContain("pixel classifier");
     expect(t2.stdout).toMatch(
       /^not predicted: pixelloop predict .*loop\.pxl predicts the images with model 2/m,
     );

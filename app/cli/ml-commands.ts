@@ -179,6 +179,9 @@ export function registerMlCommands(program: Command): void {
             if (d.unlabeledClasses.length) err(unlabeledClassesWarning(d.unlabeledClasses));
           },
           onBackend: (info) => err(describeBackend(info)),
+          onPreparing: (what) => {
+            err(`before the first step: ${what}`);
+          },
           onProgress: (p) => {
             const losses = Object.entries(p.losses)
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)

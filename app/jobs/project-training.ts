@@ -120,6 +120,8 @@ export interface ProjectTrainHandlers {
   onBackend?: (info: BackendInfo) => void;
   /** Every step: losses per term ("ce", "fixmatch", "pixl", "crf", "total"), rate, ETA. */
   onProgress?: (progress: TrainProgress) => void;
+  /** Before the first step, work that takes a while: what it is (e.g. labels from the pixel classifier). */
+  onPreparing?: (what: string) => void;
   /** Every held-out check: mIoU (score) and metrics. */
   onValidation?: (validation: ValidationEvent) => void;
 }
@@ -568,6 +570,7 @@ export function trainProject(
             }
             handlers.onProgress?.(p);
           },
+          onPreparing: (what) => handlers.onPreparing?.(what),
           onCheckpoint: (c) => {
             store.runs.saveCheckpoint(id, Buffer.from(c.weights));
           },

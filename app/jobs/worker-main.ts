@@ -84,6 +84,7 @@ async function trainJob(job: TrainingJob, helpers: GradientHelpers | undefined):
     helpers,
     signal: abort.signal,
     onProgress: (progress) => send({ type: "progress", progress }),
+    onPreparing: (what) => send({ type: "preparing", what }),
     onCheckpoint: (checkpoint) => send({ type: "checkpoint", checkpoint }),
     validation: job.validation?.samples.length
       ? {

@@ -82,6 +82,7 @@ export type WorkerRequest =
 export type WorkerEvent =
   | { type: "backend"; info: BackendInfo }
   | { type: "progress"; progress: TrainProgress }
+  | { type: "preparing"; what: string }
   | { type: "checkpoint"; checkpoint: TrainCheckpoint }
   | { type: "validation"; validation: ValidationEvent }
   | { type: "done"; result: TrainResult; weights: Uint8Array }
@@ -94,6 +95,7 @@ export type WorkerEvent =
 export interface TrainingWorkerHandlers {
   onBackend?: (info: BackendInfo) => void;
   onProgress?: (progress: TrainProgress) => void;
+  onPreparing?: (what: string) => void;
   onCheckpoint?: (checkpoint: TrainCheckpoint) => void;
   onValidation?: (validation: ValidationEvent) => void;
 }
@@ -183,6 +185,9 @@ export function startTrainingWorker(
           break;
         case "progress":
           handlers.onProgress?.(event.progress);
+          break;
+        case "preparing":
+          handlers.onPreparing?.(event.what);
           break;
         case "checkpoint":
           handlers.onCheckpoint?.(event.checkpoint);

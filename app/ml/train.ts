@@ -106,6 +106,8 @@ export interface TrainOptions {
   onValidation?: (v: ValidationEvent) => void;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
+  /** Work before the first step that takes a while (e.g. the pixel classifier's labels), said once. */
+  onPreparing?: (what: string) => void;
   onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
   /**
    * Data-parallel training (data-parallel.ts): threads that compute the gradients of the batch's
@@ -208,6 +210,7 @@ export async function train(
     });
   }
   if (method?.forestLabels.enabled) {
+    options.onPreparing?.("the pixel classifier learns the strokes and labels what it is sure of");
     dataset = forestLabeledDataset(
       dataset,
       trainingData,
