@@ -12,7 +12,7 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port (0 picks a free one)", "4780")
     .option(
       "--host <host>",
-      "address to bind; anything but loopback requires the printed access token",
+      "address to bind (every request needs the printed access token, loopback too)",
       "127.0.0.1",
     )
     .option("--projects-dir <dir>", "folder for new projects")
@@ -30,9 +30,10 @@ export function registerServeCommand(program: Command): void {
         const server = await startServer(service, { host: o.host, port, rendererDir: o.renderer });
         out(`pixelloop: serving ${service.project?.file ?? "(no project open)"}`);
         out(`pixelloop: listening ${server.url}`);
-        if (server.token) {
-          out(`pixelloop: bound to ${o.host}; the access token is required: open ${server.openUrl}`);
-        }
+        // The token is per launch: the URL carries it once; its first load trades it for a cookie.
+        // Scripts send it as `Authorization: Bearer <token>`.
+        out(`pixelloop: open ${server.openUrl}`);
+        out(`pixelloop: access token ${server.token} (scripts: Authorization: Bearer <token>)`);
         out("pixelloop: press Ctrl+C to stop");
         // The last guard: every known cause is handled where it arises (app/server), but an error
         // nobody caught is logged and the server keeps serving the others (docs/security.md).
