@@ -40,6 +40,9 @@ export async function serve(args: string[] = []): Promise<Served> {
       "0",
       "--projects-dir",
       path.join(dir, "projects"),
+      // The fixtures' projects and exports live in the test's folder: chosen on the command line.
+      "--allow",
+      dir,
       ...args,
     ],
     {

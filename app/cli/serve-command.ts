@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Command } from "commander";
 import { PixelloopService } from "../api/service.ts";
 import { startServer } from "../server/server.ts";
@@ -16,16 +17,26 @@ export function registerServeCommand(program: Command): void {
       "127.0.0.1",
     )
     .option("--projects-dir <dir>", "folder for new projects")
+    .option(
+      "--allow <dir>",
+      "another folder the UI may open projects from and export to (repeatable; the projects folder and the open project's folder always are)",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option("--renderer <dir>", "folder of the built UI (default dist/renderer)")
     .action(
       async (
         project: string | undefined,
-        o: { port: string; host: string; projectsDir?: string; renderer?: string },
+        o: { port: string; host: string; projectsDir?: string; allow: string[]; renderer?: string },
       ) => {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port: "${o.port}" is not a port number`);
-        const service = new PixelloopService({ projectsDir: o.projectsDir });
+        // Folders named on the command line are the person's choice; so is the project's folder.
+        const service = new PixelloopService({
+          projectsDir: o.projectsDir,
+          allowedDirs: [...o.allow, ...(project ? [path.dirname(path.resolve(project))] : [])],
+        });
         if (project) service.open(project);
         const server = await startServer(service, { host: o.host, port, rendererDir: o.renderer });
         out(`pixelloop: serving ${service.project?.file ?? "(no project open)"}`);

@@ -315,7 +315,10 @@ describe("request validation", () => {
 
   it("answers 404 for unknown methods and 422 for user errors", async () => {
     expect((await call("fs.read", "{}")).status).toBe(404);
-    const missing = await call("project.open", JSON.stringify({ file: path.join(dir, "nope.pxl") }));
+    const missing = await call(
+      "project.open",
+      JSON.stringify({ file: path.join(dir, "projects", "nope.pxl") }),
+    );
     expect(missing.status).toBe(422);
     expect(JSON.parse(missing.body).error.message).toContain("no such project file");
   });
