@@ -16,7 +16,7 @@ import path from "node:path";
 import sharp from "sharp";
 import type { Page } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { launch, newPage, serve } from "../e2e/harness.ts";
+import { authHeaders, firstUrl, launch, newPage, serve, type Served } from "../e2e/harness.ts";
 import { insertFakeImages } from "./fake-images.ts";
 
 const asJson = process.argv.includes("--json");
@@ -32,10 +32,13 @@ function stats(xs: number[]): { median: number; p95: number; max: number; n: num
   return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] ?? NaN, n: s.length };
 }
 
+/** The server under test: its address and the token it printed (a script's Bearer header). */
+let served: Served | null = null;
+
 async function api<T>(base: string, method: string, body: unknown): Promise<T> {
   const r = await fetch(`${base}api/${method}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(served ? authHeaders(served) : {}) },
     body: JSON.stringify(body),
   });
   const j = (await r.json()) as { ok: boolean; result: T; error?: { message: string } };
@@ -217,6 +220,7 @@ async function savesWhilePredicting(base: string, dir: string) {
 
 async function main(): Promise<void> {
   const server = await serve();
+  served = server;
   const browser = await launch();
   try {
     const { page } = await newPage(browser, { width: 1440, height: 900 });
@@ -225,7 +229,7 @@ async function main(): Promise<void> {
     // ---- 1 + 2: drawing on 4000x3000 ----
     log("preparing a 4000x3000 image…");
     const projectFile = await bigImageProject(base, server.dir);
-    await page.goto(`${base}#/image/1`);
+    await page.goto(firstUrl(server, "#/image/1"));
     await page.getByTestId("image-title").getByText("big-4000x3000.png").waitFor({ timeout: 60_000 });
     await page.getByTestId("canvas").waitFor();
     if (withLayers) {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
+  firstUrl,
   callApi,
   fixtureProject,
   labelRect,
@@ -46,7 +47,7 @@ describe("the first minutes", () => {
   it("says what to do in three steps on the first screen", async () => {
     const { page, context, errors } = await newPage(browser);
     try {
-      await page.goto(`${server.url}#/`);
+      await page.goto(firstUrl(server, "#/"));
       const steps = page.getByTestId("first-steps").locator("li");
       await steps.first().waitFor();
       expect(await steps.count()).toBe(3);

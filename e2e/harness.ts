@@ -20,7 +20,10 @@ export const RESULTS = path.join(ROOT, "test-results");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export interface Served {
+  /** the server's address (no token: pages opened in a context that has the cookie) */
   url: string;
+  /** the access token `pixelloop serve` printed at start */
+  token: string;
   dir: string;
   proc: ChildProcess;
   stop(): Promise<void>;
@@ -37,6 +40,9 @@ export async function serve(args: string[] = []): Promise<Served> {
       "0",
       "--projects-dir",
       path.join(dir, "projects"),
+      // The fixtures' projects and exports live in the test's folder: chosen on the command line.
+      "--allow",
+      dir,
       ...args,
     ],
     {
@@ -47,17 +53,20 @@ export async function serve(args: string[] = []): Promise<Served> {
   );
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  // The address and the token, read from what `pixelloop serve` prints for its user.
+  const [url, token] = await new Promise<[string, string]>((resolve, reject) => {
     let out = "";
     proc.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
+      const t = /access token (\S+)/.exec(out);
+      if (m && t) resolve([m[1], t[1]]);
     });
     proc.on("exit", (code) => reject(new Error(`pixelloop serve exited with ${code}: ${stderr}`)));
   });
   return {
     url,
+    token,
     dir,
     proc,
     stop: async () => {
@@ -69,6 +78,19 @@ export async function serve(args: string[] = []): Promise<Served> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The address a person opens first in a new browser context: with the printed token, which the
+ * server trades for its cookie, redirecting to the clean address (the `#…` route is kept).
+ */
+export function firstUrl(server: Served, hash = ""): string {
+  return `${server.url}?token=${encodeURIComponent(server.token)}${hash}`;
+}
+
+/** Headers a script sends to the server: its printed token as a Bearer header. */
+export function authHeaders(server: Served): Record<string, string> {
+  return { authorization: `Bearer ${server.token}` };
 }
 
 /** scrollbars: drawn as on a desktop (they take room), not hidden as headless Chromium has them. */
@@ -222,7 +244,7 @@ export function copyProject(file: string, name: string): string {
 export async function callApi<T = unknown>(server: Served, method: string, body: unknown = {}): Promise<T> {
   const r = await fetch(`${server.url}api/${method}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authHeaders(server) },
     body: JSON.stringify(body),
   });
   const answer = (await r.json()) as { ok: boolean; result?: T; error?: { message: string } };
@@ -239,7 +261,7 @@ export async function eventDuring<T extends ApiEvent>(
   match: (e: ApiEvent) => e is T,
   action: () => Promise<unknown>,
 ): Promise<T> {
-  const ws = new WebSocket(`${server.url.replace(/^http/, "ws")}events`);
+  const ws = new WebSocket(`${server.url.replace(/^http/, "ws")}events`, { headers: authHeaders(server) });
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
@@ -314,7 +336,7 @@ export async function openProject(
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   await callApi(server, "project.open", { file });
   const p = await newPage(browser, size);
-  await p.page.goto(`${server.url}${hash}`);
+  await p.page.goto(firstUrl(server, hash));
   return p;
 }
 

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { callApi, launch, newPage, screenshot, serve, type Served } from "./harness.ts";
+import { callApi, firstUrl, launch, newPage, screenshot, serve, type Served } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
@@ -25,7 +25,7 @@ afterAll(async () => {
 async function demoPage(b: Browser, size = { width: 1024, height: 640 }) {
   await callApi(server, "project.openDemo");
   const p = await newPage(b, size);
-  await p.page.goto(`${server.url}#/browse`);
+  await p.page.goto(firstUrl(server, "#/browse"));
   await p.page.getByTestId("grid-count").getByText("24 images").waitFor();
   return p;
 }

@@ -11,7 +11,7 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/labels/mask.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
-import { launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
+import { firstUrl, launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
 
 let dir: string;
 let projectFile: string;
@@ -65,7 +65,7 @@ afterAll(async () => {
 
 describe("another process on the open project", () => {
   it("shows changes another process commits to the project file without a reload", async () => {
-    await page.goto(server.url);
+    await page.goto(firstUrl(server));
     await page.getByTestId("grid-count").getByText("3 images").waitFor();
     await page.getByTestId("tile-1").click();
     await page.getByTestId("canvas").waitFor();

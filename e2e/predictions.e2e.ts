@@ -17,6 +17,7 @@ import { suggestions } from "../app/loop/shown-queue.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { Source } from "../app/labels/mask.ts";
 import {
+  firstUrl,
   callApi,
   copyProject,
   drawStroke,
@@ -455,7 +456,7 @@ describe("with a model", () => {
     await callApi(server, "classes.add", { name: "road" });
     const { page, context, errors } = await newPage(browser);
     try {
-      await page.goto(`${server.url}#/image/1`);
+      await page.goto(firstUrl(server, "#/image/1"));
       await page.getByTestId("class-3").getByText("road").waitFor();
       // The model cannot be fine-tuned into a four-class one: the panel turns fine-tuning off and
       // says why, instead of refusing at the start.

@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import {
+  firstUrl,
   callApi,
   fixtureProject,
   inStore,
@@ -48,7 +49,7 @@ describe("the start screen", () => {
   it("creates a project from the start screen", async () => {
     const { page, context, errors } = await newPage(browser);
     try {
-      await page.goto(`${server.url}#/`);
+      await page.goto(firstUrl(server, "#/"));
       await page.getByTestId("new-name").fill("Street test");
       await page.getByTestId("add-class").click();
       await page.getByTestId("class-name-2").fill("sky");
@@ -82,7 +83,7 @@ describe("the start screen", () => {
     await callApi(server, "project.openDemo");
     const { page: p, context } = await newPage(browser, { width: 1280, height: 800 });
     try {
-      await p.goto(`${server.url}#/browse`);
+      await p.goto(firstUrl(server, "#/browse"));
       await p.getByTestId("grid-count").getByText("24 images").waitFor();
       await callApi(server, "project.create", {
         name: "Switched to",

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { ApiEvent, TrainingStatus } from "../app/api/types.ts";
 import {
+  firstUrl,
   callApi,
   eventDuring,
   fixtureProject,
@@ -64,7 +65,7 @@ describe("the training panel during a run", () => {
     );
     // A new tab on the project open (opening it again would end the run).
     const { page, context, errors } = await newPage(browser);
-    await page.goto(`${server.url}#/browse`);
+    await page.goto(firstUrl(server, "#/browse"));
     try {
       await page.getByTestId("tile-1").waitFor();
       await page.keyboard.press("t");

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { storedSuggestions } from "../app/loop/suggest.ts";
 import {
+  firstUrl,
   callApi,
   drawStroke,
   expectSaved,
@@ -123,7 +124,7 @@ describe("the training panel", () => {
     ctx.skip(unavailable !== null, unavailable ?? "");
     const { page: p, context, errors } = await newPage(browser);
     try {
-      await p.goto(`${server.url}#/`);
+      await p.goto(firstUrl(server, "#/"));
       await p.getByTestId("open-demo").click();
       await p.getByTestId("open-training").click();
       await p.getByTestId("training-unit").selectOption("epochs");
@@ -155,7 +156,7 @@ describe("the training panel", () => {
     await callApi(server, "project.openDemo");
     const { page: p, context } = await newPage(browser, { width: 1024, height: 640 });
     try {
-      await p.goto(`${server.url}#/browse`);
+      await p.goto(firstUrl(server, "#/browse"));
       await p.getByTestId("grid-count").getByText("24 images").waitFor();
       await p.keyboard.press("t");
       const panel = p.getByTestId("training-panel");

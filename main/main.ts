@@ -218,6 +218,8 @@ async function openProjectDialog(): Promise<void> {
   });
   if (r.canceled || r.filePaths.length === 0) return;
   try {
+    // Picked in the dialog: its folder is the person's choice (paths from the window are limited).
+    service.allowFolder(path.dirname(r.filePaths[0]));
     await service.call("project.open", { file: r.filePaths[0] });
   } catch (e) {
     dialog.showErrorBox("Cannot open project", e instanceof Error ? e.message : String(e));
@@ -288,6 +290,8 @@ void app.whenReady().then(() => {
   buildMenu();
   const projectArg = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => a.endsWith(".pxl"));
   if (projectArg) {
+    // Named on the command line: its folder is the person's choice.
+    service.allowFolder(path.dirname(path.resolve(projectArg)));
     service.call("project.open", { file: projectArg }).catch((e: unknown) => {
       dialog.showErrorBox("Cannot open project", e instanceof Error ? e.message : String(e));
     });

@@ -13,6 +13,7 @@ import { ApiError } from "./schema.ts";
 import type { PixelloopService } from "./service.ts";
 import type { ImageList, ProjectInfo } from "./types.ts";
 import { APP_DIR } from "../exchange/output-guard.ts";
+import { ProjectStore } from "../store/project-store.ts";
 import { brush, newService, serviceDir } from "../testing/service-fixture.ts";
 
 let dir: string;
@@ -52,7 +53,9 @@ beforeAll(async () => {
     })
       .jpeg()
       .toFile(path.join(images, `${n}.jpg`));
+  // The test's folder (its images, the exports below) is one the person chose (serve --allow).
   service = newService(path.join(dir, "projects"), {
+    allowedDirs: [dir],
     settingsDir: home,
     recentFile: path.join(home, "recent.json"),
     demoDir: path.join(home, "demo"),
@@ -129,7 +132,7 @@ describe("project paths from the API", () => {
       `${fifo}: not a Pixelloop project (is a FIFO (named pipe), not a regular file; a project is a .pxl file)`,
     );
     expect((await refused("project.open", { file: "/dev/zero" })).message).toMatch(
-      /^\/dev\/zero: not a Pixelloop project \(is a character device, not a regular file/,
+      /^file: \/dev\/zero: a project may not be opened from outside the folders this app may use/,
     );
     expect(
       (await refused("project.create", { name: "x", dir: fifo, classes: [{ name: "a", color: "#ff0000" }] }))
@@ -228,5 +231,121 @@ describe("export folders from the API", () => {
     expect(
       ((await service.call("export.masks", { format: "coco", outDir: demo })) as { outDir: string }).outDir,
     ).toBe(demo);
+  });
+});
+
+describe("paths limited to the folders the person chose", () => {
+  let root: string;
+  let limited: PixelloopService;
+  let mine: ProjectInfo;
+  const classes = [{ name: "a", color: "#ff0000" }];
+  /** The refusal of a call to the limited service. */
+  async function refusedBy(method: string, body: unknown): Promise<{ status: number; message: string }> {
+    try {
+      await limited.call(method, body);
+    } catch (e) {
+      if (e instanceof ApiError) return { status: e.status, message: e.message };
+      throw e;
+    }
+    throw new Error(`${method} ${JSON.stringify(body)} was accepted`);
+  }
+
+  beforeAll(async () => {
+    // root/projects: the projects folder; root/outside: a folder nobody chose.
+    root = serviceDir("pixelloop-api-allowed-");
+    fs.mkdirSync(path.join(root, "outside"));
+    limited = newService(path.join(root, "projects"), {
+      settingsDir: path.join(root, "home"),
+      recentFile: path.join(root, "home", "recent.json"),
+      demoDir: path.join(root, "home", "demo"),
+    });
+    mine = (await limited.call("project.create", { name: "Mine", classes })) as ProjectInfo;
+    await limited.call("images.import", { paths: [images] });
+  });
+  afterAll(async () => {
+    await limited?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("exports inside the project's folder, and refuses a folder outside it, by `..` or by a link", async () => {
+    const projectDir = path.dirname(mine.file);
+    const ok = (await limited.call("export.masks", { format: "index", outDir: "masks/run1" })) as {
+      outDir: string;
+    };
+    expect(ok.outDir).toBe(path.join(projectDir, "masks", "run1"));
+    const outside = path.join(root, "outside");
+    fs.symlinkSync(outside, path.join(projectDir, "link"));
+    for (const outDir of [
+      "../../outside/x",
+      path.join(outside, "x"),
+      "link/x",
+      path.join(projectDir, "link"),
+    ]) {
+      const r = await refusedBy("export.dataset", { outDir });
+      expect(r.status, outDir).toBe(403);
+      const shown = path.resolve(projectDir, outDir);
+      expect(r.message, outDir).toContain(`outDir: ${shown}: an export may not write outside the folders`);
+      expect(r.message, outDir).toContain(`the open project's folder ${projectDir}`);
+      expect(r.message, outDir).toContain("--allow");
+    }
+    expect(fs.readdirSync(outside)).toEqual([]);
+  });
+
+  it("makes projects in the projects folder only, unless a folder was chosen", async () => {
+    const elsewhere = path.join(root, "outside", "new");
+    const r = await refusedBy("project.create", { name: "Far", dir: elsewhere, classes });
+    expect(r.status).toBe(403);
+    expect(r.message).toMatch(/^dir: .*outside\/new: a project may not be made outside the folders/);
+    const up = await refusedBy("project.create", {
+      name: "Up",
+      dir: path.join(root, "projects", "..", "outside"),
+      classes,
+    });
+    expect(up.status).toBe(403);
+    expect(fs.existsSync(elsewhere)).toBe(false);
+    expect(fs.readdirSync(path.join(root, "outside"))).toEqual([]);
+    expect(((await limited.call("project.status", {})) as ProjectInfo).file).toBe(mine.file);
+    const sub = path.join(root, "projects", "team");
+    const made = (await limited.call("project.create", { name: "Team", dir: sub, classes })) as ProjectInfo;
+    expect(made.file).toBe(path.join(sub, "team.pxl"));
+    limited.allowFolder(path.join(root, "outside"));
+    const chosen = (await limited.call("project.create", {
+      name: "Far",
+      dir: elsewhere,
+      classes,
+    })) as ProjectInfo;
+    expect(chosen.file).toBe(path.join(elsewhere, "far.pxl"));
+    await limited.call("project.open", { file: mine.file });
+  });
+
+  it("opens projects from the allowed folders and the recent list, and refuses others without opening them", async () => {
+    // A project made elsewhere by someone with the CLI (not limited), never opened in the app.
+    const other = path.join(root, "elsewhere", "other.pxl");
+    fs.mkdirSync(path.dirname(other));
+    ProjectStore.create(other, {
+      name: "Other",
+      classes: [{ idx: 0, name: "a", color: "#ff0000" }],
+    }).close();
+    const r = await refusedBy("project.open", { file: other });
+    expect(r.status).toBe(403);
+    expect(r.message).toContain(`file: ${other}: a project may not be opened from outside the folders`);
+    const viaLink = path.join(root, "projects", "other-link.pxl");
+    fs.symlinkSync(other, viaLink);
+    expect((await refusedBy("project.open", { file: viaLink })).status).toBe(403);
+    expect(((await limited.call("project.status", {})) as ProjectInfo).file).toBe(mine.file);
+    // Chosen (the desktop app's open dialog, the command line): it opens, and stays in the recent list.
+    limited.allowFolder(path.dirname(other));
+    expect(((await limited.call("project.open", { file: other })) as ProjectInfo).name).toBe("Other");
+    const fresh = newService(path.join(root, "projects"), {
+      settingsDir: path.join(root, "home"),
+      recentFile: path.join(root, "home", "recent.json"),
+      demoDir: path.join(root, "home", "demo"),
+    });
+    try {
+      expect(((await fresh.call("project.open", { file: other })) as ProjectInfo).name).toBe("Other");
+    } finally {
+      await fresh.close();
+    }
+    await limited.call("project.open", { file: mine.file });
   });
 });

@@ -16,7 +16,13 @@ import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../labels/mask.ts";
 import { changedSinceImport } from "../images/importer.ts";
-import { APP_DIR, checkApiPath, type AppFolder } from "../exchange/output-guard.ts";
+import {
+  APP_DIR,
+  allowedFolderOf,
+  checkApiPath,
+  type AllowedFolder,
+  type AppFolder,
+} from "../exchange/output-guard.ts";
 import { importWithMasks } from "../ops/import.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { createDemoProject } from "../ops/demo.ts";
@@ -57,6 +63,12 @@ export interface ServiceOptions {
   /** recorded as the author of strokes */
   author?: string;
   version?: string;
+  /**
+   * Folders the person chose for projects and exports besides the projects folder, the demo
+   * folder and the open project's folder (`pixelloop serve --allow`, the folder of the project
+   * given on its command line); see allowFolder.
+   */
+  allowedDirs?: string[];
   /** how the UI reaches this service: browser mode (HTTP) or the desktop app (IPC) */
   transport?: "http" | "ipc";
   /**
@@ -101,6 +113,8 @@ export class PixelloopService {
   private readonly listeners = new Set<Listener>();
   private readonly recent: RecentProjects;
   private readonly opts: Required<ServiceOptions>;
+  /** folders the person chose (allowedDirs, allowFolder), resolved */
+  private readonly chosen = new Set<string>();
   /** The mask last written, so a run of strokes on one image does not decode it every time. */
   private cached: { file: string; imageId: number; version: number; mask: LabelMask } | null = null;
   private readonly training: TrainingController;
@@ -122,9 +136,11 @@ export class PixelloopService {
       author: opts.author ?? os.userInfo().username,
       version: opts.version ?? "0.1.0",
       transport: opts.transport ?? "http",
+      allowedDirs: opts.allowedDirs ?? [],
       watchMs: opts.watchMs ?? WATCH_MS,
     };
     this.recent = new RecentProjects(this.opts.recentFile);
+    for (const d of this.opts.allowedDirs) this.allowFolder(d);
     this.training = createTrainingController({
       project: () => this.requireStore(),
       emit: (e) => this.emit(e),
@@ -148,6 +164,14 @@ export class PixelloopService {
       if (damaged) throw new ApiError(422, damaged.message);
       throw e;
     }
+  }
+
+  /**
+   * A folder the person chose (on the command line, in the desktop app's open dialog): project
+   * files and exports asked for over the API may lie in it from now on (docs/security.md).
+   */
+  allowFolder(dir: string): void {
+    this.chosen.add(path.resolve(dir));
   }
 
   on(listener: Listener): () => void {
@@ -327,12 +351,52 @@ export class PixelloopService {
   }
 
   /**
+   * The folders paths from the API (project files and folders, export folders) must lie in: the
+   * open project's folder, the projects folder, the demo project's folder, and the folders the
+   * person chose (allowFolder). Nothing else on the disk is the API's to write or open.
+   */
+  private allowedFolders(): AllowedFolder[] {
+    const folders: AllowedFolder[] = [];
+    if (this.store) folders.push({ dir: this.store.dir, what: "the open project's folder" });
+    folders.push({ dir: this.opts.projectsDir, what: "the projects folder" });
+    folders.push({ dir: this.opts.demoDir, what: "the demo project's folder" });
+    for (const d of this.chosen) folders.push({ dir: d, what: "a folder you chose" });
+    return folders;
+  }
+
+  /**
+   * Refuses (403) a path from the API that lies outside the allowed folders, naming the field,
+   * the path, the folders it may lie in, and how to allow another one. `p` is already checked
+   * (absolute, resolved).
+   */
+  private requireAllowed(p: string, field: string, what: string): string {
+    if (allowedFolderOf(p, this.allowedFolders())) return p;
+    const list = this.allowedFolders()
+      .map((f) => `${f.what} ${f.dir}`)
+      .join(", ");
+    const how =
+      this.opts.transport === "ipc"
+        ? "open a project there with File > Open first"
+        : "start pixelloop serve with --allow <folder>, or open a project there from the command line";
+    throw new ApiError(
+      403,
+      `${field}: ${p}: ${what} outside the folders this app may use (${list}), with links resolved; ` +
+        `choose a folder inside one of them, or ${how}`,
+    );
+  }
+
+  /**
    * An export's output folder: `exports/<name>` beside the project by default; a relative path
-   * given starts at the project's folder (as the export dialog says); then checked (checkApiPath).
+   * given starts at the project's folder (as the export dialog says); then checked (checkApiPath)
+   * and limited to the allowed folders.
    */
   private outDir(s: ProjectStore, given: string | undefined, name: string): string {
     const dir = path.resolve(s.dir, given ?? path.join("exports", name));
-    return checkApiPath(dir, "folder", "outDir", this.appFolders());
+    return this.requireAllowed(
+      checkApiPath(dir, "folder", "outDir", this.appFolders()),
+      "outDir",
+      "an export may not write",
+    );
   }
 
   private requireStore(): ProjectStore {
@@ -430,7 +494,11 @@ export class PixelloopService {
         const dir =
           req.dir === undefined
             ? path.resolve(this.opts.projectsDir)
-            : checkApiPath(req.dir, "folder", "dir", this.appFolders());
+            : this.requireAllowed(
+                checkApiPath(req.dir, "folder", "dir", this.appFolders()),
+                "dir",
+                "a project may not be made",
+              );
         const slug =
           req.name
             .toLowerCase()
@@ -450,6 +518,9 @@ export class PixelloopService {
       },
       "project.open": async (req) => {
         const file = checkApiPath(req.file, "file", "file", this.appFolders());
+        // A project in the recent list was opened before (chosen then): it may be opened again.
+        if (!this.recent.list().some((r) => path.resolve(r.file) === file))
+          this.requireAllowed(file, "file", "a project may not be opened from");
         await this.training.shutdown();
         return this.open(file);
       },

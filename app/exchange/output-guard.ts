@@ -149,6 +149,22 @@ export function checkApiPath(p: string, as: "folder" | "file", field: string, ap
   return abs;
 }
 
+/** A folder paths from the API may lie in (the projects folder, a folder the person chose), with what it is. */
+export interface AllowedFolder {
+  dir: string;
+  what: string;
+}
+
+/**
+ * The allowed folder a path lies in, judged where it really is (`..` resolved, symbolic links
+ * resolved as far as the path exists, on both sides), or null when it lies in none: a link inside
+ * an allowed folder that points out of it is out.
+ */
+export function allowedFolderOf(p: string, allowed: AllowedFolder[]): AllowedFolder | null {
+  const real = realPlace(path.resolve(p));
+  return allowed.find((f) => inside(real, realPlace(path.resolve(f.dir)))) ?? null;
+}
+
 /** Whether `p` is `dir` or lies inside it. */
 function inside(p: string, dir: string): boolean {
   const rel = path.relative(dir, p);

@@ -23,13 +23,29 @@ interface Reply {
   headers: http.IncomingHttpHeaders;
 }
 
+/**
+ * The printed token of the loopback server, sent as a script sends it (a Bearer header) by
+ * `request` and `UPGRADE` unless the request carries a cookie or an Authorization of its own.
+ */
+const tokens = new Map<number, string>();
+const auth = (port: number, headers: Record<string, string> = {}): Record<string, string> =>
+  tokens.has(port) && !("cookie" in headers) && !("authorization" in headers)
+    ? { ...headers, authorization: `Bearer ${tokens.get(port)}` }
+    : headers;
+
 function request(
   port: number,
   opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method: opts.method ?? "GET", path: opts.path, headers: opts.headers },
+      {
+        host: "127.0.0.1",
+        port,
+        method: opts.method ?? "GET",
+        path: opts.path,
+        headers: auth(port, opts.headers),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -60,6 +76,7 @@ function raw(port: number, data: string | Buffer): Promise<string> {
 
 const UPGRADE = (port: number, target: string, extra = "") =>
   `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+  (tokens.has(port) && !/^Cookie:/im.test(extra) ? `Authorization: Bearer ${tokens.get(port)}\r\n` : "") +
   `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
 
 /** A client frame: masked unless told otherwise, FIN set unless told otherwise. */
@@ -239,6 +256,7 @@ beforeAll(async () => {
   const img = path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png");
   await service.call("images.import", { paths: [img] });
   open = await startServer(service, { host: "127.0.0.1", port: 0, rendererDir: renderer });
+  tokens.set(open.port, open.token);
   guarded = await startServer(service, { host: "0.0.0.0", port: 0, rendererDir: renderer });
 });
 
@@ -254,7 +272,8 @@ describe("requests that used to end the process", () => {
     for (const target of ["//", "//x:99999/", "//x:99999/api/project.status", "//[::1/"]) {
       const reply = await raw(
         open.port,
-        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${open.port}\r\nConnection: close\r\n\r\n`,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${open.port}\r\nAuthorization: Bearer ${open.token}\r\n` +
+          `Connection: close\r\n\r\n`,
       );
       expect(reply, target).toMatch(/^HTTP\/1\.1 (200|400|404)/);
       expect(reply, target).not.toContain("top secret");
@@ -458,7 +477,9 @@ describe("requests that used to be accepted", () => {
       const r = await request(guarded.port, { path: p });
       expect(r.status, p).toBe(302);
       expect(r.headers.location, p).toBe("/");
-      expect(String(r.headers["set-cookie"])).toMatch(/^pixelloop_token=[^;]+; HttpOnly; SameSite=Strict/);
+      expect(String(r.headers["set-cookie"])).toMatch(
+        new RegExp(`^pixelloop_token_${guarded.port}=[^;]+; HttpOnly; SameSite=Strict`),
+      );
     }
     const wrong = await request(guarded.port, { path: "/?token=nope" });
     expect(wrong.status).toBe(401);

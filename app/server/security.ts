@@ -4,14 +4,21 @@
  * this server (`Origin: null`, sent by sandboxed frames, file:// pages and cross-site redirects,
  * is refused); a browser's Sec-Fetch-Site must say same-origin or none (typed by the user) except
  * for a top-level navigation to a page, so no other site can call the API, open the events
- * socket or embed the user's images. On any other address a token is required as well: a Bearer
- * header, or the HttpOnly SameSite=Strict cookie the server sets when a page is opened once with
- * ?token= (the query token is accepted there only, then dropped from the address bar).
+ * socket or embed the user's images. On every address (loopback too) a per-launch token is
+ * required as well: a Bearer header, or the HttpOnly SameSite=Strict cookie the server sets when a
+ * page is opened once with ?token= (the query token is accepted there only, then dropped from the
+ * address bar). The cookie is named after the port (`pixelloop_token_<port>`): cookies are not
+ * kept apart by port, so two servers on one machine would otherwise log each other out.
  */
 import crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
 export const TOKEN_COOKIE = "pixelloop_token";
+
+/** The cookie that carries the token of the server on `port`. */
+export function tokenCookie(port: number): string {
+  return `${TOKEN_COOKIE}_${port}`;
+}
 
 /** What a request asks for: pages (the UI build) may be navigated to from elsewhere, nothing else. */
 export type RouteKind = "page" | "api" | "files" | "events";
@@ -55,10 +62,10 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** The token a request carries in a Bearer header or the cookie, if any (never from the query). */
-export function requestToken(req: IncomingMessage): string | undefined {
+export function requestToken(req: IncomingMessage, cookie: string): string | undefined {
   const auth = req.headers.authorization;
   if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
-  return cookieValue(req, TOKEN_COOKIE);
+  return cookieValue(req, cookie);
 }
 
 /**
@@ -77,8 +84,10 @@ export function requestUrl(req: IncomingMessage): URL | null {
 }
 
 export interface AccessPolicy {
-  /** required token, or null when only loopback checks apply */
+  /** required token, or null when only the other checks apply (the ?token= exchange) */
   token: string | null;
+  /** name of the cookie that carries it */
+  cookie: string;
   /** bound to loopback: Host must name a loopback address */
   loopbackOnly: boolean;
 }
@@ -121,7 +130,7 @@ export function checkAccess(
       return [403, `forbidden: ${String(site)} request (only this server's own pages may ask)`];
   }
   if (policy.token !== null) {
-    const given = requestToken(req);
+    const given = requestToken(req, policy.cookie);
     if (!given)
       return [
         401,

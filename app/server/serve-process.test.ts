@@ -15,6 +15,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 let dir: string;
 let proc: ChildProcess;
 let port: number;
+let token: string;
 let stderr = "";
 
 beforeAll(async () => {
@@ -37,12 +38,14 @@ beforeAll(async () => {
     { cwd: dir, env: { ...process.env, PIXELLOOP_HOME: path.join(dir, "home") }, stdio: "pipe" },
   );
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  port = await new Promise<number>((resolve, reject) => {
+  // The port and the access token, as its user reads them from what it prints.
+  [port, token] = await new Promise<[number, string]>((resolve, reject) => {
     let out = "";
     proc.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /listening http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) resolve(Number(m[1]));
+      const t = /access token (\S+)/.exec(out);
+      if (m && t) resolve([Number(m[1]), t[1]]);
     });
     proc.on("exit", (code) => reject(new Error(`pixelloop serve exited with ${code}: ${stderr}`)));
   });
@@ -74,10 +77,13 @@ function raw(data: string | Buffer, then?: Buffer): Promise<string> {
   });
 }
 
-function get(p: string): Promise<number> {
+function get(
+  p: string,
+  headers: Record<string, string> = { authorization: `Bearer ${token}` },
+): Promise<number> {
   return new Promise((resolve, reject) => {
     http
-      .get({ host: "127.0.0.1", port, path: p }, (res) => {
+      .get({ host: "127.0.0.1", port, path: p, headers }, (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       })
@@ -87,6 +93,7 @@ function get(p: string): Promise<number> {
 
 const upgrade = (target: string) =>
   `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+  `Authorization: Bearer ${token}\r\n` +
   `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
 
 it("answers every attack and is still running, with nothing left to its last guard", async () => {
@@ -115,3 +122,22 @@ it("answers every attack and is still running, with nothing left to its last gua
   expect(proc.exitCode).toBeNull();
   expect(stderr).not.toContain("unexpected error");
 }, 60_000);
+
+it("on loopback too, refuses every request without the printed token and takes it once from the URL", async () => {
+  for (const p of ["/", "/files/image/1", "/api/project.status"]) expect(await get(p, {}), p).toBe(401);
+  expect(await get("/events", {})).toBe(401);
+  expect(await get("/", { authorization: "Bearer wrong" })).toBe(401);
+  expect(await get("/")).toBe(200);
+  // The printed URL: its first load sets the cookie and sends the browser to the clean address.
+  const first = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get({ host: "127.0.0.1", port, path: `/?token=${token}` }, resolve).on("error", reject),
+  );
+  first.resume();
+  expect(first.statusCode).toBe(302);
+  expect(first.headers.location).toBe("/");
+  const cookie = String(first.headers["set-cookie"]).split(";")[0];
+  expect(cookie).toBe(`pixelloop_token_${port}=${token}`);
+  expect(await get("/", { cookie })).toBe(200);
+  expect(await get("/files/image/1", { cookie })).toBe(409); // past the token: no project is open
+  expect(proc.exitCode).toBeNull();
+});

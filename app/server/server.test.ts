@@ -12,14 +12,23 @@ interface Reply {
   headers: http.IncomingHttpHeaders;
 }
 
-/** A raw request: the path goes out exactly as written (no URL normalization). */
+/** Tokens the tests send as a script does (a Bearer header), by port: the loopback server's. */
+const tokens = new Map<number, string>();
+
+/**
+ * A raw request: the path goes out exactly as written (no URL normalization). To the loopback
+ * server it carries its token unless it has a cookie or Authorization of its own, or is `bare`.
+ */
 function request(
   port: number,
-  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string; bare?: boolean },
 ): Promise<Reply> {
+  const headers = { ...opts.headers };
+  if (tokens.has(port) && !opts.bare && !("cookie" in headers) && !("authorization" in headers))
+    headers.authorization = `Bearer ${tokens.get(port)}`;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method: opts.method ?? "GET", path: opts.path, headers: opts.headers },
+      { host: "127.0.0.1", port, method: opts.method ?? "GET", path: opts.path, headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -64,6 +73,7 @@ beforeAll(async () => {
   const img = path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png");
   await service.call("images.import", { paths: [img] });
   open = await startServer(service, { host: "127.0.0.1", port: 0, rendererDir: renderer });
+  tokens.set(open.port, open.token);
   // Any non-loopback address requires the token; 0.0.0.0 is reachable through 127.0.0.1 here.
   guarded = await startServer(service, { host: "0.0.0.0", port: 0, rendererDir: renderer });
 });
@@ -73,6 +83,68 @@ afterAll(async () => {
   await guarded?.close();
   await service?.close();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("access token on loopback", () => {
+  it("refuses the page, the API, the files and the events socket without the token", async () => {
+    expect(open.token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(open.openUrl).toBe(`${open.url}?token=${open.token}`);
+    expect(open.token).not.toBe(guarded.token);
+    for (const p of ["/", "/files/image/1", "/files/thumb/1"]) {
+      expect((await request(open.port, { path: p, bare: true })).status, p).toBe(401);
+    }
+    const api = await request(open.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: json,
+      body: "{}",
+      bare: true,
+    });
+    expect(api.status).toBe(401);
+    expect(api.body).toContain("access token");
+    const ws = await request(open.port, {
+      path: "/events",
+      bare: true,
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
+    expect(ws.status).toBe(401);
+    // Another server's token (or cookie) is not this one's.
+    const other = await request(open.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { ...json, authorization: `Bearer ${guarded.token}` },
+      body: "{}",
+    });
+    expect(other.status).toBe(401);
+  });
+
+  it("accepts the Bearer header, and the cookie the printed URL's first load sets", async () => {
+    const ok = await request(open.port, {
+      method: "POST",
+      path: "/api/project.status",
+      headers: { ...json, authorization: `Bearer ${open.token}` },
+      body: "{}",
+    });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).result.name).toBe("Sec");
+    const printed = new URL(open.openUrl);
+    const first = await request(open.port, { path: printed.pathname + printed.search, bare: true });
+    expect(first.status).toBe(302);
+    expect(first.headers.location).toBe("/");
+    const cookie = String(first.headers["set-cookie"]).split(";")[0];
+    expect(cookie).toBe(`pixelloop_token_${open.port}=${open.token}`);
+    expect((await request(open.port, { path: "/", headers: { cookie } })).status).toBe(200);
+    const img = await request(open.port, { path: "/files/image/1", headers: { cookie } });
+    expect([img.status, img.headers["content-type"]]).toEqual([200, "image/png"]);
+    // The cookie of the server on another port does not open this one.
+    const otherCookie = `pixelloop_token_${guarded.port}=${open.token}`;
+    expect((await request(open.port, { path: "/", headers: { cookie: otherCookie } })).status).toBe(401);
+  });
 });
 
 describe("access token on a non-loopback address", () => {
@@ -243,7 +315,10 @@ describe("request validation", () => {
 
   it("answers 404 for unknown methods and 422 for user errors", async () => {
     expect((await call("fs.read", "{}")).status).toBe(404);
-    const missing = await call("project.open", JSON.stringify({ file: path.join(dir, "nope.pxl") }));
+    const missing = await call(
+      "project.open",
+      JSON.stringify({ file: path.join(dir, "projects", "nope.pxl") }),
+    );
     expect(missing.status).toBe(422);
     expect(JSON.parse(missing.body).error.message).toContain("no such project file");
   });

@@ -1,7 +1,8 @@
 /**
  * Browser mode: the API map over HTTP (POST /api/<method>, JSON body), events over a
  * WebSocket (/events), image bytes by id (/files/image/<id>, /files/thumb/<id>) and the
- * renderer build at /. Bound to 127.0.0.1 unless told otherwise; see security.ts.
+ * renderer build at /. Bound to 127.0.0.1 unless told otherwise; every request needs the
+ * per-launch token (loopback too); see security.ts.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
@@ -13,6 +14,7 @@ import type { PixelloopService } from "../api/service.ts";
 import {
   TOKEN_COOKIE,
   checkAccess,
+  tokenCookie,
   isLoopbackHost,
   newToken,
   requestUrl,
@@ -47,8 +49,8 @@ function logError(what: string, e: unknown): void {
 export interface ServerOptions {
   host?: string;
   port?: number;
-  /** token to require; default: a new one when the host is not loopback, none on loopback */
-  token?: string | null;
+  /** the token to require (every address, loopback too); default: a new one per start */
+  token?: string;
   rendererDir?: string;
   /** bytes queued for one events client before it is closed; default MAX_WS_BUFFERED */
   maxEventBuffer?: number;
@@ -56,9 +58,10 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
-  /** URL to open in a browser (carries the token when one is required) */
+  /** URL to open in a browser: carries the token, which its first load trades for a cookie */
   openUrl: string;
-  token: string | null;
+  /** the access token: `Authorization: Bearer <token>` for scripts, `?token=` on a page's first load */
+  token: string;
   host: string;
   port: number;
   close(): Promise<void>;
@@ -129,9 +132,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const loopback = isLoopbackHost(host);
-  const token = opts.token !== undefined ? opts.token : loopback ? null : newToken();
-  if (!loopback && token === null) throw new Error(`serving on ${host} needs an access token`);
-  const policy: AccessPolicy = { token, loopbackOnly: loopback };
+  const token = opts.token ?? newToken();
+  if (!token) throw new Error(`serving on ${host} needs an access token`);
+  // The cookie is named after the port, known once listening (before any request is handled).
+  const policy: AccessPolicy = { token, cookie: TOKEN_COOKIE, loopbackOnly: loopback };
   const rendererDir = path.resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -142,13 +146,13 @@ export async function startServer(
     const kind: RouteKind = p.startsWith("/api/") ? "api" : p.startsWith("/files/") ? "files" : "page";
     // Opening a page with ?token=… trades it for a cookie and drops it from the address bar; the
     // token in a query is accepted here only (a page's first load), never by the API or files.
-    if (token !== null && kind === "page" && url.searchParams.has("token") && req.method === "GET") {
+    if (kind === "page" && url.searchParams.has("token") && req.method === "GET") {
       const denied = checkAccess(req, { ...policy, token: null }, kind);
       if (denied) return sendText(res, denied[0], denied[1]);
       const given = url.searchParams.get("token") ?? "";
       if (!sameToken(given, token)) return sendText(res, 401, "unauthorized: wrong access token");
       res.writeHead(302, {
-        "set-cookie": `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        "set-cookie": `${policy.cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
         // Always the start page: a path from the request could send the browser elsewhere (//host).
         location: "/",
         "cache-control": "no-store",
@@ -247,11 +251,12 @@ export async function startServer(
   // Past listening, an error of the listening socket (e.g. out of file descriptors) is logged.
   server.on("error", (e) => logError("server", e));
   const port = (server.address() as AddressInfo).port;
+  policy.cookie = tokenCookie(port);
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}/`;
   return {
     url: base,
-    openUrl: token ? `${base}?token=${token}` : base,
+    openUrl: `${base}?token=${token}`,
     token,
     host,
     port,

@@ -99,6 +99,17 @@ export class ProjectStore {
     return this.#db.pragma("data_version", { simple: true }) as number;
   }
 
+  /**
+   * SQLite's full check of the file (`integrity_check`: every table and index, all pages): the
+   * problems it reports, empty when the file is sound. Slow on a large project: for checks after
+   * a crash (bench:crash), not for every open.
+   */
+  integrityCheck(): string[] {
+    return (this.#db.pragma("integrity_check") as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .filter((r) => r !== "ok");
+  }
+
   // ---- metadata and classes ----
 
   getMeta(key: string): string | undefined {
