@@ -2,6 +2,7 @@
 import type { Db } from "./db.ts";
 import { UserError } from "./errors.ts";
 import type { ClassDef } from "./types.ts";
+import { classShortcut } from "./class-keys.ts";
 
 export class MetaTable {
   constructor(private readonly db: Db) {}
@@ -27,8 +28,14 @@ export class ClassTable {
     private readonly file: string,
   ) {}
 
+  /** The classes; each key comes from its index (class-keys.ts), not the stored column, so
+   * projects made when only ten classes had keys get the keys of every class. */
   all(): ClassDef[] {
-    return this.db.prepare("SELECT idx, name, color, shortcut FROM classes ORDER BY idx").all() as ClassDef[];
+    const rows = this.db.prepare("SELECT idx, name, color FROM classes ORDER BY idx").all() as Omit<
+      ClassDef,
+      "shortcut"
+    >[];
+    return rows.map((r) => ({ ...r, shortcut: classShortcut(r.idx) }));
   }
 
   /** The classes of a new project (checked; the caller runs it in the creating transaction). */
@@ -95,9 +102,9 @@ function sameNameCheck(classes: readonly ClassDef[], c: { idx: number; name: str
     );
 }
 
-/** Keys 1..9 then 0 pick the first ten classes. */
+/** The stored key column (older readers of the file take it from there). */
 function shortcutFor(idx: number): string | null {
-  return idx < 9 ? String(idx + 1) : idx === 9 ? "0" : null;
+  return classShortcut(idx);
 }
 
 export function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): void {

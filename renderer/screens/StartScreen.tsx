@@ -4,6 +4,7 @@ import { navigate } from "../state/route.ts";
 import { pushToast } from "../state/toasts.ts";
 import { Header } from "../components/Header.tsx";
 import { CLASS_PALETTE } from "../../app/api/palette.ts";
+import { classShortcut, shortKey } from "../../app/store/class-keys.ts";
 
 interface ClassDraft {
   key: number;
@@ -114,10 +115,10 @@ export function StartScreen() {
               />
             </label>
             <fieldset>
-              <legend>Classes (keys 1–9, 0 pick them while labeling)</legend>
+              <legend>Classes (the key beside each picks it while labeling)</legend>
               {classes.map((c, i) => (
                 <div className="class-row" key={c.key}>
-                  <kbd>{i < 9 ? i + 1 : i === 9 ? 0 : " "}</kbd>
+                  <kbd data-testid={`class-key-${i}`}>{shortKey(classShortcut(i) ?? " ")}</kbd>
                   <input
                     type="color"
                     value={c.color}

@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { ClassDef } from "../../../app/api/types.ts";
 import { paletteColor } from "../../../app/api/palette.ts";
 import { displayColor } from "../../canvas/palette.ts";
+import { shortKey } from "../../../app/store/class-keys.ts";
 
 export interface ClassChange {
   name: string;
@@ -71,7 +72,7 @@ export function ClassPalette({
               >
                 <span className="swatch" style={{ background: displayColor(c, { highContrast }) }} />
                 <span className="class-name">{c.name}</span>
-                {c.shortcut && <kbd>{c.shortcut}</kbd>}
+                {c.shortcut && <kbd>{shortKey(c.shortcut)}</kbd>}
               </button>
               {onToggleHidden && (
                 <button

@@ -1,0 +1,27 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import path from "node:path";
+import { ProjectStore } from "./project-store.ts";
+import { tmpDir } from "../testing/tmp.ts";
+import { CLASSES } from "../testing/store-fixture.ts";
+
+describe("class table", () => {
+  let t: ReturnType<typeof tmpDir>;
+  let file: string;
+  beforeEach(() => {
+    t = tmpDir();
+    file = path.join(t.dir, "p.pxl");
+  });
+  afterEach(() => t.cleanup());
+
+  it("gives every class a key past the tenth, also in projects stored without one", () => {
+    const s = ProjectStore.create(file, { name: "many", classes: CLASSES });
+    for (let i = 2; i < 22; i++) s.addClass(`c${i}`, "#123456");
+    // a project made before the 11th class had a key stored none for it
+    s.db.prepare("UPDATE classes SET shortcut = NULL WHERE idx >= 10").run();
+    const keys = s.classes().map((c) => c.shortcut);
+    expect(keys.slice(8, 12)).toEqual(["9", "0", "Shift+1", "Shift+2"]);
+    expect(keys[20]).toBe("C");
+    expect(keys.every((k) => k !== null)).toBe(true);
+    s.close();
+  });
+});
