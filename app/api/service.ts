@@ -31,6 +31,7 @@ import {
 import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import { paletteColor } from "./palette.ts";
+import { parseClassesText } from "./classes-file.ts";
 import { imageItem, imageNeighbors, listImageItems } from "./image-queries.ts";
 import { modelWithoutQueue, suggestions } from "../loop/shown-queue.ts";
 import { acceptSuggestedRegion } from "../ops/accept.ts";
@@ -472,6 +473,16 @@ export class PixelloopService {
         this.refuseWhileBusy("add the class");
         s.addClass(req.name, req.color ?? paletteColor(s.classes().length));
         return this.projectChanged();
+      },
+      "classes.parseFile": (req) => ({
+        classes: parseClassesText(req.text, req.file).map((c) => ({ name: c.name, color: c.color })),
+      }),
+      "classes.addFromFile": (req) => {
+        const s = this.requireStore();
+        const classes = parseClassesText(req.text, req.file);
+        this.refuseWhileBusy("add classes");
+        const r = s.addClasses(classes, req.file);
+        return { project: this.projectChanged(), added: r.added.map((c) => c.name), skipped: r.skipped };
       },
       "classes.update": (req) => {
         this.requireStore().updateClass(req.idx, { name: req.name, color: req.color });

@@ -25,3 +25,19 @@ describe("class table", () => {
     s.close();
   });
 });
+
+describe("adding classes from a file", () => {
+  let t: ReturnType<typeof tmpDir>;
+  beforeEach(() => (t = tmpDir()));
+  afterEach(() => t.cleanup());
+
+  it("refuses too many classes before adding any", () => {
+    const s = ProjectStore.create(path.join(t.dir, "p.pxl"), { name: "full", classes: CLASSES });
+    const many = Array.from({ length: 254 }, (_, i) => ({ name: `n${i}`, color: "#000000" }));
+    expect(() => s.addClasses(many, "many.json")).toThrow(
+      "many.json: adding 254 new classes would make 256; a project has at most 255 (index 255 means unlabeled)",
+    );
+    expect(s.classes().length).toBe(2);
+    s.close();
+  });
+});

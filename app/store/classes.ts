@@ -62,6 +62,34 @@ export class ClassTable {
     return this.all()[idx];
   }
 
+  /**
+   * Classes from a classes file, into a project that has some: a name the project has (in any
+   * case) is skipped, keeping that class's index and color; the others are added at the next
+   * indices, all or none (too many is refused before anything is added).
+   */
+  addMany(
+    classes: { name: string; color: string }[],
+    source: string,
+  ): { added: ClassDef[]; skipped: string[] } {
+    const have = new Set(this.all().map((c) => c.name.toLowerCase()));
+    const fresh: { name: string; color: string }[] = [];
+    const skipped: string[] = [];
+    for (const c of classes) {
+      const key = c.name.trim().toLowerCase();
+      if (have.has(key)) skipped.push(c.name.trim());
+      else {
+        have.add(key);
+        fresh.push(c);
+      }
+    }
+    const total = this.all().length + fresh.length;
+    if (total > 255)
+      throw new UserError(
+        `${source}: adding ${fresh.length} new classes would make ${total}; a project has at most 255 (index 255 means unlabeled)`,
+      );
+    return { added: fresh.map((c) => this.add(c.name, c.color)), skipped };
+  }
+
   /** Renames or recolors a class; its index, and so every label of it, stays. */
   update(idx: number, change: { name?: string; color?: string }): ClassDef {
     const classes = this.all();

@@ -122,6 +122,14 @@ export class ProjectStore {
     return this.classTable.add(name, color);
   }
 
+  /** See ClassTable.addMany: in one transaction, all of them or none. */
+  addClasses(
+    classes: { name: string; color: string }[],
+    source: string,
+  ): { added: ClassDef[]; skipped: string[] } {
+    return this.transaction(() => this.classTable.addMany(classes, source));
+  }
+
   /** Renames or recolors a class; its index, and so every label of it, stays. */
   updateClass(idx: number, change: { name?: string; color?: string }): ClassDef {
     return this.classTable.update(idx, change);

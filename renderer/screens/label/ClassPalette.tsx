@@ -3,6 +3,7 @@ import type { ClassDef } from "../../../app/api/types.ts";
 import { paletteColor } from "../../../app/api/palette.ts";
 import { displayColor } from "../../canvas/palette.ts";
 import { shortKey } from "../../../app/store/class-keys.ts";
+import { ClassesFileButton } from "../../components/ClassesFileButton.tsx";
 
 export interface ClassChange {
   name: string;
@@ -18,6 +19,7 @@ export function ClassPalette({
   active,
   onPick,
   onAdd,
+  onAddFromFile,
   onUpdate,
   highContrast = false,
   hidden = [],
@@ -29,6 +31,8 @@ export function ClassPalette({
   active: number;
   onPick: (idx: number) => void;
   onAdd: (c: ClassChange) => Promise<boolean>;
+  /** a classes file picked: its name and text */
+  onAddFromFile?: (file: string, text: string) => Promise<void>;
   onUpdate: (idx: number, c: ClassChange) => Promise<boolean>;
   /** swatches in the high-contrast palette's colors (as the canvas draws them) */
   highContrast?: boolean;
@@ -144,6 +148,15 @@ export function ClassPalette({
             + Add class
           </button>
         )
+      )}
+      {onAddFromFile && editing !== "new" && classes.length < 255 && (
+        <ClassesFileButton
+          className="ghost wide add-class"
+          label="+ Add from classes file…"
+          testId="add-classes-file"
+          title="A classes.json (as the CLI's --classes-file reads it): the classes whose names the project lacks are added; the others keep their index and color."
+          onFile={onAddFromFile}
+        />
       )}
     </section>
   );

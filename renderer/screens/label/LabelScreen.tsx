@@ -3,6 +3,7 @@
  * The work is in hooks (use-loaded-image, use-queue, use-mask-sync, use-accept-tools,
  * use-navigation) and the keys come from the one keymap (renderer/keymap.ts).
  */
+import { classesAddedMessage } from "./classes-added.ts";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Split, Suggestion, UncertaintyMeasure } from "../../../app/api/types.ts";
 import { attempt, useApp } from "../../state/app-context.tsx";
@@ -258,6 +259,15 @@ export function LabelScreen({
             classes={classes}
             active={classIdx}
             onPick={pickClass}
+            onAddFromFile={async (file, text) => {
+              const r = await attempt(api.call("classes.addFromFile", { file, text }));
+              if (!r) return;
+              setProject(r.project);
+              pushToast(
+                r.added.length > 0 ? "success" : "info",
+                classesAddedMessage(file, r.added, r.skipped),
+              );
+            }}
             onAdd={async (c) => {
               const info = await attempt(api.call("classes.add", c));
               if (!info) return false;
