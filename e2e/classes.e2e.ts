@@ -10,6 +10,7 @@ import path from "node:path";
 import {
   fixtureProject,
   inStore,
+  labelRect,
   launch,
   newPage,
   openProject,
@@ -156,6 +157,42 @@ describe("classes", () => {
         ["tree", "#00aa00"],
         ["car", "#4363d8"],
       ]);
+      expect(errors, errors.join("\n")).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("deletes an unused class after asking, and says how many labeled pixels keep another", async () => {
+    const file = await fixtureProject(server.dir, "delete", { images: 1 });
+    const skyPixels = labelRect(file, 1, 2, [0.1, 0.1, 0.3, 0.2]);
+    addClasses(file, 4);
+    const { page, context, errors } = await openProject(browser, server, file, "#/image/1");
+    try {
+      await page.getByTestId("canvas").waitFor();
+      await page.getByTestId("class-edit-3").click();
+      await screenshot(page, "classes-delete-form");
+      await page.getByTestId("class-form-3-delete").click();
+      await page
+        .getByTestId("delete-class-usage")
+        .getByText("It has 0 labeled pixels on 0 images", { exact: false })
+        .waitFor();
+      await screenshot(page, "classes-delete-confirm");
+      await page.getByTestId("delete-class-confirm").click();
+      await page.getByText("Deleted the class extra 3.").waitFor();
+      await page.getByTestId("class-3").waitFor({ state: "detached" });
+      expect(inStore(file, (s) => s.classes().map((c) => c.name))).toEqual(["background", "object", "sky"]);
+
+      // sky has labels: the dialog says how many and refuses
+      await page.getByTestId("class-edit-2").click();
+      await page.getByTestId("class-form-2-delete").click();
+      await page
+        .getByTestId("delete-class-refused")
+        .getByText(`has ${skyPixels.toLocaleString("en")} labeled pixels on 1 image`, { exact: false })
+        .waitFor();
+      expect(await page.getByTestId("delete-class-confirm").isDisabled()).toBe(true);
+      await screenshot(page, "classes-delete-refused");
+      expect(inStore(file, (s) => s.classes().length)).toBe(3);
       expect(errors, errors.join("\n")).toEqual([]);
     } finally {
       await context.close();

@@ -91,6 +91,12 @@ export const api = {
   "classes.addFromFile": method<{ project: ProjectInfo; added: string[]; skipped: string[] }>()(
     classesFileText,
   ),
+  /** Whether a class can be deleted: its labeled pixels and images, and the reason when it cannot. */
+  "classes.usage": method<{ name: string; pixels: number; images: number; refused: string | null }>()(
+    z.object({ idx: z.number().int().min(0).max(254) }).strict(),
+  ),
+  /** Deletes an unused class (only the last one, with no labels, undo steps or model that knows it). */
+  "classes.delete": method<ProjectInfo>()(z.object({ idx: z.number().int().min(0).max(254) }).strict()),
   /** Rename or recolor a class; its labels keep their index. */
   "classes.update": method<ProjectInfo>()(
     z

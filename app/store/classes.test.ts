@@ -41,3 +41,20 @@ describe("adding classes from a file", () => {
     s.close();
   });
 });
+
+describe("deleting an unused class", () => {
+  let t: ReturnType<typeof tmpDir>;
+  beforeEach(() => (t = tmpDir()));
+  afterEach(() => t.cleanup());
+
+  it("deletes only the last class, and only with no labels of it", () => {
+    const s = ProjectStore.create(path.join(t.dir, "p.pxl"), { name: "del", classes: CLASSES });
+    s.addClass("extra", "#00ff00");
+    s.addClass("last", "#0000ff");
+    expect(() => s.deleteUnusedClass(2)).toThrow(/only the last class \(last\) can be deleted/);
+    expect(s.classUse(3)).toEqual({ pixels: 0, images: 0, historyChanges: 0 });
+    s.deleteUnusedClass(3);
+    expect(s.classes().map((c) => c.name)).toEqual(["road", "car", "extra"]);
+    s.close();
+  });
+});

@@ -90,6 +90,20 @@ export class ClassTable {
     return { added: fresh.map((c) => this.add(c.name, c.color)), skipped };
   }
 
+  /**
+   * Deletes the last class (the caller has checked nothing uses it). Only the last: deleting
+   * another would renumber the classes after it in every mask, patch and model.
+   */
+  removeLast(idx: number): void {
+    const classes = this.all();
+    if (idx !== classes.length - 1)
+      throw new UserError(
+        `${this.file}: only the last class (${classes.at(-1)?.name}) can be deleted: deleting "${classes[idx]?.name ?? idx}" would renumber the classes after it in every label, undo step and model`,
+      );
+    if (classes.length <= 1) throw new UserError(`${this.file}: a project needs at least one class`);
+    this.db.prepare("DELETE FROM classes WHERE idx = ?").run(idx);
+  }
+
   /** Renames or recolors a class; its index, and so every label of it, stays. */
   update(idx: number, change: { name?: string; color?: string }): ClassDef {
     const classes = this.all();

@@ -21,6 +21,7 @@ export function ClassPalette({
   onAdd,
   onAddFromFile,
   onUpdate,
+  onDelete,
   highContrast = false,
   hidden = [],
   locked = [],
@@ -34,6 +35,8 @@ export function ClassPalette({
   /** a classes file picked: its name and text */
   onAddFromFile?: (file: string, text: string) => Promise<void>;
   onUpdate: (idx: number, c: ClassChange) => Promise<boolean>;
+  /** "Delete…" in a class's edit form: the caller asks first */
+  onDelete?: (idx: number) => void;
   /** swatches in the high-contrast palette's colors (as the canvas draws them) */
   highContrast?: boolean;
   /** classes not drawn on the canvas */
@@ -57,6 +60,13 @@ export function ClassPalette({
                 submitLabel="Save"
                 testId={`class-form-${c.idx}`}
                 onCancel={() => setEditing(null)}
+                onDelete={
+                  onDelete &&
+                  (() => {
+                    setEditing(null);
+                    onDelete(c.idx);
+                  })
+                }
                 onSubmit={async (v) => {
                   if (await onUpdate(c.idx, v)) setEditing(null);
                 }}
@@ -168,12 +178,14 @@ function ClassForm({
   testId,
   onSubmit,
   onCancel,
+  onDelete,
 }: {
   initial: ClassChange;
   submitLabel: string;
   testId: string;
   onSubmit: (c: ClassChange) => Promise<void>;
   onCancel: () => void;
+  onDelete?: () => void;
 }) {
   const [name, setName] = useState(initial.name);
   const [color, setColor] = useState(initial.color);
@@ -215,6 +227,17 @@ function ClassForm({
       <button type="submit" disabled={busy || !name.trim()} data-testid={`${testId}-submit`}>
         {submitLabel}
       </button>
+      {onDelete && (
+        <button
+          type="button"
+          className="ghost"
+          title="Delete this class (asks first, saying how many labeled pixels it has)"
+          data-testid={`${testId}-delete`}
+          onClick={onDelete}
+        >
+          Delete class…
+        </button>
+      )}
     </form>
   );
 }

@@ -16,6 +16,7 @@ import { LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { ClassPalette } from "./ClassPalette.tsx";
 import { RegionsPanel } from "./RegionsPanel.tsx";
 import { RemoveImageDialog } from "./RemoveImageDialog.tsx";
+import { DeleteClassDialog } from "./DeleteClassDialog.tsx";
 import { Header } from "../../components/Header.tsx";
 import { DEFAULT_LAYERS } from "./label-layers.ts";
 import { noPrediction } from "./no-prediction.ts";
@@ -63,6 +64,8 @@ export function LabelScreen({
     keptBrushSize = brushSize;
   }, [brushSize]);
   const [removing, setRemoving] = useState(false);
+  const [deletingClass, setDeletingClass] = useState<number | null>(null);
+  const closeDeleteClass = useCallback(() => setDeletingClass(null), []);
   // Opened by "Label next suggested" in the grid: with the uncertainty layer on, as N does here.
   const [layers, setLayers] = useState<LayerSettings>(() =>
     uncertaintyOnAtOpen()
@@ -259,6 +262,7 @@ export function LabelScreen({
             classes={classes}
             active={classIdx}
             onPick={pickClass}
+            onDelete={setDeletingClass}
             onAddFromFile={async (file, text) => {
               const r = await attempt(api.call("classes.addFromFile", { file, text }));
               if (!r) return;
@@ -389,6 +393,19 @@ export function LabelScreen({
           />
         </aside>
       </div>
+      {deletingClass !== null && (
+        <DeleteClassDialog
+          idx={deletingClass}
+          onClose={closeDeleteClass}
+          onDeleted={(p) => {
+            const gone = classes[deletingClass]?.name ?? "";
+            setProject(p);
+            if (classIdx >= p.classes.length) pickClass(0);
+            setDeletingClass(null);
+            pushToast("success", `Deleted the class ${gone}.`);
+          }}
+        />
+      )}
       {removing && titleItem && (
         <RemoveImageDialog
           name={titleItem.name}
