@@ -33,6 +33,9 @@ describe("class keys", () => {
     expect(classIndexForPress({ ...press("!", { shiftKey: true }), code: "Digit1" }, 12)).toBe(10);
     expect(classIndexForPress({ ...press("@", { shiftKey: true }), code: "Digit2" }, 12)).toBe(11);
     expect(classIndexForPress({ ...press("#", { shiftKey: true }), code: "Digit3" }, 12)).toBeNull();
+    // AZERTY: digits typed with Shift pick the first ten as before; "-" on the 6 key stays zoom out
+    expect(classIndexForPress({ ...press("1", { shiftKey: true }), code: "Digit1" }, 12)).toBe(0);
+    expect(classIndexForPress({ ...press("-"), code: "Digit6" }, 12)).toBeNull();
     expect(classIndexForPress(press("c"), 30)).toBe(20);
     expect(classIndexForPress(press("C", { shiftKey: true }), 40)).toBe(32);
     expect(classIndexForPress(press("1", { ctrlKey: true }), 12)).toBeNull();
@@ -44,7 +47,20 @@ describe("class keys", () => {
       const key = classShortcut(idx) ?? "";
       const shift = key.startsWith("Shift+");
       const base = key.replace("Shift+", "");
-      const typed = /^[A-Z]$/.test(base) ? (shift ? base : base.toLowerCase()) : base;
+      // as a US keyboard types them: Shift+1 is "!"
+      const us: Record<string, string> = {
+        "1": "!",
+        "2": "@",
+        "3": "#",
+        "4": "$",
+        "5": "%",
+        "6": "^",
+        "7": "&",
+        "8": "*",
+        "9": "(",
+        "0": ")",
+      };
+      const typed = /^[A-Z]$/.test(base) ? (shift ? base : base.toLowerCase()) : shift ? us[base] : base;
       const p = {
         ...press(typed, { shiftKey: shift }),
         code: /^\d$/.test(base) ? `Digit${base}` : `Key${base}`,

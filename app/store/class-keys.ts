@@ -37,17 +37,20 @@ export interface ClassKeyPress {
 }
 
 /**
- * The class index a press picks, if any. Digits with Shift are read by their physical key
- * (Shift+1 types "!" on a US keyboard), letters in either case.
+ * The class index a press picks, if any. A digit as typed picks among the first ten, Shift or
+ * not (some layouts, e.g. AZERTY, type digits with Shift, as before); Shift on a digit key that
+ * types something else (Shift+1 types "!" on a US keyboard) picks among the next ten, read by
+ * the physical key; letters in either case. A digit key that types a symbol without Shift
+ * (AZERTY's "-" on 6) keeps its own meaning.
  */
 export function classIndexForPress(p: ClassKeyPress, classCount: number): number | null {
   if (p.ctrlKey || p.metaKey || p.altKey) return null;
-  let base: string | null = null;
-  if (p.code && /^Digit\d$/.test(p.code)) base = p.code.slice(5);
-  else if (/^\d$/.test(p.key)) base = p.key;
-  else if (/^[a-z]$/i.test(p.key)) base = p.key.toUpperCase();
-  if (base === null) return null;
-  const idx = KEYS.indexOf(p.shiftKey ? `Shift+${base}` : base);
+  let key: string | null = null;
+  if (/^\d$/.test(p.key)) key = p.key;
+  else if (p.shiftKey && p.code && /^Digit\d$/.test(p.code)) key = `Shift+${p.code.slice(5)}`;
+  else if (/^[a-z]$/i.test(p.key)) key = `${p.shiftKey ? "Shift+" : ""}${p.key.toUpperCase()}`;
+  if (key === null) return null;
+  const idx = KEYS.indexOf(key);
   return idx >= 0 && idx < classCount ? idx : null;
 }
 
