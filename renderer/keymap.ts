@@ -1,9 +1,10 @@
 /**
  * The one keymap: every shortcut of the app, as data. It drives the key handling (the label
  * screen, the grid, the app), the shortcuts sheet (?), and the Electron menu's items and
- * accelerators (main/menu.ts). Plain TypeScript with no imports, so the main process can read
- * it without pulling in React or the DOM.
+ * accelerators (main/menu.ts). Plain TypeScript importing only the pure class-key table, so the
+ * main process can read it without pulling in React or the DOM.
  */
+import { CLASS_DIGITS, CLASS_KEY_COUNT, CLASS_LETTERS } from "../app/store/class-keys.ts";
 
 /** One key: `key` as KeyboardEvent.key gives it; `mod` is Ctrl (Cmd on macOS). */
 export interface KeySpec {
@@ -121,12 +122,17 @@ export const KEYMAP: Binding[] = [
     sheet: { group: "Labeling", keys: "[  ]", text: "Smaller / larger brush" },
   },
   { command: "brush.larger", scope: "label", keys: [k("]")] },
-  // Class keys come from the project's classes (ClassDef.shortcut): listed, not matched here.
+  // Class keys come from the project's classes (ClassDef.shortcut, app/store/class-keys.ts):
+  // listed, not matched here.
   {
     command: "class.pick",
     scope: "label",
     keys: [],
-    sheet: { group: "Labeling", keys: "1 … 9, 0", text: "Pick class" },
+    sheet: {
+      group: "Labeling",
+      keys: "1 … 9, 0 · ⇧1 … ⇧0 · letters",
+      text: `Pick class (${CLASS_DIGITS.length} by digits, ${CLASS_DIGITS.length} by Shift+digits, then ${CLASS_LETTERS.join(" ")} and ⇧ with them: ${CLASS_KEY_COUNT} in all; the class list shows each key)`,
+    },
   },
   {
     command: "undo",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UserError } from "../store/errors.ts";
 import { FILE_LIMITS, FileCheckError, readFileSyncChecked } from "../store/safe-read.ts";
+import { MAX_CLASSES, MAX_CLASSES_FILE_BYTES } from "../store/limits.ts";
 import { CLASS_PALETTE } from "./palette.ts";
 
 /** The longest class name, as the API takes it (classes.add, project.create). */
@@ -25,7 +26,8 @@ export const ClassesFileSchema = z.object({
           .optional(),
       }),
     )
-    .min(1),
+    .min(1, "the file lists no classes")
+    .max(MAX_CLASSES, `a project has at most ${MAX_CLASSES} classes (index 255 means unlabeled)`),
 });
 export type ClassesFile = z.infer<typeof ClassesFileSchema>;
 
@@ -38,16 +40,27 @@ export interface ClassSpec {
 export function readClassesFile(file: string): ClassSpec[] {
   let text: string;
   try {
-    text = readFileSyncChecked(file, FILE_LIMITS.classes, "a classes file")
-      .toString("utf8")
-      .replace(/^\uFEFF/, "");
+    text = readFileSyncChecked(file, FILE_LIMITS.classes, "a classes file").toString("utf8");
   } catch (e) {
     if (e instanceof FileCheckError) throw new UserError(`${file}: cannot read (${e.reason})`);
     throw e;
   }
+  return parseClassesText(text, file);
+}
+
+/**
+ * A classes file's text (read from disk, or sent by the UI's file picker) as classes; `file`
+ * names it in every message: size cap, bad JSON, bad names or colors, too many classes.
+ */
+export function parseClassesText(text: string, file: string): ClassSpec[] {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_CLASSES_FILE_BYTES)
+    throw new UserError(
+      `${file}: ${(bytes / 1024 / 1024).toFixed(1)} MiB is too big for a classes file (at most ${MAX_CLASSES_FILE_BYTES / 1024 / 1024} MiB)`,
+    );
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
   }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { MASK_SOURCES } from "../exchange/mask-sources.ts";
-import { MAX_POLYGON_VERTICES } from "../store/limits.ts";
+import { MAX_CLASSES_FILE_BYTES, MAX_POLYGON_VERTICES } from "../store/limits.ts";
 import type {
   AppInfo,
   ClassDef,
@@ -41,6 +41,14 @@ const empty = z.object({}).strict();
 const imageId = z.number().int().positive();
 const point = z.tuple([z.number().finite(), z.number().finite()]);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "expected a color like #ff8800");
+/** A classes file picked in the UI: its name (for messages) and its text, read by the browser. */
+const classesFileText = z
+  .object({
+    file: z.string().trim().min(1, "name the classes file").max(255),
+    // a file over the cap is refused by the parser, naming it; this bounds the request only
+    text: z.string().max(4 * MAX_CLASSES_FILE_BYTES, "too big for a classes file"),
+  })
+  .strict();
 
 export const api = {
   "app.info": method<AppInfo>()(empty),
@@ -77,6 +85,18 @@ export const api = {
       })
       .strict(),
   ),
+  /** A classes file's text (as `--classes-file` reads it) checked and read as classes, for the new-project form. */
+  "classes.parseFile": method<{ classes: { name: string; color: string }[] }>()(classesFileText),
+  /** The classes of a classes file the project lacks (by name, any case), added at the next indices; the rest skipped. */
+  "classes.addFromFile": method<{ project: ProjectInfo; added: string[]; skipped: string[] }>()(
+    classesFileText,
+  ),
+  /** Whether a class can be deleted: its labeled pixels and images, and the reason when it cannot. */
+  "classes.usage": method<{ name: string; pixels: number; images: number; refused: string | null }>()(
+    z.object({ idx: z.number().int().min(0).max(254) }).strict(),
+  ),
+  /** Deletes an unused class (only the last one, with no labels, undo steps or model that knows it). */
+  "classes.delete": method<ProjectInfo>()(z.object({ idx: z.number().int().min(0).max(254) }).strict()),
   /** Rename or recolor a class; its labels keep their index. */
   "classes.update": method<ProjectInfo>()(
     z

@@ -37,6 +37,8 @@ import {
 import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "./types.ts";
 import { RecentProjects } from "./recent.ts";
 import { paletteColor } from "./palette.ts";
+import { parseClassesText } from "./classes-file.ts";
+import { classDeleteCheck } from "./class-delete.ts";
 import { imageItem, imageNeighbors, listImageItems } from "./image-queries.ts";
 import { modelWithoutQueue, suggestions } from "../loop/shown-queue.ts";
 import { acceptSuggestedRegion } from "../ops/accept.ts";
@@ -542,6 +544,26 @@ export class PixelloopService {
         // The run in progress makes a model of the classes it started with; its predictions follow.
         this.refuseWhileBusy("add the class");
         s.addClass(req.name, req.color ?? paletteColor(s.classes().length));
+        return this.projectChanged();
+      },
+      "classes.parseFile": (req) => ({
+        classes: parseClassesText(req.text, req.file).map((c) => ({ name: c.name, color: c.color })),
+      }),
+      "classes.addFromFile": (req) => {
+        const s = this.requireStore();
+        const classes = parseClassesText(req.text, req.file);
+        this.refuseWhileBusy("add classes");
+        const r = s.addClasses(classes, req.file);
+        return { project: this.projectChanged(), added: r.added.map((c) => c.name), skipped: r.skipped };
+      },
+      "classes.usage": (req) => classDeleteCheck(this.requireStore(), req.idx),
+      "classes.delete": (req) => {
+        const s = this.requireStore();
+        // The run in progress makes a model of the classes it started with.
+        this.refuseWhileBusy("delete a class");
+        const check = classDeleteCheck(s, req.idx);
+        if (check.refused) throw new UserError(`cannot delete class ${req.idx}: ${check.refused}`);
+        s.deleteUnusedClass(req.idx);
         return this.projectChanged();
       },
       "classes.update": (req) => {

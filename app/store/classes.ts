@@ -2,6 +2,7 @@
 import type { Db } from "./db.ts";
 import { UserError } from "./errors.ts";
 import type { ClassDef } from "./types.ts";
+import { classShortcut } from "./class-keys.ts";
 
 export class MetaTable {
   constructor(private readonly db: Db) {}
@@ -27,8 +28,14 @@ export class ClassTable {
     private readonly file: string,
   ) {}
 
+  /** The classes; each key comes from its index (class-keys.ts), not the stored column, so
+   * projects made when only ten classes had keys get the keys of every class. */
   all(): ClassDef[] {
-    return this.db.prepare("SELECT idx, name, color, shortcut FROM classes ORDER BY idx").all() as ClassDef[];
+    const rows = this.db.prepare("SELECT idx, name, color FROM classes ORDER BY idx").all() as Omit<
+      ClassDef,
+      "shortcut"
+    >[];
+    return rows.map((r) => ({ ...r, shortcut: classShortcut(r.idx) }));
   }
 
   /** The classes of a new project (checked; the caller runs it in the creating transaction). */
@@ -53,6 +60,48 @@ export class ClassTable {
       .prepare("INSERT INTO classes (idx, name, color, shortcut) VALUES (?, ?, ?, ?)")
       .run(c.idx, c.name, c.color, shortcutFor(idx));
     return this.all()[idx];
+  }
+
+  /**
+   * Classes from a classes file, into a project that has some: a name the project has (in any
+   * case) is skipped, keeping that class's index and color; the others are added at the next
+   * indices, all or none (too many is refused before anything is added).
+   */
+  addMany(
+    classes: { name: string; color: string }[],
+    source: string,
+  ): { added: ClassDef[]; skipped: string[] } {
+    const have = new Set(this.all().map((c) => c.name.toLowerCase()));
+    const fresh: { name: string; color: string }[] = [];
+    const skipped: string[] = [];
+    for (const c of classes) {
+      const key = c.name.trim().toLowerCase();
+      if (have.has(key)) skipped.push(c.name.trim());
+      else {
+        have.add(key);
+        fresh.push(c);
+      }
+    }
+    const total = this.all().length + fresh.length;
+    if (total > 255)
+      throw new UserError(
+        `${source}: adding ${fresh.length} new classes would make ${total}; a project has at most 255 (index 255 means unlabeled)`,
+      );
+    return { added: fresh.map((c) => this.add(c.name, c.color)), skipped };
+  }
+
+  /**
+   * Deletes the last class (the caller has checked nothing uses it). Only the last: deleting
+   * another would renumber the classes after it in every mask, patch and model.
+   */
+  removeLast(idx: number): void {
+    const classes = this.all();
+    if (idx !== classes.length - 1)
+      throw new UserError(
+        `${this.file}: only the last class (${classes.at(-1)?.name}) can be deleted: deleting "${classes[idx]?.name ?? idx}" would renumber the classes after it in every label, undo step and model`,
+      );
+    if (classes.length <= 1) throw new UserError(`${this.file}: a project needs at least one class`);
+    this.db.prepare("DELETE FROM classes WHERE idx = ?").run(idx);
   }
 
   /** Renames or recolors a class; its index, and so every label of it, stays. */
@@ -95,9 +144,9 @@ function sameNameCheck(classes: readonly ClassDef[], c: { idx: number; name: str
     );
 }
 
-/** Keys 1..9 then 0 pick the first ten classes. */
+/** The stored key column (older readers of the file take it from there). */
 function shortcutFor(idx: number): string | null {
-  return idx < 9 ? String(idx + 1) : idx === 9 ? "0" : null;
+  return classShortcut(idx);
 }
 
 export function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): void {

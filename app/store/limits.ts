@@ -83,3 +83,12 @@ function short(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/**
+ * A classes file (names and colors), read from disk or sent as text by the UI's file picker: a
+ * few hundred classes are a few KiB.
+ */
+export const MAX_CLASSES_FILE_BYTES = 1024 * 1024;
+
+/** Classes in one project: index 255 of a mask means unlabeled. */
+export const MAX_CLASSES = 255;

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { createProjectDb, nowIso, openProjectDb, type Db } from "./db.ts";
 import type { ClassDef, ImageRow, ProjectSummary, Split, StrokeRow } from "./types.ts";
+import { UserError } from "./errors.ts";
 import type { LabelMask } from "../labels/mask.ts";
 import type { MaskPatch } from "../labels/patch.ts";
 import type { Rect } from "../labels/raster.ts";
@@ -131,6 +132,39 @@ export class ProjectStore {
   /** See ClassTable.add. */
   addClass(name: string, color: string): ClassDef {
     return this.classTable.add(name, color);
+  }
+
+  /** See ClassTable.addMany: in one transaction, all of them or none. */
+  addClasses(
+    classes: { name: string; color: string }[],
+    source: string,
+  ): { added: ClassDef[]; skipped: string[] } {
+    return this.transaction(() => this.classTable.addMany(classes, source));
+  }
+
+  /** See MaskTable.classUse: labeled pixels, images and undo-history changes of a class. */
+  classUse(idx: number): { pixels: number; images: number; historyChanges: number } {
+    return this.masks.classUse(idx);
+  }
+
+  /**
+   * Deletes the last class when no label and no undo step holds it (checked in the same
+   * transaction); the caller checks models (their class count is in their weights).
+   */
+  deleteUnusedClass(idx: number): void {
+    this.transaction(() => {
+      const name = this.classTable.all()[idx]?.name ?? String(idx);
+      const use = this.masks.classUse(idx);
+      if (use.pixels > 0)
+        throw new UserError(
+          `${this.file}: class "${name}" has ${use.pixels} labeled pixels on ${use.images} images; erase them first`,
+        );
+      if (use.historyChanges > 0)
+        throw new UserError(
+          `${this.file}: class "${name}" is in ${use.historyChanges} changes of the undo history, which could bring it back`,
+        );
+      this.classTable.removeLast(idx);
+    });
   }
 
   /** Renames or recolors a class; its index, and so every label of it, stays. */

@@ -3,7 +3,9 @@ import { attempt, useApp } from "../state/app-context.tsx";
 import { navigate } from "../state/route.ts";
 import { pushToast } from "../state/toasts.ts";
 import { Header } from "../components/Header.tsx";
+import { ClassesFileButton } from "../components/ClassesFileButton.tsx";
 import { CLASS_PALETTE } from "../../app/api/palette.ts";
+import { classShortcut, shortKey } from "../../app/store/class-keys.ts";
 
 interface ClassDraft {
   key: number;
@@ -114,10 +116,10 @@ export function StartScreen() {
               />
             </label>
             <fieldset>
-              <legend>Classes (keys 1–9, 0 pick them while labeling)</legend>
+              <legend>Classes (the key beside each picks it while labeling)</legend>
               {classes.map((c, i) => (
                 <div className="class-row" key={c.key}>
-                  <kbd>{i < 9 ? i + 1 : i === 9 ? 0 : " "}</kbd>
+                  <kbd data-testid={`class-key-${i}`}>{shortKey(classShortcut(i) ?? " ")}</kbd>
                   <input
                     type="color"
                     value={c.color}
@@ -157,7 +159,21 @@ export function StartScreen() {
                 }
               >
                 + Add class
-              </button>
+              </button>{" "}
+              <ClassesFileButton
+                label="Load classes file…"
+                testId="load-classes"
+                title="A classes.json (as the CLI's --classes-file reads it): its classes replace this list"
+                onFile={async (file, text) => {
+                  const r = await attempt(api.call("classes.parseFile", { file, text }));
+                  if (!r) return;
+                  setClasses((cs) => {
+                    const first = Math.max(0, ...cs.map((c) => c.key)) + 1;
+                    return r.classes.map((c, i) => ({ key: first + i, name: c.name, color: c.color }));
+                  });
+                  pushToast("success", `Loaded ${r.classes.length} classes from ${file}`);
+                }}
+              />
             </fieldset>
             <button type="submit" className="primary" data-testid="create-project" disabled={busy !== null}>
               {busy === "create" ? "Creating…" : "Create project"}

@@ -2,6 +2,8 @@ import { useState } from "react";
 import type { ClassDef } from "../../../app/api/types.ts";
 import { paletteColor } from "../../../app/api/palette.ts";
 import { displayColor } from "../../canvas/palette.ts";
+import { shortKey } from "../../../app/store/class-keys.ts";
+import { ClassesFileButton } from "../../components/ClassesFileButton.tsx";
 
 export interface ClassChange {
   name: string;
@@ -17,7 +19,9 @@ export function ClassPalette({
   active,
   onPick,
   onAdd,
+  onAddFromFile,
   onUpdate,
+  onDelete,
   highContrast = false,
   hidden = [],
   locked = [],
@@ -28,7 +32,11 @@ export function ClassPalette({
   active: number;
   onPick: (idx: number) => void;
   onAdd: (c: ClassChange) => Promise<boolean>;
+  /** a classes file picked: its name and text */
+  onAddFromFile?: (file: string, text: string) => Promise<void>;
   onUpdate: (idx: number, c: ClassChange) => Promise<boolean>;
+  /** "Delete…" in a class's edit form: the caller asks first */
+  onDelete?: (idx: number) => void;
   /** swatches in the high-contrast palette's colors (as the canvas draws them) */
   highContrast?: boolean;
   /** classes not drawn on the canvas */
@@ -52,6 +60,13 @@ export function ClassPalette({
                 submitLabel="Save"
                 testId={`class-form-${c.idx}`}
                 onCancel={() => setEditing(null)}
+                onDelete={
+                  onDelete &&
+                  (() => {
+                    setEditing(null);
+                    onDelete(c.idx);
+                  })
+                }
                 onSubmit={async (v) => {
                   if (await onUpdate(c.idx, v)) setEditing(null);
                 }}
@@ -71,7 +86,7 @@ export function ClassPalette({
               >
                 <span className="swatch" style={{ background: displayColor(c, { highContrast }) }} />
                 <span className="class-name">{c.name}</span>
-                {c.shortcut && <kbd>{c.shortcut}</kbd>}
+                {c.shortcut && <kbd>{shortKey(c.shortcut)}</kbd>}
               </button>
               {onToggleHidden && (
                 <button
@@ -144,6 +159,15 @@ export function ClassPalette({
           </button>
         )
       )}
+      {onAddFromFile && editing !== "new" && classes.length < 255 && (
+        <ClassesFileButton
+          className="ghost wide add-class"
+          label="+ Add from classes file…"
+          testId="add-classes-file"
+          title="A classes.json (as the CLI's --classes-file reads it): the classes whose names the project lacks are added; the others keep their index and color."
+          onFile={onAddFromFile}
+        />
+      )}
     </section>
   );
 }
@@ -154,12 +178,14 @@ function ClassForm({
   testId,
   onSubmit,
   onCancel,
+  onDelete,
 }: {
   initial: ClassChange;
   submitLabel: string;
   testId: string;
   onSubmit: (c: ClassChange) => Promise<void>;
   onCancel: () => void;
+  onDelete?: () => void;
 }) {
   const [name, setName] = useState(initial.name);
   const [color, setColor] = useState(initial.color);
@@ -201,6 +227,17 @@ function ClassForm({
       <button type="submit" disabled={busy || !name.trim()} data-testid={`${testId}-submit`}>
         {submitLabel}
       </button>
+      {onDelete && (
+        <button
+          type="button"
+          className="ghost"
+          title="Delete this class (asks first, saying how many labeled pixels it has)"
+          data-testid={`${testId}-delete`}
+          onClick={onDelete}
+        >
+          Delete class…
+        </button>
+      )}
     </form>
   );
 }

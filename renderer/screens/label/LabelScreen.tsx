@@ -3,6 +3,7 @@
  * The work is in hooks (use-loaded-image, use-queue, use-mask-sync, use-accept-tools,
  * use-navigation) and the keys come from the one keymap (renderer/keymap.ts).
  */
+import { classesAddedMessage } from "./classes-added.ts";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Split, Suggestion, UncertaintyMeasure } from "../../../app/api/types.ts";
 import { attempt, useApp } from "../../state/app-context.tsx";
@@ -15,6 +16,7 @@ import { LayerPanel, ToolBar } from "./Sidebar.tsx";
 import { ClassPalette } from "./ClassPalette.tsx";
 import { RegionsPanel } from "./RegionsPanel.tsx";
 import { RemoveImageDialog } from "./RemoveImageDialog.tsx";
+import { DeleteClassDialog } from "./DeleteClassDialog.tsx";
 import { Header } from "../../components/Header.tsx";
 import { DEFAULT_LAYERS } from "./label-layers.ts";
 import { noPrediction } from "./no-prediction.ts";
@@ -62,6 +64,8 @@ export function LabelScreen({
     keptBrushSize = brushSize;
   }, [brushSize]);
   const [removing, setRemoving] = useState(false);
+  const [deletingClass, setDeletingClass] = useState<number | null>(null);
+  const closeDeleteClass = useCallback(() => setDeletingClass(null), []);
   // Opened by "Label next suggested" in the grid: with the uncertainty layer on, as N does here.
   const [layers, setLayers] = useState<LayerSettings>(() =>
     uncertaintyOnAtOpen()
@@ -258,6 +262,16 @@ export function LabelScreen({
             classes={classes}
             active={classIdx}
             onPick={pickClass}
+            onDelete={setDeletingClass}
+            onAddFromFile={async (file, text) => {
+              const r = await attempt(api.call("classes.addFromFile", { file, text }));
+              if (!r) return;
+              setProject(r.project);
+              pushToast(
+                r.added.length > 0 ? "success" : "info",
+                classesAddedMessage(file, r.added, r.skipped),
+              );
+            }}
             onAdd={async (c) => {
               const info = await attempt(api.call("classes.add", c));
               if (!info) return false;
@@ -379,6 +393,19 @@ export function LabelScreen({
           />
         </aside>
       </div>
+      {deletingClass !== null && (
+        <DeleteClassDialog
+          idx={deletingClass}
+          onClose={closeDeleteClass}
+          onDeleted={(p) => {
+            const gone = classes[deletingClass]?.name ?? "";
+            setProject(p);
+            if (classIdx >= p.classes.length) pickClass(0);
+            setDeletingClass(null);
+            pushToast("success", `Deleted the class ${gone}.`);
+          }}
+        />
+      )}
       {removing && titleItem && (
         <RemoveImageDialog
           name={titleItem.name}

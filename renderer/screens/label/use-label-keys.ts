@@ -1,4 +1,5 @@
 import type { ClassDef } from "../../../app/api/types.ts";
+import { classIndexForPress } from "../../../app/store/class-keys.ts";
 import { commandFor, type Command } from "../../keymap.ts";
 import { useCommands } from "../../state/commands.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";
@@ -16,9 +17,11 @@ export function useLabelKeys(
   useKeydown((e) => {
     if (isTyping(e)) return;
     const mod = e.ctrlKey || e.metaKey;
-    if (!mod && !e.altKey) {
-      const shortcut = classes.find((c) => c.shortcut === e.key);
-      if (shortcut) return pickClass(shortcut.idx);
+    const picked = classIndexForPress(e, classes.length);
+    if (picked !== null) {
+      // Shift+1 would type "!" into nothing, Shift+C nothing at all: the page keeps neither.
+      e.preventDefault();
+      return pickClass(picked);
     }
     const c = commandFor(e, ["label"]);
     if (!c) return;
