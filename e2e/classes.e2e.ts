@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import path from "node:path";
 import {
+  firstUrl,
   fixtureProject,
   inStore,
   labelRect,
@@ -79,7 +80,7 @@ describe("classes", () => {
   it("loads a classes file into the new-project form, naming the file when it is bad", async () => {
     const { page, context, errors } = await newPage(browser);
     try {
-      await page.goto(`${server.url}#/`);
+      await page.goto(firstUrl(server, "#/"));
       await page.getByTestId("new-name").fill("From file");
       const input = page.getByTestId("load-classes-input");
       await input.setInputFiles(classesFile("broken.json", '{"classes": [ {"index": 0, "name": "road", }'));
