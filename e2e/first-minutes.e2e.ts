@@ -61,18 +61,19 @@ describe("the first minutes", () => {
     }
   });
 
-  it("N before any model opens the least labeled image when every train image has a few labels", async () => {
+  it("N before any model opens the least labeled image when every train image is well labeled", async () => {
     const file = await fixtureProject(server.dir, "scribbled");
-    // A few percent of each image labeled, before the start queue was picked: it is empty.
-    labelRect(file, 1, 1, [0.1, 0.1, 0.3, 0.3]);
-    labelRect(file, 2, 1, [0.1, 0.1, 0.2, 0.2]);
-    labelRect(file, 3, 1, [0.1, 0.1, 0.25, 0.25]);
+    // Over a quarter of each image labeled: the start queue leaves them out (a few percent would
+    // be queued, least labeled first: app/loop/start-queue.ts), so it is empty.
+    labelRect(file, 1, 1, [0.1, 0.1, 0.7, 0.7]);
+    labelRect(file, 2, 1, [0.1, 0.1, 0.65, 0.65]);
+    labelRect(file, 3, 1, [0.1, 0.1, 0.75, 0.75]);
     const { page, context, errors } = await openProject(browser, server, file, "#/image/1");
     try {
       await page.getByTestId("image-title").getByText("garden-01.png").waitFor();
       await page.getByTestId("canvas").waitFor();
       await page.keyboard.press("n");
-      // garden-02 has the fewest labels (1%): opened, saying why.
+      // garden-02 has the fewest labels (30%): opened, saying why.
       await page.getByTestId("image-title").getByText("garden-02.png").waitFor();
       const toast = page.getByTestId("toast-info").filter({ hasText: "least labeled" });
       await toast.waitFor();

@@ -82,4 +82,27 @@ describe("the start queue (no model yet)", () => {
     await importImages(store, [more]);
     expect(startQueueStale(store)).toBe(true);
   });
+
+  it("when every image has a few labels, asks for the least labeled ones instead of nothing", async () => {
+    // Every image has a stroke of 64 pixels, and forest-0 one of 640 and sea-0 most of its pixels.
+    for (const row of store.images.trainLabels()) {
+      const before = store.mask(row.id);
+      const after = cloneMask(before);
+      const labeled = row.name === "forest-0.png" ? 640 : row.name === "sea-0.png" ? 2800 : 64;
+      after.classes.fill(0, 0, labeled);
+      after.sources.fill(Source.human, 0, labeled);
+      store.commitDiff(row.id, before, after, {
+        tool: "brush",
+        classIdx: 0,
+        width: 1,
+        points: [],
+        author: "t",
+      });
+    }
+    const q = await pickStartQueue(store, 30);
+    expect(q).toHaveLength(18); // all but sea-0 (over a quarter labeled)
+    expect(q.map((s) => s.rank)).toEqual(Array.from({ length: 18 }, (_, k) => k + 1));
+    expect(q.map((s) => s.image)).not.toContain("sea-0.png");
+    expect(q[q.length - 1].image).toBe("forest-0.png"); // the most labeled of them comes last
+  });
 });

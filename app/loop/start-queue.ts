@@ -18,6 +18,9 @@ import type { SuggestionItem } from "./suggest.ts";
 
 export const START_STRATEGY = "start";
 
+/** An image with less than this share of its pixels labeled is still worth asking for. */
+const LIGHTLY_LABELED = 0.25;
+
 /** At most this many images are described (evenly spaced), so a huge project picks in seconds. */
 const MAX_DESCRIBED = 3000;
 
@@ -72,7 +75,11 @@ export function farthestFirst(
   return picked;
 }
 
-/** Picks and stores the start queue: `n` unlabeled train images (fewer when there are fewer). */
+/**
+ * Picks and stores the start queue: `n` unlabeled train images; when there are fewer (every
+ * image has a few strokes or imported labels), the least labeled of those under a quarter
+ * labeled follow, so the queue is not empty while the images are far from labeled.
+ */
 export async function pickStartQueue(store: ProjectStore, n: number): Promise<SuggestionItem[]> {
   const rows = store.images.trainLabels();
   const step = Math.max(1, rows.length / MAX_DESCRIBED);
@@ -101,6 +108,13 @@ export async function pickStartQueue(store: ProjectStore, n: number): Promise<Su
     score: p.value,
     regions: [],
   }));
+  const share = (row: (typeof rows)[number]) => row.labeled / Math.max(1, row.total);
+  const light = described
+    .filter((x) => x.row.labeled > 0 && share(x.row) < LIGHTLY_LABELED)
+    .sort((a, b) => share(a.row) - share(b.row))
+    .slice(0, Math.max(0, n - items.length));
+  for (const x of light)
+    items.push({ imageId: x.row.id, image: x.row.name, rank: items.length + 1, score: 0, regions: [] });
   saveStartQueue(store, items);
   return items;
 }

@@ -1,9 +1,8 @@
 /**
  * N before the first model when the start queue is empty. The start queue holds train images
- * with no labels at all (app/loop/start-queue.ts), so once every train image has a stroke or
- * two (imported masks, labels drawn before the queue was picked) it is empty, although the
- * images are far from labeled. Then N opens the least labeled train image instead of saying
- * there is nothing to do.
+ * with no labels, then those under a quarter labeled (app/loop/start-queue.ts), so once every
+ * train image is labeled past that it is empty, although the images may still be far from
+ * labeled. Then N opens the least labeled train image instead of saying there is nothing to do.
  */
 import type { ImageItem } from "../../app/api/types.ts";
 import type { UiApi } from "../api/client.ts";
