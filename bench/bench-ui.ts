@@ -245,8 +245,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 4; i++) await page.keyboard.press("]"); // ~60 px brush
     const box = (await page.getByTestId("canvas").boundingBox())!;
     const store = ProjectStore.open(projectFile, { readonly: true });
-    const strokeCount = () =>
-      (store.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
+    const strokeCount = () => store.masks.strokeRowCount();
 
     const frameTimes: number[] = [];
     const saveTimes: number[] = [];

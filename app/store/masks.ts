@@ -262,6 +262,11 @@ export class MaskTable {
     return { pixels, images, historyChanges };
   }
 
+  /** Stroke rows in the whole project, undone ones included (cheap: a count, no patches read). */
+  strokeRowCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
+  }
+
   strokes(imageId: number): StrokeRow[] {
     return (
       this.db.prepare("SELECT * FROM strokes WHERE image_id = ? ORDER BY id").all(imageId) as StrokeDbRow[]

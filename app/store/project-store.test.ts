@@ -216,6 +216,7 @@ describe("project store", () => {
     stroke(s, id, [[20, 20]], 1, "brush");
     expect(s.redo(id)).toBeNull();
     expect(s.strokes(id).filter((x) => !x.undone)).toHaveLength(2);
+    expect(s.masks.strokeRowCount()).toBe(s.strokes(id).length); // undone and superseded rows too
     s.close();
   });
 
