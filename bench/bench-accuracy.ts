@@ -8,6 +8,9 @@
  *            --minutes 15 | --steps N   --configs LIST (the first is the reference for p-values)
  *            --replicas auto|N  --backend auto  --size 128  --batch 8  --method JSON  --no-classical
  *            --cache DIR (generated domains)  --only-classical
+ *            --eval plain,flip,bn,bn-flip (each trained model evaluated as it is, with test-time
+ *            flip, after batch-norm re-estimation on the train images, or both: paired
+ *            comparisons with no training noise; a variant's key is config+variant)
  *
  * Per domain: a fresh project with train/images + train/scribbles only (never train/gt); each run
  * trains through trainProject (worker thread) and is evaluated on val/images against val/gt, void
@@ -24,6 +27,7 @@ import { initBackend, type BackendPreference } from "../app/ml/backend.ts";
 import { trainProject } from "../app/jobs/project-training.ts";
 import { loadModel } from "../app/jobs/project-prediction.ts";
 import { evaluateNetwork } from "../app/ml/evaluate.ts";
+import { reestimateBatchNorm } from "../app/ml/batch-norm-stats.ts";
 import { ConfusionMatrix } from "../app/ml/metrics.ts";
 import type { PartialMethod } from "../app/ml/method.ts";
 import type { NetworkConfig } from "../app/ml/network.ts";
@@ -49,6 +53,7 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: defaultCache() },
     "no-classical": { type: "boolean", default: false },
     "only-classical": { type: "boolean", default: false },
+    eval: { type: "string", default: "plain" },
   },
 });
 const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
@@ -129,7 +134,19 @@ interface Run {
   backend: string;
 }
 
-async function trainRun(domain: Domain, key: string, seed: number): Promise<Run> {
+const VARIANTS: Record<string, string> = {
+  plain: "",
+  flip: " (flip at test)",
+  bn: " (batch norm re-estimated)",
+  "bn-flip": " (batch norm re-estimated, flip at test)",
+};
+const variantKey = (key: string, variant: string) => (variant === "plain" ? key : `${key}+${variant}`);
+const labelOf = (key: string) => {
+  const [base, variant] = key.split("+");
+  return `${CONFIGS[base].label}${VARIANTS[variant ?? "plain"]}`;
+};
+
+async function trainRun(domain: Domain, key: string, seed: number, variants: string[]): Promise<Run[]> {
   const cfg = CONFIGS[key];
   const scale = cfg.scale === "size" ? sizeBasedScale(domain.medianShortSide) : (cfg.scale ?? "auto");
   let chosen = 0;
@@ -153,21 +170,35 @@ async function trainRun(domain: Domain, key: string, seed: number): Promise<Run>
   const s = ProjectStore.open(domain.project, { readonly: true });
   const model = loadModel(s, r.modelId ?? undefined);
   s.close();
-  const m = evaluateNetwork(model.net, domain.val, domain.voidValue);
-  model.net.dispose();
   const replicas = r.backend?.replicas ?? 1;
-  return {
-    domain: domain.name,
-    config: key,
-    seed,
-    miou: m.miou,
-    pixelAccuracy: m.pixelAccuracy,
-    perClassIou: m.perClassIou,
-    steps: r.stepsDone,
-    seconds: r.seconds,
-    scale: chosen,
-    backend: `${r.backend?.name ?? "?"}${replicas > 1 ? ` x${replicas}` : ""}`,
-  };
+  const runs: Run[] = [];
+  // Plain and flip first: batch-norm re-estimation changes the model.
+  const order = ["plain", "flip", "bn", "bn-flip"].filter((v) => variants.includes(v));
+  let reestimated = false;
+  for (const variant of order) {
+    if (variant.startsWith("bn") && !reestimated) {
+      reestimateBatchNorm(
+        model.net,
+        domain.train.map((t) => t.image),
+      );
+      reestimated = true;
+    }
+    const m = evaluateNetwork(model.net, domain.val, domain.voidValue, { flip: variant.endsWith("flip") });
+    runs.push({
+      domain: domain.name,
+      config: variantKey(key, variant),
+      seed,
+      miou: m.miou,
+      pixelAccuracy: m.pixelAccuracy,
+      perClassIou: m.perClassIou,
+      steps: r.stepsDone,
+      seconds: r.seconds,
+      scale: chosen,
+      backend: `${r.backend?.name ?? "?"}${replicas > 1 ? ` x${replicas}` : ""}`,
+    });
+  }
+  model.net.dispose();
+  return runs;
 }
 
 async function classicalRun(domain: Domain, seed: number): Promise<Run> {
@@ -212,6 +243,9 @@ async function main(): Promise<void> {
   const keys = args["only-classical"] ? [] : args.configs.split(",");
   for (const k of keys)
     if (!CONFIGS[k]) throw new Error(`unknown config ${k} (known: ${Object.keys(CONFIGS).join(", ")})`);
+  const variants = args.eval.split(",");
+  for (const v of variants)
+    if (!(v in VARIANTS)) throw new Error(`unknown --eval ${v} (known: ${Object.keys(VARIANTS).join(", ")})`);
   const withClassical = !args["no-classical"];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-bench-"));
   await initBackend(args.backend as BackendPreference);
@@ -227,11 +261,12 @@ async function main(): Promise<void> {
     for (const key of keys)
       for (const seed of seeds) {
         log(`  ${key} seed ${seed}: training for ${budget}...`);
-        const r = await trainRun(domain, key, seed);
-        runs.push(r);
-        log(
-          `  ${key} seed ${seed}: mIoU ${r.miou.toFixed(3)}, pixel accuracy ${r.pixelAccuracy.toFixed(3)} (${r.steps} steps, ${r.seconds.toFixed(0)} s, scale ${r.scale}, ${r.backend})`,
-        );
+        for (const r of await trainRun(domain, key, seed, variants)) {
+          runs.push(r);
+          log(
+            `  ${r.config} seed ${seed}: mIoU ${r.miou.toFixed(3)}, pixel accuracy ${r.pixelAccuracy.toFixed(3)} (${r.steps} steps, ${r.seconds.toFixed(0)} s, scale ${r.scale}, ${r.backend})`,
+          );
+        }
       }
     if (withClassical)
       for (const seed of seeds) {
@@ -244,7 +279,10 @@ async function main(): Promise<void> {
     fs.rmSync(domain.project, { force: true });
   }
   fs.rmSync(work, { recursive: true, force: true });
-  const allKeys = [...keys, ...(withClassical ? ["classical"] : [])];
+  const allKeys = [
+    ...keys.flatMap((k) => variants.map((v) => variantKey(k, v))),
+    ...(withClassical ? ["classical"] : []),
+  ];
   const setup = {
     budget,
     seeds,
@@ -267,7 +305,7 @@ async function main(): Promise<void> {
     for (const key of allKeys) {
       const rs = runs.filter((r) => r.domain === domain.name && r.config === key);
       console.log(
-        `| ${key === "classical" ? "classical (random forest on filter features)" : CONFIGS[key].label} | ${pm(rs.map((r) => r.miou))} | ${rs.map((r) => r.miou.toFixed(3)).join(", ")} | ${mean(rs.map((r) => r.pixelAccuracy)).toFixed(3)} | ${key === ref ? "" : pVersus(runs, key, ref, domain.name)} | ${Math.round(mean(rs.map((r) => r.steps)))} | ${mean(rs.map((r) => r.seconds)).toFixed(0)} | ${[...new Set(rs.map((r) => r.scale))].join("/")} | ${rs[0]?.backend ?? ""} |`,
+        `| ${key === "classical" ? "classical (random forest on filter features)" : labelOf(key)} | ${pm(rs.map((r) => r.miou))} | ${rs.map((r) => r.miou.toFixed(3)).join(", ")} | ${mean(rs.map((r) => r.pixelAccuracy)).toFixed(3)} | ${key === ref ? "" : pVersus(runs, key, ref, domain.name)} | ${Math.round(mean(rs.map((r) => r.steps)))} | ${mean(rs.map((r) => r.seconds)).toFixed(0)} | ${[...new Set(rs.map((r) => r.scale))].join("/")} | ${rs[0]?.backend ?? ""} |`,
       );
     }
     console.log(`\nper-class IoU (mean over seeds): ${domain.classNames.join(", ")}`);

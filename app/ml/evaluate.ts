@@ -16,11 +16,12 @@ export function evaluateNetwork(
   net: SegmentationNetwork,
   samples: readonly EvaluationSample[],
   ignore?: number,
+  options: { flip?: boolean } = {},
 ): SegmentationMetrics {
   const m = new ConfusionMatrix(net.config.numClasses);
   for (const s of samples) {
     const scale = (net.config.inputScale ?? 1) / (s.scale ?? 1);
-    m.add(predict(net, s.image, { scale }).classMap, s.gt, ignore);
+    m.add(predict(net, s.image, { scale, flip: options.flip }).classMap, s.gt, ignore);
   }
   return m.metrics();
 }

@@ -25,6 +25,11 @@ export interface PredictOptions {
   embedding?: boolean;
   /** Side of an embedding-grid cell in original pixels (default: ceil(shorter side / 8)). */
   gridCell?: number;
+  /**
+   * Also run the mirrored image and average the two logit maps (test-time flip). Twice the
+   * network's work; the embeddings come from the unflipped pass.
+   */
+  flip?: boolean;
 }
 
 export interface Prediction {
@@ -98,6 +103,7 @@ function tileOutputs(
   rgb: tf.Tensor3D,
   scale: number,
   withEmbedding: boolean,
+  flip: boolean,
 ): { logits: tf.Tensor3D; embeddings?: tf.Tensor3D } {
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
@@ -115,6 +121,11 @@ function tileOutputs(
       embeddings = tf.squeeze(tf.slice(out.embeddings, [0, 0, 0, 0], [1, eh, ew, -1]), [0]) as tf.Tensor3D;
     } else {
       raw = net.logitsModel().predict(padded) as tf.Tensor4D;
+    }
+    if (flip) {
+      // The mirrored pass sees the padding on the left; mirroring its logits back lines them up.
+      const mirrored = net.logitsModel().predict(tf.reverse(padded, 2)) as tf.Tensor4D;
+      raw = tf.mul(tf.add(raw, tf.reverse(mirrored, 2)), 0.5);
     }
     const logits = tf.squeeze(tf.slice(raw, [0, 0, 0, 0], [1, sh, sw, -1]), [0]) as tf.Tensor3D;
     return embeddings ? { logits, embeddings } : { logits };
@@ -150,7 +161,7 @@ export function predict(net: SegmentationNetwork, image: RawImage, options: Pred
         // which for typed arrays of a 12-megapixel image took longer than the network.
         const outputs = tf.tidy(() => {
           const tile = tf.slice(rgb, [ys.start, xs.start, 0], [ys.length, xs.length, 3]);
-          return tileOutputs(net, tile, scale, withEmbedding);
+          return tileOutputs(net, tile, scale, withEmbedding, options.flip ?? false);
         });
         const { logits, embeddings } = outputs;
         const [sh, sw] = logits.shape;
