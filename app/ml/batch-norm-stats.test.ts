@@ -13,8 +13,11 @@ function image(width: number, height: number, seed: number) {
   return { pixels, width, height, channels: 3 as const };
 }
 
-const maxDiff = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array) =>
-  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
 
 describe("batch-norm re-estimation", () => {
   beforeAll(async () => {

@@ -12,7 +12,8 @@
  * averaged, so they follow the whole batch's mean (the variance is the slices' mean variance); the
  * partial cross-entropy is a mean per slice, then averaged; a PiXL term's prototypes are kept per
  * replica. The teacher pass and strong views of the semi-supervised term
- * run on the whole batch in the training thread, before the cut.
+ * run on the whole batch in the training thread, before the cut; in split mode the strong
+ * positions alternate with the weak ones, so every slice gets both.
  */
 import os from "node:os";
 import { tf } from "./tf.ts";
@@ -26,6 +27,8 @@ export interface BatchSlice {
   images: Float32Array;
   labels: Int32Array;
   pseudoLabels?: Int32Array;
+  /** the consistency term's scale this step (LossContext.consistency) */
+  consistency?: number;
 }
 
 /** Gradients of one slice: one array per trainable variable, in the network's order. */
@@ -97,7 +100,7 @@ export function stepGradients(
   net: SegmentationNetwork,
   variables: tf.Variable[],
   lossTerms: readonly LossTerm[],
-  batch: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D },
+  batch: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D; consistency?: number },
   step: number,
   totalSteps: number,
 ): StepGradients {
@@ -116,6 +119,7 @@ export function stepGradients(
         images: batch.images,
         labels: batch.labels,
         pseudoLabels: batch.pseudoLabels,
+        consistency: batch.consistency,
         numClasses: net.config.numClasses,
         step,
         totalSteps,
@@ -149,10 +153,10 @@ export function stepGradients(
 
 /** Cuts a batch into slices of `sizes` images: the first as tensors (kept here), the rest as arrays. */
 export function cutBatch(
-  batch: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D },
+  batch: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D; consistency?: number },
   sizes: number[],
 ): {
-  first: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D };
+  first: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D; consistency?: number };
   rest: BatchSlice[];
 } {
   const images = tf.split(batch.images, sizes, 0) as tf.Tensor4D[];
@@ -165,10 +169,19 @@ export function cutBatch(
       images: images[i].dataSync() as Float32Array,
       labels: labels[i].dataSync() as Int32Array,
       pseudoLabels: pseudo ? (pseudo[i].dataSync() as Int32Array) : undefined,
+      consistency: batch.consistency,
     });
   }
   tf.dispose([...images.slice(1), ...labels.slice(1), ...(pseudo?.slice(1) ?? [])]);
-  return { first: { images: images[0], labels: labels[0], pseudoLabels: pseudo?.[0] }, rest };
+  return {
+    first: {
+      images: images[0],
+      labels: labels[0],
+      pseudoLabels: pseudo?.[0],
+      consistency: batch.consistency,
+    },
+    rest,
+  };
 }
 
 /** A slice's arrays as tensors again (in a helper thread). */
@@ -176,12 +189,14 @@ export function sliceTensors(slice: BatchSlice): {
   images: tf.Tensor4D;
   labels: tf.Tensor3D;
   pseudoLabels?: tf.Tensor3D;
+  consistency?: number;
 } {
   const [b, h, w, c] = slice.shape;
   return {
     images: tf.tensor4d(slice.images, [b, h, w, c], "float32"),
     labels: tf.tensor3d(slice.labels, [b, h, w], "int32"),
     pseudoLabels: slice.pseudoLabels ? tf.tensor3d(slice.pseudoLabels, [b, h, w], "int32") : undefined,
+    consistency: slice.consistency,
   };
 }
 

@@ -20,6 +20,8 @@ export interface LossContext {
    * UNLABELED elsewhere), aligned with `images`; present when the semi-supervised term is on.
    */
   pseudoLabels?: tf.Tensor3D;
+  /** Scale of the consistency term (0..1: its ramp after a late start); absent = 1. */
+  consistency?: number;
   numClasses: number;
   step: number;
   totalSteps: number;

@@ -16,9 +16,21 @@ export interface SemiSupervisedOptions {
   weight: number;
   /** Pseudo-labels are kept where the weak view's softmax confidence >= tau. */
   tau: number;
-  /** The weight ramps linearly from 0 over this fraction of training. */
+  /** The weight ramps linearly from 0 over this fraction of training (from the start, see `start`). */
   rampFraction: number;
   strong: StrongAugmentOptions;
+  /** Who makes the pseudo-labels: a moving average of the weights and BN statistics, or the network itself. */
+  teacher: "ema" | "student";
+  /** Per-step decay of the teacher's average. */
+  teacherDecay: number;
+  /** "split": weak half for the supervised terms, strong half for consistency; "strong": every term on the strong view. */
+  views: "split" | "strong";
+  /** Per-class self-adapting thresholds (FreeMatch) instead of one `tau`. */
+  adaptive: boolean;
+  /** The partial CE's class weights on the pseudo-label loss too. */
+  classWeighted: boolean;
+  /** "plateau": start when the supervised loss levels off (plateau.ts); "step0": from the first step. */
+  start: "plateau" | "step0";
 }
 
 export interface PixlOptions {
@@ -85,6 +97,12 @@ export const DEFAULT_METHOD: MethodOptions = {
     tau: 0.9,
     rampFraction: 0.2,
     strong: DEFAULT_STRONG_AUGMENT,
+    teacher: "ema",
+    teacherDecay: 0.99,
+    views: "split",
+    adaptive: true,
+    classWeighted: true,
+    start: "plateau",
   },
   pixl: {
     enabled: DEFAULT_TERMS.pixl,
@@ -149,7 +167,10 @@ export function buildLossTerms(method: MethodOptions, classWeights?: readonly nu
   const terms: LossTerm[] = [
     partialCrossEntropy({ classWeights: method.classWeighting === "none" ? undefined : classWeights }),
   ];
-  if (method.semiSupervised.enabled) terms.push(fixMatchLoss(method.semiSupervised));
+  if (method.semiSupervised.enabled) {
+    const weighted = method.semiSupervised.classWeighted && method.classWeighting !== "none";
+    terms.push(fixMatchLoss(method.semiSupervised, weighted ? classWeights : undefined));
+  }
   if (method.pixl.enabled) terms.push(pixlAlignment(method.pixl));
   if (method.crf.enabled) terms.push(crfLoss(method.crf));
   return terms;

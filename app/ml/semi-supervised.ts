@@ -1,12 +1,16 @@
 /**
  * FixMatch-style semi-supervised term for dense prediction.
  *
- * Per step: the augmented ("weak") batch goes through the network once in inference mode, outside
- * the gradient tape: its arg-max where softmax confidence >= tau is the pseudo-label. The strong
- * view (color jitter, blur, CutMix between the batch's images; the same CutMix boxes are applied
- * to labels and pseudo-labels) is the one the network trains on, so every loss term sees the
- * strong view; the FixMatch loss is the cross-entropy towards the pseudo-labels on pixels without
- * a human label, averaged over all unlabeled pixels (so it is small while few pixels are confident).
+ * Per step, with the default options (`views: "split"`): half of the batch (the odd positions) is
+ * taken for consistency. A teacher (the weights' moving average, `teacher: "ema"`) runs once on
+ * those images' augmented ("weak") view in inference mode, outside the gradient tape; its arg-max
+ * is the pseudo-label where its softmax confidence reaches the class's threshold (self-adapting
+ * per class, adaptive-thresholds.ts, or one `tau`), and the human label wherever there is one.
+ * Those images then get a strong view (color jitter, blur, CutMix among them; the same boxes cut
+ * the pseudo-labels) and no human labels, so the supervised terms train on the weak half only and
+ * the FixMatch term, the cross-entropy towards the pseudo-labels (class-weighted like the partial
+ * CE), on the strong half only. With `views: "strong"` (the method before 2026-12-05) the whole
+ * batch got the strong view and every term saw it.
  */
 import { tf } from "./tf.ts";
 import type { SegmentationNetwork } from "./network.ts";
@@ -44,11 +48,111 @@ export const DEFAULT_STRONG_AUGMENT: StrongAugmentOptions = {
 /** Teacher pass on the weak view: class where confidence >= tau, UNLABELED elsewhere. No gradient. */
 export function pseudoLabels(net: SegmentationNetwork, images: tf.Tensor4D, tau: number): tf.Tensor3D {
   return tf.tidy(() => {
-    const probs = tf.softmax(net.forward(images, false).logits);
+    const probs = tf.softmax(net.forwardLogits(images, false));
     const conf = tf.max(probs, -1);
     const cls = tf.cast(tf.argMax(probs, -1), "int32");
     return tf.where(tf.greaterEqual(conf, tau), cls, tf.fill(cls.shape, UNLABELED, "int32")) as tf.Tensor3D;
   });
+}
+
+export interface TeacherPass {
+  /** [b, h, w] the human label where there is one, else the confident class, else UNLABELED */
+  targets: tf.Tensor3D;
+  /** Mean top-1 probability over the pixels without a human label (NaN when there are none). */
+  meanConfidence: number;
+  /** Mean probability of each class over the same pixels. */
+  meanProbabilities: Float32Array;
+}
+
+/**
+ * The teacher's targets for the consistency term: a pixel without a human label takes the
+ * teacher's class where its confidence reaches that class's threshold (`thresholds[class]`).
+ */
+export function teacherTargets(
+  net: SegmentationNetwork,
+  images: tf.Tensor4D,
+  labels: tf.Tensor3D,
+  thresholds: Float32Array,
+): TeacherPass {
+  const k = net.config.numClasses;
+  const [targets, stats] = tf.tidy(() => {
+    const probs = tf.softmax(net.forwardLogits(images, false));
+    const conf = tf.max(probs, -1);
+    const cls = tf.cast(tf.argMax(probs, -1), "int32");
+    const sure = tf.greaterEqual(conf, tf.gather(tf.tensor1d(thresholds), cls));
+    const human = tf.notEqual(labels, UNLABELED);
+    const t = tf.where(human, labels, tf.where(sure, cls, tf.fill(cls.shape, UNLABELED, "int32")));
+    const free = tf.expandDims(tf.cast(tf.logicalNot(human), "float32"), -1);
+    const n = tf.maximum(tf.sum(free), 1);
+    const meanProbs = tf.div(tf.sum(tf.mul(probs, free), [0, 1, 2]), n);
+    const meanConf = tf.div(tf.sum(tf.mul(tf.expandDims(conf, -1), free)), n);
+    const any = tf.cast(tf.greater(tf.sum(free), 0), "float32");
+    return [t as tf.Tensor3D, tf.concat([tf.reshape(meanConf, [1]), meanProbs, tf.reshape(any, [1])])];
+  });
+  const v = stats.dataSync() as Float32Array;
+  stats.dispose();
+  return {
+    targets,
+    meanConfidence: v[k + 1] > 0 ? v[0] : Number.NaN,
+    meanProbabilities: v.slice(1, k + 1),
+  };
+}
+
+/** Batch positions that get the strong view in split mode: the odd ones (data-parallel slices get both). */
+export function strongPositions(batch: number): number[] {
+  return Array.from({ length: Math.floor(batch / 2) }, (_, i) => 2 * i + 1);
+}
+
+export interface SplitBatch {
+  images: tf.Tensor4D;
+  /** human labels on the weak positions, UNLABELED on the strong ones */
+  labels: tf.Tensor3D;
+  /** the teacher's targets on the strong positions, UNLABELED on the weak ones */
+  pseudoLabels: tf.Tensor3D;
+}
+
+/**
+ * Weak and strong views in one batch: the strong positions' images get the strong view and the
+ * teacher's targets (`teach` runs on their weak view), the others keep their weak view and human
+ * labels. Inputs are not disposed; a batch of one has no strong position and is returned as is.
+ */
+export function splitViews(
+  images: tf.Tensor4D,
+  labels: tf.Tensor3D,
+  teach: (images: tf.Tensor4D, labels: tf.Tensor3D) => tf.Tensor3D,
+  o: StrongAugmentOptions,
+  rand: Random,
+): SplitBatch {
+  const b = images.shape[0];
+  const strong = strongPositions(b);
+  if (strong.length === 0)
+    return {
+      images: tf.clone(images),
+      labels: tf.clone(labels),
+      pseudoLabels: tf.fill(labels.shape, UNLABELED, "int32"),
+    };
+  const weak = Array.from({ length: b }, (_, i) => i).filter((i) => i % 2 === 0);
+  // position of each batch index in concat([weak, strong])
+  const back = Array.from({ length: b }, (_, i) => (i % 2 === 0 ? i / 2 : weak.length + (i - 1) / 2));
+  const si = tf.tensor1d(strong, "int32");
+  const wi = tf.tensor1d(weak, "int32");
+  const order = tf.tensor1d(back, "int32");
+  const sImages = tf.gather(images, si) as tf.Tensor4D;
+  const sLabels = tf.gather(labels, si) as tf.Tensor3D;
+  const targets = teach(sImages, sLabels);
+  const view = strongView(sImages, sLabels, targets, o, rand);
+  const out = tf.tidy(() => {
+    const wImages = tf.gather(images, wi);
+    const wLabels = tf.gather(labels, wi);
+    const none = (n: number) => tf.fill([n, labels.shape[1], labels.shape[2]], UNLABELED, "int32");
+    return {
+      images: tf.gather(tf.concat([wImages, view.images]), order) as tf.Tensor4D,
+      labels: tf.gather(tf.concat([wLabels, none(strong.length)]), order) as tf.Tensor3D,
+      pseudoLabels: tf.gather(tf.concat([none(weak.length), view.pseudoLabels]), order) as tf.Tensor3D,
+    };
+  });
+  tf.dispose([si, wi, order, sImages, sLabels, targets, view.images, view.labels, view.pseudoLabels]);
+  return out;
 }
 
 /** CutMix mask [B, S, S, 1] (1 = take the next image's content) built on the CPU. */
@@ -121,23 +225,32 @@ export function strongView(
 
 /**
  * Cross-entropy towards the pseudo-labels on pixels without a human label whose pseudo-label is
- * confident; divided by the number of unlabeled pixels. Zero when the context has no pseudo-labels.
+ * confident, each weighted by its target's class weight (when given); divided by the number of
+ * unlabeled pixels, and scaled by the context's `consistency` (the ramp after a late start; 1
+ * when absent). Zero when the context has no pseudo-labels.
  */
-export function fixMatchLoss(options: Pick<SemiSupervisedOptions, "weight" | "rampFraction">): LossTerm {
+export function fixMatchLoss(
+  options: Pick<SemiSupervisedOptions, "weight" | "rampFraction"> &
+    Partial<Pick<SemiSupervisedOptions, "start">>,
+  classWeights?: readonly number[],
+): LossTerm {
   return {
     name: "fixmatch",
-    weight: ramp(options.weight, options.rampFraction),
-    compute: ({ outputs, labels, pseudoLabels, numClasses }) => {
-      if (!pseudoLabels) return tf.scalar(0);
+    // With a late start the trainer ramps the term through ctx.consistency instead.
+    weight: options.start === "plateau" ? () => options.weight : ramp(options.weight, options.rampFraction),
+    compute: ({ outputs, labels, pseudoLabels, numClasses, consistency }) => {
+      if (!pseudoLabels || consistency === 0) return tf.scalar(0);
       const unlabeled = tf.equal(labels, UNLABELED);
       const use = tf.cast(tf.logicalAnd(unlabeled, tf.notEqual(pseudoLabels, UNLABELED)), "float32");
       const target = tf.where(tf.notEqual(pseudoLabels, UNLABELED), pseudoLabels, tf.zerosLike(pseudoLabels));
+      const weights =
+        classWeights && classWeights.length === numClasses
+          ? tf.mul(use, tf.gather(tf.tensor1d(classWeights as number[]), target))
+          : use;
       const logProbs = tf.logSoftmax(outputs.logits);
       const nll = tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(target, numClasses)), -1));
-      return tf.div(
-        tf.sum(tf.mul(nll, use)),
-        tf.maximum(tf.sum(tf.cast(unlabeled, "float32")), 1),
-      ) as tf.Scalar;
+      const loss = tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(tf.cast(unlabeled, "float32")), 1));
+      return (consistency === undefined ? loss : tf.mul(loss, consistency)) as tf.Scalar;
     },
   };
 }

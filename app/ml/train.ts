@@ -18,7 +18,9 @@ import { buildLossTerms, resolveMethod, type PartialMethod } from "./method.ts";
 import { forestLabeledDataset } from "./forest-labels.ts";
 import { propagatedDataset } from "./relabeled-dataset.ts";
 import { WeightAverage } from "./weight-average.ts";
-import { pseudoLabels, strongView } from "./semi-supervised.ts";
+import { splitViews, strongView, teacherTargets } from "./semi-supervised.ts";
+import { AdaptiveThresholds } from "./adaptive-thresholds.ts";
+import { PlateauDetector } from "./plateau.ts";
 import {
   averageGradients,
   averageStats,
@@ -178,6 +180,21 @@ export async function train(
   const stats = net.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(baseLr);
   const average = method?.ema.enabled ? new WeightAverage(variables, method.ema.decay) : undefined;
+  // The semi-supervised term's teacher: its own average of the weights and the BN statistics.
+  const teacher =
+    semi?.teacher === "ema" ? new WeightAverage([...variables, ...stats], semi.teacherDecay) : undefined;
+  const thresholds = semi?.adaptive ? new AdaptiveThresholds(net.config.numClasses) : undefined;
+  const plateau = semi?.start === "plateau" ? new PlateauDetector() : undefined;
+  /** The step semi-supervision started at (undefined: not yet). */
+  let semiStart: number | undefined = semi && !plateau ? 0 : undefined;
+  const teach = (images: tf.Tensor4D, labels: tf.Tensor3D): tf.Tensor3D => {
+    const k = net.config.numClasses;
+    const bars = thresholds?.thresholds() ?? new Float32Array(k).fill(semi!.tau);
+    const run = () => teacherTargets(net, images, labels, bars);
+    const pass = teacher ? teacher.withAverage(run) : run();
+    thresholds?.update(pass.meanConfidence, pass.meanProbabilities);
+    return pass.targets;
+  };
   const setLr = (lr: number) => {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
   };
@@ -270,13 +287,24 @@ export async function train(
         rand,
       );
       let pseudo: tf.Tensor3D | undefined;
-      if (semi) {
+      let consistency: number | undefined;
+      if (semi && semiStart !== undefined) {
         // Teacher pass on the weak view (inference mode, outside the tape), then the strong view.
-        const weakPseudo = pseudoLabels(net, batch.images, semi.tau);
-        const view = strongView(batch.images, batch.labels, weakPseudo, semi.strong, rand);
-        tf.dispose([batch.images, batch.labels, weakPseudo]);
-        batch = { images: view.images, labels: view.labels };
-        pseudo = view.pseudoLabels;
+        if (semi.views === "split") {
+          const split = splitViews(batch.images, batch.labels, teach, semi.strong, rand);
+          tf.dispose([batch.images, batch.labels]);
+          batch = { images: split.images, labels: split.labels };
+          pseudo = split.pseudoLabels;
+        } else {
+          const weakPseudo = teach(batch.images, batch.labels);
+          const view = strongView(batch.images, batch.labels, weakPseudo, semi.strong, rand);
+          tf.dispose([batch.images, batch.labels, weakPseudo]);
+          batch = { images: view.images, labels: view.labels };
+          pseudo = view.pseudoLabels;
+        }
+        // After a late start the term ramps from there (its weight function ramps from step 0).
+        if (plateau)
+          consistency = Math.min(1, (step - semiStart) / Math.max(1, semi.rampFraction * stepsExpected));
       }
       try {
         let grads: tf.Tensor[];
@@ -285,7 +313,7 @@ export async function train(
             net,
             variables,
             lossTerms,
-            { ...batch, pseudoLabels: pseudo },
+            { ...batch, pseudoLabels: pseudo, consistency },
             step,
             stepsExpected,
           );
@@ -295,7 +323,7 @@ export async function train(
           // Data-parallel: the helpers compute their slices from the weights as they are now,
           // while this thread computes the first slice.
           const sizes = sliceSizes(batchSize, helpers.count + 1);
-          const cut = cutBatch({ ...batch, pseudoLabels: pseudo }, sizes);
+          const cut = cutBatch({ ...batch, pseudoLabels: pseudo, consistency }, sizes);
           try {
             const pending = helpers.compute(
               readVariables(variables),
@@ -329,6 +357,13 @@ export async function train(
           tf.dispose(grads);
         }
         average?.update(step);
+        teacher?.update(step);
+        if (
+          plateau &&
+          semiStart === undefined &&
+          plateau.update(step, stepsExpected, lastLosses.ce ?? Number.NaN)
+        )
+          semiStart = step + 1;
       } finally {
         tf.dispose([batch.images, batch.labels]);
         if (pseudo) pseudo.dispose();
@@ -373,6 +408,7 @@ export async function train(
   } finally {
     optimizer.dispose();
     average?.dispose();
+    teacher?.dispose();
   }
   return {
     stepsDone,
