@@ -96,6 +96,24 @@ const CONFIGS: Record<string, Config> = {
     method: { forestLabels: { enabled: true } },
   },
   ema: { label: "defaults + weight average (EMA, decay 0.99)", method: { ema: ON } },
+  semi: {
+    label: "defaults + semi-supervision (mean teacher, split views, class-aware, late start)",
+    method: { semiSupervised: ON },
+  },
+  "semi-old": {
+    label:
+      "defaults + semi-supervision as before 2026-12-05 (student teacher, strong views, tau 0.9, step 0)",
+    method: {
+      semiSupervised: {
+        enabled: true,
+        teacher: "student",
+        views: "strong",
+        adaptive: false,
+        classWeighted: false,
+        start: "step0",
+      },
+    },
+  },
   "forest-ema": {
     label: "defaults + forest labels + weight average (EMA, decay 0.99)",
     method: { forestLabels: ON, ema: ON },
