@@ -74,6 +74,7 @@ const CONFIGS: Record<string, Config> = {
   "size-scale": { label: "defaults, working scale by image size only", scale: "size" },
   native: { label: "defaults at native resolution (--scale 1)", scale: 1 },
   context: { label: "defaults + global-context branch", network: { context: true } },
+  residual: { label: "defaults + residual shortcuts", network: { residual: true } },
   "full-res": { label: "defaults + full-resolution head", network: { fullResolution: true } },
   "context-full-res": {
     label: "defaults + global context + full-resolution head",

@@ -94,6 +94,26 @@ describe("segmentation network", () => {
     net.dispose();
   });
 
+  it("adds identity shortcuts as an option, with the same weights and FLOPs, and rebuilds them", () => {
+    const plain = createNetwork(config, { seed: 3 });
+    const net = createNetwork({ ...config, residual: true }, { seed: 3 });
+    expect(net.parameterCount()).toBe(plain.parameterCount());
+    expect(net.forwardFlops(64, 64)).toBe(plain.forwardFlops(64, 64));
+    const x = tf.randomUniform([1, 32, 32, 3], 0, 255, "float32", 5) as tf.Tensor4D;
+    const gap = tf.tidy(
+      () => tf.max(tf.abs(tf.sub(net.forwardLogits(x, false), plain.forwardLogits(x, false)))).dataSync()[0],
+    );
+    expect(gap).toBeGreaterThan(0); // the shortcuts change what the same weights compute
+    const copy = networkFromWeights(serializeWeights(net));
+    expect(copy.config.residual).toBe(true);
+    const same = tf.tidy(
+      () => tf.max(tf.abs(tf.sub(net.forwardLogits(x, false), copy.forwardLogits(x, false)))).dataSync()[0],
+    );
+    expect(same).toBe(0);
+    tf.dispose([x]);
+    [plain, net, copy].forEach((n) => n.dispose());
+  });
+
   it("builds the global-context branch and the full-resolution head as options, and exports them", async () => {
     const plain = createNetwork(config);
     const net = createNetwork({ ...config, context: true, fullResolution: true });

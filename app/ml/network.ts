@@ -22,6 +22,9 @@
  * Options (off unless the config says so; a stored model's config says what it was built with):
  *   context:        global context at the bottleneck: the image's mean feature, through a dense
  *                   layer and ReLU, added at every position (ParseNet / DeepLab image pooling).
+ *   residual:       identity shortcuts: each encoder stage's second convolution, the bottleneck
+ *                   and each decoder convolution add their input before the ReLU
+ *                   (relu(bn(conv(x)) + x), as in ResNet's basic block). No extra weights.
  *   fullResolution: a head at the input resolution: a conv3x3 stem on the input (FULL_WIDTH
  *                   channels), the decoder's 1/2 features projected and upsampled onto it, one
  *                   conv3x3 -> BN -> ReLU, then conv1x1 -> K, so structures 1-3 px wide are not
@@ -47,6 +50,8 @@ export interface NetworkConfig {
   context?: boolean;
   /** Classifier head at the input resolution (see the module comment). */
   fullResolution?: boolean;
+  /** Identity shortcuts around the same-width convolutions (see the module comment). */
+  residual?: boolean;
 }
 
 /** Channels of the full-resolution head. */
@@ -167,7 +172,7 @@ function validateConfig(config: NetworkConfig): void {
   if (config.inputScale !== undefined && !(config.inputScale > 0 && config.inputScale <= 4)) {
     throw new Error(`inputScale must be in (0, 4], got ${config.inputScale}`);
   }
-  for (const key of ["context", "fullResolution"] as const)
+  for (const key of ["context", "fullResolution", "residual"] as const)
     if (config[key] !== undefined && typeof config[key] !== "boolean")
       throw new Error(`${key} must be true or false, got ${String(config[key])}`);
   if (!positiveInt(config.embeddingDim) || !positiveInt(config.projectionHidden)) {
@@ -216,6 +221,16 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
       .apply(y) as tfl.SymbolicTensor;
     return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as tfl.SymbolicTensor;
   };
+  /** convBnRelu at the input's width, with the input added before the ReLU when `residual`. */
+  const sameWidth = (x: tfl.SymbolicTensor, name: string, inStride: number) => {
+    if (!config.residual) return convBnRelu(x, name, channelsOf(x), 1, inStride);
+    let y = conv(x, `${name}_conv`, channelsOf(x), 3, 1, inStride, false);
+    y = tfl.layers
+      .batchNormalization({ name: `${name}_bn`, momentum: 0.9, epsilon: 1e-3 })
+      .apply(y) as tfl.SymbolicTensor;
+    y = tfl.layers.add({ name: `${name}_shortcut` }).apply([y, x]) as tfl.SymbolicTensor;
+    return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as tfl.SymbolicTensor;
+  };
   const upsample = (x: tfl.SymbolicTensor, name: string) =>
     tfl.layers.upSampling2d({ name, size: [2, 2], interpolation: "bilinear" }).apply(x) as tfl.SymbolicTensor;
 
@@ -230,11 +245,11 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
   config.widths.forEach((w, i) => {
     x = convBnRelu(x, `enc${i}a`, w, 2, stride);
     stride *= 2;
-    x = convBnRelu(x, `enc${i}b`, w, 1, stride);
+    x = sameWidth(x, `enc${i}b`, stride);
     skips.push(x);
   });
   const last = config.widths.length - 1;
-  x = convBnRelu(x, "bottleneck", config.widths[last], 1, stride);
+  x = sameWidth(x, "bottleneck", stride);
   if (config.context) {
     const c = config.widths[last];
     let g = tfl.layers.globalAveragePooling2d({ name: "context_pool" }).apply(x) as tfl.SymbolicTensor;
@@ -259,7 +274,7 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
     x = upsample(x, `dec${i}_up`);
     stride /= 2;
     x = tfl.layers.add({ name: `dec${i}_add` }).apply([x, skips[i]]) as tfl.SymbolicTensor;
-    x = convBnRelu(x, `dec${i}`, w, 1, stride);
+    x = sameWidth(x, `dec${i}`, stride);
   }
 
   let logits: tfl.SymbolicTensor;

@@ -70,7 +70,7 @@ export function networkConfigProblem(config: unknown, opts: { partial?: boolean 
     !(typeof c.inputScale === "number" && c.inputScale > 0 && c.inputScale <= 4)
   )
     return `inputScale must be a number in (0, 4], got ${short(c.inputScale)}`;
-  for (const key of ["context", "fullResolution"])
+  for (const key of ["context", "fullResolution", "residual"])
     if (c[key] !== undefined && typeof c[key] !== "boolean")
       return `${key} must be true or false, got ${short(c[key])}`;
   return null;
