@@ -6,6 +6,8 @@
  *   options: --backends wasm,cpu  --steps 6  --batch 8  --size 256  --cpu-steps 1  --cpu-batch 1
  *            --replicas 1,2   wasm training also with 2 data-parallel replicas (data-parallel.ts):
  *                             one row per count; default 1 and the machine's cores (at most 4)
+ *            --profile        instead: where one wasm training step's time goes, by phase and by
+ *                             kernel (train-profile.ts), over --steps steps
  *
  * Prediction is timed on a camvid frame (360x480) and, on backends other than the plain cpu, on a
  * 4000x3000 photo at the working scale `--scale auto` gives it (0.064): the network sees 256x192
@@ -28,6 +30,7 @@ import { predict } from "../app/ml/predict.ts";
 import { datasetFromArray, train, type TrainingSample } from "../app/ml/train.ts";
 import { autoReplicas, replicaCount, type GradientHelpers } from "../app/ml/data-parallel.ts";
 import { startGradientHelpers } from "../app/ml/gradient-helpers.ts";
+import { formatProfile, profileSteps } from "./train-profile.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     "cpu-steps": { type: "string", default: "1" },
     "cpu-batch": { type: "string", default: "1" },
     replicas: { type: "string", default: "" },
+    profile: { type: "boolean", default: false },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
@@ -183,6 +187,19 @@ async function main(): Promise<void> {
   log(
     `data: ${samples.length} images ${samples[0].width}x${samples[0].height} (${fs.existsSync(args.data) ? "camvid-dev" : "synthetic"})`,
   );
+  if (args.profile) {
+    const backend = args.backends.split(",")[0].trim() as BackendName;
+    const info = await initBackend(backend);
+    log(`profiling ${info.name} (${info.threads} thread${info.threads > 1 ? "s" : ""}), one replica...`);
+    const p = await profileSteps(samples, NUM_CLASSES, {
+      batch: Number(args.batch),
+      size: Number(args.size),
+      steps: Number(args.steps),
+    });
+    if (args.json) process.stdout.write(`${JSON.stringify({ backend: info.name, profile: p })}\n`);
+    else for (const line of formatProfile(p)) log(line);
+    return;
+  }
   const results: Record<string, BackendResult> = {};
   const wasmReplicas = (args.replicas ? args.replicas.split(",").map(Number) : [1, autoReplicas()])
     .map((r) => replicaCount(r, Number(args.batch)))

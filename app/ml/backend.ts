@@ -14,6 +14,7 @@ import { tf } from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from "./kernels/wasm-kernels.ts";
+import { registerBatchNormGradient } from "./kernels/batch-norm-gradient.ts";
 import { enableWasmThreadsUnderNode } from "./wasm-threads.ts";
 
 export type BackendName = "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu";
@@ -201,6 +202,7 @@ export async function initBackend(
     try {
       const reason = await tryRung(name, options);
       tried.push({ name, ok: true, reason });
+      registerBatchNormGradient();
       return {
         name,
         tfBackend: tf.getBackend(),

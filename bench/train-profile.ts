@@ -1,0 +1,185 @@
+/**
+ * Where one training step's time goes on a backend (`bench:train --profile`): the phases of a
+ * step (data and augmentation, forward, backward, optimizer, tensor disposal) timed one by one,
+ * and every kernel the step runs timed by tf.profile (on wasm a kernel runs synchronously, so
+ * its time is its own). A kernel is the forward pass's (and the loss's) when it ran before the
+ * last loss term finished, else the backward pass's: a marker term after the partial CE notes
+ * how many kernels the profile holds at that moment (the engine's active profile, an internal
+ * the benchmark may read). Op-level entries (`name__op`) hold kernels and are not counted twice;
+ * nor are the kernels that our composite kernels (app/ml/kernels: the conv gradients) run
+ * inside themselves: they are wrapped while profiling to note which records they add.
+ * One replica, partial CE only, as bench:train trains.
+ */
+import { tf } from "../app/ml/tf.ts";
+import { createNetwork } from "../app/ml/network.ts";
+import { DEFAULT_AUGMENT, makeBatch, seededRandom, type TrainingSample } from "../app/ml/augment.ts";
+import { partialCrossEntropy, type LossTerm } from "../app/ml/losses.ts";
+import { stepGradients } from "../app/ml/data-parallel.ts";
+
+export interface KernelRow {
+  kernel: string;
+  calls: number;
+  forwardMs: number;
+  backwardMs: number;
+}
+
+export interface StepProfile {
+  steps: number;
+  batch: number;
+  size: number;
+  /** ms per step, by phase */
+  phases: Record<string, number>;
+  /** ms per step, by kernel, sorted by total time */
+  kernels: KernelRow[];
+  /** kernels' summed time over the timed gradient computation (the rest is JavaScript and allocation) */
+  kernelShare: number;
+}
+
+const now = () => performance.now();
+const msOf = (k: { kernelTimeMs: unknown }) => (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0);
+
+export async function profileSteps(
+  samples: readonly TrainingSample[],
+  numClasses: number,
+  options: { batch: number; size: number; steps: number },
+): Promise<StepProfile> {
+  const net = createNetwork({ numClasses }, { seed: 7 });
+  const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(1e-3);
+  const rand = seededRandom(7);
+  let boundary = 0;
+  const recorded = () =>
+    (tf.engine() as unknown as { state: { activeProfile: { kernels: unknown[] } } }).state.activeProfile
+      .kernels.length;
+  // Records added while a composite kernel runs are inside it.
+  const nested: Array<[number, number]> = [];
+  const restore: tf.KernelConfig[] = [];
+  const backend = tf.getBackend();
+  for (const name of [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput]) {
+    const config = tf.getKernel(name, backend);
+    if (!config) continue;
+    restore.push(config);
+    tf.unregisterKernel(name, backend);
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (params) => {
+        const from = recorded();
+        const out = config.kernelFunc(params);
+        nested.push([from, recorded()]);
+        return out;
+      },
+    });
+  }
+  const marker: LossTerm = {
+    name: "marker",
+    weight: () => 1,
+    compute: () => {
+      boundary = recorded();
+      return tf.scalar(0);
+    },
+  };
+  const terms = [partialCrossEntropy(), marker];
+  const augment = { ...DEFAULT_AUGMENT, size: options.size };
+  const pick = (step: number) =>
+    Array.from({ length: options.batch }, (_, i) => samples[(step * options.batch + i) % samples.length]);
+  const phases = { "data + augmentation": 0, forward: 0, "forward + backward": 0, optimizer: 0, disposal: 0 };
+  const byKernel = new Map<string, KernelRow>();
+  const row = (kernel: string) => {
+    let r = byKernel.get(kernel);
+    if (!r) byKernel.set(kernel, (r = { kernel, calls: 0, forwardMs: 0, backwardMs: 0 }));
+    return r;
+  };
+  let kernelMs = 0;
+  let gradientMs = 0;
+  for (let step = -1; step < options.steps; step++) {
+    const warmUp = step < 0; // operator caches, JIT: not counted
+    let t = now();
+    const batch = makeBatch(pick(step + 1), augment, rand);
+    const dataMs = now() - t;
+
+    // Forward alone, timed apart (the phase table); the kernels are attributed below.
+    t = now();
+    tf.tidy(() => void net.forwardLogits(batch.images, true));
+    const forwardMs = now() - t;
+
+    let grads: tf.Tensor[] = [];
+    nested.length = 0;
+    t = now();
+    const prof = await tf.profile(() => {
+      grads = stepGradients(net, variables, terms, batch, 0, 1).grads;
+    });
+    const stepMs = now() - t;
+
+    t = now();
+    const named: tf.NamedTensorMap = {};
+    variables.forEach((v, i) => (named[v.name] = grads[i]));
+    optimizer.applyGradients(named as Parameters<typeof optimizer.applyGradients>[0]);
+    const optMs = now() - t;
+    t = now();
+    tf.dispose([...grads, batch.images, batch.labels]);
+    const disposeMs = now() - t;
+    if (warmUp) continue;
+
+    phases["data + augmentation"] += dataMs;
+    phases.forward += forwardMs;
+    phases["forward + backward"] += stepMs;
+    phases.optimizer += optMs;
+    phases.disposal += disposeMs;
+    gradientMs += stepMs;
+    const inner = new Set<number>();
+    for (const [from, to] of nested) for (let i = from; i < to; i++) inner.add(i);
+    prof.kernels.forEach((k, i) => {
+      if (k.name.endsWith("__op") || inner.has(i)) return;
+      const r = row(k.name);
+      r.calls++;
+      if (i < boundary) r.forwardMs += msOf(k);
+      else r.backwardMs += msOf(k);
+      kernelMs += msOf(k);
+    });
+  }
+  optimizer.dispose();
+  net.dispose();
+  for (const config of restore) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
+  }
+  const n = options.steps;
+  for (const key of Object.keys(phases)) phases[key as keyof typeof phases] /= n;
+  const kernels = [...byKernel.values()]
+    .map((r) => ({ ...r, calls: r.calls / n, forwardMs: r.forwardMs / n, backwardMs: r.backwardMs / n }))
+    .sort((a, b) => b.forwardMs + b.backwardMs - (a.forwardMs + a.backwardMs));
+  return {
+    steps: n,
+    batch: options.batch,
+    size: options.size,
+    phases: { ...phases, backward: phases["forward + backward"] - phases.forward },
+    kernels,
+    kernelShare: gradientMs > 0 ? kernelMs / gradientMs : 0,
+  };
+}
+
+/** The profile as lines of text. */
+export function formatProfile(p: StepProfile, top = 15): string[] {
+  const lines: string[] = [];
+  const step =
+    p.phases["data + augmentation"] + p.phases["forward + backward"] + p.phases.optimizer + p.phases.disposal;
+  lines.push(
+    `one training step, batch ${p.batch} at ${p.size}x${p.size}, mean of ${p.steps} steps: ${step.toFixed(0)} ms`,
+  );
+  const share = (ms: number) => `${((100 * ms) / step).toFixed(1)}%`.padStart(6);
+  for (const key of ["data + augmentation", "forward", "backward", "optimizer", "disposal"])
+    lines.push(`  ${key.padEnd(22)} ${p.phases[key].toFixed(1).padStart(8)} ms ${share(p.phases[key])}`);
+  lines.push(
+    `  (forward alone, timed apart; backward = forward + backward - forward; the kernels are ${(100 * p.kernelShare).toFixed(0)}% of forward + backward)`,
+  );
+  lines.push("");
+  lines.push(`kernels by time per step (top ${top}):`);
+  lines.push(
+    `  ${"kernel".padEnd(26)} ${"calls".padStart(6)} ${"forward".padStart(10)} ${"backward".padStart(10)}  share`,
+  );
+  for (const k of p.kernels.slice(0, top))
+    lines.push(
+      `  ${k.kernel.padEnd(26)} ${k.calls.toFixed(0).padStart(6)} ${k.forwardMs.toFixed(1).padStart(7)} ms ${k.backwardMs.toFixed(1).padStart(7)} ms ${share(k.forwardMs + k.backwardMs)}`,
+    );
+  return lines;
+}
