@@ -1,0 +1,115 @@
+/**
+ * Training speed of two source trees, old and new alternating, in CPU seconds per step: a
+ * measure that holds on a shared machine, where wall time does not (one wasm replica is one
+ * thread, so its process's CPU time is the step's work). Each run is a fresh process that loads
+ * the tree's own modules, trains one replica at batch 8, 256x256, partial CE only, on the first
+ * 16 camvid-dev train images, one warm-up step, then --steps timed steps.
+ *
+ *   git archive OLD | tar -x -C /tmp/old && cp -al node_modules /tmp/old/   (same for new)
+ *   node --import tsx bench/ab-train-cpu.ts /tmp/old /tmp/new [--runs 3] [--steps 4] [--json]
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    runs: { type: "string", default: "3" },
+    steps: { type: "string", default: "4" },
+    child: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
+  },
+});
+
+async function child(root: string): Promise<void> {
+  const steps = Number(args.steps);
+  const { initBackend } = await import(path.join(root, "app/ml/backend.ts"));
+  const { createNetwork } = await import(path.join(root, "app/ml/network.ts"));
+  const { train, datasetFromArray } = await import(path.join(root, "app/ml/train.ts"));
+  const sharp = createRequire(path.join(root, "package.json"))("sharp") as typeof import("sharp").default;
+  const dir = args.data;
+  const names = fs
+    .readdirSync(path.join(dir, "train/images"))
+    .filter((n) => n.endsWith(".png"))
+    .sort()
+    .slice(0, 16);
+  const samples = await Promise.all(
+    names.map(async (name) => {
+      const img = await sharp(path.join(dir, "train/images", name))
+        .removeAlpha()
+        .toColourspace("srgb")
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const lab = await sharp(path.join(dir, "train/scribbles", name))
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      return {
+        pixels: new Uint8Array(img.data),
+        width: img.info.width,
+        height: img.info.height,
+        channels: 3,
+        labels: new Uint8Array(lab),
+      };
+    }),
+  );
+  await initBackend("wasm");
+  const net = createNetwork({ numClasses: 11 }, { seed: 7 });
+  const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };
+  const base = { batchSize: 8, inputSize: 256, seed: 7, method };
+  await train(net, datasetFromArray(samples), { ...base, steps: 1 });
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await train(net, datasetFromArray(samples), { ...base, steps });
+  const c = process.cpuUsage(c0);
+  process.stdout.write(
+    `${JSON.stringify({ cpuSecPerStep: (c.user + c.system) / 1e6 / steps, wallSecPerStep: (performance.now() - t0) / 1000 / steps })}\n`,
+  );
+}
+
+function main(): void {
+  const [oldRoot, newRoot] = positionals.map((p) => path.resolve(p));
+  if (!oldRoot || !newRoot)
+    throw new Error("usage: ab-train-cpu.ts OLD_ROOT NEW_ROOT [--runs 3] [--steps 4]");
+  const results: Record<string, number[]> = { old: [], new: [] };
+  for (let run = 0; run < Number(args.runs); run++)
+    for (const [key, root] of [
+      ["old", oldRoot],
+      ["new", newRoot],
+    ] as const) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          import.meta.filename,
+          "--child",
+          "--steps",
+          args.steps,
+          "--data",
+          args.data,
+          root,
+        ],
+        { cwd: root, encoding: "utf8" },
+      );
+      const line = r.stdout.trim().split("\n").pop() ?? "";
+      if (r.status !== 0 || !line.startsWith("{"))
+        throw new Error(`${key} run failed: ${r.stderr.slice(-500)}`);
+      results[key].push((JSON.parse(line) as { cpuSecPerStep: number }).cpuSecPerStep);
+      if (!args.json) console.log(`${key} run ${run + 1}: ${results[key].at(-1)!.toFixed(3)} CPU s per step`);
+    }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const speedup = mean(results.old) / mean(results.new);
+  if (args.json) console.log(JSON.stringify({ ...results, speedup }));
+  else
+    console.log(
+      `old ${mean(results.old).toFixed(3)}, new ${mean(results.new).toFixed(3)} CPU s per step: ${speedup.toFixed(2)}x (images per CPU-second ${(8 / mean(results.old)).toFixed(2)} -> ${(8 / mean(results.new)).toFixed(2)})`,
+    );
+}
+
+if (args.child) await child(positionals[0]);
+else main();
