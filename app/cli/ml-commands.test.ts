@@ -79,6 +79,10 @@ describe("train / predict / eval through the CLI", () => {
     expect(Object.keys(trained.losses).sort()).toEqual(["ce", "crf", "fixmatch", "pixl", "total"]);
     expect(t.stderr).toMatch(/tensor backend: wasm/);
     expect(t.stderr).toMatch(/\[ok\] +wasm/);
+    // Which terms the run uses: the flags turned the three off by default on.
+    expect(t.stderr).toMatch(
+      /method: partial cross-entropy, semi-supervised pseudo-labels \(FixMatch\), PiXL alignment, superpixel propagation, pixel-classifier labels, CRF regularizer\n/,
+    );
     // Labels from the pixel classifier (on by default) are said before the first step waits on them.
     expect(t.stderr).toMatch(/before the first step: the pixel classifier learns the strokes/);
     // The working resolution and why (small images: native, nothing to measure).

@@ -21,6 +21,7 @@ import {
 import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
 import { predict } from "../ml/predict.ts";
 import type { WorkingScaleChoice } from "../ml/working-scale.ts";
+import { describeTerms } from "../ml/method-terms.ts";
 import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
 import { trainRound } from "../ops/train.ts";
@@ -175,6 +176,7 @@ export function registerMlCommands(program: Command): void {
                 `crops ${d.inputSize}px, batch ${d.batchSize}, ${d.steps != null ? `${d.steps} steps` : `${fmtTime(d.maxSeconds ?? 0)} budget`}`,
             );
             err(d.scaleChoice.reason);
+            err(describeTerms(opts.method));
             scaleChoice = d.scaleChoice;
             if (d.unlabeledClasses.length) err(unlabeledClassesWarning(d.unlabeledClasses));
           },

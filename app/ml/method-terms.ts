@@ -16,3 +16,26 @@ export const DEFAULT_TERMS = {
 } as const;
 
 export type MethodTerm = keyof typeof DEFAULT_TERMS;
+
+/** Plain names of the terms, as `train` prints them. */
+export const TERM_NAMES: Record<MethodTerm, string> = {
+  semiSupervised: "semi-supervised pseudo-labels (FixMatch)",
+  pixl: "PiXL alignment",
+  propagation: "superpixel propagation",
+  forestLabels: "pixel-classifier labels",
+  crf: "CRF regularizer",
+};
+
+/**
+ * One line that says which terms a run uses: each given term as given, the others as the
+ * defaults say. The partial cross-entropy on the labeled pixels is always on.
+ */
+export function describeTerms(
+  given: Partial<Record<MethodTerm, { enabled?: boolean } | undefined>> = {},
+): string {
+  const keys = Object.keys(DEFAULT_TERMS) as MethodTerm[];
+  const on = (k: MethodTerm) => given[k]?.enabled ?? DEFAULT_TERMS[k];
+  const off = keys.filter((k) => !on(k)).map((k) => TERM_NAMES[k]);
+  const used = ["partial cross-entropy", ...keys.filter(on).map((k) => TERM_NAMES[k])];
+  return `method: ${used.join(", ")}${off.length ? `; off: ${off.join(", ")}` : ""}`;
+}
