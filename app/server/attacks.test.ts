@@ -253,7 +253,9 @@ beforeAll(async () => {
       { name: "b", color: "#00ff00" },
     ],
   });
-  const img = path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png");
+  // A copy in the project's folder: the API imports only from the folders the person chose.
+  const img = path.join(dir, "projects", "garden-01.png");
+  fs.copyFileSync(path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png"), img);
   await service.call("images.import", { paths: [img] });
   open = await startServer(service, { host: "127.0.0.1", port: 0, rendererDir: renderer });
   tokens.set(open.port, open.token);
