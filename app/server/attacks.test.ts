@@ -48,6 +48,9 @@ function request(
         method: opts.method ?? "GET",
         path: opts.path,
         headers: auth(port, opts.headers),
+        // A connection per request: a kept-alive one may have been closed by the server meanwhile
+        // (its keep-alive timeout passing while a test makes thousands of files).
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
