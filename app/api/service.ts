@@ -434,7 +434,11 @@ export class PixelloopService {
         const listing = listFolder(req.dir ?? start, { hidden: req.hidden });
         const places = this.allowedFolders()
           .filter((f) => f.what !== "the demo project's folder")
-          .map((f) => ({ what: f.what, path: f.dir }));
+          // Several chosen folders: each by its name (the path is the button's tooltip).
+          .map((f) => ({
+            what: this.chosen.has(f.dir) ? `chosen: ${path.basename(f.dir)}` : f.what,
+            path: f.dir,
+          }));
         places.push({ what: "your home folder", path: os.homedir() });
         return {
           ...listing,
