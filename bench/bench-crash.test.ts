@@ -24,7 +24,9 @@ beforeAll(async () => {
     ],
   })) as { file: string };
   file = info.file;
-  const img = path.join(import.meta.dirname, "../resources/demo/images/garden-01.png");
+  // A copy in the project's folder: the API imports only from the folders the person chose.
+  const img = path.join(dir, "garden-01.png");
+  fs.copyFileSync(path.join(import.meta.dirname, "../resources/demo/images/garden-01.png"), img);
   await service.call("images.import", { paths: [img] });
   const r = (await service.call("strokes.commit", {
     imageId: 1,

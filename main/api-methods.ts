@@ -38,4 +38,7 @@ export const API_METHOD_NAMES = [
   "export.masks",
   "export.dataset",
   "export.model",
+  "folders.list",
+  "folders.create",
+  "folders.choose",
 ] as const;

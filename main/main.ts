@@ -22,6 +22,7 @@ import { thumbnailFor } from "../app/images/thumbnails.ts";
 import { setTrainingHost, type WorkerEvent } from "../app/jobs/worker.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
 import { menuTemplate } from "./menu.ts";
+import { PICK_CHANNEL, handlePick } from "./dialogs.ts";
 import type { Command } from "../renderer/keymap.ts";
 import {
   APP_ORIGIN,
@@ -284,6 +285,17 @@ void app.whenReady().then(() => {
       { url: event.senderFrame?.url, isMainFrame: event.senderFrame === event.sender.mainFrame },
       method,
       body,
+    ),
+  );
+  // "Choose…" in the window: the system's dialog; the folder chosen is allowed in the core.
+  ipcMain.handle(PICK_CHANNEL, (event, purpose: unknown) =>
+    handlePick(
+      {
+        show: (o) => (win ? dialog.showOpenDialog(win, o) : dialog.showOpenDialog(o)),
+        allowFolder: (d) => service.allowFolder(d),
+      },
+      { url: event.senderFrame?.url, isMainFrame: event.senderFrame === event.sender.mainFrame },
+      purpose,
     ),
   );
   service.on((ev) => win?.webContents.send(EVENT_CHANNEL, ev));

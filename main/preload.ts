@@ -4,7 +4,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from "electron";
 import { API_METHOD_NAMES } from "./api-methods.ts";
-import { CALL_CHANNEL, EVENT_CHANNEL, type IpcReply } from "./ipc-channels.ts";
+import { CALL_CHANNEL, EVENT_CHANNEL, PICK_CHANNEL, type IpcReply } from "./ipc-channels.ts";
 
 const methods: Record<string, (req?: unknown) => Promise<unknown>> = {};
 for (const name of API_METHOD_NAMES) {
@@ -22,5 +22,9 @@ contextBridge.exposeInMainWorld("pixelloop", {
     const listener = (_e: IpcRendererEvent, payload: unknown) => callback(payload);
     ipcRenderer.on(EVENT_CHANNEL, listener);
     return () => ipcRenderer.removeListener(EVENT_CHANNEL, listener);
+  },
+  /** "Choose…": the system's dialog (main/dialogs.ts); the chosen path, or null when cancelled */
+  pick(purpose: string): Promise<string | null> {
+    return ipcRenderer.invoke(PICK_CHANNEL, purpose) as Promise<string | null>;
   },
 });

@@ -13,6 +13,8 @@ import { ShortcutsSheet } from "./components/ShortcutsSheet.tsx";
 import { ImportDialog } from "./components/ImportDialog.tsx";
 import { ExportDialog } from "./components/ExportDialog.tsx";
 import { TrainingPanel } from "./components/TrainingPanel.tsx";
+import { SessionEnded } from "./components/SessionEnded.tsx";
+import { useSessionEnded } from "./state/session.ts";
 
 type Dialog = "shortcuts" | "import" | "export" | null;
 
@@ -62,6 +64,15 @@ export function App() {
     if (c === "shortcuts") setDialog((d) => (d === "shortcuts" ? null : "shortcuts"));
     else if (c === "project.new") navigate({ screen: "start" });
   });
+
+  // The server restarted with a new token: one message for the whole page (state/session.ts).
+  const ended = useSessionEnded();
+  if (ended)
+    return (
+      <div className="app">
+        <SessionEnded />
+      </div>
+    );
 
   let screen;
   if (!info) screen = <div className="loading-screen">Connecting to Pixelloop…</div>;

@@ -260,6 +260,9 @@ describe("paths limited to the folders the person chose", () => {
       demoDir: path.join(root, "home", "demo"),
     });
     mine = (await limited.call("project.create", { name: "Mine", classes })) as ProjectInfo;
+    // Imports read only from chosen folders: the images' folder is chosen (the folder picker).
+    expect((await refusedBy("images.import", { paths: [images] })).status).toBe(403);
+    await limited.call("folders.choose", { dir: images });
     await limited.call("images.import", { paths: [images] });
   });
   afterAll(async () => {

@@ -12,6 +12,7 @@ import type {
   ClassDef,
   DatasetExportResult,
   ExportResult,
+  FolderListing,
   ImageItem,
   ImageList,
   ImportResult,
@@ -273,6 +274,26 @@ export const api = {
       })
       .strict(),
   ),
+
+  // The browser UI's folder picker (app/api/folders.ts; docs/security.md). Refused over IPC:
+  // the desktop app picks folders in the system's dialog (main/dialogs.ts).
+  /** The subfolders of a folder on the server (names only, capped), with their image counts. */
+  "folders.list": method<FolderListing>()(
+    z
+      .object({
+        /** absolute; default: the open project's folder, else the projects folder, else home */
+        dir: z.string().min(1).max(4096).optional(),
+        /** list names starting with a dot too */
+        hidden: z.boolean().default(false),
+      })
+      .strict(),
+  ),
+  /** Makes one new, empty folder in a folder (as a system dialog's "New folder"). */
+  "folders.create": method<{ dir: string }>()(
+    z.object({ parent: z.string().min(1).max(4096), name: z.string().min(1).max(255) }).strict(),
+  ),
+  /** The person chose this folder: paths in it may be used from now on (like serve --allow). */
+  "folders.choose": method<{ dir: string }>()(z.object({ dir: z.string().min(1).max(4096) }).strict()),
 } as const;
 
 export type Api = typeof api;

@@ -49,6 +49,7 @@ import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/a
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
+import { listFolder, makeFolder, realFolder, startFolder } from "./folders.ts";
 
 export interface ServiceOptions {
   /** where new projects go by default */
@@ -378,8 +379,8 @@ export class PixelloopService {
       .join(", ");
     const how =
       this.opts.transport === "ipc"
-        ? "open a project there with File > Open first"
-        : "start pixelloop serve with --allow <folder>, or open a project there from the command line";
+        ? "choose the folder with Choose… (the system's folder dialog), or open a project there with File > Open"
+        : "choose the folder with Choose… (the folder picker), or start pixelloop serve with --allow <folder>";
     throw new ApiError(
       403,
       `${field}: ${p}: ${what} outside the folders this app may use (${list}), with links resolved; ` +
@@ -399,6 +400,66 @@ export class PixelloopService {
       "outDir",
       "an export may not write",
     );
+  }
+
+  /**
+   * A file or folder an import reads (images, a masks folder): a relative path starts at the
+   * project's folder; then limited to the allowed folders like the paths written (403 naming it).
+   */
+  private importPath(s: ProjectStore, given: string, field: string): string {
+    const abs = path.resolve(s.dir, given);
+    return this.requireAllowed(abs, field, "an import may not read");
+  }
+
+  // ---- the folder picker (browser mode; docs/security.md "The folder picker") ----
+
+  /** The picker's methods are for the browser UI: the desktop app uses the system's dialog. */
+  private pickerOnly(method: string): void {
+    if (this.opts.transport === "ipc")
+      throw new ApiError(
+        403,
+        `${method}: the desktop app chooses folders in the system's dialog (Choose…), not through the page`,
+      );
+  }
+
+  private pickerHandlers(): Pick<Handlers, "folders.list" | "folders.create" | "folders.choose"> {
+    return {
+      "folders.list": (req) => {
+        this.pickerOnly("folders.list");
+        const start = startFolder([
+          this.store?.dir,
+          this.opts.projectsDir,
+          path.dirname(this.opts.projectsDir),
+        ]);
+        const listing = listFolder(req.dir ?? start, { hidden: req.hidden });
+        const places = this.allowedFolders()
+          .filter((f) => f.what !== "the demo project's folder")
+          // Several chosen folders: each by its name (the path is the button's tooltip).
+          .map((f) => ({
+            what: this.chosen.has(f.dir) ? `chosen: ${path.basename(f.dir)}` : f.what,
+            path: f.dir,
+          }));
+        places.push({ what: "your home folder", path: os.homedir() });
+        return {
+          ...listing,
+          allowed: allowedFolderOf(listing.dir, this.allowedFolders())?.what ?? null,
+          places,
+        };
+      },
+      "folders.create": (req) => {
+        this.pickerOnly("folders.create");
+        const parent = realFolder(checkApiPath(req.parent, "folder", "parent", this.appFolders()), "parent");
+        return { dir: makeFolder(parent, req.name) };
+      },
+      "folders.choose": (req) => {
+        this.pickerOnly("folders.choose");
+        const dir = realFolder(checkApiPath(req.dir, "folder", "dir", this.appFolders()), "dir");
+        if (path.dirname(dir) === dir)
+          throw new UserError(`dir: ${dir}: is the root of the disk; choose a folder in it`);
+        this.allowFolder(dir);
+        return { dir };
+      },
+    };
   }
 
   private requireStore(): ProjectStore {
@@ -607,10 +668,13 @@ export class PixelloopService {
       "images.neighbors": (req) => imageNeighbors(this.requireStore(), req.id),
       "images.import": async (req) => {
         const s = this.requireStore();
+        // Read, not written, but limited alike: only from the folders the person chose.
+        const paths = req.paths.map((p) => this.importPath(s, p, "paths"));
+        const labels = req.labels ? this.importPath(s, req.labels, "labels") : undefined;
         const done = await importWithMasks(s, {
-          paths: req.paths.map((p) => path.resolve(s.dir, p)),
+          paths,
           split: req.split,
-          labels: req.labels ? path.resolve(s.dir, req.labels) : undefined,
+          labels,
           binary: req.binary,
           onProgress: (p) => this.emit({ type: "import.progress", ...p }),
         });
@@ -796,6 +860,7 @@ export class PixelloopService {
         // Rebuilding the network to write it needs tensors: the plain CPU backend is enough.
         return exportModelFolder(s, outDir, { modelId, backend: "cpu" });
       },
+      ...this.pickerHandlers(),
     };
   }
 }

@@ -252,3 +252,39 @@ export type ApiEvent =
   | { type: "training.status"; status: TrainingStatus }
   | { type: "mask.changed"; imageId: number; version: number }
   | { type: "predictions.changed"; modelId: number };
+
+// ---- the folder picker (folders.list, folders.create, folders.choose; app/api/folders.ts) ----
+
+/** A subfolder as the picker lists it: its name and how many images it holds. */
+export interface FolderEntry {
+  name: string;
+  /** its path where it is listed (a link's own path: used through its target, resolved) */
+  path: string;
+  /** image files directly in it; null when not counted (unreadable, or over the request's budget) */
+  images: number | null;
+  /** more images than counted (a very large folder): "at least" */
+  moreImages?: boolean;
+  /** a symbolic link: the folder it leads to, or null with the reason (a loop, a dead link) */
+  link?: { target: string | null; reason?: string };
+}
+
+export interface FolderListing {
+  /** the folder listed, with `..` and symbolic links resolved */
+  dir: string;
+  parent: string | null;
+  /** from the root down to `dir` */
+  crumbs: { name: string; path: string }[];
+  folders: FolderEntry[];
+  /** project files (.pxl) directly in it, by name */
+  projects: string[];
+  /** image files directly in it */
+  images: number;
+  /** the folder holds more entries than one request reads: some are not listed */
+  truncated: boolean;
+  /** entries whose names are not valid UTF-8, left out (they cannot be used through the API) */
+  skipped: number;
+  /** the allowed folder it lies in ("the projects folder", "a folder you chose"), or null */
+  allowed: string | null;
+  /** places to start from: the open project's folder, the projects folder, chosen folders, home */
+  places: { what: string; path: string }[];
+}

@@ -2,6 +2,7 @@
  * The server against hostile and malformed requests (issue 32): real servers on port 0, real
  * sockets. Each attack is followed by a normal request the server must still answer.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -9,6 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PixelloopService } from "../api/service.ts";
+import { MAX_FOLDER_ENTRIES } from "../api/folders.ts";
+import type { FolderListing } from "../api/types.ts";
 import {
   MAX_WS_BUFFERED,
   MAX_WS_PAYLOAD,
@@ -45,6 +48,9 @@ function request(
         method: opts.method ?? "GET",
         path: opts.path,
         headers: auth(port, opts.headers),
+        // A connection per request: a kept-alive one may have been closed by the server meanwhile
+        // (its keep-alive timeout passing while a test makes thousands of files).
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -253,7 +259,9 @@ beforeAll(async () => {
       { name: "b", color: "#00ff00" },
     ],
   });
-  const img = path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png");
+  // A copy in the project's folder: the API imports only from the folders the person chose.
+  const img = path.join(dir, "projects", "garden-01.png");
+  fs.copyFileSync(path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png"), img);
   await service.call("images.import", { paths: [img] });
   open = await startServer(service, { host: "127.0.0.1", port: 0, rendererDir: renderer });
   tokens.set(open.port, open.token);
@@ -484,5 +492,122 @@ describe("requests that used to be accepted", () => {
     const wrong = await request(guarded.port, { path: "/?token=nope" });
     expect(wrong.status).toBe(401);
     expect(wrong.headers["set-cookie"]).toBeUndefined();
+  });
+});
+
+describe("the folder picker's methods (folders.list, folders.create, folders.choose)", () => {
+  /** One API call as raw JSON text (so the body may hold what JSON.stringify would not write). */
+  const call = async (method: string, body: string) => {
+    const r = await request(open.port, { method: "POST", path: `/api/${method}`, headers: json, body });
+    return {
+      status: r.status,
+      // A listing when it is one (the tests read its fields), else the error.
+      body: JSON.parse(r.body) as { ok: boolean; result: FolderListing; error?: { message: string } },
+    };
+  };
+  const list = (dir: string) => call("folders.list", JSON.stringify({ dir }));
+  let tree: string;
+  beforeAll(() => {
+    tree = path.join(dir, "tree");
+    fs.mkdirSync(path.join(tree, "a"), { recursive: true });
+  });
+
+  it("lists a huge folder within its bound, and keeps serving", async () => {
+    const huge = path.join(tree, "huge");
+    fs.mkdirSync(huge);
+    // Made by one `touch` run (a loop of writes here takes seconds on a busy machine).
+    execFileSync("sh", ["-c", `seq 0 ${MAX_FOLDER_ENTRIES + 49} | sed 's/$/.png/' | xargs touch`], {
+      cwd: huge,
+    });
+    const r = await list(huge);
+    expect(r.status).toBe(200);
+    expect(r.body.result.truncated).toBe(true);
+    expect(r.body.result.images).toBe(MAX_FOLDER_ENTRIES);
+    await stillServing();
+    fs.rmSync(huge, { recursive: true });
+  });
+
+  it("never opens a FIFO, as the folder asked for or inside one; lists /dev and /proc/self/fd without hanging", async () => {
+    const fifo = path.join(tree, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    fs.symlinkSync(fifo, path.join(tree, "to-pipe"));
+    const asked = await list(fifo);
+    expect(asked.status).toBe(422);
+    expect(asked.body.error?.message).toBe(`dir: ${fifo}: is a FIFO (named pipe), not a folder`);
+    const around = await list(tree);
+    expect(around.status).toBe(200);
+    expect(around.body.result.folders.map((f) => f.name)).toEqual(["a"]);
+    for (const d of ["/dev", "/proc/self/fd", "/proc"]) {
+      const r = await list(d);
+      expect(r.status, d).toBe(200);
+      await stillServing();
+    }
+    fs.unlinkSync(path.join(tree, "to-pipe"));
+    fs.unlinkSync(fifo);
+  });
+
+  it.skipIf(process.getuid?.() === 0)("names a folder it may not read (permission denied)", async () => {
+    const locked = path.join(tree, "locked");
+    fs.mkdirSync(locked, { mode: 0o000 });
+    const r = await list(locked);
+    expect(r.status).toBe(422);
+    expect(r.body.error?.message).toBe(`dir: ${locked}: cannot read the folder (permission denied)`);
+    fs.rmdirSync(locked);
+    await stillServing();
+  });
+
+  it("follows no symlink loop, resolves `..`, refuses relative paths, NUL and overlong paths", async () => {
+    fs.symlinkSync(path.join(tree, "loop2"), path.join(tree, "loop1"));
+    fs.symlinkSync(path.join(tree, "loop1"), path.join(tree, "loop2"));
+    const loop = await list(path.join(tree, "loop1"));
+    expect(loop.status).toBe(422);
+    expect(loop.body.error?.message).toBe(
+      `dir: ${path.join(tree, "loop1")}: too many levels of symbolic links`,
+    );
+    const shown = await list(tree);
+    expect(shown.body.result.folders.find((f) => f.name === "loop1")?.link).toEqual({
+      target: null,
+      reason: "too many levels of symbolic links",
+    });
+    const up = await list(path.join(tree, "a", "..", "..", "tree", "a", ".."));
+    expect(up.body.result.dir).toBe(fs.realpathSync(tree));
+    const deep = await list("/" + "../".repeat(500));
+    expect(deep.body.result.dir).toBe("/");
+    expect((await list("tree/../..")).status).toBe(422);
+    expect((await call("folders.list", JSON.stringify({ dir: `${tree}\u0000/a` }))).status).toBe(422);
+    expect((await call("folders.list", JSON.stringify({ dir: "/" + "x".repeat(5000) }))).status).toBe(400);
+    expect((await call("folders.list", `{"dir": "${tree}/\\ud800"}`)).status).toBe(422);
+    expect((await call("folders.list", '{"dir": 7}')).status).toBe(400);
+    expect((await call("folders.list", '{"dir": "/", "extra": 1}')).status).toBe(400);
+    fs.unlinkSync(path.join(tree, "loop1"));
+    fs.unlinkSync(path.join(tree, "loop2"));
+    await stillServing();
+  });
+
+  it("leaves out names that are not UTF-8 and counts them", async () => {
+    const bad = Buffer.concat([Buffer.from(tree + "/"), Buffer.from([0xc3, 0x28, 0xa0, 0xa1])]);
+    fs.mkdirSync(bad);
+    const r = await list(tree);
+    expect(r.body.result.skipped).toBe(1);
+    expect(r.body.result.folders.map((f) => f.name)).toEqual(["a"]);
+    fs.rmdirSync(bad);
+  });
+
+  it("makes only plain folder names where asked, and never chooses the root or the app's folders", async () => {
+    for (const name of ["..", "../x", "a/b", "x\u0000y", "", " ", "é".repeat(200)]) {
+      const r = await call("folders.create", JSON.stringify({ parent: tree, name }));
+      expect([400, 422], JSON.stringify(name)).toContain(r.status);
+    }
+    expect(fs.readdirSync(tree).sort()).toEqual(["a"]);
+    expect((await call("folders.create", JSON.stringify({ parent: "/dev/null", name: "x" }))).status).toBe(
+      422,
+    );
+    expect((await call("folders.choose", JSON.stringify({ dir: "/" }))).status).toBe(422);
+    expect((await call("folders.choose", JSON.stringify({ dir: "/../.." }))).status).toBe(422);
+    const appDir = path.resolve(import.meta.dirname, "../..");
+    expect((await call("folders.choose", JSON.stringify({ dir: appDir }))).body.error?.message).toMatch(
+      /is inside the folder Pixelloop runs from/,
+    );
+    await stillServing();
   });
 });

@@ -70,7 +70,9 @@ beforeAll(async () => {
       { name: "b", color: "#00ff00" },
     ],
   });
-  const img = path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png");
+  // A copy in the project's folder: the API imports only from the folders the person chose.
+  const img = path.join(dir, "projects", "garden-01.png");
+  fs.copyFileSync(path.join(import.meta.dirname, "../../resources/demo/images/garden-01.png"), img);
   await service.call("images.import", { paths: [img] });
   open = await startServer(service, { host: "127.0.0.1", port: 0, rendererDir: renderer });
   tokens.set(open.port, open.token);
@@ -263,7 +265,7 @@ describe("loopback server", () => {
 
 describe("image files", () => {
   it("are revalidated on every view: unchanged costs a 304, a file moved away since is reported, not shown from cache", async () => {
-    const copy = path.join(dir, "copy-of-garden.png");
+    const copy = path.join(dir, "projects", "copy-of-garden.png");
     fs.copyFileSync(path.join(import.meta.dirname, "../../resources/demo/images/garden-02.png"), copy);
     await service.call("images.import", { paths: [copy] });
     const id = service.project!.imagesByName("copy-of-garden.png")[0].id;

@@ -126,6 +126,25 @@ async function handleApi(
   }
 }
 
+/**
+ * The answer to a page load without this start's token (a tab kept from before a restart, a
+ * bookmark): HTML that says what to open, rather than a line of plain text. No script; `origin`
+ * is the Host already checked (loopback, or any host the token guards), escaped.
+ */
+function sendTokenPage(res: ServerResponse, origin: string, reason: string): void {
+  const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body =
+    `<!doctype html><meta charset="utf-8"><title>Pixelloop: session ended</title>` +
+    `<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">` +
+    `<h1 style="font-size:1.4rem">Session ended</h1>` +
+    `<p data-testid="session-ended-message">This page's session ended: the server was restarted. ` +
+    `Open the address it printed: <code>${esc(origin)}/?token=…</code></p>` +
+    `<p style="color:#666">It is on the line starting with <code>pixelloop: open</code> where ` +
+    `<code>pixelloop serve</code> runs (${esc(reason)}).</p>`;
+  res.writeHead(401, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(body);
+}
+
 export async function startServer(
   service: PixelloopService,
   opts: ServerOptions = {},
@@ -160,6 +179,9 @@ export async function startServer(
       return res.end();
     }
     const denied = checkAccess(req, policy, kind);
+    // A page opened (or reloaded) without this start's token: a page that says what to open.
+    if (denied && denied[0] === 401 && kind === "page" && req.method === "GET")
+      return sendTokenPage(res, `http://${req.headers.host ?? "127.0.0.1"}`, denied[1]);
     if (denied) return sendText(res, denied[0], denied[1]);
     if (kind === "api") return void handleApi(service, req, res, p.slice(5));
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");

@@ -59,7 +59,16 @@ describe("images", () => {
     const big = path.join(dir, "big.png");
     fs.closeSync(fs.openSync(big, "w"));
     fs.truncateSync(big, 2 * FILE_LIMITS.image);
-    const r = (await service.call("images.import", { paths: [fifo, "/dev/zero", big] })) as ImportResult;
+    // /dev is no folder the person chose: refused whole, naming it, before anything is read.
+    const outside = await refusal(service.call("images.import", { paths: [fifo, "/dev/zero", big] }));
+    expect(outside.status).toBe(403);
+    expect(outside.message).toMatch(/^paths: \/dev\/zero: an import may not read outside the folders/);
+    // Chosen (as `serve --allow /dev` would): each file is still checked before it is read.
+    const chosen = newService(dir, { allowedDirs: ["/dev"] });
+    chosen.open(project.file);
+    const r = (await chosen
+      .call("images.import", { paths: [fifo, "/dev/zero", big] })
+      .finally(() => chosen.close())) as ImportResult;
     const reasons = Object.fromEntries(r.skipped.map((s) => [s.file, s.reason]));
     expect(reasons[fifo]).toBe("is a FIFO (named pipe), not a regular file");
     expect(reasons["/dev/zero"]).toBe("is a character device, not a regular file");

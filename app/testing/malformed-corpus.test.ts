@@ -51,7 +51,8 @@ function snapshot(): string {
 
 beforeAll(async () => {
   dir = serviceDir("pixelloop-corpus-");
-  service = newService(path.join(dir, "home"));
+  // The corpus's files lie in the test's folder: one the person chose (serve --allow).
+  service = newService(path.join(dir, "home"), { allowedDirs: [dir] });
   project = await createDiscProject(service, path.join(dir, "home"), "Corpus");
   const images = [
     { name: "a.png", width: 64, height: 48 },

@@ -21,6 +21,7 @@ import { importColorMasks } from "../exchange/color-masks.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { importModel } from "../exchange/model.ts";
 import { UserError } from "../store/errors.ts";
+import { pathCases } from "./malformed-paths.ts";
 
 /** What one case gives: a refusal and its message, or an acceptance. */
 export type Outcome = { refused: true; message: string } | { refused: false; message: string };
@@ -775,5 +776,7 @@ export async function buildCorpus(ctx: CorpusContext): Promise<MalformedCase[]> 
     ["export.model", { modelId: 999_999 }, "999999"],
   ];
   for (const [method, body, names] of apiVariants) apiCase(method, body, names);
+  // Paths read or listed: the folder picker's methods, the import's paths (malformed-paths.ts).
+  cases.push(...pathCases(ctx));
   return cases;
 }

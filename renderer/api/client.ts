@@ -11,6 +11,7 @@ import {
   type ApiTransport,
 } from "../../app/api/schema.ts";
 import type { ApiEvent } from "../../app/api/types.ts";
+import { markSessionEnded, sessionEnded } from "../state/session.ts";
 
 export { ApiError };
 
@@ -37,6 +38,7 @@ export class HttpApi implements UiApi {
   }
 
   async call<M extends ApiMethod>(m: M, req: ApiRequest<M>): Promise<ApiResponse<M>> {
+    if (sessionEnded()) throw new ApiError(401, SESSION_ENDED);
     let res: Response;
     try {
       res = await fetch(`${this.base}/api/${m}`, {
@@ -50,6 +52,11 @@ export class HttpApi implements UiApi {
         0,
         `cannot reach the Pixelloop server (${(e as Error).message}); is \`pixelloop serve\` still running?`,
       );
+    }
+    // The server no longer takes this page's token (restarted with a new one): the session ended.
+    if (res.status === 401) {
+      markSessionEnded();
+      throw new ApiError(401, SESSION_ENDED);
     }
     let body: { ok: boolean; result?: unknown; error?: { status: number; message: string } };
     try {
@@ -77,7 +84,29 @@ export class HttpApi implements UiApi {
   }
 }
 
+/** What a call made after the session ended answers (the page shows the full message). */
+export const SESSION_ENDED = "this page's session ended: the server was restarted";
+
 export type ConnectionState = "connecting" | "open" | "closed";
+
+/**
+ * After the events socket closed: whether the server still takes this page's token. A browser does
+ * not show why an upgrade was refused, so one plain API call asks: 401 means the session ended;
+ * no answer means the server is down (reconnect later); anything else, reconnect now.
+ */
+async function probeSession(): Promise<"ok" | "down" | "ended"> {
+  try {
+    const res = await fetch("/api/app.info", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      credentials: "same-origin",
+    });
+    return res.status === 401 ? "ended" : "ok";
+  } catch {
+    return "down";
+  }
+}
 
 /** Subscribes to server events; reconnects with backoff. Returns a function that disconnects. */
 export function connectEvents(
@@ -105,9 +134,20 @@ export function connectEvents(
     };
     ws.onclose = () => {
       onState("closed");
-      if (stopped) return;
-      timer = setTimeout(open, delay);
-      delay = Math.min(delay * 2, 5000);
+      if (stopped || sessionEnded()) return;
+      const retry = () => {
+        if (stopped) return;
+        timer = setTimeout(() => void reconnect(), delay);
+        delay = Math.min(delay * 2, 5000);
+      };
+      const reconnect = async () => {
+        const s = await probeSession();
+        if (stopped) return;
+        if (s === "ended") return markSessionEnded(); // no more retries: the page says why
+        if (s === "down") return retry();
+        open();
+      };
+      retry();
     };
   };
   open();

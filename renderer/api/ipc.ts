@@ -7,10 +7,15 @@ import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse } from "../
 import type { ApiEvent } from "../../app/api/types.ts";
 import { thumbPath, type ConnectionState, type UiApi } from "./client.ts";
 
+/** What a folder (or project file) is chosen for: the desktop app's dialog is shaped by it. */
+export type PickPurpose = "new-project" | "open-project" | "import" | "labels" | "export";
+
 interface Bridge {
   shell: "electron";
   methods: Record<string, (req?: unknown) => Promise<unknown>>;
   onEvent(cb: (e: unknown) => void): () => void;
+  /** the system's dialog (main/dialogs.ts): the chosen path, or null when cancelled */
+  pick?(purpose: PickPurpose): Promise<string | null>;
 }
 
 export function electronBridge(): Bridge | null {

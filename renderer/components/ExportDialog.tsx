@@ -3,6 +3,7 @@ import { MASK_SOURCES, type MaskSource } from "../../app/exchange/mask-sources.t
 import type { DatasetExportResult, ExportResult, ModelExportResult } from "../../app/api/types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { DialogButtons, Modal } from "./Modal.tsx";
+import { ChooseButton } from "./FolderPicker.tsx";
 
 type What = "masks" | "dataset" | "model";
 type Format = "index" | "color" | "coco";
@@ -151,15 +152,26 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
         )}
         <label>
           <span>Folder (relative paths start at the project folder)</span>
-          <input
-            value={outDir}
-            onChange={(e) => {
-              setOutDirs({ ...outDirs, [kind]: e.target.value });
-              setResult(null);
-            }}
-            placeholder={placeholder}
-            data-testid="export-dir"
-          />
+          <span className="field-row">
+            <input
+              value={outDir}
+              onChange={(e) => {
+                setOutDirs({ ...outDirs, [kind]: e.target.value });
+                setResult(null);
+              }}
+              placeholder={placeholder}
+              data-testid="export-dir"
+            />
+            <ChooseButton
+              purpose="export"
+              start={outDir.trim() || undefined}
+              onChosen={(d) => {
+                setOutDirs({ ...outDirs, [kind]: d });
+                setResult(null);
+              }}
+              testId="choose-export-dir"
+            />
+          </span>
         </label>
         {result && (
           <p className="result" data-testid="export-result">

@@ -3,6 +3,7 @@ import type { ImportResult, Split } from "../../app/api/types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { pushToast } from "../state/toasts.ts";
 import { DialogButtons, Modal } from "./Modal.tsx";
+import { ChooseButton } from "./FolderPicker.tsx";
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
   const { api, onEvent, refreshProject, project } = useApp();
@@ -55,17 +56,29 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <label>
           <span>
             Files or folders on this machine, one per line (folders are read recursively; relative paths start
-            at the project folder)
+            at the project folder; a folder outside the project's must be chosen with Choose… first)
           </span>
-          <textarea
-            data-testid="import-paths"
-            rows={4}
-            value={paths}
-            onChange={(e) => setPaths(e.target.value)}
-            placeholder="/data/street-scenes"
-            required
-            autoFocus
-          />
+          <span className="field-row">
+            <textarea
+              data-testid="import-paths"
+              rows={4}
+              value={paths}
+              onChange={(e) => setPaths(e.target.value)}
+              placeholder="/data/street-scenes"
+              required
+              autoFocus
+            />
+            <ChooseButton
+              purpose="import"
+              start={paths
+                .split("\n")
+                .map((l) => l.trim())
+                .filter(Boolean)
+                .at(-1)}
+              onChosen={(dir) => setPaths((p) => (p.trim() ? `${p.trimEnd()}\n${dir}` : dir))}
+              testId="choose-import"
+            />
+          </span>
         </label>
         <label>
           <span>Split</span>
@@ -80,12 +93,15 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             Labels folder (optional): class-index PNG masks named like the images (a.jpg takes a.png); 255 and
             values from {classes.length} up stay unlabeled. Masks also label images imported before.
           </span>
-          <input
-            value={labels}
-            onChange={(e) => setLabels(e.target.value)}
-            placeholder="/data/street-scenes-masks"
-            data-testid="import-labels"
-          />
+          <span className="field-row">
+            <input
+              value={labels}
+              onChange={(e) => setLabels(e.target.value)}
+              placeholder="/data/street-scenes-masks"
+              data-testid="import-labels"
+            />
+            <ChooseButton purpose="labels" start={labels} onChosen={setLabels} testId="choose-labels" />
+          </span>
         </label>
         {classes.length === 2 && (
           <label className="check">

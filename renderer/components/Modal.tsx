@@ -20,6 +20,9 @@ export function Modal({
     );
     (first ?? ref.current)?.focus();
     const onKey = (e: KeyboardEvent) => {
+      // A dialog opened from this one (the folder picker) takes the keys while it is open.
+      const open = document.querySelectorAll(".modal");
+      if (open.length > 1 && open[open.length - 1] !== ref.current) return;
       if (e.key === "Escape") {
         e.preventDefault();
         e.stopPropagation();

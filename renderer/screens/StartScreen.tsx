@@ -4,6 +4,7 @@ import { navigate } from "../state/route.ts";
 import { pushToast } from "../state/toasts.ts";
 import { Header } from "../components/Header.tsx";
 import { ClassesFileButton } from "../components/ClassesFileButton.tsx";
+import { ChooseButton } from "../components/FolderPicker.tsx";
 import { CLASS_PALETTE } from "../../app/api/palette.ts";
 import { classShortcut, shortKey } from "../../app/store/class-keys.ts";
 
@@ -108,12 +109,20 @@ export function StartScreen() {
             </label>
             <label>
               <span>Folder</span>
-              <input
-                data-testid="new-dir"
-                value={dir}
-                onChange={(e) => setDir(e.target.value)}
-                placeholder={info?.projectsDir ?? ""}
-              />
+              <span className="field-row">
+                <input
+                  data-testid="new-dir"
+                  value={dir}
+                  onChange={(e) => setDir(e.target.value)}
+                  placeholder={info?.projectsDir ?? ""}
+                />
+                <ChooseButton
+                  purpose="new-project"
+                  start={dir || info?.projectsDir}
+                  onChosen={setDir}
+                  testId="choose-new-dir"
+                />
+              </span>
             </label>
             <fieldset>
               <legend>Classes (the key beside each picks it while labeling)</legend>
@@ -227,6 +236,15 @@ export function StartScreen() {
             <button type="submit" disabled={busy !== null}>
               Open file
             </button>
+            <ChooseButton
+              purpose="open-project"
+              label="Choose…"
+              disabled={busy !== null}
+              onChosen={(file) =>
+                void run("open", async () => opened(await attempt(api.call("project.open", { file }))))
+              }
+              testId="choose-open"
+            />
           </form>
           <h3>Try it</h3>
           <p className="muted">

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from "react";
+import { sessionEnded } from "./session.ts";
 
 export interface Toast {
   id: number;
@@ -24,6 +25,8 @@ export function pushToast(kind: Toast["kind"], text: string): void {
 }
 
 export function toastError(e: unknown): void {
+  // The session ended (the server restarted): the page says so once, in full, not call by call.
+  if (sessionEnded()) return;
   pushToast("error", e instanceof Error ? e.message : String(e));
 }
 
