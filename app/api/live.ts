@@ -5,7 +5,8 @@
  * queue. A change that comes while a job runs interrupts it after the image it is on (the open
  * image is always predicted first) and the next retrain starts when it has stopped. Nothing of
  * it runs on this thread but storing the results. State changes are pushed as "live.status"
- * events, each stored prediction as "preview.predicted".
+ * events, each stored prediction as "preview.predicted". It starts once a labeling screen has
+ * called live.set for the open project (a session that only lists images never retrains).
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { PreviewWorker } from "../jobs/preview-job.ts";
@@ -56,6 +57,11 @@ export function createLiveController(ctx: LiveContext): LiveController {
   let pending = false;
   /** labels changed while live mode was off: learned when it is turned on */
   let staleWhileOff = false;
+  /**
+   * A labeling screen has said which image it shows (live.set) since the project was opened:
+   * until then nothing retrains (the CLI, scripts and a grid-only session pay nothing).
+   */
+  let armed = false;
   let lastStatus = "";
 
   const store = () => {
@@ -210,6 +216,7 @@ export function createLiveController(ctx: LiveContext): LiveController {
     set(req) {
       const s = store();
       if (!s) return status();
+      armed = true;
       if (req.imageId !== undefined) imageId = req.imageId;
       if (req.enabled !== undefined) {
         const was = isEnabled();
@@ -232,7 +239,7 @@ export function createLiveController(ctx: LiveContext): LiveController {
       if (!s) return;
       const row = s.images.get(changed);
       if (!row || row.split !== "train") return; // the preview learns from train images only
-      if (!isEnabled()) {
+      if (!isEnabled() || !armed) {
         staleWhileOff = true;
         return;
       }
@@ -243,6 +250,7 @@ export function createLiveController(ctx: LiveContext): LiveController {
     projectSwitched() {
       stop();
       staleWhileOff = false;
+      armed = false;
       imageId = null;
       metrics = null;
       lastRefreshMs = null;

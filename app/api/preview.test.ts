@@ -106,7 +106,7 @@ describe("live mode: the preview classifier", () => {
           )
           .run(headerOnlyWeights(2)).lastInsertRowid,
       );
-      const gray = encodeIndexPng(new Uint8Array(W * H), W, H);
+      const gray = Buffer.from(encodeIndexPng(new Uint8Array(W * H), W, H));
       cli.predictions.put(
         a.id,
         modelId,

@@ -125,6 +125,8 @@ export interface PredictionData {
   source: "network" | "preview";
   /** what the screen calls that model: "network N" or "preview classifier" */
   modelLabel: string;
+  /** when this prediction was stored (a retrain of the preview replaces it with a newer one) */
+  madeAt: string | null;
   width: number;
   height: number;
   /** arg-max class per pixel, RLE base64 (as MaskData.classesRle) */
