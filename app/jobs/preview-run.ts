@@ -110,6 +110,9 @@ async function readPixels(store: ProjectStore, row: ImageRow): Promise<RawImage 
   };
 }
 
+/** An image's cache key: its id and content (an id can be reused after an image is removed). */
+const imageKey = (row: ImageRow) => `${row.id}:${row.sha256}`;
+
 let session: LiveClassifierSession | null = null;
 let sessionKey = "";
 let backendReady: Promise<unknown> | null = null;
@@ -137,7 +140,7 @@ export async function runPreviewJob(
     if (rows.length === 0) return send({ type: "preview.waiting", reason: "no labels on train images yet" });
     const result = await live.train(
       rows.map((row) => ({
-        key: row.id,
+        key: imageKey(row),
         version: row.maskVersion,
         read: async () => {
           const image = await readPixels(store, row);
@@ -173,7 +176,7 @@ export async function runPreviewJob(
       if (!row) continue;
       const image = await readPixels(store, row);
       if (!image) continue;
-      const p = live.predict(result.model, row.id, image);
+      const p = live.predict(result.model, imageKey(row), image);
       const prediction = predictionFromProbabilities(
         p.classes,
         p.probabilities,

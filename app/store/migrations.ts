@@ -221,7 +221,7 @@ ALTER TABLE predictions ADD COLUMN margin BLOB;
     sql: `
 -- The preview classifier (a random forest on filter features, app/ml/pixel-classifier): one row,
 -- replaced at every retrain. model = its JSON exchange form (model.ts), deflated.
-CREATE TABLE preview_classifier (
+CREATE TABLE IF NOT EXISTS preview_classifier (
   id             INTEGER PRIMARY KEY CHECK (id = 1),
   created_at     TEXT NOT NULL,
   model          BLOB NOT NULL,
@@ -230,7 +230,7 @@ CREATE TABLE preview_classifier (
 ) STRICT;
 -- Its predictions, one per image, apart from the networks' (never replacing one of theirs):
 -- layers as in predictions; trained_at = the created_at of the classifier that made it.
-CREATE TABLE preview_predictions (
+CREATE TABLE IF NOT EXISTS preview_predictions (
   image_id   INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
   created_at TEXT NOT NULL,
   trained_at TEXT NOT NULL,

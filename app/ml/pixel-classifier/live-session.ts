@@ -58,7 +58,8 @@ export const LIVE_DEFAULTS = {
 
 /** One labeled image of a retrain; `read` is called only when its cached rows are stale. */
 export interface LiveTrainImage {
-  key: number;
+  /** names the picture: the same key must always mean the same pixels */
+  key: LiveKey;
   /** its mask version: rows cached at another version are read again */
   version: number;
   read: () => Promise<{ image: RawImage; labels: Uint8Array } | null>;
@@ -74,6 +75,9 @@ export interface LiveTrainResult {
   seconds: number;
 }
 
+/** What an image is cached under (the caller's id for the picture). */
+export type LiveKey = number | string;
+
 interface FeatureMap {
   data: Float32Array;
   width: number;
@@ -88,9 +92,9 @@ interface LabeledRows {
 
 export class LiveClassifierSession {
   readonly options: Required<Omit<LiveSessionOptions, "scales">> & { scales: number[] };
-  private readonly maps = new Map<number, FeatureMap>();
+  private readonly maps = new Map<LiveKey, FeatureMap>();
   private mapBytes = 0;
-  private readonly labeled = new Map<number, LabeledRows>();
+  private readonly labeled = new Map<LiveKey, LabeledRows>();
   private readonly scratch = new FeatureScratch();
   private featureCount = 0;
 
@@ -105,7 +109,7 @@ export class LiveClassifierSession {
   }
 
   /** Cached full feature maps (for tests and status). */
-  cachedImages(): number[] {
+  cachedImages(): LiveKey[] {
     return [...this.maps.keys()];
   }
 
@@ -174,7 +178,7 @@ export class LiveClassifierSession {
   }
 
   /** Predicts an image with `model` (trained by this session), from cached features when it has them. */
-  predict(model: PixelClassifierModel, key: number, image: RawImage): PixelPrediction {
+  predict(model: PixelClassifierModel, key: LiveKey, image: RawImage): PixelPrediction {
     const map = this.featureMap(key, image);
     const k = model.forest.numClasses;
     const pixels = map.width * map.height;
@@ -188,7 +192,7 @@ export class LiveClassifierSession {
   }
 
   /** An image changed on disk or was removed: its cached features go. */
-  forget(key: number): void {
+  forget(key: LiveKey): void {
     const map = this.maps.get(key);
     if (map) this.mapBytes -= map.data.byteLength;
     this.maps.delete(key);
@@ -198,7 +202,7 @@ export class LiveClassifierSession {
   private names: string[] = [];
 
   /** The image's full feature map, from the cache (moved to the front) or computed and cached. */
-  private featureMap(key: number, image: RawImage): FeatureMap {
+  private featureMap(key: LiveKey, image: RawImage): FeatureMap {
     const hit = this.maps.get(key);
     const size = reducedSize(image.width, image.height, this.options.maxSide);
     if (hit && hit.width === size.width && hit.height === size.height) {
@@ -239,7 +243,7 @@ export class LiveClassifierSession {
   }
 
   /** The features of a capped, seeded sample of an image's labeled pixels. */
-  private labeledRows(key: number, version: number, image: RawImage, labels: Uint8Array): LabeledRows {
+  private labeledRows(key: LiveKey, version: number, image: RawImage, labels: Uint8Array): LabeledRows {
     const size = reducedSize(image.width, image.height, this.options.maxSide);
     const reduced = reduceLabels(labels, image.width, image.height, size.width, size.height);
     const { numClasses } = this.options;
@@ -248,7 +252,7 @@ export class LiveClassifierSession {
       [reduced],
       numClasses,
       this.options.perImagePerClass,
-      seededRandom((this.options.seed * 7919 + key * 104729 + version) >>> 0),
+      seededRandom((this.options.seed * 7919 + hashKey(key) * 104729 + version) >>> 0),
     );
     const chosen = perImage[0];
     const map = this.featureMap(key, image);
@@ -260,6 +264,13 @@ export class LiveClassifierSession {
     }
     return { version, rows, classes: chosen.classes };
   }
+}
+
+function hashKey(key: LiveKey): number {
+  if (typeof key === "number") return key;
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
+  return h;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
