@@ -80,4 +80,16 @@ describe("train / predict / export with --preview", () => {
     expect(json.classes.map((c: { name: string }) => c.name)).toEqual(["red", "blue", "green"]);
     expect(modelFromJson(json).forest.numClasses).toBe(3);
   }, 120_000);
+
+  it("reads a project of format 8 (no preview tables) read-only as having no preview", async () => {
+    const old = path.join(dir, "old.pxl");
+    await cli("init", old, "--classes", "red,blue");
+    const raw = ProjectStore.open(old);
+    raw.db.exec("DROP TABLE preview_predictions; DROP TABLE preview_classifier");
+    raw.db.pragma("user_version = 8");
+    raw.close();
+    const e = await runCli("export", "model", old, "--out", path.join(dir, "old-forest"), "--preview");
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain("no preview classifier yet");
+  });
 });

@@ -26,10 +26,25 @@ export interface PreviewPredictionRow {
 }
 
 export class PreviewTable {
+  private present: boolean | undefined;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * Whether the file has the preview tables: a file of format 8 or older opened read-only (not
+   * migrated) has none, and reads as having no preview.
+   */
+  private exists(): boolean {
+    this.present ??=
+      this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'preview_classifier'")
+        .get() !== undefined;
+    return this.present;
+  }
 
   /** The stored preview classifier, or undefined. */
   classifier(): PreviewClassifierRow | undefined {
+    if (!this.exists()) return undefined;
     return this.db
       .prepare("SELECT created_at, model, label_snapshot, metrics FROM preview_classifier WHERE id = 1")
       .get() as PreviewClassifierRow | undefined;
@@ -37,6 +52,7 @@ export class PreviewTable {
 
   /** When the stored classifier was trained, or null (cheap: no blob read). */
   trainedAt(): string | null {
+    if (!this.exists()) return null;
     const row = this.db.prepare("SELECT created_at FROM preview_classifier WHERE id = 1").get() as
       { created_at: string } | undefined;
     return row?.created_at ?? null;
@@ -71,6 +87,7 @@ export class PreviewTable {
   }
 
   get(imageId: number): PreviewPredictionRow | undefined {
+    if (!this.exists()) return undefined;
     return this.db.prepare("SELECT * FROM preview_predictions WHERE image_id = ?").get(imageId) as
       PreviewPredictionRow | undefined;
   }
@@ -84,6 +101,7 @@ export class PreviewTable {
   }
 
   count(): number {
+    if (!this.exists()) return 0;
     return (this.db.prepare("SELECT COUNT(*) AS n FROM preview_predictions").get() as { n: number }).n;
   }
 
