@@ -30,6 +30,8 @@ export const API_METHOD_NAMES = [
   "masks.acceptConfident",
   "masks.clearAccepted",
   "predictions.get",
+  "live.status",
+  "live.set",
   "suggestions.list",
   "training.start",
   "training.stop",

@@ -16,6 +16,7 @@ import type {
   ImageItem,
   ImageList,
   ImportResult,
+  LiveStatus,
   MaskChange,
   MaskData,
   ModelExportResult,
@@ -198,6 +199,13 @@ export const api = {
   ),
   "suggestions.list": method<Suggestion[]>()(
     z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+  ),
+
+  /** the live preview classifier (docs/live.md): its state */
+  "live.status": method<LiveStatus>()(empty),
+  /** live mode on or off, and the image the screen has open (predicted first) */
+  "live.set": method<LiveStatus>()(
+    z.object({ enabled: z.boolean().optional(), imageId: imageId.nullable().optional() }).strict(),
   ),
 
   "training.start": method<TrainingStatus>()(

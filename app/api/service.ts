@@ -50,6 +50,7 @@ import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
 import { listFolder, makeFolder, realFolder, startFolder } from "./folders.ts";
+import { createLiveController, type LiveController } from "./live.ts";
 
 export interface ServiceOptions {
   /** where new projects go by default */
@@ -121,6 +122,8 @@ export class PixelloopService {
   /** The mask last written, so a run of strokes on one image does not decode it every time. */
   private cached: { file: string; imageId: number; version: number; mask: LabelMask } | null = null;
   private readonly training: TrainingController;
+  /** live mode: the preview classifier (live.ts) */
+  private readonly live: LiveController;
   /** the open project as last checked for other processes' commits; the timer that checks it */
   private seen: Seen | null = null;
   private watchTimer: ReturnType<typeof setInterval> | undefined;
@@ -148,6 +151,7 @@ export class PixelloopService {
       project: () => this.requireStore(),
       emit: (e) => this.emit(e),
     });
+    this.live = createLiveController({ project: () => this.store, emit: (e) => this.emit(e) });
     this.handlers = this.makeHandlers();
   }
 
@@ -227,6 +231,7 @@ export class PixelloopService {
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
     await this.training.shutdown();
+    await this.live.shutdown();
     this.swapStore(null);
   }
 
@@ -238,6 +243,7 @@ export class PixelloopService {
     this.watch(next);
     this.emit({ type: "project.changed", project: next ? this.info() : null });
     this.training.projectSwitched();
+    this.live.projectSwitched();
   }
 
   /** Checks the open project for other processes' commits every watchMs (none open: no timer). */
@@ -293,6 +299,7 @@ export class PixelloopService {
     for (const [imageId, version] of now.masks) {
       if (before.masks.get(imageId) === version) continue;
       this.emit({ type: "mask.changed", imageId, version });
+      this.live.labelsChanged(imageId);
       told = true;
     }
     // A run of this server writes through its workers' connections too: it tells its own
@@ -490,7 +497,10 @@ export class PixelloopService {
   ): MaskChange {
     const s = this.requireStore();
     const img = s.requireImage(imageId);
-    if (changed) this.emit({ type: "mask.changed", imageId, version: img.maskVersion });
+    if (changed) {
+      this.emit({ type: "mask.changed", imageId, version: img.maskVersion });
+      this.live.labelsChanged(imageId);
+    }
     return {
       imageId,
       version: img.maskVersion,
@@ -827,7 +837,13 @@ export class PixelloopService {
         return this.change(req.imageId, cleared > 0, null, null);
       },
 
-      "predictions.get": (req) => readPrediction(this.requireStore(), req.imageId, req.measure),
+      "predictions.get": (req) =>
+        readPrediction(this.requireStore(), req.imageId, req.measure, this.live.enabled()),
+      "live.status": () => this.live.status(),
+      "live.set": (req) => {
+        this.requireStore();
+        return this.live.set(req);
+      },
       "suggestions.list": async (req) => {
         await this.ensureQueue();
         return suggestions(this.requireStore(), req.limit);

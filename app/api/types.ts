@@ -119,7 +119,14 @@ export interface MaskChange {
 
 export interface PredictionData {
   imageId: number;
+  /** the network that made it; 0 for the live preview classifier (source "preview") */
   modelId: number;
+  /** which model made it: a network, or the live preview classifier (docs/live.md) */
+  source: "network" | "preview";
+  /** what the screen calls that model: "network N" or "preview classifier" */
+  modelLabel: string;
+  /** when this prediction was stored (a retrain of the preview replaces it with a newer one) */
+  madeAt: string | null;
   width: number;
   height: number;
   /** arg-max class per pixel, RLE base64 (as MaskData.classesRle) */
@@ -245,13 +252,40 @@ export interface ModelExportResult {
   modelId: number;
 }
 
+/** The live preview classifier as the labeling screen shows it (app/api/live.ts, docs/live.md). */
+export interface LiveStatus {
+  /** live mode: the preview retrains after each saved stroke and its predictions are shown */
+  enabled: boolean;
+  /** what live mode is when nobody set it: on while the project has no network model */
+  defaultEnabled: boolean;
+  state: "off" | "idle" | "waiting" | "training" | "predicting" | "failed";
+  /** why it waits (e.g. labels of a second class needed) or what failed */
+  message: string | null;
+  /** the image it predicts first (the open one) */
+  imageId: number | null;
+  /** the stored classifier (null: none yet) */
+  classifier: {
+    trainedAt: string;
+    /** labeled train images it learned from */
+    images: number;
+    trainSeconds: number;
+    /** training pixels per class index (0: never predicted) */
+    perClass: number[];
+  } | null;
+  /** milliseconds from the last labels change to the open image's new prediction (null: none yet) */
+  lastRefreshMs: number | null;
+}
+
 /** Events pushed to every connected client (WebSocket in browser mode). */
 export type ApiEvent =
   | { type: "project.changed"; project: ProjectInfo | null }
   | { type: "import.progress"; done: number; total: number; file: string }
   | { type: "training.status"; status: TrainingStatus }
   | { type: "mask.changed"; imageId: number; version: number }
-  | { type: "predictions.changed"; modelId: number };
+  | { type: "predictions.changed"; modelId: number }
+  | { type: "live.status"; status: LiveStatus }
+  /** the live preview stored a new prediction of this image */
+  | { type: "preview.predicted"; imageId: number; trainedAt: string };
 
 // ---- the folder picker (folders.list, folders.create, folders.choose; app/api/folders.ts) ----
 

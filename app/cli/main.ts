@@ -18,6 +18,7 @@ import { registerLoopCommands } from "./loop-commands.ts";
 import { registerProjectCommands } from "./project-commands.ts";
 import { count, out, plural, reportSkipped, UsageError, withStore } from "./shared.ts";
 import { projectStatus } from "../ops/status.ts";
+import { exportPreviewCommand } from "./preview-commands.ts";
 
 let pipeGuarded = false;
 
@@ -317,19 +318,34 @@ export function buildProgram(): Command {
     );
   exp
     .command("model")
-    .description("write a trained model as a TensorFlow.js layers-model folder + metadata.json")
+    .description(
+      "write a trained network as a TensorFlow.js layers-model folder + metadata.json (--preview: the live preview classifier as JSON instead)",
+    )
     .argument("<project>", "project file")
     .requiredOption("--out <dir>", "output folder")
     .option("--model <id>", "model id (default: the latest)")
+    .option(
+      "--preview",
+      "write the live preview classifier (a random forest, not a TF.js model) as pixel-classifier.json",
+    )
     .option("--json", "machine-readable output")
-    .action(async (project: string, o: { out: string; model?: string; json?: boolean }) => {
-      return withStore(project, { readonly: true }, async (store) => {
-        const modelId = o.model === undefined ? undefined : parseId(o.model, "--model");
-        const r = await exportModelFolder(store, o.out, { modelId, backend: "auto" });
-        if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
-        else out(`wrote model ${r.modelId} to ${o.out} (model.json, weights.bin, metadata.json)`);
-      });
-    });
+    .action(
+      async (project: string, o: { out: string; model?: string; preview?: boolean; json?: boolean }) => {
+        if (o.preview) return exportPreviewCommand(project, o);
+        return withStore(project, { readonly: true }, async (store) => {
+          const modelId = o.model === undefined ? undefined : parseId(o.model, "--model");
+          const r = await exportModelFolder(store, o.out, { modelId, backend: "auto" });
+          if (o.json) out(JSON.stringify({ out: path.resolve(o.out), modelId: r.modelId }));
+          else
+            out(
+              `wrote network ${r.modelId} as a TF.js model to ${o.out} (model.json, weights.bin, metadata.json)` +
+                (store.preview.trainedAt()
+                  ? "; the live preview classifier is not a TF.js model: export model --preview writes it as JSON"
+                  : ""),
+            );
+        });
+      },
+    );
 
   program
     .command("import-masks")

@@ -35,6 +35,7 @@ import {
   writePredictionFiles,
   type PredictionFiles,
 } from "../exchange/prediction-files.ts";
+import { predictPreviewCommand, trainPreviewCommand } from "./preview-commands.ts";
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value == null) return undefined;
@@ -106,8 +107,14 @@ export function registerMlCommands(program: Command): void {
       "--no-predict",
       "do not predict the project's images with the new model afterwards (nor pick the next queue)",
     )
+    .option(
+      "--preview",
+      "train the live preview classifier instead (a random forest on filter features, in seconds; docs/live.md), store it and predict every image with it",
+    )
     .option("--json", "machine-readable output (one JSON object on stdout)")
     .action(async (project: string, o: Record<string, string | boolean | undefined>) => {
+      if (o.preview === true)
+        return trainPreviewCommand(project, { predict: o.predict !== false, json: o.json === true });
       const json = o.json === true;
       const widths =
         typeof o.widths === "string"
@@ -305,6 +312,10 @@ export function registerMlCommands(program: Command): void {
       "also write NAME.entropy.png (8-bit normalized entropy) and NAME.margin.png (8-bit top-1 minus top-2 probability) next to each mask",
     )
     .addOption(new Option("--backend <name>", "tensor backend").choices(BACKENDS).default("auto"))
+    .option(
+      "--preview",
+      "predict with the stored live preview classifier (train --preview) instead of the latest network",
+    )
     .option("--json", "machine-readable output")
     .action(
       async (
@@ -314,9 +325,11 @@ export function registerMlCommands(program: Command): void {
           out?: string;
           uncertainty?: boolean;
           backend: BackendPreference;
+          preview?: boolean;
           json?: boolean;
         },
       ) => {
+        if (o.preview) return predictPreviewCommand(project, o);
         if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
         if (o.images && !o.out) throw new UsageError("predict: --images needs --out DIR");
         const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);

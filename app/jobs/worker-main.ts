@@ -12,6 +12,7 @@ import { evaluateNetwork } from "../ml/evaluate.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { computeSuggestions } from "../loop/suggest.ts";
 import type { PredictionJob, SuggestionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
+import { runPreviewJob } from "./preview-run.ts";
 
 /** The host's message port: a worker thread's parentPort, or an Electron utility process's. */
 interface HostPort {
@@ -136,8 +137,18 @@ function runSuggestion(job: SuggestionJob): void {
 const fail = (err: unknown) =>
   send({ type: "error", message: err instanceof Error ? err.message : String(err) });
 
+/** Set by "preview.interrupt", cleared when the next preview job starts. */
+let previewInterrupted = false;
+
 port.on((message: WorkerRequest) => {
-  if (message.type === "cancel") {
+  if (message.type === "preview") {
+    previewInterrupted = false;
+    runPreviewJob(message.job, send, () => previewInterrupted).catch((err: unknown) =>
+      send({ type: "preview.error", message: err instanceof Error ? err.message : String(err) }),
+    );
+  } else if (message.type === "preview.interrupt") {
+    previewInterrupted = true;
+  } else if (message.type === "cancel") {
     abort.abort();
   } else if (message.type === "start") {
     run(message.job).catch(fail);

@@ -13,6 +13,9 @@
  *               "suggestions" (the queue, for the host to store) or "error".
  * Cancelling finishes the current step (image) and still ends with "done" ("predicted") with
  * cancelled: true.
+ *   live preview: { type: "preview", job } at a time, answered by "preview.trained", then
+ *               "preview.prediction" per image and "preview.done" (or "preview.waiting" /
+ *               "preview.error"); "preview.interrupt" stops it after the image it is on.
  */
 import { Worker } from "node:worker_threads";
 import type { BackendInfo, BackendOptions, BackendPreference } from "../ml/backend.ts";
@@ -30,6 +33,7 @@ import type { EvaluationSample } from "../ml/evaluate.ts";
 import type { EncodedPrediction } from "./project-prediction.ts";
 import type { SkippedImage } from "../images/decode.ts";
 import type { SuggestionItem } from "../loop/suggest.ts";
+import type { PreviewEvent, PreviewJob } from "./preview-run.ts";
 
 /** Train options that can cross a thread boundary (no callbacks, signal or custom loss terms). */
 export type WorkerTrainOptions = Omit<
@@ -77,7 +81,10 @@ export type WorkerRequest =
   | { type: "start"; job: TrainingJob }
   | { type: "predict"; job: PredictionJob }
   | { type: "suggest"; job: SuggestionJob }
-  | { type: "cancel" };
+  | { type: "cancel" }
+  // the live preview (preview-run.ts, preview-job.ts): one long-lived worker, one job at a time
+  | { type: "preview"; job: PreviewJob }
+  | { type: "preview.interrupt" };
 
 export type WorkerEvent =
   | { type: "backend"; info: BackendInfo }
@@ -90,7 +97,8 @@ export type WorkerEvent =
   | { type: "skipped"; id: number; skipped: SkippedImage }
   | { type: "predicted"; cancelled: boolean }
   | { type: "suggestions"; items: SuggestionItem[] }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  | PreviewEvent;
 
 export interface TrainingWorkerHandlers {
   onBackend?: (info: BackendInfo) => void;

@@ -214,6 +214,34 @@ ALTER TABLE rounds ADD COLUMN labels_scope TEXT NOT NULL DEFAULT 'all' CHECK (la
 ALTER TABLE predictions ADD COLUMN margin BLOB;
 `,
   },
+  // --- live preview (issue 33): one self-contained block ---
+  {
+    version: 9,
+    description: "the live preview classifier and its predictions",
+    sql: `
+-- The preview classifier (a random forest on filter features, app/ml/pixel-classifier): one row,
+-- replaced at every retrain. model = its JSON exchange form (model.ts), deflated.
+CREATE TABLE IF NOT EXISTS preview_classifier (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  created_at     TEXT NOT NULL,
+  model          BLOB NOT NULL,
+  label_snapshot TEXT NOT NULL,
+  metrics        TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+-- Its predictions, one per image, apart from the networks' (never replacing one of theirs):
+-- layers as in predictions; trained_at = the created_at of the classifier that made it.
+CREATE TABLE IF NOT EXISTS preview_predictions (
+  image_id   INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  trained_at TEXT NOT NULL,
+  class_rle  BLOB NOT NULL,
+  confidence BLOB NOT NULL,
+  margin     BLOB NOT NULL,
+  entropy    BLOB NOT NULL,
+  score      REAL NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

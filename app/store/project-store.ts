@@ -13,6 +13,7 @@ import { ModelTable, TrainingRunTable } from "./models.ts";
 import { PredictionTable } from "./predictions.ts";
 import { QueueTable } from "./queue.ts";
 import { RoundTable } from "./rounds.ts";
+import { PreviewTable } from "./preview.ts";
 import { projectSummary, splitLabelCounts, type SplitLabelCounts } from "./summary.ts";
 
 export { MASK_BAND_ROWS, StrokeState, type ChangeRecord } from "./masks.ts";
@@ -40,6 +41,8 @@ export class ProjectStore {
   readonly predictions: PredictionTable;
   readonly queue: QueueTable;
   readonly rounds: RoundTable;
+  /** the live preview classifier and its predictions (format 9) */
+  readonly preview: PreviewTable;
   readonly #db: Db;
 
   private constructor(file: string, db: Db) {
@@ -56,6 +59,7 @@ export class ProjectStore {
     this.predictions = new PredictionTable(db);
     this.queue = new QueueTable(db, this.images);
     this.rounds = new RoundTable(db);
+    this.preview = new PreviewTable(db);
   }
 
   static create(file: string, init: { name: string; classes: Omit<ClassDef, "shortcut">[] }): ProjectStore {

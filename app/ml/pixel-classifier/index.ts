@@ -18,10 +18,14 @@
  */
 import { validateRawImage, type RawImage } from "../image.ts";
 import { UNLABELED } from "../losses.ts";
-import { DEFAULT_SCALES, FeatureScratch, forEachFeatureBand } from "./features.ts";
-import { predictForest, trainForest, type Forest } from "./forest.ts";
-import { enlargeNearest, imagePlanes, reducedSize, type ColorMode, type PlaneOptions } from "./input.ts";
+import { DEFAULT_SCALES, FeatureScratch } from "./features.ts";
+import { trainForest } from "./forest.ts";
+import type { ColorMode, PlaneOptions } from "./input.ts";
+import { predictWithModel, type PixelClassifierModel, type PixelPrediction } from "./model.ts";
 import { collectTrainingSet } from "./training-set.ts";
+
+export type { PixelClassifierModel, PixelPrediction } from "./model.ts";
+export { modelFromJson, modelToJson, predictWithModel } from "./model.ts";
 
 export { DEFAULT_SCALES } from "./features.ts";
 export type { ColorMode } from "./input.ts";
@@ -53,13 +57,6 @@ export const PIXEL_CLASSIFIER_DEFAULTS: Readonly<Required<PixelClassifierOptions
   colorMode: "luminance",
 };
 
-export interface PixelPrediction {
-  /** class per pixel, H * W */
-  classes: Uint8Array;
-  /** class probabilities, H * W * numClasses, pixel-major */
-  probabilities: Float32Array;
-}
-
 export interface PixelClassifier {
   numClasses: number;
   predict(image: RawImage): PixelPrediction;
@@ -73,6 +70,8 @@ export interface TrainedPixelClassifier extends PixelClassifier {
   samplesPerClass: number[];
   /** true when it filters color (some training image had color; gray images are replicated) */
   color: boolean;
+  /** the forest and feature settings, to predict elsewhere, store or export (model.ts) */
+  model: PixelClassifierModel;
 }
 
 export function trainPixelClassifier(
@@ -87,12 +86,21 @@ export function trainPixelClassifier(
   const scratch = new FeatureScratch();
   const set = collectTrainingSet(samples, numClasses, { ...planeOptions, ...o }, scratch);
   const forest = trainForest(set, { trees: o.trees, maxDepth: o.maxDepth, minLeaf: o.minLeaf, seed: o.seed });
+  const model: PixelClassifierModel = {
+    forest,
+    scales: [...o.scales],
+    maxSide: o.maxSide,
+    colorMode: o.colorMode,
+    color,
+    featureNames: set.featureNames,
+  };
   return {
     numClasses,
     featureNames: set.featureNames,
     samplesPerClass: set.perClass,
     color,
-    predict: (image) => predictImage(forest, image, o.scales, planeOptions, scratch),
+    model,
+    predict: (image): PixelPrediction => predictWithModel(model, image, scratch),
   };
 }
 
@@ -117,7 +125,7 @@ function validateSamples(samples: Array<{ image: RawImage; labels: Uint8Array }>
   });
 }
 
-function resolveOptions(options: PixelClassifierOptions): Required<PixelClassifierOptions> {
+export function resolveOptions(options: PixelClassifierOptions): Required<PixelClassifierOptions> {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o: Required<PixelClassifierOptions> = { ...PIXEL_CLASSIFIER_DEFAULTS, ...given };
   const integer = (name: keyof PixelClassifierOptions, v: number, max: number) => {
@@ -136,33 +144,4 @@ function resolveOptions(options: PixelClassifierOptions): Required<PixelClassifi
     throw new Error(`pixel classifier: colorMode must be "rgb" or "luminance", got ${String(o.colorMode)}`);
   }
   return o;
-}
-
-function predictImage(
-  forest: Forest,
-  image: RawImage,
-  scales: readonly number[],
-  planeOptions: PlaneOptions,
-  scratch: FeatureScratch,
-): PixelPrediction {
-  validateRawImage(image, "pixel classifier: image");
-  const k = forest.numClasses;
-  const { width, height } = reducedSize(image.width, image.height, planeOptions.maxSide);
-  const probabilities = new Float32Array(width * height * k);
-  const visit = (band: { data: Float32Array; y0: number; height: number; width: number }) => {
-    const pixels = band.height * band.width;
-    const out = probabilities.subarray(band.y0 * width * k, (band.y0 * width + pixels) * k);
-    predictForest(forest, band.data, pixels, out);
-  };
-  forEachFeatureBand(imagePlanes(image, planeOptions), scales, visit, { scratch });
-  const classes = new Uint8Array(width * height);
-  for (let p = 0; p < classes.length; p++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probabilities[p * k + c] > probabilities[p * k + best]) best = c;
-    classes[p] = best;
-  }
-  return {
-    classes: enlargeNearest(classes, 1, width, height, image.width, image.height),
-    probabilities: enlargeNearest(probabilities, k, width, height, image.width, image.height),
-  };
 }

@@ -33,6 +33,8 @@ import { useAcceptTools } from "./use-accept-tools.ts";
 import { useNavigation } from "./use-navigation.ts";
 import { DEFAULT_DISPLAY, type Display } from "./display.ts";
 import { DisplayPanel } from "./DisplayPanel.tsx";
+import { LivePanel } from "./LivePanel.tsx";
+import { useLive } from "./use-live.ts";
 
 /** The brush size last used in this window: the next image opened (from the grid too) keeps it. */
 let keptBrushSize = 24;
@@ -90,7 +92,17 @@ export function LabelScreen({
   useEffect(() => setActiveRegion(null), [imageId, predictionsVersion]);
   const canvasRef = useRef<CanvasHandle>(null);
 
-  const img = useLoadedImage({ api, imageId, classes, palette, measure, predictionsVersion, canvasRef });
+  // Live mode: the preview's new predictions of this image refetch its layers too.
+  const live = useLive(api, imageId, onEvent);
+  const img = useLoadedImage({
+    api,
+    imageId,
+    classes,
+    palette,
+    measure,
+    predictionsVersion: predictionsVersion + live.previewVersion,
+    canvasRef,
+  });
   const { loaded, loadedRef, titleItem, stats, acceptedPixels } = img;
   useEffect(() => {
     loaded?.labels.setOutline(display.outline);
@@ -117,7 +129,14 @@ export function LabelScreen({
   });
   const { neighbors, go, step } = useNavigation(api, imageId, saver.flush);
   const models = project?.summary.models ?? 0;
-  const missing = noPrediction(training, models);
+  const missing =
+    loaded?.predictionSource === "preview"
+      ? {
+          text: "The live preview's prediction is shown: accepting takes a network's prediction, so train one first (T).",
+          hint: "preview shown: train a network to accept (T)",
+        }
+      : noPrediction(training, models);
+  const acceptable = loaded?.predictionSource === "network";
   const tools = useAcceptTools({
     api,
     saver,
@@ -332,7 +351,7 @@ export function LabelScreen({
           <CanvasHud
             tool={tool}
             brushSize={brushSize}
-            acceptHint={loaded && !loaded.prediction ? missing.hint : null}
+            acceptHint={loaded && !acceptable ? missing.hint : null}
             activeClass={activeClass ?? null}
             highContrast={display.highContrast}
             zoom={zoom}
@@ -341,6 +360,12 @@ export function LabelScreen({
           />
         </main>
         <aside className="sidebar right">
+          <LivePanel
+            status={live.status}
+            shownModel={loaded?.shownModel ?? null}
+            madeAt={loaded?.predictionMadeAt ?? null}
+            onToggle={live.setEnabled}
+          />
           <LayerPanel
             layers={layers}
             onChange={setLayers}
@@ -381,7 +406,7 @@ export function LabelScreen({
             onAccept={tools.acceptRegion}
           />
           <AcceptPanel
-            hasPrediction={!!loaded?.prediction}
+            hasPrediction={acceptable}
             missingText={missing.text}
             acceptText={tools.acceptText}
             setAcceptText={tools.setAcceptText}

@@ -19,6 +19,12 @@ export interface Loaded {
   uncertainty: RasterLayer | null;
   /** why there is no uncertainty layer although there is a prediction (no stored margin) */
   uncertaintyMissing: string | null;
+  /** which model made the prediction shown ("network N", "preview classifier"), null: none */
+  shownModel: string | null;
+  /** when the shown prediction was stored */
+  predictionMadeAt: string | null;
+  /** only a network's prediction can be accepted as labels */
+  predictionSource: PredictionData["source"] | null;
   version: number;
 }
 
@@ -96,8 +102,19 @@ export async function loadImage(src: string): Promise<HTMLImageElement> {
 export function predictionLayers(
   pred: PredictionData | null,
   classes: ClassDef[],
-): Pick<Loaded, "prediction" | "uncertainty" | "uncertaintyMissing"> {
-  if (!pred) return { prediction: null, uncertainty: null, uncertaintyMissing: null };
+): Pick<
+  Loaded,
+  "prediction" | "uncertainty" | "uncertaintyMissing" | "shownModel" | "predictionSource" | "predictionMadeAt"
+> {
+  if (!pred)
+    return {
+      prediction: null,
+      uncertainty: null,
+      uncertaintyMissing: null,
+      shownModel: null,
+      predictionSource: null,
+      predictionMadeAt: null,
+    };
   const n = pred.width * pred.height;
   return {
     prediction: new RasterLayer(
@@ -116,5 +133,8 @@ export function predictionLayers(
         )
       : null,
     uncertaintyMissing: pred.uncertaintyMissing,
+    shownModel: pred.modelLabel,
+    predictionSource: pred.source,
+    predictionMadeAt: pred.madeAt,
   };
 }

@@ -56,7 +56,7 @@ export function useAcceptTools(opts: {
   /** Accepts every unlabeled pixel of the prediction at least this sure (hand-drawn labels stay). */
   const acceptConfident = useCallback(() => {
     const l = loadedRef.current;
-    if (!l?.prediction || !acceptValid) return;
+    if (!l?.prediction || l.predictionSource !== "network" || !acceptValid) return;
     const before = acceptedCount.current; // accepting only adds accepted pixels
     void saver
       .enqueue(() =>
@@ -84,7 +84,7 @@ export function useAcceptTools(opts: {
   const acceptRegion = useCallback(
     (r: Suggestion["regions"][number], n: number) => {
       const l = loadedRef.current;
-      if (!l?.prediction) return;
+      if (!l?.prediction || l.predictionSource !== "network") return;
       const before = acceptedCount.current;
       void saver
         .enqueue(() => api.call("suggestions.acceptRegion", { imageId: l.item.id, regionId: r.id }))
@@ -126,7 +126,8 @@ export function useAcceptTools(opts: {
     (x: number, y: number) => {
       const l = loadedRef.current;
       if (!l) return;
-      if (!l.prediction) {
+      // The live preview's prediction is shown, not accepted: accepting takes a network's.
+      if (!l.prediction || l.predictionSource !== "network") {
         pushToast("info", missingRef.current);
         return;
       }

@@ -1,0 +1,193 @@
+/**
+ * The live preview classifier's work, in the worker (worker-main.ts; the host side is
+ * preview-job.ts): read the project's labeled train images (a read-only connection), retrain
+ * the classifier (ml/pixel-classifier/live-session.ts keeps the features of images whose labels
+ * did not change), then predict the images asked for, the open image first, each encoded as the
+ * networks' predictions are. The session lives as long as the worker, so its caches carry over
+ * from one retrain to the next.
+ */
+import { deflateSync } from "node:zlib";
+import { readStoredImage } from "../images/decode.ts";
+import { initBackend } from "../ml/backend.ts";
+import type { RawImage } from "../ml/image.ts";
+import { UNLABELED } from "../ml/losses.ts";
+import { LiveClassifierSession, type LiveSessionOptions } from "../ml/pixel-classifier/live-session.ts";
+import { modelToJson, type PixelClassifierModel } from "../ml/pixel-classifier/model.ts";
+import type { Prediction } from "../ml/predict.ts";
+import { ProjectStore } from "../store/project-store.ts";
+import type { ImageRow } from "../store/types.ts";
+import { encodePrediction, type EncodedPrediction } from "./project-prediction.ts";
+
+/** What the host asks the worker to do: retrain on the project's labels, then predict these images. */
+export interface PreviewJob {
+  projectFile: string;
+  /** images to predict after training, in order (the open image first) */
+  predict: number[];
+  backend?: "auto" | "wasm" | "cpu";
+  options?: Partial<Omit<LiveSessionOptions, "numClasses" | "color">>;
+}
+
+/** The labels a preview classifier learned from. */
+export interface PreviewSnapshot {
+  images: Array<{ id: number; version: number }>;
+  labeledPixels: number;
+  classes: string[];
+}
+
+export interface PreviewMetrics {
+  /** training pixels per class (0: never predicted) */
+  perClass: number[];
+  images: number;
+  /** images read again for this retrain (labels changed, or not cached) */
+  readAgain: number;
+  trainSeconds: number;
+  trees: number;
+}
+
+export type PreviewEvent =
+  | { type: "preview.waiting"; reason: string }
+  | { type: "preview.trained"; model: Uint8Array; snapshot: PreviewSnapshot; metrics: PreviewMetrics }
+  | { type: "preview.prediction"; id: number; prediction: EncodedPrediction }
+  | { type: "preview.done"; interrupted: boolean }
+  | { type: "preview.error"; message: string };
+
+/** The stored form of a classifier: its JSON exchange form (model.ts), deflated. */
+export function encodePreviewModel(model: PixelClassifierModel): Uint8Array {
+  return deflateSync(Buffer.from(JSON.stringify(modelToJson(model))), { level: 1 });
+}
+
+/** A class map and its uncertainty layers from class probabilities, as a network's prediction has them. */
+export function predictionFromProbabilities(
+  classes: Uint8Array,
+  probabilities: Float32Array,
+  k: number,
+  width: number,
+  height: number,
+): Prediction {
+  const n = width * height;
+  const confidence = new Float32Array(n);
+  const margin = new Float32Array(n);
+  const entropy = new Float32Array(n);
+  const norm = k > 1 ? 1 / Math.log(k) : 0;
+  for (let p = 0; p < n; p++) {
+    let top = 0;
+    let second = 0;
+    let h = 0;
+    for (let c = 0; c < k; c++) {
+      const v = probabilities[p * k + c];
+      if (v > top) {
+        second = top;
+        top = v;
+      } else if (v > second) second = v;
+      if (v > 0) h -= v * Math.log(v);
+    }
+    confidence[p] = top;
+    margin[p] = top - second;
+    entropy[p] = Math.min(1, h * norm);
+  }
+  return { width, height, numClasses: k, classMap: classes, confidence, margin, entropy };
+}
+
+/** Every labeled train-split image (the preview learns from what the network learns from). */
+function labeledTrainRows(store: ProjectStore): ImageRow[] {
+  const out: ImageRow[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = store.listImages({ split: "train", limit: 1000, offset });
+    out.push(...page.filter((r) => r.labeledPixels > 0));
+    if (page.length < 1000) return out;
+  }
+}
+
+async function readPixels(store: ProjectStore, row: ImageRow): Promise<RawImage | null> {
+  const read = await readStoredImage(store.absolutePath(row.path), row);
+  if ("skipped" in read) return null;
+  const px = read.pixels;
+  return {
+    pixels: px.data,
+    width: px.width,
+    height: px.height,
+    channels: px.channels as RawImage["channels"],
+  };
+}
+
+/** An image's cache key: its id and content (an id can be reused after an image is removed). */
+const imageKey = (row: ImageRow) => `${row.id}:${row.sha256}`;
+
+let session: LiveClassifierSession | null = null;
+let sessionKey = "";
+let backendReady: Promise<unknown> | null = null;
+
+/** Runs one preview job; `interrupted` is polled between images (a newer stroke wants a retrain). */
+export async function runPreviewJob(
+  job: PreviewJob,
+  send: (e: PreviewEvent) => void,
+  interrupted: () => boolean,
+): Promise<void> {
+  backendReady ??= initBackend(job.backend ?? "auto");
+  await backendReady;
+  const store = ProjectStore.open(job.projectFile, { readonly: true });
+  try {
+    const classes = store.classes();
+    const numClasses = Math.max(...classes.map((c) => c.idx)) + 1;
+    const rows = labeledTrainRows(store);
+    const color = rows.some((r) => r.channels !== 1);
+    const key = `${store.file}|${numClasses}|${color}|${JSON.stringify(job.options ?? {})}`;
+    if (!session || key !== sessionKey) {
+      session = new LiveClassifierSession({ ...job.options, numClasses, color });
+      sessionKey = key;
+    }
+    const live = session;
+    if (rows.length === 0) return send({ type: "preview.waiting", reason: "no labels on train images yet" });
+    const result = await live.train(
+      rows.map((row) => ({
+        key: imageKey(row),
+        version: row.maskVersion,
+        read: async () => {
+          const image = await readPixels(store, row);
+          if (!image) return null;
+          const labels = store.mask(row.id).classes;
+          for (let i = 0; i < labels.length; i++) if (labels[i] >= numClasses) labels[i] = UNLABELED;
+          return { image, labels };
+        },
+      })),
+    );
+    if (result.perClass.filter((n) => n > 0).length < 2)
+      return send({ type: "preview.waiting", reason: "label at least two classes" });
+    send({
+      type: "preview.trained",
+      model: encodePreviewModel(result.model),
+      snapshot: {
+        images: rows.map((r) => ({ id: r.id, version: r.maskVersion })),
+        labeledPixels: rows.reduce((n, r) => n + r.labeledPixels, 0),
+        classes: classes.map((c) => c.name),
+      },
+      metrics: {
+        perClass: result.perClass,
+        images: result.images,
+        readAgain: result.readAgain,
+        trainSeconds: result.seconds,
+        trees: result.model.forest.trees.length,
+      },
+    });
+    // The first image (the open one) is always predicted: a burst of strokes still refreshes it.
+    for (const [i, id] of job.predict.entries()) {
+      if (i > 0 && interrupted()) return send({ type: "preview.done", interrupted: true });
+      const row = store.images.get(id);
+      if (!row) continue;
+      const image = await readPixels(store, row);
+      if (!image) continue;
+      const p = live.predict(result.model, imageKey(row), image);
+      const prediction = predictionFromProbabilities(
+        p.classes,
+        p.probabilities,
+        numClasses,
+        image.width,
+        image.height,
+      );
+      send({ type: "preview.prediction", id, prediction: encodePrediction(prediction) });
+    }
+    send({ type: "preview.done", interrupted: false });
+  } finally {
+    store.close();
+  }
+}
