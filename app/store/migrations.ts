@@ -214,6 +214,19 @@ ALTER TABLE rounds ADD COLUMN labels_scope TEXT NOT NULL DEFAULT 'all' CHECK (la
 ALTER TABLE predictions ADD COLUMN margin BLOB;
 `,
   },
+  // ---- people (#34): who made each change, and labels by person per round ----
+  {
+    version: 9,
+    description: "changes record the person who made them; rounds their labels by person",
+    sql: `
+-- The person (a validated name, app/api/people.ts) who made the change: undo and redo are per
+-- person and image. NULL for changes made before format 9 (shown as "unknown", in no one's undo).
+ALTER TABLE strokes ADD COLUMN person TEXT;
+CREATE INDEX strokes_person ON strokes(image_id, person, id);
+-- JSON {"name": {"human": n, "accepted": n}} of the round's train labels by person; NULL before format 9.
+ALTER TABLE rounds ADD COLUMN labels_by_person TEXT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

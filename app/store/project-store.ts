@@ -297,19 +297,19 @@ export class ProjectStore {
     return this.masks.commitPatch(imageId, after, captured, change);
   }
 
-  /** See MaskTable.undo (it stops at labels imported from a mask file). */
-  undo(imageId: number): StrokeRow | null {
-    return this.masks.undo(imageId);
+  /** See MaskTable.undo: per person; it stops at labels imported from a mask file. */
+  undo(imageId: number, person?: string): StrokeRow | null {
+    return this.masks.undo(imageId, person);
   }
 
   /** See MaskTable.undoStop. */
-  undoStop(imageId: number): string | null {
-    return this.masks.undoStop(imageId);
+  undoStop(imageId: number, person?: string): string | null {
+    return this.masks.undoStop(imageId, person);
   }
 
-  /** Redoes the earliest undone change of an image; returns it, or null. */
-  redo(imageId: number): StrokeRow | null {
-    return this.masks.redo(imageId);
+  /** See MaskTable.redo: a person's most recently undone change of an image. */
+  redo(imageId: number, person?: string): StrokeRow | null {
+    return this.masks.redo(imageId, person);
   }
 
   strokes(imageId: number): StrokeRow[] {
