@@ -13,9 +13,10 @@ import { ModelTable, TrainingRunTable } from "./models.ts";
 import { PredictionTable } from "./predictions.ts";
 import { QueueTable } from "./queue.ts";
 import { RoundTable } from "./rounds.ts";
+import { PersonLabelTable } from "./labels-by-person.ts";
 import { projectSummary, splitLabelCounts, type SplitLabelCounts } from "./summary.ts";
 
-export { MASK_BAND_ROWS, StrokeState, type ChangeRecord } from "./masks.ts";
+export { MASK_BAND_ROWS, StrokeState, UNKNOWN_PERSON, type ChangeRecord } from "./masks.ts";
 export { impossibleSize, toImageRow, type ImageDbRow, type ListQuery, type NewImage } from "./images.ts";
 
 /**
@@ -40,6 +41,8 @@ export class ProjectStore {
   readonly predictions: PredictionTable;
   readonly queue: QueueTable;
   readonly rounds: RoundTable;
+  /** labeled pixels by person (#34) */
+  readonly people: PersonLabelTable;
   readonly #db: Db;
 
   private constructor(file: string, db: Db) {
@@ -56,6 +59,7 @@ export class ProjectStore {
     this.predictions = new PredictionTable(db);
     this.queue = new QueueTable(db, this.images);
     this.rounds = new RoundTable(db);
+    this.people = new PersonLabelTable(db, this.masks);
   }
 
   static create(file: string, init: { name: string; classes: Omit<ClassDef, "shortcut">[] }): ProjectStore {

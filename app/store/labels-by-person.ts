@@ -1,0 +1,101 @@
+/**
+ * Labeled pixels by person (#34): a pixel belongs to the person of the latest live change that
+ * changed it (its stroke row's person; "unknown" before project format 9 or for an import by
+ * no one). Found by replaying the live changes' patches over each labeled image, so it costs a
+ * read of every patch: kept per image by mask version, and asked for by the status and when a
+ * round is recorded, never per stroke.
+ */
+import type { Db } from "./db.ts";
+import { StrokeState, UNKNOWN_PERSON, type MaskTable } from "./masks.ts";
+import type { Split } from "./types.ts";
+import { decodePatch } from "../labels/patch.ts";
+import { Source, UNLABELED } from "../labels/mask.ts";
+import type { Rect } from "../labels/raster.ts";
+
+export interface PersonLabels {
+  person: string;
+  humanPixels: number;
+  acceptedPixels: number;
+}
+
+type Counts = Map<string, { human: number; accepted: number }>;
+
+export class PersonLabelTable {
+  private readonly cache = new Map<number, { version: number; counts: Counts }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly masks: MaskTable,
+  ) {}
+
+  /** Labeled pixels by person over the images of `split` (all images without), most first. */
+  bySplit(split?: Split): PersonLabels[] {
+    const rows = this.db
+      .prepare(
+        `SELECT m.image_id AS id, m.version FROM label_masks m JOIN images i ON i.id = m.image_id
+         WHERE m.labeled_pixels > 0 AND (? IS NULL OR i.split = ?) ORDER BY m.image_id`,
+      )
+      .all(split ?? null, split ?? null) as { id: number; version: number }[];
+    const total: Counts = new Map();
+    for (const r of rows) {
+      for (const [person, c] of this.ofImage(r.id, r.version)) {
+        const t = total.get(person) ?? { human: 0, accepted: 0 };
+        t.human += c.human;
+        t.accepted += c.accepted;
+        total.set(person, t);
+      }
+    }
+    return [...total]
+      .map(([person, c]) => ({ person, humanPixels: c.human, acceptedPixels: c.accepted }))
+      .sort(
+        (a, b) =>
+          b.humanPixels + b.acceptedPixels - (a.humanPixels + a.acceptedPixels) ||
+          (a.person < b.person ? -1 : 1),
+      );
+  }
+
+  private ofImage(imageId: number, version: number): Counts {
+    const hit = this.cache.get(imageId);
+    if (hit && hit.version === version) return hit.counts;
+    const mask = this.masks.mask(imageId);
+    const { width } = mask;
+    const names: string[] = [UNKNOWN_PERSON];
+    const index = new Map<string, number>([[UNKNOWN_PERSON, 0]]);
+    const owner = new Uint16Array(mask.classes.length);
+    const changes = this.db
+      .prepare(
+        "SELECT person, bbox, patch FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ORDER BY id",
+      )
+      .iterate(imageId, StrokeState.live) as Iterable<{ person: string | null; bbox: string; patch: Buffer }>;
+    for (const c of changes) {
+      const name = c.person ?? UNKNOWN_PERSON;
+      let k = index.get(name);
+      if (k === undefined) {
+        k = names.push(name) - 1;
+        index.set(name, k);
+      }
+      const p = decodePatch(c.patch, JSON.parse(c.bbox) as Rect);
+      const { x, y, width: w, height: h } = p.rect;
+      for (let row = 0; row < h; row++) {
+        for (let col = 0; col < w; col++) {
+          const i = row * w + col;
+          if (p.beforeClasses[i] !== p.afterClasses[i] || p.beforeSources[i] !== p.afterSources[i])
+            owner[(y + row) * width + x + col] = k;
+        }
+      }
+    }
+    const human = new Float64Array(names.length);
+    const accepted = new Float64Array(names.length);
+    for (let i = 0; i < owner.length; i++) {
+      if (mask.classes[i] === UNLABELED) continue;
+      if (mask.sources[i] === Source.accepted) accepted[owner[i]]++;
+      else human[owner[i]]++;
+    }
+    const counts: Counts = new Map();
+    names.forEach((n, k) => {
+      if (human[k] + accepted[k] > 0) counts.set(n, { human: human[k], accepted: accepted[k] });
+    });
+    this.cache.set(imageId, { version, counts });
+    return counts;
+  }
+}
