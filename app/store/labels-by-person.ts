@@ -12,6 +12,9 @@ import { decodePatch } from "../labels/patch.ts";
 import { Source, UNLABELED } from "../labels/mask.ts";
 import type { Rect } from "../labels/raster.ts";
 
+/** Who labels imported from mask files belong to when no person imported them. */
+export const IMPORTED = "(imported)";
+
 export interface PersonLabels {
   person: string;
   humanPixels: number;
@@ -22,6 +25,7 @@ type Counts = Map<string, { human: number; accepted: number }>;
 
 export class PersonLabelTable {
   private readonly cache = new Map<number, { version: number; counts: Counts }>();
+  private personColumn: boolean | undefined;
 
   constructor(
     private readonly db: Db,
@@ -54,6 +58,14 @@ export class PersonLabelTable {
       );
   }
 
+  /** Whether strokes has its person column (not in a file before format 9 opened read-only). */
+  private hasPerson(): boolean {
+    this.personColumn ??= (this.db.prepare("PRAGMA table_info(strokes)").all() as { name: string }[]).some(
+      (c) => c.name === "person",
+    );
+    return this.personColumn;
+  }
+
   private ofImage(imageId: number, version: number): Counts {
     const hit = this.cache.get(imageId);
     if (hit && hit.version === version) return hit.counts;
@@ -64,11 +76,17 @@ export class PersonLabelTable {
     const owner = new Uint16Array(mask.classes.length);
     const changes = this.db
       .prepare(
-        "SELECT person, bbox, patch FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ORDER BY id",
+        `SELECT ${this.hasPerson() ? "person" : "NULL AS person"}, tool, bbox, patch FROM strokes
+         WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ORDER BY id`,
       )
-      .iterate(imageId, StrokeState.live) as Iterable<{ person: string | null; bbox: string; patch: Buffer }>;
+      .iterate(imageId, StrokeState.live) as Iterable<{
+      person: string | null;
+      tool: string;
+      bbox: string;
+      patch: Buffer;
+    }>;
     for (const c of changes) {
-      const name = c.person ?? UNKNOWN_PERSON;
+      const name = c.person ?? (c.tool === "import" ? IMPORTED : UNKNOWN_PERSON);
       let k = index.get(name);
       if (k === undefined) {
         k = names.push(name) - 1;

@@ -210,18 +210,21 @@ export class MaskTable {
     return `the labels before this point were imported from a mask file${file}; undo stops there (erase to change them)`;
   }
 
+  /**
+   * The change undo would take: the latest live one (of `person`, when given). A live import made
+   * after it (by anyone) stands in its way: undo stops there for everyone.
+   */
   private latestLiveChange(imageId: number, person?: string): StrokeDbRow | undefined {
-    if (person === undefined)
-      return this.db
+    const latest = (sql: string, ...args: unknown[]) =>
+      this.db
         .prepare(
-          "SELECT * FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
+          `SELECT * FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ${sql} ORDER BY id DESC LIMIT 1`,
         )
-        .get(imageId, StrokeState.live) as StrokeDbRow | undefined;
-    return this.db
-      .prepare(
-        "SELECT * FROM strokes WHERE image_id = ? AND person = ? AND undone = ? AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
-      )
-      .get(imageId, person, StrokeState.live) as StrokeDbRow | undefined;
+        .get(imageId, StrokeState.live, ...args) as StrokeDbRow | undefined;
+    if (person === undefined) return latest("");
+    const own = latest("AND person = ?", person);
+    const imported = latest("AND tool = 'import'");
+    return imported && (!own || imported.id > own.id) ? imported : own;
   }
 
   /**
