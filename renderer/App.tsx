@@ -13,6 +13,7 @@ import { ShortcutsSheet } from "./components/ShortcutsSheet.tsx";
 import { ImportDialog } from "./components/ImportDialog.tsx";
 import { ExportDialog } from "./components/ExportDialog.tsx";
 import { TrainingPanel } from "./components/TrainingPanel.tsx";
+import { PersonPrompt } from "./components/Person.tsx";
 
 type Dialog = "shortcuts" | "import" | "export" | null;
 
@@ -88,6 +89,7 @@ export function App() {
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
       {dialog === "import" && <ImportDialog onClose={close} />}
       {dialog === "export" && <ExportDialog onClose={close} />}
+      <PersonPrompt />
     </div>
   );
 }

@@ -5,26 +5,9 @@
  * script off loopback as the person its token belongs to (`serve --person NAME`).
  */
 import os from "node:os";
-import { UNKNOWN_PERSON } from "../store/masks.ts";
+import { MAX_PERSON_NAME, PERSON_HEADER, personNameProblem } from "./person-name.ts";
 
-export const MAX_PERSON_NAME = 40;
-
-/** The header a browser on a loopback server names its person with. */
-export const PERSON_HEADER = "x-pixelloop-person";
-
-/** Letters and digits of any script, then spaces, dots, dashes, underscores, apostrophes and @. */
-const NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} ._'@-]*[\p{L}\p{N}._])?$/u;
-
-/** Why `name` is not a valid person name, or null when it is. */
-export function personNameProblem(name: string): string | null {
-  if (name.length === 0) return "a name is needed";
-  if ([...name].length > MAX_PERSON_NAME) return `a name has at most ${MAX_PERSON_NAME} characters`;
-  if (!NAME.test(name))
-    return "a name starts with a letter or digit and holds letters, digits, spaces and . _ - ' @";
-  if (name.toLowerCase() === UNKNOWN_PERSON)
-    return `"${UNKNOWN_PERSON}" names the changes made before people were recorded`;
-  return null;
-}
+export { MAX_PERSON_NAME, PERSON_HEADER, personNameProblem };
 
 /** `name` trimmed, or a UserError-like Error naming what is wrong with it. */
 export function checkPersonName(name: string, where: string): string {

@@ -12,6 +12,8 @@ import {
 } from "../../app/api/schema.ts";
 import type { ApiEvent } from "../../app/api/types.ts";
 
+import { personHeaders } from "../state/person.ts";
+
 export { ApiError };
 
 /** What the UI needs from a transport: the typed calls and where images load from. */
@@ -41,7 +43,8 @@ export class HttpApi implements UiApi {
     try {
       res = await fetch(`${this.base}/api/${m}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        // The person this browser labels as (#34; renderer/state/person.ts).
+        headers: { "content-type": "application/json", ...personHeaders() },
         body: JSON.stringify(req ?? {}),
         credentials: "same-origin",
       });
