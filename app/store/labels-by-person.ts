@@ -66,14 +66,17 @@ export class PersonLabelTable {
     return this.personColumn;
   }
 
-  private ofImage(imageId: number, version: number): Counts {
-    const hit = this.cache.get(imageId);
-    if (hit && hit.version === version) return hit.counts;
-    const mask = this.masks.mask(imageId);
-    const { width } = mask;
+  /**
+   * Who owns each pixel of an image: `owner[i]` indexes `names` (0: "unknown"); the person of
+   * the latest live change that changed the pixel. For a labeled pixel only (others are 0 or stale).
+   */
+  owners(imageId: number): { names: string[]; owner: Uint16Array } {
+    const img = this.db.prepare("SELECT width, height FROM images WHERE id = ?").get(imageId) as
+      { width: number; height: number } | undefined;
+    const width = img?.width ?? 0;
     const names: string[] = [UNKNOWN_PERSON];
     const index = new Map<string, number>([[UNKNOWN_PERSON, 0]]);
-    const owner = new Uint16Array(mask.classes.length);
+    const owner = new Uint16Array(width * (img?.height ?? 0));
     const changes = this.db
       .prepare(
         `SELECT ${this.hasPerson() ? "person" : "NULL AS person"}, tool, bbox, patch FROM strokes
@@ -102,6 +105,14 @@ export class PersonLabelTable {
         }
       }
     }
+    return { names, owner };
+  }
+
+  private ofImage(imageId: number, version: number): Counts {
+    const hit = this.cache.get(imageId);
+    if (hit && hit.version === version) return hit.counts;
+    const mask = this.masks.mask(imageId);
+    const { names, owner } = this.owners(imageId);
     const human = new Float64Array(names.length);
     const accepted = new Float64Array(names.length);
     for (let i = 0; i < owner.length; i++) {
