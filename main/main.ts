@@ -278,12 +278,13 @@ void app.whenReady().then(() => {
   );
   session.defaultSession.setDevicePermissionHandler(() => false);
   registerProtocol();
-  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, body: unknown) =>
+  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, body: unknown, person: unknown) =>
     handleIpcCall(
       service,
       { url: event.senderFrame?.url, isMainFrame: event.senderFrame === event.sender.mainFrame },
       method,
       body,
+      person,
     ),
   );
   service.on((ev) => win?.webContents.send(EVENT_CHANNEL, ev));

@@ -6,10 +6,11 @@
 import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse } from "../../app/api/schema.ts";
 import type { ApiEvent } from "../../app/api/types.ts";
 import { thumbPath, type ConnectionState, type UiApi } from "./client.ts";
+import { storedPersonName } from "../state/person.ts";
 
 interface Bridge {
   shell: "electron";
-  methods: Record<string, (req?: unknown) => Promise<unknown>>;
+  methods: Record<string, (req?: unknown, person?: string) => Promise<unknown>>;
   onEvent(cb: (e: unknown) => void): () => void;
 }
 
@@ -29,7 +30,9 @@ export class IpcApi implements UiApi {
     const fn = this.bridge.methods[m];
     if (!fn) throw new ApiError(404, `${m}: not available in this build of the desktop app`);
     try {
-      return (await fn(req ?? {})) as ApiResponse<M>;
+      // The name set in the app (#34), else the core acts as the OS user.
+      const person = storedPersonName();
+      return (await (person ? fn(req ?? {}, person) : fn(req ?? {}))) as ApiResponse<M>;
     } catch (e) {
       const err = e as Error & { status?: number };
       // Electron prefixes errors crossing IPC with "Error invoking remote method ...: Error: ".

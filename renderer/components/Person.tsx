@@ -46,8 +46,8 @@ export function PersonPrompt() {
   useEffect(() => {
     api
       .call("people.me", {})
-      // The desktop app acts as the OS user: nothing to type.
-      .then((me) => personKnown(me.name, me.fixed || api instanceof IpcApi))
+      // The desktop app acts as the OS user: no first-run prompt (a name can be set from the header).
+      .then((me) => personKnown(me.name, me.fixed, !(api instanceof IpcApi)))
       .catch(toastError);
   }, [api]);
   if (!person.asking) return null;

@@ -3,7 +3,7 @@
  * in this browser (localStorage, so every tab of this browser profile is the same person and
  * shares their undo) and sent with every API call in the x-pixelloop-person header. With a
  * person's own token (`serve --person`) the server knows the name and the UI only shows it; the
- * desktop app acts as the OS user.
+ * desktop app acts as the OS user unless a name is set from the header (sent over IPC).
  */
 import { useSyncExternalStore } from "react";
 import { PERSON_HEADER } from "../../app/api/person-name.ts";
@@ -54,9 +54,12 @@ export function personHeaders(): Record<string, string> {
   return name ? { [PERSON_HEADER]: encodeURIComponent(name) } : {};
 }
 
-/** What the server answered to people.me; opens the prompt when a name is still to be typed. */
-export function personKnown(name: string, fixed: boolean): void {
-  set({ name, fixed, asking: !fixed && storedPersonName() === null });
+/**
+ * What the server answered to people.me; opens the prompt when a name is still to be typed
+ * (`ask`: not in the desktop app, which acts as the OS user until a name is set from the header).
+ */
+export function personKnown(name: string, fixed: boolean, ask = true): void {
+  set({ name, fixed, asking: ask && !fixed && storedPersonName() === null });
 }
 
 /** Keeps a typed (already checked) name for this browser. */
