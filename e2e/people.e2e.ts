@@ -127,6 +127,23 @@ describe("two people on one image", () => {
         .getByText(/^bob [\d.]+k? px$/)
         .waitFor();
 
+      // Another tab of alice's browser is alice too and shares her undo: its redo brings the car back.
+      const again = await one.context.newPage();
+      await again.goto(firstUrl(server, "#/image/1"));
+      await again.getByTestId("person").getByText("alice").waitFor();
+      await again.getByTestId("canvas").focus();
+      await again.keyboard.press("Control+Shift+z");
+      await until(
+        () => inStore(file, (s) => s.strokes(1).map((r) => r.undone)),
+        (u) => !u[0] && !u[1],
+        "alice's stroke redone",
+      );
+      for (const p of [one.page, two.page, again]) {
+        await showsStoredCount(p, file);
+        expect(differs(await shownAt(p, CAR[0]), plain.car)).toBe(true);
+      }
+      await again.close();
+
       // The name is kept in the browser: a reload asks no more.
       await one.page.reload();
       await one.page.getByTestId("person").getByText("alice").waitFor();

@@ -339,13 +339,6 @@ export function registerLoopCommands(program: Command): void {
             `${String(r.round).padStart(5)}  ${String(r.modelId ?? "-").padStart(5)}  ${n(r.labeledPixels, 11)}${r.labelsScope === "all" ? "*" : " "}  ${n(r.humanPixels, 9)}  ${n(r.acceptedPixels, 9)}  ${n(r.labeledImages, 6)}  ${(r.labelingSeconds / 60).toFixed(1).padStart(6)} min  ${r.valMiou === null ? "     -" : r.valMiou.toFixed(3).padStart(8)}${r.fineTuned ? "  fine-tune" : ""}`,
           );
         }
-        for (const r of rounds.filter((x) => x.labelsByPerson?.length))
-          out(
-            `round ${r.round} by person: ` +
-              (r.labelsByPerson ?? [])
-                .map((p) => `${p.person} ${count(p.humanPixels + p.acceptedPixels)} px`)
-                .join(" · "),
-          );
         if (rounds.some((r) => r.fineTuned))
           out("fine-tune: trained on from the latest model then (train --fine-tune), not from scratch");
         out("labeled px, drawn, accepted, images: labels of the train images, which the model learns from");
@@ -366,6 +359,13 @@ export function registerLoopCommands(program: Command): void {
               (weakest ? ` (weakest: ${weakest.name}; label more of it)` : ""),
           );
         }
+        for (const r of rounds.filter((x) => x.labelsByPerson?.length))
+          out(
+            `round ${r.round} by person: ` +
+              (r.labelsByPerson ?? [])
+                .map((p) => `${p.person} ${count(p.humanPixels + p.acceptedPixels)} px`)
+                .join(" · "),
+          );
       });
     });
 }
