@@ -75,6 +75,12 @@ describe("labels by person", () => {
     expect(await service.call("people.labels", {})).toEqual([
       { person: "alice", humanPixels: 20, acceptedPixels: 0 },
     ]);
+    // Bob has nothing left: the answer says whose the remaining changes are.
+    expect(await service.call("masks.undo", { imageId: a.id }, { person: "bob" })).toMatchObject({
+      changed: false,
+      reason:
+        "Nothing undone: bob has no change left to undo on this image; the others on it are other people's to undo.",
+    });
 
     // A round records its train labels by person; rounds from before format 9 read null.
     recordRound(store, null);

@@ -730,7 +730,13 @@ export class PixelloopService {
         const row = s.undo(req.imageId, who.person);
         const change = this.change(req.imageId, row !== null, null, row?.id ?? null);
         const stop = row === null ? s.undoStop(req.imageId, who.person) : null;
-        return stop ? { ...change, reason: `Nothing undone: ${stop}.` } : change;
+        if (stop) return { ...change, reason: `Nothing undone: ${stop}.` };
+        if (row === null && s.masks.othersChanged(req.imageId, who.person))
+          return {
+            ...change,
+            reason: `Nothing undone: ${who.person} has no change left to undo on this image; the others on it are other people's to undo.`,
+          };
+        return change;
       },
       "masks.redo": (req, who) => {
         const row = this.requireStore().redo(req.imageId, who.person);

@@ -341,6 +341,17 @@ export class MaskTable {
     return { pixels, images, historyChanges };
   }
 
+  /** Whether an image has live changes (with an undo patch) of anyone but `person` (#34). */
+  othersChanged(imageId: number, person: string): boolean {
+    return (
+      this.db
+        .prepare(
+          "SELECT 1 FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL AND person IS NOT ? LIMIT 1",
+        )
+        .get(imageId, StrokeState.live, person) !== undefined
+    );
+  }
+
   /** Stroke rows in the whole project, undone ones included (cheap: a count, no patches read). */
   strokeRowCount(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
