@@ -49,7 +49,7 @@ import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/a
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
-import { osPersonName } from "./people.ts";
+import { osPersonName, personNameProblem } from "./people.ts";
 import { labelsByPerson } from "../ops/status.ts";
 
 export interface ServiceOptions {
@@ -168,6 +168,9 @@ export class PixelloopService {
     if (!isApiMethod(method)) throw new ApiError(404, `unknown API method "${method}"`);
     const parsed = parseRequest(method, body);
     if (!parsed.ok) throw new ApiError(400, parsed.message);
+    // The doors check the name they pass (people.ts); an in-process caller is held to it too.
+    const problem = ctx.person === undefined ? null : personNameProblem(ctx.person);
+    if (problem) throw new ApiError(400, `${method}: the acting person's name is not usable: ${problem}`);
     const who: Who = { person: ctx.person ?? this.opts.author, fixed: ctx.fixed ?? false };
     try {
       const handler = this.handlers[method] as (req: unknown, who: Who) => unknown;
