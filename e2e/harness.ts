@@ -104,11 +104,25 @@ export async function launch({ scrollbars = false } = {}): Promise<Browser> {
   });
 }
 
+/**
+ * A page in a context of its own (its own cookies and storage: another person, or the same one
+ * in another browser). `person`: the name this browser labels as, as if typed in its first-run
+ * prompt (#34); null: none yet, so the page asks.
+ */
 export async function newPage(
   browser: Browser,
   size = { width: 1440, height: 900 },
+  { person = "tester" as string | null } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: size, deviceScaleFactor: 1 });
+  if (person !== null)
+    await context.addInitScript((name) => {
+      try {
+        if (localStorage.getItem("pixelloop.person") === null) localStorage.setItem("pixelloop.person", name);
+      } catch {
+        // a page without storage (about:blank)
+      }
+    }, person);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

@@ -23,6 +23,8 @@ export const API_METHOD_NAMES = [
   "images.remove",
   "masks.get",
   "strokes.commit",
+  "people.me",
+  "people.labels",
   "masks.undo",
   "masks.redo",
   "regions.accept",

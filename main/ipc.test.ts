@@ -49,3 +49,13 @@ it("refuses other frames, unknown methods and invalid arguments before touching 
   expect(bad).toMatchObject({ ok: false, status: 400 });
   expect((bad as { message: string }).message).toMatch(/imageId/);
 });
+
+it("acts as the name set in the app, checked, else as the OS user", async () => {
+  const me = await handleIpcCall(service, app, "people.me", {}, "Zoë");
+  expect(me).toEqual({ ok: true, value: { name: "Zoë", fixed: false } });
+  const os = await handleIpcCall(service, app, "people.me", {});
+  expect(os).toMatchObject({ ok: true, value: { fixed: false } });
+  expect((os as { value: { name: string } }).value.name).not.toBe("Zoë");
+  for (const bad of ["<b>x</b>", 42, ""])
+    expect(await handleIpcCall(service, app, "people.me", {}, bad)).toMatchObject({ ok: false, status: 400 });
+});

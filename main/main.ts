@@ -279,12 +279,13 @@ void app.whenReady().then(() => {
   );
   session.defaultSession.setDevicePermissionHandler(() => false);
   registerProtocol();
-  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, body: unknown) =>
+  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, body: unknown, person: unknown) =>
     handleIpcCall(
       service,
       { url: event.senderFrame?.url, isMainFrame: event.senderFrame === event.sender.mainFrame },
       method,
       body,
+      person,
     ),
   );
   // "Choose…" in the window: the system's dialog; the folder chosen is allowed in the core.

@@ -6,10 +6,12 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from "electron";
 import { API_METHOD_NAMES } from "./api-methods.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, PICK_CHANNEL, type IpcReply } from "./ipc-channels.ts";
 
-const methods: Record<string, (req?: unknown) => Promise<unknown>> = {};
+const methods: Record<string, (req?: unknown, person?: string) => Promise<unknown>> = {};
 for (const name of API_METHOD_NAMES) {
-  methods[name] = async (req?: unknown) => {
-    const reply = (await ipcRenderer.invoke(CALL_CHANNEL, name, req ?? {})) as IpcReply;
+  // `person`: the name set in the app, if any (#34; checked in main/ipc.ts).
+  methods[name] = async (req?: unknown, person?: string) => {
+    const args = typeof person === "string" ? [req ?? {}, person] : [req ?? {}];
+    const reply = (await ipcRenderer.invoke(CALL_CHANNEL, name, ...args)) as IpcReply;
     if (reply.ok) return reply.value;
     throw Object.assign(new Error(reply.message), { status: reply.status });
   };

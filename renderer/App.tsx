@@ -15,6 +15,7 @@ import { ExportDialog } from "./components/ExportDialog.tsx";
 import { TrainingPanel } from "./components/TrainingPanel.tsx";
 import { SessionEnded } from "./components/SessionEnded.tsx";
 import { useSessionEnded } from "./state/session.ts";
+import { PersonPrompt } from "./components/Person.tsx";
 
 type Dialog = "shortcuts" | "import" | "export" | null;
 
@@ -99,6 +100,7 @@ export function App() {
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
       {dialog === "import" && <ImportDialog onClose={close} />}
       {dialog === "export" && <ExportDialog onClose={close} />}
+      <PersonPrompt />
     </div>
   );
 }

@@ -20,6 +20,8 @@ import type {
   MaskChange,
   MaskData,
   ModelExportResult,
+  PersonInfo,
+  PersonLabels,
   PredictionData,
   ProjectInfo,
   Suggestion,
@@ -181,6 +183,11 @@ export const api = {
         path: ["points"],
       }),
   ),
+  /** Who the call acts as: decided by the door (people.ts), never by a request body. */
+  "people.me": method<PersonInfo>()(empty),
+  /** Labeled pixels by person over every image (a person owns the pixels their live change set last). */
+  "people.labels": method<PersonLabels[]>()(empty),
+  /** The acting person's last change on the image (their own undo, #34). */
   "masks.undo": method<MaskChange>()(z.object({ imageId }).strict()),
   "masks.redo": method<MaskChange>()(z.object({ imageId }).strict()),
   "regions.accept": method<MaskChange>()(

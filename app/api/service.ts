@@ -51,6 +51,8 @@ import { createTrainingController, type TrainingController } from "./training.ts
 import { shownModelId } from "../loop/prediction-data.ts";
 import { listFolder, makeFolder, realFolder, startFolder } from "./folders.ts";
 import { createLiveController, type LiveController } from "./live.ts";
+import { osPersonName, personNameProblem } from "./people.ts";
+import { labelsByPerson } from "../ops/status.ts";
 
 export interface ServiceOptions {
   /** where new projects go by default */
@@ -64,7 +66,7 @@ export interface ServiceOptions {
   recentFile?: string;
   /** where the demo project is created */
   demoDir?: string;
-  /** recorded as the author of strokes */
+  /** the person acting when a call names none (the desktop app, scripts): default the OS user */
   author?: string;
   version?: string;
   /**
@@ -102,7 +104,18 @@ export const WATCH_MS = 1500;
 /** Unmatched mask files an import answers by name (the count has them all). */
 export const MAX_UNMATCHED_LISTED = 100;
 
-type Handlers = { [M in ApiMethod]: (req: ApiParsed<M>) => Promise<ApiResponse<M>> | ApiResponse<M> };
+/**
+ * Who is acting on a call, as its door decided (app/api/people.ts): never from the body. `fixed`:
+ * the door knows the person (a person's token), so the UI does not ask for a name.
+ */
+export interface CallContext {
+  person?: string;
+  fixed?: boolean;
+}
+type Who = { person: string; fixed: boolean };
+type Handlers = {
+  [M in ApiMethod]: (req: ApiParsed<M>, who: Who) => Promise<ApiResponse<M>> | ApiResponse<M>;
+};
 type Listener = (e: ApiEvent) => void;
 
 /** Raised when a method needs an open project and there is none (HTTP 409). */
@@ -139,7 +152,7 @@ export class PixelloopService {
       projectsDir: opts.projectsDir ?? path.join(os.homedir(), "Pixelloop"),
       recentFile: opts.recentFile ?? path.join(home, "recent.json"),
       demoDir: opts.demoDir ?? path.join(home, "demo"),
-      author: opts.author ?? os.userInfo().username,
+      author: opts.author ?? osPersonName(),
       version: opts.version ?? "0.1.0",
       transport: opts.transport ?? "http",
       allowedDirs: opts.allowedDirs ?? [],
@@ -156,13 +169,17 @@ export class PixelloopService {
   }
 
   /** Validates and runs one request. Throws ApiError (status + message) on failure. */
-  async call(method: string, body: unknown): Promise<unknown> {
+  async call(method: string, body: unknown, ctx: CallContext = {}): Promise<unknown> {
     if (!isApiMethod(method)) throw new ApiError(404, `unknown API method "${method}"`);
     const parsed = parseRequest(method, body);
     if (!parsed.ok) throw new ApiError(400, parsed.message);
+    // The doors check the name they pass (people.ts); an in-process caller is held to it too.
+    const problem = ctx.person === undefined ? null : personNameProblem(ctx.person);
+    if (problem) throw new ApiError(400, `${method}: the acting person's name is not usable: ${problem}`);
+    const who: Who = { person: ctx.person ?? this.opts.author, fixed: ctx.fixed ?? false };
     try {
-      const handler = this.handlers[method] as (req: unknown) => unknown;
-      return await handler(parsed.value);
+      const handler = this.handlers[method] as (req: unknown, who: Who) => unknown;
+      return await handler(parsed.value, who);
     } catch (e) {
       if (e instanceof ApiError) throw e;
       if (e instanceof UserError) throw new ApiError(422, e.message);
@@ -742,7 +759,7 @@ export class PixelloopService {
           acceptedPixels,
         };
       },
-      "strokes.commit": (req) => {
+      "strokes.commit": (req, who) => {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
         if (req.classIdx !== null && req.classIdx >= s.classes().length) {
@@ -774,7 +791,8 @@ export class PixelloopService {
             classIdx: req.tool === "eraser" ? null : req.classIdx,
             width: req.width,
             points: req.points,
-            author: this.opts.author,
+            author: who.person,
+            person: who.person,
           });
         } catch (e) {
           applyPatch(mask, r.patch, "undo");
@@ -783,18 +801,25 @@ export class PixelloopService {
         this.cached = { file: s.file, imageId: img.id, version: row.maskVersion, mask };
         return this.change(img.id, true, r.rect, row.id);
       },
-      "masks.undo": (req) => {
+      // Per person (#34): the acting person's own changes on this image only.
+      "masks.undo": (req, who) => {
         const s = this.requireStore();
-        const row = s.undo(req.imageId);
+        const row = s.undo(req.imageId, who.person);
         const change = this.change(req.imageId, row !== null, null, row?.id ?? null);
-        const stop = row === null ? s.undoStop(req.imageId) : null;
-        return stop ? { ...change, reason: `Nothing undone: ${stop}.` } : change;
+        const stop = row === null ? s.undoStop(req.imageId, who.person) : null;
+        if (stop) return { ...change, reason: `Nothing undone: ${stop}.` };
+        if (row === null && s.masks.othersChanged(req.imageId, who.person))
+          return {
+            ...change,
+            reason: `Nothing undone: ${who.person} has no change left to undo on this image; the others on it are other people's to undo.`,
+          };
+        return change;
       },
-      "masks.redo": (req) => {
-        const row = this.requireStore().redo(req.imageId);
+      "masks.redo": (req, who) => {
+        const row = this.requireStore().redo(req.imageId, who.person);
         return this.change(req.imageId, row !== null, null, row?.id ?? null);
       },
-      "regions.accept": (req) => {
+      "regions.accept": (req, who) => {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
         if (req.x >= img.width || req.y >= img.height) {
@@ -803,15 +828,15 @@ export class PixelloopService {
             `regions.accept: point ${req.x},${req.y} is outside ${img.name} (${img.width}x${img.height})`,
           );
         }
-        const r = acceptComponent(s, img.id, req.x, req.y, this.opts.author);
+        const r = acceptComponent(s, img.id, req.x, req.y, who.person);
         return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
       },
 
-      "suggestions.acceptRegion": (req) => {
+      "suggestions.acceptRegion": (req, who) => {
         const s = this.requireStore();
         const img = s.requireImage(req.imageId);
         // The regions the app shows for this image (the queue it shows).
-        const done = acceptSuggestedRegion(s, img.id, req.regionId, { author: this.opts.author });
+        const done = acceptSuggestedRegion(s, img.id, req.regionId, { person: who.person });
         if (done.kind !== "accepted") {
           const ids = done.kind === "no-region" ? done.regions : [];
           throw new ApiError(
@@ -823,17 +848,12 @@ export class PixelloopService {
         return this.change(img.id, r.acceptedPixels > 0, r.rect, r.strokeId);
       },
 
-      "masks.acceptConfident": (req) => {
-        const r = acceptAboveConfidence(
-          this.requireStore(),
-          req.imageId,
-          req.minConfidence,
-          this.opts.author,
-        );
+      "masks.acceptConfident": (req, who) => {
+        const r = acceptAboveConfidence(this.requireStore(), req.imageId, req.minConfidence, who.person);
         return this.change(req.imageId, r.acceptedPixels > 0, r.rect, r.strokeId);
       },
-      "masks.clearAccepted": (req) => {
-        const cleared = clearAccepted(this.requireStore(), req.imageId);
+      "masks.clearAccepted": (req, who) => {
+        const cleared = clearAccepted(this.requireStore(), req.imageId, who.person);
         return this.change(req.imageId, cleared > 0, null, null);
       },
 
@@ -848,6 +868,10 @@ export class PixelloopService {
         await this.ensureQueue();
         return suggestions(this.requireStore(), req.limit);
       },
+
+      // ---- people (#34) ----
+      "people.me": (_req, who) => ({ name: who.person, fixed: who.fixed }),
+      "people.labels": () => labelsByPerson(this.requireStore()),
 
       "training.start": (req) => this.training.start(req),
       "training.stop": () => this.training.stop(),

@@ -147,6 +147,7 @@ export function readRounds(store: ProjectStore): TrainingRound[] {
             accepted: round.acceptedPixels,
             labelingSeconds: round.labelingSeconds,
             scope: round.labelsScope,
+            byPerson: round.labelsByPerson,
           }
         : null,
       fineTuned: round ? round.fineTuned : null,

@@ -6,6 +6,15 @@ import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "../
 import type { RegionScore } from "../loop/scoring.ts";
 import type { UncertaintyMeasure } from "../loop/prediction-data.ts";
 import type { FineTuneBase } from "../ml/fine-tune.ts";
+import type { PersonLabels } from "../store/labels-by-person.ts";
+
+export type { PersonLabels };
+
+/** Who the UI acts as (people.me): `fixed` when the server knows it from the person's token. */
+export interface PersonInfo {
+  name: string;
+  fixed: boolean;
+}
 
 export type { ClassDef, ImageStatus, ProjectSummary, Split, UncertaintyMeasure };
 
@@ -174,7 +183,14 @@ export interface TrainingRound {
    * the labels the model was trained on (the loop's round record; null for a run without a model):
    * pixels of the train images, or of every split (scope "all") in rounds recorded before project format 7
    */
-  labels: { drawn: number; accepted: number; labelingSeconds: number; scope: "train" | "all" } | null;
+  labels: {
+    drawn: number;
+    accepted: number;
+    labelingSeconds: number;
+    scope: "train" | "all";
+    /** by person (#34); null for rounds recorded before project format 10 */
+    byPerson: PersonLabels[] | null;
+  } | null;
   /** continued from the model before (fine-tune) rather than trained from scratch; null without a model */
   fineTuned: boolean | null;
 }

@@ -10,7 +10,7 @@ import {
 } from "../loop/suggest.ts";
 import { latestClassIou, listRounds } from "../loop/rounds.ts";
 import { DEFAULT_REGION_DIVERSE } from "../loop/scoring.ts";
-import { count, findImage, out, UsageError, withStore } from "./shared.ts";
+import { AS_HELP, cliPerson, count, findImage, out, UsageError, withStore } from "./shared.ts";
 import { suggestions } from "../loop/shown-queue.ts";
 import type { ProjectStore } from "../store/project-store.ts";
 import { suggestNext, type QueueProgress } from "../ops/suggest.ts";
@@ -258,13 +258,15 @@ export function registerLoopCommands(program: Command): void {
     .option("--region <id>", "accept inside this suggested region of the image")
     .option("--min-confidence <c>", "accept every unlabeled pixel with confidence >= c (0..1)")
     .option("--clear", "remove the image's accepted-prediction labels instead (hand-drawn labels stay)")
+    .option("--as <name>", AS_HELP)
     .option("--json", "machine-readable output")
     .action(
       (
         project: string,
         image: string,
-        o: { region?: string; minConfidence?: string; clear?: boolean; json?: boolean },
+        o: { region?: string; minConfidence?: string; clear?: boolean; as?: string; json?: boolean },
       ) => {
+        const person = cliPerson(o.as);
         if ([o.region, o.minConfidence, o.clear].filter((x) => x !== undefined).length !== 1)
           throw new UsageError("accept: give exactly one of --region ID, --min-confidence C or --clear");
         const minConfidence = o.minConfidence === undefined ? undefined : Number(o.minConfidence);
@@ -283,7 +285,7 @@ export function registerLoopCommands(program: Command): void {
             : { minConfidence: minConfidence as number };
         return withStore(project, {}, (store) => {
           const img = findImage(store, image);
-          const done = acceptOnImage(store, img.id, how);
+          const done = acceptOnImage(store, img.id, how, person);
           if (done.kind === "cleared") {
             const cleared = done.clearedPixels;
             if (o.json) out(JSON.stringify({ image: img.name, clearedPixels: cleared }));
@@ -357,6 +359,13 @@ export function registerLoopCommands(program: Command): void {
               (weakest ? ` (weakest: ${weakest.name}; label more of it)` : ""),
           );
         }
+        for (const r of rounds.filter((x) => x.labelsByPerson?.length))
+          out(
+            `round ${r.round} by person: ` +
+              (r.labelsByPerson ?? [])
+                .map((p) => `${p.person} ${count(p.humanPixels + p.acceptedPixels)} px`)
+                .join(" · "),
+          );
       });
     });
 }

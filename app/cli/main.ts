@@ -221,6 +221,16 @@ export function buildProgram(): Command {
                 )
                 .join(", "),
           );
+        if (s.labelsByPerson.length > 0)
+          out(
+            "people:  " +
+              s.labelsByPerson
+                .map(
+                  (p) =>
+                    `${p.person} ${count(p.humanPixels + p.acceptedPixels)} px (${count(p.humanPixels)} drawn, ${count(p.acceptedPixels)} accepted)`,
+                )
+                .join(", "),
+          );
         out(`models:  ${s.models}`);
         // The queue belongs to the newest predictions; a newer model has none yet (train --no-predict).
         if (unpredicted !== null)

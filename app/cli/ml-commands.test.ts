@@ -279,6 +279,8 @@ describe("train / predict / eval through the CLI", () => {
     expect(table[2]).toMatch(/^labeled px, drawn, accepted, images: labels of the train images/);
     expect(table[3]).toMatch(/^val mIoU: at the best of training's checks on the val images/);
     expect(table[4]).toMatch(/^val IoU per class, model 1: red [\d.-]+ · blue [\d.-]+ · green [\d.-]+/);
+    // Labels by person: imported from mask files here, by no one.
+    expect(table[5]).toMatch(/^round 1 by person: \(imported\) [\d,]+ px$/);
 
     // A file that went missing or got damaged: named with the reason, the others still predicted.
     fs.renameSync(path.join(dir, "train", "img2.png"), path.join(dir, "img2-moved.png"));

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError, damagedProjectError } from "../store/errors.ts";
+import { osPersonName, personNameProblem } from "../api/people.ts";
 
 /** A command given wrong options or arguments: printed like any UserError, exit code 2. */
 export class UsageError extends UserError {}
@@ -86,3 +87,14 @@ export function findImage(store: ProjectStore, ref: string) {
   }
   throw new UserError(`${store.file}: no image named, numbered or imported from "${ref}"`);
 }
+
+/** The person a CLI command acts as (#34): `--as NAME`, else the OS user (app/api/people.ts). */
+export function cliPerson(as: string | undefined): string {
+  if (as === undefined) return osPersonName();
+  const problem = personNameProblem(as.trim());
+  if (problem) throw new UsageError(`--as: ${JSON.stringify(as)} is not a usable name: ${problem}`);
+  return as.trim();
+}
+
+/** The `--as` option's help. */
+export const AS_HELP = "the person to record as the author (default: the OS user name)";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { FILE_LIMITS, readFileSyncChecked } from "../store/safe-read.ts";
-import { Source, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
 import { polygonSpans, type Point } from "../labels/raster.ts";
 import { classRegions } from "../labels/components.ts";
 import { countsToString, forEachCountsPixel, regionToCounts, stringToCounts } from "./coco-rle.ts";
@@ -28,11 +28,13 @@ export function exportCoco(
   const images: object[] = [];
   const annotations: object[] = [];
   const ids = allImageIds(store);
+  const contributors = new Set<string>();
   ids.forEach((id, k) => {
     const img = store.requireImage(id);
     opts.onProgress?.(k + 1, ids.length);
     images.push({ id, file_name: img.name, width: img.width, height: img.height });
     const map = classMapFor(store, id, opts.source ?? "labels", modelId);
+    const authorsOf = regionAuthors(store, id, opts.source ?? "labels", contributors);
     for (const r of classRegions(map, img.width, img.height)) {
       annotations.push({
         id: annotations.length + 1,
@@ -45,6 +47,7 @@ export function exportCoco(
         area: r.pixels.length,
         bbox: r.bbox,
         iscrowd: 0,
+        ...(authorsOf ? { attributes: { authors: authorsOf(r.pixels) } } : {}),
       });
     }
   });
@@ -52,6 +55,7 @@ export function exportCoco(
     info: {
       description: `${store.name} (Pixelloop, source: ${opts.source ?? "labels"})`,
       date_created: new Date().toISOString(),
+      ...(contributors.size > 0 ? { contributor: [...contributors].sort().join(", ") } : {}),
     },
     images,
     annotations,
@@ -60,6 +64,29 @@ export function exportCoco(
   ensureFolder(path.dirname(path.resolve(outFile)));
   fs.writeFileSync(outFile, JSON.stringify(doc));
   return { images: images.length, annotations: annotations.length };
+}
+
+/**
+ * The people who set a region's labeled pixels last (#34; "unknown" before they were recorded),
+ * for the annotation's `attributes.authors` (as CVAT keeps per-annotation attributes); null for
+ * predictions, which no one drew. Adds them to `all`, for `info.contributor`.
+ */
+function regionAuthors(
+  store: ProjectStore,
+  imageId: number,
+  source: MaskSource,
+  all: Set<string>,
+): ((pixels: Int32Array) => string[]) | null {
+  if (source === "predictions") return null;
+  const labeled = store.mask(imageId).classes;
+  const { names, owner } = store.people.owners(imageId);
+  return (pixels) => {
+    const seen = new Set<number>();
+    for (const i of pixels) if (labeled[i] !== UNLABELED) seen.add(owner[i]);
+    const authors = [...seen].map((k) => names[k]).sort();
+    for (const a of authors) all.add(a);
+    return authors;
+  };
 }
 
 export interface CocoImportSummary {

@@ -37,7 +37,7 @@ function commit(
   p: StoredPrediction,
   take: (i: number) => boolean,
   points: [number, number][],
-  author = "accept",
+  person: string | null = null,
 ): AcceptResult {
   const before = store.mask(imageId);
   const after: LabelMask = cloneMask(before);
@@ -63,7 +63,8 @@ function commit(
     classIdx: null,
     width: 0,
     points,
-    author,
+    author: "accept",
+    person,
     modelId: p.modelId,
   });
   return {
@@ -82,7 +83,7 @@ export function acceptInRect(
   imageId: number,
   r: Rect,
   minConfidence = 0,
-  author = "accept",
+  person: string | null = null,
 ): AcceptResult {
   const p = requirePrediction(store, imageId);
   const minC = Math.round(minConfidence * 255);
@@ -99,7 +100,7 @@ export function acceptInRect(
       [r.x, r.y],
       [r.x + r.width, r.y + r.height],
     ],
-    author,
+    person,
   );
 }
 
@@ -108,13 +109,13 @@ export function acceptAboveConfidence(
   store: ProjectStore,
   imageId: number,
   minConfidence: number,
-  author = "accept",
+  person: string | null = null,
 ): AcceptResult {
   if (!(minConfidence >= 0 && minConfidence <= 1))
     throw new UserError(`--min-confidence: expected a number in 0..1, got ${minConfidence}`);
   const p = requirePrediction(store, imageId);
   const minC = Math.round(minConfidence * 255);
-  return commit(store, imageId, p, (i) => p.confidence[i] >= minC, [], author);
+  return commit(store, imageId, p, (i) => p.confidence[i] >= minC, [], person);
 }
 
 /** Accepts the 4-connected component of the predicted class at (x, y). */
@@ -123,7 +124,7 @@ export function acceptComponent(
   imageId: number,
   x: number,
   y: number,
-  author = "accept",
+  person: string | null = null,
 ): AcceptResult {
   const p = requirePrediction(store, imageId);
   const { width: w, height: h } = p;
@@ -131,11 +132,11 @@ export function acceptComponent(
     throw new UserError(`point ${x},${y} is outside the image (${w}x${h})`);
   const inside = new Uint8Array(w * h);
   fillRegion(p.classes, w, h, y * w + x, inside);
-  return commit(store, imageId, p, (i) => inside[i] === 1, [[x, y]], author);
+  return commit(store, imageId, p, (i) => inside[i] === 1, [[x, y]], person);
 }
 
 /** Removes all accepted-prediction labels of an image (hand-drawn labels stay). */
-export function clearAccepted(store: ProjectStore, imageId: number): number {
+export function clearAccepted(store: ProjectStore, imageId: number, person: string | null = null): number {
   const before = store.mask(imageId);
   const after: LabelMask = cloneMask(before);
   let n = 0;
@@ -151,6 +152,7 @@ export function clearAccepted(store: ProjectStore, imageId: number): number {
     width: 0,
     points: [],
     author: "clear-accepted",
+    person,
   });
   return n;
 }

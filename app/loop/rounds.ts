@@ -6,6 +6,7 @@
  * validation mIoU when val labels exist.
  */
 import type { ProjectStore } from "../store/project-store.ts";
+import type { PersonLabels } from "../store/labels-by-person.ts";
 
 export const IDLE_CAP_SEC = 60;
 
@@ -22,6 +23,8 @@ export interface Round {
   fineTuned: boolean;
   /** which images the label counts cover: "train", or "all" splits for rounds recorded before project format 7 */
   labelsScope: "train" | "all";
+  /** the labels counted by person (#34); null for rounds recorded before project format 10 */
+  labelsByPerson: PersonLabels[] | null;
 }
 
 /** Seconds of labeling in strokes made after `since` (ISO time), idle gaps capped. */
@@ -56,6 +59,7 @@ export function recordRound(
     labelingSeconds: labelingSeconds(store, prev),
     valMiou,
     fineTuned: opts.fineTuned ?? false,
+    labelsByPerson: store.people.bySplit("train"),
   });
   return listRounds(store).at(-1) as Round;
 }
@@ -117,5 +121,16 @@ export function listRounds(store: ProjectStore): Round[] {
     valMiou: r.val_miou,
     fineTuned: r.fine_tuned === 1,
     labelsScope: r.labels_scope === "train" ? "train" : "all", // no column: a format <= 6 file opened read-only
+    labelsByPerson: parseByPerson(r.labels_by_person),
   }));
+}
+
+function parseByPerson(json: string | null | undefined): PersonLabels[] | null {
+  if (!json) return null;
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v) ? (v as PersonLabels[]) : null;
+  } catch {
+    return null; // unreadable: shown as not recorded
+  }
 }

@@ -280,7 +280,9 @@ describe("active-learning loop", () => {
     expect(byMargin[0].image).toBe("a.png");
     expect(byMargin[0].score).toBeGreaterThan(byMargin[1].score);
     // A format-7 file (no margin column) opened read-only still reads its predictions.
-    store.db.exec("ALTER TABLE predictions DROP COLUMN margin");
+    store.db.exec(
+      "ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+    );
     store.db.pragma("user_version = 7");
     const file = store.file;
     store.close();

@@ -26,13 +26,13 @@ export function acceptSuggestedRegion(
   store: ProjectStore,
   imageId: number,
   regionId: number,
-  opts: { author?: string; randomQueueToo?: boolean } = {},
+  opts: { person?: string; randomQueueToo?: boolean } = {},
 ): RegionAcceptOutcome {
   const regions = queueRegions(store, imageId, opts.randomQueueToo ?? false);
   if (regions === null) return { kind: "not-queued" };
   const region = regions.find((x) => x.id === regionId);
   if (!region) return { kind: "no-region", regions: regions.map((x) => x.id) };
-  return { kind: "accepted", result: acceptInRect(store, imageId, region, 0, opts.author) };
+  return { kind: "accepted", result: acceptInRect(store, imageId, region, 0, opts.person) };
 }
 
 export type AcceptHow = { clear: true } | { regionId: number } | { minConfidence: number };
@@ -50,15 +50,15 @@ export function acceptOnImage(
   store: ProjectStore,
   imageId: number,
   how: AcceptHow,
-  author?: string,
+  person?: string,
 ): AcceptOutcome {
-  if ("clear" in how) return { kind: "cleared", clearedPixels: clearAccepted(store, imageId) };
+  if ("clear" in how) return { kind: "cleared", clearedPixels: clearAccepted(store, imageId, person) };
   const unpredicted = newestModelUnpredicted(store);
   if (unpredicted !== null) return { kind: "unpredicted", modelId: unpredicted };
   if (latestPredictionModelId(store) === null) return { kind: "no-model" };
   if ("regionId" in how)
-    return acceptSuggestedRegion(store, imageId, how.regionId, { author, randomQueueToo: true });
-  return { kind: "accepted", result: acceptAboveConfidence(store, imageId, how.minConfidence, author) };
+    return acceptSuggestedRegion(store, imageId, how.regionId, { person, randomQueueToo: true });
+  return { kind: "accepted", result: acceptAboveConfidence(store, imageId, how.minConfidence, person) };
 }
 
 /**

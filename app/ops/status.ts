@@ -6,6 +6,7 @@
 import type { ProjectStore } from "../store/project-store.ts";
 import type { Split } from "../store/types.ts";
 import type { SplitLabelCounts } from "../store/summary.ts";
+import type { PersonLabels } from "../store/labels-by-person.ts";
 import { suggestions } from "../loop/shown-queue.ts";
 import { newestModelUnpredicted } from "../loop/prediction-data.ts";
 
@@ -28,6 +29,13 @@ export interface ProjectStatus {
   queue: { images: number; worked: number } | null;
   /** per split with images: what training learns from (train) apart from the held-out check (val) */
   labelsBySplit: Partial<Record<Split, SplitLabelCounts>>;
+  /** labeled pixels by person, every split (#34) */
+  labelsByPerson: PersonLabels[];
+}
+
+/** Labeled pixels by person over every image: the status's and the UI's (people.labels). */
+export function labelsByPerson(store: ProjectStore): PersonLabels[] {
+  return store.people.bySplit();
 }
 
 /**
@@ -62,6 +70,7 @@ export function projectStatus(store: ProjectStore): {
         .filter((split) => s.bySplit[split] > 0)
         .map((split) => [split, store.labelCounts(split)]),
     ),
+    labelsByPerson: labelsByPerson(store),
   };
   return { status, unpredictedModel: newestModelUnpredicted(store) };
 }

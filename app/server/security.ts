@@ -90,6 +90,8 @@ export interface AccessPolicy {
   cookie: string;
   /** bound to loopback: Host must name a loopback address */
   loopbackOnly: boolean;
+  /** people's own tokens (`serve --person`, people.ts): when set, the only tokens accepted */
+  tokenOk?: (given: string) => boolean;
 }
 
 /** null when the request may proceed, otherwise [status, reason]. */
@@ -136,7 +138,8 @@ export function checkAccess(
         401,
         "unauthorized: this server needs the access token it printed at start (open the URL it printed, with ?token=…)",
       ];
-    if (!sameToken(given, policy.token)) return [401, "unauthorized: wrong access token"];
+    const ok = policy.tokenOk ? policy.tokenOk(given) : sameToken(given, policy.token);
+    if (!ok) return [401, "unauthorized: wrong access token"];
   }
   return null;
 }

@@ -24,6 +24,7 @@ import {
   type RouteKind,
 } from "./security.ts";
 import { sendJson, sendText, serveImage, serveStatic, serveThumbnail } from "./files.ts";
+import { PersonTokens, requestPerson } from "./people.ts";
 
 export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, "../../dist/renderer");
 const MAX_BODY = 16 * 1024 * 1024;
@@ -51,6 +52,8 @@ export interface ServerOptions {
   port?: number;
   /** the token to require (every address, loopback too); default: a new one per start */
   token?: string;
+  /** people, each with a token of their own instead of the shared one (people.ts; #34) */
+  people?: string[];
   rendererDir?: string;
   /** bytes queued for one events client before it is closed; default MAX_WS_BUFFERED */
   maxEventBuffer?: number;
@@ -60,8 +63,10 @@ export interface RunningServer {
   url: string;
   /** URL to open in a browser: carries the token, which its first load trades for a cookie */
   openUrl: string;
-  /** the access token: `Authorization: Bearer <token>` for scripts, `?token=` on a page's first load */
+  /** the access token: `Authorization: Bearer <token>` for scripts, `?token=` on a page's first load ("" with people) */
   token: string;
+  /** with `people`: each person's token and the URL to open (empty without) */
+  people: { name: string; token: string; openUrl: string }[];
   host: string;
   port: number;
   close(): Promise<void>;
@@ -90,6 +95,8 @@ async function handleApi(
   req: IncomingMessage,
   res: ServerResponse,
   method: string,
+  people: PersonTokens | null,
+  cookie: string,
 ): Promise<void> {
   if (req.method !== "POST")
     return sendJson(res, 405, { ok: false, error: { status: 405, message: "use POST" } });
@@ -100,6 +107,9 @@ async function handleApi(
       error: { status: 415, message: "send the request as application/json" },
     });
   }
+  const who = requestPerson(req, cookie, people);
+  if (Array.isArray(who))
+    return sendJson(res, who[0], { ok: false, error: { status: who[0], message: who[1] } });
   try {
     const text = await readBody(req);
     let body: unknown = {};
@@ -111,7 +121,7 @@ async function handleApi(
       }
     }
     const t0 = performance.now();
-    const result = await service.call(method, body);
+    const result = await service.call(method, body, who);
     res.setHeader("server-timing", `app;dur=${(performance.now() - t0).toFixed(1)}`);
     sendJson(res, 200, { ok: true, result: result ?? null });
   } catch (e) {
@@ -151,10 +161,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const loopback = isLoopbackHost(host);
-  const token = opts.token ?? newToken();
-  if (!token) throw new Error(`serving on ${host} needs an access token`);
+  const people = opts.people?.length ? new PersonTokens(opts.people) : null;
+  const token = people ? "" : (opts.token ?? newToken());
+  if (!token && !people) throw new Error(`serving on ${host} needs an access token`);
   // The cookie is named after the port, known once listening (before any request is handled).
   const policy: AccessPolicy = { token, cookie: TOKEN_COOKIE, loopbackOnly: loopback };
+  if (people) policy.tokenOk = (given) => people.personOf(given) !== undefined;
+  const knownToken = (given: string) =>
+    people ? people.personOf(given) !== undefined : sameToken(given, token);
   const rendererDir = path.resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -169,9 +183,9 @@ export async function startServer(
       const denied = checkAccess(req, { ...policy, token: null }, kind);
       if (denied) return sendText(res, denied[0], denied[1]);
       const given = url.searchParams.get("token") ?? "";
-      if (!sameToken(given, token)) return sendText(res, 401, "unauthorized: wrong access token");
+      if (!knownToken(given)) return sendText(res, 401, "unauthorized: wrong access token");
       res.writeHead(302, {
-        "set-cookie": `${policy.cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        "set-cookie": `${policy.cookie}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`,
         // Always the start page: a path from the request could send the browser elsewhere (//host).
         location: "/",
         "cache-control": "no-store",
@@ -183,7 +197,7 @@ export async function startServer(
     if (denied && denied[0] === 401 && kind === "page" && req.method === "GET")
       return sendTokenPage(res, `http://${req.headers.host ?? "127.0.0.1"}`, denied[1]);
     if (denied) return sendText(res, denied[0], denied[1]);
-    if (kind === "api") return void handleApi(service, req, res, p.slice(5));
+    if (kind === "api") return void handleApi(service, req, res, p.slice(5), people, policy.cookie);
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
     const file = /^\/files\/(image|thumb)\/(\d+)$/.exec(p);
     if (file) {
@@ -278,8 +292,9 @@ export async function startServer(
   const base = `http://${shownHost}:${port}/`;
   return {
     url: base,
-    openUrl: `${base}?token=${token}`,
+    openUrl: people ? base : `${base}?token=${token}`,
     token,
+    people: (people?.people ?? []).map((p) => ({ ...p, openUrl: `${base}?token=${p.token}` })),
     host,
     port,
     close: async () => {

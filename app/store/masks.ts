@@ -8,8 +8,9 @@ import type { ImageTable } from "./images.ts";
 import type { StrokeRow, Tool } from "./types.ts";
 import { decodeRle, decodeRleInto, encodeRle } from "../labels/rle.ts";
 import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
-import { applyPatch, capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
-import type { Rect } from "../labels/raster.ts";
+import { capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
+import { cropLayer, type Rect } from "../labels/raster.ts";
+import { redoUnder, undoUnder } from "../labels/history.ts";
 import { changedRect } from "../labels/edit.ts";
 
 /** Rows per stored band of a label mask (format 3, table label_mask_bands). Part of the file format. */
@@ -33,7 +34,12 @@ export interface ChangeRecord {
   points: [number, number][];
   author: string;
   modelId?: number | null;
+  /** the person who made it (undo and redo are per person); null or missing: no one's */
+  person?: string | null;
 }
+
+/** How a change made before project format 10 (no person recorded) reads. */
+export const UNKNOWN_PERSON = "unknown";
 
 /** The tools whose strokes are a person's labeling (not an import of a mask file). */
 const LABELING_TOOLS = "('brush', 'eraser', 'polygon', 'fill', 'accept')";
@@ -133,14 +139,16 @@ export class MaskTable {
     return this.db.transaction(() => {
       const counts = captured ? this.countsAfter(imageId, captured, "redo") : undefined;
       const version = this.maskVersion(imageId) + 1;
+      // A person's new change ends their own redo on this image (others' undone changes stay redoable).
+      const person = change.person ?? null;
       this.db
-        .prepare("UPDATE strokes SET undone = ? WHERE image_id = ? AND undone = ?")
-        .run(StrokeState.superseded, imageId, StrokeState.undone);
+        .prepare("UPDATE strokes SET undone = ? WHERE image_id = ? AND undone = ? AND person IS ?")
+        .run(StrokeState.superseded, imageId, StrokeState.undone, person);
       const createdAt = nowIso();
       const info = this.db
         .prepare(
-          `INSERT INTO strokes (image_id, class_idx, tool, width, points, author, created_at, mask_version, model_id, bbox, patch)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO strokes (image_id, class_idx, tool, width, points, author, created_at, mask_version, model_id, bbox, patch, person)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           imageId,
@@ -154,6 +162,7 @@ export class MaskTable {
           change.modelId ?? null,
           rect ? JSON.stringify(rect) : null,
           patch,
+          person,
         );
       this.writeMask(imageId, after, version, counts, rect);
       return {
@@ -167,64 +176,134 @@ export class MaskTable {
         createdAt,
         maskVersion: version,
         modelId: change.modelId ?? null,
+        person: person ?? UNKNOWN_PERSON,
         undone: false,
       };
     })();
   }
 
   /**
-   * Undoes the latest live change of an image; returns the stroke undone, or null. Undo stops at
-   * labels imported from a mask file: one keystroke must not wipe a whole imported mask (a dense
-   * ground truth) that was never drawn in the app; see undoStop().
+   * Undoes `person`'s latest live change of an image (without `person`: the image's latest change,
+   * whoever made it); returns the stroke undone, or null. Changes others made since stay: see
+   * app/labels/history.ts. Undo stops at labels imported from a mask file: one keystroke must not
+   * wipe a whole imported mask (a dense ground truth) that was never drawn in the app; see undoStop().
    */
-  undo(imageId: number): StrokeRow | null {
+  undo(imageId: number, person?: string): StrokeRow | null {
     return this.db.transaction(() => {
-      const row = this.latestLiveChange(imageId);
+      const row = this.latestLiveChange(imageId, person);
       if (!row || row.tool === "import") return null;
-      const mask = this.mask(imageId);
       const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
-      const counts = this.countsAfter(imageId, patch, "undo");
-      applyPatch(mask, patch, "undo");
+      this.applyOverLater(imageId, row, patch, "undo");
       this.db.prepare("UPDATE strokes SET undone = ? WHERE id = ?").run(StrokeState.undone, row.id);
-      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
       return { ...toStrokeRow(row), undone: true };
     })();
   }
 
   /**
-   * Why undo does nothing on this image when its latest live change is an import of labels from
-   * a mask file (naming the file when the change records it), else null.
+   * Why undo does nothing on this image for `person` when their latest live change is an import
+   * of labels from a mask file (naming the file when the change records it), else null.
    */
-  undoStop(imageId: number): string | null {
-    const row = this.latestLiveChange(imageId);
+  undoStop(imageId: number, person?: string): string | null {
+    const row = this.latestLiveChange(imageId, person);
     if (row?.tool !== "import") return null;
     const file = row.author.startsWith("import:") ? ` (${row.author.slice("import:".length)})` : "";
     return `the labels before this point were imported from a mask file${file}; undo stops there (erase to change them)`;
   }
 
-  private latestLiveChange(imageId: number): StrokeDbRow | undefined {
-    return this.db
-      .prepare(
-        "SELECT * FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ORDER BY id DESC LIMIT 1",
-      )
-      .get(imageId, StrokeState.live) as StrokeDbRow | undefined;
+  /**
+   * The change undo would take: the latest live one (of `person`, when given). A live import made
+   * after it (by anyone) stands in its way: undo stops there for everyone.
+   */
+  private latestLiveChange(imageId: number, person?: string): StrokeDbRow | undefined {
+    const latest = (sql: string, ...args: unknown[]) =>
+      this.db
+        .prepare(
+          `SELECT * FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL ${sql} ORDER BY id DESC LIMIT 1`,
+        )
+        .get(imageId, StrokeState.live, ...args) as StrokeDbRow | undefined;
+    if (person === undefined) return latest("");
+    const own = latest("AND person = ?", person);
+    const imported = latest("AND tool = 'import'");
+    return imported && (!own || imported.id > own.id) ? imported : own;
   }
 
-  /** Redoes the earliest undone change of an image; returns it, or null. */
-  redo(imageId: number): StrokeRow | null {
+  /**
+   * Redoes `person`'s most recently undone change of an image (without `person`: the image's);
+   * returns it, or null. Where others changed a pixel since, their value stays (history.ts).
+   */
+  redo(imageId: number, person?: string): StrokeRow | null {
     return this.db.transaction(() => {
-      const row = this.db
-        .prepare("SELECT * FROM strokes WHERE image_id = ? AND undone = ? ORDER BY id ASC LIMIT 1")
-        .get(imageId, StrokeState.undone) as StrokeDbRow | undefined;
+      const row = (
+        person === undefined
+          ? this.db
+              .prepare("SELECT * FROM strokes WHERE image_id = ? AND undone = ? ORDER BY id ASC LIMIT 1")
+              .get(imageId, StrokeState.undone)
+          : this.db
+              .prepare(
+                "SELECT * FROM strokes WHERE image_id = ? AND person = ? AND undone = ? ORDER BY id ASC LIMIT 1",
+              )
+              .get(imageId, person, StrokeState.undone)
+      ) as StrokeDbRow | undefined;
       if (!row) return null;
-      const mask = this.mask(imageId);
       const patch = decodePatch(row.patch as Buffer, JSON.parse(row.bbox as string));
-      const counts = this.countsAfter(imageId, patch, "redo");
-      applyPatch(mask, patch, "redo");
-      this.db.prepare("UPDATE strokes SET undone = ? WHERE id = ?").run(StrokeState.live, row.id);
-      this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, patch.rect);
+      this.applyOverLater(imageId, row, patch, "redo");
+      this.db
+        .prepare("UPDATE strokes SET undone = ?, patch = ? WHERE id = ?")
+        .run(StrokeState.live, encodePatch(patch), row.id);
       return toStrokeRow(row);
     })();
+  }
+
+  /**
+   * Undoes or redoes one change under the live changes made after it (history.ts), stores the
+   * patches of those it rewrote and the new mask, its counts from the changed rectangle alone.
+   */
+  private applyOverLater(
+    imageId: number,
+    row: StrokeDbRow,
+    patch: MaskPatch,
+    direction: "undo" | "redo",
+  ): void {
+    const mask = this.mask(imageId);
+    const r = patch.rect;
+    const later = (
+      this.db
+        .prepare(
+          "SELECT id, bbox, patch FROM strokes WHERE image_id = ? AND id > ? AND undone = ? AND patch IS NOT NULL ORDER BY id",
+        )
+        .all(imageId, row.id, StrokeState.live) as { id: number; bbox: string; patch: Buffer }[]
+    )
+      .map((t) => ({ id: t.id, rect: JSON.parse(t.bbox) as Rect, blob: t.patch }))
+      .filter(
+        (t) =>
+          t.rect.x < r.x + r.width &&
+          r.x < t.rect.x + t.rect.width &&
+          t.rect.y < r.y + r.height &&
+          r.y < t.rect.y + t.rect.height,
+      )
+      .map((t) => ({ id: t.id, patch: decodePatch(t.blob, t.rect) }));
+    const before = countLayers(
+      cropLayer(mask.classes, mask.width, r),
+      cropLayer(mask.sources, mask.width, r),
+    );
+    const rewrite = (direction === "undo" ? undoUnder : redoUnder)(
+      mask,
+      patch,
+      later.map((t) => t.patch),
+    );
+    const after = countLayers(cropLayer(mask.classes, mask.width, r), cropLayer(mask.sources, mask.width, r));
+    const put = this.db.prepare("UPDATE strokes SET patch = ? WHERE id = ?");
+    later.forEach((t, k) => {
+      if (rewrite[k]) put.run(encodePatch(t.patch), t.id);
+    });
+    const stored = this.db
+      .prepare("SELECT human_pixels, accepted_pixels FROM label_masks WHERE image_id = ?")
+      .get(imageId) as { human_pixels: number; accepted_pixels: number } | undefined;
+    const counts = {
+      human: (stored?.human_pixels ?? 0) + after.human - before.human,
+      accepted: (stored?.accepted_pixels ?? 0) + after.accepted - before.accepted,
+    };
+    this.writeMask(imageId, mask, this.maskVersion(imageId) + 1, counts, r);
   }
 
   /**
@@ -260,6 +339,17 @@ export class MaskTable {
       }
     }
     return { pixels, images, historyChanges };
+  }
+
+  /** Whether an image has live changes (with an undo patch) of anyone but `person` (#34). */
+  othersChanged(imageId: number, person: string): boolean {
+    return (
+      this.db
+        .prepare(
+          "SELECT 1 FROM strokes WHERE image_id = ? AND undone = ? AND patch IS NOT NULL AND person IS NOT ? LIMIT 1",
+        )
+        .get(imageId, StrokeState.live, person) !== undefined
+    );
   }
 
   /** Stroke rows in the whole project, undone ones included (cheap: a count, no patches read). */
@@ -432,6 +522,7 @@ interface StrokeDbRow {
   bbox: string | null;
   patch: Buffer | null;
   undone: StrokeState;
+  person?: string | null;
 }
 
 function toStrokeRow(r: StrokeDbRow): StrokeRow {
@@ -446,6 +537,7 @@ function toStrokeRow(r: StrokeDbRow): StrokeRow {
     createdAt: r.created_at,
     maskVersion: r.mask_version,
     modelId: r.model_id,
+    person: r.person ?? UNKNOWN_PERSON,
     undone: r.undone !== StrokeState.live,
   };
 }

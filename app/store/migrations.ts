@@ -242,6 +242,19 @@ CREATE TABLE IF NOT EXISTS preview_predictions (
 ) STRICT;
 `,
   },
+  // ---- people (#34): who made each change, and labels by person per round ----
+  {
+    version: 10,
+    description: "changes record the person who made them; rounds their labels by person",
+    sql: `
+-- The person (a validated name, app/api/people.ts) who made the change: undo and redo are per
+-- person and image. NULL for changes made before format 10 (shown as "unknown", in no one's undo).
+ALTER TABLE strokes ADD COLUMN person TEXT;
+CREATE INDEX strokes_person ON strokes(image_id, person, id);
+-- JSON {"name": {"human": n, "accepted": n}} of the round's train labels by person; NULL before format 10.
+ALTER TABLE rounds ADD COLUMN labels_by_person TEXT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

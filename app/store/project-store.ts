@@ -14,9 +14,10 @@ import { PredictionTable } from "./predictions.ts";
 import { QueueTable } from "./queue.ts";
 import { RoundTable } from "./rounds.ts";
 import { PreviewTable } from "./preview.ts";
+import { PersonLabelTable } from "./labels-by-person.ts";
 import { projectSummary, splitLabelCounts, type SplitLabelCounts } from "./summary.ts";
 
-export { MASK_BAND_ROWS, StrokeState, type ChangeRecord } from "./masks.ts";
+export { MASK_BAND_ROWS, StrokeState, UNKNOWN_PERSON, type ChangeRecord } from "./masks.ts";
 export { impossibleSize, toImageRow, type ImageDbRow, type ListQuery, type NewImage } from "./images.ts";
 
 /**
@@ -43,6 +44,8 @@ export class ProjectStore {
   readonly rounds: RoundTable;
   /** the live preview classifier and its predictions (format 9) */
   readonly preview: PreviewTable;
+  /** labeled pixels by person (#34) */
+  readonly people: PersonLabelTable;
   readonly #db: Db;
 
   private constructor(file: string, db: Db) {
@@ -60,6 +63,7 @@ export class ProjectStore {
     this.queue = new QueueTable(db, this.images);
     this.rounds = new RoundTable(db);
     this.preview = new PreviewTable(db);
+    this.people = new PersonLabelTable(db, this.masks);
   }
 
   static create(file: string, init: { name: string; classes: Omit<ClassDef, "shortcut">[] }): ProjectStore {
@@ -301,19 +305,19 @@ export class ProjectStore {
     return this.masks.commitPatch(imageId, after, captured, change);
   }
 
-  /** See MaskTable.undo (it stops at labels imported from a mask file). */
-  undo(imageId: number): StrokeRow | null {
-    return this.masks.undo(imageId);
+  /** See MaskTable.undo: per person; it stops at labels imported from a mask file. */
+  undo(imageId: number, person?: string): StrokeRow | null {
+    return this.masks.undo(imageId, person);
   }
 
   /** See MaskTable.undoStop. */
-  undoStop(imageId: number): string | null {
-    return this.masks.undoStop(imageId);
+  undoStop(imageId: number, person?: string): string | null {
+    return this.masks.undoStop(imageId, person);
   }
 
-  /** Redoes the earliest undone change of an image; returns it, or null. */
-  redo(imageId: number): StrokeRow | null {
-    return this.masks.redo(imageId);
+  /** See MaskTable.redo: a person's most recently undone change of an image. */
+  redo(imageId: number, person?: string): StrokeRow | null {
+    return this.masks.redo(imageId, person);
   }
 
   strokes(imageId: number): StrokeRow[] {

@@ -1,5 +1,6 @@
 /** Rounds of the loop (table rounds): one per model made, with the labels it learned from. */
 import { nowIso, type Db } from "./db.ts";
+import type { PersonLabels } from "./labels-by-person.ts";
 
 /** A rounds row as stored (labels_scope is missing in a format 6 or older file opened read-only). */
 export interface RoundDbRow {
@@ -13,6 +14,8 @@ export interface RoundDbRow {
   val_miou: number | null;
   fine_tuned: number;
   labels_scope?: "train" | "all";
+  /** JSON of PersonLabels[] (format 10; missing or null before) */
+  labels_by_person?: string | null;
 }
 
 export interface NewRound {
@@ -24,6 +27,8 @@ export interface NewRound {
   labelingSeconds: number;
   valMiou: number | null;
   fineTuned: boolean;
+  /** the train labels by person (#34) */
+  labelsByPerson: PersonLabels[];
 }
 
 export class RoundTable {
@@ -40,8 +45,8 @@ export class RoundTable {
   insert(r: NewRound): void {
     this.db
       .prepare(
-        `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'train')`,
+        `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope, labels_by_person)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'train', ?)`,
       )
       .run(
         r.modelId,
@@ -53,6 +58,7 @@ export class RoundTable {
         r.labelingSeconds,
         r.valMiou,
         r.fineTuned ? 1 : 0,
+        JSON.stringify(r.labelsByPerson),
       );
   }
 

@@ -36,6 +36,8 @@ export interface StrokeRow {
   createdAt: string;
   maskVersion: number;
   modelId: number | null;
+  /** who made it ("unknown" for changes made before project format 10) */
+  person: string;
   undone: boolean;
 }
 

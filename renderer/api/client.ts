@@ -13,6 +13,8 @@ import {
 import type { ApiEvent } from "../../app/api/types.ts";
 import { markSessionEnded, sessionEnded } from "../state/session.ts";
 
+import { personHeaders } from "../state/person.ts";
+
 export { ApiError };
 
 /** What the UI needs from a transport: the typed calls and where images load from. */
@@ -43,7 +45,8 @@ export class HttpApi implements UiApi {
     try {
       res = await fetch(`${this.base}/api/${m}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        // The person this browser labels as (#34; renderer/state/person.ts).
+        headers: { "content-type": "application/json", ...personHeaders() },
         body: JSON.stringify(req ?? {}),
         credentials: "same-origin",
       });

@@ -6,13 +6,14 @@
 import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse } from "../../app/api/schema.ts";
 import type { ApiEvent } from "../../app/api/types.ts";
 import { thumbPath, type ConnectionState, type UiApi } from "./client.ts";
+import { storedPersonName } from "../state/person.ts";
 
 /** What a folder (or project file) is chosen for: the desktop app's dialog is shaped by it. */
 export type PickPurpose = "new-project" | "open-project" | "import" | "labels" | "export";
 
 interface Bridge {
   shell: "electron";
-  methods: Record<string, (req?: unknown) => Promise<unknown>>;
+  methods: Record<string, (req?: unknown, person?: string) => Promise<unknown>>;
   onEvent(cb: (e: unknown) => void): () => void;
   /** the system's dialog (main/dialogs.ts): the chosen path, or null when cancelled */
   pick?(purpose: PickPurpose): Promise<string | null>;
@@ -34,7 +35,9 @@ export class IpcApi implements UiApi {
     const fn = this.bridge.methods[m];
     if (!fn) throw new ApiError(404, `${m}: not available in this build of the desktop app`);
     try {
-      return (await fn(req ?? {})) as ApiResponse<M>;
+      // The name set in the app (#34), else the core acts as the OS user.
+      const person = storedPersonName();
+      return (await (person ? fn(req ?? {}, person) : fn(req ?? {}))) as ApiResponse<M>;
     } catch (e) {
       const err = e as Error & { status?: number };
       // Electron prefixes errors crossing IPC with "Error invoking remote method ...: Error: ".

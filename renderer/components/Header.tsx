@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { useApp } from "../state/app-context.tsx";
+import { PersonBadge } from "./Person.tsx";
 
 export function Header({ children }: { children?: ReactNode }) {
   const { project } = useApp();
@@ -22,6 +23,7 @@ export function Header({ children }: { children?: ReactNode }) {
         </span>
       )}
       <div className="topbar-content">{children}</div>
+      <PersonBadge />
     </header>
   );
 }

@@ -17,6 +17,7 @@ export function RoundsTable({ rounds }: { rounds: TrainingRound[] }) {
               <th title="Labeled pixels of the train images, which the model learned from: drawn by hand + accepted predictions (val labels are the held-out check and not counted)">
                 Labels
               </th>
+              <th title="The round's train labels by person (who set each labeled pixel last)">By person</th>
               <th title="Time spent labeling since the round before (from stroke times)">Labeling</th>
               <th title="Mean IoU on the labeled val images, at the best of training's checks on them. The same images chose that checkpoint, so it reads a little high; compare rounds with it.">
                 val mIoU
@@ -56,6 +57,13 @@ export function RoundsTable({ rounds }: { rounds: TrainingRound[] }) {
                 >
                   {r.labels
                     ? `${compact(r.labels.drawn)}${r.labels.accepted ? ` + ${compact(r.labels.accepted)}` : ""}${r.labels.scope === "all" ? "*" : ""}`
+                    : "—"}
+                </td>
+                <td data-testid="round-people">
+                  {r.labels?.byPerson?.length
+                    ? r.labels.byPerson
+                        .map((p) => `${p.person} ${compact(p.humanPixels + p.acceptedPixels)}`)
+                        .join(" · ")
                     : "—"}
                 </td>
                 <td>{r.labels ? `${(r.labels.labelingSeconds / 60).toFixed(1)} min` : "—"}</td>

@@ -2,6 +2,7 @@ import type { TrainingStatus } from "../../app/api/types.ts";
 import { duration } from "./training-help.ts";
 import { useApp } from "../state/app-context.tsx";
 import { useRoute } from "../state/route.ts";
+import { PeopleLabels } from "./PeopleLabels.tsx";
 
 /** Says honestly what this window is running on: the shell, the transport, the training backend. */
 export function StatusBar() {
@@ -42,6 +43,7 @@ export function StatusBar() {
           {plural(project.summary.models, "model")}
         </span>
       )}
+      {project && !onStart && <PeopleLabels />}
       <span className="push muted">
         <kbd>?</kbd> shortcuts
       </span>

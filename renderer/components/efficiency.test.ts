@@ -11,7 +11,7 @@ const round = (id: number, drawn: number, accepted: number, miou: number | null)
   valMiou: miou,
   classIou: null,
   steps: 10,
-  labels: { drawn, accepted, labelingSeconds: 0, scope: "train" },
+  labels: { drawn, accepted, labelingSeconds: 0, scope: "train", byPerson: null },
   fineTuned: false,
 });
 
