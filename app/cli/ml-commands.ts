@@ -9,7 +9,7 @@ import {
 } from "../jobs/project-training.ts";
 import type { WorkingScaleChoice } from "../ml/working-scale.ts";
 import { progressBar } from "./progress.ts";
-import { fineTuneBase, trainRound } from "../ops/train.ts";
+import { fineTuneStartModel, trainRound } from "../ops/train.ts";
 import { predictFolder, predictProjectImages } from "../ops/predict.ts";
 import { evaluateFolder } from "../ops/evaluate.ts";
 import { err, out, reportSkipped, UsageError } from "./shared.ts";
@@ -121,7 +121,7 @@ export function registerMlCommands(program: Command): void {
         },
       };
       // The model fine-tuning starts from (the latest), said before training starts.
-      const base = fineTuneBase(project, o.fineTune === true);
+      const base = fineTuneStartModel(project, o.fineTune === true);
       if (o.fineTune && !json)
         err(
           base === null

@@ -65,7 +65,7 @@ export interface TrainRoundHandle {
  * Checks that the project is there; with `fineTune`, the model training will start from (the
  * latest), null when there is none yet (training starts from scratch) or without `fineTune`.
  */
-export function fineTuneBase(file: string, fineTune: boolean): number | null {
+export function fineTuneStartModel(file: string, fineTune: boolean): number | null {
   requireProjectFile(file);
   if (!fineTune) return null;
   return withStore(file, { readonly: true }, (store) => store.latestModelId() ?? null);
