@@ -30,6 +30,7 @@ import {
   weightsHeaderOnly,
   type Served,
 } from "./harness.ts";
+import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -64,13 +65,19 @@ function addModel(
   const store = ProjectStore.open(file);
   try {
     const model = Number(
-      store.db
-        .prepare(
-          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', '{}')",
-        )
-        .run(new Date().toISOString(), weightsHeaderOnly()).lastInsertRowid,
+      withRawDb(
+        store,
+        (db) =>
+          db
+            .prepare(
+              "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', '{}')",
+            )
+            .run(new Date().toISOString(), weightsHeaderOnly()).lastInsertRowid,
+      ),
     );
-    const images = store.db.prepare("SELECT id, width, height FROM images ORDER BY id").all() as {
+    const images = withRawDb(store, (db) =>
+      db.prepare("SELECT id, width, height FROM images ORDER BY id").all(),
+    ) as {
       id: number;
       width: number;
       height: number;
@@ -80,31 +87,35 @@ function addModel(
       const entropy = new Uint8Array(n);
       for (let y = 0; y < img.height; y++)
         for (let x = 0; x < img.width; x++) entropy[y * img.width + x] = uncertainty(x, y);
-      store.db
-        .prepare(
-          "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          img.id,
-          model,
-          new Date().toISOString(),
-          encodeRle(new Uint8Array(n).fill(cls)),
-          Buffer.from(encodeIndexPng(new Uint8Array(n).fill(120), img.width, img.height)),
-          Buffer.from(encodeIndexPng(entropy, img.width, img.height)),
-          0.5,
-        );
-      store.db
-        .prepare(
-          "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, 'uncertainty', ?)",
-        )
-        .run(
-          model,
-          img.id,
-          k + 1,
-          0.5,
-          JSON.stringify(k === 0 ? regions.map((r, i) => ({ id: i + 1, score: 0.9, ...r })) : []),
-          new Date().toISOString(),
-        );
+      withRawDb(store, (db) =>
+        db
+          .prepare(
+            "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          )
+          .run(
+            img.id,
+            model,
+            new Date().toISOString(),
+            encodeRle(new Uint8Array(n).fill(cls)),
+            Buffer.from(encodeIndexPng(new Uint8Array(n).fill(120), img.width, img.height)),
+            Buffer.from(encodeIndexPng(entropy, img.width, img.height)),
+            0.5,
+          ),
+      );
+      withRawDb(store, (db) =>
+        db
+          .prepare(
+            "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, 'uncertainty', ?)",
+          )
+          .run(
+            model,
+            img.id,
+            k + 1,
+            0.5,
+            JSON.stringify(k === 0 ? regions.map((r, i) => ({ id: i + 1, score: 0.9, ...r })) : []),
+            new Date().toISOString(),
+          ),
+      );
     }
   } finally {
     store.close();

@@ -14,6 +14,7 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { cloneMask, Source } from "../app/labels/mask.ts";
 import type { ApiEvent, TrainingStatus } from "../app/api/types.ts";
+import { withRawDb } from "../app/testing/raw-db.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const RESULTS = path.join(ROOT, "test-results");
@@ -244,7 +245,7 @@ export function copyProject(file: string, name: string): string {
   const copy = path.join(path.dirname(file), `${name}.pxl`);
   const source = ProjectStore.open(file);
   try {
-    source.db.prepare("VACUUM INTO ?").run(copy);
+    withRawDb(source, (db) => db.prepare("VACUUM INTO ?").run(copy));
   } finally {
     source.close();
   }

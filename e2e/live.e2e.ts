@@ -12,6 +12,7 @@ import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/labels/mask.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
 import { firstUrl, launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
+import { withRawDb } from "../app/testing/raw-db.ts";
 
 let dir: string;
 let projectFile: string;
@@ -89,11 +90,13 @@ describe("another process on the open project", () => {
     // A model stored elsewhere (as `pixelloop train` does): counted at once.
     const cli = ProjectStore.open(projectFile);
     try {
-      cli.db
-        .prepare(
-          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}')",
-        )
-        .run(headerOnlyWeights(2));
+      withRawDb(cli, (db) =>
+        db
+          .prepare(
+            "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}')",
+          )
+          .run(headerOnlyWeights(2)),
+      );
     } finally {
       cli.close();
     }

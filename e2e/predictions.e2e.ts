@@ -35,6 +35,7 @@ import {
   until,
   type Served,
 } from "./harness.ts";
+import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -404,14 +405,16 @@ describe("with a model", () => {
       // Imported after the model: the import had it predicted with that model in the background,
       // and the open image gets the prediction layer when it is stored.
       const predictedWith = () =>
-        inStore(file, (s) => s.db.prepare("SELECT model_id FROM predictions WHERE image_id = ?").all(id));
+        inStore(file, (s) =>
+          withRawDb(s, (db) => db.prepare("SELECT model_id FROM predictions WHERE image_id = ?").all(id)),
+        );
       await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
       expect(predictedWith()).toEqual([{ model_id: model }]);
 
       // Left without it (as a stopped prediction leaves an image): the accept tool says so and what
       // to do, and the training panel predicts it.
       const store = ProjectStore.open(file);
-      store.db.prepare("DELETE FROM predictions WHERE image_id = ?").run(id);
+      withRawDb(store, (db) => db.prepare("DELETE FROM predictions WHERE image_id = ?").run(id));
       store.close();
       await page.reload();
       await page.getByTestId("canvas").waitFor();

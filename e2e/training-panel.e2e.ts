@@ -23,6 +23,7 @@ import {
   type Served,
 } from "./harness.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
+import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -162,23 +163,31 @@ describe("the training panel during a run", () => {
       for (const [drawn, accepted, miou] of rounds) {
         const at = new Date().toISOString();
         const model = Number(
-          store.db
-            .prepare(
-              "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', ?)",
-            )
-            .run(at, weightsHeaderOnly(), JSON.stringify({ validation: { miou }, stepsDone: 100 }))
-            .lastInsertRowid,
+          withRawDb(
+            store,
+            (db) =>
+              db
+                .prepare(
+                  "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', ?)",
+                )
+                .run(at, weightsHeaderOnly(), JSON.stringify({ validation: { miou }, stepsDone: 100 }))
+                .lastInsertRowid,
+          ),
         );
-        store.db
-          .prepare(
-            "INSERT INTO training_runs (model_id, started_at, finished_at, status, config) VALUES (?, ?, ?, 'done', '{}')",
-          )
-          .run(model, at, at);
-        store.db
-          .prepare(
-            "INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope) VALUES (?, ?, ?, ?, ?, 2, 60, ?, 0, 'train')",
-          )
-          .run(model, at, drawn + accepted, drawn, accepted, miou);
+        withRawDb(store, (db) =>
+          db
+            .prepare(
+              "INSERT INTO training_runs (model_id, started_at, finished_at, status, config) VALUES (?, ?, ?, 'done', '{}')",
+            )
+            .run(model, at, at),
+        );
+        withRawDb(store, (db) =>
+          db
+            .prepare(
+              "INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope) VALUES (?, ?, ?, ?, ?, 2, 60, ?, 0, 'train')",
+            )
+            .run(model, at, drawn + accepted, drawn, accepted, miou),
+        );
       }
     } finally {
       store.close();

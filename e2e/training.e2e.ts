@@ -24,6 +24,7 @@ import {
   trainingUnavailable,
   type Served,
 } from "./harness.ts";
+import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -111,7 +112,9 @@ describe("the training panel", () => {
       expect(inStore(file, (s) => s.summary().models)).toBe(1);
       const predicted = inStore(
         file,
-        (s) => (s.db.prepare("SELECT COUNT(*) AS n FROM predictions").get() as { n: number }).n,
+        (s) =>
+          (withRawDb(s, (db) => db.prepare("SELECT COUNT(*) AS n FROM predictions").get()) as { n: number })
+            .n,
       );
       expect(predicted).toBe(3);
       expect(errors, errors.join("\n")).toEqual([]);

@@ -1,6 +1,8 @@
 /**
  * The Electron shell: one secure window, the app protocol, IPC to the core, menus, dialogs.
- * Thin by design: every domain decision lives in app/ (PixelloopService).
+ * Thin by design: the core (PixelloopService) runs in a utility process of its own
+ * (app/server/service-host-main.ts); this process only forwards calls, events and image bytes
+ * (service-client.ts), so no SQLite write or image decode ever runs in the window's process.
  */
 import {
   app,
@@ -16,10 +18,8 @@ import {
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PixelloopService } from "../app/api/service.ts";
-import { displayImage } from "../app/api/display-image.ts";
-import { thumbnailFor } from "../app/images/thumbnails.ts";
-import { setTrainingHost, type WorkerEvent } from "../app/jobs/worker.ts";
+import { ServiceClient, type WorkerProcess } from "./service-client.ts";
+import type { FromHost } from "../app/server/host-protocol.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from "./ipc.ts";
 import { menuTemplate } from "./menu.ts";
 import { PICK_CHANNEL, handlePick } from "./dialogs.ts";
@@ -47,27 +47,41 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let win: BrowserWindow | null = null;
 
-// Training runs in an Electron utility process (tfjs-node-gpu when installed): a crash or a
-// long step there never freezes or kills the window's process.
-setTrainingHost(() => {
-  const child = utilityProcess.fork(path.join(app.getAppPath(), "dist", "main", "worker-main.js"), [], {
+const DIST_MAIN = path.join(app.getAppPath(), "dist", "main");
+
+// Training and prediction run in utility processes of their own (tfjs-node-gpu when installed),
+// started here for the core, which cannot start them itself: a crash or a long step there never
+// freezes or kills the window's process, nor the core's.
+function forkWorker(): WorkerProcess {
+  const child = utilityProcess.fork(path.join(DIST_MAIN, "worker-main.js"), [], {
     serviceName: "Pixelloop training",
     stdio: "inherit",
   });
   return {
     postMessage: (m) => child.postMessage(m),
-    onMessage: (l) => child.on("message", (m: unknown) => l(m as WorkerEvent)),
+    onMessage: (l) => child.on("message", l),
     onError: (l) =>
-      child.on("error", (type: string, location: string) =>
-        l(new Error(`training process ${type} at ${location}`)),
-      ),
+      child.on("error", (type: string, location: string) => l(`training process ${type} at ${location}`)),
     onExit: (l) => child.on("exit", l),
-    terminate: async () => {
-      child.kill();
-    },
+    kill: () => void child.kill(),
   };
+}
+
+// The core: the service, its project file and its images, in a utility process.
+const coreProcess = utilityProcess.fork(path.join(DIST_MAIN, "service-host.js"), [], {
+  serviceName: "Pixelloop core",
+  stdio: "inherit",
 });
-const service = new PixelloopService({ version: app.getVersion(), transport: "ipc" });
+const service = new ServiceClient(
+  {
+    postMessage: (m) => coreProcess.postMessage(m),
+    onMessage: (l) => coreProcess.on("message", (m: unknown) => l(m as FromHost)),
+    onExit: (l) => coreProcess.on("exit", l),
+    kill: () => void coreProcess.kill(),
+  },
+  { version: app.getVersion(), transport: "ipc" },
+  forkWorker,
+);
 
 /** Folders the protocol serves by path: only the UI bundle (images are served by id). */
 function allowedRoots(): string[] {
@@ -80,30 +94,19 @@ function registerProtocol(): void {
     if (url.host !== "app") return new Response("not found", { status: 404 });
     // /files/image/<id> and /files/thumb/<id>: looked up by id, never by a path from the page.
     const m = /^\/files\/(image|thumb)\/(\d+)$/.exec(url.pathname);
-    let file: string | null = null;
-    if (m && service.project) {
-      const project = service.project;
-      const id = Number(m[2]);
-      if (m[1] === "thumb") {
-        const t = await thumbnailFor(project, id);
-        if (!t.ok) return new Response(t.message, { status: t.status });
-        return new Response(new Uint8Array(t.thumbnail.webp), {
-          headers: { "Content-Type": "image/webp", "Content-Security-Policy": CONTENT_SECURITY_POLICY },
-        });
-      }
-      // The same bytes and messages as browser mode (TIFF as PNG; a missing file named).
-      const img = await displayImage(project, id);
-      if (!img.ok) return new Response(img.message, { status: img.status });
-      return new Response(new Uint8Array(img.body), {
+    if (m) {
+      // The core reads and converts the image (the same bytes and messages as browser mode).
+      const r = await service.file(m[1] as "image" | "thumb", Number(m[2]));
+      if (!r.ok) return new Response(r.message, { status: r.status });
+      return new Response(new Uint8Array(r.body), {
         headers: {
-          "Content-Type": img.contentType,
+          "Content-Type": r.contentType,
           "Content-Security-Policy": CONTENT_SECURITY_POLICY,
           "X-Content-Type-Options": "nosniff",
         },
       });
-    } else if (!m) {
-      file = resolveProtocolPath(url.pathname === "/" ? "/index.html" : url.pathname, allowedRoots());
     }
+    const file = resolveProtocolPath(url.pathname === "/" ? "/index.html" : url.pathname, allowedRoots());
     if (!file) return new Response("not found", { status: 404 });
     const response = await fetchFile(file);
     const headers = new Headers(response.headers);
@@ -228,7 +231,9 @@ async function openProjectDialog(): Promise<void> {
 }
 
 async function importDialog(): Promise<void> {
-  if (!win || !service.project) return;
+  if (!win) return;
+  const info = (await service.call("app.info", {})) as { project: unknown };
+  if (!info.project) return;
   const r = await dialog.showOpenDialog(win, {
     title: "Import images",
     properties: ["openFile", "openDirectory", "multiSelections"],

@@ -28,6 +28,12 @@ await build({
   entryPoints: [path.join(root, "main/preload.ts")],
   outfile: path.join(root, "dist/main/preload.cjs"),
 });
+// The core's process (the service on a message port), beside main.mjs, which forks it.
+await build({
+  ...esm,
+  entryPoints: [path.join(root, "app/server/service-host-main.ts")],
+  outfile: path.join(root, "dist/main/service-host.js"),
+});
 // The training and prediction worker, beside main.mjs where app/jobs/worker.ts looks for it.
 await build({
   ...esm,
@@ -41,5 +47,5 @@ await build({
   outfile: path.join(root, "dist/main/gradient-worker-main.js"),
 });
 console.log(
-  "built dist/main/main.mjs, dist/main/preload.cjs, dist/main/worker-main.js and dist/main/gradient-worker-main.js",
+  "built dist/main/main.mjs, dist/main/preload.cjs, dist/main/service-host.js, dist/main/worker-main.js and dist/main/gradient-worker-main.js",
 );

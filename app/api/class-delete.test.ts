@@ -16,6 +16,7 @@ import {
   serviceDir,
   writeDiscImages,
 } from "../testing/service-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 type Usage = { name: string; pixels: number; images: number; refused: string | null };
 
@@ -66,11 +67,13 @@ describe("deleting a class", () => {
     // a model that knows the class
     await service.call("classes.add", { name: "known" });
     const store = ProjectStore.open(project.file);
-    store.db
-      .prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', ?, '{}', '{}')",
-      )
-      .run(headerOnlyWeights(5));
+    withRawDb(store, (db) =>
+      db
+        .prepare(
+          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', ?, '{}', '{}')",
+        )
+        .run(headerOnlyWeights(5)),
+    );
     store.close();
     expect((await usage(4)).refused).toMatch(/^model \d+ was trained with "known" and predicts it/);
     await expect(service.call("classes.delete", { idx: 4 })).rejects.toThrow(/cannot delete class 4: model/);

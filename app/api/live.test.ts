@@ -19,6 +19,7 @@ import {
   serviceDir,
   writeDiscImages,
 } from "../testing/service-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 const W = 32;
 const H = 24;
@@ -42,29 +43,37 @@ describe("changes made by another process", () => {
     // `pixelloop train` + `predict` + `accept` on the same file, through a second connection.
     const cli = ProjectStore.open(project.file);
     const modelId = Number(
-      cli.db
-        .prepare(
-          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}', '{}')",
-        )
-        .run(headerOnlyWeights(2)).lastInsertRowid,
+      withRawDb(
+        cli,
+        (db) =>
+          db
+            .prepare(
+              "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}', '{}')",
+            )
+            .run(headerOnlyWeights(2)).lastInsertRowid,
+      ),
     );
-    cli.db
-      .prepare(
-        "INSERT INTO training_runs (model_id, started_at, finished_at, status, config) VALUES (?, 'now', 'now', 'done', '{}')",
-      )
-      .run(modelId);
+    withRawDb(cli, (db) =>
+      db
+        .prepare(
+          "INSERT INTO training_runs (model_id, started_at, finished_at, status, config) VALUES (?, 'now', 'now', 'done', '{}')",
+        )
+        .run(modelId),
+    );
     const classes = new Uint8Array(W * H).fill(1);
-    cli.db
-      .prepare(
-        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, 'now', ?, ?, ?, 0.1)",
-      )
-      .run(
-        a.id,
-        modelId,
-        encodeRle(classes),
-        Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(250), W, H)),
-        Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(5), W, H)),
-      );
+    withRawDb(cli, (db) =>
+      db
+        .prepare(
+          "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, 'now', ?, ?, ?, 0.1)",
+        )
+        .run(
+          a.id,
+          modelId,
+          encodeRle(classes),
+          Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(250), W, H)),
+          Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(5), W, H)),
+        ),
+    );
     const accepted = acceptAboveConfidence(cli, a.id, 0.5, "cli");
     expect(accepted.acceptedPixels).toBe(W * H);
 

@@ -13,6 +13,7 @@ import { projectStatus } from "../ops/status.ts";
 import { listRounds, recordRound } from "../loop/rounds.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { createDiscProject, newService, serviceDir, writeDiscImages } from "../testing/service-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 describe("person names", () => {
   it("takes names in any script, and refuses markup, control characters, overlong and reserved ones", () => {
@@ -84,11 +85,13 @@ describe("labels by person", () => {
 
     // A round records its train labels by person; rounds from before format 10 read null.
     recordRound(store, null);
-    store.db
-      .prepare(
-        "INSERT INTO rounds (created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds) VALUES ('then', 0, 0, 0, 0, 0)",
-      )
-      .run();
+    withRawDb(store, (db) =>
+      db
+        .prepare(
+          "INSERT INTO rounds (created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds) VALUES ('then', 0, 0, 0, 0, 0)",
+        )
+        .run(),
+    );
     expect(listRounds(store).map((r) => r.labelsByPerson)).toEqual([
       [{ person: "alice", humanPixels: 20, acceptedPixels: 0 }],
       null,

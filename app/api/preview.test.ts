@@ -20,6 +20,7 @@ import {
   serviceDir,
   writeDiscImages,
 } from "../testing/service-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 const W = 48;
 const H = 40;
@@ -100,11 +101,15 @@ describe("live mode: the preview classifier", () => {
       // prediction and the preview's are both kept.
       const cli = ProjectStore.open(project.file);
       const modelId = Number(
-        cli.db
-          .prepare(
-            "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}', '{}')",
-          )
-          .run(headerOnlyWeights(2)).lastInsertRowid,
+        withRawDb(
+          cli,
+          (db) =>
+            db
+              .prepare(
+                "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}', '{}')",
+              )
+              .run(headerOnlyWeights(2)).lastInsertRowid,
+        ),
       );
       const gray = Buffer.from(encodeIndexPng(new Uint8Array(W * H), W, H));
       cli.predictions.put(

@@ -26,6 +26,7 @@ import {
 import { importWithMasks } from "../ops/import.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { createDemoProject } from "../ops/demo.ts";
+import { createProject } from "../ops/project.ts";
 import {
   ApiError,
   isApiMethod,
@@ -599,7 +600,7 @@ export class PixelloopService {
           throw new UserError(`${file} already exists: open it, or choose another name`);
         fs.mkdirSync(dir, { recursive: true });
         await this.training.shutdown();
-        const store = ProjectStore.create(file, {
+        const store = createProject(file, {
           name: req.name,
           classes: req.classes.map((c, idx) => ({ idx, name: c.name, color: c.color.toLowerCase() })),
         });

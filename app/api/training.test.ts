@@ -29,6 +29,7 @@ import {
   runEnd,
   writeGray,
 } from "../testing/service-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 describe("training from the app", () => {
   it("leaves out an image whose file changed size, names it once, and still trains and predicts", async () => {
@@ -134,7 +135,7 @@ describe("training from the app", () => {
     // A model without a queue (predicted by the CLI, or stopped while picking) gets one when asked;
     // requests during the pick wait for the same one.
     const store = service.project!;
-    store.db.prepare("DELETE FROM suggestions").run();
+    withRawDb(store, (db) => db.prepare("DELETE FROM suggestions").run());
     // The grid's "suggested first" asks for one too.
     const [listed, again, twice] = (await Promise.all([
       service.call("images.list", { limit: 10, sort: "suggested" }),
@@ -144,7 +145,10 @@ describe("training from the app", () => {
     expect(again).toEqual(queue);
     expect(twice).toEqual(queue);
     expect(listed.items.map((i) => i.suggestedRank)).toEqual([1, 2, null]);
-    expect((store.db.prepare("SELECT COUNT(*) AS n FROM suggestions").get() as { n: number }).n).toBe(2);
+    expect(
+      (withRawDb(store, (db) => db.prepare("SELECT COUNT(*) AS n FROM suggestions").get()) as { n: number })
+        .n,
+    ).toBe(2);
 
     // Exporting masks lets other requests through between images: a stroke sent right after the
     // export is saved while the export has written one file of three.
@@ -252,9 +256,9 @@ describe("training from the app", () => {
       expect(pred?.modelId).toBe(1);
     }
     // The images predicted before keep model 1's prediction; nothing else was predicted again.
-    const rows = service
-      .project!.db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id")
-      .all();
+    const rows = withRawDb(service.project!, (db) =>
+      db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id").all(),
+    );
     expect(rows).toEqual(
       [...labeled.map((i) => i.id), ...imported.importedIds].map((id) => ({ image_id: id, model_id: 1 })),
     );
@@ -314,9 +318,9 @@ describe("training from the app", () => {
     const status = await finished;
     expect(status.state).toBe("done");
     expect(status.message).toMatch(/^Stopped after \d+ steps .*2 images predicted with model 1\./);
-    const predicted = service
-      .project!.db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id")
-      .all();
+    const predicted = withRawDb(service.project!, (db) =>
+      db.prepare("SELECT image_id, model_id FROM predictions ORDER BY image_id").all(),
+    );
     expect(predicted).toEqual(labeled.map((i) => ({ image_id: i.id, model_id: 1 })));
     await service.close();
   });

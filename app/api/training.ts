@@ -15,7 +15,7 @@ import {
   type ProjectTrainOutcome,
 } from "../jobs/project-training.ts";
 import { trainRound, type TrainRoundHandle } from "../ops/train.ts";
-import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
+import { predictProjectImages } from "../ops/predict.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/backend.ts";
@@ -396,10 +396,9 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
     const what = `${images(n, "new ")} with model ${modelId}`;
     try {
       predictAbort = new AbortController();
-      const pred = await predictProjectInWorker(file, {
-        modelId,
-        imageIds: ids,
-        signal: predictAbort.signal,
+      const pred = await predictProjectImages(file, {
+        backend: "auto",
+        worker: { modelId, imageIds: ids, signal: predictAbort.signal },
         onProgress: (done, total) =>
           set(
             {

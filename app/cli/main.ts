@@ -7,11 +7,11 @@ import { importLabels, importWithMasks } from "../ops/import.ts";
 import type { UnmatchedMask } from "../exchange/mask-files.ts";
 import { progressBar } from "./progress.ts";
 import type { Split } from "../store/types.ts";
-import { createDemoProject } from "../ops/demo.ts";
+import { createDemoProject, openDemoProject } from "../ops/demo.ts";
+import { createProject } from "../ops/project.ts";
+import { importModelFolder } from "../ops/models.ts";
 import { MASK_SOURCES, type MaskSource } from "../exchange/mask-source.ts";
-import { importModel } from "../exchange/model.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
-import { initBackend } from "../ml/backend.ts";
 import { registerMlCommands } from "./ml-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
 import { registerLoopCommands } from "./loop-commands.ts";
@@ -102,11 +102,7 @@ export function buildProgram(): Command {
         const classes = o.classesFile
           ? readClassesFile(o.classesFile)
           : classesFromNames(o.classes as string);
-        const store = ProjectStore.create(project, {
-          name: o.name ?? path.basename(project).replace(/\.[^.]+$/, ""),
-          classes,
-        });
-        store.close();
+        createProject(project, { name: o.name, classes }).close();
         if (o.json) out(JSON.stringify({ project: path.resolve(project), classes: classes.length }));
         else
           out(`created ${project} with ${classes.length} classes: ${classes.map((c) => c.name).join(", ")}`);
@@ -421,9 +417,8 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable output")
     .action(async (project: string, dir: string, o: { json?: boolean }) => {
       return withStore(project, {}, async (store) => {
-        await initBackend("auto");
-        const r = await importModel(store, dir);
-        if (o.json) out(JSON.stringify(r));
+        const r = await importModelFolder(store, dir, { backend: "auto" });
+        if (o.json) out(JSON.stringify({ modelId: r.modelId }));
         else out(`imported model from ${dir} as model ${r.modelId}`);
       });
     });
@@ -441,26 +436,23 @@ export function buildProgram(): Command {
     .option("--port <port>", "port for --serve")
     .option("--json", "machine-readable output")
     .action(async (o: { dir: string; serve?: boolean; port?: string; json?: boolean }) => {
-      const file = await createDemoProject(o.dir);
       if (o.serve) {
+        const file = await createDemoProject(o.dir);
         const serve = program.commands.find((c) => c.name() === "serve");
         if (!serve) throw new UserError("this build has no browser UI (serve command missing)");
         await program.parseAsync(["serve", file, ...(o.port ? ["--port", o.port] : [])], { from: "user" });
         return;
       }
-      return withStore(file, { readonly: true }, (store) => {
-        const s = store.summary();
-        if (o.json)
-          return out(JSON.stringify({ project: file, images: s.images, labeledPixels: s.labeledPixels }));
-        out(`demo project: ${file}`);
-        out(
-          `${s.images} images, ${s.labeledImages} with scribbles, ${store.classes().length} classes (${store
-            .classes()
-            .map((c) => c.name)
-            .join(", ")})`,
+      const demo = await openDemoProject(o.dir);
+      if (o.json)
+        return out(
+          JSON.stringify({ project: demo.file, images: demo.images, labeledPixels: demo.labeledPixels }),
         );
-        out(`next: npx pixelloop status ${path.relative(process.cwd(), file)}`);
-      });
+      out(`demo project: ${demo.file}`);
+      out(
+        `${demo.images} images, ${demo.labeledImages} with scribbles, ${demo.classNames.length} classes (${demo.classNames.join(", ")})`,
+      );
+      out(`next: npx pixelloop status ${path.relative(process.cwd(), demo.file)}`);
     });
 
   registerMlCommands(program);

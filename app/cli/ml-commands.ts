@@ -1,40 +1,19 @@
 /** train / predict / eval commands (issue 4). */
-import fs from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { UserError } from "../store/errors.ts";
-import { readIndexPng } from "../exchange/index-png.ts";
-import { describeBackend, initBackend, type BackendPreference } from "../ml/backend.ts";
+import { describeBackend, type BackendPreference } from "../ml/backend.ts";
 import {
   keptParentMessage,
   unlabeledClassesWarning,
   type ProjectTrainOptions,
 } from "../jobs/project-training.ts";
-import {
-  imageFilesIn,
-  loadModel,
-  maskName,
-  predictProject,
-  readImagePixels,
-  UnreadableImageError,
-} from "../jobs/project-prediction.ts";
-import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
-import { predict } from "../ml/predict.ts";
 import type { WorkingScaleChoice } from "../ml/working-scale.ts";
 import { describeTerms } from "../ml/method-terms.ts";
-import { ConfusionMatrix } from "../ml/metrics.ts";
 import { progressBar } from "./progress.ts";
-import { trainRound } from "../ops/train.ts";
-import { err, out, reportSkipped, UsageError, withStore } from "./shared.ts";
-import { ensureFolder } from "../exchange/folders.ts";
-import { ProtectedFiles } from "../exchange/output-guard.ts";
-import { allImageIds } from "../exchange/mask-files.ts";
-import {
-  planPredictionFiles,
-  plannedPaths,
-  writePredictionFiles,
-  type PredictionFiles,
-} from "../exchange/prediction-files.ts";
+import { fineTuneStartModel, trainRound } from "../ops/train.ts";
+import { predictFolder, predictProjectImages } from "../ops/predict.ts";
+import { evaluateFolder } from "../ops/evaluate.ts";
+import { err, out, reportSkipped, UsageError } from "./shared.ts";
 import { predictPreviewCommand, trainPreviewCommand } from "./preview-commands.ts";
 
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
@@ -149,11 +128,8 @@ export function registerMlCommands(program: Command): void {
           crf: term(o.crf),
         },
       };
-      if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
       // The model fine-tuning starts from (the latest), said before training starts.
-      const base = o.fineTune
-        ? withStore(project, { readonly: true }, (store) => store.latestModelId() ?? null)
-        : null;
+      const base = fineTuneStartModel(project, o.fineTune === true);
       if (o.fineTune && !json)
         err(
           base === null
@@ -330,109 +306,55 @@ export function registerMlCommands(program: Command): void {
         },
       ) => {
         if (o.preview) return predictPreviewCommand(project, o);
-        if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
         if (o.images && !o.out) throw new UsageError("predict: --images needs --out DIR");
         const bar = progressBar("predict", !o.json && process.stderr.isTTY === true);
         const uncertainty = o.uncertainty === true;
+        const onProgress = (d: number, t: number, name: string) => bar.update(d, t, name);
         if (o.images) {
-          const files = imageFilesIn(o.images);
-          if (files.length === 0)
-            throw new UserError(
-              `${o.images}: no images found (PNG, JPEG, TIFF or WebP; subfolders are not read)`,
-            );
-          const plan = planPredictionFiles(files, o.out as string, uncertainty);
-          await initBackend(o.backend);
-          const model = withStore(project, { readonly: true }, (store) => {
-            const keep = ProtectedFiles.ofProject(store);
-            for (const f of files) keep.add(f, "one of the input images (--images)");
-            keep.check(plannedPaths(plan), o.out);
-            return loadModel(store, undefined);
-          });
-          const skipped: { file: string; reason: string }[] = [];
-          try {
-            ensureFolder(o.out as string);
-            for (const [i, file] of files.entries()) {
-              bar.update(i + 1, files.length, path.basename(file));
-              let p;
-              try {
-                p = await predictFile(model.net, file);
-              } catch (e) {
-                if (!(e instanceof UnreadableImageError)) throw e;
-                skipped.push({ file: e.file, reason: e.reason });
-                continue;
-              }
-              writePredictionFiles(p, plan[i]);
-            }
-          } finally {
-            model.net.dispose();
-            bar.stop();
-          }
-          const written = files.length - skipped.length;
-          const renamed = renamedOutputs(plan, skipped);
+          const r = await predictFolder(project, {
+            images: o.images,
+            out: o.out as string,
+            uncertainty,
+            backend: o.backend,
+            onProgress,
+          }).finally(() => bar.stop());
           if (o.json)
             out(
               JSON.stringify({
-                modelId: model.id,
-                written,
-                out: path.resolve(o.out as string),
-                renamed,
-                skipped,
+                modelId: r.modelId,
+                written: r.written,
+                out: r.out,
+                renamed: r.renamed,
+                skipped: r.skipped,
               }),
             );
           else {
-            out(`model ${model.id}: ${wroteMasks(written, uncertainty, o.out as string, renamed)}`);
-            reportSkipped(skipped);
+            out(`model ${r.modelId}: ${wroteMasks(r.written, uncertainty, o.out as string, r.renamed)}`);
+            reportSkipped(r.skipped);
           }
-          if (skipped.length) process.exitCode = 1;
+          if (r.skipped.length) process.exitCode = 1;
           return;
         }
-        // Without files to write, the app's path: workers predict (one per core on wasm), this thread stores.
-        let written = 0;
-        const renamed: { image: string; mask: string }[] = [];
-        let r;
-        if (o.out) {
-          const outDir = o.out;
-          const plan = withStore(project, { readonly: true }, (store) => {
-            const images = allImageIds(store).map((id) => store.requireImage(id));
-            const files = planPredictionFiles(
-              images.map((img) => img.name),
-              outDir,
-              uncertainty,
-            );
-            ProtectedFiles.ofProject(store).check(plannedPaths(files), outDir);
-            return new Map(images.map((img, k) => [img.id, files[k]]));
-          });
-          ensureFolder(outDir);
-          r = await predictProject(project, {
-            backend: o.backend,
-            onProgress: (d, t, name) => bar.update(d, t, name),
-            onPrediction: (img, p) => {
-              const files = plan.get(img.id);
-              if (!files) return; // imported while predicting: not planned, not written
-              writePredictionFiles(p, files);
-              written++;
-              if (files.renamed) renamed.push({ image: img.name, mask: path.basename(files.mask) });
-            },
-          });
-        } else
-          r = await predictProjectInWorker(project, {
-            backend: o.backend,
-            onProgress: (d, t, name) => bar.update(d, t, name),
-          });
+        const r = await predictProjectImages(project, {
+          out: o.out,
+          uncertainty,
+          backend: o.backend,
+          onProgress,
+        });
         bar.stop();
         if (o.json)
           out(
             JSON.stringify({
               modelId: r.modelId,
               predicted: r.predicted,
-              out: o.out ? path.resolve(o.out) : null,
-              ...(o.out ? { written, renamed } : {}),
+              out: r.out,
+              ...(o.out ? { written: r.written, renamed: r.renamed } : {}),
               skipped: r.skipped,
             }),
           );
         else {
           out(
-            `model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and ${wroteMasks(written, uncertainty, o.out, renamed)}` : ""}`,
+            `model ${r.modelId}: stored predictions for ${r.predicted} images${o.out ? ` and ${wroteMasks(r.written, uncertainty, o.out, r.renamed)}` : ""}`,
           );
           reportSkipped(r.skipped);
         }
@@ -470,65 +392,32 @@ export function registerMlCommands(program: Command): void {
           json?: boolean;
         },
       ) => {
-        if (!fs.existsSync(project)) throw new UserError(`${project}: no such project file`);
         const ignore = o.void == null ? undefined : Number(o.void);
         if (ignore != null && !(Number.isInteger(ignore) && ignore >= 0))
           throw new UsageError(`--void must be a class index, got "${o.void}"`);
-        await initBackend(o.backend);
-        const { classes, model } = withStore(project, { readonly: true }, (store) => ({
-          classes: store.classes(),
-          model: loadModel(store, undefined),
-        }));
-        const numClasses = model.net.config.numClasses;
-        if (o.binary && numClasses !== 2) {
-          model.net.dispose();
-          throw new UsageError(
-            `--binary: the model predicts ${numClasses} classes, binary ground truth needs 2`,
-          );
-        }
-        let binaryLooking = 0;
-        const files = imageFilesIn(o.images);
-        if (files.length === 0)
-          throw new UserError(
-            `${o.images}: no images found (PNG, JPEG, TIFF or WebP; subfolders are not read)`,
-          );
-        const cm = new ConfusionMatrix(model.net.config.numClasses);
         const bar = progressBar("eval", !o.json && process.stderr.isTTY === true);
-        try {
-          for (const [i, file] of files.entries()) {
-            const gtFile = path.join(o.gt, maskName(file));
-            if (!fs.existsSync(gtFile)) throw new UserError(`${gtFile}: no ground-truth mask for ${file}`);
-            let gt;
-            try {
-              gt = readIndexPng(gtFile);
-            } catch (e) {
-              throw new UserError((e as Error).message);
-            }
-            const p = await predictFile(model.net, file);
-            if (gt.width !== p.width || gt.height !== p.height) {
-              throw new UserError(
-                `${gtFile}: mask is ${gt.width}x${gt.height}, image ${file} is ${p.width}x${p.height}`,
-              );
-            }
-            if (o.binary) binaryGroundTruth(gt.values, ignore);
-            else if (numClasses === 2 && looksBinary(gt.values)) binaryLooking++;
-            cm.add(p.classMap, gt.values, ignore);
-            bar.update(i + 1, files.length, path.basename(file));
-          }
-        } finally {
-          bar.stop();
-          model.net.dispose();
-        }
-        const m = cm.metrics();
-        if (binaryLooking > 0)
+        const r = await evaluateFolder(project, {
+          images: o.images,
+          gt: o.gt,
+          ignore,
+          binary: o.binary,
+          backend: o.backend,
+          onProgress: (d, t, name) => bar.update(d, t, name),
+        }).finally(() => bar.stop());
+        if (r.kind === "not-two-classes")
+          throw new UsageError(
+            `--binary: the model predicts ${r.numClasses} classes, binary ground truth needs 2`,
+          );
+        const { classes, metrics: m } = r;
+        if (r.binaryLooking > 0)
           err(
-            `${binaryLooking} ground-truth masks hold only 0 and 255 (binary masks?): 255 was ignored as void. If it marks "${classes[1]?.name ?? "the second class"}", run eval again with --binary`,
+            `${r.binaryLooking} ground-truth masks hold only 0 and 255 (binary masks?): 255 was ignored as void. If it marks "${classes[1]?.name ?? "the second class"}", run eval again with --binary`,
           );
         if (o.json) {
           out(JSON.stringify({ miou: m.miou, pixelAccuracy: m.pixelAccuracy, perClassIou: m.perClassIou }));
           return;
         }
-        out(`model ${model.id} on ${files.length} images (${m.pixels} ground-truth pixels)`);
+        out(`model ${r.modelId} on ${r.images} images (${m.pixels} ground-truth pixels)`);
         const nameOf = (k: number) => classes.find((c) => c.idx === k)?.name ?? `class ${k}`;
         const width = Math.max(5, ...m.perClassIou.map((_, k) => nameOf(k).length));
         for (const [k, iou] of m.perClassIou.entries())
@@ -537,39 +426,6 @@ export function registerMlCommands(program: Command): void {
         out(`pixel accuracy  ${m.pixelAccuracy.toFixed(3)}`);
       },
     );
-}
-
-/** Binary ground truth in place: 0 stays the first class, any other value (but `ignore`) the second. */
-function binaryGroundTruth(values: Uint8Array | Uint16Array, ignore: number | undefined): void {
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0 && values[i] !== ignore) values[i] = 1;
-}
-
-/** Only 0 and 255, both present: a binary mask read as class indices loses its second class. */
-function looksBinary(values: Uint8Array | Uint16Array): boolean {
-  let zeros = 0;
-  let full = 0;
-  for (const v of values) {
-    if (v === 0) zeros++;
-    else if (v === 255) full++;
-    else return false;
-  }
-  return zeros > 0 && full > 0;
-}
-
-async function predictFile(net: Parameters<typeof predict>[0], file: string) {
-  const px = await readImagePixels(file);
-  return predict(net, { pixels: px.data, width: px.width, height: px.height, channels: px.channels });
-}
-
-/** The inputs whose masks are named with their extension (or a number), the skipped ones left out. */
-function renamedOutputs(
-  plan: PredictionFiles[],
-  skipped: { file: string }[],
-): { image: string; mask: string }[] {
-  const left = new Set(skipped.map((s) => s.file));
-  return plan
-    .filter((f) => f.renamed && !left.has(f.input))
-    .map((f) => ({ image: f.input, mask: path.basename(f.mask) }));
 }
 
 /** "wrote 3 masks (and their entropy and margin maps) to DIR", and which were named differently. */

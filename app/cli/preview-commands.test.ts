@@ -13,6 +13,7 @@ import { syntheticSample } from "../ml/testing/synthetic.ts";
 import { modelFromJson } from "../ml/pixel-classifier/model.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { cliOrThrow, runCli } from "../testing/cli.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 const cli = cliOrThrow;
 
@@ -85,8 +86,8 @@ describe("train / predict / export with --preview", () => {
     const old = path.join(dir, "old.pxl");
     await cli("init", old, "--classes", "red,blue");
     const raw = ProjectStore.open(old);
-    raw.db.exec("DROP TABLE preview_predictions; DROP TABLE preview_classifier");
-    raw.db.pragma("user_version = 8");
+    withRawDb(raw, (db) => db.exec("DROP TABLE preview_predictions; DROP TABLE preview_classifier"));
+    withRawDb(raw, (db) => db.pragma("user_version = 8"));
     raw.close();
     const e = await runCli("export", "model", old, "--out", path.join(dir, "old-forest"), "--preview");
     expect(e.code).toBe(1);

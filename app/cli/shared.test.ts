@@ -17,7 +17,7 @@ describe("withStore: a CLI command's project is closed however the command ends"
       return store.name;
     });
     expect(name).toBe("p");
-    expect(seen?.db.open).toBe(false);
+    expect(seen?.isOpen).toBe(false);
   });
 
   it("an async command that fails after saving: the error reaches the caller, the save stays, the file closes", async () => {
@@ -27,11 +27,11 @@ describe("withStore: a CLI command's project is closed however the command ends"
         seen = store;
         store.setMeta("note", "saved before the failure");
         await Promise.resolve();
-        expect(store.db.open).toBe(true);
+        expect(store.isOpen).toBe(true);
         throw new Error("disk full");
       }),
     ).rejects.toThrow("disk full");
-    expect(seen?.db.open).toBe(false);
+    expect(seen?.isOpen).toBe(false);
     expect(withStore(file, { readonly: true }, (s) => s.getMeta("note"))).toBe("saved before the failure");
   });
 

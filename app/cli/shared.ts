@@ -1,7 +1,7 @@
 /** What every CLI command needs: printing, and a project store that is closed whatever happens. */
 import path from "node:path";
-import { ProjectStore } from "../store/project-store.ts";
-import { UserError, damagedProjectError } from "../store/errors.ts";
+import type { ProjectStore } from "../store/project-store.ts";
+import { UserError } from "../store/errors.ts";
 import { osPersonName, personNameProblem } from "../api/people.ts";
 
 /** A command given wrong options or arguments: printed like any UserError, exit code 2. */
@@ -32,35 +32,7 @@ export function reportSkipped(skipped: { file: string; reason: string }[]): void
   for (const s of skipped) err(`  ${s.file}: ${s.reason}`);
 }
 
-/**
- * Opens the project, runs fn, and closes the project when fn returns, throws, or (when fn is async)
- * when its promise settles. The result is fn's, so callers can read what they need and go on.
- */
-export function withStore<T>(
-  project: string,
-  opts: { readonly?: boolean },
-  fn: (store: ProjectStore) => T,
-): T {
-  const store = ProjectStore.open(project, { readonly: opts.readonly === true });
-  const named = (e: unknown) => damagedProjectError(project, e) ?? e;
-  let result: T;
-  try {
-    result = fn(store);
-  } catch (e) {
-    store.close();
-    throw named(e);
-  }
-  if (result instanceof Promise)
-    return result.then(
-      (r) => (store.close(), r),
-      (e: unknown) => {
-        store.close();
-        throw named(e);
-      },
-    ) as T;
-  store.close();
-  return result;
-}
+export { withStore } from "../ops/project-file.ts";
 
 /**
  * An image of the project by file name, by the path it was imported from, or by id. A name that

@@ -11,6 +11,7 @@ import { createNetwork } from "../ml/network.ts";
 import { networkFromWeights, serializeWeights } from "../ml/weights.ts";
 import { predict } from "../ml/predict.ts";
 import { decodePixels } from "../images/decode.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 /** An untrained model of the project, exported to `dir` (the folder the refusal tests read). */
 async function exportTinyModel(store: ProjectStore, dir: string): Promise<void> {
@@ -22,11 +23,13 @@ async function exportTinyModel(store: ProjectStore, dir: string): Promise<void> 
     projectionHidden: 4,
     inputScale: 0.5,
   });
-  store.db
-    .prepare(
-      "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-11-22', '{}', 'wasm', ?, '{\"images\":4}', '{\"miou\":0.5}')",
-    )
-    .run(Buffer.from(serializeWeights(net)));
+  withRawDb(store, (db) =>
+    db
+      .prepare(
+        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-11-22', '{}', 'wasm', ?, '{\"images\":4}', '{\"miou\":0.5}')",
+      )
+      .run(Buffer.from(serializeWeights(net))),
+  );
   net.dispose();
   await exportModel(store, dir);
 }

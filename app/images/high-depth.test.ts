@@ -10,6 +10,7 @@ import type { ImageList } from "../api/types.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { thumbnailFor } from "./thumbnails.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 /** A 12-bit microscope-like frame in a 16-bit PNG: a bright disc (~3000) on a dim field (~400). */
 function twelveBitScan(width: number, height: number): { png: Uint8Array; values: Uint16Array } {
@@ -177,11 +178,13 @@ describe("images of more than 8 bits per sample", () => {
     store.putThumbnail(id("scan.png"), { width: 80, height: 60, webp: dark });
     store.putThumbnail(id("gone.png"), { width: 40, height: 30, webp: dark });
     const photoThumb = store.thumbnail(id("photo.png"))!.webp;
-    // Back to format 5: undo what formats 6 to 9 added (6 changed data only).
-    store.db.exec(
-      "ALTER TABLE rounds DROP COLUMN labels_scope; ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+    // Back to format 5: undo what formats 6 to 10 added (6 changed data only; 9 only added tables).
+    withRawDb(store, (db) =>
+      db.exec(
+        "ALTER TABLE rounds DROP COLUMN labels_scope; ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+      ),
     );
-    store.db.pragma("user_version = 5");
+    withRawDb(store, (db) => db.pragma("user_version = 5"));
     await service.close();
     fs.rmSync(path.join(images, "gone.png"));
 

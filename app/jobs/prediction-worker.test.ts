@@ -15,6 +15,7 @@ import { predictProject } from "./project-prediction.ts";
 import { predictionWorkers, predictProjectInWorker } from "./prediction-worker.ts";
 import { autoReplicas } from "../ml/data-parallel.ts";
 import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 type Row = {
   image_id: number;
@@ -54,11 +55,13 @@ describe("prediction in a worker (the app's path)", () => {
     await importImages(store, [images], { split: "train" });
     await initBackend("wasm");
     const net = seededNetwork({ numClasses: 3, widths: [8, 16], embeddingDim: 4, projectionHidden: 4 });
-    store.db
-      .prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('m', 'now', '{}', 'wasm', ?, '{}')",
-      )
-      .run(Buffer.from(serializeWeights(net)));
+    withRawDb(store, (db) =>
+      db
+        .prepare(
+          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('m', 'now', '{}', 'wasm', ?, '{}')",
+        )
+        .run(Buffer.from(serializeWeights(net))),
+    );
     net.dispose();
     store.close();
     const read = () => {

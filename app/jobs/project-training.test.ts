@@ -13,6 +13,7 @@ import { readWeightsConfig } from "../ml/weights.ts";
 import { loadModel } from "./project-prediction.ts";
 import { predict } from "../ml/predict.ts";
 import { initBackend } from "../ml/backend.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 describe("working resolution", () => {
   let t: ReturnType<typeof tmpDir>;
@@ -69,7 +70,9 @@ describe("working resolution", () => {
     await initBackend("wasm"); // training ran in a worker; predict here
     const s = ProjectStore.open(file, { readonly: true });
     for (const id of [first.modelId, second.modelId]) {
-      const row = s.db.prepare("SELECT weights FROM models WHERE id = ?").get(id) as { weights: Buffer };
+      const row = withRawDb(s, (db) => db.prepare("SELECT weights FROM models WHERE id = ?").get(id)) as {
+        weights: Buffer;
+      };
       expect(readWeightsConfig(new Uint8Array(row.weights)).inputScale).toBe(0.5);
     }
     const model = loadModel(s, second.modelId ?? undefined);
@@ -100,7 +103,11 @@ describe("working resolution", () => {
     expect(second.validation?.score).toBe(first.validation?.score);
     const s = ProjectStore.open(file, { readonly: true });
     const weights = (id: number | null) =>
-      (s.db.prepare("SELECT weights FROM models WHERE id = ?").get(id) as { weights: Buffer }).weights;
+      (
+        withRawDb(s, (db) => db.prepare("SELECT weights FROM models WHERE id = ?").get(id)) as {
+          weights: Buffer;
+        }
+      ).weights;
     expect(second.modelId).not.toBe(first.modelId);
     expect(Buffer.compare(weights(second.modelId), weights(first.modelId))).toBe(0);
     s.close();

@@ -9,6 +9,7 @@ import { networkFromWeights } from "../ml/weights.ts";
 import { predict } from "../ml/predict.ts";
 import { initBackend } from "../ml/backend.ts";
 import { decodePixels } from "../images/decode.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 const t = tmpDir();
 afterAll(() => t.cleanup());
@@ -40,9 +41,9 @@ it("training killed with SIGKILL keeps its last checkpoint, which loads and pred
   const deadline = Date.now() + 90_000;
   for (;;) {
     const s = ProjectStore.open(file, { readonly: true });
-    const row = s.db
-      .prepare("SELECT COUNT(*) AS n FROM training_runs WHERE checkpoint IS NOT NULL")
-      .get() as { n: number };
+    const row = withRawDb(s, (db) =>
+      db.prepare("SELECT COUNT(*) AS n FROM training_runs WHERE checkpoint IS NOT NULL").get(),
+    ) as { n: number };
     s.close();
     if (row.n > 0) break;
     if (Date.now() > deadline || child.exitCode !== null)
@@ -54,15 +55,21 @@ it("training killed with SIGKILL keeps its last checkpoint, which loads and pred
 
   const store = ProjectStore.open(file);
   try {
-    expect(store.db.prepare("SELECT status FROM training_runs").get()).toEqual({ status: "running" });
+    expect(withRawDb(store, (db) => db.prepare("SELECT status FROM training_runs").get())).toEqual({
+      status: "running",
+    });
     const recovered = recoverInterruptedRuns(store);
     expect(recovered).toHaveLength(1);
     expect(recovered[0].modelId).not.toBeNull();
-    expect(store.db.prepare("SELECT status FROM training_runs").get()).toEqual({ status: "failed" });
+    expect(withRawDb(store, (db) => db.prepare("SELECT status FROM training_runs").get())).toEqual({
+      status: "failed",
+    });
     expect(recoverInterruptedRuns(store)).toEqual([]); // once only
 
     await initBackend("wasm");
-    const row = store.db.prepare("SELECT weights FROM models WHERE id = ?").get(recovered[0].modelId) as {
+    const row = withRawDb(store, (db) =>
+      db.prepare("SELECT weights FROM models WHERE id = ?").get(recovered[0].modelId),
+    ) as {
       weights: Buffer;
     };
     const net = networkFromWeights(new Uint8Array(row.weights));

@@ -11,6 +11,7 @@ import {
   type FakePrediction,
 } from "../testing/loop-fixture.ts";
 import { listRounds, recordRound } from "./rounds.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 describe("active-learning loop", () => {
   let t: ReturnType<typeof tmpDir>;
@@ -48,7 +49,7 @@ describe("active-learning loop", () => {
         points: [[k * 5, 5]],
         author: "me",
       });
-      store.db.prepare("UPDATE strokes SET created_at = ? WHERE id = ?").run(at, row.id);
+      withRawDb(store, (db) => db.prepare("UPDATE strokes SET created_at = ? WHERE id = ?").run(at, row.id));
     }
     // A val image labeled densely (the held-out check): its pixels are not what the model learns from.
     const valId = addImage("v.png", fakePrediction({ x0: 0, x1: 0, y0: 0, y1: 0 }), "val");
@@ -61,9 +62,11 @@ describe("active-learning loop", () => {
       points: [[20, 20]],
       author: "me",
     });
-    store.db
-      .prepare("UPDATE strokes SET created_at = ? WHERE image_id = ?")
-      .run("2020-01-01T10:30:05.000Z", valId);
+    withRawDb(store, (db) =>
+      db
+        .prepare("UPDATE strokes SET created_at = ? WHERE image_id = ?")
+        .run("2020-01-01T10:30:05.000Z", valId),
+    );
     const round = recordRound(store, modelId);
     expect(round).toMatchObject({ round: 1, modelId, valMiou: 0.42, acceptedPixels: 0, labeledImages: 1 });
     expect(round.labelingSeconds).toBe(20 + 60 + 5); // the half-hour break counts as 60 s
@@ -73,12 +76,14 @@ describe("active-learning loop", () => {
     recordRound(store, null);
     expect(listRounds(store).map((r) => r.labelingSeconds)).toEqual([85, 0]);
     // A round recorded before format 7 counted every split's labels, and says so.
-    store.db
-      .prepare(
-        `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds)
+    withRawDb(store, (db) =>
+      db
+        .prepare(
+          `INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds)
          VALUES (NULL, 'then', 10, 10, 0, 2, 0)`,
-      )
-      .run();
+        )
+        .run(),
+    );
     expect(listRounds(store).map((r) => r.labelsScope)).toEqual(["train", "train", "all"]);
   });
 });

@@ -17,6 +17,7 @@ import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
 import { rarityWeights, representativeness } from "./scoring.ts";
 import { computeSuggestions, openTrainImages, storedSuggestions } from "./suggest.ts";
 import { readStoredPrediction } from "./prediction-data.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 describe("active-learning loop", () => {
   let t: ReturnType<typeof tmpDir>;
@@ -267,12 +268,16 @@ describe("active-learning loop", () => {
     // With margins: a low margin (near-tie) is what makes a pixel uncertain.
     const tie = new Uint8Array(W * H).fill(255);
     for (let y = hot.y0; y < hot.y1; y++) tie.fill(10, y * W + hot.x0, y * W + hot.x1);
-    store.db
-      .prepare("UPDATE predictions SET margin = ? WHERE image_id = ?")
-      .run(Buffer.from(encodeIndexPng(tie, W, H)), a);
-    store.db
-      .prepare("UPDATE predictions SET margin = ? WHERE image_id != ?")
-      .run(Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(255), W, H)), a);
+    withRawDb(store, (db) =>
+      db
+        .prepare("UPDATE predictions SET margin = ? WHERE image_id = ?")
+        .run(Buffer.from(encodeIndexPng(tie, W, H)), a),
+    );
+    withRawDb(store, (db) =>
+      db
+        .prepare("UPDATE predictions SET margin = ? WHERE image_id != ?")
+        .run(Buffer.from(encodeIndexPng(new Uint8Array(W * H).fill(255), W, H)), a),
+    );
     const byMargin = computeSuggestions(store, { n: 2, measure: "margin", save: false });
     const shown = readPrediction(store, a, "margin");
     expect(shown?.uncertaintyMissing).toBeNull();
@@ -280,10 +285,12 @@ describe("active-learning loop", () => {
     expect(byMargin[0].image).toBe("a.png");
     expect(byMargin[0].score).toBeGreaterThan(byMargin[1].score);
     // A format-7 file (no margin column) opened read-only still reads its predictions.
-    store.db.exec(
-      "ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+    withRawDb(store, (db) =>
+      db.exec(
+        "ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+      ),
     );
-    store.db.pragma("user_version = 7");
+    withRawDb(store, (db) => db.pragma("user_version = 7"));
     const file = store.file;
     store.close();
     const old = ProjectStore.open(file, { readonly: true });

@@ -41,7 +41,7 @@ class Helper {
   private failure: Error | null = null;
 
   constructor() {
-    const entry = workerEntry("gradient-worker-main");
+    const entry = workerEntry("gradient-worker-main", import.meta.url);
     this.worker = new Worker(entry.url, { execArgv: entry.execArgv });
     this.worker.on("message", (e: HelperEvent) => {
       const w = this.waiting;

@@ -18,6 +18,7 @@ import {
   MIN_WORKING_WIDTH,
   sizeBasedScale,
 } from "./working-scale.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 /**
  * A gray field (170, noise ±20, a slow illumination ramp) crossed by dark vertical bands (60) of
@@ -127,7 +128,9 @@ describe("working resolution from the labeled structures", () => {
       { onData: (d) => (data = d) },
     ).outcome;
     const s = ProjectStore.open(file, { readonly: true });
-    const row = s.db.prepare("SELECT weights FROM models WHERE id = ?").get(r.modelId) as { weights: Buffer };
+    const row = withRawDb(s, (db) =>
+      db.prepare("SELECT weights FROM models WHERE id = ?").get(r.modelId),
+    ) as { weights: Buffer };
     s.close();
     return {
       data: data as TrainingDataSummary,

@@ -4,6 +4,7 @@ import { ProjectStore } from "../store/project-store.ts";
 import { readClassesFile } from "../api/classes-file.ts";
 import { importImages } from "../images/importer.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
+import { withStore } from "./project-file.ts";
 
 /** The demo's source files: procedural scenes made by resources/demo/generate.ts. */
 export const DEMO_SOURCE = path.resolve(import.meta.dirname, "../../resources/demo");
@@ -51,4 +52,27 @@ export async function createDemoProject(dir: string): Promise<string> {
   }
   fs.renameSync(tmp, file);
   return file;
+}
+
+export interface DemoProject {
+  file: string;
+  images: number;
+  labeledImages: number;
+  labeledPixels: number;
+  classNames: string[];
+}
+
+/** The demo project in `dir`, made first when it is not there, and what it holds. */
+export async function openDemoProject(dir: string): Promise<DemoProject> {
+  const file = await createDemoProject(dir);
+  return withStore(file, { readonly: true }, (store) => {
+    const s = store.summary();
+    return {
+      file,
+      images: s.images,
+      labeledImages: s.labeledImages,
+      labeledPixels: s.labeledPixels,
+      classNames: store.classes().map((c) => c.name),
+    };
+  });
 }

@@ -12,8 +12,9 @@ import {
   type ProjectTrainOptions,
   type ProjectTrainOutcome,
 } from "../jobs/project-training.ts";
-import { predictProjectInWorker } from "../jobs/prediction-worker.ts";
+import { predictProjectImages } from "./predict.ts";
 import { APP_QUEUE_LENGTH } from "../loop/suggest.ts";
+import { requireProjectFile, withStore } from "./project-file.ts";
 
 export interface TrainRoundRequest {
   /** the project file (training and prediction open their own connections) */
@@ -60,6 +61,16 @@ export interface TrainRoundHandle {
   phase(): "training" | "predicting" | "over";
 }
 
+/**
+ * Checks that the project is there; with `fineTune`, the model training will start from (the
+ * latest), null when there is none yet (training starts from scratch) or without `fineTune`.
+ */
+export function fineTuneStartModel(file: string, fineTune: boolean): number | null {
+  requireProjectFile(file);
+  if (!fineTune) return null;
+  return withStore(file, { readonly: true }, (store) => store.latestModelId() ?? null);
+}
+
 export function trainRound(req: TrainRoundRequest, handlers: TrainRoundHandlers = {}): TrainRoundHandle {
   let phase: "training" | "predicting" | "over" = "training";
   let abort: AbortController | null = null;
@@ -74,13 +85,15 @@ export function trainRound(req: TrainRoundRequest, handlers: TrainRoundHandlers 
       phase = "predicting";
       abort = new AbortController();
       // In workers, and the next round's queue (most useful images first, with their regions) too.
-      const p = await predictProjectInWorker(req.file, {
-        modelId: t.modelId,
-        backend: req.predictBackend,
-        suggest: APP_QUEUE_LENGTH,
-        signal: abort.signal,
+      const p = await predictProjectImages(req.file, {
+        backend: req.predictBackend ?? "auto",
         onProgress: handlers.onPredictProgress,
-        onSuggesting: handlers.onSuggesting,
+        worker: {
+          modelId: t.modelId,
+          suggest: APP_QUEUE_LENGTH,
+          signal: abort.signal,
+          onSuggesting: handlers.onSuggesting,
+        },
       });
       const named = new Set(t.skipped.map((x) => x.file));
       return {

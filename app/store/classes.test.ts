@@ -3,6 +3,7 @@ import path from "node:path";
 import { ProjectStore } from "./project-store.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { CLASSES } from "../testing/store-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 describe("class table", () => {
   let t: ReturnType<typeof tmpDir>;
@@ -17,7 +18,7 @@ describe("class table", () => {
     const s = ProjectStore.create(file, { name: "many", classes: CLASSES });
     for (let i = 2; i < 22; i++) s.addClass(`c${i}`, "#123456");
     // a project made before the 11th class had a key stored none for it
-    s.db.prepare("UPDATE classes SET shortcut = NULL WHERE idx >= 10").run();
+    withRawDb(s, (db) => db.prepare("UPDATE classes SET shortcut = NULL WHERE idx >= 10").run());
     const keys = s.classes().map((c) => c.shortcut);
     expect(keys.slice(8, 12)).toEqual(["9", "0", "Shift+1", "Shift+2"]);
     expect(keys[20]).toBe("C");

@@ -22,6 +22,7 @@ import { readClassesFile } from "../api/classes-file.ts";
 import { initBackend } from "../ml/backend.ts";
 import { createNetwork } from "../ml/network.ts";
 import { readWeightsConfig, serializeWeights } from "../ml/weights.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 let dir: string;
 let service: PixelloopService;
@@ -219,11 +220,13 @@ describe("model folders", () => {
   beforeAll(async () => {
     await initBackend("cpu");
     const net = createNetwork({ numClasses: 2, widths: [4, 8], embeddingDim: 4, projectionHidden: 4 });
-    service
-      .project!.db.prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-01-01', '{}', 'cpu', ?, '{}', '{}')",
-      )
-      .run(Buffer.from(serializeWeights(net)));
+    withRawDb(service.project!, (db) =>
+      db
+        .prepare(
+          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('tiny', '2026-01-01', '{}', 'cpu', ?, '{}', '{}')",
+        )
+        .run(Buffer.from(serializeWeights(net))),
+    );
     net.dispose();
     model = path.join(dir, "model");
     await exportModel(service.project!, model);

@@ -12,6 +12,7 @@ import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
 import { loadModel } from "../jobs/project-prediction.ts";
 import { createDiscProject, newService, serviceDir, writeGray } from "../testing/service-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 let dir: string;
 let service: PixelloopService;
@@ -33,11 +34,15 @@ afterAll(async () => {
 describe("messages name the file and the reason", () => {
   it("a damaged stored model: the project file and the model, not just 'bad magic' (422)", async () => {
     const id = Number(
-      service
-        .project!.db.prepare(
-          "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('x', 'now', '{}', 'cpu', ?, '{}', '{}')",
-        )
-        .run(Buffer.from("garbage, not weights")).lastInsertRowid,
+      withRawDb(
+        service.project!,
+        (db) =>
+          db
+            .prepare(
+              "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('x', 'now', '{}', 'cpu', ?, '{}', '{}')",
+            )
+            .run(Buffer.from("garbage, not weights")).lastInsertRowid,
+      ),
     );
     const e = await service.call("export.model", { modelId: id }).then(
       () => null,

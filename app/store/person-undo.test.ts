@@ -13,6 +13,7 @@ import { applyStrokeInPlace } from "../labels/edit.ts";
 import { countBySource, UNLABELED, type LabelMask } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { CLASSES } from "../testing/store-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 const W = 40;
 const H = 20;
@@ -132,7 +133,7 @@ describe("undo and redo per person", () => {
 
   it("reads changes made before format 10 as by an unknown person, in no one's undo", () => {
     paint("alice", CAR, 5, 2, 15);
-    store.db.prepare("UPDATE strokes SET person = NULL").run(); // as a migrated file has them
+    withRawDb(store, (db) => db.prepare("UPDATE strokes SET person = NULL").run()); // as a migrated file has them
     expect(store.strokes(id)[0].person).toBe("unknown");
     expect(store.undo(id, "alice")).toBeNull();
     expect(store.undo(id, "unknown")).toBeNull();

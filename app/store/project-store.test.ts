@@ -10,6 +10,7 @@ import { applyStroke, applyStrokeInPlace } from "../labels/edit.ts";
 import { countBySource, emptyMask, Source, UNLABELED } from "../labels/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { CLASSES } from "../testing/store-fixture.ts";
+import { withRawDb } from "../testing/raw-db.ts";
 
 function sha(file: string): string {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -58,9 +59,11 @@ describe("project store", () => {
       [0, "road", "#804080", "1"],
       [1, "car", "#400080", "2"],
     ]);
-    expect(s.db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
-    expect(s.db.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    // The store's own connection (per connection: foreign keys and the sync level).
+    const settings = s.connectionSettings();
+    expect(settings.journal_mode).toBe("wal");
+    expect(settings.foreign_keys).toBe(1);
+    expect(settings.synchronous).toBe(2); // FULL
     s.close();
   });
 
@@ -107,7 +110,7 @@ describe("project store", () => {
 
   it("names a damaged project file (cut short: a copy that stopped half-way) and leaves it untouched", () => {
     const whole = ProjectStore.create(file, { name: "x", classes: CLASSES });
-    whole.db.pragma("wal_checkpoint(TRUNCATE)");
+    withRawDb(whole, (db) => db.pragma("wal_checkpoint(TRUNCATE)"));
     whole.close();
     fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100)); // the header, no pages
     const before = sha(file);
@@ -153,9 +156,13 @@ describe("project store", () => {
     raw.pragma("user_version = 1");
     raw.close();
     const s = ProjectStore.open(file);
-    expect(s.db.pragma("user_version", { simple: true })).toBe(LATEST_VERSION);
-    expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'rounds'").get()).toBeDefined();
-    const predictionColumns = s.db.prepare("PRAGMA table_info(predictions)").all() as { name: string }[];
+    expect(withRawDb(s, (db) => db.pragma("user_version", { simple: true }))).toBe(LATEST_VERSION);
+    expect(
+      withRawDb(s, (db) => db.prepare("SELECT name FROM sqlite_master WHERE name = 'rounds'").get()),
+    ).toBeDefined();
+    const predictionColumns = withRawDb(s, (db) => db.prepare("PRAGMA table_info(predictions)").all()) as {
+      name: string;
+    }[];
     expect(predictionColumns.map((c) => c.name)).toEqual(
       expect.arrayContaining(["embedding", "embedding_grid", "margin"]),
     );
@@ -362,11 +369,13 @@ describe("project store", () => {
     const s = ProjectStore.create(file, { name: "x", classes: CLASSES });
     const id = addImage(s, "a.png");
     stroke(s, id, [[5, 5]], 0);
-    s.db
-      .prepare("UPDATE label_mask_bands SET classes_rle = ? WHERE image_id = ? AND band = 0")
-      .run(Buffer.from([1, 2]), id);
+    withRawDb(s, (db) =>
+      db
+        .prepare("UPDATE label_mask_bands SET classes_rle = ? WHERE image_id = ? AND band = 0")
+        .run(Buffer.from([1, 2]), id),
+    );
     expect(() => s.mask(id)).toThrow(/a\.png.*damaged.*corrupt RLE data/);
-    s.db.prepare("DELETE FROM label_mask_bands WHERE image_id = ?").run(id);
+    withRawDb(s, (db) => db.prepare("DELETE FROM label_mask_bands WHERE image_id = ?").run(id));
     expect(() => s.mask(id)).toThrow(/a\.png.*damaged.*0 bands of rows stored, expected 1/);
     s.close();
   });
@@ -399,7 +408,9 @@ describe("project store", () => {
     paint(5, MASK_BAND_ROWS - 3, 0); // bands 0..1
     paint(20, 2 * MASK_BAND_ROWS + 1, 1); // bands 2..3 (the short last band)
     expect(s.mask(id)).toEqual(expected);
-    const bands = s.db.prepare("SELECT COUNT(*) AS n FROM label_mask_bands WHERE image_id = ?").get(id);
+    const bands = withRawDb(s, (db) =>
+      db.prepare("SELECT COUNT(*) AS n FROM label_mask_bands WHERE image_id = ?").get(id),
+    );
     expect(bands).toEqual({ n: 4 });
     s.undo(id);
     s.undo(id);
@@ -420,22 +431,28 @@ describe("project store", () => {
     const old = emptyMask(30, 150);
     old.classes.fill(1, 0, 300);
     old.sources.fill(Source.human, 0, 300);
-    s.db
-      .prepare(
-        `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
+    withRawDb(s, (db) =>
+      db
+        .prepare(
+          `INSERT INTO label_masks (image_id, version, classes_rle, sources_rle, labeled_pixels, human_pixels, accepted_pixels, updated_at)
          VALUES (?, 1, ?, ?, 300, 300, 0, 'then')`,
-      )
-      .run(id, encodeRle(old.classes), encodeRle(old.sources));
+        )
+        .run(id, encodeRle(old.classes), encodeRle(old.sources)),
+    );
     expect(s.mask(id)).toEqual(old);
     stroke(s, id, [[10, 140]], 0);
     const now = s.mask(id);
     expect(now.classes.subarray(0, 300)).toEqual(new Uint8Array(300).fill(1));
     expect(now.classes[140 * 30 + 10]).toBe(0);
-    const row = s.db
-      .prepare("SELECT length(classes_rle) AS whole FROM label_masks WHERE image_id = ?")
-      .get(id);
+    const row = withRawDb(s, (db) =>
+      db.prepare("SELECT length(classes_rle) AS whole FROM label_masks WHERE image_id = ?").get(id),
+    );
     expect(row).toEqual({ whole: 0 });
-    expect(s.db.prepare("SELECT COUNT(*) AS n FROM label_mask_bands WHERE image_id = ?").get(id)).toEqual({
+    expect(
+      withRawDb(s, (db) =>
+        db.prepare("SELECT COUNT(*) AS n FROM label_mask_bands WHERE image_id = ?").get(id),
+      ),
+    ).toEqual({
       n: 3,
     });
     s.close();

@@ -81,13 +81,14 @@ export class ProjectStore {
     return new ProjectStore(file, openProjectDb(file, opts));
   }
 
-  /**
-   * The raw connection, for tests that check or damage what is stored and for the benchmarks.
-   * @deprecated Code in app/, main/ and scripts/ uses the store's methods: no SQL outside
-   * app/store (app/store/sql-in-store.test.ts fails on it).
-   */
-  get db(): Db {
-    return this.#db;
+  /** How the connection is set up (docs/schema.md): journal mode, foreign keys, sync level. */
+  connectionSettings(): { journal_mode: string; foreign_keys: number; synchronous: number } {
+    const db = this.#db;
+    return {
+      journal_mode: db.pragma("journal_mode", { simple: true }) as string,
+      foreign_keys: db.pragma("foreign_keys", { simple: true }) as number,
+      synchronous: db.pragma("synchronous", { simple: true }) as number,
+    };
   }
 
   get isOpen(): boolean {

@@ -1,8 +1,9 @@
 /**
  * The store owns all SQL (docs/architecture.md): no source outside app/store prepares a
  * statement, runs a pragma or a transaction on a connection, reaches the raw connection
- * (`store.db`), imports better-sqlite3 or writes SQL in a string. Tests and app/testing (their
- * fixtures) are exempt: they check and damage stored rows on purpose (old formats, bad blobs).
+ * (a `.db`: the store keeps it private), imports better-sqlite3 or writes SQL in a string. Tests
+ * and app/testing (their fixtures) are exempt: they check and damage stored rows on purpose (old
+ * formats, bad blobs) through a connection of their own (app/testing/raw-db.ts).
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -8,6 +8,7 @@ import { ProjectStore } from "../store/project-store.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { encodeEmbedding, encodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
+import { withRawDb } from "./raw-db.ts";
 
 export const W = 64;
 export const H = 48;
@@ -40,11 +41,15 @@ export function createLoopProject(dir: string): { store: ProjectStore; modelId: 
     ],
   });
   const modelId = Number(
-    store.db
-      .prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')",
-      )
-      .run().lastInsertRowid,
+    withRawDb(
+      store,
+      (db) =>
+        db
+          .prepare(
+            "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')",
+          )
+          .run().lastInsertRowid,
+    ),
   );
   return { store, modelId };
 }
@@ -71,19 +76,21 @@ export function addPredictedImage(
   });
   let s = 0;
   for (const v of pred.entropy) s += v / 255;
-  store.db
-    .prepare(
-      "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid) VALUES (?, ?, 'now', ?, ?, ?, ?, ?, ?)",
-    )
-    .run(
-      id,
-      modelId,
-      encodeRle(pred.classes),
-      Buffer.from(encodeIndexPng(pred.confidence, W, H)),
-      Buffer.from(encodeIndexPng(pred.entropy, W, H)),
-      s / (W * H),
-      embedding ? encodeEmbedding(new Float32Array(embedding)) : null,
-      grid ? encodeEmbeddingGrid(grid) : null,
-    );
+  withRawDb(store, (db) =>
+    db
+      .prepare(
+        "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score, embedding, embedding_grid) VALUES (?, ?, 'now', ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        id,
+        modelId,
+        encodeRle(pred.classes),
+        Buffer.from(encodeIndexPng(pred.confidence, W, H)),
+        Buffer.from(encodeIndexPng(pred.entropy, W, H)),
+        s / (W * H),
+        embedding ? encodeEmbedding(new Float32Array(embedding)) : null,
+        grid ? encodeEmbeddingGrid(grid) : null,
+      ),
+  );
   return id;
 }

@@ -22,6 +22,7 @@ import { encodeIndexPng } from "../exchange/index-png.ts";
 import { importModel } from "../exchange/model.ts";
 import { UserError } from "../store/errors.ts";
 import { pathCases } from "./malformed-paths.ts";
+import { withRawDb } from "./raw-db.ts";
 
 /** What one case gives: a refusal and its message, or an acceptance. */
 export type Outcome = { refused: true; message: string } | { refused: false; message: string };
@@ -608,7 +609,7 @@ export async function buildCorpus(ctx: CorpusContext): Promise<MalformedCase[]> 
     db.close();
   };
   // The open project's file, checkpointed so a copy holds everything (the WAL is not copied).
-  service.project!.db.pragma("wal_checkpoint(TRUNCATE)");
+  withRawDb(service.project!, (db) => db.pragma("wal_checkpoint(TRUNCATE)"));
   projectCase("empty", file("empty.pxl", ""));
   projectCase("text", file("text.pxl", "not a project\n"));
   projectCase("sqlite-magic-only", file("magic.pxl", "SQLite format 3\0"));
