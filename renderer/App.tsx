@@ -13,6 +13,7 @@ import { ShortcutsSheet } from "./components/ShortcutsSheet.tsx";
 import { ImportDialog } from "./components/ImportDialog.tsx";
 import { ExportDialog } from "./components/ExportDialog.tsx";
 import { TrainingPanel } from "./components/TrainingPanel.tsx";
+import type { PickedFile } from "./api/transfers.ts";
 
 type Dialog = "shortcuts" | "import" | "export" | null;
 
@@ -24,6 +25,8 @@ export function App() {
   const toggleTraining = useCallback(() => setTrainingOpen((o) => !o), []);
   const closeTraining = useCallback(() => setTrainingOpen(false), []);
   const close = useCallback(() => setDialog(null), []);
+  // Files dropped on the image browser, handed to the import dialog they open.
+  const [dropped, setDropped] = useState<PickedFile[] | undefined>(undefined);
   // The panel belongs to the open project: leaving it (the start screen, another project) closes it.
   const projectFile = project?.file ?? null;
   const onStart = route.screen === "start";
@@ -71,7 +74,10 @@ export function App() {
   else
     screen = (
       <BrowserScreen
-        onImport={() => setDialog("import")}
+        onImport={(files) => {
+          setDropped(files);
+          setDialog("import");
+        }}
         onExport={() => setDialog("export")}
         onToggleTraining={toggleTraining}
       />
@@ -86,7 +92,7 @@ export function App() {
       <Toasts />
       <StatusBar />
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
-      {dialog === "import" && <ImportDialog onClose={close} />}
+      {dialog === "import" && <ImportDialog onClose={close} dropped={dropped} />}
       {dialog === "export" && <ExportDialog onClose={close} />}
     </div>
   );

@@ -24,6 +24,8 @@ import {
   type RouteKind,
 } from "./security.ts";
 import { sendJson, sendText, serveImage, serveStatic, serveThumbnail } from "./files.ts";
+import { Uploads, handleUpload, type UploadLimits } from "./uploads.ts";
+import { Downloads, handleDownload } from "./downloads.ts";
 
 export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, "../../dist/renderer");
 const MAX_BODY = 16 * 1024 * 1024;
@@ -54,6 +56,8 @@ export interface ServerOptions {
   rendererDir?: string;
   /** bytes queued for one events client before it is closed; default MAX_WS_BUFFERED */
   maxEventBuffer?: number;
+  /** limits of files uploaded from the browser (uploads.ts); default DEFAULT_UPLOAD_LIMITS */
+  uploadLimits?: Partial<UploadLimits>;
 }
 
 export interface RunningServer {
@@ -137,13 +141,18 @@ export async function startServer(
   // The cookie is named after the port, known once listening (before any request is handled).
   const policy: AccessPolicy = { token, cookie: TOKEN_COOKIE, loopbackOnly: loopback };
   const rendererDir = path.resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR);
+  const uploads = new Uploads(service, opts.uploadLimits);
+  const downloads = new Downloads(service);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(securityHeaders(req.headers.host))) res.setHeader(k, v);
     const url = requestUrl(req);
     if (!url) return sendText(res, 400, `bad request target: ${JSON.stringify(req.url)} (expected a path)`);
     const p = url.pathname;
-    const kind: RouteKind = p.startsWith("/api/") ? "api" : p.startsWith("/files/") ? "files" : "page";
+    // Uploads and downloads are API calls: never from another site, not even by navigation.
+    const transfer = /^\/(upload|download)(\/|$)/.exec(p)?.[1];
+    const kind: RouteKind =
+      p.startsWith("/api/") || transfer ? "api" : p.startsWith("/files/") ? "files" : "page";
     // Opening a page with ?token=… trades it for a cookie and drops it from the address bar; the
     // token in a query is accepted here only (a page's first load), never by the API or files.
     if (kind === "page" && url.searchParams.has("token") && req.method === "GET") {
@@ -161,6 +170,8 @@ export async function startServer(
     }
     const denied = checkAccess(req, policy, kind);
     if (denied) return sendText(res, denied[0], denied[1]);
+    if (transfer === "upload") return void handleUpload(uploads, req, res, url);
+    if (transfer === "download") return void handleDownload(downloads, req, res, url);
     if (kind === "api") return void handleApi(service, req, res, p.slice(5));
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
     const file = /^\/files\/(image|thumb)\/(\d+)$/.exec(p);
@@ -262,6 +273,7 @@ export async function startServer(
     port,
     close: async () => {
       unsubscribe();
+      downloads.clear();
       for (const ws of sockets) ws.terminate();
       wss.close();
       server.closeAllConnections();
