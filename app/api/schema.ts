@@ -164,6 +164,8 @@ export const api = {
         points: z.array(point).min(1).max(100_000),
         /** classes locked in the UI: the stroke neither paints over nor erases them */
         protect: z.array(z.number().int().min(0).max(254)).max(255).optional(),
+        /** the brush's (and eraser's) tip: a disc of diameter `width` (default) or a square of side `width` */
+        shape: z.enum(["round", "square"]).optional(),
       })
       .strict()
       .refine((s) => s.tool === "eraser" || s.classIdx !== null, {

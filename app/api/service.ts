@@ -691,6 +691,7 @@ export class PixelloopService {
           width: req.width,
           points: req.points,
           protect: req.protect,
+          shape: req.shape,
         });
         if (!r) return this.change(img.id, false, null, null);
         let row;

@@ -33,9 +33,18 @@ import { useAcceptTools } from "./use-accept-tools.ts";
 import { useNavigation } from "./use-navigation.ts";
 import { DEFAULT_DISPLAY, type Display } from "./display.ts";
 import { DisplayPanel } from "./DisplayPanel.tsx";
+import {
+  DEFAULT_BRUSH,
+  MAX_BRUSH,
+  MIN_BRUSH,
+  isBrush,
+  isClassVisibility,
+  useProjectSetting,
+  type ClassVisibility,
+} from "../../state/project-settings.ts";
 
-/** The brush size last used in this window: the next image opened (from the grid too) keeps it. */
-let keptBrushSize = 24;
+const NOTHING_HIDDEN: ClassVisibility = { hidden: [], locked: [] };
+
 /** The view settings last used in this window, kept the same way. */
 let keptDisplay: Display = DEFAULT_DISPLAY;
 
@@ -48,10 +57,18 @@ export function LabelScreen({
 }) {
   const { api, project, setProject, onEvent, training } = useApp();
   const classes = useMemo(() => project?.classes ?? [], [project]);
-  const [display, setDisplay] = useState<Display>(keptDisplay);
+  const [view, setDisplay] = useState<Display>(keptDisplay);
   useEffect(() => {
-    keptDisplay = display;
-  }, [display]);
+    keptDisplay = view;
+  }, [view]);
+  // Classes hidden and locked are the project's, kept in this browser across reloads.
+  const [shown, setShown] = useProjectSetting(
+    project?.file ?? "",
+    "classes-shown",
+    NOTHING_HIDDEN,
+    isClassVisibility,
+  );
+  const display = useMemo(() => ({ ...view, hidden: shown.hidden, locked: shown.locked }), [view, shown]);
   const { highContrast, hidden } = display;
   const palette = useMemo(
     () => classPalette(classes, { highContrast, hidden }),
@@ -59,10 +76,13 @@ export function LabelScreen({
   );
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
-  const [brushSize, setBrushSize] = useState(keptBrushSize);
-  useEffect(() => {
-    keptBrushSize = brushSize;
-  }, [brushSize]);
+  // The brush is the project's (size, screen or image pixels, shape), kept in this browser.
+  const [brush, setBrush] = useProjectSetting(project?.file ?? "", "brush", DEFAULT_BRUSH, isBrush);
+  const setBrushSize = useCallback(
+    (f: (s: number) => number) =>
+      setBrush((b) => ({ ...b, size: Math.min(MAX_BRUSH, Math.max(MIN_BRUSH, f(b.size))) })),
+    [setBrush],
+  );
   const [removing, setRemoving] = useState(false);
   const [deletingClass, setDeletingClass] = useState<number | null>(null);
   const closeDeleteClass = useCallback(() => setDeletingClass(null), []);
@@ -212,8 +232,8 @@ export function LabelScreen({
     "tool.eraser": () => setTool("eraser"),
     "tool.polygon": () => setTool("polygon"),
     "tool.accept": () => setTool("accept"),
-    "brush.smaller": () => setBrushSize((s) => Math.max(1, Math.round(s / 1.25))),
-    "brush.larger": () => setBrushSize((s) => Math.min(400, Math.max(s + 1, Math.round(s * 1.25)))),
+    "brush.smaller": () => setBrushSize((s) => Math.min(s - 1, Math.round(s / 1.25))),
+    "brush.larger": () => setBrushSize((s) => Math.max(s + 1, Math.round(s * 1.25))),
     "layer.labels": () => toggle("labels"),
     "layer.accepted": () => toggle("accepted"),
     "layer.prediction": () => toggle("prediction"),
@@ -257,7 +277,7 @@ export function LabelScreen({
       </Header>
       <div className="label-body">
         <aside className="sidebar left">
-          <ToolBar tool={tool} onTool={setTool} brushSize={brushSize} onBrushSize={setBrushSize} />
+          <ToolBar tool={tool} onTool={setTool} brush={brush} onBrush={setBrush} />
           <ClassPalette
             classes={classes}
             active={classIdx}
@@ -291,8 +311,8 @@ export function LabelScreen({
             highContrast={display.highContrast}
             hidden={display.hidden}
             locked={display.locked}
-            onToggleHidden={(idx) => setDisplay((d) => ({ ...d, hidden: toggled(d.hidden, idx) }))}
-            onToggleLocked={(idx) => setDisplay((d) => ({ ...d, locked: toggled(d.locked, idx) }))}
+            onToggleHidden={(idx) => setShown((v) => ({ ...v, hidden: toggled(v.hidden, idx) }))}
+            onToggleLocked={(idx) => setShown((v) => ({ ...v, locked: toggled(v.locked, idx) }))}
             onUpdate={async (idx, c) => {
               const info = await attempt(api.call("classes.update", { idx, ...c }));
               if (info) setProject(info);
@@ -314,7 +334,9 @@ export function LabelScreen({
               layers={layers}
               tool={tool}
               classIdx={classIdx}
-              brushSize={brushSize}
+              brushSize={brush.size}
+              brushUnit={brush.unit}
+              brushShape={brush.shape}
               onStroke={tools.onStroke}
               onAccept={tools.onAccept}
               onZoom={setZoom}
@@ -331,7 +353,7 @@ export function LabelScreen({
           )}
           <CanvasHud
             tool={tool}
-            brushSize={brushSize}
+            brush={brush}
             acceptHint={loaded && !loaded.prediction ? missing.hint : null}
             activeClass={activeClass ?? null}
             highContrast={display.highContrast}
