@@ -177,8 +177,10 @@ describe("images of more than 8 bits per sample", () => {
     store.putThumbnail(id("scan.png"), { width: 80, height: 60, webp: dark });
     store.putThumbnail(id("gone.png"), { width: 40, height: 30, webp: dark });
     const photoThumb = store.thumbnail(id("photo.png"))!.webp;
-    // Back to format 5: undo what formats 6 to 8 added (6 changed data only).
-    store.db.exec("ALTER TABLE rounds DROP COLUMN labels_scope; ALTER TABLE predictions DROP COLUMN margin");
+    // Back to format 5: undo what formats 6 to 9 added (6 changed data only).
+    store.db.exec(
+      "ALTER TABLE rounds DROP COLUMN labels_scope; ALTER TABLE predictions DROP COLUMN margin; ALTER TABLE classes DROP COLUMN deleted_at",
+    );
     store.db.pragma("user_version = 5");
     await service.close();
     fs.rmSync(path.join(images, "gone.png"));

@@ -280,7 +280,7 @@ describe("active-learning loop", () => {
     expect(byMargin[0].image).toBe("a.png");
     expect(byMargin[0].score).toBeGreaterThan(byMargin[1].score);
     // A format-7 file (no margin column) opened read-only still reads its predictions.
-    store.db.exec("ALTER TABLE predictions DROP COLUMN margin");
+    store.db.exec("ALTER TABLE predictions DROP COLUMN margin; ALTER TABLE classes DROP COLUMN deleted_at");
     store.db.pragma("user_version = 7");
     const file = store.file;
     store.close();

@@ -173,8 +173,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
           </label>
         )}
         {http && (
-          <fieldset>
-            <legend>Where</legend>
+          <div className="export-where" role="radiogroup" aria-label="Where">
             <label className="check">
               <input
                 type="radio"
@@ -195,7 +194,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
               />
               <span>A folder on the server&apos;s machine</span>
             </label>
-          </fieldset>
+          </div>
         )}
         {!zip && (
           <label>

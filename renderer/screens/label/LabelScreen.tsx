@@ -56,7 +56,8 @@ export function LabelScreen({
   onToggleTraining: () => void;
 }) {
   const { api, project, setProject, onEvent, training } = useApp();
-  const classes = useMemo(() => project?.classes ?? [], [project]);
+  // Deleted classes keep their index (a tombstone) but are never shown, painted or picked.
+  const classes = useMemo(() => (project?.classes ?? []).filter((c) => !c.deleted), [project]);
   const [view, setDisplay] = useState<Display>(keptDisplay);
   useEffect(() => {
     keptDisplay = view;
@@ -420,9 +421,10 @@ export function LabelScreen({
           idx={deletingClass}
           onClose={closeDeleteClass}
           onDeleted={(p) => {
-            const gone = classes[deletingClass]?.name ?? "";
+            const gone = classes.find((c) => c.idx === deletingClass)?.name ?? "";
             setProject(p);
-            if (classIdx >= p.classes.length) pickClass(0);
+            const live = p.classes.filter((c) => !c.deleted);
+            if (!live.some((c) => c.idx === classIdx)) pickClass(live[0]?.idx ?? 0);
             setDeletingClass(null);
             pushToast("success", `Deleted the class ${gone}.`);
           }}
