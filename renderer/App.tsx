@@ -35,6 +35,20 @@ export function App() {
   }, [onStart]);
   useEffect(() => setTrainingOpen(false), [projectFile]);
 
+  // Files dropped where nothing takes them (the label screen, a header) must not make the browser
+  // open the file in place of the app.
+  useEffect(() => {
+    const keep = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes("Files") && !e.defaultPrevented) e.preventDefault();
+    };
+    window.addEventListener("dragover", keep);
+    window.addEventListener("drop", keep);
+    return () => {
+      window.removeEventListener("dragover", keep);
+      window.removeEventListener("drop", keep);
+    };
+  }, []);
+
   // Without an open project the only place to be is the start screen.
   useEffect(() => {
     if (info && !project && route.screen !== "start") navigate({ screen: "start" });

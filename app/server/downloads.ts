@@ -24,6 +24,8 @@ type ExportMethod = (typeof EXPORT_METHODS)[number];
 
 interface Prepared {
   dir: string;
+  /** when it was made (ms): one not fetched within STALE_DOWNLOAD_MS is removed */
+  at: number;
   /** the zip's file name, also its top folder */
   name: string;
 }
@@ -64,6 +66,9 @@ export function streamZip(dir: string, top: string, res: NodeJS.WritableStream):
   });
 }
 
+/** A prepared export not fetched for this long is removed (the next prepare checks). */
+export const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
+
 export class Downloads {
   private readonly prepared = new Map<string, Prepared>();
 
@@ -73,6 +78,11 @@ export class Downloads {
   async prepare(body: unknown): Promise<{ id: string; name: string; result: unknown }> {
     const store = this.service.project;
     if (!store) throw new ApiError(409, "no project is open: create or open one first");
+    for (const [id, p] of [...this.prepared])
+      if (Date.now() - p.at > STALE_DOWNLOAD_MS) {
+        this.prepared.delete(id);
+        this.remove(p.dir);
+      }
     const b = (body ?? {}) as { method?: unknown; request?: unknown };
     if (!(EXPORT_METHODS as readonly unknown[]).includes(b.method))
       throw new ApiError(400, `download: method: expected one of ${EXPORT_METHODS.join(", ")}`);
@@ -96,7 +106,7 @@ export class Downloads {
     try {
       const result = await this.service.call(method, { ...request, outDir: dir });
       if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
-      this.prepared.set(id, { dir, name });
+      this.prepared.set(id, { dir, name, at: Date.now() });
       return { id, name: `${name}.zip`, result };
     } catch (e) {
       this.remove(dir);

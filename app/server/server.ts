@@ -274,6 +274,7 @@ export async function startServer(
     close: async () => {
       unsubscribe();
       downloads.clear();
+      uploads.clear();
       for (const ws of sockets) ws.terminate();
       wss.close();
       server.closeAllConnections();

@@ -211,6 +211,26 @@ describe("uploads", () => {
     expect(e.body.message).toBe("the upload: no images in it (PNG, JPEG, TIFF or WebP; 0 other files)");
   });
 
+  it("drops the batches not imported when the server closes", async () => {
+    const other = await startServer(service, { port: 0, rendererDir: path.join(dir, "renderer") });
+    const res = await fetch(new URL("/upload", other.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${other.token}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    const { result } = (await res.json()) as { result: { batch: string } };
+    const put = await fetch(new URL(`/upload/${result.batch}/images?name=a.png`, other.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${other.token}`, "content-type": "application/octet-stream" },
+      body: Buffer.from("x"),
+    });
+    expect(put.status).toBe(200);
+    const staged = path.join(uploadsRoot(project.file), result.batch, "images", "a.png");
+    expect(fs.existsSync(staged)).toBe(true);
+    await other.close();
+    expect(fs.existsSync(path.join(uploadsRoot(project.file), result.batch))).toBe(false);
+  });
+
   it("needs the token and a file's bytes as octet-stream", async () => {
     const bare = await fetch(new URL("/upload", server.url), {
       method: "POST",

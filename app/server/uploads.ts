@@ -56,7 +56,12 @@ interface Batch {
   /** set when the batch was refused: every later request on it gets this */
   failed: string | null;
   busy: boolean;
+  /** when a request last touched it (ms): a batch left idle for STALE_BATCH_MS is dropped */
+  touched: number;
 }
+
+/** A batch no request touched for this long (a tab closed mid-upload) is dropped with its files. */
+export const STALE_BATCH_MS = 60 * 60 * 1000;
 
 /** An upload without an image file, as the importer says it of a folder without images. */
 export function noImagesMessage(otherFiles: number): string {
@@ -118,7 +123,10 @@ export class Uploads {
   begin(): { batch: string; limits: UploadLimits } {
     const store = this.service.project;
     if (!store) throw new ApiError(409, "no project is open: create or open one first");
-    const id = `${Date.now().toString(36)}-${crypto.randomBytes(4).toString("hex")}`;
+    const now = Date.now();
+    for (const b of [...this.batches.values()])
+      if (!b.busy && now - b.touched > STALE_BATCH_MS) this.drop(b.id);
+    const id = `${now.toString(36)}-${crypto.randomBytes(4).toString("hex")}`;
     this.batches.set(id, {
       id,
       dir: path.join(uploadsRoot(store.file), id),
@@ -128,6 +136,7 @@ export class Uploads {
       names: new Map(),
       failed: null,
       busy: false,
+      touched: now,
     });
     return { batch: id, limits: this.limits };
   }
@@ -143,6 +152,7 @@ export class Uploads {
         409,
         `upload batch ${id} belongs to ${b.project}, which is no longer the open project`,
       );
+    b.touched = Date.now();
     return b;
   }
 
@@ -286,6 +296,11 @@ export class Uploads {
       fs.rmSync(b.dir, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /** Drops every batch not imported (the server is closing): their files are removed. */
+  clear(): void {
+    for (const id of [...this.batches.keys()]) this.drop(id);
   }
 
   /** Drops a batch: its files are removed. */
