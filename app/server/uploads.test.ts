@@ -280,6 +280,17 @@ describe("downloads", () => {
     expect(fs.existsSync(downloadsRoot(project.file))).toBe(false);
     const again = await fetch(new URL(`/download/${prep.body.id}.zip`, server.url), { headers: auth() });
     expect(again.status).toBe(404);
+    // A dataset: its images, masks and lists under one top folder.
+    const ds = await call<{ id: string; name: string }>("POST", "/download", {
+      method: "export.dataset",
+      request: { source: "labels", onlyLabeled: false },
+    });
+    expect(ds.status).toBe(200);
+    const dsZip = await fetch(new URL(`/download/${ds.body.id}.zip`, server.url), { headers: auth() });
+    const dsEntries = Object.keys(unzipSync(new Uint8Array(await dsZip.arrayBuffer())));
+    expect(dsEntries.every((e) => e.startsWith("up-dataset/"))).toBe(true);
+    expect(dsEntries.filter((e) => /\.png$/.test(e)).length).toBeGreaterThanOrEqual(2);
+    expect(dsEntries).toContain("up-dataset/labelmap.txt");
     const bad = await call<{ message: string }>("POST", "/download", {
       method: "export.masks",
       request: { outDir: "/etc" },
