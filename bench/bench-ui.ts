@@ -242,7 +242,10 @@ async function main(): Promise<void> {
       log("with outlines, high contrast and a locked class");
     }
     await page.keyboard.press("2");
-    for (let i = 0; i < 4; i++) await page.keyboard.press("]"); // ~60 px brush
+    // The brush as measured before #34 made screen pixels the default: ~60 image pixels.
+    await page.getByTestId("brush-image-pixels").check();
+    await page.getByTestId("brush-size-input").fill("60");
+    await page.getByTestId("image-title").click(); // keys go to the app again
     const box = (await page.getByTestId("canvas").boundingBox())!;
     const store = ProjectStore.open(projectFile, { readonly: true });
     const strokeCount = () => store.masks.strokeRowCount();

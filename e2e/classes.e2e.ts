@@ -1,7 +1,7 @@
 /**
  * Class lists in the real UI against a real server: a key for every class (past the tenth),
  * shown in the class list and the shortcuts sheet; a classes file loaded in the new-project form
- * and added to an open project; an unused class deleted.
+ * and added to an open project; classes deleted, unused and labeled.
  */
 import { ProjectStore } from "../app/store/project-store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,9 +164,10 @@ describe("classes", () => {
     }
   });
 
-  it("deletes an unused class after asking, and says how many labeled pixels keep another", async () => {
+  it("deletes a class after asking: an unused one outright, a labeled one with its labels cleared", async () => {
     const file = await fixtureProject(server.dir, "delete", { images: 1 });
     const skyPixels = labelRect(file, 1, 2, [0.1, 0.1, 0.3, 0.2]);
+    const objectPixels = labelRect(file, 1, 1, [0.5, 0.5, 0.7, 0.7]);
     addClasses(file, 4);
     const { page, context, errors } = await openProject(browser, server, file, "#/image/1");
     try {
@@ -176,7 +177,7 @@ describe("classes", () => {
       await page.getByTestId("class-form-3-delete").click();
       await page
         .getByTestId("delete-class-usage")
-        .getByText("It has 0 labeled pixels on 0 images", { exact: false })
+        .getByText("It has no labeled pixels.", { exact: false })
         .waitFor();
       await screenshot(page, "classes-delete-confirm");
       await page.getByTestId("delete-class-confirm").click();
@@ -184,16 +185,32 @@ describe("classes", () => {
       await page.getByTestId("class-3").waitFor({ state: "detached" });
       expect(inStore(file, (s) => s.classes().map((c) => c.name))).toEqual(["background", "object", "sky"]);
 
-      // sky has labels: the dialog says how many and refuses
+      // sky has labels: the dialog says how many pixels on how many images it clears
       await page.getByTestId("class-edit-2").click();
       await page.getByTestId("class-form-2-delete").click();
       await page
-        .getByTestId("delete-class-refused")
-        .getByText(`has ${skyPixels.toLocaleString("en")} labeled pixels on 1 image`, { exact: false })
+        .getByTestId("delete-class-usage")
+        .getByText(`Its ${skyPixels.toLocaleString("en")} labeled pixels on 1 image will be cleared`, {
+          exact: false,
+        })
         .waitFor();
-      expect(await page.getByTestId("delete-class-confirm").isDisabled()).toBe(true);
-      await screenshot(page, "classes-delete-refused");
-      expect(inStore(file, (s) => s.classes().length)).toBe(3);
+      await screenshot(page, "classes-delete-labeled");
+      await page.getByTestId("delete-class-confirm").click();
+      await page.getByText("Deleted the class sky.").waitFor();
+      await page.getByTestId("class-2").waitFor({ state: "detached" });
+      // Its labels are unlabeled now; object keeps its pixels and its index; sky's index stays reserved.
+      const classes = inStore(file, (s) => s.classes());
+      expect(classes.map((c) => [c.idx, c.deleted ?? false])).toEqual([
+        [0, false],
+        [1, false],
+        [2, true],
+      ]);
+      const counts = inStore(file, (s) => {
+        const m = s.mask(1).classes;
+        return [1, 2].map((c) => m.reduce((n: number, v: number) => n + (v === c ? 1 : 0), 0));
+      });
+      expect(counts).toEqual([objectPixels, 0]);
+      await page.getByTestId("class-1").waitFor();
       expect(errors, errors.join("\n")).toEqual([]);
     } finally {
       await context.close();

@@ -153,6 +153,7 @@ describe("at laptop window sizes, with the demo project", () => {
       await p.keyboard.press("g");
       // An export that fails (the folder is a file) while the dialog is open.
       await p.getByTestId("open-export").click();
+      await p.getByTestId("export-folder").check(); // a folder on the server, not a download
       await p.getByTestId("export-dir").fill(path.join(server.dir, "home", "demo", "demo.pxl"));
       await p.getByTestId("export-submit").click();
       const error = p.getByTestId("toast-error");
@@ -172,6 +173,7 @@ describe("at laptop window sizes, with the demo project", () => {
     const { page: p, context } = await demoPage(browser);
     try {
       await p.getByTestId("open-export").click();
+      await p.getByTestId("export-folder").check(); // a folder on the server, not a download
       await p.getByTestId("export-submit").click();
       const result = p.getByTestId("export-result");
       await result.getByText("masks-index").waitFor();

@@ -338,6 +338,7 @@ describe("with a model", () => {
     const { page, context, errors } = await openProject(browser, server, file);
     try {
       await page.getByTestId("open-export").click();
+      await page.getByTestId("export-folder").check(); // folders on the server, not downloads
       await page.getByTestId("format-color").check();
       await page.getByTestId("export-submit").click();
       const result = page.getByTestId("export-result");

@@ -16,6 +16,7 @@ import { TrainingPanel } from "./components/TrainingPanel.tsx";
 import { SessionEnded } from "./components/SessionEnded.tsx";
 import { useSessionEnded } from "./state/session.ts";
 import { PersonPrompt } from "./components/Person.tsx";
+import type { PickedFile } from "./api/transfers.ts";
 
 type Dialog = "shortcuts" | "import" | "export" | null;
 
@@ -27,6 +28,8 @@ export function App() {
   const toggleTraining = useCallback(() => setTrainingOpen((o) => !o), []);
   const closeTraining = useCallback(() => setTrainingOpen(false), []);
   const close = useCallback(() => setDialog(null), []);
+  // Files dropped on the image browser, handed to the import dialog they open.
+  const [dropped, setDropped] = useState<PickedFile[] | undefined>(undefined);
   // The panel belongs to the open project: leaving it (the start screen, another project) closes it.
   const projectFile = project?.file ?? null;
   const onStart = route.screen === "start";
@@ -34,6 +37,20 @@ export function App() {
     if (onStart) setTrainingOpen(false);
   }, [onStart]);
   useEffect(() => setTrainingOpen(false), [projectFile]);
+
+  // Files dropped where nothing takes them (the label screen, a header) must not make the browser
+  // open the file in place of the app.
+  useEffect(() => {
+    const keep = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes("Files") && !e.defaultPrevented) e.preventDefault();
+    };
+    window.addEventListener("dragover", keep);
+    window.addEventListener("drop", keep);
+    return () => {
+      window.removeEventListener("dragover", keep);
+      window.removeEventListener("drop", keep);
+    };
+  }, []);
 
   // Without an open project the only place to be is the start screen.
   useEffect(() => {
@@ -83,7 +100,10 @@ export function App() {
   else
     screen = (
       <BrowserScreen
-        onImport={() => setDialog("import")}
+        onImport={(files) => {
+          setDropped(files);
+          setDialog("import");
+        }}
         onExport={() => setDialog("export")}
         onToggleTraining={toggleTraining}
       />
@@ -98,7 +118,7 @@ export function App() {
       <Toasts />
       <StatusBar />
       {dialog === "shortcuts" && <ShortcutsSheet onClose={close} />}
-      {dialog === "import" && <ImportDialog onClose={close} />}
+      {dialog === "import" && <ImportDialog onClose={close} dropped={dropped} />}
       {dialog === "export" && <ExportDialog onClose={close} />}
       <PersonPrompt />
     </div>

@@ -1,17 +1,26 @@
 /**
- * Whether a class can be deleted, said as a person reads it. Only an unused class can, and
- * only the last one: deleting another would renumber the classes after it in every mask, undo
- * patch and model; deleting one with labels would need every label and model rewritten.
+ * Whether and how a class can be deleted, said as a person reads it (the confirmation shows it).
+ * Any class but the last one in use can go:
+ *
+ * - "remove": the last class, unused (no label, no undo step that holds it, no model that
+ *   predicts it): its row goes, and the next class added takes its index again;
+ * - "clear": otherwise: its labels become unlabeled in every mask and undo patch and the class is
+ *   marked deleted with its index kept (a tombstone, docs/schema.md), so the classes after it,
+ *   the models and their predictions keep their meaning. One transaction
+ *   (ProjectStore.deleteClass).
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { modelClassCount } from "../jobs/project-training.ts";
 
 export interface ClassDeleteCheck {
   name: string;
+  /** labeled pixels of the class, and the images they are on: what deleting it clears */
   pixels: number;
   images: number;
   /** why it cannot be deleted (null: it can) */
   refused: string | null;
+  /** how it would go (null when refused) */
+  mode: "remove" | "clear" | null;
 }
 
 export function classDeleteCheck(store: ProjectStore, idx: number): ClassDeleteCheck {
@@ -23,27 +32,28 @@ export function classDeleteCheck(store: ProjectStore, idx: number): ClassDeleteC
       pixels: 0,
       images: 0,
       refused: `no class ${idx} (the project has ${classes.length})`,
+      mode: null,
     };
+  const refuse = (refused: string, pixels = 0, images = 0) => ({
+    name: c.name,
+    pixels,
+    images,
+    refused,
+    mode: null,
+  });
+  if (c.deleted) return refuse(`"${c.name}" was deleted already`);
+  if (classes.filter((o) => !o.deleted).length <= 1) return refuse("a project needs at least one class");
   const use = store.classUse(idx);
-  const base = { name: c.name, pixels: use.pixels, images: use.images };
-  const refuse = (refused: string) => ({ ...base, refused });
-  if (classes.length <= 1) return refuse("a project needs at least one class");
-  if (use.pixels > 0)
-    return refuse(
-      `"${c.name}" has ${use.pixels.toLocaleString("en")} labeled pixels on ${use.images} image${use.images === 1 ? "" : "s"}: deleting a class with labels is not supported yet; erase them first`,
-    );
-  if (use.historyChanges > 0)
-    return refuse(
-      `"${c.name}" is in ${use.historyChanges} change${use.historyChanges === 1 ? "" : "s"} of the undo history, which undo or redo could bring back`,
-    );
-  if (idx !== classes.length - 1)
-    return refuse(
-      `only the last class (${classes.at(-1)?.name}) can be deleted: deleting "${c.name}" would renumber the classes after it`,
-    );
-  for (const m of store.models.metricsNewestFirst())
-    if (modelClassCount(store, m.id) > idx)
-      return refuse(
-        `model ${m.id} was trained with "${c.name}" and predicts it; its predictions would show a class that is gone`,
-      );
-  return { ...base, refused: null };
+  const unused =
+    idx === classes.length - 1 &&
+    use.pixels === 0 &&
+    use.historyChanges === 0 &&
+    ![...store.models.metricsNewestFirst()].some((m) => modelClassCount(store, m.id) > idx);
+  return {
+    name: c.name,
+    pixels: use.pixels,
+    images: use.images,
+    refused: null,
+    mode: unused ? "remove" : "clear",
+  };
 }

@@ -96,10 +96,15 @@ export const api = {
     classesFileText,
   ),
   /** Whether a class can be deleted: its labeled pixels and images, and the reason when it cannot. */
-  "classes.usage": method<{ name: string; pixels: number; images: number; refused: string | null }>()(
-    z.object({ idx: z.number().int().min(0).max(254) }).strict(),
-  ),
-  /** Deletes an unused class (only the last one, with no labels, undo steps or model that knows it). */
+  "classes.usage": method<{
+    name: string;
+    pixels: number;
+    images: number;
+    refused: string | null;
+    /** remove: the last unused class's row goes; clear: its labels cleared, its index kept (tombstone) */
+    mode: "remove" | "clear" | null;
+  }>()(z.object({ idx: z.number().int().min(0).max(254) }).strict()),
+  /** Deletes a class: its labels become unlabeled (in masks and undo patches), in one transaction. */
   "classes.delete": method<ProjectInfo>()(z.object({ idx: z.number().int().min(0).max(254) }).strict()),
   /** Rename or recolor a class; its labels keep their index. */
   "classes.update": method<ProjectInfo>()(
@@ -168,6 +173,8 @@ export const api = {
         points: z.array(point).min(1).max(100_000),
         /** classes locked in the UI: the stroke neither paints over nor erases them */
         protect: z.array(z.number().int().min(0).max(254)).max(255).optional(),
+        /** the brush's (and eraser's) tip: a disc of diameter `width` (default) or a square of side `width` */
+        shape: z.enum(["round", "square"]).optional(),
       })
       .strict()
       .refine((s) => s.tool === "eraser" || s.classIdx !== null, {

@@ -652,7 +652,14 @@ export class PixelloopService {
         this.refuseWhileBusy("delete a class");
         const check = classDeleteCheck(s, req.idx);
         if (check.refused) throw new UserError(`cannot delete class ${req.idx}: ${check.refused}`);
-        s.deleteUnusedClass(req.idx);
+        if (check.mode === "remove") s.deleteUnusedClass(req.idx);
+        else {
+          // Its labels cleared everywhere (one transaction): open windows reload those masks.
+          const cleared = s.deleteClass(req.idx);
+          this.cached = null;
+          for (const im of cleared.images)
+            this.emit({ type: "mask.changed", imageId: im.id, version: im.version });
+        }
         return this.projectChanged();
       },
       "classes.update": (req) => {
@@ -766,6 +773,8 @@ export class PixelloopService {
         if (req.classIdx !== null && req.classIdx >= s.classes().length) {
           throw new ApiError(400, `strokes.commit: classIdx: no class ${req.classIdx} in this project`);
         }
+        if (req.classIdx !== null && s.classes()[req.classIdx].deleted)
+          throw new ApiError(400, `strokes.commit: classIdx: class ${req.classIdx} was deleted`);
         // Work bounded before it starts: one request must not hold the server for seconds.
         if (req.tool !== "polygon") {
           const rows = brushRowSpans(req.points, req.width, img.height);
@@ -783,6 +792,7 @@ export class PixelloopService {
           width: req.width,
           points: req.points,
           protect: req.protect,
+          shape: req.shape,
         });
         if (!r) return this.change(img.id, false, null, null);
         let row;

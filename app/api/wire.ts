@@ -5,7 +5,7 @@ import { decodeRle } from "../labels/rle-decode.ts";
  * The rasterizers are the core's own, so what the UI paints while drawing is exactly
  * what the core stores when the stroke is committed.
  */
-export { rasterizeBrush, rasterizePolygon, type Point } from "../labels/raster.ts";
+export { rasterizeBrush, rasterizePolygon, type BrushShape, type Point } from "../labels/raster.ts";
 export { UNLABELED } from "../labels/mask.ts";
 
 export function bytesToBase64(bytes: Uint8Array): string {

@@ -59,7 +59,9 @@ export function exportCoco(
     },
     images,
     annotations,
-    categories: classes.map((c) => ({ id: c.idx + 1, name: c.name, supercategory: "", color: c.color })),
+    categories: classes
+      .filter((c) => !c.deleted)
+      .map((c) => ({ id: c.idx + 1, name: c.name, supercategory: "", color: c.color })),
   };
   ensureFolder(path.dirname(path.resolve(outFile)));
   fs.writeFileSync(outFile, JSON.stringify(doc));
@@ -128,7 +130,12 @@ export function importCoco(
       if (typeof e !== "object" || e === null || Array.isArray(e)) fail(`${key}[${i}]`, "expected an object");
     });
   }
-  const classByName = new Map(store.classes().map((c) => [c.name, c.idx]));
+  const classByName = new Map(
+    store
+      .classes()
+      .filter((c) => !c.deleted)
+      .map((c) => [c.name, c.idx]),
+  );
   const catToClass = new Map<number, number>();
   (d.categories as unknown[]).forEach((c, i) => {
     const cat = c as { id?: unknown; name?: unknown };

@@ -24,7 +24,14 @@ export async function importColorMasks(
   opts: { colorMap?: Map<number, number>; author?: string } = {},
 ): Promise<MaskImportSummary> {
   const summary = emptyMaskImportSummary();
-  const map = opts.colorMap ?? new Map(store.classes().map((c) => [parseInt(c.color.slice(1), 16), c.idx]));
+  const map =
+    opts.colorMap ??
+    new Map(
+      store
+        .classes()
+        .filter((c) => !c.deleted)
+        .map((c) => [parseInt(c.color.slice(1), 16), c.idx]),
+    );
   const findMask = maskFinder(dir);
   const taken = new Set<string>();
   for (const id of allImageIds(store)) {

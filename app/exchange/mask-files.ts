@@ -72,6 +72,9 @@ export function importIndexMasks(
   } = {},
 ): MaskImportSummary {
   const numClasses = store.classes().length;
+  // A deleted class's value is left unlabeled, as a value past the classes is.
+  const gone = new Uint8Array(256);
+  for (const c of store.deletedClasses()) gone[c] = 1;
   const summary = emptyMaskImportSummary();
   if (opts.binary && numClasses !== 2) {
     summary.errors.push({
@@ -136,7 +139,7 @@ export function importIndexMasks(
       if (v[i] === 0) zeros++;
       else if (v[i] === 255) full++;
       else if (v[i] === 1) holdsOne = true;
-      if (c >= numClasses) {
+      if (c >= numClasses || gone[c]) {
         dropped++;
         continue;
       }
@@ -297,7 +300,7 @@ export async function exportMasks(
   if (opts.format === "color") {
     const legend = {
       unlabeled: "transparent",
-      classes: classes.map((c) => ({ index: c.idx, name: c.name, color: c.color })),
+      classes: classes.filter((c) => !c.deleted).map((c) => ({ index: c.idx, name: c.name, color: c.color })),
     };
     fs.writeFileSync(legendFile, JSON.stringify(legend, null, 2) + "\n");
   }

@@ -32,7 +32,12 @@ export function classMapFor(
   const predicted = (): Uint8Array | null => {
     if (modelId === null) return null;
     const rle = store.predictions.classRle(imageId, modelId);
-    return rle ? decodeRle(rle, n) : null;
+    if (!rle) return null;
+    const classes = decodeRle(rle, n);
+    // A deleted class (predicted by a model made before) is written as unlabeled.
+    const gone = store.deletedClasses();
+    if (gone.length > 0) for (let i = 0; i < n; i++) if (gone.includes(classes[i])) classes[i] = UNLABELED;
+    return classes;
   };
   if (source === "predictions") return predicted() ?? new Uint8Array(n).fill(UNLABELED);
   const mask = store.mask(imageId);

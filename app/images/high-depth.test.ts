@@ -178,10 +178,10 @@ describe("images of more than 8 bits per sample", () => {
     store.putThumbnail(id("scan.png"), { width: 80, height: 60, webp: dark });
     store.putThumbnail(id("gone.png"), { width: 40, height: 30, webp: dark });
     const photoThumb = store.thumbnail(id("photo.png"))!.webp;
-    // Back to format 5: undo what formats 6 to 10 added (6 changed data only; 9 only added tables).
+    // Back to format 5: undo what formats 6 to 11 added (6 changed data only; 9 only added tables).
     withRawDb(store, (db) =>
       db.exec(
-        "ALTER TABLE rounds DROP COLUMN labels_scope; ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+        "ALTER TABLE rounds DROP COLUMN labels_scope; ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person; ALTER TABLE classes DROP COLUMN deleted_at",
       ),
     );
     withRawDb(store, (db) => db.pragma("user_version = 5"));

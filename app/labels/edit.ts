@@ -1,5 +1,6 @@
 import { Source, UNLABELED, cloneMask, type LabelMask } from "./mask.ts";
 import {
+  type BrushShape,
   cropLayer,
   rasterizeBrush,
   rasterizePolygon,
@@ -21,6 +22,8 @@ export interface StrokeInput {
   points: Point[];
   /** classes the stroke leaves as they are (locked in the UI): neither painted over nor erased */
   protect?: readonly number[];
+  /** the brush's tip (brush and eraser): round (default) or square */
+  shape?: BrushShape;
 }
 
 /**
@@ -48,7 +51,7 @@ export function applyStrokeInPlace(mask: LabelMask, s: StrokeInput): { rect: Rec
   const drawn =
     s.tool === "polygon"
       ? rasterizePolygon(hit, bounds.width, bounds.height, local, 1)
-      : rasterizeBrush(hit, bounds.width, bounds.height, local, s.width, 1);
+      : rasterizeBrush(hit, bounds.width, bounds.height, local, s.width, 1, s.shape);
   if (!drawn) return null;
   const rect: Rect = {
     x: bounds.x + drawn.x,

@@ -17,8 +17,10 @@ export function rasterizeBrush(
   points: readonly Point[],
   brushWidth: number,
   value: number,
+  shape: BrushShape = "round",
 ): Rect | null {
   if (points.length === 0) return null;
+  if (shape === "square") return rasterizeSquareBrush(target, width, height, points, brushWidth, value);
   const r = Math.max(0.5, brushWidth / 2);
   const r2 = r * r;
   const bounds = strokeBounds(points, r, width, height);
@@ -82,6 +84,55 @@ export function rasterizeBrush(
       if (lo > hi) continue;
       const from = Math.max(0, Math.ceil(lo - 0.5));
       const to = Math.min(width - 1, Math.floor(hi - 0.5));
+      if (to >= from) target.fill(value, y * width + from, y * width + to + 1);
+    }
+  }
+  return bounds;
+}
+
+/** The brush's tip: a disc, or an axis-aligned square of the brush's width (side). */
+export type BrushShape = "round" | "square";
+
+/**
+ * A square brush (side `side`, axis-aligned) swept along the points: per segment and row, the
+ * squares centered on the segment that reach the row's line of pixel centers are those of one
+ * interval of the segment's parameter, so the row's pixels form one interval. Cost ~ rows.
+ */
+function rasterizeSquareBrush(
+  target: Uint8Array,
+  width: number,
+  height: number,
+  points: readonly Point[],
+  side: number,
+  value: number,
+): Rect | null {
+  const r = Math.max(0.5, side / 2);
+  const bounds = strokeBounds(points, r, width, height);
+  if (!bounds) return null;
+  const segs = points.length === 1 ? [[points[0], points[0]] as const] : pairs(points);
+  for (const [a, b] of segs) {
+    const dx = b[0] - a[0];
+    const dy = b[1] - a[1];
+    const y0 = Math.max(0, Math.floor(Math.min(a[1], b[1]) - r));
+    const y1 = Math.min(height - 1, Math.ceil(Math.max(a[1], b[1]) + r));
+    for (let y = y0; y <= y1; y++) {
+      const py = y + 0.5;
+      // t in [0, 1] with |py - (a.y + t dy)| <= r
+      let t0 = 0;
+      let t1 = 1;
+      if (Math.abs(dy) < 1e-12) {
+        if (Math.abs(py - a[1]) > r) continue;
+      } else {
+        const p1 = (py - r - a[1]) / dy;
+        const p2 = (py + r - a[1]) / dy;
+        t0 = Math.max(0, Math.min(p1, p2));
+        t1 = Math.min(1, Math.max(p1, p2));
+        if (t0 > t1) continue;
+      }
+      const xa = a[0] + t0 * dx;
+      const xb = a[0] + t1 * dx;
+      const from = Math.max(0, Math.ceil(Math.min(xa, xb) - r - 0.5));
+      const to = Math.min(width - 1, Math.floor(Math.max(xa, xb) + r - 0.5));
       if (to >= from) target.fill(value, y * width + from, y * width + to + 1);
     }
   }

@@ -41,9 +41,12 @@ function commit(
 ): AcceptResult {
   const before = store.mask(imageId);
   const after: LabelMask = cloneMask(before);
+  // A deleted class is never accepted (models made before the deletion still predict it).
+  const gone = new Uint8Array(256);
+  for (const c of store.deletedClasses()) gone[c] = 1;
   let n = 0;
   for (let i = 0; i < after.classes.length; i++) {
-    if (after.classes[i] !== UNLABELED || !take(i)) continue;
+    if (after.classes[i] !== UNLABELED || !take(i) || gone[p.classes[i]]) continue;
     after.classes[i] = p.classes[i];
     after.sources[i] = Source.accepted;
     n++;

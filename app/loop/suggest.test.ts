@@ -287,7 +287,7 @@ describe("active-learning loop", () => {
     // A format-7 file (no margin column) opened read-only still reads its predictions.
     withRawDb(store, (db) =>
       db.exec(
-        "ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person",
+        "ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE rounds DROP COLUMN labels_by_person; ALTER TABLE classes DROP COLUMN deleted_at",
       ),
     );
     withRawDb(store, (db) => db.pragma("user_version = 7"));

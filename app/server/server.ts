@@ -25,6 +25,8 @@ import {
 } from "./security.ts";
 import { sendJson, sendText, serveImage, serveStatic, serveThumbnail } from "./files.ts";
 import { PersonTokens, requestPerson } from "./people.ts";
+import { Uploads, handleUpload, type UploadLimits } from "./uploads.ts";
+import { Downloads, handleDownload } from "./downloads.ts";
 
 export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, "../../dist/renderer");
 const MAX_BODY = 16 * 1024 * 1024;
@@ -57,6 +59,8 @@ export interface ServerOptions {
   rendererDir?: string;
   /** bytes queued for one events client before it is closed; default MAX_WS_BUFFERED */
   maxEventBuffer?: number;
+  /** limits of files uploaded from the browser (uploads.ts); default DEFAULT_UPLOAD_LIMITS */
+  uploadLimits?: Partial<UploadLimits>;
 }
 
 export interface RunningServer {
@@ -170,13 +174,18 @@ export async function startServer(
   const knownToken = (given: string) =>
     people ? people.personOf(given) !== undefined : sameToken(given, token);
   const rendererDir = path.resolve(opts.rendererDir ?? DEFAULT_RENDERER_DIR);
+  const uploads = new Uploads(service, opts.uploadLimits);
+  const downloads = new Downloads(service);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(securityHeaders(req.headers.host))) res.setHeader(k, v);
     const url = requestUrl(req);
     if (!url) return sendText(res, 400, `bad request target: ${JSON.stringify(req.url)} (expected a path)`);
     const p = url.pathname;
-    const kind: RouteKind = p.startsWith("/api/") ? "api" : p.startsWith("/files/") ? "files" : "page";
+    // Uploads and downloads are API calls: never from another site, not even by navigation.
+    const transfer = /^\/(upload|download)(\/|$)/.exec(p)?.[1];
+    const kind: RouteKind =
+      p.startsWith("/api/") || transfer ? "api" : p.startsWith("/files/") ? "files" : "page";
     // Opening a page with ?token=… trades it for a cookie and drops it from the address bar; the
     // token in a query is accepted here only (a page's first load), never by the API or files.
     if (kind === "page" && url.searchParams.has("token") && req.method === "GET") {
@@ -197,6 +206,8 @@ export async function startServer(
     if (denied && denied[0] === 401 && kind === "page" && req.method === "GET")
       return sendTokenPage(res, `http://${req.headers.host ?? "127.0.0.1"}`, denied[1]);
     if (denied) return sendText(res, denied[0], denied[1]);
+    if (transfer === "upload") return void handleUpload(uploads, req, res, url);
+    if (transfer === "download") return void handleDownload(downloads, req, res, url);
     if (kind === "api") return void handleApi(service, req, res, p.slice(5), people, policy.cookie);
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
     const file = /^\/files\/(image|thumb)\/(\d+)$/.exec(p);
@@ -299,6 +310,8 @@ export async function startServer(
     port,
     close: async () => {
       unsubscribe();
+      downloads.clear();
+      uploads.clear();
       for (const ws of sockets) ws.terminate();
       wss.close();
       server.closeAllConnections();

@@ -31,11 +31,29 @@ export class ClassTable {
   /** The classes; each key comes from its index (class-keys.ts), not the stored column, so
    * projects made when only ten classes had keys get the keys of every class. */
   all(): ClassDef[] {
-    const rows = this.db.prepare("SELECT idx, name, color FROM classes ORDER BY idx").all() as Omit<
+    // *: a file of format 8 or older opened read-only has no deleted_at column (undefined).
+    const rows = this.db.prepare("SELECT * FROM classes ORDER BY idx").all() as (Omit<
       ClassDef,
-      "shortcut"
-    >[];
-    return rows.map((r) => ({ ...r, shortcut: classShortcut(r.idx) }));
+      "shortcut" | "deleted"
+    > & { deleted_at?: string | null })[];
+    return rows.map((r) => ({
+      idx: r.idx,
+      name: r.name,
+      color: r.color,
+      shortcut: classShortcut(r.idx),
+      ...(r.deleted_at ? { deleted: true as const } : {}),
+    }));
+  }
+
+  /** Marks a class deleted (a tombstone: its index stays reserved); the caller clears its labels. */
+  markDeleted(idx: number): void {
+    const c = this.all()[idx];
+    if (!c) throw new UserError(`${this.file}: no class ${idx}`);
+    if (c.deleted) throw new UserError(`${this.file}: class "${c.name}" was deleted already`);
+    // The name is freed for a new class (names are unique in the table): "tree (deleted #2)".
+    this.db
+      .prepare("UPDATE classes SET deleted_at = ?, name = ? WHERE idx = ?")
+      .run(new Date().toISOString(), `${c.name} (deleted #${idx})`, idx);
   }
 
   /** The classes of a new project (checked; the caller runs it in the creating transaction). */
@@ -71,7 +89,11 @@ export class ClassTable {
     classes: { name: string; color: string }[],
     source: string,
   ): { added: ClassDef[]; skipped: string[] } {
-    const have = new Set(this.all().map((c) => c.name.toLowerCase()));
+    const have = new Set(
+      this.all()
+        .filter((c) => !c.deleted)
+        .map((c) => c.name.toLowerCase()),
+    );
     const fresh: { name: string; color: string }[] = [];
     const skipped: string[] = [];
     for (const c of classes) {
@@ -109,6 +131,7 @@ export class ClassTable {
     const classes = this.all();
     const old = classes[idx];
     if (!old) throw new UserError(`${this.file}: no class ${idx} (the project has ${classes.length})`);
+    if (old.deleted) throw new UserError(`${this.file}: class "${old.name}" was deleted`);
     const next = {
       idx,
       name: change.name?.trim() ?? old.name,
@@ -126,9 +149,11 @@ export class ClassTable {
   /** A class by index or by name (any case), for the CLI. */
   find(key: string): ClassDef {
     const classes = this.all();
-    const byName = classes.find((c) => c.name.toLowerCase() === key.trim().toLowerCase());
+    const byName = classes.find((c) => !c.deleted && c.name.toLowerCase() === key.trim().toLowerCase());
     if (byName) return byName;
-    if (/^\d+$/.test(key.trim()) && classes[Number(key)]) return classes[Number(key)];
+    const byIdx = /^\d+$/.test(key.trim()) ? classes[Number(key)] : undefined;
+    if (byIdx?.deleted) throw new UserError(`${this.file}: class ${byIdx.idx} ("${byIdx.name}") was deleted`);
+    if (byIdx) return byIdx;
     throw new UserError(
       `${this.file}: no class named or numbered "${key}" (classes: ${classes.map((c) => c.name).join(", ")})`,
     );
@@ -137,7 +162,9 @@ export class ClassTable {
 
 /** A new or renamed class whose name another class has (in any case), said as a person reads it. */
 function sameNameCheck(classes: readonly ClassDef[], c: { idx: number; name: string }): void {
-  const clash = classes.find((o) => o.idx !== c.idx && o.name.toLowerCase() === c.name.toLowerCase());
+  const clash = classes.find(
+    (o) => o.idx !== c.idx && !o.deleted && o.name.toLowerCase() === c.name.toLowerCase(),
+  );
   if (clash)
     throw new UserError(
       `a class named "${clash.name}" exists already${clash.name === c.name ? "" : ` (names must differ in more than case)`}`,
@@ -150,6 +177,7 @@ function shortcutFor(idx: number): string | null {
 }
 
 export function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: string): void {
+  // A deleted class keeps its index and name (for the record), not its claim on the name.
   if (classes.length < 1) throw new UserError(`${file}: a project needs at least one class`);
   if (classes.length > 255) throw new UserError(`${file}: at most 255 classes (index 255 means unlabeled)`);
   const names = new Map<string, number>();
@@ -159,6 +187,7 @@ export function validateClasses(classes: Omit<ClassDef, "shortcut">[], file: str
         `${file}: class indices must be 0..${classes.length - 1} in order (got ${c.idx} at position ${i})`,
       );
     if (!c.name.trim()) throw new UserError(`${file}: class ${i} has an empty name`);
+    if (c.deleted) return;
     const taken = names.get(c.name.toLowerCase());
     if (taken !== undefined)
       throw new UserError(

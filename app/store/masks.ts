@@ -352,6 +352,47 @@ export class MaskTable {
     );
   }
 
+  /**
+   * Clears class `idx` from the whole history (the class is being deleted): every mask pixel of
+   * it becomes unlabeled (source none) under a new mask version, and so does every pixel of it in
+   * every undo patch, before and after alike. The same map applied to every state keeps the
+   * history a history: undo and redo never bring the class back and still land on the mask as
+   * it is. Runs in the caller's transaction. Answers the images whose mask changed (new version)
+   * and the pixels and patches cleared.
+   */
+  clearClass(idx: number): { images: { id: number; version: number }[]; pixels: number; patches: number } {
+    const changed: { id: number; version: number }[] = [];
+    let pixels = 0;
+    const ids = this.db
+      .prepare("SELECT image_id FROM label_masks ORDER BY image_id")
+      .pluck()
+      .all() as number[];
+    for (const id of ids) {
+      const mask = this.mask(id);
+      const n = clearInLayers(mask.classes, mask.sources, idx);
+      if (n === 0) continue;
+      pixels += n;
+      const version = this.maskVersion(id) + 1;
+      this.writeMask(id, mask, version);
+      changed.push({ id, version });
+    }
+    let patches = 0;
+    const update = this.db.prepare("UPDATE strokes SET patch = ? WHERE id = ?");
+    const rows = this.db
+      .prepare("SELECT id, bbox, patch FROM strokes WHERE patch IS NOT NULL AND bbox IS NOT NULL")
+      .all() as { id: number; bbox: string; patch: Buffer }[];
+    for (const row of rows) {
+      const p = decodePatch(row.patch, JSON.parse(row.bbox));
+      const n =
+        clearInLayers(p.beforeClasses, p.beforeSources, idx) +
+        clearInLayers(p.afterClasses, p.afterSources, idx);
+      if (n === 0) continue;
+      update.run(encodePatch(p), row.id);
+      patches++;
+    }
+    return { images: changed, pixels, patches };
+  }
+
   /** Stroke rows in the whole project, undone ones included (cheap: a count, no patches read). */
   strokeRowCount(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
@@ -495,6 +536,18 @@ export class MaskTable {
       )
       .run({ labeled, id: imageId });
   }
+}
+
+/** Pixels of class `idx` made unlabeled (source none), in place; how many. */
+function clearInLayers(classes: Uint8Array, sources: Uint8Array, idx: number): number {
+  let n = 0;
+  for (let i = 0; i < classes.length; i++) {
+    if (classes[i] !== idx) continue;
+    classes[i] = UNLABELED;
+    sources[i] = Source.none;
+    n++;
+  }
+  return n;
 }
 
 function countLayers(classes: Uint8Array, sources: Uint8Array): { human: number; accepted: number } {

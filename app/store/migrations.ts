@@ -255,6 +255,17 @@ CREATE INDEX strokes_person ON strokes(image_id, person, id);
 ALTER TABLE rounds ADD COLUMN labels_by_person TEXT;
 `,
   },
+  // ---- #34 class deletion (files helper): one self-contained block ----
+  {
+    version: 11,
+    description: "deleted classes keep their index (a tombstone)",
+    sql: `
+-- When set, the class was deleted (ProjectStore.deleteClass): its labels were cleared, in the
+-- masks and in every undo patch, and its index stays reserved so that the classes after it, the
+-- models and their predictions keep their meaning. NULL: a class in use.
+ALTER TABLE classes ADD COLUMN deleted_at TEXT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -145,7 +145,7 @@ describe("project store", () => {
     // Make it a format-1 file, as the first release wrote it (whole-image mask RLE).
     const raw = new Database(file);
     raw.exec(
-      "DROP TABLE rounds; DROP TABLE label_mask_bands; ALTER TABLE predictions DROP COLUMN embedding; ALTER TABLE predictions DROP COLUMN embedding_grid; ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person",
+      "DROP TABLE rounds; DROP TABLE label_mask_bands; ALTER TABLE predictions DROP COLUMN embedding; ALTER TABLE predictions DROP COLUMN embedding_grid; ALTER TABLE predictions DROP COLUMN margin; DROP INDEX strokes_person; ALTER TABLE strokes DROP COLUMN person; ALTER TABLE classes DROP COLUMN deleted_at",
     );
     raw
       .prepare(

@@ -176,6 +176,32 @@ export class ProjectStore {
     });
   }
 
+  /**
+   * Deletes a class that has labels (or that models know): in one transaction, its labels become
+   * unlabeled in every mask and undo patch (MaskTable.clearClass) and the class is marked deleted,
+   * its index kept (a tombstone: docs/schema.md). A failure or a crash part-way leaves the file
+   * as it was. Answers the images whose mask changed, and the pixels cleared.
+   */
+  deleteClass(idx: number): { images: { id: number; version: number }[]; pixels: number; patches: number } {
+    return this.transaction(() => {
+      const live = this.classTable.all().filter((c) => !c.deleted);
+      const c = this.classTable.all()[idx];
+      if (!c) throw new UserError(`${this.file}: no class ${idx}`);
+      if (!c.deleted && live.length <= 1)
+        throw new UserError(`${this.file}: a project needs at least one class`);
+      this.classTable.markDeleted(idx);
+      return this.masks.clearClass(idx);
+    });
+  }
+
+  /** Indices of the deleted classes (never painted, accepted or exported). */
+  deletedClasses(): number[] {
+    return this.classTable
+      .all()
+      .filter((c) => c.deleted)
+      .map((c) => c.idx);
+  }
+
   /** Renames or recolors a class; its index, and so every label of it, stays. */
   updateClass(idx: number, change: { name?: string; color?: string }): ClassDef {
     return this.classTable.update(idx, change);

@@ -7,6 +7,12 @@ export interface ClassDef {
   name: string;
   color: string;
   shortcut: string | null;
+  /**
+   * (format 11) the class was deleted: its labels were cleared and its index stays reserved, so
+   * models and predictions keep their meaning and the classes after it their index. Present only
+   * when true; a deleted class is never shown, painted or accepted.
+   */
+  deleted?: true;
 }
 
 export interface ImageRow {

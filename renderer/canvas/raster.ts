@@ -3,7 +3,13 @@
  * values) mapped through a palette. Edits repaint only the rectangle they touched, so a
  * brush stroke on a 4000x3000 image costs what the brush covers, not what the image has.
  */
-import { rasterizeBrush, rasterizePolygon, UNLABELED, type Point } from "../../app/api/wire.ts";
+import {
+  rasterizeBrush,
+  rasterizePolygon,
+  UNLABELED,
+  type BrushShape,
+  type Point,
+} from "../../app/api/wire.ts";
 import type { Rect } from "../../app/api/types.ts";
 
 export class RasterLayer {
@@ -50,9 +56,15 @@ export class RasterLayer {
    * Paints one brush segment (or dot) with `value`; returns the rectangle repainted. Pixels whose
    * value is marked in `protect` (256 entries; locked classes) keep it.
    */
-  brush(points: Point[], diameter: number, value: number, protect?: Uint8Array | null): Rect | null {
+  brush(
+    points: Point[],
+    diameter: number,
+    value: number,
+    protect?: Uint8Array | null,
+    shape: BrushShape = "round",
+  ): Rect | null {
     const keep = protect ? this.keep(points, Math.max(0.5, diameter / 2) + 1, protect) : null;
-    const rect = rasterizeBrush(this.values, this.width, this.height, points, diameter, value);
+    const rect = rasterizeBrush(this.values, this.width, this.height, points, diameter, value, shape);
     if (keep) this.restore(keep);
     if (rect) this.repaint(rect);
     return rect;

@@ -8,11 +8,13 @@ export function ClassIou({ rounds, classes }: { rounds: TrainingRound[]; classes
   const measured = rounds.filter((r) => r.classIou !== null && r.modelId !== null); // newest first
   const [latest, before] = measured;
   if (!latest?.classIou) return null;
-  const rows = classes.map((c) => ({
-    c,
-    iou: latest.classIou![c.idx] ?? null,
-    prev: before?.classIou?.[c.idx] ?? null,
-  }));
+  const rows = classes
+    .filter((c) => !c.deleted)
+    .map((c) => ({
+      c,
+      iou: latest.classIou![c.idx] ?? null,
+      prev: before?.classIou?.[c.idx] ?? null,
+    }));
   const lowest = Math.min(...rows.map((r) => r.iou ?? Infinity));
   return (
     <section className="class-iou" data-testid="class-iou">

@@ -4,6 +4,8 @@ import type { DatasetExportResult, ExportResult, ModelExportResult } from "../..
 import { attempt, useApp } from "../state/app-context.tsx";
 import { DialogButtons, Modal } from "./Modal.tsx";
 import { ChooseButton } from "./FolderPicker.tsx";
+import { HttpApi } from "../api/client.ts";
+import { prepareDownload, startDownload } from "../api/transfers.ts";
 
 type What = "masks" | "dataset" | "model";
 type Format = "index" | "color" | "coco";
@@ -31,9 +33,16 @@ type Result =
   | { what: "dataset"; r: DatasetExportResult }
   | { what: "model"; r: ModelExportResult };
 
-/** Export masks (PNG or COCO), a VOC-like dataset folder, or the latest model, from the app. */
+/**
+ * Export masks (PNG or COCO), a VOC-like dataset folder, or the latest model, from the app: in
+ * browser mode downloaded as a .zip by default, or written to a folder on the server's machine.
+ */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { api, project } = useApp();
+  // The desktop app writes to folders on this machine; a browser downloads a zip.
+  const http = api instanceof HttpApi ? api : null;
+  const [zip, setZip] = useState(http !== null);
+  const [zipName, setZipName] = useState<string | null>(null);
   const [what, setWhat] = useState<What>("masks");
   const [format, setFormat] = useState<Format>("index");
   const [source, setSource] = useState<MaskSource>("labels");
@@ -56,8 +65,22 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     e.preventDefault();
     setBusy(true);
     setResult(null); // a failed export must not leave the last one's "Wrote …" standing
+    setZipName(null);
     let r: Result | null = null;
-    if (what === "masks") {
+    if (zip && http) {
+      const request =
+        what === "masks"
+          ? { format, source, onlyLabeled }
+          : what === "dataset"
+            ? { source, onlyLabeled }
+            : {};
+      const d = await attempt(prepareDownload(http.base, `export.${what}`, request));
+      if (d) {
+        r = { what, r: d.result } as Result;
+        setZipName(d.name);
+        startDownload(http.base, d.id, d.name);
+      }
+    } else if (what === "masks") {
       const m = await attempt(api.call("export.masks", { format, source, onlyLabeled, outDir: dir }));
       if (m) r = { what, r: m };
     } else if (what === "dataset") {
@@ -150,30 +173,66 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <span>Only images with labels</span>
           </label>
         )}
-        <label>
-          <span>Folder (relative paths start at the project folder)</span>
-          <span className="field-row">
-            <input
-              value={outDir}
-              onChange={(e) => {
-                setOutDirs({ ...outDirs, [kind]: e.target.value });
-                setResult(null);
-              }}
-              placeholder={placeholder}
-              data-testid="export-dir"
-            />
-            <ChooseButton
-              purpose="export"
-              start={outDir.trim() || undefined}
-              onChosen={(d) => {
-                setOutDirs({ ...outDirs, [kind]: d });
-                setResult(null);
-              }}
-              testId="choose-export-dir"
-            />
-          </span>
-        </label>
-        {result && (
+        {http && (
+          <div className="export-where" role="radiogroup" aria-label="Where">
+            <label className="check">
+              <input
+                type="radio"
+                name="where"
+                checked={zip}
+                onChange={() => setZip(true)}
+                data-testid="export-zip"
+              />
+              <span>Download as a .zip</span>
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name="where"
+                checked={!zip}
+                onChange={() => setZip(false)}
+                data-testid="export-folder"
+              />
+              <span>A folder on the server&apos;s machine</span>
+            </label>
+          </div>
+        )}
+        {!zip && (
+          <label>
+            <span>Folder (relative paths start at the project folder)</span>
+            <span className="field-row">
+              <input
+                value={outDir}
+                onChange={(e) => {
+                  setOutDirs({ ...outDirs, [kind]: e.target.value });
+                  setResult(null);
+                }}
+                placeholder={placeholder}
+                data-testid="export-dir"
+              />
+              <ChooseButton
+                purpose="export"
+                start={outDir.trim() || undefined}
+                onChosen={(d) => {
+                  setOutDirs({ ...outDirs, [kind]: d });
+                  setResult(null);
+                }}
+                testId="choose-export-dir"
+              />
+            </span>
+          </label>
+        )}
+        {result && zipName && (
+          <p className="result" data-testid="export-result">
+            {result.what === "masks"
+              ? `${result.r.format === "coco" ? `${result.r.annotations} annotations of ${result.r.written} images` : `${result.r.written} ${result.r.format} masks`}`
+              : result.what === "dataset"
+                ? `${result.r.images} images (train ${result.r.splits.train}, val ${result.r.splits.val}, test ${result.r.splits.test})${result.r.skipped.length > 0 ? `; left out ${result.r.skipped.length} whose file cannot be read, e.g. ${result.r.skipped[0].file}: ${result.r.skipped[0].reason}` : ""}`
+                : `Model ${result.r.modelId}`}{" "}
+            in <strong>{zipName}</strong>, downloading (see the browser&apos;s downloads)
+          </p>
+        )}
+        {result && !zipName && (
           <p className="result" data-testid="export-result">
             {result.what === "masks" && result.r.format === "coco" ? (
               <>

@@ -4,9 +4,22 @@ import { attempt, useApp } from "../state/app-context.tsx";
 import { pushToast } from "../state/toasts.ts";
 import { DialogButtons, Modal } from "./Modal.tsx";
 import { ChooseButton } from "./FolderPicker.tsx";
+import { HttpApi } from "../api/client.ts";
+import { formatBytes, uploadAndImport, type PickedFile, type UploadProgress } from "../api/transfers.ts";
+import { UploadPicker, sortChosen, type ChosenFile } from "./UploadPicker.tsx";
+import { MAX_CLASSES_FILE_BYTES } from "../../app/store/limits.ts";
 
-export function ImportDialog({ onClose }: { onClose: () => void }) {
+/**
+ * Import images (and masks): in browser mode from this computer (picker, drag-and-drop; uploaded,
+ * then imported as the CLI does), and by paths on the machine the server runs on.
+ */
+export function ImportDialog({ onClose, dropped }: { onClose: () => void; dropped?: PickedFile[] }) {
   const { api, onEvent, refreshProject, project } = useApp();
+  // Uploads are browser mode's: the desktop app reads folders on this machine by path.
+  const http = api instanceof HttpApi ? api : null;
+  const [files, setFiles] = useState<ChosenFile[]>(() => (dropped ? sortChosen(dropped).chosen : []));
+  const [nothing, setNothing] = useState<string | null>(null);
+  const [upload, setUpload] = useState<UploadProgress | null>(null);
   const [paths, setPaths] = useState("");
   const [split, setSplit] = useState<Split>("train");
   const [labels, setLabels] = useState("");
@@ -18,23 +31,60 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
 
   useEffect(() => onEvent((e) => e.type === "import.progress" && setProgress(e)), [onEvent]);
 
+  const addClassesFiles = async (list: File[]) => {
+    for (const f of list) {
+      if (f.size > MAX_CLASSES_FILE_BYTES) {
+        pushToast("error", `${f.name}: ${formatBytes(f.size)} is too big for a classes file`);
+        continue;
+      }
+      const r = await attempt(api.call("classes.addFromFile", { file: f.name, text: await f.text() }));
+      if (r)
+        pushToast(
+          "success",
+          `${f.name}: added ${r.added.length} class${r.added.length === 1 ? "" : "es"}` +
+            (r.skipped.length ? ` (${r.skipped.length} the project has already skipped)` : ""),
+        );
+    }
+  };
+  // A drop on the image browser may carry a classes file too.
+  const [droppedClasses] = useState(() => (dropped ? sortChosen(dropped).classes : []));
+  useEffect(() => {
+    if (droppedClasses.length > 0) void addClassesFiles(droppedClasses);
+    // once, for what was dropped when the dialog opened
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [droppedClasses]);
+
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const list = paths
       .split("\n")
       .map((s) => s.trim())
       .filter(Boolean);
+    if (files.length === 0 && list.length === 0) {
+      setNothing(
+        http
+          ? "Choose or drop images, or type a path on the server's machine."
+          : "Type a file or folder to import.",
+      );
+      return;
+    }
     setBusy(true);
     setResult(null);
+    setNothing(null);
     const folder = labels.trim();
+    const useBinary = binary && classes.length === 2;
     const r = await attempt(
-      api.call("images.import", {
-        paths: list,
-        split,
-        ...(folder ? { labels: folder, binary: binary && classes.length === 2 } : {}),
-      }),
+      files.length > 0 && http
+        ? uploadAndImport(http.base, files, { split, binary: useBinary, onProgress: setUpload })
+        : api.call("images.import", {
+            paths: list,
+            split,
+            ...(folder ? { labels: folder, binary: useBinary } : {}),
+          }),
     );
+    setUpload(null);
     setBusy(false);
+    if (r && files.length > 0) setFiles([]);
     if (r) {
       setResult(r);
       await refreshProject();
@@ -53,20 +103,38 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="Import images" onClose={onClose}>
       <form className="form" onSubmit={submit}>
+        {http && (
+          <UploadPicker
+            files={files}
+            onAdd={(more) => {
+              setNothing(null);
+              setResult(null);
+              setFiles((had) => [...had, ...more]);
+            }}
+            onClear={() => setFiles([])}
+            onClassesFiles={(list) => void addClassesFiles(list)}
+            onNothing={setNothing}
+          />
+        )}
+        {nothing && (
+          <p className="warning" role="alert" data-testid="import-nothing">
+            {nothing}
+          </p>
+        )}
         <label>
           <span>
-            Files or folders on this machine, one per line (folders are read recursively; relative paths start
-            at the project folder; a folder outside the project's must be chosen with Choose… first)
+            {http ? "Or files or folders on the server's machine" : "Files or folders on this machine"}, one
+            per line (folders are read recursively; relative paths start at the project folder; a folder
+            outside the project's must be chosen with Choose… first)
           </span>
           <span className="field-row">
             <textarea
               data-testid="import-paths"
-              rows={4}
+              rows={http ? 2 : 4}
               value={paths}
               onChange={(e) => setPaths(e.target.value)}
               placeholder="/data/street-scenes"
-              required
-              autoFocus
+              autoFocus={!http}
             />
             <ChooseButton
               purpose="import"
@@ -90,8 +158,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         </label>
         <label>
           <span>
-            Labels folder (optional): class-index PNG masks named like the images (a.jpg takes a.png); 255 and
-            values from {classes.length} up stay unlabeled. Masks also label images imported before.
+            Labels folder{http ? " on the server's machine" : ""} (optional): class-index PNG masks named like
+            the images (a.jpg takes a.png); 255 and values from {classes.length} up stay unlabeled. Masks also
+            label images imported before.
           </span>
           <span className="field-row">
             <input
@@ -116,7 +185,16 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             </span>
           </label>
         )}
-        {busy && progress && (
+        {busy && upload && (
+          <div className="progress" aria-label="Upload progress" data-testid="upload-progress">
+            <progress value={upload.sentBytes} max={Math.max(1, upload.totalBytes)} />
+            <span className="muted">
+              Uploading {upload.files} / {upload.totalFiles} files ({formatBytes(upload.sentBytes)} of{" "}
+              {formatBytes(upload.totalBytes)})
+            </span>
+          </div>
+        )}
+        {busy && !upload && progress && (
           <div className="progress" aria-label="Import progress">
             <progress value={progress.done} max={Math.max(1, progress.total)} />
             <span className="muted">

@@ -11,7 +11,8 @@ import { pushToast, toastError } from "../../state/toasts.ts";
 import { leastLabeledText, leastLabeledTrain } from "../../state/start-fallback.ts";
 import { useImagePages, type ImageQuery } from "./use-image-pages.ts";
 import { TileLabels } from "./TileLabels.tsx";
-import type { UiApi } from "../../api/client.ts";
+import { HttpApi, type UiApi } from "../../api/client.ts";
+import { droppedFiles, type PickedFile } from "../../api/transfers.ts";
 
 const TILE_W = 184;
 const TILE_H = 212;
@@ -31,11 +32,15 @@ export function BrowserScreen({
   onExport,
   onToggleTraining,
 }: {
-  onImport: () => void;
+  /** opens the import dialog; with the files dropped on the grid (browser mode) */
+  onImport: (dropped?: PickedFile[]) => void;
   onExport: () => void;
   onToggleTraining: () => void;
 }) {
   const { api, project, onEvent } = useApp();
+  // Browser mode takes files by drag-and-drop; the desktop app imports folders by path.
+  const uploads = api instanceof HttpApi;
+  const [dropping, setDropping] = useState(false);
   const [sort, setSort] = useState<ImageSort>(kept.sort);
   const [status, setStatus] = useState<ImageStatus | "">(kept.status);
   const [showLabels, setShowLabels] = useState(kept.labels);
@@ -225,7 +230,29 @@ export function BrowserScreen({
   );
   const empty = total === 0 && !filtered;
   return (
-    <div className="screen browser-screen">
+    <div
+      className={dropping ? "screen browser-screen dropping" : "screen browser-screen"}
+      data-testid="browser-screen"
+      {...(uploads
+        ? {
+            // Files dropped on the grid open the import dialog with them (browser mode).
+            onDragOver: (e: React.DragEvent) => {
+              if (!e.dataTransfer.types.includes("Files")) return;
+              e.preventDefault();
+              e.dataTransfer.dropEffect = "copy";
+              setDropping(true);
+            },
+            onDragLeave: (e: React.DragEvent) => {
+              if (e.currentTarget === e.target) setDropping(false);
+            },
+            onDrop: (e: React.DragEvent) => {
+              e.preventDefault();
+              setDropping(false);
+              void droppedFiles(e.dataTransfer).then((files) => onImport(files));
+            },
+          }
+        : {})}
+    >
       <Header>
         <div className="filters" role="search">
           <input
@@ -278,7 +305,12 @@ export function BrowserScreen({
           </label>
         </div>
         <div className="actions">
-          <button type="button" onClick={onImport} data-testid="open-import" title="Import images (I)">
+          <button
+            type="button"
+            onClick={() => onImport()}
+            data-testid="open-import"
+            title="Import images (I)"
+          >
             Import
           </button>
           <button
@@ -330,8 +362,11 @@ export function BrowserScreen({
         {empty ? (
           <div className="empty-state">
             <h2>No images yet</h2>
-            <p>Import a folder of PNG, JPEG, TIFF or WebP images to start labeling.</p>
-            <button type="button" className="primary" onClick={onImport}>
+            <p>
+              Import a folder of PNG, JPEG, TIFF or WebP images to start labeling
+              {uploads ? ", or drop images and folders here." : "."}
+            </p>
+            <button type="button" className="primary" onClick={() => onImport()}>
               Import images
             </button>
           </div>

@@ -1,11 +1,12 @@
 import type { ClassDef } from "../../../app/api/types.ts";
 import { displayColor } from "../../canvas/palette.ts";
 import type { Tool } from "./LabelCanvas.tsx";
+import type { BrushSettings } from "../../state/project-settings.ts";
 
 /** Under the canvas: what the tool does (and with which class), Fit, 1:1 and the zoom. */
 export function CanvasHud({
   tool,
-  brushSize,
+  brush,
   acceptHint,
   activeClass,
   highContrast,
@@ -14,7 +15,7 @@ export function CanvasHud({
   onOneToOne,
 }: {
   tool: Tool;
-  brushSize: number;
+  brush: BrushSettings;
   /** why the accept tool has nothing to accept here (no prediction), if so */
   acceptHint: string | null;
   activeClass: ClassDef | null;
@@ -24,7 +25,7 @@ export function CanvasHud({
   onOneToOne: () => void;
 }) {
   return (
-    <div className="canvas-hud">
+    <div className="canvas-hud" data-testid="canvas-hud">
       <span>
         {tool === "polygon"
           ? "Polygon: click to add points, double-click or Enter to fill, Esc to cancel"
@@ -32,7 +33,7 @@ export function CanvasHud({
             ? acceptHint
               ? `Accept region: ${acceptHint}`
               : "Click a predicted region to accept it as labels"
-            : `${tool === "eraser" ? "Eraser" : "Brush"} ${brushSize}px`}
+            : `${tool === "eraser" ? "Eraser" : "Brush"} ${brush.size}px${brush.unit === "screen" ? " on screen" : " of the image"}${brush.shape === "square" ? ", square" : ""}`}
         {activeClass && tool !== "eraser" && (
           <>
             {" · "}

@@ -3,11 +3,18 @@ import { DialogButtons, Modal } from "../../components/Modal.tsx";
 import { attempt, useApp } from "../../state/app-context.tsx";
 import type { ProjectInfo } from "../../../app/api/types.ts";
 
-type Usage = { name: string; pixels: number; images: number; refused: string | null };
+type Usage = {
+  name: string;
+  pixels: number;
+  images: number;
+  refused: string | null;
+  mode: "remove" | "clear" | null;
+};
 
 /**
- * Asks before deleting a class, saying how many labeled pixels and images it has; when it cannot
- * be deleted (labels, undo history, a model that predicts it, not the last class) it says why.
+ * Asks before deleting a class, saying how many labeled pixels on how many images deleting it
+ * clears (they become unlabeled; the other classes keep theirs); when it cannot be deleted (the
+ * last class in use) it says why.
  */
 export function DeleteClassDialog({
   idx,
@@ -52,8 +59,13 @@ export function DeleteClassDialog({
           <p data-testid="delete-class-refused">Cannot delete this class: {usage.refused}.</p>
         ) : (
           <p data-testid="delete-class-usage">
-            Delete <strong>{usage.name}</strong>? It has {usage.pixels.toLocaleString("en")} labeled pixels on{" "}
-            {usage.images} images and no model predicts it; no other class changes.
+            Delete <strong>{usage.name}</strong>?{" "}
+            {usage.pixels > 0
+              ? `Its ${usage.pixels.toLocaleString("en")} labeled pixel${usage.pixels === 1 ? "" : "s"} on ${usage.images} image${usage.images === 1 ? "" : "s"} will be cleared (unlabeled), in the undo history too.`
+              : "It has no labeled pixels."}{" "}
+            {usage.mode === "clear"
+              ? "Models made before keep working; they no longer show or accept it. The other classes keep their labels and keys."
+              : "No other class changes."}
           </p>
         )}
         <DialogButtons

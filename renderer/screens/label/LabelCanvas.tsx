@@ -17,7 +17,7 @@ import {
 } from "react";
 import { Circle, Image as KImage, Layer, Line, Rect, Stage } from "react-konva";
 import type Konva from "konva";
-import type { Point } from "../../../app/api/wire.ts";
+import type { BrushShape, Point } from "../../../app/api/wire.ts";
 import { UNLABELED } from "../../../app/api/wire.ts";
 import type { RasterLayer } from "../../canvas/raster.ts";
 import { protectLut, type Display } from "./display.ts";
@@ -46,6 +46,8 @@ export interface StrokeOut {
   points: Point[];
   /** locked classes the stroke left as they were */
   protect?: number[];
+  /** the brush's tip when square (round otherwise) */
+  shape?: BrushShape;
 }
 
 export interface CanvasHandle {
@@ -78,7 +80,11 @@ interface Props {
   layers: LayerSettings;
   tool: Tool;
   classIdx: number;
+  /** the brush's diameter (round) or side (square), in brushUnit */
   brushSize: number;
+  /** screen pixels: the same on screen at any zoom; image pixels: the same on the image */
+  brushUnit?: "screen" | "image";
+  brushShape?: BrushShape;
   onStroke: (s: StrokeOut) => void;
   onAccept: (x: number, y: number) => void;
   onZoom: (scale: number) => void;
@@ -103,7 +109,7 @@ const REGION_CONTEXT = 2.5;
 /** ... and zooms in no further than this (or the fit, when that is closer). */
 const REGION_MAX_SCALE = 4;
 export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(props, ref) {
-  const { width, height, labels, tool, classIdx, brushSize } = props;
+  const { width, height, labels, tool, classIdx } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const labelLayerRef = useRef<Konva.Layer>(null);
@@ -114,12 +120,21 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
   protectRef.current = protect;
   const overlayRef = useRef<Konva.Layer>(null);
   const cursorRef = useRef<Konva.Circle>(null);
+  const squareCursorRef = useRef<Konva.Rect>(null);
+  /** The brush in image pixels at the zoom of the moment (screen-pixel brushes follow the zoom). */
+  const brushPx = (p: Props, scale: number) => (p.brushUnit === "image" ? p.brushSize : p.brushSize / scale);
   const rubberRef = useRef<Konva.Line>(null);
   const [size, setSize] = useState({ w: 800, h: 600 });
   const view = useRef<View>({ scale: 1, x: 0, y: 0 });
   const [scale, setScale] = useState(1);
   const [polygon, setPolygon] = useState<Point[]>([]);
-  const drag = useRef<{ mode: "draw" | "pan"; points: Point[]; last: { x: number; y: number } } | null>(null);
+  const drag = useRef<{
+    mode: "draw" | "pan";
+    points: Point[];
+    last: { x: number; y: number };
+    /** a stroke's brush in image pixels (0 while panning) */
+    width: number;
+  } | null>(null);
   const spaceDown = useRef(false);
   const propsRef = useRef(props);
   propsRef.current = props;
@@ -289,13 +304,23 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
   const moveCursor = (x: number, y: number) => {
     const c = cursorRef.current;
     const p = propsRef.current;
+    const sq = squareCursorRef.current;
+    const show = p.tool === "brush" || p.tool === "eraser";
+    const d = brushPx(p, view.current.scale);
+    const square = p.brushShape === "square";
     if (c) {
-      const show = p.tool === "brush" || p.tool === "eraser";
-      c.visible(show);
+      c.visible(show && !square);
       c.position({ x, y });
-      c.radius(p.brushSize / 2);
+      c.radius(d / 2);
       c.strokeWidth(1.5 / view.current.scale);
       c.stroke(p.tool === "eraser" ? "#ffffff" : "#111111");
+    }
+    if (sq) {
+      sq.visible(show && square);
+      sq.position({ x: x - d / 2, y: y - d / 2 });
+      sq.size({ width: d, height: d });
+      sq.strokeWidth(1.5 / view.current.scale);
+      sq.stroke(p.tool === "eraser" ? "#ffffff" : "#111111");
     }
     const rb = rubberRef.current;
     if (rb) {
@@ -311,15 +336,17 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
     const pan = spaceDown.current || e.button === 1;
     if (pan) {
       e.currentTarget.setPointerCapture(e.pointerId);
-      drag.current = { mode: "pan", points: [], last: { x: e.clientX, y: e.clientY } };
+      drag.current = { mode: "pan", points: [], last: { x: e.clientX, y: e.clientY }, width: 0 };
       return;
     }
     if (e.button !== 0) return;
     if (tool === "brush" || tool === "eraser") {
       e.currentTarget.setPointerCapture(e.pointerId);
       const pt: Point = [p.x, p.y];
-      drag.current = { mode: "draw", points: [pt], last: { x: e.clientX, y: e.clientY } };
-      labels.brush([pt], brushSize, tool === "eraser" ? UNLABELED : classIdx, protect);
+      // One width for the whole stroke: the zoom at its start.
+      const w = Math.round(brushPx(props, view.current.scale) * 100) / 100;
+      drag.current = { mode: "draw", points: [pt], last: { x: e.clientX, y: e.clientY }, width: w };
+      labels.brush([pt], w, tool === "eraser" ? UNLABELED : classIdx, protect, props.brushShape);
       labelLayerRef.current?.batchDraw();
     } else if (tool === "polygon") {
       const pt: Point = [p.x, p.y];
@@ -351,9 +378,9 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
         const prev = d.points[d.points.length - 1];
         const step = Math.hypot(q.x - prev[0], q.y - prev[1]);
         // Skip sub-pixel jitter: it adds points without changing any pixel.
-        if (step < Math.max(0.5, brushSize * 0.05)) continue;
+        if (step < Math.max(0.5, d.width * 0.05)) continue;
         const pt: Point = [q.x, q.y];
-        labels.brush([prev, pt], brushSize, value, protect);
+        labels.brush([prev, pt], d.width, value, protect, props.brushShape);
         d.points.push(pt);
         last = q;
       }
@@ -371,8 +398,9 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
       props.onStroke({
         tool,
         classIdx: tool === "eraser" ? null : classIdx,
-        width: brushSize,
+        width: d.width,
         points: d.points,
+        ...(props.brushShape === "square" ? { shape: "square" as const } : {}),
         ...locked(props.display.locked),
       });
     }
@@ -523,7 +551,14 @@ export const LabelCanvas = forwardRef<CanvasHandle, Props>(function LabelCanvas(
           )}
           <Circle
             ref={cursorRef}
-            radius={brushSize / 2}
+            radius={brushPx(props, scale) / 2}
+            stroke="#111"
+            strokeWidth={1.5 / scale}
+            visible={false}
+            dash={[4 / scale, 3 / scale]}
+          />
+          <Rect
+            ref={squareCursorRef}
             stroke="#111"
             strokeWidth={1.5 / scale}
             visible={false}

@@ -35,9 +35,18 @@ import { DEFAULT_DISPLAY, type Display } from "./display.ts";
 import { DisplayPanel } from "./DisplayPanel.tsx";
 import { LivePanel } from "./LivePanel.tsx";
 import { useLive } from "./use-live.ts";
+import {
+  DEFAULT_BRUSH,
+  MAX_BRUSH,
+  MIN_BRUSH,
+  isBrush,
+  isClassVisibility,
+  useProjectSetting,
+  type ClassVisibility,
+} from "../../state/project-settings.ts";
 
-/** The brush size last used in this window: the next image opened (from the grid too) keeps it. */
-let keptBrushSize = 24;
+const NOTHING_HIDDEN: ClassVisibility = { hidden: [], locked: [] };
+
 /** The view settings last used in this window, kept the same way. */
 let keptDisplay: Display = DEFAULT_DISPLAY;
 
@@ -49,11 +58,20 @@ export function LabelScreen({
   onToggleTraining: () => void;
 }) {
   const { api, project, setProject, onEvent, training } = useApp();
-  const classes = useMemo(() => project?.classes ?? [], [project]);
-  const [display, setDisplay] = useState<Display>(keptDisplay);
+  // Deleted classes keep their index (a tombstone) but are never shown, painted or picked.
+  const classes = useMemo(() => (project?.classes ?? []).filter((c) => !c.deleted), [project]);
+  const [view, setDisplay] = useState<Display>(keptDisplay);
   useEffect(() => {
-    keptDisplay = display;
-  }, [display]);
+    keptDisplay = view;
+  }, [view]);
+  // Classes hidden and locked are the project's, kept in this browser across reloads.
+  const [shown, setShown] = useProjectSetting(
+    project?.file ?? "",
+    "classes-shown",
+    NOTHING_HIDDEN,
+    isClassVisibility,
+  );
+  const display = useMemo(() => ({ ...view, hidden: shown.hidden, locked: shown.locked }), [view, shown]);
   const { highContrast, hidden } = display;
   const palette = useMemo(
     () => classPalette(classes, { highContrast, hidden }),
@@ -61,10 +79,13 @@ export function LabelScreen({
   );
   const [tool, setTool] = useState<Tool>("brush");
   const [classIdx, setClassIdx] = useState(0);
-  const [brushSize, setBrushSize] = useState(keptBrushSize);
-  useEffect(() => {
-    keptBrushSize = brushSize;
-  }, [brushSize]);
+  // The brush is the project's (size, screen or image pixels, shape), kept in this browser.
+  const [brush, setBrush] = useProjectSetting(project?.file ?? "", "brush", DEFAULT_BRUSH, isBrush);
+  const setBrushSize = useCallback(
+    (f: (s: number) => number) =>
+      setBrush((b) => ({ ...b, size: Math.min(MAX_BRUSH, Math.max(MIN_BRUSH, f(b.size))) })),
+    [setBrush],
+  );
   const [removing, setRemoving] = useState(false);
   const [deletingClass, setDeletingClass] = useState<number | null>(null);
   const closeDeleteClass = useCallback(() => setDeletingClass(null), []);
@@ -231,8 +252,8 @@ export function LabelScreen({
     "tool.eraser": () => setTool("eraser"),
     "tool.polygon": () => setTool("polygon"),
     "tool.accept": () => setTool("accept"),
-    "brush.smaller": () => setBrushSize((s) => Math.max(1, Math.round(s / 1.25))),
-    "brush.larger": () => setBrushSize((s) => Math.min(400, Math.max(s + 1, Math.round(s * 1.25)))),
+    "brush.smaller": () => setBrushSize((s) => Math.min(s - 1, Math.round(s / 1.25))),
+    "brush.larger": () => setBrushSize((s) => Math.max(s + 1, Math.round(s * 1.25))),
     "layer.labels": () => toggle("labels"),
     "layer.accepted": () => toggle("accepted"),
     "layer.prediction": () => toggle("prediction"),
@@ -276,7 +297,7 @@ export function LabelScreen({
       </Header>
       <div className="label-body">
         <aside className="sidebar left">
-          <ToolBar tool={tool} onTool={setTool} brushSize={brushSize} onBrushSize={setBrushSize} />
+          <ToolBar tool={tool} onTool={setTool} brush={brush} onBrush={setBrush} />
           <ClassPalette
             classes={classes}
             active={classIdx}
@@ -310,8 +331,8 @@ export function LabelScreen({
             highContrast={display.highContrast}
             hidden={display.hidden}
             locked={display.locked}
-            onToggleHidden={(idx) => setDisplay((d) => ({ ...d, hidden: toggled(d.hidden, idx) }))}
-            onToggleLocked={(idx) => setDisplay((d) => ({ ...d, locked: toggled(d.locked, idx) }))}
+            onToggleHidden={(idx) => setShown((v) => ({ ...v, hidden: toggled(v.hidden, idx) }))}
+            onToggleLocked={(idx) => setShown((v) => ({ ...v, locked: toggled(v.locked, idx) }))}
             onUpdate={async (idx, c) => {
               const info = await attempt(api.call("classes.update", { idx, ...c }));
               if (info) setProject(info);
@@ -333,7 +354,9 @@ export function LabelScreen({
               layers={layers}
               tool={tool}
               classIdx={classIdx}
-              brushSize={brushSize}
+              brushSize={brush.size}
+              brushUnit={brush.unit}
+              brushShape={brush.shape}
               onStroke={tools.onStroke}
               onAccept={tools.onAccept}
               onZoom={setZoom}
@@ -350,7 +373,7 @@ export function LabelScreen({
           )}
           <CanvasHud
             tool={tool}
-            brushSize={brushSize}
+            brush={brush}
             acceptHint={loaded && !acceptable ? missing.hint : null}
             activeClass={activeClass ?? null}
             highContrast={display.highContrast}
@@ -423,9 +446,10 @@ export function LabelScreen({
           idx={deletingClass}
           onClose={closeDeleteClass}
           onDeleted={(p) => {
-            const gone = classes[deletingClass]?.name ?? "";
+            const gone = classes.find((c) => c.idx === deletingClass)?.name ?? "";
             setProject(p);
-            if (classIdx >= p.classes.length) pickClass(0);
+            const live = p.classes.filter((c) => !c.deleted);
+            if (!live.some((c) => c.idx === classIdx)) pickClass(live[0]?.idx ?? 0);
             setDeletingClass(null);
             pushToast("success", `Deleted the class ${gone}.`);
           }}

@@ -1,6 +1,7 @@
 import type { UncertaintyMeasure } from "../../../app/api/types.ts";
 import type { LayerSettings, Tool } from "./LabelCanvas.tsx";
 import { UNCERTAINTY_TOPS } from "./display.ts";
+import { MAX_BRUSH, MIN_BRUSH, type BrushSettings } from "../../state/project-settings.ts";
 
 const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
   { id: "brush", label: "Brush", key: "B", icon: "✎" },
@@ -12,13 +13,14 @@ const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
 export function ToolBar({
   tool,
   onTool,
-  brushSize,
-  onBrushSize,
+  brush,
+  onBrush,
 }: {
   tool: Tool;
   onTool: (t: Tool) => void;
-  brushSize: number;
-  onBrushSize: (n: number) => void;
+  /** the project's brush: size, unit (screen or image pixels), shape */
+  brush: BrushSettings;
+  onBrush: (b: BrushSettings) => void;
 }) {
   return (
     <section className="panel" aria-label="Tools">
@@ -48,14 +50,38 @@ export function ToolBar({
         </span>
         <input
           type="range"
-          min={1}
-          max={400}
-          value={brushSize}
-          onChange={(e) => onBrushSize(Number(e.target.value))}
+          min={MIN_BRUSH}
+          max={MAX_BRUSH}
+          value={brush.size}
+          onChange={(e) => onBrush({ ...brush, size: Number(e.target.value) })}
           aria-label="Brush size"
+          data-testid="brush-size-input"
         />
-        <output data-testid="brush-size">{brushSize}px</output>
+        <output data-testid="brush-size">{brush.size}px</output>
       </label>
+      <div className="brush-options" role="group" aria-label="Brush">
+        <label
+          className="check"
+          title="Screen pixels: the brush looks the same at any zoom and on any image size"
+        >
+          <input
+            type="checkbox"
+            checked={brush.unit === "image"}
+            onChange={(e) => onBrush({ ...brush, unit: e.target.checked ? "image" : "screen" })}
+            data-testid="brush-image-pixels"
+          />
+          <span>Size in image pixels</span>
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={brush.shape === "square"}
+            onChange={(e) => onBrush({ ...brush, shape: e.target.checked ? "square" : "round" })}
+            data-testid="brush-square"
+          />
+          <span>Square brush</span>
+        </label>
+      </div>
     </section>
   );
 }

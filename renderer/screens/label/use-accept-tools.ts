@@ -45,7 +45,7 @@ export function useAcceptTools(opts: {
       // A stroke makes the pixels it covers hand-drawn (or erased): no longer accepted.
       if (l.accepted && acceptedCount.current > 0) {
         if (s.tool === "polygon") l.accepted.polygon(s.points, 0);
-        else l.accepted.brush(s.points, s.width, 0);
+        else l.accepted.brush(s.points, s.width, 0, null, s.shape);
         canvasRef.current?.redrawLabels();
         setAcceptedPixels(countNonZero(l.accepted.values));
       }
