@@ -27,9 +27,9 @@ const { values: args, positionals } = parseArgs({
 
 async function child(root: string): Promise<void> {
   const steps = Number(args.steps);
-  const { initBackend } = await import(path.join(root, "app/ml/backend.ts"));
-  const { createNetwork } = await import(path.join(root, "app/ml/network.ts"));
-  const { train, datasetFromArray } = await import(path.join(root, "app/ml/train.ts"));
+  const { initBackend } = await import(path.join(root, "app/ml/engine/backend.ts"));
+  const { createNetwork } = await import(path.join(root, "app/ml/model/network.ts"));
+  const { train, datasetFromArray } = await import(path.join(root, "app/ml/training/train.ts"));
   const sharp = createRequire(path.join(root, "package.json"))("sharp") as typeof import("sharp").default;
   const dir = args.data;
   const names = fs

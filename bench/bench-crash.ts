@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PixelloopService } from "../app/api/service.ts";
-import type { ImageList } from "../app/api/types.ts";
+import type { ImageList } from "../app/common/api-types.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 
 const DEMO_IMAGES = path.resolve(import.meta.dirname, "../resources/demo/images");

@@ -14,14 +14,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { readClassesFile } from "../app/api/classes-file.ts";
+import { readClassesFile } from "../app/exchange/classes-file.ts";
 import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
 import { maskName } from "../app/jobs/project-prediction.ts";
-import type { EvaluationSample } from "../app/ml/evaluate.ts";
-import type { RawImage } from "../app/ml/image.ts";
+import type { EvaluationSample } from "../app/ml/training/evaluate.ts";
+import type { RawImage } from "../app/ml/model/image.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 

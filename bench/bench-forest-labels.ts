@@ -3,7 +3,7 @@
  *
  *   npm run -s bench:forest-labels [-- --domains camvid-dev,membranes,cells] [-- --max-side 0,256]
  *
- * Per domain: the classical pixel classifier (app/ml/pixel-classifier) is trained on
+ * Per domain: the classical pixel classifier (app/ml/method/pixel-classifier) is trained on
  * train/scribbles and predicts every scribbled train image, as forestLabels does before training
  * (tau from the method's default); the labels it adds are compared with train/gt (which training
  * never sees). Printed: CPU seconds of this thread to train and to predict (process.cpuUsage, so
@@ -15,12 +15,12 @@ import os from "node:os";
 import path from "node:path";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../app/ml/backend.ts";
-import { DEFAULT_METHOD } from "../app/ml/method.ts";
-import { UNLABELED } from "../app/ml/losses.ts";
+import { initBackend } from "../app/ml/engine/backend.ts";
+import { DEFAULT_METHOD } from "../app/ml/method/method.ts";
+import { UNLABELED } from "../app/ml/method/losses.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { maskName } from "../app/jobs/project-prediction.ts";
-import { trainPixelClassifier } from "../app/ml/pixel-classifier/index.ts";
+import { trainPixelClassifier } from "../app/ml/method/pixel-classifier/index.ts";
 import { defaultCache, DEFAULT_DOMAINS, loadDomain } from "./bench-domains.ts";
 
 const { values: args } = parseArgs({

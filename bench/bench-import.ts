@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
-import { readClassesFile } from "../app/api/classes-file.ts";
+import { readClassesFile } from "../app/exchange/classes-file.ts";
 import { applyStroke } from "../app/labels/edit.ts";
 import { insertFakeImages } from "./fake-images.ts";
 

@@ -22,14 +22,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PixelloopService } from "../app/api/service.ts";
-import type { ApiEvent, ImageList, LiveStatus } from "../app/api/types.ts";
+import type { ApiEvent, ImageList, LiveStatus } from "../app/common/api-types.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { readClassesFile } from "../app/api/classes-file.ts";
+import { readClassesFile } from "../app/exchange/classes-file.ts";
 import { importImages } from "../app/images/importer.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
 import { maskName } from "../app/jobs/project-prediction.ts";
-import { ConfusionMatrix } from "../app/ml/metrics.ts";
-import { initBackend } from "../app/ml/backend.ts";
+import { ConfusionMatrix } from "../app/ml/prediction/metrics.ts";
+import { initBackend } from "../app/ml/engine/backend.ts";
 import { loadPreviewModel, previewPrediction, trainPreview } from "../app/ops/preview.ts";
 import { defaultCache, domainFolder, loadDomain } from "./bench-domains.ts";
 

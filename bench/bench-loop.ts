@@ -24,16 +24,16 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { importIndexMasks } from "../app/exchange/mask-files.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
-import { readClassesFile } from "../app/api/classes-file.ts";
+import { readClassesFile } from "../app/exchange/classes-file.ts";
 import { trainProject } from "../app/jobs/project-training.ts";
 import { maskName, predictProject } from "../app/jobs/project-prediction.ts";
 import { computeSuggestions, type Strategy } from "../app/loop/suggest.ts";
 import { readStoredPrediction } from "../app/loop/prediction-data.ts";
 import { listRounds } from "../app/loop/rounds.ts";
 import { pickStartQueue } from "../app/loop/start-queue.ts";
-import { cloneMask } from "../app/labels/mask.ts";
+import { cloneMask } from "../app/common/mask.ts";
 import { scribbleRegion } from "./sim-annotator.ts";
-import type { RegionScore } from "../app/loop/scoring.ts";
+import type { RegionScore } from "../app/common/queue-types.ts";
 
 /**
  * Defaults (the configuration bench/results/loop.md reports): cheaper training than the app's defaults

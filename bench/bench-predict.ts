@@ -13,9 +13,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
-import { initBackend } from "../app/ml/backend.ts";
-import { createNetwork } from "../app/ml/network.ts";
-import { serializeWeights } from "../app/ml/weights.ts";
+import { initBackend } from "../app/ml/engine/backend.ts";
+import { createNetwork } from "../app/ml/model/network.ts";
+import { serializeWeights } from "../app/ml/model/weights.ts";
 import { predictionWorkers, predictProjectInWorker } from "../app/jobs/prediction-worker.ts";
 
 const { values: args } = parseArgs({

@@ -3,7 +3,7 @@
  *
  *   npm run bench:propagation [-- --region 15 --compactness 10 --purity 0.9 --min 3] [-- --data DIR]
  *
- * On camvid-dev train/: spreads train/scribbles with app/ml/propagation.ts and compares the result
+ * On camvid-dev train/: spreads train/scribbles with app/ml/method/propagation.ts and compares the result
  * with train/gt (which training never sees): the share of pixels labeled before and after, the
  * accuracy of the labels, and per class the accuracy / share of pixels. Void (>= classes) ignored.
  */
@@ -12,10 +12,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { decodePixels, IMAGE_EXTENSIONS } from "../app/images/decode.ts";
 import { readIndexPng } from "../app/exchange/index-png.ts";
-import { readClassesFile } from "../app/api/classes-file.ts";
-import { propagateScribbles } from "../app/ml/propagation.ts";
-import { DEFAULT_METHOD } from "../app/ml/method.ts";
-import { sizeBasedScale } from "../app/ml/working-scale.ts";
+import { readClassesFile } from "../app/exchange/classes-file.ts";
+import { propagateScribbles } from "../app/ml/method/propagation.ts";
+import { DEFAULT_METHOD } from "../app/ml/method/method.ts";
+import { sizeBasedScale } from "../app/ml/training/working-scale.ts";
 import { maskName } from "../app/jobs/project-prediction.ts";
 
 const d = DEFAULT_METHOD.propagation;

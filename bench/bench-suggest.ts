@@ -16,10 +16,10 @@ import { parseArgs } from "node:util";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { PredictionRecorder, encodePrediction } from "../app/jobs/project-prediction.ts";
 import { computeSuggestions } from "../app/loop/suggest.ts";
-import { emptyMask, Source } from "../app/labels/mask.ts";
-import { seededRandom } from "../app/ml/random.ts";
+import { emptyMask, Source } from "../app/common/mask.ts";
+import { seededRandom } from "../app/ml/engine/random.ts";
 import { insertFakeImages } from "./fake-images.ts";
-import type { Prediction } from "../app/ml/predict.ts";
+import type { Prediction } from "../app/ml/prediction/predict.ts";
 
 const { values: args } = parseArgs({
   options: {

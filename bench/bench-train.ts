@@ -23,13 +23,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { tf } from "../app/ml/tf.ts";
-import { initBackend, type BackendName } from "../app/ml/backend.ts";
-import { createNetwork } from "../app/ml/network.ts";
-import { predict } from "../app/ml/predict.ts";
-import { datasetFromArray, train, type TrainingSample } from "../app/ml/train.ts";
-import { autoReplicas, replicaCount, type GradientHelpers } from "../app/ml/data-parallel.ts";
-import { startGradientHelpers } from "../app/ml/gradient-helpers.ts";
+import { tf } from "../app/ml/engine/tf.ts";
+import { initBackend, type BackendName } from "../app/ml/engine/backend.ts";
+import { createNetwork } from "../app/ml/model/network.ts";
+import { predict } from "../app/ml/prediction/predict.ts";
+import { datasetFromArray, train, type TrainingSample } from "../app/ml/training/train.ts";
+import { autoReplicas, replicaCount, type GradientHelpers } from "../app/ml/training/data-parallel.ts";
+import { startGradientHelpers } from "../app/ml/training/gradient-helpers.ts";
 import { formatProfile, profileSteps } from "./train-profile.ts";
 
 const { values: args } = parseArgs({

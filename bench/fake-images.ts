@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import type { ProjectStore } from "../app/store/project-store.ts";
-import type { Split } from "../app/store/types.ts";
+import type { Split } from "../app/common/project-types.ts";
 
 export interface FakeImages {
   count: number;

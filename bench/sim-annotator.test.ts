@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyMask, Source, UNLABELED } from "../app/labels/mask.ts";
+import { emptyMask, Source, UNLABELED } from "../app/common/mask.ts";
 import { scribbleRegion } from "./sim-annotator.ts";
 
 /** 80 x 60: sky (0) above row 20, road (3) below; a 6-px pole (2) at x 30..35 from row 5 down. */

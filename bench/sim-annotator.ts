@@ -8,7 +8,7 @@
  * Each pass gives every class still drawable an equal share of what is left, so a region where
  * five classes meet gets five strokes, not two long ones on whichever classes come first.
  */
-import { Source, UNLABELED, type LabelMask } from "../app/labels/mask.ts";
+import { Source, UNLABELED, type LabelMask } from "../app/common/mask.ts";
 
 export interface Box {
   x: number;

@@ -27,7 +27,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { encode } from "fast-png";
-import { seededRandom } from "../app/ml/random.ts";
+import { seededRandom } from "../app/ml/engine/random.ts";
 
 const SIZES = [
   [512, 512],

@@ -6,15 +6,15 @@
  * last loss term finished, else the backward pass's: a marker term after the partial CE notes
  * how many kernels the profile holds at that moment (the engine's active profile, an internal
  * the benchmark may read). Op-level entries (`name__op`) hold kernels and are not counted twice;
- * nor are the kernels that our composite kernels (app/ml/kernels: the conv gradients) run
+ * nor are the kernels that our composite kernels (app/ml/engine/kernels: the conv gradients) run
  * inside themselves: they are wrapped while profiling to note which records they add.
  * One replica, partial CE only, as bench:train trains.
  */
-import { tf } from "../app/ml/tf.ts";
-import { createNetwork } from "../app/ml/network.ts";
-import { DEFAULT_AUGMENT, makeBatch, seededRandom, type TrainingSample } from "../app/ml/augment.ts";
-import { partialCrossEntropy, type LossTerm } from "../app/ml/losses.ts";
-import { stepGradients } from "../app/ml/data-parallel.ts";
+import { tf } from "../app/ml/engine/tf.ts";
+import { createNetwork } from "../app/ml/model/network.ts";
+import { DEFAULT_AUGMENT, makeBatch, seededRandom, type TrainingSample } from "../app/ml/training/augment.ts";
+import { partialCrossEntropy, type LossTerm } from "../app/ml/method/losses.ts";
+import { stepGradients } from "../app/ml/training/data-parallel.ts";
 
 export interface KernelRow {
   kernel: string;

@@ -14,7 +14,7 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { encodeRle } from "../app/labels/rle.ts";
 import { encodeIndexPng } from "../app/exchange/index-png.ts";
-import { UNLABELED } from "../app/labels/mask.ts";
+import { UNLABELED } from "../app/common/mask.ts";
 import {
   drawStroke,
   expectSaved,

@@ -12,8 +12,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { WebSocket } from "ws";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
-import { cloneMask, Source } from "../app/labels/mask.ts";
-import type { ApiEvent, TrainingStatus } from "../app/api/types.ts";
+import { cloneMask, Source } from "../app/common/mask.ts";
+import type { ApiEvent, TrainingStatus } from "../app/common/api-types.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { encode as encodePng } from "fast-png";
-import { Source } from "../app/labels/mask.ts";
+import { Source } from "../app/common/mask.ts";
 import { encodeIndexPng } from "../app/exchange/index-png.ts";
 import {
   fixtureProject,

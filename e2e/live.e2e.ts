@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
-import { Source, cloneMask } from "../app/labels/mask.ts";
+import { Source, cloneMask } from "../app/common/mask.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
 import { firstUrl, launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";

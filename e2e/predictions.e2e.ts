@@ -15,7 +15,7 @@ import { encode as encodePng } from "fast-png";
 import { storedSuggestions } from "../app/loop/suggest.ts";
 import { suggestions } from "../app/loop/shown-queue.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { Source } from "../app/labels/mask.ts";
+import { Source } from "../app/common/mask.ts";
 import {
   firstUrl,
   callApi,

@@ -17,7 +17,7 @@ import {
   serve,
   type Served,
 } from "./harness.ts";
-import type { LiveStatus } from "../app/api/types.ts";
+import type { LiveStatus } from "../app/common/api-types.ts";
 
 let server: Served;
 let browser: Browser;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import type { ApiEvent, TrainingStatus } from "../app/api/types.ts";
+import type { ApiEvent, TrainingStatus } from "../app/common/api-types.ts";
 import {
   firstUrl,
   callApi,

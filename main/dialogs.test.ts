@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { handlePick, pickDialogOptions, type PickDialogOptions } from "./dialogs.ts";
 import { PixelloopService } from "../app/api/service.ts";
-import { ApiError } from "../app/api/schema.ts";
+import { ApiError } from "../app/common/api-error.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pxl-dialogs-"));
 const service = new PixelloopService({

@@ -2,7 +2,8 @@
  * The IPC door to the core: one channel, checked sender, validated arguments. Free of
  * Electron imports so it is tested under plain Node.
  */
-import { ApiError, isApiMethod } from "../app/api/schema.ts";
+import { ApiError } from "../app/common/api-error.ts";
+import { isApiMethod } from "../app/api/schema.ts";
 import { personNameProblem } from "../app/api/person-name.ts";
 import { isTrustedSender } from "./security.ts";
 

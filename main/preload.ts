@@ -3,7 +3,7 @@
  * function per API method, plus an event subscription. No raw ipcRenderer reaches the page.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from "electron";
-import { API_METHOD_NAMES } from "./api-methods.ts";
+import { API_METHOD_NAMES } from "../app/common/api-methods.ts";
 import { CALL_CHANNEL, EVENT_CHANNEL, PICK_CHANNEL, type IpcReply } from "./ipc-channels.ts";
 
 const methods: Record<string, (req?: unknown, person?: string) => Promise<unknown>> = {};

@@ -11,7 +11,7 @@ import { build } from "esbuild";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceClient, type CoreProcess, type WorkerProcess } from "./service-client.ts";
-import type { ApiEvent, ImageList, ImportResult, TrainingStatus } from "../app/api/types.ts";
+import type { ApiEvent, ImageList, ImportResult, TrainingStatus } from "../app/common/api-types.ts";
 import type { FromHost } from "../app/server/host-protocol.ts";
 import { DISC_CLASSES, serviceDir, writeDiscImages } from "../app/testing/service-fixture.ts";
 

@@ -6,8 +6,8 @@
  * image. Free of Electron imports, so it is tested under plain Node with a worker thread standing
  * in for the utility process (main/service-client.test.ts).
  */
-import { ApiError } from "../app/api/schema.ts";
-import type { ApiEvent } from "../app/api/types.ts";
+import { ApiError } from "../app/common/api-error.ts";
+import type { ApiEvent } from "../app/common/api-types.ts";
 import type {
   CallReply,
   FileKind,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { accelerator, commandFor, KEYMAP, keyLabel, sheetGroups, type Press } from "./keymap.ts";
-import { CLASS_KEY_COUNT, classIndexForPress, classShortcut } from "../app/store/class-keys.ts";
+import { CLASS_KEY_COUNT, classIndexForPress, classShortcut } from "../app/common/class-keys.ts";
 
 const press = (key: string, more: Partial<Press> = {}): Press => ({
   key,

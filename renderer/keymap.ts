@@ -4,7 +4,7 @@
  * accelerators (main/menu.ts). Plain TypeScript importing only the pure class-key table, so the
  * main process can read it without pulling in React or the DOM.
  */
-import { CLASS_DIGITS, CLASS_KEY_COUNT, CLASS_LETTERS } from "../app/store/class-keys.ts";
+import { CLASS_DIGITS, CLASS_KEY_COUNT, CLASS_LETTERS } from "../app/common/class-keys.ts";
 
 /** One key: `key` as KeyboardEvent.key gives it; `mod` is Ctrl (Cmd on macOS). */
 export interface KeySpec {
@@ -122,7 +122,7 @@ export const KEYMAP: Binding[] = [
     sheet: { group: "Labeling", keys: "[  ]", text: "Smaller / larger brush" },
   },
   { command: "brush.larger", scope: "label", keys: [k("]")] },
-  // Class keys come from the project's classes (ClassDef.shortcut, app/store/class-keys.ts):
+  // Class keys come from the project's classes (ClassDef.shortcut, app/common/class-keys.ts):
   // listed, not matched here.
   {
     command: "class.pick",

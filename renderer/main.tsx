@@ -1,4 +1,3 @@
-import "./zod-setup.ts";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { AppProvider } from "./state/app-context.tsx";

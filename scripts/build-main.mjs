@@ -40,10 +40,10 @@ await build({
   entryPoints: [path.join(root, "app/jobs/worker-main.ts")],
   outfile: path.join(root, "dist/main/worker-main.js"),
 });
-// Its data-parallel gradient helpers (app/ml/gradient-helpers.ts looks beside the worker too).
+// Its data-parallel gradient helpers (app/ml/training/gradient-helpers.ts looks beside the worker too).
 await build({
   ...esm,
-  entryPoints: [path.join(root, "app/ml/gradient-worker-main.ts")],
+  entryPoints: [path.join(root, "app/ml/training/gradient-worker-main.ts")],
   outfile: path.join(root, "dist/main/gradient-worker-main.js"),
 });
 console.log(

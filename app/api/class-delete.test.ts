@@ -9,9 +9,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProjectStore } from "../store/project-store.ts";
-import { UNLABELED } from "../labels/mask.ts";
+import { UNLABELED } from "../common/mask.ts";
 import type { PixelloopService } from "./service.ts";
-import type { ProjectInfo } from "./types.ts";
+import type { ProjectInfo } from "../common/api-types.ts";
 import {
   brush,
   createDiscProject,

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ProjectInfo } from "./types.ts";
+import type { ProjectInfo } from "../common/api-types.ts";
 import { createDiscProject, newService, serviceDir } from "../testing/service-fixture.ts";
 
 const text = (classes: unknown[]) => JSON.stringify({ classes });

@@ -5,7 +5,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { displayImage } from "./display-image.ts";
 import { PixelloopService } from "./service.ts";
-import type { ImageList } from "./types.ts";
+import type { ImageList } from "../common/api-types.ts";
 
 describe("images as the UI shows them (both shells)", () => {
   it("serves PNG as stored and TIFF as PNG; a missing or damaged file is named with the reason", async () => {

@@ -13,7 +13,7 @@ import path from "node:path";
 import { UserError } from "../store/errors.ts";
 import { errnoReason, fileKind } from "../store/safe-read.ts";
 import { IMAGE_EXTENSIONS } from "../images/decode.ts";
-import type { FolderEntry, FolderListing } from "./types.ts";
+import type { FolderEntry, FolderListing } from "../common/api-types.ts";
 
 /** Entries of the listed folder read at most (a folder of a million files answers in milliseconds). */
 export const MAX_FOLDER_ENTRIES = 10_000;

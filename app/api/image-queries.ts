@@ -1,9 +1,9 @@
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import { shownQueue } from "../loop/shown-queue.ts";
 import type { ProjectStore } from "../store/project-store.ts";
-import type { ImageStatus, Split } from "../store/types.ts";
+import type { ImageStatus, Split } from "../common/project-types.ts";
 import type { ListContext } from "../store/image-list.ts";
-import type { ImageItem, ImageList, ImageSort } from "./types.ts";
+import type { ImageItem, ImageList, ImageSort } from "../common/api-types.ts";
 
 /** The shown model's scores and the shown queue's ranks, for the image list. */
 function listContext(store: ProjectStore): ListContext {

@@ -11,7 +11,7 @@ import { importImages } from "../images/importer.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { acceptAboveConfidence } from "../loop/accept.ts";
-import type { ApiEvent, ImageList } from "./types.ts";
+import type { ApiEvent, ImageList } from "../common/api-types.ts";
 import {
   createDiscProject,
   headerOnlyWeights,

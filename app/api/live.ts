@@ -12,7 +12,7 @@ import type { ProjectStore } from "../store/project-store.ts";
 import { PreviewWorker } from "../jobs/preview-job.ts";
 import type { PreviewMetrics } from "../jobs/preview-run.ts";
 import { suggestions } from "../loop/shown-queue.ts";
-import type { ApiEvent, LiveStatus } from "./types.ts";
+import type { ApiEvent, LiveStatus } from "../common/api-types.ts";
 
 /** Quiet time after a labels change before the retrain starts (strokes in a burst coalesce). */
 export const LIVE_DEBOUNCE_MS = 200;

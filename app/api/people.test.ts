@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ImageList } from "./types.ts";
+import type { ImageList } from "../common/api-types.ts";
 import { checkPersonName, personNameProblem } from "./people.ts";
 import { RESERVED_PERSON } from "./person-name.ts";
 import { UNKNOWN_PERSON } from "../store/masks.ts";

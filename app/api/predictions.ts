@@ -5,9 +5,9 @@ import {
   latestPredictionModelId,
   readStoredPrediction,
   uncertaintyLayer,
-  type UncertaintyMeasure,
 } from "../loop/prediction-data.ts";
-import type { PredictionData } from "./types.ts";
+import type { UncertaintyMeasure } from "../common/queue-types.ts";
+import type { PredictionData } from "../common/api-types.ts";
 
 /**
  * The prediction of an image the screen shows: classes and uncertainty as RLE. The uncertainty

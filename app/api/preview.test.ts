@@ -7,10 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProjectStore } from "../store/project-store.ts";
-import { decodeRleBase64 } from "./wire.ts";
+import { decodeRleBase64 } from "../common/wire.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
-import type { ApiEvent, ImageList, LiveStatus, PredictionData } from "./types.ts";
+import type { ApiEvent, ImageList, LiveStatus, PredictionData } from "../common/api-types.ts";
 import {
   brush,
   createDiscProject,

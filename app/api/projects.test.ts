@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ApiEvent, TrainingStatus } from "./types.ts";
+import type { ApiEvent, TrainingStatus } from "../common/api-types.ts";
 import {
   scribbleEveryImage,
   createDiscProject,

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { RecentProject } from "./types.ts";
+import type { RecentProject } from "../common/api-types.ts";
 import { FILE_LIMITS, readFileSyncChecked } from "../store/safe-read.ts";
 
 const MAX_RECENT = 12;

@@ -5,8 +5,8 @@
  * (app/api/service.ts).
  */
 import { z } from "zod";
-import { MASK_SOURCES } from "../exchange/mask-sources.ts";
-import { MAX_CLASSES_FILE_BYTES, MAX_POLYGON_VERTICES } from "../store/limits.ts";
+import { MASK_SOURCES } from "../common/mask-sources.ts";
+import { MAX_CLASSES_FILE_BYTES, MAX_POLYGON_VERTICES } from "../common/limits.ts";
 import type {
   AppInfo,
   ClassDef,
@@ -26,7 +26,9 @@ import type {
   ProjectInfo,
   Suggestion,
   TrainingStatus,
-} from "./types.ts";
+} from "../common/api-types.ts";
+import { ApiError } from "../common/api-error.ts";
+export { ApiError };
 
 /** A method: request schema plus a phantom response type (`_response` is never read). */
 export interface MethodDef<Req extends z.ZodType, Res> {
@@ -347,14 +349,4 @@ export function parseRequest<M extends ApiMethod>(
 /** Any transport: send one request, get its response (rejects with ApiError). */
 export interface ApiTransport {
   call<M extends ApiMethod>(m: M, req: ApiRequest<M>): Promise<ApiResponse<M>>;
-}
-
-/** Error as it crosses a transport: status 400 invalid request, 409 no project, 422 user error, 500 bug. */
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-  }
 }

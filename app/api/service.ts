@@ -10,11 +10,11 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError, damagedProjectError } from "../store/errors.ts";
 import { applyStrokeInPlace } from "../labels/edit.ts";
-import { brushRowSpans } from "../labels/raster.ts";
-import { MAX_BRUSH_ROW_SPANS } from "../store/limits.ts";
+import { brushRowSpans } from "../common/raster.ts";
+import { MAX_BRUSH_ROW_SPANS } from "../common/limits.ts";
 import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
-import { Source, type LabelMask } from "../labels/mask.ts";
+import { Source, type LabelMask } from "../common/mask.ts";
 import { changedSinceImport } from "../images/importer.ts";
 import {
   APP_DIR,
@@ -27,18 +27,12 @@ import { importWithMasks } from "../ops/import.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { createDemoProject } from "../ops/demo.ts";
 import { createProject } from "../ops/project.ts";
-import {
-  ApiError,
-  isApiMethod,
-  parseRequest,
-  type ApiMethod,
-  type ApiParsed,
-  type ApiResponse,
-} from "./schema.ts";
-import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "./types.ts";
+import { ApiError } from "../common/api-error.ts";
+import { isApiMethod, parseRequest, type ApiMethod, type ApiParsed, type ApiResponse } from "./schema.ts";
+import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "../common/api-types.ts";
 import { RecentProjects } from "./recent.ts";
-import { paletteColor } from "./palette.ts";
-import { parseClassesText } from "./classes-file.ts";
+import { paletteColor } from "../common/palette.ts";
+import { parseClassesText } from "../exchange/classes-file.ts";
 import { classDeleteCheck } from "./class-delete.ts";
 import { imageItem, imageNeighbors, listImageItems } from "./image-queries.ts";
 import { modelWithoutQueue, suggestions } from "../loop/shown-queue.ts";

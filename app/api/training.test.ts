@@ -13,10 +13,10 @@ import type {
   PredictionData,
   Suggestion,
   TrainingStatus,
-} from "./types.ts";
+} from "../common/api-types.ts";
 import { readIndexPng } from "../exchange/index-png.ts";
 import { importImages } from "../images/importer.ts";
-import { Source } from "../labels/mask.ts";
+import { Source } from "../common/mask.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import {
   brush,

@@ -18,9 +18,9 @@ import { trainRound, type TrainRoundHandle } from "../ops/train.ts";
 import { predictProjectImages } from "../ops/predict.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
-import type { BackendInfo } from "../ml/backend.ts";
-import type { ApiEvent, TrainingRound, TrainingSettings, TrainingStatus } from "./types.ts";
-import { DEFAULT_TERMS } from "../ml/method-terms.ts";
+import type { BackendInfo } from "../ml/engine/backend.ts";
+import type { ApiEvent, TrainingRound, TrainingSettings, TrainingStatus } from "../common/api-types.ts";
+import { DEFAULT_TERMS } from "../common/method-terms.ts";
 
 export interface TrainingRequest {
   epochs?: number;

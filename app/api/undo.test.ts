@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ImageList, MaskChange } from "./types.ts";
+import type { ImageList, MaskChange } from "../common/api-types.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
 import { createDiscProject, newService, serviceDir } from "../testing/service-fixture.ts";
 

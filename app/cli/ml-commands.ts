@@ -1,14 +1,14 @@
 /** train / predict / eval commands (issue 4). */
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { describeBackend, type BackendPreference } from "../ml/backend.ts";
+import { describeBackend, type BackendPreference } from "../ml/engine/backend.ts";
 import {
   keptParentMessage,
   unlabeledClassesWarning,
   type ProjectTrainOptions,
 } from "../jobs/project-training.ts";
-import type { WorkingScaleChoice } from "../ml/working-scale.ts";
-import { describeTerms } from "../ml/method-terms.ts";
+import type { WorkingScaleChoice } from "../ml/training/working-scale.ts";
+import { describeTerms } from "../common/method-terms.ts";
 import { progressBar } from "./progress.ts";
 import { fineTuneStartModel, trainRound } from "../ops/train.ts";
 import { predictFolder, predictProjectImages } from "../ops/predict.ts";

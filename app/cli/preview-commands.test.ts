@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "../exchange/index-png.ts";
 import { syntheticSample } from "../ml/testing/synthetic.ts";
-import { modelFromJson } from "../ml/pixel-classifier/model.ts";
+import { modelFromJson } from "../ml/method/pixel-classifier/model.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { cliOrThrow, runCli } from "../testing/cli.ts";
 import { withRawDb } from "../testing/raw-db.ts";

@@ -6,8 +6,8 @@
  * IMAGE...` moves them between train, val and test.
  */
 import { Argument, type Command } from "commander";
-import { paletteColor } from "../api/palette.ts";
-import type { ClassDef, Split } from "../store/types.ts";
+import { paletteColor } from "../common/palette.ts";
+import type { ClassDef, Split } from "../common/project-types.ts";
 import { count, findImage, out, withStore } from "./shared.ts";
 
 const USAGE = "classes P [add NAME [--color #RRGGBB] | rename CLASS NAME | color CLASS #RRGGBB]";

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ProjectStore } from "../store/project-store.ts";
 import { importImages } from "../images/importer.ts";
 import { classRegions } from "../labels/components.ts";
-import { Source, cloneMask } from "../labels/mask.ts";
+import { Source, cloneMask } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { exportCoco, importCoco } from "./coco.ts";
 import { countsToMask, maskToCounts, regionToCounts } from "./coco-rle.ts";

@@ -1,8 +1,8 @@
 import sharp, { type OutputInfo } from "sharp";
 import { FILE_LIMITS, FileCheckError, readFileChecked } from "../store/safe-read.ts";
-import { MAX_PIXELS } from "../store/limits.ts";
+import { MAX_PIXELS } from "../common/limits.ts";
 import type { ProjectStore } from "../store/project-store.ts";
-import { Source, UNLABELED, cloneMask, countLabeled } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask, countLabeled } from "../common/mask.ts";
 import {
   allImageIds,
   emptyMaskImportSummary,

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp, { type FormatEnum } from "sharp";
 import type { ProjectStore } from "../store/project-store.ts";
-import type { ImageRow, Split } from "../store/types.ts";
+import type { ImageRow, Split } from "../common/project-types.ts";
 import { sizeChangedReason, unreadableReason, type SkippedImage } from "../images/decode.ts";
 import { encodeIndexPng } from "./index-png.ts";
 import { allImageIds, maskFileStems } from "./mask-files.ts";

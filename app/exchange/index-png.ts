@@ -1,5 +1,5 @@
 import { FILE_LIMITS, FileCheckError, readFileSyncChecked } from "../store/safe-read.ts";
-import { MAX_PIXELS } from "../store/limits.ts";
+import { MAX_PIXELS } from "../common/limits.ts";
 import { decode, encode } from "fast-png";
 
 /**

@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ChangeRecord, ProjectStore } from "../store/project-store.ts";
-import { Source, UNLABELED, cloneMask, countLabeled, type LabelMask } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask, countLabeled, type LabelMask } from "../common/mask.ts";
 import { encodeIndexPng, encodeRgbPng, readIndexPng } from "./index-png.ts";
-import type { ClassDef } from "../store/types.ts";
+import type { ClassDef } from "../common/project-types.ts";
 import { classMapFor, sourceModelId, type MaskSource } from "./mask-source.ts";
 import { ensureFolder } from "./folders.ts";
 import { ProtectedFiles } from "./output-guard.ts";

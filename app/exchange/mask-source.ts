@@ -1,11 +1,11 @@
 import type { ProjectStore } from "../store/project-store.ts";
-import { Source, UNLABELED } from "../labels/mask.ts";
+import { Source, UNLABELED } from "../common/mask.ts";
 import { decodeRle } from "../labels/rle.ts";
 import { latestPredictionModelId } from "../loop/prediction-data.ts";
 import { UserError } from "../store/errors.ts";
-import type { MaskSource } from "./mask-sources.ts";
+import type { MaskSource } from "../common/mask-sources.ts";
 export { latestPredictionModelId };
-export { MASK_SOURCES, type MaskSource } from "./mask-sources.ts";
+export { MASK_SOURCES, type MaskSource } from "../common/mask-sources.ts";
 
 /**
  * The model whose predictions a source reads (the latest that predicted), or null; refuses the

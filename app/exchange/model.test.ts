@@ -6,10 +6,10 @@ import sharp from "sharp";
 import { ProjectStore } from "../store/project-store.ts";
 import { exportModel, importModel, modelRow } from "./model.ts";
 import { demoProject } from "../testing/demo-project.ts";
-import { initBackend } from "../ml/backend.ts";
-import { createNetwork } from "../ml/network.ts";
-import { networkFromWeights, serializeWeights } from "../ml/weights.ts";
-import { predict } from "../ml/predict.ts";
+import { initBackend } from "../ml/engine/backend.ts";
+import { createNetwork } from "../ml/model/network.ts";
+import { networkFromWeights, serializeWeights } from "../ml/model/weights.ts";
+import { predict } from "../ml/prediction/predict.ts";
 import { decodePixels } from "../images/decode.ts";
 import { withRawDb } from "../testing/raw-db.ts";
 

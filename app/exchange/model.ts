@@ -3,9 +3,9 @@ import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import type { ModelRow } from "../store/models.ts";
-import { tf } from "../ml/tf.ts";
-import { SegmentationNetwork, type NetworkConfig } from "../ml/network.ts";
-import { networkFromWeights, readWeightsConfig, serializeWeights } from "../ml/weights.ts";
+import { tf } from "../ml/engine/tf.ts";
+import { SegmentationNetwork, type NetworkConfig } from "../ml/model/network.ts";
+import { networkFromWeights, readWeightsConfig, serializeWeights } from "../ml/model/weights.ts";
 import { ensureFolder } from "./folders.ts";
 import { ProtectedFiles } from "./output-guard.ts";
 import {
@@ -15,7 +15,7 @@ import {
   formatBytes,
   readFileSyncChecked,
 } from "../store/safe-read.ts";
-import { NETWORK_LIMITS, networkConfigProblem } from "../store/limits.ts";
+import { NETWORK_LIMITS, networkConfigProblem } from "../common/limits.ts";
 
 export const MODEL_FORMAT = "pixelloop-model/1";
 const MODEL_FILES = ["model.json", "weights.bin", "metadata.json"];

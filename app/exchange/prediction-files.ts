@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { encodeIndexPng, toBytes } from "./index-png.ts";
 import { stem } from "./mask-files.ts";
-import type { Prediction } from "../ml/predict.ts";
+import type { Prediction } from "../ml/prediction/predict.ts";
 
 export interface PredictionFiles {
   /** the input's file name (or path) */

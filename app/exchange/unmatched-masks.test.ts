@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeIndexPng } from "./index-png.ts";
 import { runCli } from "../testing/cli.ts";
 import { createDiscProject, newService, serviceDir, writeGray } from "../testing/service-fixture.ts";
-import type { ImportResult } from "../api/types.ts";
+import type { ImportResult } from "../common/api-types.ts";
 
 const W = 12;
 const H = 8;

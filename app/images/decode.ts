@@ -1,12 +1,12 @@
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { FILE_LIMITS, FileCheckError, readFileChecked } from "../store/safe-read.ts";
-import { MAX_PIXELS } from "../store/limits.ts";
+import { MAX_PIXELS } from "../common/limits.ts";
 
 /** File types we import; anything else is skipped with a reason. */
 export const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"] as const;
 const FORMATS = new Set(["png", "jpeg", "tiff", "webp"]);
 
-export { MAX_PIXELS } from "../store/limits.ts";
+export { MAX_PIXELS } from "../common/limits.ts";
 
 export const THUMBNAIL_SIZE = 256;
 

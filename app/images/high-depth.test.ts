@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { decodePixels, stretchToEightBits } from "./decode.ts";
 import { displayImage } from "../api/display-image.ts";
 import { PixelloopService } from "../api/service.ts";
-import type { ImageList } from "../api/types.ts";
+import type { ImageList } from "../common/api-types.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { thumbnailFor } from "./thumbnails.ts";

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
-import type { Split } from "../store/types.ts";
+import type { Split } from "../common/project-types.ts";
 import { IMAGE_EXTENSIONS, makeThumbnail, probe, readImageFile, shortReason } from "./decode.ts";
 import { FileCheckError, errnoReason } from "../store/safe-read.ts";
 import { hasMaskSuffix } from "../labels/mask-names.ts";

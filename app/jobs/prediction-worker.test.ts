@@ -9,11 +9,11 @@ import { importImages } from "../images/importer.ts";
 import { encodeRgbPng } from "../exchange/index-png.ts";
 import { syntheticSample } from "../ml/testing/synthetic.ts";
 import { seededNetwork } from "../ml/testing/seeded.ts";
-import { serializeWeights } from "../ml/weights.ts";
-import { initBackend, nativeBackendInstalled } from "../ml/backend.ts";
+import { serializeWeights } from "../ml/model/weights.ts";
+import { initBackend, nativeBackendInstalled } from "../ml/engine/backend.ts";
 import { predictProject } from "./project-prediction.ts";
 import { predictionWorkers, predictProjectInWorker } from "./prediction-worker.ts";
-import { autoReplicas } from "../ml/data-parallel.ts";
+import { autoReplicas } from "../ml/training/data-parallel.ts";
 import { computeSuggestions, storedSuggestions } from "../loop/suggest.ts";
 import { withRawDb } from "../testing/raw-db.ts";
 

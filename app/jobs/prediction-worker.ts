@@ -17,8 +17,8 @@ import {
 } from "./project-prediction.ts";
 import { createWorkerHost, type WorkerEvent } from "./worker.ts";
 import { saveSuggestions, type SuggestionItem } from "../loop/suggest.ts";
-import { nativeBackendInstalled, type BackendPreference } from "../ml/backend.ts";
-import { autoReplicas } from "../ml/data-parallel.ts";
+import { nativeBackendInstalled, type BackendPreference } from "../ml/engine/backend.ts";
+import { autoReplicas } from "../ml/training/data-parallel.ts";
 
 /** The raw predictions stay in the worker (only their stored form crosses), so there is no onPrediction. */
 export interface PredictInWorkerOptions extends Omit<PredictProjectOptions, "onPrediction"> {

@@ -1,21 +1,24 @@
 /**
  * The live preview classifier's work, in the worker (worker-main.ts; the host side is
  * preview-job.ts): read the project's labeled train images (a read-only connection), retrain
- * the classifier (ml/pixel-classifier/live-session.ts keeps the features of images whose labels
+ * the classifier (ml/method/pixel-classifier/live-session.ts keeps the features of images whose labels
  * did not change), then predict the images asked for, the open image first, each encoded as the
  * networks' predictions are. The session lives as long as the worker, so its caches carry over
  * from one retrain to the next.
  */
 import { deflateSync } from "node:zlib";
 import { readStoredImage } from "../images/decode.ts";
-import { initBackend } from "../ml/backend.ts";
-import type { RawImage } from "../ml/image.ts";
-import { UNLABELED } from "../ml/losses.ts";
-import { LiveClassifierSession, type LiveSessionOptions } from "../ml/pixel-classifier/live-session.ts";
-import { modelToJson, type PixelClassifierModel } from "../ml/pixel-classifier/model.ts";
-import type { Prediction } from "../ml/predict.ts";
+import { initBackend } from "../ml/engine/backend.ts";
+import type { RawImage } from "../ml/model/image.ts";
+import { UNLABELED } from "../ml/method/losses.ts";
+import {
+  LiveClassifierSession,
+  type LiveSessionOptions,
+} from "../ml/method/pixel-classifier/live-session.ts";
+import { modelToJson, type PixelClassifierModel } from "../ml/method/pixel-classifier/model.ts";
+import type { Prediction } from "../ml/prediction/predict.ts";
 import { ProjectStore } from "../store/project-store.ts";
-import type { ImageRow } from "../store/types.ts";
+import type { ImageRow } from "../common/project-types.ts";
 import { encodePrediction, type EncodedPrediction } from "./project-prediction.ts";
 
 /** What the host asks the worker to do: retrain on the project's labels, then predict these images. */

@@ -15,13 +15,13 @@ import { encodeEmbedding, encodeEmbeddingGrid } from "../store/embedding-blobs.t
 import { encodeRle } from "../labels/rle.ts";
 import { encodeIndexPng, toBytes } from "../exchange/index-png.ts";
 export { toBytes } from "../exchange/index-png.ts";
-import { initBackend, type BackendInfo, type BackendPreference } from "../ml/backend.ts";
-import type { SegmentationNetwork } from "../ml/network.ts";
-import { networkFromWeights, readWeightsConfig } from "../ml/weights.ts";
-import type { Prediction } from "../ml/predict.ts";
-import { predictImageFile } from "../ml/predict-file.ts";
+import { initBackend, type BackendInfo, type BackendPreference } from "../ml/engine/backend.ts";
+import type { SegmentationNetwork } from "../ml/model/network.ts";
+import { networkFromWeights, readWeightsConfig } from "../ml/model/weights.ts";
+import type { Prediction } from "../ml/prediction/predict.ts";
+import { predictImageFile } from "../ml/prediction/predict-file.ts";
 
-export { readImagePixels, UnreadableImageError } from "../ml/predict-file.ts";
+export { readImagePixels, UnreadableImageError } from "../ml/prediction/predict-file.ts";
 
 export interface StoredModel {
   id: number;

@@ -9,10 +9,10 @@ import { tmpDir } from "../testing/tmp.ts";
 import { syntheticSample } from "../ml/testing/synthetic.ts";
 import { syntheticValProject } from "../ml/testing/synthetic-project.ts";
 import { FINE_TUNE_LEARNING_RATE, trainProject } from "./project-training.ts";
-import { readWeightsConfig } from "../ml/weights.ts";
+import { readWeightsConfig } from "../ml/model/weights.ts";
 import { loadModel } from "./project-prediction.ts";
-import { predict } from "../ml/predict.ts";
-import { initBackend } from "../ml/backend.ts";
+import { predict } from "../ml/prediction/predict.ts";
+import { initBackend } from "../ml/engine/backend.ts";
 import { withRawDb } from "../testing/raw-db.ts";
 
 describe("working resolution", () => {

@@ -6,34 +6,34 @@
  * app's training panel (app/api/training.ts: start / progress / cancel) call it.
  */
 import { readStoredImage, type SkippedImage } from "../images/decode.ts";
-import type { RawImage } from "../ml/image.ts";
+import type { RawImage } from "../ml/model/image.ts";
 import {
   downsampleLabels,
   PRESCALE_AT_OR_BELOW,
   resizePixels,
   workingSize,
-} from "../ml/working-resolution.ts";
+} from "../ml/training/working-resolution.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
 import { nowIso } from "../store/db.ts";
-import type { ImageRow } from "../store/types.ts";
-import type { BackendInfo, BackendPreference } from "../ml/backend.ts";
-import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from "../ml/network.ts";
+import type { ImageRow } from "../common/project-types.ts";
+import type { BackendInfo, BackendPreference } from "../ml/engine/backend.ts";
+import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from "../ml/model/network.ts";
 import {
   classWeightsFromCounts,
   resolveMethod,
   type MethodOptions,
   type PartialMethod,
-} from "../ml/method.ts";
-import type { TrainingSample, TrainProgress, ValidationEvent } from "../ml/train.ts";
-import type { EvaluationSample } from "../ml/evaluate.ts";
+} from "../ml/method/method.ts";
+import type { TrainingSample, TrainProgress, ValidationEvent } from "../ml/training/train.ts";
+import type { EvaluationSample } from "../ml/training/evaluate.ts";
 import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
-import { readWeightsConfig } from "../ml/weights.ts";
-import { autoReplicas } from "../ml/data-parallel.ts";
-import { fineTuneRefusal, type FineTuneBase } from "../ml/fine-tune.ts";
+import { readWeightsConfig } from "../ml/model/weights.ts";
+import { autoReplicas } from "../ml/training/data-parallel.ts";
+import { fineTuneRefusal, type FineTuneBase } from "../common/fine-tune.ts";
 import { recordRound } from "../loop/rounds.ts";
 import { recoverInterruptedRuns, type RecoveredRun } from "./recovery.ts";
-import { UNLABELED } from "../ml/losses.ts";
+import { UNLABELED } from "../ml/method/losses.ts";
 import {
   chooseWorkingScale,
   measureClassWidths,
@@ -43,7 +43,7 @@ import {
   WIDTH_SAMPLE_IMAGES,
   type LabeledImage,
   type WorkingScaleChoice,
-} from "../ml/working-scale.ts";
+} from "../ml/training/working-scale.ts";
 
 /** Default side of the training crops at the working resolution (measured: docs/learning.md). */
 export const DEFAULT_CROP = 128;

@@ -5,9 +5,9 @@ import { ProjectStore } from "../store/project-store.ts";
 import { createDemoProject } from "../ops/demo.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { recoverInterruptedRuns } from "./recovery.ts";
-import { networkFromWeights } from "../ml/weights.ts";
-import { predict } from "../ml/predict.ts";
-import { initBackend } from "../ml/backend.ts";
+import { networkFromWeights } from "../ml/model/weights.ts";
+import { predict } from "../ml/prediction/predict.ts";
+import { initBackend } from "../ml/engine/backend.ts";
 import { decodePixels } from "../images/decode.ts";
 import { withRawDb } from "../testing/raw-db.ts";
 

@@ -4,7 +4,7 @@
  * model, so the work is not lost, and marks the run as interrupted ('failed').
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import { readWeightsConfig } from "../ml/weights.ts";
+import { readWeightsConfig } from "../ml/model/weights.ts";
 
 export interface RecoveredRun {
   runId: number;

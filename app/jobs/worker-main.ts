@@ -1,14 +1,14 @@
 /** Entry point of the training / prediction worker; see worker.ts for the protocol. */
 import { parentPort } from "node:worker_threads";
-import { initBackend, type BackendInfo } from "../ml/backend.ts";
-import { replicaCount, type GradientHelpers } from "../ml/data-parallel.ts";
-import { startGradientHelpers } from "../ml/gradient-helpers.ts";
-import { SegmentationNetwork } from "../ml/network.ts";
-import { datasetFromArray, train } from "../ml/train.ts";
-import { loadWeights, networkFromWeights, serializeWeights } from "../ml/weights.ts";
-import { predictImageFile } from "../ml/predict-file.ts";
+import { initBackend, type BackendInfo } from "../ml/engine/backend.ts";
+import { replicaCount, type GradientHelpers } from "../ml/training/data-parallel.ts";
+import { startGradientHelpers } from "../ml/training/gradient-helpers.ts";
+import { SegmentationNetwork } from "../ml/model/network.ts";
+import { datasetFromArray, train } from "../ml/training/train.ts";
+import { loadWeights, networkFromWeights, serializeWeights } from "../ml/model/weights.ts";
+import { predictImageFile } from "../ml/prediction/predict-file.ts";
 import { encodePrediction } from "./project-prediction.ts";
-import { evaluateNetwork } from "../ml/evaluate.ts";
+import { evaluateNetwork } from "../ml/training/evaluate.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { computeSuggestions } from "../loop/suggest.ts";
 import type { PredictionJob, SuggestionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { initBackend } from "../ml/backend.ts";
+import { initBackend } from "../ml/engine/backend.ts";
 import { startTrainingWorker } from "./worker.ts";
-import { networkFromWeights } from "../ml/weights.ts";
+import { networkFromWeights } from "../ml/model/weights.ts";
 import { syntheticSample } from "../ml/testing/synthetic.ts";
-import type { TrainProgress } from "../ml/train.ts";
+import type { TrainProgress } from "../ml/training/train.ts";
 
 describe("training worker", () => {
   it("trains off the main thread, reports progress and cancels cleanly", async () => {

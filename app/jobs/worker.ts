@@ -18,9 +18,9 @@
  *               "preview.error"); "preview.interrupt" stops it after the image it is on.
  */
 import { Worker } from "node:worker_threads";
-import type { BackendInfo, BackendOptions, BackendPreference } from "../ml/backend.ts";
-import { workerEntry } from "../ml/worker-entry.ts";
-import type { NetworkConfig } from "../ml/network.ts";
+import type { BackendInfo, BackendOptions, BackendPreference } from "../ml/engine/backend.ts";
+import { workerEntry } from "../ml/engine/worker-entry.ts";
+import type { NetworkConfig } from "../ml/model/network.ts";
 import type {
   TrainCheckpoint,
   TrainingSample,
@@ -28,8 +28,8 @@ import type {
   TrainProgress,
   TrainResult,
   ValidationEvent,
-} from "../ml/train.ts";
-import type { EvaluationSample } from "../ml/evaluate.ts";
+} from "../ml/training/train.ts";
+import type { EvaluationSample } from "../ml/training/evaluate.ts";
 import type { EncodedPrediction } from "./project-prediction.ts";
 import type { SkippedImage } from "../images/decode.ts";
 import type { SuggestionItem } from "../loop/suggest.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyStroke, applyStrokeInPlace } from "./edit.ts";
 import { applyPatch } from "./patch.ts";
-import { emptyMask, Source, UNLABELED } from "./mask.ts";
+import { emptyMask, Source, UNLABELED } from "../common/mask.ts";
 
 describe("strokes", () => {
   it("leave protected (locked) classes as they are, painting and erasing", () => {

@@ -1,4 +1,4 @@
-import { Source, UNLABELED, cloneMask, type LabelMask } from "./mask.ts";
+import { Source, UNLABELED, cloneMask, type LabelMask } from "../common/mask.ts";
 import {
   type BrushShape,
   cropLayer,
@@ -7,7 +7,7 @@ import {
   strokeBounds,
   type Point,
   type Rect,
-} from "./raster.ts";
+} from "../common/raster.ts";
 import type { MaskPatch } from "./patch.ts";
 
 export type EditTool = "brush" | "eraser" | "polygon";

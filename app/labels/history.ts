@@ -15,7 +15,7 @@
  * redone meanwhile); under a later live change T, T's value stays, S's `before`
  * takes T's `before` and T's `before` becomes S's `after` (S sits under T again).
  */
-import type { LabelMask } from "./mask.ts";
+import type { LabelMask } from "../common/mask.ts";
 import type { MaskPatch } from "./patch.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { decodeRle, encodeRle } from "./rle.ts";
-import { cropLayer, pasteLayer, type Rect } from "./raster.ts";
-import type { LabelMask } from "./mask.ts";
+import { cropLayer, pasteLayer, type Rect } from "../common/raster.ts";
+import type { LabelMask } from "../common/mask.ts";
 
 /**
  * The change one edit made to a mask, restricted to its bounding box: both layers before

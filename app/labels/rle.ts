@@ -41,4 +41,4 @@ export function encodeRle(data: Uint8Array): Buffer {
   return Buffer.from(out.subarray(0, o));
 }
 
-export { decodeRle, decodeRleInto } from "./rle-decode.ts";
+export { decodeRle, decodeRleInto } from "../common/rle-decode.ts";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProjectStore } from "../store/project-store.ts";
 import { applyStroke } from "../labels/edit.ts";
-import { Source } from "../labels/mask.ts";
+import { Source } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import {
   H,

@@ -6,11 +6,11 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { UserError } from "../store/errors.ts";
-import { Source, UNLABELED, cloneMask, type LabelMask } from "../labels/mask.ts";
+import { Source, UNLABELED, cloneMask, type LabelMask } from "../common/mask.ts";
 import { changedRect } from "../labels/edit.ts";
 import { fillRegion } from "../labels/components.ts";
 import { readStoredPrediction, type StoredPrediction } from "./prediction-data.ts";
-import type { Rect } from "../labels/raster.ts";
+import type { Rect } from "../common/raster.ts";
 
 export interface AcceptResult {
   imageId: number;

@@ -2,6 +2,8 @@ import { decode } from "fast-png";
 import type { ProjectStore } from "../store/project-store.ts";
 import { decodeRle } from "../labels/rle.ts";
 import { decodeEmbedding, decodeEmbeddingGrid, type EmbeddingGrid } from "../store/embedding-blobs.ts";
+import type { UncertaintyMeasure } from "../common/queue-types.ts";
+export type { UncertaintyMeasure };
 
 /** A stored prediction, decoded: class map, confidence and normalized entropy as 0..255. */
 export interface StoredPrediction {
@@ -80,9 +82,6 @@ export function readStoredPrediction(
     embeddingGrid: row.embedding_grid ? decodeEmbeddingGrid(row.embedding_grid) : null,
   };
 }
-
-/** What a pixel's uncertainty is measured by: normalized entropy, or 1 - margin. */
-export type UncertaintyMeasure = "entropy" | "margin";
 
 /**
  * A stored prediction's pixel uncertainty (0..255) by `measure`; null for margin when the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UNLABELED } from "../labels/mask.ts";
+import { UNLABELED } from "../common/mask.ts";
 import { H, W, fakePrediction } from "../testing/loop-fixture.ts";
 import { regionCandidates, regionScores, imageUncertainty, spreadRegions, iou } from "./scoring.ts";
 

@@ -11,16 +11,9 @@
  *   classes mix. Greedy non-maximum suppression keeps suggestions apart; optionally (diverse)
  *   an image's later regions prefer a class mix unlike the earlier ones'.
  */
-import { UNLABELED } from "../labels/mask.ts";
-
-export interface RegionScore {
-  id: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  score: number;
-}
+import { UNLABELED } from "../common/mask.ts";
+import type { RegionScore } from "../common/queue-types.ts";
+export type { RegionScore };
 
 export interface ScoreInput {
   width: number;

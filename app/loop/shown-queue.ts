@@ -6,9 +6,9 @@
 import { START_STRATEGY } from "./start-queue.ts";
 import { latestPredictionModelId } from "./prediction-data.ts";
 import { storedSuggestions } from "./suggest.ts";
-import type { RegionScore } from "./scoring.ts";
+import type { RegionScore } from "../common/queue-types.ts";
 import type { ProjectStore } from "../store/project-store.ts";
-import type { ImageStatus } from "../store/types.ts";
+import type { ImageStatus } from "../common/project-types.ts";
 
 /** An image of the shown queue (the API's Suggestion). */
 export interface QueuedImage {

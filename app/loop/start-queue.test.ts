@@ -4,7 +4,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { ProjectStore } from "../store/project-store.ts";
 import { importImages } from "../images/importer.ts";
-import { cloneMask, Source } from "../labels/mask.ts";
+import { cloneMask, Source } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { pickStartQueue, startQueueStale } from "./start-queue.ts";
 

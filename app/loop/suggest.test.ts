@@ -3,7 +3,7 @@ import { ProjectStore, type ChangeRecord } from "../store/project-store.ts";
 import { decodeRle } from "../labels/rle.ts";
 import { readPrediction } from "../api/predictions.ts";
 import { encodeIndexPng } from "../exchange/index-png.ts";
-import { Source, cloneMask } from "../labels/mask.ts";
+import { Source, cloneMask } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import {
   H,

@@ -17,15 +17,15 @@
  * `random`: a seeded random choice with randomly placed regions, for comparison.
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import { seededRandom } from "../ml/random.ts";
+import { seededRandom } from "../ml/engine/random.ts";
 import { UserError } from "../store/errors.ts";
 import {
   readStoredPrediction,
   latestPredictionModelId,
   uncertaintyLayer,
   type StoredPrediction,
-  type UncertaintyMeasure,
 } from "./prediction-data.ts";
+import type { UncertaintyMeasure } from "../common/queue-types.ts";
 
 export type { UncertaintyMeasure };
 import {
@@ -38,9 +38,9 @@ import {
   regionScores,
   spreadRegions,
   windowSide,
-  type RegionScore,
   type ScoreInput,
 } from "./scoring.ts";
+import type { RegionScore } from "../common/queue-types.ts";
 import { typicalRegions } from "./typical.ts";
 import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UNLABELED } from "../labels/mask.ts";
-import { seededRandom } from "../ml/random.ts";
+import { UNLABELED } from "../common/mask.ts";
+import { seededRandom } from "../ml/engine/random.ts";
 import { unit } from "../testing/vectors.ts";
 import { iou } from "./scoring.ts";
 import { kMeans, typicalRegions, type GridImage } from "./typical.ts";

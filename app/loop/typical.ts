@@ -10,10 +10,11 @@
  * so a cluster is asked about where it is typical and the model still errs. The queue holds at
  * most n images, each with up to perImage regions (windows centred on the picked cells).
  */
-import { UNLABELED } from "../labels/mask.ts";
-import { seededRandom, type Random } from "../ml/random.ts";
+import { UNLABELED } from "../common/mask.ts";
+import { seededRandom, type Random } from "../ml/engine/random.ts";
 import type { EmbeddingGrid } from "../store/embedding-blobs.ts";
-import { distance, iou, windowSide, type RegionScore } from "./scoring.ts";
+import { distance, iou, windowSide } from "./scoring.ts";
+import type { RegionScore } from "../common/queue-types.ts";
 
 export interface GridImage {
   width: number;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
-import { readClassesFile } from "../api/classes-file.ts";
+import { readClassesFile } from "../exchange/classes-file.ts";
 import { importImages } from "../images/importer.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
 import { withStore } from "./project-file.ts";

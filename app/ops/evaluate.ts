@@ -5,10 +5,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../store/errors.ts";
-import type { ClassDef } from "../store/types.ts";
+import type { ClassDef } from "../common/project-types.ts";
 import { readIndexPng } from "../exchange/index-png.ts";
-import { initBackend, type BackendPreference } from "../ml/backend.ts";
-import { ConfusionMatrix, type SegmentationMetrics } from "../ml/metrics.ts";
+import { initBackend, type BackendPreference } from "../ml/engine/backend.ts";
+import { ConfusionMatrix, type SegmentationMetrics } from "../ml/prediction/metrics.ts";
 import { imageFilesIn, loadModel, maskName } from "../jobs/project-prediction.ts";
 import { noImagesError, predictFile } from "./predict.ts";
 import { requireProjectFile, withStore } from "./project-file.ts";

@@ -5,13 +5,13 @@
  */
 import path from "node:path";
 import type { ProjectStore } from "../store/project-store.ts";
-import type { Split } from "../store/types.ts";
+import type { Split } from "../common/project-types.ts";
 import type { SkippedImage } from "../images/decode.ts";
 import { exportMasks, type MaskFormat } from "../exchange/mask-files.ts";
 import { exportCoco } from "../exchange/coco.ts";
 import { exportDataset } from "../exchange/dataset.ts";
 import type { MaskSource } from "../exchange/mask-source.ts";
-import type { BackendPreference } from "../ml/backend.ts";
+import type { BackendPreference } from "../ml/engine/backend.ts";
 
 type Progress = (done: number, total: number) => void;
 
@@ -70,7 +70,7 @@ export async function exportModelFolder(
   outDir: string,
   opts: { modelId?: number; backend: BackendPreference },
 ): Promise<{ outDir: string; modelId: number }> {
-  const { initBackend } = await import("../ml/backend.ts");
+  const { initBackend } = await import("../ml/engine/backend.ts");
   const { exportModel } = await import("../exchange/model.ts");
   await initBackend(opts.backend);
   const r = await exportModel(store, outDir, opts.modelId);

@@ -4,7 +4,7 @@
  * import` and the service's images.import. And labels alone (index, color, COCO).
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import type { Split } from "../store/types.ts";
+import type { Split } from "../common/project-types.ts";
 import {
   importImages,
   importedImageIds,

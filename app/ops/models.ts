@@ -4,14 +4,14 @@
  * import-model`. Loaded when called, so that a process does not load TensorFlow.js until then.
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import type { BackendPreference } from "../ml/backend.ts";
+import type { BackendPreference } from "../ml/engine/backend.ts";
 
 export async function importModelFolder(
   store: ProjectStore,
   dir: string,
   opts: { backend: BackendPreference },
 ): Promise<{ dir: string; modelId: number }> {
-  const { initBackend } = await import("../ml/backend.ts");
+  const { initBackend } = await import("../ml/engine/backend.ts");
   const { importModel } = await import("../exchange/model.ts");
   await initBackend(opts.backend);
   const r = await importModel(store, dir);

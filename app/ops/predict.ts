@@ -7,8 +7,8 @@
 import path from "node:path";
 import { UserError } from "../store/errors.ts";
 import type { SkippedImage } from "../images/decode.ts";
-import { initBackend, type BackendPreference } from "../ml/backend.ts";
-import { predict } from "../ml/predict.ts";
+import { initBackend, type BackendPreference } from "../ml/engine/backend.ts";
+import { predict } from "../ml/prediction/predict.ts";
 import {
   imageFilesIn,
   loadModel,

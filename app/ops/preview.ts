@@ -13,15 +13,15 @@ import { PreviewWorker, type PreviewRunOutcome } from "../jobs/preview-job.ts";
 import { predictionFromProbabilities } from "../jobs/preview-run.ts";
 import { encodePrediction } from "../jobs/project-prediction.ts";
 import { readStoredImage, type SkippedImage } from "../images/decode.ts";
-import { initBackend } from "../ml/backend.ts";
-import type { RawImage } from "../ml/image.ts";
-import type { Prediction } from "../ml/predict.ts";
+import { initBackend } from "../ml/engine/backend.ts";
+import type { RawImage } from "../ml/model/image.ts";
+import type { Prediction } from "../ml/prediction/predict.ts";
 import {
   modelFromJson,
   modelToJson,
   predictWithModel,
   type PixelClassifierModel,
-} from "../ml/pixel-classifier/model.ts";
+} from "../ml/method/pixel-classifier/model.ts";
 import { ensureFolder } from "../exchange/folders.ts";
 import { ProtectedFiles } from "../exchange/output-guard.ts";
 

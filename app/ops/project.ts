@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
-import type { ClassDef } from "../store/types.ts";
+import type { ClassDef } from "../common/project-types.ts";
 
 export type NewClass = Omit<ClassDef, "shortcut">;
 

@@ -4,7 +4,7 @@
  * `pixelloop status`.
  */
 import type { ProjectStore } from "../store/project-store.ts";
-import type { Split } from "../store/types.ts";
+import type { Split } from "../common/project-types.ts";
 import type { SplitLabelCounts } from "../store/summary.ts";
 import type { PersonLabels } from "../store/labels-by-person.ts";
 import { suggestions } from "../loop/shown-queue.ts";

@@ -5,7 +5,7 @@
  * its own way, through the handlers.
  */
 import type { SkippedImage } from "../images/decode.ts";
-import type { BackendPreference } from "../ml/backend.ts";
+import type { BackendPreference } from "../ml/engine/backend.ts";
 import {
   trainProject,
   type ProjectTrainHandlers,

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PixelloopService } from "../api/service.ts";
 import { MAX_FOLDER_ENTRIES } from "../api/folders.ts";
-import type { FolderListing } from "../api/types.ts";
+import type { FolderListing } from "../common/api-types.ts";
 import {
   MAX_WS_BUFFERED,
   MAX_WS_PAYLOAD,

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import yazl from "yazl";
-import { ApiError } from "../api/schema.ts";
+import { ApiError } from "../common/api-error.ts";
 import type { PixelloopService } from "../api/service.ts";
 import { sendJson } from "./files.ts";
 import { readSmallBody } from "./uploads.ts";

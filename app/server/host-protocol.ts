@@ -4,7 +4,7 @@
  * training and prediction workers, which only the main process can start (an Electron utility
  * process cannot fork another) and whose messages it relays. Plain data: structured clone.
  */
-import type { ApiEvent } from "../api/types.ts";
+import type { ApiEvent } from "../common/api-types.ts";
 import type { ServiceOptions } from "../api/service.ts";
 import type { WorkerEvent, WorkerRequest } from "../jobs/worker.ts";
 

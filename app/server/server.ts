@@ -9,7 +9,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { ApiError } from "../api/schema.ts";
+import { ApiError } from "../common/api-error.ts";
 import type { PixelloopService } from "../api/service.ts";
 import {
   TOKEN_COOKIE,

@@ -4,7 +4,7 @@
  * events and image requests (main/service-client.ts). So every SQLite write and every image
  * decode happens here, never in the window's main process. The protocol: host-protocol.ts.
  */
-import { ApiError } from "../api/schema.ts";
+import { ApiError } from "../common/api-error.ts";
 import { PixelloopService } from "../api/service.ts";
 import { displayImage } from "../api/display-image.ts";
 import { thumbnailFor } from "../images/thumbnails.ts";

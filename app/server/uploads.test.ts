@@ -3,7 +3,7 @@ import http from "node:http";
 import path from "node:path";
 import { unzipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ImportResult, ProjectInfo } from "../api/types.ts";
+import type { ImportResult, ProjectInfo } from "../common/api-types.ts";
 import type { PixelloopService } from "../api/service.ts";
 import {
   createDiscProject,

@@ -20,9 +20,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ApiError } from "../api/schema.ts";
+import { ApiError } from "../common/api-error.ts";
 import type { PixelloopService } from "../api/service.ts";
-import type { ImportResult } from "../api/types.ts";
+import type { ImportResult } from "../common/api-types.ts";
 
 import { sendJson } from "./files.ts";
 

@@ -1,8 +1,8 @@
 /** The classes table (index, name, color, shortcut) and the meta key/value table. */
 import type { Db } from "./db.ts";
 import { UserError } from "./errors.ts";
-import type { ClassDef } from "./types.ts";
-import { classShortcut } from "./class-keys.ts";
+import type { ClassDef } from "../common/project-types.ts";
+import { classShortcut } from "../common/class-keys.ts";
 
 export class MetaTable {
   constructor(private readonly db: Db) {}

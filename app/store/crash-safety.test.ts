@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import path from "node:path";
 import { ProjectStore } from "./project-store.ts";
 import { applyStroke } from "../labels/edit.ts";
-import { emptyMask } from "../labels/mask.ts";
+import { emptyMask } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 
 let t: ReturnType<typeof tmpDir>;

@@ -4,7 +4,7 @@
  */
 import type { Db } from "./db.ts";
 import { toImageRow, type ImageDbRow } from "./images.ts";
-import type { ImageRow, ImageStatus, Split } from "./types.ts";
+import type { ImageRow, ImageStatus, Split } from "../common/project-types.ts";
 
 export type ImageListSort = "id" | "name" | "labeled" | "uncertainty" | "suggested";
 

@@ -5,8 +5,8 @@
 import path from "node:path";
 import { nowIso, type Db } from "./db.ts";
 import { UserError } from "./errors.ts";
-import { MAX_PIXELS } from "./limits.ts";
-import type { ImageRow, ImageStatus, Split } from "./types.ts";
+import { MAX_PIXELS } from "../common/limits.ts";
+import type { ImageRow, ImageStatus, Split } from "../common/project-types.ts";
 
 export interface NewImage {
   absPath: string;

@@ -8,10 +8,10 @@
  */
 import type { Db } from "./db.ts";
 import { StrokeState, UNKNOWN_PERSON, type MaskTable } from "./masks.ts";
-import type { Split } from "./types.ts";
+import type { Split } from "../common/project-types.ts";
 import { decodePatch } from "../labels/patch.ts";
-import { Source, UNLABELED } from "../labels/mask.ts";
-import type { Rect } from "../labels/raster.ts";
+import { Source, UNLABELED } from "../common/mask.ts";
+import type { Rect } from "../common/raster.ts";
 
 /** Who labels imported from mask files belong to when no person imported them. */
 export const IMPORTED = "(imported)";

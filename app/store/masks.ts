@@ -5,11 +5,11 @@
 import { nowIso, type Db } from "./db.ts";
 import { UserError } from "./errors.ts";
 import type { ImageTable } from "./images.ts";
-import type { StrokeRow, Tool } from "./types.ts";
+import type { StrokeRow, Tool } from "../common/project-types.ts";
 import { decodeRle, decodeRleInto, encodeRle } from "../labels/rle.ts";
-import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../labels/mask.ts";
+import { Source, UNLABELED, countBySource, emptyMask, type LabelMask } from "../common/mask.ts";
 import { capturePatch, decodePatch, encodePatch, type MaskPatch } from "../labels/patch.ts";
-import { cropLayer, type Rect } from "../labels/raster.ts";
+import { cropLayer, type Rect } from "../common/raster.ts";
 import { redoUnder, undoUnder } from "../labels/history.ts";
 import { changedRect } from "../labels/edit.ts";
 

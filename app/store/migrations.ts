@@ -219,7 +219,7 @@ ALTER TABLE predictions ADD COLUMN margin BLOB;
     version: 9,
     description: "the live preview classifier and its predictions",
     sql: `
--- The preview classifier (a random forest on filter features, app/ml/pixel-classifier): one row,
+-- The preview classifier (a random forest on filter features, app/ml/method/pixel-classifier): one row,
 -- replaced at every retrain. model = its JSON exchange form (model.ts), deflated.
 CREATE TABLE IF NOT EXISTS preview_classifier (
   id             INTEGER PRIMARY KEY CHECK (id = 1),

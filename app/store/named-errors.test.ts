@@ -5,10 +5,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../api/schema.ts";
+import { ApiError } from "../common/api-error.ts";
 import type { PixelloopService } from "../api/service.ts";
-import type { ProjectInfo } from "../api/types.ts";
-import { classesFromNames, readClassesFile } from "../api/classes-file.ts";
+import type { ProjectInfo } from "../common/api-types.ts";
+import { classesFromNames, readClassesFile } from "../exchange/classes-file.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
 import { loadModel } from "../jobs/project-prediction.ts";
 import { createDiscProject, newService, serviceDir, writeGray } from "../testing/service-fixture.ts";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProjectStore } from "./project-store.ts";
 import { applyStrokeInPlace } from "../labels/edit.ts";
-import { countBySource, UNLABELED, type LabelMask } from "../labels/mask.ts";
+import { countBySource, UNLABELED, type LabelMask } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { CLASSES } from "../testing/store-fixture.ts";
 import { withRawDb } from "../testing/raw-db.ts";

@@ -7,7 +7,7 @@ import { MASK_BAND_ROWS, ProjectStore } from "./project-store.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { MIGRATIONS, LATEST_VERSION } from "./migrations.ts";
 import { applyStroke, applyStrokeInPlace } from "../labels/edit.ts";
-import { countBySource, emptyMask, Source, UNLABELED } from "../labels/mask.ts";
+import { countBySource, emptyMask, Source, UNLABELED } from "../common/mask.ts";
 import { tmpDir } from "../testing/tmp.ts";
 import { CLASSES } from "../testing/store-fixture.ts";
 import { withRawDb } from "../testing/raw-db.ts";

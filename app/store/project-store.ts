@@ -1,10 +1,10 @@
 import path from "node:path";
 import { createProjectDb, nowIso, openProjectDb, type Db } from "./db.ts";
-import type { ClassDef, ImageRow, ProjectSummary, Split, StrokeRow } from "./types.ts";
+import type { ClassDef, ImageRow, ProjectSummary, Split, StrokeRow } from "../common/project-types.ts";
 import { UserError } from "./errors.ts";
-import type { LabelMask } from "../labels/mask.ts";
+import type { LabelMask } from "../common/mask.ts";
 import type { MaskPatch } from "../labels/patch.ts";
-import type { Rect } from "../labels/raster.ts";
+import type { Rect } from "../common/raster.ts";
 import { ClassTable, MetaTable, validateClasses } from "./classes.ts";
 import { ImageTable, type ListQuery, type NewImage, type Thumbnail } from "./images.ts";
 import { ImageList } from "./image-list.ts";

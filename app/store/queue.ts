@@ -4,7 +4,7 @@
  */
 import { nowIso, type Db } from "./db.ts";
 import type { ImageTable } from "./images.ts";
-import type { ImageStatus } from "./types.ts";
+import type { ImageStatus } from "../common/project-types.ts";
 
 /** One image of a queue as the loop writes it. */
 export interface QueueItem {

@@ -1,7 +1,7 @@
 /** Counts over the whole project or one split: images, pixels, labels by provenance, strokes, models. */
 import type { Db } from "./db.ts";
 import { StrokeState } from "./masks.ts";
-import type { ProjectSummary, Split } from "./types.ts";
+import type { ProjectSummary, Split } from "../common/project-types.ts";
 
 /** Labeled images and pixels (by provenance) of one split's images, and all of its pixels. */
 export interface SplitLabelCounts {

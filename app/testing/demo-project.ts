@@ -7,7 +7,7 @@ import path from "node:path";
 import { ProjectStore } from "../store/project-store.ts";
 import { importImages } from "../images/importer.ts";
 import { importIndexMasks } from "../exchange/mask-files.ts";
-import { readClassesFile } from "../api/classes-file.ts";
+import { readClassesFile } from "../exchange/classes-file.ts";
 import { DEMO, tmpDir } from "./tmp.ts";
 
 export interface DemoProject {

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { ApiError } from "../api/schema.ts";
+import { ApiError } from "../common/api-error.ts";
 import { APP_DIR } from "../exchange/output-guard.ts";
 import { UserError } from "../store/errors.ts";
 import type { CorpusContext, MalformedCase, Outcome } from "./malformed-corpus.ts";

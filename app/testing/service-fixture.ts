@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { PixelloopService, type ServiceOptions } from "../api/service.ts";
-import type { ApiEvent, ImageList, ProjectInfo, TrainingStatus } from "../api/types.ts";
+import type { ApiEvent, ImageList, ProjectInfo, TrainingStatus } from "../common/api-types.ts";
 
 /** The two classes of the disc images. */
 export const DISC_CLASSES = [

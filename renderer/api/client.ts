@@ -3,14 +3,9 @@
  * (browser mode) with events over a WebSocket. In the desktop app the same `UiApi` goes over
  * Electron IPC instead (ipc.ts).
  */
-import {
-  ApiError,
-  type ApiMethod,
-  type ApiRequest,
-  type ApiResponse,
-  type ApiTransport,
-} from "../../app/api/schema.ts";
-import type { ApiEvent } from "../../app/api/types.ts";
+import { ApiError } from "../../app/common/api-error.ts";
+import type { ApiMethod, ApiRequest, ApiResponse, ApiTransport } from "../../app/api/schema.ts";
+import type { ApiEvent } from "../../app/common/api-types.ts";
 import { markSessionEnded, sessionEnded } from "../state/session.ts";
 
 import { personHeaders } from "../state/person.ts";

@@ -3,8 +3,9 @@
  * exposes one function per method and an event subscription. Images load from the app
  * protocol by id (relative URLs resolve to pixelloop://app/files/...).
  */
-import { ApiError, type ApiMethod, type ApiRequest, type ApiResponse } from "../../app/api/schema.ts";
-import type { ApiEvent } from "../../app/api/types.ts";
+import { ApiError } from "../../app/common/api-error.ts";
+import type { ApiMethod, ApiRequest, ApiResponse } from "../../app/api/schema.ts";
+import type { ApiEvent } from "../../app/common/api-types.ts";
 import { thumbPath, type ConnectionState, type UiApi } from "./client.ts";
 import { storedPersonName } from "../state/person.ts";
 

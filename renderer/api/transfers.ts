@@ -4,8 +4,9 @@
  * server imports as the CLI does (app/server/uploads.ts), and exports fetched as a zip
  * (app/server/downloads.ts).
  */
-import { ApiError, type ApiRequest } from "../../app/api/schema.ts";
-import type { ImportResult, Split } from "../../app/api/types.ts";
+import { ApiError } from "../../app/common/api-error.ts";
+import type { ApiRequest } from "../../app/api/schema.ts";
+import type { ImportResult, Split } from "../../app/common/api-types.ts";
 
 export const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"];
 

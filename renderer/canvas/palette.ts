@@ -1,4 +1,4 @@
-import type { ClassDef } from "../../app/api/types.ts";
+import type { ClassDef } from "../../app/common/api-types.ts";
 
 /**
  * Colors told apart at a glance, on dark and light images alike (after Sasha Trubetskoy's 20

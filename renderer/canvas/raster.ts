@@ -9,8 +9,8 @@ import {
   UNLABELED,
   type BrushShape,
   type Point,
-} from "../../app/api/wire.ts";
-import type { Rect } from "../../app/api/types.ts";
+} from "../../app/common/wire.ts";
+import type { Rect } from "../../app/common/api-types.ts";
 
 export class RasterLayer {
   readonly width: number;

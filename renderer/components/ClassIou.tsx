@@ -1,4 +1,4 @@
-import type { ClassDef, TrainingRound } from "../../app/api/types.ts";
+import type { ClassDef, TrainingRound } from "../../app/common/api-types.ts";
 
 /**
  * Val IoU per class of the latest round that has one, with the change since the round before it:

@@ -1,5 +1,5 @@
 import { useRef } from "react";
-import { MAX_CLASSES_FILE_BYTES } from "../../app/store/limits.ts";
+import { MAX_CLASSES_FILE_BYTES } from "../../app/common/limits.ts";
 import { pushToast } from "../state/toasts.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { TrainingRound } from "../../app/api/types.ts";
+import type { TrainingRound } from "../../app/common/api-types.ts";
 import { efficiencyData, efficiencyPoints } from "./efficiency.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { MASK_SOURCES, type MaskSource } from "../../app/exchange/mask-sources.ts";
-import type { DatasetExportResult, ExportResult, ModelExportResult } from "../../app/api/types.ts";
+import { MASK_SOURCES, type MaskSource } from "../../app/common/mask-sources.ts";
+import type { DatasetExportResult, ExportResult, ModelExportResult } from "../../app/common/api-types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { DialogButtons, Modal } from "./Modal.tsx";
 import { ChooseButton } from "./FolderPicker.tsx";

@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import { createPortal } from "react-dom";
-import type { FolderListing } from "../../app/api/types.ts";
+import type { FolderListing } from "../../app/common/api-types.ts";
 import { useApp } from "../state/app-context.tsx";
 import { toastError } from "../state/toasts.ts";
 import { electronBridge, type PickPurpose } from "../api/ipc.ts";

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { ImportResult, Split } from "../../app/api/types.ts";
+import type { ImportResult, Split } from "../../app/common/api-types.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { pushToast } from "../state/toasts.ts";
 import { DialogButtons, Modal } from "./Modal.tsx";
@@ -7,7 +7,7 @@ import { ChooseButton } from "./FolderPicker.tsx";
 import { HttpApi } from "../api/client.ts";
 import { formatBytes, uploadAndImport, type PickedFile, type UploadProgress } from "../api/transfers.ts";
 import { UploadPicker, sortChosen, type ChosenFile } from "./UploadPicker.tsx";
-import { MAX_CLASSES_FILE_BYTES } from "../../app/store/limits.ts";
+import { MAX_CLASSES_FILE_BYTES } from "../../app/common/limits.ts";
 
 /**
  * Import images (and masks): in browser mode from this computer (picker, drag-and-drop; uploaded,

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { TrainingStatus } from "../../app/api/types.ts";
+import type { TrainingStatus } from "../../app/common/api-types.ts";
 
 const STEP_INCREMENTS = [1, 2, 5]
   .flatMap((m) => [1, 10, 100, 1000, 10_000, 100_000].map((p) => m * p))

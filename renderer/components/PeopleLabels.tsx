@@ -3,7 +3,7 @@
  * and accepted, asked again when the project's counts change (at most once a second).
  */
 import { useEffect, useState } from "react";
-import type { PersonLabels } from "../../app/api/types.ts";
+import type { PersonLabels } from "../../app/common/api-types.ts";
 import { useApp } from "../state/app-context.tsx";
 
 export function PeopleLabels() {

@@ -1,4 +1,4 @@
-import type { TrainingRound } from "../../app/api/types.ts";
+import type { TrainingRound } from "../../app/common/api-types.ts";
 
 /** The rounds so far: labels each model learned from, the time spent labeling, val mIoU. */
 export function RoundsTable({ rounds }: { rounds: TrainingRound[] }) {

@@ -1,4 +1,4 @@
-import type { TrainingStatus } from "../../app/api/types.ts";
+import type { TrainingStatus } from "../../app/common/api-types.ts";
 import { duration } from "./training-help.ts";
 import { useApp } from "../state/app-context.tsx";
 import { useRoute } from "../state/route.ts";

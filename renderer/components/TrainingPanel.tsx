@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
-import type { TrainingStatus } from "../../app/api/types.ts";
-import { DEFAULT_TERMS, type MethodTerm } from "../../app/ml/method-terms.ts";
-import { fineTuneRefusal } from "../../app/ml/fine-tune.ts";
+import type { TrainingStatus } from "../../app/common/api-types.ts";
+import { DEFAULT_TERMS, type MethodTerm } from "../../app/common/method-terms.ts";
+import { fineTuneRefusal } from "../../app/common/fine-tune.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
 import { isTyping } from "../state/keys.ts";
 import { LossChart } from "./LossChart.tsx";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TrainingRound } from "../../app/api/types.ts";
+import type { TrainingRound } from "../../app/common/api-types.ts";
 import { efficiencyData, efficiencyPoints } from "./efficiency.ts";
 
 const round = (id: number, drawn: number, accepted: number, miou: number | null): TrainingRound => ({

@@ -1,4 +1,4 @@
-import type { TrainingRound } from "../../app/api/types.ts";
+import type { TrainingRound } from "../../app/common/api-types.ts";
 
 /** One round on the label-efficiency plot: the labels its model learned from, and its val mIoU. */
 export interface EfficiencyPoint {

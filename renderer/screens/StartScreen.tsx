@@ -5,8 +5,8 @@ import { pushToast } from "../state/toasts.ts";
 import { Header } from "../components/Header.tsx";
 import { ClassesFileButton } from "../components/ClassesFileButton.tsx";
 import { ChooseButton } from "../components/FolderPicker.tsx";
-import { CLASS_PALETTE } from "../../app/api/palette.ts";
-import { classShortcut, shortKey } from "../../app/store/class-keys.ts";
+import { CLASS_PALETTE } from "../../app/common/palette.ts";
+import { classShortcut, shortKey } from "../../app/common/class-keys.ts";
 
 interface ClassDraft {
   key: number;

@@ -10,7 +10,7 @@ import {
 } from "react";
 import { HttpApi, connectEvents, type ConnectionState, type UiApi } from "../api/client.ts";
 import { IpcApi, electronBridge } from "../api/ipc.ts";
-import type { ApiEvent, AppInfo, ProjectInfo, TrainingStatus } from "../../app/api/types.ts";
+import type { ApiEvent, AppInfo, ProjectInfo, TrainingStatus } from "../../app/common/api-types.ts";
 import { toastError } from "./toasts.ts";
 
 type EventListener = (e: ApiEvent) => void;

@@ -5,7 +5,7 @@
  * written (private mode, full) leaves the defaults: nothing fails for it.
  */
 import { useCallback, useState } from "react";
-import type { BrushShape } from "../../app/api/wire.ts";
+import type { BrushShape } from "../../app/common/wire.ts";
 
 export interface BrushSettings {
   /** diameter (round) or side (square) */

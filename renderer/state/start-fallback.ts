@@ -4,7 +4,7 @@
  * train image is labeled past that it is empty, although the images may still be far from
  * labeled. Then N opens the least labeled train image instead of saying there is nothing to do.
  */
-import type { ImageItem } from "../../app/api/types.ts";
+import type { ImageItem } from "../../app/common/api-types.ts";
 import type { UiApi } from "../api/client.ts";
 
 /** The train image with the fewest labeled pixels, other than `except`; null when there is none. */

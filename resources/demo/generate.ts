@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { encodeIndexPng } from "../../app/exchange/index-png.ts";
-import { seededRandom } from "../../app/ml/random.ts";
+import { seededRandom } from "../../app/ml/engine/random.ts";
 
 export const DEMO_CLASSES = [
   { index: 0, name: "sky", color: "#6fa8dc" },

@@ -1,6 +1,6 @@
-import { tf } from "../tf.ts";
-import { createNetwork, type SegmentationNetwork, type NetworkConfig } from "../network.ts";
-import { seededRandom } from "../random.ts";
+import { tf } from "../engine/tf.ts";
+import { createNetwork, type SegmentationNetwork, type NetworkConfig } from "../model/network.ts";
+import { seededRandom } from "../engine/random.ts";
 
 /**
  * A network whose conv kernels are seeded He-uniform values, so a test's outcome does not depend

@@ -1,5 +1,5 @@
 /** Small synthetic segmentation data for tests: two or three colored regions with scribbles. */
-import type { TrainingSample } from "../train.ts";
+import type { TrainingSample } from "../training/train.ts";
 
 /**
  * A width x height RGB image: left part red-ish (class 0), right part blue-ish (class 1), and a

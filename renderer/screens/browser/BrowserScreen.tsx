@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import type { ClassDef, ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
+import type { ClassDef, ImageItem, ImageSort, ImageStatus, Split } from "../../../app/common/api-types.ts";
 import { useApp } from "../../state/app-context.tsx";
 import { navigate, openSuggested, takeLastImage } from "../../state/route.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";

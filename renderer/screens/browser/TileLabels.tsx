@@ -1,6 +1,6 @@
 import { useEffect, useRef } from "react";
-import type { ClassDef, ImageItem } from "../../../app/api/types.ts";
-import { decodeRleBase64 } from "../../../app/api/wire.ts";
+import type { ClassDef, ImageItem } from "../../../app/common/api-types.ts";
+import { decodeRleBase64 } from "../../../app/common/wire.ts";
 import type { UiApi } from "../../api/client.ts";
 import { classPalette } from "../../canvas/palette.ts";
 

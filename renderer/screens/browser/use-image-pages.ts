@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/api/types.ts";
+import type { ImageItem, ImageSort, ImageStatus, Split } from "../../../app/common/api-types.ts";
 import type { UiApi } from "../../api/client.ts";
 import { toastError } from "../../state/toasts.ts";
 

@@ -1,4 +1,4 @@
-import type { ClassDef } from "../../../app/api/types.ts";
+import type { ClassDef } from "../../../app/common/api-types.ts";
 import { displayColor } from "../../canvas/palette.ts";
 import type { Tool } from "./LabelCanvas.tsx";
 import type { BrushSettings } from "../../state/project-settings.ts";

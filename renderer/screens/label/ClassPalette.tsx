@@ -1,8 +1,8 @@
 import { useState } from "react";
-import type { ClassDef } from "../../../app/api/types.ts";
-import { paletteColor } from "../../../app/api/palette.ts";
+import type { ClassDef } from "../../../app/common/api-types.ts";
+import { paletteColor } from "../../../app/common/palette.ts";
 import { displayColor } from "../../canvas/palette.ts";
-import { shortKey } from "../../../app/store/class-keys.ts";
+import { shortKey } from "../../../app/common/class-keys.ts";
 import { ClassesFileButton } from "../../components/ClassesFileButton.tsx";
 
 export interface ClassChange {

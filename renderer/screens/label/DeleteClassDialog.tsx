@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { DialogButtons, Modal } from "../../components/Modal.tsx";
 import { attempt, useApp } from "../../state/app-context.tsx";
-import type { ProjectInfo } from "../../../app/api/types.ts";
+import type { ProjectInfo } from "../../../app/common/api-types.ts";
 
 type Usage = {
   name: string;

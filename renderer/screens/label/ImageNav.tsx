@@ -1,4 +1,4 @@
-import type { ImageItem, Suggestion } from "../../../app/api/types.ts";
+import type { ImageItem, Suggestion } from "../../../app/common/api-types.ts";
 import type { Neighbors } from "./navigation.ts";
 
 /**

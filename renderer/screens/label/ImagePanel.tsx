@@ -1,4 +1,4 @@
-import type { ImageItem, Split } from "../../../app/api/types.ts";
+import type { ImageItem, Split } from "../../../app/common/api-types.ts";
 import type { ImageStats } from "./use-loaded-image.ts";
 
 /** "This image": status, split (to change), labeled and accepted pixels, score; Remove. */

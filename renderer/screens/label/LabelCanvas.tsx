@@ -17,8 +17,8 @@ import {
 } from "react";
 import { Circle, Image as KImage, Layer, Line, Rect, Stage } from "react-konva";
 import type Konva from "konva";
-import type { BrushShape, Point } from "../../../app/api/wire.ts";
-import { UNLABELED } from "../../../app/api/wire.ts";
+import type { BrushShape, Point } from "../../../app/common/wire.ts";
+import { UNLABELED } from "../../../app/common/wire.ts";
 import type { RasterLayer } from "../../canvas/raster.ts";
 import { protectLut, type Display } from "./display.ts";
 import { useImageLevels, type View } from "./use-image-levels.ts";

@@ -5,7 +5,7 @@
  */
 import { classesAddedMessage } from "./classes-added.ts";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { Split, Suggestion, UncertaintyMeasure } from "../../../app/api/types.ts";
+import type { Split, Suggestion, UncertaintyMeasure } from "../../../app/common/api-types.ts";
 import { attempt, useApp } from "../../state/app-context.tsx";
 import { clearUncertaintyOn, navigate, uncertaintyOnAtOpen } from "../../state/route.ts";
 import { pushToast, toastError } from "../../state/toasts.ts";

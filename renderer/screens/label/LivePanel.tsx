@@ -1,4 +1,4 @@
-import type { LiveStatus } from "../../../app/api/types.ts";
+import type { LiveStatus } from "../../../app/common/api-types.ts";
 
 /** What the live status line says: what the preview does now, or how fast it last answered. */
 export function liveStateText(s: LiveStatus): string {

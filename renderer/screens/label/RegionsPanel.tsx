@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import type { ClassDef, Suggestion } from "../../../app/api/types.ts";
+import type { ClassDef, Suggestion } from "../../../app/common/api-types.ts";
 import type { RasterLayer } from "../../canvas/raster.ts";
 import { regionMix } from "./region-mix.ts";
 

@@ -1,4 +1,4 @@
-import type { UncertaintyMeasure } from "../../../app/api/types.ts";
+import type { UncertaintyMeasure } from "../../../app/common/api-types.ts";
 import type { LayerSettings, Tool } from "./LabelCanvas.tsx";
 import { UNCERTAINTY_TOPS } from "./display.ts";
 import { MAX_BRUSH, MIN_BRUSH, type BrushSettings } from "../../state/project-settings.ts";

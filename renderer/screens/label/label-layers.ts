@@ -3,8 +3,8 @@
  * accepted ones hatched, and the prediction with its uncertainty; how each is made from what
  * the API sends.
  */
-import type { ClassDef, ImageItem, PredictionData } from "../../../app/api/types.ts";
-import { decodeRleBase64 } from "../../../app/api/wire.ts";
+import type { ClassDef, ImageItem, PredictionData } from "../../../app/common/api-types.ts";
+import { decodeRleBase64 } from "../../../app/common/wire.ts";
 import { RasterLayer } from "../../canvas/raster.ts";
 import { classPalette, hatchPalette } from "../../canvas/palette.ts";
 import type { LayerSettings } from "./LabelCanvas.tsx";

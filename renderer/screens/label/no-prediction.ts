@@ -1,4 +1,4 @@
-import type { TrainingStatus } from "../../../app/api/types.ts";
+import type { TrainingStatus } from "../../../app/common/api-types.ts";
 
 /**
  * Why the open image has no prediction, and what is happening or what to do: in full (the accept

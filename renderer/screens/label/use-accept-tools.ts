@@ -1,5 +1,5 @@
 import { useCallback, useRef, useState, type RefObject } from "react";
-import type { ClassDef, MaskChange, Suggestion } from "../../../app/api/types.ts";
+import type { ClassDef, MaskChange, Suggestion } from "../../../app/common/api-types.ts";
 import type { UiApi } from "../../api/client.ts";
 import { pushToast } from "../../state/toasts.ts";
 import type { CanvasHandle, StrokeOut } from "./LabelCanvas.tsx";

@@ -1,5 +1,5 @@
-import type { ClassDef } from "../../../app/api/types.ts";
-import { classIndexForPress } from "../../../app/store/class-keys.ts";
+import type { ClassDef } from "../../../app/common/api-types.ts";
+import { classIndexForPress } from "../../../app/common/class-keys.ts";
 import { commandFor, type Command } from "../../keymap.ts";
 import { useCommands } from "../../state/commands.ts";
 import { isTyping, useKeydown } from "../../state/keys.ts";

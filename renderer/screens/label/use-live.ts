@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import type { ApiEvent, LiveStatus } from "../../../app/api/types.ts";
+import type { ApiEvent, LiveStatus } from "../../../app/common/api-types.ts";
 import type { UiApi } from "../../api/client.ts";
 import { toastError } from "../../state/toasts.ts";
 

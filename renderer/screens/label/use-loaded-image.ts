@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
-import type { ClassDef, ImageItem, UncertaintyMeasure } from "../../../app/api/types.ts";
-import { decodeRleBase64 } from "../../../app/api/wire.ts";
+import type { ClassDef, ImageItem, UncertaintyMeasure } from "../../../app/common/api-types.ts";
+import { decodeRleBase64 } from "../../../app/common/wire.ts";
 import type { UiApi } from "../../api/client.ts";
 import { RasterLayer } from "../../canvas/raster.ts";
 import { classPalette } from "../../canvas/palette.ts";

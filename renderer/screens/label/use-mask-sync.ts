@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, type RefObject } from "react";
-import type { ApiEvent, MaskChange } from "../../../app/api/types.ts";
+import type { ApiEvent, MaskChange } from "../../../app/common/api-types.ts";
 import type { UiApi } from "../../api/client.ts";
 import type { CanvasHandle } from "./LabelCanvas.tsx";
 import type { ImageStats } from "./use-loaded-image.ts";

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { Suggestion } from "../../../app/api/types.ts";
+import type { Suggestion } from "../../../app/common/api-types.ts";
 import type { UiApi } from "../../api/client.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { useCallback, useRef, useState } from "react";
-import type { MaskChange } from "../../../app/api/types.ts";
+import type { MaskChange } from "../../../app/common/api-types.ts";
 import { toastError } from "../../state/toasts.ts";
 
 export type SaveState = "saved" | "saving" | "error";

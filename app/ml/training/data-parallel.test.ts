@@ -1,0 +1,158 @@
+/**
+ * Data-parallel training: a helper thread computes half of every batch. It must learn, train the
+ * very model that computing the same slices one after the other in this thread trains (so the
+ * thread plumbing changes nothing), leak no tensors, and fail with the helper's reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tf } from "../engine/tf.ts";
+import { initBackend } from "../engine/backend.ts";
+import { seededNetwork } from "../testing/seeded.ts";
+import { syntheticSample } from "../testing/synthetic.ts";
+import { predict } from "../prediction/predict.ts";
+import { datasetFromArray, train, type TrainProgress } from "./train.ts";
+import { serializeWeights } from "../model/weights.ts";
+import { buildLossTerms, resolveMethod } from "../method/method.ts";
+import { DEFAULT_NETWORK_CONFIG, SegmentationNetwork, type NetworkConfig } from "../model/network.ts";
+import {
+  replicaCount,
+  sliceSizes,
+  readVariables,
+  sliceTensors,
+  stepGradients,
+  writeVariables,
+  type GradientHelpers,
+  type SliceGradients,
+} from "./data-parallel.ts";
+import { startGradientHelpers } from "./gradient-helpers.ts";
+
+const config = { numClasses: 3, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 8 };
+const samples = [0, 1, 2, 3, 4, 5].map((seed) => syntheticSample(48, 40, seed, seed % 2 === 0));
+const method = { propagation: { enabled: false } };
+const network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...config };
+
+/** The helpers' work done here, one slice after the other, on a second copy of the network. */
+function sameThreadHelpers(net: SegmentationNetwork, count: number): GradientHelpers {
+  const copy = new SegmentationNetwork(net.config, { seed: 1 });
+  const variables = copy.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const stats = copy.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
+  const terms = buildLossTerms(resolveMethod(method));
+  return {
+    count,
+    compute: async (weights, moving, slices, step, totalSteps) =>
+      slices.map((slice): SliceGradients => {
+        writeVariables(variables, weights);
+        writeVariables(stats, moving);
+        const t = sliceTensors(slice);
+        const r = stepGradients(copy, variables, terms, t, step, totalSteps);
+        const grads = r.grads.map((g) => (g.dataSync() as Float32Array).slice());
+        tf.dispose([r.grads, t]);
+        return { grads, stats: readVariables(stats), losses: r.losses };
+      }),
+    dispose: async () => copy.dispose(),
+  };
+}
+
+describe("data-parallel training", () => {
+  let helpers: GradientHelpers;
+  beforeAll(async () => {
+    await initBackend("wasm");
+    helpers = await startGradientHelpers(1, { backend: "wasm", network, method });
+  });
+  afterAll(async () => {
+    await helpers?.dispose();
+  });
+
+  it("gives every replica at least four images of a batch, and cuts batches as evenly as it can", () => {
+    expect(replicaCount(2, 8)).toBe(2);
+    expect(replicaCount(4, 8)).toBe(2);
+    expect(replicaCount(2, 4)).toBe(1);
+    expect(replicaCount(4, 16)).toBe(4);
+    expect(replicaCount(1, 16)).toBe(1);
+    expect(sliceSizes(8, 2)).toEqual([4, 4]);
+    expect(sliceSizes(8, 3)).toEqual([3, 3, 2]);
+    expect(sliceSizes(4, 4)).toEqual([1, 1, 1, 1]);
+    expect(() => sliceSizes(2, 3)).toThrow(/batch of 2 into 3/);
+  });
+
+  it("learns on two threads, trains the same model as one thread doing both slices, and leaks no tensors", async () => {
+    const options = { steps: 30, batchSize: 8, inputSize: 32, learningRate: 1e-2, method, seed: 3 };
+    const net = seededNetwork(config);
+    const before = tf.memory().numTensors;
+    const events: TrainProgress[] = [];
+    const tensorsAtProgress: number[] = [];
+    await train(net, datasetFromArray(samples), {
+      ...options,
+      helpers,
+      onProgress: (p) => {
+        events.push(p);
+        tensorsAtProgress.push(tf.memory().numTensors);
+      },
+    });
+    expect(new Set(tensorsAtProgress.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    const early = events.slice(0, 5).reduce((s, e) => s + e.losses.ce, 0) / 5;
+    const late = events.slice(-5).reduce((s, e) => s + e.losses.ce, 0) / 5;
+    expect(late).toBeLessThan(early * 0.5);
+    const p = predict(net, samples[0]);
+    let correct = 0;
+    for (let i = 0; i < p.classMap.length; i++) if (p.classMap[i] === samples[0].gt[i]) correct++;
+    expect(correct / p.classMap.length).toBeGreaterThan(0.8);
+
+    const reference = seededNetwork(config);
+    const local = sameThreadHelpers(reference, 1);
+    await train(reference, datasetFromArray(samples), { ...options, helpers: local });
+    await local.dispose();
+    expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
+    net.dispose();
+    reference.dispose();
+  });
+
+  it("says why when a helper cannot start, and refuses more replicas than images in a batch", async () => {
+    await expect(
+      startGradientHelpers(1, { backend: "wasm", network: { ...network, widths: [8] }, method }),
+    ).rejects.toThrow("gradient helper failed: widths must list at least 2 positive integers, got [8]");
+    const net = seededNetwork(config);
+    await expect(
+      train(net, datasetFromArray(samples), { steps: 1, batchSize: 1, inputSize: 32, method, helpers }),
+    ).rejects.toThrow(/a batch of 1 cannot feed 2 replicas/);
+    net.dispose();
+  });
+
+  it("skips the projection head while no term reads embeddings, with the same gradients", () => {
+    const net = new SegmentationNetwork(network, { seed: 3 });
+    const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const ce = buildLossTerms(resolveMethod(method));
+    const batch = sliceTensors({
+      images: new Float32Array(2 * 32 * 32 * 3).map((_, i) => (i * 37) % 255),
+      labels: new Int32Array(2 * 32 * 32).map((_, i) => (i % 7 === 0 ? i % 3 : 255)),
+      shape: [2, 32, 32, 3],
+    });
+    // the same CE with a term that reads embeddings at weight 0 vs weight > 0 (full forward)
+    const readsEmbeddings = (weight: number) => ({
+      name: "probe",
+      usesEmbeddings: true,
+      weight: () => weight,
+      compute: (ctx: { outputs: { embeddings?: tf.Tensor4D } }) => {
+        if (!ctx.outputs.embeddings) throw new Error("no embeddings");
+        return tf.mul(tf.sum(ctx.outputs.embeddings), 0) as tf.Scalar;
+      },
+    });
+    let fullForwards = 0;
+    const forward = net.forward.bind(net);
+    net.forward = (x, training) => (fullForwards++, forward(x, training));
+    const skipped = stepGradients(net, variables, [...ce, readsEmbeddings(0)], batch, 0, 10);
+    expect(fullForwards).toBe(0);
+    const full = stepGradients(net, variables, [...ce, readsEmbeddings(1)], batch, 0, 10);
+    expect(fullForwards).toBe(1);
+    expect(skipped.losses.ce).toBeCloseTo(full.losses.ce, 6);
+    variables.forEach((v, i) => {
+      const a = skipped.grads[i].dataSync();
+      const b = full.grads[i].dataSync();
+      let worst = 0;
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+      expect(worst, v.name).toBeLessThan(1e-5);
+    });
+    tf.dispose([skipped.grads, full.grads, batch]);
+    net.dispose();
+  });
+});

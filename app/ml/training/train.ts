@@ -1,0 +1,420 @@
+/**
+ * Training loop: augmented batches -> network -> sum of loss terms -> Adam, with progress events,
+ * cancellation (AbortSignal), periodic checkpoints and no tensor leaks.
+ */
+import { tf } from "../engine/tf.ts";
+import type { SegmentationNetwork } from "../model/network.ts";
+import { serializeWeights } from "../model/weights.ts";
+import { partialCrossEntropy, type LossTerm } from "../method/losses.ts";
+import {
+  DEFAULT_AUGMENT,
+  hasLabels,
+  makeBatch,
+  seededRandom,
+  type AugmentOptions,
+  type TrainingSample,
+} from "./augment.ts";
+import { buildLossTerms, resolveMethod, type PartialMethod } from "../method/method.ts";
+import { forestLabeledDataset } from "../method/forest-labels.ts";
+import { propagatedDataset } from "../method/relabeled-dataset.ts";
+import { WeightAverage } from "../method/weight-average.ts";
+import { splitViews, strongView, teacherTargets } from "../method/semi-supervised.ts";
+import { AdaptiveThresholds } from "../method/adaptive-thresholds.ts";
+import { PlateauDetector } from "../method/plateau.ts";
+import {
+  averageGradients,
+  averageStats,
+  cutBatch,
+  readVariables,
+  sliceSizes,
+  stepGradients,
+  type GradientHelpers,
+  type SliceGradients,
+} from "./data-parallel.ts";
+
+export type { TrainingSample } from "./augment.ts";
+
+/** Samples by index, so a caller can decode lazily; arrays work via datasetFromArray. */
+export interface TrainingDataset {
+  readonly size: number;
+  get(index: number): TrainingSample;
+}
+
+export function datasetFromArray(samples: readonly TrainingSample[]): TrainingDataset {
+  return { size: samples.length, get: (i) => samples[i] };
+}
+
+export interface TrainProgress {
+  step: number;
+  epoch: number;
+  totalSteps: number;
+  /** Value of each loss term at this step, plus "total" (weighted sum). */
+  losses: Record<string, number>;
+  learningRate: number;
+  imagesPerSec: number;
+  etaSec: number;
+}
+
+/** Result of a held-out check: `score` (e.g. mIoU) decides the best checkpoint. */
+export interface ValidationResult {
+  score: number;
+  metrics: Record<string, unknown>;
+}
+
+export interface ValidationEvent {
+  step: number;
+  epoch: number;
+  score: number;
+  metrics: Record<string, unknown>;
+  /** Whether this is the best score so far (its weights are kept). */
+  best: boolean;
+}
+
+export interface TrainCheckpoint {
+  step: number;
+  weights: Uint8Array;
+}
+
+export interface TrainOptions {
+  steps: number;
+  batchSize?: number;
+  /** Side of the square training crops (multiple of the network's input multiple). */
+  inputSize?: number;
+  learningRate?: number;
+  /** Polynomial decay power of the learning rate to 0 at the last step; 0 = constant. */
+  lrDecayPower?: number;
+  augment?: Partial<Omit<AugmentOptions, "size">>;
+  /**
+   * The method (method.ts): loss terms and, with the semi-supervised term on, the weak/strong views
+   * and teacher pass. Ignored when lossTerms is given. Without both: partial CE only.
+   */
+  method?: PartialMethod;
+  /** Defaults to the method's terms, else [partialCrossEntropy({ classWeights })]. */
+  lossTerms?: LossTerm[];
+  classWeights?: readonly number[];
+  seed?: number;
+  /** Emit a progress event every n steps (and at the last step). */
+  progressEvery?: number;
+  /** Call onCheckpoint every n steps (and at the end); 0 = only at the end. */
+  checkpointEvery?: number;
+  /** Wall-clock budget: stop after this many seconds (LR schedule and ramps follow elapsed time). */
+  maxSeconds?: number;
+  /**
+   * Held-out check, run every `every` steps and at the end; the best-scoring weights are kept.
+   * `atStart`: also check the weights training starts from (step 0; fine-tuning), so a run
+   * that only makes them worse keeps them.
+   */
+  validation?: { every: number; atStart?: boolean; run: (net: SegmentationNetwork) => ValidationResult };
+  onValidation?: (v: ValidationEvent) => void;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  /** Work before the first step that takes a while (e.g. the pixel classifier's labels), said once. */
+  onPreparing?: (what: string) => void;
+  onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
+  /**
+   * Data-parallel training (data-parallel.ts): threads that compute the gradients of the batch's
+   * other slices each step. Their loss terms come from `method`, so not with custom `lossTerms`.
+   */
+  helpers?: GradientHelpers;
+}
+
+export interface TrainResult {
+  stepsDone: number;
+  cancelled: boolean;
+  seconds: number;
+  lastLosses: Record<string, number>;
+  /** Best held-out check, with its weights (only when validation was given and ran). */
+  best?: { step: number; score: number; metrics: Record<string, unknown>; weights: Uint8Array };
+}
+
+/** Yield to the event loop so cancel messages and timers get a turn between steps. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function train(
+  net: SegmentationNetwork,
+  trainingData: TrainingDataset,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  let dataset = trainingData;
+  const batchSize = options.batchSize ?? 8;
+  const inputSize = options.inputSize ?? 256;
+  const baseLr = options.learningRate ?? 1e-3;
+  const decay = options.lrDecayPower ?? 0.9;
+  const progressEvery = Math.max(1, options.progressEvery ?? 1);
+  const checkpointEvery = options.checkpointEvery ?? 0;
+  const totalSteps = options.steps;
+  if (inputSize % net.inputMultiple !== 0)
+    throw new Error(`inputSize must be a multiple of ${net.inputMultiple}`);
+  const zoom = { ...DEFAULT_AUGMENT, ...options.augment, size: inputSize };
+  // Crops are taken at the network's working resolution: the zoom range is relative to it.
+  const workScale = net.config.inputScale ?? 1;
+  const augment: AugmentOptions = {
+    ...zoom,
+    minScale: zoom.minScale * workScale,
+    maxScale: zoom.maxScale * workScale,
+  };
+  const method = options.method && !options.lossTerms ? resolveMethod(options.method) : undefined;
+  const lossTerms =
+    options.lossTerms ??
+    (method
+      ? buildLossTerms(method, options.classWeights)
+      : [partialCrossEntropy({ classWeights: options.classWeights })]);
+  const semi = method?.semiSupervised.enabled ? method.semiSupervised : undefined;
+  const helpers = options.helpers && options.helpers.count > 0 ? options.helpers : undefined;
+  if (helpers && !method)
+    throw new Error("data-parallel training takes its loss terms from `method` (not lossTerms)");
+  if (helpers && helpers.count + 1 > batchSize)
+    throw new Error(`a batch of ${batchSize} cannot feed ${helpers.count + 1} replicas`);
+  const rand = seededRandom(options.seed ?? 1);
+
+  const labeled: number[] = [];
+  const pool: number[] = [];
+  for (let i = 0; i < dataset.size; i++) {
+    if (hasLabels(dataset.get(i))) labeled.push(i);
+    if (semi || hasLabels(dataset.get(i))) pool.push(i); // unlabeled images feed the semi-supervised term only
+  }
+  if (labeled.length === 0) throw new Error("no training sample has a labeled pixel");
+
+  const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  /** batch norm's moving averages (data-parallel: averaged over the replicas each step) */
+  const stats = net.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(baseLr);
+  const average = method?.ema.enabled ? new WeightAverage(variables, method.ema.decay) : undefined;
+  // The semi-supervised term's teacher: its own average of the weights and the BN statistics.
+  const teacher =
+    semi?.teacher === "ema" ? new WeightAverage([...variables, ...stats], semi.teacherDecay) : undefined;
+  const thresholds = semi?.adaptive ? new AdaptiveThresholds(net.config.numClasses) : undefined;
+  const plateau = semi?.start === "plateau" ? new PlateauDetector() : undefined;
+  /** The step semi-supervision started at (undefined: not yet). */
+  let semiStart: number | undefined = semi && !plateau ? 0 : undefined;
+  const teach = (images: tf.Tensor4D, labels: tf.Tensor3D): tf.Tensor3D => {
+    const k = net.config.numClasses;
+    const bars = thresholds?.thresholds() ?? new Float32Array(k).fill(semi!.tau);
+    const run = () => teacherTargets(net, images, labels, bars);
+    const pass = teacher ? teacher.withAverage(run) : run();
+    thresholds?.update(pass.meanConfidence, pass.meanProbabilities);
+    return pass.targets;
+  };
+  const setLr = (lr: number) => {
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  };
+
+  let order: number[] = [];
+  let cursor = 0;
+  const nextIndices = (): number[] => {
+    const out: number[] = [];
+    while (out.length < batchSize) {
+      if (cursor >= order.length) {
+        order = [...pool];
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(rand() * (i + 1));
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+        cursor = 0;
+      }
+      out.push(order[cursor++]);
+    }
+    return out;
+  };
+
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  // Part of the time budget: the denser labels are made here, in the training thread.
+  if (method?.propagation.enabled) {
+    dataset = propagatedDataset(dataset, net.config.numClasses, {
+      ...method.propagation,
+      regionSize: method.propagation.regionSize / workScale,
+    });
+  }
+  if (method?.forestLabels.enabled) {
+    options.onPreparing?.("the pixel classifier learns the strokes and labels what it is sure of");
+    dataset = forestLabeledDataset(
+      dataset,
+      trainingData,
+      net.config.numClasses,
+      method.forestLabels,
+      options.seed ?? 1,
+    );
+  }
+  const maxSeconds = options.maxSeconds;
+  /** Fraction of training done: by steps, or by time when there is a budget. */
+  const fraction = (step: number) =>
+    Math.min(1, Math.max(step / totalSteps, maxSeconds ? elapsed() / maxSeconds : 0));
+  /** Total steps as now expected (time budget: extrapolated from the pace so far). */
+  const expectedSteps = (step: number) => {
+    const f = fraction(step);
+    return f > 0 && step > 0 ? Math.max(step, Math.min(totalSteps, Math.round(step / f))) : totalSteps;
+  };
+  const epochOf = (step: number) => Math.floor((Math.max(0, step - 1) * batchSize) / pool.length);
+  let best: TrainResult["best"];
+  let lastValidated = -1;
+  const validate = () => {
+    if (!options.validation || lastValidated === stepsDone) return;
+    lastValidated = stepsDone;
+    const run = options.validation.run;
+    let v = run(net);
+    // With a weight average, the better of the two is this check's result (and may become best).
+    const averaged = average?.withAverage(() => run(net));
+    const useAverage = averaged !== undefined && averaged.score > v.score;
+    if (useAverage) v = averaged;
+    const isBest = !best || v.score > best.score;
+    if (isBest) {
+      const weights = useAverage ? average!.withAverage(() => serializeWeights(net)) : serializeWeights(net);
+      best = { step: stepsDone, score: v.score, metrics: v.metrics, weights };
+    }
+    options.onValidation?.({
+      step: stepsDone,
+      epoch: epochOf(stepsDone),
+      score: v.score,
+      metrics: v.metrics,
+      best: isBest,
+    });
+  };
+  let stepsDone = 0;
+  let lastLosses: Record<string, number> = {};
+  let sinceReport = { images: 0, ms: 0 };
+  try {
+    if (options.validation?.atStart) validate();
+    while (stepsDone < totalSteps && !options.signal?.aborted && !(maxSeconds && elapsed() >= maxSeconds)) {
+      const stepStart = performance.now();
+      const step = stepsDone;
+      const stepsExpected = expectedSteps(step);
+      const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
+      setLr(lr);
+      let batch = makeBatch(
+        nextIndices().map((i) => dataset.get(i)),
+        augment,
+        rand,
+      );
+      let pseudo: tf.Tensor3D | undefined;
+      let consistency: number | undefined;
+      if (semi && semiStart !== undefined) {
+        // Teacher pass on the weak view (inference mode, outside the tape), then the strong view.
+        if (semi.views === "split") {
+          const split = splitViews(batch.images, batch.labels, teach, semi.strong, rand);
+          tf.dispose([batch.images, batch.labels]);
+          batch = { images: split.images, labels: split.labels };
+          pseudo = split.pseudoLabels;
+        } else {
+          const weakPseudo = teach(batch.images, batch.labels);
+          const view = strongView(batch.images, batch.labels, weakPseudo, semi.strong, rand);
+          tf.dispose([batch.images, batch.labels, weakPseudo]);
+          batch = { images: view.images, labels: view.labels };
+          pseudo = view.pseudoLabels;
+        }
+        // After a late start the term ramps from there (its weight function ramps from step 0).
+        if (plateau)
+          consistency = Math.min(1, (step - semiStart) / Math.max(1, semi.rampFraction * stepsExpected));
+      }
+      try {
+        let grads: tf.Tensor[];
+        if (!helpers) {
+          const r = stepGradients(
+            net,
+            variables,
+            lossTerms,
+            { ...batch, pseudoLabels: pseudo, consistency },
+            step,
+            stepsExpected,
+          );
+          grads = r.grads;
+          lastLosses = r.losses;
+        } else {
+          // Data-parallel: the helpers compute their slices from the weights as they are now,
+          // while this thread computes the first slice.
+          const sizes = sliceSizes(batchSize, helpers.count + 1);
+          const cut = cutBatch({ ...batch, pseudoLabels: pseudo, consistency }, sizes);
+          try {
+            const pending = helpers.compute(
+              readVariables(variables),
+              readVariables(stats),
+              cut.rest,
+              step,
+              stepsExpected,
+            );
+            pending.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+            const local = stepGradients(net, variables, lossTerms, cut.first, step, stepsExpected);
+            let remote: SliceGradients[];
+            try {
+              remote = await pending;
+            } catch (err) {
+              tf.dispose(local.grads);
+              throw err;
+            }
+            averageStats(stats, remote, sizes);
+            const avg = averageGradients(local, remote, sizes);
+            grads = avg.grads;
+            lastLosses = avg.losses;
+          } finally {
+            tf.dispose(cut.first);
+          }
+        }
+        const named: tf.NamedTensorMap = {};
+        variables.forEach((v, i) => (named[v.name] = grads[i]));
+        try {
+          optimizer.applyGradients(named as Parameters<typeof optimizer.applyGradients>[0]);
+        } finally {
+          tf.dispose(grads);
+        }
+        average?.update(step);
+        teacher?.update(step);
+        if (
+          plateau &&
+          semiStart === undefined &&
+          plateau.update(step, stepsExpected, lastLosses.ce ?? Number.NaN)
+        )
+          semiStart = step + 1;
+      } finally {
+        tf.dispose([batch.images, batch.labels]);
+        if (pseudo) pseudo.dispose();
+      }
+      stepsDone++;
+      sinceReport.images += batchSize;
+      sinceReport.ms += performance.now() - stepStart;
+
+      const expectedNow = expectedSteps(stepsDone);
+      if (stepsDone % progressEvery === 0 || stepsDone === expectedNow) {
+        const imagesPerSec = sinceReport.images / (sinceReport.ms / 1000);
+        const secPerStep = sinceReport.ms / 1000 / (sinceReport.images / batchSize);
+        options.onProgress?.({
+          step: stepsDone,
+          epoch: epochOf(stepsDone),
+          totalSteps: expectedNow,
+          losses: lastLosses,
+          learningRate: lr,
+          imagesPerSec,
+          etaSec: maxSeconds
+            ? Math.max(0, Math.min(maxSeconds - elapsed(), (totalSteps - stepsDone) * secPerStep))
+            : (totalSteps - stepsDone) * secPerStep,
+        });
+        sinceReport = { images: 0, ms: 0 };
+      }
+      if (
+        options.onCheckpoint &&
+        checkpointEvery > 0 &&
+        stepsDone % checkpointEvery === 0 &&
+        stepsDone < totalSteps
+      ) {
+        await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
+      }
+      if (options.validation && stepsDone % Math.max(1, options.validation.every) === 0) validate();
+      await nextTurn();
+    }
+    if (stepsDone > 0) validate();
+    // Without a held-out check to choose, the average is the model (bench:accuracy decides its default).
+    if (average && !options.validation && stepsDone > 0) average.swap();
+    if (options.onCheckpoint && stepsDone > 0)
+      await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
+  } finally {
+    optimizer.dispose();
+    average?.dispose();
+    teacher?.dispose();
+  }
+  return {
+    stepsDone,
+    cancelled: options.signal?.aborted === true || (stepsDone < totalSteps && !maxSeconds),
+    seconds: (performance.now() - started) / 1000,
+    lastLosses,
+    best,
+  };
+}
