@@ -4,18 +4,34 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import importX, { createNodeResolver } from "eslint-plugin-import-x";
+import { builtinModules } from "node:module";
 
 /**
  * The folders of app/, lowest first, and the app folders each may NOT import: an arrow only
  * points down. Tests and their fixtures (app/testing) are not a layer: they may import anything.
  */
 const FORBIDDEN = {
-  // masks, strokes, RLE, rasterization: pure, imports no other app folder
+  // pure code every runtime loads (the UI, the shell, the core): imports no other app folder
+  common: [
+    "labels",
+    "store",
+    "images",
+    "ml",
+    "loop",
+    "exchange",
+    "jobs",
+    "ops",
+    "api",
+    "cli",
+    "server",
+    "testing",
+  ],
+  // masks, strokes, RLE, rasterization: pure, imports no other app folder but common
   labels: ["store", "images", "ml", "loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
   // the project file and all of its SQL
   store: ["images", "ml", "loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
   images: ["ml", "loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
-  // the engine: network, training, prediction of pixels; never the project file or the loop
+  // the engine (ml/engine, model, method, training, prediction): never the project file or the loop
   ml: ["loop", "exchange", "jobs", "ops", "api", "cli", "server", "testing"],
   loop: ["exchange", "jobs", "ops", "api", "cli", "server", "testing"],
   exchange: ["jobs", "ops", "api", "cli", "server", "testing"],
@@ -29,15 +45,11 @@ const FORBIDDEN = {
   cli: ["testing"],
 };
 
-/** Arrows that still point the wrong way, listed by the file they start from, with why. */
-const EXCEPTIONS = {
-  // The classes file reader and the palette are pure code every runtime loads: they go to
-  // app/common (#30, item 3); until then the demo reads the demo's classes file from app/api.
-  ops: { files: ["app/ops/demo.ts"], may: ["api"] },
-};
+/** Arrows that still point the wrong way, listed by the file they start from, with why (none now). */
+const EXCEPTIONS = {};
 
-/** The store modules ml may use: pure helpers and blob formats, no connection (limits, errors, embedding blobs). */
-const ML_STORE_LEAVES = ["errors.ts", "limits.ts", "embedding-blobs.ts"];
+/** The store modules ml may use: pure helpers and blob formats, no connection (errors, embedding blobs). */
+const ML_STORE_LEAVES = ["errors.ts", "embedding-blobs.ts"];
 
 function layerZones(layer, forbidden) {
   return forbidden.map((other) => ({
@@ -131,6 +143,57 @@ export default tseslint.config(
       "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".mjs"] })],
     },
     rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
+  },
+  {
+    // app/common runs in the UI too: no Node module (nor Electron, React: the rule for app/ above).
+    files: ["app/common/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: builtinModules.map((name) => ({
+            name,
+            message: "app/common runs in every runtime, the UI too: no Node module (docs/architecture.md)",
+          })),
+          patterns: [
+            {
+              group: [
+                "node:*",
+                "electron",
+                "react",
+                "react-dom",
+                "konva",
+                "react-konva",
+                "**/main/**",
+                "**/renderer/**",
+              ],
+              message: "app/common runs in every runtime, the UI too: no Node module (docs/architecture.md)",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The UI and the preload take code from app/common only; types (erased) from anywhere in app/.
+    files: ["renderer/**/*.ts", "renderer/**/*.tsx", "main/preload.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/app/**", "!**/app/common", "!**/app/common/**"],
+              allowTypeImports: true,
+              message:
+                "the UI and the preload import code from app/common only (types may come from app/api/schema.ts): docs/architecture.md",
+            },
+          ],
+        },
+      ],
+    },
   },
   ...layerConfigs,
   ...exceptionConfigs,

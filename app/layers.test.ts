@@ -23,7 +23,7 @@ describe("lint enforces the layers", () => {
   });
 
   it("fails an upward import, naming both layers", async () => {
-    const store = await broken("app/store/upward.ts", 'export { tf } from "../ml/tf.ts";\n');
+    const store = await broken("app/store/upward.ts", 'export { tf } from "../ml/engine/tf.ts";\n');
     expect(store).toEqual([
       expect.stringMatching(/^import-x\/no-restricted-paths: .*app\/store may not import app\/ml/),
     ]);
@@ -54,6 +54,40 @@ describe("lint enforces the layers", () => {
     expect(electron).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
     const ui = await broken("app/loop/ui.ts", 'export * from "../../renderer/state/keys.ts";\n');
     expect(ui).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
+  });
+
+  it("keeps app/common pure: no other app folder, no Node module", async () => {
+    const store = await broken("app/common/upward.ts", 'export { nowIso } from "../store/db.ts";\n');
+    expect(store).toEqual([expect.stringMatching(/app\/common may not import app\/store/)]);
+    const node = await broken("app/common/node.ts", 'import fs from "node:fs";\nexport const f = fs;\n');
+    expect(node).toEqual([expect.stringMatching(/^no-restricted-imports: .*no Node module/)]);
+    const bare = await broken("app/common/node.ts", 'import path from "path";\nexport const p = path;\n');
+    expect(bare).toEqual([expect.stringMatching(/^no-restricted-imports: .*no Node module/)]);
+  });
+
+  it("lets the UI and the preload take code from app/common only, types from the contract", async () => {
+    const value = await broken(
+      "renderer/upward.ts",
+      'import { api } from "../app/api/schema.ts";\nexport const a = api;\n',
+    );
+    expect(value).toEqual([
+      expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: .*app\/common only/),
+    ]);
+    const preload = await broken(
+      "main/preload.ts",
+      'import { API_METHODS } from "../app/api/schema.ts";\nexport const m = API_METHODS;\n',
+    );
+    expect(preload).toEqual([expect.stringMatching(/app\/common only/)]);
+    const types = await broken(
+      "renderer/types.ts",
+      'import type { ApiMethod } from "../app/api/schema.ts";\nexport type M = ApiMethod;\n',
+    );
+    expect(types).toEqual([]);
+    const common = await broken(
+      "renderer/common.ts",
+      'import { paletteColor } from "../app/common/palette.ts";\nexport const c = paletteColor(1);\n',
+    );
+    expect(common).toEqual([]);
   });
 
   it("fails an import that closes a cycle", async () => {

@@ -27,9 +27,12 @@ const { values: args, positionals } = parseArgs({
 
 async function child(root: string): Promise<void> {
   const steps = Number(args.steps);
-  const { initBackend } = await import(path.join(root, "app/ml/engine/backend.ts"));
-  const { createNetwork } = await import(path.join(root, "app/ml/model/network.ts"));
-  const { train, datasetFromArray } = await import(path.join(root, "app/ml/training/train.ts"));
+  // A module where this tree keeps it: app/ml by role since 2026-12-05, flat before.
+  const ml = (role: string, file: string) =>
+    import(path.join(root, "app/ml", fs.existsSync(path.join(root, "app/ml", role, file)) ? role : "", file));
+  const { initBackend } = await ml("engine", "backend.ts");
+  const { createNetwork } = await ml("model", "network.ts");
+  const { train, datasetFromArray } = await ml("training", "train.ts");
   const sharp = createRequire(path.join(root, "package.json"))("sharp") as typeof import("sharp").default;
   const dir = args.data;
   const names = fs

@@ -4,7 +4,7 @@
  */
 import { ApiError } from "../app/common/api-error.ts";
 import { isApiMethod } from "../app/api/schema.ts";
-import { personNameProblem } from "../app/api/person-name.ts";
+import { personNameProblem } from "../app/common/person-name.ts";
 import { isTrustedSender } from "./security.ts";
 
 import type { IpcReply } from "./ipc-channels.ts";

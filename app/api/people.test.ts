@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ImageList } from "../common/api-types.ts";
 import { checkPersonName, personNameProblem } from "./people.ts";
-import { RESERVED_PERSON } from "./person-name.ts";
+import { RESERVED_PERSON } from "../common/person-name.ts";
 import { UNKNOWN_PERSON } from "../store/masks.ts";
 import { projectStatus } from "../ops/status.ts";
 import { listRounds, recordRound } from "../loop/rounds.ts";

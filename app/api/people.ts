@@ -5,7 +5,7 @@
  * script off loopback as the person its token belongs to (`serve --person NAME`).
  */
 import os from "node:os";
-import { MAX_PERSON_NAME, PERSON_HEADER, personNameProblem } from "./person-name.ts";
+import { MAX_PERSON_NAME, PERSON_HEADER, personNameProblem } from "../common/person-name.ts";
 
 export { MAX_PERSON_NAME, PERSON_HEADER, personNameProblem };
 

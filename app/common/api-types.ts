@@ -6,7 +6,7 @@ import type { ClassDef, ImageRow, ImageStatus, ProjectSummary, Split } from "./p
 import type { RegionScore } from "./queue-types.ts";
 import type { UncertaintyMeasure } from "./queue-types.ts";
 import type { FineTuneBase } from "./fine-tune.ts";
-import type { PersonLabels } from "../store/labels-by-person.ts";
+import type { PersonLabels } from "./person-name.ts";
 
 export type { PersonLabels };
 

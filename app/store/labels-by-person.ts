@@ -12,15 +12,12 @@ import type { Split } from "../common/project-types.ts";
 import { decodePatch } from "../labels/patch.ts";
 import { Source, UNLABELED } from "../common/mask.ts";
 import type { Rect } from "../common/raster.ts";
+import type { PersonLabels } from "../common/person-name.ts";
 
 /** Who labels imported from mask files belong to when no person imported them. */
 export const IMPORTED = "(imported)";
 
-export interface PersonLabels {
-  person: string;
-  humanPixels: number;
-  acceptedPixels: number;
-}
+export type { PersonLabels };
 
 type Counts = Map<string, { human: number; accepted: number }>;
 

@@ -12,7 +12,7 @@ import {
   storedPersonName,
   usePerson,
 } from "../state/person.ts";
-import { MAX_PERSON_NAME, personNameProblem } from "../../app/api/person-name.ts";
+import { MAX_PERSON_NAME, personNameProblem } from "../../app/common/person-name.ts";
 import { Modal } from "./Modal.tsx";
 import { toastError } from "../state/toasts.ts";
 

@@ -6,7 +6,7 @@
  * desktop app acts as the OS user unless a name is set from the header (sent over IPC).
  */
 import { useSyncExternalStore } from "react";
-import { PERSON_HEADER } from "../../app/api/person-name.ts";
+import { PERSON_HEADER } from "../../app/common/person-name.ts";
 
 const KEY = "pixelloop.person";
 

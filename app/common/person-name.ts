@@ -23,3 +23,10 @@ export function personNameProblem(name: string): string | null {
     return `"${RESERVED_PERSON}" names the changes made before people were recorded`;
   return null;
 }
+
+/** Labeled pixels one person set last (app/store/labels-by-person.ts counts them). */
+export interface PersonLabels {
+  person: string;
+  humanPixels: number;
+  acceptedPixels: number;
+}
