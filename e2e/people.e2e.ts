@@ -69,6 +69,8 @@ describe("two people on one image", () => {
   it("undoes only the acting person's stroke: tab 1's car goes, tab 2's later tree stays, in both tabs", async () => {
     const file = await fixtureProject(server.dir, "people");
     await callApi(server, "project.open", { file });
+    // Live mode off: its preview would paint a prediction over the pixels compared below.
+    await callApi(server, "live.set", { enabled: false });
     // Tab 1: a browser with no name yet asks for one, and checks it.
     const one = await newPage(browser, undefined, { person: null });
     const two = await newPage(browser, undefined, { person: "bob" });
