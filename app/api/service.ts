@@ -31,7 +31,6 @@ import { ApiError } from "../common/api-error.ts";
 import { isApiMethod, parseRequest, type ApiMethod, type ApiParsed, type ApiResponse } from "./schema.ts";
 import type { ApiEvent, ImportResult, MaskChange, ProjectInfo, TrainingStatus } from "../common/api-types.ts";
 import { RecentProjects } from "./recent.ts";
-import { paletteColor } from "../common/palette.ts";
 import { parseClassesText } from "../exchange/classes-file.ts";
 import { classDeleteCheck } from "./class-delete.ts";
 import { imageItem, imageNeighbors, listImageItems } from "./image-queries.ts";
@@ -48,6 +47,7 @@ import { listFolder, makeFolder, realFolder, startFolder } from "./folders.ts";
 import { createLiveController, type LiveController } from "./live.ts";
 import { osPersonName, personNameProblem } from "./people.ts";
 import { labelsByPerson } from "../ops/status.ts";
+import { addClass, editClass } from "../ops/classes.ts";
 
 export interface ServiceOptions {
   /** where new projects go by default */
@@ -626,7 +626,7 @@ export class PixelloopService {
         const s = this.requireStore();
         // The run in progress makes a model of the classes it started with; its predictions follow.
         this.refuseWhileBusy("add the class");
-        s.addClass(req.name, req.color ?? paletteColor(s.classes().length));
+        addClass(s, req.name, req.color);
         return this.projectChanged();
       },
       "classes.parseFile": (req) => ({
@@ -657,7 +657,7 @@ export class PixelloopService {
         return this.projectChanged();
       },
       "classes.update": (req) => {
-        this.requireStore().updateClass(req.idx, { name: req.name, color: req.color });
+        editClass(this.requireStore(), req.idx, { name: req.name, color: req.color });
         return this.projectChanged();
       },
 

@@ -380,11 +380,11 @@ export function buildProgram(): Command {
         const format = o.format ?? (src.toLowerCase().endsWith(".json") ? "coco" : "index");
         if (o.binary && format !== "index") throw new UsageError("--binary applies to index masks only");
         return withStore(project, {}, async (store) => {
-          const colorMap =
-            format !== "coco" && o.colorMap
-              ? new Map(readClassesFile(o.colorMap).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
-              : undefined;
-          const done = await importLabels(store, src, { format, colorMap, binary: o.binary });
+          const done = await importLabels(store, src, {
+            format,
+            colorMapFile: format !== "coco" ? o.colorMap : undefined,
+            binary: o.binary,
+          });
           if (done.format === "coco") {
             const r = done.coco;
             if (o.json) out(JSON.stringify(r));

@@ -6,7 +6,7 @@
  * IMAGE...` moves them between train, val and test.
  */
 import { Argument, type Command } from "commander";
-import { paletteColor } from "../common/palette.ts";
+import { addClass, editClass } from "../ops/classes.ts";
 import type { ClassDef, Split } from "../common/project-types.ts";
 import { count, findImage, out, withStore } from "./shared.ts";
 
@@ -35,12 +35,9 @@ export function registerProjectCommands(program: Command): void {
           cmd.error("error: --color goes with add", { exitCode: 2 });
         withStore(project, { readonly: action === undefined }, (store) => {
           let changed: ClassDef | null = null;
-          if (action === "add")
-            changed = store.addClass(args[0], o.color ?? paletteColor(store.classes().length));
-          else if (action === "rename")
-            changed = store.updateClass(store.findClass(args[0]).idx, { name: args[1] });
-          else if (action === "color")
-            changed = store.updateClass(store.findClass(args[0]).idx, { color: args[1] });
+          if (action === "add") changed = addClass(store, args[0], o.color);
+          else if (action === "rename") changed = editClass(store, args[0], { name: args[1] });
+          else if (action === "color") changed = editClass(store, args[0], { color: args[1] });
           const classes = store.classes();
           if (o.json) return out(JSON.stringify({ classes, changed }));
           if (action === "add" && changed)

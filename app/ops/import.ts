@@ -15,6 +15,7 @@ import {
 import { importIndexMasks, type MaskImportSummary } from "../exchange/mask-files.ts";
 import { importColorMasks } from "../exchange/color-masks.ts";
 import { importCoco, type CocoImportSummary } from "../exchange/coco.ts";
+import { readClassesFile } from "../exchange/classes-file.ts";
 
 export interface ImportRequest {
   /** image files and folders (absolute, or relative to the working folder) */
@@ -64,18 +65,22 @@ export type LabelImportOutcome =
 
 /**
  * Labels for the project's images: a folder of class-index or color PNGs (matched by file name;
- * `colorMap` maps colors to classes, default the project's colors) or a COCO JSON file. The flow
+ * `colorMapFile`, a classes file, maps colors to classes, default the project's colors) or a COCO JSON file. The flow
  * behind `pixelloop import-masks`.
  */
 export async function importLabels(
   store: ProjectStore,
   source: string,
-  opts: { format: LabelFormat; colorMap?: Map<number, number>; binary?: boolean },
+  opts: { format: LabelFormat; colorMapFile?: string; binary?: boolean },
 ): Promise<LabelImportOutcome> {
   if (opts.format === "coco") return { format: "coco", coco: importCoco(store, source) };
+  // A classes file's colors, each to its class index (color masks painted with other colors).
+  const colorMap = opts.colorMapFile
+    ? new Map(readClassesFile(opts.colorMapFile).map((c) => [parseInt(c.color.slice(1), 16), c.idx]))
+    : undefined;
   const masks =
     opts.format === "color"
-      ? await importColorMasks(store, source, { colorMap: opts.colorMap })
+      ? await importColorMasks(store, source, { colorMap })
       : importIndexMasks(store, source, { binary: opts.binary });
   return { format: opts.format, masks };
 }
