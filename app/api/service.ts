@@ -4,6 +4,7 @@
  * main/ipc.ts) call `service.call(method, body)`, which validates the body against the
  * method's schema first.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -145,7 +146,7 @@ export class PixelloopService {
     this.opts = {
       settingsDir: home,
       projectsDir: opts.projectsDir ?? path.join(os.homedir(), "Pixelloop"),
-      recentFile: opts.recentFile ?? path.join(home, "recent.json"),
+      recentFile: opts.recentFile ?? recentFileFor(home, opts.projectsDir),
       demoDir: opts.demoDir ?? path.join(home, "demo"),
       author: opts.author ?? osPersonName(),
       version: opts.version ?? "0.1.0",
@@ -913,4 +914,17 @@ export class PixelloopService {
 /** What a training.status says about the project (not a run's progress), to tell a change. */
 function trainingData(s: TrainingStatus): string {
   return JSON.stringify([s.rounds, s.fineTune, s.unpredicted, s.message]);
+}
+
+/**
+ * The recent list belongs to a projects folder: the default one's is `recent.json` in the app's
+ * folder (the desktop app, a plain `serve`); a server started on another projects folder keeps
+ * its own (`recent/<hash of the folder>.json`), so two servers sharing a home folder do not show
+ * each other's projects (#34).
+ */
+export function recentFileFor(home: string, projectsDir?: string): string {
+  if (!projectsDir || path.resolve(projectsDir) === path.join(os.homedir(), "Pixelloop"))
+    return path.join(home, "recent.json");
+  const key = createHash("sha256").update(path.resolve(projectsDir)).digest("hex").slice(0, 16);
+  return path.join(home, "recent", `${key}.json`);
 }
