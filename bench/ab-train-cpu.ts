@@ -11,8 +11,8 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { loadCamvid } from "./camvid-samples.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,33 +33,8 @@ async function child(root: string): Promise<void> {
   const { initBackend } = await ml("engine", "backend.ts");
   const { createNetwork } = await ml("model", "network.ts");
   const { train, datasetFromArray } = await ml("training", "train.ts");
-  const sharp = createRequire(path.join(root, "package.json"))("sharp") as typeof import("sharp").default;
-  const dir = args.data;
-  const names = fs
-    .readdirSync(path.join(dir, "train/images"))
-    .filter((n) => n.endsWith(".png"))
-    .sort()
-    .slice(0, 16);
-  const samples = await Promise.all(
-    names.map(async (name) => {
-      const img = await sharp(path.join(dir, "train/images", name))
-        .removeAlpha()
-        .toColourspace("srgb")
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const lab = await sharp(path.join(dir, "train/scribbles", name))
-        .extractChannel(0)
-        .raw()
-        .toBuffer();
-      return {
-        pixels: new Uint8Array(img.data),
-        width: img.info.width,
-        height: img.info.height,
-        channels: 3,
-        labels: new Uint8Array(lab),
-      };
-    }),
-  );
+  const samples = await loadCamvid(args.data, 16);
+  if (!samples) throw new Error(`${args.data}: no camvid-dev train images`);
   await initBackend("wasm");
   const net = createNetwork({ numClasses: 11 }, { seed: 7 });
   const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };

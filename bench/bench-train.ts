@@ -22,7 +22,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import sharp from "sharp";
 import { tf } from "../app/ml/engine/tf.ts";
 import { initBackend, type BackendName } from "../app/ml/engine/backend.ts";
 import { createNetwork } from "../app/ml/model/network.ts";
@@ -31,6 +30,7 @@ import { datasetFromArray, train, type TrainingSample } from "../app/ml/training
 import { autoReplicas, replicaCount, type GradientHelpers } from "../app/ml/training/data-parallel.ts";
 import { startGradientHelpers } from "../app/ml/training/gradient-helpers.ts";
 import { formatProfile, profileSteps } from "./train-profile.ts";
+import { loadCamvid } from "./camvid-samples.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -52,36 +52,6 @@ const log = (line: string) => {
 };
 
 const NUM_CLASSES = 11;
-
-async function loadCamvid(dir: string, count: number): Promise<TrainingSample[] | undefined> {
-  const imagesDir = path.join(dir, "train/images");
-  if (!fs.existsSync(imagesDir)) return undefined;
-  const names = fs
-    .readdirSync(imagesDir)
-    .filter((n) => n.endsWith(".png"))
-    .sort()
-    .slice(0, count);
-  return Promise.all(
-    names.map(async (name) => {
-      const img = await sharp(path.join(imagesDir, name))
-        .removeAlpha()
-        .toColourspace("srgb")
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const lab = await sharp(path.join(dir, "train/scribbles", name))
-        .extractChannel(0)
-        .raw()
-        .toBuffer();
-      return {
-        pixels: new Uint8Array(img.data),
-        width: img.info.width,
-        height: img.info.height,
-        channels: 3 as const,
-        labels: new Uint8Array(lab),
-      };
-    }),
-  );
-}
 
 function syntheticData(count: number): TrainingSample[] {
   return Array.from({ length: count }, (_, s) => {
