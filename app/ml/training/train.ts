@@ -205,7 +205,8 @@ export async function train(
     const out: number[] = [];
     while (out.length < batchSize) {
       if (cursor >= order.length) {
-        order = [...pool];
+        // Images without labels feed only the consistency term: not drawn before it starts.
+        order = semiStart === undefined ? [...labeled] : [...pool];
         for (let i = order.length - 1; i > 0; i--) {
           const j = Math.floor(rand() * (i + 1));
           [order[i], order[j]] = [order[j], order[i]];
@@ -362,8 +363,10 @@ export async function train(
           plateau &&
           semiStart === undefined &&
           plateau.update(step, stepsExpected, lastLosses.ce ?? Number.NaN)
-        )
+        ) {
           semiStart = step + 1;
+          cursor = order.length; // the next batch draws from every image
+        }
       } finally {
         tf.dispose([batch.images, batch.labels]);
         if (pseudo) pseudo.dispose();
