@@ -6,7 +6,7 @@ import { seededRandom } from "../training/augment.ts";
 import type { LossContext } from "./losses.ts";
 import { classWeightsFromCounts, resolveMethod } from "./method.ts";
 import { ramp } from "./ramp.ts";
-import { DEFAULT_STRONG_AUGMENT, fixMatchLoss, pseudoLabels, strongView } from "./semi-supervised.ts";
+import { DEFAULT_STRONG_AUGMENT, fixMatchLoss, strongView, teacherTargets } from "./semi-supervised.ts";
 import { partitionPixels, pixlAlignment } from "./pixl.ts";
 import { crfLoss } from "./crf.ts";
 
@@ -62,7 +62,8 @@ describe("semi-supervised term", () => {
     const arg = tf.argMax(probs, -1).dataSync();
     const sorted = [...conf].sort((a, b) => a - b);
     const tau = sorted[Math.floor(sorted.length / 2)];
-    const pl = pseudoLabels(net, images, tau);
+    const noLabels = tf.fill([2, 16, 16], U, "int32") as tf.Tensor3D;
+    const pl = teacherTargets(net, images, noLabels, new Float32Array(3).fill(tau)).targets;
     const values = pl.dataSync();
     let kept = 0;
     for (let i = 0; i < values.length; i++) {
@@ -73,7 +74,7 @@ describe("semi-supervised term", () => {
     }
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(values.length);
-    tf.dispose([images, probs, pl]);
+    tf.dispose([images, probs, pl, noLabels]);
     net.dispose();
   });
 

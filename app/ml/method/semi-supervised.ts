@@ -45,16 +45,6 @@ export const DEFAULT_STRONG_AUGMENT: StrongAugmentOptions = {
   cutmixMaxArea: 0.4,
 };
 
-/** Teacher pass on the weak view: class where confidence >= tau, UNLABELED elsewhere. No gradient. */
-export function pseudoLabels(net: SegmentationNetwork, images: tf.Tensor4D, tau: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const probs = tf.softmax(net.forwardLogits(images, false));
-    const conf = tf.max(probs, -1);
-    const cls = tf.cast(tf.argMax(probs, -1), "int32");
-    return tf.where(tf.greaterEqual(conf, tau), cls, tf.fill(cls.shape, UNLABELED, "int32")) as tf.Tensor3D;
-  });
-}
-
 export interface TeacherPass {
   /** [b, h, w] the human label where there is one, else the confident class, else UNLABELED */
   targets: tf.Tensor3D;
