@@ -1,5 +1,5 @@
 /**
- * The rest of Electron's security checklist (docs/security.md, "Electron: the checklist, item by
+ * The rest of Electron's security checklist (docs/electron.md, "The checklist, item by
  * item") that plain Node can check: every window flag, what the preload exposes, the wiring in
  * main.ts that needs Electron to run (checked in its source), nothing in the shell or the UI that
  * turns a protection off, and the Electron version.
