@@ -17,7 +17,7 @@ import {
   serve,
   type Served,
 } from "./harness.ts";
-import type { LiveStatus } from "../app/common/api-types.ts";
+import type { LiveStatus, TrainingStatus } from "../app/common/api-types.ts";
 
 let server: Served;
 let browser: Browser;
@@ -102,6 +102,45 @@ describe("live preview", () => {
         .poll(() => madeAt(page), { timeout: 60_000, interval: 100 })
         .toSatisfy((at) => !!at && at > last!);
       await expect(shown(page).textContent()).resolves.toBe("Showing: preview classifier");
+      expect(errors, errors.join("\n")).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("turns background training on from the labeling screen, shows its round, and pauses it", async () => {
+    const file = await fixtureProject(server.dir, "live-background");
+    const { page, context, errors } = await openProject(browser, server, file);
+    try {
+      await page.getByTestId("tile-1").click();
+      await page.getByTestId("canvas").waitFor();
+      await stroke(page, "2", [
+        [0.3, 0.3],
+        [0.6, 0.5],
+      ]);
+      await stroke(page, "3", [
+        [0.2, 0.75],
+        [0.7, 0.8],
+      ]);
+      const toggle = page.getByTestId("background-toggle");
+      await expect(toggle.isChecked()).resolves.toBe(false);
+      await toggle.click();
+      await page.getByTestId("background-state").getByText("Round 1: trains from scratch").waitFor();
+      const on = await callApi<TrainingStatus>(server, "training.status");
+      expect(on).toMatchObject({ backgroundRun: true, background: { enabled: true, state: "training" } });
+      await screenshot(page, "live-background");
+
+      // Off: the round stops and no other starts.
+      await toggle.click();
+      await page.getByTestId("background-state").waitFor({ state: "detached" });
+      await expect
+        .poll(async () => (await callApi<TrainingStatus>(server, "training.status")).state, {
+          timeout: 60_000,
+          interval: 100,
+        })
+        .toMatch(/done|cancelled|idle/);
+      const off = await callApi<TrainingStatus>(server, "training.status");
+      expect(off.background).toMatchObject({ enabled: false, state: "off" });
       expect(errors, errors.join("\n")).toEqual([]);
     } finally {
       await context.close();

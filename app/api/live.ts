@@ -10,9 +10,10 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { PreviewWorker } from "../jobs/preview-job.ts";
-import type { PreviewMetrics } from "../jobs/preview-run.ts";
+import type { CompareRequest, PreviewMetrics } from "../jobs/preview-run.ts";
 import { suggestions } from "../loop/shown-queue.ts";
-import type { ApiEvent, LiveStatus } from "../common/api-types.ts";
+import { shownModelId } from "../loop/prediction-data.ts";
+import type { ApiEvent, LiveComparison, LiveStatus } from "../common/api-types.ts";
 
 /** Quiet time after a labels change before the retrain starts (strokes in a burst coalesce). */
 export const LIVE_DEBOUNCE_MS = 200;
@@ -27,6 +28,12 @@ export interface LiveController {
   enabled(): boolean;
   /** An image's labels changed (a stroke saved, undone, accepted; another process's commit). */
   labelsChanged(imageId: number): void;
+  /**
+   * Checks the preview classifier against network model `modelId` on labels neither learned
+   * from (after the images the worker is on); with live mode at its default the better one is
+   * shown from then on (status().comparison, .showing).
+   */
+  compare(req: CompareRequest & { on: LiveComparison["on"] }): void;
   /** Another project was opened (or none is): the worker and its caches go. */
   projectSwitched(): void;
   shutdown(): Promise<void>;
@@ -63,12 +70,26 @@ export function createLiveController(ctx: LiveContext): LiveController {
    */
   let armed = false;
   let lastStatus = "";
+  /** the last check against a network model, the one asked for next, and the one running */
+  let comparison: LiveComparison | null = null;
+  let compareWanted: (CompareRequest & { on: LiveComparison["on"] }) | null = null;
+  let comparing = false;
 
   const store = () => {
     const s = ctx.project();
     return s && s.isOpen ? s : null;
   };
-  const defaultEnabled = (s: ProjectStore) => s.latestModelId() === undefined;
+  /**
+   * Live mode when nobody set it: on before the first network model; after that, on while the
+   * last check found the preview better than the network the app would show (a check of a newer
+   * model still running keeps the verdict before it), else off.
+   */
+  const defaultEnabled = (s: ProjectStore) => {
+    if (s.latestModelId() === undefined) return true;
+    if (!comparison) return false;
+    const current = comparison.modelId === shownModelId(s) || comparing || compareWanted !== null;
+    return current && comparison.preview > comparison.network;
+  };
   const isEnabled = () => {
     const s = store();
     if (!s) return false;
@@ -104,7 +125,49 @@ export function createLiveController(ctx: LiveContext): LiveController {
       imageId,
       classifier,
       lastRefreshMs,
+      showing: showingNow(s, enabled, trainedAt !== null),
+      comparison,
     };
+  }
+
+  function showingNow(
+    s: ProjectStore | null,
+    enabled: boolean,
+    hasClassifier: boolean,
+  ): LiveStatus["showing"] {
+    if (!s) return null;
+    if (enabled) return hasClassifier ? { kind: "preview" } : null;
+    const modelId = shownModelId(s);
+    return modelId === null ? null : { kind: "network", modelId };
+  }
+
+  /** Runs the check asked for, when the worker is free. */
+  function runCompare(): void {
+    const s = store();
+    if (!s || !compareWanted || worker.busy) return;
+    const req = compareWanted;
+    compareWanted = null;
+    comparing = true;
+    const gen = generation;
+    worker
+      .run(s, {
+        predict: [],
+        compare: { modelId: req.modelId, imageIds: req.imageIds, heldOut: req.heldOut },
+      })
+      .then((outcome) => {
+        if (gen === generation && outcome.compared) comparison = { ...outcome.compared, on: req.on };
+      })
+      .catch(() => {
+        // the worker was stopped, or the check failed: the verdict before stands
+      })
+      .finally(() => {
+        comparing = false;
+        if (gen !== generation) return;
+        tell();
+        if (compareWanted) return runCompare();
+        const now = store();
+        if (now && isEnabled() && armed && (dirty || pending || needsRun(now))) schedule(0);
+      });
   }
 
   function tell(): void {
@@ -186,7 +249,8 @@ export function createLiveController(ctx: LiveContext): LiveController {
       })
       .finally(() => {
         if (gen === generation) tell();
-        if ((dirty || pending) && isEnabled()) schedule(0);
+        if (compareWanted && gen === generation) runCompare();
+        else if ((dirty || pending) && isEnabled()) schedule(0);
       });
   }
 
@@ -247,8 +311,16 @@ export function createLiveController(ctx: LiveContext): LiveController {
       changedAt = Date.now();
       schedule(debounceMs);
     },
+    compare(req) {
+      compareWanted = req;
+      worker.warm();
+      runCompare();
+      tell();
+    },
     projectSwitched() {
       stop();
+      comparison = null;
+      compareWanted = null;
       staleWhileOff = false;
       armed = false;
       imageId = null;

@@ -260,6 +260,8 @@ export const api = {
       .strict(),
   ),
   "training.stop": method<TrainingStatus>()(empty),
+  /** background training on or off: the network trains round after round while people label (docs/live.md) */
+  "training.background": method<TrainingStatus>()(z.object({ enabled: z.boolean() }).strict()),
   "training.status": method<TrainingStatus>()(empty),
   /** predict the images without a prediction from the shown model (imported after it) */
   "training.predictNew": method<TrainingStatus>()(empty),

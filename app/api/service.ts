@@ -46,6 +46,12 @@ import { createTrainingController, type TrainingController } from "./training.ts
 import { shownModelId } from "../loop/prediction-data.ts";
 import { listFolder, makeFolder, realFolder, startFolder } from "./folders.ts";
 import { createLiveController, type LiveController } from "./live.ts";
+import {
+  BACKGROUND_DEBOUNCE_MS,
+  createBackgroundController,
+  type BackgroundController,
+  type BackgroundRound,
+} from "./background.ts";
 import { osPersonName, personNameProblem } from "./people.ts";
 import { labelsByPerson } from "../ops/status.ts";
 import { addClass, editClass } from "../ops/classes.ts";
@@ -78,6 +84,10 @@ export interface ServiceOptions {
    * script, another server): see checkExternalChanges. 0: never (tests call it themselves).
    */
   watchMs?: number;
+  /** background training rounds (default BACKGROUND_ROUND_MINUTES of the default network; tests train less) */
+  backgroundRound?: BackgroundRound;
+  /** quiet time after a labels change before a waiting background trainer goes on */
+  backgroundDebounceMs?: number;
 }
 
 /**
@@ -133,6 +143,7 @@ export class PixelloopService {
   private readonly training: TrainingController;
   /** live mode: the preview classifier (live.ts) */
   private readonly live: LiveController;
+  private readonly background: BackgroundController;
   /** the open project as last checked for other processes' commits; the timer that checks it */
   private seen: Seen | null = null;
   private watchTimer: ReturnType<typeof setInterval> | undefined;
@@ -153,14 +164,26 @@ export class PixelloopService {
       transport: opts.transport ?? "http",
       allowedDirs: opts.allowedDirs ?? [],
       watchMs: opts.watchMs ?? WATCH_MS,
+      backgroundRound: opts.backgroundRound ?? {},
+      backgroundDebounceMs: opts.backgroundDebounceMs ?? BACKGROUND_DEBOUNCE_MS,
     };
     this.recent = new RecentProjects(this.opts.recentFile);
     for (const d of this.opts.allowedDirs) this.allowFolder(d);
     this.training = createTrainingController({
       project: () => this.requireStore(),
       emit: (e) => this.emit(e),
+      onRunEnded: (end) => this.background.runEnded(end),
+      background: () => this.background.status(),
     });
     this.live = createLiveController({ project: () => this.store, emit: (e) => this.emit(e) });
+    this.background = createBackgroundController({
+      project: () => this.store,
+      training: () => this.training,
+      live: () => this.live,
+      changed: () => this.emit({ type: "training.status", status: this.training.status() }),
+      round: this.opts.backgroundRound,
+      debounceMs: this.opts.backgroundDebounceMs,
+    });
     this.handlers = this.makeHandlers();
   }
 
@@ -243,6 +266,7 @@ export class PixelloopService {
   async close(): Promise<void> {
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
+    await this.background.shutdown();
     await this.training.shutdown();
     await this.live.shutdown();
     this.swapStore(null);
@@ -255,6 +279,7 @@ export class PixelloopService {
     if (next) this.recent.add(next.file, next.name);
     this.watch(next);
     this.emit({ type: "project.changed", project: next ? this.info() : null });
+    this.background.projectSwitched();
     this.training.projectSwitched();
     this.live.projectSwitched();
   }
@@ -313,6 +338,7 @@ export class PixelloopService {
       if (before.masks.get(imageId) === version) continue;
       this.emit({ type: "mask.changed", imageId, version });
       this.live.labelsChanged(imageId);
+      this.background.labelsChanged(imageId);
       told = true;
     }
     // A run of this server writes through its workers' connections too: it tells its own
@@ -336,7 +362,8 @@ export class PixelloopService {
    * A run in progress reads the classes and images it started with and predicts them afterwards,
    * so changing them waits for it; the message names the run (training, or predicting new images).
    */
-  private refuseWhileBusy(action: string): void {
+  private async refuseWhileBusy(action: string): Promise<void> {
+    await this.background.makeWay();
     if (!this.training.busy()) return;
     if (this.training.status().job === "predict-new")
       throw new UserError(`new images are being predicted; ${action} when that has finished`);
@@ -513,6 +540,7 @@ export class PixelloopService {
     if (changed) {
       this.emit({ type: "mask.changed", imageId, version: img.maskVersion });
       this.live.labelsChanged(imageId);
+      this.background.labelsChanged(imageId);
     }
     return {
       imageId,
@@ -623,28 +651,28 @@ export class PixelloopService {
       "project.status": () => this.info(),
 
       "classes.list": () => this.requireStore().classes(),
-      "classes.add": (req) => {
+      "classes.add": async (req) => {
         const s = this.requireStore();
         // The run in progress makes a model of the classes it started with; its predictions follow.
-        this.refuseWhileBusy("add the class");
+        await this.refuseWhileBusy("add the class");
         addClass(s, req.name, req.color);
         return this.projectChanged();
       },
       "classes.parseFile": (req) => ({
         classes: parseClassesText(req.text, req.file).map((c) => ({ name: c.name, color: c.color })),
       }),
-      "classes.addFromFile": (req) => {
+      "classes.addFromFile": async (req) => {
         const s = this.requireStore();
         const classes = parseClassesText(req.text, req.file);
-        this.refuseWhileBusy("add classes");
+        await this.refuseWhileBusy("add classes");
         const r = s.addClasses(classes, req.file);
         return { project: this.projectChanged(), added: r.added.map((c) => c.name), skipped: r.skipped };
       },
       "classes.usage": (req) => classDeleteCheck(this.requireStore(), req.idx),
-      "classes.delete": (req) => {
+      "classes.delete": async (req) => {
         const s = this.requireStore();
         // The run in progress makes a model of the classes it started with.
-        this.refuseWhileBusy("delete a class");
+        await this.refuseWhileBusy("delete a class");
         const check = classDeleteCheck(s, req.idx);
         if (check.refused) throw new UserError(`cannot delete class ${req.idx}: ${check.refused}`);
         if (check.mode === "remove") s.deleteUnusedClass(req.idx);
@@ -667,10 +695,10 @@ export class PixelloopService {
         if (changed > 0) this.projectChanged();
         return { changed };
       },
-      "images.remove": (req) => {
+      "images.remove": async (req) => {
         const s = this.requireStore();
         // A run in progress reads the images it started with and predicts them afterwards.
-        this.refuseWhileBusy("remove images");
+        await this.refuseWhileBusy("remove images");
         const rows = s.removeImages(req.ids);
         this.projectChanged();
         return {
@@ -879,8 +907,24 @@ export class PixelloopService {
       "people.me": (_req, who) => ({ name: who.person, fixed: who.fixed }),
       "people.labels": () => labelsByPerson(this.requireStore()),
 
-      "training.start": (req) => this.training.start(req),
-      "training.stop": () => this.training.stop(),
+      "training.start": async (req) => {
+        // A person's run goes first: a background round stops (its model so far is kept).
+        await this.background.makeWay();
+        return this.training.start(req);
+      },
+      // Stop during a background round pauses background training.
+      "training.stop": () => {
+        if (this.training.status().backgroundRun && this.training.busy()) {
+          this.background.set({ enabled: false });
+          return this.training.status();
+        }
+        return this.training.stop();
+      },
+      "training.background": (req) => {
+        this.requireStore();
+        this.background.set(req);
+        return this.training.status();
+      },
       "training.status": () => this.training.status(),
       "training.predictNew": () => this.training.predictNew(),
 

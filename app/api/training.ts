@@ -19,7 +19,13 @@ import { predictProjectImages } from "../ops/predict.ts";
 import { classIouFromMetrics, listRounds } from "../loop/rounds.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
 import type { BackendInfo } from "../ml/engine/backend.ts";
-import type { ApiEvent, TrainingRound, TrainingSettings, TrainingStatus } from "../common/api-types.ts";
+import type {
+  ApiEvent,
+  BackgroundStatus,
+  TrainingRound,
+  TrainingSettings,
+  TrainingStatus,
+} from "../common/api-types.ts";
 import { DEFAULT_TERMS } from "../common/method-terms.ts";
 
 export interface TrainingRequest {
@@ -38,6 +44,24 @@ export interface TrainingRequest {
   };
   predict: boolean;
   fineTune?: boolean;
+  /** data-parallel replicas (default: one per core) */
+  replicas?: number;
+  /** a background round (background.ts): low CPU priority, no prediction after a stop */
+  background?: boolean;
+  /** labeled train images checked, not trained on (ProjectTrainOptions.holdOut) */
+  holdOut?: number[];
+}
+
+/** How a run ended, for the background trainer (background.ts). */
+export interface RunEnd {
+  background: boolean;
+  state: TrainingStatus["state"];
+  /** the model the run stored (null: none) */
+  modelId: number | null;
+  /** every image was predicted with it */
+  predicted: boolean;
+  /** fine-tuning never beat the model it continued from (the stored model keeps its weights) */
+  keptParent: boolean;
 }
 
 export interface TrainingController {
@@ -70,7 +94,19 @@ export interface TrainingController {
 export interface TrainingContext {
   project: () => ProjectStore;
   emit: (e: ApiEvent) => void;
+  /** A run has ended (training, or predicting new images), its last status told. */
+  onRunEnded?: (end: RunEnd) => void;
+  /** background training's status, told in every training status */
+  background?: () => BackgroundStatus;
 }
+
+const BACKGROUND_OFF: BackgroundStatus = {
+  enabled: false,
+  state: "off",
+  message: null,
+  rounds: 0,
+  roundMinutes: 0,
+};
 
 /** Fewer steps than this make a model that has learned little: the message says so. */
 const FEW_STEPS = 100;
@@ -79,7 +115,10 @@ const FEW_STEPS = 100;
 const MAX_POINTS = 600;
 const EMIT_INTERVAL_MS = 250;
 
-type Live = Omit<TrainingStatus, "available" | "reason" | "rounds" | "fineTune" | "unpredicted" | "time"> & {
+type Live = Omit<
+  TrainingStatus,
+  "available" | "reason" | "rounds" | "fineTune" | "unpredicted" | "time" | "background"
+> & {
   /** a time-budgeted run: its budget, and when it started training (Date.now()) */
   clock: { budgetSec: number; since: number | null } | null;
 };
@@ -98,6 +137,7 @@ function idle(): Live {
     message: null,
     settings: null,
     clock: null,
+    backgroundRun: false,
   };
 }
 
@@ -233,7 +273,8 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           elapsedSec: clock.since === null ? 0 : Math.min(clock.budgetSec, (Date.now() - clock.since) / 1000),
         }
       : null;
-    return { available: true, reason: null, ...shown, rounds, fineTune, unpredicted, time };
+    const background = ctx.background?.() ?? BACKGROUND_OFF;
+    return { available: true, reason: null, ...shown, rounds, fineTune, unpredicted, time, background };
   };
 
   const emitNow = () => {
@@ -262,6 +303,13 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
   const isBusy = () => running !== null;
 
   async function run(file: string, req: TrainingRequest): Promise<void> {
+    const end: RunEnd = {
+      background: req.background ?? false,
+      state: "failed",
+      modelId: null,
+      predicted: false,
+      keptParent: false,
+    };
     try {
       /** what training did, said first in every later message of the run */
       let trained = "";
@@ -279,11 +327,15 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
             network: req.widths ? { widths: req.widths } : undefined,
             method: methodFor(req.terms),
             fineTuneFrom: req.fineTune ? "latest" : undefined,
+            replicas: req.replicas,
+            holdOut: req.holdOut,
+            lowPriority: req.background,
           },
           predict: req.predict,
           // Stopped during training: the best checkpoint is the model, and the images are predicted
           // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
-          predictAfterStop: true,
+          // A background round stopped (paused, or making way) stops there.
+          predictAfterStop: !req.background,
         },
         {
           onData: (d) =>
@@ -346,6 +398,9 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       );
       const { training: outcome, prediction: pred, unread: notRead } = await round.outcome;
       round = null;
+      end.modelId = outcome.modelId;
+      end.keptParent = outcome.keptParent !== undefined;
+      end.predicted = pred !== null && !pred.cancelled;
       live = { ...live, clock: null }; // training is over: its time is no longer told
       if (outcome.modelId === null) {
         set({ state: "cancelled", etaSec: null, message: "Stopped before the first step: no model stored." });
@@ -374,7 +429,9 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       predictAbort = null;
       running = null;
       emitNow();
+      end.state = live.state;
       afterRun();
+      ctx.onRunEnded?.(end);
     }
   }
 
@@ -427,6 +484,13 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
       running = null;
       emitNow();
       afterRun();
+      ctx.onRunEnded?.({
+        background: false,
+        state: live.state,
+        modelId: null,
+        predicted: false,
+        keptParent: false,
+      });
     }
   }
 
@@ -462,6 +526,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
         job: "train",
         message: "Reading images and labels…",
         settings: settingsOf(req),
+        backgroundRun: req.background ?? false,
       };
       emitNow();
       running = run(store.file, req);

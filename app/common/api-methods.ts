@@ -37,6 +37,7 @@ export const API_METHOD_NAMES = [
   "suggestions.list",
   "training.start",
   "training.stop",
+  "training.background",
   "training.status",
   "training.predictNew",
   "export.masks",

@@ -223,6 +223,22 @@ export interface TrainingStatus {
   settings: TrainingSettings | null;
   /** a run bounded by time: its budget and the seconds it has trained so far (null otherwise or before it trains) */
   time: { budgetSec: number; elapsedSec: number } | null;
+  /** the run in progress (or the last) is a round of background training */
+  backgroundRun: boolean;
+  /** background training (app/api/background.ts, docs/live.md) */
+  background: BackgroundStatus;
+}
+
+/** Background training: the network keeps training, round after round, while people label. */
+export interface BackgroundStatus {
+  enabled: boolean;
+  /** off; a round in progress; waiting (for new labels, or for another run to end); failed (the message says why) */
+  state: "off" | "training" | "waiting" | "failed";
+  message: string | null;
+  /** rounds ended since it was turned on */
+  rounds: number;
+  /** minutes each round trains */
+  roundMinutes: number;
 }
 
 /** What a training run was started with, every method term filled in (the defaults where it named none). */
@@ -290,6 +306,22 @@ export interface LiveStatus {
   } | null;
   /** milliseconds from the last labels change to the open image's new prediction (null: none yet) */
   lastRefreshMs: number | null;
+  /** whose predictions the labeling screen shows: the preview classifier's, a network's, or none yet */
+  showing: { kind: "preview" } | { kind: "network"; modelId: number } | null;
+  /**
+   * The last check of the preview classifier against a network model on the same labels it was
+   * not trained on (labeled val images; without them, the slice background training holds out):
+   * mIoU of each. With live mode at its default, the better one is shown.
+   */
+  comparison: LiveComparison | null;
+}
+
+export interface LiveComparison {
+  modelId: number;
+  on: "val" | "held-out";
+  images: number;
+  preview: number;
+  network: number;
 }
 
 /** Events pushed to every connected client (WebSocket in browser mode). */

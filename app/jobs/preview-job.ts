@@ -7,7 +7,7 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import { createWorkerHost, type TrainingHost, type WorkerEvent } from "./worker.ts";
-import type { PreviewJob, PreviewMetrics, PreviewSnapshot } from "./preview-run.ts";
+import type { CompareResult, PreviewJob, PreviewMetrics, PreviewSnapshot } from "./preview-run.ts";
 
 export interface PreviewRunHandlers {
   /** the classifier is stored (trainedAt: its created_at) */
@@ -25,6 +25,8 @@ export interface PreviewRunOutcome {
   interrupted: boolean;
   predicted: number;
   metrics: PreviewMetrics | null;
+  /** a compare job's result (null: nothing could be scored) */
+  compared?: CompareResult | null;
 }
 
 const bytes = (b: Uint8Array): Buffer =>
@@ -141,6 +143,10 @@ export class PreviewWorker {
           r.handlers.onPredicted?.(e.id);
           break;
         }
+        case "preview.compared":
+          r.outcome.compared = e.result;
+          this.finish(null);
+          break;
         case "preview.done":
           r.outcome.interrupted = e.interrupted;
           this.finish(null);

@@ -20,6 +20,8 @@ import type { Prediction } from "../ml/prediction/predict.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import type { ImageRow } from "../common/project-types.ts";
 import { encodePrediction, type EncodedPrediction } from "./project-prediction.ts";
+import { ConfusionMatrix } from "../ml/prediction/metrics.ts";
+import { decodeRle } from "../labels/rle.ts";
 
 /** What the host asks the worker to do: retrain on the project's labels, then predict these images. */
 export interface PreviewJob {
@@ -28,6 +30,27 @@ export interface PreviewJob {
   predict: number[];
   backend?: "auto" | "wasm" | "cpu";
   options?: Partial<Omit<LiveSessionOptions, "numClasses" | "color">>;
+  /** Instead: score the classifier against a network model (runCompare). */
+  compare?: CompareRequest;
+}
+
+/**
+ * A check of the preview classifier against a network model on labels neither learned from:
+ * labeled val images, or labeled train images the network's round held out (`heldOut`: the
+ * classifier is trained without them too). The network's side is its stored predictions.
+ */
+export interface CompareRequest {
+  modelId: number;
+  imageIds: number[];
+  heldOut: boolean;
+}
+
+export interface CompareResult {
+  modelId: number;
+  /** images scored (with labels, a readable file and the network's prediction) */
+  images: number;
+  preview: number;
+  network: number;
 }
 
 /** The labels a preview classifier learned from. */
@@ -52,6 +75,7 @@ export type PreviewEvent =
   | { type: "preview.trained"; model: Uint8Array; snapshot: PreviewSnapshot; metrics: PreviewMetrics }
   | { type: "preview.prediction"; id: number; prediction: EncodedPrediction }
   | { type: "preview.done"; interrupted: boolean }
+  | { type: "preview.compared"; result: CompareResult | null }
   | { type: "preview.error"; message: string };
 
 /** The stored form of a classifier: its JSON exchange form (model.ts), deflated. */
@@ -120,6 +144,71 @@ let session: LiveClassifierSession | null = null;
 let sessionKey = "";
 let backendReady: Promise<unknown> | null = null;
 
+/** The worker's classifier session (its caches), made again when the project or the settings change. */
+function sessionFor(
+  store: ProjectStore,
+  rows: readonly ImageRow[],
+  numClasses: number,
+  options: PreviewJob["options"],
+): LiveClassifierSession {
+  const color = rows.some((r) => r.channels !== 1);
+  const key = `${store.file}|${numClasses}|${color}|${JSON.stringify(options ?? {})}`;
+  if (!session || key !== sessionKey) {
+    session = new LiveClassifierSession({ ...options, numClasses, color });
+    sessionKey = key;
+  }
+  return session;
+}
+
+/** An image's labels, classes the project no longer has unlabeled. */
+function labelsOf(store: ProjectStore, id: number, numClasses: number): Uint8Array {
+  const labels = store.mask(id).classes;
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= numClasses) labels[i] = UNLABELED;
+  return labels;
+}
+
+function trainImages(store: ProjectStore, rows: readonly ImageRow[], numClasses: number) {
+  return rows.map((row) => ({
+    key: imageKey(row),
+    version: row.maskVersion,
+    read: async () => {
+      const image = await readPixels(store, row);
+      return image ? { image, labels: labelsOf(store, row.id, numClasses) } : null;
+    },
+  }));
+}
+
+/** Scores the classifier (trained here on the labels it may see) and a network's stored predictions on the same labels. */
+async function runCompare(
+  store: ProjectStore,
+  live: LiveClassifierSession,
+  rows: readonly ImageRow[],
+  numClasses: number,
+  req: CompareRequest,
+): Promise<CompareResult | null> {
+  const held = new Set(req.heldOut ? req.imageIds : []);
+  const learn = rows.filter((r) => !held.has(r.id));
+  if (learn.length === 0) return null;
+  const { model } = await live.train(trainImages(store, learn, numClasses));
+  const preview = new ConfusionMatrix(numClasses);
+  const network = new ConfusionMatrix(numClasses);
+  let images = 0;
+  for (const id of req.imageIds) {
+    const row = store.images.get(id);
+    const rle = store.predictions.classRle(id, req.modelId);
+    if (!row || row.labeledPixels === 0 || !rle) continue;
+    const image = await readPixels(store, row);
+    if (!image) continue;
+    const labels = labelsOf(store, id, numClasses);
+    const n = row.width * row.height;
+    preview.add(live.predict(model, imageKey(row), image).classes, labels, UNLABELED);
+    network.add(decodeRle(rle, n), labels, UNLABELED);
+    images++;
+  }
+  if (images === 0) return null;
+  return { modelId: req.modelId, images, preview: preview.metrics().miou, network: network.metrics().miou };
+}
+
 /** Runs one preview job; `interrupted` is polled between images (a newer stroke wants a retrain). */
 export async function runPreviewJob(
   job: PreviewJob,
@@ -133,27 +222,14 @@ export async function runPreviewJob(
     const classes = store.classes();
     const numClasses = Math.max(...classes.map((c) => c.idx)) + 1;
     const rows = labeledTrainRows(store);
-    const color = rows.some((r) => r.channels !== 1);
-    const key = `${store.file}|${numClasses}|${color}|${JSON.stringify(job.options ?? {})}`;
-    if (!session || key !== sessionKey) {
-      session = new LiveClassifierSession({ ...job.options, numClasses, color });
-      sessionKey = key;
-    }
-    const live = session;
+    const live = sessionFor(store, rows, numClasses, job.options);
+    if (job.compare)
+      return send({
+        type: "preview.compared",
+        result: await runCompare(store, live, rows, numClasses, job.compare),
+      });
     if (rows.length === 0) return send({ type: "preview.waiting", reason: "no labels on train images yet" });
-    const result = await live.train(
-      rows.map((row) => ({
-        key: imageKey(row),
-        version: row.maskVersion,
-        read: async () => {
-          const image = await readPixels(store, row);
-          if (!image) return null;
-          const labels = store.mask(row.id).classes;
-          for (let i = 0; i < labels.length; i++) if (labels[i] >= numClasses) labels[i] = UNLABELED;
-          return { image, labels };
-        },
-      })),
-    );
+    const result = await live.train(trainImages(store, rows, numClasses));
     if (result.perClass.filter((n) => n > 0).length < 2)
       return send({ type: "preview.waiting", reason: "label at least two classes" });
     send({

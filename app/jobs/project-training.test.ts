@@ -112,4 +112,28 @@ describe("working resolution", () => {
     expect(Buffer.compare(weights(second.modelId), weights(first.modelId))).toBe(0);
     s.close();
   });
+
+  it("labeled train images held out are checked, not trained on (background training without val labels)", async () => {
+    const file = await syntheticValProject(t.dir, 48, 32, "held");
+    const store = ProjectStore.open(file);
+    const val = store.listImages({ split: "val", limit: 10 }).map((r) => r.id);
+    store.setSplits(val, "train"); // no val split: only the held-out image can be checked
+    const ids = store.listImages({ split: "train", limit: 10 }).map((r) => r.id);
+    store.close();
+    const common = { steps: 2, batchSize: 2, backend: "wasm" as const, network: { widths: [4, 8] } };
+    const plain = await trainProject(file, common).outcome;
+    expect(plain.validation).toBeUndefined();
+    let summary = { labeledImages: 0, valImages: 0 };
+    const held = await trainProject(file, { ...common, holdOut: [ids[0]] }, { onData: (d) => (summary = d) })
+      .outcome;
+    expect(summary).toMatchObject({ labeledImages: ids.length - 1, valImages: 1 });
+    expect(held.validation).toBeDefined();
+    const s = ProjectStore.open(file, { readonly: true });
+    const snapshot = JSON.parse(s.models.get(held.modelId)!.label_snapshot) as {
+      images: { id: number; split: string }[];
+    };
+    s.close();
+    expect(snapshot.images.find((im) => im.id === ids[0])?.split).toBe("held-out");
+    expect(snapshot.images.filter((im) => im.split === "train")).toHaveLength(ids.length - 1);
+  });
 });

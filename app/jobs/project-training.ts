@@ -88,6 +88,13 @@ export interface ProjectTrainOptions {
    * with the same number of replicas.
    */
   replicas?: number | "auto";
+  /**
+   * Labeled train images held out of training and checked like val images (background
+   * training without val labels compares the network and the preview classifier on them).
+   */
+  holdOut?: readonly number[];
+  /** Train at a lower CPU priority (nice 10): background training yields to the UI and saves. */
+  lowPriority?: boolean;
 }
 
 export interface TrainingDataSummary {
@@ -258,7 +265,11 @@ async function loadProjectData(
   rows: readonly ImageRow[],
   numClasses: number,
   shouldStop: () => boolean,
-  { withUnlabeled, prescale }: { withUnlabeled: boolean; prescale: number | null },
+  {
+    withUnlabeled,
+    prescale,
+    holdOut,
+  }: { withUnlabeled: boolean; prescale: number | null; holdOut: ReadonlySet<number> },
 ): Promise<LoadedData> {
   const samples: TrainingSample[] = [];
   const validation: EvaluationSample[] = [];
@@ -294,13 +305,14 @@ async function loadProjectData(
         : full;
     /** how much the sample was resized from the original (crops and superpixels are sized by it) */
     const scale = prescale === null ? undefined : image.width / row.width;
-    if (row.split === "val") {
+    const checked = row.split === "val" || (mask !== undefined && holdOut.has(row.id));
+    if (checked) {
       validation.push({ image, gt: mask as Uint8Array, scale });
       snapshot.images.push({
         id: row.id,
         version: row.maskVersion,
         labeledPixels: row.labeledPixels,
-        split: row.split,
+        split: row.split === "val" ? "val" : "held-out",
       });
       continue;
     }
@@ -434,6 +446,7 @@ export function trainProject(
       const data = await loadProjectData(store, rows, numClasses, () => cancelled, {
         withUnlabeled: method.semiSupervised.enabled,
         prescale: workScale <= PRESCALE_AT_OR_BELOW ? workScale : null,
+        holdOut: new Set(options.holdOut ?? []),
       });
       if (cancelled) {
         const id = store.runs.insertCancelled({ options });
@@ -549,6 +562,7 @@ export function trainProject(
             : undefined,
           replicas:
             options.replicas === undefined || options.replicas === "auto" ? autoReplicas() : options.replicas,
+          lowPriority: options.lowPriority,
         },
         {
           onBackend: (info) => {

@@ -1,4 +1,5 @@
 /** Entry point of the training / prediction worker; see worker.ts for the protocol. */
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { initBackend, type BackendInfo } from "../ml/engine/backend.ts";
 import { replicaCount, type GradientHelpers } from "../ml/training/data-parallel.ts";
@@ -58,7 +59,18 @@ async function gradientHelpers(job: TrainingJob, info: BackendInfo): Promise<Gra
   });
 }
 
+/** The nice value of background training: the UI, saves and the preview go first. */
+const LOW_PRIORITY = 10;
+
 async function run(job: TrainingJob): Promise<void> {
+  if (job.lowPriority) {
+    // On Linux a thread's nice value is its own (this worker's), and threads it starts inherit it.
+    try {
+      setPriority(LOW_PRIORITY);
+    } catch {
+      // not allowed here: trains at the normal priority
+    }
+  }
   const info = await initBackend(job.backend ?? "auto", job.backendOptions);
   let helpers: GradientHelpers | undefined;
   let replicasNote: string | undefined;

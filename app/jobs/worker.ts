@@ -57,6 +57,8 @@ export interface TrainingJob {
    * backends use their own threads and train with 1.
    */
   replicas?: number;
+  /** Lower this worker's CPU priority (and its helper threads', which inherit it) first. */
+  lowPriority?: boolean;
 }
 
 /** Predict stored images from their files with the given weights (prediction-worker.ts). */

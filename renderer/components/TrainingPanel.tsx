@@ -228,12 +228,20 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
                 disabled={busy || s.state === "stopping"}
                 data-testid="training-stop"
                 title={
-                  s.state === "predicting"
-                    ? "Stop predicting: images not reached keep their earlier prediction"
-                    : "Stop training: keep the best checkpoint as the model and predict every image with it"
+                  s.backgroundRun
+                    ? "Pause background training: the round in progress keeps its model so far"
+                    : s.state === "predicting"
+                      ? "Stop predicting: images not reached keep their earlier prediction"
+                      : "Stop training: keep the best checkpoint as the model and predict every image with it"
                 }
               >
-                {s.state === "stopping" ? "Stopping…" : s.state === "predicting" ? "Stop predicting" : "Stop"}
+                {s.state === "stopping"
+                  ? "Stopping…"
+                  : s.backgroundRun
+                    ? "Pause background training"
+                    : s.state === "predicting"
+                      ? "Stop predicting"
+                      : "Stop"}
               </button>
             ) : (
               <button
@@ -250,7 +258,10 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
           </div>
           <dl className="facts">
             <dt>State</dt>
-            <dd data-testid="training-state">{s.state}</dd>
+            <dd data-testid="training-state">
+              {s.state}
+              {s.backgroundRun && running ? " (background round)" : ""}
+            </dd>
             <dt>Backend</dt>
             <dd data-testid="training-backend">{s.backend ?? "chosen at start"}</dd>
             <dt>Progress</dt>

@@ -388,6 +388,8 @@ export function LabelScreen({
             shownModel={loaded?.shownModel ?? null}
             madeAt={loaded?.predictionMadeAt ?? null}
             onToggle={live.setEnabled}
+            background={training?.background ?? null}
+            onBackground={(enabled) => void api.call("training.background", { enabled }).catch(toastError)}
           />
           <LayerPanel
             layers={layers}

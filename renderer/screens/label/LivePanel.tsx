@@ -1,4 +1,4 @@
-import type { LiveStatus } from "../../../app/common/api-types.ts";
+import type { BackgroundStatus, LiveStatus } from "../../../app/common/api-types.ts";
 
 /** What the live status line says: what the preview does now, or how fast it last answered. */
 export function liveStateText(s: LiveStatus): string {
@@ -19,6 +19,27 @@ export function liveStateText(s: LiveStatus): string {
   }
 }
 
+/** The last check of the preview against a network, as the panel says it. */
+export function comparisonText(s: LiveStatus): string | null {
+  const c = s.comparison;
+  if (!c) return null;
+  const where =
+    c.on === "val"
+      ? `${c.images} val ${c.images === 1 ? "image" : "images"}`
+      : `${c.images} held-out ${c.images === 1 ? "image" : "images"}`;
+  return `Checked on ${where}: preview ${c.preview.toFixed(3)}, network ${c.modelId} ${c.network.toFixed(3)} mIoU.`;
+}
+
+/** What background training does now, in a line. */
+export function backgroundText(b: BackgroundStatus): string {
+  if (!b.enabled) return `Off: the network trains when you press Start (T).`;
+  const rounds = b.rounds === 1 ? "1 round" : `${b.rounds} rounds`;
+  if (b.state === "failed") return `Failed: ${b.message ?? "see the training panel"}`;
+  const done = b.rounds > 0 ? ` ${rounds} done.` : "";
+  if (b.message) return `${b.message}${done}`;
+  return b.rounds > 0 ? `${rounds} done.` : "Starting…";
+}
+
 /**
  * "Live": the preview classifier toggle and which model's prediction the screen shows. On by
  * default while the project has no network model.
@@ -28,8 +49,13 @@ export function LivePanel({
   shownModel,
   madeAt,
   onToggle,
+  background,
+  onBackground,
 }: {
   status: LiveStatus | null;
+  /** background training (null: not known yet) */
+  background: BackgroundStatus | null;
+  onBackground: (enabled: boolean) => void;
   /** "network N", "preview classifier", or null when the image has no prediction */
   shownModel: string | null;
   /** when the shown prediction was stored (changes at each refresh) */
@@ -41,7 +67,7 @@ export function LivePanel({
       <h3>Live preview</h3>
       <label
         className="check"
-        title="A fast pixel classifier learns your strokes as you paint (in the background) and shows its prediction within seconds; the network replaces it when it has predicted"
+        title="A fast pixel classifier learns your strokes as you paint (in the background) and shows its prediction within seconds; the network replaces it when it has predicted and checks better"
       >
         <input
           type="checkbox"
@@ -58,6 +84,29 @@ export function LivePanel({
       {status && (
         <p className="hint" data-testid="live-state">
           {liveStateText(status)}
+        </p>
+      )}
+      {status && comparisonText(status) && (
+        <p className="hint" data-testid="live-comparison">
+          {comparisonText(status)}
+        </p>
+      )}
+      <label
+        className="check"
+        title={`The network trains in rounds of ${background?.roundMinutes ?? 2} minutes on one core while you label, learning new strokes each round; the better of it and the preview is shown`}
+      >
+        <input
+          type="checkbox"
+          checked={background?.enabled ?? false}
+          disabled={background === null}
+          data-testid="background-toggle"
+          onChange={(e) => onBackground(e.target.checked)}
+        />
+        <span>Train the network in the background</span>
+      </label>
+      {background?.enabled && (
+        <p className="hint" data-testid="background-state">
+          {backgroundText(background)}
         </p>
       )}
     </section>

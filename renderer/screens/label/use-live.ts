@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApiEvent, LiveStatus } from "../../../app/common/api-types.ts";
 import type { UiApi } from "../../api/client.ts";
 import { toastError } from "../../state/toasts.ts";
@@ -20,6 +20,15 @@ export function useLive(api: UiApi, imageId: number, onEvent: (l: (e: ApiEvent) 
       }),
     [onEvent, imageId],
   );
+  // The server turned the preview on or off (a check found the other model better): the open
+  // image's layers are fetched again from the model now shown.
+  const shownEnabled = status?.enabled;
+  const seen = useRef<boolean | undefined>(undefined);
+  useEffect(() => {
+    if (seen.current !== undefined && shownEnabled !== undefined && seen.current !== shownEnabled)
+      setPreviewVersion((v) => v + 1);
+    seen.current = shownEnabled;
+  }, [shownEnabled]);
   useEffect(() => {
     let cancelled = false;
     api
