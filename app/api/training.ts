@@ -336,6 +336,7 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
           // with it (stopping is "good enough, finish now"); Stop again to skip the prediction.
           // A background round stopped (paused, or making way) stops there.
           predictAfterStop: !req.background,
+          predictLowPriority: req.background,
         },
         {
           onData: (d) =>

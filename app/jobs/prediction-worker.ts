@@ -31,6 +31,8 @@ export interface PredictInWorkerOptions extends Omit<PredictProjectOptions, "onP
    * Results are the same whatever the count; only their order of arrival differs.
    */
   workers?: number;
+  /** Background work (background training's rounds): one worker, at a lower CPU priority. */
+  lowPriority?: boolean;
 }
 
 /** Fewest images worth a worker of their own (starting one takes about a second). */
@@ -63,7 +65,10 @@ export async function predictProjectInWorker(
     });
     const count = Math.max(
       1,
-      Math.min(options.workers ?? predictionWorkers(options.backend, images.length), images.length),
+      Math.min(
+        options.workers ?? (options.lowPriority ? 1 : predictionWorkers(options.backend, images.length)),
+        images.length,
+      ),
     );
     // Interleaved shares, so each worker gets a like mix of early and late (often similar) images.
     const shares = Array.from({ length: count }, (_, k) => images.filter((_, i) => i % count === k));
@@ -146,7 +151,12 @@ export async function predictProjectInWorker(
         hosts.forEach((host, k) =>
           host.postMessage({
             type: "predict",
-            job: { backend: options.backend, weights: model.weights, images: shares[k] },
+            job: {
+              backend: options.backend,
+              weights: model.weights,
+              images: shares[k],
+              lowPriority: options.lowPriority,
+            },
           }),
         );
       });

@@ -62,15 +62,17 @@ async function gradientHelpers(job: TrainingJob, info: BackendInfo): Promise<Gra
 /** The nice value of background training: the UI, saves and the preview go first. */
 const LOW_PRIORITY = 10;
 
-async function run(job: TrainingJob): Promise<void> {
-  if (job.lowPriority) {
-    // On Linux a thread's nice value is its own (this worker's), and threads it starts inherit it.
-    try {
-      setPriority(LOW_PRIORITY);
-    } catch {
-      // not allowed here: trains at the normal priority
-    }
+/** On Linux a thread's nice value is its own (this worker's), and threads it starts inherit it. */
+function lowerPriority(): void {
+  try {
+    setPriority(LOW_PRIORITY);
+  } catch {
+    // not allowed here: runs at the normal priority
   }
+}
+
+async function run(job: TrainingJob): Promise<void> {
+  if (job.lowPriority) lowerPriority();
   const info = await initBackend(job.backend ?? "auto", job.backendOptions);
   let helpers: GradientHelpers | undefined;
   let replicasNote: string | undefined;
@@ -117,6 +119,7 @@ async function trainJob(job: TrainingJob, helpers: GradientHelpers | undefined):
 
 /** Predicts the job's images one by one; the host stores each result as it arrives. */
 async function runPrediction(job: PredictionJob): Promise<void> {
+  if (job.lowPriority) lowerPriority();
   send({ type: "backend", info: await initBackend(job.backend ?? "auto", job.backendOptions) });
   const net = networkFromWeights(job.weights);
   try {

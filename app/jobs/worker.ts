@@ -69,6 +69,8 @@ export interface PredictionJob {
   weights: Uint8Array;
   /** each image's file and the size it had at import */
   images: Array<{ id: number; file: string; width: number; height: number }>;
+  /** lower this worker's CPU priority first (background work) */
+  lowPriority?: boolean;
 }
 
 /** The next round's queue from a model's stored predictions (read-only; the host stores it). */

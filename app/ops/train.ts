@@ -29,6 +29,8 @@ export interface TrainRoundRequest {
   predictAfterStop: boolean;
   /** the backend prediction asks for (default: the best there is) */
   predictBackend?: BackendPreference;
+  /** predict in one worker at a lower CPU priority (background training) */
+  predictLowPriority?: boolean;
 }
 
 export interface TrainRoundHandlers extends ProjectTrainHandlers {
@@ -93,6 +95,7 @@ export function trainRound(req: TrainRoundRequest, handlers: TrainRoundHandlers 
           suggest: APP_QUEUE_LENGTH,
           signal: abort.signal,
           onSuggesting: handlers.onSuggesting,
+          lowPriority: req.predictLowPriority,
         },
       });
       const named = new Set(t.skipped.map((x) => x.file));
