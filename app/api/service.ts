@@ -17,13 +17,7 @@ import { applyPatch } from "../labels/patch.ts";
 import { encodeRle } from "../labels/rle.ts";
 import { Source, type LabelMask } from "../common/mask.ts";
 import { changedSinceImport } from "../images/importer.ts";
-import {
-  APP_DIR,
-  allowedFolderOf,
-  checkApiPath,
-  type AllowedFolder,
-  type AppFolder,
-} from "../exchange/output-guard.ts";
+import { checkApiPath } from "../exchange/output-guard.ts";
 import { importWithMasks } from "../ops/import.ts";
 import { exportDatasetFolder, exportMaskFiles, exportModelFolder } from "../ops/export.ts";
 import { createDemoProject } from "../ops/demo.ts";
@@ -44,7 +38,7 @@ import { acceptAboveConfidence, acceptComponent, clearAccepted } from "../loop/a
 import { readPrediction } from "./predictions.ts";
 import { createTrainingController, type TrainingController } from "./training.ts";
 import { shownModelId } from "../loop/prediction-data.ts";
-import { listFolder, makeFolder, realFolder, startFolder } from "./folders.ts";
+import { FolderAccess } from "./folder-access.ts";
 import { createLiveController, type LiveController } from "./live.ts";
 import {
   BACKGROUND_DEBOUNCE_MS,
@@ -136,8 +130,8 @@ export class PixelloopService {
   private readonly listeners = new Set<Listener>();
   private readonly recent: RecentProjects;
   private readonly opts: Required<ServiceOptions>;
-  /** folders the person chose (allowedDirs, allowFolder), resolved */
-  private readonly chosen = new Set<string>();
+  /** which folders the API may use, and the folder picker */
+  private readonly folders: FolderAccess;
   /** The mask last written, so a run of strokes on one image does not decode it every time. */
   private cached: { file: string; imageId: number; version: number; mask: LabelMask } | null = null;
   private readonly training: TrainingController;
@@ -168,6 +162,7 @@ export class PixelloopService {
       backgroundDebounceMs: opts.backgroundDebounceMs ?? BACKGROUND_DEBOUNCE_MS,
     };
     this.recent = new RecentProjects(this.opts.recentFile);
+    this.folders = new FolderAccess(this.opts, () => this.store?.dir ?? null);
     for (const d of this.opts.allowedDirs) this.allowFolder(d);
     this.training = createTrainingController({
       project: () => this.requireStore(),
@@ -214,7 +209,7 @@ export class PixelloopService {
    * files and exports asked for over the API may lie in it from now on (docs/security.md).
    */
   allowFolder(dir: string): void {
-    this.chosen.add(path.resolve(dir));
+    this.folders.allowFolder(dir);
   }
 
   on(listener: Listener): () => void {
@@ -383,132 +378,6 @@ export class PixelloopService {
     for (const l of this.listeners) l(e);
   }
 
-  /**
-   * The app's own folders, which paths from the API stay out of: the folder Pixelloop runs from
-   * (its code and the UI it serves; in the desktop app its resources too) and its settings folder
-   * (settingsDir: the recent list), but for the projects and demo folders that may lie inside it.
-   */
-  private appFolders(): AppFolder[] {
-    const folders: AppFolder[] = [{ dir: APP_DIR, what: "the folder Pixelloop runs from" }];
-    const resources = (process as { resourcesPath?: string }).resourcesPath;
-    if (resources) folders.push({ dir: resources, what: "the desktop app's resources" });
-    folders.push({
-      dir: this.opts.settingsDir,
-      what: "Pixelloop's settings folder",
-      except: [this.opts.projectsDir, this.opts.demoDir],
-    });
-    return folders;
-  }
-
-  /**
-   * The folders paths from the API (project files and folders, export folders) must lie in: the
-   * open project's folder, the projects folder, the demo project's folder, and the folders the
-   * person chose (allowFolder). Nothing else on the disk is the API's to write or open.
-   */
-  private allowedFolders(): AllowedFolder[] {
-    const folders: AllowedFolder[] = [];
-    if (this.store) folders.push({ dir: this.store.dir, what: "the open project's folder" });
-    folders.push({ dir: this.opts.projectsDir, what: "the projects folder" });
-    folders.push({ dir: this.opts.demoDir, what: "the demo project's folder" });
-    for (const d of this.chosen) folders.push({ dir: d, what: "a folder you chose" });
-    return folders;
-  }
-
-  /**
-   * Refuses (403) a path from the API that lies outside the allowed folders, naming the field,
-   * the path, the folders it may lie in, and how to allow another one. `p` is already checked
-   * (absolute, resolved).
-   */
-  private requireAllowed(p: string, field: string, what: string): string {
-    if (allowedFolderOf(p, this.allowedFolders())) return p;
-    const list = this.allowedFolders()
-      .map((f) => `${f.what} ${f.dir}`)
-      .join(", ");
-    const how =
-      this.opts.transport === "ipc"
-        ? "choose the folder with Choose… (the system's folder dialog), or open a project there with File > Open"
-        : "choose the folder with Choose… (the folder picker), or start pixelloop serve with --allow <folder>";
-    throw new ApiError(
-      403,
-      `${field}: ${p}: ${what} outside the folders this app may use (${list}), with links resolved; ` +
-        `choose a folder inside one of them, or ${how}`,
-    );
-  }
-
-  /**
-   * An export's output folder: `exports/<name>` beside the project by default; a relative path
-   * given starts at the project's folder (as the export dialog says); then checked (checkApiPath)
-   * and limited to the allowed folders.
-   */
-  private outDir(s: ProjectStore, given: string | undefined, name: string): string {
-    const dir = path.resolve(s.dir, given ?? path.join("exports", name));
-    return this.requireAllowed(
-      checkApiPath(dir, "folder", "outDir", this.appFolders()),
-      "outDir",
-      "an export may not write",
-    );
-  }
-
-  /**
-   * A file or folder an import reads (images, a masks folder): a relative path starts at the
-   * project's folder; then limited to the allowed folders like the paths written (403 naming it).
-   */
-  private importPath(s: ProjectStore, given: string, field: string): string {
-    const abs = path.resolve(s.dir, given);
-    return this.requireAllowed(abs, field, "an import may not read");
-  }
-
-  // ---- the folder picker (browser mode; docs/security.md "The folder picker") ----
-
-  /** The picker's methods are for the browser UI: the desktop app uses the system's dialog. */
-  private pickerOnly(method: string): void {
-    if (this.opts.transport === "ipc")
-      throw new ApiError(
-        403,
-        `${method}: the desktop app chooses folders in the system's dialog (Choose…), not through the page`,
-      );
-  }
-
-  private pickerHandlers(): Pick<Handlers, "folders.list" | "folders.create" | "folders.choose"> {
-    return {
-      "folders.list": (req) => {
-        this.pickerOnly("folders.list");
-        const start = startFolder([
-          this.store?.dir,
-          this.opts.projectsDir,
-          path.dirname(this.opts.projectsDir),
-        ]);
-        const listing = listFolder(req.dir ?? start, { hidden: req.hidden });
-        const places = this.allowedFolders()
-          .filter((f) => f.what !== "the demo project's folder")
-          // Several chosen folders: each by its name (the path is the button's tooltip).
-          .map((f) => ({
-            what: this.chosen.has(f.dir) ? `chosen: ${path.basename(f.dir)}` : f.what,
-            path: f.dir,
-          }));
-        places.push({ what: "your home folder", path: os.homedir() });
-        return {
-          ...listing,
-          allowed: allowedFolderOf(listing.dir, this.allowedFolders())?.what ?? null,
-          places,
-        };
-      },
-      "folders.create": (req) => {
-        this.pickerOnly("folders.create");
-        const parent = realFolder(checkApiPath(req.parent, "folder", "parent", this.appFolders()), "parent");
-        return { dir: makeFolder(parent, req.name) };
-      },
-      "folders.choose": (req) => {
-        this.pickerOnly("folders.choose");
-        const dir = realFolder(checkApiPath(req.dir, "folder", "dir", this.appFolders()), "dir");
-        if (path.dirname(dir) === dir)
-          throw new UserError(`dir: ${dir}: is the root of the disk; choose a folder in it`);
-        this.allowFolder(dir);
-        return { dir };
-      },
-    };
-  }
-
   private requireStore(): ProjectStore {
     if (!this.store) throw new NoProjectError();
     return this.store;
@@ -608,8 +477,8 @@ export class PixelloopService {
         const dir =
           req.dir === undefined
             ? path.resolve(this.opts.projectsDir)
-            : this.requireAllowed(
-                checkApiPath(req.dir, "folder", "dir", this.appFolders()),
+            : this.folders.requireAllowed(
+                checkApiPath(req.dir, "folder", "dir", this.folders.appFolders()),
                 "dir",
                 "a project may not be made",
               );
@@ -631,10 +500,10 @@ export class PixelloopService {
         return this.info();
       },
       "project.open": async (req) => {
-        const file = checkApiPath(req.file, "file", "file", this.appFolders());
+        const file = checkApiPath(req.file, "file", "file", this.folders.appFolders());
         // A project in the recent list was opened before (chosen then): it may be opened again.
         if (!this.recent.list().some((r) => path.resolve(r.file) === file))
-          this.requireAllowed(file, "file", "a project may not be opened from");
+          this.folders.requireAllowed(file, "file", "a project may not be opened from");
         await this.training.shutdown();
         return this.open(file);
       },
@@ -727,8 +596,8 @@ export class PixelloopService {
       "images.import": async (req) => {
         const s = this.requireStore();
         // Read, not written, but limited alike: only from the folders the person chose.
-        const paths = req.paths.map((p) => this.importPath(s, p, "paths"));
-        const labels = req.labels ? this.importPath(s, req.labels, "labels") : undefined;
+        const paths = req.paths.map((p) => this.folders.importPath(s, p, "paths"));
+        const labels = req.labels ? this.folders.importPath(s, req.labels, "labels") : undefined;
         const done = await importWithMasks(s, {
           paths,
           split: req.split,
@@ -930,7 +799,7 @@ export class PixelloopService {
 
       "export.masks": async (req) => {
         const s = this.requireStore();
-        const outDir = this.outDir(s, req.outDir, `masks-${req.format}`);
+        const outDir = this.folders.outDir(s, req.outDir, `masks-${req.format}`);
         return exportMaskFiles(s, outDir, {
           format: req.format,
           source: req.source,
@@ -939,18 +808,18 @@ export class PixelloopService {
       },
       "export.dataset": async (req) => {
         const s = this.requireStore();
-        const outDir = this.outDir(s, req.outDir, "dataset");
+        const outDir = this.folders.outDir(s, req.outDir, "dataset");
         return exportDatasetFolder(s, outDir, { source: req.source, onlyLabeled: req.onlyLabeled });
       },
       "export.model": async (req) => {
         const s = this.requireStore();
         const modelId = req.modelId ?? s.latestModelId();
         if (modelId === undefined) throw new UserError("no model yet: train one first (T)");
-        const outDir = this.outDir(s, req.outDir, `model-${modelId}`);
+        const outDir = this.folders.outDir(s, req.outDir, `model-${modelId}`);
         // Rebuilding the network to write it needs tensors: the plain CPU backend is enough.
         return exportModelFolder(s, outDir, { modelId, backend: "cpu" });
       },
-      ...this.pickerHandlers(),
+      ...this.folders.pickerHandlers(),
     };
   }
 }
