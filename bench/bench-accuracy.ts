@@ -101,6 +101,14 @@ const CONFIGS: Record<string, Config> = {
     label: "defaults + semi-supervision (mean teacher, split views, class-aware, late start)",
     method: { semiSupervised: ON },
   },
+  "default-pixl": {
+    label: "defaults + PiXL alignment (local and global prototypes from labels)",
+    method: { pixl: ON },
+  },
+  "semi-pixl": {
+    label: "defaults + semi-supervision + PiXL alignment",
+    method: { semiSupervised: ON, pixl: ON },
+  },
   "semi-old": {
     label:
       "defaults + semi-supervision as before 2026-12-05 (student teacher, strong views, tau 0.9, step 0)",

@@ -7,7 +7,6 @@ import type { LossContext } from "./losses.ts";
 import { classWeightsFromCounts, resolveMethod } from "./method.ts";
 import { ramp } from "./ramp.ts";
 import { DEFAULT_STRONG_AUGMENT, fixMatchLoss, strongView, teacherTargets } from "./semi-supervised.ts";
-import { partitionPixels, pixlAlignment } from "./pixl.ts";
 import { crfLoss } from "./crf.ts";
 
 const U = 255;
@@ -137,79 +136,6 @@ describe("semi-supervised term", () => {
     }
     expect(pasted).toBeGreaterThan(0);
     tf.dispose([images, labels, pseudo, v.images, v.labels, v.pseudoLabels]);
-  });
-});
-
-describe("PiXL alignment", () => {
-  beforeAll(async () => {
-    await initBackend("wasm");
-  });
-
-  it("splits each image's targeted pixels at its own entropy quantile", () => {
-    const targets = Int32Array.from([0, 1, U, 0, /* image 2 */ 1, 1, 0, U]);
-    const entropy = Float32Array.from([0.1, 0.5, 0.0, 0.9, /* image 2 */ 0.6, 0.7, 0.8, 0.1]);
-    const p = partitionPixels(targets, entropy, 2, 0.5);
-    // image 1: targeted entropies 0.1, 0.5, 0.9 -> median 0.5; image 2: 0.6, 0.7, 0.8 -> 0.7.
-    expect(Array.from(p.joint)).toEqual([0, 1, -1, -1, 1, 1, -1, -1]);
-    expect(Array.from(p.drift)).toEqual([-1, -1, -1, 0, -1, -1, 0, -1]);
-    expect(p.thresholds).toEqual([Math.fround(0.5), Math.fround(0.7)]);
-  });
-
-  /**
-   * One image, 2x2 logits -> 1x1... simpler: logits and embeddings at the same resolution (stride 1).
-   * Pixels 0,1 confident (joint), pixel 2 uncertain (drift), all labeled class 0 / 1.
-   */
-  function setup(driftEmbedding: number[]) {
-    const logits = tf.tensor4d([5, -5, -5, 5, 0, 0.01, 5, -5], [1, 2, 2, 2]);
-    const labels = tf.tensor3d([0, 1, 0, 0], [1, 2, 2], "int32");
-    const emb = [1, 0, 0, 1, ...driftEmbedding, 1, 0];
-    const embeddings = tf.tensor4d(emb, [1, 2, 2, 2]);
-    return { logits, labels, embeddings };
-  }
-  const term = () =>
-    pixlAlignment({ weight: 1, quantile: 0.75, temperature: 0.1, momentum: 0.9, tau: 0.9, rampFraction: 0 });
-
-  it("is lower when drift embeddings sit on their class prototype", () => {
-    const value = (drift: number[]) =>
-      tf.tidy(() => {
-        const s = setup(drift);
-        return term()
-          .compute(
-            ctx({
-              logits: s.logits,
-              labels: s.labels,
-              outputs: { logits: s.logits, embeddings: s.embeddings },
-            }),
-          )
-          .dataSync()[0];
-      });
-    const onPrototype = value([1, 0]);
-    const onOther = value([0, 1]);
-    const between = value([Math.SQRT1_2, Math.SQRT1_2]);
-    expect(onPrototype).toBeLessThan(between);
-    expect(between).toBeLessThan(onOther);
-    expect(onPrototype).toBeLessThan(1e-3);
-  });
-
-  it("gives gradient to drift pixels only (prototypes and joint pixels get none) and keeps EMA prototypes", () => {
-    const s = setup([0, 1]);
-    const t = term();
-    const g = tf.grad((e: tf.Tensor) =>
-      t.compute(
-        ctx({
-          logits: s.logits,
-          labels: s.labels,
-          outputs: { logits: s.logits, embeddings: e as tf.Tensor4D },
-        }),
-      ),
-    );
-    const grad = g(s.embeddings).dataSync();
-    // pixel 2 (index 2) is the drift pixel: the only one with a gradient.
-    for (const i of [0, 1, 3]) expect(Math.abs(grad[i * 2]) + Math.abs(grad[i * 2 + 1])).toBe(0);
-    expect(Math.abs(grad[4]) + Math.abs(grad[5])).toBeGreaterThan(0);
-    const protos = t.prototypes();
-    expect(protos?.present).toEqual([true, true]);
-    expect(Array.from(protos?.values ?? [])).toEqual([1, 0, 0, 1]);
   });
 });
 

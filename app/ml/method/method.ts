@@ -36,12 +36,14 @@ export interface SemiSupervisedOptions {
 export interface PixlOptions {
   enabled: boolean;
   weight: number;
-  /** Per image, labeled / confidently pseudo-labeled pixels with entropy <= this quantile are "joint". */
+  /** Per image, targeted blocks with entropy <= this quantile are "joint", the rest "drift". */
   quantile: number;
   /** Softmax-over-prototypes temperature. */
   temperature: number;
-  /** EMA momentum of the class prototypes across steps. */
-  momentum: number;
+  /** Local prototypes per class kept for the class's global prototype (the recent regions' memory). */
+  memory: number;
+  /** Drift blocks aligned per class and step, at most (a seeded sample beyond). */
+  maxDriftPerClass: number;
   /** Confidence threshold for the student's own pseudo-labels when the semi-supervised term is off. */
   tau: number;
   rampFraction: number;
@@ -106,10 +108,12 @@ export const DEFAULT_METHOD: MethodOptions = {
   },
   pixl: {
     enabled: DEFAULT_TERMS.pixl,
-    weight: 0.3,
+    // weight / temperature = 1: within the references' range (ReCo 0.1 ... Wang et al. ~1.4)
+    weight: 0.1,
     quantile: 0.7,
     temperature: 0.1,
-    momentum: 0.9,
+    memory: 64,
+    maxDriftPerClass: 256,
     tau: 0.9,
     rampFraction: 0.2,
   },

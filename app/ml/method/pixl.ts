@@ -1,17 +1,26 @@
 /**
  * PiXL pixel alignment (Gan et al., "Diving Segmentation Model into Pixels", ICLR 2024), adapted
- * to sparse labels:
+ * to sparse labels and anchored on them:
  *
- * 1. Targets at embedding resolution: the human label where there is one, else the pseudo-label
- *    (teacher, see semi-supervised.ts) when the context has one, else the student's own arg-max
- *    where its confidence >= tau (no gradient). Pixels without a target take no part.
- * 2. Partition, per image: targeted pixels whose normalized prediction entropy is <= that image's
- *    q-quantile (over its targeted pixels) are "joint", the others "drift".
- * 3. Prototypes: per class, the L2-normalized mean embedding of joint pixels pooled over all images
- *    of the batch, EMA-smoothed across steps (state lives in the term). Computed from detached
- *    values: no gradient.
- * 4. Drift alignment: InfoNCE / softmax over the prototypes at temperature T, target = the pixel's
- *    class; only drift pixels contribute (asymmetric: joint pixels get no gradient from this term).
+ * 1. Targets at the embedding grid, by majority vote over each block of the (working
+ *    resolution) targets: the label (human, propagated or from the pixel classifier) where there
+ *    is one, else the teacher's pseudo-label when the semi-supervised term gives one, else the
+ *    student's own arg-max where its confidence >= tau. A block whose targeted pixels disagree
+ *    (a boundary) is skipped; so is a block without any target.
+ * 2. Partition, per image: targeted blocks whose normalized prediction entropy (detached) is <=
+ *    that image's q-quantile are "joint", the others "drift".
+ * 3. Prototypes from labels first: per image and class, the normalized mean embedding of its
+ *    joint blocks whose target is a label (local prototypes); per class, the normalized mean of
+ *    the last `memory` local prototypes of any image (the global prototype, a memory of recent
+ *    regions as in Wang et al.'s region memory). All detached: no gradient.
+ * 4. Drift alignment: for a drift block of class c in image b, a softmax at temperature T over
+ *    the global prototypes and image b's local prototypes, with both c-prototypes as positives
+ *    (-log of their share). At most `maxDriftPerClass` drift blocks per class and step
+ *    (a seeded sample), so one class's wide regions cannot dominate. Only drift blocks get
+ *    gradient (joint ones and the prototypes none).
+ *
+ * The partition uses the student's entropy on the view it trains on; the paper's teacher entropy
+ * on the clean view would need the teacher's entropy carried through the strong view (not yet).
  */
 import { tf } from "../engine/tf.ts";
 import { UNLABELED, type LossContext, type LossTerm } from "./losses.ts";
@@ -61,8 +70,65 @@ export function partitionPixels(
   return { joint, drift, thresholds };
 }
 
+/**
+ * Block targets by majority vote: `targets` [B, H, W] (class or UNLABELED) to the [B, h, w]
+ * grid of s x s blocks (s = H / h). A block takes the class of its targeted pixels when they
+ * all agree; a block with none, or with two classes (a boundary), is UNLABELED. `fromLabel`
+ * says whether a kept block's pixels came from a label (else from pseudo-labels).
+ */
+export function blockTargets(
+  targets: Int32Array,
+  isLabel: Uint8Array,
+  images: number,
+  height: number,
+  width: number,
+  h: number,
+  w: number,
+): { classes: Int32Array; fromLabel: Uint8Array } {
+  const s = Math.max(1, Math.round(height / h));
+  const classes = new Int32Array(images * h * w).fill(UNLABELED);
+  const fromLabel = new Uint8Array(images * h * w);
+  for (let b = 0; b < images; b++)
+    for (let by = 0; by < h; by++)
+      for (let bx = 0; bx < w; bx++) {
+        let cls = UNLABELED;
+        let mixed = false;
+        let labeled = 0;
+        for (let y = by * s; y < Math.min(height, (by + 1) * s) && !mixed; y++)
+          for (let x = bx * s; x < Math.min(width, (bx + 1) * s); x++) {
+            const p = (b * height + y) * width + x;
+            const t = targets[p];
+            if (t === UNLABELED) continue;
+            if (cls === UNLABELED) cls = t;
+            else if (t !== cls) {
+              mixed = true;
+              break;
+            }
+            labeled += isLabel[p];
+          }
+        if (mixed || cls === UNLABELED) continue;
+        const g = (b * h + by) * w + bx;
+        classes[g] = cls;
+        fromLabel[g] = labeled > 0 ? 1 : 0;
+      }
+  return { classes, fromLabel };
+}
+
+/** Normalized mean of the rows of `emb` (n x d) whose index is listed; null when none is. */
+function normalizedMean(emb: Float32Array, d: number, rows: number[]): Float32Array | null {
+  if (rows.length === 0) return null;
+  const out = new Float32Array(d);
+  for (const r of rows) for (let j = 0; j < d; j++) out[j] += emb[r * d + j];
+  let norm = 0;
+  for (let j = 0; j < d; j++) norm += out[j] * out[j];
+  if (norm < 1e-12) return null;
+  norm = Math.sqrt(norm);
+  for (let j = 0; j < d; j++) out[j] /= norm;
+  return out;
+}
+
 export interface PixlTerm extends LossTerm {
-  /** Current prototypes, K x D row-major, and which classes have one. */
+  /** Current global prototypes, K x D row-major, and which classes have one. */
   prototypes(): { values: Float32Array; present: boolean[] } | undefined;
 }
 
@@ -72,107 +138,156 @@ function embeddingsOf(ctx: LossContext): tf.Tensor4D {
   return e;
 }
 
-/** Detached targets and entropy at the embedding grid (see the module comment). */
-function targetsAndEntropy(ctx: LossContext, tau: number): { targets: tf.Tensor3D; entropy: tf.Tensor3D } {
-  return tf.tidy(() => {
-    const { logits } = ctx.outputs;
-    const embeddings = embeddingsOf(ctx);
-    const [, H] = logits.shape;
-    const s = Math.max(1, Math.round(H / embeddings.shape[1]));
-    const probs = tf.softmax(logits); // read back to the CPU below: never part of the gradient;
+/** Detached per-pixel targets (see the module comment), whether each is a label, and the entropy on the embedding grid. */
+function readTargets(
+  ctx: LossContext,
+  tau: number,
+  h: number,
+  w: number,
+): { targets: Int32Array; isLabel: Uint8Array; entropy: Float32Array } {
+  const [targets, labels, entropy] = tf.tidy(() => {
+    const probs = tf.softmax(ctx.outputs.logits); // read back below: never part of the gradient
     const logK = Math.log(Math.max(2, ctx.numClasses));
-    const entropy = tf.div(
-      tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)),
-      logK,
-    ) as tf.Tensor3D;
+    const ent = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK);
     const own = tf.where(
       tf.greaterEqual(tf.max(probs, -1), tau),
       tf.cast(tf.argMax(probs, -1), "int32"),
       tf.fill(ctx.labels.shape, UNLABELED, "int32"),
     );
     const pseudo = ctx.pseudoLabels ?? own;
-    const targets = tf.where(tf.notEqual(ctx.labels, UNLABELED), ctx.labels, pseudo) as tf.Tensor3D;
-    const [B, h, w] = embeddings.shape;
-    // To the embedding grid: a block's target is a targeted pixel's class (the largest, if they
-    // differ), so thin scribbles are never skipped; entropy is the block mean.
-    const fit = <T extends tf.Tensor4D>(t: T) => tf.slice(t, [0, 0, 0, 0], [B, h, w, 1]);
-    const t4 = tf.expandDims(
-      tf.where(tf.notEqual(targets, UNLABELED), tf.add(targets, 1), tf.zerosLike(targets)),
-      -1,
-    ) as tf.Tensor4D;
-    const pooled = tf.squeeze(fit(tf.maxPool(tf.cast(t4, "float32"), s, s, "valid")), [3]);
-    const gridTargets = tf.where(
-      tf.greater(pooled, 0),
-      tf.sub(tf.cast(pooled, "int32"), 1),
-      tf.fill(pooled.shape as [number, number, number], UNLABELED, "int32"),
-    ) as tf.Tensor3D;
-    const gridEntropy = tf.squeeze(
-      fit(tf.avgPool(tf.expandDims(entropy, -1) as tf.Tensor4D, s, s, "valid")),
-      [3],
-    ) as tf.Tensor3D;
-    return { targets: gridTargets, entropy: gridEntropy };
+    const t = tf.where(tf.notEqual(ctx.labels, UNLABELED), ctx.labels, pseudo);
+    const [B, H] = ctx.labels.shape;
+    const s = Math.max(1, Math.round(H / h));
+    const pooled = tf.avgPool(tf.expandDims(ent, -1) as tf.Tensor4D, s, s, "valid");
+    const grid = tf.slice(pooled, [0, 0, 0, 0], [B, h, w, 1]);
+    return [t, ctx.labels, grid];
   });
+  const out = {
+    targets: Int32Array.from(targets.dataSync()),
+    isLabel: Uint8Array.from(labels.dataSync(), (v) => (v === UNLABELED ? 0 : 1)),
+    entropy: Float32Array.from(entropy.dataSync()),
+  };
+  tf.dispose([targets, entropy]);
+  return out;
+}
+
+/** A seeded shuffle of `xs`' first `n` (Fisher-Yates over a copy). */
+function sample(xs: number[], n: number, seed: number): number[] {
+  if (xs.length <= n) return xs;
+  const a = xs.slice();
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const j = i + (state % (a.length - i));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a.slice(0, n);
 }
 
 export function pixlAlignment(
-  options: Pick<PixlOptions, "weight" | "quantile" | "temperature" | "momentum" | "tau" | "rampFraction">,
+  options: Pick<
+    PixlOptions,
+    "weight" | "quantile" | "temperature" | "memory" | "maxDriftPerClass" | "tau" | "rampFraction"
+  >,
 ): PixlTerm {
-  let protos: Float32Array | undefined;
-  let present: boolean[] = [];
+  /** per class, the recent local prototypes (oldest first) */
+  const memory: Float32Array[][] = [];
+  let dim = 0;
+  const globalOf = (c: number) => {
+    const list = memory[c] ?? [];
+    if (list.length === 0) return null;
+    const mean = new Float32Array(dim);
+    for (const p of list) for (let j = 0; j < dim; j++) mean[j] += p[j];
+    return normalizedMean(mean, dim, [0]);
+  };
   return {
     name: "pixl",
     usesEmbeddings: true,
     weight: ramp(options.weight, options.rampFraction),
-    prototypes: () => (protos ? { values: protos.slice(), present: [...present] } : undefined),
+    prototypes: () => {
+      if (dim === 0) return undefined;
+      const k = memory.length;
+      const values = new Float32Array(k * dim);
+      const present: boolean[] = [];
+      for (let c = 0; c < k; c++) {
+        const g = globalOf(c);
+        present.push(g !== null);
+        if (g) values.set(g, c * dim);
+      }
+      return { values, present };
+    },
     compute: (ctx) => {
       const k = ctx.numClasses;
       const emb = embeddingsOf(ctx);
       const [B, h, w, D] = emb.shape;
-      const n = B * h * w;
-      const te = targetsAndEntropy(ctx, options.tau);
-      const targets = Int32Array.from(te.targets.dataSync());
-      const entropy = te.entropy.dataSync() as Float32Array;
-      tf.dispose([te.targets, te.entropy]);
-      const part = partitionPixels(targets, entropy, B, options.quantile);
+      dim = D;
+      while (memory.length < k) memory.push([]);
+      const [, H, W] = ctx.labels.shape;
+      const read = readTargets(ctx, options.tau, h, w);
+      const blocks = blockTargets(read.targets, read.isLabel, B, H, W, h, w);
+      const part = partitionPixels(blocks.classes, read.entropy, B, options.quantile);
+      const flat = tf.reshape(emb, [B * h * w, D]) as tf.Tensor2D;
+      const values = flat.dataSync() as Float32Array; // detached copy for the prototypes
+      const hw = h * w;
 
-      const flat = tf.reshape(emb, [n, D]) as tf.Tensor2D;
-      // 1) batch prototypes from joint pixels (detached), then EMA.
-      const sums = tf.tidy(() => {
-        const oneHot = tf.cast(tf.oneHot(tf.tensor1d(part.joint, "int32"), k), "float32") as tf.Tensor2D;
-        return tf.matMul(oneHot, flat, true, false); // read back to the CPU: no gradient;
-      });
-      const sumValues = sums.dataSync() as Float32Array;
-      sums.dispose();
-      if (!protos) {
-        protos = new Float32Array(k * D);
-        present = new Array<boolean>(k).fill(false);
-      }
-      for (let c = 0; c < k; c++) {
-        let norm = 0;
-        for (let d = 0; d < D; d++) norm += sumValues[c * D + d] ** 2;
-        if (norm < 1e-12) continue;
-        norm = Math.sqrt(norm);
-        const m = present[c] ? options.momentum : 0;
-        let norm2 = 0;
-        for (let d = 0; d < D; d++) {
-          const v = m * protos[c * D + d] + (1 - m) * (sumValues[c * D + d] / norm);
-          protos[c * D + d] = v;
-          norm2 += v * v;
+      // Local prototypes (labels' joint blocks), then the memory they join.
+      const local: (Float32Array | null)[][] = [];
+      for (let b = 0; b < B; b++) {
+        const rows: number[][] = Array.from({ length: k }, () => []);
+        for (let i = b * hw; i < (b + 1) * hw; i++) {
+          const c = part.joint[i];
+          if (c >= 0 && blocks.fromLabel[i]) rows[c].push(i);
         }
-        norm2 = Math.sqrt(Math.max(norm2, 1e-12));
-        for (let d = 0; d < D; d++) protos[c * D + d] /= norm2;
-        present[c] = true;
+        local.push(rows.map((r) => normalizedMean(values, D, r)));
       }
-      // 2) drift pixels whose class has a prototype: InfoNCE over the prototypes present.
-      const drift = part.drift.map((c) => (c >= 0 && present[c] ? c : -1));
-      let count = 0;
-      for (const c of drift) if (c >= 0) count++;
-      if (count === 0) return tf.mul(tf.sum(flat), 0) as tf.Scalar;
-      const protoTensor = tf.tensor2d(protos, [k, D]);
-      const bias = tf.tensor1d(present.map((p) => (p ? 0 : -1e4)));
-      const sims = tf.add(tf.div(tf.matMul(flat, protoTensor, false, true), options.temperature), bias);
-      const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(sims), tf.oneHot(tf.tensor1d(drift, "int32"), k)), -1));
-      return tf.div(tf.sum(nll), count) as tf.Scalar;
+      for (const perImage of local)
+        perImage.forEach((p, c) => {
+          if (!p) return;
+          memory[c].push(p);
+          if (memory[c].length > options.memory) memory[c].shift();
+        });
+      const global = Array.from({ length: k }, (_, c) => globalOf(c));
+
+      // Drift blocks whose class has a prototype, at most maxDriftPerClass per class.
+      const byClass: number[][] = Array.from({ length: k }, () => []);
+      for (let i = 0; i < part.drift.length; i++) {
+        const c = part.drift[i];
+        if (c >= 0 && (global[c] || local[Math.floor(i / hw)][c])) byClass[c].push(i);
+      }
+      const chosen = byClass.flatMap((rows, c) =>
+        sample(rows, options.maxDriftPerClass, ctx.step * 31 + c + 1),
+      );
+      if (chosen.length === 0) return tf.mul(tf.sum(flat), 0) as tf.Scalar;
+
+      // Each image's 2K candidate prototypes (the global ones, then its local ones); every block
+      // is scored against its image's (one batched matMul), and only the chosen ones count.
+      const protos = new Float32Array(B * 2 * k * D);
+      const bias = new Float32Array(B * 2 * k).fill(-1e4);
+      for (let b = 0; b < B; b++)
+        for (let j = 0; j < 2 * k; j++) {
+          const p = j < k ? global[j] : local[b][j - k];
+          if (!p) continue;
+          protos.set(p, (b * 2 * k + j) * D);
+          bias[b * 2 * k + j] = 0;
+        }
+      const positive = new Float32Array(B * hw * 2 * k);
+      const counted = new Float32Array(B * hw);
+      for (const i of chosen) {
+        const c = part.drift[i];
+        positive[i * 2 * k + c] = 1;
+        positive[i * 2 * k + k + c] = 1;
+        counted[i] = 1;
+      }
+      const sims = tf.add(
+        tf.div(
+          tf.matMul(tf.reshape(emb, [B, hw, D]), tf.tensor3d(protos, [B, 2 * k, D]), false, true),
+          options.temperature,
+        ),
+        tf.tensor3d(bias, [B, 1, 2 * k]),
+      );
+      const notOwn = tf.mul(tf.sub(1, tf.tensor3d(positive, [B, hw, 2 * k])), -1e4);
+      const perBlock = tf.sub(tf.logSumExp(sims, -1), tf.logSumExp(tf.add(sims, notOwn), -1));
+      return tf.div(tf.sum(tf.mul(perBlock, tf.tensor2d(counted, [B, hw]))), chosen.length) as tf.Scalar;
     },
   };
 }

@@ -1,0 +1,135 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { tf } from "../engine/tf.ts";
+import { initBackend } from "../engine/backend.ts";
+import type { LossContext } from "./losses.ts";
+import { blockTargets, partitionPixels, pixlAlignment } from "./pixl.ts";
+import { DEFAULT_METHOD } from "./method.ts";
+
+const U = 255;
+
+function ctx(parts: {
+  logits: tf.Tensor4D;
+  labels: tf.Tensor3D;
+  embeddings: tf.Tensor4D;
+  pseudoLabels?: tf.Tensor3D;
+}): LossContext {
+  const [b, h, w] = parts.logits.shape;
+  return {
+    outputs: { logits: parts.logits, embeddings: parts.embeddings },
+    images: tf.zeros([b, h, w, 3]),
+    labels: parts.labels,
+    pseudoLabels: parts.pseudoLabels,
+    numClasses: parts.logits.shape[3],
+    step: 0,
+    totalSteps: 1,
+  };
+}
+
+const options = (o: Partial<typeof DEFAULT_METHOD.pixl> = {}) => ({
+  ...DEFAULT_METHOD.pixl,
+  weight: 1,
+  quantile: 0.75,
+  rampFraction: 0,
+  ...o,
+});
+
+/**
+ * One image of 2x2 pixels, logits and embeddings at the same resolution: pixels 0 and 3 sure of
+ * class 0, pixel 1 sure of class 1 (joint), pixel 2 unsure (drift), labeled class 0.
+ */
+function setup(driftEmbedding: number[], labels = [0, 1, 0, 0]) {
+  return {
+    logits: tf.tensor4d([5, -5, -5, 5, 0, 0.01, 5, -5], [1, 2, 2, 2]),
+    labels: tf.tensor3d(labels, [1, 2, 2], "int32"),
+    embeddings: tf.tensor4d([1, 0, 0, 1, ...driftEmbedding, 1, 0], [1, 2, 2, 2]),
+  };
+}
+
+describe("PiXL alignment", () => {
+  beforeAll(async () => {
+    await initBackend("wasm");
+  });
+
+  it("splits each image's targeted pixels at its own entropy quantile", () => {
+    const targets = Int32Array.from([0, 1, U, 0, /* image 2 */ 1, 1, 0, U]);
+    const entropy = Float32Array.from([0.1, 0.5, 0.0, 0.9, /* image 2 */ 0.6, 0.7, 0.8, 0.1]);
+    const p = partitionPixels(targets, entropy, 2, 0.5);
+    // image 1: targeted entropies 0.1, 0.5, 0.9 -> median 0.5; image 2: 0.6, 0.7, 0.8 -> 0.7.
+    expect(Array.from(p.joint)).toEqual([0, 1, -1, -1, 1, 1, -1, -1]);
+    expect(Array.from(p.drift)).toEqual([-1, -1, -1, 0, -1, -1, 0, -1]);
+    expect(p.thresholds).toEqual([Math.fround(0.5), Math.fround(0.7)]);
+  });
+
+  it("gives a block the class its targeted pixels agree on, and skips boundaries and empty blocks", () => {
+    // 4x4 pixels -> 2x2 blocks of 2x2
+    // prettier-ignore
+    const targets = Int32Array.from([
+      2, 2,   1, U,
+      2, U,   0, 1,
+      U, U,   3, 3,
+      U, U,   3, 3,
+    ]);
+    // prettier-ignore
+    const isLabel = Uint8Array.from([
+      1, 0,   1, 0,
+      0, 0,   1, 1,
+      0, 0,   0, 0,
+      0, 0,   0, 0,
+    ]);
+    const b = blockTargets(targets, isLabel, 1, 4, 4, 2, 2);
+    expect(Array.from(b.classes)).toEqual([2, U, U, 3]); // top right mixes 1 and 0: skipped
+    expect(Array.from(b.fromLabel)).toEqual([1, 0, 0, 0]); // bottom right: pseudo-labels only
+  });
+
+  it("is lower when drift embeddings sit on their class prototypes", () => {
+    const value = (drift: number[]) =>
+      tf.tidy(
+        () =>
+          pixlAlignment(options())
+            .compute(ctx(setup(drift)))
+            .dataSync()[0],
+      );
+    const onPrototype = value([1, 0]);
+    const between = value([Math.SQRT1_2, Math.SQRT1_2]);
+    const onOther = value([0, 1]);
+    expect(onPrototype).toBeLessThan(between);
+    expect(between).toBeLessThan(onOther);
+    expect(onPrototype).toBeLessThan(1e-3);
+  });
+
+  it("gives gradient to drift pixels only, and builds prototypes from labels only", () => {
+    const s = setup([0, 1]);
+    const t = pixlAlignment(options());
+    const grad = tf.grad((e: tf.Tensor) => t.compute(ctx({ ...s, embeddings: e as tf.Tensor4D })))(
+      s.embeddings,
+    );
+    const g = grad.dataSync();
+    for (const i of [0, 1, 3]) expect(Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1])).toBe(0);
+    expect(Math.abs(g[4]) + Math.abs(g[5])).toBeGreaterThan(0);
+    expect(t.prototypes()).toEqual({ values: Float32Array.from([1, 0, 0, 1]), present: [true, true] });
+
+    // Class 1 only pseudo-labeled (the teacher's), not labeled: no prototype of its own.
+    const p = pixlAlignment(options());
+    const unlabeled = setup([0, 1], [0, U, 0, 0]);
+    tf.tidy(() =>
+      p.compute(ctx({ ...unlabeled, pseudoLabels: tf.tensor3d([U, 1, U, U], [1, 2, 2], "int32") })),
+    );
+    expect(p.prototypes()?.present).toEqual([true, false]);
+  });
+
+  it("aligns at most maxDriftPerClass drift pixels per class and step", () => {
+    // 1 x 10 pixels: 0 sure of class 0, 1 sure of class 1 (joint); 2-9 unsure (drift), labeled 0.
+    const n = 10;
+    const logits = tf.tensor4d([5, -5, -5, 5, ...new Array<number>(2 * (n - 2)).fill(0)], [1, 1, n, 2]);
+    const labels = tf.tensor3d([0, 1, ...new Array<number>(n - 2).fill(0)], [1, 1, n], "int32");
+    const drift = Array.from({ length: n - 2 }, () => [0.6, 0.8]).flat();
+    const embeddings = tf.tensor4d([1, 0, 0, 1, ...drift], [1, 1, n, 2]);
+    const t = pixlAlignment(options({ quantile: 0.2, maxDriftPerClass: 3 }));
+    const g = tf
+      .grad((e: tf.Tensor) => t.compute(ctx({ logits, labels, embeddings: e as tf.Tensor4D })))(embeddings)
+      .dataSync();
+    const moved = Array.from({ length: n }, (_, i) => Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1]));
+    expect(moved.slice(0, 2)).toEqual([0, 0]);
+    expect(moved.filter((v) => v > 0)).toHaveLength(3);
+  });
+});
