@@ -109,6 +109,14 @@ const CONFIGS: Record<string, Config> = {
     label: "defaults + semi-supervision + PiXL alignment",
     method: { semiSupervised: ON, pixl: ON },
   },
+  "self-training": {
+    label: "defaults + self-training rounds (superpixels the model is sure of, at half the budget)",
+    method: { selfTraining: ON },
+  },
+  "semi-self": {
+    label: "defaults + semi-supervision + self-training rounds by the mean teacher",
+    method: { semiSupervised: ON, selfTraining: ON },
+  },
   "semi-old": {
     label:
       "defaults + semi-supervision as before 2026-12-05 (student teacher, strong views, tau 0.9, step 0)",

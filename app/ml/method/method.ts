@@ -5,6 +5,7 @@
  */
 import { partialCrossEntropy, type LossTerm } from "./losses.ts";
 import { fixMatchLoss, DEFAULT_STRONG_AUGMENT, type StrongAugmentOptions } from "./semi-supervised.ts";
+import type { SelfTrainingOptions } from "./self-training.ts";
 import { pixlAlignment } from "./pixl.ts";
 import { crfLoss } from "./crf.ts";
 import type { PropagationOptions } from "./propagation.ts";
@@ -77,6 +78,8 @@ export interface MethodOptions {
   forestLabels: ForestLabelOptions;
   /** An exponential moving average of the weights (weight-average.ts), kept when it scores better. */
   ema: EmaOptions;
+  /** Rounds of labels from the model's own confident superpixels (self-training.ts). */
+  selfTraining: SelfTrainingOptions;
 }
 
 export interface EmaOptions {
@@ -128,6 +131,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   },
   forestLabels: { enabled: DEFAULT_TERMS.forestLabels, tau: 0.8 },
   ema: { enabled: false, decay: 0.99 },
+  selfTraining: { enabled: false, at: [0.5], tau: 0.9, purity: 0.9, regionSize: 8 },
 };
 
 export type PartialMethod = {
@@ -140,6 +144,7 @@ export type PartialMethod = {
   propagation?: Partial<PropagationOptions>;
   forestLabels?: Partial<ForestLabelOptions>;
   ema?: Partial<EmaOptions>;
+  selfTraining?: Partial<SelfTrainingOptions>;
 };
 
 export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
@@ -156,6 +161,7 @@ export function resolveMethod(partial: PartialMethod = {}): MethodOptions {
     propagation: { ...d.propagation, ...partial.propagation },
     forestLabels: { ...d.forestLabels, ...partial.forestLabels },
     ema: { ...d.ema, ...partial.ema },
+    selfTraining: { ...d.selfTraining, ...partial.selfTraining },
   };
 }
 

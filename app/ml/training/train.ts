@@ -21,6 +21,7 @@ import { WeightAverage } from "../method/weight-average.ts";
 import { splitViews, strongView, teacherTargets } from "../method/semi-supervised.ts";
 import { AdaptiveThresholds } from "../method/adaptive-thresholds.ts";
 import { PlateauDetector } from "../method/plateau.ts";
+import { SelfTrainedDataset, selfTrainingRound } from "../method/self-training.ts";
 import {
   averageGradients,
   averageStats,
@@ -106,6 +107,8 @@ export interface TrainOptions {
    */
   validation?: { every: number; atStart?: boolean; run: (net: SegmentationNetwork) => ValidationResult };
   onValidation?: (v: ValidationEvent) => void;
+  /** A self-training round relabeled the labeled images (method.selfTraining): pixels it labeled. */
+  onSelfTraining?: (r: { step: number; images: number; added: number }) => void;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   /** Work before the first step that takes a while (e.g. the pixel classifier's labels), said once. */
@@ -237,6 +240,10 @@ export async function train(
       options.seed ?? 1,
     );
   }
+  // Self-training rounds relabel through this layer (over the denser labels, never replacing them).
+  const selfTrained = method?.selfTraining.enabled ? new SelfTrainedDataset(dataset) : undefined;
+  if (selfTrained) dataset = selfTrained;
+  const roundsAt = [...(method?.selfTraining.at ?? [])].sort((a, b) => a - b);
   const maxSeconds = options.maxSeconds;
   /** Fraction of training done: by steps, or by time when there is a budget. */
   const fraction = (step: number) =>
@@ -401,6 +408,13 @@ export async function train(
         await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
       }
       if (options.validation && stepsDone % Math.max(1, options.validation.every) === 0) validate();
+      if (selfTrained && roundsAt.length > 0 && fraction(stepsDone) >= roundsAt[0]) {
+        while (roundsAt.length > 0 && fraction(stepsDone) >= roundsAt[0]) roundsAt.shift();
+        // The mean teacher labels when there is one (its averaged weights and BN statistics).
+        const run = () => selfTrainingRound(net, selfTrained, labeled, method!.selfTraining);
+        const round = teacher ? teacher.withAverage(run) : run();
+        options.onSelfTraining?.({ step: stepsDone, ...round });
+      }
       await nextTurn();
     }
     if (stepsDone > 0) validate();
