@@ -26,6 +26,8 @@ export interface LiveController {
   set(req: { enabled?: boolean; imageId?: number | null }): LiveStatus;
   /** Whether the preview's predictions are shown (live mode on). */
   enabled(): boolean;
+  /** The last check found the preview better than the network the app shows: its predictions go first. */
+  prefersPreview(): boolean;
   /** An image's labels changed (a stroke saved, undone, accepted; another process's commit). */
   labelsChanged(imageId: number): void;
   /**
@@ -277,6 +279,15 @@ export function createLiveController(ctx: LiveContext): LiveController {
   return {
     status,
     enabled: isEnabled,
+    prefersPreview() {
+      const s = store();
+      return (
+        s !== null &&
+        comparison !== null &&
+        comparison.modelId === shownModelId(s) &&
+        comparison.preview > comparison.network
+      );
+    },
     set(req) {
       const s = store();
       if (!s) return status();

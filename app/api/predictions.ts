@@ -23,12 +23,14 @@ export function readPrediction(
   imageId: number,
   measure: UncertaintyMeasure = "entropy",
   live = false,
+  /** the last check found the preview better than the network shown: its prediction even when older */
+  preferPreview = false,
 ): PredictionData | null {
   if (live) {
     const preview = store.preview.get(imageId);
     const model = latestPredictionModelId(store);
     const networkAt = model === null ? null : store.preview.networkPredictedAt(imageId, model);
-    if (preview && (networkAt === null || preview.created_at > networkAt)) {
+    if (preview && (preferPreview || networkAt === null || preview.created_at > networkAt)) {
       const img = store.requireImage(imageId);
       const n = img.width * img.height;
       const entropy = decodeLayer(preview.entropy, n);

@@ -21,6 +21,7 @@ import {
   writeDiscImages,
 } from "../testing/service-fixture.ts";
 import { withRawDb } from "../testing/raw-db.ts";
+import { readPrediction } from "./predictions.ts";
 
 const W = 48;
 const H = 40;
@@ -129,6 +130,8 @@ describe("live mode: the preview classifier", () => {
       cli.close();
       const shown = (await service.call("predictions.get", { imageId: a.id })) as PredictionData;
       expect(shown).toMatchObject({ source: "network", modelId, modelLabel: `network ${modelId}` });
+      // ... unless a check found the preview better than that network: then the preview goes first.
+      expect(readPrediction(store, a.id, "entropy", true, true)).toMatchObject({ source: "preview" });
       expect(store.preview.get(a.id)?.trained_at).toBe(row2.trained_at);
       expect((await service.call("live.status", {})) as LiveStatus).toMatchObject({
         enabled: true,

@@ -761,7 +761,13 @@ export class PixelloopService {
       },
 
       "predictions.get": (req) =>
-        readPrediction(this.requireStore(), req.imageId, req.measure, this.live.enabled()),
+        readPrediction(
+          this.requireStore(),
+          req.imageId,
+          req.measure,
+          this.live.enabled(),
+          this.live.prefersPreview(),
+        ),
       "live.status": () => this.live.status(),
       "live.set": (req) => {
         this.requireStore();
