@@ -169,7 +169,8 @@ export function createBackgroundController(ctx: BackgroundContext): BackgroundCo
     labelsChanged() {
       newLabels = true;
       roundsWithoutLabels = 0;
-      if (enabled && !ours && state === "waiting") schedule(debounceMs);
+      // A waiting trainer goes on; a failed one tries again (the labels may be what it lacked).
+      if (enabled && !ours && (state === "waiting" || state === "failed")) schedule(debounceMs);
     },
     runEnded(end) {
       const s = store();
