@@ -129,6 +129,14 @@ describe("live preview", () => {
       const on = await callApi<TrainingStatus>(server, "training.status");
       expect(on).toMatchObject({ backgroundRun: true, background: { enabled: true, state: "training" } });
       await screenshot(page, "live-background");
+      // The training panel says the same, with the same switch (keys go to the page, not the checkbox).
+      await toggle.blur();
+      await page.keyboard.press("t");
+      await page.getByTestId("training-panel").waitFor();
+      await expect(page.getByTestId("training-background").isChecked()).resolves.toBe(true);
+      await page.getByTestId("training-background-state").getByText("Round 1").waitFor();
+      await screenshot(page, "training-background");
+      await page.keyboard.press("t");
 
       // Off: the round stops and no other starts.
       await toggle.click();

@@ -3,6 +3,7 @@ import type { TrainingStatus } from "../../app/common/api-types.ts";
 import { DEFAULT_TERMS, type MethodTerm } from "../../app/common/method-terms.ts";
 import { fineTuneRefusal } from "../../app/common/fine-tune.ts";
 import { attempt, useApp } from "../state/app-context.tsx";
+import { backgroundText } from "./background-text.ts";
 import { isTyping } from "../state/keys.ts";
 import { LossChart } from "./LossChart.tsx";
 import { ClassIou } from "./ClassIou.tsx";
@@ -122,6 +123,11 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
   const stop = async () => {
     setBusy(true);
     await attempt(api.call("training.stop", {}));
+    setBusy(false);
+  };
+  const setBackground = async (enabled: boolean) => {
+    setBusy(true);
+    await attempt(api.call("training.background", { enabled }));
     setBusy(false);
   };
 
@@ -256,6 +262,24 @@ export function TrainingPanel({ onClose }: { onClose: () => void }) {
               </button>
             )}
           </div>
+          <label
+            className="check"
+            title={`Rounds of ${s.background.roundMinutes || 2} minutes on one core while you label; each learns the strokes saved before it`}
+          >
+            <input
+              type="checkbox"
+              checked={s.background.enabled}
+              disabled={busy}
+              onChange={(e) => void setBackground(e.target.checked)}
+              data-testid="training-background"
+            />
+            <span>Keep training in the background while I label</span>
+          </label>
+          {s.background.enabled && (
+            <p className="muted" data-testid="training-background-state">
+              {backgroundText(s.background)}
+            </p>
+          )}
           <dl className="facts">
             <dt>State</dt>
             <dd data-testid="training-state">

@@ -1,4 +1,5 @@
 import type { BackgroundStatus, LiveStatus } from "../../../app/common/api-types.ts";
+import { backgroundText } from "../../components/background-text.ts";
 
 /** What the live status line says: what the preview does now, or how fast it last answered. */
 export function liveStateText(s: LiveStatus): string {
@@ -28,16 +29,6 @@ export function comparisonText(s: LiveStatus): string | null {
       ? `${c.images} val ${c.images === 1 ? "image" : "images"}`
       : `${c.images} held-out ${c.images === 1 ? "image" : "images"}`;
   return `Checked on ${where}: preview ${c.preview.toFixed(3)}, network ${c.modelId} ${c.network.toFixed(3)} mIoU.`;
-}
-
-/** What background training does now, in a line. */
-export function backgroundText(b: BackgroundStatus): string {
-  if (!b.enabled) return `Off: the network trains when you press Start (T).`;
-  const rounds = b.rounds === 1 ? "1 round" : `${b.rounds} rounds`;
-  if (b.state === "failed") return `Failed: ${b.message ?? "see the training panel"}`;
-  const done = b.rounds > 0 ? ` ${rounds} done.` : "";
-  if (b.message) return `${b.message}${done}`;
-  return b.rounds > 0 ? `${rounds} done.` : "Starting…";
 }
 
 /**
