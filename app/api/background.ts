@@ -11,6 +11,7 @@
  */
 import type { ProjectStore } from "../store/project-store.ts";
 import type { BackgroundStatus, LiveComparison } from "../common/api-types.ts";
+import type { ImageRow } from "../common/project-types.ts";
 import { fineTuneBase } from "../jobs/project-training.ts";
 import type { LiveController } from "./live.ts";
 import type { RunEnd, TrainingController, TrainingRequest } from "./training.ts";
@@ -100,11 +101,17 @@ export function createBackgroundController(ctx: BackgroundContext): BackgroundCo
     ctx.changed();
   }
 
-  /** Labeled images to check on: val ones when there are, else the held-out slice of train ones. */
-  function checkSet(s: ProjectStore): { ids: number[]; on: LiveComparison["on"] } | null {
+  /** The labeled train images (each round reads them once). */
+  const labeledTrain = (s: ProjectStore) =>
+    s.listImages({ split: "train", limit: 10_000 }).filter((r) => r.labeledPixels > 0);
+
+  /** Labeled images to check on: val ones when there are, else the held-out slice of `labeled` train ones. */
+  function checkSet(
+    s: ProjectStore,
+    labeled: ImageRow[],
+  ): { ids: number[]; on: LiveComparison["on"] } | null {
     const val = s.listImages({ split: "val", limit: 1000 }).filter((r) => r.labeledPixels > 0);
     if (val.length > 0) return { ids: val.slice(0, COMPARE_IMAGES).map((r) => r.id), on: "val" };
-    const labeled = s.listImages({ split: "train", limit: 10_000 }).filter((r) => r.labeledPixels > 0);
     if (labeled.length < HOLD_OUT_MIN_IMAGES) return null;
     const held = labeled.filter((r) => heldOutImage(r.id));
     if (held.length === 0 || held.length === labeled.length) return null;
@@ -118,13 +125,13 @@ export function createBackgroundController(ctx: BackgroundContext): BackgroundCo
     if (!enabled || !s || ours || holding > 0) return;
     const training = ctx.training();
     if (training.busy()) return put("waiting", "Waits for the run in progress to end.");
-    const hasLabels = s.listImages({ split: "train", limit: 10_000 }).some((r) => r.labeledPixels > 0);
-    if (!hasLabels) return put("waiting", "Waits for labels on train images.");
+    const labeled = labeledTrain(s);
+    if (labeled.length === 0) return put("waiting", "Waits for labels on train images.");
     if (!newLabels && roundsWithoutLabels >= MAX_ROUNDS_WITHOUT_LABELS)
       return put("waiting", "Waits for new labels: the last rounds did not improve the model.");
     const base = fineTuneBase(s);
     const fineTune = base.modelId !== null && base.modelClasses === s.classes().length;
-    const check = checkSet(s);
+    const check = checkSet(s, labeled);
     newLabels = false;
     ours = true;
     training.start({
@@ -189,7 +196,7 @@ export function createBackgroundController(ctx: BackgroundContext): BackgroundCo
       if (newLabels) roundsWithoutLabels = 0;
       else roundsWithoutLabels = end.keptParent ? MAX_ROUNDS_WITHOUT_LABELS : roundsWithoutLabels + 1;
       if (s && end.modelId !== null && end.predicted) {
-        const check = checkSet(s);
+        const check = checkSet(s, labeledTrain(s));
         if (check)
           ctx.live().compare({
             modelId: end.modelId,
