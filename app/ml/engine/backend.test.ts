@@ -12,6 +12,7 @@ describe("backend ladder", () => {
     expect(info.customKernels).toContain("Conv2DBackpropFilter");
     expect(tf.getBackend()).toBe("wasm");
     expect(describeBackend(info)).toMatch(/tensor backend: wasm/);
+    expect(describeBackend(info)).toMatch(/SIMD convolution gradients/);
   });
 
   it("an explicit preference overrides the ladder", async () => {

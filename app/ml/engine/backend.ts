@@ -14,6 +14,7 @@ import { tf } from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from "./kernels/wasm-kernels.ts";
+import { simdConvGradients } from "./kernels/simd/conv-gradients.ts";
 import { registerBatchNormGradient } from "./kernels/batch-norm-gradient.ts";
 import { enableWasmThreadsUnderNode } from "./wasm-threads.ts";
 
@@ -161,7 +162,11 @@ async function tryWasm(options: BackendOptions): Promise<string> {
   if (!ok) throw new Error("the WebAssembly backend failed to initialize (could not load its .wasm binary)");
   registerWasmTrainingKernels();
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
-  return `WebAssembly (${simd ? "SIMD" : "no SIMD"}${wasmThreadsDecision.note}) with Pixelloop training kernels`;
+  const ours = simdConvGradients();
+  const kernels = ours.available
+    ? "Pixelloop's SIMD convolution gradients"
+    : `Pixelloop's convolution gradients as forward convolutions (no SIMD kernels: ${ours.reason})`;
+  return `WebAssembly (${simd ? "SIMD" : "no SIMD"}${wasmThreadsDecision.note}) with ${kernels}`;
 }
 
 async function tryCpu(): Promise<string> {

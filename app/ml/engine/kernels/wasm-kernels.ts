@@ -4,11 +4,13 @@
  * @tensorflow/tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel at all (training any
  * convolution fails with "Kernel 'Conv2DBackpropFilter' not registered"), and its
  * Conv2DBackpropInput is a scalar C++ loop (~2-3 GFLOP/s here, 10x slower than its forward conv).
- * Both are replaced by compositions of the wasm backend's XNNPACK forward convolution
- * (see conv-backprop.ts). Measured per-kernel figures are in docs/ml-engine.md.
+ * Both are replaced by our SIMD WebAssembly kernels (simd/conv-gradients.ts), or, where those
+ * cannot serve, by compositions of the wasm backend's XNNPACK forward convolution
+ * (conv-backprop.ts). Measured per-kernel figures are in docs/ml-engine.md.
  */
 import { tf } from "../tf.ts";
 import { conv2dFilterGradient, conv2dInputGradient, type Conv2DGeometry } from "./conv-backprop.ts";
+import { simdConv2dFilterGradient, simdConv2dInputGradient } from "./simd/conv-gradients.ts";
 
 const BACKEND = "wasm";
 
@@ -31,15 +33,24 @@ function geometryOf(attrs: tf.NamedAttrMap | undefined, kernel: string): Conv2DG
   return { strides: a.strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode };
 }
 
+function convInfo(xShape: Shape4, filterShape: Shape4, g: Conv2DGeometry): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, g.strides, 1, g.pad, g.dimRoundingMode);
+}
+
 const conv2dBackpropFilter: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   backendName: BACKEND,
   kernelFunc: ({ inputs, attrs }) => {
     const geometry = geometryOf(attrs, tf.Conv2DBackpropFilter);
     const filterShape = (attrs as unknown as { filterShape: Shape4 }).filterShape;
-    return tf.tidy(() =>
-      conv2dFilterGradient(asTensor4D(inputs.x, "x"), asTensor4D(inputs.dy, "dy"), filterShape, geometry),
-    );
+    return tf.tidy(() => {
+      const x = asTensor4D(inputs.x, "x");
+      const dy = asTensor4D(inputs.dy, "dy");
+      return (
+        simdConv2dFilterGradient(x, dy, convInfo(x.shape, filterShape, geometry)) ??
+        conv2dFilterGradient(x, dy, filterShape, geometry)
+      );
+    });
   },
 };
 
@@ -49,21 +60,21 @@ const conv2dBackpropInput: tf.KernelConfig = {
   kernelFunc: ({ inputs, attrs }) => {
     const geometry = geometryOf(attrs, tf.Conv2DBackpropInput);
     const inputShape = (attrs as unknown as { inputShape: Shape4 }).inputShape;
-    return tf.tidy(() =>
-      conv2dInputGradient(
-        inputShape,
-        asTensor4D(inputs.dy, "dy"),
-        asTensor4D(inputs.filter, "filter"),
-        geometry,
-      ),
-    );
+    return tf.tidy(() => {
+      const dy = asTensor4D(inputs.dy, "dy");
+      const filter = asTensor4D(inputs.filter, "filter");
+      return (
+        simdConv2dInputGradient(dy, filter, convInfo(inputShape, filter.shape, geometry)) ??
+        conv2dInputGradient(inputShape, dy, filter, geometry)
+      );
+    });
   },
 };
 
 /** Kernels this module registers for the wasm backend, with the reason. */
 export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: string }> = [
-  { kernel: tf.Conv2DBackpropFilter, reason: "missing in tfjs-backend-wasm" },
-  { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel" },
+  { kernel: tf.Conv2DBackpropFilter, reason: "missing in tfjs-backend-wasm (ours: SIMD WebAssembly)" },
+  { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel (ours: SIMD WebAssembly)" },
 ];
 
 /** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
