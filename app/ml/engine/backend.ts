@@ -14,7 +14,7 @@ import { tf } from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from "./kernels/wasm-kernels.ts";
-import { simdConvGradients } from "./kernels/simd/conv-gradients.ts";
+import { simdKernelsStatus } from "./kernels/simd/simd-kernels.ts";
 import { registerBatchNormGradient } from "./kernels/batch-norm-gradient.ts";
 import { enableWasmThreadsUnderNode } from "./wasm-threads.ts";
 
@@ -162,7 +162,7 @@ async function tryWasm(options: BackendOptions): Promise<string> {
   if (!ok) throw new Error("the WebAssembly backend failed to initialize (could not load its .wasm binary)");
   registerWasmTrainingKernels();
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
-  const ours = simdConvGradients();
+  const ours = simdKernelsStatus();
   const kernels = ours.available
     ? "Pixelloop's SIMD convolution gradients"
     : `Pixelloop's convolution gradients as forward convolutions (no SIMD kernels: ${ours.reason})`;

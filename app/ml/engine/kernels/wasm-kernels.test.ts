@@ -88,6 +88,40 @@ describe("wasm training kernels", () => {
     });
   }
 
+  it("sums and means, per channel (ours) or over other axes (stock), match the cpu backend", () => {
+    const shapes: number[][] = [
+      [2, 5, 3, 8],
+      [7, 4],
+      [3, 3, 3, 44],
+      [2, 3, 5],
+      [4, 6],
+    ];
+    const run = (backend: string) => {
+      tf.setBackend(backend);
+      return tf.tidy(() =>
+        shapes.flatMap((shape, i) => {
+          const x = tf.tensor(
+            randomValues(
+              shape.reduce((a, b) => a * b),
+              10 + i,
+            ),
+            shape,
+          );
+          const allButLast = shape.slice(0, -1).map((_, a) => a);
+          return [
+            tf.sum(x, allButLast),
+            tf.mean(x, allButLast, true),
+            tf.sum(x, [shape.length - 1]),
+            tf.mean(x),
+          ].map((t) => (t.dataSync() as Float32Array).slice());
+        }),
+      );
+    };
+    const expected = run("cpu");
+    const actual = run("wasm");
+    for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
+  });
+
   it("leaves no tensors behind", () => {
     tf.setBackend("wasm");
     const before = tf.memory().numTensors;

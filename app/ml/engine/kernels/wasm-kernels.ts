@@ -4,13 +4,13 @@
  * @tensorflow/tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel at all (training any
  * convolution fails with "Kernel 'Conv2DBackpropFilter' not registered"), and its
  * Conv2DBackpropInput is a scalar C++ loop (~2-3 GFLOP/s here, 10x slower than its forward conv).
- * Both are replaced by our SIMD WebAssembly kernels (simd/conv-gradients.ts), or, where those
+ * Both are replaced by our SIMD WebAssembly kernels (simd/simd-kernels.ts), or, where those
  * cannot serve, by compositions of the wasm backend's XNNPACK forward convolution
  * (conv-backprop.ts). Measured per-kernel figures are in docs/ml-engine.md.
  */
 import { tf } from "../tf.ts";
 import { conv2dFilterGradient, conv2dInputGradient, type Conv2DGeometry } from "./conv-backprop.ts";
-import { simdConv2dFilterGradient, simdConv2dInputGradient } from "./simd/conv-gradients.ts";
+import { simdChannelSums, simdConv2dFilterGradient, simdConv2dInputGradient } from "./simd/simd-kernels.ts";
 
 const BACKEND = "wasm";
 
@@ -71,15 +71,55 @@ const conv2dBackpropInput: tf.KernelConfig = {
   },
 };
 
+/** The wasm backend's own reduction kernels, kept for what ours do not serve. */
+const stockReductions = new Map<string, tf.KernelConfig>();
+
+/**
+ * Sum and Mean over every axis but the last (batch norm's statistics and gradients): ours, one
+ * pass over the tensor; the stock kernels transpose the whole tensor first. Else the stock kernel.
+ */
+function channelReduction(stock: tf.KernelConfig): tf.KernelConfig {
+  const mean = stock.kernelName === tf.Mean;
+  return {
+    ...stock,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const rank = x.shape.length;
+      const axes = tf.util.parseAxisParam(axis, x.shape);
+      const allButLast =
+        axes.length === rank - 1 && axes.every((a) => a < rank - 1) && new Set(axes).size === axes.length;
+      const sums = allButLast ? simdChannelSums(asTensor4D(x, "x")) : null;
+      if (!sums) return (stock.kernelFunc as (a: typeof args) => tf.TensorInfo)(args);
+      const channels = x.shape[rank - 1];
+      return tf.tidy(() => {
+        const reduced = mean ? tf.div(sums, tf.scalar(tf.util.sizeFromShape(x.shape) / channels)) : sums;
+        return keepDims ? tf.reshape(reduced, [...x.shape.slice(0, -1).map(() => 1), channels]) : reduced;
+      });
+    },
+  };
+}
+
 /** Kernels this module registers for the wasm backend, with the reason. */
 export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: string }> = [
   { kernel: tf.Conv2DBackpropFilter, reason: "missing in tfjs-backend-wasm (ours: SIMD WebAssembly)" },
   { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel (ours: SIMD WebAssembly)" },
+  { kernel: tf.Sum, reason: "per-channel sums without a transpose (ours: SIMD WebAssembly); others stock" },
+  { kernel: tf.Mean, reason: "as Sum" },
 ];
 
 /** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
 export function registerWasmTrainingKernels(): void {
-  for (const config of [conv2dBackpropFilter, conv2dBackpropInput]) {
+  const ours = [conv2dBackpropFilter, conv2dBackpropInput];
+  for (const name of [tf.Sum, tf.Mean]) {
+    if (!stockReductions.has(name)) {
+      const stock = tf.getKernel(name, BACKEND);
+      if (!stock) continue;
+      stockReductions.set(name, stock);
+    }
+    ours.push(channelReduction(stockReductions.get(name)!));
+  }
+  for (const config of ours) {
     if (tf.getKernel(config.kernelName, BACKEND) != null) tf.unregisterKernel(config.kernelName, BACKEND);
     tf.registerKernel(config);
   }

@@ -1,6 +1,6 @@
 /**
- * Our SIMD WebAssembly kernels for the two convolution gradients (text and register blocks:
- * conv-gradients-wat.ts), run inside the tfjs wasm backend's own memory: the module imports the
+ * Our SIMD WebAssembly kernels (text and register blocks: simd-kernels-wat.ts): the two
+ * convolution gradients and per-channel sums, run inside the tfjs wasm backend's own memory: the module imports the
  * backend's WebAssembly.Memory, so tensors are read and written in place, with no copy.
  *
  * Channel counts that are not multiples of the register block (the image's 3 channels, a head's
@@ -9,7 +9,7 @@
  * the caller uses the forward-conv compositions of conv-backprop.ts instead.
  */
 import { tf } from "../../tf.ts";
-import { CONV_GRADIENTS_WASM } from "./conv-gradients-binary.ts";
+import { SIMD_KERNELS_WASM } from "./simd-kernels-binary.ts";
 
 type Shape4 = [number, number, number, number];
 type Kernel = (...args: number[]) => void;
@@ -34,6 +34,7 @@ interface Instance {
   filterGrad: Record<4 | 8, Kernel>;
   inputGrad: Record<4 | 8, Kernel>;
   copyChannels: Kernel;
+  channelSums: Kernel;
 }
 
 let compiled: object | null | undefined;
@@ -43,7 +44,7 @@ let unavailableReason: string | null = null;
 function compile(): object | null {
   if (compiled !== undefined) return compiled;
   try {
-    compiled = new wasmApi.Module(Uint8Array.from(atob(CONV_GRADIENTS_WASM), (c) => c.charCodeAt(0)));
+    compiled = new wasmApi.Module(Uint8Array.from(atob(SIMD_KERNELS_WASM), (c) => c.charCodeAt(0)));
   } catch (e) {
     compiled = null;
     unavailableReason = `this runtime cannot compile SIMD WebAssembly (${e instanceof Error ? e.message : String(e)})`;
@@ -68,12 +69,13 @@ function kernels(): Instance | null {
     filterGrad: { 8: exports.filterGrad8 as Kernel, 4: exports.filterGrad4 as Kernel },
     inputGrad: { 8: exports.inputGrad8 as Kernel, 4: exports.inputGrad4 as Kernel },
     copyChannels: exports.copyChannels as Kernel,
+    channelSums: exports.channelSums as Kernel,
   };
   return instance;
 }
 
 /** Whether the SIMD kernels serve the current backend; the reason when they do not. */
-export function simdConvGradients(): { available: boolean; reason: string | null } {
+export function simdKernelsStatus(): { available: boolean; reason: string | null } {
   const available = kernels() !== null;
   return { available, reason: available ? null : (unavailableReason ?? "the backend is not wasm") };
 }
@@ -174,4 +176,18 @@ export function simdConv2dInputGradient(
     k.inputGrad[block](offsetOf(dy), offsetOf(wt), offsetOf(dx), n, ...g);
     return withChannels(k, dx, ci);
   });
+}
+
+/**
+ * The sum over every axis but the last of a float32 tensor whose last axis is a multiple of 4
+ * (batch norm's per-channel reductions), as [C], or null when the kernels cannot serve.
+ */
+export function simdChannelSums(x: tf.Tensor): tf.Tensor1D | null {
+  const channels = x.shape[x.rank - 1];
+  if (x.dtype !== "float32" || x.rank < 2 || channels % 4 !== 0 || x.size === 0) return null;
+  const k = kernels();
+  if (!k) return null;
+  const out = output([channels]) as tf.Tensor1D;
+  k.channelSums(offsetOf(x), offsetOf(out), x.size / channels, channels);
+  return out;
 }

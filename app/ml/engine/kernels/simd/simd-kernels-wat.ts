@@ -1,6 +1,6 @@
 /**
  * The WebAssembly text of our SIMD convolution-gradient kernels (NHWC, float32, dilation 1).
- * `npm run build:simd` assembles it (wabt) into conv-gradients-binary.ts; a test checks that the
+ * `npm run build:simd` assembles it (wabt) into simd-kernels-binary.ts; a test checks that the
  * committed binary is this text assembled. The text is generated, not typed out, only where it
  * repeats: the register block of a kernel's inner loop is unrolled here.
  *
@@ -224,14 +224,45 @@ function copyChannelsFunction(): string {
  )})`;
 }
 
+/**
+ * channelSums(src, dst, pixels, C): dst[c] = sum over p of src[p*C + c], for C % 4 == 0: the
+ * per-channel reductions of batch norm (tfjs wasm transposes a tensor before reducing any but
+ * its innermost axis). Channels go in blocks of up to 8 f32x4 accumulators, each block one pass.
+ */
+function channelSumsFunction(): string {
+  const block = (vectors: number) => {
+    const accs = Array.from({ length: vectors }, (_, v) => `s${v}`);
+    return `(block $blocks${vectors}_end (loop $blocks${vectors}
+ (br_if $blocks${vectors}_end (i32.gt_s ${add(get("c"), int(4 * vectors))} ${get("C")}))
+ ${accs.map((a) => set(a, "(v128.const i32x4 0 0 0 0)")).join("\n")}
+ ${set("sp", add(get("src"), bytes(get("c"))))}
+ ${set("p", get("pixels"))}
+ (block $pixels${vectors}_end (loop $pixels${vectors}
+  (br_if $pixels${vectors}_end (i32.le_s ${get("p")} ${int(0)}))
+  ${accs.map((a, v) => set(a, `(f32x4.add ${get(a)} (v128.load offset=${v * 16} ${get("sp")}))`)).join("\n")}
+  ${set("sp", add(get("sp"), get("stride")))}
+  ${set("p", `(i32.sub ${get("p")} ${int(1)})`)}
+  (br $pixels${vectors})))
+ ${accs.map((a, v) => `(v128.store offset=${v * 16} ${add(get("dst"), bytes(get("c")))} ${get(a)})`).join("\n")}
+ ${set("c", add(get("c"), int(4 * vectors)))}
+ (br $blocks${vectors})))`;
+  };
+  return `(func (export "channelSums") (param $src i32) (param $dst i32) (param $pixels i32) (param $C i32)
+ (local $c i32) (local $p i32) (local $sp i32) (local $stride i32) ${vectorLocals("s", 8)}
+ ${set("stride", bytes(get("C")))}
+ ${set("c", int(0))}
+ ${[8, 4, 2, 1].map(block).join("\n")})`;
+}
+
 /** The module's text. */
-export function convGradientsWat(): string {
+export function simdKernelsWat(): string {
   return `(module
  (import "env" "memory" (memory 1))
  ${filterGradFunction(2)}
  ${filterGradFunction(1)}
  ${inputGradFunction(2)}
  ${inputGradFunction(1)}
- ${copyChannelsFunction()})
+ ${copyChannelsFunction()}
+ ${channelSumsFunction()})
 `;
 }

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "../../tf.ts";
 import { initBackend } from "../../backend.ts";
-import { assembleConvGradients } from "../../../../../scripts/simd-assemble.ts";
-import { CONV_GRADIENTS_WASM } from "./conv-gradients-binary.ts";
-import { simdConv2dFilterGradient, simdConv2dInputGradient, simdConvGradients } from "./conv-gradients.ts";
+import { assembleSimdKernels } from "../../../../../scripts/simd-assemble.ts";
+import { SIMD_KERNELS_WASM } from "./simd-kernels-binary.ts";
+import { simdConv2dFilterGradient, simdConv2dInputGradient, simdKernelsStatus } from "./simd-kernels.ts";
 
 type Shape4 = [number, number, number, number];
 type Pad = "same" | "valid" | number;
@@ -54,15 +54,15 @@ describe("SIMD convolution-gradient kernels", () => {
   });
 
   it("the committed binary is the WebAssembly text assembled (npm run build:simd)", async () => {
-    const built = Buffer.from(await assembleConvGradients()).toString("base64");
-    expect(built).toBe(CONV_GRADIENTS_WASM);
+    const built = Buffer.from(await assembleSimdKernels()).toString("base64");
+    expect(built).toBe(SIMD_KERNELS_WASM);
   });
 
   it("serve the wasm backend and say why not elsewhere", () => {
     tf.setBackend("wasm");
-    expect(simdConvGradients()).toEqual({ available: true, reason: null });
+    expect(simdKernelsStatus()).toEqual({ available: true, reason: null });
     tf.setBackend("cpu");
-    expect(simdConvGradients().available).toBe(false);
+    expect(simdKernelsStatus().available).toBe(false);
     tf.setBackend("wasm");
   });
 
