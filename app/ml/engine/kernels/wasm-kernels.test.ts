@@ -122,6 +122,44 @@ describe("wasm training kernels", () => {
     for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
   });
 
+  it("exp matches the cpu backend, across the whole float range and at its edges", () => {
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      88.72,
+      88.73,
+      100,
+      -87.33,
+      -87.34,
+      -100,
+      1e-8,
+      -1e-8,
+      Infinity,
+      -Infinity,
+      NaN,
+      0.5,
+    ];
+    const values = Float32Array.from([...edges, ...Array.from(randomValues(4000, 20), (v) => v * 90)]);
+    const run = (backend: string) => {
+      tf.setBackend(backend);
+      return tf.tidy(() =>
+        [tf.exp(tf.tensor1d(values)), tf.exp(tf.tensor1d(values.subarray(0, 7)))].map(
+          (t) => t.dataSync() as Float32Array,
+        ),
+      );
+    };
+    const expected = run("cpu");
+    const actual = run("wasm");
+    for (let r = 0; r < expected.length; r++)
+      expected[r].forEach((e, i) => {
+        const a = actual[r][i];
+        if (Number.isNaN(e) || !Number.isFinite(e)) expect(a).toBe(e);
+        else expect(Math.abs(a - e)).toBeLessThanOrEqual(2e-7 * Math.abs(e) + 1e-37);
+      });
+  });
+
   it("leaves no tensors behind", () => {
     tf.setBackend("wasm");
     const before = tf.memory().numTensors;

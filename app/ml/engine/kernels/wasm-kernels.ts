@@ -10,7 +10,12 @@
  */
 import { tf } from "../tf.ts";
 import { conv2dFilterGradient, conv2dInputGradient, type Conv2DGeometry } from "./conv-backprop.ts";
-import { simdChannelSums, simdConv2dFilterGradient, simdConv2dInputGradient } from "./simd/simd-kernels.ts";
+import {
+  simdChannelSums,
+  simdConv2dFilterGradient,
+  simdConv2dInputGradient,
+  simdExp,
+} from "./simd/simd-kernels.ts";
 
 const BACKEND = "wasm";
 
@@ -71,8 +76,8 @@ const conv2dBackpropInput: tf.KernelConfig = {
   },
 };
 
-/** The wasm backend's own reduction kernels, kept for what ours do not serve. */
-const stockReductions = new Map<string, tf.KernelConfig>();
+/** The wasm backend's own kernels that ours replace, kept for what ours do not serve. */
+const stockKernels = new Map<string, tf.KernelConfig>();
 
 /**
  * Sum and Mean over every axis but the last (batch norm's statistics and gradients): ours, one
@@ -100,24 +105,35 @@ function channelReduction(stock: tf.KernelConfig): tf.KernelConfig {
   };
 }
 
+function exp(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    ...stock,
+    kernelFunc: (args) =>
+      simdExp(asTensor4D(args.inputs.x, "x")) ??
+      (stock.kernelFunc as (a: typeof args) => tf.TensorInfo)(args),
+  };
+}
+
 /** Kernels this module registers for the wasm backend, with the reason. */
 export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: string }> = [
   { kernel: tf.Conv2DBackpropFilter, reason: "missing in tfjs-backend-wasm (ours: SIMD WebAssembly)" },
   { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel (ours: SIMD WebAssembly)" },
   { kernel: tf.Sum, reason: "per-channel sums without a transpose (ours: SIMD WebAssembly); others stock" },
   { kernel: tf.Mean, reason: "as Sum" },
+  { kernel: tf.Exp, reason: "4 at a time (ours: SIMD WebAssembly); the stock kernel calls the scalar exp" },
 ];
 
 /** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   const ours = [conv2dBackpropFilter, conv2dBackpropInput];
-  for (const name of [tf.Sum, tf.Mean]) {
-    if (!stockReductions.has(name)) {
+  for (const name of [tf.Sum, tf.Mean, tf.Exp]) {
+    if (!stockKernels.has(name)) {
       const stock = tf.getKernel(name, BACKEND);
       if (!stock) continue;
-      stockReductions.set(name, stock);
+      stockKernels.set(name, stock);
     }
-    ours.push(channelReduction(stockReductions.get(name)!));
+    const stock = stockKernels.get(name)!;
+    ours.push(name === tf.Exp ? exp(stock) : channelReduction(stock));
   }
   for (const config of ours) {
     if (tf.getKernel(config.kernelName, BACKEND) != null) tf.unregisterKernel(config.kernelName, BACKEND);

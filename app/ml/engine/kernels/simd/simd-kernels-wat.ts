@@ -254,6 +254,42 @@ function channelSumsFunction(): string {
  ${[8, 4, 2, 1].map(block).join("\n")})`;
 }
 
+/**
+ * exp(src, dst, vectors): dst = e^src, 4 floats at a time (tfjs wasm's Exp calls the scalar
+ * std::exp; the softmax of the cross-entropy at full resolution spends ~7% of a step there).
+ * Cephes' expf: n = round(x / ln 2), r = x - n ln 2 in two parts, a degree-5 polynomial, times
+ * 2^n built in the exponent bits (as 2^(n-1) * 2, so n = 128 does not overflow). Below -87.34 the
+ * result is 0, above 88.72 +Infinity; NaN stays NaN.
+ */
+function expFunction(): string {
+  const f = (v: number) => `(f32x4.splat (f32.const ${v === Infinity ? "inf" : v}))`;
+  const fmul = (a: string, b: string) => `(f32x4.mul ${a} ${b})`;
+  const fadd = (a: string, b: string) => `(f32x4.add ${a} ${b})`;
+  const coefficients = [
+    1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+  ];
+  let poly = f(coefficients[0]);
+  for (const c of coefficients.slice(1)) poly = fadd(fmul(poly, get("r")), f(c));
+  return `(func (export "exp") (param $src i32) (param $dst i32) (param $vectors i32)
+ (local $x v128) (local $n v128) (local $r v128) (local $y v128) (local $scale v128)
+ (block $done (loop $next
+  (br_if $done (i32.le_s ${get("vectors")} ${int(0)}))
+  ${set("x", `(v128.load ${get("src")})`)}
+  ${set("n", `(f32x4.nearest ${fmul(`(f32x4.max (f32x4.min ${get("x")} ${f(88.7228)}) ${f(-87.3365)})`, f(1.442695041))})`)}
+  ${set("r", `(f32x4.sub (f32x4.max (f32x4.min ${get("x")} ${f(88.7228)}) ${f(-87.3365)}) ${fmul(get("n"), f(0.693359375))})`)}
+  ${set("r", `(f32x4.sub ${get("r")} ${fmul(get("n"), f(-2.1219444e-4))})`)}
+  ${set("y", fadd(fadd(fmul(poly, fmul(get("r"), get("r"))), get("r")), f(1)))}
+  ${set("scale", `(i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s ${get("n")}) (i32x4.splat ${int(126)})) ${int(23)})`)}
+  ${set("y", fmul(fmul(get("y"), get("scale")), f(2)))}
+  ${set("y", `(v128.bitselect ${f(Infinity)} ${get("y")} (f32x4.gt ${get("x")} ${f(88.7228)}))`)}
+  ${set("y", `(v128.bitselect ${f(0)} ${get("y")} (f32x4.lt ${get("x")} ${f(-87.3365)}))`)}
+  (v128.store ${get("dst")} ${get("y")})
+  ${set("src", add(get("src"), int(16)))}
+  ${set("dst", add(get("dst"), int(16)))}
+  ${set("vectors", `(i32.sub ${get("vectors")} ${int(1)})`)}
+  (br $next))))`;
+}
+
 /** The module's text. */
 export function simdKernelsWat(): string {
   return `(module
@@ -263,6 +299,7 @@ export function simdKernelsWat(): string {
  ${inputGradFunction(2)}
  ${inputGradFunction(1)}
  ${copyChannelsFunction()}
- ${channelSumsFunction()})
+ ${channelSumsFunction()}
+ ${expFunction()})
 `;
 }

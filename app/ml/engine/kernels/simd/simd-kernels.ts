@@ -1,6 +1,6 @@
 /**
  * Our SIMD WebAssembly kernels (text and register blocks: simd-kernels-wat.ts): the two
- * convolution gradients and per-channel sums, run inside the tfjs wasm backend's own memory: the module imports the
+ * convolution gradients, per-channel sums and exp, run inside the tfjs wasm backend's own memory: the module imports the
  * backend's WebAssembly.Memory, so tensors are read and written in place, with no copy.
  *
  * Channel counts that are not multiples of the register block (the image's 3 channels, a head's
@@ -35,6 +35,7 @@ interface Instance {
   inputGrad: Record<4 | 8, Kernel>;
   copyChannels: Kernel;
   channelSums: Kernel;
+  exp: Kernel;
 }
 
 let compiled: object | null | undefined;
@@ -70,6 +71,7 @@ function kernels(): Instance | null {
     inputGrad: { 8: exports.inputGrad8 as Kernel, 4: exports.inputGrad4 as Kernel },
     copyChannels: exports.copyChannels as Kernel,
     channelSums: exports.channelSums as Kernel,
+    exp: exports.exp as Kernel,
   };
   return instance;
 }
@@ -189,5 +191,15 @@ export function simdChannelSums(x: tf.Tensor): tf.Tensor1D | null {
   if (!k) return null;
   const out = output([channels]) as tf.Tensor1D;
   k.channelSums(offsetOf(x), offsetOf(out), x.size / channels, channels);
+  return out;
+}
+
+/** e^x of a float32 tensor whose size is a multiple of 4, or null when the kernels cannot serve. */
+export function simdExp(x: tf.Tensor): tf.Tensor | null {
+  if (x.dtype !== "float32" || x.size % 4 !== 0 || x.size === 0) return null;
+  const k = kernels();
+  if (!k) return null;
+  const out = output(x.shape);
+  k.exp(offsetOf(x), offsetOf(out), x.size / 4);
   return out;
 }
