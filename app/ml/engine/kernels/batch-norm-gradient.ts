@@ -15,6 +15,7 @@
  * with sd = sqrt(variance + eps). Other shapes take tfjs-core's arithmetic without the tile.
  */
 import { tf } from "../tf.ts";
+import { simdBroadcastChannels } from "./simd/simd-kernels.ts";
 
 /** Batch norm's inputs and the attribute its gradient reads. */
 interface Attrs {
@@ -58,7 +59,35 @@ export const batchNormGradient: tf.GradConfig = {
   },
 };
 
-/** Puts our batch-norm gradient in the registry (every backend uses it). Idempotent. */
+/**
+ * The gradient of Mean, which batch norm's statistics in training (tf.moments) run twice per layer.
+ * tfjs-core's multiplies dy into ones of x's shape and then divides the whole by the count; here
+ * dy is divided first, at its own size, and broadcast once: per channel by our SIMD kernel on wasm,
+ * else by a multiplication with ones. The same values, bit for bit.
+ */
+export const meanGradient: tf.GradConfig = {
+  kernelName: tf.Mean,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+    const count = axes.reduce((n, a) => n * x.shape[a], 1);
+    const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    return {
+      x: () => {
+        const scaled = tf.div(dy as tf.Tensor, tf.scalar(count));
+        const perChannel = keptShape.every((d, i) => d === 1 || i === x.rank - 1);
+        return (
+          (perChannel ? simdBroadcastChannels(scaled, x.shape) : null) ??
+          tf.mul(tf.reshape(scaled, keptShape), tf.ones(x.shape))
+        );
+      },
+    };
+  },
+};
+
+/** Puts our batch-norm and mean gradients in the registry (every backend uses them). Idempotent. */
 export function registerBatchNormGradient(): void {
   if (tf.getGradient(tf.FusedBatchNorm) !== batchNormGradient) tf.registerGradient(batchNormGradient);
+  if (tf.getGradient(tf.Mean) !== meanGradient) tf.registerGradient(meanGradient);
 }

@@ -255,6 +255,22 @@ function channelSumsFunction(): string {
 }
 
 /**
+ * broadcastChannels(src, dst, pixels, C): dst[p*C + c] = src[c], for C % 4 == 0 (the gradient of a
+ * per-channel mean, without the full-size multiply and divide tfjs-core's gradient makes).
+ */
+function broadcastChannelsFunction(): string {
+  return `(func (export "broadcastChannels") (param $src i32) (param $dst i32) (param $pixels i32) (param $C i32)
+ (local $p i32) (local $c i32) (local $rowBytes i32)
+ ${set("rowBytes", bytes(get("C")))}
+ ${forLoop(
+   "p",
+   get("pixels"),
+   `${forLoop("c", get("rowBytes"), `(v128.store ${add(get("dst"), get("c"))} (v128.load ${add(get("src"), get("c"))}))`, 16)}
+ ${set("dst", add(get("dst"), get("rowBytes")))}`,
+ )})`;
+}
+
+/**
  * exp(src, dst, vectors): dst = e^src, 4 floats at a time (tfjs wasm's Exp calls the scalar
  * std::exp; the softmax of the cross-entropy at full resolution spends ~7% of a step there).
  * Cephes' expf: n = round(x / ln 2), r = x - n ln 2 in two parts, a degree-5 polynomial, times
@@ -300,6 +316,7 @@ export function simdKernelsWat(): string {
  ${inputGradFunction(1)}
  ${copyChannelsFunction()}
  ${channelSumsFunction()}
- ${expFunction()})
+ ${expFunction()}
+ ${broadcastChannelsFunction()})
 `;
 }

@@ -1,6 +1,6 @@
 /**
  * Our SIMD WebAssembly kernels (text and register blocks: simd-kernels-wat.ts): the two
- * convolution gradients, per-channel sums and exp, run inside the tfjs wasm backend's own memory: the module imports the
+ * convolution gradients, per-channel sums and broadcasts, and exp, run inside the tfjs wasm backend's own memory: the module imports the
  * backend's WebAssembly.Memory, so tensors are read and written in place, with no copy.
  *
  * Channel counts that are not multiples of the register block (the image's 3 channels, a head's
@@ -36,6 +36,7 @@ interface Instance {
   copyChannels: Kernel;
   channelSums: Kernel;
   exp: Kernel;
+  broadcastChannels: Kernel;
 }
 
 let compiled: object | null | undefined;
@@ -72,6 +73,7 @@ function kernels(): Instance | null {
     copyChannels: exports.copyChannels as Kernel,
     channelSums: exports.channelSums as Kernel,
     exp: exports.exp as Kernel,
+    broadcastChannels: exports.broadcastChannels as Kernel,
   };
   return instance;
 }
@@ -201,5 +203,19 @@ export function simdExp(x: tf.Tensor): tf.Tensor | null {
   if (!k) return null;
   const out = output(x.shape);
   k.exp(offsetOf(x), offsetOf(out), x.size / 4);
+  return out;
+}
+
+/**
+ * A float32 tensor of `shape` whose every pixel (all axes but the last) holds `values` (length: the
+ * last axis, a multiple of 4), or null when the kernels cannot serve.
+ */
+export function simdBroadcastChannels(values: tf.Tensor, shape: number[]): tf.Tensor | null {
+  const channels = shape[shape.length - 1];
+  if (values.dtype !== "float32" || values.size !== channels || channels % 4 !== 0) return null;
+  const k = kernels();
+  if (!k) return null;
+  const out = output(shape);
+  k.broadcastChannels(offsetOf(values), offsetOf(out), out.size / channels, channels);
   return out;
 }
