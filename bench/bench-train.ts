@@ -93,7 +93,10 @@ async function benchBackend(
   const net = createNetwork({ numClasses: NUM_CLASSES });
   const dataset = datasetFromArray(samples);
   // Partial CE only (no class weights, no superpixel propagation): the same loss on every replica.
-  const method = { propagation: { enabled: false } };
+  // No labels from the classical forest either: it trains a forest and predicts each image the
+  // first time a batch draws it (~7 s of the first two steps here), data preparation, not the
+  // engine this benchmark measures.
+  const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };
   let helpers: GradientHelpers | undefined;
   if (replicas > 1)
     helpers = await startGradientHelpers(replicas - 1, { backend: name, network: net.config, method });
