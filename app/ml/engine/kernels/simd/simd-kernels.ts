@@ -1,12 +1,14 @@
 /**
  * Our SIMD WebAssembly kernels (text and register blocks: simd-kernels-wat.ts): the two
- * convolution gradients, per-channel sums and broadcasts, and exp, run inside the tfjs wasm backend's own memory: the module imports the
- * backend's WebAssembly.Memory, so tensors are read and written in place, with no copy.
+ * convolution gradients, per-channel sums and broadcasts, and exp. They run inside the tfjs wasm
+ * backend's own memory: the module imports the backend's WebAssembly.Memory, so tensors are read
+ * and written where they live, with no copy.
  *
  * Channel counts that are not multiples of the register block (the image's 3 channels, a head's
- * K classes) are zero-padded and the result cut back, by a copy loop of the same module. Anything the kernels cannot
- * serve (another backend, no SIMD, a tfjs build that does not expose its memory) returns null and
- * the caller uses the forward-conv compositions of conv-backprop.ts instead.
+ * K classes) are zero-padded and the result cut back, by a copy loop of the same module. What the
+ * kernels cannot serve (another backend, no SIMD, a tfjs build that does not expose its memory,
+ * other shapes) returns null, and the caller runs the stock kernel or the forward-convolution
+ * compositions of conv-backprop.ts instead.
  */
 import { tf } from "../../tf.ts";
 import { SIMD_KERNELS_WASM } from "./simd-kernels-binary.ts";
@@ -54,7 +56,7 @@ function compile(): object | null {
   return compiled;
 }
 
-/** The kernels bound to the current wasm backend's memory, or null (see simdUnavailableReason). */
+/** The kernels bound to the current wasm backend's memory, or null (simdKernelsStatus says why). */
 function kernels(): Instance | null {
   if (tf.getBackend() !== "wasm") return null;
   const memory = (tf.backend() as unknown as WasmBackendView).wasm?.asm?.memory;
