@@ -71,8 +71,8 @@ export interface Domain {
   classNames: string[];
   /** the project file with train/images and train/scribbles imported (never train/gt) */
   project: string;
-  /** the train images with their scribbles, for the classical baseline */
-  train: Array<{ image: RawImage; labels: Uint8Array }>;
+  /** the train images with their scribbles (the classical baseline), and their dense ground truth when the domain has it (diagnostics only) */
+  train: Array<{ image: RawImage; labels: Uint8Array; gt?: Uint8Array }>;
   val: EvaluationSample[];
   voidValue: number | undefined;
   labeledShare: number;
@@ -115,7 +115,9 @@ export async function loadDomain(name: string, cache: string, workDir: string): 
   for (const n of imageNames(path.join(folder, "train/images"))) {
     const image = await readRaw(path.join(folder, "train/images", n));
     const labels = Uint8Array.from(readIndexPng(path.join(folder, "train/scribbles", maskName(n))).values);
-    train.push({ image, labels });
+    const gtFile = path.join(folder, "train/gt", maskName(n));
+    const gt = fs.existsSync(gtFile) ? Uint8Array.from(readIndexPng(gtFile).values) : undefined;
+    train.push({ image, labels, gt });
     shortSides.push(Math.min(image.width, image.height));
   }
   shortSides.sort((a, b) => a - b);
