@@ -240,7 +240,7 @@ export const api = {
         /** encoder widths, e.g. [8, 16] for a tiny network */
         widths: z.array(z.number().int().min(1).max(512)).min(1).max(6).optional(),
         backend: z.enum(["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"]).optional(),
-        /** switch method terms on or off (default: all but the CRF on): semi-supervised, PiXL alignment, CRF, superpixel propagation, labels from the pixel classifier */
+        /** switch method terms on or off (defaults: app/common/method-terms.ts): semi-supervised, PiXL alignment, CRF, superpixel propagation, labels from the pixel classifier, self-training rounds */
         terms: z
           .object({
             semiSupervised: z.boolean(),
@@ -248,6 +248,7 @@ export const api = {
             crf: z.boolean(),
             propagation: z.boolean(),
             forestLabels: z.boolean(),
+            selfTraining: z.boolean(),
           })
           .partial()
           .strict()

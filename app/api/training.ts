@@ -41,6 +41,7 @@ export interface TrainingRequest {
     crf?: boolean;
     propagation?: boolean;
     forestLabels?: boolean;
+    selfTraining?: boolean;
   };
   predict: boolean;
   fineTune?: boolean;
@@ -225,6 +226,7 @@ function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method
   if (terms.crf !== undefined) method.crf = { enabled: terms.crf };
   if (terms.propagation !== undefined) method.propagation = { enabled: terms.propagation };
   if (terms.forestLabels !== undefined) method.forestLabels = { enabled: terms.forestLabels };
+  if (terms.selfTraining !== undefined) method.selfTraining = { enabled: terms.selfTraining };
   return method;
 }
 

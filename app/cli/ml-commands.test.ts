@@ -81,7 +81,7 @@ describe("train / predict / eval through the CLI", () => {
     expect(t.stderr).toMatch(/\[ok\] +wasm/);
     // Which terms the run uses: the flags turned the three off by default on.
     expect(t.stderr).toMatch(
-      /method: partial cross-entropy, semi-supervised pseudo-labels \(FixMatch\), PiXL alignment, superpixel propagation, pixel-classifier labels, CRF regularizer\n/,
+      /method: partial cross-entropy, semi-supervised pseudo-labels \(FixMatch\), PiXL alignment, superpixel propagation, pixel-classifier labels, CRF regularizer; off: self-training rounds\n/,
     );
     // Labels from the pixel classifier (on by default) are said before the first step waits on them.
     expect(t.stderr).toMatch(/before the first step: the pixel classifier learns the strokes/);

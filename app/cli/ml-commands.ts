@@ -70,6 +70,8 @@ export function registerMlCommands(program: Command): void {
     .option("--no-forest-labels", "do not take labels from the pixel classifier")
     .option("--crf", "use the CRF regularizer")
     .option("--no-crf", "do not use the CRF regularizer")
+    .option("--self-training", "label what the model is sure of, by superpixel, at half the budget")
+    .option("--no-self-training", "no self-training rounds")
     .option("--seed <n>", "random seed", "1")
     .option(
       "--replicas <n>",
@@ -126,6 +128,7 @@ export function registerMlCommands(program: Command): void {
           propagation: term(o.propagation),
           forestLabels: term(o.forestLabels),
           crf: term(o.crf),
+          selfTraining: term(o.selfTraining),
         },
       };
       // The model fine-tuning starts from (the latest), said before training starts.

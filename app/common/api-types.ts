@@ -255,6 +255,7 @@ export interface TrainingSettings {
     crf: boolean;
     propagation: boolean;
     forestLabels: boolean;
+    selfTraining: boolean;
   };
   fineTune: boolean;
 }

@@ -13,6 +13,9 @@ export const DEFAULT_TERMS = {
   forestLabels: true,
   // Off: it pulled a young network towards large uniform regions (-0.107 mIoU at 3 minutes).
   crf: false,
+  // Off until the benchmark protocol shows it helps (#31): rounds that label the superpixels
+  // the model is sure of on the labeled train images, never over a label.
+  selfTraining: false,
 } as const;
 
 export type MethodTerm = keyof typeof DEFAULT_TERMS;
@@ -24,6 +27,7 @@ export const TERM_NAMES: Record<MethodTerm, string> = {
   propagation: "superpixel propagation",
   forestLabels: "pixel-classifier labels",
   crf: "CRF regularizer",
+  selfTraining: "self-training rounds",
 };
 
 /**
