@@ -1,26 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "../tf.ts";
 import { initBackend } from "../backend.ts";
-
-/** Deterministic pseudo-random values in [-1, 1). */
-function randomValues(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function maxRelError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1e-6;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let err = 0;
-  for (let i = 0; i < actual.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  return err / scale;
-}
+import { maxRelError, randomValues } from "../../testing/numeric.ts";
 
 interface Case {
   x: [number, number, number, number];

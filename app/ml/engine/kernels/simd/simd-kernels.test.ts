@@ -4,28 +4,10 @@ import { initBackend } from "../../backend.ts";
 import { assembleSimdKernels } from "../../../../../scripts/simd-assemble.ts";
 import { SIMD_KERNELS_WASM } from "./simd-kernels-binary.ts";
 import { simdConv2dFilterGradient, simdConv2dInputGradient, simdKernelsStatus } from "./simd-kernels.ts";
+import { maxRelError, randomValues } from "../../../testing/numeric.ts";
 
 type Shape4 = [number, number, number, number];
 type Pad = "same" | "valid" | number;
-
-function randomValues(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function maxRelError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1e-6;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let err = 0;
-  for (let i = 0; i < actual.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  return err / scale;
-}
 
 // Odd sizes, rows whose valid range is not a multiple of the 4-pixel block, channel counts that
 // need padding (3, 5, 11) and ones that do not (8, 16), strides 1 to 4, every padding kind.
