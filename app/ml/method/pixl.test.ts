@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "../engine/tf.ts";
 import { initBackend } from "../engine/backend.ts";
 import type { LossContext } from "./losses.ts";
-import { blockTargets, partitionPixels, pixlAlignment } from "./pixl.ts";
+import { blockTargets, logSumExp, partitionPixels, pixlAlignment } from "./pixl.ts";
 import { DEFAULT_METHOD } from "./method.ts";
 
 const U = 255;
@@ -131,5 +131,27 @@ describe("PiXL alignment", () => {
     const moved = Array.from({ length: n }, (_, i) => Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1]));
     expect(moved.slice(0, 2)).toEqual([0, 0]);
     expect(moved.filter((v) => v > 0)).toHaveLength(3);
+  });
+});
+
+describe("the alignment's log-sum-exp", () => {
+  it("has tf.logSumExp's value and gradient, also over rows masked at -1e4", async () => {
+    await initBackend("wasm");
+    const x = tf.tidy(() =>
+      tf.add(
+        tf.randomNormal([2, 5, 6], 0, 5, "float32", 9),
+        tf.tensor3d([0, 0, -1e4, 0, -1e4, -1e4], [1, 1, 6]),
+      ),
+    );
+    const weights = tf.randomNormal([2, 5], 0, 1, "float32", 10);
+    const ours = tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.mul(logSumExp(t), weights)) as tf.Scalar)(x);
+    const stock = tf.valueAndGrad(
+      (t: tf.Tensor) => tf.sum(tf.mul(tf.logSumExp(t, -1), weights)) as tf.Scalar,
+    )(x);
+    expect(ours.value.dataSync()[0]).toBeCloseTo(stock.value.dataSync()[0], 3);
+    const a = ours.grad.dataSync();
+    const b = stock.grad.dataSync();
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
+    tf.dispose([x, weights, ours.value, ours.grad, stock.value, stock.grad]);
   });
 });
