@@ -141,6 +141,28 @@ describe("wasm training kernels", () => {
       });
   });
 
+  it("batch norm, per channel (ours) or not (stock), with and without scale and offset, matches the cpu backend", () => {
+    const run = (backend: string) => {
+      tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor4d(randomValues(2 * 5 * 3 * 8, 30), [2, 5, 3, 8]);
+        const v = (seed: number, shift = 0) =>
+          tf.add(tf.tensor1d(randomValues(8, seed)), shift) as tf.Tensor1D;
+        const x3 = tf.tensor4d(randomValues(2 * 4 * 3 * 3, 31), [2, 4, 3, 3]);
+        const v3 = (seed: number, shift = 0) =>
+          tf.add(tf.tensor1d(randomValues(3, seed)), shift) as tf.Tensor1D;
+        return [
+          tf.batchNorm(x, v(32), v(33, 2), v(34), v(35), 1e-3),
+          tf.batchNorm(x, v(32), v(33, 2), undefined, undefined, 1e-3),
+          tf.batchNorm(x3, v3(36), v3(37, 2), v3(38), v3(39), 1e-3), // 3 channels: the stock kernel
+        ].map((t) => (t.dataSync() as Float32Array).slice());
+      });
+    };
+    const expected = run("cpu");
+    const actual = run("wasm");
+    for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
+  });
+
   it("leaves no tensors behind", () => {
     tf.setBackend("wasm");
     const before = tf.memory().numTensors;

@@ -11,6 +11,7 @@
 import { tf } from "../tf.ts";
 import { conv2dFilterGradient, conv2dInputGradient, type Conv2DGeometry } from "./conv-backprop.ts";
 import {
+  simdChannelAffine,
   simdChannelSums,
   simdConv2dFilterGradient,
   simdConv2dInputGradient,
@@ -114,26 +115,61 @@ function exp(stock: tf.KernelConfig): tf.KernelConfig {
   };
 }
 
+/**
+ * Batch norm with per-channel statistics as one affine map per channel,
+ * x * (scale / sd) + (offset - mean * scale / sd), in one SIMD pass; else the stock kernel.
+ */
+function batchNorm(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    ...stock,
+    kernelFunc: (args) => {
+      const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+      const epsilon = (args.attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
+      const channels = x!.shape[x!.shape.length - 1];
+      const perChannel = [mean, variance, offset, scale].every(
+        (v) => v == null || (v.shape.length === 1 && v.shape[0] === channels),
+      );
+      if (perChannel) {
+        const [a, b] = tf.tidy(() => {
+          const m = asTensor4D(mean, "mean");
+          const a = tf.mul(
+            tf.rsqrt(tf.add(asTensor4D(variance, "variance"), epsilon)),
+            scale ? asTensor4D(scale, "scale") : 1,
+          );
+          return [a, tf.sub(offset ? asTensor4D(offset, "offset") : tf.zerosLike(m), tf.mul(m, a))];
+        });
+        const y = simdChannelAffine(asTensor4D(x, "x"), a, b);
+        tf.dispose([a, b]);
+        if (y) return y;
+      }
+      return (stock.kernelFunc as (a: typeof args) => tf.TensorInfo)(args);
+    },
+  };
+}
+
 /** Kernels this module registers for the wasm backend, with the reason. */
 export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: string }> = [
   { kernel: tf.Conv2DBackpropFilter, reason: "missing in tfjs-backend-wasm (ours: SIMD WebAssembly)" },
   { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel (ours: SIMD WebAssembly)" },
   { kernel: tf.Sum, reason: "per-channel sums without a transpose (ours: SIMD WebAssembly); others stock" },
   { kernel: tf.Mean, reason: "as Sum" },
+  { kernel: tf.FusedBatchNorm, reason: "one affine map per channel (ours: SIMD WebAssembly)" },
   { kernel: tf.Exp, reason: "4 at a time (ours: SIMD WebAssembly); the stock kernel calls the scalar exp" },
 ];
 
 /** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   const ours = [conv2dBackpropFilter, conv2dBackpropInput];
-  for (const name of [tf.Sum, tf.Mean, tf.Exp]) {
+  for (const name of [tf.Sum, tf.Mean, tf.Exp, tf.FusedBatchNorm]) {
     if (!stockKernels.has(name)) {
       const stock = tf.getKernel(name, BACKEND);
       if (!stock) continue;
       stockKernels.set(name, stock);
     }
     const stock = stockKernels.get(name)!;
-    ours.push(name === tf.Exp ? exp(stock) : channelReduction(stock));
+    ours.push(
+      name === tf.Exp ? exp(stock) : name === tf.FusedBatchNorm ? batchNorm(stock) : channelReduction(stock),
+    );
   }
   for (const config of ours) {
     if (tf.getKernel(config.kernelName, BACKEND) != null) tf.unregisterKernel(config.kernelName, BACKEND);

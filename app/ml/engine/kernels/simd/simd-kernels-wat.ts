@@ -271,6 +271,25 @@ function broadcastChannelsFunction(): string {
 }
 
 /**
+ * channelAffine(src, a, b, dst, pixels, C): dst[p*C + c] = src[p*C + c] * a[c] + b[c], for
+ * C % 4 == 0: batch norm forward, and its gradient's per-channel scalings, in one pass (tfjs
+ * wasm's broadcasting Multiply and Sub are generic loops).
+ */
+function channelAffineFunction(): string {
+  const at = (base: string) => `(v128.load ${add(get(base), get("c"))})`;
+  return `(func (export "channelAffine") (param $src i32) (param $a i32) (param $b i32) (param $dst i32) (param $pixels i32) (param $C i32)
+ (local $p i32) (local $c i32) (local $rowBytes i32)
+ ${set("rowBytes", bytes(get("C")))}
+ ${forLoop(
+   "p",
+   get("pixels"),
+   `${forLoop("c", get("rowBytes"), `(v128.store ${add(get("dst"), get("c"))} (f32x4.add (f32x4.mul ${at("src")} ${at("a")}) ${at("b")}))`, 16)}
+ ${set("src", add(get("src"), get("rowBytes")))}
+ ${set("dst", add(get("dst"), get("rowBytes")))}`,
+ )})`;
+}
+
+/**
  * exp(src, dst, vectors): dst = e^src, 4 floats at a time (tfjs wasm's Exp calls the scalar
  * std::exp; the softmax of the cross-entropy at full resolution spends ~7% of a step there).
  * Cephes' expf: n = round(x / ln 2), r = x - n ln 2 in two parts, a degree-5 polynomial, times
@@ -317,6 +336,7 @@ export function simdKernelsWat(): string {
  ${copyChannelsFunction()}
  ${channelSumsFunction()}
  ${expFunction()}
- ${broadcastChannelsFunction()})
+ ${broadcastChannelsFunction()}
+ ${channelAffineFunction()})
 `;
 }

@@ -1,6 +1,6 @@
 /**
  * Our SIMD WebAssembly kernels (text and register blocks: simd-kernels-wat.ts): the two
- * convolution gradients, per-channel sums and broadcasts, and exp. They run inside the tfjs wasm
+ * convolution gradients, per-channel sums, broadcasts and affine maps, and exp. They run inside the tfjs wasm
  * backend's own memory: the module imports the backend's WebAssembly.Memory, so tensors are read
  * and written where they live, with no copy.
  *
@@ -39,6 +39,7 @@ interface Instance {
   channelSums: Kernel;
   exp: Kernel;
   broadcastChannels: Kernel;
+  channelAffine: Kernel;
 }
 
 let compiled: object | null | undefined;
@@ -76,6 +77,7 @@ function kernels(): Instance | null {
     channelSums: exports.channelSums as Kernel,
     exp: exports.exp as Kernel,
     broadcastChannels: exports.broadcastChannels as Kernel,
+    channelAffine: exports.channelAffine as Kernel,
   };
   return instance;
 }
@@ -219,5 +221,20 @@ export function simdBroadcastChannels(values: tf.Tensor, shape: number[]): tf.Te
   if (!k) return null;
   const out = output(shape);
   k.broadcastChannels(offsetOf(values), offsetOf(out), out.size / channels, channels);
+  return out;
+}
+
+/**
+ * x * a + b with a and b per channel (float32 vectors as long as x's last axis, a multiple of 4),
+ * or null when the kernels cannot serve.
+ */
+export function simdChannelAffine(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+  const channels = x.shape[x.rank - 1];
+  const fits = (v: tf.Tensor) => v.dtype === "float32" && v.size === channels;
+  if (x.dtype !== "float32" || x.rank < 2 || channels % 4 !== 0 || !fits(a) || !fits(b)) return null;
+  const k = kernels();
+  if (!k) return null;
+  const out = output(x.shape);
+  k.channelAffine(offsetOf(x), offsetOf(a), offsetOf(b), offsetOf(out), x.size / channels, channels);
   return out;
 }
