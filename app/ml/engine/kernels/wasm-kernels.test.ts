@@ -173,6 +173,16 @@ describe("wasm training kernels", () => {
         tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")),
       )([x, w]);
     });
+    // Our reductions, batch norm and exp, outside a tidy: only what they return remains.
+    const t = tf.randomNormal([2, 4, 4, 8]) as tf.Tensor4D;
+    const [mean, variance] = [tf.zeros([8]) as tf.Tensor1D, tf.ones([8]) as tf.Tensor1D];
+    const outs = [
+      tf.mean(t, [0, 1, 2]),
+      tf.sum(t, [0, 1, 2], true),
+      tf.batchNorm(t, mean, variance),
+      tf.exp(t),
+    ];
+    tf.dispose([t, mean, variance, ...outs]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
