@@ -15,7 +15,7 @@
  * with sd = sqrt(variance + eps). Other shapes take tfjs-core's arithmetic without the tile.
  */
 import { tf } from "../tf.ts";
-import { simdBroadcastChannels, simdChannelAffine } from "./simd/simd-kernels.ts";
+import { simdBroadcastChannels } from "./simd/simd-kernels.ts";
 
 /** Batch norm's inputs and the attribute its gradient reads. */
 interface Attrs {
@@ -33,10 +33,7 @@ export const batchNormGradient: tf.GradConfig = {
     const reductionAxes = tf.broadcast_util.getReductionAxes(mean.shape, x.shape);
     const perChannel = mean.rank === 1;
     const reduce = (t: tf.Tensor) => tf.reshape(perChannel ? tf.sum(t, reductionAxes) : t, mean.shape);
-    // x - mean and dy * scale / sd in one SIMD pass each on wasm, when the statistics are per channel.
-    const centered = () =>
-      (perChannel ? simdChannelAffine(x, tf.onesLike(mean), tf.neg(mean)) : null) ?? tf.sub(x, mean);
-    const xMinusMean = centered();
+    const xMinusMean = tf.sub(x, mean);
     const rsqrt = tf.rsqrt(tf.add(variance, tf.scalar(varianceEpsilon)));
     const minusHalfRCube = tf.mul(tf.mul(tf.mul(rsqrt, rsqrt), rsqrt), tf.scalar(-0.5));
     if (perChannel) {
@@ -44,12 +41,7 @@ export const batchNormGradient: tf.GradConfig = {
       const sumDyCentered = tf.sum(tf.mul(g, xMinusMean), reductionAxes);
       const scaleOverSd = tf.mul(scaleValue, rsqrt);
       return {
-        x: () =>
-          simdChannelAffine(
-            g,
-            tf.reshape(tf.mul(tf.onesLike(mean), scaleOverSd), mean.shape),
-            tf.zerosLike(mean),
-          ) ?? tf.mul(g, scaleOverSd),
+        x: () => tf.mul(g, scaleOverSd),
         mean: () => tf.reshape(tf.neg(tf.mul(scaleOverSd, sumDy)), mean.shape),
         variance: () => tf.reshape(tf.mul(tf.mul(minusHalfRCube, scaleValue), sumDyCentered), mean.shape),
         scale: () => tf.reshape(tf.mul(sumDyCentered, rsqrt), mean.shape),

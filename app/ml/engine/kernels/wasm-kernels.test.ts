@@ -141,6 +141,32 @@ describe("wasm training kernels", () => {
       });
   });
 
+  it("times and minus one value per channel (ours) or anything else (stock) match the cpu backend", () => {
+    const run = (backend: string) => {
+      tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor4d(randomValues(2 * 3 * 5 * 8, 40), [2, 3, 5, 8]);
+        const v = tf.tensor1d(randomValues(8, 41));
+        const v4 = tf.reshape(v, [1, 1, 1, 8]);
+        const x3 = tf.tensor3d(randomValues(4 * 5 * 6, 42), [4, 5, 6]); // 6 channels: stock
+        const v3 = tf.tensor1d(randomValues(6, 43));
+        const rows = tf.tensor4d(randomValues(2 * 3 * 1 * 8, 44), [2, 3, 1, 8]); // not per channel: stock
+        return [
+          tf.mul(x, v),
+          tf.mul(v4, x),
+          tf.sub(x, v4),
+          tf.sub(v, x), // vector first: stock
+          tf.mul(x3, v3),
+          tf.sub(x, rows),
+          tf.mul(tf.cast(x, "int32"), tf.cast(v, "int32")),
+        ].map((t) => Float32Array.from(t.dataSync()));
+      });
+    };
+    const expected = run("cpu");
+    const actual = run("wasm");
+    for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-6);
+  });
+
   it("batch norm, per channel (ours) or not (stock), with and without scale and offset, matches the cpu backend", () => {
     const run = (backend: string) => {
       tf.setBackend(backend);

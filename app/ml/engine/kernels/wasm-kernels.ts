@@ -77,75 +77,101 @@ const conv2dBackpropInput: tf.KernelConfig = {
   },
 };
 
-/** The wasm backend's own kernels that ours replace, kept for what ours do not serve. */
-const stockKernels = new Map<string, tf.KernelConfig>();
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+/** Our version of a stock kernel: its result, or null to let the stock kernel serve the call. */
+type Attempt = (args: KernelArgs) => tf.TensorInfo | null;
 
 /**
- * Sum and Mean over every axis but the last (batch norm's statistics and gradients): ours, one
- * pass over the tensor; the stock kernels transpose the whole tensor first. Else the stock kernel.
+ * Sum and Mean over every axis but the last (batch norm's statistics and gradients): one pass
+ * over the tensor; the stock kernels transpose the whole tensor first.
  */
-function channelReduction(stock: tf.KernelConfig): tf.KernelConfig {
-  const mean = stock.kernelName === tf.Mean;
-  return {
-    ...stock,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-      const rank = x.shape.length;
-      const axes = tf.util.parseAxisParam(axis, x.shape);
-      const allButLast =
-        axes.length === rank - 1 && axes.every((a) => a < rank - 1) && new Set(axes).size === axes.length;
-      const sums = allButLast ? simdChannelSums(asTensor4D(x, "x")) : null;
-      if (!sums) return (stock.kernelFunc as (a: typeof args) => tf.TensorInfo)(args);
-      const channels = x.shape[rank - 1];
-      return tf.tidy(() => {
-        const reduced = mean ? tf.div(sums, tf.scalar(tf.util.sizeFromShape(x.shape) / channels)) : sums;
-        return keepDims ? tf.reshape(reduced, [...x.shape.slice(0, -1).map(() => 1), channels]) : reduced;
-      });
-    },
+const channelReduction =
+  (mean: boolean): Attempt =>
+  (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const allButLast =
+      axes.length === rank - 1 && axes.every((a) => a < rank - 1) && new Set(axes).size === axes.length;
+    const sums = allButLast ? simdChannelSums(asTensor4D(x, "x")) : null;
+    if (!sums) return null;
+    const channels = x.shape[rank - 1];
+    return tf.tidy(() => {
+      const reduced = mean ? tf.div(sums, tf.scalar(tf.util.sizeFromShape(x.shape) / channels)) : sums;
+      return keepDims ? tf.reshape(reduced, [...x.shape.slice(0, -1).map(() => 1), channels]) : reduced;
+    });
   };
+
+/** Whether t is one value per channel of `full` (shape [C], or 1s then C) and full is the output's shape. */
+function perChannelOf(t: tf.TensorInfo, full: tf.TensorInfo): boolean {
+  const channels = full.shape[full.shape.length - 1];
+  return (
+    t.shape.length <= full.shape.length &&
+    t.shape[t.shape.length - 1] === channels &&
+    t.shape.slice(0, -1).every((d) => d === 1) &&
+    full.shape.length >= 2
+  );
 }
 
-function exp(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    ...stock,
-    kernelFunc: (args) =>
-      simdExp(asTensor4D(args.inputs.x, "x")) ??
-      (stock.kernelFunc as (a: typeof args) => tf.TensorInfo)(args),
+/**
+ * A full tensor times, or minus, one value per channel (batch norm's statistics and gradients,
+ * Mean's gradient on other backends' path): one affine pass; the stock kernels' broadcasting is a
+ * generic loop.
+ */
+const channelBroadcast =
+  (op: "mul" | "sub"): Attempt =>
+  (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const [full, vector] = perChannelOf(b, a) ? [a, b] : op === "mul" && perChannelOf(a, b) ? [b, a] : [];
+    if (!full || !vector || full.dtype !== "float32" || vector.dtype !== "float32") return null;
+    const v = asTensor4D(vector, "vector");
+    const [scale, shift] = tf.tidy(() => {
+      const flat = tf.reshape(v, [v.size]);
+      return op === "mul" ? [flat, tf.zerosLike(flat)] : [tf.onesLike(flat), tf.neg(flat)];
+    });
+    const y = simdChannelAffine(asTensor4D(full, "x"), scale, shift);
+    tf.dispose([scale, shift]);
+    return y;
   };
-}
 
 /**
  * Batch norm with per-channel statistics as one affine map per channel,
- * x * (scale / sd) + (offset - mean * scale / sd), in one SIMD pass; else the stock kernel.
+ * x * (scale / sd) + (offset - mean * scale / sd), in one pass.
  */
-function batchNorm(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    ...stock,
-    kernelFunc: (args) => {
-      const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-      const epsilon = (args.attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
-      const channels = x!.shape[x!.shape.length - 1];
-      const perChannel = [mean, variance, offset, scale].every(
-        (v) => v == null || (v.shape.length === 1 && v.shape[0] === channels),
-      );
-      if (perChannel) {
-        const [a, b] = tf.tidy(() => {
-          const m = asTensor4D(mean, "mean");
-          const a = tf.mul(
-            tf.rsqrt(tf.add(asTensor4D(variance, "variance"), epsilon)),
-            scale ? asTensor4D(scale, "scale") : 1,
-          );
-          return [a, tf.sub(offset ? asTensor4D(offset, "offset") : tf.zerosLike(m), tf.mul(m, a))];
-        });
-        const y = simdChannelAffine(asTensor4D(x, "x"), a, b);
-        tf.dispose([a, b]);
-        if (y) return y;
-      }
-      return (stock.kernelFunc as (a: typeof args) => tf.TensorInfo)(args);
-    },
-  };
-}
+const batchNorm: Attempt = (args) => {
+  const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const epsilon = (args.attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
+  const channels = x!.shape[x!.shape.length - 1];
+  const perChannel = [mean, variance, offset, scale].every(
+    (v) => v == null || (v.shape.length === 1 && v.shape[0] === channels),
+  );
+  if (!perChannel) return null;
+  const [a, b] = tf.tidy(() => {
+    const m = asTensor4D(mean, "mean");
+    const a = tf.mul(
+      tf.rsqrt(tf.add(asTensor4D(variance, "variance"), epsilon)),
+      scale ? asTensor4D(scale, "scale") : 1,
+    );
+    return [a, tf.sub(offset ? asTensor4D(offset, "offset") : tf.zerosLike(m), tf.mul(m, a))];
+  });
+  const y = simdChannelAffine(asTensor4D(x, "x"), a, b);
+  tf.dispose([a, b]);
+  return y;
+};
+
+/** Stock kernels ours go in front of (ours first, the stock kernel for what ours do not serve). */
+const IN_FRONT: ReadonlyArray<[string, Attempt]> = [
+  [tf.Sum, channelReduction(false)],
+  [tf.Mean, channelReduction(true)],
+  [tf.Multiply, channelBroadcast("mul")],
+  [tf.Sub, channelBroadcast("sub")],
+  [tf.FusedBatchNorm, batchNorm],
+  [tf.Exp, (args) => simdExp(asTensor4D(args.inputs.x, "x"))],
+];
+
+/** The wasm backend's own kernels that ours go in front of, kept at the first registration. */
+const stockKernels = new Map<string, tf.KernelConfig>();
 
 /** Kernels this module registers for the wasm backend, with the reason. */
 export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: string }> = [
@@ -153,6 +179,11 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: stri
   { kernel: tf.Conv2DBackpropInput, reason: "replaces the slow scalar wasm kernel (ours: SIMD WebAssembly)" },
   { kernel: tf.Sum, reason: "per-channel sums without a transpose (ours: SIMD WebAssembly); others stock" },
   { kernel: tf.Mean, reason: "as Sum" },
+  {
+    kernel: tf.Multiply,
+    reason: "times one value per channel: one affine pass (ours: SIMD WebAssembly); others stock",
+  },
+  { kernel: tf.Sub, reason: "minus one value per channel, as Multiply" },
   { kernel: tf.FusedBatchNorm, reason: "one affine map per channel (ours: SIMD WebAssembly)" },
   { kernel: tf.Exp, reason: "4 at a time (ours: SIMD WebAssembly); the stock kernel calls the scalar exp" },
 ];
@@ -160,16 +191,14 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: stri
 /** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   const ours = [conv2dBackpropFilter, conv2dBackpropInput];
-  for (const name of [tf.Sum, tf.Mean, tf.Exp, tf.FusedBatchNorm]) {
+  for (const [name, attempt] of IN_FRONT) {
     if (!stockKernels.has(name)) {
       const stock = tf.getKernel(name, BACKEND);
       if (!stock) continue;
       stockKernels.set(name, stock);
     }
     const stock = stockKernels.get(name)!;
-    ours.push(
-      name === tf.Exp ? exp(stock) : name === tf.FusedBatchNorm ? batchNorm(stock) : channelReduction(stock),
-    );
+    ours.push({ ...stock, kernelFunc: (args) => attempt(args) ?? (stock.kernelFunc(args) as tf.TensorInfo) });
   }
   for (const config of ours) {
     if (tf.getKernel(config.kernelName, BACKEND) != null) tf.unregisterKernel(config.kernelName, BACKEND);
