@@ -26,7 +26,7 @@ import type {
   TrainingSettings,
   TrainingStatus,
 } from "../common/api-types.ts";
-import { DEFAULT_TERMS } from "../common/method-terms.ts";
+import { DEFAULT_TERMS, type MethodTerm } from "../common/method-terms.ts";
 
 export interface TrainingRequest {
   epochs?: number;
@@ -35,14 +35,7 @@ export interface TrainingRequest {
   batchSize?: number;
   widths?: number[];
   backend?: ProjectTrainOptions["backend"];
-  terms?: {
-    semiSupervised?: boolean;
-    pixl?: boolean;
-    crf?: boolean;
-    propagation?: boolean;
-    forestLabels?: boolean;
-    selfTraining?: boolean;
-  };
+  terms?: Partial<Record<MethodTerm, boolean>>;
   predict: boolean;
   fineTune?: boolean;
   /** data-parallel replicas (default: one per core) */
@@ -221,12 +214,10 @@ function methodFor(terms: TrainingRequest["terms"]): ProjectTrainOptions["method
   if (!terms) return undefined;
   const method: NonNullable<ProjectTrainOptions["method"]> = {};
   // A term the request names is on or off as asked; the others keep the method's default.
-  if (terms.semiSupervised !== undefined) method.semiSupervised = { enabled: terms.semiSupervised };
-  if (terms.pixl !== undefined) method.pixl = { enabled: terms.pixl };
-  if (terms.crf !== undefined) method.crf = { enabled: terms.crf };
-  if (terms.propagation !== undefined) method.propagation = { enabled: terms.propagation };
-  if (terms.forestLabels !== undefined) method.forestLabels = { enabled: terms.forestLabels };
-  if (terms.selfTraining !== undefined) method.selfTraining = { enabled: terms.selfTraining };
+  for (const term of Object.keys(DEFAULT_TERMS) as MethodTerm[]) {
+    const enabled = terms[term];
+    if (enabled !== undefined) method[term] = { enabled };
+  }
   return method;
 }
 

@@ -7,6 +7,7 @@ import type { RegionScore } from "./queue-types.ts";
 import type { UncertaintyMeasure } from "./queue-types.ts";
 import type { FineTuneBase } from "./fine-tune.ts";
 import type { PersonLabels } from "./person-name.ts";
+import type { MethodTerm } from "./method-terms.ts";
 
 export type { PersonLabels };
 
@@ -249,14 +250,7 @@ export interface TrainingSettings {
   size: number | null;
   /** encoder widths (null: the default network) */
   widths: number[] | null;
-  terms: {
-    semiSupervised: boolean;
-    pixl: boolean;
-    crf: boolean;
-    propagation: boolean;
-    forestLabels: boolean;
-    selfTraining: boolean;
-  };
+  terms: Record<MethodTerm, boolean>;
   fineTune: boolean;
 }
 

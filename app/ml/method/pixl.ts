@@ -187,15 +187,12 @@ function sample(xs: number[], n: number, seed: number): number[] {
 /**
  * log(sum(exp(x))) over the last axis, with the max that keeps it stable taken off the tape: the
  * result's gradient is softmax(x) either way, and tf.logSumExp's path through the max costs a
- * broadcast Equal of x's size (on wasm a scalar loop: 40% of a PiXL step at crops of 128).
+ * broadcast Equal of x's size (on wasm a scalar loop: a quarter of a PiXL step at crops of 128).
  */
 export function logSumExp(x: tf.Tensor): tf.Tensor {
   const max = tf.max(x, -1, true);
   const constant = tf.tensor(max.dataSync(), max.shape); // a new tensor: no edge back to x
-  return tf.squeeze(
-    tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, constant)), -1, true)), constant),
-    [-1],
-  ) as tf.Tensor2D;
+  return tf.squeeze(tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, constant)), -1, true)), constant), [-1]);
 }
 
 export function pixlAlignment(

@@ -102,14 +102,15 @@ function withChannels<T extends tf.Tensor>(k: Instance, t: T, channels: number):
   return out;
 }
 
-function geometry(info: tf.backend_util.Conv2DInfo): number[] {
+/** The kernels' geometry parameters after N, with the channel counts as the kernel sees them. */
+function geometry(info: tf.backend_util.Conv2DInfo, ci: number, co: number): number[] {
   return [
     info.inHeight,
     info.inWidth,
-    0, // Ci, filled in by the caller
+    ci,
     info.outHeight,
     info.outWidth,
-    0, // Co
+    co,
     info.filterHeight,
     info.filterWidth,
     info.strideHeight,
@@ -149,10 +150,7 @@ export function simdConv2dFilterGradient(
     const dyp = withChannels(k, dy, coP);
     const shape: Shape4 = [info.filterHeight, info.filterWidth, ciP, coP];
     const dw = output(shape) as tf.Tensor4D;
-    const g = geometry(info);
-    g[2] = ciP;
-    g[5] = coP;
-    k.filterGrad[block](offsetOf(xp), offsetOf(dyp), offsetOf(dw), n, ...g);
+    k.filterGrad[block](offsetOf(xp), offsetOf(dyp), offsetOf(dw), n, ...geometry(info, ciP, coP));
     if (ciP === ci) return withChannels(k, dw, co);
     // Padded input channels are whole rows of dw: cut them off after the output channels.
     return tf.slice(withChannels(k, dw, co), [0, 0, 0, 0], [shape[0], shape[1], ci, co]);
@@ -178,10 +176,7 @@ export function simdConv2dInputGradient(
     wt = withChannels(k, wt, ciP);
     const shape: Shape4 = [n, info.inHeight, info.inWidth, ciP];
     const dx = output(shape) as tf.Tensor4D;
-    const g = geometry(info);
-    g[2] = ciP;
-    g[5] = co;
-    k.inputGrad[block](offsetOf(dy), offsetOf(wt), offsetOf(dx), n, ...g);
+    k.inputGrad[block](offsetOf(dy), offsetOf(wt), offsetOf(dx), n, ...geometry(info, ciP, co));
     return withChannels(k, dx, ci);
   });
 }
