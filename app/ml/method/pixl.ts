@@ -195,6 +195,24 @@ export function logSumExp(x: tf.Tensor): tf.Tensor {
   return tf.squeeze(tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, constant)), -1, true)), constant), [-1]);
 }
 
+/**
+ * Rows `rows` of `x` (n x d), with the gradient scattered back to those rows (tf.gather's own
+ * gradient needs UnsortedSegmentSum, which the wasm backend lacks).
+ */
+export function gatherRows(x: tf.Tensor2D, rows: readonly number[]): tf.Tensor2D {
+  const at = [...rows];
+  const gather = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const t = args[0] as tf.Tensor2D;
+    const value = tf.tidy(() => tf.gather(t, tf.tensor1d(at, "int32")));
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) =>
+        tf.tidy(() => tf.scatterND(tf.tensor2d(at, [at.length, 1], "int32"), dy, t.shape)),
+    };
+  });
+  return gather(x) as tf.Tensor2D;
+}
+
 export function pixlAlignment(
   options: Pick<
     PixlOptions,
@@ -270,35 +288,36 @@ export function pixlAlignment(
       );
       if (chosen.length === 0) return tf.mul(tf.sum(flat), 0) as tf.Scalar;
 
-      // Each image's 2K candidate prototypes (the global ones, then its local ones); every block
-      // is scored against its image's (one batched matMul), and only the chosen ones count.
-      const protos = new Float32Array(B * 2 * k * D);
-      const bias = new Float32Array(B * 2 * k).fill(-1e4);
+      // Every image's 2K candidate prototypes (the global ones, then its local ones), as rows of
+      // one matrix; each chosen block is scored against all of them (one small matMul over the
+      // chosen blocks only) and masked to its own image's, whose two of its class are positive.
+      const cols = B * 2 * k;
+      const protos = new Float32Array(cols * D);
+      const present = new Uint8Array(cols);
       for (let b = 0; b < B; b++)
         for (let j = 0; j < 2 * k; j++) {
           const p = j < k ? global[j] : local[b][j - k];
           if (!p) continue;
           protos.set(p, (b * 2 * k + j) * D);
-          bias[b * 2 * k + j] = 0;
+          present[b * 2 * k + j] = 1;
         }
-      const positive = new Float32Array(B * hw * 2 * k);
-      const counted = new Float32Array(B * hw);
-      for (const i of chosen) {
+      const n = chosen.length;
+      const bias = new Float32Array(n * cols).fill(-1e4);
+      const notOwn = new Float32Array(n * cols).fill(-1e4);
+      chosen.forEach((i, r) => {
+        const b = Math.floor(i / hw);
         const c = part.drift[i];
-        positive[i * 2 * k + c] = 1;
-        positive[i * 2 * k + k + c] = 1;
-        counted[i] = 1;
-      }
+        for (let j = b * 2 * k; j < (b + 1) * 2 * k; j++) if (present[j]) bias[r * cols + j] = 0;
+        notOwn[r * cols + b * 2 * k + c] = 0;
+        notOwn[r * cols + b * 2 * k + k + c] = 0;
+      });
+      const rows = gatherRows(flat, chosen);
       const sims = tf.add(
-        tf.div(
-          tf.matMul(tf.reshape(emb, [B, hw, D]), tf.tensor3d(protos, [B, 2 * k, D]), false, true),
-          options.temperature,
-        ),
-        tf.tensor3d(bias, [B, 1, 2 * k]),
+        tf.div(tf.matMul(rows, tf.tensor2d(protos, [cols, D]), false, true), options.temperature),
+        tf.tensor2d(bias, [n, cols]),
       );
-      const notOwn = tf.mul(tf.sub(1, tf.tensor3d(positive, [B, hw, 2 * k])), -1e4);
-      const perBlock = tf.sub(logSumExp(sims), logSumExp(tf.add(sims, notOwn)));
-      return tf.div(tf.sum(tf.mul(perBlock, tf.tensor2d(counted, [B, hw]))), chosen.length) as tf.Scalar;
+      const perBlock = tf.sub(logSumExp(sims), logSumExp(tf.add(sims, tf.tensor2d(notOwn, [n, cols]))));
+      return tf.mean(perBlock) as tf.Scalar;
     },
   };
 }
