@@ -1,7 +1,8 @@
 /**
  * Data-parallel training steps: a step's batch is cut into slices, one per replica; the training
  * thread computes the gradients of the first slice while helper threads (gradient-helpers.ts, each
- * with its own tensor backend) compute the others from the same weights; the gradients are then
+ * with its own tensor backend) compute the others from the same weights (and, while it waits for
+ * them, draws the next step's batch: train.ts); the gradients are then
  * averaged, weighted by slice size, and the optimizer takes one step. The single-threaded wasm
  * backend uses one core (docs/ml-engine.md, "wasm threads under Node"), so on a machine with more
  * cores this is how training uses them.

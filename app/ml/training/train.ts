@@ -221,6 +221,19 @@ export async function train(
     return out;
   };
 
+  const drawBatch = () =>
+    makeBatch(
+      nextIndices().map((i) => dataset.get(i)),
+      augment,
+      rand,
+    );
+  /** With helpers: the next step's batch, drawn while they computed this step's slices. */
+  let prefetched: ReturnType<typeof makeBatch> | undefined;
+  const discardPrefetched = () => {
+    if (prefetched) tf.dispose([prefetched.images, prefetched.labels]);
+    prefetched = undefined;
+  };
+
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   // Part of the time budget: the denser labels are made here, in the training thread.
@@ -289,11 +302,8 @@ export async function train(
       const stepsExpected = expectedSteps(step);
       const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
       setLr(lr);
-      let batch = makeBatch(
-        nextIndices().map((i) => dataset.get(i)),
-        augment,
-        rand,
-      );
+      let batch = prefetched ?? drawBatch();
+      prefetched = undefined;
       let pseudo: tf.Tensor3D | undefined;
       let consistency: number | undefined;
       if (semi && semiStart !== undefined) {
@@ -344,6 +354,9 @@ export async function train(
             const local = stepGradients(net, variables, lossTerms, cut.first, step, stepsExpected);
             let remote: SliceGradients[];
             try {
+              // While the helpers finish their slices, this thread draws and augments the next
+              // batch (data loading off the critical path; the same draws in the same order).
+              prefetched = drawBatch();
               remote = await pending;
             } catch (err) {
               tf.dispose(local.grads);
@@ -373,6 +386,7 @@ export async function train(
         ) {
           semiStart = step + 1;
           cursor = order.length; // the next batch draws from every image
+          discardPrefetched();
         }
       } finally {
         tf.dispose([batch.images, batch.labels]);
@@ -414,6 +428,7 @@ export async function train(
         const run = () => selfTrainingRound(net, selfTrained, labeled, method!.selfTraining);
         const round = teacher ? teacher.withAverage(run) : run();
         options.onSelfTraining?.({ step: stepsDone, ...round });
+        discardPrefetched(); // drawn before the round's labels
       }
       await nextTurn();
     }
@@ -423,6 +438,7 @@ export async function train(
     if (options.onCheckpoint && stepsDone > 0)
       await options.onCheckpoint({ step: stepsDone, weights: serializeWeights(net) });
   } finally {
+    discardPrefetched();
     optimizer.dispose();
     average?.dispose();
     teacher?.dispose();
