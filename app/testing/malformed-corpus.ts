@@ -9,7 +9,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import Database from "better-sqlite3";
 import sharp from "sharp";
 import { ApiError } from "../common/api-error.ts";
 import type { PixelloopService } from "../api/service.ts";
@@ -22,7 +21,7 @@ import { encodeIndexPng } from "../exchange/index-png.ts";
 import { importModel } from "../exchange/model.ts";
 import { UserError } from "../store/errors.ts";
 import { pathCases } from "./malformed-paths.ts";
-import { withRawDb } from "./raw-db.ts";
+import { execOnFile, withRawDb } from "./raw-db.ts";
 
 /** What one case gives: a refusal and its message, or an acceptance. */
 export type Outcome = { refused: true; message: string } | { refused: false; message: string };
@@ -603,11 +602,7 @@ export async function buildCorpus(ctx: CorpusContext): Promise<MalformedCase[]> 
     edit(f);
     projectCase(what, f);
   };
-  const sql = (statements: string) => (f: string) => {
-    const db = new Database(f);
-    db.exec(statements);
-    db.close();
-  };
+  const sql = (statements: string) => (f: string) => execOnFile(f, statements);
   // The open project's file, checkpointed so a copy holds everything (the WAL is not copied).
   withRawDb(service.project!, (db) => db.pragma("wal_checkpoint(TRUNCATE)"));
   projectCase("empty", file("empty.pxl", ""));

@@ -23,3 +23,16 @@ export function withRawDb<T>(project: string | { file: string }, fn: (db: RawDb)
     db.close();
   }
 }
+
+/**
+ * Runs SQL `statements` on `file` as another program would (no foreign keys; the file is created
+ * when missing): to fabricate or damage a project on purpose.
+ */
+export function execOnFile(file: string, statements: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(statements);
+  } finally {
+    db.close();
+  }
+}
