@@ -11,6 +11,8 @@
  *            --pseudo TAU (per class, over the train images' dense ground truth: how much of each class
  *            the trained model predicts with confidence >= TAU, and how much of that is right: what
  *            a teacher's pseudo-labels would cover and their precision; diagnostics only)
+ *            --superpixels PORTION (the same for what a self-training round keeping PORTION of each
+ *            class's superpixels would label)
  *            --eval plain,flip,bn,bn-flip (each trained model evaluated as it is, with test-time
  *            flip, after batch-norm re-estimation on the train images, or both: paired
  *            comparisons with no training noise; a variant's key is config+variant)
@@ -30,16 +32,16 @@ import { initBackend, type BackendPreference } from "../app/ml/engine/backend.ts
 import { trainProject } from "../app/jobs/project-training.ts";
 import { loadModel } from "../app/jobs/project-prediction.ts";
 import { evaluateNetwork } from "../app/ml/training/evaluate.ts";
-import { predict } from "../app/ml/prediction/predict.ts";
 import { reestimateBatchNorm } from "../app/ml/model/batch-norm-stats.ts";
 import { ConfusionMatrix } from "../app/ml/prediction/metrics.ts";
 import type { PartialMethod } from "../app/ml/method/method.ts";
-import type { NetworkConfig, SegmentationNetwork } from "../app/ml/model/network.ts";
+import type { NetworkConfig } from "../app/ml/model/network.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { sizeBasedScale } from "../app/ml/training/working-scale.ts";
 import { trainPixelClassifier } from "../app/ml/method/pixel-classifier/index.ts";
 import { defaultCache, DEFAULT_DOMAINS, loadDomain, type Domain } from "./bench-domains.ts";
 import { pairedTest } from "./paired-test.ts";
+import { confidentPixelQuality, superpixelQuality, type LabelQuality } from "./label-quality.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -59,6 +61,7 @@ const { values: args } = parseArgs({
     "only-classical": { type: "boolean", default: false },
     eval: { type: "string", default: "plain" },
     pseudo: { type: "string" },
+    superpixels: { type: "string" },
   },
 });
 const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
@@ -176,8 +179,10 @@ interface Run {
   seconds: number;
   scale: number;
   backend: string;
-  /** --pseudo: per class, share of the class's train pixels predicted with confidence >= tau, and precision of those predictions */
-  pseudo?: { coverage: (number | null)[]; precision: (number | null)[] };
+  /** --pseudo: per class, the trained model's confident pixels on the train images (label-quality.ts) */
+  pseudo?: LabelQuality;
+  /** --superpixels: per class, what a self-training round would label on the train images */
+  superpixels?: LabelQuality;
 }
 
 const VARIANTS: Record<string, string> = {
@@ -243,36 +248,10 @@ async function trainRun(domain: Domain, key: string, seed: number, variants: str
       backend: `${r.backend?.name ?? "?"}${replicas > 1 ? ` x${replicas}` : ""}`,
     });
   }
-  if (args.pseudo) runs[0].pseudo = pseudoLabelQuality(model.net, domain, Number(args.pseudo));
+  if (args.pseudo) runs[0].pseudo = confidentPixelQuality(model.net, domain, Number(args.pseudo));
+  if (args.superpixels) runs[0].superpixels = superpixelQuality(model.net, domain, Number(args.superpixels));
   model.net.dispose();
   return runs;
-}
-
-/** See --pseudo. Void pixels (>= the class count) are left out. */
-function pseudoLabelQuality(net: SegmentationNetwork, domain: Domain, tau: number): Run["pseudo"] {
-  const k = domain.classNames.length;
-  const classPixels = new Float64Array(k);
-  const confident = new Float64Array(k); // predicted as c with confidence >= tau
-  const right = new Float64Array(k);
-  const covered = new Float64Array(k); // gt c, predicted c with confidence >= tau
-  for (const t of domain.train) {
-    if (!t.gt) continue;
-    const p = predict(net, t.image, { scale: net.config.inputScale ?? 1 });
-    for (let i = 0; i < t.gt.length; i++) {
-      const g = t.gt[i];
-      if (g >= k) continue;
-      classPixels[g]++;
-      if (p.confidence[i] < tau) continue;
-      const c = p.classMap[i];
-      confident[c]++;
-      if (c === g) {
-        right[c]++;
-        covered[g]++;
-      }
-    }
-  }
-  const ratio = (a: Float64Array, b: Float64Array) => Array.from(a, (v, c) => (b[c] > 0 ? v / b[c] : null));
-  return { coverage: ratio(covered, classPixels), precision: ratio(right, confident) };
 }
 
 async function classicalRun(domain: Domain, seed: number): Promise<Run> {
@@ -382,19 +361,28 @@ async function main(): Promise<void> {
         `| ${key === "classical" ? "classical (random forest on filter features)" : labelOf(key)} | ${pm(rs.map((r) => r.miou))} | ${rs.map((r) => r.miou.toFixed(3)).join(", ")} | ${mean(rs.map((r) => r.pixelAccuracy)).toFixed(3)} | ${key === ref ? "" : pVersus(runs, key, ref, domain.name)} | ${Math.round(mean(rs.map((r) => r.steps)))} | ${mean(rs.map((r) => r.seconds)).toFixed(0)} | ${[...new Set(rs.map((r) => r.scale))].join("/")} | ${rs[0]?.backend ?? ""} |`,
       );
     }
-    if (args.pseudo) {
+    const diagnostics = [
+      { field: "pseudo", title: `at confidence >= ${args.pseudo}`, on: args.pseudo },
+      {
+        field: "superpixels",
+        title: `in a self-training round keeping ${args.superpixels} of each class's superpixels`,
+        on: args.superpixels,
+      },
+    ] as const;
+    for (const { field, title, on } of diagnostics) {
+      if (!on) continue;
       console.log(
-        `\nper class at confidence >= ${args.pseudo} on the train images (mean over seeds; coverage / precision): ${domain.classNames.join(", ")}`,
+        `\nper class ${title}, the train images' unlabeled pixels (mean over seeds; coverage / precision): ${domain.classNames.join(", ")}`,
       );
       for (const key of allKeys) {
-        const ps = runs
-          .filter((r) => r.domain === domain.name && r.config === key && r.pseudo)
-          .map((r) => r.pseudo!);
-        if (!ps.length) continue;
+        const qs = runs
+          .filter((r) => r.domain === domain.name && r.config === key && r[field])
+          .map((r) => r[field]!);
+        if (!qs.length) continue;
         const cell = (c: number) =>
           (["coverage", "precision"] as const)
             .map((f) => {
-              const v = ps.map((p) => p[f][c]).filter((x): x is number => x !== null);
+              const v = qs.map((q) => q[f][c]).filter((x): x is number => x !== null);
               return v.length ? mean(v).toFixed(2) : "-";
             })
             .join("/");

@@ -131,7 +131,14 @@ export const DEFAULT_METHOD: MethodOptions = {
   },
   forestLabels: { enabled: DEFAULT_TERMS.forestLabels, tau: 0.8 },
   ema: { enabled: false, decay: 0.99 },
-  selfTraining: { enabled: DEFAULT_TERMS.selfTraining, at: [0.5], tau: 0.9, purity: 0.9, regionSize: 8 },
+  selfTraining: {
+    enabled: DEFAULT_TERMS.selfTraining,
+    at: [0.5],
+    portion: 0.3,
+    tau: 0.5,
+    purity: 0.9,
+    regionSize: 8,
+  },
 };
 
 export type PartialMethod = {

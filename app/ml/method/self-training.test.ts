@@ -3,7 +3,7 @@ import { initBackend } from "../engine/backend.ts";
 import { seededNetwork } from "../testing/seeded.ts";
 import { syntheticSample } from "../testing/synthetic.ts";
 import { datasetFromArray, train } from "../training/train.ts";
-import { superpixelVotes } from "./self-training.ts";
+import { classThresholds, superpixelCandidates, superpixelLabels } from "./self-training.ts";
 
 const U = 255;
 
@@ -12,17 +12,35 @@ describe("self-training rounds", () => {
     await initBackend("wasm");
   });
 
-  it("labels the unlabeled pixels of confident, pure superpixels and never overwrites a label", () => {
+  it("labels the unlabeled pixels of pure superpixels that reach their class's bar, never a labeled one", () => {
     // 3 superpixels of 4 pixels each.
     const superpixels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
     const classMap = Uint8Array.from([1, 1, 1, 1, /* mixed */ 0, 1, 0, 1, /* unsure */ 2, 2, 2, 2]);
     const confidence = Float32Array.from([
       0.95, 0.97, 0.99, 0.93, 0.99, 0.99, 0.99, 0.99, 0.5, 0.6, 0.5, 0.6,
     ]);
+    const candidates = superpixelCandidates(classMap, confidence, superpixels, 3, 3, 0.9);
+    expect(Array.from(candidates.classes)).toEqual([1, U, 2]);
+    expect(candidates.confidence[0]).toBeCloseTo(0.96, 5);
+    expect(candidates.confidence[2]).toBeCloseTo(0.55, 5);
     const labels = Uint8Array.from([0, U, U, U, U, U, U, U, U, U, U, U]);
-    const out = superpixelVotes(classMap, confidence, superpixels, 3, labels, 3, 0.9, 0.9);
-    // the human label stays; superpixel 0 takes class 1; the mixed and the unsure stay unlabeled
+    const bars = Float32Array.from([Infinity, 0.9, 0.6]);
+    const out = superpixelLabels(labels, superpixels, candidates, bars, 3);
+    // the human label stays; superpixel 0 takes class 1; the mixed one and the one below its bar stay unlabeled
     expect(Array.from(out)).toEqual([0, 1, 1, 1, U, U, U, U, U, U, U, U]);
+  });
+
+  it("keeps the most confident share of each class's superpixels over all images, above a floor", () => {
+    const image = (classes: number[], confidence: number[]) => ({
+      classes: Int32Array.from(classes),
+      confidence: Float32Array.from(confidence),
+    });
+    const images = [image([0, 0, 1, U], [0.9, 0.6, 0.55, 0.99]), image([0, 0, 1, 3], [0.8, 0.7, 0.52, 0.4])];
+    const bars = classThresholds(images, 4, 0.5, 0.5);
+    // class 0: 0.9, 0.8 | 0.7, 0.6; class 1 (rare, unsure): its better half, 0.55, though far below
+    // class 0's; class 2: no candidate; class 3: its best (0.4) is under the floor.
+    expect(Array.from(bars)).toEqual([Math.fround(0.8), Math.fround(0.55), Infinity, 0.5]);
+    expect(classThresholds(images, 4, 0, 0.5)[0]).toBe(Infinity);
   });
 
   it("runs a round at the fraction asked for during training, adding labels", async () => {
@@ -38,7 +56,7 @@ describe("self-training rounds", () => {
       method: {
         propagation: { enabled: false },
         forestLabels: { enabled: false },
-        selfTraining: { enabled: true, at: [0.5], tau: 0.6, purity: 0.8, regionSize: 6 },
+        selfTraining: { enabled: true, at: [0.5], portion: 0.5, tau: 0.5, purity: 0.8, regionSize: 6 },
       },
       onSelfTraining: (r) => rounds.push(r),
     });
