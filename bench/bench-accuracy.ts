@@ -117,6 +117,16 @@ const CONFIGS: Record<string, Config> = {
     label: "defaults + PiXL alignment (local and global prototypes from labels)",
     method: { pixl: ON },
   },
+  "pixl-levels2": {
+    label: "defaults + PiXL on a projection head over two decoder levels",
+    method: { pixl: ON },
+    network: { embeddingLevels: 2 },
+  },
+  "semi-pixl-levels2": {
+    label: "defaults + semi-supervision + PiXL on two decoder levels",
+    method: { semiSupervised: ON, pixl: ON },
+    network: { embeddingLevels: 2 },
+  },
   "semi-pixl": {
     label: "defaults + semi-supervision + PiXL alignment",
     method: { semiSupervised: ON, pixl: ON },

@@ -114,6 +114,25 @@ describe("segmentation network", () => {
     [plain, net, copy].forEach((n) => n.dispose());
   });
 
+  it("gives the projection head two decoder levels as an option, the logits unchanged, and rebuilds it", () => {
+    const plain = createNetwork(config, { seed: 3 });
+    const net = createNetwork({ ...config, embeddingLevels: 2 }, { seed: 3 });
+    // proj_hidden reads 8 + 16 channels instead of 8: 16 x 8 more weights, nothing else
+    expect(net.parameterCount() - plain.parameterCount()).toBe(16 * 8);
+    const x = tf.randomUniform([1, 32, 32, 3], 0, 255, "float32", 5) as tf.Tensor4D;
+    const both = (n: typeof net) => n.forward(x, false);
+    const [a, b] = [both(plain), both(net)];
+    expect(b.embeddings.shape).toEqual(a.embeddings.shape);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a.logits, b.logits))).dataSync()[0])).toBe(0);
+    const copy = networkFromWeights(serializeWeights(net));
+    expect(copy.config.embeddingLevels).toBe(2);
+    const c = both(copy);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(b.embeddings, c.embeddings))).dataSync()[0])).toBe(0);
+    expect(() => createNetwork({ ...config, embeddingLevels: 3 as 2 })).toThrow(/embeddingLevels/);
+    tf.dispose([x, a.logits, a.embeddings, b.logits, b.embeddings, c.logits, c.embeddings]);
+    [plain, net, copy].forEach((n) => n.dispose());
+  });
+
   it("builds the global-context branch and the full-resolution head as options, and exports them", async () => {
     const plain = createNetwork(config);
     const net = createNetwork({ ...config, context: true, fullResolution: true });

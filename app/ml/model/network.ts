@@ -29,6 +29,9 @@
  *                   channels), the decoder's 1/2 features projected and upsampled onto it, one
  *                   conv3x3 -> BN -> ReLU, then conv1x1 -> K, so structures 1-3 px wide are not
  *                   blurred by the x2 upsampling of the logits.
+ *   embeddingLevels: 2 gives the projection head the decoder's last two levels (16 + 32 channels
+ *                   by default, the coarser one upsampled x2), not the 16 channels the classifier
+ *                   reads alone: PiXL's prototypes get features of their own to shape.
  */
 import { tf, tfl } from "../engine/tf.ts";
 
@@ -52,6 +55,11 @@ export interface NetworkConfig {
   fullResolution?: boolean;
   /** Identity shortcuts around the same-width convolutions (see the module comment). */
   residual?: boolean;
+  /**
+   * Decoder levels the projection head reads (see the module comment): 1 (or absent) the last
+   * one only; 2 also the one before it, upsampled and concatenated (a hypercolumn).
+   */
+  embeddingLevels?: 1 | 2;
 }
 
 /** Channels of the full-resolution head. */
@@ -175,6 +183,8 @@ function validateConfig(config: NetworkConfig): void {
   for (const key of ["context", "fullResolution", "residual"] as const)
     if (config[key] !== undefined && typeof config[key] !== "boolean")
       throw new Error(`${key} must be true or false, got ${String(config[key])}`);
+  if (config.embeddingLevels !== undefined && config.embeddingLevels !== 1 && config.embeddingLevels !== 2)
+    throw new Error(`embeddingLevels must be 1 or 2, got ${String(config.embeddingLevels)}`);
   if (!positiveInt(config.embeddingDim) || !positiveInt(config.projectionHidden)) {
     throw new Error("embeddingDim and projectionHidden must be positive integers");
   }
@@ -268,8 +278,10 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
     x = tfl.layers.add({ name: "context_add" }).apply([x, g]) as tfl.SymbolicTensor;
   }
 
+  let previousLevel = x;
   for (let i = last - 1; i >= 0; i--) {
     const w = config.widths[i];
+    previousLevel = x;
     x = conv(x, `dec${i}_proj`, w, 1, 1, stride, true);
     x = upsample(x, `dec${i}_up`);
     stride /= 2;
@@ -289,7 +301,13 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
     logits = upsample(logits, "logits");
   }
 
-  let emb = conv(x, "proj_hidden", config.projectionHidden, 1, 1, stride, true);
+  const embeddingInput =
+    config.embeddingLevels === 2
+      ? (tfl.layers
+          .concatenate({ name: "proj_levels" })
+          .apply([x, upsample(previousLevel, "proj_up")]) as tfl.SymbolicTensor)
+      : x;
+  let emb = conv(embeddingInput, "proj_hidden", config.projectionHidden, 1, 1, stride, true);
   emb = tfl.layers.reLU({ name: "proj_relu" }).apply(emb) as tfl.SymbolicTensor;
   emb = conv(emb, "proj_out", config.embeddingDim, 1, 1, stride, true);
   emb = new L2Normalize({ name: "embeddings" }).apply(emb) as tfl.SymbolicTensor;
