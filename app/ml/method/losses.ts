@@ -20,6 +20,11 @@ export interface LossContext {
    * UNLABELED elsewhere), aligned with `images`; present when the semi-supervised term is on.
    */
   pseudoLabels?: tf.Tensor3D;
+  /**
+   * [B, S, S] float32 the teacher's prediction entropy / log K on the clean view, aligned with
+   * `images`; -1 where the teacher did not look (the weak half in split mode). With pseudoLabels.
+   */
+  teacherEntropy?: tf.Tensor3D;
   /** Scale of the consistency term (0..1: its ramp after a late start); absent = 1. */
   consistency?: number;
   numClasses: number;

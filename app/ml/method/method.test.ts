@@ -103,7 +103,7 @@ describe("semi-supervised term", () => {
     expect(none).toBe(0);
   });
 
-  it("CutMix moves labels and pseudo-labels with the pixels", () => {
+  it("CutMix moves labels, pseudo-labels and the teacher's entropy with the pixels", () => {
     const b = 2;
     const s = 16;
     const images = tf.concat([tf.fill([1, s, s, 3], 50), tf.fill([1, s, s, 3], 200)], 0) as tf.Tensor4D;
@@ -123,19 +123,22 @@ describe("semi-supervised term", () => {
       blurProbability: 0,
       cutmixProbability: 1,
     };
-    const v = strongView(images, labels, pseudo, o, seededRandom(5));
+    const entropy = tf.concat([tf.fill([1, s, s], 0.25), tf.fill([1, s, s], 0.75)], 0) as tf.Tensor3D;
+    const v = strongView(images, labels, { targets: pseudo, entropy }, o, seededRandom(5));
     const img = v.images.dataSync();
     const lab = v.labels.dataSync();
     const pl = v.pseudoLabels.dataSync();
+    const en = v.teacherEntropy.dataSync();
     let pasted = 0;
     for (let i = 0; i < b * s * s; i++) {
       const fromOther = lab[i] !== (i < s * s ? 0 : 1);
       if (fromOther) pasted++;
       expect(img[i * 3]).toBe(lab[i] === 0 ? 50 : 200);
       expect(pl[i]).toBe(lab[i] === 0 ? 2 : U);
+      expect(en[i]).toBe(lab[i] === 0 ? 0.25 : 0.75);
     }
     expect(pasted).toBeGreaterThan(0);
-    tf.dispose([images, labels, pseudo, v.images, v.labels, v.pseudoLabels]);
+    tf.dispose([images, labels, pseudo, entropy, v.images, v.labels, v.pseudoLabels, v.teacherEntropy]);
   });
 });
 

@@ -12,6 +12,7 @@ function ctx(parts: {
   labels: tf.Tensor3D;
   embeddings: tf.Tensor4D;
   pseudoLabels?: tf.Tensor3D;
+  teacherEntropy?: tf.Tensor3D;
 }): LossContext {
   const [b, h, w] = parts.logits.shape;
   return {
@@ -19,6 +20,7 @@ function ctx(parts: {
     images: tf.zeros([b, h, w, 3]),
     labels: parts.labels,
     pseudoLabels: parts.pseudoLabels,
+    teacherEntropy: parts.teacherEntropy,
     numClasses: parts.logits.shape[3],
     step: 0,
     totalSteps: 1,
@@ -115,6 +117,23 @@ describe("PiXL alignment", () => {
       p.compute(ctx({ ...unlabeled, pseudoLabels: tf.tensor3d([U, 1, U, U], [1, 2, 2], "int32") })),
     );
     expect(p.prototypes()?.present).toEqual([true, false]);
+  });
+
+  it("partitions by the teacher's entropy where the teacher looked, by the student's elsewhere", () => {
+    const moved = (teacherEntropy?: tf.Tensor3D) => {
+      const s = setup([0, 1]);
+      const t = pixlAlignment(options());
+      const g = tf
+        .grad((e: tf.Tensor) => t.compute(ctx({ ...s, embeddings: e as tf.Tensor4D, teacherEntropy })))(
+          s.embeddings,
+        )
+        .dataSync();
+      return [0, 1, 2, 3].map((i) => Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1]) > 0);
+    };
+    // The student is unsure of pixel 2 only: it is the drift pixel.
+    expect(moved()).toEqual([false, false, true, false]);
+    // The teacher, on the clean view, is unsure of pixel 0 and sure of pixel 2; -1 = not looked at.
+    expect(moved(tf.tensor3d([0.9, -1, 0, 0], [1, 2, 2]))).toEqual([true, false, false, false]);
   });
 
   it("aligns at most maxDriftPerClass drift pixels per class and step", () => {

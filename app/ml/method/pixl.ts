@@ -8,7 +8,9 @@
  *    student's own arg-max where its confidence >= tau. A block whose targeted pixels disagree
  *    (a boundary) is skipped; so is a block without any target.
  * 2. Partition, per image: targeted blocks whose normalized prediction entropy (detached) is <=
- *    that image's q-quantile are "joint", the others "drift".
+ *    that image's q-quantile are "joint", the others "drift". The entropy is the teacher's on the
+ *    clean view where the semi-supervised term's teacher looked (its strong half, carried through
+ *    CutMix), the student's own on the view it trains on elsewhere.
  * 3. Prototypes from labels first: per image and class, the normalized mean embedding of its
  *    joint blocks whose target is a label (local prototypes); per class, the normalized mean of
  *    the last `memory` local prototypes of any image (the global prototype, a memory of recent
@@ -19,8 +21,6 @@
  *    (a seeded sample), so one class's wide regions cannot dominate. Only drift blocks get
  *    gradient (joint ones and the prototypes none).
  *
- * The partition uses the student's entropy on the view it trains on; the paper's teacher entropy
- * on the clean view would need the teacher's entropy carried through the strong view (not yet).
  */
 import { tf } from "../engine/tf.ts";
 import { UNLABELED, type LossContext, type LossTerm } from "./losses.ts";
@@ -148,13 +148,17 @@ function readTargets(
   const [targets, labels, entropy] = tf.tidy(() => {
     const probs = tf.softmax(ctx.outputs.logits); // read back below: never part of the gradient
     const logK = Math.log(Math.max(2, ctx.numClasses));
-    const ent = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK);
-    const own = tf.where(
+    const own = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK);
+    // The teacher's entropy on the clean view where it looked, the student's own elsewhere.
+    const ent = ctx.teacherEntropy
+      ? tf.where(tf.greaterEqual(ctx.teacherEntropy, 0), ctx.teacherEntropy, own)
+      : own;
+    const confident = tf.where(
       tf.greaterEqual(tf.max(probs, -1), tau),
       tf.cast(tf.argMax(probs, -1), "int32"),
       tf.fill(ctx.labels.shape, UNLABELED, "int32"),
     );
-    const pseudo = ctx.pseudoLabels ?? own;
+    const pseudo = ctx.pseudoLabels ?? confident;
     const t = tf.where(tf.notEqual(ctx.labels, UNLABELED), ctx.labels, pseudo);
     const [B, H] = ctx.labels.shape;
     const s = Math.max(1, Math.round(H / h));

@@ -68,8 +68,7 @@ describe("split views and the teacher's targets", () => {
     const labels = tf.tensor3d(labelArr, [4, s, s], "int32");
     expect(strongPositions(4)).toEqual([1, 3]);
     // A threshold of 0 takes every pixel: the teacher's class everywhere but where a human labeled.
-    const teach = (im: tf.Tensor4D, lb: tf.Tensor3D) =>
-      teacherTargets(net, im, lb, new Float32Array(3)).targets;
+    const teach = (im: tf.Tensor4D, lb: tf.Tensor3D) => teacherTargets(net, im, lb, new Float32Array(3));
     const o = {
       ...DEFAULT_STRONG_AUGMENT,
       cutmixProbability: 0,
@@ -86,6 +85,10 @@ describe("split views and the teacher's targets", () => {
     expect(p[0].flat().every((v) => v === U)).toBe(true); // weak: no targets for consistency
     expect(p[1][0][5]).toBe(2); // strong: the human label wins over the teacher
     expect(p[3].flat().every((v) => v >= 0 && v < 3)).toBe(true);
+    // The teacher's entropy on the strong positions' clean view, -1 (none) on the weak ones.
+    const e = out.teacherEntropy.arraySync() as number[][][];
+    expect(e[0].flat().every((v) => v === -1)).toBe(true);
+    expect(e[1].flat().every((v) => v >= 0 && v <= 1)).toBe(true);
     // Weak images are untouched; the order of the batch is kept.
     const diff = tf.tidy(
       () => tf.max(tf.abs(tf.sub(tf.gather(out.images, [0, 2]), tf.gather(images, [0, 2])))).dataSync()[0],
@@ -95,7 +98,8 @@ describe("split views and the teacher's targets", () => {
     const pass = teacherTargets(net, images, labels, new Float32Array(3).fill(0.99));
     expect(pass.meanConfidence).toBeGreaterThan(1 / 3 - 1e-6);
     expect(pass.meanProbabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    tf.dispose([images, labels, out.images, out.labels, out.pseudoLabels, pass.targets]);
+    tf.dispose([images, labels, out.images, out.labels, out.pseudoLabels, out.teacherEntropy]);
+    tf.dispose([pass.targets, pass.entropy]);
     net.dispose();
   });
 

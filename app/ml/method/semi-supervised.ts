@@ -45,9 +45,15 @@ export const DEFAULT_STRONG_AUGMENT: StrongAugmentOptions = {
   cutmixMaxArea: 0.4,
 };
 
-export interface TeacherPass {
+/** What the teacher says about a view: its targets and how unsure it is, pixel by pixel. */
+export interface TeacherView {
   /** [b, h, w] the human label where there is one, else the confident class, else UNLABELED */
   targets: tf.Tensor3D;
+  /** [b, h, w] the teacher's prediction entropy / log K (0 sure .. 1 uniform), -1 where it did not look */
+  entropy: tf.Tensor3D;
+}
+
+export interface TeacherPass extends TeacherView {
   /** Mean top-1 probability over the pixels without a human label (NaN when there are none). */
   meanConfidence: number;
   /** Mean probability of each class over the same pixels. */
@@ -65,8 +71,12 @@ export function teacherTargets(
   thresholds: Float32Array,
 ): TeacherPass {
   const k = net.config.numClasses;
-  const [targets, stats] = tf.tidy(() => {
+  const [targets, entropy, stats] = tf.tidy(() => {
     const probs = tf.softmax(net.forwardLogits(images, false));
+    const entropy = tf.div(
+      tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)),
+      Math.log(Math.max(2, k)),
+    );
     const conf = tf.max(probs, -1);
     const cls = tf.cast(tf.argMax(probs, -1), "int32");
     const sure = tf.greaterEqual(conf, tf.gather(tf.tensor1d(thresholds), cls));
@@ -77,12 +87,17 @@ export function teacherTargets(
     const meanProbs = tf.div(tf.sum(tf.mul(probs, free), [0, 1, 2]), n);
     const meanConf = tf.div(tf.sum(tf.mul(tf.expandDims(conf, -1), free)), n);
     const any = tf.cast(tf.greater(tf.sum(free), 0), "float32");
-    return [t as tf.Tensor3D, tf.concat([tf.reshape(meanConf, [1]), meanProbs, tf.reshape(any, [1])])];
+    return [
+      t as tf.Tensor3D,
+      entropy as tf.Tensor3D,
+      tf.concat([tf.reshape(meanConf, [1]), meanProbs, tf.reshape(any, [1])]),
+    ];
   });
   const v = stats.dataSync() as Float32Array;
   stats.dispose();
   return {
     targets,
+    entropy,
     meanConfidence: v[k + 1] > 0 ? v[0] : Number.NaN,
     meanProbabilities: v.slice(1, k + 1),
   };
@@ -99,6 +114,8 @@ export interface SplitBatch {
   labels: tf.Tensor3D;
   /** the teacher's targets on the strong positions, UNLABELED on the weak ones */
   pseudoLabels: tf.Tensor3D;
+  /** the teacher's entropy on the strong positions' clean view, -1 on the weak ones */
+  teacherEntropy: tf.Tensor3D;
 }
 
 /**
@@ -109,7 +126,7 @@ export interface SplitBatch {
 export function splitViews(
   images: tf.Tensor4D,
   labels: tf.Tensor3D,
-  teach: (images: tf.Tensor4D, labels: tf.Tensor3D) => tf.Tensor3D,
+  teach: (images: tf.Tensor4D, labels: tf.Tensor3D) => TeacherView,
   o: StrongAugmentOptions,
   rand: Random,
 ): SplitBatch {
@@ -120,6 +137,7 @@ export function splitViews(
       images: tf.clone(images),
       labels: tf.clone(labels),
       pseudoLabels: tf.fill(labels.shape, UNLABELED, "int32"),
+      teacherEntropy: tf.fill(labels.shape, -1),
     };
   const weak = Array.from({ length: b }, (_, i) => i).filter((i) => i % 2 === 0);
   // position of each batch index in concat([weak, strong])
@@ -129,19 +147,26 @@ export function splitViews(
   const order = tf.tensor1d(back, "int32");
   const sImages = tf.gather(images, si) as tf.Tensor4D;
   const sLabels = tf.gather(labels, si) as tf.Tensor3D;
-  const targets = teach(sImages, sLabels);
-  const view = strongView(sImages, sLabels, targets, o, rand);
+  const teacher = teach(sImages, sLabels);
+  const view = strongView(sImages, sLabels, teacher, o, rand);
   const out = tf.tidy(() => {
     const wImages = tf.gather(images, wi);
     const wLabels = tf.gather(labels, wi);
-    const none = (n: number) => tf.fill([n, labels.shape[1], labels.shape[2]], UNLABELED, "int32");
+    const fill = (n: number, value: number, dtype: "int32" | "float32") =>
+      tf.fill([n, labels.shape[1], labels.shape[2]], value, dtype);
+    const none = (n: number) => fill(n, UNLABELED, "int32");
     return {
       images: tf.gather(tf.concat([wImages, view.images]), order) as tf.Tensor4D,
       labels: tf.gather(tf.concat([wLabels, none(strong.length)]), order) as tf.Tensor3D,
       pseudoLabels: tf.gather(tf.concat([none(weak.length), view.pseudoLabels]), order) as tf.Tensor3D,
+      teacherEntropy: tf.gather(
+        tf.concat([fill(weak.length, -1, "float32"), view.teacherEntropy]),
+        order,
+      ) as tf.Tensor3D,
     };
   });
-  tf.dispose([si, wi, order, sImages, sLabels, targets, view.images, view.labels, view.pseudoLabels]);
+  tf.dispose([si, wi, order, sImages, sLabels, teacher.targets, teacher.entropy]);
+  tf.dispose([view.images, view.labels, view.pseudoLabels, view.teacherEntropy]);
   return out;
 }
 
@@ -167,16 +192,18 @@ export interface StrongView {
   images: tf.Tensor4D;
   labels: tf.Tensor3D;
   pseudoLabels: tf.Tensor3D;
+  teacherEntropy: tf.Tensor3D;
 }
 
 /**
  * Strong view of a weak batch: per-image color jitter and blur, then CutMix with the next image of
- * the batch (labels and pseudo-labels mixed with the same boxes). Inputs are not disposed.
+ * the batch (labels, the teacher's targets and its entropy mixed with the same boxes). Inputs are
+ * not disposed.
  */
 export function strongView(
   images: tf.Tensor4D,
   labels: tf.Tensor3D,
-  pseudo: tf.Tensor3D,
+  teacher: TeacherView,
   o: StrongAugmentOptions,
   rand: Random,
 ): StrongView {
@@ -209,7 +236,12 @@ export function strongView(
       b > 1 ? (tf.add(tf.mul(roll(x), m), tf.mul(x, tf.sub(1, m))) as tf.Tensor4D) : (x as tf.Tensor4D);
     const m3 = tf.cast(tf.squeeze(m, [3]), "bool");
     const mixLabels = (t: tf.Tensor3D) => (b > 1 ? (tf.where(m3, roll(t), t) as tf.Tensor3D) : tf.clone(t));
-    return { images: mixed, labels: mixLabels(labels), pseudoLabels: mixLabels(pseudo) };
+    return {
+      images: mixed,
+      labels: mixLabels(labels),
+      pseudoLabels: mixLabels(teacher.targets),
+      teacherEntropy: mixLabels(teacher.entropy),
+    };
   });
 }
 

@@ -14,6 +14,7 @@ import { serializeWeights } from "../model/weights.ts";
 import { buildLossTerms, resolveMethod } from "../method/method.ts";
 import { DEFAULT_NETWORK_CONFIG, SegmentationNetwork, type NetworkConfig } from "../model/network.ts";
 import {
+  cutBatch,
   replicaCount,
   sliceSizes,
   readVariables,
@@ -105,6 +106,41 @@ describe("data-parallel training", () => {
     expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
     net.dispose();
     reference.dispose();
+  });
+
+  it("cuts a batch into slices that carry every field across to a helper and back", () => {
+    const batch = {
+      images: tf.randomUniform([3, 2, 2, 3], 0, 255, "float32", 1) as tf.Tensor4D,
+      labels: tf.tensor3d([...Array(12).keys()], [3, 2, 2], "int32"),
+      pseudoLabels: tf.tensor3d(
+        [...Array(12).keys()].map((i) => 20 + i),
+        [3, 2, 2],
+        "int32",
+      ),
+      teacherEntropy: tf.tensor3d(
+        [...Array(12).keys()].map((i) => i / 12),
+        [3, 2, 2],
+        "float32",
+      ),
+      consistency: 0.5,
+    };
+    const cut = cutBatch(batch, [2, 1]);
+    expect(cut.first.images.shape).toEqual([2, 2, 2, 3]);
+    const [slice] = cut.rest;
+    // the slice crosses threads as plain arrays (structured clone), then becomes tensors again
+    const back = sliceTensors(structuredClone(slice));
+    const fields = ["images", "labels", "pseudoLabels", "teacherEntropy"] as const;
+    for (const f of fields) {
+      expect(Array.from(cut.first[f]!.dataSync())).toEqual(
+        Array.from(batch[f].dataSync()).slice(0, (batch[f].size * 2) / 3),
+      );
+      expect(Array.from(back[f]!.dataSync())).toEqual(
+        Array.from(batch[f].dataSync()).slice((batch[f].size * 2) / 3),
+      );
+    }
+    expect(back.consistency).toBe(0.5);
+    tf.dispose([batch.images, batch.labels, batch.pseudoLabels, batch.teacherEntropy]);
+    for (const f of fields) tf.dispose([cut.first[f]!, back[f]!]);
   });
 
   it("says why when a helper cannot start, and refuses more replicas than images in a batch", async () => {

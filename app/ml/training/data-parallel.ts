@@ -28,6 +28,7 @@ export interface BatchSlice {
   images: Float32Array;
   labels: Int32Array;
   pseudoLabels?: Int32Array;
+  teacherEntropy?: Float32Array;
   /** the consistency term's scale this step (LossContext.consistency) */
   consistency?: number;
 }
@@ -86,6 +87,15 @@ export function replicaCount(wanted: number, batchSize: number): number {
   return Math.max(1, Math.min(Math.floor(wanted), Math.floor(batchSize / MIN_SLICE)));
 }
 
+/** One step's batch (or slice) as tensors: what the loss context is built from. */
+export type StepBatch = {
+  images: tf.Tensor4D;
+  labels: tf.Tensor3D;
+  pseudoLabels?: tf.Tensor3D;
+  teacherEntropy?: tf.Tensor3D;
+  consistency?: number;
+};
+
 export interface StepGradients {
   /** one per trainable variable, in order (zeros for a variable no term reaches) */
   grads: tf.Tensor[];
@@ -101,7 +111,7 @@ export function stepGradients(
   net: SegmentationNetwork,
   variables: tf.Variable[],
   lossTerms: readonly LossTerm[],
-  batch: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D; consistency?: number },
+  batch: StepBatch,
   step: number,
   totalSteps: number,
 ): StepGradients {
@@ -120,6 +130,7 @@ export function stepGradients(
         images: batch.images,
         labels: batch.labels,
         pseudoLabels: batch.pseudoLabels,
+        teacherEntropy: batch.teacherEntropy,
         consistency: batch.consistency,
         numClasses: net.config.numClasses,
         step,
@@ -153,16 +164,12 @@ export function stepGradients(
 }
 
 /** Cuts a batch into slices of `sizes` images: the first as tensors (kept here), the rest as arrays. */
-export function cutBatch(
-  batch: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D; consistency?: number },
-  sizes: number[],
-): {
-  first: { images: tf.Tensor4D; labels: tf.Tensor3D; pseudoLabels?: tf.Tensor3D; consistency?: number };
-  rest: BatchSlice[];
-} {
-  const images = tf.split(batch.images, sizes, 0) as tf.Tensor4D[];
-  const labels = tf.split(batch.labels, sizes, 0) as tf.Tensor3D[];
-  const pseudo = batch.pseudoLabels ? (tf.split(batch.pseudoLabels, sizes, 0) as tf.Tensor3D[]) : undefined;
+export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch; rest: BatchSlice[] } {
+  const split = <T extends tf.Tensor>(t: T | undefined) => (t ? (tf.split(t, sizes, 0) as T[]) : undefined);
+  const images = split(batch.images)!;
+  const labels = split(batch.labels)!;
+  const pseudo = split(batch.pseudoLabels);
+  const entropy = split(batch.teacherEntropy);
   const rest: BatchSlice[] = [];
   for (let i = 1; i < sizes.length; i++) {
     rest.push({
@@ -170,15 +177,19 @@ export function cutBatch(
       images: images[i].dataSync() as Float32Array,
       labels: labels[i].dataSync() as Int32Array,
       pseudoLabels: pseudo ? (pseudo[i].dataSync() as Int32Array) : undefined,
+      teacherEntropy: entropy ? (entropy[i].dataSync() as Float32Array) : undefined,
       consistency: batch.consistency,
     });
   }
-  tf.dispose([...images.slice(1), ...labels.slice(1), ...(pseudo?.slice(1) ?? [])]);
+  tf.dispose(
+    ([images, labels, pseudo ?? [], entropy ?? []] as tf.Tensor[][]).flatMap((parts) => parts.slice(1)),
+  );
   return {
     first: {
       images: images[0],
       labels: labels[0],
       pseudoLabels: pseudo?.[0],
+      teacherEntropy: entropy?.[0],
       consistency: batch.consistency,
     },
     rest,
@@ -186,17 +197,15 @@ export function cutBatch(
 }
 
 /** A slice's arrays as tensors again (in a helper thread). */
-export function sliceTensors(slice: BatchSlice): {
-  images: tf.Tensor4D;
-  labels: tf.Tensor3D;
-  pseudoLabels?: tf.Tensor3D;
-  consistency?: number;
-} {
+export function sliceTensors(slice: BatchSlice): StepBatch {
   const [b, h, w, c] = slice.shape;
   return {
     images: tf.tensor4d(slice.images, [b, h, w, c], "float32"),
     labels: tf.tensor3d(slice.labels, [b, h, w], "int32"),
     pseudoLabels: slice.pseudoLabels ? tf.tensor3d(slice.pseudoLabels, [b, h, w], "int32") : undefined,
+    teacherEntropy: slice.teacherEntropy
+      ? tf.tensor3d(slice.teacherEntropy, [b, h, w], "float32")
+      : undefined,
     consistency: slice.consistency,
   };
 }

@@ -59,28 +59,34 @@ describe("training loop", () => {
     net.dispose();
   });
 
-  it("trains with PiXL alignment on: a finite pixl loss every step, no tensor leaked", async () => {
-    const net = seededNetwork(config);
-    const before = tf.memory().numTensors;
-    const pixl: number[] = [];
-    const tensorsAtProgress: number[] = [];
-    await train(net, datasetFromArray(samples), {
-      steps: 12,
-      batchSize: 4,
-      inputSize: 32,
-      method: { pixl: { enabled: true, rampFraction: 0 } },
-      onProgress: (p) => {
-        pixl.push(p.losses.pixl);
-        tensorsAtProgress.push(tf.memory().numTensors);
-      },
-    });
-    expect(pixl).toHaveLength(12);
-    expect(pixl.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
-    expect(pixl.some((v) => v > 0)).toBe(true);
-    expect(new Set(tensorsAtProgress.slice(1)).size).toBe(1);
-    expect(tf.memory().numTensors).toBe(before);
-    net.dispose();
-  });
+  it.each([
+    ["alone", {}],
+    ["with semi-supervision's teacher", { semiSupervised: { enabled: true, start: "step0" as const } }],
+  ])(
+    "trains with PiXL alignment on (%s): a finite pixl loss every step, no tensor leaked",
+    async (_, more) => {
+      const net = seededNetwork(config);
+      const before = tf.memory().numTensors;
+      const pixl: number[] = [];
+      const tensorsAtProgress: number[] = [];
+      await train(net, datasetFromArray(samples), {
+        steps: 12,
+        batchSize: 4,
+        inputSize: 32,
+        method: { pixl: { enabled: true, rampFraction: 0 }, ...more },
+        onProgress: (p) => {
+          pixl.push(p.losses.pixl);
+          tensorsAtProgress.push(tf.memory().numTensors);
+        },
+      });
+      expect(pixl).toHaveLength(12);
+      expect(pixl.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+      expect(pixl.some((v) => v > 0)).toBe(true);
+      expect(new Set(tensorsAtProgress.slice(1)).size).toBe(1);
+      expect(tf.memory().numTensors).toBe(before);
+      net.dispose();
+    },
+  );
 
   it("stops at once when the signal aborts", async () => {
     const net = seededNetwork(config);

@@ -18,7 +18,7 @@ import { buildLossTerms, resolveMethod, type PartialMethod } from "../method/met
 import { forestLabeledDataset } from "../method/forest-labels.ts";
 import { propagatedDataset } from "../method/relabeled-dataset.ts";
 import { WeightAverage } from "../method/weight-average.ts";
-import { splitViews, strongView, teacherTargets } from "../method/semi-supervised.ts";
+import { splitViews, strongView, teacherTargets, type TeacherView } from "../method/semi-supervised.ts";
 import { AdaptiveThresholds } from "../method/adaptive-thresholds.ts";
 import { PlateauDetector } from "../method/plateau.ts";
 import { SelfTrainedDataset, selfTrainingRound } from "../method/self-training.ts";
@@ -31,6 +31,7 @@ import {
   stepGradients,
   type GradientHelpers,
   type SliceGradients,
+  type StepBatch,
 } from "./data-parallel.ts";
 
 export type { TrainingSample } from "./augment.ts";
@@ -190,13 +191,13 @@ export async function train(
   const plateau = semi?.start === "plateau" ? new PlateauDetector() : undefined;
   /** The step semi-supervision started at (undefined: not yet). */
   let semiStart: number | undefined = semi && !plateau ? 0 : undefined;
-  const teach = (images: tf.Tensor4D, labels: tf.Tensor3D): tf.Tensor3D => {
+  const teach = (images: tf.Tensor4D, labels: tf.Tensor3D): TeacherView => {
     const k = net.config.numClasses;
     const bars = thresholds?.thresholds() ?? new Float32Array(k).fill(semi!.tau);
     const run = () => teacherTargets(net, images, labels, bars);
     const pass = teacher ? teacher.withAverage(run) : run();
     thresholds?.update(pass.meanConfidence, pass.meanProbabilities);
-    return pass.targets;
+    return { targets: pass.targets, entropy: pass.entropy };
   };
   const setLr = (lr: number) => {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
@@ -228,9 +229,11 @@ export async function train(
       rand,
     );
   /** With helpers: the next step's batch, drawn while they computed this step's slices. */
-  let prefetched: ReturnType<typeof makeBatch> | undefined;
+  let prefetched: StepBatch | undefined;
+  const disposeBatch = (b: StepBatch) =>
+    tf.dispose([b.images, b.labels, b.pseudoLabels, b.teacherEntropy].filter((t) => t !== undefined));
   const discardPrefetched = () => {
-    if (prefetched) tf.dispose([prefetched.images, prefetched.labels]);
+    if (prefetched) disposeBatch(prefetched);
     prefetched = undefined;
   };
 
@@ -302,46 +305,37 @@ export async function train(
       const stepsExpected = expectedSteps(step);
       const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
       setLr(lr);
-      let batch = prefetched ?? drawBatch();
+      let batch: StepBatch = prefetched ?? drawBatch();
       prefetched = undefined;
-      let pseudo: tf.Tensor3D | undefined;
-      let consistency: number | undefined;
       if (semi && semiStart !== undefined) {
         // Teacher pass on the weak view (inference mode, outside the tape), then the strong view.
+        const weak = batch;
         if (semi.views === "split") {
-          const split = splitViews(batch.images, batch.labels, teach, semi.strong, rand);
-          tf.dispose([batch.images, batch.labels]);
-          batch = { images: split.images, labels: split.labels };
-          pseudo = split.pseudoLabels;
+          batch = splitViews(weak.images, weak.labels, teach, semi.strong, rand);
         } else {
-          const weakPseudo = teach(batch.images, batch.labels);
-          const view = strongView(batch.images, batch.labels, weakPseudo, semi.strong, rand);
-          tf.dispose([batch.images, batch.labels, weakPseudo]);
-          batch = { images: view.images, labels: view.labels };
-          pseudo = view.pseudoLabels;
+          const teacherView = teach(weak.images, weak.labels);
+          batch = strongView(weak.images, weak.labels, teacherView, semi.strong, rand);
+          tf.dispose([teacherView.targets, teacherView.entropy]);
         }
+        tf.dispose([weak.images, weak.labels]);
         // After a late start the term ramps from there (its weight function ramps from step 0).
         if (plateau)
-          consistency = Math.min(1, (step - semiStart) / Math.max(1, semi.rampFraction * stepsExpected));
+          batch.consistency = Math.min(
+            1,
+            (step - semiStart) / Math.max(1, semi.rampFraction * stepsExpected),
+          );
       }
       try {
         let grads: tf.Tensor[];
         if (!helpers) {
-          const r = stepGradients(
-            net,
-            variables,
-            lossTerms,
-            { ...batch, pseudoLabels: pseudo, consistency },
-            step,
-            stepsExpected,
-          );
+          const r = stepGradients(net, variables, lossTerms, batch, step, stepsExpected);
           grads = r.grads;
           lastLosses = r.losses;
         } else {
           // Data-parallel: the helpers compute their slices from the weights as they are now,
           // while this thread computes the first slice.
           const sizes = sliceSizes(batchSize, helpers.count + 1);
-          const cut = cutBatch({ ...batch, pseudoLabels: pseudo, consistency }, sizes);
+          const cut = cutBatch(batch, sizes);
           try {
             const pending = helpers.compute(
               readVariables(variables),
@@ -389,8 +383,7 @@ export async function train(
           discardPrefetched();
         }
       } finally {
-        tf.dispose([batch.images, batch.labels]);
-        if (pseudo) pseudo.dispose();
+        disposeBatch(batch);
       }
       stepsDone++;
       sinceReport.images += batchSize;
