@@ -13,6 +13,7 @@ import {
 } from "./semi-supervised.ts";
 import { seededNetwork } from "../testing/seeded.ts";
 import { syntheticSample } from "../testing/synthetic.ts";
+import { networkFromWeights } from "../model/weights.ts";
 import { datasetFromArray, train, type TrainProgress } from "../training/train.ts";
 import type { LossContext } from "./losses.ts";
 
@@ -156,6 +157,42 @@ describe("semi-supervised training", () => {
     expect(first).toBeLessThanOrEqual(41); // at the latest half-way
     expect(events.slice(first).every((e) => Number.isFinite(e.losses.total))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+  it("lets a held-out check keep the mean teacher when it scores better than the live weights", async () => {
+    const net = seededNetwork({ numClasses: 3, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 8 });
+    const samples = [0, 1, 2, 3].map((seed) => syntheticSample(48, 40, seed, true));
+    /** a score of the weights alone: the first kernel's sum */
+    const kernelSum = (n: typeof net) =>
+      tf.tidy(() => tf.sum(n.model.trainableWeights[0].read()).dataSync()[0]);
+    const checks: number[] = [];
+    const result = await train(net, datasetFromArray(samples), {
+      steps: 12,
+      batchSize: 4,
+      inputSize: 32,
+      learningRate: 1e-2,
+      seed: 3,
+      method: {
+        semiSupervised: { enabled: true, start: "step0" },
+        propagation: { enabled: false },
+        forestLabels: { enabled: false },
+      },
+      validation: {
+        every: 100,
+        run: (n) => {
+          checks.push(kernelSum(n));
+          return { score: kernelSum(n), metrics: {} };
+        },
+      },
+    });
+    // One check at the end: the live weights, then the teacher's (a lagging average: other weights).
+    expect(checks).toHaveLength(2);
+    expect(Math.abs(checks[1] - checks[0])).toBeGreaterThan(1e-4);
+    expect(result.best?.score).toBeCloseTo(Math.max(...checks), 5);
+    const kept = networkFromWeights(result.best!.weights);
+    expect(kernelSum(kept)).toBeCloseTo(result.best!.score, 4);
+    expect(kernelSum(net)).toBeCloseTo(checks[0], 5); // the network keeps its live weights
+    kept.dispose();
     net.dispose();
   });
 });

@@ -276,16 +276,27 @@ export async function train(
     if (!options.validation || lastValidated === stepsDone) return;
     lastValidated = stepsDone;
     const run = options.validation.run;
+    // The weights as they are, and each average kept beside them (the weight average, the
+    // semi-supervised term's mean teacher): the best of them is this check's result (and may
+    // become the best checkpoint, i.e. the model the project keeps).
+    const candidates = [
+      { swapIn: <T>(fn: () => T) => fn() },
+      ...[average, teacher].filter((a) => a !== undefined).map((a) => ({ swapIn: a.withAverage.bind(a) })),
+    ];
     let v = run(net);
-    // With a weight average, the better of the two is this check's result (and may become best).
-    const averaged = average?.withAverage(() => run(net));
-    const useAverage = averaged !== undefined && averaged.score > v.score;
-    if (useAverage) v = averaged;
-    const isBest = !best || v.score > best.score;
-    if (isBest) {
-      const weights = useAverage ? average!.withAverage(() => serializeWeights(net)) : serializeWeights(net);
-      best = { step: stepsDone, score: v.score, metrics: v.metrics, weights };
+    let chosen = candidates[0];
+    for (const c of candidates.slice(1)) {
+      const r = c.swapIn(() => run(net));
+      if (r.score > v.score) [v, chosen] = [r, c];
     }
+    const isBest = !best || v.score > best.score;
+    if (isBest)
+      best = {
+        step: stepsDone,
+        score: v.score,
+        metrics: v.metrics,
+        weights: chosen.swapIn(() => serializeWeights(net)),
+      };
     options.onValidation?.({
       step: stepsDone,
       epoch: epochOf(stepsDone),
