@@ -11,20 +11,18 @@ import { syntheticSample } from "../testing/synthetic.ts";
 import { predict } from "../prediction/predict.ts";
 import { datasetFromArray, train, type TrainProgress } from "./train.ts";
 import { serializeWeights } from "../model/weights.ts";
-import { buildLossTerms, resolveMethod } from "../method/method.ts";
+import { buildLossTerms, resolveMethod, type PartialMethod } from "../method/method.ts";
 import { DEFAULT_NETWORK_CONFIG, SegmentationNetwork, type NetworkConfig } from "../model/network.ts";
 import {
   cutBatch,
   replicaCount,
   sliceSizes,
-  readVariables,
   sliceTensors,
   stepGradients,
-  writeVariables,
   type GradientHelpers,
-  type SliceGradients,
 } from "./data-parallel.ts";
 import { startGradientHelpers } from "./gradient-helpers.ts";
+import { computeSlice } from "./replica-step.ts";
 
 const config = { numClasses: 3, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 8 };
 const samples = [0, 1, 2, 3, 4, 5].map((seed) => syntheticSample(48, 40, seed, seed % 2 === 0));
@@ -32,23 +30,29 @@ const method = { propagation: { enabled: false } };
 const network: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, ...config };
 
 /** The helpers' work done here, one slice after the other, on a second copy of the network. */
-function sameThreadHelpers(net: SegmentationNetwork, count: number): GradientHelpers {
+function sameThreadHelpers(
+  net: SegmentationNetwork,
+  count: number,
+  partial: PartialMethod = method,
+): GradientHelpers {
   const copy = new SegmentationNetwork(net.config, { seed: 1 });
   const variables = copy.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const stats = copy.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
-  const terms = buildLossTerms(resolveMethod(method));
+  const resolved = resolveMethod(partial);
+  const terms = buildLossTerms(resolved);
+  const semi = resolved.semiSupervised.enabled ? resolved.semiSupervised : undefined;
   return {
     count,
     compute: async (weights, moving, slices, step, totalSteps) =>
-      slices.map((slice): SliceGradients => {
-        writeVariables(variables, weights);
-        writeVariables(stats, moving);
-        const t = sliceTensors(slice);
-        const r = stepGradients(copy, variables, terms, t, step, totalSteps);
-        const grads = r.grads.map((g) => (g.dataSync() as Float32Array).slice());
-        tf.dispose([r.grads, t]);
-        return { grads, stats: readVariables(stats), losses: r.losses };
-      }),
+      slices.map((slice) =>
+        computeSlice(copy, variables, stats, terms, semi, {
+          weights,
+          stats: moving,
+          slice,
+          step,
+          totalSteps,
+        }),
+      ),
     dispose: async () => copy.dispose(),
   };
 }
@@ -141,6 +145,51 @@ describe("data-parallel training", () => {
     expect(back.consistency).toBe(0.5);
     tf.dispose([batch.images, batch.labels, batch.pseudoLabels, batch.teacherEntropy]);
     for (const f of fields) tf.dispose([cut.first[f]!, back[f]!]);
+  });
+
+  it("with semi-supervision, each replica makes its own slice's views: the same model as one thread", async () => {
+    const semiMethod: PartialMethod = { ...method, semiSupervised: { enabled: true, start: "step0" } };
+    const options = {
+      steps: 8,
+      batchSize: 8,
+      inputSize: 32,
+      learningRate: 1e-2,
+      method: semiMethod,
+      seed: 5,
+    };
+    const threads = await startGradientHelpers(1, { backend: "wasm", network, method: semiMethod });
+    const net = seededNetwork(config);
+    const before = tf.memory().numTensors;
+    const fixmatch: number[] = [];
+    try {
+      await train(net, datasetFromArray(samples), {
+        ...options,
+        helpers: threads,
+        onProgress: (p) => fixmatch.push(p.losses.fixmatch),
+      });
+    } finally {
+      await threads.dispose();
+    }
+    const computed = fixmatch.filter((v) => v !== undefined); // not at step 0, where its ramp is 0
+    expect(computed.length).toBeGreaterThan(4);
+    expect(computed.every((v) => Number.isFinite(v))).toBe(true);
+    expect(computed.some((v) => v > 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    const reference = seededNetwork(config);
+    const local = sameThreadHelpers(reference, 1, semiMethod);
+    const compute = local.compute.bind(local);
+    const made: boolean[] = []; // per step: did the helper's slice carry the teacher's part, and did it use it?
+    local.compute = async (...args) => {
+      const out = await compute(...args);
+      made.push(args[2][0].teacher !== undefined && Number.isFinite(out[0].teacherStats?.meanConfidence));
+      return out;
+    };
+    await train(reference, datasetFromArray(samples), { ...options, helpers: local });
+    expect(made).toEqual(new Array(8).fill(true));
+    await local.dispose();
+    expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
+    net.dispose();
+    reference.dispose();
   });
 
   it("says why when a helper cannot start, and refuses more replicas than images in a batch", async () => {

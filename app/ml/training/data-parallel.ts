@@ -12,14 +12,16 @@
  * averages (what prediction uses) are updated by every replica from the same values and then
  * averaged, so they follow the whole batch's mean (the variance is the slices' mean variance); the
  * partial cross-entropy is a mean per slice, then averaged; a PiXL term's prototypes are kept per
- * replica. The teacher pass and strong views of the semi-supervised term
- * run on the whole batch in the training thread, before the cut; in split mode the strong
- * positions alternate with the weak ones, so every slice gets both.
+ * replica. The semi-supervised term's teacher pass and strong view: in split mode each replica
+ * makes its own slice's (teacher-views.ts), so each slice has weak and strong positions and its
+ * CutMix pairs images within the slice; in strong mode the training thread makes them for the
+ * whole batch before the cut.
  */
 import os from "node:os";
 import { tf } from "../engine/tf.ts";
 import type { SegmentationNetwork } from "../model/network.ts";
 import type { LossTerm } from "../method/losses.ts";
+import type { SliceTeacher, TeacherStats } from "./teacher-views.ts";
 
 /** One replica's share of a step's batch, as plain arrays (it crosses to a helper thread). */
 export interface BatchSlice {
@@ -31,6 +33,8 @@ export interface BatchSlice {
   teacherEntropy?: Float32Array;
   /** the consistency term's scale this step (LossContext.consistency) */
   consistency?: number;
+  /** Split mode: the slice is a weak view, and its replica makes its own views (teacher-views.ts). */
+  teacher?: SliceTeacher;
 }
 
 /** Gradients of one slice: one array per trainable variable, in the network's order. */
@@ -40,6 +44,8 @@ export interface SliceGradients {
   stats: Float32Array[];
   /** each term's value and "total" (the weighted sum) */
   losses: Record<string, number>;
+  /** what the replica's teacher pass saw, when it made the slice's views */
+  teacherStats?: TeacherStats;
 }
 
 /** Threads that compute the gradients of the slices after the first, one slice each. */

@@ -30,9 +30,7 @@ export type HelperRequest =
     };
 
 export type HelperEvent =
-  | { type: "ready" }
-  | { type: "grads"; grads: Float32Array[]; stats: Float32Array[]; losses: Record<string, number> }
-  | { type: "error"; message: string };
+  { type: "ready" } | ({ type: "grads" } & SliceGradients) | { type: "error"; message: string };
 
 /** One helper thread: answers its messages in order, one at a time. */
 class Helper {
@@ -96,7 +94,7 @@ export async function startGradientHelpers(count: number, init: HelperInit): Pro
       );
       return answers.map((a) => {
         if (a.type !== "grads") throw new Error(`gradient helper answered ${a.type} to a step`);
-        return { grads: a.grads, stats: a.stats, losses: a.losses };
+        return { grads: a.grads, stats: a.stats, losses: a.losses, teacherStats: a.teacherStats };
       });
     },
     dispose: stopAll,

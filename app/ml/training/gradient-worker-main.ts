@@ -7,9 +7,9 @@
 import { parentPort } from "node:worker_threads";
 import { initBackend } from "../engine/backend.ts";
 import { SegmentationNetwork } from "../model/network.ts";
-import { buildLossTerms, resolveMethod } from "../method/method.ts";
-import { tf } from "../engine/tf.ts";
-import { readVariables, sliceTensors, stepGradients, writeVariables } from "./data-parallel.ts";
+import { buildLossTerms, resolveMethod, type SemiSupervisedOptions } from "../method/method.ts";
+import type { tf } from "../engine/tf.ts";
+import { computeSlice } from "./replica-step.ts";
 import type { HelperEvent, HelperRequest } from "./gradient-helpers.ts";
 
 if (!parentPort) throw new Error("gradient-worker-main must run in a worker thread");
@@ -20,6 +20,7 @@ let net: SegmentationNetwork | undefined;
 let variables: tf.Variable[] = [];
 let stats: tf.Variable[] = [];
 let lossTerms: ReturnType<typeof buildLossTerms> = [];
+let semi: SemiSupervisedOptions | undefined;
 
 port.on("message", (m: HelperRequest) => {
   void (async () => {
@@ -29,25 +30,17 @@ port.on("message", (m: HelperRequest) => {
         net = new SegmentationNetwork(m.init.network, { seed: 1 }); // weights come with every step
         variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
         stats = net.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
-        lossTerms = buildLossTerms(resolveMethod(m.init.method), m.init.classWeights);
+        const method = resolveMethod(m.init.method);
+        lossTerms = buildLossTerms(method, m.init.classWeights);
+        semi = method.semiSupervised.enabled ? method.semiSupervised : undefined;
         send({ type: "ready" });
       } else if (m.type === "step") {
         if (!net) throw new Error("gradient helper: step before init");
-        writeVariables(variables, m.weights);
-        writeVariables(stats, m.stats);
-        const slice = sliceTensors(m.slice);
-        try {
-          const r = stepGradients(net, variables, lossTerms, slice, m.step, m.totalSteps);
-          const grads = r.grads.map((g) => (g.dataSync() as Float32Array).slice());
-          tf.dispose(r.grads);
-          const after = readVariables(stats);
-          send({ type: "grads", grads, stats: after, losses: r.losses }, [
-            ...grads.map((g) => g.buffer as ArrayBuffer),
-            ...after.map((v) => v.buffer as ArrayBuffer),
-          ]);
-        } finally {
-          tf.dispose(slice);
-        }
+        const r = computeSlice(net, variables, stats, lossTerms, semi, m);
+        send({ type: "grads", ...r }, [
+          ...r.grads.map((g) => g.buffer as ArrayBuffer),
+          ...r.stats.map((v) => v.buffer as ArrayBuffer),
+        ]);
       }
     } catch (err) {
       send({ type: "error", message: err instanceof Error ? err.message : String(err) });

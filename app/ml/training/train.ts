@@ -18,9 +18,8 @@ import { buildLossTerms, resolveMethod, type PartialMethod } from "../method/met
 import { forestLabeledDataset } from "../method/forest-labels.ts";
 import { propagatedDataset } from "../method/relabeled-dataset.ts";
 import { WeightAverage } from "../method/weight-average.ts";
-import { splitViews, strongView, teacherTargets, type TeacherView } from "../method/semi-supervised.ts";
-import { AdaptiveThresholds } from "../method/adaptive-thresholds.ts";
 import { PlateauDetector } from "../method/plateau.ts";
+import { TeacherViews, type TeacherStats } from "./teacher-views.ts";
 import { SelfTrainedDataset, selfTrainingRound } from "../method/self-training.ts";
 import {
   averageGradients,
@@ -184,21 +183,11 @@ export async function train(
   const stats = net.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(baseLr);
   const average = method?.ema.enabled ? new WeightAverage(variables, method.ema.decay) : undefined;
-  // The semi-supervised term's teacher: its own average of the weights and the BN statistics.
-  const teacher =
-    semi?.teacher === "ema" ? new WeightAverage([...variables, ...stats], semi.teacherDecay) : undefined;
-  const thresholds = semi?.adaptive ? new AdaptiveThresholds(net.config.numClasses) : undefined;
   const plateau = semi?.start === "plateau" ? new PlateauDetector() : undefined;
   /** The step semi-supervision started at (undefined: not yet). */
   let semiStart: number | undefined = semi && !plateau ? 0 : undefined;
-  const teach = (images: tf.Tensor4D, labels: tf.Tensor3D): TeacherView => {
-    const k = net.config.numClasses;
-    const bars = thresholds?.thresholds() ?? new Float32Array(k).fill(semi!.tau);
-    const run = () => teacherTargets(net, images, labels, bars);
-    const pass = teacher ? teacher.withAverage(run) : run();
-    thresholds?.update(pass.meanConfidence, pass.meanProbabilities);
-    return { targets: pass.targets, entropy: pass.entropy };
-  };
+  /** The teacher pass and strong views, and the mean teacher (teacher-views.ts). */
+  const teacherViews = semi ? new TeacherViews(net, variables, stats, semi, rand) : undefined;
   const setLr = (lr: number) => {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
   };
@@ -281,7 +270,9 @@ export async function train(
     // become the best checkpoint, i.e. the model the project keeps).
     const candidates = [
       { swapIn: <T>(fn: () => T) => fn() },
-      ...[average, teacher].filter((a) => a !== undefined).map((a) => ({ swapIn: a.withAverage.bind(a) })),
+      ...[average, teacherViews?.average]
+        .filter((a) => a !== undefined)
+        .map((a) => ({ swapIn: a.withAverage.bind(a) })),
     ];
     let v = run(net);
     let chosen = candidates[0];
@@ -318,24 +309,20 @@ export async function train(
       setLr(lr);
       let batch: StepBatch = prefetched ?? drawBatch();
       prefetched = undefined;
-      if (semi && semiStart !== undefined) {
-        // Teacher pass on the weak view (inference mode, outside the tape), then the strong view.
-        const weak = batch;
-        if (semi.views === "split") {
-          batch = splitViews(weak.images, weak.labels, teach, semi.strong, rand);
-        } else {
-          const teacherView = teach(weak.images, weak.labels);
-          batch = strongView(weak.images, weak.labels, teacherView, semi.strong, rand);
-          tf.dispose([teacherView.targets, teacherView.entropy]);
-        }
-        tf.dispose([weak.images, weak.labels]);
+      // Teacher pass on the weak view (inference mode, outside the tape), then the strong view;
+      // in split mode with replicas, each replica makes its own slice's (below).
+      const viewsPerSlice = teacherViews && semiStart !== undefined && helpers && teacherViews.perSlice;
+      if (teacherViews && semiStart !== undefined) {
         // After a late start the term ramps from there (its weight function ramps from step 0).
         if (plateau)
           batch.consistency = Math.min(
             1,
-            (step - semiStart) / Math.max(1, semi.rampFraction * stepsExpected),
+            (step - semiStart) / Math.max(1, semi!.rampFraction * stepsExpected),
           );
+        if (!viewsPerSlice) batch = teacherViews.views(batch);
       }
+      /** the replicas' teacher passes this step (split mode with replicas) */
+      let teacherStats: (TeacherStats | undefined)[] = [];
       try {
         let grads: tf.Tensor[];
         if (!helpers) {
@@ -347,6 +334,8 @@ export async function train(
           // while this thread computes the first slice.
           const sizes = sliceSizes(batchSize, helpers.count + 1);
           const cut = cutBatch(batch, sizes);
+          // Split mode: each helper makes its own slice's views, this thread its own meanwhile.
+          if (viewsPerSlice) teacherViews.prepareSlices(cut.rest);
           try {
             const pending = helpers.compute(
               readVariables(variables),
@@ -356,6 +345,7 @@ export async function train(
               stepsExpected,
             );
             pending.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+            if (viewsPerSlice) cut.first = teacherViews.views(cut.first);
             const local = stepGradients(net, variables, lossTerms, cut.first, step, stepsExpected);
             let remote: SliceGradients[];
             try {
@@ -367,6 +357,7 @@ export async function train(
               tf.dispose(local.grads);
               throw err;
             }
+            teacherStats = remote.map((r) => r.teacherStats);
             averageStats(stats, remote, sizes);
             const avg = averageGradients(local, remote, sizes);
             grads = avg.grads;
@@ -383,7 +374,7 @@ export async function train(
           tf.dispose(grads);
         }
         average?.update(step);
-        teacher?.update(step);
+        teacherViews?.endStep(step, teacherStats);
         if (
           plateau &&
           semiStart === undefined &&
@@ -430,7 +421,7 @@ export async function train(
         while (roundsAt.length > 0 && fraction(stepsDone) >= roundsAt[0]) roundsAt.shift();
         // The mean teacher labels when there is one (its averaged weights and BN statistics).
         const run = () => selfTrainingRound(net, selfTrained, labeled, method!.selfTraining);
-        const round = teacher ? teacher.withAverage(run) : run();
+        const round = teacherViews ? teacherViews.withTeacher(run) : run();
         options.onSelfTraining?.({ step: stepsDone, ...round });
         discardPrefetched(); // drawn before the round's labels
       }
@@ -445,7 +436,7 @@ export async function train(
     discardPrefetched();
     optimizer.dispose();
     average?.dispose();
-    teacher?.dispose();
+    teacherViews?.dispose();
   }
   return {
     stepsDone,
