@@ -1,6 +1,5 @@
 /** Entry point of the training / prediction worker; see worker.ts for the protocol. */
 import { setPriority } from "node:os";
-import { parentPort } from "node:worker_threads";
 import { initBackend, type BackendInfo } from "../ml/engine/backend.ts";
 import { replicaCount, type GradientHelpers } from "../ml/training/data-parallel.ts";
 import { startGradientHelpers } from "../ml/training/gradient-helpers.ts";
@@ -14,35 +13,9 @@ import { ProjectStore } from "../store/project-store.ts";
 import { computeSuggestions } from "../loop/suggest.ts";
 import type { PredictionJob, SuggestionJob, TrainingJob, WorkerEvent, WorkerRequest } from "./worker.ts";
 import { runPreviewJob } from "./preview-run.ts";
+import { hostPort } from "./host-port.ts";
 
-/** The host's message port: a worker thread's parentPort, or an Electron utility process's. */
-interface HostPort {
-  postMessage(m: WorkerEvent): void;
-  on(listener: (m: WorkerRequest) => void): void;
-}
-
-function hostPort(): HostPort {
-  if (parentPort) {
-    const p = parentPort;
-    return { postMessage: (m) => p.postMessage(m), on: (l) => p.on("message", l) };
-  }
-  const electronPort = (
-    process as unknown as {
-      parentPort?: {
-        postMessage(m: unknown): void;
-        on(e: "message", l: (ev: { data: unknown }) => void): void;
-      };
-    }
-  ).parentPort;
-  if (electronPort)
-    return {
-      postMessage: (m) => electronPort.postMessage(m),
-      on: (l) => electronPort.on("message", (ev) => l(ev.data as WorkerRequest)),
-    };
-  throw new Error("worker-main must run in a worker thread or an Electron utility process");
-}
-
-const port = hostPort();
+const port = hostPort<WorkerEvent, WorkerRequest>("worker-main");
 const abort = new AbortController();
 const send = (event: WorkerEvent) => port.postMessage(event);
 
@@ -155,7 +128,7 @@ const fail = (err: unknown) =>
 /** Set by "preview.interrupt", cleared when the next preview job starts. */
 let previewInterrupted = false;
 
-port.on((message: WorkerRequest) => {
+port.onMessage((message: WorkerRequest) => {
   if (message.type === "preview") {
     previewInterrupted = false;
     runPreviewJob(message.job, send, () => previewInterrupted).catch((err: unknown) =>

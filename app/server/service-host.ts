@@ -9,13 +9,11 @@ import { PixelloopService } from "../api/service.ts";
 import { displayImage } from "../api/display-image.ts";
 import { thumbnailFor } from "../images/thumbnails.ts";
 import { setTrainingHost, type TrainingHost, type TrainingHostFactory } from "../jobs/worker.ts";
+import type { HostPort as GenericHostPort } from "../jobs/host-port.ts";
 import type { CallReply, FileKind, FileReply, FromHost, ToHost } from "./host-protocol.ts";
 
 /** One end of a message port (a worker thread's parentPort, an Electron utility process's). */
-export interface HostPort {
-  postMessage(message: FromHost): void;
-  onMessage(listener: (message: ToHost) => void): void;
-}
+export type HostPort = GenericHostPort<FromHost, ToHost>;
 
 /** A call's reply: the value, or the refusal as the IPC door reports it (ApiError's status, else 500). */
 export async function callReply(
