@@ -136,6 +136,35 @@ describe("PiXL alignment", () => {
     expect(moved(tf.tensor3d([0.9, -1, 0, 0], [1, 2, 2]))).toEqual([true, false, false, false]);
   });
 
+  it("reads the student's entropy and own class from each block's mean logits", () => {
+    // 4x4 pixels, 2x2 blocks of 2x2: A (top left) sure of class 0, labeled 0; B (top right) sure
+    // of class 1, unlabeled: its own class is its target; C (bottom left) sure of 1, labeled 1;
+    // D (bottom right) unsure, labeled 0. B's target makes 4 targeted blocks, so at the 0.75
+    // quantile D alone is drift (with 3, the quantile would take D in as joint).
+    const block = (l: number[]) => l;
+    const sure0 = block([6, -6]);
+    const sure1 = block([-6, 6]);
+    const unsure = block([0.1, 0]);
+    const at = (y: number, x: number) => (y < 2 ? (x < 2 ? sure0 : sure1) : x < 2 ? sure1 : unsure);
+    const logits = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => at(Math.floor(i / 4), i % 4)).flat(),
+      [1, 4, 4, 2],
+    );
+    const lab = (y: number, x: number) => (y < 2 ? (x < 2 ? 0 : U) : x < 2 ? 1 : 0);
+    const labels = tf.tensor3d(
+      Array.from({ length: 16 }, (_, i) => lab(Math.floor(i / 4), i % 4)),
+      [1, 4, 4],
+      "int32",
+    );
+    const embeddings = tf.tensor4d([1, 0, 0, 1, 0, 1, 0, 1], [1, 2, 2, 2]);
+    const t = pixlAlignment(options({ tau: 0.9 }));
+    const g = tf
+      .grad((e: tf.Tensor) => t.compute(ctx({ logits, labels, embeddings: e as tf.Tensor4D })))(embeddings)
+      .dataSync();
+    const moved = [0, 1, 2, 3].map((i) => Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1]) > 0);
+    expect(moved).toEqual([false, false, false, true]);
+  });
+
   it("aligns at most maxDriftPerClass drift pixels per class and step", () => {
     // 1 x 10 pixels: 0 sure of class 0, 1 sure of class 1 (joint); 2-9 unsure (drift), labeled 0.
     const n = 10;

@@ -5,7 +5,7 @@
  * 1. Targets at the embedding grid, by majority vote over each block of the (working
  *    resolution) targets: the label (human, propagated or from the pixel classifier) where there
  *    is one, else the teacher's pseudo-label when the semi-supervised term gives one, else the
- *    student's own arg-max where its confidence >= tau. A block whose targeted pixels disagree
+ *    student's own arg-max where its confidence >= tau (of the block's mean logits). A block whose targeted pixels disagree
  *    (a boundary) is skipped; so is a block without any target.
  * 2. Partition, per image: targeted blocks whose normalized prediction entropy (detached) is <=
  *    that image's q-quantile are "joint", the others "drift". The entropy is the teacher's on the
@@ -138,40 +138,62 @@ function embeddingsOf(ctx: LossContext): tf.Tensor4D {
   return e;
 }
 
-/** Detached per-pixel targets (see the module comment), whether each is a label, and the entropy on the embedding grid. */
+/**
+ * Detached per-pixel targets (see the module comment), whether each is a label, and the entropy on
+ * the embedding grid. The student's entropy and its own class are those of each block's mean
+ * logits (the logits are a bilinear upsampling of the grid's own, so this is the grid's
+ * prediction, at a quarter of the cost); the teacher's entropy is its block mean where it looked.
+ */
 function readTargets(
   ctx: LossContext,
   tau: number,
   h: number,
   w: number,
 ): { targets: Int32Array; isLabel: Uint8Array; entropy: Float32Array } {
-  const [targets, labels, entropy] = tf.tidy(() => {
-    const probs = tf.softmax(ctx.outputs.logits); // read back below: never part of the gradient
+  const [B, H, W] = ctx.labels.shape;
+  const s = Math.max(1, Math.round(H / h));
+  const blockMean = (t: tf.Tensor4D) =>
+    tf.slice(s > 1 ? tf.avgPool(t, s, s, "valid") : t, [0, 0, 0, 0], [B, h, w, t.shape[3]]);
+  const [entropy, own] = tf.tidy(() => {
+    // read back below: never part of the gradient
+    const probs = tf.softmax(blockMean(ctx.outputs.logits));
     const logK = Math.log(Math.max(2, ctx.numClasses));
-    const own = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK);
-    // The teacher's entropy on the clean view where it looked, the student's own elsewhere.
-    const ent = ctx.teacherEntropy
-      ? tf.where(tf.greaterEqual(ctx.teacherEntropy, 0), ctx.teacherEntropy, own)
-      : own;
-    const confident = tf.where(
-      tf.greaterEqual(tf.max(probs, -1), tau),
-      tf.cast(tf.argMax(probs, -1), "int32"),
-      tf.fill(ctx.labels.shape, UNLABELED, "int32"),
-    );
-    const pseudo = ctx.pseudoLabels ?? confident;
-    const t = tf.where(tf.notEqual(ctx.labels, UNLABELED), ctx.labels, pseudo);
-    const [B, H] = ctx.labels.shape;
-    const s = Math.max(1, Math.round(H / h));
-    const pooled = tf.avgPool(tf.expandDims(ent, -1) as tf.Tensor4D, s, s, "valid");
-    const grid = tf.slice(pooled, [0, 0, 0, 0], [B, h, w, 1]);
-    return [t, ctx.labels, grid];
+    let ent = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK);
+    // The teacher's entropy on the clean view where it looked (-1 elsewhere), the student's elsewhere.
+    if (ctx.teacherEntropy) {
+      const teacher = tf.squeeze(blockMean(tf.expandDims(ctx.teacherEntropy, -1) as tf.Tensor4D), [3]);
+      ent = tf.where(tf.greaterEqual(teacher, 0), teacher, ent);
+    }
+    // Without the teacher's targets: the student's own class where it is sure.
+    const sure = ctx.pseudoLabels
+      ? tf.zeros([0], "int32")
+      : tf.where(
+          tf.greaterEqual(tf.max(probs, -1), tau),
+          tf.cast(tf.argMax(probs, -1), "int32"),
+          tf.fill([B, h, w], UNLABELED, "int32"),
+        );
+    return [ent, sure];
   });
-  const out = {
-    targets: Int32Array.from(targets.dataSync()),
-    isLabel: Uint8Array.from(labels.dataSync(), (v) => (v === UNLABELED ? 0 : 1)),
-    entropy: Float32Array.from(entropy.dataSync()),
-  };
-  tf.dispose([targets, entropy]);
+  const labels = ctx.labels.dataSync() as Int32Array;
+  const pseudo = ctx.pseudoLabels?.dataSync() as Int32Array | undefined;
+  const ownGrid = own.dataSync() as Int32Array;
+  const targets = new Int32Array(labels.length);
+  const isLabel = new Uint8Array(labels.length);
+  for (let b = 0, p = 0; b < B; b++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++, p++) {
+        if (labels[p] !== UNLABELED) {
+          targets[p] = labels[p];
+          isLabel[p] = 1;
+        } else if (pseudo) targets[p] = pseudo[p];
+        else {
+          const by = Math.floor(y / s);
+          const bx = Math.floor(x / s);
+          targets[p] = by < h && bx < w ? ownGrid[(b * h + by) * w + bx] : UNLABELED;
+        }
+      }
+  const out = { targets, isLabel, entropy: entropy.dataSync() as Float32Array };
+  tf.dispose([entropy, own]);
   return out;
 }
 
