@@ -1,0 +1,94 @@
+/**
+ * PiXL's cost in CPU seconds per training step (a measure that holds on a shared machine): one
+ * process per configuration, alternating, --runs times each; one wasm replica, crops of 128,
+ * batch 8, the first 16 camvid-dev train images, partial CE only, median over the steps after
+ * three warm-up steps.
+ *
+ *   node --import tsx bench/pixl-cost.ts [--runs 3] [--steps 10]
+ *
+ * Configurations: plain (CE), head (CE, and the projection head runs: a term reads the embeddings
+ * with a loss of zero, so its forward and backward are paid), pixl (CE + PiXL, ramp off).
+ */
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    steps: { type: "string", default: "10" },
+    child: { type: "string" },
+    data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
+  },
+});
+const CONFIGS = ["plain", "head", "pixl"] as const;
+
+async function child(mode: (typeof CONFIGS)[number]): Promise<void> {
+  const { tf } = await import("../app/ml/engine/tf.ts");
+  const { initBackend } = await import("../app/ml/engine/backend.ts");
+  const { createNetwork } = await import("../app/ml/model/network.ts");
+  const { datasetFromArray, train } = await import("../app/ml/training/train.ts");
+  const { partialCrossEntropy } = await import("../app/ml/method/losses.ts");
+  const { loadCamvid } = await import("./camvid-samples.ts");
+  await initBackend("wasm");
+  const samples = await loadCamvid(args.data, 16);
+  if (!samples) throw new Error(`no camvid-dev data at ${args.data}`);
+  const net = createNetwork({ numClasses: 12 });
+  const off = { enabled: false };
+  const method = { propagation: off, forestLabels: off, pixl: { enabled: mode === "pixl", rampFraction: 0 } };
+  const readsEmbeddings = {
+    name: "head",
+    usesEmbeddings: true,
+    weight: () => 1,
+    compute: (c: { outputs: { embeddings?: import("../app/ml/engine/tf.ts").tf.Tensor4D } }) =>
+      tf.mul(tf.sum(c.outputs.embeddings!), 0) as import("../app/ml/engine/tf.ts").tf.Scalar,
+  };
+  let last = process.cpuUsage();
+  const seconds: number[] = [];
+  await train(net, datasetFromArray(samples), {
+    batchSize: 8,
+    inputSize: 128,
+    seed: 7,
+    steps: Number(args.steps),
+    ...(mode === "head" ? { lossTerms: [partialCrossEntropy(), readsEmbeddings] } : { method }),
+    onProgress: () => {
+      const u = process.cpuUsage(last);
+      seconds.push((u.user + u.system) / 1e6);
+      last = process.cpuUsage();
+    },
+  });
+  const sorted = seconds.slice(3).sort((a, b) => a - b);
+  process.stdout.write(`${sorted[Math.floor(sorted.length / 2)]}\n`);
+}
+
+if (args.child) await child(args.child as (typeof CONFIGS)[number]);
+else {
+  const results: Record<string, number[]> = { plain: [], head: [], pixl: [] };
+  for (let r = 0; r < Number(args.runs); r++)
+    for (const mode of CONFIGS) {
+      const out = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          import.meta.filename,
+          "--child",
+          mode,
+          "--steps",
+          args.steps!,
+          "--data",
+          args.data!,
+        ],
+        { encoding: "utf8" },
+      );
+      if (out.status !== 0) throw new Error(`${mode} run failed: ${out.stderr.slice(-2000)}`);
+      results[mode].push(Number(out.stdout.trim()));
+      console.log(`${mode} run ${r + 1}: ${results[mode].at(-1)!.toFixed(3)} CPU s per step`);
+    }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  const base = median(results.plain);
+  for (const mode of CONFIGS)
+    console.log(
+      `${mode}: median ${median(results[mode]).toFixed(3)} CPU s per step (${(((median(results[mode]) - base) / base) * 100).toFixed(0)}% over plain)`,
+    );
+}
