@@ -8,6 +8,8 @@
  *            --minutes 15 | --steps N   --configs LIST (the first is the reference for p-values)
  *            --replicas auto|N  --backend auto  --size 128  --batch 8  --method JSON  --no-classical
  *            --cache DIR (generated domains)  --only-classical
+ *            --jobs N (N configurations at a time, each seed's runs side by side, each on its own
+ *            copy of the project; replicas auto then gives each cores / N)
  *            --pseudo TAU (per class, over the train images' dense ground truth: how much of each class
  *            the trained model predicts with confidence >= TAU, and how much of that is right: what
  *            a teacher's pseudo-labels would cover and their precision; diagnostics only)
@@ -35,12 +37,12 @@ import { evaluateNetwork } from "../app/ml/training/evaluate.ts";
 import { reestimateBatchNorm } from "../app/ml/model/batch-norm-stats.ts";
 import { ConfusionMatrix } from "../app/ml/prediction/metrics.ts";
 import type { PartialMethod } from "../app/ml/method/method.ts";
-import type { NetworkConfig } from "../app/ml/model/network.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { sizeBasedScale } from "../app/ml/training/working-scale.ts";
 import { trainPixelClassifier } from "../app/ml/method/pixel-classifier/index.ts";
 import { defaultCache, DEFAULT_DOMAINS, loadDomain, type Domain } from "./bench-domains.ts";
 import { pairedTest } from "./paired-test.ts";
+import { CONFIGS } from "./accuracy-configs.ts";
 import { confidentPixelQuality, superpixelQuality, type LabelQuality } from "./label-quality.ts";
 
 const { values: args } = parseArgs({
@@ -62,111 +64,10 @@ const { values: args } = parseArgs({
     eval: { type: "string", default: "plain" },
     pseudo: { type: "string" },
     superpixels: { type: "string" },
+    jobs: { type: "string", default: "1" },
   },
 });
 const log = (line: string) => (args.json ? process.stderr.write(`${line}\n`) : console.log(line));
-
-interface Config {
-  label: string;
-  method?: PartialMethod;
-  /** "auto" (the app's), "size" (by image size alone, the rule before 2026-12-04) or a factor */
-  scale?: "auto" | "size" | number;
-  network?: Partial<Omit<NetworkConfig, "numClasses">>;
-}
-
-// Every method configuration says which terms it uses, so the table does not depend on the defaults.
-const ON = { enabled: true };
-const OFF = { enabled: false };
-const CONFIGS: Record<string, Config> = {
-  default: { label: "the app's defaults" },
-  "size-scale": { label: "defaults, working scale by image size only", scale: "size" },
-  native: { label: "defaults at native resolution (--scale 1)", scale: 1 },
-  context: { label: "defaults + global-context branch", network: { context: true } },
-  residual: { label: "defaults + residual shortcuts", network: { residual: true } },
-  wide: {
-    label: "defaults, 1.5x wider (24/48/96/192: 2.25x the FLOPs)",
-    network: { widths: [24, 48, 96, 192] },
-  },
-  "full-res": { label: "defaults + full-resolution head", network: { fullResolution: true } },
-  "context-full-res": {
-    label: "defaults + global context + full-resolution head",
-    network: { context: true, fullResolution: true },
-  },
-  ce: { label: "partial CE alone", method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: OFF } },
-  ssl: { label: "+ FixMatch", method: { semiSupervised: ON, pixl: OFF, crf: OFF, propagation: OFF } },
-  pixl: { label: "+ FixMatch + PiXL", method: { semiSupervised: ON, pixl: ON, crf: OFF, propagation: OFF } },
-  all: {
-    label: "FixMatch + PiXL + propagation",
-    method: { semiSupervised: ON, pixl: ON, crf: OFF, propagation: ON },
-  },
-  "ce-prop": {
-    label: "partial CE + propagation",
-    method: { semiSupervised: OFF, pixl: OFF, crf: OFF, propagation: ON },
-  },
-  "no-weights": { label: "defaults without class weights", method: { classWeighting: "none" } },
-  "forest-labels": {
-    label: "defaults + labels from the classical forest (p >= 0.8)",
-    method: { forestLabels: { enabled: true } },
-  },
-  ema: { label: "defaults + weight average (EMA, decay 0.99)", method: { ema: ON } },
-  semi: {
-    label: "defaults + semi-supervision (mean teacher, split views, class-aware, late start)",
-    method: { semiSupervised: ON },
-  },
-  "default-pixl": {
-    label: "defaults + PiXL alignment (local and global prototypes from labels)",
-    method: { pixl: ON },
-  },
-  "pixl-levels2": {
-    label: "defaults + PiXL on a projection head over two decoder levels",
-    method: { pixl: ON },
-    network: { embeddingLevels: 2 },
-  },
-  "semi-pixl-levels2": {
-    label: "defaults + semi-supervision + PiXL on two decoder levels",
-    method: { semiSupervised: ON, pixl: ON },
-    network: { embeddingLevels: 2 },
-  },
-  "semi-pixl": {
-    label: "defaults + semi-supervision + PiXL alignment",
-    method: { semiSupervised: ON, pixl: ON },
-  },
-  "self-training": {
-    label: "defaults + self-training rounds (superpixels the model is sure of, at half the budget)",
-    method: { selfTraining: ON },
-  },
-  "semi-self": {
-    label: "defaults + semi-supervision + self-training rounds by the mean teacher",
-    method: { semiSupervised: ON, selfTraining: ON },
-  },
-  "semi-old": {
-    label:
-      "defaults + semi-supervision as before 2026-12-05 (student teacher, strong views, tau 0.9, step 0)",
-    method: {
-      semiSupervised: {
-        enabled: true,
-        teacher: "student",
-        views: "strong",
-        adaptive: false,
-        classWeighted: false,
-        start: "step0",
-      },
-    },
-  },
-  "forest-ema": {
-    label: "defaults + forest labels + weight average (EMA, decay 0.99)",
-    method: { forestLabels: ON, ema: ON },
-  },
-  "forest-gate": {
-    label: "defaults + forest labels + propagation color gate (Delta E 5)",
-    method: { forestLabels: ON, propagation: { colorGate: 5 } },
-  },
-  "forest-context": {
-    label: "defaults + forest labels + global-context branch",
-    method: { forestLabels: ON },
-    network: { context: true },
-  },
-};
 
 /** A configuration with --method overrides (JSON, e.g. '{"semiSupervised":{"tau":0.8}}') on top. */
 function mergeMethod(base: PartialMethod, extra: PartialMethod): PartialMethod {
@@ -207,6 +108,13 @@ const labelOf = (key: string) => {
   return `${CONFIGS[base].label}${VARIANTS[variant ?? "plain"]}`;
 };
 
+const jobs = Math.max(1, Math.floor(Number(args.jobs)) || 1);
+/** --replicas, with auto shared out among the --jobs running at a time. */
+function replicasPerJob(): number | "auto" {
+  if (args.replicas !== "auto") return Number(args.replicas);
+  return jobs > 1 ? Math.max(1, Math.floor(os.availableParallelism() / jobs)) : "auto";
+}
+
 async function trainRun(domain: Domain, key: string, seed: number, variants: string[]): Promise<Run[]> {
   const cfg = CONFIGS[key];
   const scale = cfg.scale === "size" ? sizeBasedScale(domain.medianShortSide) : (cfg.scale ?? "auto");
@@ -220,7 +128,7 @@ async function trainRun(domain: Domain, key: string, seed: number, variants: str
       size: Number(args.size),
       scale,
       batchSize: Number(args.batch),
-      replicas: args.replicas === "auto" ? "auto" : Number(args.replicas),
+      replicas: replicasPerJob(),
       method: mergeMethod(cfg.method ?? {}, args.method ? (JSON.parse(args.method) as PartialMethod) : {}),
       network: cfg.network,
       name: `${key} seed ${seed}`,
@@ -321,16 +229,32 @@ async function main(): Promise<void> {
     log(
       `${domain.name}: ${domain.train.length} train images (${(100 * domain.labeledShare).toFixed(2)}% of pixels scribbled), ${domain.val.length} val images, ${domain.classNames.length} classes`,
     );
-    for (const key of keys)
+    // --jobs: configurations side by side, each on its own copy of the project (a run stores its model there).
+    const projectOf = (key: string) => {
+      if (jobs === 1) return domain.project;
+      const copy = `${domain.project}.${key}.pxl`;
+      if (!fs.existsSync(copy)) fs.copyFileSync(domain.project, copy);
+      return copy;
+    };
+    for (let c = 0; c < keys.length; c += jobs) {
+      const together = keys.slice(c, c + jobs);
       for (const seed of seeds) {
-        log(`  ${key} seed ${seed}: training for ${budget}...`);
-        for (const r of await trainRun(domain, key, seed, variants)) {
+        for (const key of together) log(`  ${key} seed ${seed}: training for ${budget}...`);
+        const results = await Promise.all(
+          together.map((key) => trainRun({ ...domain, project: projectOf(key) }, key, seed, variants)),
+        );
+        for (const r of results.flat()) {
           runs.push(r);
           log(
             `  ${r.config} seed ${seed}: mIoU ${r.miou.toFixed(3)}, pixel accuracy ${r.pixelAccuracy.toFixed(3)} (${r.steps} steps, ${r.seconds.toFixed(0)} s, scale ${r.scale}, ${r.backend})`,
           );
         }
       }
+    }
+    if (jobs > 1)
+      for (const key of keys)
+        for (const suffix of ["", "-wal", "-shm"])
+          fs.rmSync(`${domain.project}.${key}.pxl${suffix}`, { force: true });
     if (withClassical)
       for (const seed of seeds) {
         const r = await classicalRun(domain, seed);
@@ -353,6 +277,7 @@ async function main(): Promise<void> {
     batch: Number(args.batch),
     replicas: args.replicas,
     cores: os.availableParallelism(),
+    jobs,
   };
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ setup, runs })}\n`);
@@ -419,7 +344,7 @@ async function main(): Promise<void> {
     console.log(`| ${key} | ${mean(perDomain).toFixed(3)} | ${key === ref ? "" : pVersus(runs, key, ref)} |`);
   }
   console.log(
-    `\n${budget} per run, seeds ${seeds.join(", ")}, crops ${setup.size}, batch ${setup.batch}, replicas ${setup.replicas} on ${setup.cores} cores; runs one at a time`,
+    `\n${budget} per run, seeds ${seeds.join(", ")}, crops ${setup.size}, batch ${setup.batch}, replicas ${replicasPerJob()} on ${setup.cores} cores; ${jobs > 1 ? `${jobs} configurations at a time, side by side` : "runs one at a time"}`,
   );
 }
 
