@@ -89,7 +89,7 @@ export class TeacherViews {
   private readonly teach = (images: tf.Tensor4D, labels: tf.Tensor3D): TeacherView => {
     const bars = this.bars();
     const pass = this.withTeacher(() => teacherTargets(this.net, images, labels, bars));
-    this.passes.push(pass);
+    this.passes.push({ meanConfidence: pass.meanConfidence, meanProbabilities: pass.meanProbabilities });
     return { targets: pass.targets, entropy: pass.entropy };
   };
 
