@@ -5,8 +5,8 @@
  * 1. Targets at the embedding grid, by majority vote over each block of the (working
  *    resolution) targets: the label (human, propagated or from the pixel classifier) where there
  *    is one, else the teacher's pseudo-label when the semi-supervised term gives one, else the
- *    student's own arg-max where its confidence >= tau (of the block's mean logits). A block whose targeted pixels disagree
- *    (a boundary) is skipped; so is a block without any target.
+ *    student's own arg-max where its confidence >= tau (of the block's mean logits). A block
+ *    whose targeted pixels disagree (a boundary) is skipped; so is a block without any target.
  * 2. Partition, per image: targeted blocks whose normalized prediction entropy (detached) is <=
  *    that image's q-quantile are "joint", the others "drift". The entropy is the teacher's on the
  *    clean view where the semi-supervised term's teacher looked (its strong half, carried through
@@ -20,7 +20,6 @@
  *    (-log of their share). At most `maxDriftPerClass` drift blocks per class and step
  *    (a seeded sample), so one class's wide regions cannot dominate. Only drift blocks get
  *    gradient (joint ones and the prototypes none).
- *
  */
 import { tf } from "../engine/tf.ts";
 import { UNLABELED, type LossContext, type LossTerm } from "./losses.ts";
