@@ -197,6 +197,30 @@ describe("training from the app", () => {
     await service.close();
   });
 
+  it("says in the panel's message what a self-training round labeled", async () => {
+    const dir = serviceDir("pixelloop-self-training-api-");
+    const images = path.join(dir, "images");
+    await writeDiscImages(images, ["a.png", "b.png"], 40, 32, 100);
+    const service = newService(dir);
+    await createDiscProject(service, dir, "self");
+    await service.call("images.import", { paths: [images] });
+    await scribbleEveryImage(service, [2, 16], [14, 26]);
+    const said = nextStatus(service, (s) => /Self-training after step \d+ labeled/.test(s.message ?? ""));
+    const finished = runEnd(service);
+    await service.call("training.start", {
+      epochs: 4,
+      size: 32,
+      widths: [8, 16],
+      backend: "wasm",
+      terms: { selfTraining: true },
+    });
+    expect((await said).message).toMatch(
+      /Self-training after step \d+ labeled [\d,]+ pixels the model is sure of in 2 images\./,
+    );
+    expect((await finished).state).toBe("done");
+    await service.close();
+  });
+
   it("predicts images imported after the model with it, in the background, and says so", async () => {
     const dir = serviceDir("pixelloop-predict-new-api-");
     const images = path.join(dir, "images");

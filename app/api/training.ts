@@ -28,6 +28,11 @@ import type {
 } from "../common/api-types.ts";
 import { DEFAULT_TERMS, type MethodTerm } from "../common/method-terms.ts";
 
+/** A self-training round as the panel says it. */
+function selfTrainingSentence(r: { step: number; images: number; added: number }): string {
+  return `Self-training after step ${r.step} labeled ${r.added.toLocaleString("en")} pixels the model is sure of in ${r.images} images.`;
+}
+
 export interface TrainingRequest {
   epochs?: number;
   minutes?: number;
@@ -366,6 +371,11 @@ export function createTrainingController(ctx: TrainingContext): TrainingControll
             dataMessage = undefined;
           },
           onValidation: (v) => set({ valMiou: [...live.valMiou, { step: v.step, miou: v.score }] }, false),
+          onSelfTraining: (r) => {
+            // Said after the data message, replacing the previous round's sentence.
+            const base = (dataMessage ?? live.message ?? "").replace(/ Self-training after step .*$/, "");
+            set({ message: `${base} ${selfTrainingSentence(r)}`.trim() });
+          },
           onTrained: (outcome, predicting) => {
             live = { ...live, clock: null }; // training is over: its time is no longer told
             if (outcome.modelId === null) return;

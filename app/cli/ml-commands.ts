@@ -176,6 +176,10 @@ export function registerMlCommands(program: Command): void {
               .join(" ");
             bar.update(p.step, p.totalSteps, `ep ${p.epoch} ${losses}${lastVal} ETA ${fmtTime(p.etaSec)}`);
           },
+          onSelfTraining: (r) => {
+            if (!json)
+              err(`step ${r.step}: a self-training round labeled ${r.added} pixels in ${r.images} images`);
+          },
           onValidation: (v) => {
             lastVal = ` val mIoU ${v.score.toFixed(3)}`;
             if (!tty && !json)

@@ -83,6 +83,57 @@ describe("working resolution", () => {
     model.net.dispose();
   });
 
+  it("a self-training round in the worker is reported, and kept in the run's log", async () => {
+    const W = 64;
+    const H = 48;
+    for (const sub of ["images", "labels"]) fs.mkdirSync(path.join(t.dir, sub));
+    for (let seed = 0; seed < 2; seed++) {
+      const s = syntheticSample(W, H, seed, true);
+      fs.writeFileSync(path.join(t.dir, "images", `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
+      fs.writeFileSync(
+        path.join(t.dir, "labels", `s${seed}.png`),
+        encodeIndexPng(s.labels as Uint8Array, W, H),
+      );
+    }
+    const file = path.join(t.dir, "p.pxl");
+    const store = ProjectStore.create(file, {
+      name: "self",
+      classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
+    });
+    await importImages(store, [path.join(t.dir, "images")], { split: "train" });
+    importIndexMasks(store, path.join(t.dir, "labels"));
+    store.close();
+    const rounds: { step: number; images: number; added: number }[] = [];
+    const off = { enabled: false };
+    const outcome = await trainProject(
+      file,
+      {
+        steps: 6,
+        batchSize: 2,
+        size: 32,
+        backend: "wasm",
+        network: { widths: [4, 8] },
+        // every pure superpixel (portion 1, no floor): the round must label something
+        method: {
+          propagation: off,
+          forestLabels: off,
+          selfTraining: { enabled: true, at: [0.5], portion: 1, tau: 0, purity: 0.5 },
+        },
+      },
+      { onSelfTraining: (r) => rounds.push(r) },
+    ).outcome;
+    expect(rounds).toEqual([{ step: 3, images: 2, added: expect.any(Number) }]);
+    expect(rounds[0].added).toBeGreaterThan(0);
+    const log = withRawDb(file, (db) =>
+      JSON.parse(
+        (db.prepare("SELECT log FROM training_runs WHERE id = ?").get(outcome.runId) as { log: string }).log,
+      ),
+    ) as Array<{ step?: number; selfTraining?: unknown }>;
+    expect(log.filter((e) => e.selfTraining)).toEqual([
+      expect.objectContaining({ step: 3, selfTraining: { images: 2, added: rounds[0].added } }),
+    ]);
+  });
+
   it("fine-tuning that only makes the model worse on val keeps the model it continued from, and says so", async () => {
     const W = 64;
     const H = 48;

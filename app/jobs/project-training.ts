@@ -18,7 +18,7 @@ import {
   type MethodOptions,
   type PartialMethod,
 } from "../ml/method/method.ts";
-import type { TrainProgress, ValidationEvent } from "../ml/training/train.ts";
+import type { SelfTrainingRound, TrainProgress, ValidationEvent } from "../ml/training/train.ts";
 import { startTrainingWorker, type TrainingWorkerHandle } from "./worker.ts";
 import { readWeightsConfig } from "../ml/model/weights.ts";
 import { autoReplicas } from "../ml/training/data-parallel.ts";
@@ -114,6 +114,8 @@ export interface ProjectTrainHandlers {
   onPreparing?: (what: string) => void;
   /** Every held-out check: mIoU (score) and metrics. */
   onValidation?: (validation: ValidationEvent) => void;
+  /** Every self-training round (method.selfTraining): the pixels it labeled. */
+  onSelfTraining?: (round: SelfTrainingRound) => void;
 }
 
 export interface ProjectTrainOutcome {
@@ -408,6 +410,15 @@ export function trainProject(
             log.push({ at: nowIso(), step: v.step, epoch: v.epoch, validation: v.metrics, best: v.best });
             saveLog();
             handlers.onValidation?.(v);
+          },
+          onSelfTraining: (round) => {
+            log.push({
+              at: nowIso(),
+              step: round.step,
+              selfTraining: { images: round.images, added: round.added },
+            });
+            saveLog();
+            handlers.onSelfTraining?.(round);
           },
         },
       );

@@ -85,6 +85,7 @@ async function trainJob(job: TrainingJob, helpers: GradientHelpers | undefined):
         }
       : undefined,
     onValidation: (validation) => send({ type: "validation", validation }),
+    onSelfTraining: (round) => send({ type: "selfTraining", round }),
   });
   send({ type: "done", result, weights: serializeWeights(net) });
   net.dispose();

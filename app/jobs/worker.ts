@@ -28,6 +28,7 @@ import type {
   TrainProgress,
   TrainResult,
   ValidationEvent,
+  SelfTrainingRound,
 } from "../ml/training/train.ts";
 import type { EvaluationSample } from "../ml/training/evaluate.ts";
 import type { EncodedPrediction } from "./project-prediction.ts";
@@ -96,6 +97,7 @@ export type WorkerEvent =
   | { type: "preparing"; what: string }
   | { type: "checkpoint"; checkpoint: TrainCheckpoint }
   | { type: "validation"; validation: ValidationEvent }
+  | { type: "selfTraining"; round: SelfTrainingRound }
   | { type: "done"; result: TrainResult; weights: Uint8Array }
   | { type: "prediction"; id: number; prediction: EncodedPrediction }
   | { type: "skipped"; id: number; skipped: SkippedImage }
@@ -110,6 +112,7 @@ export interface TrainingWorkerHandlers {
   onPreparing?: (what: string) => void;
   onCheckpoint?: (checkpoint: TrainCheckpoint) => void;
   onValidation?: (validation: ValidationEvent) => void;
+  onSelfTraining?: (round: SelfTrainingRound) => void;
 }
 
 export interface TrainingWorkerOutcome {
@@ -206,6 +209,9 @@ export function startTrainingWorker(
           break;
         case "validation":
           handlers.onValidation?.(event.validation);
+          break;
+        case "selfTraining":
+          handlers.onSelfTraining?.(event.round);
           break;
         case "done":
           finished = { result: event.result, weights: event.weights, backend };

@@ -71,6 +71,13 @@ export interface ValidationEvent {
   best: boolean;
 }
 
+/** One self-training round: after `step`, it labeled `added` pixels in `images` labeled images. */
+export interface SelfTrainingRound {
+  step: number;
+  images: number;
+  added: number;
+}
+
 export interface TrainCheckpoint {
   step: number;
   weights: Uint8Array;
@@ -108,7 +115,7 @@ export interface TrainOptions {
   validation?: { every: number; atStart?: boolean; run: (net: SegmentationNetwork) => ValidationResult };
   onValidation?: (v: ValidationEvent) => void;
   /** A self-training round relabeled the labeled images (method.selfTraining): pixels it labeled. */
-  onSelfTraining?: (r: { step: number; images: number; added: number }) => void;
+  onSelfTraining?: (r: SelfTrainingRound) => void;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   /** Work before the first step that takes a while (e.g. the pixel classifier's labels), said once. */
