@@ -70,7 +70,7 @@ export function registerMlCommands(program: Command): void {
     .option("--no-forest-labels", "do not take labels from the pixel classifier")
     .option("--crf", "use the CRF regularizer")
     .option("--no-crf", "do not use the CRF regularizer")
-    .option("--self-training", "label what the model is sure of, by superpixel, at half the budget")
+    .option("--self-training", "label, per class, the superpixels the model is surest of, at half the budget")
     .option("--no-self-training", "no self-training rounds")
     .option("--seed <n>", "random seed", "1")
     .option(

@@ -13,7 +13,7 @@ export const TRAINING_HELP = {
   forestLabels:
     "Before training, a fast classifier learns your strokes from local color and texture and labels the pixels it is sure of; the network then learns from those too. Helps most on thin or small structures; takes from a few seconds to about a minute at the start.",
   selfTraining:
-    "Half-way through, the model labels the patches of similar pixels it is sure of on your labeled images (never over your strokes) and trains on those too. Not yet shown to help.",
+    "Half-way through, the model labels, for each class, the patches of similar pixels it is surest of on your labeled images (never over your strokes) and trains on those too. Not yet shown to help.",
   crf: "Pushes neighbouring pixels of similar color towards the same class: cleaner edges, but a young model can smooth away small things.",
   fineTune:
     "Start from the last model instead of from scratch: it improves faster and keeps that model's network. Train from scratch after adding a class.",
