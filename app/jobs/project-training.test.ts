@@ -15,6 +15,31 @@ import { predict } from "../ml/prediction/predict.ts";
 import { initBackend } from "../ml/engine/backend.ts";
 import { withRawDb } from "../testing/raw-db.ts";
 
+/** A project in `dir` with `count` synthetic W x H train images, each fully labeled; its file. */
+async function labeledProject(
+  dir: string,
+  W: number,
+  H: number,
+  count: number,
+  classes: string[],
+): Promise<string> {
+  for (const sub of ["images", "labels"]) fs.mkdirSync(path.join(dir, sub));
+  for (let seed = 0; seed < count; seed++) {
+    const s = syntheticSample(W, H, seed, true);
+    fs.writeFileSync(path.join(dir, "images", `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
+    fs.writeFileSync(path.join(dir, "labels", `s${seed}.png`), encodeIndexPng(s.labels as Uint8Array, W, H));
+  }
+  const file = path.join(dir, "p.pxl");
+  const store = ProjectStore.create(file, {
+    name: "synthetic",
+    classes: classes.map((name, idx) => ({ idx, name, color: "#000000" })),
+  });
+  await importImages(store, [path.join(dir, "images")], { split: "train" });
+  importIndexMasks(store, path.join(dir, "labels"));
+  store.close();
+  return file;
+}
+
 describe("working resolution", () => {
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => {
@@ -25,23 +50,7 @@ describe("working resolution", () => {
   it("a model trained at half resolution stores its scale, predicts at full size, and fine-tuning keeps it; unlabeled classes are named", async () => {
     const W = 96;
     const H = 64;
-    for (const sub of ["images", "labels"]) fs.mkdirSync(path.join(t.dir, sub));
-    for (let seed = 0; seed < 3; seed++) {
-      const s = syntheticSample(W, H, seed, true);
-      fs.writeFileSync(path.join(t.dir, "images", `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
-      fs.writeFileSync(
-        path.join(t.dir, "labels", `s${seed}.png`),
-        encodeIndexPng(s.labels as Uint8Array, W, H),
-      );
-    }
-    const file = path.join(t.dir, "p.pxl");
-    const store = ProjectStore.create(file, {
-      name: "half",
-      classes: ["a", "b", "c", "unused"].map((name, idx) => ({ idx, name, color: "#000000" })),
-    });
-    await importImages(store, [path.join(t.dir, "images")], { split: "train" });
-    importIndexMasks(store, path.join(t.dir, "labels"));
-    store.close();
+    const file = await labeledProject(t.dir, W, H, 3, ["a", "b", "c", "unused"]);
 
     const common = { epochs: 1, batchSize: 2, backend: "wasm" as const, network: { widths: [4, 8] } };
     let inputSize = 0;
@@ -84,25 +93,7 @@ describe("working resolution", () => {
   });
 
   it("a self-training round in the worker is reported, and kept in the run's log", async () => {
-    const W = 64;
-    const H = 48;
-    for (const sub of ["images", "labels"]) fs.mkdirSync(path.join(t.dir, sub));
-    for (let seed = 0; seed < 2; seed++) {
-      const s = syntheticSample(W, H, seed, true);
-      fs.writeFileSync(path.join(t.dir, "images", `s${seed}.png`), encodeRgbPng(s.pixels, W, H, 3));
-      fs.writeFileSync(
-        path.join(t.dir, "labels", `s${seed}.png`),
-        encodeIndexPng(s.labels as Uint8Array, W, H),
-      );
-    }
-    const file = path.join(t.dir, "p.pxl");
-    const store = ProjectStore.create(file, {
-      name: "self",
-      classes: ["a", "b", "c"].map((name, idx) => ({ idx, name, color: "#000000" })),
-    });
-    await importImages(store, [path.join(t.dir, "images")], { split: "train" });
-    importIndexMasks(store, path.join(t.dir, "labels"));
-    store.close();
+    const file = await labeledProject(t.dir, 64, 48, 2, ["a", "b", "c"]);
     const rounds: { step: number; images: number; added: number }[] = [];
     const off = { enabled: false };
     const outcome = await trainProject(
