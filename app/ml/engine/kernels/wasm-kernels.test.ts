@@ -189,6 +189,24 @@ describe("wasm training kernels", () => {
     for (let i = 0; i < expected.length; i++) expect(maxRelError(actual[i], expected[i])).toBeLessThan(1e-5);
   });
 
+  it("Identity shares its input's memory: a clone (and every tensor saved for a gradient) costs no copy", () => {
+    tf.setBackend("wasm");
+    const buffers = () => tf.memory().numDataBuffers;
+    const x = tf.randomNormal([4, 16, 16, 8], 0, 1, "float32", 3);
+    const values = Array.from(x.dataSync());
+    const before = buffers();
+    const y = tf.clone(x);
+    expect(buffers()).toBe(before); // the stock kernel allocated a second buffer and copied
+    x.dispose(); // the clone keeps the memory alive
+    expect(buffers()).toBe(before);
+    expect(Array.from(y.dataSync())).toEqual(values);
+    const z = tf.add(y, 1); // and it can be computed with, and freed
+    expect(z.dataSync()[0]).toBeCloseTo(values[0] + 1, 5);
+    y.dispose();
+    z.dispose();
+    expect(buffers()).toBe(before - 1);
+  });
+
   it("leaves no tensors behind", () => {
     tf.setBackend("wasm");
     const before = tf.memory().numTensors;

@@ -160,6 +160,19 @@ const batchNorm: Attempt = (args) => {
   return y;
 };
 
+/**
+ * Identity as a second reference to the same memory, as the cpu backend and wasm's own Reshape
+ * do. The stock kernel copies, and tfjs-core clones (Identity) every tensor a kernel saves for its
+ * gradient: on wasm each saved tensor was in memory twice, ~17-20% of a training step's heap
+ * (bench/train-memory.ts). Safe because no kernel writes into its inputs.
+ */
+const sharedIdentity: Attempt = (args) => {
+  const x = args.inputs.x as tf.TensorInfo;
+  if (x.dtype === "string") return null;
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 /** Stock kernels ours go in front of (ours first, the stock kernel for what ours do not serve). */
 const IN_FRONT: ReadonlyArray<[string, Attempt]> = [
   [tf.Sum, channelReduction(false)],
@@ -168,6 +181,7 @@ const IN_FRONT: ReadonlyArray<[string, Attempt]> = [
   [tf.Sub, channelBroadcast("sub")],
   [tf.FusedBatchNorm, batchNorm],
   [tf.Exp, (args) => simdExp(asTensor4D(args.inputs.x, "x"))],
+  [tf.Identity, sharedIdentity],
 ];
 
 /** The wasm backend's own kernels that ours go in front of, kept at the first registration. */
@@ -186,6 +200,7 @@ export const WASM_TRAINING_KERNELS: ReadonlyArray<{ kernel: string; reason: stri
   { kernel: tf.Sub, reason: "minus one value per channel, as Multiply" },
   { kernel: tf.FusedBatchNorm, reason: "one affine map per channel (ours: SIMD WebAssembly)" },
   { kernel: tf.Exp, reason: "4 at a time (ours: SIMD WebAssembly); the stock kernel calls the scalar exp" },
+  { kernel: tf.Identity, reason: "shares the input's memory; the stock kernel copies it" },
 ];
 
 /** Registers (or re-registers) our training kernels for the wasm backend. Idempotent. */
