@@ -9,10 +9,9 @@
  *   node --import tsx bench/ab-train-cpu.ts /tmp/old /tmp/new [--runs 3] [--steps 4] [--json]
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadCamvid } from "./camvid-samples.ts";
+import { treeTraining } from "./tree-training.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,22 +26,12 @@ const { values: args, positionals } = parseArgs({
 
 async function child(root: string): Promise<void> {
   const steps = Number(args.steps);
-  // A module where this tree keeps it: app/ml by role since 2026-12-05, flat before.
-  const ml = (role: string, file: string) =>
-    import(path.join(root, "app/ml", fs.existsSync(path.join(root, "app/ml", role, file)) ? role : "", file));
-  const { initBackend } = await ml("engine", "backend.ts");
-  const { createNetwork } = await ml("model", "network.ts");
-  const { train, datasetFromArray } = await ml("training", "train.ts");
-  const samples = await loadCamvid(args.data, 16);
-  if (!samples) throw new Error(`${args.data}: no camvid-dev train images`);
-  await initBackend("wasm");
-  const net = createNetwork({ numClasses: 11 }, { seed: 7 });
-  const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };
-  const base = { batchSize: 8, inputSize: 256, seed: 7, method };
-  await train(net, datasetFromArray(samples), { ...base, steps: 1 });
+  const { run } = await treeTraining(root, args.data);
+  const base = { batchSize: 8, inputSize: 256 };
+  await run({ ...base, steps: 1 });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await train(net, datasetFromArray(samples), { ...base, steps });
+  await run({ ...base, steps });
   const c = process.cpuUsage(c0);
   process.stdout.write(
     `${JSON.stringify({ cpuSecPerStep: (c.user + c.system) / 1e6 / steps, wallSecPerStep: (performance.now() - t0) / 1000 / steps })}\n`,

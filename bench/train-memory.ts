@@ -7,10 +7,9 @@
  *   node --import tsx bench/train-memory.ts OLD_ROOT NEW_ROOT [--sizes 256,448,480] [--batch 8] [--steps 3]
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadCamvid } from "./camvid-samples.ts";
+import { treeTraining } from "./tree-training.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,25 +23,9 @@ const { values: args, positionals } = parseArgs({
 });
 
 async function child(root: string, size: number): Promise<void> {
-  const ml = (role: string, file: string) =>
-    import(path.join(root, "app/ml", fs.existsSync(path.join(root, "app/ml", role, file)) ? role : "", file));
-  const { tf } = await ml("engine", "tf.ts");
-  const { initBackend } = await ml("engine", "backend.ts");
-  const { createNetwork } = await ml("model", "network.ts");
-  const { train, datasetFromArray } = await ml("training", "train.ts");
-  const samples = await loadCamvid(args.data, 16);
-  if (!samples) throw new Error(`${args.data}: no camvid-dev train images`);
-  await initBackend("wasm");
-  const net = createNetwork({ numClasses: 11 }, { seed: 7 });
-  const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };
-  await train(net, datasetFromArray(samples), {
-    batchSize: Number(args.batch),
-    inputSize: size,
-    seed: 7,
-    method,
-    steps: Number(args.steps),
-  });
-  const heap = (tf.backend() as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+  const { tf, run } = await treeTraining(root, args.data);
+  await run({ batchSize: Number(args.batch), inputSize: size, steps: Number(args.steps) });
+  const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
   process.stdout.write(`${JSON.stringify({ heapMiB: heap / 2 ** 20 })}\n`);
 }
 
