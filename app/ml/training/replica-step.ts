@@ -51,8 +51,6 @@ export function computeSlice(
     tf.dispose(r.grads);
     return { grads, stats: readVariables(stats), losses: r.losses, teacherStats };
   } finally {
-    tf.dispose(
-      [batch.images, batch.labels, batch.pseudoLabels, batch.teacherEntropy].filter((t) => t !== undefined),
-    );
+    tf.dispose(batch);
   }
 }

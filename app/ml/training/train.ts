@@ -226,10 +226,8 @@ export async function train(
     );
   /** With helpers: the next step's batch, drawn while they computed this step's slices. */
   let prefetched: StepBatch | undefined;
-  const disposeBatch = (b: StepBatch) =>
-    tf.dispose([b.images, b.labels, b.pseudoLabels, b.teacherEntropy].filter((t) => t !== undefined));
   const discardPrefetched = () => {
-    if (prefetched) disposeBatch(prefetched);
+    if (prefetched) tf.dispose(prefetched);
     prefetched = undefined;
   };
 
@@ -392,7 +390,7 @@ export async function train(
           discardPrefetched();
         }
       } finally {
-        disposeBatch(batch);
+        tf.dispose(batch);
       }
       stepsDone++;
       sinceReport.images += batchSize;
