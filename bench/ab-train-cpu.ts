@@ -8,10 +8,9 @@
  *   git archive OLD | tar -x -C /tmp/old && cp -al node_modules /tmp/old/   (same for new)
  *   node --import tsx bench/ab-train-cpu.ts /tmp/old /tmp/new [--runs 3] [--steps 4] [--json]
  */
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { treeTraining } from "./tree-training.ts";
+import { runInTree, treeTraining } from "./tree-training.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -48,25 +47,15 @@ function main(): void {
       ["old", oldRoot],
       ["new", newRoot],
     ] as const) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          import.meta.filename,
-          "--child",
-          "--steps",
-          args.steps,
-          "--data",
-          args.data,
-          root,
-        ],
-        { cwd: root, encoding: "utf8" },
-      );
-      const line = r.stdout.trim().split("\n").pop() ?? "";
-      if (r.status !== 0 || !line.startsWith("{"))
-        throw new Error(`${key} run failed: ${r.stderr.slice(-500)}`);
-      results[key].push((JSON.parse(line) as { cpuSecPerStep: number }).cpuSecPerStep);
+      const r = runInTree(import.meta.filename, root, [
+        "--child",
+        "--steps",
+        args.steps,
+        "--data",
+        args.data,
+      ]);
+      if (!r.ok) throw new Error(`${key} run failed: ${r.stderr.slice(-500)}`);
+      results[key].push((r.result as { cpuSecPerStep: number }).cpuSecPerStep);
       if (!args.json) console.log(`${key} run ${run + 1}: ${results[key].at(-1)!.toFixed(3)} CPU s per step`);
     }
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;

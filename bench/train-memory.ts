@@ -6,10 +6,9 @@
  *
  *   node --import tsx bench/train-memory.ts OLD_ROOT NEW_ROOT [--sizes 256,448,480] [--batch 8] [--steps 3]
  */
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { treeTraining } from "./tree-training.ts";
+import { runInTree, treeTraining } from "./tree-training.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,31 +36,16 @@ function main(): void {
       ["old", roots[0]],
       ["new", roots[1]],
     ] as const) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          import.meta.filename,
-          "--child",
-          String(size),
-          "--batch",
-          args.batch,
-          "--steps",
-          args.steps,
-          "--data",
-          args.data,
-          root,
-        ],
-        { cwd: root, encoding: "utf8", maxBuffer: 64 * 2 ** 20 },
-      );
-      const line = r.stdout.trim().split("\n").pop() ?? "";
-      const result =
-        r.status === 0 && line.startsWith("{")
-          ? `${(JSON.parse(line) as { heapMiB: number }).heapMiB.toFixed(0)} MiB`
-          : /Aborted\(/.test(r.stderr)
-            ? "out of memory (wasm aborted)"
-            : `failed: ${r.stderr.slice(-300)}`;
+      const r = runInTree(import.meta.filename, root, [
+        "--child",
+        String(size),
+        ...["--batch", args.batch, "--steps", args.steps, "--data", args.data],
+      ]);
+      const result = r.ok
+        ? `${(r.result as { heapMiB: number }).heapMiB.toFixed(0)} MiB`
+        : /Aborted\(/.test(r.stderr)
+          ? "out of memory (wasm aborted)"
+          : `failed: ${r.stderr.slice(-300)}`;
       console.log(`${size}x${size}, batch ${args.batch}, ${key}: ${result}`);
     }
 }

@@ -3,6 +3,7 @@
  * the tree under test, in a child process: its own tensor engine, network and training loop, and
  * a network ready to train one wasm replica on the first 16 camvid-dev train images.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { loadCamvid } from "./camvid-samples.ts";
@@ -39,4 +40,24 @@ export async function treeTraining(root: string, data: string) {
   const run = (options: { batchSize: number; inputSize: number; steps: number }) =>
     train(net, datasetFromArray(samples), { ...options, seed: 7, method });
   return { tf, run };
+}
+
+/**
+ * Runs `script` again as a child process in the tree `root` (cwd there, so it loads that tree's
+ * modules) with `args`: its exit status, the JSON of the last line it printed (undefined when
+ * that is not JSON), and its stderr.
+ */
+export function runInTree(
+  script: string,
+  root: string,
+  args: string[],
+): { ok: boolean; result: unknown; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, ...args, root], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  const result: unknown = line.startsWith("{") ? JSON.parse(line) : undefined;
+  return { ok: r.status === 0 && result !== undefined, result, stderr: r.stderr };
 }
