@@ -40,17 +40,15 @@ export function createLoopProject(dir: string): { store: ProjectStore; modelId: 
       { idx: 1, name: "b", color: "#0000ff" },
     ],
   });
-  const modelId = Number(
-    withRawDb(
-      store,
-      (db) =>
-        db
-          .prepare(
-            "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', 'now', '{}', 'wasm', x'00', '{}', '{\"validation\":{\"miou\":0.42}}')",
-          )
-          .run().lastInsertRowid,
-    ),
-  );
+  const modelId = store.models.insert({
+    name: "m",
+    architecture: {},
+    backend: "wasm",
+    weights: Buffer.from([0]),
+    labelSnapshot: {},
+    metrics: { validation: { miou: 0.42 } },
+    parentId: null,
+  });
   return { store, modelId };
 }
 
