@@ -6,8 +6,9 @@
  *
  *   node --import tsx bench/pixl-cost.ts [--runs 3] [--steps 10]
  *
- * Configurations: plain (CE), head (CE, and the projection head runs: a term reads the embeddings
- * with a loss of zero, so its forward and backward are paid), pixl (CE + PiXL, ramp off).
+ * Configurations: plain (CE), head (CE, and the projection head runs on every cell of the
+ * embedding grid: a term reads them all with a loss of zero, so their forward and backward are
+ * paid; what PiXL paid before it asked for its cells alone), pixl (CE + PiXL, ramp off).
  */
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -36,12 +37,16 @@ async function child(mode: (typeof CONFIGS)[number]): Promise<void> {
   const net = createNetwork({ numClasses: 12 });
   const off = { enabled: false };
   const method = { propagation: off, forestLabels: off, pixl: { enabled: mode === "pixl", rampFraction: 0 } };
+  type Outputs = import("../app/ml/model/network.ts").NetworkOutputs;
   const readsEmbeddings = {
     name: "head",
     usesEmbeddings: true,
     weight: () => 1,
-    compute: (c: { outputs: { embeddings?: import("../app/ml/engine/tf.ts").tf.Tensor4D } }) =>
-      tf.mul(tf.sum(c.outputs.embeddings!), 0) as import("../app/ml/engine/tf.ts").tf.Scalar,
+    compute: ({ outputs }: { outputs: Outputs }) => {
+      const [b, h, w] = outputs.grid!.shape;
+      const every = Array.from({ length: b * h * w }, (_, i) => i);
+      return tf.mul(tf.sum(outputs.grid!.rows(every)), 0) as import("../app/ml/engine/tf.ts").tf.Scalar;
+    },
   };
   let last = process.cpuUsage();
   const seconds: number[] = [];

@@ -21,7 +21,9 @@
  *    (a seeded sample), so one class's wide regions cannot dominate. Only drift blocks get
  *    gradient (joint ones and the prototypes none).
  */
+import { gatherRows } from "../engine/gather-rows.ts";
 import { tf } from "../engine/tf.ts";
+import type { EmbeddingGrid } from "../model/network.ts";
 import { UNLABELED, type LossContext, type LossTerm } from "./losses.ts";
 import type { PixlOptions } from "./method.ts";
 import { ramp } from "./ramp.ts";
@@ -131,10 +133,14 @@ export interface PixlTerm extends LossTerm {
   prototypes(): { values: Float32Array; present: boolean[] } | undefined;
 }
 
-function embeddingsOf(ctx: LossContext): tf.Tensor4D {
+/** The batch's embeddings, per grid cell on request (the network's grid, or a full tensor's rows). */
+function embeddingGridOf(ctx: LossContext): EmbeddingGrid {
+  if (ctx.outputs.grid) return ctx.outputs.grid;
   const e = ctx.outputs.embeddings;
   if (!e) throw new Error("pixl: the network ran without its projection head (no embeddings)");
-  return e;
+  const [b, h, w, d] = e.shape;
+  const flat = tf.reshape(e, [b * h * w, d]) as tf.Tensor2D;
+  return { shape: [b, h, w], rows: (rows) => gatherRows(flat, rows) };
 }
 
 /**
@@ -142,6 +148,8 @@ function embeddingsOf(ctx: LossContext): tf.Tensor4D {
  * the embedding grid. The student's entropy and its own class are those of each block's mean
  * logits (the logits are a bilinear upsampling of the grid's own, so this is the grid's
  * prediction, at a quarter of the cost); the teacher's entropy is its block mean where it looked.
+ * The block means are read back and the rest is one loop here: on wasm, the softmax, entropy and
+ * arg-max as tensor ops cost three times as much as the loop.
  */
 function readTargets(
   ctx: LossContext,
@@ -150,32 +158,51 @@ function readTargets(
   w: number,
 ): { targets: Int32Array; isLabel: Uint8Array; entropy: Float32Array } {
   const [B, H, W] = ctx.labels.shape;
+  const K = ctx.numClasses;
   const s = Math.max(1, Math.round(H / h));
   const blockMean = (t: tf.Tensor4D) =>
     tf.slice(s > 1 ? tf.avgPool(t, s, s, "valid") : t, [0, 0, 0, 0], [B, h, w, t.shape[3]]);
-  const [entropy, own] = tf.tidy(() => {
-    // read back below: never part of the gradient
-    const probs = tf.softmax(blockMean(ctx.outputs.logits));
-    const logK = Math.log(Math.max(2, ctx.numClasses));
-    let ent = tf.div(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)), logK);
-    // The teacher's entropy on the clean view where it looked (-1 elsewhere), the student's elsewhere.
-    if (ctx.teacherEntropy) {
-      const teacher = tf.squeeze(blockMean(tf.expandDims(ctx.teacherEntropy, -1) as tf.Tensor4D), [3]);
-      ent = tf.where(tf.greaterEqual(teacher, 0), teacher, ent);
+  const readBlockMean = (t: () => tf.Tensor4D) => {
+    const mean = tf.tidy(() => blockMean(t())); // read back: never part of the gradient
+    const values = mean.dataSync() as Float32Array;
+    mean.dispose();
+    return values;
+  };
+  const logits = readBlockMean(() => ctx.outputs.logits);
+  // The teacher's entropy on the clean view where it looked (-1 elsewhere), the student's elsewhere.
+  const teacherEntropy = ctx.teacherEntropy;
+  const teacher = teacherEntropy
+    ? readBlockMean(() => tf.expandDims(teacherEntropy, -1) as tf.Tensor4D)
+    : undefined;
+  const cells = B * h * w;
+  const entropy = new Float32Array(cells);
+  // Without the teacher's targets: the student's own class where it is sure.
+  const own = new Int32Array(cells).fill(UNLABELED);
+  const logK = Math.log(Math.max(2, K));
+  for (let g = 0; g < cells; g++) {
+    const at = g * K;
+    let max = -Infinity;
+    let best = 0;
+    for (let c = 0; c < K; c++)
+      if (logits[at + c] > max) {
+        max = logits[at + c];
+        best = c;
+      }
+    // H = -sum p log p with p = e / sum and log p = (l - max) - log sum: one log per cell.
+    let sum = 0;
+    let weighted = 0;
+    for (let c = 0; c < K; c++) {
+      const z = logits[at + c] - max;
+      const e = Math.exp(z);
+      sum += e;
+      weighted += e * z;
     }
-    // Without the teacher's targets: the student's own class where it is sure.
-    const sure = ctx.pseudoLabels
-      ? tf.zeros([0], "int32")
-      : tf.where(
-          tf.greaterEqual(tf.max(probs, -1), tau),
-          tf.cast(tf.argMax(probs, -1), "int32"),
-          tf.fill([B, h, w], UNLABELED, "int32"),
-        );
-    return [ent, sure];
-  });
+    const ent = Math.log(sum) - weighted / sum;
+    entropy[g] = teacher && teacher[g] >= 0 ? teacher[g] : ent / logK;
+    if (1 / sum >= tau) own[g] = best;
+  }
   const labels = ctx.labels.dataSync() as Int32Array;
   const pseudo = ctx.pseudoLabels?.dataSync() as Int32Array | undefined;
-  const ownGrid = own.dataSync() as Int32Array;
   const targets = new Int32Array(labels.length);
   const isLabel = new Uint8Array(labels.length);
   for (let b = 0, p = 0; b < B; b++)
@@ -188,12 +215,10 @@ function readTargets(
         else {
           const by = Math.floor(y / s);
           const bx = Math.floor(x / s);
-          targets[p] = by < h && bx < w ? ownGrid[(b * h + by) * w + bx] : UNLABELED;
+          targets[p] = by < h && bx < w ? own[(b * h + by) * w + bx] : UNLABELED;
         }
       }
-  const out = { targets, isLabel, entropy: entropy.dataSync() as Float32Array };
-  tf.dispose([entropy, own]);
-  return out;
+  return { targets, isLabel, entropy };
 }
 
 /** A seeded shuffle of `xs`' first `n` (Fisher-Yates over a copy). */
@@ -218,24 +243,6 @@ export function logSumExp(x: tf.Tensor): tf.Tensor {
   const max = tf.max(x, -1, true);
   const constant = tf.tensor(max.dataSync(), max.shape); // a new tensor: no edge back to x
   return tf.squeeze(tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, constant)), -1, true)), constant), [-1]);
-}
-
-/**
- * Rows `rows` of `x` (n x d), with the gradient scattered back to those rows (tf.gather's own
- * gradient needs UnsortedSegmentSum, which the wasm backend lacks).
- */
-export function gatherRows(x: tf.Tensor2D, rows: readonly number[]): tf.Tensor2D {
-  const at = [...rows];
-  const gather = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const t = args[0] as tf.Tensor2D;
-    const value = tf.tidy(() => tf.gather(t, tf.tensor1d(at, "int32")));
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor) =>
-        tf.tidy(() => tf.scatterND(tf.tensor2d(at, [at.length, 1], "int32"), dy, t.shape)),
-    };
-  });
-  return gather(x) as tf.Tensor2D;
 }
 
 export function pixlAlignment(
@@ -272,28 +279,36 @@ export function pixlAlignment(
     },
     compute: (ctx) => {
       const k = ctx.numClasses;
-      const emb = embeddingsOf(ctx);
-      const [B, h, w, D] = emb.shape;
-      dim = D;
+      const grid = embeddingGridOf(ctx);
+      const [B, h, w] = grid.shape;
       while (memory.length < k) memory.push([]);
       const [, H, W] = ctx.labels.shape;
       const read = readTargets(ctx, options.tau, h, w);
       const blocks = blockTargets(read.targets, read.isLabel, B, H, W, h, w);
       const part = partitionPixels(blocks.classes, read.entropy, B, options.quantile);
-      const flat = tf.reshape(emb, [B * h * w, D]) as tf.Tensor2D;
-      const values = flat.dataSync() as Float32Array; // detached copy for the prototypes
       const hw = h * w;
 
-      // Local prototypes (labels' joint blocks), then the memory they join.
-      const local: (Float32Array | null)[][] = [];
+      // Local prototypes (labels' joint blocks, their embeddings read back detached), then the
+      // memory they join.
+      const anchors: number[] = [];
+      const positions: number[][][] = [];
       for (let b = 0; b < B; b++) {
         const rows: number[][] = Array.from({ length: k }, () => []);
         for (let i = b * hw; i < (b + 1) * hw; i++) {
           const c = part.joint[i];
-          if (c >= 0 && blocks.fromLabel[i]) rows[c].push(i);
+          if (c >= 0 && blocks.fromLabel[i]) rows[c].push(anchors.push(i) - 1);
         }
-        local.push(rows.map((r) => normalizedMean(values, D, r)));
+        positions.push(rows);
       }
+      let values: Float32Array = new Float32Array(0);
+      if (anchors.length > 0) {
+        const anchorEmbeddings = tf.tidy(() => grid.rows(anchors));
+        dim = anchorEmbeddings.shape[1];
+        values = anchorEmbeddings.dataSync() as Float32Array;
+        anchorEmbeddings.dispose();
+      }
+      const D = dim;
+      const local = positions.map((rows) => rows.map((r) => normalizedMean(values, D, r)));
       for (const perImage of local)
         perImage.forEach((p, c) => {
           if (!p) return;
@@ -311,7 +326,8 @@ export function pixlAlignment(
       const chosen = byClass.flatMap((rows, c) =>
         sample(rows, options.maxDriftPerClass, ctx.step * 31 + c + 1),
       );
-      if (chosen.length === 0) return tf.mul(tf.sum(flat), 0) as tf.Scalar;
+      // (zero, and still a function of the embeddings, so its gradient is zero rather than missing)
+      if (chosen.length === 0) return tf.mul(tf.sum(grid.rows([0])), 0) as tf.Scalar;
 
       // Every image's 2K candidate prototypes (the global ones, then its local ones), as rows of
       // one matrix; each chosen block is scored against all of them (one small matMul over the
@@ -336,7 +352,7 @@ export function pixlAlignment(
         notOwn[r * cols + b * 2 * k + c] = 0;
         notOwn[r * cols + b * 2 * k + k + c] = 0;
       });
-      const rows = gatherRows(flat, chosen);
+      const rows = grid.rows(chosen);
       const sims = tf.add(
         tf.div(tf.matMul(rows, tf.tensor2d(protos, [cols, D]), false, true), options.temperature),
         tf.tensor2d(bias, [n, cols]),

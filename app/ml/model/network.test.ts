@@ -133,6 +133,41 @@ describe("segmentation network", () => {
     [plain, net, copy].forEach((n) => n.dispose());
   });
 
+  it("computes the embeddings of asked-for grid cells alone, as the full head does, gradients too", () => {
+    for (const embeddingLevels of [1, 2] as const) {
+      const net = createNetwork({ ...config, embeddingLevels }, { seed: 5 });
+      const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const x = tf.randomUniform([2, 16, 24, 3], 0, 255, "float32", 9) as tf.Tensor4D;
+      const cells = [0, 7, 95, 96, 150, 191]; // both images, first and last cells
+      const weights = tf.randomNormal([cells.length, 8], 0, 1, "float32", 4);
+      // A loss on some cells' embeddings, through the whole-grid head and through the grid's rows.
+      const viaFull = tf.variableGrads(() => {
+        const e = net.forward(x, true).embeddings;
+        const pick = tf.oneHot(tf.tensor1d(cells, "int32"), 2 * 8 * 12); // tf.gather has no wasm gradient
+        const rows = tf.matMul(tf.cast(pick, "float32"), tf.reshape(e, [2 * 8 * 12, 8]));
+        return tf.sum(tf.mul(rows, weights)) as tf.Scalar;
+      }, variables);
+      const viaRows = tf.variableGrads(() => {
+        const { grid } = net.forwardEmbeddingGrid(x, true);
+        expect(grid.shape).toEqual([2, 8, 12]);
+        return tf.sum(tf.mul(grid.rows(cells), weights)) as tf.Scalar;
+      }, variables);
+      expect(viaRows.value.dataSync()[0]).toBeCloseTo(viaFull.value.dataSync()[0], 4);
+      let reached = 0;
+      for (const v of variables) {
+        const a = viaRows.grads[v.name]?.dataSync();
+        const b = viaFull.grads[v.name]?.dataSync();
+        expect(a?.length, v.name).toBe(b?.length);
+        if (!a || !b) continue;
+        for (let i = 0; i < a.length; i++) expect(a[i], v.name).toBeCloseTo(b[i], 3);
+        if (v.name.includes("proj_")) reached++;
+      }
+      expect(reached).toBe(4); // the head's two kernels and biases
+      tf.dispose([x, weights, viaFull.value, viaRows.value, viaFull.grads, viaRows.grads]);
+      net.dispose();
+    }
+  });
+
   it("builds the global-context branch and the full-resolution head as options, and exports them", async () => {
     const plain = createNetwork(config);
     const net = createNetwork({ ...config, context: true, fullResolution: true });

@@ -11,7 +11,8 @@
  *  - logits      [B, H, W, K]            class scores at full input resolution
  *  - embeddings  [B, H/2, W/2, D]        L2-normalized pixel embeddings from a projection head
  *                                        (stride `embeddingStride`), for PiXL prototypes.
- *                                        Dropped by logitsModel() for export.
+ *                                        Dropped by logitsModel() for export; training asks
+ *                                        for the cells it needs (forwardEmbeddingGrid).
  *
  * Layout (widths w0..w3, default 16/32/64/128):
  *   encoder stage i: conv3x3 stride 2 -> BN -> ReLU, conv3x3 -> BN -> ReLU   (1/2 ... 1/16)
@@ -33,7 +34,11 @@
  *                   by default, the coarser one upsampled x2), not the 16 channels the classifier
  *                   reads alone: PiXL's prototypes get features of their own to shape.
  */
+import { gatherRows } from "../engine/gather-rows.ts";
 import { tf, tfl } from "../engine/tf.ts";
+
+/** The projection head's layers (see buildModel), from its input to the embeddings. */
+const PROJECTION_LAYERS = ["proj_hidden", "proj_relu", "proj_out", "embeddings"];
 
 export interface NetworkConfig {
   numClasses: number;
@@ -75,6 +80,20 @@ export interface NetworkOutputs {
   logits: tf.Tensor4D;
   /** absent when the network ran without its projection head (forwardLogits) */
   embeddings?: tf.Tensor4D;
+  /** The projection head run only where asked (forwardEmbeddingGrid). */
+  grid?: EmbeddingGrid;
+}
+
+/**
+ * The pixel embeddings of a batch, computed per request: the projection head is a pointwise
+ * (1x1) stack, so the embedding of a grid cell is the head applied to that cell's decoder
+ * features alone, and a term that reads a few thousand cells pays for those only.
+ */
+export interface EmbeddingGrid {
+  /** [B, h, w]: the grid, at 1/embeddingStride of the input */
+  shape: [number, number, number];
+  /** L2-normalized embeddings [n, D] of cells `rows` (flat: (b * h + y) * w + x); differentiable. */
+  rows(rows: readonly number[]): tf.Tensor2D;
 }
 
 interface ConvRecord {
@@ -104,7 +123,9 @@ export class SegmentationNetwork {
   /** Embeddings are at 1/embeddingStride of the input resolution. */
   readonly embeddingStride = 2;
   private readonly convs: ConvRecord[];
+  private readonly projectionInput: tfl.SymbolicTensor;
   private logitsOnly: tfl.LayersModel | undefined;
+  private withFeatures: tfl.LayersModel | undefined;
 
   /** `seed` makes the initial weights the same on every run (else they are random). */
   constructor(config: NetworkConfig, init: { seed?: number } = {}) {
@@ -114,10 +135,11 @@ export class SegmentationNetwork {
     const built = buildModel(this.config, init.seed);
     this.model = built.model;
     this.convs = built.convs;
+    this.projectionInput = built.projectionInput;
   }
 
   /** Runs the network. `training` uses batch statistics and updates the BN moving averages. */
-  forward(images: tf.Tensor4D, training: boolean): Required<NetworkOutputs> {
+  forward(images: tf.Tensor4D, training: boolean): { logits: tf.Tensor4D; embeddings: tf.Tensor4D } {
     const [logits, embeddings] = this.model.apply(images, { training }) as tf.Tensor4D[];
     return { logits, embeddings };
   }
@@ -125,6 +147,30 @@ export class SegmentationNetwork {
   /** Logits only: skips the projection head (~6% of the forward FLOPs) when no term reads embeddings. */
   forwardLogits(images: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return this.logitsModel().apply(images, { training }) as tf.Tensor4D;
+  }
+
+  /**
+   * Logits, and the embeddings as an EmbeddingGrid: the projection head runs only on the cells a
+   * term asks for (PiXL: its sampled drift blocks and the labeled blocks of its prototypes).
+   */
+  forwardEmbeddingGrid(images: tf.Tensor4D, training: boolean): { logits: tf.Tensor4D; grid: EmbeddingGrid } {
+    this.withFeatures ??= tfl.model({
+      inputs: this.model.inputs,
+      outputs: [this.model.outputs[0], this.projectionInput],
+      name: "pixelloop_segmenter_features",
+    });
+    const [logits, features] = this.withFeatures.apply(images, { training }) as tf.Tensor4D[];
+    const [b, h, w, c] = features.shape;
+    const flat = tf.reshape(features, [b * h * w, c]) as tf.Tensor2D;
+    return { logits, grid: { shape: [b, h, w], rows: (rows) => this.project(gatherRows(flat, rows)) } };
+  }
+
+  /** The projection head on rows of its input features: [n, C] -> [n, D], L2-normalized. */
+  private project(features: tf.Tensor2D): tf.Tensor2D {
+    const [n, c] = features.shape;
+    let y = tf.reshape(features, [1, n, 1, c]) as tf.Tensor;
+    for (const name of PROJECTION_LAYERS) y = this.model.getLayer(name).apply(y) as tf.Tensor;
+    return tf.reshape(y, [n, this.config.embeddingDim]) as tf.Tensor2D;
   }
 
   /**
@@ -190,7 +236,10 @@ function validateConfig(config: NetworkConfig): void {
   }
 }
 
-function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersModel; convs: ConvRecord[] } {
+function buildModel(
+  config: NetworkConfig,
+  seed?: number,
+): { model: tfl.LayersModel; convs: ConvRecord[]; projectionInput: tfl.SymbolicTensor } {
   const convs: ConvRecord[] = [];
   const channelsOf = (t: tfl.SymbolicTensor) => t.shape[3] as number;
 
@@ -307,11 +356,12 @@ function buildModel(config: NetworkConfig, seed?: number): { model: tfl.LayersMo
           .concatenate({ name: "proj_levels" })
           .apply([x, upsample(previousLevel, "proj_up")]) as tfl.SymbolicTensor)
       : x;
+  // PROJECTION_LAYERS, in order: forwardEmbeddingGrid applies them to rows of embeddingInput.
   let emb = conv(embeddingInput, "proj_hidden", config.projectionHidden, 1, 1, stride, true);
   emb = tfl.layers.reLU({ name: "proj_relu" }).apply(emb) as tfl.SymbolicTensor;
   emb = conv(emb, "proj_out", config.embeddingDim, 1, 1, stride, true);
   emb = new L2Normalize({ name: "embeddings" }).apply(emb) as tfl.SymbolicTensor;
 
   const model = tfl.model({ inputs: input, outputs: [logits, emb], name: "pixelloop_segmenter_train" });
-  return { model, convs };
+  return { model, convs, projectionInput: embeddingInput };
 }

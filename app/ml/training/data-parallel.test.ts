@@ -12,7 +12,12 @@ import { predict } from "../prediction/predict.ts";
 import { datasetFromArray, train, type TrainProgress } from "./train.ts";
 import { serializeWeights } from "../model/weights.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "../method/method.ts";
-import { DEFAULT_NETWORK_CONFIG, SegmentationNetwork, type NetworkConfig } from "../model/network.ts";
+import {
+  DEFAULT_NETWORK_CONFIG,
+  SegmentationNetwork,
+  type EmbeddingGrid,
+  type NetworkConfig,
+} from "../model/network.ts";
 import {
   cutBatch,
   replicaCount,
@@ -217,14 +222,14 @@ describe("data-parallel training", () => {
       name: "probe",
       usesEmbeddings: true,
       weight: () => weight,
-      compute: (ctx: { outputs: { embeddings?: tf.Tensor4D } }) => {
-        if (!ctx.outputs.embeddings) throw new Error("no embeddings");
-        return tf.mul(tf.sum(ctx.outputs.embeddings), 0) as tf.Scalar;
+      compute: (ctx: { outputs: { grid?: EmbeddingGrid } }) => {
+        if (!ctx.outputs.grid) throw new Error("no embeddings");
+        return tf.mul(tf.sum(ctx.outputs.grid.rows([0, 1, 2])), 0) as tf.Scalar;
       },
     });
     let fullForwards = 0;
-    const forward = net.forward.bind(net);
-    net.forward = (x, training) => (fullForwards++, forward(x, training));
+    const forward = net.forwardEmbeddingGrid.bind(net);
+    net.forwardEmbeddingGrid = (x, training) => (fullForwards++, forward(x, training));
     const skipped = stepGradients(net, variables, [...ce, readsEmbeddings(0)], batch, 0, 10);
     expect(fullForwards).toBe(0);
     const full = stepGradients(net, variables, [...ce, readsEmbeddings(1)], batch, 0, 10);

@@ -125,11 +125,12 @@ export function stepGradients(
   let total: tf.Scalar | undefined;
   let named: tf.NamedTensorMap | undefined;
   try {
-    // The projection head only runs while a term that reads embeddings has a weight.
+    // The projection head only runs while a term that reads embeddings has a weight, and then
+    // only on the grid cells the term asks for.
     const withEmbeddings = lossTerms.some((t) => t.usesEmbeddings && t.weight(step, totalSteps) !== 0);
     const result = tf.variableGrads(() => {
       const outputs = withEmbeddings
-        ? net.forward(batch.images, true)
+        ? net.forwardEmbeddingGrid(batch.images, true)
         : { logits: net.forwardLogits(batch.images, true) };
       const ctx = {
         outputs,
