@@ -14,7 +14,7 @@
  */
 import { tf } from "../engine/tf.ts";
 import type { SegmentationNetwork } from "../model/network.ts";
-import { UNLABELED, type LossTerm } from "./losses.ts";
+import { UNLABELED, weightedCrossEntropy, type LossTerm } from "./losses.ts";
 import type { Random } from "../training/augment.ts";
 import type { SemiSupervisedOptions } from "./method.ts";
 import { ramp } from "./ramp.ts";
@@ -269,9 +269,8 @@ export function fixMatchLoss(
         classWeights && classWeights.length === numClasses
           ? tf.mul(use, tf.gather(tf.tensor1d(classWeights as number[]), target))
           : use;
-      const logProbs = tf.logSoftmax(outputs.logits);
-      const nll = tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(target, numClasses)), -1));
-      const loss = tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(tf.cast(unlabeled, "float32")), 1));
+      const denom = tf.maximum(tf.sum(tf.cast(unlabeled, "float32")), 1) as tf.Scalar;
+      const loss = weightedCrossEntropy(outputs.logits, target, weights, denom);
       return (consistency === undefined ? loss : tf.mul(loss, consistency)) as tf.Scalar;
     },
   };
