@@ -71,35 +71,57 @@ export function teacherTargets(
   thresholds: Float32Array,
 ): TeacherPass {
   const k = net.config.numClasses;
-  const [targets, entropy, stats] = tf.tidy(() => {
-    const probs = tf.softmax(net.forwardLogits(images, false));
-    const entropy = tf.div(
-      tf.neg(tf.sum(tf.mul(probs, tf.log(tf.maximum(probs, 1e-12))), -1)),
-      Math.log(Math.max(2, k)),
-    );
-    const conf = tf.max(probs, -1);
-    const cls = tf.cast(tf.argMax(probs, -1), "int32");
-    const sure = tf.greaterEqual(conf, tf.gather(tf.tensor1d(thresholds), cls));
-    const human = tf.notEqual(labels, UNLABELED);
-    const t = tf.where(human, labels, tf.where(sure, cls, tf.fill(cls.shape, UNLABELED, "int32")));
-    const free = tf.expandDims(tf.cast(tf.logicalNot(human), "float32"), -1);
-    const n = tf.maximum(tf.sum(free), 1);
-    const meanProbs = tf.div(tf.sum(tf.mul(probs, free), [0, 1, 2]), n);
-    const meanConf = tf.div(tf.sum(tf.mul(tf.expandDims(conf, -1), free)), n);
-    const any = tf.cast(tf.greater(tf.sum(free), 0), "float32");
-    return [
-      t as tf.Tensor3D,
-      entropy as tf.Tensor3D,
-      tf.concat([tf.reshape(meanConf, [1]), meanProbs, tf.reshape(any, [1])]),
-    ];
-  });
-  const v = stats.dataSync() as Float32Array;
-  stats.dispose();
+  const [b, h, w] = labels.shape;
+  // The logits read back, then one loop (on wasm, the softmax, entropy, arg-max, thresholds and
+  // means as tensor ops cost more than the teacher's forward pass itself).
+  const out = tf.tidy(() => net.forwardLogits(images, false));
+  const logits = out.dataSync() as Float32Array;
+  out.dispose();
+  const human = labels.dataSync() as Int32Array;
+  const n = b * h * w;
+  const targets = new Int32Array(n);
+  const entropy = new Float32Array(n);
+  const probabilitySums = new Float64Array(k);
+  const e = new Float64Array(k);
+  const logK = Math.log(Math.max(2, k));
+  let confidenceSum = 0;
+  let free = 0;
+  for (let i = 0; i < n; i++) {
+    const at = i * k;
+    let max = -Infinity;
+    let best = 0;
+    for (let c = 0; c < k; c++)
+      if (logits[at + c] > max) {
+        max = logits[at + c];
+        best = c;
+      }
+    // softmax p = e / sum; entropy -sum p log p = log sum - sum e z / sum (z = logit - max)
+    let sum = 0;
+    let weighted = 0;
+    for (let c = 0; c < k; c++) {
+      const z = logits[at + c] - max;
+      e[c] = Math.exp(z);
+      sum += e[c];
+      weighted += e[c] * z;
+    }
+    entropy[i] = (Math.log(sum) - weighted / sum) / logK;
+    if (human[i] !== UNLABELED) {
+      targets[i] = human[i];
+      continue;
+    }
+    const confidence = 1 / sum;
+    targets[i] = confidence >= thresholds[best] ? best : UNLABELED;
+    free++;
+    confidenceSum += confidence;
+    for (let c = 0; c < k; c++) probabilitySums[c] += e[c] / sum;
+  }
+  const meanProbabilities = new Float32Array(k);
+  for (let c = 0; c < k; c++) meanProbabilities[c] = probabilitySums[c] / Math.max(free, 1);
   return {
-    targets,
-    entropy,
-    meanConfidence: v[k + 1] > 0 ? v[0] : Number.NaN,
-    meanProbabilities: v.slice(1, k + 1),
+    targets: tf.tensor3d(targets, [b, h, w], "int32"),
+    entropy: tf.tensor3d(entropy, [b, h, w]),
+    meanConfidence: free > 0 ? confidenceSum / free : Number.NaN,
+    meanProbabilities,
   };
 }
 
