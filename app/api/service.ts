@@ -167,7 +167,13 @@ export class PixelloopService {
     this.training = createTrainingController({
       project: () => this.requireStore(),
       emit: (e) => this.emit(e),
-      onRunEnded: (end) => this.background.runEnded(end),
+      onRunEnded: (end) => {
+        // What the run wrote through its workers' connections is its own, told by the run: a
+        // check now takes it in, so the next timed check does not tell it again as another
+        // process's (a second predictions.changed after every run, when the timer fell between).
+        if (this.store?.isOpen) this.checkForChanges(true);
+        this.background.runEnded(end);
+      },
       background: () => this.background.status(),
     });
     this.live = createLiveController({ project: () => this.store, emit: (e) => this.emit(e) });
@@ -313,6 +319,11 @@ export class PixelloopService {
    * with the new rounds). Cheap when nothing changed (one pragma). True when something was told.
    */
   checkExternalChanges(): boolean {
+    return this.checkForChanges(false);
+  }
+
+  /** checkExternalChanges; `runEnded`: a run of this server has just ended (its writes are its own). */
+  private checkForChanges(runEnded: boolean): boolean {
     const store = this.store;
     if (!store || !store.isOpen) return false;
     const before = this.seen;
@@ -338,7 +349,7 @@ export class PixelloopService {
     }
     // A run of this server writes through its workers' connections too: it tells its own
     // progress, predictions and rounds, and stores them when it ends.
-    if (this.training.busy()) return told;
+    if (runEnded || this.training.busy()) return told;
     if (queueChanged && predictionModel !== null) {
       this.emit({ type: "predictions.changed", modelId: predictionModel });
       told = true;

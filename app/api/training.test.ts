@@ -273,6 +273,9 @@ describe("training from the app", () => {
     const last = await runEnd(service);
     expect(last.message).toBe("1 new image predicted with model 1.");
     expect(last.unpredicted).toEqual({ modelId: 1, images: 0, refused: null });
+    // The runs' own writes (through their workers' connections) are not told again as another
+    // process's when the file is next checked (the timer may or may not have fallen after them).
+    expect(service.checkExternalChanges()).toBe(false);
     expect(changed).toEqual([1, 1]);
     imported.importedIds.push(...meanwhile.importedIds);
     for (const id of imported.importedIds) {
