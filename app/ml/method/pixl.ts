@@ -27,6 +27,7 @@ import type { EmbeddingGrid } from "../model/network.ts";
 import { UNLABELED, type LossContext, type LossTerm } from "./losses.ts";
 import type { PixlOptions } from "./method.ts";
 import { ramp } from "./ramp.ts";
+import { softmaxAt, type SoftmaxAt } from "./softmax-at.ts";
 
 export interface PixelPartition {
   /** Per pixel of the embedding grid: class of joint pixels, -1 elsewhere. */
@@ -179,27 +180,12 @@ function readTargets(
   // Without the teacher's targets: the student's own class where it is sure.
   const own = new Int32Array(cells).fill(UNLABELED);
   const logK = Math.log(Math.max(2, K));
+  const e = new Float64Array(K);
+  const read: SoftmaxAt = { best: 0, sum: 1, entropy: 0 };
   for (let g = 0; g < cells; g++) {
-    const at = g * K;
-    let max = -Infinity;
-    let best = 0;
-    for (let c = 0; c < K; c++)
-      if (logits[at + c] > max) {
-        max = logits[at + c];
-        best = c;
-      }
-    // H = -sum p log p with p = e / sum and log p = (l - max) - log sum: one log per cell.
-    let sum = 0;
-    let weighted = 0;
-    for (let c = 0; c < K; c++) {
-      const z = logits[at + c] - max;
-      const e = Math.exp(z);
-      sum += e;
-      weighted += e * z;
-    }
-    const ent = Math.log(sum) - weighted / sum;
-    entropy[g] = teacher && teacher[g] >= 0 ? teacher[g] : ent / logK;
-    if (1 / sum >= tau) own[g] = best;
+    softmaxAt(logits, g * K, K, e, read);
+    entropy[g] = teacher && teacher[g] >= 0 ? teacher[g] : read.entropy / logK;
+    if (1 / read.sum >= tau) own[g] = read.best;
   }
   const labels = ctx.labels.dataSync() as Int32Array;
   const pseudo = ctx.pseudoLabels?.dataSync() as Int32Array | undefined;

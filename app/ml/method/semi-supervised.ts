@@ -18,6 +18,7 @@ import { UNLABELED, weightedCrossEntropy, type LossTerm } from "./losses.ts";
 import type { Random } from "../training/augment.ts";
 import type { SemiSupervisedOptions } from "./method.ts";
 import { ramp } from "./ramp.ts";
+import { softmaxAt, type SoftmaxAt } from "./softmax-at.ts";
 
 export interface StrongAugmentOptions {
   /** Brightness shift up to +-this (0..255 units). */
@@ -86,34 +87,19 @@ export function teacherTargets(
   const logK = Math.log(Math.max(2, k));
   let confidenceSum = 0;
   let free = 0;
+  const read: SoftmaxAt = { best: 0, sum: 1, entropy: 0 };
   for (let i = 0; i < n; i++) {
-    const at = i * k;
-    let max = -Infinity;
-    let best = 0;
-    for (let c = 0; c < k; c++)
-      if (logits[at + c] > max) {
-        max = logits[at + c];
-        best = c;
-      }
-    // softmax p = e / sum; entropy -sum p log p = log sum - sum e z / sum (z = logit - max)
-    let sum = 0;
-    let weighted = 0;
-    for (let c = 0; c < k; c++) {
-      const z = logits[at + c] - max;
-      e[c] = Math.exp(z);
-      sum += e[c];
-      weighted += e[c] * z;
-    }
-    entropy[i] = (Math.log(sum) - weighted / sum) / logK;
+    softmaxAt(logits, i * k, k, e, read);
+    entropy[i] = read.entropy / logK;
     if (human[i] !== UNLABELED) {
       targets[i] = human[i];
       continue;
     }
-    const confidence = 1 / sum;
-    targets[i] = confidence >= thresholds[best] ? best : UNLABELED;
+    const confidence = 1 / read.sum;
+    targets[i] = confidence >= thresholds[read.best] ? read.best : UNLABELED;
     free++;
     confidenceSum += confidence;
-    for (let c = 0; c < k; c++) probabilitySums[c] += e[c] / sum;
+    for (let c = 0; c < k; c++) probabilitySums[c] += e[c] / read.sum;
   }
   const meanProbabilities = new Float32Array(k);
   for (let c = 0; c < k; c++) meanProbabilities[c] = probabilitySums[c] / Math.max(free, 1);
