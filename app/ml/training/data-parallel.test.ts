@@ -213,9 +213,11 @@ describe("data-parallel training", () => {
     const variables = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const ce = buildLossTerms(resolveMethod(method));
     const batch = sliceTensors({
-      images: new Float32Array(2 * 32 * 32 * 3).map((_, i) => (i * 37) % 255),
-      labels: new Int32Array(2 * 32 * 32).map((_, i) => (i % 7 === 0 ? i % 3 : 255)),
-      shape: [2, 32, 32, 3],
+      pixels: {
+        images: new Float32Array(2 * 32 * 32 * 3).map((_, i) => (i * 37) % 255),
+        labels: new Int32Array(2 * 32 * 32).map((_, i) => (i % 7 === 0 ? i % 3 : 255)),
+        shape: [2, 32, 32, 3],
+      },
     });
     // the same CE with a term that reads embeddings at weight 0 vs weight > 0 (full forward)
     const readsEmbeddings = (weight: number) => ({

@@ -1,9 +1,12 @@
 /**
  * Data-parallel training steps: a step's batch is cut into slices, one per replica; the training
  * thread computes the gradients of the first slice while helper threads (gradient-helpers.ts, each
- * with its own tensor backend) compute the others from the same weights (and, while it waits for
- * them, draws the next step's batch: train.ts); the gradients are then
- * averaged, weighted by slice size, and the optimizer takes one step. The single-threaded wasm
+ * with its own tensor backend) compute the others from the same weights; the gradients are then
+ * averaged, weighted by slice size, and the optimizer takes one step. The training thread draws
+ * every crop's plan (augment.ts: the same random draws in the same order as one replica) and
+ * sends each helper the parts of the images its crops read: each replica renders its own slice,
+ * so the rendering is shared out like the gradients (train.ts draws the next step's plans while
+ * it waits for the helpers). The single-threaded wasm
  * backend uses one core (docs/ml-engine.md, "wasm threads under Node"), so on a machine with more
  * cores this is how training uses them.
  *
@@ -22,15 +25,26 @@ import { tf } from "../engine/tf.ts";
 import type { SegmentationNetwork } from "../model/network.ts";
 import type { LossTerm } from "../method/losses.ts";
 import type { SliceTeacher, TeacherStats } from "./teacher-views.ts";
+import { renderCrops, type CropSource } from "./augment.ts";
+
+/**
+ * A slice's pixels: the crops its replica renders (augment.ts), or the slice already rendered (when
+ * the training thread made the whole batch's views before the cut: strong mode).
+ */
+export type SlicePixels =
+  | { crops: CropSource[]; size: number }
+  | {
+      /** [b, h, w, c] */
+      shape: [number, number, number, number];
+      images: Float32Array;
+      labels: Int32Array;
+      pseudoLabels?: Int32Array;
+      teacherEntropy?: Float32Array;
+    };
 
 /** One replica's share of a step's batch, as plain arrays (it crosses to a helper thread). */
 export interface BatchSlice {
-  /** [b, h, w, c] */
-  shape: [number, number, number, number];
-  images: Float32Array;
-  labels: Int32Array;
-  pseudoLabels?: Int32Array;
-  teacherEntropy?: Float32Array;
+  pixels: SlicePixels;
   /** the consistency term's scale this step (LossContext.consistency) */
   consistency?: number;
   /** Split mode: the slice is a weak view, and its replica makes its own views (teacher-views.ts). */
@@ -180,11 +194,13 @@ export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch;
   const rest: BatchSlice[] = [];
   for (let i = 1; i < sizes.length; i++) {
     rest.push({
-      shape: images[i].shape,
-      images: images[i].dataSync() as Float32Array,
-      labels: labels[i].dataSync() as Int32Array,
-      pseudoLabels: pseudo ? (pseudo[i].dataSync() as Int32Array) : undefined,
-      teacherEntropy: entropy ? (entropy[i].dataSync() as Float32Array) : undefined,
+      pixels: {
+        shape: images[i].shape,
+        images: images[i].dataSync() as Float32Array,
+        labels: labels[i].dataSync() as Int32Array,
+        pseudoLabels: pseudo ? (pseudo[i].dataSync() as Int32Array) : undefined,
+        teacherEntropy: entropy ? (entropy[i].dataSync() as Float32Array) : undefined,
+      },
       consistency: batch.consistency,
     });
   }
@@ -203,16 +219,16 @@ export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch;
   };
 }
 
-/** A slice's arrays as tensors again (in a helper thread). */
+/** A slice as tensors (in its replica): its crops rendered, or its arrays as tensors again. */
 export function sliceTensors(slice: BatchSlice): StepBatch {
-  const [b, h, w, c] = slice.shape;
+  const p = slice.pixels;
+  if ("crops" in p) return { ...renderCrops(p.crops, p.size), consistency: slice.consistency };
+  const [b, h, w, c] = p.shape;
   return {
-    images: tf.tensor4d(slice.images, [b, h, w, c], "float32"),
-    labels: tf.tensor3d(slice.labels, [b, h, w], "int32"),
-    pseudoLabels: slice.pseudoLabels ? tf.tensor3d(slice.pseudoLabels, [b, h, w], "int32") : undefined,
-    teacherEntropy: slice.teacherEntropy
-      ? tf.tensor3d(slice.teacherEntropy, [b, h, w], "float32")
-      : undefined,
+    images: tf.tensor4d(p.images, [b, h, w, c], "float32"),
+    labels: tf.tensor3d(p.labels, [b, h, w], "int32"),
+    pseudoLabels: p.pseudoLabels ? tf.tensor3d(p.pseudoLabels, [b, h, w], "int32") : undefined,
+    teacherEntropy: p.teacherEntropy ? tf.tensor3d(p.teacherEntropy, [b, h, w], "float32") : undefined,
     consistency: slice.consistency,
   };
 }

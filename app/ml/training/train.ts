@@ -7,11 +7,14 @@ import type { SegmentationNetwork } from "../model/network.ts";
 import { serializeWeights } from "../model/weights.ts";
 import { partialCrossEntropy, type LossTerm } from "../method/losses.ts";
 import {
+  cropSource,
   DEFAULT_AUGMENT,
   hasLabels,
-  makeBatch,
+  planCrop,
+  renderCrops,
   seededRandom,
   type AugmentOptions,
+  type CropSource,
   type TrainingSample,
 } from "./augment.ts";
 import { buildLossTerms, resolveMethod, type PartialMethod } from "../method/method.ts";
@@ -28,6 +31,7 @@ import {
   readVariables,
   sliceSizes,
   stepGradients,
+  type BatchSlice,
   type GradientHelpers,
   type SliceGradients,
   type StepBatch,
@@ -218,16 +222,19 @@ export async function train(
     return out;
   };
 
-  const drawBatch = () =>
-    makeBatch(
-      nextIndices().map((i) => dataset.get(i)),
-      augment,
-      rand,
-    );
-  /** With helpers: the next step's batch, drawn while they computed this step's slices. */
-  let prefetched: StepBatch | undefined;
+  /** A step's crops: each drawn sample's plan and the part of it the plan reads (augment.ts). */
+  const drawCrops = (): CropSource[] =>
+    nextIndices().map((i) => {
+      const sample = dataset.get(i);
+      return cropSource(sample, planCrop(sample, augment, rand));
+    });
+  /**
+   * With helpers: the next step's crops, drawn while they computed this step's slices, and this
+   * thread's slice of them rendered when each replica renders its own.
+   */
+  let prefetched: { crops: CropSource[]; first?: StepBatch } | undefined;
   const discardPrefetched = () => {
-    if (prefetched) tf.dispose(prefetched);
+    if (prefetched?.first) tf.dispose(prefetched.first);
     prefetched = undefined;
   };
 
@@ -312,64 +319,81 @@ export async function train(
       const stepsExpected = expectedSteps(step);
       const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
       setLr(lr);
-      let batch: StepBatch = prefetched ?? drawBatch();
+      const drawn = prefetched ?? { crops: drawCrops() };
       prefetched = undefined;
-      // Teacher pass on the weak view (inference mode, outside the tape), then the strong view;
-      // in split mode with replicas, each replica makes its own slice's (below).
-      const viewsPerSlice = teacherViews && semiStart !== undefined && helpers && teacherViews.perSlice;
-      if (teacherViews && semiStart !== undefined) {
-        // After a late start the term ramps from there (its weight function ramps from step 0).
-        if (plateau)
-          batch.consistency = Math.min(
-            1,
-            (step - semiStart) / Math.max(1, semi!.rampFraction * stepsExpected),
-          );
-        if (!viewsPerSlice) batch = teacherViews.views(batch);
-      }
+      const semiOn = teacherViews !== undefined && semiStart !== undefined;
+      // After a late start the term ramps from there (its weight function ramps from step 0).
+      const consistency =
+        semiOn && plateau
+          ? Math.min(1, (step - semiStart!) / Math.max(1, semi!.rampFraction * stepsExpected))
+          : undefined;
+      // With replicas each renders its own slice and, in split mode, makes its own views (teacher
+      // pass, then strong view); otherwise this thread makes the whole batch's, then cuts it.
+      const perSlice = helpers !== undefined && !(semiOn && !teacherViews.perSlice);
+      const sizes = helpers ? sliceSizes(batchSize, helpers.count + 1) : [batchSize];
+      /** this thread's slice of a step's crops, rendered */
+      const renderFirst = (crops: CropSource[]): StepBatch =>
+        renderCrops(crops.slice(0, sizes[0]), inputSize);
+      if (drawn.first && !perSlice) tf.dispose(drawn.first); // rendered before the mode changed
+      let first: StepBatch | undefined = perSlice ? drawn.first : undefined;
+      let batch: StepBatch | undefined;
       /** the replicas' teacher passes this step (split mode with replicas) */
       let teacherStats: (TeacherStats | undefined)[] = [];
       try {
+        if (!perSlice) {
+          batch = { ...renderCrops(drawn.crops, inputSize), consistency };
+          if (semiOn) batch = teacherViews.views(batch);
+        }
         let grads: tf.Tensor[];
         if (!helpers) {
-          const r = stepGradients(net, variables, lossTerms, batch, step, stepsExpected);
+          const r = stepGradients(net, variables, lossTerms, batch!, step, stepsExpected);
           grads = r.grads;
           lastLosses = r.losses;
         } else {
           // Data-parallel: the helpers compute their slices from the weights as they are now,
           // while this thread computes the first slice.
-          const sizes = sliceSizes(batchSize, helpers.count + 1);
-          const cut = cutBatch(batch, sizes);
-          // Split mode: each helper makes its own slice's views, this thread its own meanwhile.
-          if (viewsPerSlice) teacherViews.prepareSlices(cut.rest);
-          try {
-            const pending = helpers.compute(
-              readVariables(variables),
-              readVariables(stats),
-              cut.rest,
-              step,
-              stepsExpected,
-            );
-            pending.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-            if (viewsPerSlice) cut.first = teacherViews.views(cut.first);
-            const local = stepGradients(net, variables, lossTerms, cut.first, step, stepsExpected);
-            let remote: SliceGradients[];
-            try {
-              // While the helpers finish their slices, this thread draws and augments the next
-              // batch (data loading off the critical path; the same draws in the same order).
-              prefetched = drawBatch();
-              remote = await pending;
-            } catch (err) {
-              tf.dispose(local.grads);
-              throw err;
-            }
-            teacherStats = remote.map((r) => r.teacherStats);
-            averageStats(stats, remote, sizes);
-            const avg = averageGradients(local, remote, sizes);
-            grads = avg.grads;
-            lastLosses = avg.losses;
-          } finally {
-            tf.dispose(cut.first);
+          let rest: BatchSlice[];
+          if (perSlice) {
+            first = { ...(first ?? renderFirst(drawn.crops)), consistency };
+            rest = [];
+            for (let i = 1, at = sizes[0]; i < sizes.length; at += sizes[i++])
+              rest.push({
+                pixels: { crops: drawn.crops.slice(at, at + sizes[i]), size: inputSize },
+                consistency,
+              });
+            if (semiOn) teacherViews.prepareSlices(rest);
+          } else {
+            const cut = cutBatch(batch!, sizes);
+            first = cut.first;
+            rest = cut.rest;
           }
+          const pending = helpers.compute(
+            readVariables(variables),
+            readVariables(stats),
+            rest,
+            step,
+            stepsExpected,
+          );
+          pending.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+          if (perSlice && semiOn) first = teacherViews.views(first);
+          const local = stepGradients(net, variables, lossTerms, first, step, stepsExpected);
+          let remote: SliceGradients[];
+          try {
+            // While the helpers finish their slices, this thread draws the next step's crops and
+            // renders its own slice of them (data loading off the critical path; the same draws
+            // in the same order).
+            const crops = drawCrops();
+            prefetched = { crops, first: perSlice ? renderFirst(crops) : undefined };
+            remote = await pending;
+          } catch (err) {
+            tf.dispose(local.grads);
+            throw err;
+          }
+          teacherStats = remote.map((r) => r.teacherStats);
+          averageStats(stats, remote, sizes);
+          const avg = averageGradients(local, remote, sizes);
+          grads = avg.grads;
+          lastLosses = avg.losses;
         }
         const named: tf.NamedTensorMap = {};
         variables.forEach((v, i) => (named[v.name] = grads[i]));
@@ -390,7 +414,8 @@ export async function train(
           discardPrefetched();
         }
       } finally {
-        tf.dispose(batch);
+        if (batch) tf.dispose(batch);
+        if (first) tf.dispose(first);
       }
       stepsDone++;
       sinceReport.images += batchSize;
