@@ -27,9 +27,14 @@ import { initBackend, type BackendName } from "../app/ml/engine/backend.ts";
 import { createNetwork } from "../app/ml/model/network.ts";
 import { predict } from "../app/ml/prediction/predict.ts";
 import { datasetFromArray, train, type TrainingSample } from "../app/ml/training/train.ts";
-import { autoReplicas, replicaCount, type GradientHelpers } from "../app/ml/training/data-parallel.ts";
+import {
+  autoReplicas,
+  replicaCount,
+  type GradientHelpers,
+  type ReplicaTiming,
+} from "../app/ml/training/data-parallel.ts";
 import { startGradientHelpers } from "../app/ml/training/gradient-helpers.ts";
-import { formatProfile, profileSteps } from "./train-profile.ts";
+import { formatProfile, formatReplicaTiming, profileReplicas, profileSteps } from "./train-profile.ts";
 import { loadCamvid } from "./camvid-samples.ts";
 
 const { values: args } = parseArgs({
@@ -169,8 +174,23 @@ async function main(): Promise<void> {
       size: Number(args.size),
       steps: Number(args.steps),
     });
-    if (args.json) process.stdout.write(`${JSON.stringify({ backend: info.name, profile: p })}\n`);
-    else for (const line of formatProfile(p)) log(line);
+    if (!args.json) for (const line of formatProfile(p)) log(line);
+    // The replicas' synchronisation: the default replicas (wasm, when the batch feeds more than one).
+    const replicas = backend === "wasm" ? replicaCount(autoReplicas(), Number(args.batch)) : 1;
+    let sync: ReplicaTiming | undefined;
+    if (replicas > 1) {
+      log("");
+      log(`profiling ${replicas} data-parallel replicas...`);
+      sync = await profileReplicas(samples, NUM_CLASSES, {
+        batch: Number(args.batch),
+        size: Number(args.size),
+        steps: Number(args.steps),
+        replicas,
+      });
+      if (!args.json) for (const line of formatReplicaTiming(sync, replicas)) log(line);
+    }
+    if (args.json)
+      process.stdout.write(`${JSON.stringify({ backend: info.name, profile: p, replicas: sync })}\n`);
     return;
   }
   const results: Record<string, BackendResult> = {};

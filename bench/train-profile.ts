@@ -8,13 +8,17 @@
  * the benchmark may read). Op-level entries (`name__op`) hold kernels and are not counted twice;
  * nor are the kernels that our composite kernels (app/ml/engine/kernels: the conv gradients) run
  * inside themselves: they are wrapped while profiling to note which records they add.
- * One replica, partial CE only, as bench:train trains.
+ * One replica, partial CE only, as bench:train trains. Then, with data-parallel replicas
+ * (profileReplicas), where the training thread's time goes in each step and how long the helpers
+ * spend on their slices: the replicas' synchronisation.
  */
 import { tf } from "../app/ml/engine/tf.ts";
 import { createNetwork } from "../app/ml/model/network.ts";
 import { DEFAULT_AUGMENT, makeBatch, seededRandom, type TrainingSample } from "../app/ml/training/augment.ts";
 import { partialCrossEntropy, type LossTerm } from "../app/ml/method/losses.ts";
-import { stepGradients } from "../app/ml/training/data-parallel.ts";
+import { emptyReplicaTiming, stepGradients, type ReplicaTiming } from "../app/ml/training/data-parallel.ts";
+import { startGradientHelpers } from "../app/ml/training/gradient-helpers.ts";
+import { datasetFromArray, train } from "../app/ml/training/train.ts";
 
 export interface KernelRow {
   kernel: string;
@@ -182,4 +186,58 @@ export function formatProfile(p: StepProfile, top = 15): string[] {
       `  ${k.kernel.padEnd(26)} ${k.calls.toFixed(0).padStart(6)} ${k.forwardMs.toFixed(1).padStart(7)} ms ${k.backwardMs.toFixed(1).padStart(7)} ms ${share(k.forwardMs + k.backwardMs)}`,
     );
   return lines;
+}
+
+/**
+ * Data-parallel steps timed by phase (TrainOptions.timing), ms per step: `replicas` replicas at
+ * batch `batch`, partial CE only, one warm-up step first.
+ */
+export async function profileReplicas(
+  samples: readonly TrainingSample[],
+  numClasses: number,
+  options: { batch: number; size: number; steps: number; replicas: number },
+): Promise<ReplicaTiming> {
+  const net = createNetwork({ numClasses }, { seed: 7 });
+  const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };
+  const helpers = await startGradientHelpers(options.replicas - 1, {
+    backend: tf.getBackend() as "wasm",
+    network: net.config,
+    method,
+  });
+  const timing = emptyReplicaTiming();
+  try {
+    const base = { batchSize: options.batch, inputSize: options.size, seed: 7, method, helpers };
+    await train(net, datasetFromArray(samples), { ...base, steps: 1 });
+    await train(net, datasetFromArray(samples), { ...base, steps: options.steps, timing });
+  } finally {
+    await helpers.dispose();
+    net.dispose();
+  }
+  const perStep = emptyReplicaTiming();
+  for (const key of Object.keys(timing) as (keyof ReplicaTiming)[])
+    perStep[key] = key === "steps" ? timing.steps : timing[key] / timing.steps;
+  return perStep;
+}
+
+/** The replicas' profile as lines of text. */
+export function formatReplicaTiming(t: ReplicaTiming, replicas: number): string[] {
+  const share = (ms: number) => `${((100 * ms) / t.total).toFixed(1)}%`.padStart(6);
+  const row = (label: string, ms: number) =>
+    `  ${label.padEnd(44)} ${ms.toFixed(1).padStart(8)} ms ${share(ms)}`;
+  return [
+    `${replicas} data-parallel replicas, mean of ${t.steps} steps: ${t.total.toFixed(0)} ms per step`,
+    "  the training thread:",
+    row("  slices cut and sent, its own made ready", t.send),
+    row("  its own slice's gradients", t.ownSlice),
+    row("  the next step's crops, its slice rendered", t.nextCrops),
+    row("  waiting for the helpers", t.wait),
+    row("  gradients and statistics averaged", t.average),
+    row("  optimizer", t.optimizer),
+    row(
+      "  the rest (events, the loop)",
+      t.total - t.send - t.ownSlice - t.nextCrops - t.wait - t.average - t.optimizer,
+    ),
+    row("a helper: its slice (weights in, render, back)", t.helperSlice),
+    row("a helper: idle (the step - its slice)", t.total - t.helperSlice),
+  ];
 }

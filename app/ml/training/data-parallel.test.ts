@@ -20,6 +20,7 @@ import {
 } from "../model/network.ts";
 import {
   cutBatch,
+  emptyReplicaTiming,
   replicaCount,
   sliceSizes,
   sliceTensors,
@@ -115,6 +116,33 @@ describe("data-parallel training", () => {
     expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
     net.dispose();
     reference.dispose();
+  });
+
+  it("times each step's phases on the training thread and the helper's own time on its slice", async () => {
+    const net = seededNetwork(config);
+    const timing = emptyReplicaTiming();
+    await train(net, datasetFromArray(samples), {
+      steps: 3,
+      batchSize: 8,
+      inputSize: 32,
+      method,
+      helpers,
+      timing,
+    });
+    net.dispose();
+    expect(timing.steps).toBe(3);
+    const phases = [
+      timing.send,
+      timing.ownSlice,
+      timing.nextCrops,
+      timing.wait,
+      timing.average,
+      timing.optimizer,
+    ];
+    expect(phases.every((ms) => ms >= 0)).toBe(true);
+    expect(timing.ownSlice).toBeGreaterThan(0);
+    expect(timing.helperSlice).toBeGreaterThan(0);
+    expect(phases.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(timing.total + 1e-6);
   });
 
   it("cuts a batch into slices that carry every field across to a helper and back", () => {

@@ -60,7 +60,44 @@ export interface SliceGradients {
   losses: Record<string, number>;
   /** what the replica's teacher pass saw, when it made the slice's views */
   teacherStats?: TeacherStats;
+  /** the replica's time on the slice, ms: weights in, slice rendered, gradients, read back */
+  ms?: number;
 }
+
+/**
+ * Where data-parallel steps' time went, in ms summed over `steps` (TrainOptions.timing): the
+ * training thread's phases in order, and the helpers' own time on their slices.
+ */
+export interface ReplicaTiming {
+  steps: number;
+  /** the step's crops cut into slices and sent with the weights; this thread's slice made ready */
+  send: number;
+  /** this thread's slice's gradients */
+  ownSlice: number;
+  /** the next step's crops drawn and this thread's slice of them rendered */
+  nextCrops: number;
+  /** waiting for the helpers' gradients */
+  wait: number;
+  /** gradients and batch-norm statistics averaged */
+  average: number;
+  optimizer: number;
+  /** whole steps */
+  total: number;
+  /** a helper's time on its slice (SliceGradients.ms), mean over the helpers */
+  helperSlice: number;
+}
+
+export const emptyReplicaTiming = (): ReplicaTiming => ({
+  steps: 0,
+  send: 0,
+  ownSlice: 0,
+  nextCrops: 0,
+  wait: 0,
+  average: 0,
+  optimizer: 0,
+  total: 0,
+  helperSlice: 0,
+});
 
 /** Threads that compute the gradients of the slices after the first, one slice each. */
 export interface GradientHelpers {

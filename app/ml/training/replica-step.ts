@@ -35,6 +35,7 @@ export function computeSlice(
   semi: SemiSupervisedOptions | undefined,
   request: SliceRequest,
 ): SliceGradients {
+  const started = performance.now();
   writeVariables(variables, request.weights);
   writeVariables(stats, request.stats);
   let batch: StepBatch = sliceTensors(request.slice);
@@ -49,7 +50,8 @@ export function computeSlice(
     const r = stepGradients(net, [...variables], lossTerms, batch, request.step, request.totalSteps);
     const grads = r.grads.map((g) => (g.dataSync() as Float32Array).slice());
     tf.dispose(r.grads);
-    return { grads, stats: readVariables(stats), losses: r.losses, teacherStats };
+    const moving = readVariables(stats);
+    return { grads, stats: moving, losses: r.losses, teacherStats, ms: performance.now() - started };
   } finally {
     tf.dispose(batch);
   }

@@ -33,6 +33,7 @@ import {
   stepGradients,
   type BatchSlice,
   type GradientHelpers,
+  type ReplicaTiming,
   type SliceGradients,
   type StepBatch,
 } from "./data-parallel.ts";
@@ -130,6 +131,8 @@ export interface TrainOptions {
    * other slices each step. Their loss terms come from `method`, so not with custom `lossTerms`.
    */
   helpers?: GradientHelpers;
+  /** With helpers: where each step's time goes is added here (bench:train --profile). */
+  timing?: ReplicaTiming;
 }
 
 export interface TrainResult {
@@ -315,6 +318,13 @@ export async function train(
     if (options.validation?.atStart) validate();
     while (stepsDone < totalSteps && !options.signal?.aborted && !(maxSeconds && elapsed() >= maxSeconds)) {
       const stepStart = performance.now();
+      let mark = stepStart;
+      /** the time since the last lap goes to `phase` of options.timing */
+      const lap = (phase: keyof ReplicaTiming) => {
+        const t = performance.now();
+        if (options.timing) options.timing[phase] += t - mark;
+        mark = t;
+      };
       const step = stepsDone;
       const stepsExpected = expectedSteps(step);
       const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
@@ -376,7 +386,9 @@ export async function train(
           );
           pending.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
           if (perSlice && semiOn) first = teacherViews.views(first);
+          lap("send");
           const local = stepGradients(net, variables, lossTerms, first, step, stepsExpected);
+          lap("ownSlice");
           let remote: SliceGradients[];
           try {
             // While the helpers finish their slices, this thread draws the next step's crops and
@@ -384,7 +396,9 @@ export async function train(
             // in the same order).
             const crops = drawCrops();
             prefetched = { crops, first: perSlice ? renderFirst(crops) : undefined };
+            lap("nextCrops");
             remote = await pending;
+            lap("wait");
           } catch (err) {
             tf.dispose(local.grads);
             throw err;
@@ -394,6 +408,9 @@ export async function train(
           const avg = averageGradients(local, remote, sizes);
           grads = avg.grads;
           lastLosses = avg.losses;
+          lap("average");
+          if (options.timing)
+            options.timing.helperSlice += remote.reduce((sum, r) => sum + (r.ms ?? 0), 0) / remote.length;
         }
         const named: tf.NamedTensorMap = {};
         variables.forEach((v, i) => (named[v.name] = grads[i]));
@@ -402,6 +419,7 @@ export async function train(
         } finally {
           tf.dispose(grads);
         }
+        if (helpers) lap("optimizer");
         average?.update(step);
         teacherViews?.endStep(step, teacherStats);
         if (
@@ -416,6 +434,10 @@ export async function train(
       } finally {
         if (batch) tf.dispose(batch);
         if (first) tf.dispose(first);
+      }
+      if (helpers && options.timing) {
+        options.timing.total += performance.now() - stepStart;
+        options.timing.steps++;
       }
       stepsDone++;
       sinceReport.images += batchSize;
