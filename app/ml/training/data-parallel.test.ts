@@ -225,6 +225,45 @@ describe("data-parallel training", () => {
     reference.dispose();
   });
 
+  it("in strong mode, the training thread makes the whole batch's views and sends the slices rendered", async () => {
+    const semiMethod: PartialMethod = {
+      ...method,
+      semiSupervised: { enabled: true, start: "step0", views: "strong", teacher: "student" },
+    };
+    const options = {
+      steps: 6,
+      batchSize: 8,
+      inputSize: 32,
+      learningRate: 1e-2,
+      method: semiMethod,
+      seed: 9,
+    };
+    const threads = await startGradientHelpers(1, { backend: "wasm", network, method: semiMethod });
+    const net = seededNetwork(config);
+    const before = tf.memory().numTensors;
+    try {
+      await train(net, datasetFromArray(samples), { ...options, helpers: threads });
+    } finally {
+      await threads.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const reference = seededNetwork(config);
+    const local = sameThreadHelpers(reference, 1, semiMethod);
+    const compute = local.compute.bind(local);
+    const rendered: boolean[] = []; // per step: did the helper's slice arrive with its pseudo-labels?
+    local.compute = async (...args) => {
+      const pixels = args[2][0].pixels;
+      rendered.push("images" in pixels && pixels.pseudoLabels !== undefined);
+      return compute(...args);
+    };
+    await train(reference, datasetFromArray(samples), { ...options, helpers: local });
+    await local.dispose();
+    expect(rendered).toEqual(new Array(6).fill(true));
+    expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
+    net.dispose();
+    reference.dispose();
+  });
+
   it("says why when a helper cannot start, and refuses more replicas than images in a batch", async () => {
     await expect(
       startGradientHelpers(1, { backend: "wasm", network: { ...network, widths: [8] }, method }),
