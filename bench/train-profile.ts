@@ -237,7 +237,7 @@ export function formatReplicaTiming(t: ReplicaTiming, replicas: number): string[
       "  the rest (events, the loop)",
       t.total - t.send - t.ownSlice - t.nextCrops - t.wait - t.average - t.optimizer,
     ),
-    row("a helper: its slice (weights in, render, back)", t.helperSlice),
+    row("a helper: its slice (weights in, gradients, back)", t.helperSlice),
     row("a helper: idle (the step - its slice)", t.total - t.helperSlice),
   ];
 }

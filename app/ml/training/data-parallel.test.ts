@@ -28,7 +28,7 @@ import {
   type GradientHelpers,
 } from "./data-parallel.ts";
 import { startGradientHelpers } from "./gradient-helpers.ts";
-import { computeSlice } from "./replica-step.ts";
+import { computeSlice, PreparedSlices } from "./replica-step.ts";
 
 const config = { numClasses: 3, widths: [8, 16, 16], embeddingDim: 4, projectionHidden: 8 };
 const samples = [0, 1, 2, 3, 4, 5].map((seed) => syntheticSample(48, 40, seed, seed % 2 === 0));
@@ -47,19 +47,26 @@ function sameThreadHelpers(
   const resolved = resolveMethod(partial);
   const terms = buildLossTerms(resolved);
   const semi = resolved.semiSupervised.enabled ? resolved.semiSupervised : undefined;
+  const prepared = Array.from({ length: count }, () => new PreparedSlices());
   return {
     count,
     compute: async (weights, moving, slices, step, totalSteps) =>
-      slices.map((slice) =>
-        computeSlice(copy, variables, stats, terms, semi, {
-          weights,
-          stats: moving,
-          slice,
-          step,
-          totalSteps,
-        }),
+      slices.map((slice, i) =>
+        computeSlice(
+          copy,
+          variables,
+          stats,
+          terms,
+          semi,
+          { weights, stats: moving, slice, step, totalSteps },
+          prepared[i],
+        ),
       ),
-    dispose: async () => copy.dispose(),
+    prepare: (id, pixels) => pixels.forEach((p, i) => prepared[i].prepare(id, p)),
+    dispose: async () => {
+      prepared.forEach((p) => p.drop());
+      copy.dispose();
+    },
   };
 }
 
@@ -111,8 +118,15 @@ describe("data-parallel training", () => {
 
     const reference = seededNetwork(config);
     const local = sameThreadHelpers(reference, 1);
+    const compute = local.compute.bind(local);
+    const ahead: boolean[] = []; // per step: had the helper rendered its slice ahead?
+    local.compute = async (...args) => {
+      ahead.push("prepared" in args[2][0].pixels);
+      return compute(...args);
+    };
     await train(reference, datasetFromArray(samples), { ...options, helpers: local });
     await local.dispose();
+    expect(ahead).toEqual([false, ...new Array(29).fill(true)]);
     expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
     net.dispose();
     reference.dispose();
@@ -143,6 +157,30 @@ describe("data-parallel training", () => {
     expect(timing.ownSlice).toBeGreaterThan(0);
     expect(timing.helperSlice).toBeGreaterThan(0);
     expect(phases.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(timing.total + 1e-6);
+  });
+
+  it("renders a slice ahead and hands it to its step; says why when it cannot", () => {
+    const slices = new PreparedSlices();
+    const sample = samples[0];
+    const crop = {
+      part: sample,
+      plan: { box: [0, 0, 1, 1] as [number, number, number, number], contrast: 1, brightness: 0 },
+    };
+    const before = tf.memory().numTensors;
+    slices.prepare(1, { crops: [crop], size: 32 });
+    const batch = slices.take({ pixels: { prepared: 1 }, consistency: 0.5 });
+    expect(batch.images.shape).toEqual([1, 32, 32, 3]);
+    expect(batch.consistency).toBe(0.5);
+    tf.dispose([batch.images, batch.labels]);
+    expect(() => slices.take({ pixels: { prepared: 1 } })).toThrow("slice 1 was not rendered ahead");
+    slices.prepare(2, { crops: [crop], size: 32 });
+    expect(() => slices.take({ pixels: { prepared: 3 } })).toThrow("slice 3 was not rendered ahead");
+    const bad = { ...crop, part: { ...sample, labels: new Uint8Array(3) } };
+    slices.prepare(4, { crops: [bad], size: 32 });
+    expect(() => slices.take({ pixels: { prepared: 4 } })).toThrow(/^rendering slice 4 failed: .*has 3/);
+    slices.prepare(5, { crops: [crop], size: 32 });
+    slices.drop();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("cuts a batch into slices that carry every field across to a helper and back", () => {

@@ -28,11 +28,13 @@ import type { SliceTeacher, TeacherStats } from "./teacher-views.ts";
 import { renderCrops, type CropSource } from "./augment.ts";
 
 /**
- * A slice's pixels: the crops its replica renders (augment.ts), or the slice already rendered (when
- * the training thread made the whole batch's views before the cut: strong mode).
+ * A slice's pixels: the crops its replica renders (augment.ts); the number of a slice its replica
+ * rendered ahead (GradientHelpers.prepare); or the slice already rendered (when the training
+ * thread made the whole batch's views before the cut: strong mode).
  */
 export type SlicePixels =
   | { crops: CropSource[]; size: number }
+  | { prepared: number }
   | {
       /** [b, h, w, c] */
       shape: [number, number, number, number];
@@ -113,6 +115,12 @@ export interface GradientHelpers {
     step: number,
     totalSteps: number,
   ): Promise<SliceGradients[]>;
+  /**
+   * Gives each helper the pixels of its next slice, one per helper, to render while it would
+   * otherwise wait for its next step; that step's slice then says `{ prepared: id }`. No answer:
+   * a failure is told by the step.
+   */
+  prepare(id: number, pixels: SlicePixels[]): void;
   dispose(): Promise<void>;
 }
 
@@ -259,6 +267,8 @@ export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch;
 /** A slice as tensors (in its replica): its crops rendered, or its arrays as tensors again. */
 export function sliceTensors(slice: BatchSlice): StepBatch {
   const p = slice.pixels;
+  if ("prepared" in p)
+    throw new Error(`slice ${p.prepared} was rendered ahead: take it from its PreparedSlices`);
   if ("crops" in p) return { ...renderCrops(p.crops, p.size), consistency: slice.consistency };
   const [b, h, w, c] = p.shape;
   return {

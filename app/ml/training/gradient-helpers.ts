@@ -8,7 +8,7 @@ import { workerEntry } from "../engine/worker-entry.ts";
 import type { BackendName, BackendOptions } from "../engine/backend.ts";
 import type { NetworkConfig } from "../model/network.ts";
 import type { PartialMethod } from "../method/method.ts";
-import type { BatchSlice, GradientHelpers, SliceGradients } from "./data-parallel.ts";
+import type { BatchSlice, GradientHelpers, SliceGradients, SlicePixels } from "./data-parallel.ts";
 
 export interface HelperInit {
   backend: BackendName;
@@ -27,7 +27,8 @@ export type HelperRequest =
       slice: BatchSlice;
       step: number;
       totalSteps: number;
-    };
+    }
+  | { type: "prepare"; id: number; pixels: SlicePixels };
 
 export type HelperEvent =
   { type: "ready" } | ({ type: "grads" } & SliceGradients) | { type: "error"; message: string };
@@ -56,6 +57,11 @@ class Helper {
     };
     this.worker.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
     this.worker.on("exit", (code) => fail(new Error(`gradient helper exited with code ${code}`)));
+  }
+
+  /** Sends `m`, which has no answer (moving the buffers in `transfer` to the helper). */
+  post(m: HelperRequest, transfer: ArrayBuffer[] = []): void {
+    if (!this.failure) this.worker.postMessage(m, transfer);
   }
 
   /** Sends `m` (moving the buffers in `transfer` to the helper) and waits for the answer. */
@@ -101,15 +107,9 @@ export async function startGradientHelpers(count: number, init: HelperInit): Pro
             if (!teachers.has(teacher.weights)) teachers.set(teacher.weights, shareArrays(teacher.weights));
             slice = { ...slice, teacher: { ...teacher, weights: teachers.get(teacher.weights)! } };
           }
-          const transfer =
-            "crops" in slice.pixels
-              ? slice.pixels.crops.flatMap(({ part }) =>
-                  [part.pixels, part.labels].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])),
-                )
-              : [];
           return h.request(
             { type: "step", weights: sharedWeights, stats: sharedStats, slice, step, totalSteps },
-            transfer,
+            cropBuffers(slice.pixels),
           );
         }),
       );
@@ -118,8 +118,20 @@ export async function startGradientHelpers(count: number, init: HelperInit): Pro
         return { grads: a.grads, stats: a.stats, losses: a.losses, teacherStats: a.teacherStats, ms: a.ms };
       });
     },
+    prepare(id, pixels) {
+      if (pixels.length !== count) throw new Error(`${pixels.length} slices for ${count} gradient helpers`);
+      helpers.forEach((h, i) => h.post({ type: "prepare", id, pixels: pixels[i] }, cropBuffers(pixels[i])));
+    },
     dispose: stopAll,
   };
+}
+
+/** The buffers of a slice's crops: its helper's alone, so they are moved, not copied. */
+function cropBuffers(pixels: SlicePixels): ArrayBuffer[] {
+  if (!("crops" in pixels)) return [];
+  return pixels.crops.flatMap(({ part }) =>
+    [part.pixels, part.labels].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])),
+  );
 }
 
 /** `arrays` copied into one new block of shared memory, as views in the same order. */

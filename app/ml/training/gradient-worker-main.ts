@@ -1,7 +1,8 @@
 /**
  * Entry point of a gradient helper thread (data-parallel training, see data-parallel.ts and
  * gradient-helpers.ts). Protocol (structured-clone messages):
- *   host -> helper: { type: "init", init } once, then { type: "step", ... } per training step
+ *   host -> helper: { type: "init", init } once, then { type: "step", ... } per training step,
+ *                   and { type: "prepare", ... } (its next slice to render ahead; no answer)
  *   helper -> host: "ready" (backend up, network built), then per step "grads", or "error"
  */
 import { parentPort } from "node:worker_threads";
@@ -9,7 +10,7 @@ import { initBackend } from "../engine/backend.ts";
 import { SegmentationNetwork } from "../model/network.ts";
 import { buildLossTerms, resolveMethod, type SemiSupervisedOptions } from "../method/method.ts";
 import type { tf } from "../engine/tf.ts";
-import { computeSlice } from "./replica-step.ts";
+import { computeSlice, PreparedSlices } from "./replica-step.ts";
 import type { HelperEvent, HelperRequest } from "./gradient-helpers.ts";
 
 if (!parentPort) throw new Error("gradient-worker-main must run in a worker thread");
@@ -21,6 +22,7 @@ let variables: tf.Variable[] = [];
 let stats: tf.Variable[] = [];
 let lossTerms: ReturnType<typeof buildLossTerms> = [];
 let semi: SemiSupervisedOptions | undefined;
+const prepared = new PreparedSlices();
 
 port.on("message", (m: HelperRequest) => {
   void (async () => {
@@ -34,9 +36,11 @@ port.on("message", (m: HelperRequest) => {
         lossTerms = buildLossTerms(method, m.init.classWeights);
         semi = method.semiSupervised.enabled ? method.semiSupervised : undefined;
         send({ type: "ready" });
+      } else if (m.type === "prepare") {
+        prepared.prepare(m.id, m.pixels); // no answer: the step tells how it went
       } else if (m.type === "step") {
         if (!net) throw new Error("gradient helper: step before init");
-        const r = computeSlice(net, variables, stats, lossTerms, semi, m);
+        const r = computeSlice(net, variables, stats, lossTerms, semi, m, prepared);
         send({ type: "grads", ...r }, [
           ...r.grads.map((g) => g.buffer as ArrayBuffer),
           ...r.stats.map((v) => v.buffer as ArrayBuffer),

@@ -15,9 +15,47 @@ import {
   writeVariables,
   type BatchSlice,
   type SliceGradients,
+  type SlicePixels,
   type StepBatch,
 } from "./data-parallel.ts";
 import { replicaViews, type TeacherStats } from "./teacher-views.ts";
+
+/** A replica's next slice, rendered ahead of its step (GradientHelpers.prepare). */
+export class PreparedSlices {
+  private held?: { id: number; batch?: StepBatch; error?: string };
+
+  /** Renders `pixels` now, in place of any slice rendered before; a failure waits for the step. */
+  prepare(id: number, pixels: SlicePixels): void {
+    this.drop();
+    try {
+      this.held = { id, batch: sliceTensors({ pixels }) };
+    } catch (err) {
+      this.held = { id, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** The slice as tensors: the one rendered ahead when it says so, else rendered now. */
+  take(slice: BatchSlice): StepBatch {
+    const p = slice.pixels;
+    if (!("prepared" in p)) {
+      this.drop(); // drawn again after a change of plan (train.ts: the prefetched crops discarded)
+      return sliceTensors(slice);
+    }
+    const held = this.held;
+    this.held = undefined;
+    if (held?.error !== undefined) throw new Error(`rendering slice ${held.id} failed: ${held.error}`);
+    if (!held?.batch || held.id !== p.prepared) {
+      if (held?.batch) tf.dispose(held.batch);
+      throw new Error(`slice ${p.prepared} was not rendered ahead`);
+    }
+    return { ...held.batch, consistency: slice.consistency };
+  }
+
+  drop(): void {
+    if (this.held?.batch) tf.dispose(this.held.batch);
+    this.held = undefined;
+  }
+}
 
 export interface SliceRequest {
   weights: Float32Array[];
@@ -34,11 +72,12 @@ export function computeSlice(
   lossTerms: readonly LossTerm[],
   semi: SemiSupervisedOptions | undefined,
   request: SliceRequest,
+  prepared: PreparedSlices,
 ): SliceGradients {
   const started = performance.now();
   writeVariables(variables, request.weights);
   writeVariables(stats, request.stats);
-  let batch: StepBatch = sliceTensors(request.slice);
+  let batch: StepBatch = prepared.take(request.slice);
   let teacherStats: TeacherStats | undefined;
   try {
     if (request.slice.teacher) {

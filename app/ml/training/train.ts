@@ -33,6 +33,7 @@ import {
   type BatchSlice,
   type ReplicaTiming,
   type SliceGradients,
+  type SlicePixels,
   type StepBatch,
 } from "./data-parallel.ts";
 
@@ -138,10 +139,12 @@ export async function train(
       return cropSource(sample, planCrop(sample, augment, rand));
     });
   /**
-   * With helpers: the next step's crops, drawn while they computed this step's slices, and this
-   * thread's slice of them rendered when each replica renders its own.
+   * With helpers: the next step's crops, drawn while they computed this step's slices; when each
+   * replica renders its own slice, this thread's slice of them rendered and the number under
+   * which the helpers render theirs ahead (GradientHelpers.prepare).
    */
-  let prefetched: { crops: CropSource[]; first?: StepBatch } | undefined;
+  let prefetched: { crops: CropSource[]; first?: StepBatch; prepared?: number } | undefined;
+  let preparedCount = 0;
   const discardPrefetched = () => {
     if (prefetched?.first) tf.dispose(prefetched.first);
     prefetched = undefined;
@@ -250,6 +253,13 @@ export async function train(
       /** this thread's slice of a step's crops, rendered */
       const renderFirst = (crops: CropSource[]): StepBatch =>
         renderCrops(crops.slice(0, sizes[0]), inputSize);
+      /** the helpers' slices of a step's crops */
+      const restOf = (crops: CropSource[]) => {
+        const pixels: SlicePixels[] = [];
+        for (let i = 1, at = sizes[0]; i < sizes.length; at += sizes[i++])
+          pixels.push({ crops: crops.slice(at, at + sizes[i]), size: inputSize });
+        return pixels;
+      };
       if (drawn.first && !perSlice) tf.dispose(drawn.first); // rendered before the mode changed
       let first: StepBatch | undefined = perSlice ? drawn.first : undefined;
       let batch: StepBatch | undefined;
@@ -271,12 +281,11 @@ export async function train(
           let rest: BatchSlice[];
           if (perSlice) {
             first = { ...(first ?? renderFirst(drawn.crops)), consistency };
-            rest = [];
-            for (let i = 1, at = sizes[0]; i < sizes.length; at += sizes[i++])
-              rest.push({
-                pixels: { crops: drawn.crops.slice(at, at + sizes[i]), size: inputSize },
-                consistency,
-              });
+            // The helpers rendered theirs ahead when the crops were drawn during the last step.
+            const prepared = drawn.prepared;
+            rest = (
+              prepared === undefined ? restOf(drawn.crops) : sizes.slice(1).map(() => ({ prepared }))
+            ).map((pixels) => ({ pixels, consistency }));
             if (semiOn) teacherViews.prepareSlices(rest);
           } else {
             const cut = cutBatch(batch!, sizes);
@@ -298,10 +307,16 @@ export async function train(
           let remote: SliceGradients[];
           try {
             // While the helpers finish their slices, this thread draws the next step's crops and
-            // renders its own slice of them (data loading off the critical path; the same draws
-            // in the same order).
+            // renders its own slice of them, and the helpers will render theirs as soon as they
+            // are done with this step (data loading off the critical path; the same draws in the
+            // same order).
             const crops = drawCrops();
-            prefetched = { crops, first: perSlice ? renderFirst(crops) : undefined };
+            prefetched = { crops };
+            if (perSlice) {
+              prefetched.prepared = ++preparedCount;
+              helpers.prepare(prefetched.prepared, restOf(crops));
+              prefetched.first = renderFirst(crops);
+            }
             lap("nextCrops");
             remote = await pending;
             lap("wait");
