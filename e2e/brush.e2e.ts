@@ -3,31 +3,21 @@
  * (the same on screen at any zoom), the square brush, and the brush, hidden and locked classes
  * kept per project across a reload.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
   expectSaved,
   fixtureProject,
   inStore,
-  launch,
   openProject,
-  serve,
   until,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 async function openImage(page: Page): Promise<void> {
   await page.getByTestId("canvas").waitFor();

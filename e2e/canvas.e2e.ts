@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
@@ -22,28 +22,18 @@ import {
   fixtureProject,
   inStore,
   labelRect,
-  launch,
   openProject,
   sampleImages,
   screenshot,
-  serve,
   weightsHeaderOnly,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 interface Region {
   x: number;

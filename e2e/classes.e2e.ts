@@ -4,7 +4,7 @@
  * and added to an open project; classes deleted, unused and labeled.
  */
 import { ProjectStore } from "../app/store/project-store.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import path from "node:path";
 import {
@@ -12,12 +12,11 @@ import {
   fixtureProject,
   inStore,
   labelRect,
-  launch,
   newPage,
   openProject,
   screenshot,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 /** A classes file as the file picker hands it over. */
@@ -29,16 +28,7 @@ const classesFile = (name: string, body: unknown) => ({
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 /** Adds classes "extra 3" … to a fixture project (3 classes) up to `count`, as the CLI would. */
 function addClasses(file: string, count: number): void {

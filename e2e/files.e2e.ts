@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { unzipSync } from "fflate";
 import { encodeIndexPng } from "../app/exchange/index-png.ts";
@@ -12,25 +12,15 @@ import {
   fixtureProject,
   inStore,
   labelRect,
-  launch,
   openProject,
   sampleImages,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 /** Drops files (name and bytes) on an element as a person drags them from the desktop. */
 async function dropFiles(

@@ -5,33 +5,23 @@
  * image's split and labels, and a filtered grid's header counts what matches; the training panel
  * leaves the label screen's right column visible.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
   firstUrl,
   callApi,
   fixtureProject,
   labelRect,
-  launch,
   newPage,
   openProject,
   screenshot,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 type Box = { x: number; y: number; width: number; height: number };
 const overlaps = (a: Box, b: Box) =>

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { WebSocket } from "ws";
+import { afterAll, beforeAll } from "vitest";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { cloneMask, Source } from "../app/common/mask.ts";
@@ -85,6 +86,28 @@ export async function serve(args: string[] = []): Promise<Served> {
  * The address a person opens first in a new browser context: with the printed token, which the
  * server trades for its cookie, redirecting to the clean address (the `#…` route is kept).
  */
+/**
+ * A spec file's server and browser: `pixelloop serve` (with `args`) and Chromium started before
+ * its tests (vitest's beforeAll, so a file's own beforeAll after this call can use them), handed
+ * to `ready`, and stopped after them.
+ */
+export function withServerAndBrowser(
+  ready: (server: Served, browser: Browser) => void,
+  args: string[] = [],
+): void {
+  let server: Served | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await serve(args);
+    browser = await launch();
+    ready(server, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
+
 export function firstUrl(server: Served, hash = ""): string {
   return `${server.url}?token=${encodeURIComponent(server.token)}${hash}`;
 }

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { encode as encodePng } from "fast-png";
 import { Source } from "../app/common/mask.ts";
@@ -12,26 +12,16 @@ import { encodeIndexPng } from "../app/exchange/index-png.ts";
 import {
   fixtureProject,
   inStore,
-  launch,
   openProject,
   sampleImages,
   screenshot,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 describe("importing", () => {
   it("imports a folder of images", async () => {

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
   drawStroke,
@@ -15,26 +15,16 @@ import {
   fixtureProject,
   inStore,
   labelRect,
-  launch,
   openProject,
   screenshot,
-  serve,
   until,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 /** Two strokes on the open image: "object" (key 2) along the middle, then "sky" (key 3) below it. */
 async function drawTwoStrokes(page: Page): Promise<void> {

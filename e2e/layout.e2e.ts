@@ -4,22 +4,21 @@
  * controls, the grid keeps its sort and focus, the export dialog's state, keyboard use of the grid.
  */
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { callApi, firstUrl, launch, newPage, screenshot, serve, type Served } from "./harness.ts";
+import {
+  callApi,
+  firstUrl,
+  launch,
+  newPage,
+  screenshot,
+  type Served,
+  withServerAndBrowser,
+} from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 /** The demo project in a window of the given size (its own page; the project is opened on the server). */
 async function demoPage(b: Browser, size = { width: 1024, height: 640 }) {

@@ -4,7 +4,7 @@
  * tabs show the result live. The first-run prompt names the person, checking the name.
  */
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
   callApi,
@@ -13,25 +13,15 @@ import {
   firstUrl,
   fixtureProject,
   inStore,
-  launch,
   newPage,
-  serve,
   until,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 /** The canvas as shown, read back: its pixel at a point given in canvas-box fractions. */
 async function shownAt(page: Page, [fx, fy]: [number, number]): Promise<number[]> {

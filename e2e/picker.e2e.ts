@@ -12,29 +12,25 @@ import {
   firstUrl,
   fixtureProject,
   inStore,
-  launch,
   newPage,
   openProject,
   sampleImages,
   screenshot,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
 /** A folder of the person's that the server was not started with (no --allow): outside. */
 let outside: string;
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
   outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pixelloop-e2e-outside-")));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
   fs.rmSync(outside, { recursive: true, force: true });
 });
 

@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import type { Browser } from "playwright-core";
 import { encode as encodePng } from "fast-png";
 import { storedSuggestions } from "../app/loop/suggest.ts";
@@ -25,15 +25,14 @@ import {
   fixtureProject,
   inStore,
   labelRect,
-  launch,
   newPage,
   openProject,
   screenshot,
-  serve,
   trainingUnavailable,
   trainOpenProject,
   until,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
 
@@ -43,10 +42,9 @@ let browser: Browser;
 let template: string | null = null;
 let unavailable: string | null = null;
 let copies = 0;
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
   unavailable = await trainingUnavailable(server);
   if (unavailable) return;
   const file = await fixtureProject(server.dir, "template");
@@ -58,11 +56,6 @@ beforeAll(async () => {
   await trainOpenProject(server);
   template = file;
 }, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** A copy of the trained project for this test (skipped, saying why, when there is no model). */
 function project(ctx: TestContext, name = `copy-${++copies}`): string {

@@ -4,33 +4,23 @@
  * Start, the next stroke changes it, the screen says which model is showing, and turning live
  * mode off stops it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
   callApi,
   drawStroke,
   expectSaved,
   fixtureProject,
-  launch,
   openProject,
   screenshot,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 import type { LiveStatus, TrainingStatus } from "../app/common/api-types.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 const shown = (page: Page) => page.getByTestId("shown-model");
 /** When the shown prediction was stored: a new one after each retrain. */

@@ -6,33 +6,23 @@
 import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import {
   firstUrl,
   callApi,
   fixtureProject,
   inStore,
-  launch,
   newPage,
   openProject,
   screenshot,
-  serve,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 
 let server: Served;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 /** The centre pixel of grid tile `id`'s thumbnail, once it has loaded (page-side code as a string: e2e compiles without DOM types). */
 const tile = (id: number) => `document.querySelector('[data-testid="tile-${id}"] img')`;

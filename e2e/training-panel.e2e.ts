@@ -4,7 +4,7 @@
  * progress of a time-budgeted run in time, with units, never going back. And plain-language help
  * under every option, with the docs one click away.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { ApiEvent, TrainingStatus } from "../app/common/api-types.ts";
 import {
@@ -13,14 +13,13 @@ import {
   eventDuring,
   fixtureProject,
   labelRect,
-  launch,
   newPage,
   openProject,
   screenshot,
-  serve,
   trainingUnavailable,
   weightsHeaderOnly,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
@@ -28,16 +27,10 @@ import { withRawDb } from "../app/testing/raw-db.ts";
 let server: Served;
 let browser: Browser;
 let unavailable: string | null;
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
   unavailable = await trainingUnavailable(server);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 const isStatus = (e: ApiEvent): e is Extract<ApiEvent, { type: "training.status" }> =>

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { storedSuggestions } from "../app/loop/suggest.ts";
 import {
@@ -16,13 +16,12 @@ import {
   fixtureProject,
   inStore,
   labelRect,
-  launch,
   newPage,
   openProject,
   screenshot,
-  serve,
   trainingUnavailable,
   type Served,
+  withServerAndBrowser,
 } from "./harness.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
 
@@ -30,16 +29,10 @@ let server: Served;
 let browser: Browser;
 /** Why training cannot run in this build (its tests are skipped, saying so), or null. */
 let unavailable: string | null;
+withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
 
 beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
   unavailable = await trainingUnavailable(server);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 describe("the training panel", () => {
