@@ -5,8 +5,9 @@
  * averaged, weighted by slice size, and the optimizer takes one step. The training thread draws
  * every crop's plan (augment.ts: the same random draws in the same order as one replica) and
  * sends each helper the parts of the images its crops read: each replica renders its own slice,
- * so the rendering is shared out like the gradients (train.ts draws the next step's plans while
- * it waits for the helpers). The single-threaded wasm
+ * so the rendering is shared out like the gradients. train.ts draws the next step's plans while
+ * it waits for the helpers, and sends them at once, so each helper renders its next slice while
+ * it would wait for the next step (GradientHelpers.prepare). The single-threaded wasm
  * backend uses one core (docs/ml-engine.md, "wasm threads under Node"), so on a machine with more
  * cores this is how training uses them.
  *
@@ -62,7 +63,7 @@ export interface SliceGradients {
   losses: Record<string, number>;
   /** what the replica's teacher pass saw, when it made the slice's views */
   teacherStats?: TeacherStats;
-  /** the replica's time on the slice, ms: weights in, slice rendered, gradients, read back */
+  /** the replica's time on the step, ms: weights in, slice rendered (unless it was ahead), gradients, read back */
   ms?: number;
 }
 
