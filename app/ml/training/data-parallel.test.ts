@@ -25,7 +25,9 @@ import {
   sliceSizes,
   sliceTensors,
   stepGradients,
+  type BatchSlice,
   type GradientHelpers,
+  type SliceGradients,
 } from "./data-parallel.ts";
 import { startGradientHelpers } from "./gradient-helpers.ts";
 import { computeSlice, PreparedSlices } from "./replica-step.ts";
@@ -218,88 +220,75 @@ describe("data-parallel training", () => {
     for (const f of fields) tf.dispose([cut.first[f]!, back[f]!]);
   });
 
-  it("with semi-supervision, each replica makes its own slice's views: the same model as one thread", async () => {
-    const semiMethod: PartialMethod = { ...method, semiSupervised: { enabled: true, start: "step0" } };
-    const options = {
-      steps: 8,
-      batchSize: 8,
-      inputSize: 32,
-      learningRate: 1e-2,
-      method: semiMethod,
-      seed: 5,
-    };
-    const threads = await startGradientHelpers(1, { backend: "wasm", network, method: semiMethod });
+  /**
+   * Trains with `partial` twice: with a helper thread, then with the same-thread helpers, whose
+   * every step `watch` sees (the slices sent, the gradients back). Checks that the threaded run
+   * leaks no tensors and both end with the same weights; returns the threaded run's progress.
+   */
+  async function bothWays(
+    partial: PartialMethod,
+    seed: number,
+    steps: number,
+    watch: (slices: BatchSlice[], out: SliceGradients[]) => void,
+  ): Promise<TrainProgress[]> {
+    const options = { steps, batchSize: 8, inputSize: 32, learningRate: 1e-2, method: partial, seed };
+    const threads = await startGradientHelpers(1, { backend: "wasm", network, method: partial });
     const net = seededNetwork(config);
     const before = tf.memory().numTensors;
-    const fixmatch: number[] = [];
+    const events: TrainProgress[] = [];
     try {
       await train(net, datasetFromArray(samples), {
         ...options,
         helpers: threads,
-        onProgress: (p) => fixmatch.push(p.losses.fixmatch),
+        onProgress: (p) => events.push(p),
       });
     } finally {
       await threads.dispose();
     }
-    const computed = fixmatch.filter((v) => v !== undefined); // not at step 0, where its ramp is 0
-    expect(computed.length).toBeGreaterThan(4);
-    expect(computed.every((v) => Number.isFinite(v))).toBe(true);
-    expect(computed.some((v) => v > 0)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
     const reference = seededNetwork(config);
-    const local = sameThreadHelpers(reference, 1, semiMethod);
+    const local = sameThreadHelpers(reference, 1, partial);
     const compute = local.compute.bind(local);
-    const made: boolean[] = []; // per step: did the helper's slice carry the teacher's part, and did it use it?
     local.compute = async (...args) => {
       const out = await compute(...args);
-      made.push(args[2][0].teacher !== undefined && Number.isFinite(out[0].teacherStats?.meanConfidence));
+      watch(args[2], out);
       return out;
     };
     await train(reference, datasetFromArray(samples), { ...options, helpers: local });
-    expect(made).toEqual(new Array(8).fill(true));
     await local.dispose();
     expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
     net.dispose();
     reference.dispose();
+    return events;
+  }
+
+  it("with semi-supervision, each replica makes its own slice's views: the same model as one thread", async () => {
+    const made: boolean[] = []; // per step: did the helper's slice carry the teacher's part, and did it use it?
+    const events = await bothWays(
+      { ...method, semiSupervised: { enabled: true, start: "step0" } },
+      5,
+      8,
+      (slices, out) =>
+        made.push(slices[0].teacher !== undefined && Number.isFinite(out[0].teacherStats?.meanConfidence)),
+    );
+    expect(made).toEqual(new Array(8).fill(true));
+    const fixmatch = events.map((p) => p.losses.fixmatch).filter((v) => v !== undefined); // not at step 0 (ramp 0)
+    expect(fixmatch.length).toBeGreaterThan(4);
+    expect(fixmatch.every((v) => Number.isFinite(v))).toBe(true);
+    expect(fixmatch.some((v) => v > 0)).toBe(true);
   });
 
   it("in strong mode, the training thread makes the whole batch's views and sends the slices rendered", async () => {
-    const semiMethod: PartialMethod = {
+    const strong: PartialMethod = {
       ...method,
       semiSupervised: { enabled: true, start: "step0", views: "strong", teacher: "student" },
     };
-    const options = {
-      steps: 6,
-      batchSize: 8,
-      inputSize: 32,
-      learningRate: 1e-2,
-      method: semiMethod,
-      seed: 9,
-    };
-    const threads = await startGradientHelpers(1, { backend: "wasm", network, method: semiMethod });
-    const net = seededNetwork(config);
-    const before = tf.memory().numTensors;
-    try {
-      await train(net, datasetFromArray(samples), { ...options, helpers: threads });
-    } finally {
-      await threads.dispose();
-    }
-    expect(tf.memory().numTensors).toBe(before);
-    const reference = seededNetwork(config);
-    const local = sameThreadHelpers(reference, 1, semiMethod);
-    const compute = local.compute.bind(local);
     const rendered: boolean[] = []; // per step: did the helper's slice arrive with its pseudo-labels?
-    local.compute = async (...args) => {
-      const pixels = args[2][0].pixels;
+    await bothWays(strong, 9, 6, (slices) => {
+      const pixels = slices[0].pixels;
       rendered.push("images" in pixels && pixels.pseudoLabels !== undefined);
-      return compute(...args);
-    };
-    await train(reference, datasetFromArray(samples), { ...options, helpers: local });
-    await local.dispose();
+    });
     expect(rendered).toEqual(new Array(6).fill(true));
-    expect(Buffer.from(serializeWeights(net)).equals(Buffer.from(serializeWeights(reference)))).toBe(true);
-    net.dispose();
-    reference.dispose();
   });
 
   it("says why when a helper cannot start, and refuses more replicas than images in a batch", async () => {
