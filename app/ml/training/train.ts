@@ -238,7 +238,7 @@ export async function train(
       const stepsExpected = expectedSteps(step);
       const lr = decay > 0 ? baseLr * Math.pow(1 - fraction(step), decay) : baseLr;
       setLr(lr);
-      const drawn = prefetched ?? { crops: drawCrops() };
+      let drawn = prefetched ?? { crops: drawCrops() };
       prefetched = undefined;
       const semiOn = teacherViews !== undefined && semiStart !== undefined;
       // After a late start the term ramps from there (its weight function ramps from step 0).
@@ -260,7 +260,12 @@ export async function train(
           pixels.push({ crops: crops.slice(at, at + sizes[i]), size: inputSize });
         return pixels;
       };
-      if (drawn.first && !perSlice) tf.dispose(drawn.first); // rendered before the mode changed
+      if (!perSlice && (drawn.first || drawn.prepared !== undefined)) {
+        // Drawn for the other mode (the helpers' crops already sent to them): draw again. The
+        // mode changes only where the prefetched crops are discarded, so this is a safeguard.
+        if (drawn.first) tf.dispose(drawn.first);
+        drawn = { crops: drawCrops() };
+      }
       let first: StepBatch | undefined = perSlice ? drawn.first : undefined;
       let batch: StepBatch | undefined;
       /** the replicas' teacher passes this step (split mode with replicas) */
