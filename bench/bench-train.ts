@@ -34,7 +34,13 @@ import {
   type ReplicaTiming,
 } from "../app/ml/training/data-parallel.ts";
 import { startGradientHelpers } from "../app/ml/training/gradient-helpers.ts";
-import { formatProfile, formatReplicaTiming, profileReplicas, profileSteps } from "./train-profile.ts";
+import {
+  ENGINE_METHOD,
+  formatProfile,
+  formatReplicaTiming,
+  profileReplicas,
+  profileSteps,
+} from "./train-profile.ts";
 import { loadCamvid } from "./camvid-samples.ts";
 
 const { values: args } = parseArgs({
@@ -97,11 +103,7 @@ async function benchBackend(
   const steps = Number(isCpu ? args["cpu-steps"] : args.steps);
   const net = createNetwork({ numClasses: NUM_CLASSES });
   const dataset = datasetFromArray(samples);
-  // Partial CE only (no class weights, no superpixel propagation): the same loss on every replica.
-  // No labels from the classical forest either: it trains a forest and predicts each image the
-  // first time a batch draws it (~7 s of the first two steps here), data preparation, not the
-  // engine this benchmark measures.
-  const method = { propagation: { enabled: false }, forestLabels: { enabled: false } };
+  const method = ENGINE_METHOD;
   let helpers: GradientHelpers | undefined;
   if (replicas > 1)
     helpers = await startGradientHelpers(replicas - 1, { backend: name, network: net.config, method });

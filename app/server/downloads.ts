@@ -66,7 +66,7 @@ export function streamZip(dir: string, top: string, res: NodeJS.WritableStream):
   });
 }
 
-/** A prepared export not fetched for this long is removed (the next prepare checks). */
+/** A prepared export not fetched for this long is removed (the next stage checks). */
 export const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
 
 export class Downloads {
@@ -75,7 +75,7 @@ export class Downloads {
   constructor(private readonly service: PixelloopService) {}
 
   /** Runs the export into a folder of its own; the answer names the zip to fetch. */
-  async prepare(body: unknown): Promise<{ id: string; name: string; result: unknown }> {
+  async stage(body: unknown): Promise<{ id: string; name: string; result: unknown }> {
     const store = this.service.project;
     if (!store) throw new ApiError(409, "no project is open: create or open one first");
     for (const [id, p] of [...this.prepared])
@@ -172,7 +172,7 @@ export async function handleDownload(
       } catch (e) {
         throw new ApiError(400, `download: body is not valid JSON (${(e as Error).message})`);
       }
-      return sendJson(res, 200, { ok: true, result: await downloads.prepare(body) });
+      return sendJson(res, 200, { ok: true, result: await downloads.stage(body) });
     }
     throw new ApiError(405, `${req.method} ${url.pathname}: not a download route`);
   } catch (e) {

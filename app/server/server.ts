@@ -183,7 +183,7 @@ export async function startServer(
     if (!url) return sendText(res, 400, `bad request target: ${JSON.stringify(req.url)} (expected a path)`);
     const p = url.pathname;
     // Uploads and downloads are API calls: never from another site, not even by navigation.
-    const transfer = /^\/(upload|download)(\/|$)/.exec(p)?.[1];
+    const transfer = p.match(/^\/(upload|download)(\/|$)/)?.[1];
     const kind: RouteKind =
       p.startsWith("/api/") || transfer ? "api" : p.startsWith("/files/") ? "files" : "page";
     // Opening a page with ?token=… trades it for a cookie and drops it from the address bar; the
@@ -210,7 +210,7 @@ export async function startServer(
     if (transfer === "download") return void handleDownload(downloads, req, res, url);
     if (kind === "api") return void handleApi(service, req, res, p.slice(5), people, policy.cookie);
     if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed");
-    const file = /^\/files\/(image|thumb)\/(\d+)$/.exec(p);
+    const file = p.match(/^\/files\/(image|thumb)\/(\d+)$/);
     if (file) {
       const store = service.project;
       if (!store) return sendText(res, 409, "no project is open");

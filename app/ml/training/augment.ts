@@ -70,9 +70,11 @@ export interface CropSource {
   plan: CropPlan;
 }
 
-/** A crop's plan, drawing from `rand` in a fixed order (zoom, position, flip, contrast, brightness). */
+/**
+ * A crop's plan, drawing from `rand` in a fixed order (zoom, position, flip, contrast, brightness).
+ * The sample is checked where its pixels are read (cropSource).
+ */
 export function planCrop(sample: TrainingSample, o: AugmentOptions, rand: Random): CropPlan {
-  validateRawImage(sample, "training sample");
   const scale = (o.minScale + (o.maxScale - o.minScale) * rand()) / (sample.scale ?? 1);
   const span = o.size / scale; // original pixels covered by the crop
   const pick = (extent: number) => {

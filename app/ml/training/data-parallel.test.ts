@@ -64,7 +64,7 @@ function sameThreadHelpers(
           prepared[i],
         ),
       ),
-    prepare: (id, pixels) => pixels.forEach((p, i) => prepared[i].prepare(id, p)),
+    renderAhead: (id, pixels) => pixels.forEach((p, i) => prepared[i].render(id, p)),
     dispose: async () => {
       prepared.forEach((p) => p.drop());
       copy.dispose();
@@ -169,18 +169,18 @@ describe("data-parallel training", () => {
       plan: { box: [0, 0, 1, 1] as [number, number, number, number], contrast: 1, brightness: 0 },
     };
     const before = tf.memory().numTensors;
-    slices.prepare(1, { crops: [crop], size: 32 });
+    slices.render(1, { crops: [crop], size: 32 });
     const batch = slices.take({ pixels: { prepared: 1 }, consistency: 0.5 });
     expect(batch.images.shape).toEqual([1, 32, 32, 3]);
     expect(batch.consistency).toBe(0.5);
     tf.dispose([batch.images, batch.labels]);
     expect(() => slices.take({ pixels: { prepared: 1 } })).toThrow("slice 1 was not rendered ahead");
-    slices.prepare(2, { crops: [crop], size: 32 });
+    slices.render(2, { crops: [crop], size: 32 });
     expect(() => slices.take({ pixels: { prepared: 3 } })).toThrow("slice 3 was not rendered ahead");
     const bad = { ...crop, part: { ...sample, labels: new Uint8Array(3) } };
-    slices.prepare(4, { crops: [bad], size: 32 });
+    slices.render(4, { crops: [bad], size: 32 });
     expect(() => slices.take({ pixels: { prepared: 4 } })).toThrow(/^rendering slice 4 failed: .*has 3/);
-    slices.prepare(5, { crops: [crop], size: 32 });
+    slices.render(5, { crops: [crop], size: 32 });
     slices.drop();
     expect(tf.memory().numTensors).toBe(before);
   });

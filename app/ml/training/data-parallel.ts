@@ -7,7 +7,7 @@
  * sends each helper the parts of the images its crops read: each replica renders its own slice,
  * so the rendering is shared out like the gradients. train.ts draws the next step's plans while
  * it waits for the helpers, and sends them at once, so each helper renders its next slice while
- * it would wait for the next step (GradientHelpers.prepare). The single-threaded wasm
+ * it would wait for the next step (GradientHelpers.renderAhead). The single-threaded wasm
  * backend uses one core (docs/ml-engine.md, "wasm threads under Node"), so on a machine with more
  * cores this is how training uses them.
  *
@@ -30,7 +30,7 @@ import { renderCrops, type CropSource } from "./augment.ts";
 
 /**
  * A slice's pixels: the crops its replica renders (augment.ts); the number of a slice its replica
- * rendered ahead (GradientHelpers.prepare); or the slice already rendered (when the training
+ * rendered ahead (GradientHelpers.renderAhead); or the slice already rendered (when the training
  * thread made the whole batch's views before the cut: strong mode).
  */
 export type SlicePixels =
@@ -107,7 +107,8 @@ export interface GradientHelpers {
   readonly count: number;
   /**
    * Sets each helper's variables to `weights` (trainable, in order) and `stats` (non-trainable, in
-   * order) and returns its slice's gradients and its stats after the step.
+   * order) and returns its slice's gradients and its stats after the step. Give them in shared
+   * memory (readVariablesShared) so the helpers read one copy; other arrays are cloned for each.
    */
   compute(
     weights: Float32Array[],
@@ -121,7 +122,7 @@ export interface GradientHelpers {
    * otherwise wait for its next step; that step's slice then says `{ prepared: id }`. No answer:
    * a failure is told by the step.
    */
-  prepare(id: number, pixels: SlicePixels[]): void;
+  renderAhead(id: number, pixels: SlicePixels[]): void;
   dispose(): Promise<void>;
 }
 
@@ -333,6 +334,21 @@ export function averageStats(stats: readonly tf.Variable[], remote: SliceGradien
 /** Variables' values, in order, as arrays (what a helper is given each step). */
 export function readVariables(variables: readonly tf.Variable[]): Float32Array[] {
   return variables.map((v) => (v.dataSync() as Float32Array).slice());
+}
+
+/**
+ * Variables' values, in order, as views of one new block of shared memory: what the helpers are
+ * sent each step, so every helper reads the one copy instead of a structured clone of its own.
+ */
+export function readVariablesShared(variables: readonly tf.Variable[]): Float32Array[] {
+  const memory = new SharedArrayBuffer(4 * variables.reduce((n, v) => n + v.size, 0));
+  let offset = 0;
+  return variables.map((v) => {
+    const view = new Float32Array(memory, offset, v.size);
+    view.set(v.dataSync() as Float32Array);
+    offset += 4 * v.size;
+    return view;
+  });
 }
 
 /** Sets variables (in order) to `values` (a helper, before computing its slice). */

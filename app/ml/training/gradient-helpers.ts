@@ -28,7 +28,7 @@ export type HelperRequest =
       step: number;
       totalSteps: number;
     }
-  | { type: "prepare"; id: number; pixels: SlicePixels };
+  | { type: "render-ahead"; id: number; pixels: SlicePixels };
 
 export type HelperEvent =
   { type: "ready" } | ({ type: "grads" } & SliceGradients) | { type: "error"; message: string };
@@ -94,33 +94,26 @@ export async function startGradientHelpers(count: number, init: HelperInit): Pro
     count,
     async compute(weights, stats, slices, step, totalSteps): Promise<SliceGradients[]> {
       if (slices.length !== count) throw new Error(`${slices.length} slices for ${count} gradient helpers`);
-      // Every helper reads the same weights: one copy in shared memory instead of one clone each
-      // (the standard network's ~2 MB, every step). Each slice's crops are its helper's alone:
-      // moved, not copied.
-      const [sharedWeights, sharedStats] = [weights, stats].map(shareArrays);
-      const teachers = new Map<Float32Array[], Float32Array[]>();
+      // The weights come in shared memory (readVariablesShared): every helper reads the one copy.
+      // Each slice's crops are its helper's alone: moved, not copied.
       const answers = await Promise.all(
-        helpers.map((h, i) => {
-          let slice = slices[i];
-          const teacher = slice.teacher;
-          if (teacher) {
-            if (!teachers.has(teacher.weights)) teachers.set(teacher.weights, shareArrays(teacher.weights));
-            slice = { ...slice, teacher: { ...teacher, weights: teachers.get(teacher.weights)! } };
-          }
-          return h.request(
-            { type: "step", weights: sharedWeights, stats: sharedStats, slice, step, totalSteps },
-            cropBuffers(slice.pixels),
-          );
-        }),
+        helpers.map((h, i) =>
+          h.request(
+            { type: "step", weights, stats, slice: slices[i], step, totalSteps },
+            cropBuffers(slices[i].pixels),
+          ),
+        ),
       );
       return answers.map((a) => {
         if (a.type !== "grads") throw new Error(`gradient helper answered ${a.type} to a step`);
         return { grads: a.grads, stats: a.stats, losses: a.losses, teacherStats: a.teacherStats, ms: a.ms };
       });
     },
-    prepare(id, pixels) {
+    renderAhead(id, pixels) {
       if (pixels.length !== count) throw new Error(`${pixels.length} slices for ${count} gradient helpers`);
-      helpers.forEach((h, i) => h.post({ type: "prepare", id, pixels: pixels[i] }, cropBuffers(pixels[i])));
+      helpers.forEach((h, i) =>
+        h.post({ type: "render-ahead", id, pixels: pixels[i] }, cropBuffers(pixels[i])),
+      );
     },
     dispose: stopAll,
   };
@@ -132,16 +125,4 @@ function cropBuffers(pixels: SlicePixels): ArrayBuffer[] {
   return pixels.crops.flatMap(({ part }) =>
     [part.pixels, part.labels].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])),
   );
-}
-
-/** `arrays` copied into one new block of shared memory, as views in the same order. */
-export function shareArrays(arrays: readonly Float32Array[]): Float32Array[] {
-  const memory = new SharedArrayBuffer(arrays.reduce((n, a) => n + a.byteLength, 0));
-  let offset = 0;
-  return arrays.map((a) => {
-    const view = new Float32Array(memory, offset, a.length);
-    view.set(a);
-    offset += a.byteLength;
-    return view;
-  });
 }

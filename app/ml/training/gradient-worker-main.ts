@@ -2,7 +2,7 @@
  * Entry point of a gradient helper thread (data-parallel training, see data-parallel.ts and
  * gradient-helpers.ts). Protocol (structured-clone messages):
  *   host -> helper: { type: "init", init } once, then { type: "step", ... } per training step,
- *                   and { type: "prepare", ... } (its next slice to render ahead; no answer)
+ *                   and { type: "render-ahead", ... } (its next slice to render ahead; no answer)
  *   helper -> host: "ready" (backend up, network built), then per step "grads", or "error"
  */
 import { parentPort } from "node:worker_threads";
@@ -36,8 +36,8 @@ port.on("message", (m: HelperRequest) => {
         lossTerms = buildLossTerms(method, m.init.classWeights);
         semi = method.semiSupervised.enabled ? method.semiSupervised : undefined;
         send({ type: "ready" });
-      } else if (m.type === "prepare") {
-        prepared.prepare(m.id, m.pixels); // no answer: the step tells how it went
+      } else if (m.type === "render-ahead") {
+        prepared.render(m.id, m.pixels); // no answer: the step tells how it went
       } else if (m.type === "step") {
         if (!net) throw new Error("gradient helper: step before init");
         const r = computeSlice(net, variables, stats, lossTerms, semi, m, prepared);

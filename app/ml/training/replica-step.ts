@@ -20,12 +20,12 @@ import {
 } from "./data-parallel.ts";
 import { replicaViews, type TeacherStats } from "./teacher-views.ts";
 
-/** A replica's next slice, rendered ahead of its step (GradientHelpers.prepare). */
+/** A replica's next slice, rendered ahead of its step (GradientHelpers.renderAhead). */
 export class PreparedSlices {
   private held?: { id: number; batch?: StepBatch; error?: string };
 
   /** Renders `pixels` now, in place of any slice rendered before; a failure waits for the step. */
-  prepare(id: number, pixels: SlicePixels): void {
+  render(id: number, pixels: SlicePixels): void {
     this.drop();
     try {
       this.held = { id, batch: sliceTensors({ pixels }) };

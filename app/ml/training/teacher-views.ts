@@ -19,7 +19,7 @@ import {
   type TeacherView,
 } from "../method/semi-supervised.ts";
 import { seededRandom, type Random } from "./augment.ts";
-import { readVariables, writeVariables, type BatchSlice, type StepBatch } from "./data-parallel.ts";
+import { readVariablesShared, writeVariables, type BatchSlice, type StepBatch } from "./data-parallel.ts";
 
 /** What one teacher pass saw: the adaptive thresholds' input. */
 export type TeacherStats = Pick<TeacherPass, "meanConfidence" | "meanProbabilities">;
@@ -105,7 +105,7 @@ export class TeacherViews {
    * views (before this thread makes its own slice's with `views`).
    */
   prepareSlices(rest: BatchSlice[]): void {
-    const weights = this.withTeacher(() => readVariables([...this.variables, ...this.stats]));
+    const weights = this.withTeacher(() => readVariablesShared([...this.variables, ...this.stats]));
     const thresholds = this.bars();
     for (const slice of rest)
       slice.teacher = { weights, thresholds, seed: Math.floor(this.rand() * 2 ** 31) };

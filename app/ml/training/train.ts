@@ -27,7 +27,7 @@ import {
   averageGradients,
   averageStats,
   cutBatch,
-  readVariables,
+  readVariablesShared,
   sliceSizes,
   stepGradients,
   type BatchSlice,
@@ -141,7 +141,7 @@ export async function train(
   /**
    * With helpers: the next step's crops, drawn while they computed this step's slices; when each
    * replica renders its own slice, this thread's slice of them rendered and the number under
-   * which the helpers render theirs ahead (GradientHelpers.prepare).
+   * which the helpers render theirs ahead (GradientHelpers.renderAhead).
    */
   let prefetched: { crops: CropSource[]; first?: StepBatch; prepared?: number } | undefined;
   let preparedCount = 0;
@@ -298,8 +298,8 @@ export async function train(
             rest = cut.rest;
           }
           const pending = helpers.compute(
-            readVariables(variables),
-            readVariables(stats),
+            readVariablesShared(variables),
+            readVariablesShared(stats),
             rest,
             step,
             stepsExpected,
@@ -319,7 +319,7 @@ export async function train(
             prefetched = { crops };
             if (perSlice) {
               prefetched.prepared = ++preparedCount;
-              helpers.prepare(prefetched.prepared, restOf(crops));
+              helpers.renderAhead(prefetched.prepared, restOf(crops));
               prefetched.first = renderFirst(crops);
             }
             lap("nextCrops");
