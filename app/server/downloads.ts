@@ -160,7 +160,7 @@ export async function handleDownload(
   url: URL,
 ): Promise<void> {
   try {
-    const zip = /^\/download\/([^/]+)\.zip$/.exec(url.pathname);
+    const zip = url.pathname.match(/^\/download\/([^/]+)\.zip$/);
     if (zip && (req.method === "GET" || req.method === "HEAD")) return await downloads.send(res, zip[1]);
     if (url.pathname === "/download" && req.method === "POST") {
       if (!(req.headers["content-type"] ?? "").startsWith("application/json"))
