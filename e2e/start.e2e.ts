@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import type { Browser, WebSocketRoute } from "playwright-core";
 import {
   firstUrl,
   callApi,
@@ -90,6 +90,34 @@ describe("the start screen", () => {
       await p.locator(".recent-btn").getByText("Demo: garden streets").waitFor();
       // The status bar's counts say which project they belong to (still open behind the start screen).
       await p.getByTestId("statusbar-project").getByText("Open: Switched to ·").waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("catches up with a project switched to while its events socket was down: name and grid", async () => {
+    await callApi(server, "project.openDemo");
+    const { page: p, context } = await newPage(browser, { width: 1280, height: 800 });
+    // The page's first events socket reaches no server (nothing it sends arrives); later ones do.
+    const sockets: WebSocketRoute[] = [];
+    await p.routeWebSocket(/\/events$/, (ws) => {
+      if (sockets.push(ws) > 1) ws.connectToServer();
+    });
+    try {
+      await p.goto(firstUrl(server, "#/browse"));
+      await p.getByTestId("grid-count").getByText("24 images").waitFor();
+      await callApi(server, "project.create", {
+        name: "Made meanwhile",
+        dir: path.join(server.dir, "meanwhile"),
+        classes: [{ name: "a", color: "#112233" }],
+      });
+      // Its event went nowhere: the page still shows the demo.
+      expect(await p.getByTestId("project-name").textContent()).toContain("Demo: garden streets");
+      // The socket drops; the page reconnects and reads what changed meanwhile.
+      await sockets[0].close();
+      await p.getByTestId("project-name").getByText("Made meanwhile").waitFor();
+      await p.getByTestId("grid-count").getByText("0 images").waitFor();
+      expect(sockets.length).toBe(2);
     } finally {
       await context.close();
     }

@@ -58,22 +58,34 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const listeners = useRef(new Set<EventListener>());
   const summaryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  // Counts project.changed events, so a state read before one is not applied after it.
+  const projectEvents = useRef(0);
+
   useEffect(() => {
-    api
-      .call("app.info", {})
-      .then((i) => {
-        setInfo(i);
-        setProject(i.project);
-      })
-      .catch(toastError);
-    api
-      .call("training.status", {})
-      .then(setTraining)
-      .catch(() => undefined);
+    // Reads the project and training state; runs at start and whenever the events socket
+    // (re)opens, since events sent while it was closed or still opening never arrive.
+    const sync = (first: boolean) => {
+      const seen = projectEvents.current;
+      api
+        .call("app.info", {})
+        .then((i) => {
+          if (first) setInfo(i);
+          if (projectEvents.current === seen) setProject(i.project);
+        })
+        .catch((e) => (first ? toastError(e) : undefined));
+      api
+        .call("training.status", {})
+        .then(setTraining)
+        .catch(() => undefined);
+    };
+    sync(true);
     const subscribe = api instanceof IpcApi ? api.connectEvents.bind(api) : connectEvents;
     return subscribe(
       (e) => {
-        if (e.type === "project.changed") setProject(e.project);
+        if (e.type === "project.changed") {
+          projectEvents.current++;
+          setProject(e.project);
+        }
         if (e.type === "training.status") setTraining(e.status);
         // Counts in the status bar follow edits and predictions, at most once a second.
         const finished = e.type === "training.status" && e.status.state === "done";
@@ -88,6 +100,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
       },
       (s) => {
         setConnection(s);
+        if (s === "open") sync(false);
       },
     );
   }, [api]);

@@ -72,7 +72,7 @@ export function BrowserScreen({
     () => ({ sort, status: status || undefined, split: split || undefined, search: debounced || undefined }),
     [sort, status, split, debounced],
   );
-  const { total, item, ensure } = useImagePages(api, query, reloadKey);
+  const { total, item, ensure } = useImagePages(api, query, `${project?.file}:${reloadKey}`);
 
   useEffect(() => {
     const el = scrollRef.current;
