@@ -73,6 +73,8 @@ describe("another process on the open project", () => {
     await page.getByTestId("queue-progress").getByText("0 of 3 done").waitFor();
     const status = page.getByTestId("statusbar");
     await status.getByText("0 labeled · 0 models").waitFor();
+    // Events from here on reach the page (its socket is open).
+    await page.getByTestId("connection").getByText("● live").waitFor();
 
     // Another queued image labeled elsewhere: the round's progress and the counts follow.
     labelTopRows(2, 4);
