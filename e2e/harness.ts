@@ -378,6 +378,14 @@ export async function openProject(
   return p;
 }
 
+/**
+ * Waits until the page's events socket is open (the status bar says "live"): what another tab,
+ * process or API call changes from then on reaches the page as an event.
+ */
+export async function eventsOpen(page: Page): Promise<void> {
+  await page.getByTestId("connection").getByText("● live").waitFor();
+}
+
 /** A weights blob with its header only (weights.ts's layout): enough for the app to read the model's classes. */
 export function weightsHeaderOnly(): Buffer {
   const header = Buffer.from(

@@ -11,7 +11,7 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/common/mask.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
-import { firstUrl, launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
+import { eventsOpen, firstUrl, launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
 
 let dir: string;
@@ -73,8 +73,7 @@ describe("another process on the open project", () => {
     await page.getByTestId("queue-progress").getByText("0 of 3 done").waitFor();
     const status = page.getByTestId("statusbar");
     await status.getByText("0 labeled · 0 models").waitFor();
-    // Events from here on reach the page (its socket is open).
-    await page.getByTestId("connection").getByText("● live").waitFor();
+    await eventsOpen(page);
 
     // Another queued image labeled elsewhere: the round's progress and the counts follow.
     labelTopRows(2, 4);

@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import {
   callApi,
   drawStroke,
+  eventsOpen,
   expectSaved,
   firstUrl,
   fixtureProject,
@@ -74,7 +75,10 @@ describe("two people on one image", () => {
       await one.page.getByTestId("person").getByText("alice").waitFor();
       await two.page.goto(firstUrl(server, "#/image/1"));
       await two.page.getByTestId("person").getByText("bob").waitFor();
-      for (const p of [one.page, two.page]) await p.getByTestId("canvas").waitFor();
+      for (const p of [one.page, two.page]) {
+        await p.getByTestId("canvas").waitFor();
+        await eventsOpen(p); // each tab hears the other's strokes from here on
+      }
       await showsStoredCount(one.page, file);
       const plain = { car: await shownAt(one.page, CAR[0]), tree: await shownAt(one.page, TREE[0]) };
 

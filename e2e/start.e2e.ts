@@ -11,6 +11,7 @@ import type { Browser, WebSocketRoute } from "playwright-core";
 import {
   firstUrl,
   callApi,
+  eventsOpen,
   fixtureProject,
   inStore,
   newPage,
@@ -75,6 +76,7 @@ describe("the start screen", () => {
     try {
       await p.goto(firstUrl(server, "#/browse"));
       await p.getByTestId("grid-count").getByText("24 images").waitFor();
+      await eventsOpen(p);
       await callApi(server, "project.create", {
         name: "Switched to",
         dir: path.join(server.dir, "switched"),
