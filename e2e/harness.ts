@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import sharp from "sharp";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll } from "vitest";
 import { ProjectStore } from "../app/store/project-store.ts";
@@ -377,6 +378,20 @@ export async function openProject(
   await p.page.goto(firstUrl(server, hash));
   return p;
 }
+
+/** The canvas as shown, read back: its pixel at a point given in canvas-box fractions. */
+export async function shownAt(page: Page, [fx, fy]: [number, number]): Promise<number[]> {
+  await page.mouse.move(1, 1); // no brush outline over the canvas
+  const box = page.getByTestId("canvas");
+  const { data, info } = await sharp(await box.screenshot())
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const i = (Math.round(fy * info.height) * info.width + Math.round(fx * info.width)) * 3;
+  return [data[i], data[i + 1], data[i + 2]];
+}
+
+export const differs = (a: number[], b: number[]) => a.some((v, k) => Math.abs(v - b[k]) > 40);
 
 /**
  * Waits until the page's events socket is open (the status bar says "live"): what another tab,

@@ -5,13 +5,27 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/common/mask.ts";
+import type { ApiEvent } from "../app/common/api-types.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
-import { eventsOpen, firstUrl, launch, newPage, sampleImages, serve, type Served } from "./harness.ts";
+import {
+  callApi,
+  differs,
+  eventDuring,
+  eventsOpen,
+  firstUrl,
+  inStore,
+  launch,
+  shownAt,
+  newPage,
+  sampleImages,
+  serve,
+  type Served,
+} from "./harness.ts";
 import { withRawDb } from "../app/testing/raw-db.ts";
 
 let dir: string;
@@ -102,5 +116,37 @@ describe("another process on the open project", () => {
       cli.close();
     }
     await status.getByText("2 labeled · 1 model").waitFor();
+  });
+  it("shows the open image's labels committed elsewhere while its events socket was down", async () => {
+    // Live mode off: its preview would paint a prediction over the pixels compared below.
+    await callApi(server, "live.set", { enabled: false });
+    const { page: p, context } = await newPage(browser);
+    // The page's first events socket reaches no server (nothing it sends arrives); later ones do.
+    const sockets: WebSocketRoute[] = [];
+    await p.routeWebSocket(/\/events$/, (ws) => {
+      if (sockets.push(ws) > 1) ws.connectToServer();
+    });
+    try {
+      await p.goto(firstUrl(server, "#/image/3"));
+      await p.getByTestId("canvas").waitFor();
+      await p.getByTestId("labeled-pixels").getByText("0 px").waitFor();
+      const centre: [number, number] = [0.5, 0.5];
+      const plain = await shownAt(p, centre);
+      // The whole image labeled "object" (red) elsewhere; the page's copy of the event goes nowhere.
+      // The server has sent it (a socket of the test's own hears it) before the page reconnects.
+      const height = inStore(projectFile, (s) => s.image(3)!.height);
+      await eventDuring(
+        server,
+        (e): e is ApiEvent => e.type === "mask.changed" && e.imageId === 3,
+        async () => labelTopRows(3, height),
+      );
+      await sockets[0].close();
+      // Reconnected, the page reads the stored labels again: the label layer shows them.
+      await expect.poll(async () => differs(await shownAt(p, centre), plain), { timeout: 15_000 }).toBe(true);
+      expect(sockets.length).toBe(2);
+    } finally {
+      await context.close();
+      await callApi(server, "live.set", { enabled: true });
+    }
   });
 });

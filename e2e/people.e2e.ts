@@ -3,12 +3,13 @@
  * Ctrl+Z in one undoes that person's last change only, even though the other drew since; both
  * tabs show the result live. The first-run prompt names the person, checking the name.
  */
-import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import {
   callApi,
   drawStroke,
+  differs,
+  shownAt,
   eventsOpen,
   expectSaved,
   firstUrl,
@@ -23,20 +24,6 @@ import {
 let server: Served;
 let browser: Browser;
 withServerAndBrowser((s, b) => ([server, browser] = [s, b]));
-
-/** The canvas as shown, read back: its pixel at a point given in canvas-box fractions. */
-async function shownAt(page: Page, [fx, fy]: [number, number]): Promise<number[]> {
-  await page.mouse.move(1, 1); // no brush outline over the canvas
-  const box = page.getByTestId("canvas");
-  const { data, info } = await sharp(await box.screenshot())
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const i = (Math.round(fy * info.height) * info.width + Math.round(fx * info.width)) * 3;
-  return [data[i], data[i + 1], data[i + 2]];
-}
-
-const differs = (a: number[], b: number[]) => a.some((v, k) => Math.abs(v - b[k]) > 40);
 
 /** Waits until the page's "Labeled" line says what the project file holds for the image. */
 async function showsStoredCount(page: Page, file: string): Promise<void> {

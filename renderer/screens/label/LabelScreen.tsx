@@ -57,7 +57,7 @@ export function LabelScreen({
   imageId: number;
   onToggleTraining: () => void;
 }) {
-  const { api, project, setProject, onEvent, training } = useApp();
+  const { api, project, setProject, onEvent, training, connection } = useApp();
   // Deleted classes keep their index (a tombstone) but are never shown, painted or picked.
   const classes = useMemo(() => (project?.classes ?? []).filter((c) => !c.deleted), [project]);
   const [view, setDisplay] = useState<Display>(keptDisplay);
@@ -141,6 +141,7 @@ export function LabelScreen({
     api,
     imageId,
     onEvent,
+    connection,
     loadedRef,
     canvasRef,
     reloadMask: img.reloadMask,

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, type RefObject } from "react";
 import type { ApiEvent, MaskChange } from "../../../app/common/api-types.ts";
-import type { UiApi } from "../../api/client.ts";
+import type { ConnectionState, UiApi } from "../../api/client.ts";
 import type { CanvasHandle } from "./LabelCanvas.tsx";
 import type { ImageStats } from "./use-loaded-image.ts";
 import type { Loaded } from "./label-layers.ts";
@@ -11,11 +11,14 @@ import { useSaver } from "./use-saver.ts";
  * with the store: when its labels changed elsewhere (the CLI, another window) the stored layer
  * is shown, unless this window has edits of its own not saved yet or a stroke under way; then it
  * is reloaded once they are saved. Another queued image's change counts in "k of n done".
+ * When the events socket opens again (or first opens after the image loaded), the stored layer is
+ * read again the same way: changes made while it was closed sent events that never arrived.
  */
 export function useMaskSync(opts: {
   api: UiApi;
   imageId: number;
   onEvent: (l: (e: ApiEvent) => void) => () => void;
+  connection: ConnectionState;
   loadedRef: RefObject<Loaded | null>;
   canvasRef: RefObject<CanvasHandle | null>;
   reloadMask: () => Promise<number | null>;
@@ -23,7 +26,8 @@ export function useMaskSync(opts: {
   touched: (imageId: number) => void;
   isQueued: (imageId: number) => boolean;
 }) {
-  const { api, imageId, onEvent, loadedRef, canvasRef, reloadMask, setStats, touched, isQueued } = opts;
+  const { api, imageId, onEvent, connection, loadedRef, canvasRef, reloadMask, setStats, touched, isQueued } =
+    opts;
   /** the open image's stored labels changed elsewhere since this window last read them */
   const staleMask = useRef(false);
   const onSaved = useCallback(
@@ -70,6 +74,15 @@ export function useMaskSync(opts: {
       }),
     [onEvent, reloadIfStale, saverBusy, loadedRef, isQueued, touched],
   );
+  const wasOpen = useRef<boolean | null>(null);
+  useEffect(() => {
+    const open = connection === "open";
+    if (open && wasOpen.current === false) {
+      staleMask.current = true;
+      reloadIfStale();
+    }
+    wasOpen.current = open;
+  }, [connection, reloadIfStale]);
   useEffect(() => {
     if (saver.state === "saved") reloadIfStale();
   }, [saver.state, reloadIfStale]);
