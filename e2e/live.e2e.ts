@@ -130,6 +130,7 @@ describe("another process on the open project", () => {
       await p.goto(firstUrl(server, "#/image/3"));
       await p.getByTestId("canvas").waitFor();
       await p.getByTestId("labeled-pixels").getByText("0 px").waitFor();
+      await eventsOpen(p); // the first socket, mocked: the page believes it hears every change
       const centre: [number, number] = [0.5, 0.5];
       const plain = await shownAt(p, centre);
       // The whole image labeled "object" (red) elsewhere; the page's copy of the event goes nowhere.
@@ -143,7 +144,6 @@ describe("another process on the open project", () => {
       await sockets[0].close();
       // Reconnected, the page reads the stored labels again: the label layer shows them.
       await expect.poll(async () => differs(await shownAt(p, centre), plain), { timeout: 15_000 }).toBe(true);
-      expect(sockets.length).toBe(2);
     } finally {
       await context.close();
       await callApi(server, "live.set", { enabled: true });

@@ -105,9 +105,14 @@ describe("the start screen", () => {
     await p.routeWebSocket(/\/events$/, (ws) => {
       if (sockets.push(ws) > 1) ws.connectToServer();
     });
+    // The page reads the project at load and when a socket opens (the first one opens, mocked).
+    let reads = 0;
+    p.on("response", (r) => void (r.url().endsWith("/api/app.info") && reads++));
     try {
       await p.goto(firstUrl(server, "#/browse"));
       await p.getByTestId("grid-count").getByText("24 images").waitFor();
+      await eventsOpen(p);
+      await expect.poll(() => reads).toBe(2);
       await callApi(server, "project.create", {
         name: "Made meanwhile",
         dir: path.join(server.dir, "meanwhile"),
