@@ -14,9 +14,9 @@ const PAGE = 150;
 
 /**
  * The image list as pages fetched on demand: the grid asks for the items it shows, so a
- * project of 10,000 images costs a few small requests, not one large one.
+ * project of 10,000 images costs a few small requests, not one large one. `reloadKey` changes
+ * whenever the list must be fetched again (events, another project open).
  */
-/** `reloadKey` changes whenever the list must be fetched again (events, another project). */
 export function useImagePages(api: UiApi, query: ImageQuery, reloadKey: string) {
   const [total, setTotal] = useState<number | null>(null);
   const [pages, setPages] = useState<Map<number, ImageItem[]>>(new Map());
