@@ -58,14 +58,17 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const listeners = useRef(new Set<EventListener>());
   const summaryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  // Counts project.changed events, so a state read before one is not applied after it.
+  // Count project.changed and training.status events, so a state read begun before one is not
+  // applied after it.
   const projectEvents = useRef(0);
+  const trainingEvents = useRef(0);
 
   useEffect(() => {
     // Reads the project and training state; runs at start and whenever the events socket
     // (re)opens, since events sent while it was closed or still opening never arrive.
     const sync = (first: boolean) => {
       const seen = projectEvents.current;
+      const seenTraining = trainingEvents.current;
       api
         .call("app.info", {})
         .then((i) => {
@@ -75,7 +78,9 @@ export function AppProvider({ children }: { children: ReactNode }) {
         .catch((e) => (first ? toastError(e) : undefined));
       api
         .call("training.status", {})
-        .then(setTraining)
+        .then((t) => {
+          if (trainingEvents.current === seenTraining) setTraining(t);
+        })
         .catch(() => undefined);
     };
     sync(true);
@@ -86,7 +91,10 @@ export function AppProvider({ children }: { children: ReactNode }) {
           projectEvents.current++;
           setProject(e.project);
         }
-        if (e.type === "training.status") setTraining(e.status);
+        if (e.type === "training.status") {
+          trainingEvents.current++;
+          setTraining(e.status);
+        }
         // Counts in the status bar follow edits and predictions, at most once a second.
         const finished = e.type === "training.status" && e.status.state === "done";
         if (finished) api.call("project.status", {}).then(setProject, () => undefined);
