@@ -131,6 +131,8 @@ describe("another process on the open project", () => {
       await p.getByTestId("canvas").waitFor();
       await p.getByTestId("labeled-pixels").getByText("0 px").waitFor();
       await eventsOpen(p); // the first socket, mocked: the page believes it hears every change
+      const progress = p.getByTestId("queue-progress");
+      const done = Number(/(\d+) of 3 done/.exec((await progress.textContent()) ?? "")?.[1]);
       const centre: [number, number] = [0.5, 0.5];
       const plain = await shownAt(p, centre);
       // The whole image labeled "object" (red) elsewhere; the page's copy of the event goes nowhere.
@@ -144,6 +146,10 @@ describe("another process on the open project", () => {
       await sockets[0].close();
       // Reconnected, the page reads the stored labels again: the label layer shows them.
       await expect.poll(async () => differs(await shownAt(p, centre), plain), { timeout: 15_000 }).toBe(true);
+      // The round's progress counts the image labeled elsewhere.
+      await progress
+        .getByText(done === 2 ? "all 3 done: train again (T)" : `${done + 1} of 3 done`)
+        .waitFor();
     } finally {
       await context.close();
       await callApi(server, "live.set", { enabled: true });

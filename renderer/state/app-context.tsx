@@ -22,6 +22,8 @@ export interface AppState {
   setProject: (p: ProjectInfo | null) => void;
   refreshProject: () => Promise<void>;
   connection: ConnectionState;
+  /** How many times the events socket has opened; views holding server state read it again on a change. */
+  opens: number;
   training: TrainingStatus | null;
   /** Subscribe to server events; returns the unsubscribe function. */
   onEvent: (l: EventListener) => () => void;
@@ -54,6 +56,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [project, setProject] = useState<ProjectInfo | null>(null);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [opens, setOpens] = useState(0);
   const [training, setTraining] = useState<TrainingStatus | null>(null);
   const listeners = useRef(new Set<EventListener>());
   const summaryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -108,7 +111,10 @@ export function AppProvider({ children }: { children: ReactNode }) {
       },
       (s) => {
         setConnection(s);
-        if (s === "open") sync(false);
+        if (s === "open") {
+          setOpens((n) => n + 1);
+          sync(false);
+        }
       },
     );
   }, [api]);
@@ -128,6 +134,16 @@ export function AppProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
-  const value: AppState = { api, info, project, setProject, refreshProject, connection, training, onEvent };
+  const value: AppState = {
+    api,
+    info,
+    project,
+    setProject,
+    refreshProject,
+    connection,
+    opens,
+    training,
+    onEvent,
+  };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -57,7 +57,7 @@ export function LabelScreen({
   imageId: number;
   onToggleTraining: () => void;
 }) {
-  const { api, project, setProject, onEvent, training, connection } = useApp();
+  const { api, project, setProject, onEvent, training, opens } = useApp();
   // Deleted classes keep their index (a tombstone) but are never shown, painted or picked.
   const classes = useMemo(() => (project?.classes ?? []).filter((c) => !c.deleted), [project]);
   const [view, setDisplay] = useState<Display>(keptDisplay);
@@ -136,12 +136,17 @@ export function LabelScreen({
     u.setPalette(uncertaintyPalette(uncertaintyThreshold(u.values, display.uncertaintyTop)));
     canvasRef.current?.redraw();
   }, [loaded, display.uncertaintyTop]);
-  const { queue, setQueue, regions, worked, touched, isQueued } = useQueue(api, imageId, predictionsVersion);
+  const { queue, setQueue, regions, worked, touched, isQueued } = useQueue(
+    api,
+    imageId,
+    predictionsVersion,
+    opens,
+  );
   const saver = useMaskSync({
     api,
     imageId,
     onEvent,
-    connection,
+    opens,
     loadedRef,
     canvasRef,
     reloadMask: img.reloadMask,

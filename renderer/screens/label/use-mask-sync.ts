@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, type RefObject } from "react";
 import type { ApiEvent, MaskChange } from "../../../app/common/api-types.ts";
-import type { ConnectionState, UiApi } from "../../api/client.ts";
+import type { UiApi } from "../../api/client.ts";
 import type { CanvasHandle } from "./LabelCanvas.tsx";
 import type { ImageStats } from "./use-loaded-image.ts";
 import type { Loaded } from "./label-layers.ts";
@@ -18,7 +18,8 @@ export function useMaskSync(opts: {
   api: UiApi;
   imageId: number;
   onEvent: (l: (e: ApiEvent) => void) => () => void;
-  connection: ConnectionState;
+  /** AppState.opens: how many times the events socket has opened */
+  opens: number;
   loadedRef: RefObject<Loaded | null>;
   canvasRef: RefObject<CanvasHandle | null>;
   reloadMask: () => Promise<number | null>;
@@ -26,7 +27,7 @@ export function useMaskSync(opts: {
   touched: (imageId: number) => void;
   isQueued: (imageId: number) => boolean;
 }) {
-  const { api, imageId, onEvent, connection, loadedRef, canvasRef, reloadMask, setStats, touched, isQueued } =
+  const { api, imageId, onEvent, opens, loadedRef, canvasRef, reloadMask, setStats, touched, isQueued } =
     opts;
   /** the open image's stored labels changed elsewhere since this window last read them */
   const staleMask = useRef(false);
@@ -74,15 +75,12 @@ export function useMaskSync(opts: {
       }),
     [onEvent, reloadIfStale, saverBusy, loadedRef, isQueued, touched],
   );
-  const wasOpen = useRef<boolean | null>(null);
+  const opensAtMount = useRef(opens);
   useEffect(() => {
-    const open = connection === "open";
-    if (open && wasOpen.current === false) {
-      staleMask.current = true;
-      reloadIfStale();
-    }
-    wasOpen.current = open;
-  }, [connection, reloadIfStale]);
+    if (opens === opensAtMount.current) return;
+    staleMask.current = true;
+    reloadIfStale();
+  }, [opens, reloadIfStale]);
   useEffect(() => {
     if (saver.state === "saved") reloadIfStale();
   }, [saver.state, reloadIfStale]);

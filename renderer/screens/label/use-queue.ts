@@ -5,9 +5,10 @@ import type { UiApi } from "../../api/client.ts";
 /**
  * The suggestion queue: the open image's suggested regions, and how much of the round is done.
  * Fetched again when the image or the predictions change, and after `touched` (a save on a
- * queued image, here or elsewhere).
+ * queued image, here or elsewhere), and when the events socket opens again (`opens`,
+ * AppState.opens: saves made elsewhere meanwhile sent events that never arrived).
  */
-export function useQueue(api: UiApi, imageId: number, predictionsVersion: number) {
+export function useQueue(api: UiApi, imageId: number, predictionsVersion: number, opens: number) {
   const [queue, setQueue] = useState<Suggestion[]>([]);
   const [queueVersion, setQueueVersion] = useState(0);
   const queued = useRef(new Set<number>());
@@ -23,7 +24,7 @@ export function useQueue(api: UiApi, imageId: number, predictionsVersion: number
     return () => {
       live = false;
     };
-  }, [api, imageId, predictionsVersion, queueVersion]);
+  }, [api, imageId, predictionsVersion, queueVersion, opens]);
   const regions = useMemo(() => queue.find((s) => s.imageId === imageId)?.regions ?? [], [queue, imageId]);
   /** Counts a change of this image's labels in "k of n done" when it is queued. */
   const touched = useCallback((id: number) => {
