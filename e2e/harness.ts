@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
 import sharp from "sharp";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll } from "vitest";
@@ -16,7 +16,6 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { cloneMask, Source } from "../app/common/mask.ts";
 import type { ApiEvent, TrainingStatus } from "../app/common/api-types.ts";
-import { withRawDb } from "../app/testing/raw-db.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const RESULTS = path.join(ROOT, "test-results");
@@ -261,15 +260,15 @@ export function inStore<T>(file: string, f: (s: ProjectStore) => T): T {
 }
 
 /**
- * A copy of a project file next to it (VACUUM INTO: consistent while the server has it open),
- * through a connection of its own as the CLI opens one (a read-only look is query_only when
- * nobody has the file open, and VACUUM INTO counts as a write there).
+ * A copy of a project file next to it (ProjectStore.copyTo: consistent while the server has it
+ * open), through a connection of its own as the CLI opens one (a read-only look is query_only
+ * when nobody has the file open, and the copy counts as a write there).
  */
 export function copyProject(file: string, name: string): string {
   const copy = path.join(path.dirname(file), `${name}.pxl`);
   const source = ProjectStore.open(file);
   try {
-    withRawDb(source, (db) => db.prepare("VACUUM INTO ?").run(copy));
+    source.copyTo(copy);
   } finally {
     source.close();
   }
@@ -392,6 +391,19 @@ export async function shownAt(page: Page, [fx, fy]: [number, number]): Promise<n
 }
 
 export const differs = (a: number[], b: number[]) => a.some((v, k) => Math.abs(v - b[k]) > 40);
+
+/**
+ * Holds the page's first events socket away from the server (it opens, mocked, and nothing sent
+ * on it arrives; closing it makes the page reconnect); later sockets reach the server. Returns
+ * the sockets as the page opens them.
+ */
+export async function holdFirstEventsSocket(page: Page): Promise<WebSocketRoute[]> {
+  const sockets: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/events$/, (ws) => {
+    if (sockets.push(ws) > 1) ws.connectToServer();
+  });
+  return sockets;
+}
 
 /**
  * Waits until the page's events socket is open (the status bar says "live"): what another tab,

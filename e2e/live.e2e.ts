@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page, WebSocketRoute } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/common/mask.ts";
@@ -17,6 +17,7 @@ import {
   differs,
   eventDuring,
   eventsOpen,
+  holdFirstEventsSocket,
   firstUrl,
   inStore,
   launch,
@@ -26,7 +27,6 @@ import {
   serve,
   type Served,
 } from "./harness.ts";
-import { withRawDb } from "../app/testing/raw-db.ts";
 
 let dir: string;
 let projectFile: string;
@@ -105,13 +105,15 @@ describe("another process on the open project", () => {
     // A model stored elsewhere (as `pixelloop train` does): counted at once.
     const cli = ProjectStore.open(projectFile);
     try {
-      withRawDb(cli, (db) =>
-        db
-          .prepare(
-            "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot) VALUES ('cli', 'now', '{}', 'wasm', ?, '{}')",
-          )
-          .run(headerOnlyWeights(2)),
-      );
+      cli.models.insert({
+        name: "cli",
+        architecture: {},
+        backend: "wasm",
+        weights: headerOnlyWeights(2),
+        labelSnapshot: {},
+        metrics: {},
+        parentId: null,
+      });
     } finally {
       cli.close();
     }
@@ -121,11 +123,7 @@ describe("another process on the open project", () => {
     // Live mode off: its preview would paint a prediction over the pixels compared below.
     await callApi(server, "live.set", { enabled: false });
     const { page: p, context } = await newPage(browser);
-    // The page's first events socket reaches no server (nothing it sends arrives); later ones do.
-    const sockets: WebSocketRoute[] = [];
-    await p.routeWebSocket(/\/events$/, (ws) => {
-      if (sockets.push(ws) > 1) ws.connectToServer();
-    });
+    const sockets = await holdFirstEventsSocket(p);
     try {
       await p.goto(firstUrl(server, "#/image/3"));
       await p.getByTestId("canvas").waitFor();

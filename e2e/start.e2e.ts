@@ -7,11 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import type { Browser, WebSocketRoute } from "playwright-core";
+import type { Browser } from "playwright-core";
 import {
   firstUrl,
   callApi,
   eventsOpen,
+  holdFirstEventsSocket,
   fixtureProject,
   inStore,
   newPage,
@@ -100,11 +101,7 @@ describe("the start screen", () => {
   it("catches up with a project switched to while its events socket was down: name and grid", async () => {
     await callApi(server, "project.openDemo");
     const { page: p, context } = await newPage(browser, { width: 1280, height: 800 });
-    // The page's first events socket reaches no server (nothing it sends arrives); later ones do.
-    const sockets: WebSocketRoute[] = [];
-    await p.routeWebSocket(/\/events$/, (ws) => {
-      if (sockets.push(ws) > 1) ws.connectToServer();
-    });
+    const sockets = await holdFirstEventsSocket(p);
     // The page reads the project at load and when a socket opens (the first one opens, mocked).
     let reads = 0;
     p.on("response", (r) => void (r.url().endsWith("/api/app.info") && reads++));

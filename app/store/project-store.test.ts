@@ -67,6 +67,24 @@ describe("project store", () => {
     s.close();
   });
 
+  it("copies the whole project to another file while another connection has it open", () => {
+    const s = ProjectStore.create(file, { name: "streets", classes: CLASSES });
+    const other = ProjectStore.open(file);
+    try {
+      other.setMeta("note", "written by the other connection");
+      const copy = path.join(t.dir, "copy.pxl");
+      s.copyTo(copy);
+      const c = ProjectStore.open(copy);
+      expect(c.name).toBe("streets");
+      expect(c.getMeta("note")).toBe("written by the other connection");
+      expect(c.classes().map((k) => k.name)).toEqual(["road", "car"]);
+      c.close();
+    } finally {
+      other.close();
+      s.close();
+    }
+  });
+
   it("refuses to create over an existing file", () => {
     fs.writeFileSync(file, "keep me");
     expect(() => ProjectStore.create(file, { name: "x", classes: CLASSES })).toThrow(/already exists/);

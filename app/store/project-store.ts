@@ -130,6 +130,11 @@ export class ProjectStore {
     this.meta.set(key, value);
   }
 
+  /** Writes a consistent copy of the whole project to `file` (VACUUM INTO), even while others write. */
+  copyTo(file: string): void {
+    this.#db.prepare("VACUUM INTO ?").run(file);
+  }
+
   get name(): string {
     return this.getMeta("name") ?? path.basename(this.file);
   }
