@@ -4,11 +4,14 @@
  * batch 8, the first 16 camvid-dev train images, partial CE only, median over the steps after
  * three warm-up steps.
  *
- *   node --import tsx bench/pixl-cost.ts [--runs 3] [--steps 10]
+ *   node --import tsx bench/pixl-cost.ts [--runs 3] [--steps 10] [--configs plain,head,pixl,semi,semi-pixl]
  *
  * Configurations: plain (CE), head (CE, and the projection head runs on every cell of the
  * embedding grid: a term reads them all with a loss of zero, so their forward and backward are
- * paid; what PiXL paid before it asked for its cells alone), pixl (CE + PiXL, ramp off).
+ * paid; what PiXL paid before it asked for its cells alone), pixl (CE + PiXL, ramp off), semi
+ * (CE + semi-supervision from step 0: the mean teacher's pass and the split views), semi-pixl
+ * (semi + PiXL, which then aligns the teacher's half of the batch). PiXL's share is reported over
+ * the configuration without it.
  */
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -17,14 +20,24 @@ import { parseArgs } from "node:util";
 const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "3" },
+    configs: { type: "string", default: "plain,head,pixl,semi,semi-pixl" },
     steps: { type: "string", default: "10" },
     child: { type: "string" },
     data: { type: "string", default: path.resolve(import.meta.dirname, "../../shared/datasets/camvid-dev") },
   },
 });
-const CONFIGS = ["plain", "head", "pixl"] as const;
+const CONFIGS = ["plain", "head", "pixl", "semi", "semi-pixl"] as const;
+type Config = (typeof CONFIGS)[number];
+/** What each configuration's cost is reported over. */
+const BASE: Record<Config, Config> = {
+  plain: "plain",
+  head: "plain",
+  pixl: "plain",
+  semi: "plain",
+  "semi-pixl": "semi",
+};
 
-async function child(mode: (typeof CONFIGS)[number]): Promise<void> {
+async function child(mode: Config): Promise<void> {
   const { tf } = await import("../app/ml/engine/tf.ts");
   const { initBackend } = await import("../app/ml/engine/backend.ts");
   const { createNetwork } = await import("../app/ml/model/network.ts");
@@ -36,7 +49,13 @@ async function child(mode: (typeof CONFIGS)[number]): Promise<void> {
   if (!samples) throw new Error(`no camvid-dev data at ${args.data}`);
   const net = createNetwork({ numClasses: 12 });
   const off = { enabled: false };
-  const method = { propagation: off, forestLabels: off, pixl: { enabled: mode === "pixl", rampFraction: 0 } };
+  const semi = mode === "semi" || mode === "semi-pixl";
+  const method = {
+    propagation: off,
+    forestLabels: off,
+    pixl: { enabled: mode === "pixl" || mode === "semi-pixl", rampFraction: 0 },
+    semiSupervised: semi ? { enabled: true, start: "step0" as const, rampFraction: 0 } : off,
+  };
   type Outputs = import("../app/ml/model/network.ts").NetworkOutputs;
   const readsEmbeddings = {
     name: "head",
@@ -66,11 +85,17 @@ async function child(mode: (typeof CONFIGS)[number]): Promise<void> {
   process.stdout.write(`${sorted[Math.floor(sorted.length / 2)]}\n`);
 }
 
-if (args.child) await child(args.child as (typeof CONFIGS)[number]);
+if (args.child) await child(args.child as Config);
 else {
-  const results: Record<string, number[]> = { plain: [], head: [], pixl: [] };
+  const chosen = args.configs!.split(",") as Config[];
+  for (const mode of chosen) {
+    if (!CONFIGS.includes(mode))
+      throw new Error(`unknown configuration ${mode}: one of ${CONFIGS.join(", ")}`);
+    if (!chosen.includes(BASE[mode])) chosen.unshift(BASE[mode]);
+  }
+  const results = Object.fromEntries(chosen.map((c) => [c, [] as number[]]));
   for (let r = 0; r < Number(args.runs); r++)
-    for (const mode of CONFIGS) {
+    for (const mode of chosen) {
       const out = spawnSync(
         process.execPath,
         [
@@ -91,9 +116,11 @@ else {
       console.log(`${mode} run ${r + 1}: ${results[mode].at(-1)!.toFixed(3)} CPU s per step`);
     }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  const base = median(results.plain);
-  for (const mode of CONFIGS)
+  for (const mode of chosen) {
+    const base = median(results[BASE[mode]]);
+    const over = ((median(results[mode]) - base) / base) * 100;
     console.log(
-      `${mode}: median ${median(results[mode]).toFixed(3)} CPU s per step (${(((median(results[mode]) - base) / base) * 100).toFixed(0)}% over plain)`,
+      `${mode}: median ${median(results[mode]).toFixed(3)} CPU s per step (${over.toFixed(0)}% over ${BASE[mode]})`,
     );
+  }
 }

@@ -25,6 +25,11 @@ export interface LossContext {
    * `images`; -1 where the teacher did not look (the weak half in split mode). With pseudoLabels.
    */
   teacherEntropy?: tf.Tensor3D;
+  /**
+   * [B, S, S] int32 the human labels on every image of the batch, aligned with `images`, where
+   * `labels` withholds some (the strong half in split mode): what PiXL anchors prototypes on.
+   */
+  anchorLabels?: tf.Tensor3D;
   /** Scale of the consistency term (0..1: its ramp after a late start); absent = 1. */
   consistency?: number;
   numClasses: number;

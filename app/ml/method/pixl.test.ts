@@ -13,6 +13,7 @@ function ctx(parts: {
   embeddings: tf.Tensor4D;
   pseudoLabels?: tf.Tensor3D;
   teacherEntropy?: tf.Tensor3D;
+  anchorLabels?: tf.Tensor3D;
 }): LossContext {
   const [b, h, w] = parts.logits.shape;
   return {
@@ -21,11 +22,16 @@ function ctx(parts: {
     labels: parts.labels,
     pseudoLabels: parts.pseudoLabels,
     teacherEntropy: parts.teacherEntropy,
+    anchorLabels: parts.anchorLabels,
     numClasses: parts.logits.shape[3],
     step: 0,
     totalSteps: 1,
   };
 }
+
+/** Per pixel of 2-d embeddings: whether its gradient is nonzero. */
+const moved = (g: ArrayLike<number>, pixels: number) =>
+  Array.from({ length: pixels }, (_, i) => Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1]) > 0);
 
 const options = (o: Partial<typeof DEFAULT_METHOD.pixl> = {}) => ({
   ...DEFAULT_METHOD.pixl,
@@ -119,21 +125,38 @@ describe("PiXL alignment", () => {
     expect(p.prototypes()?.present).toEqual([true, false]);
   });
 
-  it("partitions by the teacher's entropy where the teacher looked, by the student's elsewhere", () => {
-    const moved = (teacherEntropy?: tf.Tensor3D) => {
-      const s = setup([0, 1]);
-      const t = pixlAlignment(options());
-      const g = tf
-        .grad((e: tf.Tensor) => t.compute(ctx({ ...s, embeddings: e as tf.Tensor4D, teacherEntropy })))(
-          s.embeddings,
-        )
-        .dataSync();
-      return [0, 1, 2, 3].map((i) => Math.abs(g[i * 2]) + Math.abs(g[i * 2 + 1]) > 0);
-    };
+  it("partitions by the student's entropy without a teacher", () => {
+    const s = setup([0, 1]);
+    const t = pixlAlignment(options());
+    const g = tf.grad((e: tf.Tensor) => t.compute(ctx({ ...s, embeddings: e as tf.Tensor4D })))(s.embeddings);
     // The student is unsure of pixel 2 only: it is the drift pixel.
-    expect(moved()).toEqual([false, false, true, false]);
-    // The teacher, on the clean view, is unsure of pixel 0 and sure of pixel 2; -1 = not looked at.
-    expect(moved(tf.tensor3d([0.9, -1, 0, 0], [1, 2, 2]))).toEqual([true, false, false, false]);
+    expect(moved(g.dataSync(), 4)).toEqual([false, false, true, false]);
+  });
+
+  it("with a teacher, aligns only the images it looked at, by its entropy, anchored on labels", () => {
+    // Two copies of the 2x2 image. The first is the weak half (its labels train, the teacher did
+    // not look: -1); the second the strong half: its labels withheld from training but carried as
+    // anchors, the teacher's targets (the labels) and entropy on the clean view, unsure of pixel 0.
+    const s = setup([0, 1]);
+    const two = <T extends tf.Tensor>(t: T) => tf.concat([t, t]) as T;
+    const t = pixlAlignment(options());
+    const g = tf.grad((e: tf.Tensor) =>
+      t.compute(
+        ctx({
+          logits: two(s.logits),
+          labels: tf.concat([s.labels, tf.fill([1, 2, 2], U, "int32")]) as tf.Tensor3D,
+          embeddings: e as tf.Tensor4D,
+          pseudoLabels: tf.concat([tf.fill([1, 2, 2], U, "int32"), s.labels]) as tf.Tensor3D,
+          teacherEntropy: tf.tensor3d([-1, -1, -1, -1, 0.9, 0, 0, 0], [2, 2, 2]),
+          anchorLabels: two(s.labels),
+        }),
+      ),
+    )(two(s.embeddings));
+    expect(moved(g.dataSync(), 8)).toEqual([false, false, false, false, true, false, false, false]);
+    // Its prototypes are the second image's labeled joint pixels: class 0 the mean of pixels 2
+    // (0, 1) and 3 (1, 0), class 1 pixel 1 (0, 1).
+    const r = Math.SQRT1_2;
+    Array.from(t.prototypes()!.values).forEach((v, i) => expect(v).toBeCloseTo([r, r, 0, 1][i], 6));
   });
 
   it("reads the student's entropy and own class from each block's mean logits", () => {

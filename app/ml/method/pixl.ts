@@ -2,17 +2,20 @@
  * PiXL pixel alignment (Gan et al., "Diving Segmentation Model into Pixels", ICLR 2024), adapted
  * to sparse labels and anchored on them:
  *
- * 1. Targets at the embedding grid, by majority vote over each block of the (working
- *    resolution) targets: the label (human, propagated or from the pixel classifier) where there
- *    is one, else the teacher's pseudo-label when the semi-supervised term gives one, else the
- *    student's own arg-max where its confidence >= tau (of the block's mean logits). A block
- *    whose targeted pixels disagree (a boundary) is skipped; so is a block without any target.
- * 2. Partition, per image: targeted blocks whose normalized prediction entropy (detached) is <=
- *    that image's q-quantile are "joint", the others "drift". The entropy is the teacher's on the
- *    clean view where the semi-supervised term's teacher looked (its strong half, carried through
- *    CutMix), the student's own on the view it trains on elsewhere.
+ * 1. Which images, and whose view: with the semi-supervised term on, the images its teacher
+ *    looked at (split mode: the strong half, the other half trains on labels alone), and
+ *    everything there is the teacher's: the targets are the label (human, propagated or from the
+ *    pixel classifier, carried through CutMix as the context's anchorLabels) where there is one,
+ *    else the teacher's confident class; the entropy is the teacher's on the clean view, over every
+ *    pixel of the image. Without it, every image and the student's own view: the label, else its
+ *    own arg-max where its confidence >= tau; its own entropy (both of each block's mean logits).
+ *    Targets go to the embedding grid by majority vote over each block: a block whose targeted
+ *    pixels disagree (a boundary) is skipped; so is a block without any target.
+ * 2. Partition, per image: targeted blocks whose normalized entropy (detached) is <= that image's
+ *    q-quantile are "joint", the others "drift".
  * 3. Prototypes from labels first: per image and class, the normalized mean embedding of its
- *    joint blocks whose target is a label (local prototypes); per class, the normalized mean of
+ *    joint blocks whose target is a label (local prototypes; at most ANCHORS_PER_CLASS blocks,
+ *    a seeded sample beyond); per class, the normalized mean of
  *    the last `memory` local prototypes of any image (the global prototype, a memory of recent
  *    regions as in Wang et al.'s region memory). All detached: no gradient.
  * 4. Drift alignment: for a drift block of class c in image b, a softmax at temperature T over
@@ -146,11 +149,16 @@ function embeddingGridOf(ctx: LossContext): EmbeddingGrid {
 
 /**
  * Detached per-pixel targets (see the module comment), whether each is a label, and the entropy on
- * the embedding grid. The student's entropy and its own class are those of each block's mean
- * logits (the logits are a bilinear upsampling of the grid's own, so this is the grid's
- * prediction, at a quarter of the cost); the teacher's entropy is its block mean where it looked.
- * The block means are read back and the rest is one loop here: on wasm, the softmax, entropy and
- * arg-max as tensor ops cost three times as much as the loop.
+ * the embedding grid.
+ *
+ * Where the semi-supervised term's teacher looked (split mode: the strong half), everything is the
+ * teacher's: its targets (the human label, else its confident class) and its entropy on the clean
+ * view, block means; the images it did not look at are skipped, and the student's logits are not
+ * read at all. Without a teacher, the student's own: the entropy and, where unlabeled, the class
+ * of each block's mean logits where it is sure (the logits are a bilinear upsampling of the
+ * grid's own, so this is the grid's prediction, at a quarter of the cost). Block means are read
+ * back and the rest is one loop here: on wasm, the softmax, entropy and arg-max as tensor ops cost
+ * three times as much as the loop.
  */
 function readTargets(
   ctx: LossContext,
@@ -169,33 +177,45 @@ function readTargets(
     mean.dispose();
     return values;
   };
-  const logits = readBlockMean(() => ctx.outputs.logits);
-  // The teacher's entropy on the clean view where it looked (-1 elsewhere), the student's elsewhere.
-  const teacherEntropy = ctx.teacherEntropy;
-  const teacher = teacherEntropy
-    ? readBlockMean(() => tf.expandDims(teacherEntropy, -1) as tf.Tensor4D)
-    : undefined;
   const cells = B * h * w;
   const entropy = new Float32Array(cells);
-  // Without the teacher's targets: the student's own class where it is sure.
+  const labels = ctx.labels.dataSync() as Int32Array;
+  const anchors = (ctx.anchorLabels?.dataSync() as Int32Array | undefined) ?? labels;
+  const targets = new Int32Array(labels.length).fill(UNLABELED);
+  const isLabel = new Uint8Array(labels.length);
+  const teacherEntropy = ctx.teacherEntropy;
+  const pseudo = ctx.pseudoLabels?.dataSync() as Int32Array | undefined;
+  if (teacherEntropy && pseudo) {
+    const seen = teacherEntropy.dataSync() as Float32Array;
+    entropy.set(readBlockMean(() => tf.expandDims(teacherEntropy, -1) as tf.Tensor4D));
+    const hw = H * W;
+    for (let b = 0; b < B; b++) {
+      if (!(seen[b * hw] >= 0)) continue; // the teacher did not look at this image
+      for (let p = b * hw; p < (b + 1) * hw; p++) {
+        const label = labels[p] !== UNLABELED ? labels[p] : anchors[p];
+        targets[p] = label !== UNLABELED ? label : pseudo[p];
+        isLabel[p] = label !== UNLABELED ? 1 : 0;
+      }
+    }
+    return { targets, isLabel, entropy };
+  }
+  const logits = readBlockMean(() => ctx.outputs.logits);
+  // The student's own class where it is sure, for the unlabeled pixels.
   const own = new Int32Array(cells).fill(UNLABELED);
   const logK = Math.log(Math.max(2, K));
   const e = new Float64Array(K);
   const read: SoftmaxAt = { best: 0, sum: 1, entropy: 0 };
   for (let g = 0; g < cells; g++) {
     softmaxAt(logits, g * K, K, e, read);
-    entropy[g] = teacher && teacher[g] >= 0 ? teacher[g] : read.entropy / logK;
+    entropy[g] = read.entropy / logK;
     if (1 / read.sum >= tau) own[g] = read.best;
   }
-  const labels = ctx.labels.dataSync() as Int32Array;
-  const pseudo = ctx.pseudoLabels?.dataSync() as Int32Array | undefined;
-  const targets = new Int32Array(labels.length);
-  const isLabel = new Uint8Array(labels.length);
   for (let b = 0, p = 0; b < B; b++)
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++, p++) {
-        if (labels[p] !== UNLABELED) {
-          targets[p] = labels[p];
+        const label = labels[p] !== UNLABELED ? labels[p] : anchors[p];
+        if (label !== UNLABELED) {
+          targets[p] = label;
           isLabel[p] = 1;
         } else if (pseudo) targets[p] = pseudo[p];
         else {
@@ -206,6 +226,13 @@ function readTargets(
       }
   return { targets, isLabel, entropy };
 }
+
+/**
+ * Joint label blocks averaged into one image's local prototype of a class, at most (a seeded
+ * sample beyond): the mean of a few dozen unit vectors is already close to the mean of all, and
+ * each one read costs the projection head's forward.
+ */
+const ANCHORS_PER_CLASS = 32;
 
 /** A seeded shuffle of `xs`' first `n` (Fisher-Yates over a copy). */
 function sample(xs: number[], n: number, seed: number): number[] {
@@ -279,12 +306,16 @@ export function pixlAlignment(
       const anchors: number[] = [];
       const positions: number[][][] = [];
       for (let b = 0; b < B; b++) {
-        const rows: number[][] = Array.from({ length: k }, () => []);
+        const blocksOf: number[][] = Array.from({ length: k }, () => []);
         for (let i = b * hw; i < (b + 1) * hw; i++) {
           const c = part.joint[i];
-          if (c >= 0 && blocks.fromLabel[i]) rows[c].push(anchors.push(i) - 1);
+          if (c >= 0 && blocks.fromLabel[i]) blocksOf[c].push(i);
         }
-        positions.push(rows);
+        positions.push(
+          blocksOf.map((list, c) =>
+            sample(list, ANCHORS_PER_CLASS, ctx.step * 17 + b * k + c + 1).map((i) => anchors.push(i) - 1),
+          ),
+        );
       }
       let values: Float32Array = new Float32Array(0);
       if (anchors.length > 0) {

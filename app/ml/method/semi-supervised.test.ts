@@ -90,6 +90,8 @@ describe("split views and the teacher's targets", () => {
     const e = out.teacherEntropy.arraySync() as number[][][];
     expect(e[0].flat().every((v) => v === -1)).toBe(true);
     expect(e[1].flat().every((v) => v >= 0 && v <= 1)).toBe(true);
+    // The human labels on every position, for PiXL's anchors (not for training).
+    expect(Array.from(out.anchorLabels.dataSync())).toEqual(Array.from(labelArr));
     // Weak images are untouched; the order of the batch is kept.
     const diff = tf.tidy(
       () => tf.max(tf.abs(tf.sub(tf.gather(out.images, [0, 2]), tf.gather(images, [0, 2])))).dataSync()[0],
@@ -99,7 +101,15 @@ describe("split views and the teacher's targets", () => {
     const pass = teacherTargets(net, images, labels, new Float32Array(3).fill(0.99));
     expect(pass.meanConfidence).toBeGreaterThan(1 / 3 - 1e-6);
     expect(pass.meanProbabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    tf.dispose([images, labels, out.images, out.labels, out.pseudoLabels, out.teacherEntropy]);
+    tf.dispose([
+      images,
+      labels,
+      out.images,
+      out.labels,
+      out.pseudoLabels,
+      out.teacherEntropy,
+      out.anchorLabels,
+    ]);
     tf.dispose([pass.targets, pass.entropy]);
     net.dispose();
   });

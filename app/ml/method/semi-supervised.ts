@@ -124,6 +124,11 @@ export interface SplitBatch {
   pseudoLabels: tf.Tensor3D;
   /** the teacher's entropy on the strong positions' clean view, -1 on the weak ones */
   teacherEntropy: tf.Tensor3D;
+  /**
+   * the human labels on every position, CutMixed with the strong view's pixels: what PiXL may
+   * anchor its prototypes on (no term trains on the strong positions' ones)
+   */
+  anchorLabels: tf.Tensor3D;
 }
 
 /**
@@ -146,6 +151,7 @@ export function splitViews(
       labels: tf.clone(labels),
       pseudoLabels: tf.fill(labels.shape, UNLABELED, "int32"),
       teacherEntropy: tf.fill(labels.shape, -1),
+      anchorLabels: tf.clone(labels),
     };
   const weak = Array.from({ length: b }, (_, i) => i).filter((i) => i % 2 === 0);
   // position of each batch index in concat([weak, strong])
@@ -171,6 +177,7 @@ export function splitViews(
         tf.concat([fill(weak.length, -1, "float32"), view.teacherEntropy]),
         order,
       ) as tf.Tensor3D,
+      anchorLabels: tf.gather(tf.concat([wLabels, view.labels]), order) as tf.Tensor3D,
     };
   });
   tf.dispose([si, wi, order, sImages, sLabels, teacher.targets, teacher.entropy]);

@@ -43,6 +43,7 @@ export type SlicePixels =
       labels: Int32Array;
       pseudoLabels?: Int32Array;
       teacherEntropy?: Float32Array;
+      anchorLabels?: Int32Array;
     };
 
 /** One replica's share of a step's batch, as plain arrays (it crosses to a helper thread). */
@@ -160,6 +161,7 @@ export type StepBatch = {
   labels: tf.Tensor3D;
   pseudoLabels?: tf.Tensor3D;
   teacherEntropy?: tf.Tensor3D;
+  anchorLabels?: tf.Tensor3D;
   consistency?: number;
 };
 
@@ -199,6 +201,7 @@ export function stepGradients(
         labels: batch.labels,
         pseudoLabels: batch.pseudoLabels,
         teacherEntropy: batch.teacherEntropy,
+        anchorLabels: batch.anchorLabels,
         consistency: batch.consistency,
         numClasses: net.config.numClasses,
         step,
@@ -238,6 +241,7 @@ export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch;
   const labels = split(batch.labels)!;
   const pseudo = split(batch.pseudoLabels);
   const entropy = split(batch.teacherEntropy);
+  const anchors = split(batch.anchorLabels);
   const rest: BatchSlice[] = [];
   for (let i = 1; i < sizes.length; i++) {
     rest.push({
@@ -247,12 +251,15 @@ export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch;
         labels: labels[i].dataSync() as Int32Array,
         pseudoLabels: pseudo ? (pseudo[i].dataSync() as Int32Array) : undefined,
         teacherEntropy: entropy ? (entropy[i].dataSync() as Float32Array) : undefined,
+        anchorLabels: anchors ? (anchors[i].dataSync() as Int32Array) : undefined,
       },
       consistency: batch.consistency,
     });
   }
   tf.dispose(
-    ([images, labels, pseudo ?? [], entropy ?? []] as tf.Tensor[][]).flatMap((parts) => parts.slice(1)),
+    ([images, labels, pseudo ?? [], entropy ?? [], anchors ?? []] as tf.Tensor[][]).flatMap((parts) =>
+      parts.slice(1),
+    ),
   );
   return {
     first: {
@@ -260,6 +267,7 @@ export function cutBatch(batch: StepBatch, sizes: number[]): { first: StepBatch;
       labels: labels[0],
       pseudoLabels: pseudo?.[0],
       teacherEntropy: entropy?.[0],
+      anchorLabels: anchors?.[0],
       consistency: batch.consistency,
     },
     rest,
@@ -278,6 +286,7 @@ export function sliceTensors(slice: BatchSlice): StepBatch {
     labels: tf.tensor3d(p.labels, [b, h, w], "int32"),
     pseudoLabels: p.pseudoLabels ? tf.tensor3d(p.pseudoLabels, [b, h, w], "int32") : undefined,
     teacherEntropy: p.teacherEntropy ? tf.tensor3d(p.teacherEntropy, [b, h, w], "float32") : undefined,
+    anchorLabels: p.anchorLabels ? tf.tensor3d(p.anchorLabels, [b, h, w], "int32") : undefined,
     consistency: slice.consistency,
   };
 }
