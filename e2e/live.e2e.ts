@@ -12,6 +12,7 @@ import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/common/mask.ts";
 import type { ApiEvent } from "../app/common/api-types.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
+import { encodePrediction } from "../app/jobs/project-prediction.ts";
 import {
   callApi,
   differs,
@@ -148,6 +149,80 @@ describe("another process on the open project", () => {
       await progress
         .getByText(done === 2 ? "all 3 done: train again (T)" : `${done + 1} of 3 done`)
         .waitFor();
+    } finally {
+      await context.close();
+      await callApi(server, "live.set", { enabled: true });
+    }
+  });
+  it("shows the open image's prediction stored elsewhere while its events socket was down", async () => {
+    await callApi(server, "live.set", { enabled: false }); // its preview would be a prediction too
+    const { page: p, context } = await newPage(browser);
+    const sockets = await holdFirstEventsSocket(p);
+    // A fourth image (the first three are in already), imported after any other test's model:
+    // it has no prediction of any.
+    const store = ProjectStore.open(projectFile);
+    try {
+      await importImages(store, [sampleImages(dir, 4, "more")], { split: "train" });
+    } finally {
+      store.close();
+    }
+    const id = inStore(projectFile, (s) => Math.max(...s.images.ids()));
+    try {
+      await p.goto(firstUrl(server, `#/image/${id}`));
+      await p.getByTestId("canvas").waitFor();
+      await p.getByTestId("layer-prediction").and(p.locator("[disabled]")).waitFor();
+      await eventsOpen(p); // the first socket, mocked: the page believes it hears every change
+      // A model and its prediction of the image stored elsewhere (as `pixelloop predict` does); the
+      // page's copy of the event goes nowhere, the server's is heard by the test's own socket.
+      await eventDuring(
+        server,
+        (e): e is ApiEvent => e.type === "predictions.changed",
+        async () => {
+          const cli = ProjectStore.open(projectFile);
+          try {
+            const { width, height } = cli.image(id)!;
+            const modelId = cli.models.insert({
+              name: "elsewhere",
+              architecture: {},
+              backend: "wasm",
+              weights: headerOnlyWeights(2),
+              labelSnapshot: {},
+              metrics: {},
+              parentId: null,
+            });
+            const n = width * height;
+            const e = encodePrediction({
+              width,
+              height,
+              numClasses: 2,
+              classMap: new Uint8Array(n).fill(1),
+              confidence: new Float32Array(n).fill(0.9),
+              margin: new Float32Array(n).fill(0.8),
+              entropy: new Float32Array(n).fill(0.2),
+            });
+            const b = (x: Uint8Array) => Buffer.from(x);
+            cli.predictions.put(
+              id,
+              modelId,
+              {
+                classRle: b(e.classRle),
+                confidence: b(e.confidencePng),
+                margin: b(e.marginPng),
+                entropy: b(e.entropyPng),
+                score: e.score,
+                embedding: null,
+                embeddingGrid: null,
+              },
+              true,
+            );
+          } finally {
+            cli.close();
+          }
+        },
+      );
+      await sockets[0].close();
+      // Reconnected, the page reads the image's prediction again: its layer can be shown.
+      await p.getByTestId("layer-prediction").and(p.locator(":not([disabled])")).waitFor();
     } finally {
       await context.close();
       await callApi(server, "live.set", { enabled: true });

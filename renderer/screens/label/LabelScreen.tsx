@@ -113,15 +113,18 @@ export function LabelScreen({
   useEffect(() => setActiveRegion(null), [imageId, predictionsVersion]);
   const canvasRef = useRef<CanvasHandle>(null);
 
-  // Live mode: the preview's new predictions of this image refetch its layers too.
+  // Live mode: the preview's new predictions of this image refetch its layers too; so does each
+  // reopening of the events socket (predictions stored while it was down sent no event here).
   const live = useLive(api, imageId, onEvent);
+  const opensAtMount = useRef(opens);
+  const reopened = opens - opensAtMount.current;
   const img = useLoadedImage({
     api,
     imageId,
     classes,
     palette,
     measure,
-    predictionsVersion: predictionsVersion + live.previewVersion,
+    predictionsVersion: predictionsVersion + live.previewVersion + reopened,
     canvasRef,
   });
   const { loaded, loadedRef, titleItem, stats, acceptedPixels } = img;
