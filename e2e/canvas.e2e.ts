@@ -12,8 +12,6 @@ import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
-import { encodeRle } from "../app/labels/rle.ts";
-import { encodeIndexPng } from "../app/exchange/index-png.ts";
 import { UNLABELED } from "../app/common/mask.ts";
 import {
   drawStroke,
@@ -25,11 +23,11 @@ import {
   openProject,
   sampleImages,
   screenshot,
-  weightsHeaderOnly,
+  storeModel,
+  storePrediction,
   type Served,
   withServerAndBrowser,
 } from "./harness.ts";
-import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -54,59 +52,19 @@ function addModel(
 ) {
   const store = ProjectStore.open(file);
   try {
-    const model = Number(
-      withRawDb(
-        store,
-        (db) =>
-          db
-            .prepare(
-              "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', '{}')",
-            )
-            .run(new Date().toISOString(), weightsHeaderOnly()).lastInsertRowid,
-      ),
+    const model = storeModel(store);
+    const ids = store.images.ids();
+    for (const id of ids) storePrediction(store, id, model, cls, (x, y) => uncertainty(x, y) / 255);
+    store.queue.replace(
+      model,
+      "uncertainty",
+      ids.map((imageId, k) => ({
+        imageId,
+        rank: k + 1,
+        score: 0.5,
+        regions: k === 0 ? regions.map((r, i) => ({ id: i + 1, score: 0.9, ...r })) : [],
+      })),
     );
-    const images = withRawDb(store, (db) =>
-      db.prepare("SELECT id, width, height FROM images ORDER BY id").all(),
-    ) as {
-      id: number;
-      width: number;
-      height: number;
-    }[];
-    for (const [k, img] of images.entries()) {
-      const n = img.width * img.height;
-      const entropy = new Uint8Array(n);
-      for (let y = 0; y < img.height; y++)
-        for (let x = 0; x < img.width; x++) entropy[y * img.width + x] = uncertainty(x, y);
-      withRawDb(store, (db) =>
-        db
-          .prepare(
-            "INSERT INTO predictions (image_id, model_id, created_at, class_rle, confidence, entropy, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          )
-          .run(
-            img.id,
-            model,
-            new Date().toISOString(),
-            encodeRle(new Uint8Array(n).fill(cls)),
-            Buffer.from(encodeIndexPng(new Uint8Array(n).fill(120), img.width, img.height)),
-            Buffer.from(encodeIndexPng(entropy, img.width, img.height)),
-            0.5,
-          ),
-      );
-      withRawDb(store, (db) =>
-        db
-          .prepare(
-            "INSERT INTO suggestions (model_id, image_id, rank, score, regions, strategy, created_at) VALUES (?, ?, ?, ?, ?, 'uncertainty', ?)",
-          )
-          .run(
-            model,
-            img.id,
-            k + 1,
-            0.5,
-            JSON.stringify(k === 0 ? regions.map((r, i) => ({ id: i + 1, score: 0.9, ...r })) : []),
-            new Date().toISOString(),
-          ),
-      );
-    }
   } finally {
     store.close();
   }

@@ -13,6 +13,8 @@ import sharp from "sharp";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll } from "vitest";
 import { ProjectStore } from "../app/store/project-store.ts";
+import { encodePrediction } from "../app/jobs/project-prediction.ts";
+import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
 import { importImages } from "../app/images/importer.ts";
 import { cloneMask, Source } from "../app/common/mask.ts";
 import type { ApiEvent, TrainingStatus } from "../app/common/api-types.ts";
@@ -413,19 +415,61 @@ export async function eventsOpen(page: Page): Promise<void> {
   await page.getByTestId("connection").getByText("● live").waitFor();
 }
 
-/** A weights blob with its header only (weights.ts's layout): enough for the app to read the model's classes. */
-export function weightsHeaderOnly(): Buffer {
-  const header = Buffer.from(
-    JSON.stringify({
-      format: "pixelloop-weights",
-      version: 1,
-      config: { numClasses: FIXTURE_CLASSES.length, widths: [8, 16], embeddingDim: 8, projectionHidden: 8 },
-      weights: [],
-    }),
+/**
+ * A model stored as a finished run leaves it, with a header-only weights blob (enough for the app
+ * to read its classes: the project's); its id.
+ */
+export function storeModel(store: ProjectStore, metrics: unknown = {}, name = "m"): number {
+  return store.models.insert({
+    name,
+    architecture: {},
+    backend: "wasm",
+    weights: headerOnlyWeights(store.classes().length),
+    labelSnapshot: {},
+    metrics,
+    parentId: null,
+  });
+}
+
+/**
+ * A model's prediction of an image stored as a run stores it (encoded, the image marked predicted
+ * when it has no labels): class `cls` everywhere, per pixel the normalized `entropy(x, y)` (0..1),
+ * confidence and margin 1 - entropy.
+ */
+export function storePrediction(
+  store: ProjectStore,
+  imageId: number,
+  modelId: number,
+  cls: number,
+  entropy: (x: number, y: number) => number,
+): void {
+  const { width, height, labeledPixels } = store.requireImage(imageId);
+  const n = width * height;
+  const e = new Float32Array(n);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) e[y * width + x] = entropy(x, y);
+  const sure = e.map((v) => 1 - v);
+  const encoded = encodePrediction({
+    width,
+    height,
+    numClasses: store.classes().length,
+    classMap: new Uint8Array(n).fill(cls),
+    confidence: sure,
+    margin: sure,
+    entropy: e,
+  });
+  const b = (x: Uint8Array | null) => (x ? Buffer.from(x) : null);
+  store.predictions.put(
+    imageId,
+    modelId,
+    {
+      classRle: b(encoded.classRle)!,
+      confidence: b(encoded.confidencePng)!,
+      margin: b(encoded.marginPng)!,
+      entropy: b(encoded.entropyPng)!,
+      score: encoded.score,
+      embedding: null,
+      embeddingGrid: null,
+    },
+    labeledPixels === 0,
   );
-  const out = Buffer.alloc(Math.ceil((8 + header.length) / 4) * 4);
-  out.write("PXLW", 0);
-  out.writeUInt32LE(header.length, 4);
-  header.copy(out, 8);
-  return out;
 }

@@ -11,8 +11,6 @@ import { ProjectStore } from "../app/store/project-store.ts";
 import { importImages } from "../app/images/importer.ts";
 import { Source, cloneMask } from "../app/common/mask.ts";
 import type { ApiEvent } from "../app/common/api-types.ts";
-import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
-import { encodePrediction } from "../app/jobs/project-prediction.ts";
 import {
   callApi,
   differs,
@@ -23,6 +21,8 @@ import {
   inStore,
   launch,
   shownAt,
+  storeModel,
+  storePrediction,
   newPage,
   sampleImages,
   serve,
@@ -106,15 +106,7 @@ describe("another process on the open project", () => {
     // A model stored elsewhere (as `pixelloop train` does): counted at once.
     const cli = ProjectStore.open(projectFile);
     try {
-      cli.models.insert({
-        name: "cli",
-        architecture: {},
-        backend: "wasm",
-        weights: headerOnlyWeights(2),
-        labelSnapshot: {},
-        metrics: {},
-        parentId: null,
-      });
+      storeModel(cli, {}, "cli");
     } finally {
       cli.close();
     }
@@ -180,41 +172,7 @@ describe("another process on the open project", () => {
         async () => {
           const cli = ProjectStore.open(projectFile);
           try {
-            const { width, height } = cli.image(id)!;
-            const modelId = cli.models.insert({
-              name: "elsewhere",
-              architecture: {},
-              backend: "wasm",
-              weights: headerOnlyWeights(2),
-              labelSnapshot: {},
-              metrics: {},
-              parentId: null,
-            });
-            const n = width * height;
-            const e = encodePrediction({
-              width,
-              height,
-              numClasses: 2,
-              classMap: new Uint8Array(n).fill(1),
-              confidence: new Float32Array(n).fill(0.9),
-              margin: new Float32Array(n).fill(0.8),
-              entropy: new Float32Array(n).fill(0.2),
-            });
-            const b = (x: Uint8Array) => Buffer.from(x);
-            cli.predictions.put(
-              id,
-              modelId,
-              {
-                classRle: b(e.classRle),
-                confidence: b(e.confidencePng),
-                margin: b(e.marginPng),
-                entropy: b(e.entropyPng),
-                score: e.score,
-                embedding: null,
-                embeddingGrid: null,
-              },
-              true,
-            );
+            storePrediction(cli, id, storeModel(cli, {}, "elsewhere"), 1, () => 0.2);
           } finally {
             cli.close();
           }

@@ -17,12 +17,11 @@ import {
   openProject,
   screenshot,
   trainingUnavailable,
-  weightsHeaderOnly,
+  storeModel,
   type Served,
   withServerAndBrowser,
 } from "./harness.ts";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -154,33 +153,19 @@ describe("the training panel during a run", () => {
         [4_000, 15_000, 0.58],
       ];
       for (const [drawn, accepted, miou] of rounds) {
-        const at = new Date().toISOString();
-        const model = Number(
-          withRawDb(
-            store,
-            (db) =>
-              db
-                .prepare(
-                  "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', ?, '{}', 'wasm', ?, '{}', ?)",
-                )
-                .run(at, weightsHeaderOnly(), JSON.stringify({ validation: { miou }, stepsDone: 100 }))
-                .lastInsertRowid,
-          ),
-        );
-        withRawDb(store, (db) =>
-          db
-            .prepare(
-              "INSERT INTO training_runs (model_id, started_at, finished_at, status, config) VALUES (?, ?, ?, 'done', '{}')",
-            )
-            .run(model, at, at),
-        );
-        withRawDb(store, (db) =>
-          db
-            .prepare(
-              "INSERT INTO rounds (model_id, created_at, labeled_pixels, human_pixels, accepted_pixels, labeled_images, labeling_seconds, val_miou, fine_tuned, labels_scope) VALUES (?, ?, ?, ?, ?, 2, 60, ?, 0, 'train')",
-            )
-            .run(model, at, drawn + accepted, drawn, accepted, miou),
-        );
+        const model = storeModel(store, { validation: { miou }, stepsDone: 100 });
+        store.runs.finish(store.runs.start({}), model, "done", store.models.weights(model)!, []);
+        store.rounds.insert({
+          modelId: model,
+          labeledPixels: drawn + accepted,
+          humanPixels: drawn,
+          acceptedPixels: accepted,
+          labeledImages: 2,
+          labelingSeconds: 60,
+          valMiou: miou,
+          fineTuned: false,
+          labelsByPerson: [],
+        });
       }
     } finally {
       store.close();

@@ -23,7 +23,6 @@ import {
   type Served,
   withServerAndBrowser,
 } from "./harness.ts";
-import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -103,12 +102,7 @@ describe("the training panel", () => {
       await page.getByTestId("rounds").scrollIntoViewIfNeeded();
       await screenshot(page, "05b-rounds");
       expect(inStore(file, (s) => s.summary().models)).toBe(1);
-      const predicted = inStore(
-        file,
-        (s) =>
-          (withRawDb(s, (db) => db.prepare("SELECT COUNT(*) AS n FROM predictions").get()) as { n: number })
-            .n,
-      );
+      const predicted = inStore(file, (s) => s.predictions.count());
       expect(predicted).toBe(3);
       expect(errors, errors.join("\n")).toEqual([]);
     } finally {
