@@ -188,7 +188,11 @@ export function buildLossTerms(method: MethodOptions, classWeights?: readonly nu
     const weighted = method.semiSupervised.classWeighted && method.classWeighting !== "none";
     terms.push(fixMatchLoss(method.semiSupervised, weighted ? classWeights : undefined));
   }
-  if (method.pixl.enabled) terms.push(pixlAlignment(method.pixl));
+  if (method.pixl.enabled) {
+    // With semi-supervision it aligns the teacher's images: it waits for the teacher's late start.
+    const s = method.semiSupervised;
+    terms.push(pixlAlignment({ ...method.pixl, withTeacher: s.enabled && s.start === "plateau" }));
+  }
   if (method.crf.enabled) terms.push(crfLoss(method.crf));
   return terms;
 }

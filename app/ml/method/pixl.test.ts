@@ -159,6 +159,24 @@ describe("PiXL alignment", () => {
     Array.from(t.prototypes()!.values).forEach((v, i) => expect(v).toBeCloseTo([r, r, 0, 1][i], 6));
   });
 
+  it("waits for a late-starting teacher, then ramps with it", () => {
+    const value = (consistency: number | undefined, withTeacher: boolean) =>
+      tf.tidy(() => {
+        const t = pixlAlignment({ ...options(), withTeacher });
+        return t.compute({ ...ctx(setup([0, 1])), consistency }).dataSync()[0];
+      });
+    const full = value(undefined, false);
+    expect(full).toBeGreaterThan(0);
+    // Before the teacher starts (consistency 0): nothing, and no prototypes stored.
+    expect(value(0, true)).toBe(0);
+    const waiting = pixlAlignment({ ...options(), withTeacher: true });
+    tf.tidy(() => waiting.compute({ ...ctx(setup([0, 1])), consistency: 0 }));
+    expect(waiting.prototypes()).toBeUndefined();
+    // Then scaled by the teacher's ramp; its own ramp from step 0 is not applied on top.
+    expect(value(0.5, true)).toBeCloseTo(full / 2, 5);
+    expect(pixlAlignment({ ...options({ rampFraction: 0.5 }), withTeacher: true }).weight(0, 100)).toBe(1);
+  });
+
   it("reads the student's entropy and own class from each block's mean logits", () => {
     // 4x4 pixels, 2x2 blocks of 2x2: A (top left) sure of class 0, labeled 0; B (top right) sure
     // of class 1, unlabeled: its own class is its target; C (bottom left) sure of 1, labeled 1;

@@ -262,7 +262,13 @@ export function pixlAlignment(
   options: Pick<
     PixlOptions,
     "weight" | "quantile" | "temperature" | "memory" | "maxDriftPerClass" | "tau" | "rampFraction"
-  >,
+  > & {
+    /**
+     * The semi-supervised term starts late (at the plateau): PiXL starts with it, at zero until
+     * then and ramped by the context's `consistency` after, instead of its own ramp from step 0.
+     */
+    withTeacher?: boolean;
+  },
 ): PixlTerm {
   /** per class, the recent local prototypes (oldest first) */
   const memory: Float32Array[][] = [];
@@ -277,7 +283,7 @@ export function pixlAlignment(
   return {
     name: "pixl",
     usesEmbeddings: true,
-    weight: ramp(options.weight, options.rampFraction),
+    weight: options.withTeacher ? () => options.weight : ramp(options.weight, options.rampFraction),
     prototypes: () => {
       if (dim === 0) return undefined;
       const k = memory.length;
@@ -293,6 +299,9 @@ export function pixlAlignment(
     compute: (ctx) => {
       const k = ctx.numClasses;
       const grid = embeddingGridOf(ctx);
+      // (zero, and still a function of the embeddings, so its gradient is zero rather than missing)
+      const zero = () => tf.mul(tf.sum(grid.rows([0])), 0) as tf.Scalar;
+      if (options.withTeacher && ctx.consistency === 0) return zero();
       const [B, h, w] = grid.shape;
       while (memory.length < k) memory.push([]);
       const [, H, W] = ctx.labels.shape;
@@ -343,8 +352,7 @@ export function pixlAlignment(
       const chosen = byClass.flatMap((rows, c) =>
         sample(rows, options.maxDriftPerClass, ctx.step * 31 + c + 1),
       );
-      // (zero, and still a function of the embeddings, so its gradient is zero rather than missing)
-      if (chosen.length === 0) return tf.mul(tf.sum(grid.rows([0])), 0) as tf.Scalar;
+      if (chosen.length === 0) return zero();
 
       // Every image's 2K candidate prototypes (the global ones, then its local ones), as rows of
       // one matrix; each chosen block is scored against all of them (one small matMul over the
@@ -375,7 +383,8 @@ export function pixlAlignment(
         tf.tensor2d(bias, [n, cols]),
       );
       const perBlock = tf.sub(logSumExp(sims), logSumExp(tf.add(sims, tf.tensor2d(notOwn, [n, cols]))));
-      return tf.mean(perBlock) as tf.Scalar;
+      const loss = tf.mean(perBlock) as tf.Scalar;
+      return options.withTeacher && ctx.consistency !== undefined ? tf.mul(loss, ctx.consistency) : loss;
     },
   };
 }

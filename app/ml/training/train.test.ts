@@ -88,6 +88,25 @@ describe("training loop", () => {
     },
   );
 
+  it("starts PiXL with a late-starting teacher, not before", async () => {
+    const net = seededNetwork(config);
+    const pixl: number[] = [];
+    // Semi-supervision waits for the CE to level off, at the latest half-way: after step 8 of 16.
+    await train(net, datasetFromArray(samples), {
+      steps: 16,
+      batchSize: 4,
+      inputSize: 32,
+      method: { pixl: { enabled: true }, semiSupervised: { enabled: true, start: "plateau" } },
+      onProgress: (p) => pixl.push(p.losses.pixl),
+    });
+    expect(pixl).toHaveLength(16);
+    // Nothing while the teacher has not started (and at its first step, where its ramp is 0) ...
+    expect(pixl.slice(0, 9).every((v) => v === 0)).toBe(true);
+    // ... then it aligns.
+    expect(pixl.slice(9).some((v) => v > 0)).toBe(true);
+    net.dispose();
+  });
+
   it("stops at once when the signal aborts", async () => {
     const net = seededNetwork(config);
     const abort = new AbortController();

@@ -241,10 +241,13 @@ export async function train(
       let drawn = prefetched ?? { crops: drawCrops() };
       prefetched = undefined;
       const semiOn = teacherViews !== undefined && semiStart !== undefined;
-      // After a late start the term ramps from there (its weight function ramps from step 0).
+      // After a late start the term ramps from there (its weight function ramps from step 0);
+      // before it, 0: the terms that wait for the teacher (PiXL with it) are off too.
       const consistency =
-        semiOn && plateau
-          ? Math.min(1, (step - semiStart!) / Math.max(1, semi!.rampFraction * stepsExpected))
+        teacherViews && plateau
+          ? semiOn
+            ? Math.min(1, (step - semiStart!) / Math.max(1, semi!.rampFraction * stepsExpected))
+            : 0
           : undefined;
       // With replicas each renders its own slice and, in split mode, makes its own views (teacher
       // pass, then strong view); otherwise this thread makes the whole batch's, then cuts it.
