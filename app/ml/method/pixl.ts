@@ -7,7 +7,7 @@
  *    everything there is the teacher's: the targets are the label (human, propagated or from the
  *    pixel classifier, carried through CutMix as the context's anchorLabels) where there is one,
  *    else the teacher's confident class; the entropy is the teacher's on the clean view, over every
- *    pixel of the image. Without it, every image and the student's own view: the label, else its
+ *    pixel of the image. When that term starts late, PiXL starts with it (`withTeacher`). Without it, every image and the student's own view: the label, else its
  *    own arg-max where its confidence >= tau; its own entropy (both of each block's mean logits).
  *    Targets go to the embedding grid by majority vote over each block: a block whose targeted
  *    pixels disagree (a boundary) is skipped; so is a block without any target.
@@ -15,9 +15,9 @@
  *    q-quantile are "joint", the others "drift".
  * 3. Prototypes from labels first: per image and class, the normalized mean embedding of its
  *    joint blocks whose target is a label (local prototypes; at most ANCHORS_PER_CLASS blocks,
- *    a seeded sample beyond); per class, the normalized mean of
- *    the last `memory` local prototypes of any image (the global prototype, a memory of recent
- *    regions as in Wang et al.'s region memory). All detached: no gradient.
+ *    a seeded sample beyond); per class, the normalized mean of the last `memory` local
+ *    prototypes of any image (the global prototype, a memory of recent regions as in Wang et
+ *    al.'s region memory). All detached: no gradient.
  * 4. Drift alignment: for a drift block of class c in image b, a softmax at temperature T over
  *    the global prototypes and image b's local prototypes, with both c-prototypes as positives
  *    (-log of their share). At most `maxDriftPerClass` drift blocks per class and step
