@@ -457,15 +457,15 @@ export function storePrediction(
     margin: sure,
     entropy: e,
   });
-  const b = (x: Uint8Array | null) => (x ? Buffer.from(x) : null);
+  const b = (x: Uint8Array) => Buffer.from(x);
   store.predictions.put(
     imageId,
     modelId,
     {
-      classRle: b(encoded.classRle)!,
-      confidence: b(encoded.confidencePng)!,
-      margin: b(encoded.marginPng)!,
-      entropy: b(encoded.entropyPng)!,
+      classRle: b(encoded.classRle),
+      confidence: b(encoded.confidencePng),
+      margin: b(encoded.marginPng),
+      entropy: b(encoded.entropyPng),
       score: encoded.score,
       embedding: null,
       embeddingGrid: null,
