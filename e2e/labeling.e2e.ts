@@ -207,6 +207,35 @@ describe("labeling in the browser", () => {
     }
   });
 
+  it("keeps a split set while the image was still loading", async () => {
+    const file = await fixtureProject(server.dir, "split-while-loading");
+    const g2 = inStore(file, (s) => s.imagesByName("garden-02.png")[0]);
+    const { page, context, errors } = await openProject(browser, server, file);
+    try {
+      await page.getByTestId(`tile-${g2.id}`).waitFor();
+      // The picture is held until the split is set: the header's item is there, the canvas not.
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      await page.route(`**/files/image/${g2.id}`, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(page.url().replace(/#.*$/, `#/image/${g2.id}`));
+      await page.getByTestId("image-title").getByText("garden-02.png").waitFor();
+      await page.getByTestId("image-split").selectOption("val");
+      await page.getByTestId("image-title").getByText("· val ·").waitFor();
+      release();
+      await page.getByTestId("canvas").waitFor();
+      // The item the load read before the split was set did not put "train" back.
+      expect(await page.getByTestId("image-title").textContent()).toContain("· val ·");
+      expect(await page.getByTestId("image-split").inputValue()).toBe("val");
+      expect(inStore(file, (s) => s.image(g2.id)?.split)).toBe("val");
+      expect(errors, errors.join("\n")).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("removes an image from the project after asking, keeps its file, and moves on to the one before; moves one to val", async () => {
     const file = await fixtureProject(server.dir, "remove");
     const g3 = inStore(file, (s) => s.imagesByName("garden-03.png")[0]);

@@ -31,7 +31,16 @@ export function useLoadedImage(opts: {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [headerItem, setHeaderItem] = useState<ImageItem | null>(null);
-  const [stats, setStats] = useState<ImageStats | null>(null);
+  const [stats, setStatsState] = useState<ImageStats | null>(null);
+  // Writes of the item (a split set) and of its counts (saves) made here, and the last item
+  // written: an item or counts read before one are stale and must not put the old ones back.
+  const itemWrites = useRef(0);
+  const writtenItem = useRef<ImageItem | null>(null);
+  const statsWrites = useRef(0);
+  const setStats = useCallback((s: ImageStats) => {
+    statsWrites.current++;
+    setStatsState(s);
+  }, []);
   const [acceptedPixels, setAcceptedPixels] = useState(0);
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
@@ -63,6 +72,7 @@ export function useLoadedImage(opts: {
   // Load image, mask and prediction whenever the image changes.
   useEffect(() => {
     let cancelled = false;
+    const writes = itemWrites.current;
     setLoadError(null);
     setLoaded(null);
     setHeaderItem(null);
@@ -91,13 +101,16 @@ export function useLoadedImage(opts: {
       })
       .catch(() => undefined);
     (async () => {
-      const [item, mask, pred, image] = await Promise.all([
+      const [read, mask, pred, image] = await Promise.all([
         itemCall,
         maskCall,
         api.call("predictions.get", { imageId, measure: measureRef.current }),
         loadImage(api.imageUrl(imageId)),
       ]);
       if (cancelled) return;
+      // The split set while the picture loaded (from the header's item) is the image's now.
+      const written = writtenItem.current;
+      const item = itemWrites.current !== writes && written?.id === read.id ? written : read;
       // A file replaced by one of another size: painting would not line up with the stored labels.
       if (image.naturalWidth !== mask.width || image.naturalHeight !== mask.height)
         throw new Error(
@@ -124,14 +137,19 @@ export function useLoadedImage(opts: {
     return () => {
       cancelled = true;
     };
-  }, [api, imageId]);
+  }, [api, imageId, setStats]);
 
-  // New predictions while the image is open: swap in its new prediction layers.
+  // New predictions while the image is open: swap in its new prediction layers (only then: a
+  // change of classes recolors them through the palette, below). The item read
+  // with them is dropped when the item or its counts changed here meanwhile (a split set, a
+  // stroke saved while the slower prediction was read): it would put the old ones back.
   useEffect(() => {
     if (predictionsVersion === 0) return;
     let cancelled = false;
     const l = loadedRef.current;
     if (!l) return;
+    const writes = itemWrites.current;
+    const counts = statsWrites.current;
     Promise.all([
       api.call("predictions.get", { imageId: l.item.id, measure: measureRef.current }),
       api.call("images.get", { id: l.item.id }),
@@ -139,14 +157,18 @@ export function useLoadedImage(opts: {
       .then(([pred, item]) => {
         const now = loadedRef.current;
         if (cancelled || now?.item.id !== item.id) return;
-        setLoaded({ ...now, item, ...predictionLayers(pred, classes) });
-        setStats({ labeledPixels: item.labeledPixels, status: item.status });
+        const fresh = itemWrites.current === writes;
+        setLoaded({ ...now, ...(fresh ? { item } : {}), ...predictionLayers(pred, classesRef.current) });
+        if (statsWrites.current === counts)
+          setStats({ labeledPixels: item.labeledPixels, status: item.status });
       })
-      .catch(toastError);
+      .catch((e) => {
+        if (!cancelled) toastError(e);
+      });
     return () => {
       cancelled = true;
     };
-  }, [api, predictionsVersion, classes]);
+  }, [api, predictionsVersion, setStats]);
 
   useEffect(() => {
     if (!loaded) return;
@@ -158,11 +180,16 @@ export function useLoadedImage(opts: {
   /** The header's item: the loaded one, or while it loads (or cannot be) the one asked for. */
   const titleItem = loaded?.item ?? headerItem;
   /** The image's item changed (moved to another split): shown everywhere. */
-  const setItem = useCallback((item: ImageItem) => {
-    setHeaderItem(item);
-    setLoaded((l) => (l && l.item.id === item.id ? { ...l, item } : l));
-    setStats({ labeledPixels: item.labeledPixels, status: item.status });
-  }, []);
+  const setItem = useCallback(
+    (item: ImageItem) => {
+      itemWrites.current++;
+      writtenItem.current = item;
+      setHeaderItem(item);
+      setLoaded((l) => (l && l.item.id === item.id ? { ...l, item } : l));
+      setStats({ labeledPixels: item.labeledPixels, status: item.status });
+    },
+    [setStats],
+  );
   return useMemo(
     () => ({
       loaded,
@@ -176,6 +203,6 @@ export function useLoadedImage(opts: {
       reloadMask,
       setItem,
     }),
-    [loaded, loadError, titleItem, stats, acceptedPixels, reloadMask, setItem],
+    [loaded, loadError, titleItem, stats, setStats, acceptedPixels, reloadMask, setItem],
   );
 }
