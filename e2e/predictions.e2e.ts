@@ -34,7 +34,6 @@ import {
   type Served,
   withServerAndBrowser,
 } from "./harness.ts";
-import { withRawDb } from "../app/testing/raw-db.ts";
 
 let server: Served;
 let browser: Browser;
@@ -398,17 +397,14 @@ describe("with a model", () => {
       await page.getByTestId("canvas").waitFor();
       // Imported after the model: the import had it predicted with that model in the background,
       // and the open image gets the prediction layer when it is stored.
-      const predictedWith = () =>
-        inStore(file, (s) =>
-          withRawDb(s, (db) => db.prepare("SELECT model_id FROM predictions WHERE image_id = ?").all(id)),
-        );
+      const predictedWith = () => inStore(file, (s) => s.predictions.modelIdsOf(id));
       await page.getByTestId("layer-prediction").and(page.locator(":not([disabled])")).waitFor();
-      expect(predictedWith()).toEqual([{ model_id: model }]);
+      expect(predictedWith()).toEqual([model]);
 
       // Left without it (as a stopped prediction leaves an image): the accept tool says so and what
       // to do, and the training panel predicts it.
       const store = ProjectStore.open(file);
-      withRawDb(store, (db) => db.prepare("DELETE FROM predictions WHERE image_id = ?").run(id));
+      store.predictions.removeOfImage(id);
       store.close();
       await page.reload();
       await page.getByTestId("canvas").waitFor();
@@ -439,7 +435,7 @@ describe("with a model", () => {
         .getByText(`1 new image predicted with model ${model}.`)
         .waitFor();
       await page.getByTestId("predict-new-row").waitFor({ state: "detached" });
-      expect(predictedWith()).toEqual([{ model_id: model }]);
+      expect(predictedWith()).toEqual([model]);
       expect(errors, errors.join("\n")).toEqual([]);
     } finally {
       await context.close();

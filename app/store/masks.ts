@@ -398,6 +398,11 @@ export class MaskTable {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM strokes").get() as { n: number }).n;
   }
 
+  /** The newest stroke row's id, or null before the first. */
+  lastStrokeId(): number | null {
+    return (this.db.prepare("SELECT MAX(id) AS last FROM strokes").get() as { last: number | null }).last;
+  }
+
   strokes(imageId: number): StrokeRow[] {
     return (
       this.db.prepare("SELECT * FROM strokes WHERE image_id = ? ORDER BY id").all(imageId) as StrokeDbRow[]

@@ -64,6 +64,11 @@ export class ModelTable {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM models").get() as { n: number }).n;
   }
 
+  /** Every model's id, oldest first. */
+  ids(): number[] {
+    return (this.db.prepare("SELECT id FROM models ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  }
+
   /** Stores a model; returns its id. */
   insert(m: NewModel): number {
     const info = this.db

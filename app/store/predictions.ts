@@ -43,6 +43,22 @@ export class PredictionTable {
       .get(imageId, modelId) as PredictionDbRow | undefined;
   }
 
+  /** The models that predicted an image, oldest first. */
+  modelIdsOf(imageId: number): number[] {
+    return (
+      this.db
+        .prepare("SELECT model_id FROM predictions WHERE image_id = ? ORDER BY model_id")
+        .all(imageId) as {
+        model_id: number;
+      }[]
+    ).map((r) => r.model_id);
+  }
+
+  /** Forgets every prediction of an image (as a prediction stopped before it leaves the image). */
+  removeOfImage(imageId: number): void {
+    this.db.prepare("DELETE FROM predictions WHERE image_id = ?").run(imageId);
+  }
+
   /** Only the class map of one prediction (RLE), or undefined. */
   classRle(imageId: number, modelId: number): Buffer | undefined {
     const row = this.db

@@ -20,7 +20,6 @@ import { serializeWeights } from "../ml/model/weights.ts";
 import { ProjectStore } from "../store/project-store.ts";
 import { buildCorpus, type MalformedCase } from "./malformed-corpus.ts";
 import { brush, createDiscProject, newService, serviceDir, writeGray } from "./service-fixture.ts";
-import { withRawDb } from "./raw-db.ts";
 
 /** Longest any one case may take: a hang fails it, not the whole run. */
 const CASE_MS = 4000;
@@ -38,21 +37,12 @@ function snapshot(): string {
   hash.update(store.file);
   hash.update(JSON.stringify(store.classes()));
   hash.update(JSON.stringify(store.summary()));
-  const ids = (
-    withRawDb(store, (db) => db.prepare("SELECT id FROM images ORDER BY id").all()) as { id: number }[]
-  ).map((r) => r.id);
-  for (const id of ids) {
+  for (const id of store.images.ids()) {
     const m = store.mask(id);
     hash.update(`${id}:`).update(m.classes).update(m.sources);
   }
-  hash.update(
-    JSON.stringify(
-      withRawDb(store, (db) => db.prepare("SELECT COUNT(*) AS n, MAX(id) AS last FROM strokes").get()),
-    ),
-  );
-  hash.update(
-    JSON.stringify(withRawDb(store, (db) => db.prepare("SELECT id FROM models ORDER BY id").all())),
-  );
+  hash.update(JSON.stringify({ n: store.masks.strokeRowCount(), last: store.masks.lastStrokeId() }));
+  hash.update(JSON.stringify(store.models.ids()));
   return hash.digest("hex");
 }
 
@@ -82,13 +72,15 @@ beforeAll(async () => {
     classes: service.project!.classes(),
   });
   const net = createNetwork({ numClasses: 2, widths: [4, 8], embeddingDim: 4, projectionHidden: 4 });
-  withRawDb(other, (db) =>
-    db
-      .prepare(
-        "INSERT INTO models (name, created_at, architecture, backend, weights, label_snapshot, metrics) VALUES ('m', '2026-01-01', '{}', 'cpu', ?, '{}', '{}')",
-      )
-      .run(Buffer.from(serializeWeights(net))),
-  );
+  other.models.insert({
+    name: "m",
+    architecture: {},
+    backend: "cpu",
+    weights: Buffer.from(serializeWeights(net)),
+    labelSnapshot: {},
+    metrics: {},
+    parentId: null,
+  });
   net.dispose();
   const modelDir = path.join(dir, "model");
   await exportModel(other, modelDir);
