@@ -13,7 +13,7 @@ import sharp from "sharp";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll } from "vitest";
 import { ProjectStore } from "../app/store/project-store.ts";
-import { encodePrediction } from "../app/jobs/project-prediction.ts";
+import { encodePrediction, PredictionRecorder } from "../app/jobs/project-prediction.ts";
 import { headerOnlyWeights } from "../app/testing/service-fixture.ts";
 import { importImages } from "../app/images/importer.ts";
 import { cloneMask, Source } from "../app/common/mask.ts";
@@ -443,12 +443,12 @@ export function storePrediction(
   cls: number,
   entropy: (x: number, y: number) => number,
 ): void {
-  const { width, height, labeledPixels } = store.requireImage(imageId);
+  const { width, height } = store.requireImage(imageId);
   const n = width * height;
   const e = new Float32Array(n);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) e[y * width + x] = entropy(x, y);
   const sure = e.map((v) => 1 - v);
-  const encoded = encodePrediction({
+  const prediction = {
     width,
     height,
     numClasses: store.classes().length,
@@ -456,20 +456,6 @@ export function storePrediction(
     confidence: sure,
     margin: sure,
     entropy: e,
-  });
-  const b = (x: Uint8Array) => Buffer.from(x);
-  store.predictions.put(
-    imageId,
-    modelId,
-    {
-      classRle: b(encoded.classRle),
-      confidence: b(encoded.confidencePng),
-      margin: b(encoded.marginPng),
-      entropy: b(encoded.entropyPng),
-      score: encoded.score,
-      embedding: null,
-      embeddingGrid: null,
-    },
-    labeledPixels === 0,
-  );
+  };
+  new PredictionRecorder(store, modelId, 1, {}).predicted(imageId, encodePrediction(prediction));
 }

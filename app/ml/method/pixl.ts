@@ -186,11 +186,11 @@ function readTargets(
   const teacherEntropy = ctx.teacherEntropy;
   const pseudo = ctx.pseudoLabels?.dataSync() as Int32Array | undefined;
   if (teacherEntropy && pseudo) {
-    const seen = teacherEntropy.dataSync() as Float32Array;
     entropy.set(readBlockMean(() => tf.expandDims(teacherEntropy, -1) as tf.Tensor4D));
     const hw = H * W;
     for (let b = 0; b < B; b++) {
-      if (!(seen[b * hw] >= 0)) continue; // the teacher did not look at this image
+      // -1 on every pixel of an image the teacher did not look at (CutMix mixes only its own)
+      if (!(entropy[b * h * w] >= 0)) continue;
       for (let p = b * hw; p < (b + 1) * hw; p++) {
         const label = labels[p] !== UNLABELED ? labels[p] : anchors[p];
         targets[p] = label !== UNLABELED ? label : pseudo[p];
